@@ -1,0 +1,26 @@
+#include "nat64/drop.h"
+
+static const struct {
+    const char *name;
+    enum nat64_ot_reason ot;
+    const char *expl;
+} reasons[NAT64_DROP_COUNT] = {
+#define NAT64_X_TAB(id, nm, o, ex) [NAT64_DROP_##id] = {nm, NAT64_OT_##o, ex},
+    NAT64_DROP_REASONS(NAT64_X_TAB)
+#undef NAT64_X_TAB
+};
+
+const char *nat64_drop_name(enum nat64_drop r)
+{
+    return (unsigned)r < NAT64_DROP_COUNT ? reasons[r].name : "invalid";
+}
+
+const char *nat64_drop_explain(enum nat64_drop r)
+{
+    return (unsigned)r < NAT64_DROP_COUNT ? reasons[r].expl : "invalid";
+}
+
+enum nat64_ot_reason nat64_drop_ot(enum nat64_drop r)
+{
+    return (unsigned)r < NAT64_DROP_COUNT ? reasons[r].ot : NAT64_OT_UNKNOWN;
+}
