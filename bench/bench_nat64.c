@@ -1,7 +1,7 @@
 /*
  * Translator benchmark (a program, not a timed test).
  *
- *   tbr-bench [--quick]
+ *   tbr-bench [--quick] [--max-sessions N]
  *
  * For 1, 1k, 100k and 1M established sessions (stateful, address mode):
  * ns per packet for 6->4 and 4->6 with UDP, TCP and ICMP echo, each packet
@@ -143,7 +143,18 @@ static double run(struct nat64 *n, struct prepared *pp, unsigned iters, uint64_t
 
 int main(int argc, char **argv)
 {
-    bool quick = argc > 1 && !strcmp(argv[1], "--quick");
+    bool quick = false;
+    unsigned long max_s = 1000000;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick"))
+            quick = true;
+        else if (!strcmp(argv[i], "--max-sessions") && i + 1 < argc)
+            max_s = strtoul(argv[++i], NULL, 10);
+        else {
+            fprintf(stderr, "usage: tbr-bench [--quick] [--max-sessions N]\n");
+            return 2;
+        }
+    }
     static const uint32_t sizes[] = {1, 1000, 100000, 1000000};
     static const uint8_t protos[] = {17, 6, 58};
     static const char *pname[] = {"UDP", "TCP", "ICMP"};
@@ -157,6 +168,8 @@ int main(int argc, char **argv)
     double create_rate = 0, bytes_per_session = 0;
     for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
         uint32_t S = sizes[si];
+        if (S > max_s)
+            break;
         for (size_t pi = 0; pi < 3; pi++) {
             static struct nat64_cfg cfg;
             nat64_cfg_default(&cfg);
@@ -208,8 +221,11 @@ int main(int argc, char **argv)
             nat64_free(n);
         }
     }
-    printf("new sessions: %.0f per second (1M UDP sessions, 1000 hosts)\n", create_rate);
-    printf("memory: %.1f bytes per session (table sized for 1M sessions, incl. hash buckets)\n",
-           bytes_per_session);
+    if (create_rate > 0) {
+        printf("new sessions: %.0f per second (1M UDP sessions, 1000 hosts)\n", create_rate);
+        printf("memory: %.1f bytes per session (table sized for 1M sessions, incl. hash "
+               "buckets)\n",
+               bytes_per_session);
+    }
     return 0;
 }

@@ -157,10 +157,12 @@ static enum nat64_drop map_4to6(struct nat64 *n, const struct xlat_tuple *in,
             out->dport = out->sport;
         return NAT64_DROP_NONE;
     }
-    /* Cheap test first: every 6->4 packet is offered back here as a possible
-     * hairpin (RFC 6146 §3.8), and almost none is for the pool. */
+    /* Every 6->4 packet is offered back here as a possible hairpin (RFC 6146
+     * §3.8), first as a probe; almost none is for the pool. */
     if (!n->cfg.prefix.len || (!n->static_outside_pool && !in_pool(n, in->dst)))
         return NAT64_DROP_NOT_OURS;
+    if (flags & XLAT_MAP_PROBE)
+        return NAT64_DROP_NONE;
     r = bib_in(n->bib, key, in->dst, in->dport, in->src, in->sport, in->has_ports, in->tcp_flags,
                now_ms, &hit);
     if (r == NAT64_DROP_NO_MAPPING && !in_pool(n, in->dst))

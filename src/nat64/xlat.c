@@ -329,15 +329,29 @@ static void out_commit(struct ctx *c, uint8_t *p, size_t n)
  * the first transport bytes and the clock (RFC 6864 asks for uniqueness
  * only per source/destination/protocol within a reassembly lifetime).
  */
+static uint64_t load_word(const uint8_t *p, size_t n)
+{
+    uint64_t w = 0;
+    memcpy(&w, p, n < 8 ? n : 8);
+    return w;
+}
+
 static uint16_t gen_id(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint64_t now)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < alen; i++)
-        h = (h ^ a[i]) * 16777619u;
-    for (size_t i = 0; i < blen; i++)
-        h = (h ^ b[i]) * 16777619u;
-    for (unsigned i = 0; i < 8; i++)
-        h = (h ^ (uint8_t)(now >> (8 * i))) * 16777619u;
+    /* Word at a time with a multiply-xorshift mix: this runs for every
+     * unfragmented 6->4 packet, so it must cost a few cycles, not a loop of
+     * byte multiplies. Not cryptographic; RFC 6864 needs no more. */
+    const uint64_t k = 0x9e3779b97f4a7c15ull;
+    uint64_t h = now * k;
+    for (size_t i = 0; i < alen; i += 8) {
+        h = (h ^ load_word(a + i, alen - i)) * k;
+        h ^= h >> 29;
+    }
+    for (size_t i = 0; i < blen; i += 8) {
+        h = (h ^ load_word(b + i, blen - i)) * k;
+        h ^= h >> 29;
+    }
+    h ^= h >> 32;
     uint16_t id = (uint16_t)(h ^ (h >> 16));
     return id ? id : 1;
 }
@@ -1338,6 +1352,19 @@ static void xlat64(struct ctx *c, const uint8_t *pkt, size_t len, struct xlat_re
  */
 static void hairpin(struct ctx *c, struct xlat_result *res)
 {
+    struct xlat_out_pkt first = c->out->pkt[0];
+    struct xlat_tuple t, probe_out;
+    memset(&t, 0, sizeof(t));
+    memset(&probe_out, 0, sizeof(probe_out));
+    t.family = 4;
+    t.proto = first.data[9];
+    memcpy(t.src, first.data + 12, 4);
+    memcpy(t.dst, first.data + 16, 4);
+    probe_out.family = 6;
+    probe_out.proto = t.proto;
+    if (c->m->map(c->m->ctx, &t, &probe_out, XLAT_MAP_HAIRPIN | XLAT_MAP_PROBE, NULL, c->now) ==
+        NAT64_DROP_NOT_OURS)
+        return;
     struct ctx h = *c;
     h.hairpin = true;
     h.mflags = XLAT_MAP_HAIRPIN;

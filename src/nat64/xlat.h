@@ -88,6 +88,12 @@ enum xlat_map_flags {
      * back through the EAM or BIB. A mapper that ignores this flag and maps
      * the tuple as an ordinary 4->6 packet is still correct for RFC 6146. */
     XLAT_MAP_HAIRPIN = 1u << 2,
+    /* With XLAT_MAP_HAIRPIN, asked first for every packet the engine has just
+     * translated 6->4: only say whether the destination could be the
+     * mapper's (NAT64_DROP_NONE) or surely is not (NAT64_DROP_NOT_OURS). Only
+     * family, proto, src and dst of `in` are set; create no state. This lets
+     * the common, non-hairpin packet skip a second parse. */
+    XLAT_MAP_PROBE = 1u << 3,
 };
 
 /*
