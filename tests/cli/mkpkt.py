@@ -26,13 +26,15 @@ def main():
     ap.add_argument("src")
     ap.add_argument("dst")
     ap.add_argument("kind", choices=["udp", "tcp", "echo", "echoreply"])
-    ap.add_argument("--sport", type=int, default=5000)
-    ap.add_argument("--dport", type=int, default=53)
-    ap.add_argument("--id", type=int, default=0x1234)
-    ap.add_argument("--len", type=int, default=8)
-    ap.add_argument("--ttl", type=int, default=64)
+    ap.add_argument("--sport", type=lambda v: int(v, 0), default=5000)
+    ap.add_argument("--dport", type=lambda v: int(v, 0), default=53)
+    ap.add_argument("--id", type=lambda v: int(v, 0), default=0x1234)
+    ap.add_argument("--len", type=lambda v: int(v, 0), default=8)
+    ap.add_argument("--ttl", type=lambda v: int(v, 0), default=64)
     ap.add_argument("--nodf", action="store_true")
-    ap.add_argument("--flags", type=int, default=0x02)
+    ap.add_argument("--flags", type=lambda v: int(v, 0), default=0x02)
+    ap.add_argument("--ipid", type=lambda v: int(v, 0), default=0x1234, help="IPv4 identification")
+    ap.add_argument("--seq", type=lambda v: int(v, 0), default=1, help="ICMP echo sequence")
     a = ap.parse_args()
     v6 = a.family == "v6"
     src = ipaddress.ip_address(a.src).packed
@@ -52,7 +54,7 @@ def main():
             t = 128 if v6 else 8
         else:
             t = 129 if v6 else 0
-        l4 = struct.pack("!BBHHH", t, 0, 0, a.id, 1) + payload
+        l4 = struct.pack("!BBHHH", t, 0, 0, a.id, a.seq) + payload
         coff = 2
     if v6:
         pseudo = src + dst + struct.pack("!IxxxB", len(l4), proto)
@@ -68,7 +70,7 @@ def main():
         hdr = struct.pack("!IHBB", 6 << 28, len(l4), proto, a.ttl) + src + dst
     else:
         flags = 0 if a.nodf else 0x4000
-        hdr = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(l4), 0x1234, flags, a.ttl, proto, 0) + src + dst
+        hdr = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(l4), a.ipid, flags, a.ttl, proto, 0) + src + dst
         hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
     with open(a.out, "wb") as f:
         f.write(hdr + l4)

@@ -80,7 +80,39 @@ check "mappings table printed" "1" "$(echo "$out" | grep -c 'fd00::1 |  192.168.
 out=$("$xlat" --prefix 64:ff9b::/96 --json --out "$tmp/o8" "$tmp/1.pkt" | tail -n 2 | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]; print("ok")')
 check "json parses" "ok" "$out"
 
-# 7. Bad input: clear one-line errors and non-zero exit, nothing half-done.
+# 7. Packet vectors in files (tests/vectors/nat64, built independently of
+#    the translator by mkpkt.py): byte-exact outside the masked offsets.
+vec=$2/nat64
+[ -r "$vec/manifest.tsv" ] || { echo "FAIL: $vec/manifest.tsv missing"; exit 1; }
+ins=()
+while IFS=$'\t' read -r in _ _; do
+    case $in in '#'* | '') continue ;; esac
+    ins+=("$vec/$in")
+done <"$vec/manifest.tsv"
+"$xlat" --prefix 64:ff9b::/96 --out "$tmp/ov" "${ins[@]}" >/dev/null
+n=0
+while IFS=$'\t' read -r in exp mask; do
+    case $in in '#'* | '') continue ;; esac
+    n=$((n + 1))
+    got=$(python3 - "$tmp/ov/$n.0.pkt" "$vec/$exp" "$mask" <<'PY'
+import sys
+try:
+    got = open(sys.argv[1], "rb").read()
+except OSError:
+    print("missing"); sys.exit()
+exp = open(sys.argv[2], "rb").read()
+mask = set() if sys.argv[3] == "-" else {int(x) for x in sys.argv[3].split(",")}
+if len(got) != len(exp):
+    print("length %d, want %d" % (len(got), len(exp)))
+else:
+    bad = [i for i in range(len(exp)) if i not in mask and got[i] != exp[i]]
+    print("same" if not bad else "differs at offset %d" % bad[0])
+PY
+)
+    check "vector $in" "same" "$got"
+done <"$vec/manifest.tsv"
+
+# 8. Bad input: clear one-line errors and non-zero exit, nothing half-done.
 bad() { # name, args...
     local name=$1
     shift
