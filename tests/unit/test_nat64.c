@@ -321,6 +321,33 @@ static void test_hop_limit_expired(void **state)
     nat64_free(n);
 }
 
+/* RFC 6146 §3.8: a device reaching another device's pool address through
+ * the prefix is hairpinned back into IPv6, from its own pool address. */
+static void test_hairpin(void **state)
+{
+    (void)state;
+    struct nat64 *n = make(false, NULL);
+    uint8_t p[200], t[100];
+    size_t len = pb_ip6(p, DEV1, PEER6, 17, 64, t, pb_udp(t, 5000, 53, 4));
+    assert_int_equal(xl(n, p, len, 0).verdict, XLAT_FORWARD); /* DEV1: .254 */
+    len = pb_ip6(p, DEV2, PEER6, 17, 64, t, pb_udp(t, 6000, 53, 4));
+    assert_int_equal(xl(n, p, len, 0).verdict, XLAT_FORWARD); /* DEV2: .253 */
+    /* DEV1 -> 192.168.255.253:6000, written as an address in the /96. */
+    len = pb_ip6(p, DEV1, "fd4c:9574:3720:2::c0a8:fffd", 17, 64, t, pb_udp(t, 5000, 6000, 4));
+    struct xlat_result r = xl(n, p, len, 1);
+    assert_int_equal(r.verdict, XLAT_FORWARD);
+    assert_int_equal(out.n, 1);
+    const uint8_t *q = out.pkt[0].data;
+    assert_int_equal(q[0] >> 4, 6);
+    assert_true(addr6_is(q + 8, "fd4c:9574:3720:2::c0a8:fffe")); /* DEV1's pool address */
+    assert_true(addr6_is(q + 24, DEV2));
+    assert_int_equal(q[7], 63); /* decremented once */
+    assert_int_equal(be16_get(q + 40), 5000);
+    assert_int_equal(be16_get(q + 42), 6000);
+    assert_true(pb_valid(q, out.pkt[0].len));
+    nat64_free(n);
+}
+
 /* Clearing (OpenThread's disable) drops every mapping. */
 static void test_clear(void **state)
 {
@@ -361,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_napt_two_devices),
         cmocka_unit_test(test_static_inbound),
         cmocka_unit_test(test_hop_limit_expired),
+        cmocka_unit_test(test_hairpin),
         cmocka_unit_test(test_clear),
         cmocka_unit_test(test_bad_config),
     };
