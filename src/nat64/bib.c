@@ -728,9 +728,15 @@ static void bib_timer_append(struct bib *b, uint32_t i)
 static void bib_refresh(struct bib *b, uint32_t i, uint8_t cls, uint32_t now_c)
 {
     struct bib_sess *s = &b->sess[i];
+    uint32_t exp = bib_deadline(now_c, b->to[cls]);
+    /* Same class and same (whole-second) deadline: the FIFO stays ordered
+     * with the session where it is, so skip the unlink/append and the two
+     * neighbours it would touch. A busy flow moves at most once a second. */
+    if (s->cls == cls && s->exp == exp)
+        return;
     bib_timer_unlink(b, i);
     s->cls = cls;
-    s->exp = bib_deadline(now_c, b->to[cls]);
+    s->exp = exp;
     bib_timer_append(b, i);
 }
 
