@@ -9,10 +9,8 @@ int tvec_load(const char *name, struct tvec_file *f)
     const char *dir = getenv("TBR_THREAD_VECTORS");
     char path[1024];
     memset(f, 0, sizeof(*f));
-    if (!dir) {
-        fprintf(stderr, "tvec: TBR_THREAD_VECTORS is not set\n");
-        return -1;
-    }
+    if (!dir)
+        dir = TVEC_DEFAULT_DIR; /* set by CMake: ../shared/vectors/thread */
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     FILE *fp = fopen(path, "rb");
     if (!fp) {

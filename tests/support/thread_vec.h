@@ -27,7 +27,8 @@ struct tvec_file {
     unsigned n;
 };
 
-/* Loads name (e.g. "nat64-ping.vec") from $TBR_THREAD_VECTORS. Returns 0, or
+/* Loads name (e.g. "nat64-ping.vec") from $TBR_THREAD_VECTORS (default: the
+ * ../shared/vectors/thread path CMake was given). Returns 0, or
  * -1 when the file is missing or malformed (message on stderr). */
 int tvec_load(const char *name, struct tvec_file *f);
 void tvec_free(struct tvec_file *f);
