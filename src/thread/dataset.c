@@ -179,8 +179,9 @@ enum dataset_err dataset_validate(const uint8_t *buf, size_t len)
 
 static void timestamp_read(struct rd v, struct dataset_timestamp *ts)
 {
-    uint16_t hi, tk;
-    uint32_t lo;
+    /* Length checked by dataset_validate(); a short read leaves zeros. */
+    uint16_t hi = 0, tk = 0;
+    uint32_t lo = 0;
     rd_be16(&v, &hi);
     rd_be32(&v, &lo);
     rd_be16(&v, &tk);
@@ -219,11 +220,11 @@ enum dataset_err dataset_parse(const uint8_t *buf, size_t len, struct dataset_in
     memset(out, 0, sizeof(*out));
     struct rd r = rd_init(buf, len);
     while (r.left) {
-        uint8_t type, l, page;
+        uint8_t type = 0, l = 0, page;
         struct rd v;
-        rd_u8(&r, &type);
-        rd_u8(&r, &l);
-        rd_sub(&r, l, &v);
+        /* dataset_validate() walked the same bytes; checked again anyway. */
+        if (!rd_u8(&r, &type) || !rd_u8(&r, &l) || !rd_sub(&r, l, &v))
+            return DATASET_ERR_TRUNCATED;
         switch (type) {
         case DATASET_TLV_ACTIVE_TIMESTAMP:
             timestamp_read(v, &out->active_timestamp);
