@@ -77,7 +77,8 @@ static size_t mk6(uint8_t *p, const struct flow *f, uint8_t proto, uint8_t tcp_f
         }
     }
     size_t co = proto == 6 ? 16 : proto == 17 ? 6 : 2;
-    be16_put(t + co, csum_finish(csum_add(csum_pseudo6(p + 8, p + 24, proto, (uint32_t)l4), t, l4)));
+    be16_put(t + co,
+             csum_finish(csum_add(csum_pseudo6(p + 8, p + 24, proto, (uint32_t)l4), t, l4)));
     return 40 + l4;
 }
 

@@ -267,12 +267,27 @@ static int demo(void)
         size_t l4len;
         const uint8_t *src, *dst;
     } steps[] = {
-        {"device ping 192.0.2.1", 6, 58, {128, 0, 0, 0, 0x12, 0x34, 0, 1, 'h', 'e', 'l', 'l', 'o'},
-         13, dev, peer6},
-        {"DNS query to 192.0.2.53", 6, 17, {0xc0, 0x01, 0, 53, 0, 12, 0, 0, 0xab, 0xcd, 1, 0}, 12,
-         dev, dns6},
-        {"TCP SYN to 192.0.2.1:12345", 6, 6, {0xd4, 0x31, 0x30, 0x39, 0, 0, 0, 1, 0, 0, 0, 0, 0x50,
-         0x02, 0x40, 0, 0, 0, 0, 0}, 20, dev, peer6},
+        {"device ping 192.0.2.1",
+         6,
+         58,
+         {128, 0, 0, 0, 0x12, 0x34, 0, 1, 'h', 'e', 'l', 'l', 'o'},
+         13,
+         dev,
+         peer6},
+        {"DNS query to 192.0.2.53",
+         6,
+         17,
+         {0xc0, 0x01, 0, 53, 0, 12, 0, 0, 0xab, 0xcd, 1, 0},
+         12,
+         dev,
+         dns6},
+        {"TCP SYN to 192.0.2.1:12345",
+         6,
+         6,
+         {0xd4, 0x31, 0x30, 0x39, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0x40, 0, 0, 0, 0, 0},
+         20,
+         dev,
+         peer6},
     };
     for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
         size_t len = build(in, steps[i].family, steps[i].src, steps[i].dst, steps[i].proto,

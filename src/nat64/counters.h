@@ -8,12 +8,7 @@
 
 #include <stdint.h>
 
-enum nat64_proto {
-    NAT64_PROTO_TCP,
-    NAT64_PROTO_UDP,
-    NAT64_PROTO_ICMP,
-    NAT64_PROTO_COUNT
-};
+enum nat64_proto { NAT64_PROTO_TCP, NAT64_PROTO_UDP, NAT64_PROTO_ICMP, NAT64_PROTO_COUNT };
 
 struct nat64_ctr {
     uint64_t pkts_4to6;

@@ -31,7 +31,7 @@ enum nat64_ot_reason {
     X(UNSUP_PROTO, "unsupported-protocol", UNSUP_PROTO, "transport protocol not translated")       \
     X(UNSUP_ICMP, "untranslatable-icmp", UNKNOWN, "ICMP type or code with no counterpart")         \
     X(ICMP_ERR_NESTED, "icmp-error-in-error", ILLEGAL, "ICMP error quoting an ICMP error")         \
-    X(FRAG_EXT, "ext-after-fragment", ILLEGAL, "extension header after the Fragment header")      \
+    X(FRAG_EXT, "ext-after-fragment", ILLEGAL, "extension header after the Fragment header")       \
     X(SRC_ROUTE, "source-route", UNKNOWN, "unexpired IPv4 source route or IPv6 routing header")    \
     X(UDP_ZERO_CSUM, "udp-zero-checksum", ILLEGAL, "IPv4 UDP with zero checksum refused")          \
     X(TOO_BIG, "too-big", UNKNOWN, "packet larger than the next-hop MTU (ICMP error sent)")        \

@@ -108,8 +108,8 @@ static enum nat64_drop map_6to4(struct nat64 *n, const struct xlat_tuple *in,
     }
     if ((r = peer4(n, in->dst, out->dst)) != NAT64_DROP_NONE)
         return r;
-    r = bib_out(n->bib, key, in->src, in->sport, out->dst, in->dport, in->has_ports,
-                in->tcp_flags, now_ms, &hit);
+    r = bib_out(n->bib, key, in->src, in->sport, out->dst, in->dport, in->has_ports, in->tcp_flags,
+                now_ms, &hit);
     if (r != NAT64_DROP_NONE)
         return r;
     n->cur_mapping = hit.mapping;
@@ -230,8 +230,9 @@ struct nat64 *nat64_new(const struct nat64_cfg *cfg, char *err, size_t errlen)
     }
     n->bib = bib_new(&cfg->bib);
     if (!n->bib) {
-        set_err(err, errlen, "cannot create the session table (bad pool, port range or limits,"
-                             " or out of memory)");
+        set_err(err, errlen,
+                "cannot create the session table (bad pool, port range or limits,"
+                " or out of memory)");
         free(n);
         return NULL;
     }
@@ -274,8 +275,8 @@ static int proto_index(uint8_t proto)
     }
 }
 
-struct xlat_result nat64_translate(struct nat64 *n, const uint8_t *pkt, size_t len,
-                                   uint64_t now_ms, struct xlat_out *out)
+struct xlat_result nat64_translate(struct nat64 *n, const uint8_t *pkt, size_t len, uint64_t now_ms,
+                                   struct xlat_out *out)
 {
     if (n->bib)
         bib_expire(n->bib, now_ms);

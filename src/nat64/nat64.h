@@ -40,8 +40,8 @@ struct nat64_cfg {
     enum nat64_mode mode;
     struct addr_prefix6 prefix; /* pool6 (RFC 6052 prefix); len 0 = none */
     struct xlat_cfg xlat;
-    struct bib_cfg bib;          /* stateful only */
-    struct siit siit;            /* stateless only (its pool6 is set from prefix) */
+    struct bib_cfg bib; /* stateful only */
+    struct siit siit;   /* stateless only (its pool6 is set from prefix) */
     struct nat64_static statics[NAT64_MAX_STATIC];
     unsigned n_static;
 };
@@ -58,8 +58,8 @@ void nat64_free(struct nat64 *n);
 /* Translates one packet; see xlat_translate() for the verdicts. Counts it
  * (per protocol when forwarded, per reason when dropped) and expires timed-out
  * state first. */
-struct xlat_result nat64_translate(struct nat64 *n, const uint8_t *pkt, size_t len,
-                                   uint64_t now_ms, struct xlat_out *out);
+struct xlat_result nat64_translate(struct nat64 *n, const uint8_t *pkt, size_t len, uint64_t now_ms,
+                                   struct xlat_out *out);
 
 /* Expires timed-out sessions; returns how many. */
 uint32_t nat64_expire(struct nat64 *n, uint64_t now_ms);

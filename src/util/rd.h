@@ -59,8 +59,8 @@ static inline bool rd_be32(struct rd *r, uint32_t *out)
 {
     if (r->left < 4)
         return false;
-    *out = ((uint32_t)r->p[0] << 24) | ((uint32_t)r->p[1] << 16) | ((uint32_t)r->p[2] << 8) |
-           r->p[3];
+    *out =
+        ((uint32_t)r->p[0] << 24) | ((uint32_t)r->p[1] << 16) | ((uint32_t)r->p[2] << 8) | r->p[3];
     r->p += 4;
     r->left -= 4;
     return true;

@@ -155,8 +155,8 @@ static size_t gen_valid(uint8_t *p, bool six)
     if (six)
         return pb_ip6(p, dev6[rnd() % 4], dst6[rnd() % 3], proto, (uint8_t)(1 + rnd() % 255), l4,
                       l4len);
-    return pb_ip4(p, src4[rnd() % 3], dst4[rnd() % 3], proto, (uint8_t)(1 + rnd() % 255),
-                  rnd() & 1, l4, l4len);
+    return pb_ip4(p, src4[rnd() % 3], dst4[rnd() % 3], proto, (uint8_t)(1 + rnd() % 255), rnd() & 1,
+                  l4, l4len);
 }
 
 static void mutate(uint8_t *p, size_t *len, size_t cap)
@@ -286,10 +286,8 @@ static void test_valid_output_checksums(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_mutated_stateful),
-        cmocka_unit_test(test_mutated_napt),
-        cmocka_unit_test(test_mutated_stateless),
-        cmocka_unit_test(test_noise),
+        cmocka_unit_test(test_mutated_stateful),       cmocka_unit_test(test_mutated_napt),
+        cmocka_unit_test(test_mutated_stateless),      cmocka_unit_test(test_noise),
         cmocka_unit_test(test_valid_output_checksums),
     };
     return cmocka_run_group_tests_name("hostile", tests, NULL, NULL);

@@ -78,11 +78,11 @@ static void test_ping_round_trip(void **state)
     assert_int_equal(out.pkt[0].len, 20 + 16);
     assert_int_equal(q[0], 0x45);
     assert_int_equal(q[9], 1);
-    assert_int_equal(q[8], 63); /* a router decrements */
+    assert_int_equal(q[8], 63);                       /* a router decrements */
     assert_true(addr4_is(q + 12, "192.168.255.254")); /* OT hands out the last first */
     assert_true(addr4_is(q + 16, PEER4));
-    assert_int_equal(q[20], 8);                     /* echo request */
-    assert_int_equal(be16_get(q + 24), 0x1234);     /* identifier kept */
+    assert_int_equal(q[20], 8);                 /* echo request */
+    assert_int_equal(be16_get(q + 24), 0x1234); /* identifier kept */
     assert_true(pb_valid(q, out.pkt[0].len));
 
     len = pb_ip4(p, PEER4, "192.168.255.254", 1, 50, false, t, pb_echo(t, 0, 0x1234, 1, 8));
