@@ -768,8 +768,8 @@ enum mle_err mle_build_child_update_response(const struct mle_child_update_respo
     return finish(&w, out, len);
 }
 
-enum mle_err mle_parse_child_update_response(const uint8_t *plain, size_t len,
-                                             struct mle_child_update_response *m)
+static enum mle_err parse_cu_response(const uint8_t *plain, size_t len,
+                                      struct mle_child_update_response *m)
 {
     struct mle_msg msg;
     struct mle_tlv t;
@@ -793,9 +793,25 @@ enum mle_err mle_parse_child_update_response(const uint8_t *plain, size_t len,
     TRY(opt_bytes(&msg, MLE_TLV_NETWORK_DATA, &m->has_netdata, &m->netdata, &m->netdata_len));
     TRY(opt_timestamp(&msg, MLE_TLV_ACTIVE_TIMESTAMP, &m->has_active_ts, &m->active_ts));
     TRY(opt_timestamp(&msg, MLE_TLV_PENDING_TIMESTAMP, &m->has_pending_ts, &m->pending_ts));
+    return MLE_OK;
+}
+
+enum mle_err mle_parse_child_update_response(const uint8_t *plain, size_t len,
+                                             struct mle_child_update_response *m)
+{
+    TRY(parse_cu_response(plain, len, m));
     if (!m->has_status && (!m->has_leader || !m->has_mode))
         return MLE_ERR_TLV_MISSING;
     return MLE_OK;
+}
+
+enum mle_err mle_parse_child_update_response_from_child(const uint8_t *plain, size_t len,
+                                                        struct mle_child_update_response *m)
+{
+    TRY(parse_cu_response(plain, len, m));
+    /* OpenThread's child (mle.cpp SendChildUpdateResponse) always sends
+     * Source Address and Leader Data, then what was asked; no Mode. */
+    return m->has_leader ? MLE_OK : MLE_ERR_TLV_MISSING;
 }
 
 enum mle_err mle_build_child_update_request(const struct mle_child_update_request *m, uint8_t *out,
@@ -888,4 +904,93 @@ enum mle_err mle_parse_data_response(const uint8_t *plain, size_t len, struct ml
             m->order[m->n_order++] = t.type;
     }
     return MLE_OK;
+}
+
+/* ---- child side ---------------------------------------------------------- */
+
+enum mle_err mle_build_parent_request(const struct mle_parent_request *m, uint8_t *out, size_t cap,
+                                      size_t *len)
+{
+    *len = 0;
+    if (!challenge_ok(&m->challenge))
+        return MLE_ERR_ARG;
+    struct wr w = wr_init(out, cap);
+    wr_u8(&w, MLE_CMD_PARENT_REQUEST);
+    mle_put_u8(&w, MLE_TLV_MODE, m->mode);
+    mle_put_challenge(&w, MLE_TLV_CHALLENGE, &m->challenge);
+    mle_put_u8(&w, MLE_TLV_SCAN_MASK, m->scan_mask);
+    mle_put_u16(&w, MLE_TLV_VERSION, m->version);
+    return finish(&w, out, len);
+}
+
+enum mle_err mle_build_child_id_request(const struct mle_child_id_request *m, uint8_t *out,
+                                        size_t cap, size_t *len)
+{
+    *len = 0;
+    if (!challenge_ok(&m->response) || (m->n_tlv_request && !m->tlv_request))
+        return MLE_ERR_ARG;
+    struct wr w = wr_init(out, cap);
+    wr_u8(&w, MLE_CMD_CHILD_ID_REQUEST);
+    mle_put_challenge(&w, MLE_TLV_RESPONSE, &m->response);
+    mle_put_u32(&w, MLE_TLV_LINK_FRAME_COUNTER, m->link_fc);
+    mle_put_u32(&w, MLE_TLV_MLE_FRAME_COUNTER, m->has_mle_fc ? m->mle_fc : m->link_fc);
+    mle_put_u8(&w, MLE_TLV_MODE, m->mode);
+    mle_put_u32(&w, MLE_TLV_TIMEOUT, m->timeout);
+    mle_put_u16(&w, MLE_TLV_VERSION, m->version);
+    if (m->has_addr_reg)
+        mle_put_addr_reg(&w, &m->addr_reg);
+    mle_put_tlv(&w, MLE_TLV_TLV_REQUEST, m->tlv_request, m->n_tlv_request);
+    put_timestamps(&w, m->has_active_ts, &m->active_ts, m->has_pending_ts, &m->pending_ts);
+    if (m->has_supervision)
+        mle_put_u16(&w, MLE_TLV_SUPERVISION_INTERVAL, m->supervision);
+    return finish(&w, out, len);
+}
+
+enum mle_err mle_build_child_update_request_from_child(const struct mle_child_update_request *m,
+                                                       uint8_t *out, size_t cap, size_t *len)
+{
+    *len = 0;
+    if (!m->has_mode || (m->has_challenge && !challenge_ok(&m->challenge)))
+        return MLE_ERR_ARG;
+    struct wr w = wr_init(out, cap);
+    wr_u8(&w, MLE_CMD_CHILD_UPDATE_REQUEST);
+    mle_put_u8(&w, MLE_TLV_MODE, m->mode);
+    if (m->has_challenge)
+        mle_put_challenge(&w, MLE_TLV_CHALLENGE, &m->challenge);
+    if (m->has_src)
+        mle_put_u16(&w, MLE_TLV_SOURCE_ADDRESS, m->src_rloc16);
+    if (m->has_leader)
+        mle_put_leader_data(&w, &m->leader);
+    if (m->has_timeout)
+        mle_put_u32(&w, MLE_TLV_TIMEOUT, m->timeout);
+    if (m->has_addr_reg)
+        mle_put_addr_reg(&w, &m->addr_reg);
+    if (m->has_tlv_request)
+        mle_put_tlv(&w, MLE_TLV_TLV_REQUEST, m->tlv_request, m->n_tlv_request);
+    return finish(&w, out, len);
+}
+
+enum mle_err mle_build_data_request(const struct mle_data_request *m, uint8_t *out, size_t cap,
+                                    size_t *len)
+{
+    *len = 0;
+    if (m->n_tlv_request && !m->tlv_request)
+        return MLE_ERR_ARG;
+    struct wr w = wr_init(out, cap);
+    wr_u8(&w, MLE_CMD_DATA_REQUEST);
+    mle_put_tlv(&w, MLE_TLV_TLV_REQUEST, m->tlv_request, m->n_tlv_request);
+    put_timestamps(&w, m->has_active_ts, &m->active_ts, m->has_pending_ts, &m->pending_ts);
+    return finish(&w, out, len);
+}
+
+enum mle_err mle_parse_child_update_request_from_parent(const uint8_t *plain, size_t len,
+                                                        struct mle_child_update_request *m)
+{
+    struct mle_msg msg;
+    memset(m, 0, sizeof(*m));
+    TRY(begin(plain, len, MLE_CMD_CHILD_UPDATE_REQUEST, &msg));
+    TRY(parse_cur_fields(&msg, m));
+    /* OpenThread's child (mle.cpp HandleChildUpdateRequestOnChild) needs the
+     * parent's Source Address and Leader Data. */
+    return m->has_src && m->has_leader ? MLE_OK : MLE_ERR_TLV_MISSING;
 }

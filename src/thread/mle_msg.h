@@ -426,4 +426,42 @@ enum mle_err mle_build_data_response(const struct mle_data_response *m, uint8_t 
                                      size_t *len);
 enum mle_err mle_parse_data_response(const uint8_t *plain, size_t len, struct mle_data_response *m);
 
+/* ====================================================================== */
+/* Messages a child sends (thread-sim-interop.md §3.3 table, left column; */
+/* TLV order as OpenThread's child, mle.cpp, and the captures show).      */
+/* ====================================================================== */
+
+/* Parent Request: Mode, Challenge, Scan Mask, Version. */
+enum mle_err mle_build_parent_request(const struct mle_parent_request *m, uint8_t *out, size_t cap,
+                                      size_t *len);
+
+/* Child ID Request: Response, Link FC, MLE FC, Mode, Timeout, Version,
+ * [Address Registration], TLV Request, [Active Timestamp], [Pending
+ * Timestamp] (capture: attach-ftd-child frame 11, med-and-netdata 13). */
+enum mle_err mle_build_child_id_request(const struct mle_child_id_request *m, uint8_t *out,
+                                        size_t cap, size_t *len);
+
+/* Child Update Request from a child: Mode, [Challenge], [Source Address],
+ * [Leader Data], [Timeout], [Address Registration] (capture:
+ * med-and-netdata frame 19). */
+enum mle_err mle_build_child_update_request_from_child(const struct mle_child_update_request *m,
+                                                       uint8_t *out, size_t cap, size_t *len);
+
+/* Child Update Request from a parent, as a child parses it: Source Address
+ * and Leader Data required; Network Data, timestamps, TLV Request,
+ * Challenge, Link Margin optional (Mode is not sent by a parent). */
+enum mle_err mle_parse_child_update_request_from_parent(const uint8_t *plain, size_t len,
+                                                        struct mle_child_update_request *m);
+
+/* Child Update Response from a child, as a parent parses it (e.g. the answer
+ * to a restoring parent's Challenge): Source Address and Leader Data
+ * required; Response, frame counters, Timeout, Address Registration, Mode
+ * optional (OpenThread's child sends no Mode there). */
+enum mle_err mle_parse_child_update_response_from_child(const uint8_t *plain, size_t len,
+                                                        struct mle_child_update_response *m);
+
+/* Data Request: TLV Request, [Active Timestamp], [Pending Timestamp]. */
+enum mle_err mle_build_data_request(const struct mle_data_request *m, uint8_t *out, size_t cap,
+                                    size_t *len);
+
 #endif

@@ -1079,6 +1079,97 @@ static void test_hostile__named_errors(void **state)
     assert_false(w.ok);
 }
 
+/* Child-side builders rebuild what OpenThread children sent (captures). */
+static void check_rebuild(const char *want_hex, const uint8_t *got, size_t got_len)
+{
+    uint8_t want[256];
+    size_t n = hex(want_hex, want, sizeof(want));
+    assert_int_equal(got_len, n);
+    assert_memory_equal(got, want, n);
+}
+
+static void test_builders__child_side(void **state)
+{
+    (void)state;
+    uint8_t out[256];
+    size_t len;
+    /* attach-ftd-child frame 8: Parent Request */
+    const char *pr = "0901010f0308f1961d1c0826d8200e018012020005";
+    uint8_t plain[256];
+    size_t plen = hex(pr, plain, sizeof(plain));
+    struct mle_parent_request preq;
+    assert_int_equal(mle_parse_parent_request(plain, plen, &preq), MLE_OK);
+    assert_int_equal(mle_build_parent_request(&preq, out, sizeof(out), &len), MLE_OK);
+    check_rebuild(pr, out, len);
+    /* attach-ftd-child frame 11 (FTD) and med-and-netdata frame 13 (MED, with
+     * Address Registration): Child ID Request */
+    const char *cids[] = {
+        "0b04085ae736c1da0801ac05040000000008040000000101010f0204000000f0120200050d030a0c09160800"
+        "00000000010000",
+        "0b040823ab683271cfa78105040000000008040000000101010d0204000000f0120200051309807db59e80cb"
+        "7c44590d020a0c16080000000000010000",
+    };
+    for (unsigned i = 0; i < 2; i++) {
+        struct mle_child_id_request c;
+        plen = hex(cids[i], plain, sizeof(plain));
+        assert_int_equal(mle_parse_child_id_request(plain, plen, &c), MLE_OK);
+        assert_int_equal(mle_build_child_id_request(&c, out, sizeof(out), &len), MLE_OK);
+        check_rebuild(cids[i], out, len);
+    }
+    /* med-and-netdata frame 19: Child Update Request from the MED */
+    const char *cur =
+        "0d01010d0002b0010b086e7fbc4540b2ef2c0204000000f01312807db59e80cb7c4459816279f0"
+        "357b6f317a";
+    struct mle_child_update_request u;
+    plen = hex(cur, plain, sizeof(plain));
+    assert_int_equal(mle_parse_child_update_request(plain, plen, &u), MLE_OK);
+    assert_int_equal(mle_build_child_update_request_from_child(&u, out, sizeof(out), &len), MLE_OK);
+    check_rebuild(cur, out, len);
+    /* Data Request: round trip through the parser */
+    const uint8_t req_types[] = {MLE_TLV_NETWORK_DATA, MLE_TLV_ROUTE64};
+    struct mle_data_request dr = {.tlv_request = req_types,
+                                  .n_tlv_request = 2,
+                                  .has_active_ts = true,
+                                  .active_ts = {.seconds = 1}};
+    assert_int_equal(mle_build_data_request(&dr, out, sizeof(out), &len), MLE_OK);
+    check_rebuild("070d020c0916080000000000010000", out, len);
+    struct mle_data_request back;
+    assert_int_equal(mle_parse_data_request(out, len, &back), MLE_OK);
+    assert_int_equal(back.n_tlv_request, 2);
+    assert_true(back.has_active_ts);
+    /* A parent's Child Update Request (no Mode) parses on the child side
+     * only; the parent-side parser insists on Mode. */
+    struct mle_child_update_request pu = {0}, back2;
+    pu.has_src = pu.has_leader = pu.has_challenge = true;
+    pu.src_rloc16 = 0xb000;
+    pu.leader.partition_id = 0x6e7fbc45;
+    pu.challenge.len = 8;
+    assert_int_equal(mle_build_child_update_request(&pu, out, sizeof(out), &len), MLE_OK);
+    assert_int_equal(mle_parse_child_update_request(out, len, &back2), MLE_ERR_TLV_MISSING);
+    assert_int_equal(mle_parse_child_update_request_from_parent(out, len, &back2), MLE_OK);
+    assert_int_equal(back2.src_rloc16, 0xb000);
+    assert_true(back2.has_challenge);
+    assert_int_equal(mle_parse_child_update_request_from_parent(plain, plen, &back2), MLE_OK);
+    /* What OpenThread's child answers a restoring parent: Source Address,
+     * Leader Data, Response, frame counters, no Mode. */
+    struct mle_child_update_response cr = {0}, crb;
+    cr.src_rloc16 = 0xb001;
+    cr.has_leader = cr.has_response = cr.has_fcs = true;
+    cr.response.len = 8;
+    cr.mle_fc = 7;
+    cr.link_fc = 9;
+    assert_int_equal(mle_build_child_update_response(&cr, out, sizeof(out), &len), MLE_OK);
+    assert_int_equal(mle_parse_child_update_response(out, len, &crb), MLE_ERR_TLV_MISSING);
+    assert_int_equal(mle_parse_child_update_response_from_child(out, len, &crb), MLE_OK);
+    assert_true(crb.has_fcs && crb.has_response);
+    assert_int_equal(crb.mle_fc, 7);
+    assert_int_equal(crb.link_fc, 9);
+    /* bad arguments */
+    preq.challenge.len = 2;
+    assert_int_equal(mle_build_parent_request(&preq, out, sizeof(out), &len), MLE_ERR_ARG);
+    assert_int_equal(mle_build_data_request(&dr, out, 4, &len), MLE_ERR_NO_SPACE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1087,6 +1178,7 @@ int main(void)
         cmocka_unit_test(test_tlv__captured_values),
         cmocka_unit_test(test_builders__rebuild_captured),
         cmocka_unit_test(test_builders__roundtrip_uncaptured),
+        cmocka_unit_test(test_builders__child_side),
         cmocka_unit_test(test_hostile__captures),
         cmocka_unit_test(test_hostile__random_bytes),
         cmocka_unit_test(test_hostile__named_errors),

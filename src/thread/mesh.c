@@ -1,0 +1,466 @@
+/*
+ * The mesh path: IPv6 <-> 6LoWPAN <-> MAC.
+ *
+ * Send (tn_mesh_send): next hop (interop §3.1 addressing, §3.6 addresses):
+ *   multicast -> 0xffff; link-local -> ext address from the IID (or the short
+ *   address of a locator IID); our own address -> loopback; a child -> its
+ *   parent's RLOC16; the leader -> the child owning the RLOC16 / registered or
+ *   learned EID, else an address query (tmf_agent.c); outside the mesh -> the
+ *   host (cfg->host_rx) on the leader. MAC source: ext when the IPv6 source
+ *   IID is our ext-derived one, else the short address. MAC security for
+ *   everything but MLE; MLE too when it must be fragmented (§3.1).
+ *   6LoWPAN compression with the context table, fragmentation (§3.5), then a
+ *   frame queue feeding the MAC's bounded queue.
+ *
+ * Receive (MAC rx callback): reassembly -> unsecured frames must be MLE ->
+ * ip6_input (MLE / TMF sockets, echo) -> forwarding for the leader.
+ */
+#include <string.h>
+
+#include "thread/node_priv.h"
+#include "util/rd.h"
+
+void tn_mesh_init(struct tnode *n)
+{
+    n->txq_head = n->txq_count = 0;
+}
+
+static bool is_link_local(const uint8_t a[16])
+{
+    return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+/* UDP to port 19788 right after the IPv6 header (MLE never has extension
+ * headers). */
+static bool is_mle(const uint8_t *pkt, size_t len)
+{
+    return len >= IP6_HDR_LEN + IP6_UDP_HDR_LEN && pkt[6] == IP6_PROTO_UDP &&
+           be16_get(pkt + IP6_HDR_LEN + 2) == MLE_UDP_PORT;
+}
+
+static void ll_from_mac(const struct mac_addr *a, uint16_t pan, struct lowpan_lladdr *ll)
+{
+    memset(ll, 0, sizeof(*ll));
+    ll->pan_id = pan;
+    if (a->mode == MAC_ADDR_SHORT) {
+        ll->mode = LOWPAN_LL_SHORT;
+        ll->short_addr = a->short_addr;
+    } else if (a->mode == MAC_ADDR_EXT) {
+        ll->mode = LOWPAN_LL_EXT;
+        memcpy(ll->ext, a->ext, 8);
+    } else {
+        ll->mode = LOWPAN_LL_NONE;
+    }
+}
+
+/* ---- MAC callbacks ----------------------------------------------------------- */
+
+static bool mac_neighbour(void *user, const struct mac_addr *src, struct mac_nbr_sec *out)
+{
+    struct tnode *n = user;
+    const uint8_t *ext = NULL;
+    struct tn_sec *sec = NULL;
+    if (n->role == TNODE_LEADER) {
+        for (unsigned i = 0; i < TN_MAX_CHILDREN && !sec; i++) {
+            struct tn_child *c = &n->children[i];
+            if (c->state == TN_CHILD_RESTORED &&
+                ((src->mode == MAC_ADDR_SHORT && c->rloc16 == src->short_addr) ||
+                 (src->mode == MAC_ADDR_EXT && memcmp(c->ext, src->ext, 8) == 0))) {
+                /* Restored after our restart: MIC only until it confirms its
+                 * counters (mac.h: both pointers NULL). */
+                memcpy(out->ext, c->ext, 8);
+                out->key_seq = NULL;
+                out->replay = NULL;
+                return true;
+            }
+            if (c->state != TN_CHILD_VALID)
+                continue;
+            if ((src->mode == MAC_ADDR_SHORT && c->rloc16 == src->short_addr) ||
+                (src->mode == MAC_ADDR_EXT && memcmp(c->ext, src->ext, 8) == 0)) {
+                ext = c->ext;
+                sec = &c->sec;
+            }
+        }
+    } else {
+        struct tn_parent *cands[2] = {&n->parent, &n->cand};
+        for (unsigned i = 0; i < 2 && !sec; i++) {
+            struct tn_parent *p = cands[i];
+            if (!p->valid)
+                continue;
+            if ((src->mode == MAC_ADDR_SHORT && p->rloc16 == src->short_addr) ||
+                (src->mode == MAC_ADDR_EXT && memcmp(p->ext, src->ext, 8) == 0)) {
+                ext = p->ext;
+                sec = &p->sec;
+            }
+        }
+    }
+    if (!sec)
+        return false;
+    memcpy(out->ext, ext, 8);
+    out->key_seq = &sec->mac_key_seq;
+    out->replay = &sec->mac;
+    return true;
+}
+
+static void mac_tx_done(void *user, const struct mac_tx_result *res)
+{
+    struct tnode *n = user;
+    if (res->status == MAC_TX_NO_ACK)
+        n->cnt.tx_mac_no_ack++;
+    tn_txq_kick(n);
+}
+
+static void forward(struct tnode *n, const uint8_t *pkt, size_t len)
+{
+    if (pkt[7] <= 1) {
+        n->cnt.tx_drop_hop_limit++;
+        return;
+    }
+    uint8_t copy[IP6_MTU];
+    memcpy(copy, pkt, len);
+    copy[7]--;
+    n->cnt.fwd_packets++;
+    tn_mesh_send(n, copy, len, TN_FROM_MESH);
+}
+
+/* One complete IPv6 datagram from the radio. */
+static void mesh_input(struct tnode *n, const uint8_t *pkt, size_t len,
+                       const struct mac_rx_info *info)
+{
+    bool secured = info->secured;
+    if (!secured && !is_mle(pkt, len)) {
+        n->cnt.rx_drop_unsecured++; /* Thread: MAC security for all but MLE (§3.1) */
+        return;
+    }
+    if (len < IP6_HDR_LEN) {
+        n->cnt.rx_drop_ip6++;
+        return;
+    }
+    if (secured && info->src_ext_known) {
+        if (n->role == TNODE_LEADER) {
+            struct tn_child *c = tn_child_by_ext(n, info->src_ext);
+            if (c && c->state == TN_CHILD_VALID) {
+                c->last_heard_ms = n->now;
+                c->rssi = info->rssi;
+                /* Learn the EIDs an FTD child uses (interop §3.7 (c)). */
+                const uint8_t *src = pkt + 8;
+                uint16_t loc;
+                if (!is_link_local(src) && src[0] != 0xff && !ip6_iid_is_locator(src, &loc) &&
+                    !tn_child_by_addr(n, src))
+                    tn_cache_learn(n, src, c->rloc16);
+            }
+        } else if (n->parent.valid && memcmp(n->parent.ext, info->src_ext, 8) == 0) {
+            n->parent.last_heard_ms = n->now;
+            n->parent.rssi = info->rssi;
+        }
+    }
+    struct ip6_link_info link = {.link_secured = secured, .from_host = false};
+    struct ip6_rx_info ri;
+    n->rx.info = info;
+    n->rx.secured = secured;
+    enum ip6_verdict v = ip6_input(&n->ip, pkt, len, n->now, &link, &ri);
+    n->rx.info = NULL;
+    if (v == IP6_RX_DROPPED) {
+        n->cnt.rx_drop_ip6++;
+        return;
+    }
+    /* MPL (RFC 7731, interop §3.7): the leader re-broadcasts realm-scope
+     * multicast from its children once (OT sends a/aq this way), so the
+     * other children hear it; receivers drop duplicates by seed/sequence. */
+    if (v == IP6_RX_DELIVERED && n->role == TNODE_LEADER && secured && ri.multicast &&
+        ri.mcast_scope >= 3 && ri.mpl.present && !ri.tunneled && info->src_ext_known &&
+        tn_child_by_ext(n, info->src_ext))
+        forward(n, pkt, len);
+    if (v == IP6_RX_FORWARD) {
+        if (n->role == TNODE_LEADER && secured && !ri.tunneled)
+            forward(n, pkt, len);
+        else
+            n->cnt.rx_drop_no_forward++;
+    }
+}
+
+static void mac_rx(void *user, const struct mac_rx_info *info)
+{
+    struct tnode *n = user;
+    if (info->now_ms > n->now)
+        n->now = info->now_ms;
+    n->cnt.rx_frames++;
+    if (n->role == TNODE_DISABLED || !n->ifup) {
+        n->cnt.rx_drop_disabled++;
+        return;
+    }
+    const struct mac_frame *fr = info->frame;
+    if (fr->type != MAC_FRAME_DATA || fr->payload_len == 0) {
+        n->cnt.rx_drop_frame_type++; /* Data Request polls: sleepy children not served */
+        return;
+    }
+    struct lowpan_lladdr src, dst;
+    ll_from_mac(&fr->src, fr->src_pan, &src);
+    ll_from_mac(&fr->dst, fr->dst_pan, &dst);
+    uint8_t pkt[LOWPAN_REASM_BUF];
+    size_t len = 0;
+    enum lowpan_err e = lowpan_reasm_input(&n->reasm, &n->ctx, &src, &dst, fr->payload,
+                                           fr->payload_len, n->now, pkt, sizeof(pkt), &len);
+    if (e != LOWPAN_OK) {
+        n->cnt.rx_drop_lowpan++;
+        return;
+    }
+    if (len == 0) {
+        n->cnt.rx_fragments++;
+        return;
+    }
+    n->cnt.rx_datagrams++;
+    mesh_input(n, pkt, len, info);
+}
+
+void tn_mesh_mac_config(struct tnode *n, struct mac_layer_config *mc)
+{
+    mc->rx = mac_rx;
+    mc->tx_done = mac_tx_done;
+    mc->neighbour = mac_neighbour;
+    mc->user = n;
+}
+
+/* ---- send ------------------------------------------------------------------ */
+
+void tn_txq_kick(struct tnode *n)
+{
+    if (n->in_kick)
+        return;
+    n->in_kick = true;
+    while (n->txq_count && mac_layer_txq_count(&n->mac) < MAC_LAYER_TXQ_LEN) {
+        struct tn_frame f = n->txq[n->txq_head];
+        n->txq_head = (n->txq_head + 1) % TN_TXQ;
+        n->txq_count--;
+        f.req.payload = f.data;
+        f.req.len = f.len;
+        if (f.req.secure)
+            tn_check_mac_fc(n); /* store ahead before the counter is used */
+        if (mac_layer_send(&n->mac, &f.req, n->now) != MAC_LAYER_OK)
+            n->cnt.tx_drop_mac++;
+    }
+    n->in_kick = false;
+}
+
+static void loopback(struct tnode *n, const uint8_t *pkt, size_t len)
+{
+    for (unsigned i = 0; i < TN_LOOPBACK_PKTS; i++) {
+        struct tn_pkt *p = &n->loopback[i];
+        if (p->used)
+            continue;
+        p->used = true;
+        p->len = (uint16_t)len;
+        p->time_ms = n->now;
+        memcpy(p->data, pkt, len);
+        n->cnt.loopback_packets++;
+        return;
+    }
+    n->cnt.tx_drop_queue_full++;
+}
+
+enum tnode_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
+                               const struct mac_addr *dst)
+{
+    const uint8_t *src = pkt + 8;
+    uint8_t own_ll[16];
+    tn_ll_from_ext(n->ext, own_ll);
+    bool src_ext = n->rloc16 == MAC_SHORT_NONE || memcmp(src + 8, own_ll + 8, 8) == 0;
+    struct mac_addr msrc = {0};
+    if (src_ext) {
+        msrc.mode = MAC_ADDR_EXT;
+        memcpy(msrc.ext, n->ext, 8);
+    } else {
+        msrc.mode = MAC_ADDR_SHORT;
+        msrc.short_addr = n->rloc16;
+    }
+    uint16_t pan = n->ds.panid;
+    struct lowpan_lladdr ls, ld;
+    ll_from_mac(&msrc, pan, &ls);
+    ll_from_mac(dst, pan, &ld);
+
+    bool mle = is_mle(pkt, len);
+    bool secure = !mle;
+    struct lowpan_frame frames[24];
+    size_t nf = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        /* MAC header: FCF, seq, dst PAN, dst, src (PAN compressed), aux; MIC, FCS. */
+        size_t hdr = 3 + 2 + (dst->mode == MAC_ADDR_SHORT ? 2 : 8) +
+                     (msrc.mode == MAC_ADDR_SHORT ? 2 : 8) + (secure ? 6 : 0);
+        size_t max_payload = MAC_PSDU_MAX - hdr - (secure ? 4 : 0) - MAC_FCS_LEN;
+        enum lowpan_err e = lowpan_frag_split(&n->ctx, &ls, &ld, pkt, len, max_payload, n->frag_tag,
+                                              frames, 24, &nf);
+        if (e != LOWPAN_OK) {
+            n->cnt.tx_drop_lowpan++;
+            return TNODE_ERR_NO_BUFS;
+        }
+        if (nf > 1 && mle && !secure) {
+            secure = true; /* fragmented MLE goes MAC-secured (message_framer.cpp) */
+            continue;
+        }
+        break;
+    }
+    if (nf > 1)
+        n->frag_tag++;
+    if (TN_TXQ - n->txq_count < nf) {
+        n->cnt.tx_drop_queue_full++;
+        return TNODE_ERR_NO_BUFS;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        struct tn_frame *f = &n->txq[(n->txq_head + n->txq_count) % TN_TXQ];
+        memset(&f->req, 0, sizeof(f->req));
+        f->req.type = MAC_FRAME_DATA;
+        f->req.dst = *dst;
+        f->req.src_mode = msrc.mode;
+        f->req.secure = secure;
+        f->len = (uint8_t)frames[i].len;
+        memcpy(f->data, frames[i].data, frames[i].len);
+        n->txq_count++;
+    }
+    n->cnt.tx_packets++;
+    n->cnt.tx_frames += (uint32_t)nf;
+    tn_txq_kick(n);
+    return TNODE_OK;
+}
+
+/* Inside an on-mesh prefix of the Network Data. */
+static bool on_mesh(const struct tnode *n, const uint8_t addr[16])
+{
+    struct netdata_iter it = NETDATA_ITER_INIT;
+    struct netdata_prefix_cfg p;
+    while (netdata_next_prefix(n->netdata, n->netdata_len, NETDATA_ANY_RLOC16, &it, &p))
+        if (p.on_mesh && addr_prefix_match(addr, p.prefix.addr, p.prefix.len))
+            return true;
+    return false;
+}
+
+enum tnode_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum tn_origin origin)
+{
+    if (len < IP6_HDR_LEN || len > IP6_MTU || (pkt[0] >> 4) != 6 ||
+        IP6_HDR_LEN + (size_t)be16_get(pkt + 4) != len) {
+        n->cnt.tx_drop_bad_packet++;
+        return TNODE_ERR_INVALID_ARGS;
+    }
+    if (n->role == TNODE_DISABLED) {
+        n->cnt.tx_drop_no_route++;
+        return TNODE_ERR_INVALID_STATE;
+    }
+    const uint8_t *dst = pkt + 24;
+    struct mac_addr mdst = {0};
+    uint16_t loc;
+    if (dst[0] == 0xff) {
+        mdst.mode = MAC_ADDR_SHORT;
+        mdst.short_addr = MAC_SHORT_BROADCAST;
+        return tn_mesh_send_to(n, pkt, len, &mdst);
+    }
+    if (ip6_is_mine(&n->ip, dst)) {
+        loopback(n, pkt, len);
+        return TNODE_OK;
+    }
+    if (is_link_local(dst)) {
+        if (ip6_iid_is_locator(dst, &loc)) {
+            mdst.mode = MAC_ADDR_SHORT;
+            mdst.short_addr = loc;
+        } else {
+            mdst.mode = MAC_ADDR_EXT;
+            memcpy(mdst.ext, dst + 8, 8);
+            mdst.ext[0] ^= 0x02;
+        }
+        return tn_mesh_send_to(n, pkt, len, &mdst);
+    }
+    if (n->role == TNODE_CHILD) {
+        /* A child sends everything else to its parent (the border router
+         * for destinations outside the mesh). */
+        if (!n->parent.valid) {
+            n->cnt.tx_drop_no_route++;
+            return TNODE_ERR_NO_ROUTE;
+        }
+        mdst.mode = MAC_ADDR_SHORT;
+        mdst.short_addr = n->parent.rloc16;
+        return tn_mesh_send_to(n, pkt, len, &mdst);
+    }
+    if (n->role != TNODE_LEADER) {
+        n->cnt.tx_drop_no_route++;
+        return TNODE_ERR_NO_ROUTE;
+    }
+    /* Leader: our children, address queries, or the host side. */
+    bool ml = tn_is_ml(n, dst);
+    if (ml && ip6_iid_is_locator(dst, &loc)) {
+        struct tn_child *c = tn_child_by_rloc(n, loc);
+        if (!c) {
+            n->cnt.tx_drop_no_route++;
+            return TNODE_ERR_NO_ROUTE;
+        }
+        mdst.mode = MAC_ADDR_SHORT;
+        mdst.short_addr = c->rloc16;
+        return tn_mesh_send_to(n, pkt, len, &mdst);
+    }
+    if (ml || on_mesh(n, dst)) {
+        struct tn_child *c = tn_child_by_addr(n, dst);
+        uint16_t rloc;
+        if (!c && tn_cache_lookup(n, dst, &rloc))
+            c = tn_child_by_rloc(n, rloc);
+        if (c) {
+            mdst.mode = MAC_ADDR_SHORT;
+            mdst.short_addr = c->rloc16;
+            return tn_mesh_send_to(n, pkt, len, &mdst);
+        }
+        return tn_addr_query(n, dst, pkt, len);
+    }
+    if (origin != TN_FROM_HOST && n->cfg.host_rx) {
+        n->cnt.host_packets++;
+        n->cfg.host_rx(n->cfg.user, pkt, len);
+        return TNODE_OK;
+    }
+    n->cnt.tx_drop_no_route++;
+    return TNODE_ERR_NO_ROUTE;
+}
+
+void tn_mesh_ip6_send(void *ctx, const uint8_t *pkt, size_t len)
+{
+    tn_mesh_send(ctx, pkt, len, TN_FROM_LOCAL);
+}
+
+/* ---- timers ------------------------------------------------------------------ */
+
+void tn_mesh_process(struct tnode *n)
+{
+    lowpan_reasm_expire(&n->reasm, n->now);
+    for (unsigned i = 0; i < TN_LOOPBACK_PKTS; i++) {
+        struct tn_pkt *p = &n->loopback[i];
+        if (!p->used)
+            continue;
+        uint8_t pkt[IP6_MTU];
+        size_t len = p->len;
+        memcpy(pkt, p->data, len);
+        p->used = false; /* before input: a reply may loop back again */
+        struct ip6_link_info link = {.link_secured = true};
+        if (ip6_input(&n->ip, pkt, len, n->now, &link, NULL) == IP6_RX_DROPPED)
+            n->cnt.rx_drop_ip6++;
+    }
+    tn_txq_kick(n);
+}
+
+int64_t tn_mesh_next(const struct tnode *n)
+{
+    int64_t t = -1;
+    for (unsigned i = 0; i < TN_LOOPBACK_PKTS; i++)
+        if (n->loopback[i].used)
+            t = 0;
+    for (unsigned i = 0; i < LOWPAN_REASM_SLOTS; i++) {
+        const struct lowpan_reasm_slot *s = &n->reasm.slot[i];
+        if (s->used)
+            t = tn_min_due(t, tn_until(n->now, s->start_ms + n->reasm.timeout_ms));
+    }
+    return t;
+}
+
+void tn_mesh_flush(struct tnode *n)
+{
+    n->txq_head = n->txq_count = 0;
+    mac_layer_abort_all(&n->mac);
+    for (unsigned i = 0; i < TN_LOOPBACK_PKTS; i++)
+        n->loopback[i].used = false;
+    for (unsigned i = 0; i < TN_PENDING_PKTS; i++)
+        n->pending[i].used = false;
+    lowpan_reasm_init(&n->reasm, 0);
+}

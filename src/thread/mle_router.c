@@ -1,0 +1,748 @@
+/*
+ * Leader formation and the parent role (thread-sim-interop.md §3.3 table,
+ * §3.4 leader duties, §3.9 timers): Parent Response, Child ID Response,
+ * Child Update Request/Response, Data Request/Response, multicast Data
+ * Response on Network Data change, trickle Advertisements with the Route64
+ * id sequence bumped every 10 s, child timeouts. Link Request is ignored
+ * (§3.3 last row): the node then falls back to attaching as a child.
+ */
+#include <string.h>
+
+#include "platform/settings.h"
+#include "thread/node_priv.h"
+#include "util/rd.h"
+
+/* ---- child table ----------------------------------------------------------- */
+
+struct tn_child *tn_child_by_ext(struct tnode *n, const uint8_t ext[8])
+{
+    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
+        struct tn_child *c = &n->children[i];
+        if (c->state != TN_CHILD_FREE && memcmp(c->ext, ext, 8) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+struct tn_child *tn_child_by_rloc(struct tnode *n, uint16_t rloc16)
+{
+    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
+        struct tn_child *c = &n->children[i];
+        if (c->state == TN_CHILD_VALID && c->rloc16 == rloc16)
+            return c;
+    }
+    return NULL;
+}
+
+struct tn_child *tn_child_by_addr(struct tnode *n, const uint8_t addr[16])
+{
+    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
+        struct tn_child *c = &n->children[i];
+        if (c->state != TN_CHILD_VALID)
+            continue;
+        for (unsigned k = 0; k < c->n_addrs; k++)
+            if (memcmp(c->addrs[k], addr, 16) == 0)
+                return c;
+    }
+    return NULL;
+}
+
+static struct tn_child *child_alloc(struct tnode *n)
+{
+    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++)
+        if (n->children[i].state == TN_CHILD_FREE)
+            return &n->children[i];
+    /* Reuse the oldest candidate that never finished attaching. */
+    struct tn_child *old = NULL;
+    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
+        struct tn_child *c = &n->children[i];
+        if (c->state == TN_CHILD_PARENT_REQ && (!old || c->pr_ms < old->pr_ms))
+            old = c;
+    }
+    return old;
+}
+
+static uint16_t child_id_alloc(struct tnode *n)
+{
+    for (unsigned tries = 0; tries < 511; tries++) {
+        uint16_t id = n->next_child_id;
+        n->next_child_id = (uint16_t)(id >= 511 ? 1 : id + 1);
+        if (id == 0)
+            continue;
+        uint16_t rloc = (uint16_t)(n->router_id << 10 | id);
+        if (!tn_child_by_rloc(n, rloc))
+            return id;
+    }
+    return 0;
+}
+
+/* ---- child table persistence (settings CHILD_INFO, one value per child):
+ * ext (8) | rloc16 BE16 | mode | timeout BE32 | version BE16. A restarted
+ * leader restores them and confirms each with a Child Update Request. */
+
+#define TN_CHILD_INFO_LEN 17
+
+static void save_children(struct tnode *n)
+{
+    struct settings *s = n->cfg.settings;
+    if (!s)
+        return;
+    enum settings_err e = settings_delete(s, SETTINGS_KEY_CHILD_INFO, -1);
+    if (e != SETTINGS_OK && e != SETTINGS_ERR_NOT_FOUND) {
+        n->cnt.settings_errors++;
+        return;
+    }
+    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
+        const struct tn_child *c = &n->children[i];
+        if (c->state != TN_CHILD_VALID && c->state != TN_CHILD_RESTORED)
+            continue;
+        uint8_t v[TN_CHILD_INFO_LEN];
+        memcpy(v, c->ext, 8);
+        be16_put(v + 8, c->rloc16);
+        v[10] = c->mode;
+        be32_put(v + 11, c->timeout_s);
+        be16_put(v + 15, c->version);
+        if (settings_add(s, SETTINGS_KEY_CHILD_INFO, v, sizeof(v)) != SETTINGS_OK) {
+            n->cnt.settings_errors++;
+            return;
+        }
+    }
+}
+
+static void child_remove(struct tnode *n, struct tn_child *c);
+
+static size_t netdata_for(const struct tnode *n, uint8_t mode, uint8_t *buf);
+
+/* Child Update Request to a restored child (mle_ftd.cpp
+ * SendChildUpdateRequestToChild): TLV Request + Challenge. */
+static void send_restore_request(struct tnode *n, struct tn_child *c)
+{
+    static const uint8_t req[] = {MLE_TLV_TIMEOUT, MLE_TLV_ADDRESS_REGISTRATION};
+    uint8_t nd[NETDATA_MAX_LEN];
+    struct mle_child_update_request r = {0};
+    r.has_src = true;
+    r.src_rloc16 = n->rloc16;
+    r.has_leader = true;
+    r.leader = n->leader;
+    r.has_netdata = true;
+    r.netdata = nd;
+    r.netdata_len = (uint8_t)netdata_for(n, c->mode, nd);
+    r.has_active_ts = n->has_active_ts;
+    r.active_ts = n->active_ts;
+    r.has_tlv_request = true;
+    r.tlv_request = req;
+    r.n_tlv_request = sizeof(req);
+    r.has_challenge = true;
+    r.challenge = c->challenge;
+    uint8_t out[400];
+    size_t len;
+    if (mle_build_child_update_request(&r, out, sizeof(out), &len) != MLE_OK) {
+        n->cnt.mle_tx_errors++;
+        return;
+    }
+    c->restore_tries++;
+    c->pr_ms = n->now;
+    uint8_t dst[16];
+    tn_ll_from_ext(c->ext, dst);
+    tn_mle_send(n, dst, out, len);
+}
+
+static void restore_children(struct tnode *n)
+{
+    struct settings *s = n->cfg.settings;
+    if (!s)
+        return;
+    unsigned cnt = settings_count(s, SETTINGS_KEY_CHILD_INFO), k = 0;
+    for (unsigned i = 0; i < cnt && k < TN_MAX_CHILDREN; i++) {
+        uint8_t v[TN_CHILD_INFO_LEN];
+        size_t len = 0;
+        if (settings_get(s, SETTINGS_KEY_CHILD_INFO, i, v, sizeof(v), &len) != SETTINGS_OK ||
+            len != sizeof(v))
+            continue;
+        uint16_t rloc = be16_get(v + 8);
+        if ((rloc >> 10) != n->router_id || (rloc & 0x1ff) == 0 || tn_child_by_ext(n, v))
+            continue;
+        struct tn_child *c = &n->children[k++];
+        memset(c, 0, sizeof(*c));
+        c->state = TN_CHILD_RESTORED;
+        memcpy(c->ext, v, 8);
+        c->rloc16 = rloc;
+        c->mode = v[10];
+        c->timeout_s = be32_get(v + 11) ? be32_get(v + 11) : TN_CHILD_TIMEOUT_S;
+        c->version = be16_get(v + 15);
+        c->last_heard_ms = n->now;
+        c->rssi = -20;
+        c->challenge.len = 8;
+        tn_random(n, c->challenge.b, 8);
+        if ((rloc & 0x1ff) >= n->next_child_id)
+            n->next_child_id = (uint16_t)((rloc & 0x1ff) + 1 > 511 ? 1 : (rloc & 0x1ff) + 1);
+        send_restore_request(n, c);
+    }
+    if (k)
+        tn_log(n, 3, "restored %u children; confirming", k);
+}
+
+/* A restored child proved itself (Child Update Response with our challenge,
+ * or its own keep-alive): it is a full neighbour again. */
+static void restored_confirm(struct tnode *n, struct tn_child *c, uint32_t link_fc, uint32_t mle_fc)
+{
+    c->state = TN_CHILD_VALID;
+    c->challenge.len = 0;
+    c->last_heard_ms = n->now;
+    c->sec.mac_key_seq = n->key_seq;
+    mac_replay_init(&c->sec.mac, link_fc);
+    c->sec.mle_key_seq = n->key_seq;
+    mac_replay_init(&c->sec.mle, mle_fc);
+}
+
+static void child_remove(struct tnode *n, struct tn_child *c)
+{
+    uint16_t rloc = c->rloc16;
+    bool was_valid = c->state == TN_CHILD_VALID;
+    bool listed = was_valid || c->state == TN_CHILD_RESTORED;
+    memset(c, 0, sizeof(*c));
+    if (listed)
+        save_children(n);
+    if (!was_valid)
+        return;
+    tn_log(n, 3, "child 0x%04x removed", rloc);
+    tn_cache_forget_rloc(n, rloc);
+    uint8_t v = n->store.version;
+    /* Remove the entries of a child that left (interop §3.4). */
+    netdata_leader_remove_rloc(&n->store, rloc, false);
+    if (v != n->store.version)
+        tn_router_netdata_changed(n);
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static uint8_t link_margin(const struct tnode *n)
+{
+    int rssi = n->rx.info ? n->rx.info->rssi : -20;
+    int m = rssi + 100;
+    return (uint8_t)(m < 0 ? 0 : m > 255 ? 255 : m);
+}
+
+static void leader_refresh(struct tnode *n)
+{
+    n->leader.weighting = TN_WEIGHTING;
+    n->leader.data_version = n->store.version;
+    n->leader.stable_data_version = n->store.stable_version;
+    n->leader.leader_router_id = n->router_id;
+}
+
+static void my_route(const struct tnode *n, struct mle_route64 *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->id_seq = n->id_seq;
+    /* OT writes 0x01 for its own entry (router_table.cpp FillRouteTlv). */
+    mle_route64_add(r, n->router_id, 0x01);
+}
+
+static bool requested(const uint8_t *types, uint8_t n_types, uint8_t t)
+{
+    for (unsigned i = 0; i < n_types; i++)
+        if (types[i] == t)
+            return true;
+    return false;
+}
+
+/* The registration echo: every entry but the ML-EID (interop §3.3). */
+static void addr_reg_echo(const struct tnode *n, const struct mle_addr_reg *in,
+                          struct mle_addr_reg *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (unsigned i = 0; i < in->n; i++) {
+        const struct mle_addr_entry *e = &in->e[i];
+        if (e->compressed && e->context_id == 0)
+            continue;
+        if (!e->compressed && (e->addr[0] == 0xff || tn_is_ml(n, e->addr)))
+            continue;
+        out->e[out->n++] = *e;
+    }
+}
+
+static void store_addrs(struct tnode *n, struct tn_child *c, const struct mle_addr_reg *ar)
+{
+    c->n_addrs = 0;
+    for (unsigned i = 0; i < ar->n && c->n_addrs < TN_CHILD_ADDRS; i++) {
+        uint8_t a[16];
+        if (!tn_addr_reg_resolve(n, &ar->e[i], a) || a[0] == 0xff)
+            continue; /* multicast registrations: not needed without routers */
+        memcpy(c->addrs[c->n_addrs++], a, 16);
+    }
+}
+
+static size_t netdata_for(const struct tnode *n, uint8_t mode, uint8_t *buf)
+{
+    size_t len = 0;
+    bool stable_only = !(mode & MLE_MODE_FULL_NETDATA);
+    if (netdata_leader_copy(&n->store, stable_only, buf, NETDATA_MAX_LEN, &len) != NETDATA_OK)
+        len = 0;
+    return len;
+}
+
+static void send_data_response(struct tnode *n, const uint8_t dst[16], const struct tn_child *c,
+                               const struct mle_data_request *req)
+{
+    uint8_t nd[NETDATA_MAX_LEN];
+    struct mle_data_response r = {0};
+    r.src_rloc16 = n->rloc16;
+    r.leader = n->leader;
+    r.has_active_ts = n->has_active_ts;
+    r.active_ts = n->active_ts;
+    r.has_netdata = true;
+    r.netdata = nd;
+    r.netdata_len = (uint8_t)netdata_for(n, c ? c->mode : MLE_MODE_FULL_NETDATA, nd);
+    if (req) {
+        if (n->has_active && (!req->has_active_ts || !n->has_active_ts ||
+                              mle_timestamp_cmp(&req->active_ts, &n->active_ts) != 0)) {
+            r.has_active_dataset = true;
+            r.active_dataset = n->active.tlvs;
+            r.active_dataset_len = n->active.len;
+        }
+        if (requested(req->tlv_request, req->n_tlv_request, MLE_TLV_ROUTE64)) {
+            r.has_route = true;
+            my_route(n, &r.route);
+        }
+    }
+    uint8_t plain[512];
+    size_t len;
+    if (mle_build_data_response(&r, plain, sizeof(plain), &len) != MLE_OK) {
+        n->cnt.mle_tx_errors++;
+        return;
+    }
+    tn_mle_send(n, dst, plain, len);
+}
+
+static void send_advertisement(struct tnode *n)
+{
+    struct mle_advertisement a = {0};
+    a.src_rloc16 = n->rloc16;
+    a.leader = n->leader;
+    a.has_route = true;
+    my_route(n, &a.route);
+    uint8_t plain[128];
+    size_t len;
+    if (mle_build_advertisement(&a, plain, sizeof(plain), &len) != MLE_OK) {
+        n->cnt.mle_tx_errors++;
+        return;
+    }
+    static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+    tn_mle_send(n, all_nodes, plain, len);
+}
+
+/* ---- trickle (RFC 6206 without suppression; Imin 1 s, Imax 32 s) ------------- */
+
+static void trickle_interval(struct tnode *n)
+{
+    uint32_t half = (uint32_t)(n->adv_i_ms / 2);
+    n->adv_end_ms = n->now + n->adv_i_ms;
+    n->adv_t_ms = n->now + half + tn_rand_range(n, 0, half ? half - 1 : 0);
+    n->adv_sent_this_interval = false;
+}
+
+void tn_router_trickle_reset(struct tnode *n)
+{
+    n->adv_i_ms = TN_ADV_IMIN_MS;
+    trickle_interval(n);
+}
+
+/* ---- leader formation -------------------------------------------------------- */
+
+void tn_router_become_leader(struct tnode *n, bool restore)
+{
+    if (restore) {
+        /* Keep partition id, router id, RLOC16 across restarts (§3.9). */
+        n->router_id = (uint8_t)(n->saved_rloc16 >> 10);
+        n->leader.partition_id = n->saved_partition;
+    } else {
+        n->router_id = (uint8_t)tn_rand_range(n, 0, MLE_MAX_ROUTER_ID);
+        n->leader.partition_id = tn_rand32(n);
+    }
+    n->rloc16 = (uint16_t)(n->router_id << 10);
+    n->next_child_id = 1;
+    uint8_t v[3];
+    tn_random(n, v, sizeof(v));
+    netdata_leader_init(&n->store, v[0], v[1]);
+    n->id_seq = v[2];
+    n->id_seq_ms = n->now;
+    memset(n->children, 0, sizeof(n->children));
+    n->parent.valid = n->cand.valid = false;
+    mac_layer_set_short_addr(&n->mac, n->rloc16);
+    ip6_set_rloc16(&n->ip, n->rloc16);
+    ip6_add_aloc(&n->ip, TN_LEADER_ALOC);
+    ip6_set_router(&n->ip, true);
+    tn_set_role(n, TNODE_LEADER);
+    if (n->local_nd_len) {
+        enum netdata_err e =
+            netdata_leader_register(&n->store, n->rloc16, n->local_nd, n->local_nd_len);
+        if (e != NETDATA_OK)
+            tn_log(n, 2, "local netdata not registered: %s", netdata_err_str(e));
+    }
+    leader_refresh(n);
+    n->saved_role = TNODE_LEADER;
+    n->saved_partition = n->leader.partition_id;
+    n->saved_rloc16 = n->rloc16;
+    tn_save_network_info(n);
+    tn_log(n, 3, "leader: partition 0x%08x router id %u rloc16 0x%04x", n->leader.partition_id,
+           n->router_id, n->rloc16);
+    tn_router_netdata_changed(n);
+    if (restore)
+        restore_children(n);
+}
+
+void tn_router_stop(struct tnode *n)
+{
+    memset(n->children, 0, sizeof(n->children));
+}
+
+void tn_router_netdata_changed(struct tnode *n)
+{
+    leader_refresh(n);
+    size_t len = 0;
+    uint8_t nd[NETDATA_MAX_LEN];
+    if (netdata_leader_copy(&n->store, false, nd, sizeof(nd), &len) != NETDATA_OK)
+        len = 0;
+    tn_netdata_apply(n, nd, len);
+    /* Multicast Data Response (OT does it too), then advertise soon. */
+    static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+    send_data_response(n, all_nodes, NULL, NULL);
+    tn_router_trickle_reset(n);
+}
+
+/* ---- received MLE -------------------------------------------------------------- */
+
+static void rx_parent_request(struct tnode *n, const uint8_t *plain, size_t len,
+                              const uint8_t src[16])
+{
+    struct mle_parent_request pr;
+    if (mle_parse_parent_request(plain, len, &pr) != MLE_OK) {
+        n->cnt.mle_drop_parse++;
+        return;
+    }
+    if (!(pr.scan_mask & MLE_SCAN_MASK_ROUTER)) {
+        n->cnt.mle_drop_unexpected++; /* asks for REEDs / end devices only */
+        return;
+    }
+    uint8_t ext[8];
+    mle_ext_from_ip6(src, ext);
+    struct tn_child *c = tn_child_by_ext(n, ext);
+    if (!c) {
+        c = child_alloc(n);
+        if (!c) {
+            n->cnt.mle_drop_table_full++;
+            return;
+        }
+        memset(c, 0, sizeof(*c));
+        memcpy(c->ext, ext, 8);
+        c->state = TN_CHILD_PARENT_REQ;
+    }
+    c->pr_ms = n->now;
+    c->rssi = n->rx.info ? n->rx.info->rssi : -20;
+    c->challenge.len = 8;
+    tn_random(n, c->challenge.b, 8);
+
+    struct mle_parent_response r = {0};
+    r.src_rloc16 = n->rloc16;
+    r.leader = n->leader;
+    r.link_fc = mac_layer_frame_counter(&n->mac);
+    r.mle_fc = n->mle_fc;
+    r.response = pr.challenge;
+    r.challenge = c->challenge;
+    r.link_margin = link_margin(n);
+    r.conn.flags = 0x00; /* medium parent priority */
+    r.conn.id_seq = n->id_seq;
+    r.conn.active_routers = 1;
+    r.conn.has_sed = true;
+    r.conn.sed_buffer_size = 1280;
+    r.conn.sed_datagram_count = 1;
+    r.version = TN_MLE_VERSION;
+    uint8_t out[128];
+    size_t olen;
+    if (mle_build_parent_response(&r, out, sizeof(out), &olen) != MLE_OK) {
+        n->cnt.mle_tx_errors++;
+        return;
+    }
+    tn_mle_send(n, src, out, olen);
+}
+
+static bool challenge_eq(const struct mle_challenge *a, const struct mle_challenge *b)
+{
+    return a->len == b->len && a->len <= MLE_CHALLENGE_MAX && memcmp(a->b, b->b, a->len) == 0;
+}
+
+static void rx_child_id_request(struct tnode *n, const uint8_t *plain, size_t len,
+                                const uint8_t src[16])
+{
+    uint8_t ext[8];
+    mle_ext_from_ip6(src, ext);
+    struct tn_child *c = tn_child_by_ext(n, ext);
+    if (!c) {
+        n->cnt.mle_drop_unknown_neighbour++;
+        return;
+    }
+    struct mle_child_id_request req;
+    if (mle_parse_child_id_request(plain, len, &req) != MLE_OK) {
+        n->cnt.mle_drop_parse++;
+        return;
+    }
+    if (c->challenge.len == 0 || !challenge_eq(&req.response, &c->challenge)) {
+        n->cnt.mle_drop_bad_challenge++;
+        return;
+    }
+    if (!(req.mode & MLE_MODE_RX_ON_WHEN_IDLE)) {
+        n->cnt.mle_drop_unexpected++; /* sleepy children need indirect TX (not built) */
+        return;
+    }
+    c->challenge.len = 0; /* one Child ID Request per challenge */
+    if (c->state != TN_CHILD_VALID || (c->rloc16 >> 10) != n->router_id ||
+        (c->rloc16 & 0x1ff) == 0) {
+        uint16_t id = child_id_alloc(n);
+        if (!id) {
+            n->cnt.mle_drop_table_full++;
+            return;
+        }
+        c->rloc16 = (uint16_t)(n->router_id << 10 | id);
+    }
+    c->mode = req.mode;
+    c->timeout_s = req.timeout ? req.timeout : TN_CHILD_TIMEOUT_S;
+    c->version = req.version;
+    c->last_heard_ms = n->now;
+    c->sec.mac_key_seq = n->key_seq;
+    mac_replay_init(&c->sec.mac, req.link_fc);
+    c->sec.mle_key_seq = n->key_seq;
+    mac_replay_init(&c->sec.mle, req.has_mle_fc ? req.mle_fc : req.link_fc);
+    c->n_addrs = 0;
+    if (req.has_addr_reg)
+        store_addrs(n, c, &req.addr_reg);
+    c->state = TN_CHILD_VALID;
+    tn_cache_forget_rloc(n, c->rloc16);
+
+    uint8_t nd[NETDATA_MAX_LEN];
+    struct mle_child_id_response r = {0};
+    r.src_rloc16 = n->rloc16;
+    r.leader = n->leader;
+    r.has_active_ts = n->has_active_ts;
+    r.active_ts = n->active_ts;
+    r.address16 = c->rloc16;
+    r.has_netdata = true;
+    r.netdata = nd;
+    r.netdata_len = (uint8_t)netdata_for(n, c->mode, nd);
+    if (c->mode & MLE_MODE_FTD) {
+        r.has_route = true; /* must hold our router id (mle_ftd.cpp:1077) */
+        my_route(n, &r.route);
+    }
+    r.has_active_dataset = n->has_active;
+    r.active_dataset = n->active.tlvs;
+    r.active_dataset_len = n->active.len;
+    if (req.has_addr_reg) {
+        r.has_addr_reg = true;
+        addr_reg_echo(n, &req.addr_reg, &r.addr_reg);
+    }
+    mle_child_id_response_order(&req, n->has_active_ts ? &n->active_ts : NULL, NULL, &r);
+    uint8_t out[600];
+    size_t olen;
+    if (mle_build_child_id_response(&r, out, sizeof(out), &olen) != MLE_OK) {
+        n->cnt.mle_tx_errors++;
+        return;
+    }
+    tn_log(n, 3, "child 0x%04x attached (mode 0x%02x)", c->rloc16, c->mode);
+    tn_mle_send(n, src, out, olen);
+    save_children(n);
+}
+
+static void rx_child_update_request(struct tnode *n, struct tn_child *c, const uint8_t *plain,
+                                    size_t len, const uint8_t src[16])
+{
+    struct mle_child_update_request req;
+    if (mle_parse_child_update_request(plain, len, &req) != MLE_OK) {
+        n->cnt.mle_drop_parse++;
+        return;
+    }
+    struct mle_child_update_response r = {0};
+    r.src_rloc16 = n->rloc16;
+    if (req.has_challenge) {
+        r.has_response = true;
+        r.response = req.challenge;
+    }
+    if (!c) {
+        /* Unknown child: Status makes it re-attach at once (§3.3). */
+        r.has_status = true;
+        r.status = MLE_STATUS_ERROR;
+    } else {
+        c->last_heard_ms = n->now;
+        if (n->rx.info)
+            c->rssi = n->rx.info->rssi;
+        if (req.has_mode)
+            c->mode = req.mode;
+        if (req.has_timeout && req.timeout)
+            c->timeout_s = req.timeout;
+        if (req.has_addr_reg) {
+            store_addrs(n, c, &req.addr_reg);
+            r.has_addr_reg = true;
+            addr_reg_echo(n, &req.addr_reg, &r.addr_reg);
+        }
+        r.has_mode = true;
+        r.mode = c->mode;
+        r.has_link_margin = true;
+        r.link_margin = link_margin(n);
+        r.has_leader = true;
+        r.leader = n->leader;
+        if (req.has_challenge) {
+            r.has_fcs = true;
+            r.mle_fc = n->mle_fc;
+            r.link_fc = mac_layer_frame_counter(&n->mac);
+        }
+        if (req.has_timeout) {
+            r.has_timeout = true;
+            r.timeout = c->timeout_s;
+        }
+    }
+    uint8_t out[400];
+    size_t olen;
+    if (mle_build_child_update_response(&r, out, sizeof(out), &olen) != MLE_OK) {
+        n->cnt.mle_tx_errors++;
+        return;
+    }
+    tn_mle_send(n, src, out, olen);
+    if (c && !(c->mode & MLE_MODE_RX_ON_WHEN_IDLE))
+        child_remove(n, c); /* became sleepy: not supported, let it re-attach elsewhere */
+}
+
+static void rx_data_request(struct tnode *n, struct tn_child *c, const uint8_t *plain, size_t len,
+                            const uint8_t src[16])
+{
+    if (!c) {
+        n->cnt.mle_drop_unknown_neighbour++;
+        return;
+    }
+    struct mle_data_request req;
+    if (mle_parse_data_request(plain, len, &req) != MLE_OK) {
+        n->cnt.mle_drop_parse++;
+        return;
+    }
+    c->last_heard_ms = n->now;
+    send_data_response(n, src, c, &req);
+}
+
+static void rx_child_update_response(struct tnode *n, const uint8_t *plain, size_t len,
+                                     const uint8_t src[16])
+{
+    uint8_t ext[8];
+    mle_ext_from_ip6(src, ext);
+    struct tn_child *c = tn_child_by_ext(n, ext);
+    if (!c || (c->state != TN_CHILD_VALID && c->state != TN_CHILD_RESTORED)) {
+        n->cnt.mle_drop_unknown_neighbour++;
+        return;
+    }
+    struct mle_child_update_response r;
+    if (mle_parse_child_update_response_from_child(plain, len, &r) != MLE_OK) {
+        n->cnt.mle_drop_parse++;
+        return;
+    }
+    if (c->state == TN_CHILD_RESTORED) {
+        if (!r.has_response || !r.has_fcs || c->challenge.len == 0 ||
+            r.response.len != c->challenge.len ||
+            memcmp(r.response.b, c->challenge.b, c->challenge.len) != 0) {
+            n->cnt.mle_drop_bad_challenge++;
+            return;
+        }
+        restored_confirm(n, c, r.link_fc, r.mle_fc);
+        tn_log(n, 3, "child 0x%04x restored", c->rloc16);
+    }
+    c->last_heard_ms = n->now;
+    if (r.has_mode)
+        c->mode = r.mode;
+    if (r.has_timeout && r.timeout)
+        c->timeout_s = r.timeout;
+    if (r.has_addr_reg)
+        store_addrs(n, c, &r.addr_reg);
+}
+
+void tn_router_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t len,
+                      const uint8_t src[16], const uint8_t dst[16], struct tn_child *c)
+{
+    (void)dst;
+    if (!c && cmd == MLE_CMD_CHILD_UPDATE_REQUEST) {
+        /* A restored child's own keep-alive also confirms it (its counters
+         * are checked from here on). */
+        uint8_t ext[8];
+        mle_ext_from_ip6(src, ext);
+        struct tn_child *r = tn_child_by_ext(n, ext);
+        if (r && r->state == TN_CHILD_RESTORED) {
+            restored_confirm(n, r, 0, 0);
+            c = r;
+        }
+    }
+    switch (cmd) {
+    case MLE_CMD_PARENT_REQUEST:
+        rx_parent_request(n, plain, len, src);
+        break;
+    case MLE_CMD_CHILD_ID_REQUEST:
+        rx_child_id_request(n, plain, len, src);
+        break;
+    case MLE_CMD_CHILD_UPDATE_REQUEST:
+        rx_child_update_request(n, c, plain, len, src);
+        break;
+    case MLE_CMD_DATA_REQUEST:
+        rx_data_request(n, c, plain, len, src);
+        break;
+    case MLE_CMD_CHILD_UPDATE_RESPONSE:
+        rx_child_update_response(n, plain, len, src);
+        break;
+    case MLE_CMD_ADVERTISEMENT:
+        n->cnt.mle_drop_partition++; /* another router/partition: no merging */
+        break;
+    default:
+        n->cnt.mle_drop_unexpected++; /* Link Request etc.: ignored (§3.3) */
+        break;
+    }
+}
+
+/* ---- timers -------------------------------------------------------------------- */
+
+void tn_router_process(struct tnode *n)
+{
+    if (n->now - n->id_seq_ms >= TN_IDSEQ_BUMP_MS) {
+        n->id_seq++; /* router_table.cpp: +1 whenever the leader age reaches 10 s */
+        n->id_seq_ms = n->now;
+    }
+    if (!n->adv_sent_this_interval && n->now >= n->adv_t_ms) {
+        n->adv_sent_this_interval = true;
+        send_advertisement(n);
+    }
+    if (n->now >= n->adv_end_ms) {
+        n->adv_i_ms = n->adv_i_ms * 2 > TN_ADV_IMAX_MS ? TN_ADV_IMAX_MS : n->adv_i_ms * 2;
+        trickle_interval(n);
+    }
+    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
+        struct tn_child *c = &n->children[i];
+        if ((c->state == TN_CHILD_VALID || c->state == TN_CHILD_RESTORED) &&
+            n->now - c->last_heard_ms > (uint64_t)c->timeout_s * 1000u)
+            child_remove(n, c);
+        else if (c->state == TN_CHILD_RESTORED && c->restore_tries < 4 && n->now - c->pr_ms >= 1000)
+            send_restore_request(n, c);
+        else if (c->state == TN_CHILD_PARENT_REQ && n->now - c->pr_ms > TN_PARENT_REQ_HOLD_MS)
+            child_remove(n, c);
+    }
+}
+
+int64_t tn_router_next(const struct tnode *n)
+{
+    int64_t t = tn_until(n->now, n->id_seq_ms + TN_IDSEQ_BUMP_MS);
+    if (!n->adv_sent_this_interval)
+        t = tn_min_due(t, tn_until(n->now, n->adv_t_ms));
+    t = tn_min_due(t, tn_until(n->now, n->adv_end_ms));
+    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
+        const struct tn_child *c = &n->children[i];
+        if (c->state == TN_CHILD_VALID || c->state == TN_CHILD_RESTORED)
+            t = tn_min_due(t,
+                           tn_until(n->now, c->last_heard_ms + (uint64_t)c->timeout_s * 1000u + 1));
+        if (c->state == TN_CHILD_RESTORED && c->restore_tries < 4)
+            t = tn_min_due(t, tn_until(n->now, c->pr_ms + 1000));
+        else if (c->state == TN_CHILD_PARENT_REQ)
+            t = tn_min_due(t, tn_until(n->now, c->pr_ms + TN_PARENT_REQ_HOLD_MS + 1));
+    }
+    return t;
+}

@@ -1,0 +1,1082 @@
+/*
+ * A Thread node: public API (thread/node.h), lifecycle, dataset and keys,
+ * persistence, the MLE receive dispatch and secured MLE send, and applying
+ * Network Data (6LoWPAN contexts, SLAAC, NAT64 prefix).
+ *
+ * References: thread-sim-interop.md §3.2 (keys), §3.3 (MLE security), §3.4
+ * (Network Data), §3.6 (addresses), §3.1/§3.9 (frame counters persisted
+ * ahead).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/settings.h"
+#include "thread/node_priv.h"
+#include "util/rd.h"
+
+const char *tnode_role_name(enum tnode_role r)
+{
+    switch (r) {
+    case TNODE_DISABLED:
+        return "disabled";
+    case TNODE_DETACHED:
+        return "detached";
+    case TNODE_CHILD:
+        return "child";
+    case TNODE_ROUTER:
+        return "router";
+    case TNODE_LEADER:
+        return "leader";
+    }
+    return "unknown";
+}
+
+/* ---- small helpers -------------------------------------------------------- */
+
+void tn_log(struct tnode *n, int level, const char *fmt, ...)
+{
+    if (!n->cfg.log)
+        return;
+    char buf[256];
+    int off = snprintf(buf, sizeof(buf), "[node %u] ", n->cfg.node_id);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + off, sizeof(buf) - (size_t)off, fmt, ap);
+    va_end(ap);
+    n->cfg.log(n->cfg.user, level, buf);
+}
+
+void tn_random(struct tnode *n, void *buf, size_t len)
+{
+    n->cfg.random(n->cfg.user, buf, len);
+}
+
+uint32_t tn_rand32(struct tnode *n)
+{
+    uint8_t b[4];
+    tn_random(n, b, 4);
+    return be32_get(b);
+}
+
+uint32_t tn_rand_range(struct tnode *n, uint32_t lo, uint32_t hi)
+{
+    if (hi <= lo)
+        return lo;
+    return lo + tn_rand32(n) % (hi - lo + 1);
+}
+
+void tn_ll_from_ext(const uint8_t ext[8], uint8_t out[16])
+{
+    memset(out, 0, 16);
+    out[0] = 0xfe;
+    out[1] = 0x80;
+    memcpy(out + 8, ext, 8);
+    out[8] ^= 0x02; /* U/L bit (RFC 4944 §6, interop §3.6) */
+}
+
+const uint8_t *tn_ml_prefix(const struct tnode *n)
+{
+    return n->has_active && n->ds.has.mesh_local_prefix ? n->ds.mesh_local_prefix : NULL;
+}
+
+bool tn_is_ml(const struct tnode *n, const uint8_t addr[16])
+{
+    const uint8_t *ml = tn_ml_prefix(n);
+    return ml && memcmp(addr, ml, 8) == 0;
+}
+
+void tn_leader_data(const struct tnode *n, struct mle_leader_data *ld)
+{
+    *ld = n->leader;
+}
+
+/* ---- persistence ---------------------------------------------------------- */
+
+void tn_save_network_info(struct tnode *n)
+{
+    if (!n->cfg.settings)
+        return;
+    uint32_t mac_fc = mac_layer_frame_counter(&n->mac);
+    struct settings_network_info ni = {0};
+    ni.role = n->saved_role;
+    ni.device_mode = n->mode;
+    ni.rloc16 = n->saved_rloc16;
+    ni.key_sequence = n->key_seq;
+    /* Store ahead (interop §3.1): after a restart the counters resume here,
+     * above every value used before. */
+    ni.mle_frame_counter = n->mle_fc + TN_FC_AHEAD;
+    ni.mac_frame_counter = mac_fc + TN_FC_AHEAD;
+    ni.partition_id = n->saved_partition;
+    memcpy(ni.ext_addr, n->ext, 8);
+    memcpy(ni.ml_iid, n->ml_iid, 8);
+    ni.version = TN_MLE_VERSION;
+    if (settings_set_network_info(n->cfg.settings, &ni) != SETTINGS_OK) {
+        n->cnt.settings_errors++;
+        tn_log(n, 1, "settings: cannot save network info");
+        return;
+    }
+    n->mle_fc_stored = ni.mle_frame_counter;
+    n->mac_fc_stored = ni.mac_frame_counter;
+}
+
+uint32_t tn_next_mle_fc(struct tnode *n)
+{
+    if (n->mle_fc >= n->mle_fc_stored)
+        tn_save_network_info(n);
+    return n->mle_fc++;
+}
+
+void tn_check_mac_fc(struct tnode *n)
+{
+    /* Called before every secured mac_layer_send: the counter about to be
+     * used must be below the stored one. */
+    if (mac_layer_frame_counter(&n->mac) >= n->mac_fc_stored)
+        tn_save_network_info(n);
+}
+
+static void save_dataset(struct tnode *n)
+{
+    if (!n->cfg.settings)
+        return;
+    enum settings_err e;
+    if (n->has_active)
+        e = settings_set(n->cfg.settings, SETTINGS_KEY_ACTIVE_DATASET, n->active.tlvs,
+                         n->active.len);
+    else {
+        e = settings_delete(n->cfg.settings, SETTINGS_KEY_ACTIVE_DATASET, -1);
+        if (e == SETTINGS_ERR_NOT_FOUND)
+            e = SETTINGS_OK;
+    }
+    if (e != SETTINGS_OK) {
+        n->cnt.settings_errors++;
+        tn_log(n, 1, "settings: cannot save the active dataset (%s)", settings_strerror(e));
+    }
+}
+
+/* ---- dataset and keys ----------------------------------------------------- */
+
+static void set_key_seq(struct tnode *n, uint32_t seq)
+{
+    n->key_seq = seq;
+    if (thread_keys_derive(n->ds.network_key, seq, &n->keys) != 0)
+        tn_log(n, 1, "key derivation failed");
+    struct mac_keys mk;
+    if (thread_keys_mac_keys(n->ds.network_key, seq, &mk) == 0)
+        mac_layer_set_keys(&n->mac, &mk);
+}
+
+/* Applies the active dataset to the MAC, keys, IPv6 identity. */
+static enum tnode_err apply_dataset(struct tnode *n)
+{
+    if (dataset_parse(n->active.tlvs, n->active.len, &n->ds) != DATASET_OK)
+        return TNODE_ERR_PARSE;
+    if (!n->ds.has.network_key || !n->ds.has.channel || !n->ds.has.panid ||
+        !n->ds.has.mesh_local_prefix)
+        return TNODE_ERR_INVALID_ARGS;
+    if (mac_layer_set_channel(&n->mac, (uint8_t)n->ds.channel) != 0)
+        return TNODE_ERR_INVALID_ARGS;
+    mac_layer_set_pan_id(&n->mac, n->ds.panid);
+    uint32_t fc = mac_layer_frame_counter(&n->mac);
+    set_key_seq(n, n->key_seq);
+    mac_layer_set_frame_counter(&n->mac, fc); /* keep it across re-keying */
+    n->has_active_ts = n->ds.has.active_timestamp;
+    n->active_ts.seconds = n->ds.active_timestamp.seconds;
+    n->active_ts.ticks = n->ds.active_timestamp.ticks;
+    n->active_ts.authoritative = n->ds.active_timestamp.authoritative;
+    ip6_set_ml_prefix(&n->ip, n->ds.mesh_local_prefix);
+    ip6_set_ml_iid(&n->ip, n->ml_iid);
+    /* Context 0 is the mesh-local prefix (interop §3.5). */
+    tn_netdata_apply(n, n->netdata, n->netdata_len);
+    return TNODE_OK;
+}
+
+/* ---- Network Data --------------------------------------------------------- */
+
+void tn_netdata_apply(struct tnode *n, const uint8_t *nd, size_t len)
+{
+    if (len > NETDATA_MAX_LEN)
+        len = 0;
+    if (nd != n->netdata) {
+        if (len)
+            memmove(n->netdata, nd, len);
+        n->netdata_len = len;
+    }
+    /* 6LoWPAN contexts: 0 = mesh-local prefix, the rest from Network Data. */
+    lowpan_ctx_init(&n->ctx);
+    const uint8_t *ml = tn_ml_prefix(n);
+    if (ml) {
+        uint8_t p[16] = {0};
+        memcpy(p, ml, 8);
+        lowpan_ctx_set(&n->ctx, 0, p, 64, true);
+    }
+    struct netdata_iter it = NETDATA_ITER_INIT;
+    struct netdata_context c;
+    while (netdata_next_context(n->netdata, n->netdata_len, &it, &c))
+        if (c.id > 0 && c.id < LOWPAN_CTX_MAX)
+            lowpan_ctx_set(&n->ctx, c.id, c.prefix.addr, c.prefix.len, c.compress);
+
+    if (n->role != TNODE_CHILD && n->role != TNODE_LEADER)
+        return;
+    /* SLAAC addresses from on-mesh 'a' prefixes (OT Slaac), IID derived from
+     * the extended address, so it is stable across restarts. */
+    struct addr_prefix6 pfx[8];
+    size_t np = netdata_slaac_prefixes(n->netdata, n->netdata_len, pfx, 8);
+    if (np > 8)
+        np = 8;
+    bool changed = false;
+    uint8_t gone[IP6_MAX_ADDRS][16];
+    unsigned ngone = 0;
+    for (unsigned i = 0; i < ip6_addr_count(&n->ip); i++) {
+        const struct ip6_uaddr *a = ip6_addr_at(&n->ip, i);
+        if (!a || a->kind != IP6_ADDR_SLAAC)
+            continue;
+        bool keep = false;
+        for (size_t k = 0; k < np; k++)
+            if (memcmp(a->addr, pfx[k].addr, 8) == 0)
+                keep = true;
+        if (!keep && ngone < IP6_MAX_ADDRS)
+            memcpy(gone[ngone++], a->addr, 16);
+    }
+    for (unsigned i = 0; i < ngone; i++) {
+        ip6_addr_remove(&n->ip, gone[i]);
+        changed = true;
+    }
+    for (size_t k = 0; k < np; k++) {
+        uint8_t out[16];
+        if (ip6_add_slaac(&n->ip, pfx[k].addr, NULL, IP6_ADDR_SLAAC, out) == IP6_OK)
+            changed = true;
+    }
+    /* NAT64 prefix (OT FindPreferredNat64Prefix). */
+    struct netdata_route_cfg r;
+    if (netdata_find_nat64_prefix(n->netdata, n->netdata_len, &r) == NETDATA_OK) {
+        n->has_nat64 = true;
+        n->nat64 = r.prefix;
+        ip6_set_nat64_prefix(&n->ip, r.prefix.addr, r.prefix.len);
+    } else {
+        n->has_nat64 = false;
+        ip6_set_nat64_prefix(&n->ip, NULL, 0);
+    }
+    if (changed && n->role == TNODE_CHILD && !(n->mode & TNODE_MODE_FTD))
+        n->addr_reg_due = true; /* an MTD registers its addresses (interop §3.3) */
+}
+
+void tn_addr_reg_build(struct tnode *n, struct mle_addr_reg *ar)
+{
+    memset(ar, 0, sizeof(*ar));
+    /* ML-EID first (context 0), then the other unicast addresses. */
+    const struct ip6_uaddr *ml = ip6_addr_of_kind(&n->ip, IP6_ADDR_ML_EID);
+    if (ml) {
+        ar->e[ar->n].compressed = true;
+        ar->e[ar->n].context_id = 0;
+        memcpy(ar->e[ar->n].addr + 8, ml->addr + 8, 8);
+        ar->n++;
+    }
+    for (unsigned i = 0; i < ip6_addr_count(&n->ip) && ar->n < MLE_ADDR_REG_MAX; i++) {
+        const struct ip6_uaddr *a = ip6_addr_at(&n->ip, i);
+        if (!a || !a->valid)
+            continue;
+        if (a->kind == IP6_ADDR_LINK_LOCAL || a->kind == IP6_ADDR_ML_EID ||
+            a->kind == IP6_ADDR_RLOC || a->kind == IP6_ADDR_ALOC)
+            continue;
+        struct mle_addr_entry *e = &ar->e[ar->n];
+        memset(e, 0, sizeof(*e));
+        struct netdata_context c;
+        if (netdata_context_for_addr(n->netdata, n->netdata_len, a->addr, true, &c) == NETDATA_OK &&
+            c.prefix.len <= 64) {
+            e->compressed = true;
+            e->context_id = c.id;
+            memcpy(e->addr + 8, a->addr + 8, 8);
+        } else {
+            memcpy(e->addr, a->addr, 16);
+        }
+        ar->n++;
+    }
+}
+
+bool tn_addr_reg_resolve(const struct tnode *n, const struct mle_addr_entry *e, uint8_t out[16])
+{
+    if (!e->compressed) {
+        memcpy(out, e->addr, 16);
+        return true;
+    }
+    memset(out, 0, 16);
+    if (e->context_id == 0) {
+        const uint8_t *ml = tn_ml_prefix(n);
+        if (!ml)
+            return false;
+        memcpy(out, ml, 8);
+    } else {
+        struct netdata_context c;
+        if (netdata_context_by_id(n->netdata, n->netdata_len, e->context_id, &c) != NETDATA_OK)
+            return false;
+        memcpy(out, c.prefix.addr, 8);
+    }
+    memcpy(out + 8, e->addr + 8, 8);
+    return true;
+}
+
+/* ---- MLE send and receive (interop §3.3) ---------------------------------- */
+
+enum tnode_err tn_mle_send(struct tnode *n, const uint8_t dst[16], const uint8_t *plain, size_t len)
+{
+    uint8_t src[16];
+    tn_ll_from_ext(n->ext, src);
+    struct mle_aux aux = {
+        .sec_ctl = MLE_SEC_CTL,
+        .frame_counter = tn_next_mle_fc(n),
+        .key_seq = n->key_seq,
+        .key_index = mle_key_index(n->key_seq),
+    };
+    uint8_t udp[MLE_MAX_PAYLOAD];
+    size_t ulen;
+    if (mle_protect(n->keys.mle, src, dst, &aux, plain, len, udp, sizeof(udp), &ulen) != MLE_OK) {
+        n->cnt.mle_tx_errors++;
+        return TNODE_ERR_NO_BUFS;
+    }
+    uint8_t pkt[IP6_MTU];
+    size_t plen;
+    if (ip6_build_udp(&n->ip, src, dst, MLE_UDP_PORT, MLE_UDP_PORT, udp, ulen, MLE_HOP_LIMIT, pkt,
+                      sizeof(pkt), &plen) != IP6_OK) {
+        n->cnt.mle_tx_errors++;
+        return TNODE_ERR_NO_BUFS;
+    }
+    n->cnt.mle_tx++;
+    return tn_mesh_send(n, pkt, plen, TN_FROM_LOCAL);
+}
+
+/* The replay state of a known neighbour sending MLE from ext. */
+static struct tn_sec *mle_neighbour(struct tnode *n, const uint8_t ext[8], struct tn_child **cp)
+{
+    *cp = NULL;
+    if (n->role == TNODE_LEADER) {
+        struct tn_child *c = tn_child_by_ext(n, ext);
+        if (c && c->state == TN_CHILD_VALID) {
+            *cp = c;
+            return &c->sec;
+        }
+        return NULL;
+    }
+    if (n->parent.valid && memcmp(n->parent.ext, ext, 8) == 0)
+        return &n->parent.sec;
+    return NULL;
+}
+
+static void mle_udp_rx(void *ctx, const struct ip6_udp_rx *rx)
+{
+    struct tnode *n = ctx;
+    if (n->role == TNODE_DISABLED)
+        return;
+    if (rx->src[0] != 0xfe || (rx->src[1] & 0xc0) != 0x80) {
+        n->cnt.mle_drop_not_link_local++;
+        return;
+    }
+    if (rx->hop_limit != MLE_HOP_LIMIT) {
+        n->cnt.mle_drop_hop_limit++;
+        return;
+    }
+    struct mle_frame f;
+    if (mle_frame_parse(rx->payload, rx->len, &f) != MLE_OK) {
+        n->cnt.mle_drop_parse++;
+        return;
+    }
+    if (f.suite != MLE_SUITE_SECURED) {
+        n->cnt.mle_drop_unsecured++; /* Discovery: not served */
+        return;
+    }
+    uint8_t ext[8];
+    mle_ext_from_ip6(rx->src, ext);
+    struct tn_child *child;
+    struct tn_sec *sec = mle_neighbour(n, ext, &child);
+    if (sec && f.aux.key_seq < sec->mle_key_seq) {
+        n->cnt.mle_drop_key_seq++;
+        return;
+    }
+    if (f.aux.key_seq + 1 < n->key_seq) { /* more than one sequence behind */
+        n->cnt.mle_drop_key_seq++;
+        return;
+    }
+    uint8_t key[MLE_KEY_LEN];
+    if (f.aux.key_seq == n->key_seq)
+        memcpy(key, n->keys.mle, sizeof(key));
+    else if (mle_key_derive(n->ds.network_key, f.aux.key_seq, key) != MLE_OK) {
+        n->cnt.mle_drop_parse++;
+        return;
+    }
+    uint8_t plain[MLE_MAX_PAYLOAD];
+    size_t plen;
+    if (mle_unprotect(key, rx->src, rx->dst, &f, plain, sizeof(plain), &plen) != MLE_OK) {
+        n->cnt.mle_drop_mic++;
+        return;
+    }
+    struct mle_msg m;
+    if (mle_msg_split(plain, plen, &m, NULL) != MLE_OK) {
+        n->cnt.mle_drop_parse++;
+        return;
+    }
+    if (sec) {
+        if (f.aux.key_seq > sec->mle_key_seq) {
+            sec->mle_key_seq = f.aux.key_seq; /* counters restart per key sequence */
+            mac_replay_init(&sec->mle, 0);
+        }
+        if (mac_replay_accept(&sec->mle, f.aux.frame_counter) != MAC_OK) {
+            n->cnt.mle_drop_replay++;
+            return;
+        }
+        /* A known neighbour proves a newer key sequence: switch (§3.2). */
+        if (f.aux.key_seq > n->key_seq) {
+            set_key_seq(n, f.aux.key_seq); /* the MAC restarts its counter at 0 */
+            n->mle_fc = 0;
+            tn_save_network_info(n);
+        }
+    }
+    n->cnt.mle_rx++;
+    if (n->role == TNODE_LEADER)
+        tn_router_mle_rx(n, m.cmd, plain, plen, rx->src, rx->dst, child);
+    else
+        tn_child_mle_rx(n, m.cmd, plain, plen, rx->src, rx->dst);
+}
+
+/* ---- roles ---------------------------------------------------------------- */
+
+void tn_set_role(struct tnode *n, enum tnode_role role)
+{
+    if (n->role != role)
+        tn_log(n, 3, "role %s -> %s", tnode_role_name(n->role), tnode_role_name(role));
+    n->role = role;
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static const struct ip6_ops ip6_ops = {.send = tn_mesh_ip6_send};
+
+static void load_settings(struct tnode *n)
+{
+    struct settings *s = n->cfg.settings;
+    uint8_t buf[DATASET_MAX_LEN];
+    size_t len = 0;
+    if (settings_get(s, SETTINGS_KEY_ACTIVE_DATASET, 0, buf, sizeof(buf), &len) == SETTINGS_OK &&
+        len <= sizeof(buf) && dataset_set_tlvs(&n->active, buf, len) == DATASET_OK)
+        n->has_active = true;
+    struct settings_network_info ni;
+    if (settings_get_network_info(s, &ni) == SETTINGS_OK) {
+        memcpy(n->ext, ni.ext_addr, 8);
+        memcpy(n->ml_iid, ni.ml_iid, 8);
+        n->key_seq = ni.key_sequence;
+        n->mle_fc = n->mle_fc_stored = ni.mle_frame_counter;
+        n->mac_fc_stored = ni.mac_frame_counter;
+        mac_layer_set_frame_counter(&n->mac, ni.mac_frame_counter);
+        if (ni.device_mode)
+            n->mode =
+                ni.device_mode & (TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA);
+        n->saved_role = ni.role;
+        n->saved_partition = ni.partition_id;
+        n->saved_rloc16 = ni.rloc16;
+        n->restore_leader = ni.role == TNODE_LEADER && (ni.rloc16 & 0x3ff) == 0 &&
+                            (ni.rloc16 >> 10) <= MLE_MAX_ROUTER_ID;
+        return;
+    }
+    /* First start: the random identity is saved at once. */
+    tn_save_network_info(n);
+}
+
+static void new_identity(struct tnode *n)
+{
+    tn_random(n, n->ext, 8);
+    n->ext[0] &= (uint8_t)~0x01; /* unicast (not a group address) */
+    tn_random(n, n->ml_iid, 8);
+}
+
+static void reset_state(struct tnode *n)
+{
+    n->role = TNODE_DISABLED;
+    n->rloc16 = MAC_SHORT_NONE;
+    n->mode = TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA; /* "rdn" */
+    n->timeout_s = TN_CHILD_TIMEOUT_S;
+    n->mle_fc_stored = n->mac_fc_stored = n->cfg.settings ? 0 : UINT32_MAX;
+}
+
+struct tnode *tnode_new(const struct tnode_cfg *cfg, uint64_t now_ms)
+{
+    if (!cfg || !cfg->radio_ops || !cfg->radio_ops->transmit || !cfg->random) {
+        if (cfg && cfg->log)
+            cfg->log(cfg->user, 1, "tnode_new: radio ops and random are required");
+        return NULL;
+    }
+    struct tnode *n = calloc(1, sizeof(*n));
+    if (!n) {
+        if (cfg->log)
+            cfg->log(cfg->user, 1, "tnode_new: out of memory");
+        return NULL;
+    }
+    n->cfg = *cfg;
+    n->now = now_ms;
+    reset_state(n);
+    new_identity(n);
+
+    struct mac_layer_config mc;
+    mac_layer_config_default(&mc);
+    mc.radio_ops = cfg->radio_ops;
+    mc.radio = cfg->radio;
+    memcpy(mc.ext_addr, n->ext, 8);
+    uint8_t seq;
+    tn_random(n, &seq, 1);
+    mc.seq_init = seq;
+    mc.pcap = cfg->pcap;
+    tn_mesh_init(n);
+    tn_mesh_mac_config(n, &mc); /* rx, tx_done, neighbour callbacks (mesh.c) */
+    if (mac_layer_init(&n->mac, &mc) != 0) {
+        tn_log(n, 1, "MAC init failed");
+        free(n);
+        return NULL;
+    }
+    ip6_init(&n->ip, &ip6_ops, n);
+    lowpan_ctx_init(&n->ctx);
+    lowpan_reasm_init(&n->reasm, 0);
+    coap_ctx_init(&n->coap, (uint16_t)tn_rand32(n));
+    n->tmf_token = (uint16_t)tn_rand32(n);
+    n->frag_tag = (uint16_t)tn_rand32(n);
+
+    if (cfg->settings)
+        load_settings(n);
+    mac_layer_set_ext_addr(&n->mac, n->ext);
+    ip6_set_ext_addr(&n->ip, n->ext);
+    if (ip6_udp_bind(&n->ip, MLE_UDP_PORT, NULL, 0, mle_udp_rx, n) < 0)
+        tn_log(n, 1, "cannot bind MLE port");
+    tn_tmf_init(n);
+    if (n->has_active && apply_dataset(n) != TNODE_OK) {
+        tn_log(n, 1, "saved dataset is unusable; ignored");
+        n->has_active = false;
+    }
+    return n;
+}
+
+void tnode_free(struct tnode *n)
+{
+    if (!n)
+        return;
+    /* Persist the counters (store ahead) so a restart never reuses one. */
+    if (n->cfg.settings && n->role != TNODE_DISABLED)
+        tn_save_network_info(n);
+    free(n);
+}
+
+void tnode_radio_rx(void *user, const struct radio_rx_frame *f)
+{
+    struct tnode *n = user;
+    if (f->timestamp_ms > n->now)
+        n->now = f->timestamp_ms;
+    mac_layer_receive(&n->mac, f);
+}
+
+void tnode_process(struct tnode *n, uint64_t now_ms)
+{
+    if (now_ms > n->now)
+        n->now = now_ms;
+    mac_layer_tick(&n->mac, n->now);
+    tn_mesh_process(n);
+    if (n->role == TNODE_LEADER)
+        tn_router_process(n);
+    else if (n->role == TNODE_CHILD || n->role == TNODE_DETACHED)
+        tn_child_process(n);
+    tn_tmf_process(n);
+    uint64_t when;
+    if (ip6_ping_deadline(&n->ip, &when) && when <= n->now)
+        ip6_ping_poll(&n->ip, n->now);
+    tn_txq_kick(n);
+}
+
+int64_t tnode_next_timeout_ms(const struct tnode *n, uint64_t now_ms)
+{
+    int64_t t = -1;
+    if (n->txq_count && mac_layer_txq_count(&n->mac) < MAC_LAYER_TXQ_LEN)
+        t = tn_min_due(t, 0);
+    t = tn_min_due(t, tn_mesh_next(n));
+    if (n->role == TNODE_LEADER)
+        t = tn_min_due(t, tn_router_next(n));
+    else if (n->role == TNODE_CHILD || n->role == TNODE_DETACHED)
+        t = tn_min_due(t, tn_child_next(n));
+    t = tn_min_due(t, tn_tmf_next(n));
+    /* Those timers are relative to n->now; the caller's now may be later. */
+    if (t > 0 && now_ms > n->now) {
+        uint64_t late = now_ms - n->now;
+        t = (uint64_t)t > late ? t - (int64_t)late : 0;
+    }
+    uint64_t when;
+    if (ip6_ping_deadline(&n->ip, &when))
+        t = tn_min_due(t, tn_until(now_ms, when));
+    return tn_min_due(t, mac_layer_timeout_ms(&n->mac, now_ms));
+}
+
+/* ---- dataset API ---------------------------------------------------------- */
+
+struct dataset_tlvs *tnode_dataset_buffer(struct tnode *n)
+{
+    return &n->buffer;
+}
+
+static void ds_rng(void *ctx, uint8_t *out, size_t len)
+{
+    tn_random(ctx, out, len);
+}
+
+enum tnode_err tnode_dataset_init_new(struct tnode *n)
+{
+    if (dataset_init_new(&n->buffer, ds_rng, n, 0) != DATASET_OK)
+        return TNODE_ERR_FAILED;
+    return TNODE_OK;
+}
+
+enum tnode_err tnode_dataset_init_active(struct tnode *n)
+{
+    if (!n->has_active)
+        return TNODE_ERR_NOT_FOUND;
+    n->buffer = n->active;
+    return TNODE_OK;
+}
+
+enum tnode_err tnode_dataset_set_active(struct tnode *n, const uint8_t *tlvs, size_t len,
+                                        uint64_t now_ms)
+{
+    if (now_ms > n->now)
+        n->now = now_ms;
+    struct dataset_tlvs d;
+    if (!tlvs || dataset_set_tlvs(&d, tlvs, len) != DATASET_OK)
+        return TNODE_ERR_INVALID_ARGS;
+    struct dataset_info info;
+    if (dataset_parse(d.tlvs, d.len, &info) != DATASET_OK || !info.has.network_key ||
+        !info.has.channel || !info.has.panid || !info.has.mesh_local_prefix)
+        return TNODE_ERR_INVALID_ARGS;
+    if (n->role != TNODE_DISABLED)
+        return TNODE_ERR_INVALID_STATE; /* OT: only while Thread is stopped */
+    struct dataset_tlvs old = n->active;
+    bool had = n->has_active;
+    n->active = d;
+    n->has_active = true;
+    if (apply_dataset(n) != TNODE_OK) {
+        n->active = old;
+        n->has_active = had;
+        if (had)
+            apply_dataset(n);
+        return TNODE_ERR_INVALID_ARGS;
+    }
+    save_dataset(n);
+    return TNODE_OK;
+}
+
+enum tnode_err tnode_dataset_commit_active(struct tnode *n, uint64_t now_ms)
+{
+    return tnode_dataset_set_active(n, n->buffer.tlvs, n->buffer.len, now_ms);
+}
+
+const uint8_t *tnode_active_dataset(const struct tnode *n, size_t *len)
+{
+    if (!n->has_active) {
+        *len = 0;
+        return NULL;
+    }
+    *len = n->active.len;
+    return n->active.tlvs;
+}
+
+/* ---- interface and Thread ------------------------------------------------- */
+
+enum tnode_err tnode_ifconfig(struct tnode *n, bool up, uint64_t now_ms)
+{
+    if (now_ms > n->now)
+        n->now = now_ms;
+    if (!up && n->role != TNODE_DISABLED)
+        tnode_thread_stop(n, now_ms);
+    n->ifup = up;
+    return TNODE_OK;
+}
+
+bool tnode_ifconfig_up(const struct tnode *n)
+{
+    return n->ifup;
+}
+
+enum tnode_err tnode_thread_start(struct tnode *n, uint64_t now_ms)
+{
+    if (now_ms > n->now)
+        n->now = now_ms;
+    if (!n->ifup || !n->has_active)
+        return TNODE_ERR_INVALID_STATE;
+    if (n->role != TNODE_DISABLED)
+        return TNODE_OK;
+    if (apply_dataset(n) != TNODE_OK)
+        return TNODE_ERR_INVALID_STATE;
+    tn_set_role(n, TNODE_DETACHED);
+    tn_save_network_info(n); /* counters stored ahead before the first frame */
+    /* A leader (saved, or stopped and started again) keeps its partition. */
+    if (n->saved_role == TNODE_LEADER && (n->saved_rloc16 & 0x3ff) == 0 &&
+        (n->saved_rloc16 >> 10) <= MLE_MAX_ROUTER_ID)
+        n->restore_leader = true;
+    if (n->restore_leader && n->cfg.router_eligible) {
+        tn_router_become_leader(n, true);
+        return TNODE_OK;
+    }
+    tn_child_start_attach(n);
+    return TNODE_OK;
+}
+
+enum tnode_err tnode_thread_stop(struct tnode *n, uint64_t now_ms)
+{
+    if (now_ms > n->now)
+        n->now = now_ms;
+    if (n->role == TNODE_DISABLED)
+        return TNODE_OK;
+    if (n->role == TNODE_LEADER)
+        tn_router_stop(n);
+    tn_child_stop(n);
+    tn_tmf_reset(n);
+    tn_mesh_flush(n);
+    n->rloc16 = MAC_SHORT_NONE;
+    mac_layer_set_short_addr(&n->mac, MAC_SHORT_NONE);
+    ip6_clear_rloc16(&n->ip);
+    ip6_remove_aloc(&n->ip, TN_LEADER_ALOC);
+    ip6_set_router(&n->ip, false);
+    tn_set_role(n, TNODE_DISABLED);
+    tn_save_network_info(n);
+    return TNODE_OK;
+}
+
+void tnode_factoryreset(struct tnode *n, uint64_t now_ms)
+{
+    tnode_thread_stop(n, now_ms);
+    if (n->cfg.settings && settings_wipe(n->cfg.settings) != SETTINGS_OK)
+        n->cnt.settings_errors++;
+    n->has_active = false;
+    memset(&n->active, 0, sizeof(n->active));
+    memset(&n->buffer, 0, sizeof(n->buffer));
+    n->netdata_len = 0;
+    n->local_nd_len = 0;
+    n->key_seq = 0;
+    n->mle_fc = 0;
+    n->saved_role = 0;
+    n->saved_partition = 0;
+    n->saved_rloc16 = 0;
+    n->restore_leader = false;
+    n->ifup = false;
+    reset_state(n);
+    new_identity(n);
+    mac_layer_set_frame_counter(&n->mac, 0);
+    mac_layer_set_ext_addr(&n->mac, n->ext);
+    ip6_set_ext_addr(&n->ip, n->ext);
+    tn_save_network_info(n);
+}
+
+enum tnode_role tnode_role(const struct tnode *n)
+{
+    return n->role;
+}
+
+uint16_t tnode_rloc16(const struct tnode *n)
+{
+    return n->rloc16;
+}
+
+void tnode_ext_addr(const struct tnode *n, uint8_t out[8])
+{
+    memcpy(out, n->ext, 8);
+}
+
+uint8_t tnode_mode(const struct tnode *n)
+{
+    return n->mode;
+}
+
+enum tnode_err tnode_set_mode(struct tnode *n, uint8_t mode, uint64_t now_ms)
+{
+    if (now_ms > n->now)
+        n->now = now_ms;
+    if (mode & ~(TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA))
+        return TNODE_ERR_INVALID_ARGS;
+    if (!(mode & TNODE_MODE_RX_ON))
+        return TNODE_ERR_NOT_IMPLEMENTED; /* sleepy children need indirect TX (mac.h TODO) */
+    if (n->role == TNODE_LEADER && !(mode & TNODE_MODE_FTD))
+        return TNODE_ERR_INVALID_STATE;
+    if (mode == n->mode)
+        return TNODE_OK;
+    n->mode = mode;
+    tn_save_network_info(n);
+    if (n->role == TNODE_CHILD)
+        tn_child_send_update(n);
+    return TNODE_OK;
+}
+
+enum tnode_err tnode_set_child_timeout(struct tnode *n, uint32_t timeout_s)
+{
+    if (timeout_s < 10)
+        return TNODE_ERR_INVALID_ARGS;
+    n->timeout_s = timeout_s;
+    if (n->role == TNODE_CHILD)
+        tn_child_send_update(n); /* tell the parent (Timeout TLV) */
+    return TNODE_OK;
+}
+
+/* ---- addresses ------------------------------------------------------------ */
+
+static int kind_rank(uint8_t k)
+{
+    switch (k) {
+    case IP6_ADDR_SLAAC:
+    case IP6_ADDR_OMR:
+    case IP6_ADDR_OTHER:
+        return 0;
+    case IP6_ADDR_ALOC:
+        return 1;
+    case IP6_ADDR_RLOC:
+        return 2;
+    case IP6_ADDR_ML_EID:
+        return 3;
+    default:
+        return 4;
+    }
+}
+
+static enum tnode_addr_kind map_kind(uint8_t k)
+{
+    switch (k) {
+    case IP6_ADDR_LINK_LOCAL:
+        return TNODE_ADDR_LINK_LOCAL;
+    case IP6_ADDR_ML_EID:
+        return TNODE_ADDR_MLEID;
+    case IP6_ADDR_RLOC:
+        return TNODE_ADDR_RLOC;
+    case IP6_ADDR_ALOC:
+        return TNODE_ADDR_ALOC;
+    case IP6_ADDR_SLAAC:
+    case IP6_ADDR_OMR:
+        return TNODE_ADDR_SLAAC;
+    default:
+        return TNODE_ADDR_OTHER;
+    }
+}
+
+size_t tnode_addrs(const struct tnode *n, struct tnode_addr *out, size_t max)
+{
+    size_t total = 0;
+    for (int rank = 0; rank <= 4; rank++) {
+        for (unsigned i = 0; i < ip6_addr_count(&n->ip); i++) {
+            const struct ip6_uaddr *a = ip6_addr_at(&n->ip, i);
+            if (!a || !a->valid || kind_rank(a->kind) != rank)
+                continue;
+            /* Without a partition there is no RLOC/ALOC/ML-EID to show. */
+            if (n->role == TNODE_DISABLED && a->kind != IP6_ADDR_LINK_LOCAL)
+                continue;
+            if (total < max) {
+                memcpy(out[total].addr, a->addr, 16);
+                out[total].prefix_len = a->prefix_len;
+                out[total].kind = map_kind(a->kind);
+            }
+            total++;
+        }
+    }
+    return total;
+}
+
+/* ---- network data --------------------------------------------------------- */
+
+const uint8_t *tnode_netdata(const struct tnode *n, size_t *len)
+{
+    *len = n->netdata_len;
+    return n->netdata;
+}
+
+enum tnode_err tnode_leader_data(const struct tnode *n, struct tnode_leader_data *out)
+{
+    if (n->role != TNODE_CHILD && n->role != TNODE_LEADER)
+        return TNODE_ERR_INVALID_STATE;
+    out->partition_id = n->leader.partition_id;
+    out->weighting = n->leader.weighting;
+    out->data_version = n->leader.data_version;
+    out->stable_data_version = n->leader.stable_data_version;
+    out->leader_router_id = n->leader.leader_router_id;
+    return TNODE_OK;
+}
+
+bool tnode_nat64_prefix(const struct tnode *n, struct addr_prefix6 *out)
+{
+    struct netdata_route_cfg r;
+    if (netdata_find_nat64_prefix(n->netdata, n->netdata_len, &r) != NETDATA_OK)
+        return false;
+    *out = r.prefix;
+    return true;
+}
+
+enum tnode_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, size_t len,
+                                       uint64_t now_ms)
+{
+    if (now_ms > n->now)
+        n->now = now_ms;
+    if (len > NETDATA_MAX_LEN || (len && !tlvs) ||
+        (len && netdata_validate(tlvs, len) != NETDATA_OK))
+        return TNODE_ERR_INVALID_ARGS;
+    if (n->role == TNODE_CHILD)
+        return TNODE_ERR_INVALID_STATE; /* a/sd from a child: not built */
+    if (n->role == TNODE_LEADER) {
+        struct netdata_leader save = n->store;
+        enum netdata_err e = netdata_leader_register(&n->store, n->rloc16, tlvs, len);
+        if (e != NETDATA_OK) {
+            n->store = save;
+            tn_log(n, 2, "local netdata refused: %s", netdata_err_str(e));
+            return e == NETDATA_ERR_NO_SPACE || e == NETDATA_ERR_NO_CONTEXT_ID ||
+                           e == NETDATA_ERR_NO_SERVICE_ID
+                       ? TNODE_ERR_NO_BUFS
+                       : TNODE_ERR_INVALID_ARGS;
+        }
+        if (save.version != n->store.version)
+            tn_router_netdata_changed(n);
+    }
+    if (len)
+        memcpy(n->local_nd, tlvs, len);
+    n->local_nd_len = len;
+    return TNODE_OK;
+}
+
+/* ---- neighbours ----------------------------------------------------------- */
+
+static uint8_t lq_from_margin(uint8_t m)
+{
+    /* OT LinkQualityForLinkMargin: >20 dB 3, >10 2, >2 1. */
+    return m > 20 ? 3 : m > 10 ? 2 : m > 2 ? 1 : 0;
+}
+
+static uint8_t margin_from_rssi(int8_t rssi)
+{
+    int m = (int)rssi + 100; /* noise floor -100 dBm */
+    return (uint8_t)(m < 0 ? 0 : m > 255 ? 255 : m);
+}
+
+size_t tnode_children(const struct tnode *n, uint64_t now_ms, struct tnode_child_info *out,
+                      size_t max)
+{
+    size_t total = 0;
+    if (n->role != TNODE_LEADER)
+        return 0;
+    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
+        const struct tn_child *c = &n->children[i];
+        if (c->state != TN_CHILD_VALID)
+            continue;
+        if (total < max) {
+            struct tnode_child_info *o = &out[total];
+            o->id = c->rloc16 & 0x1ff;
+            o->rloc16 = c->rloc16;
+            o->timeout_s = c->timeout_s;
+            o->age_s =
+                now_ms > c->last_heard_ms ? (uint32_t)((now_ms - c->last_heard_ms) / 1000) : 0;
+            o->lq_in = lq_from_margin(margin_from_rssi(c->rssi));
+            o->mode = c->mode & (TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA);
+            o->version = c->version;
+            memcpy(o->ext_addr, c->ext, 8);
+        }
+        total++;
+    }
+    return total;
+}
+
+enum tnode_err tnode_parent(const struct tnode *n, uint64_t now_ms, struct tnode_parent_info *out)
+{
+    if (n->role != TNODE_CHILD || !n->parent.valid)
+        return TNODE_ERR_INVALID_STATE;
+    memcpy(out->ext_addr, n->parent.ext, 8);
+    out->rloc16 = n->parent.rloc16;
+    out->link_quality_in = lq_from_margin(margin_from_rssi(n->parent.rssi));
+    out->link_quality_out = lq_from_margin(n->parent.link_margin);
+    out->age_s = now_ms > n->parent.last_heard_ms
+                     ? (uint32_t)((now_ms - n->parent.last_heard_ms) / 1000)
+                     : 0;
+    out->version = n->parent.version;
+    return TNODE_OK;
+}
+
+/* ---- ping ------------------------------------------------------------------ */
+
+static void ping_reply(void *ctx, const struct ip6_ping_reply *r)
+{
+    struct tnode *n = ctx;
+    if (!n->ping_cb)
+        return;
+    struct tnode_ping_event ev = {.type = TNODE_PING_REPLY};
+    memcpy(ev.from, r->from, 16);
+    ev.size = (uint16_t)(r->size + IP6_ICMP_HDR_LEN); /* OT prints data + 8 ("16 bytes") */
+    ev.seq = r->seq;
+    ev.hop_limit = r->hop_limit;
+    ev.rtt_ms = r->rtt_ms;
+    n->ping_cb(n->ping_ctx, &ev);
+}
+
+static void ping_done(void *ctx, const struct ip6_ping_stats *s)
+{
+    struct tnode *n = ctx;
+    tnode_ping_cb cb = n->ping_cb;
+    n->ping_cb = NULL;
+    if (!cb)
+        return;
+    struct tnode_ping_event ev = {.type = TNODE_PING_DONE};
+    ev.sent = s->sent;
+    ev.received = s->received;
+    ev.rtt_min_ms = s->received ? s->min_rtt_ms : 0;
+    ev.rtt_max_ms = s->max_rtt_ms;
+    ev.rtt_sum_us = (uint64_t)s->total_rtt_ms * 1000u;
+    cb(n->ping_ctx, &ev);
+}
+
+enum tnode_err tnode_ping(struct tnode *n, const uint8_t dst[16], uint16_t size, uint16_t count,
+                          uint32_t interval_ms, uint8_t hop_limit, uint32_t timeout_ms,
+                          tnode_ping_cb cb, void *ctx, uint64_t now_ms)
+{
+    if (now_ms > n->now)
+        n->now = now_ms;
+    if (!dst)
+        return TNODE_ERR_INVALID_ARGS;
+    if (n->ping_cb || n->ip.ping.running)
+        return TNODE_ERR_BUSY;
+    if (n->role == TNODE_DISABLED)
+        return TNODE_ERR_INVALID_STATE;
+    struct ip6_ping_cfg pc = {0};
+    memcpy(pc.dst, dst, 16);
+    pc.size = size;
+    pc.count = count;
+    pc.interval_ms = interval_ms;
+    pc.timeout_ms = (uint16_t)(timeout_ms > 0xffff ? 0xffff : timeout_ms);
+    pc.hop_limit = hop_limit;
+    pc.on_reply = ping_reply;
+    pc.on_done = ping_done;
+    pc.cb_ctx = n;
+    n->ping_cb = cb;
+    n->ping_ctx = ctx;
+    enum ip6_err e = ip6_ping_start(&n->ip, &pc, n->now);
+    if (e != IP6_OK) {
+        n->ping_cb = NULL;
+        return e == IP6_ERR_BUSY        ? TNODE_ERR_BUSY
+               : e == IP6_ERR_NO_SOURCE ? TNODE_ERR_NO_ROUTE
+                                        : TNODE_ERR_INVALID_ARGS;
+    }
+    return TNODE_OK;
+}
+
+/* ---- host side -------------------------------------------------------------- */
+
+enum tnode_err tnode_send_ip6(struct tnode *n, const uint8_t *pkt, size_t len, uint64_t now_ms)
+{
+    if (now_ms > n->now)
+        n->now = now_ms;
+    if (!pkt || len < IP6_HDR_LEN || len > IP6_MTU || (pkt[0] >> 4) != 6)
+        return TNODE_ERR_INVALID_ARGS;
+    if (n->role != TNODE_LEADER && n->role != TNODE_CHILD)
+        return TNODE_ERR_INVALID_STATE;
+    return tn_mesh_send(n, pkt, len, TN_FROM_HOST);
+}
+
+const struct tnode_counters *tnode_counters(const struct tnode *n)
+{
+    return &n->cnt;
+}
+
+const struct mac_layer_counters *tnode_mac_counters(const struct tnode *n)
+{
+    return mac_layer_counters(&n->mac);
+}

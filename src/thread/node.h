@@ -1,0 +1,319 @@
+/*
+ * A Thread device: one instance of the stack (MAC, 6LoWPAN, IPv6, MLE,
+ * Network Data, TMF) over a radio, with the state an OpenThread CLI shows.
+ *
+ * Roles: disabled -> detached -> child (attaches to a parent) or leader
+ * (forms a one-router partition and is the parent of children). Routers
+ * other than the leader are not built yet: the leader answers Address
+ * Solicit with "no address available", so OpenThread FTDs stay children
+ * (thread-sim-interop.md §3.8).
+ *
+ * No I/O inside and no clock reads: the caller owns the radio (struct
+ * radio_ops), passes now_ms into every call, polls tnode_next_timeout_ms(),
+ * and feeds received frames to tnode_radio_rx(). Randomness comes from the
+ * cfg callback; persistence through the optional struct settings. No global
+ * state: many nodes may live in one process (a simulator, tests).
+ *
+ * Every call returns a cli_err-compatible code (enum tnode_err uses
+ * OpenThread's otError numbers), so the CLI prints "Error N: Name".
+ */
+#ifndef TBR_THREAD_NODE_H
+#define TBR_THREAD_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "radio/radio.h"
+#include "util/addr.h"
+
+struct mac_pcap;
+struct settings;
+struct dataset_tlvs;
+
+/* OpenThread's otError values (include/openthread/error.h). */
+enum tnode_err {
+    TNODE_OK = 0,
+    TNODE_ERR_FAILED = 1,
+    TNODE_ERR_NO_BUFS = 3,
+    TNODE_ERR_NO_ROUTE = 4,
+    TNODE_ERR_BUSY = 5,
+    TNODE_ERR_PARSE = 6,
+    TNODE_ERR_INVALID_ARGS = 7,
+    TNODE_ERR_NOT_IMPLEMENTED = 12,
+    TNODE_ERR_INVALID_STATE = 13,
+    TNODE_ERR_NOT_FOUND = 23,
+    TNODE_ERR_ALREADY = 24,
+    TNODE_ERR_RESPONSE_TIMEOUT = 28,
+};
+
+enum tnode_role {
+    TNODE_DISABLED, /* "disabled": thread stopped */
+    TNODE_DETACHED, /* "detached": looking for a parent or about to form */
+    TNODE_CHILD,    /* "child" */
+    TNODE_ROUTER,   /* "router" (reserved: not reached yet) */
+    TNODE_LEADER,   /* "leader" */
+};
+
+/* "disabled", "detached", "child", "router", "leader" (OpenThread's strings). */
+const char *tnode_role_name(enum tnode_role r);
+
+/* Device mode bits (MLE Mode TLV; the CLI's `mode` prints "rdn" etc.). */
+#define TNODE_MODE_RX_ON 0x08
+#define TNODE_MODE_FTD 0x02
+#define TNODE_MODE_FULL_NETDATA 0x01
+
+struct tnode_cfg {
+    uint8_t node_id; /* for logs and the default extended address seed */
+    const struct radio_ops *radio_ops;
+    void *radio;
+    struct mac_pcap *pcap;     /* optional: capture every frame */
+    struct settings *settings; /* optional: persist dataset, counters, role */
+    /* Fills buf with len random bytes (cryptographic quality for challenges,
+     * keys and ML-EID). Required. */
+    void (*random)(void *user, uint8_t *buf, size_t len);
+    /* Optional log sink: level 1 error .. 4 debug. */
+    void (*log)(void *user, int level, const char *msg);
+    /* Optional: IPv6 packets the node does not consume and cannot forward in
+     * the mesh (destination outside the mesh) -- the border router's host
+     * side (TUN). The node keeps nothing after the call. */
+    void (*host_rx)(void *user, const uint8_t *pkt, size_t len);
+    void *user;
+    bool router_eligible; /* may form a partition as leader (FTD default true) */
+};
+
+struct tnode;
+
+/* Creates a node. With cfg->settings, restores the saved dataset, extended
+ * address, ML-EID, frame counters (stored ahead, so none is reused) and the
+ * NAT64 etc. keys other modules keep there; without, a fresh random extended
+ * address. NULL on bad cfg or no memory (message via log). */
+struct tnode *tnode_new(const struct tnode_cfg *cfg, uint64_t now_ms);
+void tnode_free(struct tnode *n);
+
+/* ---- driving the node ---------------------------------------------------- */
+
+/* The radio receive callback (radio_rx_cb): user is the struct tnode. Must be
+ * called as soon as a frame arrives (the MAC ACKs inside this call). */
+void tnode_radio_rx(void *user, const struct radio_rx_frame *f);
+/* Runs due timers (MAC retries, MLE, trickle, child timeouts, ping). */
+void tnode_process(struct tnode *n, uint64_t now_ms);
+/* Milliseconds until tnode_process() has work, -1 for none. */
+int64_t tnode_next_timeout_ms(const struct tnode *n, uint64_t now_ms);
+
+/* ---- dataset (OpenThread's CLI: `dataset ...`) --------------------------- */
+
+/* The dataset being edited by `dataset init new` / `dataset <field> <value>`
+ * before `dataset commit active` (OpenThread's "dataset buffer"). */
+struct dataset_tlvs *tnode_dataset_buffer(struct tnode *n);
+/* `dataset init new`: a new random network in the buffer. */
+enum tnode_err tnode_dataset_init_new(struct tnode *n);
+/* `dataset init active`: copy the active dataset into the buffer. */
+enum tnode_err tnode_dataset_init_active(struct tnode *n);
+/* `dataset commit active`: the buffer becomes the active dataset (saved). */
+enum tnode_err tnode_dataset_commit_active(struct tnode *n, uint64_t now_ms);
+/* `dataset set active <hex>`. */
+enum tnode_err tnode_dataset_set_active(struct tnode *n, const uint8_t *tlvs, size_t len,
+                                        uint64_t now_ms);
+/* The active dataset TLVs (NULL and *len 0 when none). */
+const uint8_t *tnode_active_dataset(const struct tnode *n, size_t *len);
+
+/* ---- interface and Thread ----------------------------------------------- */
+
+enum tnode_err tnode_ifconfig(struct tnode *n, bool up, uint64_t now_ms);
+bool tnode_ifconfig_up(const struct tnode *n);
+/* `thread start`: InvalidState without an active dataset or with the
+ * interface down. */
+enum tnode_err tnode_thread_start(struct tnode *n, uint64_t now_ms);
+enum tnode_err tnode_thread_stop(struct tnode *n, uint64_t now_ms);
+/* `factoryreset`: forget everything (settings erased), back to disabled. */
+void tnode_factoryreset(struct tnode *n, uint64_t now_ms);
+
+enum tnode_role tnode_role(const struct tnode *n);
+uint16_t tnode_rloc16(const struct tnode *n);
+void tnode_ext_addr(const struct tnode *n, uint8_t out[8]);
+uint8_t tnode_mode(const struct tnode *n);
+/* `mode rdn` etc.; takes effect at once (a child tells its parent). */
+enum tnode_err tnode_set_mode(struct tnode *n, uint8_t mode, uint64_t now_ms);
+
+/* ---- addresses (`ipaddr`) ------------------------------------------------ */
+
+enum tnode_addr_kind {
+    TNODE_ADDR_LINK_LOCAL,
+    TNODE_ADDR_MLEID,
+    TNODE_ADDR_RLOC,
+    TNODE_ADDR_ALOC,
+    TNODE_ADDR_SLAAC, /* from an on-mesh prefix (e.g. the OMR prefix) */
+    TNODE_ADDR_OTHER,
+};
+
+struct tnode_addr {
+    uint8_t addr[16];
+    uint8_t prefix_len;
+    enum tnode_addr_kind kind;
+};
+
+/* Unicast addresses in OpenThread's `ipaddr` order (SLAAC/OMR, then ALOCs,
+ * RLOC, ML-EID, link-local); returns the total count (may exceed max). */
+size_t tnode_addrs(const struct tnode *n, struct tnode_addr *out, size_t max);
+
+/* ---- network data and leader data --------------------------------------- */
+
+/* The Network Data this node holds (full set), for `netdata show`. */
+const uint8_t *tnode_netdata(const struct tnode *n, size_t *len);
+
+struct tnode_leader_data {
+    uint32_t partition_id;
+    uint8_t weighting;
+    uint8_t data_version;
+    uint8_t stable_data_version;
+    uint8_t leader_router_id;
+};
+
+/* InvalidState when detached/disabled. */
+enum tnode_err tnode_leader_data(const struct tnode *n, struct tnode_leader_data *out);
+
+/* The preferred NAT64 prefix of the Network Data (OpenThread's
+ * FindPreferredNat64Prefix), for `ping 192.0.2.1` and friends. */
+bool tnode_nat64_prefix(const struct tnode *n, struct addr_prefix6 *out);
+
+/* Leader/border router only: this node's own Network Data entries (OMR
+ * prefix, NAT64 route, services). The bytes are Network Data TLVs with this
+ * node's RLOC16 in every entry; they replace the previous set and the leader
+ * bumps the versions and tells the children. */
+enum tnode_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, size_t len,
+                                       uint64_t now_ms);
+
+/* ---- neighbours --------------------------------------------------------- */
+
+struct tnode_child_info {
+    uint16_t id; /* child id (RLOC16 & 0x1ff) */
+    uint16_t rloc16;
+    uint32_t timeout_s;
+    uint32_t age_s; /* since last heard */
+    uint8_t lq_in;  /* link quality 0..3 */
+    uint8_t mode;   /* TNODE_MODE_* */
+    uint16_t version;
+    uint8_t ext_addr[8];
+};
+
+/* Children, for `child table`; returns the count (may exceed max). */
+size_t tnode_children(const struct tnode *n, uint64_t now_ms, struct tnode_child_info *out,
+                      size_t max);
+
+struct tnode_parent_info {
+    uint8_t ext_addr[8];
+    uint16_t rloc16;
+    uint8_t link_quality_in;
+    uint8_t link_quality_out;
+    uint32_t age_s;
+    uint16_t version;
+};
+
+/* InvalidState unless a child. */
+enum tnode_err tnode_parent(const struct tnode *n, uint64_t now_ms, struct tnode_parent_info *out);
+
+/* ---- ping ---------------------------------------------------------------- */
+
+/* Events of a ping run, in order: one REPLY per echo reply, then DONE. */
+struct tnode_ping_event {
+    enum { TNODE_PING_REPLY, TNODE_PING_DONE } type;
+    /* REPLY */
+    uint8_t from[16];
+    uint16_t size; /* ICMPv6 payload bytes as OpenThread prints ("16 bytes") */
+    uint16_t seq;
+    uint8_t hop_limit;
+    uint32_t rtt_ms;
+    /* DONE */
+    uint32_t sent, received;
+    uint32_t rtt_min_ms, rtt_max_ms;
+    uint64_t rtt_sum_us; /* for the average with 3 decimals */
+};
+
+typedef void (*tnode_ping_cb)(void *ctx, const struct tnode_ping_event *ev);
+
+/* `ping <addr> [size] [count] [interval] [hoplimit] [timeout]`: size = echo
+ * data bytes (OpenThread default 8), interval in ms (1000), timeout after the
+ * last request (3000 ms). Busy while a ping runs. */
+enum tnode_err tnode_ping(struct tnode *n, const uint8_t dst[16], uint16_t size, uint16_t count,
+                          uint32_t interval_ms, uint8_t hop_limit, uint32_t timeout_ms,
+                          tnode_ping_cb cb, void *ctx, uint64_t now_ms);
+
+/* ---- host side (border router) ------------------------------------------ */
+
+/* Sends an IPv6 packet from the host into the mesh (the TUN's direction).
+ * NoRoute when the destination is not reachable in the mesh. */
+enum tnode_err tnode_send_ip6(struct tnode *n, const uint8_t *pkt, size_t len, uint64_t now_ms);
+
+/* ---- counters (addition) -------------------------------------------------
+ * Every frame or packet the node drops is counted under one named reason
+ * (MAC-level drops are in the MAC's own counters, included here by value). */
+
+struct tnode_counters {
+    /* receive path */
+    uint32_t rx_frames;          /* MAC frames delivered to the node */
+    uint32_t rx_drop_disabled;   /* thread stopped / interface down */
+    uint32_t rx_drop_frame_type; /* MAC command or beacon (not handled) */
+    uint32_t rx_drop_lowpan;     /* 6LoWPAN decompression / reassembly error */
+    uint32_t rx_drop_unsecured;  /* MAC-unsecured and not MLE (Thread requires MAC security) */
+    uint32_t rx_drop_ip6;        /* rejected by the IPv6 layer (see its counters) */
+    uint32_t rx_drop_no_forward; /* not for us and we do not forward (child, unsecured) */
+    uint32_t rx_fragments;       /* fragments stored for reassembly */
+    uint32_t rx_datagrams;       /* complete IPv6 datagrams */
+    /* MLE */
+    uint32_t mle_rx;                     /* MLE messages accepted */
+    uint32_t mle_drop_not_link_local;    /* source not fe80::/64 */
+    uint32_t mle_drop_hop_limit;         /* hop limit != 255 */
+    uint32_t mle_drop_parse;             /* frame / TLVs / message did not parse */
+    uint32_t mle_drop_unsecured;         /* suite 255 (Discovery, not handled) */
+    uint32_t mle_drop_mic;               /* MLE MIC failed */
+    uint32_t mle_drop_replay;            /* MLE frame counter not newer for that neighbour */
+    uint32_t mle_drop_key_seq;           /* key sequence older than the neighbour's */
+    uint32_t mle_drop_unexpected;        /* command not expected in our role/state */
+    uint32_t mle_drop_unknown_neighbour; /* from a node we have no entry for */
+    uint32_t mle_drop_bad_challenge;     /* Response does not echo our Challenge */
+    uint32_t mle_drop_table_full;        /* no room for one more child */
+    uint32_t mle_drop_partition;         /* other partition / leader */
+    uint32_t mle_tx;                     /* MLE messages sent */
+    uint32_t mle_tx_errors;              /* could not build or send */
+    /* TMF */
+    uint32_t tmf_rx;               /* TMF requests / responses handled */
+    uint32_t tmf_drop_parse;       /* CoAP or TMF TLVs did not parse */
+    uint32_t tmf_drop_unknown_uri; /* a resource we do not serve */
+    uint32_t tmf_drop_duplicate;   /* CoAP duplicate (answered again if possible) */
+    uint32_t tmf_drop_not_leader;  /* a/sd or a/as while not leader */
+    uint32_t tmf_tx;
+    uint32_t tmf_tx_errors;
+    uint32_t addr_solicits_refused; /* a/as answered "no address available" (§3.8) */
+    uint32_t addr_queries;          /* a/aq we sent */
+    uint32_t addr_query_timeouts;
+    /* transmit / forwarding */
+    uint32_t tx_packets;           /* IPv6 packets handed to the MAC */
+    uint32_t tx_frames;            /* 6LoWPAN frames queued */
+    uint32_t tx_drop_no_route;     /* no next hop (detached, unknown RLOC16, failed query) */
+    uint32_t tx_drop_lowpan;       /* compression / fragmentation failed */
+    uint32_t tx_drop_queue_full;   /* frame queue full */
+    uint32_t tx_drop_mac;          /* the MAC refused a frame */
+    uint32_t tx_drop_bad_packet;   /* not a well-formed IPv6 packet */
+    uint32_t tx_drop_hop_limit;    /* forwarding with hop limit <= 1 */
+    uint32_t tx_drop_pending_full; /* no room to hold a packet for an address query */
+    uint32_t tx_mac_no_ack;        /* frames the MAC gave up on (no ACK) */
+    uint32_t fwd_packets;          /* packets forwarded for children */
+    uint32_t host_packets;         /* packets handed to cfg->host_rx */
+    uint32_t loopback_packets;     /* packets to our own addresses */
+    /* persistence */
+    uint32_t settings_errors; /* a settings write failed */
+};
+
+/* The node's counters (never reset while the node lives). */
+const struct tnode_counters *tnode_counters(const struct tnode *n);
+
+/* The MAC layer's counters (ACKs, security drops, retries). */
+struct mac_layer_counters;
+const struct mac_layer_counters *tnode_mac_counters(const struct tnode *n);
+
+/* Child timeout (seconds, >= 10) this node asks for as a child (default
+ * 240). A child tells its parent at once (Child Update Request). */
+enum tnode_err tnode_set_child_timeout(struct tnode *n, uint32_t timeout_s);
+
+#endif

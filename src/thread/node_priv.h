@@ -1,0 +1,364 @@
+/*
+ * Internals shared by node.c, mesh.c, mle_router.c, mle_child.c and
+ * tmf_agent.c: struct tnode and the tn_* functions the modules call on each
+ * other. Not part of the public API (thread/node.h).
+ *
+ * Module map:
+ *   node.c        public API, lifecycle, dataset/keys/settings, MLE receive
+ *                 dispatch and secured MLE send, Network Data application
+ *   mesh.c        IPv6 <-> 6LoWPAN <-> MAC, next hop, MAC security policy,
+ *                 forwarding for children, the MAC callbacks
+ *   mle_router.c  leader formation and the parent role (interop §3.3)
+ *   mle_child.c   attach, keep-alive, re-attach (the child role)
+ *   tmf_agent.c   TMF (UDP 61631): a/aq, a/an, a/as, a/sd; address cache
+ */
+#ifndef TBR_THREAD_NODE_PRIV_H
+#define TBR_THREAD_NODE_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coap/coap.h"
+#include "ip6/ip6.h"
+#include "lowpan/lowpan.h"
+#include "lowpan/lowpan_frag.h"
+#include "mac/mac.h"
+#include "netdata/netdata.h"
+#include "thread/dataset.h"
+#include "thread/keys.h"
+#include "thread/mle_msg.h"
+#include "thread/node.h"
+
+#define TN_MAX_CHILDREN 32
+#define TN_CHILD_ADDRS 8       /* registered addresses kept per MTD child */
+#define TN_ADDR_CACHE 32       /* EID -> RLOC16 entries */
+#define TN_PENDING_PKTS 4      /* packets waiting for an address query */
+#define TN_LOOPBACK_PKTS 2     /* packets to ourselves, delivered at the next process */
+#define TN_TXQ 64              /* 6LoWPAN frames waiting for room in the MAC queue */
+#define TN_TMF_RETX 4          /* CON messages we may have to retransmit */
+#define TN_TMF_MSG_MAX 128     /* largest TMF message we send */
+#define TN_MLE_VERSION 4       /* Thread 1.3 in our Version TLV (interop §3.3: 4 or 5) */
+#define TN_WEIGHTING 64        /* Leader Data weighting */
+#define TN_CHILD_TIMEOUT_S 240 /* OpenThread's default child timeout */
+#define TN_FC_AHEAD 1000u      /* OPENTHREAD_CONFIG_STORE_FRAME_COUNTER_AHEAD */
+#define TN_LEADER_ALOC 0xfc00
+
+/* Attach timing (interop §3.3, §3.9): Parent Request windows. */
+#define TN_PR_ROUTERS_MS 750
+#define TN_PR_REEDS_MS 1250
+#define TN_CHILD_ID_WAIT_MS 1250
+#define TN_ATTACH_RETRY_MS 5000 /* a non-router-eligible node tries again after this */
+/* Keep-alive (mle.cpp: kUnicastRetxDelay 1 s, 4 attempts). */
+#define TN_KEEPALIVE_RETX_MS 1000
+#define TN_KEEPALIVE_TRIES 4
+/* Trickle for Advertisements (interop §3.3: Imin 1 s, Imax 32 s) and the
+ * Route64 id sequence bump every 10 s (router_table.cpp). */
+#define TN_ADV_IMIN_MS 1000
+#define TN_ADV_IMAX_MS 32000
+#define TN_IDSEQ_BUMP_MS 10000
+/* Parent Request entries of candidates that never sent a Child ID Request. */
+#define TN_PARENT_REQ_HOLD_MS 10000
+/* Address query (config/tmf.h): 3 s wait, retry delay 15 s doubling to 120 s. */
+#define TN_AQ_TIMEOUT_MS 3000
+#define TN_AQ_RETRY_MIN_S 15
+#define TN_AQ_RETRY_MAX_S 120
+
+enum tn_child_state {
+    TN_CHILD_FREE = 0,
+    TN_CHILD_PARENT_REQ, /* we sent a Parent Response; waiting for its Child ID Request */
+    TN_CHILD_VALID,
+    TN_CHILD_RESTORED, /* from settings after a restart: confirming with a Child Update */
+};
+
+/* Per-neighbour replay state (MAC and MLE frame counters, interop §3.1/§3.3). */
+struct tn_sec {
+    uint32_t mac_key_seq;
+    struct mac_replay mac;
+    uint32_t mle_key_seq;
+    struct mac_replay mle;
+};
+
+struct tn_child {
+    uint8_t state;
+    uint8_t ext[8];
+    uint16_t rloc16;
+    uint8_t mode;
+    uint16_t version;
+    uint32_t timeout_s;
+    uint64_t last_heard_ms;
+    uint64_t pr_ms;                 /* Parent Response time (PARENT_REQ state) */
+    struct mle_challenge challenge; /* ours, sent in the Parent Response */
+    struct tn_sec sec;
+    int8_t rssi;
+    uint8_t restore_tries; /* Child Update Requests sent while RESTORED */
+    uint8_t n_addrs;
+    uint8_t addrs[TN_CHILD_ADDRS][16]; /* registered (MTD) addresses, full form */
+};
+
+/* The parent, or the candidate chosen during attach. */
+struct tn_parent {
+    bool valid;
+    uint8_t ext[8];
+    uint16_t rloc16;
+    uint16_t version;
+    struct mle_leader_data leader;
+    struct mle_challenge challenge; /* theirs, echoed in the Child ID Request */
+    struct mle_connectivity conn;
+    uint8_t link_margin;
+    int8_t rssi;
+    struct tn_sec sec;
+    uint64_t last_heard_ms;
+};
+
+enum tn_attach_state {
+    TN_ATTACH_IDLE = 0,
+    TN_ATTACH_PARENT_REQ, /* Parent Request sent, collecting responses */
+    TN_ATTACH_CHILD_ID,   /* Child ID Request sent */
+    TN_ATTACH_WAIT,       /* waiting before another attempt */
+};
+
+enum tn_cache_state {
+    TN_CACHE_FREE = 0,
+    TN_CACHE_QUERY, /* a/aq sent, waiting for a/an */
+    TN_CACHE_RETRY, /* the query failed: no new query before retry_ms */
+    TN_CACHE_VALID,
+};
+
+struct tn_cache {
+    uint8_t state;
+    uint8_t eid[16];
+    uint16_t rloc16;
+    uint64_t deadline_ms; /* QUERY: timeout; RETRY: end of the hold-off */
+    uint32_t retry_s;
+    uint64_t last_use_ms;
+};
+
+struct tn_pkt {
+    bool used;
+    uint16_t len;
+    uint64_t time_ms;
+    uint8_t data[IP6_MTU];
+};
+
+struct tn_frame {
+    struct mac_tx_req req; /* payload points to data */
+    uint8_t len;
+    uint8_t data[LOWPAN_FRAME_MAX];
+};
+
+struct tn_tmf_retx {
+    bool used;
+    unsigned slot; /* coap pending slot */
+    uint8_t dst[16];
+    uint16_t len;
+    uint8_t msg[TN_TMF_MSG_MAX];
+};
+
+/* The MAC rx frame being processed (valid inside tnode_radio_rx). */
+struct tn_rx {
+    const struct mac_rx_info *info;
+    bool secured;
+};
+
+struct tnode {
+    struct tnode_cfg cfg;
+    uint64_t now;
+
+    struct mac_layer mac;
+    struct ip6 ip;
+    struct lowpan_ctx_table ctx;
+    struct lowpan_reasm reasm;
+    struct coap_ctx coap;
+
+    /* identity */
+    uint8_t ext[8];
+    uint8_t ml_iid[8];
+    uint8_t mode;
+    bool ifup;
+    enum tnode_role role;
+    uint16_t rloc16; /* MAC_SHORT_NONE when detached */
+
+    /* dataset and keys */
+    bool has_active;
+    struct dataset_tlvs active;
+    struct dataset_tlvs buffer;
+    struct dataset_info ds;
+    bool has_active_ts;
+    struct mle_timestamp active_ts;
+    uint32_t key_seq;
+    struct thread_keys keys; /* of key_seq */
+
+    /* frame counters and their store-ahead (interop §3.1, §3.9) */
+    uint32_t mle_fc;
+    uint32_t mle_fc_stored, mac_fc_stored;
+
+    /* saved state restored at thread start */
+    uint8_t saved_role; /* enum tnode_role written to NETWORK_INFO */
+    bool restore_leader;
+    uint32_t saved_partition;
+    uint16_t saved_rloc16;
+
+    /* partition (leader and child) */
+    struct mle_leader_data leader;
+    uint8_t netdata[NETDATA_MAX_LEN];
+    size_t netdata_len;
+    bool has_nat64;
+    struct addr_prefix6 nat64;
+
+    /* leader / parent role */
+    struct netdata_leader store;
+    uint8_t local_nd[NETDATA_MAX_LEN];
+    size_t local_nd_len;
+    uint8_t router_id;
+    uint8_t id_seq;
+    uint64_t id_seq_ms;
+    uint64_t adv_i_ms, adv_t_ms, adv_end_ms; /* trickle interval, send time, end */
+    bool adv_sent_this_interval;
+    struct tn_child children[TN_MAX_CHILDREN];
+    uint16_t next_child_id;
+
+    /* child role */
+    struct tn_parent parent, cand;
+    uint8_t attach_state;
+    uint8_t attach_round; /* 0: routers only, 1: routers + REEDs */
+    uint64_t attach_deadline_ms;
+    struct mle_challenge attach_challenge;
+    uint32_t timeout_s;
+    uint64_t keepalive_ms;   /* next keep-alive Child Update Request */
+    uint8_t keepalive_tries; /* unanswered ones */
+    bool keepalive_waiting;
+    uint64_t data_req_ms; /* a Data Request is due (0: none) */
+    bool addr_reg_due;    /* MTD: tell the parent our addresses */
+
+    /* mesh */
+    struct tn_frame txq[TN_TXQ];
+    unsigned txq_head, txq_count;
+    bool in_kick;
+    uint16_t frag_tag;
+    struct tn_rx rx;
+    struct tn_pkt loopback[TN_LOOPBACK_PKTS];
+    struct tn_pkt pending[TN_PENDING_PKTS];
+
+    /* TMF */
+    struct tn_cache cache[TN_ADDR_CACHE];
+    struct tn_tmf_retx retx[TN_TMF_RETX];
+    uint16_t tmf_token;
+
+    /* ping */
+    tnode_ping_cb ping_cb;
+    void *ping_ctx;
+
+    struct tnode_counters cnt;
+};
+
+/* ---- node.c ------------------------------------------------------------- */
+void tn_log(struct tnode *n, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void tn_random(struct tnode *n, void *buf, size_t len);
+uint32_t tn_rand32(struct tnode *n);
+/* Uniform in [lo, hi] (hi >= lo). */
+uint32_t tn_rand_range(struct tnode *n, uint32_t lo, uint32_t hi);
+/* Next MLE frame counter (stored ahead through settings first if needed). */
+uint32_t tn_next_mle_fc(struct tnode *n);
+/* Store the counters ahead if the MAC counter reached its stored value. */
+void tn_check_mac_fc(struct tnode *n);
+/* Persist NETWORK_INFO (role, RLOC16, partition, counters + ahead). */
+void tn_save_network_info(struct tnode *n);
+/* Secured MLE message (plain = command || TLVs) from our link-local address
+ * to dst (link-local unicast or ff02::1/ff02::2). */
+enum tnode_err tn_mle_send(struct tnode *n, const uint8_t dst[16], const uint8_t *plain,
+                           size_t len);
+/* The Leader Data we hold. */
+void tn_leader_data(const struct tnode *n, struct mle_leader_data *ld);
+/* Network Data changed (leader: the store; child: received): contexts,
+ * SLAAC addresses, NAT64 prefix; MTD children re-register addresses. */
+void tn_netdata_apply(struct tnode *n, const uint8_t *nd, size_t len);
+/* The mesh-local prefix (8 bytes) or NULL. */
+const uint8_t *tn_ml_prefix(const struct tnode *n);
+bool tn_is_ml(const struct tnode *n, const uint8_t addr[16]);
+void tn_set_role(struct tnode *n, enum tnode_role role);
+/* link-local address from an ext address */
+void tn_ll_from_ext(const uint8_t ext[8], uint8_t out[16]);
+/* Builds an Address Registration of our unicast addresses (MTD child). */
+void tn_addr_reg_build(struct tnode *n, struct mle_addr_reg *ar);
+/* Resolves an Address Registration entry (context id -> prefix) into a full
+ * address. False for unknown contexts. */
+bool tn_addr_reg_resolve(const struct tnode *n, const struct mle_addr_entry *e, uint8_t out[16]);
+
+/* ---- mesh.c ------------------------------------------------------------- */
+void tn_mesh_init(struct tnode *n);
+/* Installs the MAC callbacks (rx, tx_done, neighbour) into mc. */
+void tn_mesh_mac_config(struct tnode *n, struct mac_layer_config *mc);
+/* ip6 ops send: a locally originated packet. */
+void tn_mesh_ip6_send(void *ctx, const uint8_t *pkt, size_t len);
+/* Where a packet handed to tn_mesh_send comes from. */
+enum tn_origin {
+    TN_FROM_LOCAL, /* our own IPv6 stack (ip6, MLE, TMF) */
+    TN_FROM_MESH,  /* received from a child, to be forwarded (hop limit decremented) */
+    TN_FROM_HOST,  /* the host side (tnode_send_ip6) */
+};
+/* Routes one IPv6 packet into the mesh (or to the host / ourselves). */
+enum tnode_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum tn_origin origin);
+/* Sends to a known RLOC16 / MAC destination (used after an address query). */
+enum tnode_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
+                               const struct mac_addr *dst);
+void tn_mesh_process(struct tnode *n);
+int64_t tn_mesh_next(const struct tnode *n);
+void tn_txq_kick(struct tnode *n);
+void tn_mesh_flush(struct tnode *n);
+
+/* ---- mle_router.c -------------------------------------------------------- */
+void tn_router_become_leader(struct tnode *n, bool restore);
+void tn_router_stop(struct tnode *n);
+void tn_router_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t len,
+                      const uint8_t src[16], const uint8_t dst[16], struct tn_child *c);
+void tn_router_process(struct tnode *n);
+int64_t tn_router_next(const struct tnode *n);
+struct tn_child *tn_child_by_ext(struct tnode *n, const uint8_t ext[8]);
+struct tn_child *tn_child_by_rloc(struct tnode *n, uint16_t rloc16);
+/* The valid child owning addr (registered), or NULL. */
+struct tn_child *tn_child_by_addr(struct tnode *n, const uint8_t addr[16]);
+void tn_router_netdata_changed(struct tnode *n);
+void tn_router_trickle_reset(struct tnode *n);
+
+/* ---- mle_child.c --------------------------------------------------------- */
+void tn_child_start_attach(struct tnode *n);
+void tn_child_stop(struct tnode *n);
+void tn_child_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t len,
+                     const uint8_t src[16], const uint8_t dst[16]);
+void tn_child_process(struct tnode *n);
+int64_t tn_child_next(const struct tnode *n);
+/* Mode or addresses changed: send a Child Update Request now. */
+void tn_child_send_update(struct tnode *n);
+
+/* ---- tmf_agent.c --------------------------------------------------------- */
+void tn_tmf_init(struct tnode *n);
+void tn_tmf_udp_rx(void *ctx, const struct ip6_udp_rx *rx);
+/* Known EID -> RLOC16 (cache VALID entries). */
+bool tn_cache_lookup(struct tnode *n, const uint8_t eid[16], uint16_t *rloc16);
+void tn_cache_learn(struct tnode *n, const uint8_t eid[16], uint16_t rloc16);
+void tn_cache_forget_rloc(struct tnode *n, uint16_t rloc16);
+/* Queues pkt and queries eid (a/aq to ff03::2). NoRoute while in hold-off. */
+enum tnode_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt,
+                             size_t len);
+void tn_tmf_process(struct tnode *n);
+int64_t tn_tmf_next(const struct tnode *n);
+void tn_tmf_reset(struct tnode *n);
+
+/* helpers */
+static inline int64_t tn_min_due(int64_t a, int64_t b)
+{
+    if (a < 0)
+        return b;
+    if (b < 0)
+        return a;
+    return a < b ? a : b;
+}
+
+/* ms until t (0 when due), for next-timeout computations */
+static inline int64_t tn_until(uint64_t now, uint64_t t)
+{
+    return t <= now ? 0 : (int64_t)(t - now);
+}
+
+#endif

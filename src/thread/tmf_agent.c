@@ -1,0 +1,455 @@
+/*
+ * TMF agent (thread-sim-interop.md §3.7, §3.8, §3.4): CoAP on UDP 61631,
+ * MAC-secured only (the socket is IP6_SOCK_SECURE_ONLY).
+ *   a/aq  answered with a/an (CON) for our own addresses and, on the leader,
+ *         as proxy for children's registered / learned EIDs (+ Last
+ *         Transaction Time for MTD children);
+ *   a/an  fills the address cache and releases packets held for the query;
+ *   a/as  refused: 2.04 + Status 1 "no address available" (§3.8);
+ *   a/sd  registers the sender's Network Data in the leader store.
+ * The leader's own queries: a/aq (NON) to ff03::2, 3 s wait, then a retry
+ * hold-off of 15 s doubling to 120 s (config/tmf.h).
+ */
+#include <string.h>
+
+#include "thread/node_priv.h"
+#include "thread/tmf.h"
+
+static const uint8_t realm_routers[16] = {0xff, 0x03, [15] = 0x02};
+
+void tn_tmf_init(struct tnode *n)
+{
+    if (ip6_udp_bind(&n->ip, TMF_UDP_PORT, NULL, IP6_SOCK_SECURE_ONLY, tn_tmf_udp_rx, n) < 0)
+        tn_log(n, 1, "cannot bind TMF port");
+}
+
+void tn_tmf_reset(struct tnode *n)
+{
+    memset(n->cache, 0, sizeof(n->cache));
+    memset(n->retx, 0, sizeof(n->retx));
+    for (unsigned i = 0; i < TN_PENDING_PKTS; i++)
+        n->pending[i].used = false;
+    coap_ctx_init(&n->coap, (uint16_t)tn_rand32(n));
+}
+
+/* TMF from our RLOC (mesh-local and multicast destinations). */
+static enum tnode_err tmf_send(struct tnode *n, const uint8_t dst[16], const uint8_t *msg,
+                               size_t len)
+{
+    const struct ip6_uaddr *rloc = ip6_addr_of_kind(&n->ip, IP6_ADDR_RLOC);
+    const uint8_t *src = (rloc && (dst[0] == 0xff || tn_is_ml(n, dst))) ? rloc->addr : NULL;
+    uint8_t pkt[IP6_HDR_LEN + IP6_UDP_HDR_LEN + 256];
+    size_t plen;
+    if (len > 256 || ip6_build_udp(&n->ip, src, dst, TMF_UDP_PORT, TMF_UDP_PORT, msg, len, 0, pkt,
+                                   sizeof(pkt), &plen) != IP6_OK) {
+        n->cnt.tmf_tx_errors++;
+        return TNODE_ERR_NO_BUFS;
+    }
+    n->cnt.tmf_tx++;
+    return tn_mesh_send(n, pkt, plen, TN_FROM_LOCAL);
+}
+
+static void reply(struct tnode *n, const struct coap_msg *req, const struct ip6_udp_rx *rx,
+                  uint8_t code, const uint8_t *payload, size_t plen)
+{
+    uint8_t out[TN_TMF_MSG_MAX];
+    size_t olen;
+    if (tmf_build_response(req, code, coap_next_mid(&n->coap), payload, plen, out, sizeof(out),
+                           &olen, NULL) != TMF_OK) {
+        n->cnt.tmf_tx_errors++;
+        return;
+    }
+    struct coap_peer peer;
+    memcpy(peer.addr, rx->src, 16);
+    peer.port = rx->sport;
+    coap_dedup_set_response(&n->coap, &peer, req->mid, out, olen);
+    tmf_send(n, rx->src, out, olen);
+}
+
+/* Sends a CON request and keeps it for retransmission. */
+static void send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
+                     const uint8_t *payload, size_t plen)
+{
+    struct tn_tmf_retx *r = NULL;
+    for (unsigned i = 0; i < TN_TMF_RETX && !r; i++)
+        if (!n->retx[i].used)
+            r = &n->retx[i];
+    uint8_t token[2];
+    n->tmf_token++;
+    token[0] = (uint8_t)(n->tmf_token >> 8);
+    token[1] = (uint8_t)n->tmf_token;
+    uint8_t out[TN_TMF_MSG_MAX];
+    size_t olen;
+    if (tmf_build_request(COAP_TYPE_CON, coap_next_mid(&n->coap), token, 2, uri, payload, plen, out,
+                          sizeof(out), &olen, NULL) != TMF_OK) {
+        n->cnt.tmf_tx_errors++;
+        return;
+    }
+    if (r) {
+        struct coap_msg m;
+        struct coap_peer peer;
+        memcpy(peer.addr, dst, 16);
+        peer.port = TMF_UDP_PORT;
+        unsigned idx;
+        if (coap_parse(out, olen, &m) == COAP_OK &&
+            coap_pending_add(&n->coap, &peer, &m, n->now, tn_rand32(n), r, &idx) == COAP_OK) {
+            r->used = true;
+            r->slot = idx;
+            memcpy(r->dst, dst, 16);
+            r->len = (uint16_t)olen;
+            memcpy(r->msg, out, olen);
+        }
+    }
+    tmf_send(n, dst, out, olen);
+}
+
+/* ---- address cache ------------------------------------------------------------ */
+
+static struct tn_cache *cache_find(struct tnode *n, const uint8_t eid[16])
+{
+    for (unsigned i = 0; i < TN_ADDR_CACHE; i++)
+        if (n->cache[i].state != TN_CACHE_FREE && memcmp(n->cache[i].eid, eid, 16) == 0)
+            return &n->cache[i];
+    return NULL;
+}
+
+static struct tn_cache *cache_alloc(struct tnode *n, const uint8_t eid[16])
+{
+    struct tn_cache *e = cache_find(n, eid);
+    if (e)
+        return e;
+    struct tn_cache *lru = NULL;
+    for (unsigned i = 0; i < TN_ADDR_CACHE; i++) {
+        struct tn_cache *c = &n->cache[i];
+        if (c->state == TN_CACHE_FREE) {
+            lru = c;
+            break;
+        }
+        if (c->state != TN_CACHE_QUERY && (!lru || c->last_use_ms < lru->last_use_ms))
+            lru = c;
+    }
+    if (!lru)
+        return NULL;
+    memset(lru, 0, sizeof(*lru));
+    memcpy(lru->eid, eid, 16);
+    lru->last_use_ms = n->now;
+    return lru;
+}
+
+bool tn_cache_lookup(struct tnode *n, const uint8_t eid[16], uint16_t *rloc16)
+{
+    struct tn_cache *e = cache_find(n, eid);
+    if (!e || e->state != TN_CACHE_VALID)
+        return false;
+    e->last_use_ms = n->now;
+    *rloc16 = e->rloc16;
+    return true;
+}
+
+void tn_cache_learn(struct tnode *n, const uint8_t eid[16], uint16_t rloc16)
+{
+    struct tn_cache *e = cache_find(n, eid);
+    if (e && e->state == TN_CACHE_VALID && e->rloc16 == rloc16)
+        return;
+    e = cache_alloc(n, eid);
+    if (!e)
+        return;
+    e->state = TN_CACHE_VALID;
+    e->rloc16 = rloc16;
+    e->last_use_ms = n->now;
+}
+
+void tn_cache_forget_rloc(struct tnode *n, uint16_t rloc16)
+{
+    for (unsigned i = 0; i < TN_ADDR_CACHE; i++)
+        if (n->cache[i].state == TN_CACHE_VALID && n->cache[i].rloc16 == rloc16)
+            memset(&n->cache[i], 0, sizeof(n->cache[i]));
+}
+
+static void release_pending(struct tnode *n, const uint8_t eid[16], bool send)
+{
+    for (unsigned i = 0; i < TN_PENDING_PKTS; i++) {
+        struct tn_pkt *p = &n->pending[i];
+        if (!p->used || memcmp(p->data + 24, eid, 16) != 0)
+            continue;
+        p->used = false;
+        if (send) {
+            uint8_t pkt[IP6_MTU];
+            memcpy(pkt, p->data, p->len);
+            tn_mesh_send(n, pkt, p->len, TN_FROM_LOCAL);
+        } else {
+            n->cnt.tx_drop_no_route++;
+        }
+    }
+}
+
+enum tnode_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt, size_t len)
+{
+    struct tn_cache *e = cache_find(n, eid);
+    if (e &&
+        (e->state == TN_CACHE_VALID || (e->state == TN_CACHE_RETRY && n->now < e->deadline_ms))) {
+        n->cnt.tx_drop_no_route++; /* known but not our child, or in hold-off */
+        return TNODE_ERR_NO_ROUTE;
+    }
+    struct tn_pkt *slot = NULL;
+    for (unsigned i = 0; i < TN_PENDING_PKTS && !slot; i++)
+        if (!n->pending[i].used)
+            slot = &n->pending[i];
+    if (!slot) {
+        n->cnt.tx_drop_pending_full++;
+        return TNODE_ERR_NO_BUFS;
+    }
+    if (e && e->state == TN_CACHE_QUERY)
+        goto queue;
+    uint32_t retry = e && e->retry_s ? e->retry_s : TN_AQ_RETRY_MIN_S;
+    e = cache_alloc(n, eid);
+    if (!e) {
+        n->cnt.tx_drop_pending_full++;
+        return TNODE_ERR_NO_BUFS;
+    }
+    e->state = TN_CACHE_QUERY;
+    e->deadline_ms = n->now + TN_AQ_TIMEOUT_MS;
+    e->retry_s = retry;
+    {
+        struct tmf_addr_query q;
+        memcpy(q.target_eid, eid, 16);
+        uint8_t payload[32], out[TN_TMF_MSG_MAX];
+        size_t plen, olen;
+        uint8_t token[2] = {(uint8_t)(n->tmf_token >> 8), (uint8_t)n->tmf_token};
+        n->tmf_token++;
+        if (tmf_build_addr_query(&q, payload, sizeof(payload), &plen) != TMF_OK ||
+            tmf_build_request(COAP_TYPE_NON, coap_next_mid(&n->coap), token, 2, TMF_URI_ADDR_QUERY,
+                              payload, plen, out, sizeof(out), &olen, NULL) != TMF_OK) {
+            n->cnt.tmf_tx_errors++;
+        } else {
+            n->cnt.addr_queries++;
+            tmf_send(n, realm_routers, out, olen);
+        }
+    }
+queue:
+    slot->used = true;
+    slot->len = (uint16_t)len;
+    slot->time_ms = n->now;
+    memcpy(slot->data, pkt, len);
+    return TNODE_OK;
+}
+
+/* ---- resources ------------------------------------------------------------------ */
+
+static void rx_addr_query(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx)
+{
+    struct tmf_addr_query q;
+    if (tmf_parse_addr_query(m->payload, m->payload_len, &q) != TMF_OK) {
+        n->cnt.tmf_drop_parse++;
+        return;
+    }
+    struct tmf_addr_notify an = {0};
+    memcpy(an.target_eid, q.target_eid, 16);
+    const struct ip6_uaddr *own = ip6_addr_find(&n->ip, q.target_eid);
+    if (own && own->valid && own->kind != IP6_ADDR_ALOC && own->kind != IP6_ADDR_RLOC &&
+        own->kind != IP6_ADDR_LINK_LOCAL) {
+        memcpy(an.ml_eid, n->ml_iid, 8);
+        an.rloc16 = n->rloc16;
+    } else if (n->role == TNODE_LEADER) {
+        /* Proxy for a child (§3.7 (b)): registered (MTD) or learned EIDs. */
+        struct tn_child *c = tn_child_by_addr(n, q.target_eid);
+        uint16_t rloc;
+        bool registered = c != NULL;
+        if (!c && tn_cache_lookup(n, q.target_eid, &rloc))
+            c = tn_child_by_rloc(n, rloc);
+        if (!c)
+            return;
+        an.rloc16 = c->rloc16;
+        for (unsigned k = 0; k < c->n_addrs; k++) {
+            uint16_t loc;
+            if (tn_is_ml(n, c->addrs[k]) && !ip6_iid_is_locator(c->addrs[k], &loc)) {
+                memcpy(an.ml_eid, c->addrs[k] + 8, 8);
+                break;
+            }
+        }
+        if (!registered && tn_is_ml(n, q.target_eid))
+            memcpy(an.ml_eid, q.target_eid + 8, 8);
+        if (registered && !(c->mode & MLE_MODE_FTD)) {
+            an.has_last_transaction_time = true;
+            an.last_transaction_time = (uint32_t)((n->now - c->last_heard_ms) / 1000);
+        }
+    } else {
+        return;
+    }
+    uint8_t payload[64];
+    size_t plen;
+    if (tmf_build_addr_notify(&an, payload, sizeof(payload), &plen) != TMF_OK) {
+        n->cnt.tmf_tx_errors++;
+        return;
+    }
+    send_con(n, rx->src, TMF_URI_ADDR_NOTIFY, payload, plen);
+}
+
+static void rx_addr_notify(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx)
+{
+    struct tmf_addr_notify an;
+    if (tmf_parse_addr_notify(m->payload, m->payload_len, &an) != TMF_OK) {
+        n->cnt.tmf_drop_parse++;
+        return;
+    }
+    if (m->type == COAP_TYPE_CON)
+        reply(n, m, rx, COAP_CODE_CHANGED, NULL, 0);
+    struct tn_cache *e = cache_find(n, an.target_eid);
+    if (!e || e->state != TN_CACHE_QUERY)
+        return; /* not asked for: ignore */
+    e->state = TN_CACHE_VALID;
+    e->rloc16 = an.rloc16;
+    e->retry_s = 0;
+    e->last_use_ms = n->now;
+    release_pending(n, an.target_eid, true);
+}
+
+static void rx_server_data(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx)
+{
+    if (n->role != TNODE_LEADER) {
+        n->cnt.tmf_drop_not_leader++;
+        return;
+    }
+    struct tmf_server_data sd;
+    uint16_t rloc;
+    if (tmf_parse_server_data(m->payload, m->payload_len, &sd) != TMF_OK || !tn_is_ml(n, rx->src) ||
+        !ip6_iid_is_locator(rx->src, &rloc)) {
+        n->cnt.tmf_drop_parse++;
+        return;
+    }
+    uint8_t v = n->store.version;
+    if (sd.has_rloc16 && sd.rloc16 != rloc)
+        netdata_leader_remove_rloc(&n->store, sd.rloc16, false);
+    if (sd.has_network_data) {
+        struct netdata_leader save = n->store;
+        enum netdata_err e =
+            netdata_leader_register(&n->store, rloc, sd.network_data, sd.network_data_len);
+        if (e != NETDATA_OK) {
+            tn_log(n, 2, "a/sd from 0x%04x refused: %s", rloc, netdata_err_str(e));
+            n->store = save;
+        }
+    }
+    if (m->type == COAP_TYPE_CON)
+        reply(n, m, rx, COAP_CODE_CHANGED, NULL, 0);
+    if (v != n->store.version)
+        tn_router_netdata_changed(n);
+}
+
+static void rx_addr_solicit(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx)
+{
+    if (n->role != TNODE_LEADER) {
+        n->cnt.tmf_drop_not_leader++;
+        return;
+    }
+    /* Refuse: 2.04 + Status 1 (no address available), §3.8. */
+    uint8_t out[TN_TMF_MSG_MAX];
+    size_t olen;
+    if (tmf_build_addr_solicit_reject(m, coap_next_mid(&n->coap), out, sizeof(out), &olen, NULL) !=
+        TMF_OK) {
+        n->cnt.tmf_drop_parse++;
+        return;
+    }
+    struct coap_peer peer;
+    memcpy(peer.addr, rx->src, 16);
+    peer.port = rx->sport;
+    coap_dedup_set_response(&n->coap, &peer, m->mid, out, olen);
+    n->cnt.addr_solicits_refused++;
+    tn_log(n, 3, "a/as refused (no address available)");
+    tmf_send(n, rx->src, out, olen);
+}
+
+void tn_tmf_udp_rx(void *ctx, const struct ip6_udp_rx *rx)
+{
+    struct tnode *n = ctx;
+    if (n->role != TNODE_CHILD && n->role != TNODE_LEADER)
+        return;
+    struct coap_msg m;
+    if (coap_parse(rx->payload, rx->len, &m) != COAP_OK) {
+        n->cnt.tmf_drop_parse++;
+        return;
+    }
+    struct coap_peer peer;
+    memcpy(peer.addr, rx->src, 16);
+    peer.port = rx->sport;
+    n->cnt.tmf_rx++;
+    if (m.type == COAP_TYPE_ACK || m.type == COAP_TYPE_RST) {
+        void *user = NULL;
+        enum coap_match r = coap_pending_match(&n->coap, &peer, &m, n->now, &user);
+        if ((r == COAP_MATCH_RESPONSE || r == COAP_MATCH_RESET) && user)
+            ((struct tn_tmf_retx *)user)->used = false;
+        return;
+    }
+    if (coap_code_kind(m.code) != COAP_KIND_REQUEST)
+        return;
+    const uint8_t *resp;
+    size_t rlen;
+    if (coap_dedup_check(&n->coap, &peer, m.type, m.mid, n->now, &resp, &rlen) ==
+        COAP_DEDUP_DUPLICATE) {
+        n->cnt.tmf_drop_duplicate++;
+        if (rlen) {
+            uint8_t copy[COAP_DEDUP_RESP_MAX];
+            memcpy(copy, resp, rlen);
+            tmf_send(n, rx->src, copy, rlen);
+        }
+        return;
+    }
+    switch (tmf_uri_of(&m)) {
+    case TMF_URI_ADDR_QUERY:
+        rx_addr_query(n, &m, rx);
+        break;
+    case TMF_URI_ADDR_NOTIFY:
+        rx_addr_notify(n, &m, rx);
+        break;
+    case TMF_URI_SERVER_DATA:
+        rx_server_data(n, &m, rx);
+        break;
+    case TMF_URI_ADDR_SOLICIT:
+        rx_addr_solicit(n, &m, rx);
+        break;
+    default:
+        n->cnt.tmf_drop_unknown_uri++;
+        if (m.type == COAP_TYPE_CON)
+            reply(n, &m, rx, COAP_CODE_NOT_FOUND, NULL, 0);
+        break;
+    }
+}
+
+/* ---- timers ---------------------------------------------------------------------- */
+
+void tn_tmf_process(struct tnode *n)
+{
+    unsigned idx;
+    void *user;
+    enum coap_pending_event ev;
+    while ((ev = coap_pending_poll(&n->coap, n->now, &idx, &user)) != COAP_PENDING_IDLE) {
+        struct tn_tmf_retx *r = user;
+        if (!r)
+            continue;
+        if (ev == COAP_PENDING_RESEND && r->used)
+            tmf_send(n, r->dst, r->msg, r->len);
+        else if (ev == COAP_PENDING_TIMEOUT)
+            r->used = false;
+    }
+    for (unsigned i = 0; i < TN_ADDR_CACHE; i++) {
+        struct tn_cache *e = &n->cache[i];
+        if (e->state == TN_CACHE_QUERY && n->now >= e->deadline_ms) {
+            n->cnt.addr_query_timeouts++;
+            e->state = TN_CACHE_RETRY;
+            e->deadline_ms = n->now + (uint64_t)e->retry_s * 1000u;
+            e->retry_s = e->retry_s * 2 > TN_AQ_RETRY_MAX_S ? TN_AQ_RETRY_MAX_S : e->retry_s * 2;
+            release_pending(n, e->eid, false);
+        }
+    }
+}
+
+int64_t tn_tmf_next(const struct tnode *n)
+{
+    int64_t t = -1;
+    uint64_t c = coap_pending_next_ms(&n->coap);
+    if (c != UINT64_MAX)
+        t = tn_until(n->now, c);
+    for (unsigned i = 0; i < TN_ADDR_CACHE; i++)
+        if (n->cache[i].state == TN_CACHE_QUERY)
+            t = tn_min_due(t, tn_until(n->now, n->cache[i].deadline_ms));
+    return t;
+}
