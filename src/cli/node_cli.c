@@ -1,0 +1,1163 @@
+/*
+ * The device CLI over struct tnode; see node_cli.h. Argument rules and
+ * output strings follow OpenThread's src/cli (cli.cpp, cli_dataset.cpp,
+ * cli_network_data.cpp, cli_ping.cpp, cli_utils.cpp).
+ */
+#include "cli/node_cli.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "nat64/rfc6052.h"
+#include "netdata/netdata.h"
+#include "netdata/netdata_fmt.h"
+#include "thread/dataset.h"
+#include "thread/mle_tlv.h"
+#include "util/addr.h"
+
+#define MAX_ADDRS 32
+#define MAX_CHILDREN 64
+/* `child <id>` RSSI: the node does not keep one; OpenThread's simulation
+ * radio reports -20 dBm for every frame. */
+#define CHILD_RSSI (-20)
+
+/* OpenThread's Timer::kMaxDelay: the longest ping interval accepted. */
+#define PING_INTERVAL_MAX ((1UL << 31) - 1)
+
+static struct node_cli *cli_of(void *ctx)
+{
+    return ctx;
+}
+
+static cli_err from_tnode(enum tnode_err e)
+{
+    return (cli_err)e;
+}
+
+/* ---- pure helpers ----------------------------------------------------------- */
+
+const char *node_cli_mode_str(uint8_t mode, char buf[4])
+{
+    char *p = buf;
+
+    if (mode & TNODE_MODE_RX_ON)
+        *p++ = 'r';
+    if (mode & TNODE_MODE_FTD)
+        *p++ = 'd';
+    if (mode & TNODE_MODE_FULL_NETDATA)
+        *p++ = 'n';
+    if (p == buf)
+        *p++ = '-';
+    *p = '\0';
+    return buf;
+}
+
+cli_err node_cli_parse_mode(const char *s, uint8_t *mode)
+{
+    uint8_t m = 0;
+
+    if (s == NULL)
+        return CLI_ERR_INVALID_ARGS;
+    if (strcmp(s, "-") != 0) {
+        for (; *s != '\0'; s++) {
+            switch (*s) {
+            case 'r':
+                m |= TNODE_MODE_RX_ON;
+                break;
+            case 'd':
+                m |= TNODE_MODE_FTD;
+                break;
+            case 'n':
+                m |= TNODE_MODE_FULL_NETDATA;
+                break;
+            default:
+                return CLI_ERR_INVALID_ARGS;
+            }
+        }
+    }
+    *mode = m;
+    return CLI_ERR_NONE;
+}
+
+cli_err node_cli_parse_interval(const char *s, uint32_t *ms)
+{
+    /* PingSender::ParsePingInterval: whole seconds scale by 10 per digit,
+     * the fraction adds 100, 10, 1 ms, then 0 (further digits count for
+     * nothing). The value wraps in 32 bits as OpenThread's does. */
+    const uint32_t ms_factor = 1000;
+    uint32_t factor = ms_factor;
+    uint32_t v = 0;
+
+    if (s == NULL)
+        return CLI_ERR_INVALID_ARGS;
+    for (; *s != '\0'; s++) {
+        if (*s >= '0' && *s <= '9') {
+            if (factor == ms_factor)
+                v *= 10;
+            v += (uint32_t)(*s - '0') * factor;
+            if (factor != ms_factor)
+                factor /= 10;
+        } else if (*s == '.') {
+            if (factor != ms_factor)
+                return CLI_ERR_INVALID_ARGS;
+            factor /= 10;
+        } else {
+            return CLI_ERR_INVALID_ARGS;
+        }
+    }
+    *ms = v;
+    return CLI_ERR_NONE;
+}
+
+void node_cli_print_ping_reply(FILE *out, const struct tnode_ping_event *ev)
+{
+    char a[ADDR_STR6];
+
+    fprintf(out, "%u bytes from %s: icmp_seq=%u hlim=%u time=%" PRIu32 "ms\n", (unsigned)ev->size,
+            addr_fmt6_ot(ev->from, a), (unsigned)ev->seq, (unsigned)ev->hop_limit, ev->rtt_ms);
+}
+
+void node_cli_print_ping_stats(FILE *out, const struct tnode_ping_event *ev, bool multicast)
+{
+    fprintf(out, "%" PRIu32 " packets transmitted, %" PRIu32 " packets received.", ev->sent,
+            ev->received);
+    if (ev->sent != 0 && !multicast && ev->received <= ev->sent) {
+        uint32_t loss = (uint32_t)(1000ULL * (ev->sent - ev->received) / ev->sent);
+
+        fprintf(out, " Packet loss = %" PRIu32 ".%u%%.", loss / 10, (unsigned)(loss % 10));
+    }
+    if (ev->received != 0) {
+        /* OpenThread: 1000 * total_ms / received, printed as ms.mmm. */
+        uint64_t avg = ev->rtt_sum_us / ev->received;
+
+        fprintf(out, " Round-trip min/avg/max = %" PRIu32 "/%u.%03u/%" PRIu32 " ms.",
+                ev->rtt_min_ms, (unsigned)(avg / 1000), (unsigned)(avg % 1000), ev->rtt_max_ms);
+    }
+    fputc('\n', out);
+}
+
+static const char *const child_titles[] = {
+    "ID", "RLOC16", "Timeout", "Age", "LQ In",   "C_VN",    "R",
+    "D",  "N",      "Ver",     "CSL", "QMsgCnt", "Suprvsn", "Extended MAC",
+};
+static const uint8_t child_widths[] = {5, 8, 12, 12, 7, 6, 1, 1, 1, 3, 3, 7, 7, 18};
+
+void node_cli_print_child_table(FILE *out, const struct tnode_child_info *ch, size_t n,
+                                uint8_t netdata_version)
+{
+    cli_table_header(out, sizeof(child_titles) / sizeof(child_titles[0]), child_titles,
+                     child_widths);
+    for (size_t i = 0; i < n; i++) {
+        const struct tnode_child_info *c = &ch[i];
+
+        fprintf(out, "| %3u ", (unsigned)c->id);
+        fprintf(out, "| 0x%04x ", (unsigned)c->rloc16);
+        fprintf(out, "| %10" PRIu32 " ", c->timeout_s);
+        fprintf(out, "| %10" PRIu32 " ", c->age_s);
+        fprintf(out, "| %5u ", (unsigned)c->lq_in);
+        fprintf(out, "| %4u ", (unsigned)netdata_version);
+        fprintf(out, "|%1d", (c->mode & TNODE_MODE_RX_ON) ? 1 : 0);
+        fprintf(out, "|%1d", (c->mode & TNODE_MODE_FTD) ? 1 : 0);
+        fprintf(out, "|%1d", (c->mode & TNODE_MODE_FULL_NETDATA) ? 1 : 0);
+        fprintf(out, "|%3u", (unsigned)c->version);
+        fprintf(out, "| %1d ", 0);  /* CSL synchronized: no CSL */
+        fprintf(out, "| %5u ", 0u); /* queued messages */
+        fprintf(out, "| %5u ", 0u); /* supervision interval */
+        fputs("| ", out);
+        cli_print_hex(out, c->ext_addr, 8);
+        fputs(" |\n", out);
+    }
+}
+
+void node_cli_print_parent(FILE *out, const struct tnode_parent_info *p)
+{
+    fputs("Ext Addr: ", out);
+    cli_print_hex_line(out, p->ext_addr, 8);
+    fprintf(out, "Rloc: %x\n", (unsigned)p->rloc16);
+    fprintf(out, "Link Quality In: %u\n", (unsigned)p->link_quality_in);
+    fprintf(out, "Link Quality Out: %u\n", (unsigned)p->link_quality_out);
+    fprintf(out, "Age: %" PRIu32 "\n", p->age_s);
+    fprintf(out, "Version: %u\n", (unsigned)p->version);
+}
+
+void node_cli_print_leader_data(FILE *out, const struct tnode_leader_data *ld)
+{
+    fprintf(out, "Partition ID: %" PRIu32 "\n", ld->partition_id);
+    fprintf(out, "Weighting: %u\n", (unsigned)ld->weighting);
+    fprintf(out, "Data Version: %u\n", (unsigned)ld->data_version);
+    fprintf(out, "Stable Data Version: %u\n", (unsigned)ld->stable_data_version);
+    fprintf(out, "Leader Router ID: %u\n", (unsigned)ld->leader_router_id);
+}
+
+/* ---- dataset ---------------------------------------------------------------- */
+
+static cli_err from_dataset(enum dataset_err e)
+{
+    switch (e) {
+    case DATASET_OK:
+        return CLI_ERR_NONE;
+    case DATASET_ERR_NO_SPACE:
+    case DATASET_ERR_TOO_LONG:
+        return CLI_ERR_NO_BUFS;
+    case DATASET_ERR_NOT_FOUND:
+        return CLI_ERR_NOT_FOUND;
+    default:
+        return CLI_ERR_INVALID_ARGS;
+    }
+}
+
+static void print_ts(FILE *out, const struct dataset_info *i, bool pending)
+{
+    fprintf(out, "%" PRIu64 "\n",
+            pending ? i->pending_timestamp.seconds : i->active_timestamp.seconds);
+}
+
+/* Each component of `dataset <name> [value]`: how to print it from the
+ * decoded buffer and how to set it (OpenThread's Dataset::LookupMapper). */
+enum ds_kind {
+    DS_ACTIVE_TS,
+    DS_CHANNEL,
+    DS_CHANNEL_MASK,
+    DS_DELAY,
+    DS_EXTPANID,
+    DS_MESH_LOCAL_PREFIX,
+    DS_NETWORK_KEY,
+    DS_NETWORK_NAME,
+    DS_PANID,
+    DS_PENDING_TS,
+    DS_PSKC,
+    DS_SECURITY_POLICY,
+    DS_WAKEUP_CHANNEL,
+};
+
+struct ds_component {
+    const char *name;
+    enum ds_kind kind;
+    size_t has_off; /* offset of the presence flag in struct dataset_info */
+};
+
+#define HAS(f) offsetof(struct dataset_info, has.f)
+
+/* Sorted by name, as OpenThread's kMappers. */
+static const struct ds_component ds_components[] = {
+    {"activetimestamp", DS_ACTIVE_TS, HAS(active_timestamp)},
+    {"channel", DS_CHANNEL, HAS(channel)},
+    {"channelmask", DS_CHANNEL_MASK, HAS(channel_mask)},
+    {"delay", DS_DELAY, HAS(delay)},
+    {"delaytimer", DS_DELAY, HAS(delay)},
+    {"extpanid", DS_EXTPANID, HAS(extpanid)},
+    {"localprefix", DS_MESH_LOCAL_PREFIX, HAS(mesh_local_prefix)},
+    {"meshlocalprefix", DS_MESH_LOCAL_PREFIX, HAS(mesh_local_prefix)},
+    {"networkkey", DS_NETWORK_KEY, HAS(network_key)},
+    {"networkname", DS_NETWORK_NAME, HAS(network_name)},
+    {"panid", DS_PANID, HAS(panid)},
+    {"pendingtimestamp", DS_PENDING_TS, HAS(pending_timestamp)},
+    {"pskc", DS_PSKC, HAS(pskc)},
+    {"securitypolicy", DS_SECURITY_POLICY, HAS(security_policy)},
+    {"wakeupchannel", DS_WAKEUP_CHANNEL, HAS(wakeup_channel)},
+};
+
+static const struct ds_component *ds_lookup(const char *name)
+{
+    for (size_t i = 0; i < sizeof(ds_components) / sizeof(ds_components[0]); i++) {
+        if (strcmp(ds_components[i].name, name) == 0)
+            return &ds_components[i];
+    }
+    return NULL;
+}
+
+static void print_security_policy(FILE *out, const struct dataset_security_policy *sp)
+{
+    fprintf(out, "%u ", (unsigned)sp->rotation_hours);
+    if (sp->obtain_network_key)
+        fputc('o', out);
+    if (sp->native_commissioning)
+        fputc('n', out);
+    if (sp->routers)
+        fputc('r', out);
+    if (sp->external_commissioning)
+        fputc('c', out);
+    if (sp->commercial_commissioning)
+        fputc('C', out);
+    if (sp->autonomous_enrollment)
+        fputc('e', out);
+    if (sp->network_key_provisioning)
+        fputc('p', out);
+    if (sp->non_ccm_routers)
+        fputc('R', out);
+    fprintf(out, " %u\n", (unsigned)sp->version_threshold);
+}
+
+static void ds_print_component(FILE *out, enum ds_kind kind, const struct dataset_info *i)
+{
+    const uint8_t *m = i->mesh_local_prefix;
+
+    switch (kind) {
+    case DS_ACTIVE_TS:
+        print_ts(out, i, false);
+        break;
+    case DS_PENDING_TS:
+        print_ts(out, i, true);
+        break;
+    case DS_CHANNEL:
+        fprintf(out, "%u\n", (unsigned)i->channel);
+        break;
+    case DS_WAKEUP_CHANNEL:
+        fprintf(out, "%u\n", (unsigned)i->wakeup_channel);
+        break;
+    case DS_CHANNEL_MASK:
+        fprintf(out, "0x%08" PRIx32 "\n", i->channel_mask);
+        break;
+    case DS_DELAY:
+        fprintf(out, "%" PRIu32 "\n", i->delay_ms);
+        break;
+    case DS_EXTPANID:
+        cli_print_hex_line(out, i->extpanid, 8);
+        break;
+    case DS_MESH_LOCAL_PREFIX:
+        fprintf(out, "%x:%x:%x:%x::/64\n", (unsigned)(m[0] << 8 | m[1]),
+                (unsigned)(m[2] << 8 | m[3]), (unsigned)(m[4] << 8 | m[5]),
+                (unsigned)(m[6] << 8 | m[7]));
+        break;
+    case DS_NETWORK_KEY:
+        cli_print_hex_line(out, i->network_key, 16);
+        break;
+    case DS_NETWORK_NAME:
+        fprintf(out, "%s\n", i->network_name);
+        break;
+    case DS_PANID:
+        fprintf(out, "0x%04x\n", (unsigned)i->panid);
+        break;
+    case DS_PSKC:
+        cli_print_hex_line(out, i->pskc, 16);
+        break;
+    case DS_SECURITY_POLICY:
+        print_security_policy(out, &i->security_policy);
+        break;
+    }
+}
+
+/* Dataset::ParseSecurityPolicy: <rotation hours> [<flags> [<version threshold>]]. */
+static cli_err parse_security_policy(char **argv, struct dataset_security_policy *out)
+{
+    struct dataset_security_policy sp;
+    cli_err e;
+
+    memset(&sp, 0, sizeof(sp));
+    e = cli_parse_u16(argv[0], &sp.rotation_hours);
+    if (e != CLI_ERR_NONE)
+        return e;
+    if (argv[1] != NULL) {
+        for (const char *f = argv[1]; *f != '\0'; f++) {
+            switch (*f) {
+            case 'o':
+                sp.obtain_network_key = true;
+                break;
+            case 'n':
+                sp.native_commissioning = true;
+                break;
+            case 'r':
+                sp.routers = true;
+                break;
+            case 'c':
+                sp.external_commissioning = true;
+                break;
+            case 'C':
+                sp.commercial_commissioning = true;
+                break;
+            case 'e':
+                sp.autonomous_enrollment = true;
+                break;
+            case 'p':
+                sp.network_key_provisioning = true;
+                break;
+            case 'R':
+                sp.non_ccm_routers = true;
+                break;
+            default:
+                return CLI_ERR_INVALID_ARGS;
+            }
+        }
+        if (argv[2] != NULL) {
+            uint8_t vt;
+
+            e = cli_parse_u8(argv[2], &vt);
+            if (e != CLI_ERR_NONE)
+                return e;
+            if (vt > 7)
+                return CLI_ERR_INVALID_ARGS;
+            sp.version_threshold = vt;
+        }
+    }
+    *out = sp;
+    return CLI_ERR_NONE;
+}
+
+/* A timestamp TLV value: 48-bit seconds, 15-bit ticks, U bit. */
+static void encode_timestamp(uint64_t seconds, uint8_t v[8])
+{
+    for (int k = 0; k < 6; k++)
+        v[k] = (uint8_t)(seconds >> (8 * (5 - k)));
+    v[6] = 0;
+    v[7] = 0;
+}
+
+static cli_err ds_set_component(struct dataset_tlvs *d, enum ds_kind kind, char **argv)
+{
+    uint8_t buf[16];
+    uint16_t u16;
+    uint32_t u32;
+    uint64_t u64;
+    cli_err e;
+
+    switch (kind) {
+    case DS_ACTIVE_TS: {
+        struct dataset_timestamp ts = {0};
+
+        e = cli_parse_u64(argv[0], &u64);
+        if (e != CLI_ERR_NONE)
+            return e;
+        ts.seconds = u64;
+        return from_dataset(dataset_set_active_timestamp(d, &ts));
+    }
+    case DS_PENDING_TS:
+        e = cli_parse_u64(argv[0], &u64);
+        if (e != CLI_ERR_NONE)
+            return e;
+        encode_timestamp(u64, buf);
+        return from_dataset(dataset_write_tlv(d, DATASET_TLV_PENDING_TIMESTAMP, buf, 8));
+    case DS_CHANNEL:
+        e = cli_parse_u16(argv[0], &u16);
+        if (e != CLI_ERR_NONE)
+            return e;
+        return from_dataset(dataset_set_channel(d, u16));
+    case DS_WAKEUP_CHANNEL:
+        e = cli_parse_u16(argv[0], &u16);
+        if (e != CLI_ERR_NONE)
+            return e;
+        return from_dataset(dataset_set_wakeup_channel(d, u16));
+    case DS_CHANNEL_MASK:
+        e = cli_parse_u32(argv[0], &u32);
+        if (e != CLI_ERR_NONE)
+            return e;
+        return from_dataset(dataset_set_channel_mask(d, u32));
+    case DS_DELAY:
+        e = cli_parse_u32(argv[0], &u32);
+        if (e != CLI_ERR_NONE)
+            return e;
+        buf[0] = (uint8_t)(u32 >> 24);
+        buf[1] = (uint8_t)(u32 >> 16);
+        buf[2] = (uint8_t)(u32 >> 8);
+        buf[3] = (uint8_t)u32;
+        return from_dataset(dataset_write_tlv(d, DATASET_TLV_DELAY_TIMER, buf, 4));
+    case DS_EXTPANID:
+        e = cli_parse_ext_panid(argv[0], buf);
+        if (e != CLI_ERR_NONE)
+            return e;
+        return from_dataset(dataset_set_extpanid(d, buf));
+    case DS_MESH_LOCAL_PREFIX:
+        e = cli_parse_ip6(argv[0], buf);
+        if (e != CLI_ERR_NONE)
+            return e;
+        return from_dataset(dataset_set_mesh_local_prefix(d, buf));
+    case DS_NETWORK_KEY:
+        e = cli_parse_network_key(argv[0], buf);
+        if (e != CLI_ERR_NONE)
+            return e;
+        return from_dataset(dataset_set_network_key(d, buf));
+    case DS_NETWORK_NAME:
+        if (argv[0] == NULL)
+            return CLI_ERR_INVALID_ARGS;
+        return from_dataset(dataset_set_network_name(d, argv[0]));
+    case DS_PANID:
+        e = cli_parse_u16(argv[0], &u16);
+        if (e != CLI_ERR_NONE)
+            return e;
+        return from_dataset(dataset_set_panid(d, u16));
+    case DS_PSKC:
+        /* `pskc -p <passphrase>` (PBKDF2 from the passphrase) is not built. */
+        if (argv[0] != NULL && strcmp(argv[0], "-p") == 0)
+            return CLI_ERR_NOT_IMPLEMENTED;
+        e = cli_parse_pskc(argv[0], buf);
+        if (e != CLI_ERR_NONE)
+            return e;
+        return from_dataset(dataset_set_pskc(d, buf));
+    case DS_SECURITY_POLICY: {
+        struct dataset_security_policy sp;
+
+        e = parse_security_policy(argv, &sp);
+        if (e != CLI_ERR_NONE)
+            return e;
+        return from_dataset(dataset_set_security_policy(d, &sp));
+    }
+    }
+    return CLI_ERR_INVALID_ARGS;
+}
+
+static cli_err ds_component(struct node_cli *c, const struct ds_component *comp, int argc,
+                            char **argv, FILE *out)
+{
+    struct dataset_tlvs *d = tnode_dataset_buffer(c->node);
+    struct dataset_info info;
+    enum dataset_err de;
+
+    if (d == NULL)
+        return CLI_ERR_INVALID_STATE;
+    if (argc == 0) {
+        de = dataset_parse(d->tlvs, d->len, &info);
+        if (de != DATASET_OK)
+            return from_dataset(de);
+        if (*((const bool *)((const char *)&info + comp->has_off)))
+            ds_print_component(out, comp->kind, &info);
+        return CLI_ERR_NONE;
+    }
+    return ds_set_component(d, comp->kind, argv);
+}
+
+static cli_err print_dataset(FILE *out, const struct dataset_tlvs *d, bool redact)
+{
+    /* dataset_print prints nothing when the TLVs do not validate. */
+    return from_dataset(dataset_print(out, d, redact));
+}
+
+static bool active_tlvs(struct node_cli *c, struct dataset_tlvs *d)
+{
+    size_t len = 0;
+    const uint8_t *p = tnode_active_dataset(c->node, &len);
+
+    if (p == NULL || len == 0 || len > sizeof(d->tlvs))
+        return false;
+    memcpy(d->tlvs, p, len);
+    d->len = (uint8_t)len;
+    return true;
+}
+
+static cli_err cmd_ds_active(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    struct dataset_tlvs d;
+
+    if (!active_tlvs(c, &d))
+        return CLI_ERR_NOT_FOUND;
+    if (argc == 0)
+        return print_dataset(out, &d, false);
+    if (strcmp(argv[0], "-x") == 0) {
+        cli_print_hex_line(out, d.tlvs, d.len);
+        return CLI_ERR_NONE;
+    }
+    if (strcmp(argv[0], "-ns") == 0)
+        return print_dataset(out, &d, true);
+    return CLI_ERR_INVALID_ARGS;
+}
+
+static cli_err cmd_ds_clear(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct dataset_tlvs *d = tnode_dataset_buffer(cli_of(ctx)->node);
+
+    (void)argc;
+    (void)argv;
+    (void)out;
+    if (d == NULL)
+        return CLI_ERR_INVALID_STATE;
+    memset(d, 0, sizeof(*d));
+    return CLI_ERR_NONE;
+}
+
+static cli_err cmd_ds_commit(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+
+    (void)out;
+    if (argc >= 1 && strcmp(argv[0], "active") == 0)
+        return from_tnode(tnode_dataset_commit_active(c->node, c->now_ms));
+    if (argc >= 1 && strcmp(argv[0], "pending") == 0)
+        return CLI_ERR_NOT_IMPLEMENTED;
+    return CLI_ERR_INVALID_ARGS;
+}
+
+static cli_err cmd_ds_init(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+
+    (void)out;
+    if (argc >= 1 && strcmp(argv[0], "active") == 0)
+        return from_tnode(tnode_dataset_init_active(c->node));
+    if (argc >= 1 && strcmp(argv[0], "new") == 0)
+        return from_tnode(tnode_dataset_init_new(c->node));
+    if (argc >= 1 && strcmp(argv[0], "pending") == 0)
+        return CLI_ERR_NOT_FOUND; /* no pending dataset is ever held */
+    if (argc >= 1 && strcmp(argv[0], "tlvs") == 0) {
+        uint8_t buf[DATASET_MAX_LEN];
+        size_t len = 0;
+        struct dataset_tlvs *d = tnode_dataset_buffer(c->node);
+        cli_err e = cli_parse_hex_upto(argv[1], buf, sizeof(buf), &len);
+
+        if (e != CLI_ERR_NONE)
+            return e;
+        if (d == NULL)
+            return CLI_ERR_INVALID_STATE;
+        return from_dataset(dataset_set_tlvs(d, buf, len));
+    }
+    return CLI_ERR_INVALID_ARGS;
+}
+
+static cli_err cmd_ds_pending(void *ctx, int argc, char **argv, FILE *out)
+{
+    (void)ctx;
+    (void)argc;
+    (void)argv;
+    (void)out;
+    return CLI_ERR_NOT_FOUND; /* otDatasetGetPendingTlvs without one */
+}
+
+static cli_err cmd_ds_set(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    uint8_t buf[DATASET_MAX_LEN];
+    size_t len = 0;
+    cli_err e;
+
+    (void)out;
+    /* OpenThread parses the hex first, then looks at active/pending. */
+    e = cli_parse_hex_upto(argc >= 2 ? argv[1] : NULL, buf, sizeof(buf), &len);
+    if (e != CLI_ERR_NONE)
+        return e;
+    if (strcmp(argv[0], "active") == 0)
+        return from_tnode(tnode_dataset_set_active(c->node, buf, len, c->now_ms));
+    if (strcmp(argv[0], "pending") == 0)
+        return CLI_ERR_NOT_IMPLEMENTED;
+    return CLI_ERR_INVALID_ARGS;
+}
+
+static cli_err cmd_ds_tlvs(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct dataset_tlvs *d = tnode_dataset_buffer(cli_of(ctx)->node);
+
+    (void)argv;
+    if (argc != 0)
+        return CLI_ERR_INVALID_ARGS;
+    if (d == NULL)
+        return CLI_ERR_INVALID_STATE;
+    cli_print_hex_line(out, d->tlvs, d->len);
+    return CLI_ERR_NONE;
+}
+
+static const struct cli_cmd ds_commands[] = {
+    {"active", cmd_ds_active, NULL},   {"clear", cmd_ds_clear, NULL},
+    {"commit", cmd_ds_commit, NULL},   {"init", cmd_ds_init, NULL},
+    {"pending", cmd_ds_pending, NULL}, {"set", cmd_ds_set, NULL},
+    {"tlvs", cmd_ds_tlvs, NULL},       {NULL, NULL, NULL},
+};
+
+static cli_err cmd_dataset(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    const struct ds_component *comp;
+
+    if (argc == 0) {
+        struct dataset_tlvs *d = tnode_dataset_buffer(c->node);
+
+        if (d == NULL)
+            return CLI_ERR_INVALID_STATE;
+        return print_dataset(out, d, false);
+    }
+    if (strcmp(argv[0], "help") == 0) {
+        for (const struct cli_cmd *e = ds_commands; e->name != NULL; e++)
+            fprintf(out, "%s\n", e->name);
+        return CLI_ERR_NONE;
+    }
+    comp = ds_lookup(argv[0]);
+    if (comp != NULL)
+        return ds_component(c, comp, argc - 1, argv + 1, out);
+    for (const struct cli_cmd *e = ds_commands; e->name != NULL; e++) {
+        if (strcmp(e->name, argv[0]) == 0)
+            return e->fn(ctx, argc - 1, argv + 1, out);
+    }
+    return CLI_ERR_INVALID_COMMAND;
+}
+
+/* ---- other commands ------------------------------------------------------------- */
+
+static cli_err cmd_child(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    struct tnode_child_info ch[MAX_CHILDREN];
+    size_t n;
+    bool table;
+
+    if (argc == 0)
+        return CLI_ERR_INVALID_ARGS; /* ParseAsUint16 of an empty argument */
+    table = strcmp(argv[0], "table") == 0;
+    if (table || strcmp(argv[0], "list") == 0) {
+        n = tnode_children(c->node, c->now_ms, ch, MAX_CHILDREN);
+        if (n > MAX_CHILDREN)
+            n = MAX_CHILDREN;
+        if (table) {
+            struct tnode_leader_data ld;
+            uint8_t version = 0;
+
+            if (tnode_leader_data(c->node, &ld) == TNODE_OK)
+                version = ld.data_version;
+            node_cli_print_child_table(out, ch, n, version);
+        } else {
+            for (size_t i = 0; i < n; i++)
+                fprintf(out, "%u ", (unsigned)ch[i].id);
+            fputc('\n', out);
+        }
+        return CLI_ERR_NONE;
+    }
+    {
+        uint16_t id;
+        cli_err e = cli_parse_u16(argv[0], &id);
+        char mode[4];
+
+        if (e != CLI_ERR_NONE)
+            return e;
+        n = tnode_children(c->node, c->now_ms, ch, MAX_CHILDREN);
+        if (n > MAX_CHILDREN)
+            n = MAX_CHILDREN;
+        for (size_t i = 0; i < n; i++) {
+            if (ch[i].id != id)
+                continue;
+            fprintf(out, "Child ID: %u\n", (unsigned)ch[i].id);
+            fprintf(out, "Rloc: %04x\n", (unsigned)ch[i].rloc16);
+            fputs("Ext Addr: ", out);
+            cli_print_hex_line(out, ch[i].ext_addr, 8);
+            /* OpenThread prints the network-data bit from the device type. */
+            fprintf(out, "Mode: %s\n",
+                    node_cli_mode_str(
+                        (uint8_t)((ch[i].mode & (TNODE_MODE_RX_ON | TNODE_MODE_FTD)) |
+                                  ((ch[i].mode & TNODE_MODE_FTD) ? TNODE_MODE_FULL_NETDATA : 0)),
+                        mode));
+            fprintf(out, "CSL Synchronized: %d \n", 0);
+            {
+                struct tnode_leader_data ld;
+                unsigned v = 0;
+
+                if (tnode_leader_data(c->node, &ld) == TNODE_OK)
+                    v = ld.data_version;
+                fprintf(out, "Net Data: %u\n", v);
+            }
+            fprintf(out, "Timeout: %" PRIu32 "\n", ch[i].timeout_s);
+            fprintf(out, "Age: %" PRIu32 "\n", ch[i].age_s);
+            fprintf(out, "Link Quality In: %u\n", (unsigned)ch[i].lq_in);
+            fprintf(out, "RSSI: %d\n", CHILD_RSSI);
+            fprintf(out, "Supervision Interval: %d\n", 0);
+            return CLI_ERR_NONE;
+        }
+        return CLI_ERR_NOT_FOUND;
+    }
+}
+
+static cli_err cmd_extaddr(void *ctx, int argc, char **argv, FILE *out)
+{
+    uint8_t ext[8];
+
+    (void)argv;
+    if (argc != 0)
+        return CLI_ERR_NOT_IMPLEMENTED; /* setting the extended address */
+    tnode_ext_addr(cli_of(ctx)->node, ext);
+    cli_print_hex_line(out, ext, 8);
+    return CLI_ERR_NONE;
+}
+
+static cli_err cmd_factoryreset(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+
+    (void)argc;
+    (void)argv;
+    (void)out;
+    tnode_factoryreset(c->node, c->now_ms);
+    /* A running ping is gone with the old state. */
+    c->ping_active = false;
+    c->ping_out = NULL;
+    c->pending = false;
+    return CLI_ERR_NONE;
+}
+
+static cli_err cmd_ifconfig(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+
+    if (argc == 0) {
+        fputs(tnode_ifconfig_up(c->node) ? "up\n" : "down\n", out);
+        return CLI_ERR_NONE;
+    }
+    if (strcmp(argv[0], "up") == 0)
+        return from_tnode(tnode_ifconfig(c->node, true, c->now_ms));
+    if (strcmp(argv[0], "down") == 0)
+        return from_tnode(tnode_ifconfig(c->node, false, c->now_ms));
+    return CLI_ERR_INVALID_ARGS;
+}
+
+static cli_err print_addr_kind(struct node_cli *c, enum tnode_addr_kind kind, FILE *out)
+{
+    struct tnode_addr a[MAX_ADDRS];
+    size_t n = tnode_addrs(c->node, a, MAX_ADDRS);
+    char buf[ADDR_STR6];
+
+    if (n > MAX_ADDRS)
+        n = MAX_ADDRS;
+    for (size_t i = 0; i < n; i++) {
+        if (a[i].kind == kind) {
+            fprintf(out, "%s\n", addr_fmt6_ot(a[i].addr, buf));
+            return CLI_ERR_NONE;
+        }
+    }
+    /* OpenThread always has these three once the interface exists; we have
+     * none before a dataset (no mesh-local prefix) or before attaching (RLOC). */
+    return CLI_ERR_INVALID_STATE;
+}
+
+static cli_err cmd_ipaddr(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+
+    if (argc == 0) {
+        struct tnode_addr a[MAX_ADDRS];
+        size_t n = tnode_addrs(c->node, a, MAX_ADDRS);
+        char buf[ADDR_STR6];
+
+        if (n > MAX_ADDRS)
+            n = MAX_ADDRS;
+        for (size_t i = 0; i < n; i++)
+            fprintf(out, "%s\n", addr_fmt6_ot(a[i].addr, buf));
+        return CLI_ERR_NONE;
+    }
+    if (strcmp(argv[0], "linklocal") == 0)
+        return print_addr_kind(c, TNODE_ADDR_LINK_LOCAL, out);
+    if (strcmp(argv[0], "mleid") == 0)
+        return print_addr_kind(c, TNODE_ADDR_MLEID, out);
+    if (strcmp(argv[0], "rloc") == 0)
+        return print_addr_kind(c, TNODE_ADDR_RLOC, out);
+    if (strcmp(argv[0], "add") == 0 || strcmp(argv[0], "del") == 0 || strcmp(argv[0], "-v") == 0)
+        return CLI_ERR_NOT_IMPLEMENTED;
+    return CLI_ERR_INVALID_COMMAND;
+}
+
+static cli_err cmd_leaderdata(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct tnode_leader_data ld;
+    enum tnode_err e;
+
+    (void)argc;
+    (void)argv;
+    e = tnode_leader_data(cli_of(ctx)->node, &ld);
+    if (e != TNODE_OK)
+        return from_tnode(e);
+    node_cli_print_leader_data(out, &ld);
+    return CLI_ERR_NONE;
+}
+
+static cli_err cmd_mode(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    uint8_t mode;
+    cli_err e;
+
+    if (argc == 0) {
+        char buf[4];
+
+        fprintf(out, "%s\n", node_cli_mode_str(tnode_mode(c->node), buf));
+        return CLI_ERR_NONE;
+    }
+    e = node_cli_parse_mode(argv[0], &mode);
+    if (e != CLI_ERR_NONE)
+        return e;
+    return from_tnode(tnode_set_mode(c->node, mode, c->now_ms));
+}
+
+static cli_err cmd_netdata_show(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    uint16_t rloc16 = NETDATA_ANY_RLOC16;
+    bool local = false, binary = false;
+    const uint8_t *nd;
+    size_t len = 0;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "local") == 0) {
+            local = true;
+        } else if (strcmp(argv[i], "-x") == 0) {
+            binary = true;
+        } else {
+            cli_err e = cli_parse_u16(argv[i], &rloc16);
+
+            if (e != CLI_ERR_NONE)
+                return e;
+        }
+    }
+    if ((local || binary) && rloc16 != NETDATA_ANY_RLOC16)
+        return CLI_ERR_INVALID_ARGS;
+    nd = tnode_netdata(c->node, &len);
+    if (nd == NULL)
+        len = 0;
+    if (binary) {
+        if (local)
+            return CLI_ERR_NOT_IMPLEMENTED; /* the node keeps no separate local set */
+        netdata_fmt_show_hex(out, nd, len);
+        return CLI_ERR_NONE;
+    }
+    if (local) {
+        /* This node's own entries of the full set. */
+        netdata_fmt_show(out, nd, len, true, tnode_rloc16(c->node));
+        return CLI_ERR_NONE;
+    }
+    netdata_fmt_show(out, nd, len, false, rloc16);
+    return CLI_ERR_NONE;
+}
+
+static cli_err cmd_netdata_length(void *ctx, int argc, char **argv, FILE *out)
+{
+    size_t len = 0;
+
+    (void)argv;
+    if (argc != 0)
+        return CLI_ERR_INVALID_ARGS;
+    if (tnode_netdata(cli_of(ctx)->node, &len) == NULL)
+        len = 0;
+    fprintf(out, "%zu\n", len);
+    return CLI_ERR_NONE;
+}
+
+static const struct cli_cmd netdata_commands[] = {
+    {"length", cmd_netdata_length, NULL},
+    {"show", cmd_netdata_show, NULL},
+    {NULL, NULL, NULL},
+};
+
+static cli_err cmd_parent(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    struct tnode_parent_info p;
+    enum tnode_err e;
+
+    if (argc != 0)
+        return strcmp(argv[0], "search") == 0 ? CLI_ERR_NOT_IMPLEMENTED : CLI_ERR_INVALID_ARGS;
+    e = tnode_parent(c->node, c->now_ms, &p);
+    if (e != TNODE_OK)
+        return from_tnode(e);
+    node_cli_print_parent(out, &p);
+    return CLI_ERR_NONE;
+}
+
+static void ping_finish(struct node_cli *c)
+{
+    bool was_pending = c->pending;
+
+    c->ping_active = false;
+    c->ping_out = NULL;
+    c->pending = false;
+    if (was_pending && c->on_finish != NULL)
+        c->on_finish(c->user);
+}
+
+static void ping_event(void *ctx, const struct tnode_ping_event *ev)
+{
+    struct node_cli *c = ctx;
+    FILE *out = c->ping_out;
+
+    if (!c->ping_active)
+        return;
+    if (out == NULL) {
+        /* Detached: the run ends unseen. */
+        if (ev->type == TNODE_PING_DONE)
+            c->ping_active = false;
+        return;
+    }
+    if (ev->type == TNODE_PING_REPLY) {
+        node_cli_print_ping_reply(out, ev);
+        fflush(out);
+        return;
+    }
+    node_cli_print_ping_stats(out, ev, c->ping_multicast);
+    if (!c->ping_async)
+        cli_print_result(out, CLI_ERR_NONE);
+    fflush(out);
+    ping_finish(c);
+}
+
+/* ping [async] <addr> [size] [count] [interval] [hoplimit] [timeout] */
+static cli_err cmd_ping(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    uint8_t dst[16], ip4[4];
+    uint16_t size = 0, count = 0;
+    uint32_t interval = 0, timeout = 0;
+    uint8_t hop_limit = NODE_CLI_PING_HOP_LIMIT;
+    bool async = false, is_ip4 = false;
+    enum tnode_err te;
+    cli_err e;
+
+    if (argc >= 1 && strcmp(argv[0], "stop") == 0)
+        return CLI_ERR_NOT_IMPLEMENTED; /* the node has no ping stop yet */
+    if (argc >= 1 && strcmp(argv[0], "async") == 0) {
+        async = true;
+        argc--;
+        argv++;
+    }
+    e = cli_parse_ip6_or_ip4(argc >= 1 ? argv[0] : NULL, dst, ip4, &is_ip4);
+    if (e != CLI_ERR_NONE)
+        return e;
+    if (is_ip4) {
+        struct addr_prefix6 pfx;
+        char buf[ADDR_STR6];
+
+        if (!tnode_nat64_prefix(c->node, &pfx) || !rfc6052_synth(&pfx, ip4, dst))
+            return CLI_ERR_INVALID_STATE;
+        fprintf(out, "Pinging synthesized IPv6 address: %s\n", addr_fmt6_ot(dst, buf));
+    }
+    if (argc >= 2 && (e = cli_parse_u16(argv[1], &size)) != CLI_ERR_NONE)
+        return e;
+    if (argc >= 3 && (e = cli_parse_u16(argv[2], &count)) != CLI_ERR_NONE)
+        return e;
+    if (argc >= 4 && (e = node_cli_parse_interval(argv[3], &interval)) != CLI_ERR_NONE)
+        return e;
+    if (argc >= 5 && (e = cli_parse_u8(argv[4], &hop_limit)) != CLI_ERR_NONE)
+        return e;
+    if (argc >= 6) {
+        if ((e = node_cli_parse_interval(argv[5], &timeout)) != CLI_ERR_NONE)
+            return e;
+        if (timeout > UINT16_MAX)
+            return CLI_ERR_INVALID_ARGS;
+    }
+    if (argc >= 7)
+        return CLI_ERR_INVALID_ARGS;
+    /* PingSender::Config::SetUnspecifiedToDefault: 0 means the default. */
+    if (size == 0)
+        size = NODE_CLI_PING_SIZE;
+    if (count == 0)
+        count = NODE_CLI_PING_COUNT;
+    if (interval == 0)
+        interval = NODE_CLI_PING_INTERVAL_MS;
+    if (timeout == 0)
+        timeout = NODE_CLI_PING_TIMEOUT_MS;
+    if (interval > PING_INTERVAL_MAX)
+        return CLI_ERR_INVALID_ARGS;
+    if (c->ping_active)
+        return CLI_ERR_BUSY;
+
+    c->ping_out = out;
+    c->ping_active = true;
+    c->ping_async = async;
+    c->ping_multicast = dst[0] == 0xff;
+    c->pending = !async;
+    te = tnode_ping(c->node, dst, size, count, interval, hop_limit, timeout, ping_event, c,
+                    c->now_ms);
+    if (te != TNODE_OK) {
+        c->ping_active = false;
+        c->ping_out = NULL;
+        c->pending = false;
+        return from_tnode(te);
+    }
+    /* Even when the run finished inside tnode_ping, ping_event printed the
+     * result line already. */
+    return async ? CLI_ERR_NONE : CLI_ERR_PENDING;
+}
+
+static cli_err cmd_rloc16(void *ctx, int argc, char **argv, FILE *out)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(out, "%04x\n", (unsigned)tnode_rloc16(cli_of(ctx)->node));
+    return CLI_ERR_NONE;
+}
+
+static cli_err cmd_state(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+
+    if (argc == 0) {
+        fprintf(out, "%s\n", tnode_role_name(tnode_role(c->node)));
+        return CLI_ERR_NONE;
+    }
+    if (strcmp(argv[0], "detached") == 0 || strcmp(argv[0], "child") == 0 ||
+        strcmp(argv[0], "router") == 0 || strcmp(argv[0], "leader") == 0)
+        return CLI_ERR_NOT_IMPLEMENTED; /* forcing a role */
+    return CLI_ERR_INVALID_ARGS;
+}
+
+static cli_err cmd_thread(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+
+    if (argc >= 1 && strcmp(argv[0], "start") == 0)
+        return from_tnode(tnode_thread_start(c->node, c->now_ms));
+    if (argc >= 1 && strcmp(argv[0], "stop") == 0)
+        return from_tnode(tnode_thread_stop(c->node, c->now_ms));
+    if (argc >= 1 && strcmp(argv[0], "version") == 0) {
+        fprintf(out, "%u\n", (unsigned)MLE_VERSION_1_4);
+        return CLI_ERR_NONE;
+    }
+    return CLI_ERR_INVALID_COMMAND;
+}
+
+static cli_err cmd_version(void *ctx, int argc, char **argv, FILE *out)
+{
+    (void)ctx;
+    if (argc == 0) {
+        fprintf(out, "%s\n", NODE_CLI_VERSION);
+        return CLI_ERR_NONE;
+    }
+    if (strcmp(argv[0], "api") == 0) {
+        fputs("0\n", out);
+        return CLI_ERR_NONE;
+    }
+    return CLI_ERR_INVALID_COMMAND;
+}
+
+/* Sorted by name, as OpenThread's kCommands ("help" is the dispatcher's). */
+const struct cli_cmd node_cli_commands[] = {
+    {"child", cmd_child, NULL},
+    {"dataset", cmd_dataset, NULL},
+    {"extaddr", cmd_extaddr, NULL},
+    {"factoryreset", cmd_factoryreset, NULL},
+    {"ifconfig", cmd_ifconfig, NULL},
+    {"ipaddr", cmd_ipaddr, NULL},
+    {"leaderdata", cmd_leaderdata, NULL},
+    {"mode", cmd_mode, NULL},
+    {"netdata", NULL, netdata_commands},
+    {"parent", cmd_parent, NULL},
+    {"ping", cmd_ping, NULL},
+    {"rloc16", cmd_rloc16, NULL},
+    {"state", cmd_state, NULL},
+    {"thread", cmd_thread, NULL},
+    {"version", cmd_version, NULL},
+    {NULL, NULL, NULL},
+};
+
+/* ---- driver ------------------------------------------------------------------ */
+
+void node_cli_init(struct node_cli *c, struct tnode *node)
+{
+    memset(c, 0, sizeof(*c));
+    c->node = node;
+}
+
+bool node_cli_pending(const struct node_cli *c)
+{
+    return c->pending;
+}
+
+void node_cli_detach(struct node_cli *c)
+{
+    c->ping_out = NULL;
+    c->pending = false;
+}
+
+cli_err node_cli_run_line(struct node_cli *c, const char *line, uint64_t now_ms, FILE *out)
+{
+    if (c->pending) {
+        struct cli_line ln;
+
+        /* Interpreter::ProcessLine: a pending command swallows new lines,
+         * except factoryreset. */
+        if (cli_tokenize(line, &ln) != CLI_ERR_NONE || ln.argc == 0 ||
+            strcmp(ln.argv[0], "factoryreset") != 0)
+            return CLI_ERR_PENDING;
+    }
+    c->now_ms = now_ms;
+    return cli_run_line(node_cli_commands, c, line, out);
+}

@@ -1,0 +1,384 @@
+#!/usr/bin/env bash
+# Process-level test: real tbr-node processes on OpenThread's simulated radio
+# (UDP multicast on loopback), driven through their CLI like ot-cli-ftd.
+#
+#   tests/thread/test_nodes.sh path/to/tbr-node
+#
+# Node 1 forms a network (leader), nodes 2 and 3 attach as children; network
+# data, pings both ways (link-local and ML-EID), the leader killed with -9 and
+# restarted from its state directory, wrong commands, clean exits. Prints
+# "N passed, N failed" and exits non-zero on any failure.
+#
+# Each run uses its own PORT_OFFSET (40 + $$ % 150 unless set), so several
+# runs can share the machine. Timeouts can be stretched for slow (sanitizer)
+# builds with TBR_TEST_SLOW=2 (a factor).
+set -u
+
+BIN=${1:?usage: $0 path/to/tbr-node}
+[ -x "$BIN" ] || {
+    echo "not executable: $BIN" >&2
+    exit 2
+}
+export PORT_OFFSET=${PORT_OFFSET:-$((40 + $$ % 150))}
+SLOW=${TBR_TEST_SLOW:-1}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/tbr-nodes.XXXXXX")
+declare -A PID FD
+PASS=0
+FAIL=0
+
+cleanup() {
+    local n
+    {
+        for n in "${!PID[@]}"; do
+            kill -9 "${PID[$n]}"
+        done
+        for n in "${!PID[@]}"; do
+            wait "${PID[$n]}"
+        done
+    } 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+pass() {
+    PASS=$((PASS + 1))
+    echo "PASS: $*"
+}
+fail() {
+    FAIL=$((FAIL + 1))
+    echo "FAIL: $*"
+}
+
+now_ms() { date +%s%3N; }
+
+# start_node N: runs tbr-node N with its stdin on a FIFO we hold open
+# (read-write, so neither side blocks and the node sees EOF only when we
+# close it) and its stdout appended to $T/outN.
+start_node() {
+    local n=$1 fd
+    [ -p "$T/in$n" ] || mkfifo "$T/in$n"
+    if [ -z "${FD[$n]:-}" ]; then
+        exec {fd}<>"$T/in$n"
+        FD[$n]=$fd
+    fi
+    : >>"$T/out$n"
+    # The node must not inherit our ends of the other nodes' FIFOs, or those
+    # would never see EOF.
+    (
+        for fd in "${FD[@]}"; do
+            eval "exec $fd>&-"
+        done
+        exec "$BIN" --state-dir "$T/state$n" "$n" <"$T/in$n" >>"$T/out$n" 2>>"$T/err$n"
+    ) &
+    PID[$n]=$!
+}
+
+# cmd N "command" [timeout_s]: sends one line and waits for its result line
+# ("Done" or "Error N: Name"). Sets OUT (the lines before the result) and
+# RES (the result line, or TIMEOUT).
+cmd() {
+    local n=$1 line=$2 to=${3:-10} f start deadline hit k
+    f=$T/out$n
+    start=$(wc -l <"$f")
+    printf '%s\n' "$line" >&"${FD[$n]}"
+    deadline=$(($(now_ms) + to * 1000 * SLOW))
+    while :; do
+        hit=$(tail -n +$((start + 1)) "$f" | grep -n -m1 -E '^(Done|Error [0-9]+: .*)$')
+        if [ -n "$hit" ]; then
+            k=${hit%%:*}
+            OUT=$(tail -n +$((start + 1)) "$f" | head -n $((k - 1)))
+            RES=${hit#*:}
+            return 0
+        fi
+        if [ "$(now_ms)" -ge "$deadline" ]; then
+            OUT=$(tail -n +$((start + 1)) "$f")
+            RES=TIMEOUT
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+# expect N "command" "result line" [what]: the command must end so.
+expect() {
+    local n=$1 c=$2 want=$3
+    cmd "$n" "$c"
+    if [ "$RES" = "$want" ]; then
+        pass "node$n '$c' -> $want"
+    else
+        fail "node$n '$c': got '$RES' (output: $(echo "$OUT" | head -3 | tr '\n' '|')), want '$want'"
+    fi
+}
+
+# get N "command": runs it and prints its output; non-zero unless Done.
+get() {
+    cmd "$1" "$2" && [ "$RES" = Done ] && printf '%s\n' "$OUT"
+}
+
+# wait_state N role seconds: polls `state`; true when it reads role in time.
+wait_state() {
+    local n=$1 want=$2 deadline t0
+    t0=$(now_ms)
+    deadline=$((t0 + $3 * 1000 * SLOW))
+    while [ "$(now_ms)" -lt "$deadline" ]; do
+        if cmd "$n" state 2 && [ "$RES" = Done ] && [ "$OUT" = "$want" ]; then
+            WAITED_MS=$(($(now_ms) - t0))
+            return 0
+        fi
+        sleep 0.2
+    done
+    WAITED_MS=$(($(now_ms) - t0))
+    return 1
+}
+
+# wait_exit N seconds: true when the process ended with status 0 in time.
+wait_exit() {
+    local n=$1 deadline st
+    deadline=$(($(now_ms) + $2 * 1000 * SLOW))
+    while kill -0 "${PID[$n]}" 2>/dev/null; do
+        [ "$(now_ms)" -lt "$deadline" ] || return 1
+        sleep 0.05
+    done
+    wait "${PID[$n]}"
+    st=$?
+    unset "PID[$n]"
+    EXIT_STATUS=$st
+    [ "$st" -eq 0 ]
+}
+
+# ping_ok FROM ADDR: one ping (2 echoes) that must be answered from ADDR.
+ping_ok() {
+    local n=$1 addr=$2 re
+    cmd "$n" "ping $addr 8 2 0.5" 15
+    re="^16 bytes from $addr: icmp_seq=[0-9]+ hlim=[0-9]+ time=[0-9]+ms$"
+    if [ "$RES" = Done ] && [ "$(echo "$OUT" | grep -c -E "$re")" -eq 2 ] &&
+        echo "$OUT" | grep -q -E '^2 packets transmitted, 2 packets received\. Packet loss = 0\.0%\. Round-trip min/avg/max = [0-9]+/[0-9]+\.[0-9]{3}/[0-9]+ ms\.$'; then
+        pass "node$n ping $addr: 2 replies"
+    else
+        fail "node$n ping $addr: want two '16 bytes from $addr: ...' and 2/2 received; got $RES / $(echo "$OUT" | tr '\n' '|')"
+    fi
+}
+
+# children_listed LEADER RLOC...: the leader's child table lists every RLOC16.
+children_listed() {
+    local n=$1 r
+    shift
+    cmd "$n" "child table" 5
+    [ "$RES" = Done ] || return 1
+    for r in "$@"; do
+        echo "$OUT" | grep -q -E "^\| +[0-9]+ \| 0x$r \|" || return 1
+    done
+    return 0
+}
+
+echo "tbr-node test: PORT_OFFSET=$PORT_OFFSET dir=$T"
+start_node 1
+start_node 2
+start_node 3
+
+# ---- a fresh node: state, errors ------------------------------------------------
+F=3
+cmd $F state
+[ "$RES" = Done ] && [ "$OUT" = disabled ] && pass "fresh node is disabled" ||
+    fail "fresh state: '$OUT' $RES"
+cmd $F ifconfig
+[ "$RES" = Done ] && [ "$OUT" = down ] && pass "fresh ifconfig is down" ||
+    fail "fresh ifconfig: '$OUT' $RES"
+cmd $F version
+[ "$RES" = Done ] && [[ "$OUT" == tbr/* ]] && pass "version: $OUT" || fail "version: '$OUT' $RES"
+cmd $F help
+[ "$RES" = Done ] && echo "$OUT" | grep -qx ping && echo "$OUT" | grep -qx dataset &&
+    pass "help lists the commands" || fail "help: $(echo "$OUT" | tr '\n' ' ') $RES"
+expect $F "thread start" "Error 13: InvalidState"
+expect $F "dataset active" "Error 23: NotFound"
+expect $F "frobnicate" "Error 35: InvalidCommand"
+expect $F "thread" "Error 35: InvalidCommand"
+expect $F "ifconfig sideways" "Error 7: InvalidArgs"
+expect $F "mode xyz" "Error 7: InvalidArgs"
+expect $F "ping" "Error 7: InvalidArgs"
+expect $F "ping 8.8.8" "Error 6: Parse"
+expect $F "ping 256.1.1.1" "Error 6: Parse"
+expect $F "ping fe80::1 abc" "Error 7: InvalidArgs"
+expect $F "dataset networkkey 0011" "Error 7: InvalidArgs"
+expect $F "dataset channel eleven" "Error 7: InvalidArgs"
+expect $F "dataset meshlocalprefix not-an-address" "Error 6: Parse"
+expect $F "dataset set active zz" "Error 7: InvalidArgs"
+expect $F "netdata show local 0x1234" "Error 7: InvalidArgs"
+cmd $F "$(printf 'x%.0s' $(seq 600))"
+[ "$RES" = "Error 6: Parse" ] && pass "over-long line -> Error 6: Parse" ||
+    fail "over-long line: $RES"
+
+# ---- node 1 forms the network ------------------------------------------------------
+expect 1 "dataset init new" Done
+expect 1 "dataset commit active" Done
+expect 1 "ifconfig up" Done
+expect 1 "thread start" Done
+if wait_state 1 leader 5; then
+    pass "node1 leader after ${WAITED_MS} ms"
+else
+    fail "node1 not leader within 5 s (state '$OUT')"
+fi
+DS=$(get 1 "dataset active -x")
+if [[ "$DS" =~ ^[0-9a-f]+$ ]]; then
+    pass "node1 dataset active -x"
+else
+    fail "node1 dataset active -x: '$DS'"
+fi
+cmd 1 "dataset active"
+echo "$OUT" | grep -q -E '^Network Key: [0-9a-f]{32}$' && echo "$OUT" | grep -q '^Active Timestamp: 1$' &&
+    pass "node1 dataset active" || fail "node1 dataset active: $(echo "$OUT" | tr '\n' '|')"
+R1=$(get 1 rloc16)
+LL1=$(get 1 "ipaddr linklocal")
+ML1=$(get 1 "ipaddr mleid")
+EXT1=$(get 1 extaddr)
+[[ "$R1" =~ ^[0-9a-f]{4}$ ]] && pass "node1 rloc16 $R1" || fail "node1 rloc16 '$R1'"
+[[ "$LL1" =~ ^fe80:0:0:0(:[0-9a-f]{1,4}){4}$ ]] && pass "node1 link-local $LL1" ||
+    fail "node1 link-local '$LL1'"
+[[ "$ML1" =~ ^fd[0-9a-f]{2}(:[0-9a-f]{1,4}){7}$ ]] && pass "node1 ML-EID $ML1" ||
+    fail "node1 ML-EID '$ML1'"
+cmd 1 ipaddr
+echo "$OUT" | grep -qx "$LL1" && echo "$OUT" | grep -qx "$ML1" &&
+    [ "$(echo "$OUT" | tail -1)" = "$LL1" ] && pass "node1 ipaddr lists them, link-local last" ||
+    fail "node1 ipaddr: $(echo "$OUT" | tr '\n' '|')"
+cmd 1 leaderdata
+echo "$OUT" | grep -q -E '^Partition ID: [0-9]+$' && echo "$OUT" | grep -q -E '^Leader Router ID: [0-9]+$' &&
+    pass "node1 leaderdata" || fail "node1 leaderdata: $RES $(echo "$OUT" | tr '\n' '|')"
+
+# ---- node 2 attaches as a child ------------------------------------------------------
+expect 2 "dataset set active $DS" Done
+expect 2 "ifconfig up" Done
+expect 2 "thread start" Done
+if wait_state 2 child 5; then
+    pass "node2 child after ${WAITED_MS} ms"
+else
+    fail "node2 not child within 5 s (state '$OUT')"
+fi
+R2=$(get 2 rloc16)
+LL2=$(get 2 "ipaddr linklocal")
+ML2=$(get 2 "ipaddr mleid")
+[ -n "$R2" ] && [ $((0x$R2 & 0xfc00)) -eq $((0x${R1:-0} & 0xfc00)) ] && [ "$R2" != "$R1" ] &&
+    pass "node2 rloc16 $R2 is a child of $R1" || fail "node2 rloc16 '$R2' (leader '$R1')"
+cmd 2 parent
+echo "$OUT" | grep -qx "Ext Addr: $EXT1" && echo "$OUT" | grep -qx "Rloc: $(printf '%x' $((0x${R1:-0})))" &&
+    pass "node2 parent is node1" || fail "node2 parent: $RES $(echo "$OUT" | tr '\n' '|')"
+cmd 2 "dataset active -x"
+[ "$OUT" = "$DS" ] && pass "node2 holds node1's dataset" || fail "node2 dataset '$OUT'"
+
+# The network data reaches the child (let it settle for up to 5 s).
+same=0
+for _ in $(seq 25); do
+    ND1=$(get 1 "netdata show")
+    ND2=$(get 2 "netdata show")
+    if [ -n "$ND1" ] && [ "$ND1" = "$ND2" ]; then
+        same=1
+        break
+    fi
+    sleep 0.2
+done
+if [ $same = 1 ] && echo "$ND1" | grep -qx 'Prefixes:' && echo "$ND1" | grep -qx 'Commissioning:'; then
+    pass "netdata show equal on leader and child"
+else
+    fail "netdata show differs: leader '$(echo "$ND1" | tr '\n' '|')' child '$(echo "$ND2" | tr '\n' '|')'"
+fi
+[ "$(get 1 'netdata show -x')" = "$(get 2 'netdata show -x')" ] &&
+    pass "netdata show -x equal" || fail "netdata show -x differs"
+
+# ---- pings both ways ----------------------------------------------------------------
+ping_ok 2 "$LL1"
+ping_ok 2 "$ML1"
+ping_ok 1 "$LL2"
+ping_ok 1 "$ML2"
+expect 2 "ping 8.8.8.8" "Error 13: InvalidState"
+
+# ---- a second child -------------------------------------------------------------------
+expect 3 "dataset set active $DS" Done
+expect 3 "mode rn" Done
+cmd 3 mode
+[ "$OUT" = rn ] && pass "node3 mode rn (a MED)" || fail "node3 mode: '$OUT' $RES"
+expect 3 "ifconfig up" Done
+expect 3 "thread start" Done
+if wait_state 3 child 5; then
+    pass "node3 child after ${WAITED_MS} ms"
+else
+    fail "node3 not child within 5 s (state '$OUT')"
+fi
+R3=$(get 3 rloc16)
+[ -n "$R3" ] && [ "$R3" != "$R2" ] && [ $((0x$R3 & 0xfc00)) -eq $((0x${R1:-0} & 0xfc00)) ] &&
+    pass "node3 rloc16 $R3" || fail "node3 rloc16 '$R3'"
+if children_listed 1 "${R2:-none}" "${R3:-none}"; then
+    pass "leader's child table lists $R2 and $R3"
+else
+    fail "child table: $(echo "$OUT" | tr '\n' '|')"
+fi
+echo "$OUT" | grep -q -E "^\| +[0-9]+ \| 0x${R2:-none} \|.*\|1\|1\|1\|" &&
+    echo "$OUT" | grep -q -E "^\| +[0-9]+ \| 0x${R3:-none} \|.*\|1\|0\|1\|" &&
+    pass "child table modes: $R2 rdn, $R3 rn" || fail "child table modes: $(echo "$OUT" | tr '\n' '|')"
+ping_ok 3 "$ML1"
+ML3=$(get 3 "ipaddr mleid")
+ping_ok 2 "$ML3"
+
+# ---- the leader dies (kill -9) and comes back from its state directory ----------------
+{
+    kill -9 "${PID[1]}"
+    wait "${PID[1]}"
+} 2>/dev/null
+unset "PID[1]"
+sleep 0.5
+start_node 1
+expect 1 "ifconfig up" Done
+expect 1 "thread start" Done
+if wait_state 1 leader 10; then
+    pass "restarted node1 leader again after ${WAITED_MS} ms"
+else
+    fail "restarted node1 not leader within 10 s (state '$OUT')"
+fi
+[ "$(get 1 rloc16)" = "$R1" ] && pass "restarted node1 kept rloc16 $R1" ||
+    fail "restarted node1 rloc16 '$(get 1 rloc16)', was $R1"
+[ "$(get 1 extaddr)" = "$EXT1" ] && pass "restarted node1 kept extaddr" ||
+    fail "restarted node1 extaddr changed"
+[ "$(get 1 'ipaddr mleid')" = "$ML1" ] && pass "restarted node1 kept its ML-EID" ||
+    fail "restarted node1 ML-EID changed"
+[ "$(get 1 'dataset active -x')" = "$DS" ] && pass "restarted node1 kept the dataset" ||
+    fail "restarted node1 dataset changed"
+ok=0
+deadline=$(($(now_ms) + 10000 * SLOW))
+while [ "$(now_ms)" -lt "$deadline" ]; do
+    if children_listed 1 "${R2:-none}" "${R3:-none}" &&
+        [ "$(get 2 state)" = child ] && [ "$(get 3 state)" = child ]; then
+        ok=1
+        break
+    fi
+    sleep 0.5
+done
+[ $ok = 1 ] && pass "children are children of the restarted leader again" ||
+    fail "children after restart: table '$(echo "$OUT" | tr '\n' '|')' node2 $(get 2 state) node3 $(get 3 state)"
+ping_ok 2 "$ML1"
+
+# ---- clean exits ------------------------------------------------------------------------
+eval "exec ${FD[2]}>&-"
+if wait_exit 2 5; then
+    pass "node2 exits with 0 on EOF"
+else
+    fail "node2 on EOF: status ${EXIT_STATUS:-still running}"
+fi
+kill -TERM "${PID[3]}"
+if wait_exit 3 5; then
+    pass "node3 exits with 0 on SIGTERM"
+else
+    fail "node3 on SIGTERM: status ${EXIT_STATUS:-still running}"
+fi
+[ -n "$(ls -A "$T/state3" 2>/dev/null)" ] && pass "node3 left its state in its state dir" ||
+    fail "node3 state dir empty"
+
+if [ "$FAIL" -gt 0 ]; then
+    for f in "$T"/err*; do
+        [ -s "$f" ] && {
+            echo "--- $(basename "$f") (tail)"
+            tail -5 "$f"
+        }
+    done
+fi
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

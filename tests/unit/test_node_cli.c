@@ -1,0 +1,829 @@
+/*
+ * The device CLI (src/cli/node_cli.c): pure formatting against OpenThread's
+ * output in the transcripts of shared/vectors/thread, argument rules, and the
+ * commands against real struct tnode instances driven in-process on a
+ * small simulated medium (virtual time, no sockets).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli/node_cli.h"
+#include "thread/dataset.h"
+#include "util/addr.h"
+
+/* ---- output capture ---------------------------------------------------------- */
+
+struct capture {
+    FILE *f;
+    char *buf;
+    size_t size;
+    size_t mark;
+    char last[8192];
+};
+
+static void capture_open(struct capture *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->f = open_memstream(&c->buf, &c->size);
+    assert_non_null(c->f);
+}
+
+static void capture_close(struct capture *c)
+{
+    fclose(c->f);
+    free(c->buf);
+}
+
+/* What was written since the previous call. */
+static const char *capture_take(struct capture *c)
+{
+    size_t n;
+
+    fflush(c->f);
+    n = c->size - c->mark;
+    assert_true(n < sizeof(c->last));
+    memcpy(c->last, c->buf + c->mark, n);
+    c->last[n] = '\0';
+    c->mark = c->size;
+    return c->last;
+}
+
+/* ---- pure functions ---------------------------------------------------------- */
+
+static const char *fmt(void (*fn)(FILE *, const void *), const void *arg)
+{
+    static char out[4096];
+    FILE *f = fmemopen(out, sizeof(out), "w");
+
+    assert_non_null(f);
+    fn(f, arg);
+    fclose(f);
+    return out;
+}
+
+static void test_mode_str(void **state)
+{
+    char b[4];
+
+    (void)state;
+    assert_string_equal(node_cli_mode_str(0, b), "-");
+    assert_string_equal(
+        node_cli_mode_str(TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA, b), "rdn");
+    assert_string_equal(node_cli_mode_str(TNODE_MODE_RX_ON | TNODE_MODE_FULL_NETDATA, b), "rn");
+    assert_string_equal(node_cli_mode_str(TNODE_MODE_FTD, b), "d");
+}
+
+static void test_parse_mode(void **state)
+{
+    uint8_t m = 0xff;
+
+    (void)state;
+    assert_int_equal(node_cli_parse_mode("rdn", &m), CLI_ERR_NONE);
+    assert_int_equal(m, TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA);
+    assert_int_equal(node_cli_parse_mode("nr", &m), CLI_ERR_NONE);
+    assert_int_equal(m, TNODE_MODE_RX_ON | TNODE_MODE_FULL_NETDATA);
+    assert_int_equal(node_cli_parse_mode("-", &m), CLI_ERR_NONE);
+    assert_int_equal(m, 0);
+    m = 0x55;
+    assert_int_equal(node_cli_parse_mode("rx", &m), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(m, 0x55);
+    assert_int_equal(node_cli_parse_mode("R", &m), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(node_cli_parse_mode(NULL, &m), CLI_ERR_INVALID_ARGS);
+}
+
+static void test_parse_interval(void **state)
+{
+    uint32_t ms = 7;
+
+    (void)state;
+    assert_int_equal(node_cli_parse_interval("1", &ms), CLI_ERR_NONE);
+    assert_int_equal(ms, 1000);
+    assert_int_equal(node_cli_parse_interval("0.5", &ms), CLI_ERR_NONE);
+    assert_int_equal(ms, 500);
+    assert_int_equal(node_cli_parse_interval("2.25", &ms), CLI_ERR_NONE);
+    assert_int_equal(ms, 2250);
+    assert_int_equal(node_cli_parse_interval("1.2345", &ms), CLI_ERR_NONE);
+    assert_int_equal(ms, 1234); /* OpenThread ignores digits past the millisecond */
+    assert_int_equal(node_cli_parse_interval("10", &ms), CLI_ERR_NONE);
+    assert_int_equal(ms, 10000);
+    assert_int_equal(node_cli_parse_interval(".5", &ms), CLI_ERR_NONE);
+    assert_int_equal(ms, 500);
+    ms = 7;
+    assert_int_equal(node_cli_parse_interval("1..2", &ms), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(node_cli_parse_interval("1.2.3", &ms), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(node_cli_parse_interval("1s", &ms), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(node_cli_parse_interval("-1", &ms), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(node_cli_parse_interval(NULL, &ms), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(ms, 7);
+}
+
+static void fmt_reply(FILE *f, const void *a)
+{
+    node_cli_print_ping_reply(f, a);
+}
+
+static void fmt_stats(FILE *f, const void *a)
+{
+    node_cli_print_ping_stats(f, a, false);
+}
+
+static void fmt_stats_mc(FILE *f, const void *a)
+{
+    node_cli_print_ping_stats(f, a, true);
+}
+
+static void test_ping_lines(void **state)
+{
+    struct tnode_ping_event ev;
+
+    (void)state;
+    /* attach-ftd-child.transcript.txt, `ping <mleid> 32 3 1` */
+    memset(&ev, 0, sizeof(ev));
+    ev.type = TNODE_PING_REPLY;
+    assert_true(addr_parse6("fd8a:c004:2ff7:edce:9304:df0b:4fca:cacf", ev.from));
+    ev.size = 40;
+    ev.seq = 1;
+    ev.hop_limit = 64;
+    ev.rtt_ms = 7;
+    assert_string_equal(
+        fmt(fmt_reply, &ev),
+        "40 bytes from fd8a:c004:2ff7:edce:9304:df0b:4fca:cacf: icmp_seq=1 hlim=64 time=7ms\n");
+
+    memset(&ev, 0, sizeof(ev));
+    ev.type = TNODE_PING_DONE;
+    ev.sent = 3;
+    ev.received = 3;
+    ev.rtt_min_ms = 3;
+    ev.rtt_max_ms = 7;
+    ev.rtt_sum_us = 15000;
+    assert_string_equal(fmt(fmt_stats, &ev),
+                        "3 packets transmitted, 3 packets received. Packet loss = 0.0%. "
+                        "Round-trip min/avg/max = 3/5.000/7 ms.\n");
+    ev.sent = 2;
+    ev.received = 2;
+    ev.rtt_min_ms = 1;
+    ev.rtt_max_ms = 4;
+    ev.rtt_sum_us = 5000;
+    assert_string_equal(fmt(fmt_stats, &ev),
+                        "2 packets transmitted, 2 packets received. Packet loss = 0.0%. "
+                        "Round-trip min/avg/max = 1/2.500/4 ms.\n");
+    /* nat64-ping.transcript.txt: nothing answered */
+    memset(&ev, 0, sizeof(ev));
+    ev.type = TNODE_PING_DONE;
+    ev.sent = 1;
+    assert_string_equal(fmt(fmt_stats, &ev),
+                        "1 packets transmitted, 0 packets received. Packet loss = 100.0%.\n");
+    /* 2 of 3: 33.3% */
+    ev.sent = 3;
+    ev.received = 2;
+    ev.rtt_min_ms = 1;
+    ev.rtt_max_ms = 2;
+    ev.rtt_sum_us = 3000;
+    assert_string_equal(fmt(fmt_stats, &ev),
+                        "3 packets transmitted, 2 packets received. Packet loss = 33.3%. "
+                        "Round-trip min/avg/max = 1/1.500/2 ms.\n");
+    /* multicast: no loss figure (several replies per request) */
+    ev.sent = 1;
+    ev.received = 3;
+    assert_string_equal(fmt(fmt_stats_mc, &ev), "1 packets transmitted, 3 packets received. "
+                                                "Round-trip min/avg/max = 1/1.000/2 ms.\n");
+}
+
+static void fmt_child_table(FILE *f, const void *a)
+{
+    node_cli_print_child_table(f, a, 1, 47);
+}
+
+static void test_child_table(void **state)
+{
+    /* attach-ftd-child.transcript.txt, node1> child table */
+    static const uint8_t ext[8] = {0xd2, 0x95, 0x96, 0xe8, 0xf3, 0xcd, 0xbe, 0x59};
+    struct tnode_child_info c;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.id = 1;
+    c.rloc16 = 0x1801;
+    c.timeout_s = 240;
+    c.age_s = 1;
+    c.lq_in = 3;
+    c.mode = TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA;
+    c.version = 5;
+    memcpy(c.ext_addr, ext, 8);
+    assert_string_equal(
+        fmt(fmt_child_table, &c),
+        "| ID  | RLOC16 | Timeout    | Age        | LQ In | C_VN |R|D|N|Ver|CSL|QMsgCnt|Suprvsn| "
+        "Extended MAC     |\n"
+        "+-----+--------+------------+------------+-------+------+-+-+-+---+---+-------+-------+"
+        "------------------+\n"
+        "|   1 | 0x1801 |        240 |          1 |     3 |   47 |1|1|1|  5| 0 |     0 |     0 | "
+        "d29596e8f3cdbe59 |\n");
+}
+
+static void fmt_parent(FILE *f, const void *a)
+{
+    node_cli_print_parent(f, a);
+}
+
+static void fmt_leader(FILE *f, const void *a)
+{
+    node_cli_print_leader_data(f, a);
+}
+
+static void test_parent_and_leaderdata(void **state)
+{
+    static const uint8_t ext[8] = {0x5e, 0x01, 0xeb, 0x19, 0x06, 0xc0, 0xb0, 0x03};
+    struct tnode_parent_info p;
+    struct tnode_leader_data ld;
+
+    (void)state;
+    memset(&p, 0, sizeof(p));
+    memcpy(p.ext_addr, ext, 8);
+    p.rloc16 = 0x1800;
+    p.link_quality_in = 3;
+    p.link_quality_out = 3;
+    p.age_s = 1;
+    p.version = 5;
+    assert_string_equal(fmt(fmt_parent, &p), "Ext Addr: 5e01eb1906c0b003\n"
+                                             "Rloc: 1800\n"
+                                             "Link Quality In: 3\n"
+                                             "Link Quality Out: 3\n"
+                                             "Age: 1\n"
+                                             "Version: 5\n");
+    p.rloc16 = 0x0400; /* OpenThread prints "%x": no leading zeros */
+    assert_non_null(strstr(fmt(fmt_parent, &p), "\nRloc: 400\n"));
+
+    memset(&ld, 0, sizeof(ld));
+    ld.partition_id = 4294967295u;
+    ld.weighting = 64;
+    ld.data_version = 130;
+    ld.stable_data_version = 27;
+    ld.leader_router_id = 6;
+    assert_string_equal(fmt(fmt_leader, &ld), "Partition ID: 4294967295\n"
+                                              "Weighting: 64\n"
+                                              "Data Version: 130\n"
+                                              "Stable Data Version: 27\n"
+                                              "Leader Router ID: 6\n");
+}
+
+/* Lines that fail before any call into the node: no node needed. */
+static void test_errors_without_node(void **state)
+{
+    struct node_cli c;
+    struct capture cap;
+    static const struct {
+        const char *line, *out;
+    } cases[] = {
+        {"frobnicate", "Error 35: InvalidCommand\n"},
+        {"thread", "Error 35: InvalidCommand\n"},
+        {"thread bogus", "Error 35: InvalidCommand\n"},
+        {"version", "tbr/0.1\nDone\n"},
+        {"version bogus", "Error 35: InvalidCommand\n"},
+        {"thread version", "5\nDone\n"},
+        {"ping", "Error 7: InvalidArgs\n"},
+        {"ping 8.8.8", "Error 6: Parse\n"},
+        {"ping 256.1.1.1", "Error 6: Parse\n"},
+        {"ping 1.2.3.4.5", "Error 6: Parse\n"},
+        {"ping fe80::1 abc", "Error 7: InvalidArgs\n"},
+        {"ping fe80::1 8 70000", "Error 7: InvalidArgs\n"},
+        {"ping fe80::1 8 1 1s", "Error 7: InvalidArgs\n"},
+        {"ping fe80::1 8 1 1 256", "Error 7: InvalidArgs\n"},
+        {"ping fe80::1 8 1 1 64 66", "Error 7: InvalidArgs\n"}, /* timeout > 65535 ms */
+        {"ping fe80::1 8 1 1 64 1 extra", "Error 7: InvalidArgs\n"},
+        {"mode rdx", "Error 7: InvalidArgs\n"},
+        {"ifconfig sideways", "Error 7: InvalidArgs\n"},
+        {"child", "Error 7: InvalidArgs\n"},
+        {"child x", "Error 7: InvalidArgs\n"},
+        {"netdata show 0x1800 -x", "Error 7: InvalidArgs\n"},
+        {"netdata show local 5", "Error 7: InvalidArgs\n"},
+        {"netdata show nonsense", "Error 7: InvalidArgs\n"},
+        {"dataset set active zz", "Error 7: InvalidArgs\n"},
+        {"dataset set", "Error 7: InvalidArgs\n"},
+        {"", ""},
+        {"   ", ""},
+    };
+
+    (void)state;
+    node_cli_init(&c, NULL);
+    capture_open(&cap);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        node_cli_run_line(&c, cases[i].line, 0, cap.f);
+        if (strcmp(capture_take(&cap), cases[i].out) != 0)
+            fail_msg("'%s': got '%s', want '%s'", cases[i].line, cap.last, cases[i].out);
+    }
+    node_cli_run_line(&c, "help", 0, cap.f);
+    capture_take(&cap);
+    assert_non_null(strstr(cap.last, "\nping\n"));
+    assert_non_null(strstr(cap.last, "dataset\n"));
+    assert_non_null(strstr(cap.last, "\nversion\nDone\n"));
+    node_cli_run_line(&c, "netdata", 0, cap.f);
+    assert_string_equal(capture_take(&cap), "length\nshow\nError 35: InvalidCommand\n");
+    capture_close(&cap);
+}
+
+/* ---- an in-process medium of real nodes ---------------------------------------- */
+
+#define MAXN 4
+#define QLEN 512
+
+struct medium;
+
+struct tn {
+    struct medium *m;
+    int idx;
+    uint8_t channel;
+    uint64_t rng;
+    struct tnode *node;
+    struct node_cli cli;
+    struct capture cap;
+    unsigned finished; /* on_finish calls */
+};
+
+struct frame {
+    int from;
+    uint8_t ch;
+    uint8_t len;
+    uint8_t psdu[127];
+};
+
+struct medium {
+    uint64_t now;
+    struct tn nodes[MAXN];
+    int n;
+    struct frame q[QLEN];
+    unsigned head, count;
+};
+
+static void rnd(void *user, uint8_t *buf, size_t len)
+{
+    struct tn *t = user;
+
+    for (size_t i = 0; i < len; i++) {
+        /* xorshift64*: deterministic per node, good enough for tests */
+        t->rng ^= t->rng >> 12;
+        t->rng ^= t->rng << 25;
+        t->rng ^= t->rng >> 27;
+        buf[i] = (uint8_t)((t->rng * 0x2545f4914f6cdd1dULL) >> 56);
+    }
+}
+
+static int med_tx(void *radio, const uint8_t *psdu, size_t len, uint8_t ch)
+{
+    struct tn *t = radio;
+    struct medium *m = t->m;
+    struct frame *f;
+
+    assert_true(len >= 1 && len <= 127);
+    assert_true(m->count < QLEN);
+    f = &m->q[(m->head + m->count++) % QLEN];
+    f->from = t->idx;
+    f->ch = ch;
+    f->len = (uint8_t)len;
+    memcpy(f->psdu, psdu, len);
+    return 0;
+}
+
+static int med_set_channel(void *radio, uint8_t ch)
+{
+    ((struct tn *)radio)->channel = ch;
+    return 0;
+}
+
+static const struct radio_ops med_ops = {
+    .caps = 0,
+    .transmit = med_tx,
+    .set_channel = med_set_channel,
+};
+
+static void on_finish(void *user)
+{
+    ((struct tn *)user)->finished++;
+}
+
+/* The medium of the running test, freed by the teardown even when an
+ * assertion ends the test early. */
+static struct medium *cur_medium;
+
+static struct medium *medium_new(int n)
+{
+    struct medium *m = calloc(1, sizeof(*m));
+
+    assert_non_null(m);
+    m->now = 5000;
+    cur_medium = m;
+    for (int i = 0; i < n; i++) {
+        struct tn *t = &m->nodes[i];
+        struct tnode_cfg cfg;
+
+        t->m = m;
+        t->idx = i;
+        t->rng = 0x9e3779b97f4a7c15ULL * (uint64_t)(i + 3);
+        memset(&cfg, 0, sizeof(cfg));
+        cfg.node_id = (uint8_t)(i + 1);
+        cfg.radio_ops = &med_ops;
+        cfg.radio = t;
+        cfg.random = rnd;
+        cfg.user = t;
+        cfg.router_eligible = true;
+        t->node = tnode_new(&cfg, m->now);
+        assert_non_null(t->node);
+        node_cli_init(&t->cli, t->node);
+        t->cli.on_finish = on_finish;
+        t->cli.user = t;
+        capture_open(&t->cap);
+        m->n = i + 1;
+    }
+    cur_medium = m;
+    return m;
+}
+
+static void medium_free(struct medium *m)
+{
+    for (int i = 0; i < m->n; i++) {
+        tnode_free(m->nodes[i].node);
+        capture_close(&m->nodes[i].cap);
+    }
+    free(m);
+    cur_medium = NULL;
+}
+
+static int teardown_medium(void **state)
+{
+    (void)state;
+    if (cur_medium != NULL)
+        medium_free(cur_medium);
+    return 0;
+}
+
+/* Delivers frames and runs timers up to now + ms of virtual time. */
+static void medium_run(struct medium *m, uint64_t ms)
+{
+    uint64_t until = m->now + ms;
+    unsigned spins = 0;
+
+    for (;;) {
+        int64_t next = -1;
+
+        while (m->count > 0) {
+            struct frame f = m->q[m->head];
+
+            m->head = (m->head + 1) % QLEN;
+            m->count--;
+            for (int i = 0; i < m->n; i++) {
+                struct tn *t = &m->nodes[i];
+                struct radio_rx_frame rx = {f.psdu, f.len, f.ch, -20, m->now};
+
+                if (i != f.from && t->channel == f.ch)
+                    tnode_radio_rx(t->node, &rx);
+            }
+        }
+        for (int i = 0; i < m->n; i++)
+            tnode_process(m->nodes[i].node, m->now);
+        if (m->count > 0)
+            continue;
+        for (int i = 0; i < m->n; i++) {
+            int64_t t = tnode_next_timeout_ms(m->nodes[i].node, m->now);
+
+            if (t >= 0 && (next < 0 || t < next))
+                next = t;
+        }
+        if (next == 0) {
+            assert_true(++spins < 100000);
+            continue;
+        }
+        spins = 0;
+        if (next < 0 || m->now + (uint64_t)next > until) {
+            m->now = until;
+            return;
+        }
+        m->now += (uint64_t)next;
+    }
+}
+
+/* Runs one line on node i; returns everything it printed so far. */
+static const char *run(struct medium *m, int i, const char *line)
+{
+    struct tn *t = &m->nodes[i];
+
+    node_cli_run_line(&t->cli, line, m->now, t->cap.f);
+    return capture_take(&t->cap);
+}
+
+static void expect_line(struct medium *m, int i, const char *line, const char *out)
+{
+    const char *got = run(m, i, line);
+
+    if (strcmp(got, out) != 0)
+        fail_msg("node%d '%s': got '%s', want '%s'", i + 1, line, got, out);
+}
+
+/* Polls `state` (every 100 ms of virtual time) until it prints role. */
+static bool wait_role(struct medium *m, int i, const char *role, uint64_t ms)
+{
+    char want[32];
+
+    snprintf(want, sizeof(want), "%s\nDone\n", role);
+    for (uint64_t t = 0; t <= ms; t += 100) {
+        if (strcmp(run(m, i, "state"), want) == 0)
+            return true;
+        medium_run(m, 100);
+    }
+    return false;
+}
+
+static void assert_prefix(const char *s, const char *prefix)
+{
+    if (strncmp(s, prefix, strlen(prefix)) != 0)
+        fail_msg("got '%s', want a start of '%s'", s, prefix);
+}
+
+static void assert_contains(const char *s, const char *part)
+{
+    if (strstr(s, part) == NULL)
+        fail_msg("got '%s', want it to contain '%s'", s, part);
+}
+
+static void first_line(const char *s, char *out, size_t cap)
+{
+    size_t n = strcspn(s, "\n");
+
+    assert_true(n < cap);
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+static void test_dataset_commands(void **state)
+{
+    struct medium *m = medium_new(1);
+    char tlvs[600], active[600];
+    const char *o;
+
+    (void)state;
+    expect_line(m, 0, "dataset active", "Error 23: NotFound\n");
+    expect_line(m, 0, "thread start", "Error 13: InvalidState\n");
+    expect_line(m, 0, "dataset init new", "Done\n");
+    expect_line(m, 0, "dataset networkkey 00112233445566778899aabbccddeeff", "Done\n");
+    expect_line(m, 0, "dataset networkkey", "00112233445566778899aabbccddeeff\nDone\n");
+    expect_line(m, 0, "dataset networkkey 0011", "Error 7: InvalidArgs\n");
+    expect_line(m, 0, "dataset channel 15", "Done\n");
+    expect_line(m, 0, "dataset channel", "15\nDone\n");
+    expect_line(m, 0, "dataset channel fifteen", "Error 7: InvalidArgs\n");
+    expect_line(m, 0, "dataset panid 0x1234", "Done\n");
+    expect_line(m, 0, "dataset panid", "0x1234\nDone\n");
+    expect_line(m, 0, "dataset meshlocalprefix fd00:0db8:aaaa:bbbb::", "Done\n");
+    expect_line(m, 0, "dataset meshlocalprefix", "fd00:db8:aaaa:bbbb::/64\nDone\n");
+    expect_line(m, 0, "dataset meshlocalprefix bogus", "Error 6: Parse\n");
+    expect_line(m, 0, "dataset extpanid dead00beef00cafe", "Done\n");
+    expect_line(m, 0, "dataset extpanid", "dead00beef00cafe\nDone\n");
+    expect_line(m, 0, "dataset networkname tbr-test", "Done\n");
+    expect_line(m, 0, "dataset networkname", "tbr-test\nDone\n");
+    expect_line(m, 0, "dataset networkname seventeen-chars-x", "Error 7: InvalidArgs\n");
+    expect_line(m, 0, "dataset activetimestamp", "1\nDone\n");
+    expect_line(m, 0, "dataset securitypolicy", "672 onrc 0\nDone\n");
+    expect_line(m, 0, "dataset bogus", "Error 35: InvalidCommand\n");
+    expect_line(m, 0, "dataset commit bogus", "Error 7: InvalidArgs\n");
+
+    o = run(m, 0, "dataset");
+    assert_non_null(strstr(o, "Active Timestamp: 1\nChannel: 15\n"));
+    assert_non_null(strstr(o, "\nMesh Local Prefix: fd00:db8:aaaa:bbbb::/64\n"
+                              "Network Key: 00112233445566778899aabbccddeeff\n"
+                              "Network Name: tbr-test\nPAN ID: 0x1234\n"));
+    assert_non_null(strstr(o, "\nSecurity Policy: 672 onrc 0\nDone\n"));
+    first_line(run(m, 0, "dataset tlvs"), tlvs, sizeof(tlvs));
+
+    expect_line(m, 0, "dataset commit active", "Done\n");
+    first_line(run(m, 0, "dataset active -x"), active, sizeof(active));
+    assert_string_equal(active, tlvs);
+    o = run(m, 0, "dataset active -ns");
+    assert_non_null(strstr(o, "\nNetwork Key: [Redacted]\n"));
+    assert_non_null(strstr(o, "\nPSKc: [Redacted]\n"));
+    expect_line(m, 0, "dataset active -y", "Error 7: InvalidArgs\n");
+    expect_line(m, 0, "dataset clear", "Done\n");
+    expect_line(m, 0, "dataset", "Done\n");
+    expect_line(m, 0, "dataset init active", "Done\n");
+    first_line(run(m, 0, "dataset tlvs"), tlvs, sizeof(tlvs));
+    assert_string_equal(active, tlvs);
+
+    expect_line(m, 0, "mode", "rdn\nDone\n");
+    expect_line(m, 0, "ifconfig", "down\nDone\n");
+    expect_line(m, 0, "state", "disabled\nDone\n");
+    expect_line(m, 0, "leaderdata", "Error 13: InvalidState\n");
+    expect_line(m, 0, "parent", "Error 13: InvalidState\n");
+    medium_free(m);
+}
+
+struct net {
+    struct medium *m;
+    char ds[600];
+    char leader_ext[32], leader_mleid[64], leader_ll[64], child_rloc[8];
+};
+
+static void form_and_attach(struct net *n)
+{
+    struct medium *m = medium_new(2);
+    char line[700];
+
+    n->m = m;
+    expect_line(m, 0, "dataset init new", "Done\n");
+    expect_line(m, 0, "dataset commit active", "Done\n");
+    expect_line(m, 0, "ifconfig up", "Done\n");
+    expect_line(m, 0, "thread start", "Done\n");
+    assert_true(wait_role(m, 0, "leader", 20000));
+    first_line(run(m, 0, "dataset active -x"), n->ds, sizeof(n->ds));
+    first_line(run(m, 0, "extaddr"), n->leader_ext, sizeof(n->leader_ext));
+    first_line(run(m, 0, "ipaddr mleid"), n->leader_mleid, sizeof(n->leader_mleid));
+    first_line(run(m, 0, "ipaddr linklocal"), n->leader_ll, sizeof(n->leader_ll));
+
+    snprintf(line, sizeof(line), "dataset set active %s", n->ds);
+    expect_line(m, 1, line, "Done\n");
+    expect_line(m, 1, "ifconfig up", "Done\n");
+    expect_line(m, 1, "thread start", "Done\n");
+    assert_true(wait_role(m, 1, "child", 20000));
+    first_line(run(m, 1, "rloc16"), n->child_rloc, sizeof(n->child_rloc));
+}
+
+static void test_attach_tables(void **state)
+{
+    struct net n;
+    struct medium *m;
+    char want[256], a[8192];
+    const char *o;
+
+    (void)state;
+    form_and_attach(&n);
+    m = n.m;
+    expect_line(m, 0, "ifconfig", "up\nDone\n");
+
+    o = run(m, 1, "parent");
+    snprintf(want, sizeof(want), "Ext Addr: %s\n", n.leader_ext);
+    assert_non_null(strstr(o, want));
+    assert_non_null(strstr(o, "\nLink Quality In: "));
+    assert_non_null(strstr(o, "\nDone\n"));
+
+    o = run(m, 0, "child table");
+    snprintf(want, sizeof(want), "| 0x%s |", n.child_rloc);
+    assert_non_null(strstr(o, want));
+    assert_non_null(strstr(o, "|1|1|1|"));
+    assert_int_equal(strncmp(o, "| ID  | RLOC16 |", 16), 0);
+    o = run(m, 0, "child list");
+    assert_string_equal(o, "1 \nDone\n");
+
+    /* The child holds the leader's network data, shown alike. */
+    snprintf(a, sizeof(a), "%s", run(m, 0, "netdata show"));
+    assert_string_equal(run(m, 1, "netdata show"), a);
+    assert_non_null(strstr(a, "Prefixes:\nRoutes:\nServices:\nContexts:\nCommissioning:\n"));
+    snprintf(a, sizeof(a), "%s", run(m, 0, "netdata show -x"));
+    assert_string_equal(run(m, 1, "netdata show -x"), a);
+    snprintf(want, sizeof(want), "%zu\nDone\n", (strlen(a) - strlen("\nDone\n")) / 2);
+    expect_line(m, 1, "netdata length", want);
+
+    o = run(m, 1, "leaderdata");
+    assert_non_null(strstr(o, "Partition ID: "));
+    assert_non_null(strstr(o, "\nDone\n"));
+
+    /* ipaddr: the link-local address last, as OpenThread orders them. */
+    o = run(m, 0, "ipaddr");
+    snprintf(want, sizeof(want), "%s\n%s\nDone\n", n.leader_mleid, n.leader_ll);
+    assert_non_null(strstr(o, want));
+    o = run(m, 0, "ipaddr rloc");
+    assert_non_null(strstr(o, ":0:ff:fe00:"));
+    expect_line(m, 0, "ipaddr bogus", "Error 35: InvalidCommand\n");
+
+    /* No NAT64 prefix in the network data: an IPv4 literal cannot be used. */
+    expect_line(m, 1, "ping 192.0.2.1", "Error 13: InvalidState\n");
+    medium_free(m);
+}
+
+static void test_ping_async_output(void **state)
+{
+    struct net n;
+    struct medium *m;
+    char line[128], want[256];
+    const char *o;
+    struct tn *child;
+
+    (void)state;
+    form_and_attach(&n);
+    m = n.m;
+    child = &m->nodes[1];
+
+    snprintf(line, sizeof(line), "ping %s 8 2 0.5", n.leader_mleid);
+    assert_int_equal(node_cli_run_line(&child->cli, line, m->now, child->cap.f), CLI_ERR_PENDING);
+    assert_string_equal(capture_take(&child->cap), "");
+    assert_true(node_cli_pending(&child->cli));
+    /* While it runs, lines are swallowed as OpenThread does. */
+    assert_int_equal(node_cli_run_line(&child->cli, "state", m->now, child->cap.f),
+                     CLI_ERR_PENDING);
+    assert_string_equal(capture_take(&child->cap), "");
+
+    medium_run(m, 5000);
+    assert_false(node_cli_pending(&child->cli));
+    assert_int_equal(child->finished, 1);
+    o = capture_take(&child->cap);
+    snprintf(want, sizeof(want), "16 bytes from %s: icmp_seq=1 hlim=64 time=", n.leader_mleid);
+    assert_prefix(o, want);
+    snprintf(want, sizeof(want), "16 bytes from %s: icmp_seq=2 hlim=64 time=", n.leader_mleid);
+    assert_contains(o, want);
+    assert_contains(o, "\n2 packets transmitted, 2 packets received. Packet loss = 0.0%. "
+                       "Round-trip min/avg/max = ");
+    assert_non_null(strstr(o, " ms.\nDone\n"));
+    assert_int_equal(strcmp(o + strlen(o) - 5, "Done\n"), 0);
+
+    /* `ping async`: Done at once, the replies later, no second Done. */
+    snprintf(line, sizeof(line), "ping async %s", n.leader_ll);
+    expect_line(m, 1, line, "Done\n");
+    assert_false(node_cli_pending(&child->cli));
+    medium_run(m, 4000);
+    o = capture_take(&child->cap);
+    snprintf(want, sizeof(want), "16 bytes from %s: icmp_seq=", n.leader_ll);
+    assert_prefix(o, want);
+    assert_contains(o, "\n1 packets transmitted, 1 packets received.");
+    assert_null(strstr(o, "Done"));
+    assert_int_equal(child->finished, 1);
+
+    /* A detached run prints nothing more; the next ping waits for its end. */
+    snprintf(line, sizeof(line), "ping %s 8 3 1", n.leader_mleid);
+    assert_int_equal(node_cli_run_line(&child->cli, line, m->now, child->cap.f), CLI_ERR_PENDING);
+    node_cli_detach(&child->cli);
+    assert_false(node_cli_pending(&child->cli));
+    expect_line(m, 1, line, "Error 5: Busy\n");
+    medium_run(m, 8000);
+    assert_string_equal(capture_take(&child->cap), "");
+    assert_int_equal(node_cli_run_line(&child->cli, line, m->now, child->cap.f), CLI_ERR_PENDING);
+
+    /* factoryreset gets through while a ping is pending, and ends it. */
+    expect_line(m, 1, "factoryreset", "Done\n");
+    assert_false(node_cli_pending(&child->cli));
+    medium_run(m, 8000);
+    assert_string_equal(capture_take(&child->cap), "");
+    expect_line(m, 1, "state", "disabled\nDone\n");
+    expect_line(m, 1, "dataset active", "Error 23: NotFound\n");
+    medium_free(m);
+}
+
+/* A NAT64 route in the leader's network data: `ping <IPv4>` synthesizes the
+ * destination from it (ot-nat64-behaviour.md 2.3, nat64-ping.transcript). */
+static void test_ping_ip4_synthesized(void **state)
+{
+    struct net n;
+    struct medium *m;
+    uint16_t rloc;
+    char want[256];
+    const char *o;
+    /* As in nat64-ping.transcript.txt: the on-mesh SLAAC prefix fd11:22::/64
+     * "paros" (Prefix TLV, stable, with a Border Router sub-TLV) and the
+     * route 64:ff9b::/96 "sn med" (Prefix TLV, stable, with a Has Route
+     * sub-TLV: preference medium, the NAT64 flag). RLOC16s filled below. */
+    uint8_t nd[] = {0x03, 0x10, 0x00, 0x40, 0xfd, 0x11, 0x00, 0x22, 0x00, 0x00, 0x00, 0x00, 0x05,
+                    0x04, 0x00, 0x00, 0x33, 0x00, 0x03, 0x13, 0x00, 0x60, 0x00, 0x64, 0xff, 0x9b,
+                    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x00, 0x00, 0x20};
+
+    (void)state;
+    form_and_attach(&n);
+    m = n.m;
+    rloc = tnode_rloc16(m->nodes[0].node);
+    nd[14] = nd[36] = (uint8_t)(rloc >> 8);
+    nd[15] = nd[37] = (uint8_t)rloc;
+    assert_int_equal(tnode_set_local_netdata(m->nodes[0].node, nd, sizeof(nd), m->now), TNODE_OK);
+    medium_run(m, 3000);
+
+    snprintf(want, sizeof(want),
+             "Prefixes:\nfd11:22:0:0::/64 paros med %04x\n"
+             "Routes:\n64:ff9b:0:0:0:0::/96 sn med %04x\nServices:\n",
+             rloc, rloc);
+    assert_contains(run(m, 0, "netdata show"), want);
+    assert_contains(run(m, 1, "netdata show"), want);
+
+    o = run(m, 1, "ping 192.0.2.1 8 1 1 5");
+    assert_string_equal(o, "Pinging synthesized IPv6 address: 64:ff9b:0:0:0:0:c000:201\n");
+    medium_run(m, 5000);
+    assert_string_equal(capture_take(&m->nodes[1].cap),
+                        "1 packets transmitted, 0 packets received. Packet loss = 100.0%.\nDone\n");
+    medium_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mode_str),
+        cmocka_unit_test(test_parse_mode),
+        cmocka_unit_test(test_parse_interval),
+        cmocka_unit_test(test_ping_lines),
+        cmocka_unit_test(test_child_table),
+        cmocka_unit_test(test_parent_and_leaderdata),
+        cmocka_unit_test(test_errors_without_node),
+        cmocka_unit_test_teardown(test_dataset_commands, teardown_medium),
+        cmocka_unit_test_teardown(test_attach_tables, teardown_medium),
+        cmocka_unit_test_teardown(test_ping_async_output, teardown_medium),
+        cmocka_unit_test_teardown(test_ping_ip4_synthesized, teardown_medium),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
