@@ -365,6 +365,14 @@ void tn_router_become_leader(struct tnode *n, bool restore)
     uint8_t v[3];
     tn_random(n, v, sizeof(v));
     netdata_leader_init(&n->store, v[0], v[1]);
+    /* As OpenThread's leader: Commissioning Data holding a random
+     * Commissioner Session ID TLV (MeshCoP type 11), which `netdata show`
+     * prints under "Commissioning:" (e.g. "20541 - - -"). */
+    uint8_t comm[4] = {11, 2};
+    tn_random(n, comm + 2, 2);
+    enum netdata_err ce = netdata_leader_set_commissioning(&n->store, comm, sizeof(comm));
+    if (ce != NETDATA_OK)
+        tn_log(n, 2, "commissioning data not set: %s", netdata_err_str(ce));
     n->id_seq = v[2];
     n->id_seq_ms = n->now;
     memset(n->children, 0, sizeof(n->children));
