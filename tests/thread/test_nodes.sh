@@ -6,8 +6,10 @@
 #
 # Node 1 forms a network (leader), nodes 2 and 3 attach as children; network
 # data, pings both ways (link-local and ML-EID), the leader killed with -9 and
-# restarted from its state directory, wrong commands, clean exits. Prints
-# "N passed, N failed" and exits non-zero on any failure.
+# restarted from its state directory, wrong commands, clean exits. Then a
+# second network: node 10 leads, nodes 11..20 (5 MEDs, 5 FTD children)
+# attach together, all in its child table, child-to-child pings through it.
+# Prints "N passed, N failed" and exits non-zero on any failure.
 #
 # Each run uses its own PORT_OFFSET (40 + $$ % 150 unless set), so several
 # runs can share the machine. Timeouts can be stretched for slow (sanitizer)
@@ -371,6 +373,112 @@ else
 fi
 [ -n "$(ls -A "$T/state3" 2>/dev/null)" ] && pass "node3 left its state in its state dir" ||
     fail "node3 state dir empty"
+kill -TERM "${PID[1]}"
+if wait_exit 1 5; then
+    pass "node1 exits with 0 on SIGTERM"
+else
+    fail "node1 on SIGTERM: status ${EXIT_STATUS:-still running}"
+fi
+
+# ---- ten children on one leader: 11 processes ------------------------------------------
+# Node 10 forms a new network; nodes 11..20 join it all at once, the odd
+# ones as MEDs (rn), the even ones as FTD children (rdn). All must be
+# children within 20 s and listed in the leader's child table with their
+# modes; a child pings another child's ML-EID (the leader forwards it: the
+# reply arrives with hop limit 63), both ways between a MED and an FTD.
+ten_children() {
+    local L=10 n ok t0 rows dup r want ml
+    local -A RL MODE
+    for n in $(seq $L 20); do start_node "$n"; done
+    expect $L "dataset init new" Done
+    expect $L "dataset commit active" Done
+    expect $L "ifconfig up" Done
+    expect $L "thread start" Done
+    if wait_state $L leader 10; then
+        pass "node$L leader after ${WAITED_MS} ms"
+    else
+        fail "node$L not leader within 10 s (state '$OUT')"
+        return
+    fi
+    local ds rl
+    ds=$(get $L "dataset active -x")
+    rl=$(get $L rloc16)
+    # Every child gets its commands first, then all start together.
+    for n in $(seq 11 20); do
+        MODE[$n]=$([ $((n % 2)) = 1 ] && echo rn || echo rdn)
+        ok=1
+        for c in "dataset set active $ds" "mode ${MODE[$n]}" "ifconfig up"; do
+            cmd $n "$c"
+            [ "$RES" = Done ] || ok=0
+        done
+        [ $ok = 1 ] || fail "node$n setup: '$c' -> $RES"
+    done
+    t0=$(now_ms)
+    for n in $(seq 11 20); do
+        cmd $n "thread start"
+        [ "$RES" = Done ] || fail "node$n 'thread start' -> $RES"
+    done
+    ok=0
+    while [ "$(now_ms)" -lt $((t0 + 20000 * SLOW)) ]; do
+        ok=1
+        for n in $(seq 11 20); do
+            if [ -z "${RL[$n]:-}" ]; then
+                if cmd $n state 2 && [ "$OUT" = child ]; then
+                    RL[$n]=$(get $n rloc16)
+                else
+                    ok=0
+                fi
+            fi
+        done
+        [ $ok = 1 ] && break
+        sleep 0.3
+    done
+    if [ $ok = 1 ]; then
+        pass "10 children (5 rn, 5 rdn) attached within $(($(now_ms) - t0)) ms of 'thread start'"
+    else
+        for n in $(seq 11 20); do [ -n "${RL[$n]:-}" ] || fail "node$n not child within 20 s (state $(get $n state))"; done
+    fi
+    dup=$(printf '%s\n' "${RL[@]}" | sort | uniq -d)
+    ok=1
+    for n in "${!RL[@]}"; do
+        [ $((0x${RL[$n]} & 0xfc00)) -eq $((0x${rl:-0} & 0xfc00)) ] && [ "${RL[$n]}" != "$rl" ] || ok=0
+    done
+    [ ${#RL[@]} -eq 10 ] && [ -z "$dup" ] && [ $ok = 1 ] &&
+        pass "10 distinct child RLOC16s under $rl: $(printf '%s ' "${RL[@]}")" ||
+        fail "child RLOC16s: ${#RL[@]} of 10, duplicates '$dup', leader $rl: ${RL[*]}"
+    cmd $L "child table" 5
+    rows=$(echo "$OUT" | grep -c -E '^\| +[0-9]+ \| 0x[0-9a-f]{4} \|')
+    ok=1
+    for n in $(seq 11 20); do
+        [ "${MODE[$n]}" = rn ] && want='1\|0\|1' || want='1\|1\|1'
+        echo "$OUT" | grep -q -E "^\| +[0-9]+ \| 0x${RL[$n]:-none} \|.*\|$want\|" || ok=0
+    done
+    [ "$RES" = Done ] && [ "$rows" -eq 10 ] && [ $ok = 1 ] &&
+        pass "leader's child table lists the 10 children with their modes" ||
+        fail "child table ($rows rows): $(echo "$OUT" | tr '\n' '|')"
+    # MED 11 -> FTD 12 and FTD 20 -> MED 15, through the leader.
+    for pair in "11 12" "20 15"; do
+        set -- $pair
+        ml=$(get $2 "ipaddr mleid")
+        cmd $1 "ping $ml 8 2 0.3" 15
+        if [ "$RES" = Done ] &&
+            [ "$(echo "$OUT" | grep -c -E "^16 bytes from $ml: icmp_seq=[0-9]+ hlim=63 time=[0-9]+ms$")" -eq 2 ]; then
+            pass "node$1 (${MODE[$1]}) ping node$2 (${MODE[$2]}) ML-EID $ml: 2 replies with hlim 63 (via the leader)"
+        else
+            fail "node$1 ping node$2 $ml: $RES / $(echo "$OUT" | tr '\n' '|')"
+        fi
+    done
+    cmd $L "child table" 5
+    rows=$(echo "$OUT" | grep -c -E '^\| +[0-9]+ \| 0x[0-9a-f]{4} \|')
+    [ "$rows" -eq 10 ] && pass "still 10 children after the pings" || fail "child table now $rows rows"
+    for n in $(seq $L 20); do kill -TERM "${PID[$n]}"; done
+    ok=0
+    for n in $(seq $L 20); do
+        wait_exit $n 5 && ok=$((ok + 1))
+    done
+    [ $ok = 11 ] && pass "the 11 nodes exit with 0 on SIGTERM" || fail "only $ok of 11 nodes exited with 0"
+}
+ten_children
 
 if [ "$FAIL" -gt 0 ]; then
     for f in "$T"/err*; do
