@@ -1,0 +1,503 @@
+/*
+ * tbr-agent: the border router daemon (otbr-agent's role).
+ *
+ *   tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]
+ *             [--ctl-socket PATH] RADIO_URL
+ *
+ *   RADIO_URL     sim://NODEID: OpenThread's simulation radio (UDP multicast
+ *                 on loopback; PORT_BASE / PORT_OFFSET from the environment)
+ *   -I IFNAME     the TUN device and control socket name (wpan0)
+ *   -B INFRA_IF   the infrastructure interface NAT44 masquerades towards
+ *   -d LEVEL      log level 1 error .. 4 debug (default 3), on stderr
+ *   --state-dir   settings (dataset, keys, BR ULA, NAT64) (default /var/lib/tbr)
+ *   --form        form a new network at start when none is saved
+ *   --ctl-socket  control socket path (default /run/tbr/IFNAME.sock)
+ *
+ * Commands arrive over the control socket (tbr-ctl) as plain CLI lines; see
+ * src/cli/br_cli.h. SIGTERM / SIGINT: clean shutdown (routes, the nft table
+ * and forwarding values undone, state saved).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "br/agent.h"
+#include "cli/br_cli.h"
+#include "platform/ctl_socket.h"
+#include "platform/settings.h"
+#include "platform/sim_radio.h"
+
+#define MAX_CLIENTS CTL_CLIENTS_DEFAULT
+#define TUN_BURST 64
+#define STATE_DIR_DEFAULT "/var/lib/tbr"
+
+struct app;
+
+/* One control-socket client: its output stream and its CLI. Slots are never
+ * freed while the node may still call into their node_cli (a ping). */
+struct session {
+    bool used;
+    uint32_t client;
+    FILE *out;
+    struct br_cli cli;
+    struct app *app;
+};
+
+struct app {
+    const char *prog;
+    const char *ifname;
+    const char *infra_if;
+    const char *state_dir;
+    const char *ctl_path;
+    bool form;
+    int log_level;
+    unsigned node_id;
+
+    struct sim_radio radio;
+    struct settings *settings;
+    struct br_agent *agent;
+    struct ctl_server *ctl;
+    struct session sessions[MAX_CLIENTS];
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void logf_(struct app *a, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void log_msg(void *user, int level, const char *msg)
+{
+    struct app *a = user;
+    static const char *const names[] = {"?", "error", "warn", "info", "debug"};
+
+    if (level > a->log_level)
+        return;
+    fprintf(stderr, "tbr-agent[%ld]: %s: %s\n", (long)getpid(),
+            names[level >= 1 && level <= 4 ? level : 0], msg);
+}
+
+static void logf_(struct app *a, int level, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log_msg(a, level, msg);
+}
+
+static void ctl_log(void *ctx, const char *msg)
+{
+    log_msg(ctx, 3, msg);
+}
+
+static void random_bytes(void *user, uint8_t *buf, size_t len)
+{
+    (void)user;
+    while (len > 0) {
+        ssize_t r = getrandom(buf, len, 0);
+
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            perror("getrandom");
+            abort();
+        }
+        buf += r;
+        len -= (size_t)r;
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]\n"
+            "                 [--ctl-socket PATH] RADIO_URL\n"
+            "  RADIO_URL     sim://NODEID (1..%d), OpenThread's simulation radio\n"
+            "  -I IFNAME     TUN device and control socket name (default wpan0)\n"
+            "  -B INFRA_IF   infrastructure interface for the NAT44 masquerade\n"
+            "  -d LEVEL      log level: 1 error, 2 warn, 3 info (default), 4 debug\n"
+            "  --state-dir   settings directory (default %s)\n"
+            "  --form        form a new network at start when none is saved\n"
+            "  --ctl-socket  control socket (default %s/IFNAME.sock)\n"
+            "environment: PORT_BASE (9000), PORT_OFFSET (0)\n",
+            SIM_RADIO_MAX_NODES, STATE_DIR_DEFAULT, CTL_DIR_DEFAULT);
+}
+
+static int parse_args(struct app *a, int argc, char **argv)
+{
+    const char *url = NULL;
+
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char **val = NULL;
+
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            usage(stdout);
+            exit(0);
+        }
+        if (strcmp(arg, "--form") == 0) {
+            a->form = true;
+            continue;
+        }
+        if (strcmp(arg, "-I") == 0)
+            val = &a->ifname;
+        else if (strcmp(arg, "-B") == 0)
+            val = &a->infra_if;
+        else if (strcmp(arg, "--state-dir") == 0)
+            val = &a->state_dir;
+        else if (strcmp(arg, "--ctl-socket") == 0)
+            val = &a->ctl_path;
+        if (val != NULL || strcmp(arg, "-d") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "%s: %s needs a value\n", a->prog, arg);
+                return -1;
+            }
+            i++;
+            if (val != NULL) {
+                *val = argv[i];
+            } else if (argv[i][0] >= '0' && argv[i][0] <= '4' && argv[i][1] == '\0') {
+                a->log_level = argv[i][0] - '0';
+            } else {
+                fprintf(stderr, "%s: -d: '%s' is not a level 0..4\n", a->prog, argv[i]);
+                return -1;
+            }
+            continue;
+        }
+        if (arg[0] == '-') {
+            fprintf(stderr, "%s: unknown option '%s'\n", a->prog, arg);
+            return -1;
+        }
+        if (url != NULL) {
+            fprintf(stderr, "%s: more than one RADIO_URL\n", a->prog);
+            return -1;
+        }
+        url = arg;
+    }
+    if (url == NULL) {
+        fprintf(stderr, "%s: RADIO_URL missing\n", a->prog);
+        return -1;
+    }
+    if (strncmp(url, "sim://", 6) != 0) {
+        fprintf(stderr, "%s: unsupported radio URL '%s' (only sim://NODEID)\n", a->prog, url);
+        return -1;
+    }
+    {
+        char *end;
+        unsigned long id;
+
+        errno = 0;
+        id = strtoul(url + 6, &end, 10);
+        if (errno != 0 || end == url + 6 || *end != '\0' || id < 1 || id > SIM_RADIO_MAX_NODES) {
+            fprintf(stderr, "%s: node id in '%s' is not in 1..%d\n", a->prog, url,
+                    SIM_RADIO_MAX_NODES);
+            return -1;
+        }
+        a->node_id = (unsigned)id;
+    }
+    return 0;
+}
+
+static int open_settings(struct app *a)
+{
+    struct settings_config cfg;
+    struct settings_report rep;
+    enum settings_err e;
+    char name[64];
+
+    if (mkdir(a->state_dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "%s: --state-dir: cannot create '%s': %s\n", a->prog, a->state_dir,
+                strerror(errno));
+        return -1;
+    }
+    settings_node_name(name, sizeof(name), a->node_id);
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.dir = a->state_dir;
+    cfg.name = name;
+    e = settings_open(&cfg, &a->settings, &rep);
+    if (e == SETTINGS_OK)
+        return 0;
+    if (settings_err_is_corrupt(e) && a->settings != NULL) {
+        logf_(a, 2, "%s", rep.msg);
+        return 0;
+    }
+    fprintf(stderr, "%s: --state-dir: %s\n", a->prog,
+            rep.msg[0] != '\0' ? rep.msg : settings_strerror(e));
+    return -1;
+}
+
+/* ---- control socket sessions ------------------------------------------------ */
+
+static ssize_t session_write(void *cookie, const char *buf, size_t size)
+{
+    struct session *s = cookie;
+
+    if (ctl_write(s->app->ctl, s->client, buf, size) != 0)
+        return -1;
+    return (ssize_t)size;
+}
+
+static void session_finished(void *user)
+{
+    struct session *s = user;
+
+    if (s->used)
+        ctl_complete(s->app->ctl, s->client);
+}
+
+static struct session *session_find(struct app *a, uint32_t client)
+{
+    for (unsigned i = 0; i < MAX_CLIENTS; i++)
+        if (a->sessions[i].used && a->sessions[i].client == client)
+            return &a->sessions[i];
+    return NULL;
+}
+
+static struct session *session_new(struct app *a, uint32_t client)
+{
+    static const cookie_io_functions_t io = {.write = session_write};
+
+    for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+        struct session *s = &a->sessions[i];
+
+        /* A slot whose old ping still runs stays out of use until it ends. */
+        if (s->used || s->cli.node.ping_active)
+            continue;
+        memset(s, 0, sizeof(*s));
+        s->out = fopencookie(s, "w", io);
+        if (s->out == NULL)
+            return NULL;
+        setvbuf(s->out, NULL, _IONBF, 0);
+        s->used = true;
+        s->client = client;
+        s->app = a;
+        br_cli_init(&s->cli, a->agent);
+        s->cli.node.on_finish = session_finished;
+        s->cli.node.user = s;
+        return s;
+    }
+    return NULL;
+}
+
+static void on_ctl(void *ctx, struct ctl_server *srv, uint32_t client, enum ctl_event ev,
+                   const char *line, size_t len)
+{
+    struct app *a = ctx;
+    struct session *s = session_find(a, client);
+
+    (void)len;
+    if (ev == CTL_EV_CLOSED) {
+        if (s != NULL) {
+            node_cli_detach(&s->cli.node);
+            s->used = false;
+            fclose(s->out);
+            s->out = NULL;
+        }
+        return;
+    }
+    if (ev == CTL_EV_TOO_LONG) {
+        ctl_error(srv, client, CLI_ERR_INVALID_ARGS, cli_err_name(CLI_ERR_INVALID_ARGS));
+        return;
+    }
+    if (ev == CTL_EV_BAD_LINE) {
+        ctl_error(srv, client, CLI_ERR_PARSE, cli_err_name(CLI_ERR_PARSE));
+        return;
+    }
+    if (s == NULL)
+        s = session_new(a, client);
+    if (s == NULL) {
+        ctl_error(srv, client, CLI_ERR_BUSY, cli_err_name(CLI_ERR_BUSY));
+        return;
+    }
+    if (br_cli_run_line(&s->cli, line, now_ms(), s->out) != CLI_ERR_PENDING)
+        ctl_complete(srv, client);
+}
+
+/* ---- the loop ------------------------------------------------------------------- */
+
+static int loop(struct app *a, const sigset_t *waitmask)
+{
+    size_t nctl = ctl_server_pollfd_count(a->ctl);
+    struct pollfd *pfd = calloc(2 + nctl, sizeof(*pfd));
+
+    if (pfd == NULL) {
+        logf_(a, 1, "out of memory");
+        return -1;
+    }
+    while (stop_signal == 0) {
+        nfds_t n = 0;
+        int tun_idx = -1;
+        size_t ctl_n;
+        int64_t wait;
+        struct timespec ts, *tsp = NULL;
+        uint64_t now;
+        int r;
+
+        pfd[n].fd = sim_radio_fd(&a->radio);
+        pfd[n].events = POLLIN;
+        pfd[n].revents = 0;
+        n++;
+        if (br_agent_tun_fd(a->agent) >= 0) {
+            tun_idx = (int)n;
+            pfd[n].fd = br_agent_tun_fd(a->agent);
+            pfd[n].events = POLLIN;
+            pfd[n].revents = 0;
+            n++;
+        }
+        ctl_n = ctl_server_pollfds(a->ctl, pfd + n, nctl);
+        now = now_ms();
+        wait = br_agent_next_timeout_ms(a->agent, now);
+        if (ctl_server_has_pending(a->ctl))
+            wait = 0;
+        if (wait >= 0) {
+            ts.tv_sec = (time_t)(wait / 1000);
+            ts.tv_nsec = (long)(wait % 1000) * 1000000L;
+            tsp = &ts;
+        }
+        r = ppoll(pfd, n + ctl_n, tsp, waitmask);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            logf_(a, 1, "poll: %s", strerror(errno));
+            free(pfd);
+            return -1;
+        }
+        now = now_ms();
+        if (pfd[0].revents & (POLLIN | POLLERR)) {
+            if (sim_radio_receive(&a->radio, now, br_agent_radio_rx, a->agent) < 0)
+                logf_(a, 2, "radio: %s", a->radio.err);
+        }
+        if (tun_idx >= 0 && (pfd[tun_idx].revents & (POLLIN | POLLERR)))
+            br_agent_tun_read(a->agent, TUN_BURST, now);
+        br_agent_process(a->agent, now_ms());
+        ctl_server_process(a->ctl, r > 0 ? pfd + n : NULL, r > 0 ? ctl_n : 0);
+    }
+    logf_(a, 3, "%s: shutting down", strsignal(stop_signal));
+    free(pfd);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static struct app app;
+    struct app *a = &app;
+    struct sim_radio_config rcfg;
+    struct br_agent_cfg acfg;
+    struct ctl_config ccfg;
+    struct sigaction sa;
+    sigset_t block, waitmask;
+    char err[BR_AGENT_ERR_MAX];
+    enum tnode_err te;
+    int rc = 0;
+
+    a->prog = "tbr-agent";
+    a->ifname = "wpan0";
+    a->state_dir = STATE_DIR_DEFAULT;
+    a->log_level = 3;
+    if (parse_args(a, argc, argv) != 0) {
+        usage(stderr);
+        return 2;
+    }
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, &waitmask);
+    sigdelset(&waitmask, SIGTERM);
+    sigdelset(&waitmask, SIGINT);
+
+    memset(&rcfg, 0, sizeof(rcfg));
+    rcfg.node_id = a->node_id;
+    rcfg.channel = RADIO_CHANNEL_MIN;
+    if (sim_radio_open(&a->radio, &rcfg) != 0) {
+        fprintf(stderr, "%s: radio: %s\n", a->prog, a->radio.err);
+        return 1;
+    }
+    if (open_settings(a) != 0) {
+        rc = 1;
+        goto out_radio;
+    }
+
+    memset(&acfg, 0, sizeof(acfg));
+    acfg.node_id = (uint8_t)a->node_id;
+    acfg.radio_ops = &sim_radio_ops;
+    acfg.radio = &a->radio;
+    acfg.settings = a->settings;
+    acfg.random = random_bytes;
+    acfg.log = log_msg;
+    acfg.user = a;
+    acfg.tun_name = a->ifname;
+    acfg.infra_if = a->infra_if;
+    acfg.netconf = true;
+    a->agent = br_agent_new(&acfg, now_ms(), err, sizeof(err));
+    if (a->agent == NULL) {
+        fprintf(stderr, "%s: %s\n", a->prog, err);
+        rc = 1;
+        goto out_settings;
+    }
+
+    memset(&ccfg, 0, sizeof(ccfg));
+    ccfg.ifname = a->ifname;
+    ccfg.path = a->ctl_path;
+    ccfg.max_clients = MAX_CLIENTS;
+    ccfg.handler = on_ctl;
+    ccfg.log = ctl_log;
+    ccfg.ctx = a;
+    a->ctl = ctl_server_open(&ccfg, err, sizeof(err));
+    if (a->ctl == NULL) {
+        fprintf(stderr, "%s: %s\n", a->prog, err);
+        rc = 1;
+        goto out_agent;
+    }
+    logf_(a, 3, "control socket %s", ctl_server_path(a->ctl));
+
+    te = br_agent_autostart(a->agent, a->form, now_ms());
+    if (te != TNODE_OK)
+        logf_(a, 1, "cannot start Thread: %s", cli_err_name((int)te));
+
+    if (loop(a, &waitmask) != 0)
+        rc = 1;
+
+    ctl_server_close(a->ctl);
+out_agent:
+    br_agent_free(a->agent);
+    for (unsigned i = 0; i < MAX_CLIENTS; i++)
+        if (a->sessions[i].out != NULL)
+            fclose(a->sessions[i].out);
+out_settings:
+    if (a->settings != NULL)
+        settings_close(a->settings);
+out_radio:
+    sim_radio_close(&a->radio);
+    return rc;
+}

@@ -1,0 +1,1019 @@
+/*
+ * The border router core; see agent.h for the model.
+ */
+#include "br/agent.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "platform/settings.h"
+#include "platform/tun.h"
+#include "util/addr.h"
+
+#define ULA_SETTING_LEN 17
+#define NAT64_SETTING_VERSION 1
+#define TUN_PKT_MAX 65536
+
+struct mesh_pkt {
+    uint8_t *data;
+    size_t len;
+};
+
+struct br_agent {
+    struct br_agent_cfg cfg;
+    char tun_name[TUN_NAME_MAX];
+    char infra_if[NETCONF_IFNAME_MAX];
+
+    struct tnode *node;
+    struct br_pm pm;
+    struct nat64 *xlat;
+    struct nat64_fmt_counters ctr_base; /* of translators already freed */
+    struct xlat_out out;
+    uint8_t *out_buf;
+    uint8_t *tun_buf;
+
+    int tun_fd;
+    struct netconf *nc;
+
+    /* prefix manager drive */
+    bool running;
+    enum tnode_role last_role;
+    uint16_t last_rloc16;
+    uint8_t last_nd[NETDATA_MAX_LEN];
+    size_t last_nd_len;
+    bool nd_seen;
+    bool netdata_dirty;
+    uint64_t netdata_retry_ms;
+    uint64_t expire_due_ms;
+
+    /* host configuration as installed */
+    bool nat44_installed;
+    bool nat44_ok;
+    struct addr_prefix4 nat44_pool;
+    uint64_t nat44_check_due_ms;
+    bool pool_route;
+    struct netconf_route pool_rt;
+    bool ml_route;
+    struct netconf_route ml_rt;
+    bool omr_route;
+    struct netconf_route omr_rt;
+    bool return_path;
+
+    struct mesh_pkt queue[BR_AGENT_MESH_QUEUE];
+    unsigned queue_n;
+
+    struct br_agent_counters ctr;
+    uint64_t now_ms; /* of the current call into the node */
+};
+
+__attribute__((format(printf, 3, 4))) static void alog(struct br_agent *a, int level,
+                                                       const char *fmt, ...)
+{
+    char msg[BR_AGENT_ERR_MAX + 128];
+    va_list ap;
+
+    if (a->cfg.log == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    a->cfg.log(a->cfg.user, level, msg);
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- settings ------------------------------------------------------------ */
+
+static void load_ula(struct br_agent *a, uint64_t now_ms)
+{
+    struct addr_prefix6 ula;
+    uint8_t buf[ULA_SETTING_LEN];
+    size_t len = 0;
+    bool have = false;
+
+    if (a->cfg.settings != NULL &&
+        settings_get(a->cfg.settings, SETTINGS_KEY_BR_ULA_PREFIX, 0, buf, sizeof(buf), &len) ==
+            SETTINGS_OK &&
+        len == ULA_SETTING_LEN && buf[0] == 0xfd && buf[16] == 48) {
+        memset(&ula, 0, sizeof(ula));
+        memcpy(ula.addr, buf, 16);
+        ula.len = 48;
+        have = true;
+    }
+    if (!have) {
+        uint8_t rnd[5];
+
+        a->cfg.random(a->cfg.user, rnd, sizeof(rnd));
+        br_pm_ula_from_random(rnd, &ula);
+        if (a->cfg.settings != NULL) {
+            memcpy(buf, ula.addr, 16);
+            buf[16] = ula.len;
+            if (settings_set(a->cfg.settings, SETTINGS_KEY_BR_ULA_PREFIX, buf, sizeof(buf)) !=
+                SETTINGS_OK)
+                alog(a, 2, "br: cannot save the BR ULA prefix");
+        }
+    }
+    if (br_pm_init(&a->pm, &ula, now_ms) != BR_PM_OK)
+        alog(a, 1, "br: invalid BR ULA prefix");
+    {
+        char s[ADDR_STR6];
+
+        alog(a, 3, "br: ULA prefix %s/48%s", addr_fmt6(ula.addr, s), have ? "" : " (new)");
+    }
+}
+
+static void save_nat64(struct br_agent *a)
+{
+    uint8_t buf[BR_AGENT_NAT64_SETTING_LEN];
+    struct addr_prefix4 cidr;
+
+    if (a->cfg.settings == NULL)
+        return;
+    memset(buf, 0, sizeof(buf));
+    buf[0] = NAT64_SETTING_VERSION;
+    buf[1] = br_pm_enabled(&a->pm) ? 1 : 0;
+    if (br_pm_get_cidr(&a->pm, &cidr) == BR_PM_OK) {
+        buf[2] = 1;
+        memcpy(buf + 3, cidr.addr, 4);
+        buf[7] = cidr.len;
+    }
+    if (settings_set(a->cfg.settings, SETTINGS_KEY_NAT64, buf, sizeof(buf)) != SETTINGS_OK)
+        alog(a, 2, "br: cannot save the NAT64 settings");
+}
+
+/* Enabled flag (default true) and CIDR (default: br_pm's) from settings. */
+static bool load_nat64(struct br_agent *a, uint64_t now_ms)
+{
+    uint8_t buf[BR_AGENT_NAT64_SETTING_LEN];
+    size_t len = 0;
+
+    if (a->cfg.settings == NULL ||
+        settings_get(a->cfg.settings, SETTINGS_KEY_NAT64, 0, buf, sizeof(buf), &len) !=
+            SETTINGS_OK ||
+        len != sizeof(buf) || buf[0] != NAT64_SETTING_VERSION)
+        return true;
+    if (buf[2] == 1) {
+        struct addr_prefix4 cidr;
+
+        memcpy(cidr.addr, buf + 3, 4);
+        cidr.len = buf[7];
+        if (br_pm_set_cidr(&a->pm, &cidr, now_ms, NULL) != BR_PM_OK)
+            alog(a, 2, "br: stored NAT64 CIDR is invalid; using the default");
+    } else {
+        br_pm_clear_cidr(&a->pm, now_ms);
+    }
+    return buf[1] != 0;
+}
+
+/* ---- the translator -------------------------------------------------------- */
+
+static void add_counters(struct nat64_fmt_counters *to, const struct nat64_fmt_counters *c)
+{
+    for (int p = 0; p < NAT64_PROTO_COUNT; p++) {
+        to->proto[p].pkts_4to6 += c->proto[p].pkts_4to6;
+        to->proto[p].bytes_4to6 += c->proto[p].bytes_4to6;
+        to->proto[p].pkts_6to4 += c->proto[p].pkts_6to4;
+        to->proto[p].bytes_6to4 += c->proto[p].bytes_6to4;
+    }
+    for (int d = 0; d < NAT64_DROP_COUNT; d++) {
+        to->drops_4to6[d] += c->drops_4to6[d];
+        to->drops_6to4[d] += c->drops_6to4[d];
+    }
+}
+
+/* (Re)builds the translator from the prefix manager's prefix and CIDR. */
+static int rebuild_xlat(struct br_agent *a, uint64_t now_ms, char *err, size_t errlen)
+{
+    struct nat64_cfg *cfg = calloc(1, sizeof(*cfg));
+    struct nat64 *n;
+    struct addr_prefix4 cidr;
+    char e[BR_AGENT_ERR_MAX];
+
+    (void)now_ms;
+    if (cfg == NULL) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    nat64_cfg_default(cfg);
+    if (!br_pm_translator_prefix(&a->pm, &cfg->prefix))
+        memset(&cfg->prefix, 0, sizeof(cfg->prefix));
+    if (br_pm_get_cidr(&a->pm, &cidr) == BR_PM_OK) {
+        cfg->bib.pool = cidr;
+        addr_mask(cfg->bib.pool.addr, 4, cidr.len);
+    }
+    a->cfg.random(a->cfg.user, (uint8_t *)&cfg->bib.seed, sizeof(cfg->bib.seed));
+    e[0] = '\0';
+    n = nat64_new(cfg, e, sizeof(e));
+    free(cfg);
+    if (n == NULL) {
+        alog(a, 1, "nat64: cannot build the translator: %s", e);
+        set_err(err, errlen, "cannot build the translator: %s", e);
+        return -1;
+    }
+    if (a->xlat != NULL) {
+        struct nat64_fmt_counters c;
+
+        nat64_counters(a->xlat, &c);
+        add_counters(&a->ctr_base, &c);
+        nat64_free(a->xlat);
+    }
+    a->xlat = n;
+    return 0;
+}
+
+/* ---- writing packets ---------------------------------------------------------- */
+
+static void host_write(struct br_agent *a, const uint8_t *pkt, size_t len)
+{
+    if (a->cfg.host_tx != NULL)
+        a->cfg.host_tx(a->cfg.user, pkt, len);
+    if (a->tun_fd >= 0) {
+        char e[BR_AGENT_ERR_MAX];
+        int r = tun_write(a->tun_fd, pkt, len, e, sizeof(e));
+
+        if (r == 0) {
+            a->ctr.tun_tx++;
+        } else {
+            a->ctr.tun_tx_errors++;
+            if (r < 0)
+                alog(a, 4, "tun: write: %s", e);
+        }
+    }
+}
+
+static void mesh_send(struct br_agent *a, const uint8_t *pkt, size_t len, uint64_t now_ms)
+{
+    enum tnode_err e = tnode_send_ip6(a->node, pkt, len, now_ms);
+
+    if (e == TNODE_OK) {
+        a->ctr.mesh_tx++;
+    } else {
+        a->ctr.mesh_tx_errors++;
+        alog(a, 4, "mesh: send refused (error %d)", (int)e);
+    }
+}
+
+static void mesh_queue(struct br_agent *a, const uint8_t *pkt, size_t len)
+{
+    uint8_t *copy;
+
+    if (a->queue_n >= BR_AGENT_MESH_QUEUE || (copy = malloc(len)) == NULL) {
+        a->ctr.mesh_queue_full++;
+        return;
+    }
+    memcpy(copy, pkt, len);
+    a->queue[a->queue_n].data = copy;
+    a->queue[a->queue_n].len = len;
+    a->queue_n++;
+}
+
+static void mesh_flush(struct br_agent *a, uint64_t now_ms)
+{
+    for (unsigned i = 0; i < a->queue_n; i++) {
+        mesh_send(a, a->queue[i].data, a->queue[i].len, now_ms);
+        free(a->queue[i].data);
+    }
+    a->queue_n = 0;
+}
+
+/* ---- data path ------------------------------------------------------------- */
+
+static bool xlat_active(const struct br_agent *a)
+{
+    return br_pm_xlat_state(&a->pm) == BR_PM_STATE_ACTIVE;
+}
+
+/* The mesh-local /64 (from the ML-EID), false when detached. */
+static bool mesh_local_prefix(const struct br_agent *a, uint8_t out[8])
+{
+    struct tnode_addr addrs[16];
+    size_t n = tnode_addrs(a->node, addrs, 16);
+
+    if (n > 16)
+        n = 16;
+    for (size_t i = 0; i < n; i++) {
+        if (addrs[i].kind == TNODE_ADDR_MLEID || addrs[i].kind == TNODE_ADDR_RLOC) {
+            memcpy(out, addrs[i].addr, 8);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The node's callback: an IPv6 packet leaving the mesh. */
+static void on_host_rx(void *user, const uint8_t *pkt, size_t len)
+{
+    struct br_agent *a = user;
+    struct addr_prefix6 pfx;
+
+    a->ctr.host_rx++;
+    if (len >= 40 && (pkt[0] >> 4) == 6 && br_pm_translator_prefix(&a->pm, &pfx) &&
+        addr_prefix_match(pkt + 24, pfx.addr, pfx.len)) {
+        uint8_t ml[8];
+        struct xlat_result r;
+
+        if (mesh_local_prefix(a, ml) && memcmp(pkt + 8, ml, 8) == 0) {
+            /* OpenThread: mesh-local sources never reach NAT64 (§1.5). */
+            a->ctr.host_rx_mesh_local++;
+            return;
+        }
+        if (!xlat_active(a)) {
+            a->ctr.host_rx_not_active++;
+            return;
+        }
+        /* The node's callback has no time: use that of the call into the node. */
+        r = nat64_translate(a->xlat, pkt, len, a->now_ms, &a->out);
+        switch (r.verdict) {
+        case XLAT_FORWARD:
+            for (unsigned i = 0; i < a->out.n; i++) {
+                const struct xlat_out_pkt *p = &a->out.pkt[i];
+
+                if (p->len > 0 && (p->data[0] >> 4) == 6) {
+                    mesh_queue(a, p->data, p->len); /* hairpinned */
+                } else {
+                    a->ctr.xlat_6to4++;
+                    host_write(a, p->data, p->len);
+                }
+            }
+            return;
+        case XLAT_REPLY:
+            a->ctr.xlat_replies++;
+            for (unsigned i = 0; i < a->out.n; i++)
+                mesh_queue(a, a->out.pkt[i].data, a->out.pkt[i].len);
+            return;
+        case XLAT_DROP:
+            a->ctr.xlat_drops++;
+            return;
+        case XLAT_PASS:
+            break;
+        }
+    }
+    host_write(a, pkt, len);
+}
+
+void br_agent_host_input(struct br_agent *a, const uint8_t *pkt, size_t len, uint64_t now_ms)
+{
+    unsigned version = len > 0 ? pkt[0] >> 4 : 0;
+
+    a->now_ms = now_ms;
+    a->ctr.tun_rx++;
+    if (version == 6 && len >= 40) {
+        mesh_send(a, pkt, len, now_ms);
+        return;
+    }
+    if (version == 4 && len >= 20) {
+        struct addr_prefix4 cidr;
+        struct xlat_result r;
+
+        if (!xlat_active(a) || br_pm_get_cidr(&a->pm, &cidr) != BR_PM_OK ||
+            !addr_prefix_match(pkt + 16, cidr.addr, cidr.len)) {
+            a->ctr.tun_rx_ip4_dropped++;
+            return;
+        }
+        r = nat64_translate(a->xlat, pkt, len, now_ms, &a->out);
+        switch (r.verdict) {
+        case XLAT_FORWARD:
+            for (unsigned i = 0; i < a->out.n; i++) {
+                a->ctr.xlat_4to6++;
+                mesh_send(a, a->out.pkt[i].data, a->out.pkt[i].len, now_ms);
+            }
+            break;
+        case XLAT_REPLY:
+            a->ctr.xlat_replies++;
+            for (unsigned i = 0; i < a->out.n; i++)
+                host_write(a, a->out.pkt[i].data, a->out.pkt[i].len);
+            break;
+        case XLAT_DROP:
+            a->ctr.xlat_drops++;
+            break;
+        case XLAT_PASS:
+            a->ctr.tun_rx_ip4_dropped++;
+            break;
+        }
+        return;
+    }
+    a->ctr.tun_rx_bad++;
+}
+
+int br_agent_tun_read(struct br_agent *a, unsigned burst, uint64_t now_ms)
+{
+    int got = 0;
+
+    if (a->tun_fd < 0)
+        return 0;
+    for (unsigned i = 0; i < burst; i++) {
+        char e[BR_AGENT_ERR_MAX];
+        ssize_t n = tun_read(a->tun_fd, a->tun_buf, TUN_PKT_MAX, e, sizeof(e));
+
+        if (n < 0) {
+            alog(a, 2, "tun: read: %s", e);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        got++;
+        br_agent_host_input(a, a->tun_buf, (size_t)n, now_ms);
+    }
+    return got;
+}
+
+/* ---- host configuration ------------------------------------------------------ */
+
+static int tun_setup(struct br_agent *a, char *err, size_t errlen)
+{
+    struct ifreq ifr;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int rc = -1;
+
+    if (s < 0) {
+        set_err(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a->tun_name);
+    ifr.ifr_mtu = BR_AGENT_MTU;
+    if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
+        set_err(err, errlen, "%s: set MTU: %s", a->tun_name, strerror(errno));
+        goto out;
+    }
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+        set_err(err, errlen, "%s: get flags: %s", a->tun_name, strerror(errno));
+        goto out;
+    }
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
+        set_err(err, errlen, "%s: set up: %s", a->tun_name, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    close(s);
+    return rc;
+}
+
+static bool route_same(const struct netconf_route *x, const struct netconf_route *y)
+{
+    return x->family == y->family && x->plen == y->plen && memcmp(x->dst, y->dst, 16) == 0 &&
+           strcmp(x->dev, y->dev) == 0 && x->metric == y->metric;
+}
+
+static const char *route_str(const struct netconf_route *r, char *buf, size_t cap)
+{
+    char s[ADDR_STR6];
+
+    if (r->family == AF_INET)
+        snprintf(buf, cap, "%s/%u", addr_fmt4(r->dst, s), (unsigned)r->plen);
+    else
+        snprintf(buf, cap, "%s/%u", addr_fmt6(r->dst, s), (unsigned)r->plen);
+    return buf;
+}
+
+/* Makes one remembered route match `want` (NULL: none). Returns whether the
+ * wanted route is in place. */
+static bool sync_route(struct br_agent *a, bool *have, struct netconf_route *cur,
+                       const struct netconf_route *want)
+{
+    char e[NETCONF_ERR_MAX], s[64];
+
+    if (*have && (want == NULL || !route_same(cur, want))) {
+        if (netconf_route_del(a->nc, cur, e, sizeof(e)) < 0) {
+            a->ctr.netconf_errors++;
+            alog(a, 2, "netconf: delete route %s: %s", route_str(cur, s, sizeof(s)), e);
+        } else {
+            alog(a, 3, "netconf: route %s dev %s removed", route_str(cur, s, sizeof(s)), cur->dev);
+        }
+        *have = false;
+    }
+    if (want == NULL)
+        return false;
+    if (!*have) {
+        if (netconf_route_add(a->nc, want, true, e, sizeof(e)) < 0) {
+            a->ctr.netconf_errors++;
+            alog(a, 2, "netconf: add route %s dev %s: %s", route_str(want, s, sizeof(s)), want->dev,
+                 e);
+            return false;
+        }
+        alog(a, 3, "netconf: route %s dev %s added", route_str(want, s, sizeof(s)), want->dev);
+        *cur = *want;
+        *have = true;
+    }
+    return true;
+}
+
+static void route_init(struct netconf_route *r, int family, const uint8_t *dst, uint8_t plen,
+                       const char *dev, uint32_t metric)
+{
+    memset(r, 0, sizeof(*r));
+    r->family = family;
+    memcpy(r->dst, dst, family == AF_INET ? 4 : 16);
+    addr_mask(r->dst, family == AF_INET ? 4 : 16, plen);
+    r->plen = plen;
+    snprintf(r->dev, sizeof(r->dev), "%s", dev);
+    r->metric = metric;
+}
+
+static unsigned sync_host(struct br_agent *a, uint64_t now_ms)
+{
+    bool ready = a->cfg.assume_return_path;
+    struct addr_prefix4 cidr;
+    bool has_cidr = br_pm_get_cidr(&a->pm, &cidr) == BR_PM_OK;
+    struct addr_prefix6 pfx;
+
+    if (a->nc != NULL) {
+        bool want_nat44 = br_pm_enabled(&a->pm) && has_cidr && a->infra_if[0] != '\0';
+        char e[NETCONF_ERR_MAX];
+        bool pool_ok = false;
+
+        if (has_cidr)
+            addr_mask(cidr.addr, 4, cidr.len);
+        if (a->nat44_installed &&
+            (!want_nat44 || memcmp(&a->nat44_pool, &cidr, sizeof(cidr)) != 0)) {
+            if (netconf_nat44_remove(a->nc, e, sizeof(e)) < 0) {
+                a->ctr.netconf_errors++;
+                alog(a, 2, "netconf: remove NAT44: %s", e);
+            } else {
+                alog(a, 3, "netconf: NAT44 table removed");
+            }
+            a->nat44_installed = false;
+            a->nat44_ok = false;
+        }
+        if (want_nat44 && !a->nat44_installed) {
+            a->nat44_pool = cidr;
+            a->nat44_installed = true; /* attempted: not retried every loop */
+            a->nat44_check_due_ms = now_ms + BR_AGENT_NAT44_RECHECK_MS;
+            if (netconf_nat44_install(a->nc, &cidr, a->infra_if, e, sizeof(e)) < 0) {
+                a->ctr.netconf_errors++;
+                alog(a, 1, "netconf: NAT44 for the NAT64 pool: %s", e);
+                a->nat44_ok = false;
+            } else {
+                int c = netconf_nat44_check(a->nc, &cidr, a->infra_if, e, sizeof(e));
+
+                a->nat44_ok = c == 1;
+                if (c != 1)
+                    alog(a, 1, "netconf: NAT44 check: %s", e);
+                else
+                    alog(a, 3, "netconf: NAT44 masquerade for the pool via %s in place",
+                         a->infra_if);
+            }
+        } else if (a->nat44_installed && now_ms >= a->nat44_check_due_ms) {
+            int c = netconf_nat44_check(a->nc, &cidr, a->infra_if, e, sizeof(e));
+
+            a->nat44_check_due_ms = now_ms + BR_AGENT_NAT44_RECHECK_MS;
+            if (c != 1) {
+                alog(a, 1, "netconf: NAT44 check: %s; re-installing", e);
+                if (netconf_nat44_install(a->nc, &cidr, a->infra_if, e, sizeof(e)) < 0) {
+                    a->ctr.netconf_errors++;
+                    alog(a, 1, "netconf: NAT44 for the NAT64 pool: %s", e);
+                    a->nat44_ok = false;
+                } else {
+                    a->nat44_ok = netconf_nat44_check(a->nc, &cidr, a->infra_if, e, sizeof(e)) == 1;
+                }
+            } else {
+                a->nat44_ok = true;
+            }
+        }
+
+        if (a->tun_fd >= 0) {
+            struct netconf_route want;
+            uint8_t ml[8];
+
+            if (br_pm_enabled(&a->pm) && has_cidr && br_pm_translator_prefix(&a->pm, &pfx)) {
+                route_init(&want, AF_INET, cidr.addr, cidr.len, a->tun_name, NETCONF_POOL_METRIC);
+                pool_ok = sync_route(a, &a->pool_route, &a->pool_rt, &want);
+            } else {
+                sync_route(a, &a->pool_route, &a->pool_rt, NULL);
+            }
+            if (tnode_role(a->node) >= TNODE_CHILD && mesh_local_prefix(a, ml)) {
+                uint8_t dst[16] = {0};
+
+                memcpy(dst, ml, 8);
+                route_init(&want, AF_INET6, dst, 64, a->tun_name, 0);
+                sync_route(a, &a->ml_route, &a->ml_rt, &want);
+            } else {
+                sync_route(a, &a->ml_route, &a->ml_rt, NULL);
+            }
+            if (a->running && br_pm_omr_local(&a->pm, &pfx) == BR_PM_OK) {
+                route_init(&want, AF_INET6, pfx.addr, pfx.len, a->tun_name, 0);
+                sync_route(a, &a->omr_route, &a->omr_rt, &want);
+            } else {
+                sync_route(a, &a->omr_route, &a->omr_rt, NULL);
+            }
+        }
+        ready = a->nat44_ok && (a->tun_fd < 0 || pool_ok ||
+                                !br_pm_translator_prefix(&a->pm, &pfx) /* not needed yet */);
+    }
+    if (ready != a->return_path) {
+        a->return_path = ready;
+        alog(a, 3, "br: IPv4 return path %s", ready ? "ready" : "not ready");
+        return br_pm_set_return_path(&a->pm, ready, now_ms);
+    }
+    return 0;
+}
+
+/* ---- driving the prefix manager ------------------------------------------- */
+
+static void handle_chg(struct br_agent *a, unsigned chg, uint64_t now_ms)
+{
+    for (int round = 0; chg != 0 && round < 4; round++) {
+        unsigned more = 0;
+
+        if (chg & BR_PM_CHG_NETDATA) {
+            a->netdata_dirty = true;
+            a->netdata_retry_ms = now_ms;
+        }
+        if (chg & (BR_PM_CHG_XLAT_PREFIX | BR_PM_CHG_CIDR)) {
+            struct addr_prefix6 p;
+            char s[ADDR_STR6];
+
+            if (br_pm_translator_prefix(&a->pm, &p))
+                alog(a, 3, "nat64: translator prefix %s/%u", addr_fmt6(p.addr, s), (unsigned)p.len);
+            else
+                alog(a, 3, "nat64: translator has no prefix");
+            rebuild_xlat(a, now_ms, NULL, 0);
+        }
+        if (chg & (BR_PM_CHG_PM_STATE | BR_PM_CHG_XLAT_STATE | BR_PM_CHG_REASON)) {
+            char r1[256], r2[256];
+
+            alog(a, 3, "nat64: PrefixManager %s (%s); Translator %s (%s)",
+                 br_pm_state_str(br_pm_state(&a->pm)), br_pm_fmt_reason(&a->pm, false, r1, 256),
+                 br_pm_state_str(br_pm_xlat_state(&a->pm)),
+                 br_pm_fmt_reason(&a->pm, true, r2, 256));
+        }
+        if (chg & (BR_PM_CHG_XLAT_PREFIX | BR_PM_CHG_CIDR | BR_PM_CHG_NETDATA))
+            more |= sync_host(a, now_ms);
+        chg = more;
+    }
+}
+
+static void push_netdata(struct br_agent *a, uint64_t now_ms)
+{
+    const struct netdata_local *l = br_pm_local_netdata(&a->pm);
+    enum tnode_err e;
+
+    if (!a->netdata_dirty || now_ms < a->netdata_retry_ms)
+        return;
+    if (tnode_role(a->node) < TNODE_CHILD) {
+        a->netdata_retry_ms = now_ms + 1000;
+        return;
+    }
+    e = tnode_set_local_netdata(a->node, l->tlvs, l->len, now_ms);
+    if (e == TNODE_OK) {
+        a->netdata_dirty = false;
+        alog(a, 4, "br: local network data pushed (%u bytes)", (unsigned)l->len);
+    } else {
+        a->ctr.netdata_push_errors++;
+        a->netdata_retry_ms = now_ms + 1000;
+        alog(a, 4, "br: local network data refused (error %d), retrying", (int)e);
+    }
+}
+
+static void drive(struct br_agent *a, uint64_t now_ms)
+{
+    enum tnode_role role = tnode_role(a->node);
+    bool attached = role >= TNODE_CHILD;
+    uint16_t rloc16 = tnode_rloc16(a->node);
+    size_t nd_len = 0;
+    const uint8_t *nd = tnode_netdata(a->node, &nd_len);
+    bool eval = false;
+    unsigned chg = 0;
+
+    if (nd == NULL)
+        nd_len = 0;
+    if (nd_len > sizeof(a->last_nd))
+        nd_len = sizeof(a->last_nd);
+    if (role != a->last_role) {
+        alog(a, 4, "br: role %s -> %s", tnode_role_name(a->last_role), tnode_role_name(role));
+        if (attached) {
+            /* A new partition or parent: our entries must be registered again. */
+            a->netdata_dirty = true;
+            a->netdata_retry_ms = now_ms;
+        }
+        a->last_role = role;
+    }
+    if (attached != a->running) {
+        a->running = attached;
+        chg |= br_pm_set_routing_running(&a->pm, attached, now_ms);
+        eval = attached;
+    }
+    if (rloc16 != a->last_rloc16) {
+        a->last_rloc16 = rloc16;
+        eval = true;
+    }
+    if (!a->nd_seen || nd_len != a->last_nd_len ||
+        (nd_len > 0 && memcmp(nd, a->last_nd, nd_len) != 0)) {
+        a->nd_seen = true;
+        if (nd_len > 0)
+            memcpy(a->last_nd, nd, nd_len);
+        a->last_nd_len = nd_len;
+        eval = true;
+    }
+    if (br_pm_next_eval_ms(&a->pm) <= now_ms)
+        eval = true;
+    if (eval)
+        chg |= br_pm_evaluate(&a->pm, a->last_nd, a->last_nd_len, rloc16, now_ms);
+    handle_chg(a, chg, now_ms);
+    push_netdata(a, now_ms);
+    handle_chg(a, sync_host(a, now_ms), now_ms);
+}
+
+/* ---- lifecycle ------------------------------------------------------------- */
+
+/* tnode_cfg has one user pointer for every callback (the agent, for
+ * host_rx): random and log go through these. */
+static void node_random(void *user, uint8_t *buf, size_t len)
+{
+    struct br_agent *a = user;
+
+    a->cfg.random(a->cfg.user, buf, len);
+}
+
+static void node_log(void *user, int level, const char *msg)
+{
+    struct br_agent *a = user;
+
+    if (a->cfg.log != NULL)
+        a->cfg.log(a->cfg.user, level, msg);
+}
+
+struct br_agent *br_agent_new(const struct br_agent_cfg *cfg, uint64_t now_ms, char *err,
+                              size_t errlen)
+{
+    struct br_agent *a;
+    struct tnode_cfg ncfg;
+    char e[BR_AGENT_ERR_MAX];
+    bool enabled;
+
+    if (cfg == NULL || cfg->radio_ops == NULL || cfg->random == NULL) {
+        set_err(err, errlen, "bad configuration");
+        return NULL;
+    }
+    if ((cfg->tun_name != NULL && strlen(cfg->tun_name) >= TUN_NAME_MAX) ||
+        (cfg->infra_if != NULL && strlen(cfg->infra_if) >= NETCONF_IFNAME_MAX)) {
+        set_err(err, errlen, "interface name too long");
+        return NULL;
+    }
+    a = calloc(1, sizeof(*a));
+    if (a == NULL) {
+        set_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    a->cfg = *cfg;
+    a->tun_fd = -1;
+    a->last_role = TNODE_DISABLED;
+    if (cfg->infra_if != NULL)
+        snprintf(a->infra_if, sizeof(a->infra_if), "%s", cfg->infra_if);
+    a->cfg.infra_if = NULL;
+    a->cfg.tun_name = NULL;
+    a->out_buf = malloc(XLAT_OUT_CAP);
+    a->tun_buf = malloc(TUN_PKT_MAX);
+    if (a->out_buf == NULL || a->tun_buf == NULL) {
+        set_err(err, errlen, "out of memory");
+        goto fail;
+    }
+    a->out.buf = a->out_buf;
+    a->out.cap = XLAT_OUT_CAP;
+    a->expire_due_ms = now_ms + BR_AGENT_EXPIRE_MS;
+
+    memset(&ncfg, 0, sizeof(ncfg));
+    ncfg.node_id = cfg->node_id;
+    ncfg.radio_ops = cfg->radio_ops;
+    ncfg.radio = cfg->radio;
+    ncfg.settings = cfg->settings;
+    ncfg.random = cfg->random;
+    ncfg.log = cfg->log;
+    ncfg.host_rx = on_host_rx;
+    ncfg.user = a;
+    ncfg.router_eligible = true;
+    /* The node's log and random callbacks get our user pointer: wrap them. */
+    ncfg.random = node_random;
+    ncfg.log = cfg->log != NULL ? node_log : NULL;
+    a->node = tnode_new(&ncfg, now_ms);
+    if (a->node == NULL) {
+        set_err(err, errlen, "cannot create the Thread node");
+        goto fail;
+    }
+
+    load_ula(a, now_ms);
+    enabled = load_nat64(a, now_ms);
+    if (rebuild_xlat(a, now_ms, err, errlen) != 0)
+        goto fail;
+
+    if (cfg->tun_name != NULL) {
+        a->tun_fd = tun_open(cfg->tun_name, a->tun_name, e, sizeof(e));
+        if (a->tun_fd < 0) {
+            set_err(err, errlen, "TUN %s: %s", cfg->tun_name, e);
+            goto fail;
+        }
+        if (tun_set_nonblock(a->tun_fd, true, e, sizeof(e)) != 0 ||
+            tun_setup(a, e, sizeof(e)) != 0) {
+            set_err(err, errlen, "TUN %s: %s", a->tun_name, e);
+            goto fail;
+        }
+        alog(a, 3, "tun: %s up, MTU %d", a->tun_name, BR_AGENT_MTU);
+    }
+    if (cfg->netconf) {
+        a->nc = netconf_open(cfg->netconf_cfg, e, sizeof(e));
+        if (a->nc == NULL) {
+            a->ctr.netconf_errors++;
+            alog(a, 1, "netconf: %s (NAT64 stays NotRunning)", e);
+        } else if (netconf_forwarding_enable(a->nc, NETCONF_IPV4 | NETCONF_IPV6, e, sizeof(e)) <
+                   0) {
+            a->ctr.netconf_errors++;
+            alog(a, 1, "netconf: forwarding: %s", e);
+        }
+    }
+    if (a->nc == NULL && cfg->assume_return_path) {
+        a->return_path = true;
+        br_pm_set_return_path(&a->pm, true, now_ms);
+    }
+    if (enabled)
+        handle_chg(a, br_pm_set_enabled(&a->pm, true, now_ms), now_ms);
+    drive(a, now_ms);
+    return a;
+
+fail:
+    br_agent_free(a);
+    return NULL;
+}
+
+void br_agent_free(struct br_agent *a)
+{
+    if (a == NULL)
+        return;
+    if (a->nc != NULL) {
+        char e[NETCONF_ERR_MAX];
+
+        if (netconf_cleanup(a->nc, e, sizeof(e)) < 0)
+            alog(a, 2, "netconf: cleanup: %s", e);
+        else
+            alog(a, 3, "netconf: routes, NAT44 table and forwarding restored");
+        netconf_close(a->nc);
+    }
+    if (a->tun_fd >= 0)
+        tun_close(a->tun_fd);
+    for (unsigned i = 0; i < a->queue_n; i++)
+        free(a->queue[i].data);
+    tnode_free(a->node);
+    nat64_free(a->xlat);
+    free(a->out_buf);
+    free(a->tun_buf);
+    free(a);
+}
+
+enum tnode_err br_agent_autostart(struct br_agent *a, bool form, uint64_t now_ms)
+{
+    size_t len = 0;
+    enum tnode_err e;
+
+    if (tnode_active_dataset(a->node, &len) == NULL || len == 0) {
+        if (!form)
+            return TNODE_OK;
+        e = tnode_dataset_init_new(a->node);
+        if (e == TNODE_OK)
+            e = tnode_dataset_commit_active(a->node, now_ms);
+        if (e != TNODE_OK)
+            return e;
+        alog(a, 3, "thread: new network dataset");
+    }
+    e = tnode_ifconfig(a->node, true, now_ms);
+    if (e == TNODE_OK || e == TNODE_ERR_ALREADY)
+        e = tnode_thread_start(a->node, now_ms);
+    if (e == TNODE_ERR_ALREADY)
+        e = TNODE_OK;
+    return e;
+}
+
+/* ---- poll loop ------------------------------------------------------------- */
+
+struct tnode *br_agent_node(struct br_agent *a)
+{
+    return a->node;
+}
+
+int br_agent_tun_fd(const struct br_agent *a)
+{
+    return a->tun_fd;
+}
+
+void br_agent_radio_rx(void *user, const struct radio_rx_frame *f)
+{
+    struct br_agent *a = user;
+
+    a->now_ms = f->timestamp_ms;
+    tnode_radio_rx(a->node, f);
+}
+
+void br_agent_process(struct br_agent *a, uint64_t now_ms)
+{
+    a->now_ms = now_ms;
+    if (now_ms >= a->expire_due_ms) {
+        nat64_expire(a->xlat, now_ms);
+        a->expire_due_ms = now_ms + BR_AGENT_EXPIRE_MS;
+    }
+    tnode_process(a->node, now_ms);
+    mesh_flush(a, now_ms);
+    drive(a, now_ms);
+    mesh_flush(a, now_ms);
+}
+
+int64_t br_agent_next_timeout_ms(const struct br_agent *a, uint64_t now_ms)
+{
+    int64_t t = tnode_next_timeout_ms(a->node, now_ms);
+    uint64_t due[4];
+    unsigned n = 0;
+
+    if (a->queue_n > 0)
+        return 0;
+    due[n++] = br_pm_next_eval_ms(&a->pm);
+    due[n++] = a->expire_due_ms;
+    if (a->netdata_dirty)
+        due[n++] = a->netdata_retry_ms;
+    if (a->nat44_installed)
+        due[n++] = a->nat44_check_due_ms;
+    for (unsigned i = 0; i < n; i++) {
+        int64_t d;
+
+        if (due[i] == BR_PM_NO_EVAL)
+            continue;
+        d = due[i] <= now_ms ? 0 : (int64_t)(due[i] - now_ms);
+        if (t < 0 || d < t)
+            t = d;
+    }
+    return t;
+}
+
+/* ---- commands --------------------------------------------------------------- */
+
+const struct br_pm *br_agent_pm(const struct br_agent *a)
+{
+    return &a->pm;
+}
+
+struct nat64 *br_agent_nat64(struct br_agent *a)
+{
+    return a->xlat;
+}
+
+void br_agent_nat64_counters(const struct br_agent *a, struct nat64_fmt_counters *out)
+{
+    struct nat64_fmt_counters c;
+
+    *out = a->ctr_base;
+    nat64_counters(a->xlat, &c);
+    add_counters(out, &c);
+}
+
+void br_agent_set_nat64_enabled(struct br_agent *a, bool enabled, uint64_t now_ms)
+{
+    bool was = br_pm_enabled(&a->pm);
+    unsigned chg = br_pm_set_enabled(&a->pm, enabled, now_ms);
+
+    if (was != enabled) {
+        alog(a, 3, "nat64: %s", enabled ? "enabled" : "disabled");
+        save_nat64(a);
+        if (!enabled)
+            nat64_clear(a->xlat); /* OpenThread drops the mappings on disable */
+    }
+    handle_chg(a, chg, now_ms);
+    drive(a, now_ms);
+}
+
+enum br_pm_err br_agent_set_cidr(struct br_agent *a, const char *text, uint64_t now_ms)
+{
+    unsigned chg = 0;
+    enum br_pm_err e = br_pm_set_cidr_str(&a->pm, text, now_ms, &chg);
+
+    if (e != BR_PM_OK)
+        return e;
+    if (chg & BR_PM_CHG_CIDR) {
+        alog(a, 3, "nat64: CIDR %s", text);
+        save_nat64(a);
+    }
+    handle_chg(a, chg, now_ms);
+    drive(a, now_ms);
+    return BR_PM_OK;
+}
+
+const struct br_agent_counters *br_agent_counters(const struct br_agent *a)
+{
+    return &a->ctr;
+}

@@ -1,0 +1,55 @@
+/*
+ * tbr-agent's command line: the device CLI (node_cli.h, the same commands
+ * as tbr-node) plus OpenThread's border-router commands, with OpenThread's
+ * exact output (src/cli/cli.cpp Process<Cmd("nat64")>, src/cli/cli_br.cpp;
+ * shared/reference/ot-nat64-behaviour.md §4):
+ *
+ *   nat64 enable | disable       Done
+ *   nat64 state                  "PrefixManager: <S>\nTranslator: <S>\n"
+ *   nat64 cidr                   "a.b.c.d/len\n", or Error 23: NotFound
+ *   nat64 cidr <a.b.c.d/len>     Error 6: Parse on bad text, 7 on /0
+ *   nat64 mappings | counters    OpenThread's tables (nat64_fmt.h)
+ *   nat64 [anything else]        Error 35: InvalidCommand
+ *   br omrprefix [local|favored]
+ *   br nat64prefix [local|favored]
+ *   br [anything else]           Error 35: InvalidCommand
+ *
+ * Extra arguments after nat64 enable/disable/state/mappings/counters are
+ * ignored, as OpenThread ignores them. `help` lists both tables' commands,
+ * merged in order.
+ *
+ * No global state, no clock reads, no I/O except fprintf to the caller's
+ * FILE *. One struct br_cli per output stream (a control socket client):
+ * asynchronous device commands (ping) print later to the same FILE *, as
+ * node_cli.h describes.
+ */
+#ifndef TBR_CLI_BR_CLI_H
+#define TBR_CLI_BR_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "br/agent.h"
+#include "cli/cli.h"
+#include "cli/node_cli.h"
+
+struct br_cli {
+    struct br_agent *agent;
+    struct node_cli node; /* the device commands; node.on_finish / node.user are the caller's */
+    uint64_t now_ms;      /* time of the line being run */
+};
+
+/* Sets up c for agent (not owned). */
+void br_cli_init(struct br_cli *c, struct br_agent *agent);
+
+/* Runs one command line, printing its output and result line ("Done" /
+ * "Error N: Name") to out; returns the result (CLI_ERR_PENDING when a device
+ * command finishes later, see node_cli.h). Lines arriving while a device
+ * command is pending are handled as node_cli_run_line handles them. */
+cli_err br_cli_run_line(struct br_cli *c, const char *line, uint64_t now_ms, FILE *out);
+
+/* The border-router commands ("br", "nat64"), sorted, ended by a NULL name;
+ * handlers take a struct br_cli * as ctx. */
+extern const struct cli_cmd br_cli_commands[];
+
+#endif
