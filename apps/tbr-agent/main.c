@@ -7,7 +7,10 @@
  *   RADIO_URL     sim://NODEID: OpenThread's simulation radio (UDP multicast
  *                 on loopback; PORT_BASE / PORT_OFFSET from the environment)
  *   -I IFNAME     the TUN device and control socket name (wpan0)
- *   -B INFRA_IF   the infrastructure interface NAT44 masquerades towards
+ *   -B INFRA_IF   the infrastructure interface: NAT44 masquerades towards it,
+ *                 and border routing runs on it (Router Advertisements with
+ *                 the OMR route and the on-link prefix, RS answered, PREF64
+ *                 read). It must exist: a missing one is an error at start.
  *   -d LEVEL      log level 1 error .. 4 debug (default 3), on stderr
  *   --state-dir   settings (dataset, keys, BR ULA, NAT64) (default /var/lib/tbr)
  *   --form        form a new network at start when none is saved
@@ -139,7 +142,8 @@ static void usage(FILE *f)
             "                 [--ctl-socket PATH] RADIO_URL\n"
             "  RADIO_URL     sim://NODEID (1..%d), OpenThread's simulation radio\n"
             "  -I IFNAME     TUN device and control socket name (default wpan0)\n"
-            "  -B INFRA_IF   infrastructure interface for the NAT44 masquerade\n"
+            "  -B INFRA_IF   infrastructure interface: NAT44 masquerade, Router\n"
+            "                Advertisements (OMR route, on-link prefix)\n"
             "  -d LEVEL      log level: 1 error, 2 warn, 3 info (default), 4 debug\n"
             "  --state-dir   settings directory (default %s)\n"
             "  --form        form a new network at start when none is saved\n"
@@ -342,7 +346,7 @@ static void on_ctl(void *ctx, struct ctl_server *srv, uint32_t client, enum ctl_
 static int loop(struct app *a, const sigset_t *waitmask)
 {
     size_t nctl = ctl_server_pollfd_count(a->ctl);
-    struct pollfd *pfd = calloc(2 + nctl, sizeof(*pfd));
+    struct pollfd *pfd = calloc(3 + nctl, sizeof(*pfd));
 
     if (pfd == NULL) {
         logf_(a, 1, "out of memory");
@@ -350,7 +354,7 @@ static int loop(struct app *a, const sigset_t *waitmask)
     }
     while (stop_signal == 0) {
         nfds_t n = 0;
-        int tun_idx = -1;
+        int tun_idx = -1, infra_idx = -1;
         size_t ctl_n;
         int64_t wait;
         struct timespec ts, *tsp = NULL;
@@ -364,6 +368,13 @@ static int loop(struct app *a, const sigset_t *waitmask)
         if (br_agent_tun_fd(a->agent) >= 0) {
             tun_idx = (int)n;
             pfd[n].fd = br_agent_tun_fd(a->agent);
+            pfd[n].events = POLLIN;
+            pfd[n].revents = 0;
+            n++;
+        }
+        if (br_agent_infra_fd(a->agent) >= 0) {
+            infra_idx = (int)n;
+            pfd[n].fd = br_agent_infra_fd(a->agent);
             pfd[n].events = POLLIN;
             pfd[n].revents = 0;
             n++;
@@ -393,6 +404,8 @@ static int loop(struct app *a, const sigset_t *waitmask)
         }
         if (tun_idx >= 0 && (pfd[tun_idx].revents & (POLLIN | POLLERR)))
             br_agent_tun_read(a->agent, TUN_BURST, now);
+        if (infra_idx >= 0 && (pfd[infra_idx].revents & (POLLIN | POLLERR)))
+            br_agent_infra_read(a->agent, now);
         br_agent_process(a->agent, now_ms());
         ctl_server_process(a->ctl, r > 0 ? pfd + n : NULL, r > 0 ? ctl_n : 0);
     }
@@ -458,6 +471,7 @@ int main(int argc, char **argv)
     acfg.user = a;
     acfg.tun_name = a->ifname;
     acfg.infra_if = a->infra_if;
+    acfg.border_routing = a->infra_if != NULL;
     acfg.netconf = true;
     a->agent = br_agent_new(&acfg, now_ms(), err, sizeof(err));
     if (a->agent == NULL) {

@@ -6,6 +6,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +16,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "br/ra.h"
 #include "platform/settings.h"
 #include "platform/tun.h"
+#include "thread/dataset.h"
 #include "util/addr.h"
+#include "util/rd.h"
 
 #define ULA_SETTING_LEN 17
 #define NAT64_SETTING_VERSION 1
@@ -70,6 +75,29 @@ struct br_agent {
     struct mesh_pkt queue[BR_AGENT_MESH_QUEUE];
     unsigned queue_n;
 
+    /* border routing on the infrastructure link */
+    int ra_fd;
+    unsigned infra_ifindex;
+    bool has_mac;
+    uint8_t infra_mac[6];
+    uint64_t ra_due_ms; /* UINT64_MAX: none */
+    uint64_t ra_last_ms;
+    bool ra_sent;
+    unsigned ra_initial;   /* RAs sent since the content last changed */
+    bool adv_omr, adv_pio; /* what the last RA advertised */
+    struct addr_prefix6 omr_adv, pio_adv;
+    bool want_omr, want_pio; /* what the next RA advertises */
+    struct addr_prefix6 omr_want, pio_want;
+    bool has_onlink_local;
+    struct addr_prefix6 onlink_local;
+    bool has_onlink_other; /* another router's on-link prefix */
+    struct addr_prefix6 onlink_other;
+    uint64_t onlink_other_expire_ms;
+    bool has_onlink_pub; /* published in Network Data */
+    struct addr_prefix6 onlink_pub;
+    bool onlink_route;
+    struct netconf_route onlink_rt;
+
     struct br_agent_counters ctr;
     uint64_t now_ms; /* of the current call into the node */
 };
@@ -99,6 +127,201 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+}
+
+/* ---- Router Advertisement codec (br/ra.h) ---------------------------------- */
+
+unsigned ra_pref64_plen(unsigned plc)
+{
+    static const uint8_t len[6] = {96, 64, 56, 48, 40, 32};
+
+    return plc < 6 ? len[plc] : 0;
+}
+
+void ra_onlink_prefix_from_xpanid(const uint8_t xpanid[8], struct addr_prefix6 *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->addr[0] = 0xfd;
+    memcpy(out->addr + 1, xpanid, 5);
+    memcpy(out->addr + 6, xpanid + 6, 2);
+    out->len = 64;
+}
+
+static uint8_t pref_bits(int8_t pref)
+{
+    return pref > 0 ? 0x1 : pref < 0 ? 0x3 : 0x0;
+}
+
+static int8_t pref_from_bits(uint8_t bits)
+{
+    switch (bits & 3) {
+    case 1:
+        return RA_PREF_HIGH;
+    case 3:
+        return RA_PREF_LOW;
+    default:
+        return RA_PREF_MED; /* 10 (reserved) is treated as medium (RFC 4191 §2.1) */
+    }
+}
+
+size_t ra_build(const struct ra_msg *m, uint8_t *buf, size_t cap)
+{
+    struct wr w = wr_init(buf, cap);
+
+    if (m->n_pio > RA_MAX_PIO || m->n_rio > RA_MAX_RIO)
+        return 0;
+    wr_u8(&w, RA_ICMP6_RA);
+    wr_u8(&w, 0);
+    wr_be16(&w, 0); /* checksum: the kernel's */
+    wr_u8(&w, m->cur_hop_limit);
+    wr_u8(&w, m->flags);
+    wr_be16(&w, m->router_lifetime_s);
+    wr_be32(&w, m->reachable_ms);
+    wr_be32(&w, m->retrans_ms);
+    if (m->has_slla) {
+        wr_u8(&w, RA_OPT_SLLA);
+        wr_u8(&w, 1);
+        wr_bytes(&w, m->slla, 6);
+    }
+    for (unsigned i = 0; i < m->n_pio; i++) {
+        const struct ra_pio *p = &m->pio[i];
+        uint8_t pfx[16];
+
+        if (p->prefix.len > 128)
+            return 0;
+        memcpy(pfx, p->prefix.addr, 16);
+        addr_mask(pfx, 16, p->prefix.len);
+        wr_u8(&w, RA_OPT_PIO);
+        wr_u8(&w, 4);
+        wr_u8(&w, p->prefix.len);
+        wr_u8(&w, (uint8_t)((p->on_link ? 0x80 : 0) | (p->autonomous ? 0x40 : 0)));
+        wr_be32(&w, p->valid_s);
+        wr_be32(&w, p->preferred_s);
+        wr_be32(&w, 0);
+        wr_bytes(&w, pfx, 16);
+    }
+    for (unsigned i = 0; i < m->n_rio; i++) {
+        const struct ra_rio *r = &m->rio[i];
+        uint8_t pfx[16];
+        unsigned olen = r->prefix.len == 0 ? 1 : r->prefix.len <= 64 ? 2 : 3;
+
+        if (r->prefix.len > 128)
+            return 0;
+        memcpy(pfx, r->prefix.addr, 16);
+        addr_mask(pfx, 16, r->prefix.len);
+        wr_u8(&w, RA_OPT_RIO);
+        wr_u8(&w, (uint8_t)olen);
+        wr_u8(&w, r->prefix.len);
+        wr_u8(&w, (uint8_t)(pref_bits(r->pref) << 3));
+        wr_be32(&w, r->lifetime_s);
+        wr_bytes(&w, pfx, (olen - 1) * 8);
+    }
+    return w.ok ? cap - w.left : 0;
+}
+
+/* Walks the options after a fixed part; fills m when non-NULL. */
+static bool ra_options(struct rd *r, struct ra_msg *m)
+{
+    while (r->left > 0) {
+        uint8_t type, olen;
+        struct rd o;
+
+        if (!rd_u8(r, &type) || !rd_u8(r, &olen) || olen == 0 ||
+            !rd_sub(r, (size_t)olen * 8 - 2, &o))
+            return false;
+        if (m == NULL)
+            continue;
+        switch (type) {
+        case RA_OPT_SLLA:
+            if (olen == 1 && rd_bytes(&o, m->slla, 6))
+                m->has_slla = true;
+            break;
+        case RA_OPT_PIO: {
+            uint8_t plen, fl;
+            struct ra_pio p;
+
+            memset(&p, 0, sizeof(p));
+            if (olen != 4 || !rd_u8(&o, &plen) || !rd_u8(&o, &fl) || !rd_be32(&o, &p.valid_s) ||
+                !rd_be32(&o, &p.preferred_s) || !rd_skip(&o, 4) || !rd_bytes(&o, p.prefix.addr, 16))
+                return false;
+            if (plen > 128 || m->n_pio >= RA_MAX_PIO) {
+                m->skipped++;
+                break;
+            }
+            p.prefix.len = plen;
+            addr_mask(p.prefix.addr, 16, plen);
+            p.on_link = (fl & 0x80) != 0;
+            p.autonomous = (fl & 0x40) != 0;
+            m->pio[m->n_pio++] = p;
+            break;
+        }
+        case RA_OPT_RIO: {
+            uint8_t plen, fl;
+            struct ra_rio q;
+
+            memset(&q, 0, sizeof(q));
+            if (olen > 3 || !rd_u8(&o, &plen) || !rd_u8(&o, &fl) || !rd_be32(&o, &q.lifetime_s))
+                return false;
+            /* RFC 4191 §2.3: Length 1 for /0, 2 up to /64, 3 up to /128. */
+            if (plen > 128 || (plen > 64 && olen < 3) || (plen > 0 && olen < 2) ||
+                m->n_rio >= RA_MAX_RIO) {
+                m->skipped++;
+                break;
+            }
+            rd_bytes(&o, q.prefix.addr, o.left > 16 ? 16 : o.left);
+            q.prefix.len = plen;
+            addr_mask(q.prefix.addr, 16, plen);
+            q.pref = pref_from_bits((uint8_t)(fl >> 3));
+            m->rio[m->n_rio++] = q;
+            break;
+        }
+        case RA_OPT_PREF64: {
+            uint16_t sl;
+            struct ra_pref64 q;
+
+            memset(&q, 0, sizeof(q));
+            if (olen != 2 || !rd_be16(&o, &sl) || !rd_bytes(&o, q.prefix.addr, 12))
+                return false;
+            q.prefix.len = (uint8_t)ra_pref64_plen(sl & 7);
+            q.lifetime_s = (uint32_t)(sl >> 3) * 8u;
+            if (q.prefix.len == 0 || m->n_pref64 >= RA_MAX_PREF64) {
+                m->skipped++; /* RFC 8781 §4: an unknown PLC is ignored */
+                break;
+            }
+            addr_mask(q.prefix.addr, 16, q.prefix.len);
+            m->pref64[m->n_pref64++] = q;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    return true;
+}
+
+bool ra_parse(const uint8_t *buf, size_t len, struct ra_msg *out)
+{
+    struct rd r = rd_init(buf, len);
+    uint8_t type, code;
+
+    memset(out, 0, sizeof(*out));
+    if (!rd_u8(&r, &type) || !rd_u8(&r, &code) || type != RA_ICMP6_RA || code != 0 ||
+        !rd_skip(&r, 2) || !rd_u8(&r, &out->cur_hop_limit) || !rd_u8(&r, &out->flags) ||
+        !rd_be16(&r, &out->router_lifetime_s) || !rd_be32(&r, &out->reachable_ms) ||
+        !rd_be32(&r, &out->retrans_ms))
+        return false;
+    return ra_options(&r, out);
+}
+
+bool ra_is_rs(const uint8_t *buf, size_t len)
+{
+    struct rd r = rd_init(buf, len);
+    uint8_t type, code;
+
+    if (!rd_u8(&r, &type) || !rd_u8(&r, &code) || type != RA_ICMP6_RS || code != 0 ||
+        !rd_skip(&r, 6))
+        return false;
+    return ra_options(&r, NULL);
 }
 
 /* ---- settings ------------------------------------------------------------ */
@@ -629,6 +852,352 @@ static unsigned sync_host(struct br_agent *a, uint64_t now_ms)
     return 0;
 }
 
+static void handle_chg(struct br_agent *a, unsigned chg, uint64_t now_ms);
+
+/* ---- border routing on the infrastructure link ---------------------------- */
+
+static bool prefix_eq(const struct addr_prefix6 *x, const struct addr_prefix6 *y)
+{
+    return x->len == y->len && memcmp(x->addr, y->addr, 16) == 0;
+}
+
+static uint64_t rand_between(struct br_agent *a, uint64_t lo, uint64_t hi)
+{
+    uint32_t r;
+
+    a->cfg.random(a->cfg.user, (uint8_t *)&r, sizeof(r));
+    return hi <= lo ? lo : lo + r % (hi - lo + 1);
+}
+
+static int infra_open(struct br_agent *a, char *err, size_t errlen)
+{
+    struct icmp6_filter filt;
+    struct ipv6_mreq mreq;
+    struct ifreq ifr;
+    int one = 1, zero = 0, hops = 255;
+    int fd;
+
+    a->infra_ifindex = if_nametoindex(a->infra_if);
+    if (a->infra_ifindex == 0) {
+        set_err(err, errlen, "infrastructure interface %s: %s", a->infra_if, strerror(errno));
+        return -1;
+    }
+    fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+    if (fd < 0) {
+        set_err(err, errlen, "infrastructure interface %s: ICMPv6 socket: %s%s", a->infra_if,
+                strerror(errno), errno == EPERM ? " (needs CAP_NET_RAW)" : "");
+        return -1;
+    }
+    ICMP6_FILTER_SETBLOCKALL(&filt);
+    ICMP6_FILTER_SETPASS(ND_ROUTER_SOLICIT, &filt);
+    ICMP6_FILTER_SETPASS(ND_ROUTER_ADVERT, &filt);
+    memset(&mreq, 0, sizeof(mreq));
+    mreq.ipv6mr_interface = a->infra_ifindex;
+    inet_pton(AF_INET6, "ff02::2", &mreq.ipv6mr_multiaddr);
+    if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, a->infra_if, (socklen_t)strlen(a->infra_if)) <
+            0 ||
+        setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt, sizeof(filt)) < 0 ||
+        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0 ||
+        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)) < 0 ||
+        setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+        setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+        setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero)) < 0 ||
+        setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &a->infra_ifindex,
+                   sizeof(a->infra_ifindex)) < 0) {
+        set_err(err, errlen, "infrastructure interface %s: socket options: %s", a->infra_if,
+                strerror(errno));
+        close(fd);
+        return -1;
+    }
+    /* All-routers: joined by the kernel while forwarding; joining again is fine. */
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0 &&
+        errno != EADDRINUSE)
+        alog(a, 2, "infra: %s: join ff02::2: %s", a->infra_if, strerror(errno));
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a->infra_if);
+    if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0 && ifr.ifr_hwaddr.sa_family == 1 /* ARPHRD_ETHER */) {
+        memcpy(a->infra_mac, ifr.ifr_hwaddr.sa_data, 6);
+        a->has_mac = true;
+    }
+    a->ra_fd = fd;
+    a->ra_due_ms = UINT64_MAX;
+    alog(a, 3, "infra: border routing on %s (index %u)", a->infra_if, a->infra_ifindex);
+    return 0;
+}
+
+/* Sends one RA with what is wanted, and zero lifetimes for what was
+ * advertised and is no longer (final: everything withdrawn). */
+static void ra_send(struct br_agent *a, bool final, uint64_t now_ms)
+{
+    struct ra_msg m;
+    uint8_t buf[RA_MSG_MAX];
+    size_t len;
+    struct sockaddr_in6 dst;
+    bool omr = a->want_omr && !final, pio = a->want_pio && !final;
+
+    memset(&m, 0, sizeof(m));
+    if (a->has_mac) {
+        m.has_slla = true;
+        memcpy(m.slla, a->infra_mac, 6);
+    }
+    if (pio) {
+        struct ra_pio *p = &m.pio[m.n_pio++];
+
+        p->prefix = a->pio_want;
+        p->on_link = p->autonomous = true;
+        p->valid_s = p->preferred_s = BR_AGENT_RA_LIFETIME_S;
+    }
+    if (a->adv_pio && (!pio || !prefix_eq(&a->pio_adv, &a->pio_want))) {
+        struct ra_pio *p = &m.pio[m.n_pio++];
+
+        p->prefix = a->pio_adv;
+        p->on_link = p->autonomous = true; /* deprecated: lifetimes 0 */
+    }
+    if (omr) {
+        struct ra_rio *r = &m.rio[m.n_rio++];
+
+        r->prefix = a->omr_want;
+        r->pref = RA_PREF_MED;
+        r->lifetime_s = BR_AGENT_RA_LIFETIME_S;
+    }
+    if (a->adv_omr && (!omr || !prefix_eq(&a->omr_adv, &a->omr_want))) {
+        struct ra_rio *r = &m.rio[m.n_rio++];
+
+        r->prefix = a->omr_adv;
+        r->pref = RA_PREF_MED;
+    }
+    len = ra_build(&m, buf, sizeof(buf));
+    memset(&dst, 0, sizeof(dst));
+    dst.sin6_family = AF_INET6;
+    inet_pton(AF_INET6, "ff02::1", &dst.sin6_addr);
+    dst.sin6_scope_id = a->infra_ifindex;
+    if (len == 0 ||
+        sendto(a->ra_fd, buf, len, 0, (const struct sockaddr *)&dst, sizeof(dst)) != (ssize_t)len) {
+        a->ctr.ra_tx_errors++;
+        alog(a, 4, "infra: RA on %s: %s", a->infra_if, len == 0 ? "too long" : strerror(errno));
+        /* e.g. no link-local address yet (DAD): try again soon */
+        a->ra_due_ms = now_ms + 1000;
+        return;
+    }
+    a->ctr.ra_tx++;
+    a->ra_sent = true;
+    a->ra_last_ms = now_ms;
+    a->adv_omr = omr;
+    a->omr_adv = a->omr_want;
+    a->adv_pio = pio;
+    a->pio_adv = a->pio_want;
+    a->ra_initial++;
+    if (!omr && !pio)
+        a->ra_due_ms = UINT64_MAX;
+    else if (a->ra_initial < BR_AGENT_RA_INITIAL_COUNT)
+        a->ra_due_ms = now_ms + BR_AGENT_RA_INITIAL_INTERVAL_MS;
+    else
+        a->ra_due_ms =
+            now_ms + rand_between(a, BR_AGENT_RA_MIN_INTERVAL_MS, BR_AGENT_RA_MAX_INTERVAL_MS);
+}
+
+/* What the infrastructure link should see and Network Data should carry. */
+static void infra_update(struct br_agent *a, uint64_t now_ms)
+{
+    struct addr_prefix6 omr, pub;
+    int8_t pref;
+    bool want_omr, want_pio, want_pub;
+    size_t dlen = 0;
+    const uint8_t *ds;
+
+    if (a->ra_fd < 0)
+        return;
+    ds = tnode_active_dataset(a->node, &dlen);
+    if (ds != NULL && dlen > 0) {
+        struct dataset_info info;
+        struct addr_prefix6 p;
+
+        if (dataset_parse(ds, dlen, &info) == DATASET_OK && info.has.extpanid) {
+            ra_onlink_prefix_from_xpanid(info.extpanid, &p);
+            if (!a->has_onlink_local || !prefix_eq(&p, &a->onlink_local)) {
+                char s[ADDR_STR6];
+
+                alog(a, 3, "infra: local on-link prefix %s/64", addr_fmt6(p.addr, s));
+                a->onlink_local = p;
+                a->has_onlink_local = true;
+            }
+        }
+    }
+    if (a->has_onlink_other && now_ms >= a->onlink_other_expire_ms) {
+        alog(a, 3, "infra: the other router's on-link prefix expired");
+        a->has_onlink_other = false;
+    }
+    want_omr = a->running && br_pm_omr_favored(&a->pm, &omr, &pref) == BR_PM_OK && omr.len == 64;
+    want_pio = a->running && a->has_onlink_local && !a->has_onlink_other;
+    want_pub = a->running && (a->has_onlink_other || a->has_onlink_local);
+    if (want_pub)
+        pub = a->has_onlink_other ? a->onlink_other : a->onlink_local;
+    else
+        memset(&pub, 0, sizeof(pub));
+
+    if (want_omr != a->want_omr || (want_omr && !prefix_eq(&omr, &a->omr_want)) ||
+        want_pio != a->want_pio || (want_pio && !prefix_eq(&a->onlink_local, &a->pio_want))) {
+        a->want_omr = want_omr;
+        if (want_omr)
+            a->omr_want = omr;
+        a->want_pio = want_pio;
+        if (want_pio)
+            a->pio_want = a->onlink_local;
+        /* New content: advertise it now and repeat it as at start. */
+        a->ra_initial = 0;
+        if (want_omr || want_pio || a->adv_omr || a->adv_pio)
+            a->ra_due_ms = now_ms;
+    }
+    if (want_pub != a->has_onlink_pub || (want_pub && !prefix_eq(&pub, &a->onlink_pub))) {
+        char s[ADDR_STR6];
+
+        if (want_pub)
+            alog(a, 3, "infra: on-link prefix %s/64 published in Network Data (%s)",
+                 addr_fmt6(pub.addr, s), a->has_onlink_other ? "another router's" : "ours");
+        else
+            alog(a, 3, "infra: on-link prefix withdrawn from Network Data");
+        a->has_onlink_pub = want_pub;
+        a->onlink_pub = pub;
+        a->netdata_dirty = true;
+        a->netdata_retry_ms = now_ms;
+    }
+    if (a->nc != NULL) {
+        struct netconf_route want;
+
+        if (want_pub) {
+            memset(&want, 0, sizeof(want));
+            want.family = AF_INET6;
+            memcpy(want.dst, pub.addr, 16);
+            want.plen = pub.len;
+            snprintf(want.dev, sizeof(want.dev), "%s", a->infra_if);
+            sync_route(a, &a->onlink_route, &a->onlink_rt, &want);
+        } else {
+            sync_route(a, &a->onlink_route, &a->onlink_rt, NULL);
+        }
+    }
+    if (now_ms >= a->ra_due_ms)
+        ra_send(a, false, now_ms);
+}
+
+static bool is_link_local6(const uint8_t *x)
+{
+    return x[0] == 0xfe && (x[1] & 0xc0) == 0x80;
+}
+
+static void infra_rx(struct br_agent *a, const uint8_t *pkt, size_t len,
+                     const struct sockaddr_in6 *src, int hlim, uint64_t now_ms)
+{
+    struct ra_msg m;
+
+    if (hlim != 255 || !is_link_local6(src->sin6_addr.s6_addr)) {
+        a->ctr.icmp6_rx_bad++;
+        return;
+    }
+    if (len > 0 && pkt[0] == RA_ICMP6_RS) {
+        uint64_t due;
+
+        if (!ra_is_rs(pkt, len)) {
+            a->ctr.icmp6_rx_bad++;
+            return;
+        }
+        a->ctr.rs_rx++;
+        if (!a->want_omr && !a->want_pio)
+            return;
+        /* RFC 4861 §6.2.6: multicast answer after 0..MAX_RA_DELAY_TIME, at
+         * most one per MIN_DELAY_BETWEEN_RAS. */
+        due = now_ms + rand_between(a, 0, BR_AGENT_RA_RS_DELAY_MS);
+        if (a->ra_sent && due < a->ra_last_ms + BR_AGENT_RA_MIN_DELAY_MS)
+            due = a->ra_last_ms + BR_AGENT_RA_MIN_DELAY_MS;
+        if (due < a->ra_due_ms)
+            a->ra_due_ms = due;
+        return;
+    }
+    if (!ra_parse(pkt, len, &m)) {
+        a->ctr.icmp6_rx_bad++;
+        return;
+    }
+    a->ctr.ra_rx++;
+    for (unsigned i = 0; i < m.n_pio; i++) {
+        const struct ra_pio *p = &m.pio[i];
+        char s[ADDR_STR6];
+
+        if (!p->on_link || !p->autonomous || p->prefix.len != 64 ||
+            (a->has_onlink_local && prefix_eq(&p->prefix, &a->onlink_local)))
+            continue;
+        if (p->valid_s == 0) {
+            if (a->has_onlink_other && prefix_eq(&p->prefix, &a->onlink_other))
+                a->onlink_other_expire_ms = now_ms;
+            continue;
+        }
+        if (!a->has_onlink_other || !prefix_eq(&p->prefix, &a->onlink_other))
+            alog(a, 3, "infra: %s advertises on-link prefix %s/64", a->infra_if,
+                 addr_fmt6(p->prefix.addr, s));
+        a->has_onlink_other = true;
+        a->onlink_other = p->prefix;
+        a->onlink_other_expire_ms = now_ms + (uint64_t)p->valid_s * 1000u;
+    }
+    for (unsigned i = 0; i < m.n_pref64; i++) {
+        char s[ADDR_STR6];
+
+        alog(a, 3, "infra: PREF64 %s/%u lifetime %us", addr_fmt6(m.pref64[i].prefix.addr, s),
+             (unsigned)m.pref64[i].prefix.len, (unsigned)m.pref64[i].lifetime_s);
+        handle_chg(
+            a, br_pm_set_infra_prefix(&a->pm, &m.pref64[i].prefix, m.pref64[i].lifetime_s, now_ms),
+            now_ms);
+    }
+    infra_update(a, now_ms);
+}
+
+void br_agent_infra_read(struct br_agent *a, uint64_t now_ms)
+{
+    for (int i = 0; i < 16 && a->ra_fd >= 0; i++) {
+        uint8_t buf[1500];
+        union {
+            struct cmsghdr h;
+            uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int))];
+        } cbuf;
+        struct sockaddr_in6 src;
+        struct iovec iov = {buf, sizeof(buf)};
+        struct msghdr mh;
+        struct cmsghdr *c;
+        int hlim = -1;
+        ssize_t n;
+
+        memset(&mh, 0, sizeof(mh));
+        memset(&src, 0, sizeof(src));
+        mh.msg_name = &src;
+        mh.msg_namelen = sizeof(src);
+        mh.msg_iov = &iov;
+        mh.msg_iovlen = 1;
+        mh.msg_control = cbuf.b;
+        mh.msg_controllen = sizeof(cbuf.b);
+        n = recvmsg(a->ra_fd, &mh, 0);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                alog(a, 2, "infra: recv: %s", strerror(errno));
+            return;
+        }
+        for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
+            if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT &&
+                c->cmsg_len >= CMSG_LEN(sizeof(int)))
+                memcpy(&hlim, CMSG_DATA(c), sizeof(int));
+        infra_rx(a, buf, (size_t)n, &src, hlim, now_ms);
+    }
+}
+
+int br_agent_infra_fd(const struct br_agent *a)
+{
+    return a->ra_fd;
+}
+
+bool br_agent_onlink_prefix(const struct br_agent *a, struct addr_prefix6 *out)
+{
+    if (!a->has_onlink_pub)
+        return false;
+    *out = a->onlink_pub;
+    return true;
+}
+
 /* ---- driving the prefix manager ------------------------------------------- */
 
 static void handle_chg(struct br_agent *a, unsigned chg, uint64_t now_ms)
@@ -666,11 +1235,30 @@ static void handle_chg(struct br_agent *a, unsigned chg, uint64_t now_ms)
 
 static void push_netdata(struct br_agent *a, uint64_t now_ms)
 {
+    struct netdata_local merged;
     const struct netdata_local *l = br_pm_local_netdata(&a->pm);
     enum tnode_err e;
 
     if (!a->netdata_dirty || now_ms < a->netdata_retry_ms)
         return;
+    if (a->has_onlink_pub) {
+        /* The on-link prefix as an external route, `s med` (the codelab's
+         * netdata show). */
+        struct netdata_route_cfg rc;
+        enum netdata_err ne;
+
+        merged = *l;
+        memset(&rc, 0, sizeof(rc));
+        rc.prefix = a->onlink_pub;
+        rc.rloc16 = tnode_rloc16(a->node);
+        rc.preference = NETDATA_PREF_MED;
+        rc.stable = true;
+        ne = netdata_local_add_route(&merged, &rc);
+        if (ne != NETDATA_OK)
+            alog(a, 2, "br: cannot add the on-link route to the network data: %s",
+                 netdata_err_str(ne));
+        l = &merged;
+    }
     if (tnode_role(a->node) < TNODE_CHILD) {
         a->netdata_retry_ms = now_ms + 1000;
         return;
@@ -731,6 +1319,7 @@ static void drive(struct br_agent *a, uint64_t now_ms)
     if (eval)
         chg |= br_pm_evaluate(&a->pm, a->last_nd, a->last_nd_len, rloc16, now_ms);
     handle_chg(a, chg, now_ms);
+    infra_update(a, now_ms);
     push_netdata(a, now_ms);
     handle_chg(a, sync_host(a, now_ms), now_ms);
 }
@@ -778,6 +1367,8 @@ struct br_agent *br_agent_new(const struct br_agent_cfg *cfg, uint64_t now_ms, c
     }
     a->cfg = *cfg;
     a->tun_fd = -1;
+    a->ra_fd = -1;
+    a->ra_due_ms = UINT64_MAX;
     a->last_role = TNODE_DISABLED;
     if (cfg->infra_if != NULL)
         snprintf(a->infra_if, sizeof(a->infra_if), "%s", cfg->infra_if);
@@ -830,6 +1421,14 @@ struct br_agent *br_agent_new(const struct br_agent_cfg *cfg, uint64_t now_ms, c
         }
         alog(a, 3, "tun: %s up, MTU %d", a->tun_name, BR_AGENT_MTU);
     }
+    if (cfg->border_routing) {
+        if (a->infra_if[0] == '\0') {
+            set_err(err, errlen, "border routing needs an infrastructure interface");
+            goto fail;
+        }
+        if (infra_open(a, err, errlen) != 0)
+            goto fail;
+    }
     if (cfg->netconf) {
         a->nc = netconf_open(cfg->netconf_cfg, e, sizeof(e));
         if (a->nc == NULL) {
@@ -859,6 +1458,14 @@ void br_agent_free(struct br_agent *a)
 {
     if (a == NULL)
         return;
+    if (a->ra_fd >= 0) {
+        if (a->adv_omr || a->adv_pio) {
+            ra_send(a, true, 0); /* hosts drop our routes and prefix now */
+            alog(a, 3, "infra: final RA sent on %s", a->infra_if);
+        }
+        close(a->ra_fd);
+        a->ra_fd = -1;
+    }
     if (a->nc != NULL) {
         char e[NETCONF_ERR_MAX];
 
@@ -938,7 +1545,7 @@ void br_agent_process(struct br_agent *a, uint64_t now_ms)
 int64_t br_agent_next_timeout_ms(const struct br_agent *a, uint64_t now_ms)
 {
     int64_t t = tnode_next_timeout_ms(a->node, now_ms);
-    uint64_t due[4];
+    uint64_t due[5];
     unsigned n = 0;
 
     if (a->queue_n > 0)
@@ -949,6 +1556,8 @@ int64_t br_agent_next_timeout_ms(const struct br_agent *a, uint64_t now_ms)
         due[n++] = a->netdata_retry_ms;
     if (a->nat44_installed)
         due[n++] = a->nat44_check_due_ms;
+    if (a->ra_fd >= 0 && a->ra_due_ms != UINT64_MAX)
+        due[n++] = a->ra_due_ms;
     for (unsigned i = 0; i < n; i++) {
         int64_t d;
 

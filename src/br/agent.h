@@ -71,6 +71,16 @@ struct settings;
 #define BR_AGENT_MTU 1280         /* the TUN's MTU, as wpan0 */
 #define BR_AGENT_ERR_MAX 512
 
+/* RFC 4861 §6.2.1 / §10 router variables for the infrastructure link, and
+ * OpenThread's 1800 s lifetimes for the advertised prefixes. */
+#define BR_AGENT_RA_MAX_INTERVAL_MS 600000u    /* MaxRtrAdvInterval */
+#define BR_AGENT_RA_MIN_INTERVAL_MS 200000u    /* MinRtrAdvInterval (1/3 of Max) */
+#define BR_AGENT_RA_INITIAL_INTERVAL_MS 16000u /* MAX_INITIAL_RTR_ADVERT_INTERVAL */
+#define BR_AGENT_RA_INITIAL_COUNT 3            /* MAX_INITIAL_RTR_ADVERTISEMENTS */
+#define BR_AGENT_RA_MIN_DELAY_MS 3000u         /* MIN_DELAY_BETWEEN_RAS */
+#define BR_AGENT_RA_RS_DELAY_MS 500u           /* MAX_RA_DELAY_TIME */
+#define BR_AGENT_RA_LIFETIME_S 1800u           /* PIO valid/preferred, RIO lifetime */
+
 /* Key SETTINGS_KEY_NAT64 value: [0] version 1, [1] enabled 0/1, [2] has CIDR
  * 0/1, [3..6] IPv4 address as set (host bits kept), [7] length. */
 #define BR_AGENT_NAT64_SETTING_LEN 8
@@ -97,6 +107,15 @@ struct br_agent_cfg {
     /* Manage forwarding, routes and the nft table (needs CAP_NET_ADMIN). */
     bool netconf;
     const struct netconf_config *netconf_cfg; /* NULL: defaults */
+    /* Border routing on infra_if (needs infra_if to exist and CAP_NET_RAW;
+     * br_agent_new fails otherwise): Router Advertisements on it (a Route
+     * Information Option for the favored OMR prefix, a Prefix Information
+     * Option for the local on-link prefix while no other router advertises
+     * one), RS answered, other routers' RAs read (on-link prefixes, PREF64
+     * for br_pm_set_infra_prefix); the favored on-link prefix published in
+     * Network Data as an external route (`s med`) and, with netconf, routed
+     * on infra_if. */
+    bool border_routing;
     /* Without netconf: what to tell the prefix manager about the IPv4
      * return path (tests: true). Ignored with netconf. */
     bool assume_return_path;
@@ -121,6 +140,11 @@ struct br_agent_counters {
     uint64_t mesh_queue_full;     /* dropped: mesh queue full */
     uint64_t netdata_push_errors; /* tnode_set_local_netdata refused (retried) */
     uint64_t netconf_errors;      /* a netconf call failed (logged) */
+    uint64_t ra_tx;               /* Router Advertisements sent on the infra link */
+    uint64_t ra_tx_errors;        /* sendto failed (e.g. no link-local address yet) */
+    uint64_t ra_rx;               /* RAs from other routers, accepted */
+    uint64_t rs_rx;               /* Router Solicitations received */
+    uint64_t icmp6_rx_bad;        /* malformed, hop limit != 255, source not link-local */
 };
 
 struct br_agent;
@@ -152,6 +176,14 @@ struct tnode *br_agent_node(struct br_agent *a);
  * tnode_radio_rx() with the frame's timestamp as the time of the packets it
  * may pass to the host. */
 void br_agent_radio_rx(void *user, const struct radio_rx_frame *f);
+/* The infrastructure link's ICMPv6 socket to poll for POLLIN (border
+ * routing), or -1; then br_agent_infra_read(). */
+int br_agent_infra_fd(const struct br_agent *a);
+/* Reads the pending RS / RA messages (non-blocking). */
+void br_agent_infra_read(struct br_agent *a, uint64_t now_ms);
+/* The on-link prefix published for the infrastructure link (ours or another
+ * router's); false when none. */
+bool br_agent_onlink_prefix(const struct br_agent *a, struct addr_prefix6 *out);
 /* The TUN descriptor to poll for POLLIN, or -1. */
 int br_agent_tun_fd(const struct br_agent *a);
 /* Reads up to burst packets from the TUN (non-blocking) into
