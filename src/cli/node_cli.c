@@ -6,6 +6,7 @@
 #include "cli/node_cli.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -1108,6 +1109,622 @@ static cli_err cmd_version(void *ctx, int argc, char **argv, FILE *out)
     return CLI_ERR_INVALID_COMMAND;
 }
 
+/* ---- udp (cli_udp.cpp) -------------------------------------------------------- */
+
+/* The largest datagram one IPv6 packet carries (1280 - 40 - 8). */
+#define UDP_PAYLOAD_MAX 1232
+
+/* Utils::ParseToIp6Address: IPv6, else an IPv4 address synthesized with the
+ * preferred NAT64 prefix (InvalidState without one). */
+static cli_err parse_to_ip6(struct node_cli *c, const char *s, uint8_t dst[16], bool *synth)
+{
+    uint8_t ip4[4];
+    cli_err e = cli_parse_ip6_or_ip4(s, dst, ip4, synth);
+
+    if (e != CLI_ERR_NONE)
+        return e;
+    if (*synth) {
+        struct addr_prefix6 pfx;
+
+        if (!tnode_nat64_prefix(c->node, &pfx) || !rfc6052_synth(&pfx, ip4, dst))
+            return CLI_ERR_INVALID_STATE;
+    }
+    return CLI_ERR_NONE;
+}
+
+void node_cli_print_udp_rx(FILE *out, const struct tnode_udp_rx *rx)
+{
+    char a[ADDR_STR6];
+    size_t len = rx->len;
+    const void *nul = memchr(rx->payload, '\0', len);
+
+    if (len > 1499) /* OpenThread reads into a 1500-byte buffer */
+        len = 1499;
+    if (nul != NULL && (size_t)((const uint8_t *)nul - rx->payload) < len)
+        len = (size_t)((const uint8_t *)nul - rx->payload);
+    fprintf(out, "%zu bytes from %s %u ", rx->len, addr_fmt6_ot(rx->src, a), (unsigned)rx->sport);
+    fwrite(rx->payload, 1, len, out);
+    fputc('\n', out);
+}
+
+static void udp_rx(void *ctx, const struct tnode_udp_rx *rx)
+{
+    struct node_cli *c = ctx;
+
+    if (c->io_out == NULL)
+        return;
+    node_cli_print_udp_rx(c->io_out, rx);
+    fflush(c->io_out);
+}
+
+static cli_err udp_ready(struct node_cli *c, FILE *out)
+{
+    c->io_out = out;
+    return c->udp_open ? CLI_ERR_NONE : CLI_ERR_INVALID_STATE;
+}
+
+/* udp bind [-u|-b|-h] <addr> <port> */
+static cli_err cmd_udp_bind(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    uint8_t addr[16];
+    uint16_t port;
+    cli_err e;
+
+    /* The network interface choice has no meaning here: one interface. */
+    if (argc >= 1 &&
+        (strcmp(argv[0], "-u") == 0 || strcmp(argv[0], "-b") == 0 || strcmp(argv[0], "-h") == 0)) {
+        argc--;
+        argv++;
+    }
+    if ((e = cli_parse_ip6(argc >= 1 ? argv[0] : NULL, addr)) != CLI_ERR_NONE)
+        return argc >= 1 ? e : CLI_ERR_INVALID_ARGS;
+    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &port)) != CLI_ERR_NONE)
+        return e;
+    if (argc > 2)
+        return CLI_ERR_INVALID_ARGS;
+    if ((e = udp_ready(c, out)) != CLI_ERR_NONE)
+        return e;
+    return from_tnode(tnode_udp_bind(c->node, c->udp_handle, addr, port));
+}
+
+static cli_err cmd_udp_close(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+
+    (void)argc;
+    (void)argv;
+    (void)out;
+    if (c->udp_open)
+        tnode_udp_close(c->node, c->udp_handle);
+    c->udp_open = false;
+    return CLI_ERR_NONE;
+}
+
+/* udp connect <addr> <port> */
+static cli_err cmd_udp_connect(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    uint8_t addr[16];
+    uint16_t port;
+    bool synth;
+    cli_err e;
+
+    if ((e = parse_to_ip6(c, argc >= 1 ? argv[0] : NULL, addr, &synth)) != CLI_ERR_NONE)
+        return e;
+    if (synth) {
+        char buf[ADDR_STR6];
+
+        fprintf(out, "Connecting to synthesized IPv6 address: %s\n", addr_fmt6_ot(addr, buf));
+    }
+    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &port)) != CLI_ERR_NONE)
+        return e;
+    if (argc > 2)
+        return CLI_ERR_INVALID_ARGS;
+    if ((e = udp_ready(c, out)) != CLI_ERR_NONE)
+        return e;
+    return from_tnode(tnode_udp_connect(c->node, c->udp_handle, addr, port));
+}
+
+static cli_err cmd_udp_linksecurity(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+
+    if (argc == 0) {
+        fputs(c->udp_link_security ? "Enabled\n" : "Disabled\n", out);
+        return CLI_ERR_NONE;
+    }
+    return cli_parse_enable_disable(argv[0], &c->udp_link_security);
+}
+
+static cli_err cmd_udp_open(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    enum tnode_err te;
+
+    (void)argc;
+    (void)argv;
+    if (c->udp_open)
+        return CLI_ERR_ALREADY;
+    te = tnode_udp_open(c->node, udp_rx, c, &c->udp_handle);
+    if (te != TNODE_OK)
+        return from_tnode(te);
+    c->udp_open = true;
+    c->io_out = out;
+    return CLI_ERR_NONE;
+}
+
+/* udp send [<addr> <port>] (<text> | -t <text> | -s <size> | -x <hex>) */
+static cli_err cmd_udp_send(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    uint8_t payload[UDP_PAYLOAD_MAX];
+    uint8_t addr[16];
+    uint16_t port = 0;
+    bool has_dst = false;
+    size_t len;
+    cli_err e;
+
+    if ((e = udp_ready(c, out)) != CLI_ERR_NONE)
+        return e;
+    if (argc >= 3) {
+        bool synth;
+
+        if ((e = parse_to_ip6(c, argv[0], addr, &synth)) != CLI_ERR_NONE)
+            return e;
+        if (synth) {
+            char buf[ADDR_STR6];
+
+            fprintf(out, "Sending to synthesized IPv6 address: %s\n", addr_fmt6_ot(addr, buf));
+        }
+        if ((e = cli_parse_u16(argv[1], &port)) != CLI_ERR_NONE)
+            return e;
+        has_dst = true;
+        argc -= 2;
+        argv += 2;
+    }
+    if (argc >= 1 && strcmp(argv[0], "-s") == 0) {
+        /* PrepareAutoGeneratedPayload: 0-9, A-Z, a-z, again. */
+        uint16_t size;
+        uint8_t ch = '0';
+
+        if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &size)) != CLI_ERR_NONE)
+            return e;
+        if (size > sizeof(payload))
+            return CLI_ERR_NO_BUFS;
+        for (len = 0; len < size; len++) {
+            payload[len] = ch;
+            ch = ch == '9' ? 'A' : ch == 'Z' ? 'a' : ch == 'z' ? '0' : (uint8_t)(ch + 1);
+        }
+    } else if (argc >= 1 && strcmp(argv[0], "-x") == 0) {
+        if (argc < 2)
+            return CLI_ERR_INVALID_ARGS;
+        if ((e = cli_parse_hex_upto(argv[1], payload, sizeof(payload), &len)) != CLI_ERR_NONE)
+            return e;
+    } else {
+        if (argc >= 1 && strcmp(argv[0], "-t") == 0) {
+            argc--;
+            argv++;
+        }
+        if (argc < 1)
+            return CLI_ERR_INVALID_ARGS;
+        len = strlen(argv[0]);
+        if (len > sizeof(payload))
+            return CLI_ERR_NO_BUFS;
+        memcpy(payload, argv[0], len);
+    }
+    return from_tnode(tnode_udp_send(c->node, c->udp_handle, has_dst ? addr : NULL, port, payload,
+                                     len, c->now_ms));
+}
+
+static const struct cli_cmd udp_commands[] = {
+    {"bind", cmd_udp_bind, NULL},
+    {"close", cmd_udp_close, NULL},
+    {"connect", cmd_udp_connect, NULL},
+    {"linksecurity", cmd_udp_linksecurity, NULL},
+    {"open", cmd_udp_open, NULL},
+    {"send", cmd_udp_send, NULL},
+    {NULL, NULL, NULL},
+};
+
+/* ---- tcp (cli_tcp.cpp) -------------------------------------------------------- */
+
+/* OpenThread's sBenchmarkData is 1040 'a's. */
+#define TCP_BENCH_CHUNK 1040
+/* OPENTHREAD_CONFIG_CLI_TCP_DEFAULT_BENCHMARK_SIZE */
+#define TCP_BENCH_DEFAULT (72u << 10)
+
+static void tcp_print(struct node_cli *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void tcp_print(struct node_cli *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (c->io_out == NULL)
+        return;
+    va_start(ap, fmt);
+    vfprintf(c->io_out, fmt, ap);
+    va_end(ap);
+    fflush(c->io_out);
+}
+
+static void bench_output_result(struct node_cli *c, FILE *out)
+{
+    uint64_t t = c->bench_time_used_ms ? c->bench_time_used_ms : 1;
+    uint64_t goodput = (1000u * ((uint64_t)c->bench_last_total << 3) + (t >> 1)) / t;
+
+    if (out == NULL)
+        return;
+    fprintf(out,
+            "TCP Benchmark Complete: Transferred %" PRIu32 " bytes in %" PRIu64 " milliseconds\n",
+            c->bench_last_total, c->bench_time_used_ms);
+    fprintf(out, "TCP Goodput: %" PRIu64 ".%03u kb/s\n", goodput / 1000,
+            (unsigned)(goodput % 1000));
+    fflush(out);
+}
+
+static void bench_complete(struct node_cli *c)
+{
+    c->bench_time_used_ms = tnode_now_ms(c->node) - c->bench_start_ms;
+    c->bench_last_total = c->bench_total;
+    bench_output_result(c, c->io_out);
+    c->bench_total = 0;
+}
+
+/* ContinueBenchmarkCircularSend: fill the send buffer. False on failure. */
+static bool bench_continue(struct node_cli *c)
+{
+    char chunk[TCP_BENCH_CHUNK];
+
+    memset(chunk, 'a', sizeof(chunk));
+    while (c->bench_unsent != 0 && tnode_tcp_send_space(c->node, c->tcp_id) != 0) {
+        size_t n = c->bench_unsent < TCP_BENCH_CHUNK ? c->bench_unsent : TCP_BENCH_CHUNK;
+        size_t k = tnode_tcp_send(c->node, c->tcp_id, chunk, n, tnode_now_ms(c->node));
+
+        if (k == 0)
+            break;
+        c->bench_unsent -= (uint32_t)k;
+    }
+    return true;
+}
+
+static void tcp_event(void *ctx, int id, const struct tcp_event *ev)
+{
+    struct node_cli *c = ctx;
+
+    if (!c->tcp_inited || id != c->tcp_id)
+        return;
+    switch (ev->kind) {
+    case TCP_EV_CONNECTED: {
+        uint8_t peer[16];
+        uint16_t port;
+
+        if (!c->tcp_connecting && tnode_tcp_peer(c->node, id, peer, &port)) {
+            char a[ADDR_STR6];
+
+            tcp_print(c, "Accepted connection from [%s]:%u\n", addr_fmt6_ot(peer, a),
+                      (unsigned)port);
+        }
+        c->tcp_connecting = false;
+        tcp_print(c, "TCP: Connection established\n");
+        break;
+    }
+    case TCP_EV_DATA:
+        if (c->io_out != NULL) {
+            fprintf(c->io_out, "TCP: Received %zu bytes: ", ev->len);
+            fwrite(ev->data, 1, ev->len, c->io_out);
+            fputc('\n', c->io_out);
+            fflush(c->io_out);
+        }
+        break;
+    case TCP_EV_SEND_SPACE:
+        if (c->bench_total != 0) {
+            if (c->bench_unsent != 0)
+                bench_continue(c);
+            else if (ev->len >= TCP_SNDBUF)
+                bench_complete(c);
+        }
+        break;
+    case TCP_EV_PEER_FIN:
+        tcp_print(c, "TCP: Reached end of stream\n");
+        break;
+    case TCP_EV_CLOSED:
+        tcp_print(c, "TCP: %s\n", tcp_reason_str(ev->reason));
+        c->tcp_connecting = false;
+        c->bench_total = 0;
+        c->bench_unsent = 0;
+        break;
+    }
+}
+
+static cli_err tcp_ready(struct node_cli *c, FILE *out)
+{
+    c->io_out = out;
+    return c->tcp_inited ? CLI_ERR_NONE : CLI_ERR_INVALID_STATE;
+}
+
+static cli_err cmd_tcp_abort(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    enum tcp_state st;
+    cli_err e;
+
+    (void)argv;
+    if (argc != 0)
+        return CLI_ERR_INVALID_ARGS;
+    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+        return e;
+    st = tnode_tcp_state(c->node, c->tcp_id);
+    if ((e = from_tnode(tnode_tcp_abort(c->node, c->tcp_id))) != CLI_ERR_NONE)
+        return e;
+    /* TCPlp reports the abort through the disconnected callback. */
+    if (st != TCP_CLOSED && st != TCP_LISTEN)
+        fputs("TCP: Connection reset\n", out);
+    c->tcp_connecting = false;
+    c->bench_total = 0;
+    c->bench_unsent = 0;
+    return CLI_ERR_NONE;
+}
+
+/* tcp benchmark run [<size>] | tcp benchmark result */
+static cli_err cmd_tcp_benchmark(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    cli_err e;
+
+    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+        return e;
+    if (argc >= 1 && strcmp(argv[0], "result") == 0) {
+        fputs("TCP Benchmark Status: ", out);
+        if (c->bench_total != 0) {
+            fputs("Ongoing\n", out);
+        } else if (c->bench_time_used_ms != 0 || c->bench_last_total != 0) {
+            fputs("Completed\n", out);
+            bench_output_result(c, out);
+        } else {
+            fputs("Untested\n", out);
+        }
+        return CLI_ERR_NONE;
+    }
+    if (argc >= 1 && strcmp(argv[0], "run") == 0) {
+        uint32_t total = TCP_BENCH_DEFAULT;
+        enum tcp_state st;
+
+        if (c->bench_total != 0)
+            return CLI_ERR_BUSY;
+        if (argc >= 2) {
+            if ((e = cli_parse_u32(argv[1], &total)) != CLI_ERR_NONE)
+                return e;
+            if (total == 0)
+                return CLI_ERR_INVALID_ARGS;
+        }
+        if (argc > 2)
+            return CLI_ERR_INVALID_ARGS;
+        st = tnode_tcp_state(c->node, c->tcp_id);
+        if (st != TCP_ESTABLISHED && st != TCP_CLOSE_WAIT && st != TCP_SYN_SENT &&
+            st != TCP_SYN_RECEIVED) {
+            fputs("TCP Benchmark Failed\n", out);
+            return CLI_ERR_FAILED;
+        }
+        c->bench_total = total;
+        c->bench_unsent = total;
+        c->bench_start_ms = c->now_ms;
+        bench_continue(c);
+        return CLI_ERR_NONE;
+    }
+    return CLI_ERR_INVALID_ARGS;
+}
+
+/* tcp bind <addr> <port> */
+static cli_err cmd_tcp_bind(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    uint8_t addr[16];
+    uint16_t port;
+    cli_err e;
+
+    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+        return e;
+    if ((e = cli_parse_ip6(argc >= 1 ? argv[0] : NULL, addr)) != CLI_ERR_NONE)
+        return argc >= 1 ? e : CLI_ERR_INVALID_ARGS;
+    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &port)) != CLI_ERR_NONE)
+        return e;
+    if (argc > 2)
+        return CLI_ERR_INVALID_ARGS;
+    memcpy(c->tcp_bind_addr, addr, 16);
+    c->tcp_bind_port = port;
+    c->tcp_bound = true;
+    return CLI_ERR_NONE;
+}
+
+/* tcp connect <addr> <port> [slow|fast] */
+static cli_err cmd_tcp_connect(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    uint8_t addr[16];
+    uint16_t port;
+    bool synth;
+    enum tnode_err te;
+    cli_err e;
+
+    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+        return e;
+    if ((e = parse_to_ip6(c, argc >= 1 ? argv[0] : NULL, addr, &synth)) != CLI_ERR_NONE)
+        return e;
+    if (synth) {
+        char buf[ADDR_STR6];
+
+        fprintf(out, "Connecting to synthesized IPv6 address: %s\n", addr_fmt6_ot(addr, buf));
+    }
+    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &port)) != CLI_ERR_NONE)
+        return e;
+    if (argc >= 3) {
+        /* "fast" (TCP Fast Open) is not built: the SYN carries no data either way. */
+        if (strcmp(argv[2], "slow") != 0 && strcmp(argv[2], "fast") != 0)
+            return CLI_ERR_INVALID_ARGS;
+        if (argc > 3)
+            return CLI_ERR_INVALID_ARGS;
+    }
+    c->tcp_connecting = true;
+    te = tnode_tcp_connect(c->node, c->tcp_id, c->tcp_bound ? c->tcp_bind_addr : NULL,
+                           c->tcp_bound ? c->tcp_bind_port : 0, addr, port, c->now_ms);
+    if (te != TNODE_OK)
+        c->tcp_connecting = false;
+    return from_tnode(te);
+}
+
+static cli_err cmd_tcp_deinit(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    cli_err e;
+
+    (void)argv;
+    if (argc != 0)
+        return CLI_ERR_INVALID_ARGS;
+    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+        return e;
+    c->tcp_inited = false;
+    c->tcp_bound = false;
+    c->tcp_connecting = false;
+    c->bench_total = 0;
+    c->bench_unsent = 0;
+    return from_tnode(tnode_tcp_deinit(c->node, c->tcp_id));
+}
+
+/* tcp init [circular|linked [<size>]] */
+static cli_err cmd_tcp_init(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    enum tnode_err te;
+
+    c->io_out = out;
+    if (c->tcp_inited)
+        return CLI_ERR_ALREADY;
+    if (argc >= 1) {
+        /* One buffer model here: both names accepted, the size bounded by
+         * TCP_RCVBUF (windowSize + windowSize/8 as OpenThread counts it). */
+        if (strcmp(argv[0], "linked") != 0 && strcmp(argv[0], "circular") != 0)
+            return CLI_ERR_INVALID_ARGS;
+        if (argc >= 2) {
+            uint32_t w;
+            uint64_t size;
+            cli_err e = cli_parse_u32(argv[1], &w);
+
+            if (e != CLI_ERR_NONE)
+                return e;
+            size = (uint64_t)w + ((w + 7ULL) >> 3);
+            if (size == 0 || size > TCP_RCVBUF)
+                return CLI_ERR_INVALID_ARGS;
+        }
+    }
+    te = tnode_tcp_init(c->node, tcp_event, c, &c->tcp_id);
+    if (te != TNODE_OK)
+        return from_tnode(te);
+    c->tcp_inited = true;
+    c->tcp_bound = false;
+    c->tcp_connecting = false;
+    c->bench_total = 0;
+    c->bench_unsent = 0;
+    return CLI_ERR_NONE;
+}
+
+/* tcp listen <addr> <port> */
+static cli_err cmd_tcp_listen(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    uint8_t addr[16];
+    uint16_t port;
+    cli_err e;
+
+    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+        return e;
+    if ((e = cli_parse_ip6(argc >= 1 ? argv[0] : NULL, addr)) != CLI_ERR_NONE)
+        return argc >= 1 ? e : CLI_ERR_INVALID_ARGS;
+    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &port)) != CLI_ERR_NONE)
+        return e;
+    if (argc > 2)
+        return CLI_ERR_INVALID_ARGS;
+    /* otTcpStopListening first: listening again replaces the old one. */
+    if (tnode_tcp_state(c->node, c->tcp_id) == TCP_LISTEN)
+        tnode_tcp_abort(c->node, c->tcp_id);
+    c->tcp_connecting = false;
+    return from_tnode(tnode_tcp_listen(c->node, c->tcp_id, addr, port));
+}
+
+/* tcp send <text> | tcp send -x <hex> */
+static cli_err cmd_tcp_send(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    uint8_t buf[128]; /* kBufferSizeForHexData */
+    const uint8_t *data;
+    size_t len;
+    cli_err e;
+
+    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+        return e;
+    if (c->bench_total != 0)
+        return CLI_ERR_BUSY;
+    if (argc < 1)
+        return CLI_ERR_INVALID_ARGS;
+    if (strcmp(argv[0], "-x") == 0 && argc >= 2) {
+        if ((e = cli_parse_hex_upto(argv[1], buf, sizeof(buf), &len)) != CLI_ERR_NONE)
+            return e;
+        data = buf;
+    } else {
+        if (argc > 1)
+            return CLI_ERR_INVALID_ARGS;
+        data = (const uint8_t *)argv[0];
+        len = strlen(argv[0]);
+    }
+    if (tnode_tcp_send_space(c->node, c->tcp_id) == 0)
+        return CLI_ERR_FAILED; /* not connected, or our FIN is queued */
+    tnode_tcp_send(c->node, c->tcp_id, data, len, c->now_ms);
+    return CLI_ERR_NONE;
+}
+
+static cli_err cmd_tcp_sendend(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    cli_err e;
+
+    (void)argv;
+    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+        return e;
+    if (argc != 0)
+        return CLI_ERR_INVALID_ARGS;
+    return from_tnode(tnode_tcp_send_end(c->node, c->tcp_id, c->now_ms));
+}
+
+static cli_err cmd_tcp_stoplistening(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    cli_err e;
+
+    (void)argv;
+    if (argc != 0)
+        return CLI_ERR_INVALID_ARGS;
+    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+        return e;
+    if (tnode_tcp_state(c->node, c->tcp_id) == TCP_LISTEN)
+        tnode_tcp_abort(c->node, c->tcp_id);
+    return CLI_ERR_NONE;
+}
+
+static const struct cli_cmd tcp_commands[] = {
+    {"abort", cmd_tcp_abort, NULL},
+    {"benchmark", cmd_tcp_benchmark, NULL},
+    {"bind", cmd_tcp_bind, NULL},
+    {"connect", cmd_tcp_connect, NULL},
+    {"deinit", cmd_tcp_deinit, NULL},
+    {"init", cmd_tcp_init, NULL},
+    {"listen", cmd_tcp_listen, NULL},
+    {"send", cmd_tcp_send, NULL},
+    {"sendend", cmd_tcp_sendend, NULL},
+    {"stoplistening", cmd_tcp_stoplistening, NULL},
+    {NULL, NULL, NULL},
+};
+
 /* Sorted by name, as OpenThread's kCommands ("help" is the dispatcher's). */
 const struct cli_cmd node_cli_commands[] = {
     {"child", cmd_child, NULL},
@@ -1123,7 +1740,9 @@ const struct cli_cmd node_cli_commands[] = {
     {"ping", cmd_ping, NULL},
     {"rloc16", cmd_rloc16, NULL},
     {"state", cmd_state, NULL},
+    {"tcp", NULL, tcp_commands},
     {"thread", cmd_thread, NULL},
+    {"udp", NULL, udp_commands},
     {"version", cmd_version, NULL},
     {NULL, NULL, NULL},
 };
@@ -1134,6 +1753,7 @@ void node_cli_init(struct node_cli *c, struct tnode *node)
 {
     memset(c, 0, sizeof(*c));
     c->node = node;
+    c->udp_link_security = true;
 }
 
 bool node_cli_pending(const struct node_cli *c)
@@ -1145,6 +1765,16 @@ void node_cli_detach(struct node_cli *c)
 {
     c->ping_out = NULL;
     c->pending = false;
+    c->io_out = NULL;
+    /* The node must not call into this CLI any more. */
+    if (c->udp_open)
+        tnode_udp_close(c->node, c->udp_handle);
+    c->udp_open = false;
+    if (c->tcp_inited)
+        tnode_tcp_deinit(c->node, c->tcp_id);
+    c->tcp_inited = false;
+    c->bench_total = 0;
+    c->bench_unsent = 0;
 }
 
 cli_err node_cli_run_line(struct node_cli *c, const char *line, uint64_t now_ms, FILE *out)

@@ -51,6 +51,23 @@ struct node_cli {
     bool ping_async;
     bool ping_multicast;
     bool pending; /* a synchronous command has not printed its result yet */
+    /* `udp` / `tcp` (cli_udp.cpp, cli_tcp.cpp): one socket and one endpoint
+     * per CLI, as OpenThread's examples. Received datagrams and TCP events
+     * print to io_out (the stream of the last udp/tcp command) when they
+     * happen, from inside tnode_process()/tnode_radio_rx(). */
+    FILE *io_out;
+    bool udp_open;
+    int udp_handle;
+    bool udp_link_security;
+    bool tcp_inited;
+    int tcp_id;
+    bool tcp_bound;
+    bool tcp_connecting; /* an active open: no "Accepted connection" line */
+    uint8_t tcp_bind_addr[16];
+    uint16_t tcp_bind_port;
+    /* `tcp benchmark run`: bytes of the run, still to queue, last result */
+    uint32_t bench_total, bench_unsent, bench_last_total;
+    uint64_t bench_start_ms, bench_time_used_ms;
     /* Optional: called after a pending command printed its result line. */
     void (*on_finish)(void *user);
     void *user;
@@ -71,8 +88,8 @@ bool node_cli_pending(const struct node_cli *c);
 
 /* The FILE * of a running command is going away (a daemon's client
  * disconnected): nothing more is printed to it and the CLI is no longer
- * pending. The node's ping itself runs to its end (no stop in the node API
- * yet); a new ping gets Busy until then. */
+ * pending; its UDP socket is closed and its TCP endpoint freed (reset). The node's ping itself runs
+ * to its end (no stop in the node API yet); a new ping gets Busy until then. */
 void node_cli_detach(struct node_cli *c);
 
 /* The command table (sorted by name, ended by a NULL name); handlers take a
@@ -99,6 +116,10 @@ void node_cli_print_ping_reply(FILE *out, const struct tnode_ping_event *ev);
 /* "N packets transmitted, M packets received.[ Packet loss = x.y%.][
  * Round-trip min/avg/max = a/b.ccc/d ms.]\n" (no loss for multicast). */
 void node_cli_print_ping_stats(FILE *out, const struct tnode_ping_event *ev, bool multicast);
+
+/* "6 bytes from <addr> 12346 world\n": a received datagram as `udp`
+ * prints it (the payload up to its first NUL byte). */
+void node_cli_print_udp_rx(FILE *out, const struct tnode_udp_rx *rx);
 
 /* `child table`: header, separator and one row per child. netdata_version
  * fills the C_VN column (the node does not report it per child). */

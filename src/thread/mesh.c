@@ -158,7 +158,7 @@ static void mesh_input(struct tnode *n, const uint8_t *pkt, size_t len,
     struct ip6_rx_info ri;
     n->rx.info = info;
     n->rx.secured = secured;
-    enum ip6_verdict v = ip6_input(&n->ip, pkt, len, n->now, &link, &ri);
+    enum ip6_verdict v = tn_ip6_input(&n->ip, pkt, len, n->now, &link, &ri);
     n->rx.info = NULL;
     if (v == IP6_RX_DROPPED) {
         n->cnt.rx_drop_ip6++;
@@ -434,7 +434,7 @@ void tn_mesh_process(struct tnode *n)
         memcpy(pkt, p->data, len);
         p->used = false; /* before input: a reply may loop back again */
         struct ip6_link_info link = {.link_secured = true};
-        if (ip6_input(&n->ip, pkt, len, n->now, &link, NULL) == IP6_RX_DROPPED)
+        if (tn_ip6_input(&n->ip, pkt, len, n->now, &link, NULL) == IP6_RX_DROPPED)
             n->cnt.rx_drop_ip6++;
     }
     tn_txq_kick(n);

@@ -450,6 +450,8 @@ void tn_set_role(struct tnode *n, enum tnode_role role)
 /* ---- lifecycle ------------------------------------------------------------ */
 
 static const struct ip6_ops ip6_ops = {.send = tn_mesh_ip6_send};
+static void tcp_init_ctx(struct tnode *n);
+static void tcp_flush(struct tnode *n);
 
 static void load_settings(struct tnode *n)
 {
@@ -545,6 +547,7 @@ struct tnode *tnode_new(const struct tnode_cfg *cfg, uint64_t now_ms)
     if (ip6_udp_bind(&n->ip, MLE_UDP_PORT, NULL, 0, mle_udp_rx, n) < 0)
         tn_log(n, 1, "cannot bind MLE port");
     tn_tmf_init(n);
+    tcp_init_ctx(n);
     if (n->has_active && apply_dataset(n) != TNODE_OK) {
         tn_log(n, 1, "saved dataset is unusable; ignored");
         n->has_active = false;
@@ -584,6 +587,8 @@ void tnode_process(struct tnode *n, uint64_t now_ms)
     uint64_t when;
     if (ip6_ping_deadline(&n->ip, &when) && when <= n->now)
         ip6_ping_poll(&n->ip, n->now);
+    tcp_process(&n->tcp, n->now);
+    tcp_flush(n);
     tn_txq_kick(n);
 }
 
@@ -606,6 +611,9 @@ int64_t tnode_next_timeout_ms(const struct tnode *n, uint64_t now_ms)
     uint64_t when;
     if (ip6_ping_deadline(&n->ip, &when))
         t = tn_min_due(t, tn_until(now_ms, when));
+    if (n->tcp_txq_count)
+        t = 0;
+    t = tn_min_due(t, tcp_next_timeout_ms(&n->tcp, now_ms > n->now ? now_ms : n->now));
     return tn_min_due(t, mac_layer_timeout_ms(&n->mac, now_ms));
 }
 
@@ -1079,4 +1087,423 @@ const struct tnode_counters *tnode_counters(const struct tnode *n)
 const struct mac_layer_counters *tnode_mac_counters(const struct tnode *n)
 {
     return mac_layer_counters(&n->mac);
+}
+
+uint64_t tnode_now_ms(const struct tnode *n)
+{
+    return n->now;
+}
+
+/* ---- receive: TCP before the IPv6 layer ---------------------------------------- */
+
+enum ip6_verdict tn_ip6_input(struct ip6 *ip, const uint8_t *pkt, size_t len, uint64_t now_ms,
+                              const struct ip6_link_info *link, struct ip6_rx_info *info)
+{
+    struct tnode *n = ip->ops_ctx;
+    /* A TCP segment right after the fixed header (what NAT64 and TCP peers
+     * send), to a unicast address of ours. Anything else (extension headers,
+     * tunnels, multicast) goes through the IPv6 layer as before. */
+    if (n && ip == &n->ip && len >= IP6_HDR_LEN && (pkt[0] >> 4) == 6 && pkt[6] == TCP_PROTO &&
+        pkt[24] != 0xff && ip6_is_mine(ip, pkt + 24)) {
+        size_t plen = be16_get(pkt + 4);
+        if (plen == 0 || plen > len - IP6_HDR_LEN)
+            return ip6_input(ip, pkt, len, now_ms, link, info); /* counted there */
+        if (now_ms > n->now)
+            n->now = now_ms;
+        if (info) {
+            memset(info, 0, sizeof(*info));
+            info->proto = TCP_PROTO;
+            info->l4_off = IP6_HDR_LEN;
+            info->hop_limit = pkt[7];
+        }
+        ip->cnt.rx_delivered++;
+        tcp_input(&n->tcp, pkt + 8, pkt + 24, pkt + IP6_HDR_LEN, plen, n->now);
+        tcp_flush(n);
+        return IP6_RX_DELIVERED;
+    }
+    return ip6_input(ip, pkt, len, now_ms, link, info);
+}
+
+/* ---- TCP ------------------------------------------------------------------------ */
+
+static void tcp_ops_send(void *user, const uint8_t src[16], const uint8_t dst[16],
+                         const uint8_t *seg, size_t len)
+{
+    struct tnode *n = user;
+    if (len > sizeof(n->tcp_txq[0].seg))
+        return;
+    if (n->tcp_txq_count == TN_TCP_TXQ) {
+        n->cnt.tcp_tx_drop_queue_full++; /* lost: TCP retransmits */
+        return;
+    }
+    struct tn_tcp_seg *q = &n->tcp_txq[(n->tcp_txq_head + n->tcp_txq_count) % TN_TCP_TXQ];
+    memcpy(q->src, src, 16);
+    memcpy(q->dst, dst, 16);
+    memcpy(q->seg, seg, len);
+    q->len = (uint16_t)len;
+    n->tcp_txq_count++;
+}
+
+static uint32_t tcp_ops_rand(void *user)
+{
+    return tn_rand32(user);
+}
+
+static void tcp_ops_event(void *user, struct tcp_ctx *t, int id, void *ep_user,
+                          const struct tcp_event *ev)
+{
+    struct tnode *n = user;
+    (void)t;
+    (void)ep_user;
+    if (id < 0 || id >= TCP_MAX_EP || !n->tcp_user[id].cb)
+        return;
+    n->tcp_user[id].cb(n->tcp_user[id].ctx, id, ev);
+}
+
+static const struct tcp_ops tcp_ops = {
+    .send = tcp_ops_send,
+    .rand = tcp_ops_rand,
+    .event = tcp_ops_event,
+};
+
+static void tcp_init_ctx(struct tnode *n)
+{
+    tcp_ctx_init(&n->tcp, &tcp_ops, n);
+    n->udp_ephemeral =
+        TCP_EPHEMERAL_MIN; /* Udp::mEphemeralPort: the first one handed out is 49153 */
+    for (unsigned i = 0; i < TN_UDP_SOCKS; i++)
+        n->udp[i].handle = -1;
+}
+
+/* Wraps the queued segments in IPv6 and routes them. Runs outside
+ * tcp_input(); a segment queued while flushing (a peer in the same process
+ * answering synchronously) goes out in the same loop. */
+static void tcp_flush(struct tnode *n)
+{
+    if (n->tcp_flushing)
+        return;
+    n->tcp_flushing = true;
+    while (n->tcp_txq_count) {
+        struct tn_tcp_seg *q = &n->tcp_txq[n->tcp_txq_head];
+        uint8_t pkt[IP6_MTU];
+        size_t len = IP6_HDR_LEN + q->len;
+        memset(pkt, 0, IP6_HDR_LEN);
+        pkt[0] = 0x60;
+        be16_put(pkt + 4, q->len);
+        pkt[6] = TCP_PROTO;
+        pkt[7] = TN_TCP_HOP_LIMIT;
+        memcpy(pkt + 8, q->src, 16);
+        memcpy(pkt + 24, q->dst, 16);
+        memcpy(pkt + IP6_HDR_LEN, q->seg, q->len);
+        n->tcp_txq_head = (n->tcp_txq_head + 1) % TN_TCP_TXQ;
+        n->tcp_txq_count--;
+        n->ip.cnt.tx_packets++;
+        if (tn_mesh_send(n, pkt, len, TN_FROM_LOCAL) != TNODE_OK)
+            n->cnt.tcp_tx_drop_no_route++;
+    }
+    n->tcp_flushing = false;
+}
+
+static enum tnode_err from_tcp(enum tcp_err e)
+{
+    switch (e) {
+    case TCP_OK:
+        return TNODE_OK;
+    case TCP_ERR_INVAL:
+        return TNODE_ERR_INVALID_ARGS;
+    case TCP_ERR_FULL:
+        return TNODE_ERR_NO_BUFS;
+    case TCP_ERR_NOT_FOUND:
+        return TNODE_ERR_INVALID_STATE;
+    case TCP_ERR_STATE:
+    case TCP_ERR_IN_USE:
+        break;
+    }
+    return TNODE_ERR_FAILED; /* OpenThread: any TCPlp (BSD) error */
+}
+
+static bool tcp_id_ok(const struct tnode *n, int id)
+{
+    return id >= 0 && id < TCP_MAX_EP && n->tcp.ep[id].used;
+}
+
+enum tnode_err tnode_tcp_init(struct tnode *n, tnode_tcp_cb cb, void *ctx, int *id)
+{
+    if (!id)
+        return TNODE_ERR_INVALID_ARGS;
+    enum tcp_err e = tcp_init(&n->tcp, NULL, id);
+    if (e != TCP_OK)
+        return from_tcp(e);
+    n->tcp_user[*id].cb = cb;
+    n->tcp_user[*id].ctx = ctx;
+    return TNODE_OK;
+}
+
+enum tnode_err tnode_tcp_deinit(struct tnode *n, int id)
+{
+    if (!tcp_id_ok(n, id))
+        return TNODE_ERR_INVALID_STATE;
+    enum tcp_err e = tcp_deinit(&n->tcp, id);
+    n->tcp_user[id].cb = NULL;
+    n->tcp_user[id].ctx = NULL;
+    tcp_flush(n);
+    return from_tcp(e);
+}
+
+enum tnode_err tnode_tcp_connect(struct tnode *n, int id, const uint8_t *src, uint16_t sport,
+                                 const uint8_t dst[16], uint16_t dport, uint64_t now_ms)
+{
+    static const uint8_t any[16];
+    if (now_ms > n->now)
+        n->now = now_ms;
+    if (!tcp_id_ok(n, id))
+        return TNODE_ERR_INVALID_STATE;
+    if (!dst)
+        return TNODE_ERR_INVALID_ARGS;
+    uint8_t laddr[16];
+    if (src && memcmp(src, any, 16) != 0) {
+        memcpy(laddr, src, 16);
+    } else {
+        const struct ip6_uaddr *a = ip6_select_source(&n->ip, dst);
+        if (!a)
+            return TNODE_ERR_NO_ROUTE;
+        memcpy(laddr, a->addr, 16);
+    }
+    enum tcp_err e = tcp_connect(&n->tcp, id, laddr, sport, dst, dport, n->now);
+    tcp_flush(n);
+    return from_tcp(e);
+}
+
+enum tnode_err tnode_tcp_listen(struct tnode *n, int id, const uint8_t *addr, uint16_t port)
+{
+    if (!tcp_id_ok(n, id))
+        return TNODE_ERR_INVALID_STATE;
+    return from_tcp(tcp_listen(&n->tcp, id, addr, port));
+}
+
+size_t tnode_tcp_send(struct tnode *n, int id, const void *data, size_t len, uint64_t now_ms)
+{
+    if (now_ms > n->now)
+        n->now = now_ms;
+    if (!tcp_id_ok(n, id))
+        return 0;
+    size_t k = tcp_send(&n->tcp, id, data, len, n->now);
+    tcp_flush(n);
+    return k;
+}
+
+size_t tnode_tcp_send_space(const struct tnode *n, int id)
+{
+    return tcp_id_ok(n, id) ? tcp_send_space(&n->tcp, id) : 0;
+}
+
+enum tnode_err tnode_tcp_send_end(struct tnode *n, int id, uint64_t now_ms)
+{
+    if (now_ms > n->now)
+        n->now = now_ms;
+    if (!tcp_id_ok(n, id))
+        return TNODE_ERR_INVALID_STATE;
+    enum tcp_err e = tcp_send_end(&n->tcp, id, n->now);
+    tcp_flush(n);
+    return from_tcp(e);
+}
+
+enum tnode_err tnode_tcp_abort(struct tnode *n, int id)
+{
+    if (!tcp_id_ok(n, id))
+        return TNODE_ERR_INVALID_STATE;
+    enum tcp_err e = tcp_abort(&n->tcp, id);
+    tcp_flush(n);
+    return from_tcp(e);
+}
+
+enum tcp_state tnode_tcp_state(const struct tnode *n, int id)
+{
+    return tcp_id_ok(n, id) ? tcp_state(&n->tcp, id) : TCP_CLOSED;
+}
+
+bool tnode_tcp_peer(const struct tnode *n, int id, uint8_t addr[16], uint16_t *port)
+{
+    const struct tcp_ep *e = tcp_id_ok(n, id) ? tcp_ep_get(&n->tcp, id) : NULL;
+    if (!e || e->state == TCP_CLOSED || e->state == TCP_LISTEN)
+        return false;
+    memcpy(addr, e->raddr, 16);
+    *port = e->rport;
+    return true;
+}
+
+const struct tcp_counters *tnode_tcp_counters(const struct tnode *n)
+{
+    return &n->tcp.cnt;
+}
+
+/* ---- UDP sockets ------------------------------------------------------------------ */
+
+static struct tn_udp *udp_at(struct tnode *n, int h)
+{
+    if (h < 0 || h >= TN_UDP_SOCKS || !n->udp[h].used)
+        return NULL;
+    return &n->udp[h];
+}
+
+static bool is_unspec(const uint8_t a[16])
+{
+    static const uint8_t any[16];
+    return memcmp(a, any, 16) == 0;
+}
+
+static void udp_sock_rx(void *ctx, const struct ip6_udp_rx *rx)
+{
+    struct tn_udp *u = ctx;
+    if (!u->used || !u->cb)
+        return;
+    /* A connected socket takes only its peer's datagrams (Udp::SocketHandle::Matches). */
+    if (u->peer_port != 0 && u->peer_port != rx->sport)
+        return;
+    if (!is_unspec(u->peer) && memcmp(u->peer, rx->src, 16) != 0)
+        return;
+    struct tnode_udp_rx r = {
+        .src = rx->src,
+        .dst = rx->dst,
+        .sport = rx->sport,
+        .dport = rx->dport,
+        .payload = rx->payload,
+        .len = rx->len,
+        .hop_limit = rx->hop_limit,
+    };
+    u->cb(u->ctx, &r);
+}
+
+enum tnode_err tnode_udp_open(struct tnode *n, tnode_udp_cb cb, void *ctx, int *handle)
+{
+    if (!handle)
+        return TNODE_ERR_INVALID_ARGS;
+    for (int i = 0; i < TN_UDP_SOCKS; i++) {
+        struct tn_udp *u = &n->udp[i];
+        if (u->used)
+            continue;
+        memset(u, 0, sizeof(*u));
+        u->used = true;
+        u->handle = -1;
+        u->cb = cb;
+        u->ctx = ctx;
+        u->node = n;
+        *handle = i;
+        return TNODE_OK;
+    }
+    return TNODE_ERR_NO_BUFS;
+}
+
+enum tnode_err tnode_udp_bind(struct tnode *n, int handle, const uint8_t *addr, uint16_t port)
+{
+    struct tn_udp *u = udp_at(n, handle);
+    if (!u)
+        return TNODE_ERR_INVALID_STATE;
+    bool has_addr = addr && !is_unspec(addr);
+    if (has_addr && !ip6_addr_find(&n->ip, addr))
+        return TNODE_ERR_INVALID_ARGS; /* Udp::Bind: an address of ours or :: */
+    if (u->handle >= 0) {
+        ip6_udp_close(&n->ip, u->handle);
+        u->handle = -1;
+        u->port = 0;
+    }
+    int h = -1;
+    if (port != 0) {
+        h = ip6_udp_bind(&n->ip, port, has_addr ? addr : NULL, 0, udp_sock_rx, u);
+        if (h < 0)
+            return h == -IP6_ERR_EXISTS ? TNODE_ERR_ALREADY : TNODE_ERR_NO_BUFS;
+    } else {
+        /* Udp::GetEphemeralPort: the next dynamic port that is free. */
+        for (unsigned tries = 0; tries < 16384 && h < 0; tries++) {
+            n->udp_ephemeral =
+                n->udp_ephemeral >= 65535 ? TCP_EPHEMERAL_MIN : (uint16_t)(n->udp_ephemeral + 1);
+            port = n->udp_ephemeral;
+            h = ip6_udp_bind(&n->ip, port, has_addr ? addr : NULL, 0, udp_sock_rx, u);
+            if (h < 0 && h != -IP6_ERR_EXISTS)
+                return TNODE_ERR_NO_BUFS;
+        }
+        if (h < 0)
+            return TNODE_ERR_NO_BUFS;
+    }
+    u->handle = h;
+    u->port = port;
+    u->has_addr = has_addr;
+    if (has_addr)
+        memcpy(u->addr, addr, 16);
+    return TNODE_OK;
+}
+
+enum tnode_err tnode_udp_connect(struct tnode *n, int handle, const uint8_t addr[16], uint16_t port)
+{
+    struct tn_udp *u = udp_at(n, handle);
+    if (!u)
+        return TNODE_ERR_INVALID_STATE;
+    if (!addr)
+        return TNODE_ERR_INVALID_ARGS;
+    memcpy(u->peer, addr, 16);
+    u->peer_port = port;
+    if (u->handle < 0)
+        return tnode_udp_bind(n, handle, NULL, 0);
+    return TNODE_OK;
+}
+
+enum tnode_err tnode_udp_send(struct tnode *n, int handle, const uint8_t *dst, uint16_t dport,
+                              const void *data, size_t len, uint64_t now_ms)
+{
+    if (now_ms > n->now)
+        n->now = now_ms;
+    struct tn_udp *u = udp_at(n, handle);
+    if (!u)
+        return TNODE_ERR_INVALID_STATE;
+    if (!dst || is_unspec(dst)) {
+        if (is_unspec(u->peer))
+            return TNODE_ERR_INVALID_ARGS;
+        dst = u->peer;
+    }
+    if (dport == 0) {
+        if (u->peer_port == 0)
+            return TNODE_ERR_INVALID_ARGS;
+        dport = u->peer_port;
+    }
+    if (len > IP6_MTU - IP6_HDR_LEN - IP6_UDP_HDR_LEN || (len && !data))
+        return TNODE_ERR_NO_BUFS;
+    if (u->handle < 0) {
+        enum tnode_err e = tnode_udp_bind(n, handle, NULL, 0);
+        if (e != TNODE_OK)
+            return e;
+    }
+    uint8_t dcopy[16];
+    memcpy(dcopy, dst, 16); /* dst may point into the socket */
+    switch (
+        ip6_send_udp(&n->ip, u->has_addr ? u->addr : NULL, dcopy, u->port, dport, data, len, 0)) {
+    case IP6_OK:
+        return TNODE_OK;
+    case IP6_ERR_NO_SOURCE:
+        return TNODE_ERR_NO_ROUTE;
+    case IP6_ERR_BUSY:
+        return TNODE_ERR_BUSY;
+    case IP6_ERR_TOO_BIG:
+        return TNODE_ERR_NO_BUFS;
+    default:
+        return TNODE_ERR_INVALID_ARGS;
+    }
+}
+
+enum tnode_err tnode_udp_close(struct tnode *n, int handle)
+{
+    struct tn_udp *u = udp_at(n, handle);
+    if (!u)
+        return TNODE_ERR_INVALID_STATE;
+    if (u->handle >= 0)
+        ip6_udp_close(&n->ip, u->handle);
+    memset(u, 0, sizeof(*u));
+    u->handle = -1;
+    return TNODE_OK;
+}
+
+uint16_t tnode_udp_port(const struct tnode *n, int handle)
+{
+    if (handle < 0 || handle >= TN_UDP_SOCKS || !n->udp[handle].used)
+        return 0;
+    return n->udp[handle].port;
 }

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ip6/tcp.h"
 #include "radio/radio.h"
 #include "util/addr.h"
 
@@ -239,6 +240,84 @@ enum tnode_err tnode_ping(struct tnode *n, const uint8_t dst[16], uint16_t size,
                           uint32_t interval_ms, uint8_t hop_limit, uint32_t timeout_ms,
                           tnode_ping_cb cb, void *ctx, uint64_t now_ms);
 
+/* ---- UDP sockets (OpenThread's `udp` CLI: otUdpOpen/Bind/Connect/Send) ---
+ *
+ * A small socket table (4) beside the node's own MLE and TMF sockets. A
+ * socket is opened, then bound (an address of ours or ::, a port or 0 for an
+ * ephemeral one from 49152 up), connected (a default peer; binds an ephemeral
+ * port first if unbound) and used to send; sending from an unbound socket
+ * binds it as connect does. Datagrams arriving for the bound port (and, when
+ * connected, from the peer) are reported through the callback, from inside
+ * tnode_radio_rx() / tnode_process(). Sources are chosen as ip6_select_source
+ * does: never mesh-local towards the NAT64 prefix. */
+
+struct tnode_udp_rx {
+    const uint8_t *src, *dst; /* 16 bytes each, valid during the call */
+    uint16_t sport, dport;
+    const uint8_t *payload;
+    size_t len;
+    uint8_t hop_limit;
+};
+
+typedef void (*tnode_udp_cb)(void *ctx, const struct tnode_udp_rx *rx);
+
+/* A new socket; *handle receives it. NoBufs when the table is full. */
+enum tnode_err tnode_udp_open(struct tnode *n, tnode_udp_cb cb, void *ctx, int *handle);
+/* addr NULL or :: for any; port 0 for an ephemeral one. InvalidArgs when
+ * addr is not ours, Already when the port is taken, InvalidState for a bad
+ * handle. Rebinding replaces the previous binding. */
+enum tnode_err tnode_udp_bind(struct tnode *n, int handle, const uint8_t *addr, uint16_t port);
+/* Default peer for tnode_udp_send (and the receive filter). */
+enum tnode_err tnode_udp_connect(struct tnode *n, int handle, const uint8_t addr[16],
+                                 uint16_t port);
+/* dst NULL (or ::) / dport 0: the connected peer (InvalidArgs without one).
+ * NoBufs when len does not fit one IPv6 packet (1232 bytes), NoRoute when no
+ * source address fits the destination. */
+enum tnode_err tnode_udp_send(struct tnode *n, int handle, const uint8_t *dst, uint16_t dport,
+                              const void *data, size_t len, uint64_t now_ms);
+/* Frees the socket (nothing more is reported). */
+enum tnode_err tnode_udp_close(struct tnode *n, int handle);
+/* The bound port (0 while unbound or for a bad handle). */
+uint16_t tnode_udp_port(const struct tnode *n, int handle);
+
+/* ---- TCP (OpenThread's `tcp` CLI over ip6/tcp.h) ---------------------------
+ *
+ * The node owns one struct tcp_ctx (TCP_MAX_EP endpoints). Segments for our
+ * addresses go to tcp_input(); the segments TCP sends are queued and wrapped
+ * in IPv6 once the TCP call returns. Events (struct tcp_event) reach the
+ * endpoint's callback from inside tnode_radio_rx() / tnode_process() or the
+ * API call; the callback may call any tnode_tcp_* function. Errors use
+ * OpenThread's mapping: TCPlp's BSD errors are Failed. */
+
+typedef void (*tnode_tcp_cb)(void *ctx, int id, const struct tcp_event *ev);
+
+/* A free endpoint (CLOSED) for cb; *id receives it. NoBufs when none. */
+enum tnode_err tnode_tcp_init(struct tnode *n, tnode_tcp_cb cb, void *ctx, int *id);
+/* Frees it (a live connection is reset, without an event). */
+enum tnode_err tnode_tcp_deinit(struct tnode *n, int id);
+/* Active open to dst/dport from src (NULL: selected for dst) and sport (0:
+ * ephemeral). NoRoute when no source fits dst. */
+enum tnode_err tnode_tcp_connect(struct tnode *n, int id, const uint8_t *src, uint16_t sport,
+                                 const uint8_t dst[16], uint16_t dport, uint64_t now_ms);
+/* Passive open on addr (NULL or :: for any of ours) / port; the endpoint
+ * accepts one connection and becomes it. */
+enum tnode_err tnode_tcp_listen(struct tnode *n, int id, const uint8_t *addr, uint16_t port);
+/* Queues up to len bytes; returns the count taken (0 when the buffer is
+ * full or the endpoint cannot send). */
+size_t tnode_tcp_send(struct tnode *n, int id, const void *data, size_t len, uint64_t now_ms);
+size_t tnode_tcp_send_space(const struct tnode *n, int id);
+/* Our FIN after the queued data. */
+enum tnode_err tnode_tcp_send_end(struct tnode *n, int id, uint64_t now_ms);
+/* RST when connected; CLOSED without an event. */
+enum tnode_err tnode_tcp_abort(struct tnode *n, int id);
+enum tcp_state tnode_tcp_state(const struct tnode *n, int id);
+/* The peer of a connection (false when the endpoint has none). */
+bool tnode_tcp_peer(const struct tnode *n, int id, uint8_t addr[16], uint16_t *port);
+const struct tcp_counters *tnode_tcp_counters(const struct tnode *n);
+
+/* The node's notion of now (the latest time it was given). */
+uint64_t tnode_now_ms(const struct tnode *n);
+
 /* ---- host side (border router) ------------------------------------------ */
 
 /* Sends an IPv6 packet from the host into the mesh (the TUN's direction).
@@ -303,6 +382,9 @@ struct tnode_counters {
     uint32_t loopback_packets;     /* packets to our own addresses */
     /* persistence */
     uint32_t settings_errors; /* a settings write failed */
+    /* TCP / UDP sockets */
+    uint32_t tcp_tx_drop_queue_full; /* TCP segment lost: the segment queue was full */
+    uint32_t tcp_tx_drop_no_route;   /* TCP segment not handed to the mesh (detached, ...) */
 };
 
 /* The node's counters (never reset while the node lives). */

@@ -21,6 +21,7 @@
 
 #include "coap/coap.h"
 #include "ip6/ip6.h"
+#include "ip6/tcp.h"
 #include "lowpan/lowpan.h"
 #include "lowpan/lowpan_frag.h"
 #include "mac/mac.h"
@@ -43,6 +44,9 @@
 #define TN_CHILD_TIMEOUT_S 240 /* OpenThread's default child timeout */
 #define TN_FC_AHEAD 1000u      /* OPENTHREAD_CONFIG_STORE_FRAME_COUNTER_AHEAD */
 #define TN_LEADER_ALOC 0xfc00
+#define TN_UDP_SOCKS 4 /* application UDP sockets (tnode_udp_*) */
+#define TN_TCP_TXQ 16  /* TCP segments waiting to be wrapped in IPv6 and sent */
+#define TN_TCP_HOP_LIMIT 64
 
 /* Attach timing (interop §3.3, §3.9): Parent Request windows. */
 #define TN_PR_ROUTERS_MS 750
@@ -147,6 +151,34 @@ struct tn_frame {
     uint8_t data[LOWPAN_FRAME_MAX];
 };
 
+/* An application UDP socket (OpenThread's otUdpSocket as the CLI uses it). */
+struct tn_udp {
+    bool used;
+    int handle; /* ip6 socket handle, -1 while unbound */
+    bool has_addr;
+    uint8_t addr[16]; /* bound address (has_addr) */
+    uint16_t port;    /* bound port (0 while unbound) */
+    uint8_t peer[16]; /* connected peer (:: none) */
+    uint16_t peer_port;
+    tnode_udp_cb cb;
+    void *ctx;
+    struct tnode *node;
+};
+
+/* The owner of a TCP endpoint. */
+struct tn_tcp_user {
+    tnode_tcp_cb cb;
+    void *ctx;
+};
+
+/* A TCP segment from ops->send, sent after tcp_input() / the API call returns
+ * (ops->send must not re-enter tcp_input()). */
+struct tn_tcp_seg {
+    uint8_t src[16], dst[16];
+    uint16_t len;
+    uint8_t seg[IP6_MTU - IP6_HDR_LEN];
+};
+
 struct tn_tmf_retx {
     bool used;
     unsigned slot; /* coap pending slot */
@@ -249,10 +281,26 @@ struct tnode {
     tnode_ping_cb ping_cb;
     void *ping_ctx;
 
+    /* UDP sockets and TCP (the `udp` / `tcp` CLI commands) */
+    struct tn_udp udp[TN_UDP_SOCKS];
+    uint16_t udp_ephemeral; /* last ephemeral port handed out */
+    struct tcp_ctx tcp;
+    struct tn_tcp_user tcp_user[TCP_MAX_EP];
+    struct tn_tcp_seg tcp_txq[TN_TCP_TXQ];
+    unsigned tcp_txq_head, tcp_txq_count;
+    bool tcp_flushing;
+
     struct tnode_counters cnt;
 };
 
 /* ---- node.c ------------------------------------------------------------- */
+/* The node's IPv6 input: mesh.c hands every received packet (radio,
+ * loopback) here. TCP (next header 6) addressed to us goes to tcp_input();
+ * everything else to ip6_input(), which would answer TCP with an ICMPv6
+ * Parameter Problem since it does not know the protocol. */
+enum ip6_verdict tn_ip6_input(struct ip6 *ip, const uint8_t *pkt, size_t len, uint64_t now_ms,
+                              const struct ip6_link_info *link, struct ip6_rx_info *info);
+
 void tn_log(struct tnode *n, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void tn_random(struct tnode *n, void *buf, size_t len);
 uint32_t tn_rand32(struct tnode *n);

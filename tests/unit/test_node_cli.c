@@ -25,7 +25,7 @@ struct capture {
     char *buf;
     size_t size;
     size_t mark;
-    char last[8192];
+    char last[65536];
 };
 
 static void capture_open(struct capture *c)
@@ -806,6 +806,211 @@ static void test_ping_ip4_synthesized(void **state)
     medium_run(m, 5000);
     assert_string_equal(capture_take(&m->nodes[1].cap),
                         "1 packets transmitted, 0 packets received. Packet loss = 100.0%.\nDone\n");
+
+    /* udp and tcp synthesize IPv4 literals alike (cli_udp.cpp, cli_tcp.cpp). */
+    expect_line(m, 1, "udp open", "Done\n");
+    expect_line(m, 1, "udp connect 192.0.2.1 12346",
+                "Connecting to synthesized IPv6 address: 64:ff9b:0:0:0:0:c000:201\nDone\n");
+    expect_line(m, 1, "udp send 192.0.2.1 12346 hello",
+                "Sending to synthesized IPv6 address: 64:ff9b:0:0:0:0:c000:201\nDone\n");
+    expect_line(m, 1, "udp send 192.0.2.1 x hello",
+                "Sending to synthesized IPv6 address: 64:ff9b:0:0:0:0:c000:201\n"
+                "Error 7: InvalidArgs\n");
+    expect_line(m, 1, "tcp init", "Done\n");
+    expect_line(m, 1, "tcp connect 192.0.2.1 12345",
+                "Connecting to synthesized IPv6 address: 64:ff9b:0:0:0:0:c000:201\nDone\n");
+    /* Towards the NAT64 prefix the source is the SLAAC address, never mesh-local. */
+    {
+        uint8_t peer[16];
+        uint16_t port;
+
+        assert_true(tnode_tcp_peer(m->nodes[1].node, m->nodes[1].cli.tcp_id, peer, &port));
+        assert_int_equal(port, 12345);
+        assert_int_equal(tnode_tcp_state(m->nodes[1].node, m->nodes[1].cli.tcp_id), TCP_SYN_SENT);
+    }
+    expect_line(m, 1, "tcp abort", "TCP: Connection reset\nDone\n");
+    medium_free(m);
+}
+
+/* Sums the byte counts of the "TCP: Received N bytes: " lines in o. */
+static size_t tcp_received_bytes(const char *o)
+{
+    size_t total = 0;
+    const char *p = o;
+
+    while ((p = strstr(p, "TCP: Received ")) != NULL) {
+        total += strtoul(p + strlen("TCP: Received "), NULL, 10);
+        p += strlen("TCP: Received ");
+    }
+    return total;
+}
+
+/* `tcp` between two nodes: OpenThread's README_TCP.md sequence. */
+static void test_tcp_between_nodes(void **state)
+{
+    struct net n;
+    struct medium *m;
+    char line[256], want[256], child_mleid[64];
+    const char *o;
+
+    (void)state;
+    form_and_attach(&n);
+    m = n.m;
+    first_line(run(m, 1, "ipaddr mleid"), child_mleid, sizeof(child_mleid));
+
+    /* errors before init */
+    expect_line(m, 1, "tcp send hello", "Error 13: InvalidState\n");
+    expect_line(m, 1, "tcp connect ::1 1", "Error 13: InvalidState\n");
+    expect_line(m, 1, "tcp bogus", "Error 35: InvalidCommand\n");
+
+    expect_line(m, 0, "tcp init", "Done\n");
+    expect_line(m, 0, "tcp init", "Error 24: Already\n");
+    expect_line(m, 0, "tcp listen :: 12345", "Done\n");
+    expect_line(m, 0, "tcp listen :: ", "Error 7: InvalidArgs\n");
+    expect_line(m, 1, "tcp init", "Done\n");
+    expect_line(m, 1, "tcp send hello", "Error 1: Failed\n"); /* not connected */
+    /* No NAT64 prefix: an IPv4 literal cannot be synthesized. */
+    expect_line(m, 1, "tcp connect 192.0.2.1 12345", "Error 13: InvalidState\n");
+    expect_line(m, 1, "tcp connect bogus 12345", "Error 6: Parse\n");
+    snprintf(line, sizeof(line), "tcp connect %s 12345 bogus", n.leader_mleid);
+    expect_line(m, 1, line, "Error 7: InvalidArgs\n");
+
+    snprintf(line, sizeof(line), "tcp connect %s 12345", n.leader_mleid);
+    expect_line(m, 1, line, "Done\n");
+    medium_run(m, 3000);
+    assert_string_equal(capture_take(&m->nodes[1].cap), "TCP: Connection established\n");
+    o = capture_take(&m->nodes[0].cap);
+    snprintf(want, sizeof(want), "Accepted connection from [%s]:", child_mleid);
+    assert_prefix(o, want);
+    assert_contains(o, "\nTCP: Connection established\n");
+
+    expect_line(m, 1, "tcp send hello", "Done\n");
+    medium_run(m, 2000);
+    assert_string_equal(capture_take(&m->nodes[0].cap), "TCP: Received 5 bytes: hello\n");
+    expect_line(m, 0, "tcp send world", "Done\n");
+    expect_line(m, 0, "tcp send -x 414243", "Done\n");
+    medium_run(m, 2000);
+    o = capture_take(&m->nodes[1].cap);
+    if (strcmp(o, "TCP: Received 5 bytes: world\nTCP: Received 3 bytes: ABC\n") != 0 &&
+        strcmp(o, "TCP: Received 8 bytes: worldABC\n") != 0)
+        fail_msg("got '%s'", o);
+    expect_line(m, 0, "tcp send a b", "Error 7: InvalidArgs\n");
+
+    /* tcp benchmark: 20000 bytes arrive in order, and the run reports. */
+    expect_line(m, 1, "tcp benchmark result", "TCP Benchmark Status: Untested\nDone\n");
+    expect_line(m, 1, "tcp benchmark run 20000", "Done\n");
+    expect_line(m, 1, "tcp benchmark result", "TCP Benchmark Status: Ongoing\nDone\n");
+    expect_line(m, 1, "tcp send x", "Error 5: Busy\n");
+    {
+        size_t got = 0;
+        char done[256] = "";
+
+        /* In steps, until the sender reports (the medium has no airtime). */
+        for (int i = 0; i < 600 && done[0] == '\0'; i++) {
+            medium_run(m, 100);
+            got += tcp_received_bytes(capture_take(&m->nodes[0].cap));
+            o = capture_take(&m->nodes[1].cap);
+            if (o[0] != '\0')
+                snprintf(done, sizeof(done), "%s", o);
+        }
+        medium_run(m, 1000);
+        got += tcp_received_bytes(capture_take(&m->nodes[0].cap));
+        assert_prefix(done, "TCP Benchmark Complete: Transferred 20000 bytes in ");
+        assert_contains(done, " milliseconds\nTCP Goodput: ");
+        assert_contains(done, " kb/s\n");
+        assert_int_equal(got, 20000);
+    }
+    o = run(m, 1, "tcp benchmark result");
+    assert_prefix(o, "TCP Benchmark Status: Completed\nTCP Benchmark Complete: Transferred 20000");
+
+    /* Closing: each side sees the other's FIN. */
+    expect_line(m, 1, "tcp sendend", "Done\n");
+    medium_run(m, 2000);
+    assert_string_equal(capture_take(&m->nodes[0].cap), "TCP: Reached end of stream\n");
+    expect_line(m, 0, "tcp sendend", "Done\n");
+    medium_run(m, 2000);
+    assert_contains(capture_take(&m->nodes[1].cap), "TCP: Reached end of stream\n");
+    assert_string_equal(capture_take(&m->nodes[0].cap), "TCP: Disconnected\n");
+
+    /* Again, ended by an abort: a RST for the peer. */
+    expect_line(m, 0, "tcp listen :: 12345", "Done\n");
+    expect_line(m, 1, "tcp deinit", "Done\n");
+    expect_line(m, 1, "tcp deinit", "Error 13: InvalidState\n");
+    expect_line(m, 1, "tcp init", "Done\n");
+    snprintf(line, sizeof(line), "tcp connect %s 12345", n.leader_mleid);
+    expect_line(m, 1, line, "Done\n");
+    medium_run(m, 3000);
+    assert_string_equal(capture_take(&m->nodes[1].cap), "TCP: Connection established\n");
+    assert_contains(capture_take(&m->nodes[0].cap), "TCP: Connection established\n");
+    expect_line(m, 1, "tcp abort", "TCP: Connection reset\nDone\n");
+    medium_run(m, 2000);
+    assert_string_equal(capture_take(&m->nodes[0].cap), "TCP: Connection reset\n");
+    expect_line(m, 1, "tcp abort", "Done\n");
+
+    /* Nobody listening: refused. */
+    snprintf(line, sizeof(line), "tcp connect %s 4321", n.leader_mleid);
+    expect_line(m, 1, line, "Done\n");
+    medium_run(m, 3000);
+    assert_string_equal(capture_take(&m->nodes[1].cap), "TCP: Connection refused\n");
+    medium_free(m);
+}
+
+/* `udp` between two nodes (README_UDP.md). */
+static void test_udp_between_nodes(void **state)
+{
+    struct net n;
+    struct medium *m;
+    char line[256], want[512], child_mleid[64];
+
+    (void)state;
+    form_and_attach(&n);
+    m = n.m;
+    first_line(run(m, 1, "ipaddr mleid"), child_mleid, sizeof(child_mleid));
+
+    expect_line(m, 1, "udp send hello", "Error 13: InvalidState\n");
+    expect_line(m, 1, "udp bogus", "Error 35: InvalidCommand\n");
+    expect_line(m, 0, "udp open", "Done\n");
+    expect_line(m, 0, "udp open", "Error 24: Already\n");
+    expect_line(m, 0, "udp bind fd00:db8::1 1234", "Error 7: InvalidArgs\n"); /* not ours */
+    expect_line(m, 0, "udp bind :: x", "Error 7: InvalidArgs\n");
+    expect_line(m, 0, "udp bind :: 1234", "Done\n");
+    expect_line(m, 0, "udp linksecurity", "Enabled\nDone\n");
+    expect_line(m, 1, "udp open", "Done\n");
+    expect_line(m, 1, "udp send hello", "Error 7: InvalidArgs\n"); /* no peer */
+    expect_line(m, 1, "udp connect 192.0.2.1 1234", "Error 13: InvalidState\n");
+
+    snprintf(line, sizeof(line), "udp send %s 1234 hello", n.leader_mleid);
+    expect_line(m, 1, line, "Done\n");
+    medium_run(m, 2000);
+    snprintf(want, sizeof(want), "5 bytes from %s 49153 hello\n", child_mleid);
+    assert_string_equal(capture_take(&m->nodes[0].cap), want);
+
+    snprintf(line, sizeof(line), "udp send %s 49153 world", child_mleid);
+    expect_line(m, 0, line, "Done\n");
+    medium_run(m, 2000);
+    snprintf(want, sizeof(want), "5 bytes from %s 1234 world\n", n.leader_mleid);
+    assert_string_equal(capture_take(&m->nodes[1].cap), want);
+
+    /* connected: the default peer; hex and generated payloads */
+    snprintf(line, sizeof(line), "udp connect %s 1234", n.leader_mleid);
+    expect_line(m, 1, line, "Done\n");
+    expect_line(m, 1, "udp send -x 414243", "Done\n");
+    expect_line(m, 1, "udp send -s 12", "Done\n");
+    expect_line(m, 1, "udp send -t two", "Done\n");
+    medium_run(m, 2000);
+    snprintf(want, sizeof(want),
+             "3 bytes from %s 49153 ABC\n12 bytes from %s 49153 0123456789AB\n"
+             "3 bytes from %s 49153 two\n",
+             child_mleid, child_mleid, child_mleid);
+    assert_string_equal(capture_take(&m->nodes[0].cap), want);
+    expect_line(m, 1, "udp send -x", "Error 7: InvalidArgs\n");
+
+    /* closed: nothing more arrives */
+    expect_line(m, 0, "udp close", "Done\n");
+    expect_line(m, 1, "udp send again", "Done\n");
+    medium_run(m, 2000);
+    assert_string_equal(capture_take(&m->nodes[0].cap), "");
+    expect_line(m, 0, "udp send x", "Error 13: InvalidState\n");
     medium_free(m);
 }
 
@@ -823,6 +1028,8 @@ int main(void)
         cmocka_unit_test_teardown(test_attach_tables, teardown_medium),
         cmocka_unit_test_teardown(test_ping_async_output, teardown_medium),
         cmocka_unit_test_teardown(test_ping_ip4_synthesized, teardown_medium),
+        cmocka_unit_test_teardown(test_tcp_between_nodes, teardown_medium),
+        cmocka_unit_test_teardown(test_udp_between_nodes, teardown_medium),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
