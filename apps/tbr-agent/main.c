@@ -2,7 +2,7 @@
  * tbr-agent: the border router daemon (otbr-agent's role).
  *
  *   tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]
- *             [--ctl-socket PATH] RADIO_URL
+ *             [--ctl-socket PATH] [--dns-upstream ADDR]... [--resolv-conf PATH] RADIO_URL
  *
  *   RADIO_URL     sim://NODEID: OpenThread's simulation radio (UDP multicast
  *                 on loopback; PORT_BASE / PORT_OFFSET from the environment)
@@ -15,6 +15,10 @@
  *   --state-dir   settings (dataset, keys, BR ULA, NAT64) (default /var/lib/tbr)
  *   --form        form a new network at start when none is saved
  *   --ctl-socket  control socket path (default /run/tbr/IFNAME.sock)
+ *   --dns-upstream ADDR   upstream DNS resolver (IPv4 or IPv6, optionally
+ *                 a.b.c.d:PORT or [v6]:PORT); repeatable; overrides resolv.conf
+ *   --resolv-conf PATH    where the resolvers are read from otherwise
+ *                 (default /etc/resolv.conf; re-read when it changes)
  *
  * Commands arrive over the control socket (tbr-ctl) as plain CLI lines; see
  * src/cli/br_cli.h. SIGTERM / SIGINT: clean shutdown (routes, the nft table
@@ -39,10 +43,12 @@
 #include "platform/ctl_socket.h"
 #include "platform/settings.h"
 #include "platform/sim_radio.h"
+#include "util/addr.h"
 
 #define MAX_CLIENTS CTL_CLIENTS_DEFAULT
 #define TUN_BURST 64
 #define STATE_DIR_DEFAULT "/var/lib/tbr"
+#define RESOLV_CONF_DEFAULT "/etc/resolv.conf"
 
 struct app;
 
@@ -65,6 +71,9 @@ struct app {
     bool form;
     int log_level;
     unsigned node_id;
+    const char *resolv_conf;
+    struct dns_upstream_addr dns_up[DNS_SERVER_MAX_UPSTREAMS];
+    size_t dns_n;
 
     struct sim_radio radio;
     struct settings *settings;
@@ -139,7 +148,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]\n"
-            "                 [--ctl-socket PATH] RADIO_URL\n"
+            "                 [--ctl-socket PATH] [--dns-upstream ADDR]... [--resolv-conf PATH]\n"
+            "                 RADIO_URL\n"
             "  RADIO_URL     sim://NODEID (1..%d), OpenThread's simulation radio\n"
             "  -I IFNAME     TUN device and control socket name (default wpan0)\n"
             "  -B INFRA_IF   infrastructure interface: NAT44 masquerade, Router\n"
@@ -148,8 +158,55 @@ static void usage(FILE *f)
             "  --state-dir   settings directory (default %s)\n"
             "  --form        form a new network at start when none is saved\n"
             "  --ctl-socket  control socket (default %s/IFNAME.sock)\n"
+            "  --dns-upstream ADDR  upstream DNS resolver (a.b.c.d[:PORT], v6 or\n"
+            "                [v6]:PORT), repeatable; overrides resolv.conf\n"
+            "  --resolv-conf PATH   resolvers otherwise (default %s)\n"
             "environment: PORT_BASE (9000), PORT_OFFSET (0)\n",
-            SIM_RADIO_MAX_NODES, STATE_DIR_DEFAULT, CTL_DIR_DEFAULT);
+            SIM_RADIO_MAX_NODES, STATE_DIR_DEFAULT, CTL_DIR_DEFAULT, RESOLV_CONF_DEFAULT);
+}
+
+/* a.b.c.d, a.b.c.d:PORT, an IPv6 literal, or [v6]:PORT. */
+static int parse_upstream(const char *text, struct dns_upstream_addr *out)
+{
+    char buf[80];
+    const char *host = buf, *port = NULL;
+    uint8_t ip4[4];
+
+    if (strlen(text) >= sizeof(buf))
+        return -1;
+    snprintf(buf, sizeof(buf), "%s", text);
+    memset(out, 0, sizeof(*out));
+    out->port = 53;
+    if (buf[0] == '[') {
+        char *end = strchr(buf, ']');
+
+        if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+            return -1;
+        *end = '\0';
+        host = buf + 1;
+        if (end[1] == ':')
+            port = end + 2;
+    } else if (strchr(buf, ':') != NULL && strchr(buf, ':') == strrchr(buf, ':')) {
+        char *colon = strchr(buf, ':');
+
+        *colon = '\0';
+        port = colon + 1;
+    }
+    if (port != NULL) {
+        char *end;
+        unsigned long p = strtoul(port, &end, 10);
+
+        if (*port == '\0' || *end != '\0' || p == 0 || p > 65535)
+            return -1;
+        out->port = (uint16_t)p;
+    }
+    if (addr_parse4(host, ip4)) {
+        out->addr[10] = 0xff;
+        out->addr[11] = 0xff;
+        memcpy(out->addr + 12, ip4, 4);
+        return 0;
+    }
+    return addr_parse6(host, out->addr) ? 0 : -1;
 }
 
 static int parse_args(struct app *a, int argc, char **argv)
@@ -168,8 +225,25 @@ static int parse_args(struct app *a, int argc, char **argv)
             a->form = true;
             continue;
         }
+        if (strcmp(arg, "--dns-upstream") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "%s: %s needs a value\n", a->prog, arg);
+                return -1;
+            }
+            i++;
+            if (a->dns_n >= DNS_SERVER_MAX_UPSTREAMS ||
+                parse_upstream(argv[i], &a->dns_up[a->dns_n]) != 0) {
+                fprintf(stderr, "%s: --dns-upstream: bad or too many addresses ('%s')\n", a->prog,
+                        argv[i]);
+                return -1;
+            }
+            a->dns_n++;
+            continue;
+        }
         if (strcmp(arg, "-I") == 0)
             val = &a->ifname;
+        else if (strcmp(arg, "--resolv-conf") == 0)
+            val = &a->resolv_conf;
         else if (strcmp(arg, "-B") == 0)
             val = &a->infra_if;
         else if (strcmp(arg, "--state-dir") == 0)
@@ -346,7 +420,7 @@ static void on_ctl(void *ctx, struct ctl_server *srv, uint32_t client, enum ctl_
 static int loop(struct app *a, const sigset_t *waitmask)
 {
     size_t nctl = ctl_server_pollfd_count(a->ctl);
-    struct pollfd *pfd = calloc(3 + nctl, sizeof(*pfd));
+    struct pollfd *pfd = calloc(3 + nctl + BR_AGENT_DNS_MAX_FDS, sizeof(*pfd));
 
     if (pfd == NULL) {
         logf_(a, 1, "out of memory");
@@ -355,7 +429,7 @@ static int loop(struct app *a, const sigset_t *waitmask)
     while (stop_signal == 0) {
         nfds_t n = 0;
         int tun_idx = -1, infra_idx = -1;
-        size_t ctl_n;
+        size_t ctl_n, dns_n, dns_at;
         int64_t wait;
         struct timespec ts, *tsp = NULL;
         uint64_t now;
@@ -379,9 +453,21 @@ static int loop(struct app *a, const sigset_t *waitmask)
             pfd[n].revents = 0;
             n++;
         }
+        dns_at = n;
+        dns_n = br_agent_dns_pollfds(a->agent, pfd + n, BR_AGENT_DNS_MAX_FDS);
+        n += (nfds_t)dns_n;
         ctl_n = ctl_server_pollfds(a->ctl, pfd + n, nctl);
         now = now_ms();
         wait = br_agent_next_timeout_ms(a->agent, now);
+        for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+            int64_t t;
+
+            if (!a->sessions[i].used)
+                continue;
+            t = node_cli_next_timeout_ms(&a->sessions[i].cli.node, now);
+            if (t >= 0 && (wait < 0 || t < wait))
+                wait = t;
+        }
         if (ctl_server_has_pending(a->ctl))
             wait = 0;
         if (wait >= 0) {
@@ -406,7 +492,12 @@ static int loop(struct app *a, const sigset_t *waitmask)
             br_agent_tun_read(a->agent, TUN_BURST, now);
         if (infra_idx >= 0 && (pfd[infra_idx].revents & (POLLIN | POLLERR)))
             br_agent_infra_read(a->agent, now);
+        if (r > 0 && dns_n > 0)
+            br_agent_dns_io(a->agent, pfd + dns_at, dns_n, now);
         br_agent_process(a->agent, now_ms());
+        for (unsigned i = 0; i < MAX_CLIENTS; i++)
+            if (a->sessions[i].used)
+                node_cli_process(&a->sessions[i].cli.node, now_ms());
         ctl_server_process(a->ctl, r > 0 ? pfd + n : NULL, r > 0 ? ctl_n : 0);
     }
     logf_(a, 3, "%s: shutting down", strsignal(stop_signal));
@@ -473,6 +564,9 @@ int main(int argc, char **argv)
     acfg.infra_if = a->infra_if;
     acfg.border_routing = a->infra_if != NULL;
     acfg.netconf = true;
+    acfg.dns_upstreams = a->dns_up;
+    acfg.dns_n_upstreams = a->dns_n;
+    acfg.resolv_conf = a->resolv_conf != NULL ? a->resolv_conf : RESOLV_CONF_DEFAULT;
     a->agent = br_agent_new(&acfg, now_ms(), err, sizeof(err));
     if (a->agent == NULL) {
         fprintf(stderr, "%s: %s\n", a->prog, err);

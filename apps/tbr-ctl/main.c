@@ -185,7 +185,15 @@ static int read_result(struct conn *c)
 static int run_line(struct conn *c, const char *line, size_t n)
 {
     if (send_all(c->fd, line, n) < 0 || send_all(c->fd, "\n", 1) < 0) {
-        fprintf(stderr, "tbr-ctl: send to %s: %s\n", c->path, strerror(errno));
+        /* A busy agent answers "Error 5: Busy" and closes before reading:
+         * show that answer rather than the broken pipe it caused. */
+        int err = errno;
+        if (err == EPIPE || err == ECONNRESET) {
+            int rc = read_result(c);
+            if (rc != EXIT_LOST)
+                return rc;
+        }
+        fprintf(stderr, "tbr-ctl: send to %s: %s\n", c->path, strerror(err));
         return EXIT_LOST;
     }
     return read_result(c);

@@ -311,6 +311,10 @@ static int loop(struct app *a, const sigset_t *waitmask)
         }
         now = now_ms();
         wait = tnode_next_timeout_ms(a->node, now);
+        /* The CLI's own timers (DNS client timeout and retries). */
+        int64_t cw = node_cli_next_timeout_ms(&a->cli, now);
+        if (cw >= 0 && (wait < 0 || cw < wait))
+            wait = cw;
         if (wait >= 0) {
             ts.tv_sec = (time_t)(wait / 1000);
             ts.tv_nsec = (long)(wait % 1000) * 1000000L;
@@ -329,6 +333,7 @@ static int loop(struct app *a, const sigset_t *waitmask)
                 fprintf(stderr, "%s: radio: %s\n", a->prog, a->radio.err);
         }
         tnode_process(a->node, now_ms());
+        node_cli_process(&a->cli, now_ms());
         fflush(stdout);
         if (stdin_idx >= 0 && (pfd[stdin_idx].revents & (POLLIN | POLLHUP | POLLERR)))
             read_stdin(a);

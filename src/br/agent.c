@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "br/ra.h"
@@ -26,6 +28,20 @@
 #define ULA_SETTING_LEN 17
 #define NAT64_SETTING_VERSION 1
 #define TUN_PKT_MAX 65536
+#define DNS_TCP_BUF (2 + 65535)
+
+/* One upstream attempt's host socket. */
+struct dns_sock {
+    int fd; /* -1: free */
+    uint32_t txn;
+    bool tcp;
+    uint8_t addr[16];
+    uint16_t port;
+    uint8_t *wbuf; /* TCP: the framed query, sent once connected */
+    size_t wlen, woff;
+    uint8_t *rbuf; /* TCP: the stream so far */
+    size_t rhave;
+};
 
 struct mesh_pkt {
     uint8_t *data;
@@ -97,6 +113,22 @@ struct br_agent {
     struct addr_prefix6 onlink_pub;
     bool onlink_route;
     struct netconf_route onlink_rt;
+
+    /* DNS */
+    struct dns_server *dns;
+    struct dns_server_action *dns_act;
+    int dns_udp; /* the node's UDP socket on port 53 */
+    struct dns_sock dns_socks[BR_AGENT_DNS_MAX_FDS];
+    bool resolv_use, resolv_ok;
+    char resolv_path[256];
+    uint64_t resolv_check_ms;
+    ino_t resolv_ino;
+    off_t resolv_size;
+    struct timespec resolv_mtime;
+    bool dns_has_pfx;
+    struct addr_prefix6 dns_pfx;
+    bool dns_pub; /* the DNS/SRP service is in the pushed entries */
+    uint8_t dns_pub_addr[16];
 
     struct br_agent_counters ctr;
     uint64_t now_ms; /* of the current call into the node */
@@ -1198,6 +1230,475 @@ bool br_agent_onlink_prefix(const struct br_agent *a, struct addr_prefix6 *out)
     return true;
 }
 
+/* ---- DNS ------------------------------------------------------------------------ */
+
+static void dns_sock_close(struct dns_sock *s)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    free(s->wbuf);
+    free(s->rbuf);
+    memset(s, 0, sizeof(*s));
+    s->fd = -1;
+}
+
+static void dns_sock_close_txn(struct br_agent *a, uint32_t txn)
+{
+    if (txn == 0)
+        return;
+    for (unsigned i = 0; i < BR_AGENT_DNS_MAX_FDS; i++)
+        if (a->dns_socks[i].fd >= 0 && a->dns_socks[i].txn == txn)
+            dns_sock_close(&a->dns_socks[i]);
+}
+
+static uint16_t dns_rand16(void *ctx)
+{
+    struct br_agent *a = ctx;
+    uint8_t b[2];
+
+    a->cfg.random(a->cfg.user, b, sizeof(b));
+    return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+/* A fresh non-blocking socket towards the resolver, the query sent (UDP) or
+ * queued behind the connect (TCP). False on any failure. */
+static bool dns_upstream_open(struct br_agent *a, const struct dns_server_action *act)
+{
+    static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    struct dns_sock *s = NULL;
+    int fd, r;
+
+    if (a->cfg.dns_upstream_tx != NULL) {
+        a->cfg.dns_upstream_tx(a->cfg.user, act->txn, act->tcp, act->addr, act->port, act->buf,
+                               act->len);
+        return true;
+    }
+    for (unsigned i = 0; i < BR_AGENT_DNS_MAX_FDS && s == NULL; i++)
+        if (a->dns_socks[i].fd < 0)
+            s = &a->dns_socks[i];
+    if (s == NULL)
+        return false;
+    memset(&ss, 0, sizeof(ss));
+    if (memcmp(act->addr, v4mapped, 12) == 0) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(act->port);
+        memcpy(&sin->sin_addr, act->addr + 12, 4);
+        sl = sizeof(*sin);
+    } else {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(act->port);
+        memcpy(&sin6->sin6_addr, act->addr, 16);
+        sl = sizeof(*sin6);
+    }
+    fd = socket(ss.ss_family, (act->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                0);
+    if (fd < 0) {
+        alog(a, 2, "dns: upstream socket: %s", strerror(errno));
+        return false;
+    }
+    r = connect(fd, (struct sockaddr *)&ss, sl);
+    if (r < 0 && !(act->tcp && errno == EINPROGRESS)) {
+        alog(a, 4, "dns: upstream connect: %s", strerror(errno));
+        close(fd);
+        return false;
+    }
+    s->fd = fd;
+    s->txn = act->txn;
+    s->tcp = act->tcp;
+    memcpy(s->addr, act->addr, 16);
+    s->port = act->port;
+    if (!act->tcp) {
+        if (send(fd, act->buf, act->len, 0) < 0) {
+            alog(a, 4, "dns: upstream send: %s", strerror(errno));
+            dns_sock_close(s);
+            return false;
+        }
+        return true;
+    }
+    s->wbuf = malloc(act->len + 2);
+    s->rbuf = malloc(DNS_TCP_BUF);
+    if (s->wbuf == NULL || s->rbuf == NULL ||
+        dns_tcp_frame(act->buf, act->len, s->wbuf, act->len + 2, &s->wlen) != DNS_OK) {
+        dns_sock_close(s);
+        return false;
+    }
+    return true;
+}
+
+/* Carries out a->dns_act (and what failures lead to). */
+static void dns_do(struct br_agent *a, uint64_t now_ms)
+{
+    struct dns_server_action *act = a->dns_act;
+
+    for (int guard = 0; guard < 2 * DNS_SERVER_MAX_UPSTREAMS + 4; guard++) {
+        switch (act->kind) {
+        case DNS_SERVER_ACT_NONE:
+            return;
+        case DNS_SERVER_ACT_REPLY: {
+            enum tnode_err e;
+
+            dns_sock_close_txn(a, act->txn);
+            e = tnode_udp_send(a->node, a->dns_udp, act->addr, act->port, act->buf, act->len,
+                               now_ms);
+            if (e != TNODE_OK) {
+                a->ctr.dns_tx_errors++;
+                alog(a, 4, "dns: reply refused by the node (error %d)", (int)e);
+            }
+            return;
+        }
+        case DNS_SERVER_ACT_UPSTREAM:
+            dns_sock_close_txn(a, act->txn);
+            if (dns_upstream_open(a, act))
+                return;
+            a->ctr.dns_upstream_errors++;
+            dns_server_upstream_error(a->dns, now_ms, act->txn, act);
+            break;
+        }
+    }
+}
+
+/* Sources inside the Thread network: the node's mesh-local and link-local
+ * prefixes and the on-mesh prefixes of the Network Data. */
+static bool dns_from_thread(struct br_agent *a, const uint8_t src[16])
+{
+    struct addr_prefix6 p[32];
+    struct tnode_addr ad[16];
+    size_t n = 0, k = tnode_addrs(a->node, ad, 16), ndlen = 0;
+    const uint8_t *nd = tnode_netdata(a->node, &ndlen);
+    struct netdata_iter it = NETDATA_ITER_INIT;
+    struct netdata_prefix_cfg pc;
+
+    if (k > 16)
+        k = 16;
+    for (size_t i = 0; i < k && n < 16; i++) {
+        if (ad[i].kind == TNODE_ADDR_SLAAC || ad[i].kind == TNODE_ADDR_OTHER)
+            continue;
+        memset(&p[n], 0, sizeof(p[n]));
+        memcpy(p[n].addr, ad[i].addr, 8);
+        p[n].len = 64;
+        n++;
+    }
+    while (nd != NULL && n < 32 && netdata_next_prefix(nd, ndlen, NETDATA_ANY_RLOC16, &it, &pc))
+        if (pc.on_mesh)
+            p[n++] = pc.prefix;
+    return dns_server_source_allowed(src, p, n);
+}
+
+static void dns_udp_rx(void *ctx, const struct tnode_udp_rx *rx)
+{
+    struct br_agent *a = ctx;
+    bool ok = dns_from_thread(a, rx->src);
+
+    a->ctr.dns_rx++;
+    dns_server_query(a->dns, a->now_ms, rx->payload, rx->len, rx->src, rx->sport, ok, a->dns_act);
+    dns_do(a, a->now_ms);
+}
+
+static void dns_set_upstreams(struct br_agent *a, const struct dns_upstream_addr *list, size_t n)
+{
+    size_t kept = dns_server_set_upstreams(a->dns, list, n);
+
+    for (size_t i = 0; i < kept; i++) {
+        char s[ADDR_STR6];
+
+        alog(a, 3, "dns: upstream %s port %u", addr_fmt6(list[i].addr, s), (unsigned)list[i].port);
+    }
+    if (kept == 0)
+        alog(a, 2, "dns: no upstream resolver");
+}
+
+static void dns_resolv_check(struct br_agent *a, uint64_t now_ms, bool force)
+{
+    struct stat st;
+    struct dns_upstream_addr list[DNS_SERVER_MAX_UPSTREAMS];
+    size_t n = 0;
+    FILE *f;
+
+    a->resolv_check_ms = now_ms + BR_AGENT_DNS_RESOLV_CHECK_MS;
+    if (stat(a->resolv_path, &st) != 0) {
+        if (force || a->resolv_ok) {
+            alog(a, 2, "dns: %s: %s", a->resolv_path, strerror(errno));
+            dns_set_upstreams(a, NULL, 0);
+        }
+        a->resolv_ok = false;
+        return;
+    }
+    if (!force && a->resolv_ok && st.st_ino == a->resolv_ino && st.st_size == a->resolv_size &&
+        st.st_mtim.tv_sec == a->resolv_mtime.tv_sec &&
+        st.st_mtim.tv_nsec == a->resolv_mtime.tv_nsec)
+        return;
+    a->resolv_ok = true;
+    a->resolv_ino = st.st_ino;
+    a->resolv_size = st.st_size;
+    a->resolv_mtime = st.st_mtim;
+    f = fopen(a->resolv_path, "r");
+    if (f != NULL) {
+        size_t len = fread(a->tun_buf, 1, TUN_PKT_MAX, f);
+
+        fclose(f);
+        n = dns_resolv_conf_parse((const char *)a->tun_buf, len, list, DNS_SERVER_MAX_UPSTREAMS);
+    }
+    a->ctr.dns_resolv_reads++;
+    alog(a, 3, "dns: read %s: %u resolver(s)", a->resolv_path, (unsigned)n);
+    dns_set_upstreams(a, list, n);
+}
+
+static void dns_save_upstream(struct br_agent *a, bool on)
+{
+    uint8_t b = on ? 1 : 0;
+
+    if (a->cfg.settings != NULL &&
+        settings_set(a->cfg.settings, SETTINGS_KEY_DNS_UPSTREAM, &b, 1) != SETTINGS_OK)
+        alog(a, 2, "dns: cannot save the upstream setting");
+}
+
+static int dns_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64_t now_ms, char *err,
+                    size_t errlen)
+{
+    struct dns_server_cfg dc;
+    uint8_t b = 1;
+    size_t len = 0;
+    enum tnode_err e;
+
+    for (unsigned i = 0; i < BR_AGENT_DNS_MAX_FDS; i++)
+        a->dns_socks[i].fd = -1;
+    a->dns_udp = -1;
+    a->dns = calloc(1, sizeof(*a->dns));
+    a->dns_act = calloc(1, sizeof(*a->dns_act));
+    if (a->dns == NULL || a->dns_act == NULL) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    dns_server_cfg_default(&dc);
+    if (cfg->settings != NULL &&
+        settings_get(cfg->settings, SETTINGS_KEY_DNS_UPSTREAM, 0, &b, 1, &len) == SETTINGS_OK &&
+        len == 1)
+        dc.upstream_enabled = b != 0;
+    else
+        dc.upstream_enabled = true; /* otbr-agent turns forwarding on */
+    dc.rand16 = dns_rand16;
+    dc.rand_ctx = a;
+    if (!dns_server_init(a->dns, &dc)) {
+        set_err(err, errlen, "cannot set up the DNS server");
+        return -1;
+    }
+    e = tnode_udp_open(a->node, dns_udp_rx, a, &a->dns_udp);
+    if (e == TNODE_OK)
+        e = tnode_udp_bind(a->node, a->dns_udp, NULL, DNS_PORT);
+    if (e != TNODE_OK) {
+        set_err(err, errlen, "cannot open the DNS server socket in the node (error %d)", (int)e);
+        return -1;
+    }
+    if (cfg->dns_n_upstreams > 0) {
+        dns_set_upstreams(a, cfg->dns_upstreams, cfg->dns_n_upstreams);
+    } else if (cfg->resolv_conf != NULL) {
+        snprintf(a->resolv_path, sizeof(a->resolv_path), "%s", cfg->resolv_conf);
+        a->resolv_use = true;
+        dns_resolv_check(a, now_ms, true);
+    }
+    a->cfg.dns_upstreams = NULL;
+    a->cfg.resolv_conf = NULL;
+    alog(a, 3, "dns: server on UDP port %d of the Thread addresses, upstream %s", DNS_PORT,
+         dc.upstream_enabled ? "enabled" : "disabled");
+    return 0;
+}
+
+static void dns_free(struct br_agent *a)
+{
+    for (unsigned i = 0; i < BR_AGENT_DNS_MAX_FDS; i++)
+        if (a->dns_socks[i].fd >= 0)
+            dns_sock_close(&a->dns_socks[i]);
+    free(a->dns);
+    free(a->dns_act);
+}
+
+/* NAT64 prefix for ipv4only.arpa.: the prefix manager's favored one. */
+static void dns_sync_prefix(struct br_agent *a)
+{
+    struct addr_prefix6 p;
+    int8_t pref;
+    bool has = a->dns != NULL && br_pm_nat64_favored(&a->pm, &p, &pref) == BR_PM_OK &&
+               netdata_nat64_len_valid(p.len);
+
+    if (a->dns == NULL)
+        return;
+    if (has == a->dns_has_pfx && (!has || memcmp(&p, &a->dns_pfx, sizeof(p)) == 0))
+        return;
+    a->dns_has_pfx = has;
+    if (has)
+        a->dns_pfx = p;
+    dns_server_set_nat64_prefix(a->dns, has ? &p : NULL);
+}
+
+/* The ML-EID to publish in the DNS/SRP unicast service (false: none). */
+static bool dns_mleid(const struct br_agent *a, uint8_t out[16])
+{
+    struct tnode_addr ad[16];
+    size_t k = tnode_addrs(a->node, ad, 16);
+
+    if (k > 16)
+        k = 16;
+    for (size_t i = 0; i < k; i++) {
+        if (ad[i].kind == TNODE_ADDR_MLEID) {
+            memcpy(out, ad[i].addr, 16);
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t br_agent_dns_pollfds(const struct br_agent *a, struct pollfd *pfd, size_t max)
+{
+    size_t n = 0;
+
+    for (unsigned i = 0; i < BR_AGENT_DNS_MAX_FDS && n < max; i++) {
+        const struct dns_sock *s = &a->dns_socks[i];
+
+        if (s->fd < 0)
+            continue;
+        pfd[n].fd = s->fd;
+        pfd[n].events = (short)(POLLIN | (s->tcp && s->woff < s->wlen ? POLLOUT : 0));
+        pfd[n].revents = 0;
+        n++;
+    }
+    return n;
+}
+
+static struct dns_sock *dns_sock_by_fd(struct br_agent *a, int fd)
+{
+    for (unsigned i = 0; i < BR_AGENT_DNS_MAX_FDS; i++)
+        if (a->dns_socks[i].fd == fd)
+            return &a->dns_socks[i];
+    return NULL;
+}
+
+/* The attempt on s failed (refused, unreachable, closed early). */
+static void dns_sock_failed(struct br_agent *a, struct dns_sock *s, uint64_t now_ms, int err)
+{
+    uint32_t txn = s->txn;
+
+    a->ctr.dns_upstream_errors++;
+    alog(a, 4, "dns: upstream %s", err != 0 ? strerror(err) : "closed the connection");
+    dns_sock_close(s);
+    dns_server_upstream_error(a->dns, now_ms, txn, a->dns_act);
+    dns_do(a, now_ms);
+}
+
+static void dns_sock_io(struct br_agent *a, struct dns_sock *s, short revents, uint64_t now_ms)
+{
+    uint32_t txn = s->txn;
+    ssize_t r;
+
+    if (!s->tcp) {
+        r = recv(s->fd, a->tun_buf, TUN_PKT_MAX, 0);
+        if (r < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                dns_sock_failed(a, s, now_ms, errno);
+            return;
+        }
+        dns_server_upstream_response(a->dns, now_ms, txn, a->tun_buf, (size_t)r, s->addr, s->port,
+                                     a->dns_act);
+        dns_do(a, now_ms);
+        return;
+    }
+    if (s->woff < s->wlen && (revents & (POLLOUT | POLLERR | POLLHUP))) {
+        int soerr = 0;
+        socklen_t sl = sizeof(soerr);
+
+        if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
+            dns_sock_failed(a, s, now_ms, soerr != 0 ? soerr : errno);
+            return;
+        }
+        r = send(s->fd, s->wbuf + s->woff, s->wlen - s->woff, MSG_NOSIGNAL);
+        if (r < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ENOTCONN)
+                dns_sock_failed(a, s, now_ms, errno);
+            return;
+        }
+        s->woff += (size_t)r;
+    }
+    if (revents & (POLLIN | POLLHUP | POLLERR)) {
+        const uint8_t *msg;
+        size_t mlen, used;
+
+        if (s->rhave >= DNS_TCP_BUF) {
+            dns_sock_failed(a, s, now_ms, EMSGSIZE);
+            return;
+        }
+        r = recv(s->fd, s->rbuf + s->rhave, DNS_TCP_BUF - s->rhave, 0);
+        if (r < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ENOTCONN)
+                dns_sock_failed(a, s, now_ms, errno);
+            return;
+        }
+        if (r == 0) {
+            dns_sock_failed(a, s, now_ms, 0);
+            return;
+        }
+        s->rhave += (size_t)r;
+        if (dns_tcp_unframe(s->rbuf, s->rhave, &msg, &mlen, &used) == DNS_OK) {
+            dns_server_upstream_response(a->dns, now_ms, txn, msg, mlen, s->addr, s->port,
+                                         a->dns_act);
+            memmove(s->rbuf, s->rbuf + used, s->rhave - used);
+            s->rhave -= used;
+            dns_do(a, now_ms);
+        }
+    }
+}
+
+void br_agent_dns_io(struct br_agent *a, const struct pollfd *pfd, size_t n, uint64_t now_ms)
+{
+    a->now_ms = now_ms;
+    for (size_t i = 0; i < n; i++) {
+        struct dns_sock *s;
+
+        if (pfd[i].revents == 0 || (s = dns_sock_by_fd(a, pfd[i].fd)) == NULL)
+            continue;
+        dns_sock_io(a, s, pfd[i].revents, now_ms);
+    }
+}
+
+void br_agent_dns_upstream_input(struct br_agent *a, uint32_t txn, const uint8_t *msg, size_t len,
+                                 const uint8_t addr[16], uint16_t port, uint64_t now_ms)
+{
+    a->now_ms = now_ms;
+    dns_server_upstream_response(a->dns, now_ms, txn, msg, len, addr, port, a->dns_act);
+    dns_do(a, now_ms);
+}
+
+bool br_agent_dns_upstream_enabled(const struct br_agent *a)
+{
+    return a->dns->cfg.upstream_enabled;
+}
+
+void br_agent_set_dns_upstream(struct br_agent *a, bool enabled)
+{
+    if (a->dns->cfg.upstream_enabled == enabled)
+        return;
+    dns_server_set_upstream_enabled(a->dns, enabled);
+    dns_save_upstream(a, enabled);
+    alog(a, 3, "dns: upstream queries %s", enabled ? "enabled" : "disabled");
+}
+
+const struct dns_server *br_agent_dns(const struct br_agent *a)
+{
+    return a->dns;
+}
+
+static void dns_process(struct br_agent *a, uint64_t now_ms)
+{
+    for (int i = 0; i < 64 && dns_server_poll(a->dns, now_ms, a->dns_act); i++)
+        dns_do(a, now_ms);
+    if (a->resolv_use && now_ms >= a->resolv_check_ms)
+        dns_resolv_check(a, now_ms, false);
+}
+
 /* ---- driving the prefix manager ------------------------------------------- */
 
 static void handle_chg(struct br_agent *a, unsigned chg, uint64_t now_ms)
@@ -1237,17 +1738,19 @@ static void push_netdata(struct br_agent *a, uint64_t now_ms)
 {
     struct netdata_local merged;
     const struct netdata_local *l = br_pm_local_netdata(&a->pm);
+    uint8_t mleid[16];
+    bool has_mleid;
     enum tnode_err e;
 
     if (!a->netdata_dirty || now_ms < a->netdata_retry_ms)
         return;
+    merged = *l;
     if (a->has_onlink_pub) {
         /* The on-link prefix as an external route, `s med` (the codelab's
          * netdata show). */
         struct netdata_route_cfg rc;
         enum netdata_err ne;
 
-        merged = *l;
         memset(&rc, 0, sizeof(rc));
         rc.prefix = a->onlink_pub;
         rc.rloc16 = tnode_rloc16(a->node);
@@ -1257,16 +1760,39 @@ static void push_netdata(struct br_agent *a, uint64_t now_ms)
         if (ne != NETDATA_OK)
             alog(a, 2, "br: cannot add the on-link route to the network data: %s",
                  netdata_err_str(ne));
-        l = &merged;
+    }
+    has_mleid = dns_mleid(a, mleid);
+    if (has_mleid) {
+        /* The DNS/SRP unicast service (otbr: `44970 5d <ML-EID><port> s`). */
+        struct netdata_service_cfg sc;
+        enum netdata_err ne;
+
+        memset(&sc, 0, sizeof(sc));
+        sc.enterprise = BR_AGENT_DNS_THREAD_ENTERPRISE;
+        sc.service_data[0] = BR_AGENT_DNS_SRP_UNICAST;
+        sc.service_data_len = 1;
+        sc.rloc16 = tnode_rloc16(a->node);
+        memcpy(sc.server_data, mleid, 16);
+        sc.server_data[16] = (uint8_t)(BR_AGENT_DNS_SRP_PORT >> 8);
+        sc.server_data[17] = (uint8_t)(BR_AGENT_DNS_SRP_PORT & 0xff);
+        sc.server_data_len = 18;
+        sc.stable = true;
+        ne = netdata_local_add_service(&merged, &sc);
+        if (ne != NETDATA_OK)
+            alog(a, 2, "dns: cannot add the DNS/SRP service to the network data: %s",
+                 netdata_err_str(ne));
     }
     if (tnode_role(a->node) < TNODE_CHILD) {
         a->netdata_retry_ms = now_ms + 1000;
         return;
     }
-    e = tnode_set_local_netdata(a->node, l->tlvs, l->len, now_ms);
+    e = tnode_set_local_netdata(a->node, merged.tlvs, merged.len, now_ms);
     if (e == TNODE_OK) {
         a->netdata_dirty = false;
-        alog(a, 4, "br: local network data pushed (%u bytes)", (unsigned)l->len);
+        a->dns_pub = has_mleid;
+        if (has_mleid)
+            memcpy(a->dns_pub_addr, mleid, 16);
+        alog(a, 4, "br: local network data pushed (%u bytes)", (unsigned)merged.len);
     } else {
         a->ctr.netdata_push_errors++;
         a->netdata_retry_ms = now_ms + 1000;
@@ -1320,8 +1846,19 @@ static void drive(struct br_agent *a, uint64_t now_ms)
         chg |= br_pm_evaluate(&a->pm, a->last_nd, a->last_nd_len, rloc16, now_ms);
     handle_chg(a, chg, now_ms);
     infra_update(a, now_ms);
+    if (attached && !a->netdata_dirty) {
+        uint8_t mleid[16];
+        bool has = dns_mleid(a, mleid);
+
+        /* A new ML-EID (new mesh-local prefix): the service moves with it. */
+        if (has != a->dns_pub || (has && memcmp(mleid, a->dns_pub_addr, 16) != 0)) {
+            a->netdata_dirty = true;
+            a->netdata_retry_ms = now_ms;
+        }
+    }
     push_netdata(a, now_ms);
     handle_chg(a, sync_host(a, now_ms), now_ms);
+    dns_sync_prefix(a);
 }
 
 /* ---- lifecycle ------------------------------------------------------------- */
@@ -1368,6 +1905,8 @@ struct br_agent *br_agent_new(const struct br_agent_cfg *cfg, uint64_t now_ms, c
     a->cfg = *cfg;
     a->tun_fd = -1;
     a->ra_fd = -1;
+    for (unsigned i = 0; i < BR_AGENT_DNS_MAX_FDS; i++)
+        a->dns_socks[i].fd = -1;
     a->ra_due_ms = UINT64_MAX;
     a->last_role = TNODE_DISABLED;
     if (cfg->infra_if != NULL)
@@ -1403,6 +1942,8 @@ struct br_agent *br_agent_new(const struct br_agent_cfg *cfg, uint64_t now_ms, c
         goto fail;
     }
 
+    if (dns_init(a, cfg, now_ms, err, errlen) != 0)
+        goto fail;
     load_ula(a, now_ms);
     enabled = load_nat64(a, now_ms);
     if (rebuild_xlat(a, now_ms, err, errlen) != 0)
@@ -1479,6 +2020,7 @@ void br_agent_free(struct br_agent *a)
         tun_close(a->tun_fd);
     for (unsigned i = 0; i < a->queue_n; i++)
         free(a->queue[i].data);
+    dns_free(a);
     tnode_free(a->node);
     nat64_free(a->xlat);
     free(a->out_buf);
@@ -1539,13 +2081,14 @@ void br_agent_process(struct br_agent *a, uint64_t now_ms)
     tnode_process(a->node, now_ms);
     mesh_flush(a, now_ms);
     drive(a, now_ms);
+    dns_process(a, now_ms);
     mesh_flush(a, now_ms);
 }
 
 int64_t br_agent_next_timeout_ms(const struct br_agent *a, uint64_t now_ms)
 {
     int64_t t = tnode_next_timeout_ms(a->node, now_ms);
-    uint64_t due[5];
+    uint64_t due[7];
     unsigned n = 0;
 
     if (a->queue_n > 0)
@@ -1558,6 +2101,10 @@ int64_t br_agent_next_timeout_ms(const struct br_agent *a, uint64_t now_ms)
         due[n++] = a->nat44_check_due_ms;
     if (a->ra_fd >= 0 && a->ra_due_ms != UINT64_MAX)
         due[n++] = a->ra_due_ms;
+    if (dns_server_next_timeout(a->dns) != UINT64_MAX)
+        due[n++] = dns_server_next_timeout(a->dns);
+    if (a->resolv_use)
+        due[n++] = a->resolv_check_ms;
     for (unsigned i = 0; i < n; i++) {
         int64_t d;
 

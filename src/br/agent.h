@@ -58,18 +58,27 @@
 #include <stdint.h>
 
 #include "br/prefix_manager.h"
+#include "dns/dns_server.h"
 #include "nat64/nat64.h"
 #include "platform/netconf.h"
 #include "radio/radio.h"
 #include "thread/node.h"
 
 struct settings;
+struct pollfd;
 
 #define BR_AGENT_NAT44_RECHECK_MS 60000u
 #define BR_AGENT_EXPIRE_MS 10000u /* translator session expiry tick */
 #define BR_AGENT_MESH_QUEUE 8     /* packets for the mesh made inside a node callback */
 #define BR_AGENT_MTU 1280         /* the TUN's MTU, as wpan0 */
 #define BR_AGENT_ERR_MAX 512
+
+/* DNS (see "DNS" below). */
+#define BR_AGENT_DNS_RESOLV_CHECK_MS 5000u /* resolv.conf change check */
+#define BR_AGENT_DNS_SRP_PORT 53535u       /* port in the DNS/SRP unicast service entry */
+#define BR_AGENT_DNS_MAX_FDS DNS_SERVER_MAX_TXNS
+#define BR_AGENT_DNS_THREAD_ENTERPRISE 44970u
+#define BR_AGENT_DNS_SRP_UNICAST 0x5d /* service data: DNS/SRP unicast */
 
 /* RFC 4861 §6.2.1 / §10 router variables for the infrastructure link, and
  * OpenThread's 1800 s lifetimes for the advertised prefixes. */
@@ -119,6 +128,18 @@ struct br_agent_cfg {
     /* Without netconf: what to tell the prefix manager about the IPv4
      * return path (tests: true). Ignored with netconf. */
     bool assume_return_path;
+
+    /* DNS upstream resolvers: when dns_n_upstreams > 0 these (copied) and
+     * nothing else; otherwise the nameserver lines of resolv_conf (NULL:
+     * none), re-read when the file changes (checked every
+     * BR_AGENT_DNS_RESOLV_CHECK_MS). */
+    const struct dns_upstream_addr *dns_upstreams;
+    size_t dns_n_upstreams;
+    const char *resolv_conf;
+    /* Optional (tests): upstream queries go to this hook instead of host
+     * sockets; answers come back with br_agent_dns_upstream_input(). */
+    void (*dns_upstream_tx)(void *user, uint32_t txn, bool tcp, const uint8_t addr[16],
+                            uint16_t port, const uint8_t *msg, size_t len);
 };
 
 /* Why packets went nowhere, one counter per reason. */
@@ -145,6 +166,10 @@ struct br_agent_counters {
     uint64_t ra_rx;               /* RAs from other routers, accepted */
     uint64_t rs_rx;               /* Router Solicitations received */
     uint64_t icmp6_rx_bad;        /* malformed, hop limit != 255, source not link-local */
+    uint64_t dns_rx;              /* datagrams to UDP port 53 in the node */
+    uint64_t dns_tx_errors;       /* replies the node refused to send */
+    uint64_t dns_upstream_errors; /* socket/connect/send failures towards resolvers */
+    uint64_t dns_resolv_reads;    /* resolv.conf (re-)read */
 };
 
 struct br_agent;
@@ -212,5 +237,38 @@ void br_agent_set_nat64_enabled(struct br_agent *a, bool enabled, uint64_t now_m
 enum br_pm_err br_agent_set_cidr(struct br_agent *a, const char *text, uint64_t now_ms);
 
 const struct br_agent_counters *br_agent_counters(const struct br_agent *a);
+
+/* ---- DNS -----------------------------------------------------------------
+ *
+ * A struct dns_server (dns_server.h) answers on UDP port 53 of the node's
+ * addresses (a node UDP socket bound to ::, so devices reach it over the
+ * mesh). Only sources inside the Thread network are served: the node's
+ * mesh-local and link-local prefixes and the on-mesh prefixes of the Network
+ * Data. The NAT64 prefix for ipv4only.arpa. is the prefix manager's favored
+ * one. Upstream queries leave through host sockets, a fresh non-blocking
+ * socket per attempt (UDP connected, so ICMP errors end the attempt at
+ * once; TCP when the server asks), polled through br_agent_dns_pollfds() /
+ * br_agent_dns_io(). While attached, the DNS/SRP unicast service (Thread
+ * enterprise 44970, service data 0x5d, server data = ML-EID + port
+ * BR_AGENT_DNS_SRP_PORT) is published in Network Data with the prefix
+ * manager's entries, as otbr-agent does (the codelab's `44970 5d ...` line);
+ * devices use its address as their DNS server.
+ *
+ * Upstream forwarding is persisted under SETTINGS_KEY_DNS_UPSTREAM (one
+ * byte 0/1); without a stored value it is enabled (otbr-agent's default). */
+
+/* Fills up to max pollfd entries (fd, events) for the upstream sockets;
+ * returns how many. */
+size_t br_agent_dns_pollfds(const struct br_agent *a, struct pollfd *pfd, size_t max);
+/* Handles the revents of the entries br_agent_dns_pollfds() filled. */
+void br_agent_dns_io(struct br_agent *a, const struct pollfd *pfd, size_t n, uint64_t now_ms);
+/* Tests (cfg.dns_upstream_tx): an upstream answer for txn from addr/port. */
+void br_agent_dns_upstream_input(struct br_agent *a, uint32_t txn, const uint8_t *msg, size_t len,
+                                 const uint8_t addr[16], uint16_t port, uint64_t now_ms);
+/* `dns server upstream [enable|disable]`. */
+bool br_agent_dns_upstream_enabled(const struct br_agent *a);
+void br_agent_set_dns_upstream(struct br_agent *a, bool enabled);
+/* The server (counters, resolvers). */
+const struct dns_server *br_agent_dns(const struct br_agent *a);
 
 #endif

@@ -96,6 +96,28 @@ static cli_err cmd_br(void *ctx, int argc, char **argv, FILE *out)
     return (cli_err)e;
 }
 
+/* `dns server upstream [enable|disable]` (cli_dns.cpp Process<Cmd("server")>);
+ * the other `dns` subcommands are the device's (node_cli). */
+static cli_err cmd_dns_server(struct br_cli *c, int argc, char **argv, FILE *out)
+{
+    bool on;
+    cli_err e;
+
+    if (argc == 0)
+        return CLI_ERR_INVALID_ARGS;
+    if (strcmp(argv[0], "upstream") != 0)
+        return CLI_ERR_INVALID_COMMAND;
+    if (argc == 1) {
+        fprintf(out, "%s\n", br_agent_dns_upstream_enabled(c->agent) ? "Enabled" : "Disabled");
+        return CLI_ERR_NONE;
+    }
+    e = cli_parse_enable_disable(argv[1], &on);
+    if (e != CLI_ERR_NONE)
+        return e;
+    br_agent_set_dns_upstream(c->agent, on);
+    return CLI_ERR_NONE;
+}
+
 const struct cli_cmd br_cli_commands[] = {
     {"br", cmd_br, NULL},
     {"nat64", cmd_nat64, NULL},
@@ -139,6 +161,11 @@ cli_err br_cli_run_line(struct br_cli *c, const char *line, uint64_t now_ms, FIL
         print_help(out);
         cli_print_result(out, CLI_ERR_NONE);
         return CLI_ERR_NONE;
+    }
+    if (strcmp(ln.argv[0], "dns") == 0 && ln.argc >= 2 && strcmp(ln.argv[1], "server") == 0) {
+        e = cmd_dns_server(c, ln.argc - 2, ln.argv + 2, out);
+        cli_print_result(out, e);
+        return e;
     }
     for (const struct cli_cmd *cmd = br_cli_commands; cmd->name != NULL; cmd++) {
         if (strcmp(ln.argv[0], cmd->name) == 0) {

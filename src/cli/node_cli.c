@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nat64/rfc6052.h"
@@ -775,6 +776,8 @@ static cli_err cmd_factoryreset(void *ctx, int argc, char **argv, FILE *out)
     c->ping_active = false;
     c->ping_out = NULL;
     c->pending = false;
+    c->dns_active = false;
+    c->dns_out = NULL;
     return CLI_ERR_NONE;
 }
 
@@ -1725,10 +1728,609 @@ static const struct cli_cmd tcp_commands[] = {
     {NULL, NULL, NULL},
 };
 
+/* ---- dns (cli_dns.cpp; OpenThread's Dns::Client) -------------------------------- */
+
+#define DNS_T_A 1
+#define DNS_T_CNAME 5
+#define DNS_T_AAAA 28
+#define DNS_CNAME_HOPS 16
+#define DNS_ANSWERS_MAX 32
+#define DNS_SVC_UNICAST 0x5d
+#define DNS_SVC_ANYCAST 0x5c
+
+bool node_cli_dns_default_server(const struct tnode *node, uint8_t addr[16])
+{
+    size_t len = 0;
+    const uint8_t *nd = tnode_netdata(node, &len);
+    struct netdata_iter it = NETDATA_ITER_INIT;
+    struct netdata_service_cfg sc;
+    bool has_pref = false, has_any = false, has_uni = false;
+    uint8_t pref[16], any[16], uni[16], uni_ver = 0;
+
+    while (nd != NULL && netdata_next_service(nd, len, NETDATA_ANY_RLOC16, &it, &sc)) {
+        if (sc.enterprise != NODE_CLI_DNS_ENTERPRISE || sc.service_data_len < 1)
+            continue;
+        if (sc.service_data[0] == DNS_SVC_UNICAST && sc.service_data_len >= 19) {
+            /* 1. "unicast preferred": address and port in the service data */
+            if (!has_pref || memcmp(sc.service_data + 1, pref, 16) < 0)
+                memcpy(pref, sc.service_data + 1, 16);
+            has_pref = true;
+        } else if (sc.service_data[0] == DNS_SVC_ANYCAST && sc.service_data_len >= 2) {
+            /* 2. anycast: the service ALOC (mesh-local prefix + fc10 + id) */
+            struct tnode_addr ad[16];
+            size_t k = tnode_addrs(node, ad, 16);
+
+            if (k > 16)
+                k = 16;
+            for (size_t i = 0; i < k && !has_any; i++) {
+                if (ad[i].kind != TNODE_ADDR_MLEID && ad[i].kind != TNODE_ADDR_RLOC)
+                    continue;
+                memset(any, 0, 16);
+                memcpy(any, ad[i].addr, 8);
+                any[11] = 0xff;
+                any[12] = 0xfe;
+                any[14] = 0xfc;
+                any[15] = (uint8_t)(0x10 + (sc.service_id & 0x0f));
+                has_any = true;
+            }
+        } else if (sc.service_data[0] == DNS_SVC_UNICAST && sc.server_data_len >= 18) {
+            /* 3. unicast: address and port in the server data; highest
+             * version, then the smallest address */
+            uint8_t ver = sc.server_data_len >= 19 ? sc.server_data[18] : 0;
+
+            if (!has_uni || ver > uni_ver ||
+                (ver == uni_ver && memcmp(sc.server_data, uni, 16) < 0)) {
+                memcpy(uni, sc.server_data, 16);
+                uni_ver = ver;
+            }
+            has_uni = true;
+        }
+    }
+    if (has_pref)
+        memcpy(addr, pref, 16);
+    else if (has_any)
+        memcpy(addr, any, 16);
+    else if (has_uni)
+        memcpy(addr, uni, 16);
+    else
+        addr_parse6(NODE_CLI_DNS_SERVER, addr);
+    return has_pref || has_any || has_uni;
+}
+
+/* The default config's server address and port. */
+static void dns_default_sockaddr(const struct node_cli *c, uint8_t addr[16], uint16_t *port)
+{
+    static const uint8_t any[16];
+
+    if (c->dns_has_server && memcmp(c->dns_server, any, 16) != 0)
+        memcpy(addr, c->dns_server, 16);
+    else
+        node_cli_dns_default_server(c->node, addr);
+    *port = c->dns_port != 0 ? c->dns_port : NODE_CLI_DNS_PORT;
+}
+
+/* One query config from args (the GetDnsConfig order): server, port,
+ * timeout, attempts, recursion, service mode, transport. Unset fields stay
+ * 0 (the default config fills them). */
+struct dns_qcfg {
+    bool has_server;
+    uint8_t server[16];
+    uint16_t port;
+    uint32_t timeout_ms;
+    uint8_t attempts;
+    uint8_t rd; /* 0 unset, 1 yes, 2 no */
+};
+
+static cli_err dns_parse_cfg(struct node_cli *c, int argc, char **argv, FILE *out,
+                             struct dns_qcfg *q)
+{
+    static const char *const modes[] = {"def",     "unspec",      "srv",        "txt",
+                                        "srv_txt", "srv_txt_sep", "srv_txt_opt"};
+    uint8_t ip4[4];
+    bool is_ip4 = false, rd;
+    cli_err e;
+
+    memset(q, 0, sizeof(*q));
+    if (argc < 1)
+        return CLI_ERR_NONE;
+    e = cli_parse_ip6_or_ip4(argv[0], q->server, ip4, &is_ip4);
+    if (e != CLI_ERR_NONE)
+        return e;
+    if (is_ip4) {
+        struct addr_prefix6 pfx;
+        char buf[ADDR_STR6];
+
+        if (!tnode_nat64_prefix(c->node, &pfx) || !rfc6052_synth(&pfx, ip4, q->server))
+            return CLI_ERR_INVALID_STATE;
+        fprintf(out, "Synthesized IPv6 DNS server address: %s\n", addr_fmt6_ot(q->server, buf));
+    }
+    q->has_server = true;
+    if (argc >= 2 && (e = cli_parse_u16(argv[1], &q->port)) != CLI_ERR_NONE)
+        return e;
+    if (argc >= 3 && (e = cli_parse_u32(argv[2], &q->timeout_ms)) != CLI_ERR_NONE)
+        return e;
+    if (argc >= 4 && (e = cli_parse_u8(argv[3], &q->attempts)) != CLI_ERR_NONE)
+        return e;
+    if (argc >= 5) {
+        if ((e = cli_parse_bool(argv[4], &rd)) != CLI_ERR_NONE)
+            return e;
+        q->rd = rd ? 1 : 2;
+    }
+    if (argc >= 6) {
+        bool ok = false;
+
+        for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+            ok = ok || strcmp(argv[5], modes[i]) == 0;
+        if (!ok)
+            return CLI_ERR_INVALID_ARGS;
+    }
+    if (argc >= 7 && strcmp(argv[6], "udp") != 0)
+        return strcmp(argv[6], "tcp") == 0 ? CLI_ERR_NOT_CAPABLE : CLI_ERR_INVALID_ARGS;
+    if (argc >= 8)
+        return CLI_ERR_INVALID_ARGS;
+    return CLI_ERR_NONE;
+}
+
+static cli_err cmd_dns_config(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    struct dns_qcfg q;
+    uint8_t addr[16];
+    uint16_t port;
+    char buf[ADDR_STR6];
+    cli_err e;
+
+    if (argc == 0) {
+        dns_default_sockaddr(c, addr, &port);
+        fprintf(out, "Server: [%s]:%u\n", addr_fmt6_ot(addr, buf), (unsigned)port);
+        fprintf(out, "ResponseTimeout: %u ms\n",
+                (unsigned)(c->dns_timeout_ms != 0 ? c->dns_timeout_ms : NODE_CLI_DNS_TIMEOUT_MS));
+        fprintf(out, "MaxTxAttempts: %u\n",
+                (unsigned)(c->dns_attempts != 0 ? c->dns_attempts : NODE_CLI_DNS_ATTEMPTS));
+        fprintf(out, "RecursionDesired: %s\n", c->dns_rd == 2 ? "no" : "yes");
+        fprintf(out, "ServiceMode: srv_txt_opt\n");
+        fprintf(out, "Nat64Mode: allow\n");
+        return CLI_ERR_NONE;
+    }
+    if ((e = dns_parse_cfg(c, argc, argv, out, &q)) != CLI_ERR_NONE)
+        return e;
+    /* otDnsClientSetDefaultConfig: every field given again, zero = default. */
+    c->dns_has_server = q.has_server;
+    memcpy(c->dns_server, q.server, 16);
+    c->dns_port = q.port;
+    c->dns_timeout_ms = q.timeout_ms;
+    c->dns_attempts = q.attempts;
+    c->dns_rd = q.rd;
+    return CLI_ERR_NONE;
+}
+
+/* "example.com" / "example.com." into wire form; InvalidArgs when bad. */
+static cli_err dns_name_wire(const char *text, uint8_t *out, uint16_t *out_len)
+{
+    size_t n = 0, tl = strlen(text);
+
+    if (tl == 0 || (tl == 1 && text[0] == '.'))
+        return CLI_ERR_INVALID_ARGS;
+    while (*text != '\0') {
+        size_t l = strcspn(text, ".");
+
+        if (l == 0 || l > 63 || n + 1 + l + 1 > 255)
+            return CLI_ERR_INVALID_ARGS;
+        out[n++] = (uint8_t)l;
+        memcpy(out + n, text, l);
+        n += l;
+        text += l;
+        if (*text == '.')
+            text++;
+    }
+    out[n++] = 0;
+    *out_len = (uint16_t)n;
+    return CLI_ERR_NONE;
+}
+
+/* Reads a (possibly compressed) name at *off into out (wire form,
+ * lowercase); *off moves past it. False when malformed. */
+static bool dns_read_name(const uint8_t *m, size_t len, size_t *off, uint8_t out[256],
+                          size_t *out_len)
+{
+    size_t p = *off, n = 0;
+    bool jumped = false;
+
+    for (int hops = 0; hops < 64; hops++) {
+        uint8_t l;
+
+        if (p >= len)
+            return false;
+        l = m[p];
+        if ((l & 0xc0) == 0xc0) {
+            if (p + 1 >= len)
+                return false;
+            if (!jumped)
+                *off = p + 2;
+            jumped = true;
+            p = (size_t)(l & 0x3f) << 8 | m[p + 1];
+            continue;
+        }
+        if (l & 0xc0)
+            return false;
+        if (l == 0) {
+            out[n++] = 0;
+            if (!jumped)
+                *off = p + 1;
+            *out_len = n;
+            return true;
+        }
+        if (p + 1 + l > len || n + 1 + l + 1 > 255)
+            return false;
+        out[n++] = l;
+        for (unsigned i = 0; i < l; i++) {
+            uint8_t ch = m[p + 1 + i];
+
+            out[n++] = (ch >= 'A' && ch <= 'Z') ? (uint8_t)(ch + 32) : ch;
+        }
+        p += 1u + l;
+    }
+    return false;
+}
+
+static bool dns_name_eq(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+    if (al != bl)
+        return false;
+    for (size_t i = 0; i < al; i++) {
+        uint8_t x = a[i], y = b[i];
+
+        x = (x >= 'A' && x <= 'Z') ? (uint8_t)(x + 32) : x;
+        y = (y >= 'A' && y <= 'Z') ? (uint8_t)(y + 32) : y;
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+static uint16_t be16at(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint16_t dns_new_id(struct node_cli *c)
+{
+    /* Dns::Client: a random message ID. The node's own random source is
+     * not exposed; the clock and the previous ID mix well enough for a
+     * client that checks the question too. */
+    uint32_t x =
+        (uint32_t)c->now_ms * 2654435761u ^ (uint32_t)c->dns_id * 40503u ^ (uint32_t)(uintptr_t)c;
+
+    x ^= x >> 15;
+    return (uint16_t)(x ^ (x >> 16));
+}
+
+static void dns_build(struct node_cli *c)
+{
+    uint8_t *m = c->dns_msg;
+    uint16_t qt = c->dns_a ? DNS_T_A : DNS_T_AAAA;
+    size_t n = 12;
+
+    m[0] = (uint8_t)(c->dns_id >> 8);
+    m[1] = (uint8_t)c->dns_id;
+    m[2] = c->dns_qrd ? 0x01 : 0x00; /* RD */
+    m[3] = 0;
+    m[4] = 0;
+    m[5] = 1;
+    memset(m + 6, 0, 6);
+    memcpy(m + n, c->dns_qname, c->dns_qname_len);
+    n += c->dns_qname_len;
+    m[n++] = (uint8_t)(qt >> 8);
+    m[n++] = (uint8_t)qt;
+    m[n++] = 0;
+    m[n++] = 1; /* IN */
+    c->dns_msg_len = (uint16_t)n;
+}
+
+static enum tnode_err dns_send(struct node_cli *c, uint64_t now_ms)
+{
+    c->dns_tx++;
+    c->dns_deadline_ms = now_ms + c->dns_qtimeout_ms;
+    return tnode_udp_send(c->node, c->dns_handle, c->dns_qserver, c->dns_qport, c->dns_msg,
+                          c->dns_msg_len, now_ms);
+}
+
+static void dns_finish(struct node_cli *c, cli_err e, const uint8_t (*addrs)[16],
+                       const uint32_t *ttls, size_t n)
+{
+    FILE *out = c->dns_out;
+    bool was_pending = c->pending;
+
+    c->dns_active = false;
+    c->dns_out = NULL;
+    c->pending = false;
+    if (out != NULL) {
+        fprintf(out, "DNS response for %s - ", c->dns_name);
+        if (e == CLI_ERR_NONE) {
+            for (size_t i = 0; i < n; i++) {
+                char buf[ADDR_STR6];
+
+                fprintf(out, "%s TTL:%u ", addr_fmt6_ot(addrs[i], buf), (unsigned)ttls[i]);
+            }
+            fprintf(out, "\n");
+        }
+        cli_print_result(out, e);
+        fflush(out);
+    }
+    if (was_pending && c->on_finish != NULL)
+        c->on_finish(c->user);
+}
+
+/* Header::ResponseCodeToError. */
+static cli_err dns_rcode_err(unsigned rcode)
+{
+    switch (rcode) {
+    case 0:
+        return CLI_ERR_NONE;
+    case 1:  /* FormErr */
+    case 10: /* NotZone */
+        return CLI_ERR_PARSE;
+    case 3: /* NXDomain */
+    case 8: /* NXRRSet */
+        return CLI_ERR_NOT_FOUND;
+    case 4: /* NotImp */
+        return CLI_ERR_NOT_IMPLEMENTED;
+    case 5: /* Refused */
+    case 9: /* NotAuth */
+        return CLI_ERR_SECURITY;
+    case 6: /* YXDomain */
+    case 7: /* YXRRSet */
+        return CLI_ERR_DUPLICATED;
+    default: /* ServFail and the rest */
+        return CLI_ERR_FAILED;
+    }
+}
+
+/* A response: checked as Client::ParseResponse does (ID, QR, opcode, the
+ * question), then CNAMEs followed and the addresses read. */
+static void dns_rx(void *ctx, const struct tnode_udp_rx *rx)
+{
+    struct node_cli *c = ctx;
+    const uint8_t *m = rx->payload;
+    size_t len = rx->len, off = 12, nl;
+    uint8_t name[256], cur[256], qlow[256];
+    size_t curlen;
+    uint16_t qd, an, want = c->dns_a ? DNS_T_A : DNS_T_AAAA;
+    unsigned rcode;
+    struct {
+        uint8_t name[256];
+        size_t nlen;
+        uint16_t type, cls;
+        uint32_t ttl;
+        size_t rd, rdlen;
+    } *rr = NULL;
+    size_t nrr = 0, naddr = 0;
+    uint8_t addrs[DNS_ANSWERS_MAX][16];
+    uint32_t ttls[DNS_ANSWERS_MAX];
+    cli_err e = CLI_ERR_NONE;
+
+    if (!c->dns_active || len < 12 || be16at(m) != c->dns_id || !(m[2] & 0x80) ||
+        ((m[2] >> 3) & 0x0f) != 0)
+        return;
+    qd = be16at(m + 4);
+    an = be16at(m + 6);
+    rcode = m[3] & 0x0f;
+    if (qd != 1) {
+        if (!(rcode != 0 && qd == 0))
+            return;
+    } else {
+        size_t ql = 0;
+
+        if (!dns_read_name(m, len, &off, name, &nl) || off + 4 > len || be16at(m + off) != want)
+            return;
+        off += 4;
+        memcpy(qlow, c->dns_qname, c->dns_qname_len);
+        ql = c->dns_qname_len;
+        if (!dns_name_eq(name, nl, qlow, ql))
+            return;
+    }
+    /* AAAA with NAT64 allowed: empty success or an error other than
+     * NXDOMAIN asks again for A (Client::ReplaceWithIp4Query). */
+    if (!c->dns_a && c->dns_nat64_ok && ((rcode == 0 && an == 0) || (rcode != 0 && rcode != 3))) {
+        enum tnode_err te;
+
+        c->dns_a = true;
+        c->dns_tx = 0;
+        c->dns_id = dns_new_id(c);
+        dns_build(c);
+        te = dns_send(c, tnode_now_ms(c->node));
+        if (te != TNODE_OK)
+            dns_finish(c, from_tnode(te), NULL, NULL, 0);
+        return;
+    }
+    if (rcode != 0) {
+        dns_finish(c, dns_rcode_err(rcode), NULL, NULL, 0);
+        return;
+    }
+    rr = calloc(DNS_ANSWERS_MAX, sizeof(*rr));
+    if (rr == NULL) {
+        dns_finish(c, CLI_ERR_NO_BUFS, NULL, NULL, 0);
+        return;
+    }
+    for (unsigned i = 0; i < an; i++) {
+        uint8_t nm[256];
+        size_t nml, rdl;
+
+        if (!dns_read_name(m, len, &off, nm, &nml) || off + 10 > len) {
+            e = CLI_ERR_PARSE;
+            break;
+        }
+        rdl = be16at(m + off + 8);
+        if (off + 10 + rdl > len) {
+            e = CLI_ERR_PARSE;
+            break;
+        }
+        if (nrr < DNS_ANSWERS_MAX) {
+            memcpy(rr[nrr].name, nm, nml);
+            rr[nrr].nlen = nml;
+            rr[nrr].type = be16at(m + off);
+            rr[nrr].cls = be16at(m + off + 2);
+            rr[nrr].ttl = (uint32_t)be16at(m + off + 4) << 16 | be16at(m + off + 6);
+            rr[nrr].rd = off + 10;
+            rr[nrr].rdlen = rdl;
+            nrr++;
+        }
+        off += 10 + rdl;
+    }
+    memcpy(cur, c->dns_qname, c->dns_qname_len);
+    curlen = c->dns_qname_len;
+    for (int hops = 0; e == CLI_ERR_NONE; hops++) {
+        bool found = false;
+
+        for (size_t i = 0; i < nrr && !found; i++) {
+            size_t p = rr[i].rd;
+
+            if (rr[i].type != DNS_T_CNAME || !dns_name_eq(rr[i].name, rr[i].nlen, cur, curlen))
+                continue;
+            if (!dns_read_name(m, len, &p, cur, &curlen))
+                e = CLI_ERR_PARSE;
+            found = true;
+        }
+        if (!found)
+            break;
+        if (hops >= DNS_CNAME_HOPS)
+            e = CLI_ERR_PARSE; /* a loop */
+    }
+    for (size_t i = 0; i < nrr && e == CLI_ERR_NONE; i++) {
+        if (rr[i].type != want || rr[i].cls != 1 ||
+            !dns_name_eq(rr[i].name, rr[i].nlen, cur, curlen))
+            continue;
+        if (rr[i].rdlen != (want == DNS_T_A ? 4u : 16u))
+            continue;
+        if (want == DNS_T_A) {
+            struct addr_prefix6 pfx;
+
+            /* Synthesized with the prefix preferred now (§6.2). */
+            if (!tnode_nat64_prefix(c->node, &pfx) ||
+                !rfc6052_synth(&pfx, m + rr[i].rd, addrs[naddr])) {
+                e = CLI_ERR_INVALID_STATE;
+                break;
+            }
+        } else {
+            memcpy(addrs[naddr], m + rr[i].rd, 16);
+        }
+        ttls[naddr++] = rr[i].ttl;
+    }
+    free(rr);
+    dns_finish(c, e, (const uint8_t(*)[16])addrs, ttls, naddr);
+}
+
+static void dns_close(struct node_cli *c)
+{
+    if (c->dns_open)
+        tnode_udp_close(c->node, c->dns_handle);
+    c->dns_open = false;
+}
+
+/* dns resolve|resolve4 <name> [server [port [timeout [attempts [rd ...]]]]] */
+static cli_err dns_resolve(struct node_cli *c, bool four, int argc, char **argv, FILE *out)
+{
+    struct dns_qcfg q;
+    struct addr_prefix6 pfx;
+    uint8_t daddr[16];
+    uint16_t dport;
+    enum tnode_err te;
+    size_t tl;
+    cli_err e;
+
+    if (argc < 1)
+        return CLI_ERR_INVALID_ARGS;
+    if ((e = dns_parse_cfg(c, argc - 1, argv + 1, out, &q)) != CLI_ERR_NONE)
+        return e;
+    if (c->dns_active)
+        return CLI_ERR_BUSY;
+    if (four && !tnode_nat64_prefix(c->node, &pfx))
+        return CLI_ERR_INVALID_STATE;
+    if ((e = dns_name_wire(argv[0], c->dns_qname, &c->dns_qname_len)) != CLI_ERR_NONE)
+        return e;
+    tl = strlen(argv[0]);
+    snprintf(c->dns_name, sizeof(c->dns_name), "%s%s", argv[0],
+             tl > 0 && argv[0][tl - 1] == '.' ? "" : ".");
+    dns_default_sockaddr(c, daddr, &dport);
+    {
+        static const uint8_t any[16];
+
+        if (q.has_server && memcmp(q.server, any, 16) != 0)
+            memcpy(daddr, q.server, 16);
+    }
+    memcpy(c->dns_qserver, daddr, 16);
+    c->dns_qport = q.port != 0 ? q.port : dport;
+    c->dns_qtimeout_ms = q.timeout_ms != 0   ? q.timeout_ms
+                         : c->dns_timeout_ms ? c->dns_timeout_ms
+                                             : NODE_CLI_DNS_TIMEOUT_MS;
+    c->dns_qattempts = q.attempts != 0   ? q.attempts
+                       : c->dns_attempts ? c->dns_attempts
+                                         : NODE_CLI_DNS_ATTEMPTS;
+    c->dns_qrd = q.rd != 0 ? q.rd == 1 : c->dns_rd != 2;
+    c->dns_a = four;
+    c->dns_nat64_ok = true; /* Nat64Mode: allow (no CLI argument for it) */
+    c->dns_tx = 0;
+    if (!c->dns_open) {
+        te = tnode_udp_open(c->node, dns_rx, c, &c->dns_handle);
+        if (te != TNODE_OK)
+            return from_tnode(te);
+        c->dns_open = true;
+    }
+    c->dns_id = dns_new_id(c);
+    dns_build(c);
+    te = dns_send(c, c->now_ms);
+    if (te != TNODE_OK)
+        return from_tnode(te);
+    c->dns_active = true;
+    c->dns_out = out;
+    c->pending = true;
+    return CLI_ERR_PENDING;
+}
+
+static cli_err cmd_dns_resolve(void *ctx, int argc, char **argv, FILE *out)
+{
+    return dns_resolve(cli_of(ctx), false, argc, argv, out);
+}
+
+static cli_err cmd_dns_resolve4(void *ctx, int argc, char **argv, FILE *out)
+{
+    return dns_resolve(cli_of(ctx), true, argc, argv, out);
+}
+
+static const struct cli_cmd dns_commands[] = {
+    {"config", cmd_dns_config, NULL},
+    {"resolve", cmd_dns_resolve, NULL},
+    {"resolve4", cmd_dns_resolve4, NULL},
+    {NULL, NULL, NULL},
+};
+
+void node_cli_process(struct node_cli *c, uint64_t now_ms)
+{
+    if (!c->dns_active || now_ms < c->dns_deadline_ms)
+        return;
+    if (c->dns_tx < c->dns_qattempts) {
+        enum tnode_err te = dns_send(c, now_ms);
+
+        if (te == TNODE_OK || te == TNODE_ERR_BUSY)
+            return;
+        dns_finish(c, from_tnode(te), NULL, NULL, 0);
+        return;
+    }
+    dns_finish(c, CLI_ERR_RESPONSE_TIMEOUT, NULL, NULL, 0);
+}
+
+int64_t node_cli_next_timeout_ms(const struct node_cli *c, uint64_t now_ms)
+{
+    if (!c->dns_active)
+        return -1;
+    return c->dns_deadline_ms <= now_ms ? 0 : (int64_t)(c->dns_deadline_ms - now_ms);
+}
+
 /* Sorted by name, as OpenThread's kCommands ("help" is the dispatcher's). */
 const struct cli_cmd node_cli_commands[] = {
     {"child", cmd_child, NULL},
     {"dataset", cmd_dataset, NULL},
+    {"dns", NULL, dns_commands},
     {"extaddr", cmd_extaddr, NULL},
     {"factoryreset", cmd_factoryreset, NULL},
     {"ifconfig", cmd_ifconfig, NULL},
@@ -1775,6 +2377,9 @@ void node_cli_detach(struct node_cli *c)
     c->tcp_inited = false;
     c->bench_total = 0;
     c->bench_unsent = 0;
+    c->dns_out = NULL;
+    c->dns_active = false;
+    dns_close(c);
 }
 
 cli_err node_cli_run_line(struct node_cli *c, const char *line, uint64_t now_ms, FILE *out)

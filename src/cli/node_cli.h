@@ -42,6 +42,14 @@
 #define NODE_CLI_PING_TIMEOUT_MS 3000
 #define NODE_CLI_PING_HOP_LIMIT 64 /* OpenThread's default IPv6 hop limit */
 
+/* OpenThread's DNS client defaults (OPENTHREAD_CONFIG_DNS_CLIENT_DEFAULT_*). */
+#define NODE_CLI_DNS_SERVER "2001:4860:4860::8888"
+#define NODE_CLI_DNS_PORT 53
+#define NODE_CLI_DNS_TIMEOUT_MS 7000
+#define NODE_CLI_DNS_ATTEMPTS 3
+#define NODE_CLI_DNS_MSG_MAX 300      /* one query: header, name, type, class */
+#define NODE_CLI_DNS_ENTERPRISE 44970 /* Thread's enterprise number (service TLVs) */
+
 struct node_cli {
     struct tnode *node;
     uint64_t now_ms; /* the time of the line being run (set by node_cli_run_line) */
@@ -68,6 +76,33 @@ struct node_cli {
     /* `tcp benchmark run`: bytes of the run, still to queue, last result */
     uint32_t bench_total, bench_unsent, bench_last_total;
     uint64_t bench_start_ms, bench_time_used_ms;
+    /* `dns` client (cli_dns.cpp over OpenThread's Dns::Client): the default
+     * config (`dns config`; a zero field means OpenThread's default) and one
+     * query at a time. */
+    bool dns_has_server; /* an address was set (else: the Network Data's) */
+    uint8_t dns_server[16];
+    uint16_t dns_port;
+    uint32_t dns_timeout_ms;
+    uint8_t dns_attempts;
+    uint8_t dns_rd; /* 0 default (yes), 1 yes, 2 no */
+    bool dns_open;
+    int dns_handle;
+    bool dns_active;
+    FILE *dns_out;
+    bool dns_a;        /* asking for A (resolve4, or the NAT64 fallback) */
+    bool dns_nat64_ok; /* AAAA may fall back to A (Nat64Mode allow) */
+    uint8_t dns_qserver[16];
+    uint16_t dns_qport;
+    uint32_t dns_qtimeout_ms;
+    uint8_t dns_qattempts, dns_tx;
+    bool dns_qrd;
+    uint16_t dns_id;
+    uint8_t dns_qname[256];
+    uint16_t dns_qname_len;
+    char dns_name[260]; /* as printed, with the final dot */
+    uint8_t dns_msg[NODE_CLI_DNS_MSG_MAX];
+    uint16_t dns_msg_len;
+    uint64_t dns_deadline_ms;
     /* Optional: called after a pending command printed its result line. */
     void (*on_finish)(void *user);
     void *user;
@@ -83,8 +118,22 @@ void node_cli_init(struct node_cli *c, struct tnode *node);
  * unless it is `factoryreset`. */
 cli_err node_cli_run_line(struct node_cli *c, const char *line, uint64_t now_ms, FILE *out);
 
-/* True while a synchronous command (ping) has not finished. */
+/* True while a synchronous command (ping, dns resolve) has not finished. */
 bool node_cli_pending(const struct node_cli *c);
+
+/* DNS client timers (retransmission, ResponseTimeout): the caller's loop
+ * calls node_cli_process() at least when node_cli_next_timeout_ms() says
+ * (-1: nothing pending). Responses themselves arrive through the node. */
+void node_cli_process(struct node_cli *c, uint64_t now_ms);
+int64_t node_cli_next_timeout_ms(const struct node_cli *c, uint64_t now_ms);
+
+/* The device's DNS server when `dns config` set none: the DNS/SRP server
+ * in the Network Data as OpenThread's SRP client auto-start picks it
+ * (Thread enterprise 44970: service data 0x5d with an address, then anycast
+ * 0x5c (the service ALOC, port 53), then 0x5d with address and port in the
+ * server data: highest version, then smallest address), port 53; else
+ * NODE_CLI_DNS_SERVER. Returns true when the Network Data gave it. */
+bool node_cli_dns_default_server(const struct tnode *node, uint8_t addr[16]);
 
 /* The FILE * of a running command is going away (a daemon's client
  * disconnected): nothing more is printed to it and the CLI is no longer

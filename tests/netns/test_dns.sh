@@ -1,0 +1,374 @@
+#!/usr/bin/env bash
+# DNS through the border router in network namespaces: a real dnsmasq as
+# the upstream resolver, tbr-agent's DNS server (UDP 53 inside the Thread
+# node) and a tbr-node device using OpenThread's `dns` client commands.
+#
+#   tests/netns/test_dns.sh path/to/tbr-agent path/to/tbr-ctl path/to/tbr-node
+#
+# Topology (documentation addresses only, names unique per run):
+#   tbdbr-$$  the BR namespace: tbr-agent (TUN wpan0, NAT44 towards the veth,
+#             --dns-upstream 192.0.2.53) and a tbr-node device (the sim radio
+#             is loopback multicast: both share this loopback); 192.0.2.100/24
+#   tbdv4-$$  an IPv4-only host: 192.0.2.1, 192.0.2.2 (answers ping) and
+#             192.0.2.53 (dnsmasq: example.com A 192.0.2.2, AAAA 2001:db8::2)
+#
+# Checks: the DNS/SRP service in Network Data and the device's default
+# server; resolve (AAAA), resolve4 (NAT64-synthesized) then ping through
+# NAT64; resolve4 with an IPv4 server (synthesized, straight through NAT64);
+# dnsmasq stopped -> an error within the device's timeout; back -> answers;
+# `dns server upstream disable` -> ipv4only.arpa still answered, others
+# refused.
+#
+# Needs root (ip netns, TUN, nft) and dnsmasq; otherwise skips with 77.
+# Namespaces and files are always removed (trap EXIT). Prints
+# "N passed, N failed"; exits non-zero on any failure. TBR_TEST_SLOW=2
+# stretches timeouts (sanitizers); TBR_KEEP=1 keeps the logs in
+# /tmp/tbr-dns-kept.
+set -u
+
+AGENT=${1:?usage: $0 tbr-agent tbr-ctl tbr-node}
+CTL=${2:?usage: $0 tbr-agent tbr-ctl tbr-node}
+NODE=${3:?usage: $0 tbr-agent tbr-ctl tbr-node}
+SLOW=${TBR_TEST_SLOW:-1}
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+[ "$(id -u)" = 0 ] || skip "test_dns needs root (network namespaces, TUN, nftables)"
+command -v ip >/dev/null 2>&1 || skip "the ip program (iproute2) is missing"
+command -v nft >/dev/null 2>&1 || skip "the nft program (nftables) is missing"
+DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
+[ -x "$DNSMASQ" ] || skip "dnsmasq is missing (Debian package dnsmasq)"
+[ -e /dev/net/tun ] || skip "/dev/net/tun is missing"
+for b in "$AGENT" "$CTL" "$NODE"; do
+    [ -x "$b" ] || {
+        echo "FAIL: $b is not executable"
+        exit 1
+    }
+done
+
+export PORT_OFFSET=$((120 + $$ % 20))
+NSBR=tbdbr-$$
+NSV4=tbdv4-$$
+VBR=td$$b
+VV4=td$$v
+T=$(mktemp -d "${TMPDIR:-/tmp}/tbr-dns.XXXXXX") || exit 1
+SOCK=$T/wpan0.sock
+APID=
+NPID=
+DPID=
+NFD=
+
+cleanup() {
+    {
+        [ -n "$DPID" ] && kill -9 "$DPID" && wait "$DPID"
+        [ -n "$NPID" ] && kill -9 "$NPID" && wait "$NPID"
+        [ -n "$APID" ] && kill -9 "$APID" && wait "$APID"
+        ip netns del "$NSBR"
+        ip netns del "$NSV4"
+    } 2>/dev/null
+    [ -n "${TBR_KEEP:-}" ] && cp -r "$T" /tmp/tbr-dns-kept
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PASS=0
+FAIL=0
+pass() {
+    PASS=$((PASS + 1))
+    echo "PASS: $*"
+}
+fail() {
+    FAIL=$((FAIL + 1))
+    echo "FAIL: $*"
+}
+now_ms() { date +%s%3N; }
+inbr() { ip netns exec "$NSBR" "$@"; }
+inv4() { ip netns exec "$NSV4" "$@"; }
+
+# ---- topology -------------------------------------------------------------------
+
+ip netns add "$NSBR" 2>"$T/err" || skip "cannot create a network namespace: $(cat "$T/err")"
+ip netns add "$NSV4" || exit 1
+ip link add "$VBR" type veth peer name "$VV4" || skip "cannot create a veth pair"
+ip link set "$VBR" netns "$NSBR" && ip link set "$VV4" netns "$NSV4" || exit 1
+inbr ip link set lo up
+inbr ip link set lo multicast on
+inbr ip addr add 192.0.2.100/24 dev "$VBR"
+inbr ip link set "$VBR" up
+inv4 ip link set lo up
+inv4 ip addr add 192.0.2.1/24 dev "$VV4"
+inv4 ip addr add 192.0.2.2/24 dev "$VV4"
+inv4 ip addr add 192.0.2.53/24 dev "$VV4"
+inv4 ip link set "$VV4" up
+
+# ---- processes --------------------------------------------------------------------
+
+start_dnsmasq() {
+    ip netns exec "$NSV4" "$DNSMASQ" -k --conf-file=/dev/null --no-resolv --no-hosts \
+        --listen-address=192.0.2.53 --bind-interfaces --port=53 --user=root --group=root \
+        --pid-file="$T/dnsmasq.pid" --log-queries --log-facility="$T/dnsmasq.log" \
+        --address=/example.com/192.0.2.2 --address=/example.com/2001:db8::2 \
+        </dev/null >>"$T/dnsmasq.out" 2>&1 &
+    DPID=$!
+    for _ in $(seq 1 50); do
+        inv4 ss -lun 2>/dev/null | grep -q "192.0.2.53:53 " && return 0
+        sleep 0.1
+    done
+    return 1
+}
+stop_dnsmasq() {
+    [ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+    DPID=
+}
+
+start_dnsmasq && pass "dnsmasq listens on 192.0.2.53" ||
+    fail "dnsmasq did not start: $(tail -3 "$T/dnsmasq.out" | tr '\n' '|')"
+
+# Not through inbr (a function runs in a subshell): $! must be the agent.
+ip netns exec "$NSBR" "$AGENT" -I wpan0 -B "$VBR" -d 4 --state-dir "$T/agent" \
+    --ctl-socket "$SOCK" --dns-upstream 192.0.2.53 sim://1 </dev/null >"$T/agent.out" \
+    2>"$T/agent.log" &
+APID=$!
+
+mkfifo "$T/nin"
+exec {NFD}<>"$T/nin"
+: >"$T/nout"
+(
+    exec {NFD}>&-
+    exec ip netns exec "$NSBR" "$NODE" --state-dir "$T/node" 2 <"$T/nin" >>"$T/nout" 2>"$T/node.log"
+) &
+NPID=$!
+
+ctl() {
+    OUT=$(inbr "$CTL" --socket "$SOCK" -t $((20 * SLOW)) "$@" 2>&1)
+    RC=$?
+}
+
+# node "command" [timeout_s]: one line to the device; OUT (lines before the
+# result) and RES (the result line: Done, Error N: X, or a DNS response line
+# ending in Error N: X; TIMEOUT when none came).
+node() {
+    local line=$1 to=${2:-10} start deadline hit k
+    start=$(wc -l <"$T/nout")
+    printf '%s\n' "$line" >&"$NFD"
+    deadline=$(($(now_ms) + to * 1000 * SLOW))
+    while :; do
+        hit=$(tail -n +$((start + 1)) "$T/nout" |
+            grep -n -m1 -E '^(Done|Error [0-9]+: .*)$|^DNS response for .* - Error [0-9]+: .*$')
+        if [ -n "$hit" ]; then
+            k=${hit%%:*}
+            OUT=$(tail -n +$((start + 1)) "$T/nout" | head -n $((k - 1)))
+            RES=${hit#*:}
+            return 0
+        fi
+        if [ "$(now_ms)" -ge "$deadline" ]; then
+            OUT=$(tail -n +$((start + 1)) "$T/nout")
+            RES=TIMEOUT
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+check_ctl() {
+    local desc=$1 want=$2
+    shift 2
+    ctl "$@"
+    if [ "$OUT" = "$want" ]; then
+        pass "$desc"
+    else
+        fail "$desc: tbr-ctl $* gave (rc $RC): $(echo "$OUT" | tr '\n' '|') wanted $(echo "$want" | tr '\n' '|')"
+    fi
+}
+
+wait_ctl() {
+    local to=$1 want=$2 deadline
+    shift 2
+    deadline=$(($(now_ms) + to * 1000 * SLOW))
+    while :; do
+        ctl "$@"
+        [ "$OUT" = "$want" ] && return 0
+        [ "$(now_ms)" -ge "$deadline" ] && return 1
+        sleep 0.3
+    done
+}
+
+for _ in $(seq 1 $((50 * SLOW))); do
+    [ -S "$SOCK" ] && break
+    sleep 0.1
+done
+[ -S "$SOCK" ] && pass "agent listens on its control socket" ||
+    fail "no control socket (agent log: $(tail -3 "$T/agent.log" | tr '\n' '|'))"
+
+# ---- network ------------------------------------------------------------------------
+
+check_ctl "dataset init new" "Done" dataset init new
+check_ctl "dataset commit active" "Done" dataset commit active
+check_ctl "ifconfig up" "Done" ifconfig up
+check_ctl "thread start" "Done" thread start
+if wait_ctl 20 "leader
+Done" state; then pass "agent becomes leader"; else fail "agent state: $OUT"; fi
+check_ctl "dns server upstream: Enabled by default" "Enabled
+Done" dns server upstream
+if wait_ctl 15 "PrefixManager: Active
+Translator: Active
+Done" nat64 state; then pass "nat64 state: Active / Active"; else
+    fail "nat64 state: $(echo "$OUT" | tr '\n' '|')"
+fi
+ctl br nat64prefix local
+NAT64P=$(echo "$OUT" | head -1)
+BASE=${NAT64P%::/96}
+case $NAT64P in
+fd*:2:0:0::/96) pass "br nat64prefix local: $NAT64P" ;;
+*) fail "br nat64prefix local: $OUT" ;;
+esac
+
+ctl dataset active -x
+HEX=$(echo "$OUT" | head -1)
+node "dataset set active $HEX"
+node "ifconfig up"
+node "thread start"
+[ "$RES" = Done ] && pass "device: thread start" || fail "device thread start: $RES $OUT"
+joined=
+for _ in $(seq 1 $((60 * SLOW))); do
+    node state
+    if [ "$OUT" = child ] || [ "$OUT" = router ]; then
+        joined=$OUT
+        break
+    fi
+    sleep 0.5
+done
+[ -n "$joined" ] && pass "device attached ($joined)" || fail "device did not attach: $OUT"
+
+have_nd=
+for _ in $(seq 1 $((40 * SLOW))); do
+    node "netdata show"
+    if echo "$OUT" | grep -Eq "^$NAT64P sn low [0-9a-f]{4}$" &&
+        echo "$OUT" | grep -Eq "^44970 5d [0-9a-f]{32}d11f s [0-9a-f]{4}"; then
+        have_nd=1
+        break
+    fi
+    sleep 0.5
+done
+[ -n "$have_nd" ] && pass "device netdata: NAT64 route and the DNS/SRP service (44970 5d)" ||
+    fail "device netdata show: $(echo "$OUT" | tr '\n' '|')"
+SVC=$(echo "$OUT" | grep -E "^44970 5d " | head -1 | awk '{print $3}')
+# the service address in OpenThread's text form (no :: compression)
+SVC_ADDR=$(echo "${SVC:0:32}" | sed -E 's/(....)/\1:/g; s/:$//; s/(^|:)0{1,3}([0-9a-f])/\1\2/g')
+
+node "dns config"
+if echo "$OUT" | grep -qx "Server: \[$SVC_ADDR\]:53" &&
+    echo "$OUT" | grep -qx "ResponseTimeout: 7000 ms" && [ "$RES" = Done ]; then
+    pass "device dns config: the BR's service address $SVC_ADDR, port 53"
+else
+    fail "device dns config: $(echo "$OUT" | tr '\n' '|') (service $SVC_ADDR)"
+fi
+
+# ---- resolve -------------------------------------------------------------------------------
+
+node "dns resolve example.com" 15
+if [ "$RES" = Done ] && echo "$OUT" | grep -Eqx "DNS response for example.com. - 2001:db8:0:0:0:0:0:2 TTL:[0-9]+ "; then
+    pass "dns resolve example.com -> 2001:db8::2"
+else
+    fail "dns resolve example.com: $RES $(echo "$OUT" | tr '\n' '|') (agent: $(grep dns "$T/agent.log" | tail -3 | tr '\n' '|'))"
+fi
+
+node "dns resolve4 example.com" 15
+SYN="$BASE:c000:202"
+if [ "$RES" = Done ] && echo "$OUT" | grep -Eqx "DNS response for example.com. - $SYN TTL:[0-9]+ "; then
+    pass "dns resolve4 example.com -> $SYN"
+else
+    fail "dns resolve4 example.com: $RES $(echo "$OUT" | tr '\n' '|')"
+fi
+node "ping $SYN" 15
+if echo "$OUT" | grep -Eq "^16 bytes from $SYN: icmp_seq=[0-9]+ hlim=[0-9]+ time=[0-9]+ms$" &&
+    echo "$OUT" | grep -q "^1 packets transmitted, 1 packets received." && [ "$RES" = Done ]; then
+    pass "ping $SYN (192.0.2.2 through NAT64)"
+else
+    fail "ping $SYN: $RES $(echo "$OUT" | tr '\n' '|')"
+fi
+
+node "dns resolve4 example.com 192.0.2.53" 15
+if [ "$RES" = Done ] && echo "$OUT" | grep -qx "Synthesized IPv6 DNS server address: $BASE:c000:235" &&
+    echo "$OUT" | grep -Eqx "DNS response for example.com. - $SYN TTL:[0-9]+ "; then
+    pass "dns resolve4 example.com 192.0.2.53 (IPv4 server through NAT64)"
+else
+    fail "dns resolve4 with an IPv4 server: $RES $(echo "$OUT" | tr '\n' '|')"
+fi
+
+node "dns resolve ipv4only.arpa" 15
+if [ "$RES" = Done ] &&
+    echo "$OUT" | grep -Eqx "DNS response for ipv4only.arpa. - $BASE:c000:aa TTL:[0-9]+ $BASE:c000:ab TTL:[0-9]+ "; then
+    pass "dns resolve ipv4only.arpa -> 192.0.0.170/171 synthesized (answered by the BR)"
+else
+    fail "dns resolve ipv4only.arpa: $RES $(echo "$OUT" | tr '\n' '|')"
+fi
+
+# ---- upstream down, then back ------------------------------------------------------------------
+
+stop_dnsmasq
+t0=$(now_ms)
+node "dns resolve4 example.com" 20
+t1=$(now_ms)
+case $RES in
+"DNS response for example.com. - Error "*)
+    if [ $((t1 - t0)) -le $((7500 * SLOW)) ]; then
+        pass "dnsmasq stopped: '$RES' after $((t1 - t0)) ms (within the 7 s timeout)"
+    else
+        fail "dnsmasq stopped: error only after $((t1 - t0)) ms"
+    fi
+    ;;
+*) fail "dnsmasq stopped: $RES $(echo "$OUT" | tr '\n' '|')" ;;
+esac
+
+start_dnsmasq || fail "dnsmasq did not restart"
+ok=
+for _ in 1 2 3 4 5; do
+    node "dns resolve4 example.com" 15
+    if [ "$RES" = Done ] && echo "$OUT" | grep -Eqx "DNS response for example.com. - $SYN TTL:[0-9]+ "; then
+        ok=1
+        break
+    fi
+    sleep 1
+done
+[ -n "$ok" ] && pass "dnsmasq back: resolve4 answers again" ||
+    fail "after restart: $RES $(echo "$OUT" | tr '\n' '|')"
+
+# ---- forwarding disabled -----------------------------------------------------------------------
+
+check_ctl "dns server upstream disable" "Done" dns server upstream disable
+check_ctl "dns server upstream: Disabled" "Disabled
+Done" dns server upstream
+node "dns resolve ipv4only.arpa" 15
+if [ "$RES" = Done ] && echo "$OUT" | grep -q "^DNS response for ipv4only.arpa. - $BASE:c000:aa TTL:"; then
+    pass "forwarding disabled: ipv4only.arpa still answered"
+else
+    fail "forwarding disabled, ipv4only.arpa: $RES $(echo "$OUT" | tr '\n' '|')"
+fi
+node "dns resolve4 example.com" 15
+[ "$RES" = "DNS response for example.com. - Error 8: Security" ] &&
+    pass "forwarding disabled: example.com refused (Error 8: Security)" ||
+    fail "forwarding disabled, example.com: $RES $(echo "$OUT" | tr '\n' '|')"
+check_ctl "dns server upstream enable" "Done" dns server upstream enable
+node "dns resolve example.com" 15
+[ "$RES" = Done ] && pass "forwarding enabled again: example.com answers" ||
+    fail "after enable: $RES $(echo "$OUT" | tr '\n' '|')"
+check_ctl "dns server alone" "Error 7: InvalidArgs" dns server
+
+# ---- shutdown --------------------------------------------------------------------------------
+
+kill -TERM "$APID"
+wait "$APID"
+rc=$?
+APID=
+[ "$rc" = 0 ] && pass "agent exits 0 on SIGTERM" || fail "agent exit status $rc"
+
+if grep -q "ERROR: AddressSanitizer\|runtime error\|LeakSanitizer" "$T/agent.log" "$T/node.log"; then
+    fail "sanitizer report: $(grep -m3 "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/agent.log" "$T/node.log")"
+fi
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
