@@ -14,10 +14,6 @@
  *     is too small for its Prefix Length is ignored — here the message is
  *     kept and only that option is dropped).
  *   - Everything is read through util/rd.h.
- *
- * The functions are implemented in src/br/agent.c (the tbr_agent library),
- * so that the codec builds without a CMake change; moving them to a
- * src/br/ra.c of their own needs that file added to tbr_agent's sources.
  */
 #ifndef TBR_BR_RA_H
 #define TBR_BR_RA_H
