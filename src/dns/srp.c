@@ -1,0 +1,856 @@
+/* SRP server core (RFC 9665). Contracts in srp.h. */
+#include "dns/srp.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <mbedtls/ecdsa.h>
+#include <mbedtls/ecp.h>
+#include <mbedtls/sha256.h>
+
+static const struct {
+    const char *name;
+    unsigned rcode;
+} srp_err_tab[] = {
+#define SRP_X_TAB(id, name, rc) {name, rc},
+    SRP_ERRORS(SRP_X_TAB)
+#undef SRP_X_TAB
+};
+
+const char *srp_err_str(enum srp_err e)
+{
+    if ((unsigned)e >= SRP_ERR__COUNT)
+        return "unknown";
+    return srp_err_tab[e].name;
+}
+
+unsigned srp_err_rcode(enum srp_err e)
+{
+    if ((unsigned)e >= SRP_ERR__COUNT)
+        return DNS_RCODE_SERVFAIL;
+    return srp_err_tab[e].rcode;
+}
+
+/* ---- Parsing (RFC 9665 §3.3) --------------------------------------------- */
+
+/* Instance index with this name, or -1. */
+static int find_svc(const struct srp_update *u, const struct dns_name *n)
+{
+    for (unsigned i = 0; i < u->nservices; i++)
+        if (dns_name_equal(&u->services[i].instance, n))
+            return (int)i;
+    return -1;
+}
+
+/* Records kept between the first pass and the classification. */
+struct srp_scratch {
+    struct dns_name deletes[SRP_MAX_UPDATE_SERVICES + 1];
+    unsigned ndeletes;
+    bool has_key;
+};
+
+static bool is_deleted(const struct srp_scratch *s, const struct dns_name *n)
+{
+    for (unsigned i = 0; i < s->ndeletes; i++)
+        if (dns_name_equal(&s->deletes[i], n))
+            return true;
+    return false;
+}
+
+/* The Update Lease option (RFC 9664 §4): 4 octets LEASE, or 8 with KEY-LEASE. */
+static enum srp_err parse_lease(const struct dns_opt *o, struct srp_update *u, bool *found)
+{
+    struct rd r = rd_init(o->opts, o->opts_len);
+    while (r.left) {
+        uint16_t code, olen;
+        struct rd v;
+        if (!rd_be16(&r, &code) || !rd_be16(&r, &olen) || !rd_sub(&r, olen, &v))
+            return SRP_ERR_MALFORMED;
+        if (code != SRP_EDNS_UPDATE_LEASE)
+            continue;
+        if (olen != 4 && olen != 8)
+            return SRP_ERR_BAD_LEASE;
+        rd_be32(&v, &u->lease);
+        u->key_lease = u->lease;
+        if (olen == 8)
+            rd_be32(&v, &u->key_lease);
+        *found = true;
+    }
+    return SRP_OK;
+}
+
+/* First pass over the update section: one RR. */
+static enum srp_err update_rr(struct srp_update *u, struct srp_scratch *s, const struct dns_rr *rr)
+{
+    if (!dns_name_in(&rr->name, &u->zone))
+        return SRP_ERR_OUTSIDE_ZONE; /* RFC 2136 §3.4.1.3 */
+    if (rr->cls == DNS_CLASS_ANY) {
+        /* "Delete all RRsets from a name" (RFC 2136 §2.5.3). */
+        if (rr->type != DNS_TYPE_ANY || rr->rdlen != 0 || rr->ttl != 0)
+            return SRP_ERR_BAD_INSTRUCTION;
+        if (is_deleted(s, &rr->name))
+            return SRP_OK;
+        if (s->ndeletes >= SRP_MAX_UPDATE_SERVICES + 1)
+            return SRP_ERR_TOO_MANY_SERVICES;
+        s->deletes[s->ndeletes++] = rr->name;
+        return SRP_OK;
+    }
+    if (rr->type == DNS_TYPE_PTR && (rr->cls == DNS_CLASS_IN || rr->cls == DNS_CLASS_NONE)) {
+        /* Service Discovery instruction (RFC 9665 §3.3.1.1); NONE = removal. */
+        if (!dns_name_in(&rr->u.target, &u->zone))
+            return SRP_ERR_OUTSIDE_ZONE;
+        /* Subtype PTRs ("_x._sub._svc", RFC 6763 §7.1) are accepted, not recorded. */
+        struct rd nr = rd_init(rr->name.b, rr->name.len);
+        uint8_t l0 = 0;
+        if (rd_u8(&nr, &l0) && rd_skip(&nr, l0) && nr.left > 5 && nr.p[0] == 4 &&
+            memcmp(nr.p + 1, "_sub", 4) == 0)
+            return SRP_OK;
+        int i = find_svc(u, &rr->u.target);
+        if (i >= 0)
+            return SRP_ERR_BAD_INSTRUCTION; /* the same instance twice */
+        if (u->nservices >= SRP_MAX_UPDATE_SERVICES)
+            return SRP_ERR_TOO_MANY_SERVICES;
+        struct srp_update_service *sv = &u->services[u->nservices++];
+        memset(sv, 0, sizeof *sv);
+        sv->service = rr->name;
+        sv->instance = rr->u.target;
+        sv->remove = rr->cls == DNS_CLASS_NONE;
+        return SRP_OK;
+    }
+    if (rr->cls != DNS_CLASS_IN)
+        return SRP_ERR_BAD_INSTRUCTION;
+    switch (rr->type) {
+    case DNS_TYPE_SRV:
+    case DNS_TYPE_TXT: /* matched to a PTR target in the second pass */
+        return SRP_OK;
+    case DNS_TYPE_A:
+        return SRP_OK; /* allowed by RFC 9665 §3.3.1.2; IPv4 not kept */
+    case DNS_TYPE_AAAA:
+        if (u->host.len && !dns_name_equal(&u->host, &rr->name))
+            return SRP_ERR_MULTIPLE_HOSTS;
+        u->host = rr->name;
+        if (u->naddrs >= SRP_MAX_ADDRS)
+            return SRP_ERR_TOO_MANY_ADDRS;
+        memcpy(u->addrs[u->naddrs++], rr->u.aaaa, 16);
+        u->host_ttl = rr->ttl;
+        return SRP_OK;
+    case DNS_TYPE_KEY: {
+        const struct dns_key *k = &rr->u.key;
+        if (k->algorithm != SRP_KEY_ALG_ECDSAP256SHA256 || k->pubkey_len != SRP_PUBKEY_LEN)
+            return SRP_ERR_BAD_KEY;
+        if (s->has_key && memcmp(u->pubkey, k->pubkey, SRP_PUBKEY_LEN) != 0)
+            return SRP_ERR_BAD_KEY; /* one key signs the whole update */
+        memcpy(u->pubkey, k->pubkey, SRP_PUBKEY_LEN);
+        if (!s->has_key)
+            u->host_ttl = u->host_ttl ? u->host_ttl : rr->ttl;
+        s->has_key = true;
+        return SRP_OK;
+    }
+    default:
+        return SRP_ERR_BAD_INSTRUCTION;
+    }
+}
+
+/* Second pass: SRV/TXT to their instances, KEY owners. */
+static enum srp_err update_rr2(struct srp_update *u, const struct dns_rr *rr,
+                               struct dns_name *key_host)
+{
+    if (rr->cls != DNS_CLASS_IN)
+        return SRP_OK;
+    if (rr->type == DNS_TYPE_SRV || rr->type == DNS_TYPE_TXT) {
+        int i = find_svc(u, &rr->name);
+        if (i < 0)
+            return SRP_ERR_ORPHAN_RECORD;
+        struct srp_update_service *sv = &u->services[i];
+        if (rr->type == DNS_TYPE_SRV) {
+            if (sv->has_srv)
+                return SRP_ERR_BAD_INSTRUCTION;
+            sv->has_srv = true;
+            sv->srv = rr->u.srv;
+            sv->ttl = rr->ttl;
+        } else {
+            if (sv->has_txt || rr->rdlen > SRP_TXT_MAX)
+                return SRP_ERR_BAD_INSTRUCTION;
+            sv->has_txt = true;
+            memcpy(sv->txt, rr->rdata, rr->rdlen);
+            sv->txt_len = rr->rdlen;
+        }
+    } else if (rr->type == DNS_TYPE_KEY && find_svc(u, &rr->name) < 0) {
+        if (key_host->len && !dns_name_equal(key_host, &rr->name))
+            return SRP_ERR_MULTIPLE_HOSTS;
+        *key_host = rr->name;
+    }
+    return SRP_OK;
+}
+
+static enum srp_err map_dns(enum dns_err e)
+{
+    return e == DNS_OK ? SRP_OK : SRP_ERR_MALFORMED;
+}
+
+enum srp_err srp_parse_update(const uint8_t *msg, size_t len, struct srp_update *out)
+{
+    if (!msg || !out)
+        return SRP_ERR_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    struct dns_parser p;
+    enum dns_err de = dns_parse_begin(&p, msg, len);
+    if (de != DNS_OK)
+        return map_dns(de);
+    out->id = p.hdr.id;
+    if ((p.hdr.flags & DNS_FLAG_QR) || dns_hdr_opcode(&p.hdr) != DNS_OPCODE_UPDATE)
+        return SRP_ERR_NOT_UPDATE;
+    /* Zone section (RFC 2136 §2.3): one SOA IN. */
+    struct dns_name zone;
+    dns_name_from_text(SRP_ZONE_TEXT, &zone);
+    struct dns_question q;
+    if (p.hdr.qdcount != 1)
+        return SRP_ERR_BAD_ZONE;
+    if ((de = dns_parse_question(&p, &q)) != DNS_OK)
+        return map_dns(de);
+    if (q.type != DNS_TYPE_SOA || q.cls != DNS_CLASS_IN || !dns_name_equal(&q.name, &zone))
+        return SRP_ERR_BAD_ZONE;
+    out->zone = q.name;
+    if (p.hdr.ancount != 0)
+        return SRP_ERR_PREREQ;
+
+    struct srp_scratch s;
+    memset(&s, 0, sizeof s);
+    struct dns_rr rr;
+    bool lease_found = false, sig_found = false;
+    enum srp_err e;
+    /* First pass: every RR parses; the SIG is the last RR. */
+    while ((de = dns_parse_rr(&p, &rr)) == DNS_OK) {
+        if (sig_found)
+            return SRP_ERR_NO_SIG; /* something after the SIG */
+        if (rr.section == DNS_SECTION_AUTHORITY) {
+            if ((e = update_rr(out, &s, &rr)) != SRP_OK)
+                return e;
+        } else if (rr.type == DNS_TYPE_OPT) {
+            if ((e = parse_lease(&rr.u.opt, out, &lease_found)) != SRP_OK)
+                return e;
+        } else if (rr.type == DNS_TYPE_SIG) {
+            /* SIG(0), RFC 2931 §3: root owner, class ANY, TTL 0, type covered 0
+             * (the RR header is not signed, so nothing else is allowed). */
+            const struct dns_sig *sg = &rr.u.sig;
+            if (rr.cls != DNS_CLASS_ANY || rr.ttl != 0 || rr.name.len != 1 ||
+                sg->type_covered != 0 || sg->algorithm != SRP_KEY_ALG_ECDSAP256SHA256 ||
+                sg->signature_len != SRP_SIG_LEN)
+                return SRP_ERR_BAD_SIG;
+            out->sig = *sg;
+            out->sig.signature = NULL;
+            memcpy(out->signature, sg->signature, SRP_SIG_LEN);
+            out->sig_rr_offset = rr.offset;
+            out->sig_rdata_offset = (size_t)(rr.rdata - msg);
+            out->sig_signed_len = (size_t)(sg->signature - rr.rdata);
+            out->msg_len = rr.end;
+            sig_found = true;
+        }
+        /* other additional records are ignored */
+    }
+    if (de != DNS_ERR_END)
+        return map_dns(de);
+    if (!sig_found)
+        return SRP_ERR_NO_SIG;
+    if (out->msg_len != len)
+        return SRP_ERR_NO_SIG; /* trailing bytes: SIG not last */
+    if (!lease_found)
+        return SRP_ERR_NO_LEASE;
+
+    /* Second pass over the update section. */
+    struct dns_name key_host = {0};
+    if ((de = dns_parse_begin(&p, msg, len)) != DNS_OK ||
+        (de = dns_parse_question(&p, &q)) != DNS_OK)
+        return map_dns(de);
+    while ((de = dns_parse_rr(&p, &rr)) == DNS_OK && rr.section == DNS_SECTION_AUTHORITY)
+        if ((e = update_rr2(out, &rr, &key_host)) != SRP_OK)
+            return e;
+    if (de != DNS_OK && de != DNS_ERR_END)
+        return map_dns(de);
+
+    /* Host Description (RFC 9665 §3.3.1.2): one name, delete-all, KEY. */
+    if (!s.has_key)
+        return SRP_ERR_NO_KEY;
+    if (!key_host.len && !out->host.len)
+        return SRP_ERR_NO_HOST;
+    if (key_host.len && out->host.len && !dns_name_equal(&key_host, &out->host))
+        return SRP_ERR_MULTIPLE_HOSTS;
+    if (!key_host.len)
+        return SRP_ERR_NO_KEY;
+    out->host = key_host;
+    if (!is_deleted(&s, &out->host))
+        return SRP_ERR_HOST_NOT_DELETED;
+    /* Service Descriptions (RFC 9665 §3.3.1.1). */
+    for (unsigned i = 0; i < out->nservices; i++) {
+        struct srp_update_service *sv = &out->services[i];
+        sv->has_delete = is_deleted(&s, &sv->instance);
+        if (dns_name_equal(&sv->instance, &out->host))
+            return SRP_ERR_BAD_INSTRUCTION;
+        if (!sv->has_delete)
+            return SRP_ERR_SERVICE_NO_DELETE;
+        if (sv->remove)
+            continue;
+        if (!sv->has_srv || !sv->has_txt)
+            return SRP_ERR_SERVICE_NO_SRV;
+        if (!dns_name_equal(&sv->srv.target, &out->host))
+            return SRP_ERR_SERVICE_HOST_MISMATCH;
+    }
+    /* Every delete-all names the host or an instance. */
+    for (unsigned i = 0; i < s.ndeletes; i++)
+        if (!dns_name_equal(&s.deletes[i], &out->host) && find_svc(out, &s.deletes[i]) < 0)
+            return SRP_ERR_ORPHAN_RECORD;
+    /* The SIG(0) signer is the host (RFC 9665 §3.3.1.3 uses the host's KEY). */
+    if (!dns_name_equal(&out->sig.signer, &out->host))
+        return SRP_ERR_BAD_SIG;
+    return SRP_OK;
+}
+
+/* ---- SIG(0) verification (RFC 2931 §3.1, RFC 6605 §4) --------------------- */
+
+enum srp_err srp_verify_sig0(const uint8_t *msg, size_t len, const struct srp_update *u)
+{
+    if (!msg || !u || len < DNS_HDR_LEN || u->msg_len != len || u->sig_rr_offset < DNS_HDR_LEN ||
+        u->sig_rr_offset > len || u->sig_rdata_offset > len ||
+        u->sig_signed_len > len - u->sig_rdata_offset)
+        return SRP_ERR_INVALID_ARG;
+    uint16_t arcount = (uint16_t)((msg[10] << 8) | msg[11]);
+    if (arcount == 0)
+        return SRP_ERR_INVALID_ARG;
+    uint8_t hdr[DNS_HDR_LEN];
+    memcpy(hdr, msg, DNS_HDR_LEN);
+    arcount--;
+    hdr[10] = (uint8_t)(arcount >> 8);
+    hdr[11] = (uint8_t)arcount;
+
+    uint8_t hash[32];
+    mbedtls_sha256_context sha;
+    mbedtls_sha256_init(&sha);
+    int rc = mbedtls_sha256_starts_ret(&sha, 0);
+    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, msg + u->sig_rdata_offset, u->sig_signed_len);
+    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, hdr, DNS_HDR_LEN);
+    rc = rc ? rc
+            : mbedtls_sha256_update_ret(&sha, msg + DNS_HDR_LEN, u->sig_rr_offset - DNS_HDR_LEN);
+    rc = rc ? rc : mbedtls_sha256_finish_ret(&sha, hash);
+    mbedtls_sha256_free(&sha);
+    if (rc)
+        return SRP_ERR_SIG_FAILED;
+
+    mbedtls_ecp_group grp;
+    mbedtls_ecp_point q;
+    mbedtls_mpi r, s;
+    mbedtls_ecp_group_init(&grp);
+    mbedtls_ecp_point_init(&q);
+    mbedtls_mpi_init(&r);
+    mbedtls_mpi_init(&s);
+    uint8_t pt[1 + SRP_PUBKEY_LEN];
+    pt[0] = 0x04; /* uncompressed point (SEC 1 §2.3.3) */
+    memcpy(pt + 1, u->pubkey, SRP_PUBKEY_LEN);
+    rc = mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1);
+    rc = rc ? rc : mbedtls_ecp_point_read_binary(&grp, &q, pt, sizeof pt);
+    rc = rc ? rc : mbedtls_ecp_check_pubkey(&grp, &q);
+    rc = rc ? rc : mbedtls_mpi_read_binary(&r, u->signature, 32);
+    rc = rc ? rc : mbedtls_mpi_read_binary(&s, u->signature + 32, 32);
+    rc = rc ? rc : mbedtls_ecdsa_verify(&grp, hash, sizeof hash, &q, &r, &s);
+    mbedtls_mpi_free(&s);
+    mbedtls_mpi_free(&r);
+    mbedtls_ecp_point_free(&q);
+    mbedtls_ecp_group_free(&grp);
+    return rc ? SRP_ERR_SIG_FAILED : SRP_OK;
+}
+
+/* ---- Registry -------------------------------------------------------------- */
+
+void srp_registry_init(struct srp_registry *reg)
+{
+    memset(reg, 0, sizeof *reg);
+    reg->min_lease = SRP_DEFAULT_MIN_LEASE;
+    reg->max_lease = SRP_DEFAULT_MAX_LEASE;
+    reg->min_key_lease = SRP_DEFAULT_MIN_KEY_LEASE;
+    reg->max_key_lease = SRP_DEFAULT_MAX_KEY_LEASE;
+}
+
+static uint32_t clamp(uint32_t v, uint32_t lo, uint32_t hi)
+{
+    if (v == 0)
+        return 0;
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+void srp_registry_grant(const struct srp_registry *reg, const struct srp_update *u, uint32_t *lease,
+                        uint32_t *key_lease)
+{
+    uint32_t l = clamp(u->lease, reg->min_lease, reg->max_lease);
+    uint32_t k = clamp(u->key_lease, reg->min_key_lease, reg->max_key_lease);
+    if (k < l)
+        k = l;
+    *lease = l;
+    *key_lease = k;
+}
+
+static int find_host(const struct srp_registry *reg, const struct dns_name *n)
+{
+    for (unsigned i = 0; i < SRP_MAX_HOSTS; i++)
+        if (reg->hosts[i].used && dns_name_equal(&reg->hosts[i].name, n))
+            return (int)i;
+    return -1;
+}
+
+static int find_service(const struct srp_registry *reg, const struct dns_name *instance)
+{
+    for (unsigned i = 0; i < SRP_MAX_SERVICES; i++)
+        if (reg->services[i].used && dns_name_equal(&reg->services[i].instance, instance))
+            return (int)i;
+    return -1;
+}
+
+static void free_host(struct srp_registry *reg, unsigned h)
+{
+    for (unsigned i = 0; i < SRP_MAX_SERVICES; i++)
+        if (reg->services[i].used && reg->services[i].host == h)
+            memset(&reg->services[i], 0, sizeof reg->services[i]);
+    memset(&reg->hosts[h], 0, sizeof reg->hosts[h]);
+}
+
+enum srp_err srp_registry_apply(struct srp_registry *reg, const struct srp_update *u,
+                                uint64_t now_ms, uint32_t *lease_out, uint32_t *key_lease_out)
+{
+    if (!reg || !u)
+        return SRP_ERR_INVALID_ARG;
+    uint32_t lease, key_lease;
+    srp_registry_grant(reg, u, &lease, &key_lease);
+    if (lease_out)
+        *lease_out = lease;
+    if (key_lease_out)
+        *key_lease_out = key_lease;
+
+    /* Names are claimed by their key (RFC 9665 §3.3.1.3 "first come, first served"). */
+    int h = find_host(reg, &u->host);
+    if (h >= 0 && memcmp(reg->hosts[h].pubkey, u->pubkey, SRP_PUBKEY_LEN) != 0)
+        return SRP_ERR_NAME_CLAIMED;
+    unsigned need = 0;
+    for (unsigned i = 0; i < u->nservices; i++) {
+        int si = find_service(reg, &u->services[i].instance);
+        if (si >= 0 && (h < 0 || reg->services[si].host != (unsigned)h))
+            return SRP_ERR_NAME_CLAIMED;
+        if (si < 0 && !u->services[i].remove)
+            need++;
+    }
+
+    /* Removal (RFC 9665 §3.3.5). */
+    if (lease == 0) {
+        if (h < 0)
+            return SRP_OK;
+        struct srp_host *hp = &reg->hosts[h];
+        if (key_lease == 0) {
+            free_host(reg, (unsigned)h);
+            return SRP_OK;
+        }
+        hp->deleted = true;
+        hp->naddrs = 0;
+        hp->lease = 0;
+        hp->key_lease = key_lease;
+        hp->key_lease_end_ms = now_ms + (uint64_t)key_lease * 1000;
+        for (unsigned i = 0; i < SRP_MAX_SERVICES; i++) {
+            struct srp_service *sp = &reg->services[i];
+            if (sp->used && sp->host == (unsigned)h) {
+                sp->deleted = true;
+                sp->key_lease_end_ms = hp->key_lease_end_ms;
+            }
+        }
+        return SRP_OK;
+    }
+
+    /* Room check first so a refusal leaves the registry unchanged. */
+    unsigned free_svc = 0;
+    for (unsigned i = 0; i < SRP_MAX_SERVICES; i++)
+        free_svc += !reg->services[i].used;
+    if (need > free_svc)
+        return SRP_ERR_REGISTRY_FULL;
+    if (h < 0) {
+        for (unsigned i = 0; i < SRP_MAX_HOSTS && h < 0; i++)
+            if (!reg->hosts[i].used)
+                h = (int)i;
+        if (h < 0)
+            return SRP_ERR_REGISTRY_FULL;
+        memset(&reg->hosts[h], 0, sizeof reg->hosts[h]);
+        reg->hosts[h].used = true;
+        reg->hosts[h].seq = ++reg->next_seq;
+    }
+    struct srp_host *hp = &reg->hosts[h];
+    hp->deleted = false;
+    hp->name = u->host;
+    memcpy(hp->pubkey, u->pubkey, SRP_PUBKEY_LEN);
+    memcpy(hp->addrs, u->addrs, sizeof hp->addrs);
+    hp->naddrs = u->naddrs;
+    hp->ttl = u->host_ttl ? (u->host_ttl < lease ? u->host_ttl : lease) : lease;
+    hp->lease = lease;
+    hp->key_lease = key_lease;
+    hp->lease_end_ms = now_ms + (uint64_t)lease * 1000;
+    hp->key_lease_end_ms = now_ms + (uint64_t)key_lease * 1000;
+
+    for (unsigned i = 0; i < u->nservices; i++) {
+        const struct srp_update_service *us = &u->services[i];
+        int si = find_service(reg, &us->instance);
+        if (si < 0 && us->remove)
+            continue;
+        if (si < 0) {
+            for (unsigned j = 0; j < SRP_MAX_SERVICES && si < 0; j++)
+                if (!reg->services[j].used)
+                    si = (int)j;
+            if (si < 0)
+                return SRP_ERR_REGISTRY_FULL; /* not reached: room checked */
+            memset(&reg->services[si], 0, sizeof reg->services[si]);
+            reg->services[si].used = true;
+            reg->services[si].seq = ++reg->next_seq;
+        }
+        struct srp_service *sp = &reg->services[si];
+        sp->host = (unsigned)h;
+        sp->service = us->service;
+        sp->instance = us->instance;
+        sp->lease = lease;
+        sp->key_lease = key_lease;
+        sp->lease_end_ms = hp->lease_end_ms;
+        sp->key_lease_end_ms = hp->key_lease_end_ms;
+        if (us->remove) {
+            sp->deleted = true;
+            continue;
+        }
+        sp->deleted = false;
+        sp->priority = us->srv.priority;
+        sp->weight = us->srv.weight;
+        sp->port = us->srv.port;
+        memcpy(sp->txt, us->txt, us->txt_len);
+        sp->txt_len = us->txt_len;
+        sp->ttl = us->ttl ? (us->ttl < lease ? us->ttl : lease) : lease;
+    }
+    return SRP_OK;
+}
+
+unsigned srp_registry_expire(struct srp_registry *reg, uint64_t now_ms)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < SRP_MAX_SERVICES; i++) {
+        struct srp_service *sp = &reg->services[i];
+        if (!sp->used)
+            continue;
+        if (now_ms >= sp->key_lease_end_ms) {
+            memset(sp, 0, sizeof *sp);
+            n++;
+        } else if (!sp->deleted && now_ms >= sp->lease_end_ms) {
+            sp->deleted = true;
+            n++;
+        }
+    }
+    for (unsigned i = 0; i < SRP_MAX_HOSTS; i++) {
+        struct srp_host *hp = &reg->hosts[i];
+        if (!hp->used)
+            continue;
+        if (now_ms >= hp->key_lease_end_ms) {
+            free_host(reg, i);
+            n++;
+        } else if (!hp->deleted && now_ms >= hp->lease_end_ms) {
+            hp->deleted = true;
+            hp->naddrs = 0;
+            for (unsigned j = 0; j < SRP_MAX_SERVICES; j++)
+                if (reg->services[j].used && reg->services[j].host == i)
+                    reg->services[j].deleted = true;
+            n++;
+        }
+    }
+    return n;
+}
+
+uint64_t srp_registry_next_expiry(const struct srp_registry *reg)
+{
+    uint64_t t = UINT64_MAX;
+    for (unsigned i = 0; i < SRP_MAX_HOSTS; i++) {
+        const struct srp_host *hp = &reg->hosts[i];
+        if (!hp->used)
+            continue;
+        uint64_t e = hp->deleted ? hp->key_lease_end_ms : hp->lease_end_ms;
+        if (e < t)
+            t = e;
+    }
+    for (unsigned i = 0; i < SRP_MAX_SERVICES; i++) {
+        const struct srp_service *sp = &reg->services[i];
+        if (!sp->used)
+            continue;
+        uint64_t e = sp->deleted ? sp->key_lease_end_ms : sp->lease_end_ms;
+        if (e < t)
+            t = e;
+    }
+    return t;
+}
+
+/* Newest first: the used entry with the largest seq below prev's. */
+const struct srp_host *srp_registry_next_host(const struct srp_registry *reg,
+                                              const struct srp_host *prev)
+{
+    uint32_t below = prev ? prev->seq : UINT32_MAX;
+    const struct srp_host *best = NULL;
+    for (unsigned i = 0; i < SRP_MAX_HOSTS; i++) {
+        const struct srp_host *hp = &reg->hosts[i];
+        if (hp->used && hp->seq < below && (!best || hp->seq > best->seq))
+            best = hp;
+    }
+    return best;
+}
+
+const struct srp_service *srp_registry_next_service(const struct srp_registry *reg,
+                                                    const struct srp_host *host,
+                                                    const struct srp_service *prev)
+{
+    unsigned h = (unsigned)(host - reg->hosts);
+    uint32_t below = prev ? prev->seq : UINT32_MAX;
+    const struct srp_service *best = NULL;
+    for (unsigned i = 0; i < SRP_MAX_SERVICES; i++) {
+        const struct srp_service *sp = &reg->services[i];
+        if (sp->used && sp->host == h && sp->seq < below && (!best || sp->seq > best->seq))
+            best = sp;
+    }
+    return best;
+}
+
+/* ---- DNS server hooks ---------------------------------------------------- */
+
+static int ops_host_addrs(void *ctx, const struct dns_name *name, uint8_t (*addrs)[16], int max,
+                          uint32_t *ttl)
+{
+    const struct srp_registry *reg = ctx;
+    int h = find_host(reg, name);
+    if (h < 0 || reg->hosts[h].deleted)
+        return -1;
+    const struct srp_host *hp = &reg->hosts[h];
+    int n = 0;
+    for (unsigned i = 0; i < hp->naddrs && n < max; i++)
+        memcpy(addrs[n++], hp->addrs[i], 16);
+    *ttl = hp->ttl;
+    return n;
+}
+
+static int ops_service_instances(void *ctx, const struct dns_name *name, struct dns_name *instances,
+                                 int max, uint32_t *ttl)
+{
+    const struct srp_registry *reg = ctx;
+    int n = 0;
+    bool found = false;
+    uint32_t t = UINT32_MAX;
+    for (unsigned i = 0; i < SRP_MAX_SERVICES; i++) {
+        const struct srp_service *sp = &reg->services[i];
+        if (!sp->used || sp->deleted || !dns_name_equal(&sp->service, name))
+            continue;
+        found = true;
+        if (sp->ttl < t)
+            t = sp->ttl;
+        if (n < max)
+            instances[n++] = sp->instance;
+    }
+    if (!found)
+        return -1;
+    *ttl = t;
+    return n;
+}
+
+static bool ops_instance(void *ctx, const struct dns_name *name, struct dns_srp_instance *out)
+{
+    const struct srp_registry *reg = ctx;
+    int si = find_service(reg, name);
+    if (si < 0 || reg->services[si].deleted)
+        return false;
+    const struct srp_service *sp = &reg->services[si];
+    memset(out, 0, sizeof *out);
+    out->srv.priority = sp->priority;
+    out->srv.weight = sp->weight;
+    out->srv.port = sp->port;
+    out->srv.target = reg->hosts[sp->host].name;
+    uint16_t tl = sp->txt_len < DNS_SERVER_TXT_MAX ? sp->txt_len : DNS_SERVER_TXT_MAX;
+    memcpy(out->txt, sp->txt, tl);
+    out->txt_len = tl;
+    out->ttl = sp->ttl;
+    return true;
+}
+
+void srp_registry_dns_ops(struct dns_srp_ops *ops)
+{
+    ops->host_addrs = ops_host_addrs;
+    ops->service_instances = ops_service_instances;
+    ops->instance = ops_instance;
+}
+
+/* ---- OpenThread CLI output (src/cli/cli_srp_server.cpp) ------------------ */
+
+struct lbuf {
+    char s[1400];
+    size_t n;
+};
+
+static void lb_put(struct lbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void lb_put(struct lbuf *b, const char *fmt, ...)
+{
+    if (b->n >= sizeof b->s)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(b->s + b->n, sizeof b->s - b->n, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        b->n += (size_t)k;
+    if (b->n >= sizeof b->s)
+        b->n = sizeof b->s - 1;
+}
+
+/* otIp6AddressToString: eight hex words, no "::" compression. */
+static void lb_addrs(struct lbuf *b, const struct srp_host *hp)
+{
+    lb_put(b, "[");
+    for (unsigned i = 0; i < hp->naddrs; i++) {
+        const uint8_t *a = hp->addrs[i];
+        if (i)
+            lb_put(b, ", ");
+        for (unsigned w = 0; w < 8; w++)
+            lb_put(b, "%s%x", w ? ":" : "", (unsigned)((a[2 * w] << 8) | a[2 * w + 1]));
+    }
+    lb_put(b, "]");
+}
+
+/* OutputDnsTxtData: "[key=hexvalue, boolkey, [hex-of-entry-with-long-key]]". */
+#define SRP_TXT_KEY_MAX 9 /* OT_DNS_TXT_KEY_MAX_LENGTH */
+static void lb_txt(struct lbuf *b, const uint8_t *t, uint16_t len)
+{
+    bool first = true;
+    size_t i = 0;
+    lb_put(b, "[");
+    while (i < len) {
+        uint8_t l = t[i++];
+        if (l > len - i)
+            break;
+        const uint8_t *e = t + i;
+        i += l;
+        if (l == 0 || e[0] == '=')
+            continue; /* RFC 6763 §6.4 */
+        size_t k = 0;
+        while (k < l && e[k] != '=' && k < SRP_TXT_KEY_MAX)
+            k++;
+        if (!first)
+            lb_put(b, ", ");
+        first = false;
+        if (k < l && e[k] != '=') {
+            lb_put(b, "[");
+            for (size_t j = 0; j < l; j++)
+                lb_put(b, "%02x", e[j]);
+            lb_put(b, "]");
+            continue;
+        }
+        lb_put(b, "%.*s", (int)k, (const char *)e);
+        if (k < l) {
+            lb_put(b, "=");
+            for (size_t j = k + 1; j < l; j++)
+                lb_put(b, "%02x", e[j]);
+        }
+    }
+    lb_put(b, "]");
+}
+
+static void name_text(const struct dns_name *n, char *buf, size_t cap)
+{
+    if (dns_name_to_text(n, buf, cap) != DNS_OK)
+        snprintf(buf, cap, "?");
+}
+
+void srp_fmt_hosts(const struct srp_registry *reg, srp_line_fn line, void *ctx)
+{
+    char name[DNS_NAME_TEXT_MAX];
+    struct lbuf b;
+    for (const struct srp_host *hp = srp_registry_next_host(reg, NULL); hp;
+         hp = srp_registry_next_host(reg, hp)) {
+        name_text(&hp->name, name, sizeof name);
+        line(ctx, name);
+        line(ctx, hp->deleted ? "    deleted: true" : "    deleted: false");
+        if (hp->deleted)
+            continue;
+        b.n = 0;
+        lb_put(&b, "    addresses: ");
+        lb_addrs(&b, hp);
+        line(ctx, b.s);
+    }
+}
+
+void srp_fmt_services(const struct srp_registry *reg, srp_line_fn line, void *ctx)
+{
+    char name[DNS_NAME_TEXT_MAX];
+    struct lbuf b;
+    for (const struct srp_host *hp = srp_registry_next_host(reg, NULL); hp;
+         hp = srp_registry_next_host(reg, hp)) {
+        for (const struct srp_service *sp = srp_registry_next_service(reg, hp, NULL); sp;
+             sp = srp_registry_next_service(reg, hp, sp)) {
+            name_text(&sp->instance, name, sizeof name);
+            line(ctx, name);
+            line(ctx, sp->deleted ? "    deleted: true" : "    deleted: false");
+            if (sp->deleted)
+                continue;
+            line(ctx, "    subtypes: (null)"); /* subtypes are not recorded */
+            b.n = 0;
+            lb_put(&b, "    port: %u", (unsigned)sp->port);
+            line(ctx, b.s);
+            b.n = 0;
+            lb_put(&b, "    priority: %u", (unsigned)sp->priority);
+            line(ctx, b.s);
+            b.n = 0;
+            lb_put(&b, "    weight: %u", (unsigned)sp->weight);
+            line(ctx, b.s);
+            b.n = 0;
+            lb_put(&b, "    ttl: %lu", (unsigned long)sp->ttl);
+            line(ctx, b.s);
+            b.n = 0;
+            lb_put(&b, "    lease: %lu", (unsigned long)sp->lease);
+            line(ctx, b.s);
+            b.n = 0;
+            lb_put(&b, "    key-lease: %lu", (unsigned long)sp->key_lease);
+            line(ctx, b.s);
+            b.n = 0;
+            lb_put(&b, "    TXT: ");
+            lb_txt(&b, sp->txt, sp->txt_len);
+            line(ctx, b.s);
+            name_text(&hp->name, name, sizeof name);
+            b.n = 0;
+            lb_put(&b, "    host: %s", name);
+            line(ctx, b.s);
+            b.n = 0;
+            lb_put(&b, "    addresses: ");
+            lb_addrs(&b, hp);
+            line(ctx, b.s);
+        }
+    }
+}
+
+/* ---- Response (RFC 2136 §3.8, RFC 9664 §4) ------------------------------- */
+
+enum srp_err srp_build_response(uint16_t id, enum srp_err err, uint32_t lease, uint32_t key_lease,
+                                uint8_t *buf, size_t cap, size_t *out_len)
+{
+    if (!buf || !out_len)
+        return SRP_ERR_INVALID_ARG;
+    uint16_t flags = (uint16_t)(DNS_FLAG_QR | (DNS_OPCODE_UPDATE << DNS_FLAG_OPCODE_SHIFT) |
+                                (srp_err_rcode(err) & DNS_FLAG_RCODE_MASK));
+    struct dns_builder b;
+    dns_build_init(&b, buf, cap, id, flags);
+    if (err == SRP_OK) {
+        uint8_t opt[12] = {0, SRP_EDNS_UPDATE_LEASE, 0, 8};
+        opt[4] = (uint8_t)(lease >> 24);
+        opt[5] = (uint8_t)(lease >> 16);
+        opt[6] = (uint8_t)(lease >> 8);
+        opt[7] = (uint8_t)lease;
+        opt[8] = (uint8_t)(key_lease >> 24);
+        opt[9] = (uint8_t)(key_lease >> 16);
+        opt[10] = (uint8_t)(key_lease >> 8);
+        opt[11] = (uint8_t)key_lease;
+        struct dns_opt o = {DNS_EDNS_UDP, 0, 0, 0, opt, sizeof opt};
+        if (dns_build_opt(&b, &o) != DNS_OK)
+            return SRP_ERR_NO_SPACE;
+    }
+    if (dns_build_finish(&b, out_len) != DNS_OK)
+        return SRP_ERR_NO_SPACE;
+    return SRP_OK;
+}

@@ -1,0 +1,235 @@
+/*
+ * SRP server core (Service Registration Protocol, RFC 9665).
+ *
+ * Pure module: no sockets, no clock reads, no global state (time is passed
+ * in as milliseconds on any monotonic clock). DNS bytes are read only through
+ * the dns_msg codec; ECDSA P-256 / SHA-256 come from mbedTLS.
+ *
+ *   srp_parse_update()   DNS UPDATE (RFC 2136) as an SRP client sends it
+ *                        (RFC 9665 §3.3) -> struct srp_update.
+ *   srp_verify_sig0()    SIG(0) (RFC 2931 §3.1) with the KEY of the update
+ *                        (algorithm 13, ECDSA P-256 SHA-256, RFC 6605 §4).
+ *   srp_registry_*       bounded registry: apply, expire, iterate, look up
+ *                        (struct dns_srp_ops hooks for the DNS server).
+ *   srp_build_response() the DNS UPDATE response with the granted leases
+ *                        (RFC 9664 Update Lease option).
+ *   srp_fmt_hosts() / srp_fmt_services()  `srp server host` / `srp server
+ *                        service` output in OpenThread's CLI format.
+ */
+#ifndef TBR_DNS_SRP_H
+#define TBR_DNS_SRP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/dns_msg.h"
+#include "dns/dns_server.h"
+
+#define SRP_MAX_HOSTS 32
+#define SRP_MAX_SERVICES 64
+#define SRP_MAX_ADDRS 8           /* AAAA records per host */
+#define SRP_MAX_UPDATE_SERVICES 8 /* service instructions in one update */
+#define SRP_TXT_MAX 255
+#define SRP_PUBKEY_LEN 64 /* P-256 public key x||y (RFC 6605 §4) */
+#define SRP_SIG_LEN 64    /* r||s (RFC 6605 §4) */
+#define SRP_KEY_ALG_ECDSAP256SHA256 13
+#define SRP_EDNS_UPDATE_LEASE 2 /* EDNS(0) option code, RFC 9664 §4 */
+#define SRP_RCODE_YXDOMAIN 6    /* RFC 2136 §2.2 */
+#define SRP_ZONE_TEXT "default.service.arpa."
+
+/* Default lease bounds (seconds), as OpenThread's SRP server. */
+#define SRP_DEFAULT_MIN_LEASE 30u
+#define SRP_DEFAULT_MAX_LEASE 97200u
+#define SRP_DEFAULT_MIN_KEY_LEASE 30u
+#define SRP_DEFAULT_MAX_KEY_LEASE 680400u
+
+/* X(ID, "name", rcode) — rcode is what srp_build_response() sends. */
+#define SRP_ERRORS(X)                                                                               \
+    X(OK, "ok", 0)                                                                                  \
+    X(INVALID_ARG, "invalid-arg", 1)                                                                \
+    X(MALFORMED, "malformed", 1)       /* the DNS codec refused the message */                      \
+    X(NOT_UPDATE, "not-update", 4)     /* opcode != 5 or QR set */                                  \
+    X(BAD_ZONE, "bad-zone", 5)         /* zone section not one SOA IN default.service.arpa. */      \
+    X(PREREQ, "prerequisite", 1)       /* SRP updates carry no prerequisites */                     \
+    X(OUTSIDE_ZONE, "outside-zone", 5) /* an update name not under the zone (RFC 2136 §3.4.1.3) */ \
+    X(BAD_INSTRUCTION, "bad-instruction", 1)     /* RR class/type not an SRP instruction */         \
+    X(NO_HOST, "no-host", 1)                     /* no Host Description (RFC 9665 §3.3.1.2) */     \
+    X(MULTIPLE_HOSTS, "multiple-hosts", 1)       /* more than one host name */                      \
+    X(HOST_NOT_DELETED, "host-not-deleted", 1)   /* host lacks "delete all RRsets" */               \
+    X(SERVICE_NO_DELETE, "service-no-delete", 1) /* instance lacks "delete all RRsets" */           \
+    X(SERVICE_NO_SRV, "service-no-srv", 1)       /* added instance without SRV/TXT */               \
+    X(ORPHAN_RECORD, "orphan-record", 1)         /* SRV/TXT of a name no PTR points to */           \
+    X(SERVICE_HOST_MISMATCH, "service-host-mismatch", 1) /* SRV target is not the host */           \
+    X(TOO_MANY_ADDRS, "too-many-addrs", 1)                                                          \
+    X(TOO_MANY_SERVICES, "too-many-services", 1)                                                    \
+    X(NO_KEY, "no-key", 1)         /* host without KEY (RFC 9665 §3.3.1.2) */                      \
+    X(BAD_KEY, "bad-key", 1)       /* not algorithm 13 / 64 octets, or KEYs differ */               \
+    X(NO_LEASE, "no-lease", 1)     /* no Update Lease option (RFC 9665 §3.3.3) */                  \
+    X(BAD_LEASE, "bad-lease", 1)   /* option length not 4 or 8 */                                   \
+    X(NO_SIG, "no-sig", 1)         /* no SIG(0) as the last additional RR */                        \
+    X(BAD_SIG, "bad-sig", 1)       /* SIG not type 0/alg 13/64 octets, or wrong signer */           \
+    X(SIG_FAILED, "sig-failed", 5) /* signature does not verify */                                  \
+    X(NAME_CLAIMED, "name-claimed", SRP_RCODE_YXDOMAIN) /* name owned by another key */             \
+    X(REGISTRY_FULL, "registry-full", 2)                                                            \
+    X(NO_SPACE, "no-space", 2)
+
+enum srp_err {
+#define SRP_X_ENUM(id, name, rc) SRP_ERR_##id,
+    SRP_ERRORS(SRP_X_ENUM)
+#undef SRP_X_ENUM
+        SRP_ERR__COUNT
+};
+#define SRP_OK SRP_ERR_OK
+
+/* Stable short name ("sig-failed"); never NULL. */
+const char *srp_err_str(enum srp_err e);
+/* DNS RCODE sent for an error (RFC 2136 §2.2): NOERROR for SRP_OK. */
+unsigned srp_err_rcode(enum srp_err e);
+
+/* ---- Parsed update -------------------------------------------------------- */
+
+/* One Service Description (RFC 9665 §3.3.1.1). */
+struct srp_update_service {
+    struct dns_name service;  /* PTR owner, "_ipps._tcp.default.service.arpa." */
+    struct dns_name instance; /* PTR target, "printer._ipps._tcp.default.service.arpa." */
+    bool remove;              /* PTR delete (class NONE): the instance goes away */
+    bool has_srv, has_txt, has_delete;
+    struct dns_srv srv;
+    uint8_t txt[SRP_TXT_MAX]; /* TXT RDATA as sent */
+    uint16_t txt_len;
+    uint32_t ttl; /* of the SRV record */
+};
+
+struct srp_update {
+    uint16_t id;
+    struct dns_name zone;
+    struct dns_name host; /* full host name */
+    uint32_t host_ttl;    /* of the AAAA (or KEY) records */
+    uint8_t addrs[SRP_MAX_ADDRS][16];
+    unsigned naddrs;
+    uint8_t pubkey[SRP_PUBKEY_LEN]; /* from the host's KEY record */
+    struct srp_update_service services[SRP_MAX_UPDATE_SERVICES];
+    unsigned nservices;
+    uint32_t lease, key_lease; /* requested, seconds (RFC 9664 §4); key_lease = lease if absent */
+    /* SIG(0) (RFC 2931 §3): offsets into the message it was parsed from. */
+    struct dns_sig sig; /* signature/signer copied out: sig.signature is NULL */
+    uint8_t signature[SRP_SIG_LEN];
+    size_t sig_rr_offset;    /* first octet of the SIG RR */
+    size_t sig_rdata_offset; /* first octet of its RDATA */
+    size_t sig_signed_len;   /* RDATA octets before the signature */
+    size_t msg_len;          /* end of the SIG RR = end of the message */
+};
+
+/* Parses and validates an SRP update (RFC 9665 §3.3). On SRP_OK *out is
+ * complete; the signature is NOT checked (see srp_verify_sig0). Bytes after
+ * the last record are refused (SIG must be last). Never reads outside
+ * msg[0..len). out->id is set as soon as the header is read, so the caller
+ * can answer errors. */
+enum srp_err srp_parse_update(const uint8_t *msg, size_t len, struct srp_update *out);
+
+/* Verifies the SIG(0) of msg (the same bytes given to srp_parse_update) per
+ * RFC 2931 §3.1: SHA-256 over the SIG RDATA without the signature, then the
+ * message without the SIG RR and with ARCOUNT decremented; ECDSA P-256
+ * (RFC 6605) with the KEY in parsed->pubkey. SRP_OK or SRP_ERR_SIG_FAILED
+ * (also for an invalid public key), SRP_ERR_INVALID_ARG. */
+enum srp_err srp_verify_sig0(const uint8_t *msg, size_t len, const struct srp_update *parsed);
+
+/* ---- Registry ------------------------------------------------------------ */
+
+struct srp_host {
+    bool used;
+    bool deleted; /* lease expired/0 but name still claimed (key-lease) */
+    struct dns_name name;
+    uint8_t pubkey[SRP_PUBKEY_LEN];
+    uint8_t addrs[SRP_MAX_ADDRS][16];
+    unsigned naddrs;
+    uint32_t ttl, lease, key_lease; /* seconds, as granted */
+    uint64_t lease_end_ms, key_lease_end_ms;
+    uint32_t seq; /* insertion order (newest first when printing) */
+};
+
+struct srp_service {
+    bool used;
+    bool deleted;
+    unsigned host; /* index into hosts[] */
+    struct dns_name service, instance;
+    uint16_t priority, weight, port;
+    uint8_t txt[SRP_TXT_MAX];
+    uint16_t txt_len;
+    uint32_t ttl, lease, key_lease;
+    uint64_t lease_end_ms, key_lease_end_ms;
+    uint32_t seq;
+};
+
+struct srp_registry {
+    struct srp_host hosts[SRP_MAX_HOSTS];
+    struct srp_service services[SRP_MAX_SERVICES];
+    uint32_t min_lease, max_lease, min_key_lease, max_key_lease;
+    uint32_t next_seq;
+};
+
+/* Empties the registry and sets the default lease bounds. */
+void srp_registry_init(struct srp_registry *reg);
+
+/* The leases granted for a request (RFC 9665 §3.3.3): clamped to the bounds,
+ * 0 stays 0 (removal); key_lease >= lease. */
+void srp_registry_grant(const struct srp_registry *reg, const struct srp_update *u, uint32_t *lease,
+                        uint32_t *key_lease);
+
+/* Applies a parsed AND verified update at time now_ms:
+ *   - the host name (and every instance name) is claimed by its key: a
+ *     different key -> SRP_ERR_NAME_CLAIMED (YXDOMAIN), registry unchanged;
+ *   - granted lease > 0: the host's addresses are replaced, each service in
+ *     the update is added or replaced (or marked deleted for a PTR delete);
+ *   - granted lease 0 (RFC 9665 §3.3.5): the host and all its services are
+ *     marked deleted, the name stays claimed until key-lease ends; key-lease
+ *     0 too removes everything.
+ * SRP_ERR_REGISTRY_FULL leaves the registry unchanged. The granted leases are
+ * written to *lease / *key_lease (may be NULL). */
+enum srp_err srp_registry_apply(struct srp_registry *reg, const struct srp_update *u,
+                                uint64_t now_ms, uint32_t *lease, uint32_t *key_lease);
+
+/* Expires leases at now_ms: lease end -> deleted (addresses/services gone,
+ * name kept); key-lease end -> slot freed. Returns entries changed. */
+unsigned srp_registry_expire(struct srp_registry *reg, uint64_t now_ms);
+
+/* Earliest lease/key-lease end still pending, or UINT64_MAX. */
+uint64_t srp_registry_next_expiry(const struct srp_registry *reg);
+
+/* Iteration: pass NULL to start; NULL at the end. Hosts come newest first
+ * (as OpenThread lists them); services of one host newest first. */
+const struct srp_host *srp_registry_next_host(const struct srp_registry *reg,
+                                              const struct srp_host *prev);
+const struct srp_service *srp_registry_next_service(const struct srp_registry *reg,
+                                                    const struct srp_host *host,
+                                                    const struct srp_service *prev);
+
+/* Hooks for the DNS server (src/dns/dns_server.h); ctx = struct srp_registry *.
+ * Deleted hosts/services are "no such name". */
+void srp_registry_dns_ops(struct dns_srp_ops *ops);
+
+/* ---- Output (OpenThread CLI text, without the final "Done") --------------- */
+
+/* Called once per output line (no newline). */
+typedef void (*srp_line_fn)(void *ctx, const char *line);
+
+/* `srp server host`:
+ *   ot-device.default.service.arpa.
+ *       deleted: false
+ *       addresses: [fd00:0:0:0:0:0:0:1, ...]          */
+void srp_fmt_hosts(const struct srp_registry *reg, srp_line_fn line, void *ctx);
+
+/* `srp server service`: instance, deleted, subtypes, port, priority, weight,
+ * ttl, lease, key-lease, TXT, host, addresses (see cli_srp_server.cpp). */
+void srp_fmt_services(const struct srp_registry *reg, srp_line_fn line, void *ctx);
+
+/* ---- Response ------------------------------------------------------------ */
+
+/* Builds the UPDATE response (RFC 2136 §3.8): QR, opcode 5, id, rcode of err;
+ * on SRP_OK an OPT carrying the Update Lease option with the granted lease
+ * and key_lease (RFC 9664 §4). SRP_ERR_NO_SPACE if cap is too small. */
+enum srp_err srp_build_response(uint16_t id, enum srp_err err, uint32_t lease, uint32_t key_lease,
+                                uint8_t *buf, size_t cap, size_t *out_len);
+
+#endif
