@@ -292,7 +292,7 @@ ping_ok 2 "$LL1"
 ping_ok 2 "$ML1"
 ping_ok 1 "$LL2"
 ping_ok 1 "$ML2"
-expect 2 "ping 8.8.8.8" "Error 13: InvalidState"
+expect 2 "ping 192.0.2.1" "Error 13: InvalidState"
 
 # ---- a second child -------------------------------------------------------------------
 expect 3 "dataset set active $DS" Done

@@ -175,20 +175,20 @@ static void test_addr_mode_basic(void **state)
     struct bib_hit h, h2;
 
     /* First host gets the last pool address, as OpenThread. Ports kept. */
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.168.255.254");
     assert_host(h.addr6, 1);
     assert_int_equal(h.port6, 5000);
     assert_int_equal(h.port4, 5000);
 
     /* Same host, other flows and protocols: the same mapping. */
-    assert_int_equal(out_tcp(b, 1, 6000, "1.1.1.1", 443, TCP_SYN, T0, &h2), NAT64_DROP_NONE);
+    assert_int_equal(out_tcp(b, 1, 6000, "203.0.113.1", 443, TCP_SYN, T0, &h2), NAT64_DROP_NONE);
     assert_int_equal(h2.mapping, h.mapping);
     assert_addr4(h2.addr4, "192.168.255.254");
     assert_int_equal(h2.port4, 6000);
     uint8_t a6[16], d4[4];
     h6(1, a6);
-    v4("9.9.9.9", d4);
+    v4("203.0.113.9", d4);
     assert_int_equal(bib_out(b, BIB_ICMP, a6, 77, d4, 77, true, 0, T0, &h2), NAT64_DROP_NONE);
     assert_int_equal(h2.mapping, h.mapping);
     assert_int_equal(h2.port4, 77);
@@ -196,7 +196,7 @@ static void test_addr_mode_basic(void **state)
     assert_int_equal(bib_sessions(b), 3);
 
     /* Second host: next address down. */
-    assert_int_equal(out_udp(b, 2, 5000, "8.8.8.8", 53, T0, &h2), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 2, 5000, "203.0.113.8", 53, T0, &h2), NAT64_DROP_NONE);
     assert_addr4(h2.addr4, "192.168.255.253");
     assert_true(h2.mapping != h.mapping);
     assert_int_equal(bib_mappings(b), 2);
@@ -204,14 +204,14 @@ static void test_addr_mode_basic(void **state)
     /* 4->6 finds the host, port kept; the reply joins the existing session. */
     uint8_t t[4];
     v4("192.168.255.254", t);
-    assert_int_equal(in_pkt(b, BIB_UDP, t, 5000, "8.8.8.8", 53, 0, T0, &h2), NAT64_DROP_NONE);
+    assert_int_equal(in_pkt(b, BIB_UDP, t, 5000, "203.0.113.8", 53, 0, T0, &h2), NAT64_DROP_NONE);
     assert_host(h2.addr6, 1);
     assert_int_equal(h2.port6, 5000);
     assert_int_equal(h2.port4, 5000);
     assert_int_equal(h2.mapping, h.mapping);
     assert_int_equal(bib_sessions(b), 4);
     /* ICMP echo reply, identifier as the port. */
-    assert_int_equal(in_pkt(b, BIB_ICMP, t, 77, "9.9.9.9", 77, 0, T0, &h2), NAT64_DROP_NONE);
+    assert_int_equal(in_pkt(b, BIB_ICMP, t, 77, "203.0.113.9", 77, 0, T0, &h2), NAT64_DROP_NONE);
     assert_int_equal(h2.port6, 77);
     assert_int_equal(bib_sessions(b), 4);
 
@@ -223,7 +223,8 @@ static void test_addr_mode_basic(void **state)
     /* Unknown IPv4 destination. */
     uint8_t u[4];
     v4("192.168.255.200", u);
-    assert_int_equal(in_pkt(b, BIB_UDP, u, 5000, "8.8.8.8", 53, 0, T0, &h2), NAT64_DROP_NO_MAPPING);
+    assert_int_equal(in_pkt(b, BIB_UDP, u, 5000, "203.0.113.8", 53, 0, T0, &h2),
+                     NAT64_DROP_NO_MAPPING);
     assert_int_equal(bib_peek_in(b, BIB_UDP, u, 5000, &h2), NAT64_DROP_NO_MAPPING);
 
     /* Only TCP, UDP and ICMP. */
@@ -238,20 +239,20 @@ static void test_addr_mode_small_prefixes(void **state)
     struct bib_hit h;
     /* /31: both addresses, highest first. */
     struct bib *b = mk(false, "192.0.2.0/31");
-    assert_int_equal(out_udp(b, 1, 1, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 1, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.0.2.1");
-    assert_int_equal(out_udp(b, 2, 1, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 2, 1, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.0.2.0");
-    assert_int_equal(out_udp(b, 3, 1, "8.8.8.8", 53, T0, &h), NAT64_DROP_POOL_EXHAUSTED);
+    assert_int_equal(out_udp(b, 3, 1, "203.0.113.8", 53, T0, &h), NAT64_DROP_POOL_EXHAUSTED);
     bib_free(b);
     /* /32: the one address; host bits of longer prefixes are masked. */
     b = mk(false, "192.0.2.7/32");
-    assert_int_equal(out_udp(b, 1, 1, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 1, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.0.2.7");
-    assert_int_equal(out_udp(b, 2, 1, "8.8.8.8", 53, T0, &h), NAT64_DROP_POOL_EXHAUSTED);
+    assert_int_equal(out_udp(b, 2, 1, "203.0.113.8", 53, T0, &h), NAT64_DROP_POOL_EXHAUSTED);
     bib_free(b);
     b = mk(false, "192.0.2.77/28");
-    assert_int_equal(out_udp(b, 1, 1, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 1, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.0.2.78");
     bib_free(b);
 }
@@ -263,12 +264,12 @@ static void test_fragments(void **state)
     struct bib_hit h;
     uint8_t a6[16], d4[4], t[4];
     h6(1, a6);
-    v4("8.8.8.8", d4);
+    v4("203.0.113.8", d4);
     /* No mapping yet: a non-first fragment cannot be placed. */
     assert_int_equal(bib_out(b, BIB_UDP, a6, 0, d4, 0, false, 0, T0, &h),
                      NAT64_DROP_FRAG_UNTRACKED);
     assert_int_equal(bib_mappings(b), 0);
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     /* Address mode maps by address alone, no session created. */
     assert_int_equal(bib_out(b, BIB_UDP, a6, 0, d4, 0, false, 0, T0, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.168.255.254");
@@ -280,7 +281,7 @@ static void test_fragments(void **state)
 
     /* NAPT mode needs the ports. */
     b = mk(true, NULL);
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_int_equal(bib_out(b, BIB_UDP, a6, 0, d4, 0, false, 0, T0, &h),
                      NAT64_DROP_FRAG_UNTRACKED);
     assert_int_equal(bib_in(b, BIB_UDP, h.addr4, 0, d4, 0, false, 0, T0, &h),
@@ -301,8 +302,8 @@ static void test_napt_basic(void **state)
     struct bib_hit ha, hb, h;
 
     /* Two hosts, same source port: different IPv4 transport addresses. */
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0, &ha), NAT64_DROP_NONE);
-    assert_int_equal(out_udp(b, 2, 5000, "8.8.8.8", 53, T0, &hb), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0, &ha), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 2, 5000, "203.0.113.8", 53, T0, &hb), NAT64_DROP_NONE);
     assert_false(u4(ha.addr4) == u4(hb.addr4) && ha.port4 == hb.port4);
     assert_int_equal(ha.port6, 5000);
     assert_in_range(ha.port4, 40000, 40999);
@@ -311,7 +312,7 @@ static void test_napt_basic(void **state)
     assert_in_range(ha.addr4[3], 1, 254);
 
     /* Endpoint-independent mapping: (X, x) to another destination keeps (T, t). */
-    assert_int_equal(out_udp(b, 1, 5000, "1.1.1.1", 443, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.1", 443, T0, &h), NAT64_DROP_NONE);
     assert_memory_equal(h.addr4, ha.addr4, 4);
     assert_int_equal(h.port4, ha.port4);
     assert_int_equal(h.mapping, ha.mapping);
@@ -319,14 +320,14 @@ static void test_napt_basic(void **state)
     assert_int_equal(bib_sessions(b), 3);
 
     /* A new source port is a new mapping; so is another protocol. */
-    assert_int_equal(out_udp(b, 1, 5001, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5001, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_true(h.mapping != ha.mapping);
-    assert_int_equal(out_tcp(b, 1, 5000, "8.8.8.8", 53, TCP_SYN, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_tcp(b, 1, 5000, "203.0.113.8", 53, TCP_SYN, T0, &h), NAT64_DROP_NONE);
     assert_true(h.mapping != ha.mapping);
     assert_int_equal(bib_mappings(b), 4);
 
     /* 4->6 back to (X, x). */
-    assert_int_equal(in_pkt(b, BIB_UDP, ha.addr4, ha.port4, "1.1.1.1", 443, 0, T0, &h),
+    assert_int_equal(in_pkt(b, BIB_UDP, ha.addr4, ha.port4, "203.0.113.1", 443, 0, T0, &h),
                      NAT64_DROP_NONE);
     assert_host(h.addr6, 1);
     assert_int_equal(h.port6, 5000);
@@ -335,7 +336,7 @@ static void test_napt_basic(void **state)
     /* Wrong port on the right address: no mapping. */
     uint16_t wrong = ha.port4 == 40999 ? 40998 : (uint16_t)(ha.port4 + 1);
     if (!(u4(hb.addr4) == u4(ha.addr4) && hb.port4 == wrong))
-        assert_int_equal(in_pkt(b, BIB_UDP, ha.addr4, wrong, "1.1.1.1", 443, 0, T0, &h),
+        assert_int_equal(in_pkt(b, BIB_UDP, ha.addr4, wrong, "203.0.113.1", 443, 0, T0, &h),
                          NAT64_DROP_NO_MAPPING);
 
     /* Peeks both ways. */
@@ -358,7 +359,7 @@ static void test_napt_icmp_id(void **state)
     struct bib_hit h, r;
     uint8_t a6[16], d4[4];
     h6(1, a6);
-    v4("8.8.8.8", d4);
+    v4("203.0.113.8", d4);
     /* Echo request: identifier on both sides of the call. */
     assert_int_equal(bib_out(b, BIB_ICMP, a6, 0x1234, d4, 0x1234, true, 0, T0, &h),
                      NAT64_DROP_NONE);
@@ -406,7 +407,7 @@ static void test_napt_no_clash(void **state)
         struct bib_hit h;
         uint32_t host = i / PORTS;
         uint16_t sport = (uint16_t)(30000 + i % PORTS);
-        assert_int_equal(out_udp(b, host, sport, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+        assert_int_equal(out_udp(b, host, sport, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
         assert_in_range(h.port4, 20000, 25999);
         uint32_t a = u4(h.addr4);
         assert_true(a == 0xc0000201u || a == 0xc0000202u);
@@ -443,8 +444,8 @@ static void test_napt_spread(void **state)
     unsigned distinct = 0;
     for (uint32_t host = 1; host <= 1000; host++) {
         struct bib_hit h, h2;
-        assert_int_equal(out_udp(b, host, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
-        assert_int_equal(out_udp(b, host, 5001, "8.8.8.8", 53, T0, &h2), NAT64_DROP_NONE);
+        assert_int_equal(out_udp(b, host, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
+        assert_int_equal(out_udp(b, host, 5001, "203.0.113.8", 53, T0, &h2), NAT64_DROP_NONE);
         assert_memory_equal(h.addr4, h2.addr4, 4);
         assert_in_range(h.addr4[3], 1, 254);
         if (!seen[h.addr4[3]]++)
@@ -461,7 +462,7 @@ static void test_timeout_udp(void **state)
     (void)state;
     struct bib *b = mk(false, NULL);
     struct bib_hit h;
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_true(newest_expiry(b) == T0 + 300000);
     assert_int_equal(bib_expire(b, T0 + 299999), 0);
     assert_int_equal(bib_sessions(b), 1);
@@ -480,8 +481,8 @@ static void test_timeout_rounding(void **state)
     (void)state;
     struct bib *b = mk(false, NULL);
     struct bib_hit h;
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
-    assert_int_equal(out_udp(b, 2, 5000, "8.8.8.8", 53, T0 + 1500, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 2, 5000, "203.0.113.8", 53, T0 + 1500, &h), NAT64_DROP_NONE);
     assert_int_equal(bib_expire(b, T0 + 1500 + 299999), 1);
     assert_int_equal(bib_expire(b, T0 + 1500 + 300000), 0);
     assert_int_equal(bib_expire(b, T0 + 1500 + 301000), 1);
@@ -495,8 +496,8 @@ static void test_clock_backwards(void **state)
     (void)state;
     struct bib *b = mk(false, NULL);
     struct bib_hit h;
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0 + 100000, &h), NAT64_DROP_NONE);
-    assert_int_equal(out_udp(b, 2, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0 + 100000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 2, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_true(newest_expiry(b) == T0 + 100000 + 300000);
     assert_int_equal(bib_expire(b, T0 + 399999), 0);
     assert_int_equal(bib_expire(b, T0 + 400000), 2);
@@ -510,7 +511,7 @@ static void test_timeout_icmp(void **state)
     struct bib_hit h;
     uint8_t a6[16], d4[4];
     h6(1, a6);
-    v4("8.8.8.8", d4);
+    v4("203.0.113.8", d4);
     assert_int_equal(bib_out(b, BIB_ICMP, a6, 9, d4, 9, true, 0, T0, &h), NAT64_DROP_NONE);
     assert_int_equal(bib_expire(b, T0 + 59999), 0);
     assert_int_equal(bib_expire(b, T0 + 60000), 1);
@@ -527,12 +528,12 @@ static void test_refresh_and_mapping_lifetime(void **state)
     struct bib_hit h;
     uint8_t a6[16], d4[4], t[4];
     h6(1, a6);
-    v4("8.8.8.8", d4);
+    v4("203.0.113.8", d4);
     v4("192.168.255.254", t);
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_int_equal(bib_out(b, BIB_ICMP, a6, 9, d4, 9, true, 0, T0, &h), NAT64_DROP_NONE);
     /* Inbound refresh at +200 s. */
-    assert_int_equal(in_pkt(b, BIB_UDP, t, 5000, "8.8.8.8", 53, 0, T0 + 200000, &h),
+    assert_int_equal(in_pkt(b, BIB_UDP, t, 5000, "203.0.113.8", 53, 0, T0 + 200000, &h),
                      NAT64_DROP_NONE);
     assert_true(newest_expiry(b) == T0 + 500000);
     assert_int_equal(bib_expire(b, T0 + 60000), 1); /* ICMP */
@@ -540,26 +541,26 @@ static void test_refresh_and_mapping_lifetime(void **state)
     assert_true(newest_expiry(b) == T0 + 500000);
     assert_int_equal(bib_expire(b, T0 + 300000), 0);
     /* Outbound refresh at +400 s. */
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0 + 400000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0 + 400000, &h), NAT64_DROP_NONE);
     assert_int_equal(bib_expire(b, T0 + 500000), 0);
     assert_int_equal(bib_expire(b, T0 + 699999), 0);
     assert_int_equal(bib_expire(b, T0 + 700000), 1);
     assert_int_equal(bib_mappings(b), 0);
     /* The address went back to the pool: the next host reuses it. */
-    assert_int_equal(out_udp(b, 7, 1, "8.8.8.8", 53, T0 + 700000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 7, 1, "203.0.113.8", 53, T0 + 700000, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.168.255.254");
     bib_free(b);
 }
 
-/* Opens a TCP connection host 1:6000 <-> 1.1.1.1:443 at time now. */
+/* Opens a TCP connection host 1:6000 <-> 203.0.113.1:443 at time now. */
 static void tcp_open(struct bib *b, uint64_t now, uint8_t t[4])
 {
     struct bib_hit h;
-    assert_int_equal(out_tcp(b, 1, 6000, "1.1.1.1", 443, TCP_SYN, now, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_tcp(b, 1, 6000, "203.0.113.1", 443, TCP_SYN, now, &h), NAT64_DROP_NONE);
     memcpy(t, h.addr4, 4);
-    assert_int_equal(in_pkt(b, BIB_TCP, t, h.port4, "1.1.1.1", 443, TCP_SYN | TCP_ACK, now, &h),
+    assert_int_equal(in_pkt(b, BIB_TCP, t, h.port4, "203.0.113.1", 443, TCP_SYN | TCP_ACK, now, &h),
                      NAT64_DROP_NONE);
-    assert_int_equal(out_tcp(b, 1, 6000, "1.1.1.1", 443, TCP_ACK, now, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_tcp(b, 1, 6000, "203.0.113.1", 443, TCP_ACK, now, &h), NAT64_DROP_NONE);
 }
 
 static void test_timeout_tcp(void **state)
@@ -570,7 +571,7 @@ static void test_timeout_tcp(void **state)
     uint8_t t[4];
 
     /* Half-open (V6 INIT): transitory lifetime. */
-    assert_int_equal(out_tcp(b, 1, 6000, "1.1.1.1", 443, TCP_SYN, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_tcp(b, 1, 6000, "203.0.113.1", 443, TCP_SYN, T0, &h), NAT64_DROP_NONE);
     assert_int_equal(bib_expire(b, T0 + 239999), 0);
     assert_int_equal(bib_expire(b, T0 + 240000), 1);
 
@@ -592,17 +593,18 @@ static void test_timeout_tcp_fin_rst(void **state)
 
     /* FIN one way only: still the established lifetime. */
     tcp_open(b, T0, t);
-    assert_int_equal(out_tcp(b, 1, 6000, "1.1.1.1", 443, TCP_FIN | TCP_ACK, T0 + 1000, &h),
+    assert_int_equal(out_tcp(b, 1, 6000, "203.0.113.1", 443, TCP_FIN | TCP_ACK, T0 + 1000, &h),
                      NAT64_DROP_NONE);
     assert_int_equal(bib_expire(b, T0 + 1000 + 240000), 0);
     /* FIN the other way: transitory, 4 min from then. (The table's clock
      * never runs backwards, so later packets use later times.) */
     const uint64_t tf = T0 + 250000;
-    assert_int_equal(in_pkt(b, BIB_TCP, t, 6000, "1.1.1.1", 443, TCP_FIN | TCP_ACK, tf, &h),
+    assert_int_equal(in_pkt(b, BIB_TCP, t, 6000, "203.0.113.1", 443, TCP_FIN | TCP_ACK, tf, &h),
                      NAT64_DROP_NONE);
     assert_true(newest_expiry(b) == tf + 240000);
     /* The final ACK does not extend it (V4 FIN + V6 FIN RCV). */
-    assert_int_equal(out_tcp(b, 1, 6000, "1.1.1.1", 443, TCP_ACK, tf + 1000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_tcp(b, 1, 6000, "203.0.113.1", 443, TCP_ACK, tf + 1000, &h),
+                     NAT64_DROP_NONE);
     assert_int_equal(bib_expire(b, tf + 239999), 0);
     assert_int_equal(bib_expire(b, tf + 240000), 1);
     assert_int_equal(bib_sessions(b), 0);
@@ -610,7 +612,7 @@ static void test_timeout_tcp_fin_rst(void **state)
     /* RST: transitory. */
     uint64_t t1 = T0 + 1000000;
     tcp_open(b, t1, t);
-    assert_int_equal(in_pkt(b, BIB_TCP, t, 6000, "1.1.1.1", 443, TCP_RST, t1 + 1000, &h),
+    assert_int_equal(in_pkt(b, BIB_TCP, t, 6000, "203.0.113.1", 443, TCP_RST, t1 + 1000, &h),
                      NAT64_DROP_NONE);
     assert_true(newest_expiry(b) == t1 + 1000 + 240000);
     assert_int_equal(bib_expire(b, t1 + 1000 + 239999), 0);
@@ -619,8 +621,9 @@ static void test_timeout_tcp_fin_rst(void **state)
     /* RST then more traffic: back to established (RFC 6146 TRANS state). */
     uint64_t t2 = t1 + 1000000;
     tcp_open(b, t2, t);
-    assert_int_equal(out_tcp(b, 1, 6000, "1.1.1.1", 443, TCP_RST, t2, &h), NAT64_DROP_NONE);
-    assert_int_equal(out_tcp(b, 1, 6000, "1.1.1.1", 443, TCP_ACK, t2 + 10000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_tcp(b, 1, 6000, "203.0.113.1", 443, TCP_RST, t2, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_tcp(b, 1, 6000, "203.0.113.1", 443, TCP_ACK, t2 + 10000, &h),
+                     NAT64_DROP_NONE);
     assert_int_equal(bib_expire(b, t2 + 10000 + 240000), 0);
     assert_true(newest_expiry(b) == t2 + 10000 + 7440000);
 
@@ -628,8 +631,9 @@ static void test_timeout_tcp_fin_rst(void **state)
     bib_clear(b);
     uint64_t t3 = t2 + 100000000;
     tcp_open(b, t3, t);
-    assert_int_equal(out_tcp(b, 1, 6000, "1.1.1.1", 443, TCP_FIN, t3, &h), NAT64_DROP_NONE);
-    assert_int_equal(in_pkt(b, BIB_TCP, t, 6000, "1.1.1.1", 443, TCP_RST, t3, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_tcp(b, 1, 6000, "203.0.113.1", 443, TCP_FIN, t3, &h), NAT64_DROP_NONE);
+    assert_int_equal(in_pkt(b, BIB_TCP, t, 6000, "203.0.113.1", 443, TCP_RST, t3, &h),
+                     NAT64_DROP_NONE);
     assert_int_equal(bib_expire(b, t3 + 240000), 1);
     bib_free(b);
 }
@@ -644,7 +648,7 @@ static void test_tcp_filtering(void **state)
     uint8_t t[4], none[4];
     v4("192.168.255.254", t);
     v4("192.168.255.100", none);
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
 
     /* Inbound non-SYN without a session: filtered, nothing created. */
     assert_int_equal(in_pkt(b, BIB_TCP, t, 8080, "1.2.3.4", 80, TCP_ACK, T0, &h),
@@ -675,7 +679,7 @@ static void test_tcp_filtering(void **state)
                      NAT64_DROP_NO_MAPPING);
     assert_int_equal(bib_mappings(b), 0);
     /* ... with a mapping, passed without a session. */
-    assert_int_equal(out_udp(b, 2, 5000, "8.8.8.8", 53, T0 + 7440000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 2, 5000, "203.0.113.8", 53, T0 + 7440000, &h), NAT64_DROP_NONE);
     assert_int_equal(out_tcp(b, 2, 7000, "1.2.3.4", 80, TCP_ACK, T0 + 7440000, &h),
                      NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.168.255.254");
@@ -685,7 +689,7 @@ static void test_tcp_filtering(void **state)
     /* NAPT: a TCP mapping accepts a SYN from any peer (EIF), not other segments. */
     b = mk(true, NULL);
     struct bib_hit m;
-    assert_int_equal(out_tcp(b, 1, 6000, "1.1.1.1", 443, TCP_SYN, T0, &m), NAT64_DROP_NONE);
+    assert_int_equal(out_tcp(b, 1, 6000, "203.0.113.1", 443, TCP_SYN, T0, &m), NAT64_DROP_NONE);
     assert_int_equal(in_pkt(b, BIB_TCP, m.addr4, m.port4, "2.2.2.2", 1000, TCP_ACK, T0, &h),
                      NAT64_DROP_FILTERED);
     assert_int_equal(in_pkt(b, BIB_TCP, m.addr4, m.port4, "2.2.2.2", 1000, TCP_SYN, T0, &h),
@@ -704,25 +708,25 @@ static void test_exhaust_pool(void **state)
     (void)state;
     struct bib *b = mk(false, "192.0.2.0/30");
     struct bib_hit h;
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.0.2.2");
-    assert_int_equal(out_udp(b, 2, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 2, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.0.2.1");
-    assert_int_equal(out_udp(b, 3, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_POOL_EXHAUSTED);
+    assert_int_equal(out_udp(b, 3, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_POOL_EXHAUSTED);
     assert_int_equal(bib_mappings(b), 2);
     assert_int_equal(bib_sessions(b), 2);
     /* The first two keep working, old and new flows, both ways. */
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0 + 1000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0 + 1000, &h), NAT64_DROP_NONE);
     assert_int_equal(out_udp(b, 1, 5001, "8.8.4.4", 53, T0 + 1000, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.0.2.2");
     uint8_t t[4];
     v4("192.0.2.1", t);
-    assert_int_equal(in_pkt(b, BIB_UDP, t, 5000, "8.8.8.8", 53, 0, T0 + 200000, &h),
+    assert_int_equal(in_pkt(b, BIB_UDP, t, 5000, "203.0.113.8", 53, 0, T0 + 200000, &h),
                      NAT64_DROP_NONE);
     assert_host(h.addr6, 2);
     /* Once host 1 has timed out, host 3 gets its address (swept on demand,
      * without an explicit bib_expire); host 2 is untouched. */
-    assert_int_equal(out_udp(b, 3, 5000, "8.8.8.8", 53, T0 + 301000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 3, 5000, "203.0.113.8", 53, T0 + 301000, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.0.2.2");
     assert_int_equal(bib_peek_in(b, BIB_UDP, t, 5000, &h), NAT64_DROP_NONE);
     assert_host(h.addr6, 2);
@@ -738,24 +742,25 @@ static void test_exhaust_table(void **state)
     struct bib *b = bib_new(&c);
     assert_non_null(b);
     struct bib_hit h;
-    assert_int_equal(out_udp(b, 1, 1, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
-    assert_int_equal(out_udp(b, 1, 2, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
-    assert_int_equal(out_udp(b, 2, 1, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 1, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 2, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 2, 1, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     /* Mapping table full: a third host. */
-    assert_int_equal(out_udp(b, 3, 1, "8.8.8.8", 53, T0, &h), NAT64_DROP_TABLE_FULL);
-    assert_int_equal(out_udp(b, 2, 2, "8.8.8.8", 53, T0 + 100000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 3, 1, "203.0.113.8", 53, T0, &h), NAT64_DROP_TABLE_FULL);
+    assert_int_equal(out_udp(b, 2, 2, "203.0.113.8", 53, T0 + 100000, &h), NAT64_DROP_NONE);
     /* Session table full. */
-    assert_int_equal(out_udp(b, 1, 3, "8.8.8.8", 53, T0 + 100000, &h), NAT64_DROP_TABLE_FULL);
+    assert_int_equal(out_udp(b, 1, 3, "203.0.113.8", 53, T0 + 100000, &h), NAT64_DROP_TABLE_FULL);
     uint8_t t[4];
     v4("192.168.255.254", t);
-    assert_int_equal(in_pkt(b, BIB_UDP, t, 1, "9.9.9.9", 53, 0, T0 + 100000, &h),
+    assert_int_equal(in_pkt(b, BIB_UDP, t, 1, "203.0.113.9", 53, 0, T0 + 100000, &h),
                      NAT64_DROP_TABLE_FULL);
     assert_int_equal(bib_sessions(b), 4);
     /* Existing flows are unaffected. */
-    assert_int_equal(out_udp(b, 1, 1, "8.8.8.8", 53, T0 + 100000, &h), NAT64_DROP_NONE);
-    assert_int_equal(in_pkt(b, BIB_UDP, t, 2, "8.8.8.8", 53, 0, T0 + 100000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 1, "203.0.113.8", 53, T0 + 100000, &h), NAT64_DROP_NONE);
+    assert_int_equal(in_pkt(b, BIB_UDP, t, 2, "203.0.113.8", 53, 0, T0 + 100000, &h),
+                     NAT64_DROP_NONE);
     /* After host 2's first session times out, room again (swept on demand). */
-    assert_int_equal(out_udp(b, 1, 3, "8.8.8.8", 53, T0 + 300000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 3, "203.0.113.8", 53, T0 + 300000, &h), NAT64_DROP_NONE);
     assert_int_equal(bib_sessions(b), 4);
     bib_free(b);
 }
@@ -767,26 +772,26 @@ static void host_limit(bool napt)
     struct bib *b = bib_new(&c);
     assert_non_null(b);
     struct bib_hit h, first;
-    assert_int_equal(out_udp(b, 1, 1, "8.8.8.8", 53, T0, &first), NAT64_DROP_NONE);
-    assert_int_equal(out_udp(b, 1, 2, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
-    assert_int_equal(out_udp(b, 1, 3, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
-    assert_int_equal(out_udp(b, 1, 4, "8.8.8.8", 53, T0, &h), NAT64_DROP_HOST_LIMIT);
+    assert_int_equal(out_udp(b, 1, 1, "203.0.113.8", 53, T0, &first), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 2, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 3, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 4, "203.0.113.8", 53, T0, &h), NAT64_DROP_HOST_LIMIT);
     assert_int_equal(out_udp(b, 1, 1, "8.8.4.4", 53, T0, &h), NAT64_DROP_HOST_LIMIT);
     /* Inbound sessions count too. */
-    assert_int_equal(in_pkt(b, BIB_UDP, first.addr4, first.port4, "9.9.9.9", 1, 0, T0, &h),
+    assert_int_equal(in_pkt(b, BIB_UDP, first.addr4, first.port4, "203.0.113.9", 1, 0, T0, &h),
                      NAT64_DROP_HOST_LIMIT);
     /* Other hosts are not affected; host 1's flows keep working. */
     for (uint16_t p = 1; p <= 3; p++)
-        assert_int_equal(out_udp(b, 2, p, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
-    assert_int_equal(out_udp(b, 1, 2, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
-    assert_int_equal(in_pkt(b, BIB_UDP, first.addr4, first.port4, "8.8.8.8", 53, 0, T0, &h),
+        assert_int_equal(out_udp(b, 2, p, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 2, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(in_pkt(b, BIB_UDP, first.addr4, first.port4, "203.0.113.8", 53, 0, T0, &h),
                      NAT64_DROP_NONE);
     assert_int_equal(bib_sessions(b), 6);
     /* When one of host 1's sessions ends, it may open another. */
-    assert_int_equal(out_udp(b, 1, 1, "8.8.8.8", 53, T0 + 200000, &h), NAT64_DROP_NONE);
-    assert_int_equal(out_udp(b, 1, 2, "8.8.8.8", 53, T0 + 200000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 1, "203.0.113.8", 53, T0 + 200000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 2, "203.0.113.8", 53, T0 + 200000, &h), NAT64_DROP_NONE);
     assert_int_equal(bib_expire(b, T0 + 300000), 4); /* host 1 port 3, host 2 all */
-    assert_int_equal(out_udp(b, 1, 4, "8.8.8.8", 53, T0 + 300000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 4, "203.0.113.8", 53, T0 + 300000, &h), NAT64_DROP_NONE);
     assert_int_equal(bib_sessions(b), 3);
     bib_free(b);
 }
@@ -827,7 +832,7 @@ static void test_static_addr_mode(void **state)
     assert_int_equal(bib_sessions(b), 0);
 
     /* The static address is never handed out dynamically. */
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.168.255.253");
 
     /* Both ways, any protocol, ports kept. */
@@ -862,8 +867,8 @@ static void test_static_addr_mode(void **state)
     assert_int_equal(n, 2);
 
     /* Survives clear; dynamic allocation restarts below it. */
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0 + 10000000, &h), NAT64_DROP_NONE);
-    assert_int_equal(out_udp(b, 2, 5000, "8.8.8.8", 53, T0 + 10000000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0 + 10000000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 2, 5000, "203.0.113.8", 53, T0 + 10000000, &h), NAT64_DROP_NONE);
     bib_clear(b);
     assert_int_equal(bib_mappings(b), 2);
     assert_int_equal(bib_sessions(b), 0);
@@ -871,7 +876,7 @@ static void test_static_addr_mode(void **state)
     assert_addr4(h.addr4, "192.168.255.254");
     assert_int_equal(bib_peek_in(b, BIB_UDP, x4, 1, &h), NAT64_DROP_NONE);
     assert_host(h.addr6, 101);
-    assert_int_equal(out_udp(b, 3, 5000, "8.8.8.8", 53, T0 + 10000000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 3, 5000, "203.0.113.8", 53, T0 + 10000000, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.168.255.253");
     bib_free(b);
 }
@@ -893,12 +898,12 @@ static void test_static_napt(void **state)
     assert_int_equal(bib_add_static(b, 47, s6, 8081, t, 81), NAT64_DROP_UNSUP_PROTO);
 
     /* Dynamic TCP mappings avoid the static port: one left. */
-    assert_int_equal(out_tcp(b, 1, 5000, "1.1.1.1", 443, TCP_SYN, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_tcp(b, 1, 5000, "203.0.113.1", 443, TCP_SYN, T0, &h), NAT64_DROP_NONE);
     assert_int_equal(h.port4, 81);
-    assert_int_equal(out_tcp(b, 2, 5000, "1.1.1.1", 443, TCP_SYN, T0, &h),
+    assert_int_equal(out_tcp(b, 2, 5000, "203.0.113.1", 443, TCP_SYN, T0, &h),
                      NAT64_DROP_POOL_EXHAUSTED);
     /* UDP has its own port space. */
-    assert_int_equal(out_udp(b, 2, 5000, "1.1.1.1", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 2, 5000, "203.0.113.1", 53, T0, &h), NAT64_DROP_NONE);
 
     /* Inbound SYN to the static mapping opens a session to the server. */
     assert_int_equal(in_pkt(b, BIB_TCP, t, 80, "203.0.113.9", 40000, TCP_SYN, T0, &h),
@@ -938,7 +943,7 @@ static void test_static_napt(void **state)
     assert_host(h.addr6, 200);
     assert_int_equal(h.port6, 5353);
     uint8_t d4[4];
-    v4("8.8.8.8", d4);
+    v4("203.0.113.8", d4);
     assert_int_equal(bib_out(b, BIB_UDP, w6, 7777, d4, 53, true, 0, T0 + 10000000, &h),
                      NAT64_DROP_NONE);
     assert_addr4(h.addr4, "198.51.100.5");
@@ -958,7 +963,7 @@ static void test_peek_no_state_change(void **state)
     h6(1, a6);
     h6(2, n6);
     v4("192.168.255.254", t);
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     uint64_t exp = newest_expiry(b);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(bib_peek_out(b, BIB_UDP, a6, 5000, &h), NAT64_DROP_NONE);
@@ -983,10 +988,11 @@ static void test_counters_iteration(void **state)
     (void)state;
     struct bib *b = mk(false, NULL);
     struct bib_hit ha, hb, hc;
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0, &ha), NAT64_DROP_NONE);
-    assert_int_equal(out_tcp(b, 2, 5000, "8.8.8.8", 80, TCP_SYN, T0 + 1000, &hb), NAT64_DROP_NONE);
-    assert_int_equal(out_udp(b, 3, 5000, "8.8.8.8", 53, T0 + 2000, &hc), NAT64_DROP_NONE);
-    assert_int_equal(out_udp(b, 3, 5001, "8.8.8.8", 53, T0 + 3000, &hc), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0, &ha), NAT64_DROP_NONE);
+    assert_int_equal(out_tcp(b, 2, 5000, "203.0.113.8", 80, TCP_SYN, T0 + 1000, &hb),
+                     NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 3, 5000, "203.0.113.8", 53, T0 + 2000, &hc), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 3, 5001, "203.0.113.8", 53, T0 + 3000, &hc), NAT64_DROP_NONE);
     bib_count(b, ha.mapping, NAT64_PROTO_UDP, false, 100);
     bib_count(b, ha.mapping, NAT64_PROTO_UDP, false, 50);
     bib_count(b, ha.mapping, NAT64_PROTO_UDP, true, 70);
@@ -1030,7 +1036,7 @@ static void test_counters_iteration(void **state)
 
     /* A re-created mapping gets a new id and zero counters. */
     assert_int_equal(bib_expire(b, T0 + 300000), 2); /* host 2 (TCP), host 1 */
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0 + 300000, &ha), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0 + 300000, &ha), NAT64_DROP_NONE);
     cur = 0;
     assert_true(bib_mapping_next(b, &cur, &m[3]));
     assert_host(m[3].addr6, 1);
@@ -1044,7 +1050,7 @@ static void test_napt_iteration(void **state)
     (void)state;
     struct bib *b = mk(true, NULL);
     struct bib_hit h;
-    assert_int_equal(out_udp(b, 1, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     uint32_t cur = 0;
     struct bib_mapping_info mi;
     assert_true(bib_mapping_next(b, &cur, &mi));
@@ -1063,7 +1069,7 @@ static void test_clear(void **state)
     struct bib *b = mk(false, NULL);
     struct bib_hit h;
     for (uint32_t host = 1; host <= 10; host++)
-        assert_int_equal(out_udp(b, host, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+        assert_int_equal(out_udp(b, host, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     bib_clear(b);
     assert_int_equal(bib_mappings(b), 0);
     assert_int_equal(bib_sessions(b), 0);
@@ -1071,7 +1077,7 @@ static void test_clear(void **state)
     struct bib_mapping_info mi;
     assert_false(bib_mapping_next(b, &cur, &mi));
     assert_int_equal(bib_expire(b, T0 + 100000000), 0);
-    assert_int_equal(out_udp(b, 11, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 11, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.168.255.254");
     assert_int_equal(bib_mappings(b), 1);
     bib_free(b);
@@ -1090,7 +1096,7 @@ static void test_seed(void **state)
         struct bib_hit h;
         p[i] = 0;
         for (uint32_t host = 1; host <= 4; host++) {
-            assert_int_equal(out_udp(b, host, 5000, "8.8.8.8", 53, T0, &h), NAT64_DROP_NONE);
+            assert_int_equal(out_udp(b, host, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
             p[i] = (uint16_t)(p[i] * 31 + h.port4);
         }
         bib_free(b);
