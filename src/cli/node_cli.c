@@ -17,6 +17,7 @@
 #include "thread/dataset.h"
 #include "thread/mle_tlv.h"
 #include "util/addr.h"
+#include "util/rd.h"
 
 #define MAX_ADDRS 32
 #define MAX_CHILDREN 64
@@ -1730,9 +1731,6 @@ static const struct cli_cmd tcp_commands[] = {
 
 /* ---- dns (cli_dns.cpp; OpenThread's Dns::Client) -------------------------------- */
 
-#define DNS_T_A 1
-#define DNS_T_CNAME 5
-#define DNS_T_AAAA 28
 #define DNS_CNAME_HOPS 16
 #define DNS_ANSWERS_MAX 32
 #define DNS_SVC_UNICAST 0x5d
@@ -1904,93 +1902,13 @@ static cli_err cmd_dns_config(void *ctx, int argc, char **argv, FILE *out)
     return CLI_ERR_NONE;
 }
 
-/* "example.com" / "example.com." into wire form; InvalidArgs when bad. */
-static cli_err dns_name_wire(const char *text, uint8_t *out, uint16_t *out_len)
+/* "example.com" / "example.com." into wire form (dns_msg); InvalidArgs when
+ * bad, and for the root or an empty name, which OpenThread refuses too. */
+static cli_err dns_name_parse(const char *text, struct dns_name *out)
 {
-    size_t n = 0, tl = strlen(text);
-
-    if (tl == 0 || (tl == 1 && text[0] == '.'))
+    if (text[0] == '\0' || !strcmp(text, "."))
         return CLI_ERR_INVALID_ARGS;
-    while (*text != '\0') {
-        size_t l = strcspn(text, ".");
-
-        if (l == 0 || l > 63 || n + 1 + l + 1 > 255)
-            return CLI_ERR_INVALID_ARGS;
-        out[n++] = (uint8_t)l;
-        memcpy(out + n, text, l);
-        n += l;
-        text += l;
-        if (*text == '.')
-            text++;
-    }
-    out[n++] = 0;
-    *out_len = (uint16_t)n;
-    return CLI_ERR_NONE;
-}
-
-/* Reads a (possibly compressed) name at *off into out (wire form,
- * lowercase); *off moves past it. False when malformed. */
-static bool dns_read_name(const uint8_t *m, size_t len, size_t *off, uint8_t out[256],
-                          size_t *out_len)
-{
-    size_t p = *off, n = 0;
-    bool jumped = false;
-
-    for (int hops = 0; hops < 64; hops++) {
-        uint8_t l;
-
-        if (p >= len)
-            return false;
-        l = m[p];
-        if ((l & 0xc0) == 0xc0) {
-            if (p + 1 >= len)
-                return false;
-            if (!jumped)
-                *off = p + 2;
-            jumped = true;
-            p = (size_t)(l & 0x3f) << 8 | m[p + 1];
-            continue;
-        }
-        if (l & 0xc0)
-            return false;
-        if (l == 0) {
-            out[n++] = 0;
-            if (!jumped)
-                *off = p + 1;
-            *out_len = n;
-            return true;
-        }
-        if (p + 1 + l > len || n + 1 + l + 1 > 255)
-            return false;
-        out[n++] = l;
-        for (unsigned i = 0; i < l; i++) {
-            uint8_t ch = m[p + 1 + i];
-
-            out[n++] = (ch >= 'A' && ch <= 'Z') ? (uint8_t)(ch + 32) : ch;
-        }
-        p += 1u + l;
-    }
-    return false;
-}
-
-static bool dns_name_eq(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
-{
-    if (al != bl)
-        return false;
-    for (size_t i = 0; i < al; i++) {
-        uint8_t x = a[i], y = b[i];
-
-        x = (x >= 'A' && x <= 'Z') ? (uint8_t)(x + 32) : x;
-        y = (y >= 'A' && y <= 'Z') ? (uint8_t)(y + 32) : y;
-        if (x != y)
-            return false;
-    }
-    return true;
-}
-
-static uint16_t be16at(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
+    return dns_name_from_text(text, out) == DNS_OK ? CLI_ERR_NONE : CLI_ERR_INVALID_ARGS;
 }
 
 static uint16_t dns_new_id(struct node_cli *c)
@@ -2007,24 +1925,16 @@ static uint16_t dns_new_id(struct node_cli *c)
 
 static void dns_build(struct node_cli *c)
 {
-    uint8_t *m = c->dns_msg;
-    uint16_t qt = c->dns_a ? DNS_T_A : DNS_T_AAAA;
-    size_t n = 12;
+    struct dns_builder b;
+    size_t len = 0;
 
-    m[0] = (uint8_t)(c->dns_id >> 8);
-    m[1] = (uint8_t)c->dns_id;
-    m[2] = c->dns_qrd ? 0x01 : 0x00; /* RD */
-    m[3] = 0;
-    m[4] = 0;
-    m[5] = 1;
-    memset(m + 6, 0, 6);
-    memcpy(m + n, c->dns_qname, c->dns_qname_len);
-    n += c->dns_qname_len;
-    m[n++] = (uint8_t)(qt >> 8);
-    m[n++] = (uint8_t)qt;
-    m[n++] = 0;
-    m[n++] = 1; /* IN */
-    c->dns_msg_len = (uint16_t)n;
+    dns_build_init(&b, c->dns_msg, sizeof(c->dns_msg), c->dns_id, c->dns_qrd ? DNS_FLAG_RD : 0);
+    /* A name of at most 255 octets always fits NODE_CLI_DNS_MSG_MAX. */
+    if (dns_build_question(&b, &c->dns_qname, c->dns_a ? DNS_TYPE_A : DNS_TYPE_AAAA,
+                           DNS_CLASS_IN) != DNS_OK ||
+        dns_build_finish(&b, &len) != DNS_OK)
+        len = 0;
+    c->dns_msg_len = (uint16_t)len;
 }
 
 static enum tnode_err dns_send(struct node_cli *c, uint64_t now_ms)
@@ -2091,47 +2001,32 @@ static cli_err dns_rcode_err(unsigned rcode)
 static void dns_rx(void *ctx, const struct tnode_udp_rx *rx)
 {
     struct node_cli *c = ctx;
-    const uint8_t *m = rx->payload;
-    size_t len = rx->len, off = 12, nl;
-    uint8_t name[256], cur[256], qlow[256];
-    size_t curlen;
-    uint16_t qd, an, want = c->dns_a ? DNS_T_A : DNS_T_AAAA;
-    unsigned rcode;
-    struct {
-        uint8_t name[256];
-        size_t nlen;
-        uint16_t type, cls;
-        uint32_t ttl;
-        size_t rd, rdlen;
-    } *rr = NULL;
+    uint16_t want = c->dns_a ? DNS_TYPE_A : DNS_TYPE_AAAA;
+    struct dns_parser p;
+    struct dns_question q;
+    struct dns_name cur;
+    struct dns_rr *rr = NULL;
     size_t nrr = 0, naddr = 0;
     uint8_t addrs[DNS_ANSWERS_MAX][16];
     uint32_t ttls[DNS_ANSWERS_MAX];
+    unsigned rcode;
     cli_err e = CLI_ERR_NONE;
 
-    if (!c->dns_active || len < 12 || be16at(m) != c->dns_id || !(m[2] & 0x80) ||
-        ((m[2] >> 3) & 0x0f) != 0)
+    if (!c->dns_active || dns_parse_begin(&p, rx->payload, rx->len) != DNS_OK ||
+        p.hdr.id != c->dns_id || !(p.hdr.flags & DNS_FLAG_QR) || dns_hdr_opcode(&p.hdr) != 0)
         return;
-    qd = be16at(m + 4);
-    an = be16at(m + 6);
-    rcode = m[3] & 0x0f;
-    if (qd != 1) {
-        if (!(rcode != 0 && qd == 0))
+    rcode = dns_hdr_rcode(&p.hdr);
+    if (p.hdr.qdcount != 1) {
+        if (!(rcode != 0 && p.hdr.qdcount == 0))
             return;
-    } else {
-        size_t ql = 0;
-
-        if (!dns_read_name(m, len, &off, name, &nl) || off + 4 > len || be16at(m + off) != want)
-            return;
-        off += 4;
-        memcpy(qlow, c->dns_qname, c->dns_qname_len);
-        ql = c->dns_qname_len;
-        if (!dns_name_eq(name, nl, qlow, ql))
-            return;
+    } else if (dns_parse_question(&p, &q) != DNS_OK || q.type != want ||
+               !dns_name_equal(&q.name, &c->dns_qname)) {
+        return;
     }
     /* AAAA with NAT64 allowed: empty success or an error other than
      * NXDOMAIN asks again for A (Client::ReplaceWithIp4Query). */
-    if (!c->dns_a && c->dns_nat64_ok && ((rcode == 0 && an == 0) || (rcode != 0 && rcode != 3))) {
+    if (!c->dns_a && c->dns_nat64_ok &&
+        ((rcode == 0 && p.hdr.ancount == 0) || (rcode != 0 && rcode != 3))) {
         enum tnode_err te;
 
         c->dns_a = true;
@@ -2152,42 +2047,27 @@ static void dns_rx(void *ctx, const struct tnode_udp_rx *rx)
         dns_finish(c, CLI_ERR_NO_BUFS, NULL, NULL, 0);
         return;
     }
-    for (unsigned i = 0; i < an; i++) {
-        uint8_t nm[256];
-        size_t nml, rdl;
+    /* The answer section; what follows it is not needed. */
+    for (unsigned i = 0; i < p.hdr.ancount; i++) {
+        struct dns_rr tmp;
 
-        if (!dns_read_name(m, len, &off, nm, &nml) || off + 10 > len) {
+        if (dns_parse_rr(&p, &tmp) != DNS_OK || tmp.section != DNS_SECTION_ANSWER) {
             e = CLI_ERR_PARSE;
             break;
         }
-        rdl = be16at(m + off + 8);
-        if (off + 10 + rdl > len) {
-            e = CLI_ERR_PARSE;
-            break;
-        }
-        if (nrr < DNS_ANSWERS_MAX) {
-            memcpy(rr[nrr].name, nm, nml);
-            rr[nrr].nlen = nml;
-            rr[nrr].type = be16at(m + off);
-            rr[nrr].cls = be16at(m + off + 2);
-            rr[nrr].ttl = (uint32_t)be16at(m + off + 4) << 16 | be16at(m + off + 6);
-            rr[nrr].rd = off + 10;
-            rr[nrr].rdlen = rdl;
-            nrr++;
-        }
-        off += 10 + rdl;
+        if (nrr < DNS_ANSWERS_MAX)
+            rr[nrr++] = tmp;
     }
-    memcpy(cur, c->dns_qname, c->dns_qname_len);
-    curlen = c->dns_qname_len;
+    cur = c->dns_qname;
     for (int hops = 0; e == CLI_ERR_NONE; hops++) {
         bool found = false;
 
         for (size_t i = 0; i < nrr && !found; i++) {
-            size_t p = rr[i].rd;
+            struct rd r = rd_init(rr[i].rdata, rr[i].rdlen);
 
-            if (rr[i].type != DNS_T_CNAME || !dns_name_eq(rr[i].name, rr[i].nlen, cur, curlen))
+            if (rr[i].type != DNS_TYPE_CNAME || !dns_name_equal(&rr[i].name, &cur))
                 continue;
-            if (!dns_read_name(m, len, &p, cur, &curlen))
+            if (dns_name_read(rx->payload, rx->len, &r, &cur) != DNS_OK)
                 e = CLI_ERR_PARSE;
             found = true;
         }
@@ -2197,22 +2077,21 @@ static void dns_rx(void *ctx, const struct tnode_udp_rx *rx)
             e = CLI_ERR_PARSE; /* a loop */
     }
     for (size_t i = 0; i < nrr && e == CLI_ERR_NONE; i++) {
-        if (rr[i].type != want || rr[i].cls != 1 ||
-            !dns_name_eq(rr[i].name, rr[i].nlen, cur, curlen))
+        if (rr[i].type != want || rr[i].cls != DNS_CLASS_IN || !dns_name_equal(&rr[i].name, &cur))
             continue;
-        if (rr[i].rdlen != (want == DNS_T_A ? 4u : 16u))
+        if (rr[i].rdlen != (want == DNS_TYPE_A ? 4u : 16u))
             continue;
-        if (want == DNS_T_A) {
+        if (want == DNS_TYPE_A) {
             struct addr_prefix6 pfx;
 
             /* Synthesized with the prefix preferred now (§6.2). */
             if (!tnode_nat64_prefix(c->node, &pfx) ||
-                !rfc6052_synth(&pfx, m + rr[i].rd, addrs[naddr])) {
+                !rfc6052_synth(&pfx, rr[i].rdata, addrs[naddr])) {
                 e = CLI_ERR_INVALID_STATE;
                 break;
             }
         } else {
-            memcpy(addrs[naddr], m + rr[i].rd, 16);
+            memcpy(addrs[naddr], rr[i].rdata, 16);
         }
         ttls[naddr++] = rr[i].ttl;
     }
@@ -2246,7 +2125,7 @@ static cli_err dns_resolve(struct node_cli *c, bool four, int argc, char **argv,
         return CLI_ERR_BUSY;
     if (four && !tnode_nat64_prefix(c->node, &pfx))
         return CLI_ERR_INVALID_STATE;
-    if ((e = dns_name_wire(argv[0], c->dns_qname, &c->dns_qname_len)) != CLI_ERR_NONE)
+    if ((e = dns_name_parse(argv[0], &c->dns_qname)) != CLI_ERR_NONE)
         return e;
     tl = strlen(argv[0]);
     snprintf(c->dns_name, sizeof(c->dns_name), "%s%s", argv[0],

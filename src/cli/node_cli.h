@@ -30,6 +30,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "dns/dns_msg.h"
 #include "thread/node.h"
 
 /* What `version` prints. */
@@ -97,8 +98,7 @@ struct node_cli {
     uint8_t dns_qattempts, dns_tx;
     bool dns_qrd;
     uint16_t dns_id;
-    uint8_t dns_qname[256];
-    uint16_t dns_qname_len;
+    struct dns_name dns_qname;
     char dns_name[260]; /* as printed, with the final dot */
     uint8_t dns_msg[NODE_CLI_DNS_MSG_MAX];
     uint16_t dns_msg_len;
