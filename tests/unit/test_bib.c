@@ -216,7 +216,7 @@ static void test_addr_mode_basic(void **state)
     assert_int_equal(bib_sessions(b), 4);
 
     /* Endpoint-independent filtering: another peer opens a UDP session. */
-    assert_int_equal(in_pkt(b, BIB_UDP, t, 5000, "4.4.4.4", 1234, 0, T0, &h2), NAT64_DROP_NONE);
+    assert_int_equal(in_pkt(b, BIB_UDP, t, 5000, "203.0.113.4", 1234, 0, T0, &h2), NAT64_DROP_NONE);
     assert_host(h2.addr6, 1);
     assert_int_equal(bib_sessions(b), 5);
 
@@ -651,19 +651,21 @@ static void test_tcp_filtering(void **state)
     assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
 
     /* Inbound non-SYN without a session: filtered, nothing created. */
-    assert_int_equal(in_pkt(b, BIB_TCP, t, 8080, "1.2.3.4", 80, TCP_ACK, T0, &h),
+    assert_int_equal(in_pkt(b, BIB_TCP, t, 8080, "198.51.100.4", 80, TCP_ACK, T0, &h),
                      NAT64_DROP_FILTERED);
-    assert_int_equal(in_pkt(b, BIB_TCP, t, 8080, "1.2.3.4", 80, TCP_SYN | TCP_RST, T0, &h),
+    assert_int_equal(in_pkt(b, BIB_TCP, t, 8080, "198.51.100.4", 80, TCP_SYN | TCP_RST, T0, &h),
                      NAT64_DROP_FILTERED);
     assert_int_equal(bib_sessions(b), 1);
     /* Inbound SYN to a live mapping: a session (V4 INIT). */
-    assert_int_equal(in_pkt(b, BIB_TCP, t, 8080, "1.2.3.4", 80, TCP_SYN, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(in_pkt(b, BIB_TCP, t, 8080, "198.51.100.4", 80, TCP_SYN, T0, &h),
+                     NAT64_DROP_NONE);
     assert_host(h.addr6, 1);
     assert_int_equal(h.port6, 8080);
     assert_int_equal(bib_sessions(b), 2);
-    assert_int_equal(in_pkt(b, BIB_TCP, t, 8080, "1.2.3.4", 80, TCP_ACK, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(in_pkt(b, BIB_TCP, t, 8080, "198.51.100.4", 80, TCP_ACK, T0, &h),
+                     NAT64_DROP_NONE);
     /* The host answers: established. */
-    assert_int_equal(out_tcp(b, 1, 8080, "1.2.3.4", 80, TCP_SYN | TCP_ACK, T0, &h),
+    assert_int_equal(out_tcp(b, 1, 8080, "198.51.100.4", 80, TCP_SYN | TCP_ACK, T0, &h),
                      NAT64_DROP_NONE);
     assert_int_equal(bib_sessions(b), 2);
     assert_int_equal(bib_expire(b, T0 + 300000), 1); /* the UDP one */
@@ -672,15 +674,15 @@ static void test_tcp_filtering(void **state)
     assert_int_equal(bib_expire(b, T0 + 7440000), 1);
 
     /* Inbound SYN with no mapping. */
-    assert_int_equal(in_pkt(b, BIB_TCP, none, 80, "1.2.3.4", 80, TCP_SYN, T0 + 7440000, &h),
+    assert_int_equal(in_pkt(b, BIB_TCP, none, 80, "198.51.100.4", 80, TCP_SYN, T0 + 7440000, &h),
                      NAT64_DROP_NO_MAPPING);
     /* Outbound non-SYN: no mapping, none created ... */
-    assert_int_equal(out_tcp(b, 2, 7000, "1.2.3.4", 80, TCP_ACK, T0 + 7440000, &h),
+    assert_int_equal(out_tcp(b, 2, 7000, "198.51.100.4", 80, TCP_ACK, T0 + 7440000, &h),
                      NAT64_DROP_NO_MAPPING);
     assert_int_equal(bib_mappings(b), 0);
     /* ... with a mapping, passed without a session. */
     assert_int_equal(out_udp(b, 2, 5000, "203.0.113.8", 53, T0 + 7440000, &h), NAT64_DROP_NONE);
-    assert_int_equal(out_tcp(b, 2, 7000, "1.2.3.4", 80, TCP_ACK, T0 + 7440000, &h),
+    assert_int_equal(out_tcp(b, 2, 7000, "198.51.100.4", 80, TCP_ACK, T0 + 7440000, &h),
                      NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.168.255.254");
     assert_int_equal(bib_sessions(b), 1);
@@ -841,7 +843,8 @@ static void test_static_addr_mode(void **state)
     assert_int_equal(h.port4, 1234);
     assert_int_equal(bib_peek_in(b, BIB_TCP, x4, 22, &h), NAT64_DROP_NONE);
     assert_host(h.addr6, 101);
-    assert_int_equal(in_pkt(b, BIB_TCP, s4, 80, "1.2.3.4", 4000, TCP_SYN, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(in_pkt(b, BIB_TCP, s4, 80, "198.51.100.4", 4000, TCP_SYN, T0, &h),
+                     NAT64_DROP_NONE);
     assert_host(h.addr6, 100);
     assert_int_equal(h.port6, 80);
     assert_int_equal(bib_out(b, BIB_UDP, s6, 53, x4, 53, true, 0, T0, &h), NAT64_DROP_NONE);
