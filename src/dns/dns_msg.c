@@ -58,8 +58,7 @@ enum dns_err dns_name_from_text(const char *text, struct dns_name *out)
     return DNS_OK;
 }
 
-/* True when n is a well-formed uncompressed name of exactly n->len octets. */
-static bool name_ok(const struct dns_name *n)
+bool dns_name_valid(const struct dns_name *n)
 {
     size_t i = 0;
     while (i < n->len) {
@@ -78,7 +77,7 @@ enum dns_err dns_name_to_text(const struct dns_name *n, char *buf, size_t cap)
     if (!n || !buf || cap == 0)
         return DNS_ERR_INVALID_ARG;
     buf[0] = '\0';
-    if (!name_ok(n))
+    if (!dns_name_valid(n))
         return DNS_ERR_INVALID_ARG;
     size_t o = 0;
     if (n->len == 1) {
@@ -141,7 +140,7 @@ bool dns_name_equal(const struct dns_name *a, const struct dns_name *b)
 
 bool dns_name_in(const struct dns_name *n, const struct dns_name *parent)
 {
-    if (!name_ok(n) || !name_ok(parent) || parent->len > n->len)
+    if (!dns_name_valid(n) || !dns_name_valid(parent) || parent->len > n->len)
         return false;
     /* Walk n's label boundaries; the suffix must start on one of them. */
     size_t i = 0;
@@ -589,7 +588,7 @@ static void put_name(struct dns_builder *b, struct wr *w, const struct dns_name 
 enum dns_err dns_build_question(struct dns_builder *b, const struct dns_name *name, uint16_t type,
                                 uint16_t cls)
 {
-    if (!name || !name_ok(name))
+    if (!name || !dns_name_valid(name))
         return DNS_ERR_INVALID_ARG;
     if (b->section != DNS_SECTION_QUESTION)
         return DNS_ERR_INVALID_ARG;
@@ -623,7 +622,7 @@ static enum dns_err rr_begin(struct dns_builder *b, struct rrw *x, enum dns_sect
                              uint32_t ttl)
 {
     if (s == DNS_SECTION_QUESTION || s > DNS_SECTION_ADDITIONAL || s < b->section || !owner ||
-        !name_ok(owner))
+        !dns_name_valid(owner))
         return DNS_ERR_INVALID_ARG;
     if (b->failed)
         return DNS_ERR_NO_SPACE;
@@ -687,25 +686,32 @@ enum dns_err dns_build_aaaa(struct dns_builder *b, enum dns_section s, const str
     return dns_build_rr(b, s, owner, DNS_TYPE_AAAA, DNS_CLASS_IN, ttl, aaaa, 16);
 }
 
-enum dns_err dns_build_name_rr(struct dns_builder *b, enum dns_section s,
-                               const struct dns_name *owner, uint16_t type, uint32_t ttl,
-                               const struct dns_name *target)
+enum dns_err dns_build_name_rr_class(struct dns_builder *b, enum dns_section s,
+                                     const struct dns_name *owner, uint16_t type, uint16_t cls,
+                                     uint32_t ttl, const struct dns_name *target)
 {
-    if (!target || !name_ok(target) ||
+    if (!target || !dns_name_valid(target) ||
         (type != DNS_TYPE_NS && type != DNS_TYPE_CNAME && type != DNS_TYPE_PTR))
         return DNS_ERR_INVALID_ARG;
     struct rrw x;
-    enum dns_err e = rr_begin(b, &x, s, owner, type, DNS_CLASS_IN, ttl);
+    enum dns_err e = rr_begin(b, &x, s, owner, type, cls, ttl);
     if (e != DNS_OK)
         return e;
     put_name(b, &x.w, target, true);
     return rr_end(b, &x, s);
 }
 
+enum dns_err dns_build_name_rr(struct dns_builder *b, enum dns_section s,
+                               const struct dns_name *owner, uint16_t type, uint32_t ttl,
+                               const struct dns_name *target)
+{
+    return dns_build_name_rr_class(b, s, owner, type, DNS_CLASS_IN, ttl, target);
+}
+
 enum dns_err dns_build_soa(struct dns_builder *b, enum dns_section s, const struct dns_name *owner,
                            uint32_t ttl, const struct dns_soa *soa)
 {
-    if (!soa || !name_ok(&soa->mname) || !name_ok(&soa->rname))
+    if (!soa || !dns_name_valid(&soa->mname) || !dns_name_valid(&soa->rname))
         return DNS_ERR_INVALID_ARG;
     struct rrw x;
     enum dns_err e = rr_begin(b, &x, s, owner, DNS_TYPE_SOA, DNS_CLASS_IN, ttl);
@@ -724,7 +730,7 @@ enum dns_err dns_build_soa(struct dns_builder *b, enum dns_section s, const stru
 enum dns_err dns_build_srv(struct dns_builder *b, enum dns_section s, const struct dns_name *owner,
                            uint32_t ttl, const struct dns_srv *srv)
 {
-    if (!srv || !name_ok(&srv->target))
+    if (!srv || !dns_name_valid(&srv->target))
         return DNS_ERR_INVALID_ARG;
     struct rrw x;
     enum dns_err e = rr_begin(b, &x, s, owner, DNS_TYPE_SRV, DNS_CLASS_IN, ttl);
@@ -769,6 +775,35 @@ enum dns_err dns_build_key(struct dns_builder *b, enum dns_section s, const stru
     wr_u8(&x.w, key->algorithm);
     wr_bytes(&x.w, key->pubkey, key->pubkey_len);
     return rr_end(b, &x, s);
+}
+
+enum dns_err dns_build_sig(struct dns_builder *b, enum dns_section s, const struct dns_name *owner,
+                           uint16_t cls, uint32_t ttl, const struct dns_sig *sig, size_t *rdata_off)
+{
+    if (!sig || !dns_name_valid(&sig->signer))
+        return DNS_ERR_INVALID_ARG;
+    struct rrw x;
+    enum dns_err e = rr_begin(b, &x, s, owner, DNS_TYPE_SIG, cls, ttl);
+    if (e != DNS_OK)
+        return e;
+    wr_be16(&x.w, sig->type_covered);
+    wr_u8(&x.w, sig->algorithm);
+    wr_u8(&x.w, sig->labels);
+    wr_be32(&x.w, sig->orig_ttl);
+    wr_be32(&x.w, sig->expiration);
+    wr_be32(&x.w, sig->inception);
+    wr_be16(&x.w, sig->key_tag);
+    put_name(b, &x.w, &sig->signer, false); /* RFC 3597 §4: never compressed */
+    uint8_t *sp = wr_reserve(&x.w, sig->signature_len);
+    if (sp && sig->signature)
+        memcpy(sp, sig->signature, sig->signature_len);
+    else if (sp)
+        memset(sp, 0, sig->signature_len);
+    size_t at = (size_t)(x.rdata_at - b->buf);
+    e = rr_end(b, &x, s);
+    if (e == DNS_OK && rdata_off)
+        *rdata_off = at;
+    return e;
 }
 
 enum dns_err dns_build_opt(struct dns_builder *b, const struct dns_opt *opt)

@@ -147,6 +147,12 @@ enum dns_err dns_name_from_text(const char *text, struct dns_name *out);
  * holds ""), DNS_ERR_INVALID_ARG for a malformed name. */
 enum dns_err dns_name_to_text(const struct dns_name *n, char *buf, size_t cap);
 
+/* True when n is a well-formed uncompressed name of exactly n->len octets:
+ * labels of at most DNS_LABEL_MAX octets, no compression pointers or other
+ * label types, ending with the root label at n->len - 1 (so len >= 1). For
+ * names that come from outside the codec (e.g. a stored record). */
+bool dns_name_valid(const struct dns_name *n);
+
 /* Case-insensitive equality of two names (RFC 4343 §3: ASCII only). */
 bool dns_name_equal(const struct dns_name *a, const struct dns_name *b);
 
@@ -356,6 +362,11 @@ enum dns_err dns_build_aaaa(struct dns_builder *b, enum dns_section s, const str
 enum dns_err dns_build_name_rr(struct dns_builder *b, enum dns_section s,
                                const struct dns_name *owner, uint16_t type, uint32_t ttl,
                                const struct dns_name *target);
+/* The same with any class, e.g. a PTR of class NONE ("delete an RR from an
+ * RRset", RFC 2136 §2.5.4). */
+enum dns_err dns_build_name_rr_class(struct dns_builder *b, enum dns_section s,
+                                     const struct dns_name *owner, uint16_t type, uint16_t cls,
+                                     uint32_t ttl, const struct dns_name *target);
 enum dns_err dns_build_soa(struct dns_builder *b, enum dns_section s, const struct dns_name *owner,
                            uint32_t ttl, const struct dns_soa *soa);
 enum dns_err dns_build_srv(struct dns_builder *b, enum dns_section s, const struct dns_name *owner,
@@ -366,6 +377,15 @@ enum dns_err dns_build_txt(struct dns_builder *b, enum dns_section s, const stru
                            uint32_t ttl, const uint8_t *txt, uint16_t txt_len);
 enum dns_err dns_build_key(struct dns_builder *b, enum dns_section s, const struct dns_name *owner,
                            uint32_t ttl, const struct dns_key *key);
+/* SIG RR (RFC 2535 §4.1) with class cls: the fixed fields, the signer's
+ * name uncompressed (RFC 3597 §4; the canonical form SIG(0) signs, RFC 2931
+ * §3.1), then sig->signature_len octets of sig->signature (NULL: zeros, to
+ * be overwritten once the signature is known). *rdata_off (may be NULL)
+ * gets the offset of the RDATA in the message; the signature is its last
+ * signature_len octets. */
+enum dns_err dns_build_sig(struct dns_builder *b, enum dns_section s, const struct dns_name *owner,
+                           uint16_t cls, uint32_t ttl, const struct dns_sig *sig,
+                           size_t *rdata_off);
 /* OPT at the root in the additional section (RFC 6891 §6.1.2); uses the
  * reserved room. */
 enum dns_err dns_build_opt(struct dns_builder *b, const struct dns_opt *opt);

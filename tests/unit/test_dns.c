@@ -532,6 +532,74 @@ static void test_sig0_record(void **state)
     assert_int_equal(dns_parse_rr(&p, &rr), DNS_ERR_BAD_RDATA);
 }
 
+/* dns_build_sig (SIG(0) for SRP, RFC 2931) and dns_build_name_rr_class (PTR
+ * class NONE, RFC 2136 §2.5.4) round-trip through the parser. */
+static void test_build_sig_and_class(void **state)
+{
+    (void)state;
+    uint8_t m[512];
+    struct dns_builder b;
+    struct dns_name zone = nm("default.service.arpa"), svc = nm("_t._udp.default.service.arpa"),
+                    inst = nm("i1._t._udp.default.service.arpa"),
+                    host = nm("node1.default.service.arpa"), root = nm(".");
+    dns_build_init(&b, m, sizeof(m), 7, DNS_OPCODE_UPDATE << DNS_FLAG_OPCODE_SHIFT);
+    assert_int_equal(dns_build_question(&b, &zone, DNS_TYPE_SOA, DNS_CLASS_IN), DNS_OK);
+    assert_int_equal(dns_build_name_rr_class(&b, DNS_SECTION_AUTHORITY, &svc, DNS_TYPE_PTR,
+                                             DNS_CLASS_NONE, 0, &inst),
+                     DNS_OK);
+    assert_int_equal(dns_build_name_rr_class(&b, DNS_SECTION_AUTHORITY, &svc, DNS_TYPE_A,
+                                             DNS_CLASS_NONE, 0, &inst),
+                     DNS_ERR_INVALID_ARG);
+    uint8_t sigbytes[64];
+    memset(sigbytes, 0xa5, sizeof(sigbytes));
+    struct dns_sig sg = {0, 13, 0, 0, 0, 0, 0, host, sigbytes, sizeof(sigbytes)};
+    size_t rd_off = 0;
+    size_t rr_off = b.len;
+    assert_int_equal(
+        dns_build_sig(&b, DNS_SECTION_ADDITIONAL, &root, DNS_CLASS_ANY, 0, &sg, &rd_off), DNS_OK);
+    assert_int_equal(rd_off, rr_off + 1 + 10); /* root owner, then type..rdlength */
+    size_t len;
+    assert_int_equal(dns_build_finish(&b, &len), DNS_OK);
+    /* The signer is written in full even though the builder has seen
+     * "default.service.arpa" (RFC 3597 §4). */
+    assert_int_equal(len, rd_off + 18 + host.len + 64);
+    assert_memory_equal(m + rd_off + 18, host.b, host.len);
+    assert_memory_equal(m + len - 64, sigbytes, 64);
+
+    struct dns_parser p;
+    struct dns_rr rr;
+    assert_int_equal(dns_parse_begin(&p, m, len), DNS_OK);
+    assert_int_equal(dns_parse_rr(&p, &rr), DNS_OK);
+    assert_int_equal(rr.type, DNS_TYPE_PTR);
+    assert_int_equal(rr.cls, DNS_CLASS_NONE);
+    assert_int_equal(rr.ttl, 0);
+    assert_true(dns_name_equal(&rr.u.target, &inst));
+    assert_int_equal(dns_parse_rr(&p, &rr), DNS_OK);
+    assert_int_equal(rr.type, DNS_TYPE_SIG);
+    assert_int_equal(rr.cls, DNS_CLASS_ANY);
+    assert_int_equal(rr.offset, rr_off);
+    assert_int_equal((size_t)(rr.rdata - m), rd_off);
+    assert_int_equal(rr.u.sig.algorithm, 13);
+    assert_true(dns_name_equal(&rr.u.sig.signer, &host));
+    assert_int_equal(rr.u.sig.signature_len, 64);
+    assert_memory_equal(rr.u.sig.signature, sigbytes, 64);
+    assert_int_equal(dns_parse_rr(&p, &rr), DNS_ERR_END);
+
+    /* A NULL signature is written as zeros; no room: NO_SPACE, nothing added. */
+    sg.signature = NULL;
+    dns_build_init(&b, m, sizeof(m), 8, 0);
+    assert_int_equal(dns_build_sig(&b, DNS_SECTION_ADDITIONAL, &root, DNS_CLASS_ANY, 0, &sg, NULL),
+                     DNS_OK);
+    assert_int_equal(dns_build_finish(&b, &len), DNS_OK);
+    for (size_t i = len - 64; i < len; i++)
+        assert_int_equal(m[i], 0);
+    dns_build_init(&b, m, DNS_HDR_LEN + 40, 9, 0);
+    assert_int_equal(dns_build_sig(&b, DNS_SECTION_ADDITIONAL, &root, DNS_CLASS_ANY, 0, &sg, NULL),
+                     DNS_ERR_NO_SPACE);
+    assert_int_equal(dns_build_finish(&b, &len), DNS_OK);
+    assert_int_equal(len, DNS_HDR_LEN);
+}
+
 static void test_build_truncation(void **state)
 {
     (void)state;
@@ -1616,6 +1684,7 @@ int main(void)
         cmocka_unit_test(test_build_known_query),
         cmocka_unit_test(test_build_roundtrip),
         cmocka_unit_test(test_sig0_record),
+        cmocka_unit_test(test_build_sig_and_class),
         cmocka_unit_test(test_build_truncation),
         cmocka_unit_test(test_msg_truncate),
         cmocka_unit_test(test_name_text),
