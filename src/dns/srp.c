@@ -308,11 +308,14 @@ enum srp_err srp_parse_update(const uint8_t *msg, size_t len, struct srp_update 
 
 /* ---- SIG(0) verification (RFC 2931 §3.1, RFC 6605 §4) --------------------- */
 
+#define SIG_FIXED_LEN 18 /* type covered .. key tag (RFC 2535 §4.1) */
+
 enum srp_err srp_verify_sig0(const uint8_t *msg, size_t len, const struct srp_update *u)
 {
     if (!msg || !u || len < DNS_HDR_LEN || u->msg_len != len || u->sig_rr_offset < DNS_HDR_LEN ||
         u->sig_rr_offset > len || u->sig_rdata_offset > len ||
-        u->sig_signed_len > len - u->sig_rdata_offset)
+        u->sig_signed_len > len - u->sig_rdata_offset || u->sig_signed_len < SIG_FIXED_LEN ||
+        u->sig.signer.len == 0)
         return SRP_ERR_INVALID_ARG;
     uint16_t arcount = (uint16_t)((msg[10] << 8) | msg[11]);
     if (arcount == 0)
@@ -327,7 +330,11 @@ enum srp_err srp_verify_sig0(const uint8_t *msg, size_t len, const struct srp_up
     mbedtls_sha256_context sha;
     mbedtls_sha256_init(&sha);
     int rc = mbedtls_sha256_starts_ret(&sha, 0);
-    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, msg + u->sig_rdata_offset, u->sig_signed_len);
+    /* The 18 fixed RDATA octets, then the signer's name UNCOMPRESSED (RFC
+     * 2931 §3.1 canonical form): a client may send it compressed, as
+     * OpenThread's does, and still signs the full name. */
+    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, msg + u->sig_rdata_offset, SIG_FIXED_LEN);
+    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, u->sig.signer.b, u->sig.signer.len);
     rc = rc ? rc : mbedtls_sha256_update_ret(&sha, hdr, DNS_HDR_LEN);
     rc = rc ? rc
             : mbedtls_sha256_update_ret(&sha, msg + DNS_HDR_LEN, u->sig_rr_offset - DNS_HDR_LEN);
@@ -676,6 +683,231 @@ void srp_registry_dns_ops(struct dns_srp_ops *ops)
     ops->host_addrs = ops_host_addrs;
     ops->service_instances = ops_service_instances;
     ops->instance = ops_instance;
+}
+
+/* ---- Persistence --------------------------------------------------------- */
+
+/* Blob layout (srp.h): version, host count, service count, then the hosts
+ * and the services, each class oldest first (ascending seq). */
+#define BLOB_DELETED 0x01u                         /* the only flag bit defined */
+#define BLOB_REM_MAX ((uint64_t)UINT32_MAX * 1000) /* longest lease, in ms */
+
+/* Capped so that what is saved always loads (an end further away than the
+ * longest lease only happens with a clock that went backwards). */
+static uint64_t remaining(uint64_t end_ms, uint64_t now_ms)
+{
+    uint64_t rem = end_ms > now_ms ? end_ms - now_ms : 0;
+    return rem < BLOB_REM_MAX ? rem : BLOB_REM_MAX;
+}
+
+static void wr_be64(struct wr *w, uint64_t v)
+{
+    wr_be32(w, (uint32_t)(v >> 32));
+    wr_be32(w, (uint32_t)v);
+}
+
+static void wr_name(struct wr *w, const struct dns_name *n)
+{
+    wr_u8(w, n->len);
+    wr_bytes(w, n->b, n->len);
+}
+
+/* Insertion sort of slot indexes by seq (at most SRP_MAX_SERVICES of them). */
+static void sort_by_seq(unsigned *idx, const uint32_t *seq, unsigned n)
+{
+    for (unsigned i = 1; i < n; i++) {
+        unsigned v = idx[i];
+        unsigned j = i;
+        for (; j > 0 && seq[idx[j - 1]] > seq[v]; j--)
+            idx[j] = idx[j - 1];
+        idx[j] = v;
+    }
+}
+
+enum srp_err srp_registry_save(const struct srp_registry *reg, uint64_t now_ms, uint8_t *buf,
+                               size_t cap, size_t *out_len)
+{
+    if (!reg || !out_len || (!buf && cap))
+        return SRP_ERR_INVALID_ARG;
+    *out_len = 0;
+    unsigned hidx[SRP_MAX_HOSTS], sidx[SRP_MAX_SERVICES], nh = 0, ns = 0;
+    uint32_t hseq[SRP_MAX_HOSTS], sseq[SRP_MAX_SERVICES];
+    uint8_t ord[SRP_MAX_HOSTS] = {0}; /* host slot -> position in the blob */
+    for (unsigned i = 0; i < SRP_MAX_HOSTS; i++) {
+        hseq[i] = reg->hosts[i].seq;
+        if (reg->hosts[i].used)
+            hidx[nh++] = i;
+    }
+    /* A service always has a used host (apply and expire keep it so). */
+    for (unsigned i = 0; i < SRP_MAX_SERVICES; i++) {
+        const struct srp_service *sp = &reg->services[i];
+        sseq[i] = sp->seq;
+        if (sp->used && sp->host < SRP_MAX_HOSTS && reg->hosts[sp->host].used)
+            sidx[ns++] = i;
+    }
+    sort_by_seq(hidx, hseq, nh);
+    sort_by_seq(sidx, sseq, ns);
+
+    struct wr w = wr_init(buf, cap);
+    wr_u8(&w, SRP_REGISTRY_BLOB_VERSION);
+    wr_u8(&w, (uint8_t)nh);
+    wr_u8(&w, (uint8_t)ns);
+    for (unsigned k = 0; k < nh; k++) {
+        const struct srp_host *hp = &reg->hosts[hidx[k]];
+        ord[hidx[k]] = (uint8_t)k;
+        wr_u8(&w, hp->deleted ? BLOB_DELETED : 0);
+        wr_name(&w, &hp->name);
+        wr_bytes(&w, hp->pubkey, SRP_PUBKEY_LEN);
+        wr_u8(&w, (uint8_t)hp->naddrs);
+        wr_bytes(&w, hp->addrs, (size_t)hp->naddrs * 16);
+        wr_be32(&w, hp->ttl);
+        wr_be32(&w, hp->lease);
+        wr_be32(&w, hp->key_lease);
+        wr_be64(&w, remaining(hp->lease_end_ms, now_ms));
+        wr_be64(&w, remaining(hp->key_lease_end_ms, now_ms));
+    }
+    for (unsigned k = 0; k < ns; k++) {
+        const struct srp_service *sp = &reg->services[sidx[k]];
+        wr_u8(&w, sp->deleted ? BLOB_DELETED : 0);
+        wr_u8(&w, ord[sp->host]);
+        wr_name(&w, &sp->service);
+        wr_name(&w, &sp->instance);
+        wr_be16(&w, sp->priority);
+        wr_be16(&w, sp->weight);
+        wr_be16(&w, sp->port);
+        wr_be16(&w, sp->txt_len);
+        wr_bytes(&w, sp->txt, sp->txt_len);
+        wr_be32(&w, sp->ttl);
+        wr_be32(&w, sp->lease);
+        wr_be32(&w, sp->key_lease);
+        wr_be64(&w, remaining(sp->lease_end_ms, now_ms));
+        wr_be64(&w, remaining(sp->key_lease_end_ms, now_ms));
+    }
+    if (!w.ok)
+        return SRP_ERR_NO_SPACE;
+    *out_len = cap - w.left;
+    return SRP_OK;
+}
+
+static bool rd_be64(struct rd *r, uint64_t *out)
+{
+    uint32_t hi, lo;
+    if (!rd_be32(r, &hi) || !rd_be32(r, &lo))
+        return false;
+    *out = (uint64_t)hi << 32 | lo;
+    return true;
+}
+
+static bool rd_name(struct rd *r, struct dns_name *n)
+{
+    uint8_t len;
+    if (!rd_u8(r, &len) || !rd_bytes(r, n->b, len))
+        return false;
+    n->len = len;
+    return dns_name_valid(n);
+}
+
+static bool rd_flags(struct rd *r, bool *deleted)
+{
+    uint8_t f;
+    if (!rd_u8(r, &f) || (f & ~BLOB_DELETED))
+        return false;
+    *deleted = f & BLOB_DELETED;
+    return true;
+}
+
+/* A stored remaining time, less the time the process was down, as an end
+ * time on the new clock. */
+static bool rd_end(struct rd *r, uint64_t now_ms, uint64_t elapsed_ms, uint64_t *end_ms)
+{
+    uint64_t rem;
+    if (!rd_be64(r, &rem) || rem > BLOB_REM_MAX)
+        return false;
+    rem = rem > elapsed_ms ? rem - elapsed_ms : 0;
+    *end_ms = now_ms > UINT64_MAX - rem ? UINT64_MAX : now_ms + rem;
+    return true;
+}
+
+static bool load_host(struct rd *r, struct srp_host *hp, uint64_t now_ms, uint64_t elapsed_ms)
+{
+    uint8_t naddrs;
+    if (!rd_flags(r, &hp->deleted) || !rd_name(r, &hp->name) ||
+        !rd_bytes(r, hp->pubkey, SRP_PUBKEY_LEN) || !rd_u8(r, &naddrs) || naddrs > SRP_MAX_ADDRS ||
+        (hp->deleted && naddrs) || !rd_bytes(r, hp->addrs, (size_t)naddrs * 16) ||
+        !rd_be32(r, &hp->ttl) || !rd_be32(r, &hp->lease) || !rd_be32(r, &hp->key_lease) ||
+        !rd_end(r, now_ms, elapsed_ms, &hp->lease_end_ms) ||
+        !rd_end(r, now_ms, elapsed_ms, &hp->key_lease_end_ms))
+        return false;
+    hp->naddrs = naddrs;
+    hp->used = true;
+    return true;
+}
+
+static bool load_service(struct rd *r, struct srp_service *sp, unsigned nhosts, uint64_t now_ms,
+                         uint64_t elapsed_ms)
+{
+    uint8_t host;
+    if (!rd_flags(r, &sp->deleted) || !rd_u8(r, &host) || host >= nhosts ||
+        !rd_name(r, &sp->service) || !rd_name(r, &sp->instance) || !rd_be16(r, &sp->priority) ||
+        !rd_be16(r, &sp->weight) || !rd_be16(r, &sp->port) || !rd_be16(r, &sp->txt_len) ||
+        sp->txt_len > SRP_TXT_MAX || !rd_bytes(r, sp->txt, sp->txt_len) || !rd_be32(r, &sp->ttl) ||
+        !rd_be32(r, &sp->lease) || !rd_be32(r, &sp->key_lease) ||
+        !rd_end(r, now_ms, elapsed_ms, &sp->lease_end_ms) ||
+        !rd_end(r, now_ms, elapsed_ms, &sp->key_lease_end_ms))
+        return false;
+    sp->host = host;
+    sp->used = true;
+    return true;
+}
+
+/* Hosts in slots 0..nh-1, services in 0..ns-1, in blob order; seq numbers
+ * are given again in that order, hosts first (only the order within each
+ * class is ever used). */
+static bool load_all(struct srp_registry *reg, struct rd *r, uint64_t now_ms, uint64_t elapsed_ms)
+{
+    uint8_t version, nh, ns;
+    if (!rd_u8(r, &version) || version != SRP_REGISTRY_BLOB_VERSION || !rd_u8(r, &nh) ||
+        nh > SRP_MAX_HOSTS || !rd_u8(r, &ns) || ns > SRP_MAX_SERVICES)
+        return false;
+    for (unsigned i = 0; i < nh; i++) {
+        if (!load_host(r, &reg->hosts[i], now_ms, elapsed_ms) ||
+            find_host(reg, &reg->hosts[i].name) != (int)i) /* names are unique */
+            return false;
+        reg->hosts[i].seq = ++reg->next_seq;
+    }
+    for (unsigned i = 0; i < ns; i++) {
+        struct srp_service *sp = &reg->services[i];
+        if (!load_service(r, sp, nh, now_ms, elapsed_ms) ||
+            find_service(reg, &sp->instance) != (int)i)
+            return false;
+        /* A deleted host has only deleted services (apply and expire). */
+        if (!sp->deleted && reg->hosts[sp->host].deleted)
+            return false;
+        sp->seq = ++reg->next_seq;
+    }
+    return r->left == 0;
+}
+
+enum srp_err srp_registry_load(struct srp_registry *reg, const uint8_t *buf, size_t len,
+                               uint64_t now_ms, uint64_t elapsed_ms)
+{
+    if (!reg)
+        return SRP_ERR_INVALID_ARG;
+    uint32_t bounds[4] = {reg->min_lease, reg->max_lease, reg->min_key_lease, reg->max_key_lease};
+    memset(reg->hosts, 0, sizeof reg->hosts);
+    memset(reg->services, 0, sizeof reg->services);
+    reg->next_seq = 0;
+    struct rd r = rd_init(buf, buf ? len : 0);
+    if (!buf || !load_all(reg, &r, now_ms, elapsed_ms)) {
+        srp_registry_init(reg);
+        reg->min_lease = bounds[0];
+        reg->max_lease = bounds[1];
+        reg->min_key_lease = bounds[2];
+        reg->max_key_lease = bounds[3];
+        return SRP_ERR_MALFORMED;
+    }
+    srp_registry_expire(reg, now_ms);
+    return SRP_OK;
 }
 
 /* ---- OpenThread CLI output (src/cli/cli_srp_server.cpp) ------------------ */

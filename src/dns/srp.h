@@ -209,6 +209,59 @@ const struct srp_service *srp_registry_next_service(const struct srp_registry *r
  * Deleted hosts/services are "no such name". */
 void srp_registry_dns_ops(struct dns_srp_ops *ops);
 
+/* ---- Persistence ---------------------------------------------------------- */
+
+/* A registry record for settings (the agent stores it under
+ * SETTINGS_KEY_SRP_SERVER_INFO). All integers big-endian; names in their
+ * uncompressed wire form (struct dns_name) behind a length octet:
+ *
+ *   u8 version = SRP_REGISTRY_BLOB_VERSION
+ *   u8 nhosts (<= SRP_MAX_HOSTS), u8 nservices (<= SRP_MAX_SERVICES)
+ *   nhosts x host, oldest first (ascending seq):
+ *     u8 flags (0x01 = deleted; other bits 0)
+ *     u8 name_len, name[name_len]
+ *     pubkey[SRP_PUBKEY_LEN]
+ *     u8 naddrs (<= SRP_MAX_ADDRS; 0 when deleted), naddrs x addr[16]
+ *     u32 ttl, u32 lease, u32 key_lease      (seconds, as granted)
+ *     u64 lease_rem_ms, u64 key_lease_rem_ms (see below)
+ *   nservices x service, oldest first (ascending seq):
+ *     u8 flags (0x01 = deleted; other bits 0; never live under a deleted host)
+ *     u8 host (index of its host among the hosts above, < nhosts)
+ *     u8 len, service name; u8 len, instance name
+ *     u16 priority, u16 weight, u16 port
+ *     u16 txt_len (<= SRP_TXT_MAX), txt[txt_len]
+ *     u32 ttl, u32 lease, u32 key_lease
+ *     u64 lease_rem_ms, u64 key_lease_rem_ms
+ *
+ * The *_rem_ms are the milliseconds REMAINING at now_ms until the lease /
+ * key-lease end (0 = over), at most UINT32_MAX * 1000. Nothing follows the
+ * last service. Worst case (full registry, longest names and TXT) is about
+ * 67 KB; a typical host with two services is under 1 KB.
+ * SRP_ERR_NO_SPACE when cap is too small (*out_len is then 0 and buf holds
+ * nothing useful); SRP_ERR_INVALID_ARG for NULL reg/out_len. */
+#define SRP_REGISTRY_BLOB_VERSION 1
+enum srp_err srp_registry_save(const struct srp_registry *reg, uint64_t now_ms, uint8_t *buf,
+                               size_t cap, size_t *out_len);
+
+/* Restores a record written by srp_registry_save into reg, replacing every
+ * host and service. The lease bounds (min/max lease and key-lease) are
+ * configuration, not state: they are kept from reg, so reg must have been
+ * through srp_registry_init (and any bound changes) first. Remaining times
+ * are reduced by elapsed_ms (how long the process was down, from the wall
+ * clock; 0 when unknown) and made relative to now_ms; whatever has expired
+ * is then expired by srp_registry_expire(reg, now_ms) (lease over -> deleted,
+ * key-lease over -> gone). Hosts and services keep their relative order
+ * (seq is renumbered 1.. in blob order, next_seq past the largest).
+ * Hostile input: a bad version, any count over its bound, a length running
+ * past len, trailing bytes, an invalid name (dns_name_valid), a duplicate
+ * host or instance name, a host index >= nhosts, unknown flag bits, a
+ * deleted host with addresses or with a live service, or a remaining time
+ * over the bound give SRP_ERR_MALFORMED with reg left empty (never a
+ * partial registry; the lease bounds kept). SRP_ERR_INVALID_ARG for a NULL
+ * reg. */
+enum srp_err srp_registry_load(struct srp_registry *reg, const uint8_t *buf, size_t len,
+                               uint64_t now_ms, uint64_t elapsed_ms);
+
 /* ---- Output (OpenThread CLI text, without the final "Done") --------------- */
 
 /* Called once per output line (no newline). */

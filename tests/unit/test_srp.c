@@ -71,6 +71,12 @@ struct upd_opts {
     uint32_t lease, key_lease;
     bool with_service;
     bool remove_service;
+    /* Optional (NULL/0: HOST, SVC, INST, port 631, address ...:1). */
+    const char *host, *svc, *inst;
+    const char *inst2; /* a second instance of svc (added, never removed) */
+    uint16_t port;
+    uint8_t addr_tail;
+    bool compress_signer; /* SIG signer as a pointer to the host name */
 };
 
 /* Builds and signs an SRP update (RFC 9665 §3.3) with key k. */
@@ -79,8 +85,8 @@ static size_t build_update(uint8_t *buf, size_t cap, struct key *k, const struct
     struct dns_builder b;
     dns_build_init(&b, buf, cap, 0x1234, DNS_OPCODE_UPDATE << DNS_FLAG_OPCODE_SHIFT);
     dns_build_reserve(&b, DNS_OPT_LEN + 12);
-    struct dns_name zone = nm("default.service.arpa."), host = nm(HOST), svc = nm(SVC),
-                    inst = nm(INST);
+    struct dns_name zone = nm("default.service.arpa."), host = nm(o->host ? o->host : HOST),
+                    svc = nm(o->svc ? o->svc : SVC), inst = nm(o->inst ? o->inst : INST);
     assert_int_equal(dns_build_question(&b, &zone, DNS_TYPE_SOA, DNS_CLASS_IN), DNS_OK);
     const enum dns_section U = DNS_SECTION_AUTHORITY;
     if (o->with_service) {
@@ -96,7 +102,7 @@ static size_t build_update(uint8_t *buf, size_t cap, struct key *k, const struct
             assert_int_equal(dns_build_name_rr(&b, U, &svc, DNS_TYPE_PTR, 7200, &inst), DNS_OK);
             assert_int_equal(dns_build_rr(&b, U, &inst, DNS_TYPE_ANY, DNS_CLASS_ANY, 0, NULL, 0),
                              DNS_OK);
-            struct dns_srv srv = {0, 0, 631, host};
+            struct dns_srv srv = {0, 0, o->port ? o->port : 631, host};
             assert_int_equal(dns_build_srv(&b, U, &inst, 7200, &srv), DNS_OK);
             static const uint8_t txt[] = "\x06"
                                          "rp=abc"
@@ -104,13 +110,26 @@ static size_t build_update(uint8_t *buf, size_t cap, struct key *k, const struct
                                          "Duplex";
             assert_int_equal(dns_build_txt(&b, U, &inst, 7200, txt, sizeof txt - 1), DNS_OK);
         }
+        if (o->inst2) {
+            struct dns_name i2 = nm(o->inst2);
+            assert_int_equal(dns_build_name_rr(&b, U, &svc, DNS_TYPE_PTR, 7200, &i2), DNS_OK);
+            assert_int_equal(dns_build_rr(&b, U, &i2, DNS_TYPE_ANY, DNS_CLASS_ANY, 0, NULL, 0),
+                             DNS_OK);
+            struct dns_srv srv = {1, 2, (uint16_t)((o->port ? o->port : 631) + 1), host};
+            assert_int_equal(dns_build_srv(&b, U, &i2, 300, &srv), DNS_OK);
+            assert_int_equal(dns_build_txt(&b, U, &i2, 300, NULL, 0), DNS_OK);
+        }
     }
     /* Host Description (RFC 9665 §3.3.1.2). */
+    size_t host_off = b.len; /* owner name of the next record: the host */
     assert_int_equal(dns_build_rr(&b, U, &host, DNS_TYPE_ANY, DNS_CLASS_ANY, 0, NULL, 0), DNS_OK);
     const uint8_t a1[16] = {0xfd, 0xde, 0xad, 0,    0xbe, 0xef, 0,    0,
                             0,    0,    0,    0xff, 0xfe, 0,    0xfc, 0x10};
     const uint8_t a2[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    const uint8_t a3[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, o->addr_tail};
     assert_int_equal(dns_build_aaaa(&b, U, &host, 7200, a1), DNS_OK);
+    if (o->addr_tail)
+        assert_int_equal(dns_build_aaaa(&b, U, &host, 7200, a3), DNS_OK);
     assert_int_equal(dns_build_aaaa(&b, U, &host, 7200, a2), DNS_OK);
     struct dns_key key = {0x0200, 3, 13, k->pub, 64};
     assert_int_equal(dns_build_key(&b, U, &host, 7200, &key), DNS_OK);
@@ -131,9 +150,22 @@ static size_t build_update(uint8_t *buf, size_t cap, struct key *k, const struct
     sig[16] = 0x12;
     memcpy(sig + 18, host.b, host.len);
     size_t pre = 18 + host.len;
-    assert_int_equal(dns_build_rr(&b, DNS_SECTION_ADDITIONAL, &(struct dns_name){1, {0}},
-                                  DNS_TYPE_SIG, DNS_CLASS_ANY, 0, sig, (uint16_t)(pre + 64)),
-                     DNS_OK);
+    if (o->compress_signer) {
+        /* On the wire the signer is a pointer to the host name (as
+         * OpenThread's client sends it); the signed data keeps it whole. */
+        uint8_t wire[18 + 2 + 64];
+        memcpy(wire, sig, 18);
+        wire[18] = (uint8_t)(0xc0 | host_off >> 8);
+        wire[19] = (uint8_t)host_off;
+        memset(wire + 20, 0, 64);
+        assert_int_equal(dns_build_rr(&b, DNS_SECTION_ADDITIONAL, &(struct dns_name){1, {0}},
+                                      DNS_TYPE_SIG, DNS_CLASS_ANY, 0, wire, sizeof wire),
+                         DNS_OK);
+    } else {
+        assert_int_equal(dns_build_rr(&b, DNS_SECTION_ADDITIONAL, &(struct dns_name){1, {0}},
+                                      DNS_TYPE_SIG, DNS_CLASS_ANY, 0, sig, (uint16_t)(pre + 64)),
+                         DNS_OK);
+    }
     size_t len = 0;
     assert_int_equal(dns_build_finish(&b, &len), DNS_OK);
     assert_int_equal(len, b.len);
@@ -163,7 +195,29 @@ static size_t build_update(uint8_t *buf, size_t cap, struct key *k, const struct
     return len;
 }
 
-static const struct upd_opts DEF = {7200, 1209600, true, false};
+static const struct upd_opts DEF = {.lease = 7200, .key_lease = 1209600, .with_service = true};
+
+/* The signer name compressed on the wire (RFC 2931 §3.1: the signature
+ * covers its uncompressed form), as OpenThread's client sends it. */
+static void test_verify_compressed_signer(void **state)
+{
+    (void)state;
+    struct key k;
+    key_make(&k, "tbr-srp-test-key-1");
+    struct upd_opts o = DEF;
+    o.compress_signer = true;
+    uint8_t msg[1024];
+    size_t len = build_update(msg, sizeof msg, &k, &o);
+    struct srp_update u;
+    struct dns_name host = nm(HOST);
+    assert_int_equal(srp_parse_update(msg, len, &u), SRP_OK);
+    assert_true(dns_name_equal(&u.sig.signer, &host));
+    assert_int_equal(u.sig_signed_len, 20); /* 18 fixed octets + the pointer */
+    assert_int_equal(srp_verify_sig0(msg, len, &u), SRP_OK);
+    msg[0] ^= 1; /* the ID is signed too */
+    assert_int_equal(srp_verify_sig0(msg, len, &u), SRP_ERR_SIG_FAILED);
+    key_free(&k);
+}
 
 static void test_parse_verify(void **state)
 {
@@ -213,7 +267,7 @@ static void test_parse_verify(void **state)
 }
 
 struct lines {
-    char text[4096];
+    char text[16384];
 };
 
 static void collect(void *ctx, const char *line)
@@ -349,7 +403,7 @@ static void test_lease_zero(void **state)
     assert_int_equal(srp_registry_apply(&reg, &u, 0, NULL, NULL), SRP_OK);
 
     /* Removal (RFC 9665 §3.3.5): lease 0, key-lease kept. */
-    struct upd_opts rm = {0, 1209600, false, false};
+    struct upd_opts rm = {.key_lease = 1209600};
     len = build_update(msg, sizeof msg, &k, &rm);
     assert_int_equal(srp_parse_update(msg, len, &u), SRP_OK);
     assert_int_equal(srp_verify_sig0(msg, len, &u), SRP_OK);
@@ -377,7 +431,8 @@ static void test_lease_zero(void **state)
     len = build_update(msg, sizeof msg, &k, &DEF);
     assert_int_equal(srp_parse_update(msg, len, &u), SRP_OK);
     assert_int_equal(srp_registry_apply(&reg, &u, 0, NULL, NULL), SRP_OK);
-    struct upd_opts rms = {7200, 1209600, true, true};
+    struct upd_opts rms = {
+        .lease = 7200, .key_lease = 1209600, .with_service = true, .remove_service = true};
     len = build_update(msg, sizeof msg, &k, &rms);
     assert_int_equal(srp_parse_update(msg, len, &u), SRP_OK);
     assert_true(u.services[0].remove);
@@ -452,13 +507,581 @@ static void test_hostile(void **state)
     key_free(&k);
 }
 
+/* ---- Persistence ---------------------------------------------------------- */
+
+#define PA "pa._ipps._tcp.default.service.arpa."
+#define HTTP "_http._tcp.default.service.arpa."
+#define PB1 "pb1._http._tcp.default.service.arpa."
+#define PB2 "pb2._http._tcp.default.service.arpa."
+#define PC "pc._ipps._tcp.default.service.arpa."
+#define HA "a-dev.default.service.arpa."
+#define HB "b-dev.default.service.arpa."
+#define HC "c-dev.default.service.arpa."
+#define T_SAVE 5000u
+
+static void apply_ok(struct srp_registry *reg, struct key *k, const struct upd_opts *o,
+                     uint64_t now)
+{
+    uint8_t msg[1024];
+    size_t len = build_update(msg, sizeof msg, k, o);
+    struct srp_update u;
+    assert_int_equal(srp_parse_update(msg, len, &u), SRP_OK);
+    assert_int_equal(srp_verify_sig0(msg, len, &u), SRP_OK);
+    assert_int_equal(srp_registry_apply(reg, &u, now, NULL, NULL), SRP_OK);
+}
+
+static enum srp_err apply_any(struct srp_registry *reg, struct key *k, const struct upd_opts *o,
+                              uint64_t now)
+{
+    uint8_t msg[1024];
+    size_t len = build_update(msg, sizeof msg, k, o);
+    struct srp_update u;
+    assert_int_equal(srp_parse_update(msg, len, &u), SRP_OK);
+    return srp_registry_apply(reg, &u, now, NULL, NULL);
+}
+
+/* Three hosts at T_SAVE:
+ *   A (k1): live, service PA;                    lease ends 7201000, key 680401000
+ *   B (k2): live, PB1 removed (PTR delete), PB2 live; host lease 3602500,
+ *           key 7202500; PB2 lease 3602000, key 7202000
+ *   C (k3): removed with lease 0 (deleted, PC deleted), key-lease 86404000. */
+static void build_registry(struct srp_registry *reg, struct key *k1, struct key *k2, struct key *k3)
+{
+    srp_registry_init(reg);
+    struct upd_opts a = {.lease = 7200,
+                         .key_lease = 1209600,
+                         .with_service = true,
+                         .host = HA,
+                         .inst = PA,
+                         .addr_tail = 0x0a};
+    apply_ok(reg, k1, &a, 1000);
+    struct upd_opts b = {.lease = 3600,
+                         .key_lease = 7200,
+                         .with_service = true,
+                         .host = HB,
+                         .svc = HTTP,
+                         .inst = PB1,
+                         .inst2 = PB2,
+                         .port = 80,
+                         .addr_tail = 0x0b};
+    apply_ok(reg, k2, &b, 2000);
+    struct upd_opts b_rm = {.lease = 3600,
+                            .key_lease = 7200,
+                            .with_service = true,
+                            .remove_service = true,
+                            .host = HB,
+                            .svc = HTTP,
+                            .inst = PB1,
+                            .port = 80,
+                            .addr_tail = 0x0b};
+    apply_ok(reg, k2, &b_rm, 2500);
+    struct upd_opts c = {.lease = 7200,
+                         .key_lease = 86400,
+                         .with_service = true,
+                         .host = HC,
+                         .inst = PC,
+                         .port = 8080,
+                         .addr_tail = 0x0c};
+    apply_ok(reg, k3, &c, 3000);
+    struct upd_opts c_rm = {.key_lease = 86400, .host = HC, .addr_tail = 0x0c};
+    apply_ok(reg, k3, &c_rm, 4000);
+}
+
+static void fmt_all(const struct srp_registry *reg, struct lines *h, struct lines *sv)
+{
+    memset(h, 0, sizeof *h);
+    memset(sv, 0, sizeof *sv);
+    srp_fmt_hosts(reg, collect, h);
+    srp_fmt_services(reg, collect, sv);
+}
+
+static void assert_same_text(const struct srp_registry *a, const struct srp_registry *b)
+{
+    static struct lines ha, sa, hb, sb;
+    fmt_all(a, &ha, &sa);
+    fmt_all(b, &hb, &sb);
+    assert_string_equal(ha.text, hb.text);
+    assert_string_equal(sa.text, sb.text);
+}
+
+/* Every DNS hook gives the same answer for names present, deleted and absent. */
+static void assert_same_dns(const struct srp_registry *a, const struct srp_registry *b)
+{
+    static const char *const names[] = {HA, HB, HC, HOST, SVC, HTTP, PA, PB1, PB2, PC, INST};
+    struct dns_srp_ops ops;
+    srp_registry_dns_ops(&ops);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        struct dns_name n = nm(names[i]);
+        uint8_t aa[8][16], ab[8][16];
+        uint32_t ta = 0, tb = 0;
+        int na = ops.host_addrs((void *)a, &n, aa, 8, &ta);
+        assert_int_equal(na, ops.host_addrs((void *)b, &n, ab, 8, &tb));
+        if (na > 0) {
+            assert_memory_equal(aa, ab, (size_t)na * 16);
+            assert_int_equal(ta, tb);
+        }
+        struct dns_name ia[8], ib[8];
+        na = ops.service_instances((void *)a, &n, ia, 8, &ta);
+        assert_int_equal(na, ops.service_instances((void *)b, &n, ib, 8, &tb));
+        if (na >= 0)
+            assert_int_equal(ta, tb);
+        for (int j = 0; j < na; j++) {
+            /* Same set; order follows slots, which load compacts. */
+            bool found = false;
+            for (int k = 0; k < na; k++)
+                found |= dns_name_equal(&ia[j], &ib[k]);
+            assert_true(found);
+        }
+        struct dns_srp_instance sa, sb;
+        bool fa = ops.instance((void *)a, &n, &sa);
+        assert_int_equal(fa, ops.instance((void *)b, &n, &sb));
+        if (fa) {
+            assert_int_equal(sa.srv.priority, sb.srv.priority);
+            assert_int_equal(sa.srv.weight, sb.srv.weight);
+            assert_int_equal(sa.srv.port, sb.srv.port);
+            assert_true(dns_name_equal(&sa.srv.target, &sb.srv.target));
+            assert_int_equal(sa.txt_len, sb.txt_len);
+            assert_memory_equal(sa.txt, sb.txt, sa.txt_len);
+            assert_int_equal(sa.ttl, sb.ttl);
+        }
+    }
+}
+
+/* reg holds no host and no service; its lease bounds are the given ones. */
+static void assert_empty(const struct srp_registry *reg, const uint32_t bounds[4])
+{
+    assert_null(srp_registry_next_host(reg, NULL));
+    for (unsigned i = 0; i < SRP_MAX_HOSTS; i++)
+        assert_false(reg->hosts[i].used);
+    for (unsigned i = 0; i < SRP_MAX_SERVICES; i++)
+        assert_false(reg->services[i].used);
+    assert_int_equal(reg->next_seq, 0);
+    assert_int_equal(srp_registry_next_expiry(reg), UINT64_MAX);
+    assert_int_equal(reg->min_lease, bounds[0]);
+    assert_int_equal(reg->max_lease, bounds[1]);
+    assert_int_equal(reg->min_key_lease, bounds[2]);
+    assert_int_equal(reg->max_key_lease, bounds[3]);
+}
+
+static struct srp_registry preg, preg2, preg3;
+static uint8_t pblob[70000], pblob2[70000];
+
+static void test_persist_round_trip(void **state)
+{
+    (void)state;
+    struct key k1, k2, k3;
+    key_make(&k1, "tbr-srp-test-key-1");
+    key_make(&k2, "tbr-srp-test-key-2");
+    key_make(&k3, "tbr-srp-test-key-3");
+    build_registry(&preg, &k1, &k2, &k3);
+    static struct lines h, sv;
+    fmt_all(&preg, &h, &sv);
+    /* The scenario is what it claims (newest first). */
+    assert_string_equal(h.text, HC "\n"
+                                   "    deleted: true\n" HB "\n"
+                                   "    deleted: false\n"
+                                   "    addresses: [fdde:ad00:beef:0:0:ff:fe00:fc10, "
+                                   "fd00:0:0:0:0:0:0:b, fd00:0:0:0:0:0:0:1]\n" HA "\n"
+                                   "    deleted: false\n"
+                                   "    addresses: [fdde:ad00:beef:0:0:ff:fe00:fc10, "
+                                   "fd00:0:0:0:0:0:0:a, fd00:0:0:0:0:0:0:1]\n");
+    assert_non_null(strstr(sv.text, PB2 "\n    deleted: false\n"));
+    assert_non_null(strstr(sv.text, PB1 "\n    deleted: true\n"));
+    assert_non_null(strstr(sv.text, PC "\n    deleted: true\n"));
+    assert_true(strstr(sv.text, PB2) < strstr(sv.text, PB1)); /* newest first */
+
+    size_t len = 0, len2 = 0;
+    assert_int_equal(srp_registry_save(&preg, T_SAVE, pblob, sizeof pblob, &len), SRP_OK);
+    assert_true(len > 3 && len < 2048);
+    assert_int_equal(pblob[0], SRP_REGISTRY_BLOB_VERSION);
+    assert_int_equal(pblob[1], 3); /* hosts */
+    assert_int_equal(pblob[2], 4); /* services: PA, PB1, PB2, PC */
+
+    /* Same clock: identical text, lookups, expiry and bytes. */
+    srp_registry_init(&preg2);
+    assert_int_equal(srp_registry_load(&preg2, pblob, len, T_SAVE, 0), SRP_OK);
+    assert_same_text(&preg, &preg2);
+    assert_same_dns(&preg, &preg2);
+    assert_int_equal(srp_registry_next_expiry(&preg2), srp_registry_next_expiry(&preg));
+    assert_int_equal(srp_registry_save(&preg2, T_SAVE, pblob2, sizeof pblob2, &len2), SRP_OK);
+    assert_int_equal(len2, len);
+    assert_memory_equal(pblob, pblob2, len);
+
+    /* A restarted process (clock from 0): the same, ends re-based. */
+    assert_int_equal(srp_registry_load(&preg2, pblob, len, 100, 0), SRP_OK);
+    assert_same_text(&preg, &preg2);
+    assert_same_dns(&preg, &preg2);
+    assert_int_equal(srp_registry_next_expiry(&preg2),
+                     srp_registry_next_expiry(&preg) - T_SAVE + 100);
+    assert_int_equal(srp_registry_save(&preg2, 100, pblob2, sizeof pblob2, &len2), SRP_OK);
+    assert_memory_equal(pblob, pblob2, len);
+
+    /* Order survives: a new registration is newest after the reload. */
+    assert_int_equal(preg2.next_seq, 7); /* 3 hosts + 4 services */
+    struct upd_opts d = {.lease = 7200, .key_lease = 7200, .host = HOST};
+    apply_ok(&preg2, &k1, &d, 200);
+    struct dns_name hn = nm(HOST);
+    assert_true(dns_name_equal(&srp_registry_next_host(&preg2, NULL)->name, &hn));
+    /* Names stay claimed by their keys: B's name refused for k1. */
+    struct upd_opts b1 = {.lease = 3600, .key_lease = 7200, .host = HB};
+    assert_int_equal(apply_any(&preg2, &k1, &b1, 300), SRP_ERR_NAME_CLAIMED);
+    key_free(&k1);
+    key_free(&k2);
+    key_free(&k3);
+}
+
+static void test_persist_elapsed(void **state)
+{
+    (void)state;
+    struct key k1, k2, k3;
+    key_make(&k1, "tbr-srp-test-key-1");
+    key_make(&k2, "tbr-srp-test-key-2");
+    key_make(&k3, "tbr-srp-test-key-3");
+    build_registry(&preg, &k1, &k2, &k3);
+    size_t len = 0;
+    assert_int_equal(srp_registry_save(&preg, T_SAVE, pblob, sizeof pblob, &len), SRP_OK);
+
+    /* Down for E ms: the reload equals the original expired at T_SAVE + E. */
+    static const uint64_t es[] = {
+        0,
+        1,
+        3596999,
+        3597000 /* PB2 lease */,
+        3597499,
+        3597500 /* B lease */,
+        7195999,
+        7196000 /* A lease */,
+        7197000 /* PB2 key */,
+        7197500 /* B key */,
+        86398999,
+        86399000 /* C key */,
+        680395999,
+        680396000 /* A key */,
+        UINT64_MAX,
+    };
+    for (size_t i = 0; i < sizeof es / sizeof es[0]; i++) {
+        memcpy(&preg3, &preg, sizeof preg);
+        uint64_t at = es[i] > UINT64_MAX - T_SAVE ? UINT64_MAX : T_SAVE + es[i];
+        srp_registry_expire(&preg3, at);
+        srp_registry_init(&preg2);
+        assert_int_equal(srp_registry_load(&preg2, pblob, len, 100, es[i]), SRP_OK);
+        assert_same_text(&preg3, &preg2);
+        assert_same_dns(&preg3, &preg2);
+        uint64_t want = srp_registry_next_expiry(&preg3);
+        assert_int_equal(srp_registry_next_expiry(&preg2),
+                         want == UINT64_MAX ? UINT64_MAX : want - at + 100);
+    }
+
+    static struct lines h, sv;
+    struct dns_srp_ops ops;
+    srp_registry_dns_ops(&ops);
+    uint8_t addrs[8][16];
+    uint32_t ttl;
+    struct dns_name hb = nm(HB), ha = nm(HA);
+    /* B's lease over: deleted, name still claimed; A untouched. */
+    assert_int_equal(srp_registry_load(&preg2, pblob, len, 100, 3597500), SRP_OK);
+    fmt_all(&preg2, &h, &sv);
+    assert_non_null(strstr(h.text, HB "\n    deleted: true\n"));
+    assert_non_null(strstr(h.text, HA "\n    deleted: false\n"));
+    assert_non_null(strstr(sv.text, PB2 "\n    deleted: true\n"));
+    assert_int_equal(ops.host_addrs(&preg2, &hb, addrs, 8, &ttl), -1);
+    assert_int_equal(ops.host_addrs(&preg2, &ha, addrs, 8, &ttl), 3);
+    struct upd_opts b1 = {.lease = 3600, .key_lease = 7200, .host = HB};
+    assert_int_equal(apply_any(&preg2, &k1, &b1, 200), SRP_ERR_NAME_CLAIMED);
+    /* C's key-lease over: gone, and its name free for another key. */
+    assert_int_equal(srp_registry_load(&preg2, pblob, len, 100, 86399000), SRP_OK);
+    fmt_all(&preg2, &h, &sv);
+    assert_null(strstr(h.text, HC));
+    assert_null(strstr(sv.text, PC));
+    assert_null(strstr(h.text, HB));
+    assert_non_null(strstr(h.text, HA "\n    deleted: true\n"));
+    struct upd_opts c1 = {.lease = 3600, .key_lease = 7200, .host = HC};
+    apply_ok(&preg2, &k1, &c1, 200);
+    /* Everything over: an empty registry. */
+    assert_int_equal(srp_registry_load(&preg2, pblob, len, 100, 680396000), SRP_OK);
+    assert_null(srp_registry_next_host(&preg2, NULL));
+    key_free(&k1);
+    key_free(&k2);
+    key_free(&k3);
+}
+
+static const uint32_t custom_bounds[4] = {60, 3600, 120, 7200};
+
+static void init_custom(struct srp_registry *reg)
+{
+    srp_registry_init(reg);
+    reg->min_lease = custom_bounds[0];
+    reg->max_lease = custom_bounds[1];
+    reg->min_key_lease = custom_bounds[2];
+    reg->max_key_lease = custom_bounds[3];
+}
+
+/* Loads b[0..n) into preg2 (full before, custom bounds); checks the outcome.
+ * Returns true when it loaded. */
+static bool load_check(const uint8_t *b, size_t n)
+{
+    memcpy(&preg2, &preg, sizeof preg);
+    preg2.min_lease = custom_bounds[0];
+    preg2.max_lease = custom_bounds[1];
+    preg2.min_key_lease = custom_bounds[2];
+    preg2.max_key_lease = custom_bounds[3];
+    uint8_t *m = malloc(n ? n : 1); /* exact size so ASan sees overreads */
+    memcpy(m, b, n);
+    enum srp_err e = srp_registry_load(&preg2, m, n, T_SAVE, 0);
+    free(m);
+    if (e != SRP_OK) {
+        assert_int_equal(e, SRP_ERR_MALFORMED);
+        assert_empty(&preg2, custom_bounds);
+        return false;
+    }
+    assert_int_equal(preg2.max_lease, custom_bounds[1]);
+    return true;
+}
+
+static void test_persist_hostile(void **state)
+{
+    (void)state;
+    struct key k1, k2, k3;
+    key_make(&k1, "tbr-srp-test-key-1");
+    key_make(&k2, "tbr-srp-test-key-2");
+    key_make(&k3, "tbr-srp-test-key-3");
+    build_registry(&preg, &k1, &k2, &k3);
+    size_t len = 0, l2 = 0, l3 = 0;
+    assert_int_equal(srp_registry_save(&preg, T_SAVE, pblob, sizeof pblob, &len), SRP_OK);
+
+    /* Every truncation, and a trailing octet. */
+    for (size_t n = 0; n < len; n++)
+        assert_false(load_check(pblob, n));
+    pblob[len] = 0;
+    assert_false(load_check(pblob, len + 1));
+    assert_true(load_check(pblob, len));
+    assert_same_text(&preg, &preg2);
+
+    /* Version. */
+    static const uint8_t versions[] = {0, SRP_REGISTRY_BLOB_VERSION + 1, 0xff};
+    for (size_t i = 0; i < sizeof versions; i++) {
+        pblob[0] = versions[i];
+        assert_false(load_check(pblob, len));
+    }
+    pblob[0] = SRP_REGISTRY_BLOB_VERSION;
+    assert_int_equal(srp_registry_load(&preg2, NULL, 0, 0, 0), SRP_ERR_MALFORMED);
+    assert_int_equal(srp_registry_load(NULL, pblob, len, 0, 0), SRP_ERR_INVALID_ARG);
+
+    /* Every byte flipped in three ways: refused with reg empty, or loaded
+     * and stable across another save/load. */
+    static const uint8_t masks[] = {0x01, 0x80, 0xff};
+    unsigned loaded = 0, refused = 0;
+    for (size_t i = 0; i < len; i++) {
+        for (size_t j = 0; j < sizeof masks; j++) {
+            pblob[i] ^= masks[j];
+            bool ok = load_check(pblob, len);
+            loaded += ok;
+            refused += !ok;
+            if (ok) {
+                assert_int_equal(srp_registry_save(&preg2, T_SAVE, pblob2, sizeof pblob2, &l2),
+                                 SRP_OK);
+                init_custom(&preg3);
+                assert_int_equal(srp_registry_load(&preg3, pblob2, l2, T_SAVE, 0), SRP_OK);
+                static uint8_t b3[70000];
+                assert_int_equal(srp_registry_save(&preg3, T_SAVE, b3, sizeof b3, &l3), SRP_OK);
+                assert_int_equal(l3, l2);
+                assert_memory_equal(b3, pblob2, l2);
+            }
+            pblob[i] ^= masks[j];
+        }
+    }
+
+    assert_true(loaded > 0 && refused > 0);
+
+    /* NO_SPACE at every too-small capacity; exactly len fits. */
+    for (size_t cap = 0; cap < len; cap++) {
+        l2 = 99;
+        assert_int_equal(srp_registry_save(&preg, T_SAVE, pblob2, cap, &l2), SRP_ERR_NO_SPACE);
+        assert_int_equal(l2, 0);
+    }
+    assert_int_equal(srp_registry_save(&preg, T_SAVE, NULL, 0, &l2), SRP_ERR_NO_SPACE);
+    assert_int_equal(srp_registry_save(&preg, T_SAVE, pblob2, len, &l2), SRP_OK);
+    assert_int_equal(l2, len);
+    assert_int_equal(srp_registry_save(NULL, T_SAVE, pblob2, len, &l2), SRP_ERR_INVALID_ARG);
+
+    /* An empty registry is the three header octets. */
+    srp_registry_init(&preg3);
+    assert_int_equal(srp_registry_save(&preg3, 0, pblob2, sizeof pblob2, &l2), SRP_OK);
+    assert_int_equal(l2, 3);
+    const uint8_t empty[3] = {SRP_REGISTRY_BLOB_VERSION, 0, 0};
+    assert_memory_equal(pblob2, empty, 3);
+    key_free(&k1);
+    key_free(&k2);
+    key_free(&k3);
+}
+
+/* A blob written by hand after the layout in srp.h: one host, one service,
+ * with the fields a test wants to spoil. */
+struct hand {
+    uint8_t version, nh, ns, hflags, naddrs, sflags, shost;
+    uint16_t txt_len;
+    const uint8_t *hname; /* wire form with its length octet; NULL: HAND_HOST */
+    uint64_t rem;
+    bool dup_host, trailing;
+};
+
+static const uint8_t HAND_HOST[] = {28,  5,   'h', '-', 'd', 'e', 'v', 7,   'd', 'e',
+                                    'f', 'a', 'u', 'l', 't', 7,   's', 'e', 'r', 'v',
+                                    'i', 'c', 'e', 4,   'a', 'r', 'p', 'a', 0};
+
+static void hand_host(struct wr *w, const struct hand *h, bool upper)
+{
+    const uint8_t *n = h->hname ? h->hname : HAND_HOST;
+    wr_u8(w, h->hflags);
+    wr_u8(w, n[0]);
+    wr_bytes(w, n + 1, n[0]);
+    if (upper) /* the same name in another case */
+        w->p[-(int)n[0] + 1] = 'H';
+    uint8_t key[64];
+    memset(key, 0x11, sizeof key);
+    wr_bytes(w, key, sizeof key);
+    wr_u8(w, h->naddrs);
+    for (unsigned i = 0; i < h->naddrs && i < 9; i++) {
+        uint8_t a[16] = {0xfd};
+        a[15] = (uint8_t)i;
+        wr_bytes(w, a, 16);
+    }
+    wr_be32(w, 120);
+    wr_be32(w, 120);
+    wr_be32(w, 240);
+    wr_be32(w, (uint32_t)(h->rem >> 32));
+    wr_be32(w, (uint32_t)h->rem);
+    wr_be32(w, 0);
+    wr_be32(w, 240000);
+}
+
+static size_t hand_blob(uint8_t *buf, size_t cap, const struct hand *h)
+{
+    struct wr w = wr_init(buf, cap);
+    wr_u8(&w, h->version);
+    wr_u8(&w, h->nh);
+    wr_u8(&w, h->ns);
+    hand_host(&w, h, false);
+    if (h->dup_host)
+        hand_host(&w, h, true);
+    struct dns_name svc = nm("_coap._udp.default.service.arpa."),
+                    inst = nm("i._coap._udp.default.service.arpa.");
+    wr_u8(&w, h->sflags);
+    wr_u8(&w, h->shost);
+    wr_u8(&w, svc.len);
+    wr_bytes(&w, svc.b, svc.len);
+    wr_u8(&w, inst.len);
+    wr_bytes(&w, inst.b, inst.len);
+    wr_be16(&w, 1);
+    wr_be16(&w, 2);
+    wr_be16(&w, 5683);
+    wr_be16(&w, h->txt_len);
+    for (unsigned i = 0; i < h->txt_len; i++)
+        wr_u8(&w, i == 0 ? (uint8_t)(h->txt_len - 1) : 'x');
+    wr_be32(&w, 120);
+    wr_be32(&w, 120);
+    wr_be32(&w, 240);
+    wr_be32(&w, 0);
+    wr_be32(&w, 120000);
+    wr_be32(&w, 0);
+    wr_be32(&w, 240000);
+    if (h->trailing)
+        wr_u8(&w, 0);
+    assert_true(w.ok);
+    return cap - w.left;
+}
+
+static void test_persist_hand(void **state)
+{
+    (void)state;
+    srp_registry_init(&preg); /* load_check starts from a copy of it */
+    const struct hand good = {
+        SRP_REGISTRY_BLOB_VERSION, 1, 1, 0, 2, 0, 0, 3, NULL, 120000, false, false};
+    static uint8_t b[4096];
+    size_t n = hand_blob(b, sizeof b, &good);
+    assert_true(load_check(b, n));
+    static struct lines h, sv;
+    fmt_all(&preg2, &h, &sv);
+    assert_string_equal(h.text, "h-dev.default.service.arpa.\n"
+                                "    deleted: false\n"
+                                "    addresses: [fd00:0:0:0:0:0:0:0, fd00:0:0:0:0:0:0:1]\n");
+    assert_non_null(strstr(sv.text, "i._coap._udp.default.service.arpa.\n"
+                                    "    deleted: false\n"));
+    assert_non_null(strstr(sv.text, "    port: 5683\n"));
+    assert_non_null(strstr(sv.text, "    TXT: [xx]\n"));
+    /* Limits that are allowed. */
+    struct hand t = good;
+    t.naddrs = SRP_MAX_ADDRS;
+    t.txt_len = SRP_TXT_MAX;
+    t.rem = (uint64_t)UINT32_MAX * 1000;
+    assert_true(load_check(b, hand_blob(b, sizeof b, &t)));
+    t = good;
+    t.hflags = 1; /* deleted host, no addresses, deleted service */
+    t.naddrs = 0;
+    t.sflags = 1;
+    assert_true(load_check(b, hand_blob(b, sizeof b, &t)));
+
+    /* Each of these is refused. */
+    struct hand bad[32];
+    unsigned nb = 0;
+    t = good, t.nh = SRP_MAX_HOSTS + 1, bad[nb++] = t;
+    t = good, t.ns = SRP_MAX_SERVICES + 1, bad[nb++] = t;
+    t = good, t.ns = 2, bad[nb++] = t;    /* promises more */
+    t = good, t.ns = 0, bad[nb++] = t;    /* ... or fewer */
+    t = good, t.nh = 0, bad[nb++] = t;    /* service of no host */
+    t = good, t.shost = 1, bad[nb++] = t; /* host index past nhosts */
+    t = good, t.shost = SRP_MAX_HOSTS, bad[nb++] = t;
+    t = good, t.naddrs = SRP_MAX_ADDRS + 1, bad[nb++] = t;
+    t = good, t.txt_len = SRP_TXT_MAX + 1, bad[nb++] = t;
+    t = good, t.hflags = 0x02, bad[nb++] = t; /* unknown flag */
+    t = good, t.sflags = 0x80, bad[nb++] = t;
+    t = good, t.hflags = 1, bad[nb++] = t;               /* deleted host with addresses */
+    t = good, t.hflags = 1, t.naddrs = 0, bad[nb++] = t; /* ... with a live service */
+    t = good, t.rem = (uint64_t)UINT32_MAX * 1000 + 1, bad[nb++] = t;
+    t = good, t.rem = UINT64_MAX, bad[nb++] = t;
+    t = good, t.nh = 2, t.dup_host = true, bad[nb++] = t; /* same name twice */
+    t = good, t.trailing = true, bad[nb++] = t;
+    static const uint8_t n_empty[] = {0};
+    static const uint8_t n_noroot[] = {3, 2, 'a', 'b'};
+    uint8_t n_long_label[67] = {66, 64}; /* a 64-octet label */
+    memset(n_long_label + 2, 'a', 64);
+    static const uint8_t n_pointer[] = {3, 1, 'a', 0xc0};
+    static const uint8_t n_past_root[] = {4, 1, 'a', 0, 0}; /* bytes after the root */
+    static const uint8_t n_label_past[] = {3, 5, 'a', 0};   /* label runs past the name */
+    const uint8_t *names[] = {n_empty,   n_noroot,    n_long_label,
+                              n_pointer, n_past_root, n_label_past};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        t = good, t.hname = names[i], bad[nb++] = t;
+    assert_true(nb <= sizeof bad / sizeof bad[0]);
+    for (unsigned i = 0; i < nb; i++) {
+        n = hand_blob(b, sizeof b, &bad[i]);
+        if (load_check(b, n))
+            fail_msg("hand-made blob %u loaded", i);
+    }
+    /* The longest valid name (255 octets: 3 x 63 + 61) is fine. */
+    uint8_t longest[256];
+    longest[0] = 255;
+    size_t o = 1;
+    for (int l = 0; l < 4; l++) {
+        uint8_t ll = l < 3 ? 63 : 61;
+        longest[o++] = ll;
+        memset(longest + o, 'z', ll);
+        o += ll;
+    }
+    longest[o++] = 0;
+    assert_int_equal(o, 256);
+    t = good, t.hname = longest;
+    assert_true(load_check(b, hand_blob(b, sizeof b, &t)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_verify),
-        cmocka_unit_test(test_registry),
-        cmocka_unit_test(test_lease_zero),
-        cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_parse_verify),    cmocka_unit_test(test_verify_compressed_signer),
+        cmocka_unit_test(test_registry),        cmocka_unit_test(test_lease_zero),
+        cmocka_unit_test(test_hostile),         cmocka_unit_test(test_persist_round_trip),
+        cmocka_unit_test(test_persist_elapsed), cmocka_unit_test(test_persist_hostile),
+        cmocka_unit_test(test_persist_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
