@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli/node_cli.h"
+#include "cli/srp_glue.h"
 #include "mac/pcap.h"
 #include "platform/settings.h"
 #include "platform/sim_radio.h"
@@ -46,6 +47,7 @@ struct app {
     bool pcap_open;
     struct tnode *node;
     struct node_cli cli;
+    struct srp_node srp; /* the node's SRP client (`srp client ...`) */
 
     char line[LINE_BUF];
     size_t line_len;
@@ -315,6 +317,10 @@ static int loop(struct app *a, const sigset_t *waitmask)
         int64_t cw = node_cli_next_timeout_ms(&a->cli, now);
         if (cw >= 0 && (wait < 0 || cw < wait))
             wait = cw;
+        /* The SRP client's (jitter, answer timeout, lease renewal). */
+        int64_t sw = srp_node_next_timeout_ms(&a->srp, now);
+        if (sw >= 0 && (wait < 0 || sw < wait))
+            wait = sw;
         if (wait >= 0) {
             ts.tv_sec = (time_t)(wait / 1000);
             ts.tv_nsec = (long)(wait % 1000) * 1000000L;
@@ -334,9 +340,12 @@ static int loop(struct app *a, const sigset_t *waitmask)
         }
         tnode_process(a->node, now_ms());
         node_cli_process(&a->cli, now_ms());
+        srp_node_process(&a->srp, now_ms());
         fflush(stdout);
-        if (stdin_idx >= 0 && (pfd[stdin_idx].revents & (POLLIN | POLLHUP | POLLERR)))
+        if (stdin_idx >= 0 && (pfd[stdin_idx].revents & (POLLIN | POLLHUP | POLLERR))) {
             read_stdin(a);
+            srp_node_process(&a->srp, now_ms()); /* what the commands changed */
+        }
         if (ferror(stdout)) {
             /* The reader went away (EPIPE): nobody to talk to. */
             return 0;
@@ -424,12 +433,21 @@ int main(int argc, char **argv)
     node_cli_init(&a->cli, a->node);
     a->cli.on_finish = on_cli_finish;
     a->cli.user = a;
+    /* The SRP key lives in the node's settings (made on first start). */
+    if (srp_node_init(&a->srp, a->node, settings, node_random, a, now_ms()) != 0) {
+        fprintf(stderr, "%s: cannot make the SRP client key\n", a->prog);
+        tnode_free(a->node);
+        rc = 1;
+        goto out_settings;
+    }
+    a->cli.srp = &a->srp.client;
 
     prompt(a);
     if (loop(a, &waitmask) != 0)
         rc = 1;
     fflush(stdout);
 
+    srp_node_free(&a->srp);
     tnode_free(a->node); /* saves what the settings keep */
 out_settings:
     close_state_dir(settings);

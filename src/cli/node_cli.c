@@ -1736,40 +1736,59 @@ static const struct cli_cmd tcp_commands[] = {
 #define DNS_SVC_UNICAST 0x5d
 #define DNS_SVC_ANYCAST 0x5c
 
-bool node_cli_dns_default_server(const struct tnode *node, uint8_t addr[16])
+/* RFC 1982 serial number arithmetic on 8 bits: a is newer than b. */
+static bool seq_newer(uint8_t a, uint8_t b)
+{
+    return a != b && (uint8_t)(a - b) < 0x80;
+}
+
+bool node_cli_srp_server(const struct tnode *node, struct node_cli_srp_server *out)
 {
     size_t len = 0;
     const uint8_t *nd = tnode_netdata(node, &len);
     struct netdata_iter it = NETDATA_ITER_INIT;
     struct netdata_service_cfg sc;
     bool has_pref = false, has_any = false, has_uni = false;
-    uint8_t pref[16], any[16], uni[16], uni_ver = 0;
+    struct node_cli_srp_server pref, any, uni;
+    uint8_t uni_ver = 0;
 
+    memset(&pref, 0, sizeof(pref));
+    memset(&any, 0, sizeof(any));
+    memset(&uni, 0, sizeof(uni));
     while (nd != NULL && netdata_next_service(nd, len, NETDATA_ANY_RLOC16, &it, &sc)) {
         if (sc.enterprise != NODE_CLI_DNS_ENTERPRISE || sc.service_data_len < 1)
             continue;
         if (sc.service_data[0] == DNS_SVC_UNICAST && sc.service_data_len >= 19) {
             /* 1. "unicast preferred": address and port in the service data */
-            if (!has_pref || memcmp(sc.service_data + 1, pref, 16) < 0)
-                memcpy(pref, sc.service_data + 1, 16);
+            if (!has_pref || memcmp(sc.service_data + 1, pref.addr, 16) < 0) {
+                memcpy(pref.addr, sc.service_data + 1, 16);
+                pref.port = (uint16_t)((sc.service_data[17] << 8) | sc.service_data[18]);
+            }
             has_pref = true;
         } else if (sc.service_data[0] == DNS_SVC_ANYCAST && sc.service_data_len >= 2) {
             /* 2. anycast: the service ALOC (mesh-local prefix + fc10 + id) */
             struct tnode_addr ad[16];
             size_t k = tnode_addrs(node, ad, 16);
+            uint8_t seq = sc.service_data[1];
 
+            if (has_any && !seq_newer(seq, any.seq))
+                continue;
             if (k > 16)
                 k = 16;
-            for (size_t i = 0; i < k && !has_any; i++) {
+            for (size_t i = 0; i < k; i++) {
                 if (ad[i].kind != TNODE_ADDR_MLEID && ad[i].kind != TNODE_ADDR_RLOC)
                     continue;
-                memset(any, 0, 16);
-                memcpy(any, ad[i].addr, 8);
-                any[11] = 0xff;
-                any[12] = 0xfe;
-                any[14] = 0xfc;
-                any[15] = (uint8_t)(0x10 + (sc.service_id & 0x0f));
+                memset(any.addr, 0, 16);
+                memcpy(any.addr, ad[i].addr, 8);
+                any.addr[11] = 0xff;
+                any.addr[12] = 0xfe;
+                any.addr[14] = 0xfc;
+                any.addr[15] = (uint8_t)(0x10 + (sc.service_id & 0x0f));
+                any.port = DNS_PORT;
+                any.anycast = true;
+                any.seq = seq;
                 has_any = true;
+                break;
             }
         } else if (sc.service_data[0] == DNS_SVC_UNICAST && sc.server_data_len >= 18) {
             /* 3. unicast: address and port in the server data; highest
@@ -1777,22 +1796,33 @@ bool node_cli_dns_default_server(const struct tnode *node, uint8_t addr[16])
             uint8_t ver = sc.server_data_len >= 19 ? sc.server_data[18] : 0;
 
             if (!has_uni || ver > uni_ver ||
-                (ver == uni_ver && memcmp(sc.server_data, uni, 16) < 0)) {
-                memcpy(uni, sc.server_data, 16);
+                (ver == uni_ver && memcmp(sc.server_data, uni.addr, 16) < 0)) {
+                memcpy(uni.addr, sc.server_data, 16);
+                uni.port = (uint16_t)((sc.server_data[16] << 8) | sc.server_data[17]);
                 uni_ver = ver;
             }
             has_uni = true;
         }
     }
     if (has_pref)
-        memcpy(addr, pref, 16);
+        *out = pref;
     else if (has_any)
-        memcpy(addr, any, 16);
+        *out = any;
     else if (has_uni)
-        memcpy(addr, uni, 16);
-    else
-        addr_parse6(NODE_CLI_DNS_SERVER, addr);
+        *out = uni;
     return has_pref || has_any || has_uni;
+}
+
+bool node_cli_dns_default_server(const struct tnode *node, uint8_t addr[16])
+{
+    struct node_cli_srp_server srv;
+
+    if (node_cli_srp_server(node, &srv)) {
+        memcpy(addr, srv.addr, 16);
+        return true;
+    }
+    addr_parse6(NODE_CLI_DNS_SERVER, addr);
+    return false;
 }
 
 /* The default config's server address and port. */
@@ -2183,6 +2213,296 @@ static const struct cli_cmd dns_commands[] = {
     {NULL, NULL, NULL},
 };
 
+/* ---- srp client (cli_srp_client.cpp) ------------------------------------------- */
+
+static cli_err from_srp(enum srp_client_err e)
+{
+    switch (e) {
+    case SRP_CLIENT_ERR_OK:
+        return CLI_ERR_NONE;
+    case SRP_CLIENT_ERR_INVALID_ARGS:
+        return CLI_ERR_INVALID_ARGS;
+    case SRP_CLIENT_ERR_INVALID_STATE:
+        return CLI_ERR_INVALID_STATE;
+    case SRP_CLIENT_ERR_ALREADY:
+        return CLI_ERR_ALREADY;
+    case SRP_CLIENT_ERR_NOT_FOUND:
+        return CLI_ERR_NOT_FOUND;
+    case SRP_CLIENT_ERR_NO_BUFS:
+        return CLI_ERR_NO_BUFS;
+    case SRP_CLIENT_ERR_BUSY:
+        return CLI_ERR_BUSY;
+    default:
+        return CLI_ERR_FAILED;
+    }
+}
+
+static void srp_print_line(void *ctx, const char *line)
+{
+    fprintf(ctx, "%s\n", line);
+}
+
+static void print_enabled(FILE *out, bool on)
+{
+    fprintf(out, "%s\n", on ? "Enabled" : "Disabled");
+}
+
+static cli_err cmd_srpc_autostart(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    bool on;
+    cli_err e;
+
+    if (argc == 0) {
+        print_enabled(out, c->srp->autostart);
+        return CLI_ERR_NONE;
+    }
+    if ((e = cli_parse_enable_disable(argv[0], &on)) != CLI_ERR_NONE)
+        return e;
+    srp_client_set_autostart(c->srp, on, c->now_ms);
+    return CLI_ERR_NONE;
+}
+
+static cli_err cmd_srpc_host(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    struct srp_client *sc = c->srp;
+    char buf[ADDR_STR6];
+
+    if (argc == 0) {
+        srp_client_fmt_host(sc, srp_print_line, out);
+        return CLI_ERR_NONE;
+    }
+    if (strcmp(argv[0], "name") == 0) {
+        if (argc == 1) {
+            fprintf(out, "%s\n", sc->host_name[0] != '\0' ? sc->host_name : "(null)");
+            return CLI_ERR_NONE;
+        }
+        if (argc > 2)
+            return CLI_ERR_INVALID_ARGS;
+        return from_srp(srp_client_set_host_name(sc, argv[1], c->now_ms));
+    }
+    if (strcmp(argv[0], "state") == 0) {
+        if (argc != 1)
+            return CLI_ERR_INVALID_ARGS;
+        fprintf(out, "%s\n", srp_client_item_state_str(sc->host_state));
+        return CLI_ERR_NONE;
+    }
+    if (strcmp(argv[0], "address") == 0) {
+        uint8_t addrs[SRP_CLIENT_MAX_ADDRS][16];
+        unsigned n = 0;
+        cli_err e;
+
+        if (argc == 1) {
+            if (sc->auto_addr) {
+                fprintf(out, "auto\n");
+            } else {
+                for (unsigned i = 0; i < sc->naddrs; i++)
+                    fprintf(out, "%s\n", addr_fmt6_ot(sc->addrs[i], buf));
+            }
+            return CLI_ERR_NONE;
+        }
+        if (strcmp(argv[1], "auto") == 0)
+            return from_srp(srp_client_set_auto_addr(sc, c->now_ms));
+        for (int i = 1; i < argc; i++) {
+            if (n >= SRP_CLIENT_MAX_ADDRS)
+                return CLI_ERR_NO_BUFS;
+            if ((e = cli_parse_ip6(argv[i], addrs[n])) != CLI_ERR_NONE)
+                return e;
+            n++;
+        }
+        return from_srp(srp_client_set_addrs(sc, (const uint8_t(*)[16])addrs, n, c->now_ms));
+    }
+    if (strcmp(argv[0], "remove") == 0) {
+        bool remove_key = false, send_unreg = false;
+        cli_err e;
+
+        if (argc > 3)
+            return CLI_ERR_INVALID_ARGS;
+        if (argc >= 2 && (e = cli_parse_bool(argv[1], &remove_key)) != CLI_ERR_NONE)
+            return e;
+        if (argc >= 3 && (e = cli_parse_bool(argv[2], &send_unreg)) != CLI_ERR_NONE)
+            return e;
+        return from_srp(srp_client_remove_host(sc, remove_key, send_unreg, c->now_ms));
+    }
+    if (strcmp(argv[0], "clear") == 0) {
+        if (argc != 1)
+            return CLI_ERR_INVALID_ARGS;
+        srp_client_clear_host(sc, c->now_ms);
+        return CLI_ERR_NONE;
+    }
+    return CLI_ERR_INVALID_COMMAND;
+}
+
+/* ProcessGetSet: no argument prints, one sets, more is InvalidArgs. */
+static cli_err srpc_get_set(struct node_cli *c, int argc, char **argv, FILE *out, uint32_t cur,
+                            void (*set)(struct srp_client *, uint32_t))
+{
+    uint32_t v;
+    cli_err e;
+
+    if (argc == 0) {
+        fprintf(out, "%" PRIu32 "\n", cur);
+        return CLI_ERR_NONE;
+    }
+    if ((e = cli_parse_u32(argv[0], &v)) != CLI_ERR_NONE)
+        return e;
+    if (argc > 1)
+        return CLI_ERR_INVALID_ARGS;
+    set(c->srp, v);
+    return CLI_ERR_NONE;
+}
+
+static void srpc_set_ttl(struct srp_client *sc, uint32_t v)
+{
+    sc->ttl = v;
+}
+
+static cli_err cmd_srpc_keyleaseinterval(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+
+    return srpc_get_set(c, argc, argv, out, c->srp->key_lease, srp_client_set_key_lease);
+}
+
+static cli_err cmd_srpc_leaseinterval(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+
+    return srpc_get_set(c, argc, argv, out, c->srp->lease, srp_client_set_lease);
+}
+
+static cli_err cmd_srpc_ttl(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+
+    return srpc_get_set(c, argc, argv, out, c->srp->ttl, srpc_set_ttl);
+}
+
+static cli_err cmd_srpc_server(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    char buf[ADDR_STR6];
+
+    /* otSrpClientGetServerAddress: all zero and port 0 while stopped */
+    if (argc == 0) {
+        fprintf(out, "[%s]:%u\n", addr_fmt6_ot(c->srp->server, buf), (unsigned)c->srp->server_port);
+        return CLI_ERR_NONE;
+    }
+    if (argc > 1)
+        return CLI_ERR_INVALID_ARGS;
+    if (strcmp(argv[0], "address") == 0)
+        fprintf(out, "%s\n", addr_fmt6_ot(c->srp->server, buf));
+    else if (strcmp(argv[0], "port") == 0)
+        fprintf(out, "%u\n", (unsigned)c->srp->server_port);
+    else
+        return CLI_ERR_INVALID_COMMAND;
+    return CLI_ERR_NONE;
+}
+
+static cli_err cmd_srpc_service(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    struct srp_client *sc = c->srp;
+    cli_err e;
+
+    if (argc == 0) {
+        srp_client_fmt_services(sc, srp_print_line, out);
+        return CLI_ERR_NONE;
+    }
+    if (strcmp(argv[0], "add") == 0) {
+        /* add <instance> <service> <port> [priority] [weight] [txt] */
+        uint16_t port, prio = 0, weight = 0;
+        uint8_t txt[SRP_CLIENT_TXT_MAX];
+        size_t txt_len = 0;
+
+        if ((e = cli_parse_u16(argc > 3 ? argv[3] : NULL, &port)) != CLI_ERR_NONE)
+            return e;
+        if (argc > 4 && (e = cli_parse_u16(argv[4], &prio)) != CLI_ERR_NONE)
+            return e;
+        if (argc > 5 && (e = cli_parse_u16(argv[5], &weight)) != CLI_ERR_NONE)
+            return e;
+        if (argc > 6 && strcmp(argv[6], "-") != 0 &&
+            (e = cli_parse_hex_upto(argv[6], txt, sizeof(txt), &txt_len)) != CLI_ERR_NONE)
+            return e;
+        if (argc > 7)
+            return CLI_ERR_INVALID_ARGS; /* per-service lease/key lease: not kept */
+        return from_srp(srp_client_add_service(sc, argv[1], argv[2], port, prio, weight, txt,
+                                               (uint16_t)txt_len, c->now_ms));
+    }
+    if (strcmp(argv[0], "remove") == 0 || strcmp(argv[0], "clear") == 0) {
+        if (argc != 3)
+            return CLI_ERR_INVALID_ARGS;
+        return from_srp(srp_client_remove_service(sc, argv[1], argv[2],
+                                                  strcmp(argv[0], "clear") == 0, c->now_ms));
+    }
+    return CLI_ERR_INVALID_COMMAND;
+}
+
+static cli_err cmd_srpc_start(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+    uint8_t addr[16];
+    uint16_t port;
+    cli_err e;
+
+    (void)out;
+    if ((e = cli_parse_ip6(argc > 0 ? argv[0] : NULL, addr)) != CLI_ERR_NONE)
+        return e;
+    if ((e = cli_parse_u16(argc > 1 ? argv[1] : NULL, &port)) != CLI_ERR_NONE)
+        return e;
+    if (argc > 2)
+        return CLI_ERR_INVALID_ARGS;
+    return from_srp(srp_client_start(c->srp, addr, port, c->now_ms));
+}
+
+static cli_err cmd_srpc_state(void *ctx, int argc, char **argv, FILE *out)
+{
+    (void)argv;
+    if (argc != 0)
+        return CLI_ERR_INVALID_ARGS;
+    print_enabled(out, cli_of(ctx)->srp->running);
+    return CLI_ERR_NONE;
+}
+
+static cli_err cmd_srpc_stop(void *ctx, int argc, char **argv, FILE *out)
+{
+    struct node_cli *c = cli_of(ctx);
+
+    (void)argv;
+    (void)out;
+    if (argc != 0)
+        return CLI_ERR_INVALID_ARGS;
+    srp_client_stop(c->srp, c->now_ms);
+    return CLI_ERR_NONE;
+}
+
+static const struct cli_cmd srp_client_commands[] = {
+    {"autostart", cmd_srpc_autostart, NULL},
+    {"host", cmd_srpc_host, NULL},
+    {"keyleaseinterval", cmd_srpc_keyleaseinterval, NULL},
+    {"leaseinterval", cmd_srpc_leaseinterval, NULL},
+    {"server", cmd_srpc_server, NULL},
+    {"service", cmd_srpc_service, NULL},
+    {"start", cmd_srpc_start, NULL},
+    {"state", cmd_srpc_state, NULL},
+    {"stop", cmd_srpc_stop, NULL},
+    {"ttl", cmd_srpc_ttl, NULL},
+    {NULL, NULL, NULL},
+};
+
+static const struct cli_cmd srp_commands[] = {
+    {"client", NULL, srp_client_commands},
+    {NULL, NULL, NULL},
+};
+
+static cli_err cmd_srp(void *ctx, int argc, char **argv, FILE *out)
+{
+    if (cli_of(ctx)->srp == NULL)
+        return CLI_ERR_INVALID_COMMAND;
+    return cli_dispatch(srp_commands, ctx, argc, argv, out);
+}
+
 void node_cli_process(struct node_cli *c, uint64_t now_ms)
 {
     if (!c->dns_active || now_ms < c->dns_deadline_ms)
@@ -2220,6 +2540,7 @@ const struct cli_cmd node_cli_commands[] = {
     {"parent", cmd_parent, NULL},
     {"ping", cmd_ping, NULL},
     {"rloc16", cmd_rloc16, NULL},
+    {"srp", cmd_srp, NULL},
     {"state", cmd_state, NULL},
     {"tcp", NULL, tcp_commands},
     {"thread", cmd_thread, NULL},

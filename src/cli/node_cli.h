@@ -31,6 +31,7 @@
 
 #include "cli/cli.h"
 #include "dns/dns_msg.h"
+#include "dns/srp_client.h"
 #include "thread/node.h"
 
 /* What `version` prints. */
@@ -103,6 +104,10 @@ struct node_cli {
     uint8_t dns_msg[NODE_CLI_DNS_MSG_MAX];
     uint16_t dns_msg_len;
     uint64_t dns_deadline_ms;
+    /* `srp client ...` (cli_srp_client.cpp): the node's SRP client, owned
+     * by the application (one per node, shared by every CLI stream; see
+     * src/cli/srp_glue.h). NULL: `srp` is InvalidCommand. */
+    struct srp_client *srp;
     /* Optional: called after a pending command printed its result line. */
     void (*on_finish)(void *user);
     void *user;
@@ -127,12 +132,28 @@ bool node_cli_pending(const struct node_cli *c);
 void node_cli_process(struct node_cli *c, uint64_t now_ms);
 int64_t node_cli_next_timeout_ms(const struct node_cli *c, uint64_t now_ms);
 
-/* The device's DNS server when `dns config` set none: the DNS/SRP server
- * in the Network Data as OpenThread's SRP client auto-start picks it
- * (Thread enterprise 44970: service data 0x5d with an address, then anycast
- * 0x5c (the service ALOC, port 53), then 0x5d with address and port in the
- * server data: highest version, then smallest address), port 53; else
- * NODE_CLI_DNS_SERVER. Returns true when the Network Data gave it. */
+/* The DNS/SRP server in the Network Data as OpenThread's SRP client
+ * auto-start picks it (ot-nat64-behaviour.md §6.4; Thread enterprise 44970):
+ *   1. service data 0x5d <address 16> <port 2> ("unicast preferred"),
+ *      smallest address;
+ *   2. anycast: service data 0x5c <sequence number>, the service ALOC
+ *      (mesh-local prefix + 0:ff:fe00:fc1N), port 53; the largest sequence
+ *      number (RFC 1982);
+ *   3. service data 0x5d with <address 16> <port 2> [<version>] in the
+ *      server data: highest version, then smallest address.
+ * port is the SRP server's port. False (out untouched) when none. */
+struct node_cli_srp_server {
+    uint8_t addr[16];
+    uint16_t port;
+    bool anycast;
+    uint8_t seq; /* anycast sequence number: a change means re-register */
+};
+bool node_cli_srp_server(const struct tnode *node, struct node_cli_srp_server *out);
+
+/* The device's DNS server when `dns config` set none: the address of
+ * node_cli_srp_server() (the DNS server is the SRP server's host; port 53,
+ * so `dns config` follows an auto-started SRP client as OpenThread's does);
+ * else NODE_CLI_DNS_SERVER. Returns true when the Network Data gave it. */
 bool node_cli_dns_default_server(const struct tnode *node, uint8_t addr[16]);
 
 /* The FILE * of a running command is going away (a daemon's client

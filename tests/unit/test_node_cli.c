@@ -15,8 +15,13 @@
 #include <cmocka.h>
 
 #include "cli/node_cli.h"
+#include "cli/srp_glue.h"
+#include "netdata/netdata.h"
+#include "platform/settings.h"
 #include "thread/dataset.h"
 #include "util/addr.h"
+
+#include <unistd.h>
 
 /* ---- output capture ---------------------------------------------------------- */
 
@@ -328,6 +333,151 @@ static void test_errors_without_node(void **state)
     capture_close(&cap);
 }
 
+/* `srp client ...` with OpenThread's output (cli_srp_client.cpp), on a CLI
+ * with an SRP client attached and no network. */
+static void test_srp_client_cli(void **state)
+{
+    static const struct {
+        const char *line, *out;
+    } cases[] = {
+        {"srp client state", "Disabled\nDone\n"},
+        {"srp client state x", "Error 7: InvalidArgs\n"},
+        {"srp client autostart", "Enabled\nDone\n"},
+        {"srp client autostart disable", "Done\n"},
+        {"srp client autostart", "Disabled\nDone\n"},
+        {"srp client autostart maybe", "Error 35: InvalidCommand\n"},
+        {"srp client autostart enable", "Done\n"},
+        {"srp client server", "[0:0:0:0:0:0:0:0]:0\nDone\n"},
+        {"srp client server address", "0:0:0:0:0:0:0:0\nDone\n"},
+        {"srp client server port", "0\nDone\n"},
+        {"srp client server port 1", "Error 7: InvalidArgs\n"},
+        {"srp client server foo", "Error 35: InvalidCommand\n"},
+        {"srp client host", "name:(null), state:Removed, addrs:auto\nDone\n"},
+        {"srp client host name", "(null)\nDone\n"},
+        {"srp client host state", "Removed\nDone\n"},
+        {"srp client host state x", "Error 7: InvalidArgs\n"},
+        {"srp client host remove", "Error 24: Already\n"},
+        {"srp client host name dev1 x", "Error 7: InvalidArgs\n"},
+        {"srp client host name dev1", "Done\n"},
+        {"srp client host name", "dev1\nDone\n"},
+        {"srp client host state", "ToAdd\nDone\n"},
+        {"srp client host address", "auto\nDone\n"},
+        {"srp client host address fd00::1234 fd00::beef", "Done\n"},
+        {"srp client host address", "fd00:0:0:0:0:0:0:1234\nfd00:0:0:0:0:0:0:beef\nDone\n"},
+        {"srp client host", "name:\"dev1\", state:ToAdd, addrs:[fd00:0:0:0:0:0:0:1234, "
+                            "fd00:0:0:0:0:0:0:beef]\nDone\n"},
+        {"srp client host address zz", "Error 6: Parse\n"},
+        {"srp client host address ::1 ::2 ::3 ::4 ::5 ::6 ::7 ::8 ::9", "Error 3: NoBufs\n"},
+        {"srp client host address auto", "Done\n"},
+        {"srp client host address", "auto\nDone\n"},
+        {"srp client host", "name:\"dev1\", state:ToAdd, addrs:auto\nDone\n"},
+        {"srp client host frob", "Error 35: InvalidCommand\n"},
+        {"srp client service", "Done\n"},
+        {"srp client service add ins1 _test._udp 12345", "Done\n"},
+        {"srp client service add ins2 _test2._udp 111 1 1 03616263", "Done\n"},
+        {"srp client service add ins1 _test._udp 1", "Error 24: Already\n"},
+        {"srp client service add ins3 _x._udp", "Error 7: InvalidArgs\n"},
+        {"srp client service add ins3 _x._udp 70000", "Error 7: InvalidArgs\n"},
+        {"srp client service add ins3 _x._udp 1 0 0 zz", "Error 7: InvalidArgs\n"},
+        {"srp client service add ins3 _x._udp 1 0 0 05", "Error 7: InvalidArgs\n"},
+        {"srp client service add ins3 _x._udp 1 0 0 - 7200", "Error 7: InvalidArgs\n"},
+        {"srp client service",
+         "instance:\"ins2\", name:\"_test2._udp\", state:ToAdd, port:111, priority:1, weight:1\n"
+         "instance:\"ins1\", name:\"_test._udp\", state:ToAdd, port:12345, priority:0, "
+         "weight:0\nDone\n"},
+        {"srp client service remove ins1 _nope._udp", "Error 23: NotFound\n"},
+        {"srp client service remove ins1", "Error 7: InvalidArgs\n"},
+        {"srp client service remove ins1 _test._udp", "Done\n"},
+        {"srp client service",
+         "instance:\"ins2\", name:\"_test2._udp\", state:ToAdd, port:111, priority:1, weight:1\n"
+         "instance:\"ins1\", name:\"_test._udp\", state:ToRemove, port:12345, priority:0, "
+         "weight:0\nDone\n"},
+        {"srp client service clear ins1 _test._udp", "Done\n"},
+        {"srp client service frob", "Error 35: InvalidCommand\n"},
+        {"srp client leaseinterval", "7200\nDone\n"},
+        {"srp client leaseinterval 3600", "Done\n"},
+        {"srp client leaseinterval", "3600\nDone\n"},
+        {"srp client leaseinterval 1 2", "Error 7: InvalidArgs\n"},
+        {"srp client keyleaseinterval", "1209600\nDone\n"},
+        {"srp client keyleaseinterval x", "Error 7: InvalidArgs\n"},
+        {"srp client ttl", "0\nDone\n"},
+        {"srp client start fd00::53", "Error 7: InvalidArgs\n"},
+        {"srp client start nothex 1", "Error 6: Parse\n"},
+        {"srp client start fd00::53 53535 1", "Error 7: InvalidArgs\n"},
+        {"srp client start fd00::53 53535", "Done\n"},
+        {"srp client state", "Enabled\nDone\n"},
+        {"srp client server", "[fd00:0:0:0:0:0:0:53]:53535\nDone\n"},
+        {"srp client server port", "53535\nDone\n"},
+        {"srp client start fd00::54 53535", "Error 5: Busy\n"},
+        {"srp client start fd00::53 53535", "Done\n"},
+        {"srp client autostart", "Enabled\nDone\n"},
+    };
+    static const struct {
+        const char *line, *out;
+    } after_send[] = {
+        {"srp client host state", "Adding\nDone\n"},
+        {"srp client host name other", "Error 13: InvalidState\n"},
+        {"srp client stop x", "Error 7: InvalidArgs\n"},
+        {"srp client stop", "Done\n"},
+        {"srp client state", "Disabled\nDone\n"},
+        {"srp client autostart", "Disabled\nDone\n"},
+        {"srp client server", "[0:0:0:0:0:0:0:0]:0\nDone\n"},
+        {"srp client host state", "ToRefresh\nDone\n"},
+        {"srp client host remove 1 1 1", "Error 7: InvalidArgs\n"},
+        {"srp client host remove x", "Error 7: InvalidArgs\n"},
+        {"srp client host remove 1", "Done\n"},
+        {"srp client host state", "ToRemove\nDone\n"},
+        {"srp client service",
+         "instance:\"ins2\", name:\"_test2._udp\", state:ToRemove, port:111, priority:1, "
+         "weight:1\nDone\n"},
+        {"srp client host clear x", "Error 7: InvalidArgs\n"},
+        {"srp client host clear", "Done\n"},
+        {"srp client host", "name:(null), state:Removed, addrs:auto\nDone\n"},
+        {"srp client service", "Done\n"},
+        {"srp client",
+         "autostart\nhost\nkeyleaseinterval\nleaseinterval\nserver\nservice\nstart\nstate\nstop\n"
+         "ttl\nError 35: InvalidCommand\n"},
+        {"srp client frob", "Error 35: InvalidCommand\n"},
+        {"srp", "client\nError 35: InvalidCommand\n"},
+    };
+    static struct srp_client sc;
+    struct node_cli c;
+    struct capture cap;
+    uint8_t rnd[48], priv[SRP_CLIENT_KEY_LEN];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        rnd[i] = (uint8_t)(3 * i + 1);
+    assert_int_equal(srp_client_make_key(rnd, sizeof(rnd), priv), SRP_CLIENT_ERR_OK);
+    assert_int_equal(srp_client_init(&sc, priv, 7), SRP_CLIENT_ERR_OK);
+    node_cli_init(&c, NULL);
+    capture_open(&cap);
+    /* No SRP client on this CLI: no such command. */
+    node_cli_run_line(&c, "srp client state", 0, cap.f);
+    assert_string_equal(capture_take(&cap), "Error 35: InvalidCommand\n");
+    c.srp = &sc;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        node_cli_run_line(&c, cases[i].line, 1000, cap.f);
+        if (strcmp(capture_take(&cap), cases[i].out) != 0)
+            fail_msg("'%s': got '%s', want '%s'", cases[i].line, cap.last, cases[i].out);
+    }
+    /* The update goes out (what srp_node_process does): the host is Adding. */
+    const uint8_t *msg;
+    size_t len;
+    uint8_t dst[16];
+    uint16_t dport;
+    node_cli_run_line(&c, "srp client host address fd00::1", 1000, cap.f);
+    capture_take(&cap);
+    assert_true(srp_client_poll(&sc, 2000, &msg, &len, dst, &dport));
+    assert_int_equal(dport, 53535);
+    for (size_t i = 0; i < sizeof(after_send) / sizeof(after_send[0]); i++) {
+        node_cli_run_line(&c, after_send[i].line, 2001, cap.f);
+        if (strcmp(capture_take(&cap), after_send[i].out) != 0)
+            fail_msg("'%s': got '%s', want '%s'", after_send[i].line, cap.last, after_send[i].out);
+    }
+    capture_close(&cap);
+}
+
 /* ---- an in-process medium of real nodes ---------------------------------------- */
 
 #define MAXN 4
@@ -624,6 +774,120 @@ struct net {
     char ds[600];
     char leader_ext[32], leader_mleid[64], leader_ll[64], child_rloc[8];
 };
+
+/* The node's SRP client (src/cli/srp_glue.c): the key is kept in the
+ * settings; auto addresses; auto-start from a 0x5d Network Data entry; the
+ * update leaves on the node's UDP socket. */
+static void test_srp_node_glue(void **state)
+{
+    char dir[] = "/tmp/tbr-srp-glue-XXXXXX", path[256];
+    struct settings_config sc;
+    struct settings *st = NULL;
+    static struct srp_node a, b;
+    uint8_t stored[64];
+    size_t len = 0;
+
+    (void)state;
+    struct medium *m = medium_new(1);
+    struct tn *t = &m->nodes[0];
+    assert_non_null(mkdtemp(dir));
+    memset(&sc, 0, sizeof(sc));
+    sc.dir = dir;
+    sc.name = "node-1.settings";
+    assert_int_equal(settings_open(&sc, &st, NULL), SETTINGS_OK);
+    /* made once and saved; the next start loads the same key */
+    assert_int_equal(srp_node_init(&a, t->node, st, rnd, t, m->now), 0);
+    assert_true(a.key_saved);
+    assert_int_equal(settings_get(st, SETTINGS_KEY_SRP_ECDSA_KEY, 0, stored, sizeof(stored), &len),
+                     SETTINGS_OK);
+    assert_int_equal(len, SRP_CLIENT_KEY_LEN);
+    assert_memory_equal(stored, a.client.priv, SRP_CLIENT_KEY_LEN);
+    assert_int_equal(srp_node_init(&b, t->node, st, rnd, t, m->now), 0);
+    assert_false(b.key_saved);
+    assert_memory_equal(b.client.pub, a.client.pub, SRP_CLIENT_PUBKEY_LEN);
+    /* a stored value of the wrong size is replaced */
+    assert_int_equal(settings_set(st, SETTINGS_KEY_SRP_ECDSA_KEY, stored, 5), SETTINGS_OK);
+    assert_int_equal(srp_node_init(&b, t->node, st, rnd, t, m->now), 0);
+    assert_true(b.key_saved);
+    assert_memory_not_equal(b.client.pub, a.client.pub, SRP_CLIENT_PUBKEY_LEN);
+    settings_close(st);
+    snprintf(path, sizeof(path), "%s/node-1.settings", dir);
+    unlink(path);
+    rmdir(dir);
+
+    /* A leader without SRP server: stopped, auto addresses = the ML-EID. */
+    t->cli.srp = &a.client;
+    expect_line(m, 0, "dataset init new", "Done\n");
+    expect_line(m, 0, "dataset commit active", "Done\n");
+    expect_line(m, 0, "ifconfig up", "Done\n");
+    expect_line(m, 0, "thread start", "Done\n");
+    assert_true(wait_role(m, 0, "leader", 20000));
+    uint8_t addrs[SRP_CLIENT_MAX_ADDRS][16], mleid[16];
+    char mleid_text[64], line[128];
+    first_line(run(m, 0, "ipaddr mleid"), mleid_text, sizeof(mleid_text));
+    assert_int_equal(cli_parse_ip6(mleid_text, mleid), CLI_ERR_NONE);
+    assert_int_equal(srp_node_auto_addrs(t->node, addrs, SRP_CLIENT_MAX_ADDRS), 1);
+    assert_memory_equal(addrs[0], mleid, 16);
+    srp_node_process(&a, m->now);
+    expect_line(m, 0, "srp client state", "Disabled\nDone\n");
+    assert_int_equal(srp_node_next_timeout_ms(&a, m->now), -1);
+
+    /* Service 44970 / 0x5d <ML-EID> <port 53535> in the Network Data. */
+    uint8_t nd[64];
+    size_t o = 0;
+    uint16_t rloc16 = tnode_rloc16(t->node);
+    nd[o++] = NETDATA_TLV_SERVICE << 1 | 1;
+    nd[o++] = 1 + 1 + 19 + 4;
+    nd[o++] = 0x80; /* T: Thread's enterprise number, service id 0 */
+    nd[o++] = 19;
+    nd[o++] = 0x5d;
+    memcpy(nd + o, mleid, 16);
+    o += 16;
+    nd[o++] = 53535 >> 8;
+    nd[o++] = 53535 & 0xff;
+    nd[o++] = NETDATA_TLV_SERVER << 1 | 1;
+    nd[o++] = 2;
+    nd[o++] = (uint8_t)(rloc16 >> 8);
+    nd[o++] = (uint8_t)rloc16;
+    assert_int_equal(tnode_set_local_netdata(t->node, nd, o, m->now), TNODE_OK);
+    medium_run(m, 100);
+    struct node_cli_srp_server srv;
+    assert_true(node_cli_srp_server(t->node, &srv));
+    assert_memory_equal(srv.addr, mleid, 16);
+    assert_int_equal(srv.port, 53535);
+    assert_false(srv.anycast);
+    srp_node_process(&a, m->now);
+    expect_line(m, 0, "srp client state", "Enabled\nDone\n");
+    snprintf(line, sizeof(line), "[%s]:53535\nDone\n", mleid_text);
+    expect_line(m, 0, "srp client server", line);
+    /* `dns config` keeps port 53 on the same address */
+    assert_contains(run(m, 0, "dns config"), "Server: [");
+
+    /* host + service: the update goes out on the node's socket */
+    expect_line(m, 0, "srp client host name dev1", "Done\n");
+    expect_line(m, 0, "srp client service add ins1 _test._udp 12345", "Done\n");
+    srp_node_process(&a, m->now);
+    int64_t w = srp_node_next_timeout_ms(&a, m->now);
+    assert_true(w >= 10 && w <= 500);
+    m->now += (uint64_t)w;
+    srp_node_process(&a, m->now);
+    assert_true(a.udp_open);
+    assert_int_equal(a.client.tx_count, 1);
+    assert_int_equal(a.send_errors, 0);
+    expect_line(m, 0, "srp client host state", "Adding\nDone\n");
+    snprintf(line, sizeof(line), "name:\"dev1\", state:Adding, addrs:auto\nDone\n");
+    expect_line(m, 0, "srp client host", line);
+
+    /* the service leaves the Network Data: stopped, socket closed */
+    assert_int_equal(tnode_set_local_netdata(t->node, NULL, 0, m->now), TNODE_OK);
+    medium_run(m, 100);
+    srp_node_process(&a, m->now);
+    expect_line(m, 0, "srp client state", "Disabled\nDone\n");
+    expect_line(m, 0, "srp client host state", "ToRefresh\nDone\n");
+    assert_false(a.udp_open);
+    srp_node_free(&a);
+    srp_node_free(&b);
+}
 
 static void form_and_attach(struct net *n)
 {
@@ -1024,6 +1288,8 @@ int main(void)
         cmocka_unit_test(test_child_table),
         cmocka_unit_test(test_parent_and_leaderdata),
         cmocka_unit_test(test_errors_without_node),
+        cmocka_unit_test(test_srp_client_cli),
+        cmocka_unit_test_teardown(test_srp_node_glue, teardown_medium),
         cmocka_unit_test_teardown(test_dataset_commands, teardown_medium),
         cmocka_unit_test_teardown(test_attach_tables, teardown_medium),
         cmocka_unit_test_teardown(test_ping_async_output, teardown_medium),
