@@ -2,7 +2,8 @@
  * tbr-agent: the border router daemon (otbr-agent's role).
  *
  *   tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]
- *             [--ctl-socket PATH] [--dns-upstream ADDR]... [--resolv-conf PATH] RADIO_URL
+ *             [--ctl-socket PATH] [--dns-upstream ADDR]... [--resolv-conf PATH] [--dns64]
+ *             RADIO_URL
  *
  *   RADIO_URL     sim://NODEID: OpenThread's simulation radio (UDP multicast
  *                 on loopback; PORT_BASE / PORT_OFFSET from the environment)
@@ -19,6 +20,8 @@
  *                 a.b.c.d:PORT or [v6]:PORT); repeatable; overrides resolv.conf
  *   --resolv-conf PATH    where the resolvers are read from otherwise
  *                 (default /etc/resolv.conf; re-read when it changes)
+ *   --dns64       synthesize AAAA from A in the DNS server (RFC 6147; off by
+ *                 default, as OpenThread: devices synthesize with resolve4)
  *
  * Commands arrive over the control socket (tbr-ctl) as plain CLI lines; see
  * src/cli/br_cli.h. SIGTERM / SIGINT: clean shutdown (routes, the nft table
@@ -69,6 +72,7 @@ struct app {
     const char *state_dir;
     const char *ctl_path;
     bool form;
+    bool dns64;
     int log_level;
     unsigned node_id;
     const char *resolv_conf;
@@ -87,6 +91,16 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
     stop_signal = sig;
+}
+
+/* Wall clock for stored SRP leases (cfg.wall_ms). */
+static uint64_t wall_ms(void *user)
+{
+    struct timespec ts;
+
+    (void)user;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static uint64_t now_ms(void)
@@ -149,7 +163,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]\n"
             "                 [--ctl-socket PATH] [--dns-upstream ADDR]... [--resolv-conf PATH]\n"
-            "                 RADIO_URL\n"
+            "                 [--dns64] RADIO_URL\n"
             "  RADIO_URL     sim://NODEID (1..%d), OpenThread's simulation radio\n"
             "  -I IFNAME     TUN device and control socket name (default wpan0)\n"
             "  -B INFRA_IF   infrastructure interface: NAT44 masquerade, Router\n"
@@ -161,6 +175,7 @@ static void usage(FILE *f)
             "  --dns-upstream ADDR  upstream DNS resolver (a.b.c.d[:PORT], v6 or\n"
             "                [v6]:PORT), repeatable; overrides resolv.conf\n"
             "  --resolv-conf PATH   resolvers otherwise (default %s)\n"
+            "  --dns64       synthesize AAAA from A for devices (RFC 6147; default off)\n"
             "environment: PORT_BASE (9000), PORT_OFFSET (0)\n",
             SIM_RADIO_MAX_NODES, STATE_DIR_DEFAULT, CTL_DIR_DEFAULT, RESOLV_CONF_DEFAULT);
 }
@@ -223,6 +238,10 @@ static int parse_args(struct app *a, int argc, char **argv)
         }
         if (strcmp(arg, "--form") == 0) {
             a->form = true;
+            continue;
+        }
+        if (strcmp(arg, "--dns64") == 0) {
+            a->dns64 = true;
             continue;
         }
         if (strcmp(arg, "--dns-upstream") == 0) {
@@ -567,6 +586,8 @@ int main(int argc, char **argv)
     acfg.dns_upstreams = a->dns_up;
     acfg.dns_n_upstreams = a->dns_n;
     acfg.resolv_conf = a->resolv_conf != NULL ? a->resolv_conf : RESOLV_CONF_DEFAULT;
+    acfg.dns64 = a->dns64;
+    acfg.wall_ms = wall_ms;
     a->agent = br_agent_new(&acfg, now_ms(), err, sizeof(err));
     if (a->agent == NULL) {
         fprintf(stderr, "%s: %s\n", a->prog, err);

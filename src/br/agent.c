@@ -130,6 +130,12 @@ struct br_agent {
     bool dns_pub; /* the DNS/SRP service is in the pushed entries */
     uint8_t dns_pub_addr[16];
 
+    /* SRP server */
+    struct br_srp *srp;
+    struct dns_srp_ops srp_ops;
+    int srp_udp; /* the node's UDP socket on BR_AGENT_DNS_SRP_PORT, -1 while disabled */
+    uint8_t srp_reply[BR_SRP_REPLY_MAX];
+
     struct br_agent_counters ctr;
     uint64_t now_ms; /* of the current call into the node */
 };
@@ -1195,12 +1201,42 @@ static bool dns_from_thread(struct br_agent *a, const uint8_t src[16])
     return dns_server_source_allowed(src, p, n);
 }
 
+static uint64_t wall_now(const struct br_agent *a)
+{
+    return a->cfg.wall_ms != NULL ? a->cfg.wall_ms(a->cfg.user) : 0;
+}
+
+/* An SRP update from rx, answered through socket handle. */
+static void srp_handle(struct br_agent *a, int handle, const struct tnode_udp_rx *rx, bool ok)
+{
+    size_t len = 0;
+
+    if (!br_srp_input(a->srp, a->now_ms, rx->payload, rx->len, ok, a->srp_reply, &len))
+        return;
+    if (tnode_udp_send(a->node, handle, rx->src, rx->sport, a->srp_reply, len, a->now_ms) !=
+        TNODE_OK)
+        a->ctr.dns_tx_errors++;
+}
+
+static void srp_udp_rx(void *ctx, const struct tnode_udp_rx *rx)
+{
+    struct br_agent *a = ctx;
+
+    srp_handle(a, a->srp_udp, rx, dns_from_thread(a, rx->src));
+}
+
 static void dns_udp_rx(void *ctx, const struct tnode_udp_rx *rx)
 {
     struct br_agent *a = ctx;
     bool ok = dns_from_thread(a, rx->src);
 
     a->ctr.dns_rx++;
+    /* UPDATE (opcode 5, QR=0) on the DNS port goes to the SRP server (ot §5.1). */
+    if (rx->len >= DNS_HDR_LEN && (rx->payload[2] & 0x80) == 0 &&
+        ((rx->payload[2] >> 3) & 0x0f) == DNS_OPCODE_UPDATE) {
+        srp_handle(a, a->dns_udp, rx, ok);
+        return;
+    }
     dns_server_query(a->dns, a->now_ms, rx->payload, rx->len, rx->src, rx->sport, ok, a->dns_act);
     dns_do(a, a->now_ms);
 }
@@ -1263,6 +1299,27 @@ static void dns_save_upstream(struct br_agent *a, bool on)
         alog(a, 2, "dns: cannot save the upstream setting");
 }
 
+static int srp_open(struct br_agent *a)
+{
+    enum tnode_err e;
+
+    if (a->srp_udp >= 0)
+        return 0;
+    e = tnode_udp_open(a->node, srp_udp_rx, a, &a->srp_udp);
+    if (e == TNODE_OK)
+        e = tnode_udp_bind(a->node, a->srp_udp, NULL, BR_AGENT_DNS_SRP_PORT);
+    if (e != TNODE_OK) {
+        alog(a, 1, "srp: cannot open UDP port %u in the node (error %d)",
+             (unsigned)BR_AGENT_DNS_SRP_PORT, (int)e);
+        if (a->srp_udp >= 0)
+            tnode_udp_close(a->node, a->srp_udp);
+        a->srp_udp = -1;
+        return -1;
+    }
+    alog(a, 3, "srp: server on UDP port %u", (unsigned)BR_AGENT_DNS_SRP_PORT);
+    return 0;
+}
+
 static int dns_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64_t now_ms, char *err,
                     size_t errlen)
 {
@@ -1274,6 +1331,7 @@ static int dns_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64_t
     for (unsigned i = 0; i < BR_AGENT_DNS_MAX_FDS; i++)
         a->dns_socks[i].fd = -1;
     a->dns_udp = -1;
+    a->srp_udp = -1;
     a->dns = calloc(1, sizeof(*a->dns));
     a->dns_act = calloc(1, sizeof(*a->dns_act));
     if (a->dns == NULL || a->dns_act == NULL) {
@@ -1289,6 +1347,23 @@ static int dns_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64_t
         dc.upstream_enabled = true; /* otbr-agent turns forwarding on */
     dc.rand16 = dns_rand16;
     dc.rand_ctx = a;
+    dc.dns64 = cfg->dns64;
+    a->srp = calloc(1, sizeof(*a->srp));
+    if (a->srp == NULL) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    {
+        int hosts = br_srp_init(a->srp, cfg->settings, now_ms, wall_now(a));
+
+        if (hosts < 0)
+            alog(a, 2, "srp: the stored registrations were refused (corrupt); starting empty");
+        else if (hosts > 0)
+            alog(a, 3, "srp: %d host(s) restored", hosts);
+    }
+    srp_registry_dns_ops(&a->srp_ops);
+    dc.srp = &a->srp_ops;
+    dc.srp_ctx = &a->srp->reg;
     if (!dns_server_init(a->dns, &dc)) {
         set_err(err, errlen, "cannot set up the DNS server");
         return -1;
@@ -1309,13 +1384,20 @@ static int dns_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64_t
     }
     a->cfg.dns_upstreams = NULL;
     a->cfg.resolv_conf = NULL;
-    alog(a, 3, "dns: server on UDP port %d of the Thread addresses, upstream %s", DNS_PORT,
-         dc.upstream_enabled ? "enabled" : "disabled");
+    alog(a, 3, "dns: server on UDP port %d of the Thread addresses, upstream %s%s", DNS_PORT,
+         dc.upstream_enabled ? "enabled" : "disabled", dc.dns64 ? ", DNS64" : "");
+    if (a->srp->enabled && srp_open(a) != 0) {
+        set_err(err, errlen, "cannot open the SRP server socket in the node");
+        return -1;
+    }
     return 0;
 }
 
 static void dns_free(struct br_agent *a)
 {
+    if (a->srp != NULL)
+        br_srp_flush(a->srp, a->now_ms, wall_now(a));
+    free(a->srp);
     for (unsigned i = 0; i < BR_AGENT_DNS_MAX_FDS; i++)
         if (a->dns_socks[i].fd >= 0)
             dns_sock_close(&a->dns_socks[i]);
@@ -1496,6 +1578,61 @@ const struct dns_server *br_agent_dns(const struct br_agent *a)
     return a->dns;
 }
 
+bool br_agent_dns64_enabled(const struct br_agent *a)
+{
+    return a->dns->cfg.dns64;
+}
+
+void br_agent_set_dns64(struct br_agent *a, bool enabled)
+{
+    dns_server_set_dns64(a->dns, enabled);
+    alog(a, 3, "dns: DNS64 %s", enabled ? "enabled" : "disabled");
+}
+
+enum br_agent_srp_state br_agent_srp_state(const struct br_agent *a)
+{
+    if (!a->srp->enabled)
+        return BR_AGENT_SRP_DISABLED;
+    return a->dns_pub && a->srp_udp >= 0 && tnode_role(a->node) >= TNODE_CHILD
+               ? BR_AGENT_SRP_RUNNING
+               : BR_AGENT_SRP_STOPPED;
+}
+
+const char *br_agent_srp_state_str(enum br_agent_srp_state s)
+{
+    switch (s) {
+    case BR_AGENT_SRP_DISABLED:
+        return "disabled";
+    case BR_AGENT_SRP_RUNNING:
+        return "running";
+    case BR_AGENT_SRP_STOPPED:
+        return "stopped";
+    }
+    return "?";
+}
+
+void br_agent_set_srp_enabled(struct br_agent *a, bool enabled, uint64_t now_ms)
+{
+    if (a->srp->enabled == enabled)
+        return;
+    br_srp_set_enabled(a->srp, enabled);
+    if (enabled) {
+        (void)srp_open(a);
+    } else if (a->srp_udp >= 0) {
+        tnode_udp_close(a->node, a->srp_udp);
+        a->srp_udp = -1;
+        alog(a, 3, "srp: server disabled");
+    }
+    /* the DNS/SRP service comes or goes with it */
+    a->netdata_dirty = true;
+    a->netdata_retry_ms = now_ms;
+}
+
+struct br_srp *br_agent_srp(struct br_agent *a)
+{
+    return a->srp;
+}
+
 static void dns_process(struct br_agent *a, uint64_t now_ms)
 {
     for (int i = 0; i < 64 && dns_server_poll(a->dns, now_ms, a->dns_act); i++)
@@ -1566,7 +1703,7 @@ static void push_netdata(struct br_agent *a, uint64_t now_ms)
             alog(a, 2, "br: cannot add the on-link route to the network data: %s",
                  netdata_err_str(ne));
     }
-    has_mleid = dns_mleid(a, mleid);
+    has_mleid = a->srp->enabled && dns_mleid(a, mleid);
     if (has_mleid) {
         /* The DNS/SRP unicast service (otbr: `44970 5d <ML-EID><port> s`). */
         struct netdata_service_cfg sc;
@@ -1653,7 +1790,7 @@ static void drive(struct br_agent *a, uint64_t now_ms)
     infra_update(a, now_ms);
     if (attached && !a->netdata_dirty) {
         uint8_t mleid[16];
-        bool has = dns_mleid(a, mleid);
+        bool has = a->srp->enabled && dns_mleid(a, mleid);
 
         /* A new ML-EID (new mesh-local prefix): the service moves with it. */
         if (has != a->dns_pub || (has && memcmp(mleid, a->dns_pub_addr, 16) != 0)) {
@@ -1887,13 +2024,14 @@ void br_agent_process(struct br_agent *a, uint64_t now_ms)
     mesh_flush(a, now_ms);
     drive(a, now_ms);
     dns_process(a, now_ms);
+    br_srp_process(a->srp, now_ms, wall_now(a));
     mesh_flush(a, now_ms);
 }
 
 int64_t br_agent_next_timeout_ms(const struct br_agent *a, uint64_t now_ms)
 {
     int64_t t = tnode_next_timeout_ms(a->node, now_ms);
-    uint64_t due[7];
+    uint64_t due[8];
     unsigned n = 0;
 
     if (a->queue_n > 0)
@@ -1910,6 +2048,8 @@ int64_t br_agent_next_timeout_ms(const struct br_agent *a, uint64_t now_ms)
         due[n++] = dns_server_next_timeout(a->dns);
     if (a->resolv_use)
         due[n++] = a->resolv_check_ms;
+    if (br_srp_next_timeout(a->srp) != UINT64_MAX)
+        due[n++] = br_srp_next_timeout(a->srp);
     for (unsigned i = 0; i < n; i++) {
         int64_t d;
 

@@ -58,6 +58,7 @@
 #include <stdint.h>
 
 #include "br/prefix_manager.h"
+#include "br/srp_server.h"
 #include "dns/dns_server.h"
 #include "nat64/nat64.h"
 #include "platform/netconf.h"
@@ -140,6 +141,11 @@ struct br_agent_cfg {
      * sockets; answers come back with br_agent_dns_upstream_input(). */
     void (*dns_upstream_tx)(void *user, uint32_t txn, bool tcp, const uint8_t addr[16],
                             uint16_t port, const uint8_t *msg, size_t len);
+    /* DNS64 in the DNS server (RFC 6147; off by default, as OpenThread). */
+    bool dns64;
+    /* Optional: wall-clock time in ms since the epoch, so stored SRP leases
+     * keep running while the agent is down (NULL: not taken off). */
+    uint64_t (*wall_ms)(void *user);
 };
 
 /* Why packets went nowhere, one counter per reason. */
@@ -270,5 +276,30 @@ bool br_agent_dns_upstream_enabled(const struct br_agent *a);
 void br_agent_set_dns_upstream(struct br_agent *a, bool enabled);
 /* The server (counters, resolvers). */
 const struct dns_server *br_agent_dns(const struct br_agent *a);
+/* `dns server dns64 [enable|disable]` (a tbr extension; not persisted). */
+bool br_agent_dns64_enabled(const struct br_agent *a);
+void br_agent_set_dns64(struct br_agent *a, bool enabled);
+
+/* ---- SRP server -------------------------------------------------------------
+ *
+ * A struct br_srp (srp_server.h) answers SRP updates (RFC 9665) on UDP port
+ * BR_AGENT_DNS_SRP_PORT of the node, the port published in the DNS/SRP
+ * unicast service, and UPDATE messages that arrive on the DNS port (as
+ * OpenThread's DNS-SD server hands them to its SRP server). Only Thread
+ * sources are served. Its registry answers the DNS server's names under
+ * default.service.arpa. While disabled the socket is closed and the DNS/SRP
+ * service is withdrawn from Network Data (OpenThread's behaviour), so
+ * devices lose it as their server. */
+enum br_agent_srp_state {
+    BR_AGENT_SRP_DISABLED = 0, /* "disabled" */
+    BR_AGENT_SRP_RUNNING,      /* "running": enabled, service published */
+    BR_AGENT_SRP_STOPPED,      /* "stopped": enabled, not attached / not published yet */
+};
+enum br_agent_srp_state br_agent_srp_state(const struct br_agent *a);
+const char *br_agent_srp_state_str(enum br_agent_srp_state s);
+/* `srp server enable|disable`: persisted. */
+void br_agent_set_srp_enabled(struct br_agent *a, bool enabled, uint64_t now_ms);
+/* The service (registry for `srp server host|service`, counters, lease). */
+struct br_srp *br_agent_srp(struct br_agent *a);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "br/prefix_manager.h"
+#include "dns/srp.h"
 #include "nat64/nat64.h"
 #include "nat64/nat64_fmt.h"
 
@@ -96,26 +97,121 @@ static cli_err cmd_br(void *ctx, int argc, char **argv, FILE *out)
     return (cli_err)e;
 }
 
-/* `dns server upstream [enable|disable]` (cli_dns.cpp Process<Cmd("server")>);
- * the other `dns` subcommands are the device's (node_cli). */
+/* `dns server upstream [enable|disable]` (cli_dns.cpp Process<Cmd("server")>),
+ * plus two tbr extensions: `dns server dns64 [enable|disable]` and
+ * `dns server counters`. The other `dns` subcommands are the device's
+ * (node_cli). */
 static cli_err cmd_dns_server(struct br_cli *c, int argc, char **argv, FILE *out)
 {
-    bool on;
+    bool on, dns64;
     cli_err e;
 
     if (argc == 0)
         return CLI_ERR_INVALID_ARGS;
-    if (strcmp(argv[0], "upstream") != 0)
+    if (strcmp(argv[0], "counters") == 0) {
+        const struct dns_server *d = br_agent_dns(c->agent);
+
+        for (int i = 0; i < DNS_SERVER_CNT__COUNT; i++)
+            fprintf(out, "%s: %llu\n", dns_server_counter_name((enum dns_server_counter)i),
+                    (unsigned long long)dns_server_counter(d, (enum dns_server_counter)i));
+        return CLI_ERR_NONE;
+    }
+    if (strcmp(argv[0], "upstream") == 0)
+        dns64 = false;
+    else if (strcmp(argv[0], "dns64") == 0)
+        dns64 = true;
+    else
         return CLI_ERR_INVALID_COMMAND;
     if (argc == 1) {
-        fprintf(out, "%s\n", br_agent_dns_upstream_enabled(c->agent) ? "Enabled" : "Disabled");
+        on = dns64 ? br_agent_dns64_enabled(c->agent) : br_agent_dns_upstream_enabled(c->agent);
+        fprintf(out, "%s\n", on ? "Enabled" : "Disabled");
         return CLI_ERR_NONE;
     }
     e = cli_parse_enable_disable(argv[1], &on);
     if (e != CLI_ERR_NONE)
         return e;
-    br_agent_set_dns_upstream(c->agent, on);
+    if (dns64)
+        br_agent_set_dns64(c->agent, on);
+    else
+        br_agent_set_dns_upstream(c->agent, on);
     return CLI_ERR_NONE;
+}
+
+static void print_line(void *ctx, const char *line)
+{
+    fprintf((FILE *)ctx, "%s\n", line);
+}
+
+/* `srp server ...` (cli_srp_server.cpp): state, enable, disable, host,
+ * service, lease, port, domain; plus `srp server counters` (tbr). The
+ * `srp client` commands are the device's (node_cli). */
+static cli_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE *out)
+{
+    struct br_srp *srp = br_agent_srp(c->agent);
+
+    if (argc == 0)
+        return CLI_ERR_INVALID_COMMAND;
+    if (strcmp(argv[0], "state") == 0) {
+        fprintf(out, "%s\n", br_agent_srp_state_str(br_agent_srp_state(c->agent)));
+        return CLI_ERR_NONE;
+    }
+    if (strcmp(argv[0], "enable") == 0 || strcmp(argv[0], "disable") == 0) {
+        br_agent_set_srp_enabled(c->agent, argv[0][0] == 'e', c->now_ms);
+        return CLI_ERR_NONE;
+    }
+    if (strcmp(argv[0], "host") == 0 || strcmp(argv[0], "service") == 0) {
+        if (argc > 1)
+            return CLI_ERR_INVALID_ARGS;
+        if (argv[0][0] == 'h')
+            srp_fmt_hosts(&srp->reg, print_line, out);
+        else
+            srp_fmt_services(&srp->reg, print_line, out);
+        return CLI_ERR_NONE;
+    }
+    if (strcmp(argv[0], "lease") == 0) {
+        uint32_t v[4];
+
+        if (argc == 1) {
+            fprintf(out, "min lease: %lu\nmax lease: %lu\nmin key-lease: %lu\nmax key-lease: %lu\n",
+                    (unsigned long)srp->reg.min_lease, (unsigned long)srp->reg.max_lease,
+                    (unsigned long)srp->reg.min_key_lease, (unsigned long)srp->reg.max_key_lease);
+            return CLI_ERR_NONE;
+        }
+        if (argc != 5)
+            return CLI_ERR_INVALID_ARGS;
+        for (int i = 0; i < 4; i++) {
+            cli_err e = cli_parse_u32(argv[1 + i], &v[i]);
+
+            if (e != CLI_ERR_NONE)
+                return e;
+        }
+        return br_srp_set_lease(srp, v[0], v[1], v[2], v[3]) ? CLI_ERR_NONE : CLI_ERR_INVALID_ARGS;
+    }
+    if (strcmp(argv[0], "port") == 0) {
+        fprintf(out, "%u\n", (unsigned)BR_AGENT_DNS_SRP_PORT);
+        return CLI_ERR_NONE;
+    }
+    if (strcmp(argv[0], "domain") == 0) {
+        if (argc > 1) /* one domain: the registry is default.service.arpa. only */
+            return CLI_ERR_INVALID_STATE;
+        fprintf(out, "%s\n", SRP_ZONE_TEXT);
+        return CLI_ERR_NONE;
+    }
+    if (strcmp(argv[0], "counters") == 0) {
+        fprintf(out, "rx: %llu\nreplies: %llu\n", (unsigned long long)srp->rx,
+                (unsigned long long)srp->replies);
+        for (int i = 0; i < SRP_ERR__COUNT; i++)
+            fprintf(out, "%s: %llu\n", srp_err_str((enum srp_err)i),
+                    (unsigned long long)srp->results[i]);
+        for (int i = 0; i < BR_SRP_DROP__COUNT; i++)
+            fprintf(out, "drop-%s: %llu\n", br_srp_drop_name((enum br_srp_drop)i),
+                    (unsigned long long)srp->drops[i]);
+        fprintf(out, "expired: %llu\nsaves: %llu\nsave-errors: %llu\nload-errors: %llu\n",
+                (unsigned long long)srp->expired, (unsigned long long)srp->saves,
+                (unsigned long long)srp->save_errors, (unsigned long long)srp->load_errors);
+        return CLI_ERR_NONE;
+    }
+    return CLI_ERR_INVALID_COMMAND;
 }
 
 const struct cli_cmd br_cli_commands[] = {
@@ -164,6 +260,11 @@ cli_err br_cli_run_line(struct br_cli *c, const char *line, uint64_t now_ms, FIL
     }
     if (strcmp(ln.argv[0], "dns") == 0 && ln.argc >= 2 && strcmp(ln.argv[1], "server") == 0) {
         e = cmd_dns_server(c, ln.argc - 2, ln.argv + 2, out);
+        cli_print_result(out, e);
+        return e;
+    }
+    if (strcmp(ln.argv[0], "srp") == 0 && ln.argc >= 2 && strcmp(ln.argv[1], "server") == 0) {
+        e = cmd_srp_server(c, ln.argc - 2, ln.argv + 2, out);
         cli_print_result(out, e);
         return e;
     }

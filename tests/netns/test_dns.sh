@@ -15,6 +15,10 @@
 # Checks: the DNS/SRP service in Network Data and the device's default
 # server; resolve (AAAA), resolve4 (NAT64-synthesized) then ping through
 # NAT64; resolve4 with an IPv4 server (synthesized, straight through NAT64);
+# SRP: the device's client (autostart) registers a host and a service that
+# `srp server host|service` show and `dns resolve` answers, hostile
+# datagrams to the SRP and DNS ports are counted, registrations survive an
+# agent restart;
 # dnsmasq stopped -> an error within the device's timeout; back -> answers;
 # `dns server upstream disable` -> ipv4only.arpa still answered, others
 # refused.
@@ -128,10 +132,13 @@ start_dnsmasq && pass "dnsmasq listens on 192.0.2.53" ||
     fail "dnsmasq did not start: $(tail -3 "$T/dnsmasq.out" | tr '\n' '|')"
 
 # Not through inbr (a function runs in a subshell): $! must be the agent.
-ip netns exec "$NSBR" "$AGENT" -I wpan0 -B "$VBR" -d 4 --state-dir "$T/agent" \
-    --ctl-socket "$SOCK" --dns-upstream 192.0.2.53 sim://1 </dev/null >"$T/agent.out" \
-    2>"$T/agent.log" &
-APID=$!
+start_agent() {
+    ip netns exec "$NSBR" "$AGENT" -I wpan0 -B "$VBR" -d 4 --state-dir "$T/agent" \
+        --ctl-socket "$SOCK" --dns-upstream 192.0.2.53 sim://1 </dev/null >>"$T/agent.out" \
+        2>>"$T/agent.log" &
+    APID=$!
+}
+start_agent
 
 mkfifo "$T/nin"
 exec {NFD}<>"$T/nin"
@@ -306,6 +313,113 @@ if [ "$RES" = Done ] &&
 else
     fail "dns resolve ipv4only.arpa: $RES $(echo "$OUT" | tr '\n' '|')"
 fi
+
+# ---- SRP: registration, lookup, hostile input, persistence -----------------------------------
+
+check_ctl "srp server state: running" "running
+Done" srp server state
+node "srp client state"
+[ "$OUT" = Enabled ] && [ "$RES" = Done ] && pass "device srp client state: Enabled (autostart)" ||
+    fail "srp client state: $RES $(echo "$OUT" | tr '\n' '|')"
+node "srp client server"
+[ "$OUT" = "[$SVC_ADDR]:53535" ] && pass "device srp client server: [$SVC_ADDR]:53535 (from Network Data)" ||
+    fail "srp client server: $RES $(echo "$OUT" | tr '\n' '|') (service $SVC_ADDR)"
+node "srp client host name dev1"
+node "srp client service add ins1 _test._udp 12345 1 2"
+[ "$RES" = Done ] && pass "srp client host name / service add" || fail "srp client service add: $RES"
+reg=
+for _ in $(seq 1 $((30 * SLOW))); do
+    node "srp client host"
+    if [ "$OUT" = 'name:"dev1", state:Registered, addrs:auto' ]; then
+        reg=1
+        break
+    fi
+    sleep 0.5
+done
+[ -n "$reg" ] && pass "device: host dev1 Registered" || fail "srp client host: $(echo "$OUT" | tr '\n' '|')"
+node "srp client service"
+[ "$OUT" = 'instance:"ins1", name:"_test._udp", state:Registered, port:12345, priority:1, weight:2' ] &&
+    pass "device: service ins1 Registered" || fail "srp client service: $(echo "$OUT" | tr '\n' '|')"
+
+# the device's registered (OMR) address, as OpenThread prints it
+node ipaddr
+DEV_ADDRS=$(echo "$OUT")
+ctl srp server host
+HOST_ADDR=$(echo "$OUT" | sed -n 's/^    addresses: \[\([^],]*\).*$/\1/p')
+if [ "$(echo "$OUT" | head -2)" = "dev1.default.service.arpa.
+    deleted: false" ] && [ -n "$HOST_ADDR" ] && echo "$DEV_ADDRS" | grep -qx "$HOST_ADDR"; then
+    pass "srp server host: dev1.default.service.arpa., deleted: false, addresses [$HOST_ADDR]"
+else
+    fail "srp server host: $(echo "$OUT" | tr '\n' '|') (device: $(echo "$DEV_ADDRS" | tr '\n' ' '))"
+fi
+ctl srp server service
+if [ "$(echo "$OUT" | head -1)" = "ins1._test._udp.default.service.arpa." ] &&
+    echo "$OUT" | grep -qx "    deleted: false" && echo "$OUT" | grep -qx "    port: 12345" &&
+    echo "$OUT" | grep -qx "    priority: 1" && echo "$OUT" | grep -qx "    weight: 2" &&
+    echo "$OUT" | grep -qx "    host: dev1.default.service.arpa."; then
+    pass "srp server service: ins1._test._udp on dev1, port 12345"
+else
+    fail "srp server service: $(echo "$OUT" | tr '\n' '|')"
+fi
+node "dns resolve dev1.default.service.arpa" 15
+if [ "$RES" = Done ] && echo "$OUT" | grep -Eqx "DNS response for dev1.default.service.arpa. - $HOST_ADDR TTL:[0-9]+ "; then
+    pass "dns resolve dev1.default.service.arpa -> $HOST_ADDR (answered from the SRP registry)"
+else
+    fail "dns resolve dev1.default.service.arpa: $RES $(echo "$OUT" | tr '\n' '|')"
+fi
+
+# hostile datagrams to the SRP port and the DNS port, from the device
+node "udp open"
+node "udp send $SVC_ADDR 53535 -x 0102"
+node "udp send $SVC_ADDR 53535 -x 12342800000100000000000000ff"
+node "udp send $SVC_ADDR 53535 -x 1234a8000000000000000000"
+node "udp send $SVC_ADDR 53 -x 12342800000100000000000000"
+node "udp send $SVC_ADDR 53 -x 1234010000010000000000000377777703636f6d"
+node "udp close"
+sleep $((1 * SLOW))
+ctl srp server counters
+SRPC=$OUT
+ctl dns server counters
+DNSC=$OUT
+ctl state
+if echo "$SRPC" | grep -qx "drop-short: 1" && echo "$SRPC" | grep -qx "drop-response: 1" &&
+    [ "$(echo "$SRPC" | sed -n 's/^malformed: //p')" -ge 2 ] &&
+    echo "$DNSC" | grep -Eqx "formerr: [1-9][0-9]*" && [ "$OUT" = "leader
+Done" ]; then
+    pass "malformed SRP/DNS datagrams counted (short, response, malformed, formerr); agent still leader"
+else
+    fail "hostile input: srp $(echo "$SRPC" | tr '\n' '|') dns $(echo "$DNSC" | grep -E 'formerr|drop' | tr '\n' '|') state $OUT"
+fi
+
+# persistence: stop the device's client (no re-registration), restart the agent
+node "srp client stop"
+kill -TERM "$APID"
+wait "$APID"
+APID=
+start_agent
+for _ in $(seq 1 $((50 * SLOW))); do
+    [ -S "$SOCK" ] && break
+    sleep 0.1
+done
+ctl srp server host
+if [ "$(echo "$OUT" | head -3)" = "dev1.default.service.arpa.
+    deleted: false
+    addresses: [$HOST_ADDR]" ]; then
+    pass "after an agent restart: dev1 still registered (persisted)"
+else
+    fail "after restart, srp server host: $(echo "$OUT" | tr '\n' '|')"
+fi
+ctl srp server service
+echo "$OUT" | grep -qx "ins1._test._udp.default.service.arpa." &&
+    pass "after an agent restart: ins1 still registered" ||
+    fail "after restart, srp server service: $(echo "$OUT" | tr '\n' '|')"
+if wait_ctl 30 "leader
+Done" state; then pass "restarted agent is leader again"; else fail "restarted agent state: $OUT"; fi
+node "srp client autostart enable"
+node "dns resolve dev1.default.service.arpa" 20
+echo "$OUT" | grep -Eqx "DNS response for dev1.default.service.arpa. - $HOST_ADDR TTL:[0-9]+ " &&
+    pass "after restart: dev1 resolves again" ||
+    fail "after restart, dns resolve dev1: $RES $(echo "$OUT" | tr '\n' '|')"
 
 # ---- upstream down, then back ------------------------------------------------------------------
 

@@ -23,7 +23,9 @@
 #include "br/agent.h"
 #include "cli/br_cli.h"
 #include "cli/node_cli.h"
+#include "cli/srp_glue.h"
 #include "dns/dns_msg.h"
+#include "dns/srp.h"
 #include "platform/settings.h"
 #include "util/addr.h"
 
@@ -105,6 +107,7 @@ struct medium {
     struct tnode *dev;
     struct br_cli acli;
     struct node_cli dcli;
+    struct srp_node dsrp; /* the device's SRP client (auto-start) */
     struct capture acap, dcap;
     /* the IPv4 host: echo replies waiting to enter through the TUN side */
     struct hostpkt hq[HOSTQ];
@@ -335,6 +338,8 @@ static struct medium *medium_new(bool assume_return_path, bool with_settings)
     m->dev = tnode_new(&cfg, m->now);
     assert_non_null(m->dev);
     node_cli_init(&m->dcli, m->dev);
+    assert_int_equal(srp_node_init(&m->dsrp, m->dev, NULL, rnd, &m->st[1], m->now), 0);
+    m->dcli.srp = &m->dsrp.client;
     capture_open(&m->acap);
     capture_open(&m->dcap);
     return m;
@@ -343,6 +348,7 @@ static struct medium *medium_new(bool assume_return_path, bool with_settings)
 static void medium_free(struct medium *m)
 {
     br_agent_free(m->agent);
+    srp_node_free(&m->dsrp);
     tnode_free(m->dev);
     capture_close(&m->acap);
     capture_close(&m->dcap);
@@ -400,6 +406,7 @@ static void run(struct medium *m, uint64_t ms)
         br_agent_process(m->agent, m->now);
         tnode_process(m->dev, m->now);
         node_cli_process(&m->dcli, m->now);
+        srp_node_process(&m->dsrp, m->now);
         if (m->count > 0 || m->hq_n > 0 || m->up_n > 0)
             continue;
         next = br_agent_next_timeout_ms(m->agent, m->now);
@@ -407,6 +414,9 @@ static void run(struct medium *m, uint64_t ms)
         if (t >= 0 && (next < 0 || t < next))
             next = t;
         t = node_cli_next_timeout_ms(&m->dcli, m->now);
+        if (t >= 0 && (next < 0 || t < next))
+            next = t;
+        t = srp_node_next_timeout_ms(&m->dsrp, m->now);
         if (t >= 0 && (next < 0 || t < next))
             next = t;
         if (next == 0) {
@@ -730,6 +740,190 @@ static void test_not_thread_source(void **state)
     assert_int_equal(m->host_ip6_seen, before6);
 }
 
+/* `srp server ...` on the agent: state, port, domain, lease, enable/disable
+ * (the DNS/SRP service leaves and comes back to Network Data). */
+static void test_srp_server_cli(void **state)
+{
+    struct medium *m = setup_network();
+
+    (void)state;
+    expect_a(m, "srp server state", "running\nDone\n");
+    expect_a(m, "srp server port", "53535\nDone\n");
+    expect_a(m, "srp server domain", "default.service.arpa.\nDone\n");
+    expect_a(m, "srp server host", "Done\n");
+    expect_a(m, "srp server service", "Done\n");
+    expect_a(m, "srp server lease",
+             "min lease: 30\nmax lease: 97200\nmin key-lease: 30\nmax key-lease: 680400\nDone\n");
+    expect_a(m, "srp server lease 1800 7200 86400 1209600", "Done\n");
+    expect_a(m, "srp server lease",
+             "min lease: 1800\nmax lease: 7200\nmin key-lease: 86400\nmax key-lease: 1209600\n"
+             "Done\n");
+    expect_a(m, "srp server lease 7200 1800 86400 1209600", "Error 7: InvalidArgs\n");
+    expect_a(m, "srp server lease 1800 7200 86400", "Error 7: InvalidArgs\n");
+    expect_a(m, "srp server lease 1800 7200 86400 99999999", "Error 7: InvalidArgs\n");
+    expect_a(m, "srp server lease x 7200 86400 1209600", "Error 7: InvalidArgs\n");
+    expect_a(m, "srp server host extra", "Error 7: InvalidArgs\n");
+    expect_a(m, "srp server", "Error 35: InvalidCommand\n");
+    expect_a(m, "srp server foo", "Error 35: InvalidCommand\n");
+
+    assert_non_null(strstr(dcmd(m, "netdata show"), "\n44970 5d "));
+    expect_a(m, "srp server disable", "Done\n");
+    expect_a(m, "srp server state", "disabled\nDone\n");
+    run(m, 5000);
+    assert_null(strstr(dcmd(m, "netdata show"), "\n44970 5d "));
+    expect_a(m, "srp server enable", "Done\n");
+    run(m, 5000);
+    expect_a(m, "srp server state", "running\nDone\n");
+    assert_non_null(strstr(dcmd(m, "netdata show"), "\n44970 5d "));
+}
+
+/* Hostile datagrams to the SRP port and UPDATEs on the DNS port: each
+ * counted under its reason, answered when a header allows it, never a
+ * registration. */
+static void test_srp_hostile(void **state)
+{
+    struct medium *m = setup_network();
+    const struct br_srp *srp = br_agent_srp(m->agent);
+    uint8_t ml[16];
+    char a[ADDR_STR6], line[256];
+    static const char *const bad[] = {
+        "0102",                         /* short */
+        "12342800000100000000000000ff", /* UPDATE, zone name cut */
+        "1234a8000000000000000000",     /* a response: never answered */
+        "123428000001000000010000"
+        "00000600"
+        "01", /* zone root, cut update section */
+    };
+
+    (void)state;
+    assert_true(node_cli_dns_default_server(m->dev, ml));
+    addr_fmt6_ot(ml, a);
+    assert_string_equal(dcmd(m, "udp open"), "Done\n");
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(line, sizeof(line), "udp send %s 53535 -x %s", a, bad[i]);
+        node_cli_run_line(&m->dcli, line, m->now, m->dcap.f);
+        run(m, 500);
+    }
+    /* An UPDATE to the DNS port goes to the SRP server. */
+    snprintf(line, sizeof(line), "udp send %s 53 -x 12342800000100000000000000", a);
+    node_cli_run_line(&m->dcli, line, m->now, m->dcap.f);
+    run(m, 1000);
+    assert_int_equal(srp->rx, 5);
+    assert_int_equal(srp->drops[BR_SRP_DROP_SHORT], 1);
+    assert_int_equal(srp->drops[BR_SRP_DROP_RESPONSE], 1);
+    assert_int_equal(srp->results[SRP_ERR_OK], 0);
+    assert_int_equal(srp->replies, 3);
+    assert_null(srp_registry_next_host(&srp->reg, NULL));
+    /* the device got the three FORMERR/NOTZONE-style answers on its socket */
+    {
+        const char *o = capture_take(&m->dcap);
+        unsigned n = 0;
+
+        for (const char *p = strstr(o, "bytes from "); p != NULL; p = strstr(p + 1, "bytes from "))
+            n++;
+        assert_int_equal(n, 3);
+        n = 0;
+        for (const char *p = strstr(o, "Done\n"); p != NULL; p = strstr(p + 1, "Done\n"))
+            n++;
+        assert_int_equal(n, 5);
+    }
+    expect_a(m, "state", "leader\nDone\n");
+    {
+        const char *o = acmd(m, "srp server counters");
+
+        assert_non_null(strstr(o, "rx: 5\n"));
+        assert_non_null(strstr(o, "drop-short: 1\n"));
+        assert_non_null(strstr(o, "drop-response: 1\n"));
+    }
+}
+
+/* The line of `ipaddr` that is in the OMR prefix (the device's SLAAC address). */
+static void omr_addr(struct medium *m, char *out, size_t cap)
+{
+    char omr[64], *slash;
+    const char *o = dcmd(m, "ipaddr");
+    size_t plen;
+
+    first_line(acmd(m, "br omrprefix local"), omr, sizeof(omr));
+    slash = strstr(omr, "::/64");
+    assert_non_null(slash);
+    *slash = '\0';
+    plen = strlen(omr);
+    for (const char *p = o; *p != '\0';) {
+        size_t n = strcspn(p, "\n");
+
+        if (n > plen && strncmp(p, omr, plen) == 0 && p[plen] == ':') {
+            assert_true(n < cap);
+            memcpy(out, p, n);
+            out[n] = '\0';
+            return;
+        }
+        p += n + (p[n] != '\0');
+    }
+    fail_msg("no OMR address in '%s'", o);
+}
+
+/* A device registers with its SRP client (auto-started from Network Data):
+ * the agent lists the host and the service, its DNS server answers for the
+ * host, leases run out on the server, and registrations outlive an agent
+ * restart. */
+static void test_srp_registration(void **state)
+{
+    struct medium *m = setup_network();
+    char addr[64], want[512];
+    const char *o;
+
+    (void)state;
+    /* short leases: the client renews at half the lease (< 2 x guard) */
+    expect_a(m, "srp server lease 30 30 40 40", "Done\n");
+    assert_string_equal(dcmd(m, "srp client state"), "Enabled\nDone\n");
+    assert_string_equal(dcmd(m, "srp client host name dev1"), "Done\n");
+    assert_string_equal(dcmd(m, "srp client service add ins1 _test._udp 12345 1 2"), "Done\n");
+    run(m, 5000);
+    assert_string_equal(dcmd(m, "srp client host"),
+                        "name:\"dev1\", state:Registered, addrs:auto\nDone\n");
+    run(m, 20000); /* renewed once at least */
+    assert_true(br_agent_srp(m->agent)->results[SRP_ERR_OK] >= 2);
+    assert_string_equal(dcmd(m, "srp client service"),
+                        "instance:\"ins1\", name:\"_test._udp\", state:Registered, port:12345, "
+                        "priority:1, weight:2\nDone\n");
+    omr_addr(m, addr, sizeof(addr));
+    snprintf(want, sizeof(want),
+             "dev1.default.service.arpa.\n    deleted: false\n    addresses: [%s]\nDone\n", addr);
+    expect_a(m, "srp server host", want);
+    o = acmd(m, "srp server service");
+    assert_non_null(strstr(o, "ins1._test._udp.default.service.arpa.\n    deleted: false\n"));
+    assert_non_null(strstr(o, "    port: 12345\n    priority: 1\n    weight: 2\n"));
+    assert_non_null(strstr(o, "    host: dev1.default.service.arpa.\n"));
+
+    /* The BR's DNS server answers from the registry (never upstream). */
+    dcmd(m, "dns resolve dev1.default.service.arpa");
+    o = wait_result(m, 8000);
+    snprintf(want, sizeof(want), "DNS response for dev1.default.service.arpa. - %s TTL:", addr);
+    if (strncmp(o, want, strlen(want)) != 0)
+        fail_msg("resolve: '%s', want '%s...'", o, want);
+    assert_int_equal(m->up_queries, 0);
+
+    /* Restart the agent on the same settings: the registration is back
+     * before the device says anything. */
+    br_agent_free(m->agent);
+    agent_new(m, true);
+    snprintf(want, sizeof(want),
+             "dev1.default.service.arpa.\n    deleted: false\n    addresses: [%s]\nDone\n", addr);
+    expect_a(m, "srp server host", want);
+    assert_non_null(strstr(acmd(m, "srp server service"), "ins1._test._udp.default.service.arpa."));
+
+    /* The device stops renewing: the lease runs out on the server
+     * (deleted, name kept), then the key lease (gone). */
+    assert_string_equal(dcmd(m, "srp client stop"), "Done\n");
+    assert_string_equal(dcmd(m, "srp client state"), "Disabled\nDone\n");
+    run(m, 31000);
+    o = acmd(m, "srp server host");
+    assert_non_null(strstr(o, "dev1.default.service.arpa.\n    deleted: true\n"));
+    run(m, 10000);
+    expect_a(m, "srp server host", "Done\n");
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -786,6 +980,9 @@ int main(void)
         cmocka_unit_test_teardown(test_upstream_silent, teardown),
         cmocka_unit_test_teardown(test_resolv_conf, teardown),
         cmocka_unit_test_teardown(test_not_thread_source, teardown),
+        cmocka_unit_test_teardown(test_srp_server_cli, teardown),
+        cmocka_unit_test_teardown(test_srp_hostile, teardown),
+        cmocka_unit_test_teardown(test_srp_registration, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

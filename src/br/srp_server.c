@@ -1,0 +1,198 @@
+/*
+ * The border router's SRP server service; see srp_server.h.
+ */
+#include "br/srp_server.h"
+
+#include <string.h>
+
+#include "platform/settings.h"
+#include "util/rd.h"
+
+#define WALL_LEN 8
+#define BLOB_MAX (BR_SRP_RECORD_MAX - WALL_LEN)
+
+_Static_assert(BR_SRP_RECORD_MAX <= SETTINGS_MAX_VALUE, "the record must fit one settings value");
+
+static const char *const drop_names[] = {
+#define BR_SRP_X_NAME(id, name, expl) name,
+    BR_SRP_DROPS(BR_SRP_X_NAME)
+#undef BR_SRP_X_NAME
+};
+
+const char *br_srp_drop_name(enum br_srp_drop d)
+{
+    return (unsigned)d < BR_SRP_DROP__COUNT ? drop_names[d] : "?";
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, uint64_t wall_ms)
+{
+    uint8_t *buf = s->record, b = 1;
+    size_t len = 0;
+    int hosts = 0;
+
+    memset(s, 0, sizeof(*s));
+    buf = s->record;
+    srp_registry_init(&s->reg);
+    s->enabled = true;
+    s->settings = settings;
+    if (settings == NULL)
+        return 0;
+    if (settings_get(settings, SETTINGS_KEY_SRP_SERVER_ENABLED, 0, &b, 1, &len) == SETTINGS_OK &&
+        len == 1)
+        s->enabled = b != 0;
+    if (settings_get(settings, SETTINGS_KEY_SRP_REGISTRY, 0, buf, BR_SRP_RECORD_MAX, &len) !=
+        SETTINGS_OK)
+        return 0;
+    if (len < WALL_LEN || len > BR_SRP_RECORD_MAX) {
+        s->load_errors++;
+        return -1;
+    }
+    {
+        uint64_t saved = get_be64(buf);
+        /* A clock that went backwards (or is unknown) takes nothing off. */
+        uint64_t elapsed = wall_ms > saved && saved != 0 ? wall_ms - saved : 0;
+
+        if (srp_registry_load(&s->reg, buf + WALL_LEN, len - WALL_LEN, now_ms, elapsed) != SRP_OK) {
+            s->load_errors++;
+            srp_registry_init(&s->reg);
+            return -1;
+        }
+    }
+    for (const struct srp_host *h = srp_registry_next_host(&s->reg, NULL); h != NULL;
+         h = srp_registry_next_host(&s->reg, h))
+        hosts++;
+    return hosts;
+}
+
+void br_srp_set_enabled(struct br_srp *s, bool on)
+{
+    uint8_t b = on ? 1 : 0;
+
+    if (s->enabled == on)
+        return;
+    s->enabled = on;
+    if (s->settings != NULL &&
+        settings_set(s->settings, SETTINGS_KEY_SRP_SERVER_ENABLED, &b, 1) != SETTINGS_OK)
+        s->save_errors++;
+}
+
+bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t len,
+                  bool from_thread, uint8_t *out, size_t *out_len)
+{
+    struct srp_update *u = &s->scratch;
+    uint32_t lease = 0, key_lease = 0;
+    uint16_t id;
+    enum srp_err e;
+
+    s->rx++;
+    *out_len = 0;
+    if (!s->enabled) {
+        s->drops[BR_SRP_DROP_DISABLED]++;
+        return false;
+    }
+    if (!from_thread) {
+        s->drops[BR_SRP_DROP_NOT_THREAD]++;
+        return false;
+    }
+    if (msg == NULL || len < DNS_HDR_LEN) {
+        s->drops[BR_SRP_DROP_SHORT]++;
+        return false;
+    }
+    if (msg[2] & 0x80) {
+        s->drops[BR_SRP_DROP_RESPONSE]++;
+        return false;
+    }
+    id = (uint16_t)(msg[0] << 8 | msg[1]);
+    e = srp_parse_update(msg, len, u);
+    if (e == SRP_OK)
+        e = srp_verify_sig0(msg, len, u);
+    if (e == SRP_OK) {
+        e = srp_registry_apply(&s->reg, u, now_ms, &lease, &key_lease);
+        if (e == SRP_OK && !s->dirty) {
+            s->dirty = true;
+            s->save_due_ms = now_ms + BR_SRP_SAVE_DELAY_MS;
+        }
+    }
+    s->results[(unsigned)e < SRP_ERR__COUNT ? e : SRP_ERR_MALFORMED]++;
+    if (srp_build_response(id, e, lease, key_lease, out, BR_SRP_REPLY_MAX, out_len) != SRP_OK) {
+        *out_len = 0;
+        return false;
+    }
+    s->replies++;
+    return true;
+}
+
+static void save(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms)
+{
+    uint8_t *buf = s->record;
+    size_t len = 0;
+
+    s->dirty = false;
+    if (s->settings == NULL)
+        return;
+    put_be64(buf, wall_ms);
+    if (srp_registry_save(&s->reg, now_ms, buf + WALL_LEN, BLOB_MAX, &len) != SRP_OK ||
+        settings_set(s->settings, SETTINGS_KEY_SRP_REGISTRY, buf, WALL_LEN + len) != SETTINGS_OK) {
+        s->save_errors++;
+        return;
+    }
+    s->saves++;
+}
+
+void br_srp_process(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms)
+{
+    if (srp_registry_next_expiry(&s->reg) <= now_ms) {
+        unsigned n = srp_registry_expire(&s->reg, now_ms);
+
+        s->expired += n;
+        if (n > 0 && !s->dirty) {
+            s->dirty = true;
+            s->save_due_ms = now_ms + BR_SRP_SAVE_DELAY_MS;
+        }
+    }
+    if (s->dirty && now_ms >= s->save_due_ms)
+        save(s, now_ms, wall_ms);
+}
+
+uint64_t br_srp_next_timeout(const struct br_srp *s)
+{
+    uint64_t t = srp_registry_next_expiry(&s->reg);
+
+    if (s->dirty && s->save_due_ms < t)
+        t = s->save_due_ms;
+    return t;
+}
+
+void br_srp_flush(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms)
+{
+    if (s->dirty)
+        save(s, now_ms, wall_ms);
+}
+
+bool br_srp_set_lease(struct br_srp *s, uint32_t min, uint32_t max, uint32_t kmin, uint32_t kmax)
+{
+    if (kmax > BR_SRP_MAX_KEY_LEASE || min > max || kmin > kmax || min > kmin || max > kmax)
+        return false;
+    s->reg.min_lease = min;
+    s->reg.max_lease = max;
+    s->reg.min_key_lease = kmin;
+    s->reg.max_key_lease = kmax;
+    return true;
+}

@@ -1,0 +1,95 @@
+/*
+ * The border router's SRP server service (RFC 9665 §3.3-3.4): the SRP core
+ * of src/dns/srp.h (parse, SIG(0) verify, registry) turned into a service
+ * with an on/off switch, counters per named outcome and registrations that
+ * survive a restart.
+ *
+ * No sockets and no clock reads: the agent hands in each datagram that
+ * arrived on the SRP port (or an UPDATE on the DNS port, as OpenThread's
+ * DNS-SD server passes them on) with the time, and sends the reply this
+ * module writes. Persistence goes through the settings store the caller
+ * owns (NULL: none): the enabled flag under SETTINGS_KEY_SRP_SERVER_ENABLED
+ * (one byte, default enabled, as otbr-agent's auto-enable mode), the
+ * registry under SETTINGS_KEY_SRP_REGISTRY as an 8-octet wall-clock time
+ * (ms since the epoch, big-endian) followed by srp_registry_save()'s record,
+ * so leases keep running while the agent is down. Saves are coalesced to at
+ * most one per BR_SRP_SAVE_DELAY_MS.
+ */
+#ifndef TBR_BR_SRP_SERVER_H
+#define TBR_BR_SRP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns/srp.h"
+
+struct settings;
+
+#define BR_SRP_SAVE_DELAY_MS 1000u
+#define BR_SRP_REPLY_MAX 512
+#define BR_SRP_RECORD_MAX                                                                          \
+    60008u /* stored value: 8-octet time + registry record (< SETTINGS_MAX_VALUE) */
+
+/* Outcomes of br_srp_input() besides the srp_err of an answered update. */
+#define BR_SRP_DROPS(X)                                                                            \
+    X(SHORT, "short", "shorter than a DNS header: no reply possible")                              \
+    X(RESPONSE, "response", "QR=1: a response is never answered (no loops)")                       \
+    X(NOT_THREAD, "not-thread", "source outside the Thread network")                               \
+    X(DISABLED, "disabled", "the server is disabled")
+
+enum br_srp_drop {
+#define BR_SRP_X_ENUM(id, name, expl) BR_SRP_DROP_##id,
+    BR_SRP_DROPS(BR_SRP_X_ENUM)
+#undef BR_SRP_X_ENUM
+        BR_SRP_DROP__COUNT
+};
+const char *br_srp_drop_name(enum br_srp_drop d);
+
+struct br_srp {
+    struct srp_registry reg;
+    struct srp_update scratch;         /* the update being handled (large: not on the stack) */
+    uint8_t record[BR_SRP_RECORD_MAX]; /* settings value being read or written */
+    bool enabled;
+    struct settings *settings;
+    bool dirty;
+    uint64_t save_due_ms;
+    /* counters */
+    uint64_t rx, replies;
+    uint64_t results[SRP_ERR__COUNT]; /* answered updates by outcome (OK = accepted) */
+    uint64_t drops[BR_SRP_DROP__COUNT];
+    uint64_t saves, save_errors, load_errors, expired;
+};
+
+/* Sets up s (registry empty, enabled) and restores the enabled flag and the
+ * registrations from settings (may be NULL). now_ms: monotonic time;
+ * wall_ms: ms since the epoch (0: unknown, then no time is taken off the
+ * stored leases). Returns how many hosts were restored, or -1 when a stored
+ * record was refused (counted in load_errors, registry empty). */
+int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, uint64_t wall_ms);
+
+/* `srp server enable|disable`: persisted. */
+void br_srp_set_enabled(struct br_srp *s, bool on);
+
+/* One datagram to the SRP server from src (from_thread: inside the Thread
+ * network, as the DNS server checks). Returns true with a DNS UPDATE
+ * response in out[0..*out_len) to send back to the source; false when the
+ * datagram is dropped without a reply (see drops[]). out must hold
+ * BR_SRP_REPLY_MAX octets. */
+bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t len,
+                  bool from_thread, uint8_t *out, size_t *out_len);
+
+/* Expires leases and writes the registry when a save is due. */
+void br_srp_process(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms);
+/* Earliest time br_srp_process() has work (UINT64_MAX: none). */
+uint64_t br_srp_next_timeout(const struct br_srp *s);
+/* Writes the registry now if it changed (at shutdown). */
+void br_srp_flush(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms);
+
+/* `srp server lease MIN MAX KEYMIN KEYMAX` with OpenThread's checks
+ * (LeaseConfig::IsValid): MIN <= MAX, KEYMIN <= KEYMAX, MIN <= KEYMIN,
+ * MAX <= KEYMAX, KEYMAX <= BR_SRP_MAX_KEY_LEASE. False: invalid, unchanged. */
+#define BR_SRP_MAX_KEY_LEASE 2147483u /* OpenThread's millisecond timer limit, in s */
+bool br_srp_set_lease(struct br_srp *s, uint32_t min, uint32_t max, uint32_t kmin, uint32_t kmax);
+
+#endif
