@@ -142,7 +142,7 @@ inv4() { ip netns exec "$NSV4" "$@"; }
 
 # ---- steps -------------------------------------------------------------------------
 
-PASSED=0 FAILED=0 SKIPPED=0 NOTRUN=0
+PASSED=0 FAILED=0 NOTRUN=0
 STEP_N=0 STEP_OK=1
 TOTAL=12
 [ "$MODE" = shell ] && TOTAL=4
@@ -168,10 +168,6 @@ verdict() {
     FAILED=$((FAILED + 1))
     printf '%s✗ step %s failed%s\n' "$R" "$STEP_N" "$N"
     return 1
-}
-skip_step() { # skip_step REASON: DNS not built yet
-    SKIPPED=$((SKIPPED + 1))
-    printf '%s– skipped: %s%s\n' "$Y" "$*" "$N"
 }
 not_run() { # not_run REASON: an earlier step this one needs failed
     NOTRUN=$((NOTRUN + 1))
@@ -363,6 +359,9 @@ nd_no_nat64() { ! echo "$OUT" | grep -q " sn " && echo "$OUT" | grep -q " paos "
 nd_has_nat64() { echo "$OUT" | grep -Eq "^$NAT64P sn low"; }
 is_attached() { [ "$OUT" = child ] || [ "$OUT" = router ]; }
 has_omr_addr() { echo "$OUT" | grep -Eq "^${OMRP%::/64}:"; }
+srp_running() { [ "$OUT" = "running
+Done" ]; }
+srp_client_enabled() { [ "$OUT" = Enabled ]; }
 
 # ======================================================================================
 # 1. the lab
@@ -415,12 +414,6 @@ setsid ip netns exec "$NSV4" dnsmasq -k -C /dev/null --user=root --group=root --
     --address=/example.com/192.0.2.2 --address=/example.com/2001:db8::2 \
     --log-queries --log-facility="$T/dnsmasq.log" </dev/null >"$T/dnsmasq.out" 2>&1 &
 DPID=$!
-
-# does this tbr-node have OpenThread's dns command yet?
-HAVE_DNS=
-if echo help | timeout 5 ip netns exec "$NSBR" "$NODE" --state-dir "$T/helpnode" 2 2>/dev/null | grep -qx dns; then
-    HAVE_DNS=1
-fi
 
 mkfifo "$T/device.in"
 exec {NFD}<>"$T/device.in"
@@ -644,11 +637,8 @@ else
     verdict "one mapping for the device, the ping counted in both directions"
 fi
 
-DNS_SKIP="DNS forwarding not built yet (tbr-node has no dns command)"
 step "DNS: resolve4 with the IPv4 DNS server, through NAT64"
-if [ -z "$HAVE_DNS" ]; then
-    skip_step "$DNS_SKIP"
-elif [ -z "$READY" ]; then
+if [ -z "$READY" ]; then
     not_run "needs NAT64 (step 3) and the device (step 4)"
 else
     dev "dns resolve4 example.com 192.0.2.1" 20
@@ -744,20 +734,47 @@ else
 fi
 
 step "Forward DNS queries to the upstream DNS server"
-if [ -z "$HAVE_DNS" ]; then
-    skip_step "$DNS_SKIP"
-elif [ -z "$READY" ]; then
+if [ -z "$READY" ]; then
     not_run "needs NAT64 (step 3) and the device (step 4)"
 else
     note "(the border router's resolv.conf names 192.0.2.1, the host's dnsmasq)"
-    br dns server upstream
-    if echo "$OUT" | grep -q "^Disabled$"; then
-        br dns server upstream enable
+    br srp server state
+    if [ "$OUT" != "running
+Done" ]; then
+        br srp server enable
+        [ "$OUT" = Done ] || bad "srp server enable: expected Done"
+        br_until 15 srp_running srp server state || bad "expected the SRP server to be running"
     fi
+    br dns server upstream
+    if [ "$OUT" != "Enabled
+Done" ]; then
+        br dns server upstream enable
+        br dns server upstream
+        [ "$OUT" = "Enabled
+Done" ] || bad "dns server upstream: expected Enabled"
+    fi
+    dev "srp client state"
+    if [ "$OUT" != Enabled ]; then
+        dev "srp client autostart enable"
+        [ "$RES" = Done ] || bad "srp client autostart enable: expected Done"
+        dev_until 15 srp_client_enabled "srp client state" || bad "expected the SRP client to be Enabled"
+    fi
+    dev "dns config"
+    SRV=$(echo "$OUT" | sed -n 's/^Server: \[\(.*\)\]:53$/\1/p')
+    if [ -n "$SRV" ]; then
+        br ipaddr
+        echo "$OUT" | grep -qx "$SRV" && note "($SRV is one of the border router's addresses)" ||
+            bad "the device's DNS server $SRV is not an address of the border router"
+    else
+        bad "dns config: expected 'Server: [<border router address>]:53'"
+    fi
+    dev "dns resolve example.com" 20
+    echo "$OUT" | grep -q "^DNS response for example.com. - 2001:db8:0:0:0:0:0:2 TTL:" ||
+        bad "expected 'DNS response for example.com. - 2001:db8:0:0:0:0:0:2 TTL:...'"
     dev "dns resolve4 example.com" 20
     echo "$OUT" | grep -q "^DNS response for example.com. - $SYN2 TTL:" ||
         bad "expected 'DNS response for example.com. - $SYN2 TTL:...' (dnsmasq log: $(oneline "$(tail -2 "$T/dnsmasq.log")"))"
-    verdict "the border router forwarded the query; example.com resolved to $SYN2"
+    verdict "the border router forwarded the queries; example.com resolved to 2001:db8::2 and $SYN2"
 fi
 
 # ---- summary --------------------------------------------------------------------------
@@ -770,7 +787,6 @@ fi
 echo
 sum="$PASSED steps passed, $FAILED failed"
 [ "$NOTRUN" -gt 0 ] && sum="$sum, $NOTRUN not run"
-[ "$SKIPPED" -gt 0 ] && sum="$sum, $SKIPPED skipped"
 if [ "$FAILED" = 0 ] && [ "$NOTRUN" = 0 ]; then
     echo "${G}${B}$sum${N} ($ELAPSED s)"
     exit 0
