@@ -19,14 +19,9 @@
 
 #include "coap/coap.h"
 #include "thread/tmf.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
 
 static uint8_t out[70000];
 

@@ -21,14 +21,9 @@
 
 #include "dns/dns_msg.h"
 #include "dns/dns_server.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
 
 static uint16_t seq_rand16(void *ctx)
 {

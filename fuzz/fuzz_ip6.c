@@ -25,14 +25,9 @@
 #include "ip6/ip6.h"
 #include "util/csum.h"
 #include "util/rd.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
 
 static const uint8_t ext[8] = {0x6e, 0x75, 0xc9, 0x27, 0xad, 0xe0, 0x05, 0x3a};
 static const uint8_t ml[8] = {0xfd, 0x00, 0x0d, 0xb8, 0xaa, 0xaa, 0xbb, 0xbb};

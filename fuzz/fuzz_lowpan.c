@@ -22,14 +22,9 @@
 
 #include "lowpan/lowpan.h"
 #include "lowpan/lowpan_frag.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
 
 static struct lowpan_lladdr mk_ll(unsigned mode, uint8_t salt)
 {

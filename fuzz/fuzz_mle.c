@@ -22,14 +22,9 @@
 
 #include "thread/mle_msg.h"
 #include "thread/mle_tlv.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
 
 static const uint8_t key[16] = {0x54, 0x45, 0xf4, 0x15, 0x8f, 0xd7, 0x59, 0x12,
                                 0x17, 0x58, 0x09, 0xf8, 0xb5, 0x7a, 0x66, 0xa4};

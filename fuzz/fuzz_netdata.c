@@ -23,14 +23,9 @@
 #include "netdata/netdata.h"
 #include "netdata/netdata_fmt.h"
 #include "thread/dataset.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
 
 static FILE *sink(void)
 {

@@ -52,14 +52,9 @@
 #include "dns/dns_msg.h"
 #include "dns/srp.h"
 #include "dns/srp_client.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
 
 #define BLOB_CAP 70000 /* above the worst case of a full registry (srp.h) */
 

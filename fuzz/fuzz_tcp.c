@@ -27,14 +27,9 @@
 #include "ip6/tcp.h"
 #include "util/csum.h"
 #include "util/rd.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            abort();                                                                               \
-    } while (0)
 
 static const uint8_t peer[16] = {0xfd, 0, [15] = 0x0a};
 static const uint8_t me[16] = {0xfd, 0, [15] = 0x0b};

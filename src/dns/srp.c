@@ -1,13 +1,14 @@
 /* SRP server core (RFC 9665). Contracts in srp.h. */
 #include "dns/srp.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/sha256.h>
+
+#include "util/textbuf.h"
 
 static const struct {
     const char *name;
@@ -912,48 +913,26 @@ enum srp_err srp_registry_load(struct srp_registry *reg, const uint8_t *buf, siz
 
 /* ---- OpenThread CLI output (src/cli/cli_srp_server.cpp) ------------------ */
 
-struct lbuf {
-    char s[1400];
-    size_t n;
-};
-
-static void lb_put(struct lbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void lb_put(struct lbuf *b, const char *fmt, ...)
+static void lb_addrs(struct textbuf *b, const struct srp_host *hp)
 {
-    if (b->n >= sizeof b->s)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(b->s + b->n, sizeof b->s - b->n, fmt, ap);
-    va_end(ap);
-    if (k > 0)
-        b->n += (size_t)k;
-    if (b->n >= sizeof b->s)
-        b->n = sizeof b->s - 1;
-}
-
-/* otIp6AddressToString: eight hex words, no "::" compression. */
-static void lb_addrs(struct lbuf *b, const struct srp_host *hp)
-{
-    lb_put(b, "[");
+    textbuf_put(b, "[");
     for (unsigned i = 0; i < hp->naddrs; i++) {
         const uint8_t *a = hp->addrs[i];
         if (i)
-            lb_put(b, ", ");
+            textbuf_put(b, ", ");
         for (unsigned w = 0; w < 8; w++)
-            lb_put(b, "%s%x", w ? ":" : "", (unsigned)((a[2 * w] << 8) | a[2 * w + 1]));
+            textbuf_put(b, "%s%x", w ? ":" : "", (unsigned)((a[2 * w] << 8) | a[2 * w + 1]));
     }
-    lb_put(b, "]");
+    textbuf_put(b, "]");
 }
 
 /* OutputDnsTxtData: "[key=hexvalue, boolkey, [hex-of-entry-with-long-key]]". */
 #define SRP_TXT_KEY_MAX 9 /* OT_DNS_TXT_KEY_MAX_LENGTH */
-static void lb_txt(struct lbuf *b, const uint8_t *t, uint16_t len)
+static void lb_txt(struct textbuf *b, const uint8_t *t, uint16_t len)
 {
     bool first = true;
     size_t i = 0;
-    lb_put(b, "[");
+    textbuf_put(b, "[");
     while (i < len) {
         uint8_t l = t[i++];
         if (l > len - i)
@@ -966,23 +945,23 @@ static void lb_txt(struct lbuf *b, const uint8_t *t, uint16_t len)
         while (k < l && e[k] != '=' && k < SRP_TXT_KEY_MAX)
             k++;
         if (!first)
-            lb_put(b, ", ");
+            textbuf_put(b, ", ");
         first = false;
         if (k < l && e[k] != '=') {
-            lb_put(b, "[");
+            textbuf_put(b, "[");
             for (size_t j = 0; j < l; j++)
-                lb_put(b, "%02x", e[j]);
-            lb_put(b, "]");
+                textbuf_put(b, "%02x", e[j]);
+            textbuf_put(b, "]");
             continue;
         }
-        lb_put(b, "%.*s", (int)k, (const char *)e);
+        textbuf_put(b, "%.*s", (int)k, (const char *)e);
         if (k < l) {
-            lb_put(b, "=");
+            textbuf_put(b, "=");
             for (size_t j = k + 1; j < l; j++)
-                lb_put(b, "%02x", e[j]);
+                textbuf_put(b, "%02x", e[j]);
         }
     }
-    lb_put(b, "]");
+    textbuf_put(b, "]");
 }
 
 static void name_text(const struct dns_name *n, char *buf, size_t cap)
@@ -994,7 +973,9 @@ static void name_text(const struct dns_name *n, char *buf, size_t cap)
 void srp_fmt_hosts(const struct srp_registry *reg, srp_line_fn line, void *ctx)
 {
     char name[DNS_NAME_TEXT_MAX];
-    struct lbuf b;
+    char bmem[1400];
+    struct textbuf b;
+    textbuf_init(&b, bmem, sizeof bmem);
     for (const struct srp_host *hp = srp_registry_next_host(reg, NULL); hp;
          hp = srp_registry_next_host(reg, hp)) {
         name_text(&hp->name, name, sizeof name);
@@ -1002,8 +983,8 @@ void srp_fmt_hosts(const struct srp_registry *reg, srp_line_fn line, void *ctx)
         line(ctx, hp->deleted ? "    deleted: true" : "    deleted: false");
         if (hp->deleted)
             continue;
-        b.n = 0;
-        lb_put(&b, "    addresses: ");
+        textbuf_reset(&b);
+        textbuf_put(&b, "    addresses: ");
         lb_addrs(&b, hp);
         line(ctx, b.s);
     }
@@ -1012,7 +993,9 @@ void srp_fmt_hosts(const struct srp_registry *reg, srp_line_fn line, void *ctx)
 void srp_fmt_services(const struct srp_registry *reg, srp_line_fn line, void *ctx)
 {
     char name[DNS_NAME_TEXT_MAX];
-    struct lbuf b;
+    char bmem[1400];
+    struct textbuf b;
+    textbuf_init(&b, bmem, sizeof bmem);
     for (const struct srp_host *hp = srp_registry_next_host(reg, NULL); hp;
          hp = srp_registry_next_host(reg, hp)) {
         for (const struct srp_service *sp = srp_registry_next_service(reg, hp, NULL); sp;
@@ -1023,34 +1006,34 @@ void srp_fmt_services(const struct srp_registry *reg, srp_line_fn line, void *ct
             if (sp->deleted)
                 continue;
             line(ctx, "    subtypes: (null)"); /* subtypes are not recorded */
-            b.n = 0;
-            lb_put(&b, "    port: %u", (unsigned)sp->port);
+            textbuf_reset(&b);
+            textbuf_put(&b, "    port: %u", (unsigned)sp->port);
             line(ctx, b.s);
-            b.n = 0;
-            lb_put(&b, "    priority: %u", (unsigned)sp->priority);
+            textbuf_reset(&b);
+            textbuf_put(&b, "    priority: %u", (unsigned)sp->priority);
             line(ctx, b.s);
-            b.n = 0;
-            lb_put(&b, "    weight: %u", (unsigned)sp->weight);
+            textbuf_reset(&b);
+            textbuf_put(&b, "    weight: %u", (unsigned)sp->weight);
             line(ctx, b.s);
-            b.n = 0;
-            lb_put(&b, "    ttl: %lu", (unsigned long)sp->ttl);
+            textbuf_reset(&b);
+            textbuf_put(&b, "    ttl: %lu", (unsigned long)sp->ttl);
             line(ctx, b.s);
-            b.n = 0;
-            lb_put(&b, "    lease: %lu", (unsigned long)sp->lease);
+            textbuf_reset(&b);
+            textbuf_put(&b, "    lease: %lu", (unsigned long)sp->lease);
             line(ctx, b.s);
-            b.n = 0;
-            lb_put(&b, "    key-lease: %lu", (unsigned long)sp->key_lease);
+            textbuf_reset(&b);
+            textbuf_put(&b, "    key-lease: %lu", (unsigned long)sp->key_lease);
             line(ctx, b.s);
-            b.n = 0;
-            lb_put(&b, "    TXT: ");
+            textbuf_reset(&b);
+            textbuf_put(&b, "    TXT: ");
             lb_txt(&b, sp->txt, sp->txt_len);
             line(ctx, b.s);
             name_text(&hp->name, name, sizeof name);
-            b.n = 0;
-            lb_put(&b, "    host: %s", name);
+            textbuf_reset(&b);
+            textbuf_put(&b, "    host: %s", name);
             line(ctx, b.s);
-            b.n = 0;
-            lb_put(&b, "    addresses: ");
+            textbuf_reset(&b);
+            textbuf_put(&b, "    addresses: ");
             lb_addrs(&b, hp);
             line(ctx, b.s);
         }

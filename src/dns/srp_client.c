@@ -1,7 +1,6 @@
 /* SRP client (RFC 9665 §3). Contracts and behaviour in srp_client.h. */
 #include "dns/srp_client.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +12,7 @@
 
 #include "util/addr.h"
 #include "util/rd.h"
+#include "util/textbuf.h"
 
 #define NONE UINT64_MAX
 #define ZONE_TEXT "default.service.arpa."
@@ -921,43 +921,25 @@ bool srp_client_rx(struct srp_client *c, uint64_t now_ms, const uint8_t *msg, si
 
 /* ---- OpenThread CLI text ------------------------------------------------------ */
 
-struct line {
-    char s[SRP_CLIENT_MAX_ADDRS * (ADDR_STR6 + 2) + 160];
-    size_t n;
-};
-
-static void put(struct line *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct line *b, const char *fmt, ...)
-{
-    if (b->n >= sizeof b->s)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(b->s + b->n, sizeof b->s - b->n, fmt, ap);
-    va_end(ap);
-    if (k > 0)
-        b->n += (size_t)k;
-    if (b->n >= sizeof b->s)
-        b->n = sizeof b->s - 1;
-}
-
 void srp_client_fmt_host(const struct srp_client *c, srp_client_line_fn line, void *ctx)
 {
-    struct line b = {{0}, 0};
+    char bmem[SRP_CLIENT_MAX_ADDRS * (ADDR_STR6 + 2) + 160];
+    struct textbuf b;
+
+    textbuf_init(&b, bmem, sizeof bmem);
     char a[ADDR_STR6];
     if (c->host_name[0])
-        put(&b, "name:\"%s\"", c->host_name);
+        textbuf_put(&b, "name:\"%s\"", c->host_name);
     else
-        put(&b, "name:(null)");
-    put(&b, ", state:%s, addrs:", srp_client_item_state_str(c->host_state));
+        textbuf_put(&b, "name:(null)");
+    textbuf_put(&b, ", state:%s, addrs:", srp_client_item_state_str(c->host_state));
     if (c->auto_addr) {
-        put(&b, "auto");
+        textbuf_put(&b, "auto");
     } else {
-        put(&b, "[");
+        textbuf_put(&b, "[");
         for (unsigned i = 0; i < c->naddrs; i++)
-            put(&b, "%s%s", i ? ", " : "", addr_fmt6_ot(c->addrs[i], a));
-        put(&b, "]");
+            textbuf_put(&b, "%s%s", i ? ", " : "", addr_fmt6_ot(c->addrs[i], a));
+        textbuf_put(&b, "]");
     }
     line(ctx, b.s);
 }
@@ -975,10 +957,13 @@ void srp_client_fmt_services(const struct srp_client *c, srp_client_line_fn line
         if (!s)
             return;
         below = s->seq;
-        struct line b = {{0}, 0};
-        put(&b, "instance:\"%s\", name:\"%s\", state:%s, port:%u, priority:%u, weight:%u",
-            s->instance, s->service, srp_client_item_state_str(s->state), (unsigned)s->port,
-            (unsigned)s->priority, (unsigned)s->weight);
+        char bmem[SRP_CLIENT_MAX_ADDRS * (ADDR_STR6 + 2) + 160];
+        struct textbuf b;
+
+        textbuf_init(&b, bmem, sizeof bmem);
+        textbuf_put(&b, "instance:\"%s\", name:\"%s\", state:%s, port:%u, priority:%u, weight:%u",
+                    s->instance, s->service, srp_client_item_state_str(s->state), (unsigned)s->port,
+                    (unsigned)s->priority, (unsigned)s->weight);
         line(ctx, b.s);
     }
 }

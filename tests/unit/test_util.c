@@ -13,6 +13,7 @@
 #include "util/addr.h"
 #include "util/csum.h"
 #include "util/rd.h"
+#include "util/textbuf.h"
 
 /* ---- csum ----------------------------------------------------------------- */
 
@@ -556,6 +557,31 @@ static void test_wr(void **state)
     assert_memory_equal(b4, ((uint8_t[]){0x12, 0x34, 0xbe, 0xef}), 4);
 }
 
+/* A line built in pieces is cut at the buffer's end, always terminated. */
+static void test_textbuf(void **state)
+{
+    char mem[8];
+    struct textbuf b;
+
+    (void)state;
+    textbuf_init(&b, mem, sizeof(mem));
+    assert_string_equal(b.s, "");
+    textbuf_put(&b, "ab%d", 12);
+    assert_string_equal(b.s, "ab12");
+    assert_int_equal(b.n, 4);
+    textbuf_put(&b, "%s", "cdefgh");
+    assert_string_equal(b.s, "ab12cde");
+    assert_int_equal(b.n, 7);
+    textbuf_put(&b, "more");
+    assert_string_equal(b.s, "ab12cde");
+    textbuf_reset(&b);
+    textbuf_put(&b, "x");
+    assert_string_equal(b.s, "x");
+    textbuf_init(&b, mem, 1);
+    textbuf_put(&b, "y");
+    assert_string_equal(b.s, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_addr_mask),
         cmocka_unit_test(test_rd),
         cmocka_unit_test(test_wr),
+        cmocka_unit_test(test_textbuf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
