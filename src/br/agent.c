@@ -1211,8 +1211,14 @@ static void srp_handle(struct br_agent *a, int handle, const struct tnode_udp_rx
 {
     size_t len = 0;
 
-    if (!br_srp_input(a->srp, a->now_ms, rx->payload, rx->len, ok, a->srp_reply, &len))
+    char src[ADDR_STR6];
+
+    if (!br_srp_input(a->srp, a->now_ms, rx->payload, rx->len, ok, a->srp_reply, &len)) {
+        alog(a, 4, "srp: %u octets from %s dropped", (unsigned)rx->len, addr_fmt6(rx->src, src));
         return;
+    }
+    alog(a, a->srp->last == SRP_OK ? 3 : 4, "srp: update from %s: %s", addr_fmt6(rx->src, src),
+         srp_err_str(a->srp->last));
     if (tnode_udp_send(a->node, handle, rx->src, rx->sport, a->srp_reply, len, a->now_ms) !=
         TNODE_OK)
         a->ctr.dns_tx_errors++;

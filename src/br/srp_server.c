@@ -130,7 +130,10 @@ bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t 
             s->save_due_ms = now_ms + BR_SRP_SAVE_DELAY_MS;
         }
     }
-    s->results[(unsigned)e < SRP_ERR__COUNT ? e : SRP_ERR_MALFORMED]++;
+    if ((unsigned)e >= SRP_ERR__COUNT)
+        e = SRP_ERR_MALFORMED;
+    s->results[e]++;
+    s->last = e;
     if (srp_build_response(id, e, lease, key_lease, out, BR_SRP_REPLY_MAX, out_len) != SRP_OK) {
         *out_len = 0;
         return false;

@@ -59,6 +59,7 @@ struct br_srp {
     uint64_t results[SRP_ERR__COUNT]; /* answered updates by outcome (OK = accepted) */
     uint64_t drops[BR_SRP_DROP__COUNT];
     uint64_t saves, save_errors, load_errors, expired;
+    enum srp_err last; /* outcome of the last answered update (for the log) */
 };
 
 /* Sets up s (registry empty, enabled) and restores the enabled flag and the
