@@ -194,6 +194,29 @@ static enum tnode_err apply_dataset(struct tnode *n)
 
 /* ---- Network Data --------------------------------------------------------- */
 
+/* Service ALOCs (Thread 1.3 §5.2.2.2: 0xfc10 + service ID, OpenThread's
+ * Mle::UpdateServiceAlocs): one for every service this node is a server
+ * of, so packets to a service's anycast address (e.g. the DNS/SRP anycast
+ * service) reach it; none while detached. */
+void tn_service_alocs_sync(struct tnode *n)
+{
+    uint16_t want = 0;
+
+    if (n->role == TNODE_CHILD || n->role == TNODE_LEADER) {
+        struct netdata_iter it = NETDATA_ITER_INIT;
+        struct netdata_service_cfg sc;
+
+        while (netdata_next_service(n->netdata, n->netdata_len, n->rloc16, &it, &sc))
+            want |= (uint16_t)(1u << (sc.service_id & 0x0f));
+    }
+    for (unsigned id = 0; id < TN_SERVICE_ALOC_COUNT; id++) {
+        if (want & (1u << id))
+            (void)ip6_add_aloc(&n->ip, (uint16_t)(TN_SERVICE_ALOC_FIRST + id));
+        else
+            (void)ip6_remove_aloc(&n->ip, (uint16_t)(TN_SERVICE_ALOC_FIRST + id));
+    }
+}
+
 void tn_netdata_apply(struct tnode *n, const uint8_t *nd, size_t len)
 {
     if (len > NETDATA_MAX_LEN)
@@ -258,6 +281,7 @@ void tn_netdata_apply(struct tnode *n, const uint8_t *nd, size_t len)
         n->has_nat64 = false;
         ip6_set_nat64_prefix(&n->ip, NULL, 0);
     }
+    tn_service_alocs_sync(n);
     if (changed && n->role == TNODE_CHILD && !(n->mode & TNODE_MODE_FTD))
         n->addr_reg_due = true; /* an MTD registers its addresses (interop §3.3) */
 }
@@ -445,6 +469,7 @@ void tn_set_role(struct tnode *n, enum tnode_role role)
     if (n->role != role)
         tn_log(n, 3, "role %s -> %s", tnode_role_name(n->role), tnode_role_name(role));
     n->role = role;
+    tn_service_alocs_sync(n);
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
@@ -1450,6 +1475,15 @@ enum tnode_err tnode_udp_connect(struct tnode *n, int handle, const uint8_t addr
 enum tnode_err tnode_udp_send(struct tnode *n, int handle, const uint8_t *dst, uint16_t dport,
                               const void *data, size_t len, uint64_t now_ms)
 {
+    return tnode_udp_send_from(n, handle, NULL, dst, dport, data, len, now_ms);
+}
+
+enum tnode_err tnode_udp_send_from(struct tnode *n, int handle, const uint8_t *src,
+                                   const uint8_t *dst, uint16_t dport, const void *data, size_t len,
+                                   uint64_t now_ms)
+{
+    if (src && (src[0] == 0xff || !ip6_is_mine(&n->ip, src)))
+        return TNODE_ERR_INVALID_ARGS;
     if (now_ms > n->now)
         n->now = now_ms;
     struct tn_udp *u = udp_at(n, handle);
@@ -1474,8 +1508,9 @@ enum tnode_err tnode_udp_send(struct tnode *n, int handle, const uint8_t *dst, u
     }
     uint8_t dcopy[16];
     memcpy(dcopy, dst, 16); /* dst may point into the socket */
-    switch (
-        ip6_send_udp(&n->ip, u->has_addr ? u->addr : NULL, dcopy, u->port, dport, data, len, 0)) {
+    if (!src && u->has_addr)
+        src = u->addr;
+    switch (ip6_send_udp(&n->ip, src, dcopy, u->port, dport, data, len, 0)) {
     case IP6_OK:
         return TNODE_OK;
     case IP6_ERR_NO_SOURCE:

@@ -275,6 +275,12 @@ enum tnode_err tnode_udp_connect(struct tnode *n, int handle, const uint8_t addr
  * source address fits the destination. */
 enum tnode_err tnode_udp_send(struct tnode *n, int handle, const uint8_t *dst, uint16_t dport,
                               const void *data, size_t len, uint64_t now_ms);
+/* The same from a given local address (a reply from the address a request
+ * was sent to, e.g. a service ALOC): src must be one of the node's unicast
+ * addresses (InvalidArgs otherwise); NULL: as tnode_udp_send. */
+enum tnode_err tnode_udp_send_from(struct tnode *n, int handle, const uint8_t *src,
+                                   const uint8_t *dst, uint16_t dport, const void *data, size_t len,
+                                   uint64_t now_ms);
 /* Frees the socket (nothing more is reported). */
 enum tnode_err tnode_udp_close(struct tnode *n, int handle);
 /* The bound port (0 while unbound or for a bad handle). */

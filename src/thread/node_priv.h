@@ -44,6 +44,8 @@
 #define TN_CHILD_TIMEOUT_S 240 /* OpenThread's default child timeout */
 #define TN_FC_AHEAD 1000u      /* OPENTHREAD_CONFIG_STORE_FRAME_COUNTER_AHEAD */
 #define TN_LEADER_ALOC 0xfc00
+#define TN_SERVICE_ALOC_FIRST 0xfc10 /* + service ID (0..15) */
+#define TN_SERVICE_ALOC_COUNT 16
 #define TN_UDP_SOCKS 4 /* application UDP sockets (tnode_udp_*) */
 #define TN_TCP_TXQ 16  /* TCP segments waiting to be wrapped in IPv6 and sent */
 #define TN_TCP_HOP_LIMIT 64
@@ -367,6 +369,8 @@ struct tn_child *tn_child_by_rloc(struct tnode *n, uint16_t rloc16);
 /* The valid child owning addr (registered), or NULL. */
 struct tn_child *tn_child_by_addr(struct tnode *n, const uint8_t addr[16]);
 void tn_router_netdata_changed(struct tnode *n);
+/* Adds/removes the service ALOCs of the services this node serves. */
+void tn_service_alocs_sync(struct tnode *n);
 void tn_router_trickle_reset(struct tnode *n);
 
 /* ---- mle_child.c --------------------------------------------------------- */
