@@ -117,7 +117,8 @@ struct br_agent {
     /* DNS */
     struct dns_server *dns;
     struct dns_server_action *dns_act;
-    int dns_udp; /* the node's UDP socket on port 53 */
+    int dns_udp;                  /* the node's UDP socket on port 53 */
+    const uint8_t *dns_reply_src; /* while answering a query: the address it was sent to */
     struct dns_sock dns_socks[BR_AGENT_DNS_MAX_FDS];
     bool resolv_use, resolv_ok;
     char resolv_path[256];
@@ -1155,8 +1156,8 @@ static void dns_do(struct br_agent *a, uint64_t now_ms)
             enum tnode_err e;
 
             dns_sock_close_txn(a, act->txn);
-            e = tnode_udp_send(a->node, a->dns_udp, act->addr, act->port, act->buf, act->len,
-                               now_ms);
+            e = tnode_udp_send_from(a->node, a->dns_udp, a->dns_reply_src, act->addr, act->port,
+                                    act->buf, act->len, now_ms);
             if (e != TNODE_OK) {
                 a->ctr.dns_tx_errors++;
                 alog(a, 4, "dns: reply refused by the node (error %d)", (int)e);
@@ -1219,8 +1220,10 @@ static void srp_handle(struct br_agent *a, int handle, const struct tnode_udp_rx
     }
     alog(a, a->srp->last == SRP_OK ? 3 : 4, "srp: update from %s: %s", addr_fmt6(rx->src, src),
          srp_err_str(a->srp->last));
-    if (tnode_udp_send(a->node, handle, rx->src, rx->sport, a->srp_reply, len, a->now_ms) !=
-        TNODE_OK)
+    /* From the address the update went to (the anycast ALOC in anycast
+     * mode): a client's connected socket takes nothing else. */
+    if (tnode_udp_send_from(a->node, handle, rx->dst, rx->src, rx->sport, a->srp_reply, len,
+                            a->now_ms) != TNODE_OK)
         a->ctr.dns_tx_errors++;
 }
 
@@ -1244,7 +1247,11 @@ static void dns_udp_rx(void *ctx, const struct tnode_udp_rx *rx)
         return;
     }
     dns_server_query(a->dns, a->now_ms, rx->payload, rx->len, rx->src, rx->sport, ok, a->dns_act);
+    /* An answer given at once leaves from the address asked (the anycast
+     * ALOC too); later ones (forwarded) from the node's choice. */
+    a->dns_reply_src = rx->dst;
     dns_do(a, a->now_ms);
+    a->dns_reply_src = NULL;
 }
 
 static void dns_set_upstreams(struct br_agent *a, const struct dns_upstream_addr *list, size_t n)
@@ -1717,14 +1724,22 @@ static void push_netdata(struct br_agent *a, uint64_t now_ms)
 
         memset(&sc, 0, sizeof(sc));
         sc.enterprise = BR_AGENT_DNS_THREAD_ENTERPRISE;
-        sc.service_data[0] = BR_AGENT_DNS_SRP_UNICAST;
-        sc.service_data_len = 1;
         sc.rloc16 = tnode_rloc16(a->node);
-        memcpy(sc.server_data, mleid, 16);
-        sc.server_data[16] = (uint8_t)(BR_AGENT_DNS_SRP_PORT >> 8);
-        sc.server_data[17] = (uint8_t)(BR_AGENT_DNS_SRP_PORT & 0xff);
-        sc.server_data_len = 18;
         sc.stable = true;
+        if (a->srp->anycast) {
+            /* DNS/SRP anycast (`44970 5c<seq>`): devices use the service
+             * ALOC, port 53; the node answers on it as the service's server. */
+            sc.service_data[0] = BR_AGENT_DNS_SRP_ANYCAST;
+            sc.service_data[1] = a->srp->seqnum;
+            sc.service_data_len = 2;
+        } else {
+            sc.service_data[0] = BR_AGENT_DNS_SRP_UNICAST;
+            sc.service_data_len = 1;
+            memcpy(sc.server_data, mleid, 16);
+            sc.server_data[16] = (uint8_t)(BR_AGENT_DNS_SRP_PORT >> 8);
+            sc.server_data[17] = (uint8_t)(BR_AGENT_DNS_SRP_PORT & 0xff);
+            sc.server_data_len = 18;
+        }
         ne = netdata_local_add_service(&merged, &sc);
         if (ne != NETDATA_OK)
             alog(a, 2, "dns: cannot add the DNS/SRP service to the network data: %s",

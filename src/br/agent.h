@@ -80,6 +80,7 @@ struct pollfd;
 #define BR_AGENT_DNS_MAX_FDS DNS_SERVER_MAX_TXNS
 #define BR_AGENT_DNS_THREAD_ENTERPRISE 44970u
 #define BR_AGENT_DNS_SRP_UNICAST 0x5d /* service data: DNS/SRP unicast */
+#define BR_AGENT_DNS_SRP_ANYCAST 0x5c /* service data: DNS/SRP anycast + sequence number */
 
 /* RFC 4861 §6.2.1 / §10 router variables for the infrastructure link, and
  * OpenThread's 1800 s lifetimes for the advertised prefixes. */
@@ -289,7 +290,10 @@ void br_agent_set_dns64(struct br_agent *a, bool enabled);
  * sources are served. Its registry answers the DNS server's names under
  * default.service.arpa. While disabled the socket is closed and the DNS/SRP
  * service is withdrawn from Network Data (OpenThread's behaviour), so
- * devices lose it as their server. */
+ * devices lose it as their server. In anycast address mode the agent
+ * publishes the DNS/SRP anycast service (`44970 5c<seq>`) instead of the
+ * unicast one; the node then holds the service's ALOC and devices send DNS
+ * queries and SRP updates to it on port 53. */
 enum br_agent_srp_state {
     BR_AGENT_SRP_DISABLED = 0, /* "disabled" */
     BR_AGENT_SRP_RUNNING,      /* "running": enabled, service published */

@@ -9,6 +9,7 @@
 #include "util/rd.h"
 
 #define WALL_LEN 8
+#define CFG_LEN 3
 #define BLOB_MAX (BR_SRP_RECORD_MAX - WALL_LEN)
 
 _Static_assert(BR_SRP_RECORD_MAX <= SETTINGS_MAX_VALUE, "the record must fit one settings value");
@@ -43,7 +44,7 @@ static uint64_t get_be64(const uint8_t *p)
 
 int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, uint64_t wall_ms)
 {
-    uint8_t *buf = s->record, b = 1;
+    uint8_t *buf, cfg[CFG_LEN];
     size_t len = 0;
     int hosts = 0;
 
@@ -54,9 +55,16 @@ int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, ui
     s->settings = settings;
     if (settings == NULL)
         return 0;
-    if (settings_get(settings, SETTINGS_KEY_SRP_SERVER_ENABLED, 0, &b, 1, &len) == SETTINGS_OK &&
-        len == 1)
-        s->enabled = b != 0;
+    /* [enabled] (first version) or [enabled, anycast, sequence number] */
+    if (settings_get(settings, SETTINGS_KEY_SRP_SERVER_ENABLED, 0, cfg, CFG_LEN, &len) ==
+            SETTINGS_OK &&
+        (len == 1 || len == CFG_LEN)) {
+        s->enabled = cfg[0] != 0;
+        if (len == CFG_LEN) {
+            s->anycast = cfg[1] != 0;
+            s->seqnum = cfg[2];
+        }
+    }
     if (settings_get(settings, SETTINGS_KEY_SRP_REGISTRY, 0, buf, BR_SRP_RECORD_MAX, &len) !=
         SETTINGS_OK)
         return 0;
@@ -81,16 +89,43 @@ int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, ui
     return hosts;
 }
 
+static void save_cfg(struct br_srp *s)
+{
+    uint8_t cfg[CFG_LEN] = {s->enabled ? 1 : 0, s->anycast ? 1 : 0, s->seqnum};
+
+    if (s->settings != NULL &&
+        settings_set(s->settings, SETTINGS_KEY_SRP_SERVER_ENABLED, cfg, CFG_LEN) != SETTINGS_OK)
+        s->save_errors++;
+}
+
 void br_srp_set_enabled(struct br_srp *s, bool on)
 {
-    uint8_t b = on ? 1 : 0;
-
     if (s->enabled == on)
         return;
     s->enabled = on;
-    if (s->settings != NULL &&
-        settings_set(s->settings, SETTINGS_KEY_SRP_SERVER_ENABLED, &b, 1) != SETTINGS_OK)
-        s->save_errors++;
+    save_cfg(s);
+}
+
+bool br_srp_set_anycast(struct br_srp *s, bool anycast)
+{
+    if (s->enabled)
+        return false;
+    if (s->anycast != anycast) {
+        s->anycast = anycast;
+        save_cfg(s);
+    }
+    return true;
+}
+
+bool br_srp_set_seqnum(struct br_srp *s, uint8_t seqnum)
+{
+    if (s->enabled)
+        return false;
+    if (s->seqnum != seqnum) {
+        s->seqnum = seqnum;
+        save_cfg(s);
+    }
+    return true;
 }
 
 bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t len,

@@ -8,8 +8,9 @@
  * arrived on the SRP port (or an UPDATE on the DNS port, as OpenThread's
  * DNS-SD server passes them on) with the time, and sends the reply this
  * module writes. Persistence goes through the settings store the caller
- * owns (NULL: none): the enabled flag under SETTINGS_KEY_SRP_SERVER_ENABLED
- * (one byte, default enabled, as otbr-agent's auto-enable mode), the
+ * owns (NULL: none): the enabled flag, the address mode and the anycast
+ * sequence number under SETTINGS_KEY_SRP_SERVER_ENABLED (three bytes;
+ * default enabled, unicast, 0, as otbr-agent), the
  * registry under SETTINGS_KEY_SRP_REGISTRY as an 8-octet wall-clock time
  * (ms since the epoch, big-endian) followed by srp_registry_save()'s record,
  * so leases keep running while the agent is down. Saves are coalesced to at
@@ -51,6 +52,8 @@ struct br_srp {
     struct srp_update scratch;         /* the update being handled (large: not on the stack) */
     uint8_t record[BR_SRP_RECORD_MAX]; /* settings value being read or written */
     bool enabled;
+    bool anycast;   /* `srp server addrmode anycast`: publish the anycast service */
+    uint8_t seqnum; /* its sequence number (`srp server seqnum`) */
     struct settings *settings;
     bool dirty;
     uint64_t save_due_ms;
@@ -71,6 +74,10 @@ int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, ui
 
 /* `srp server enable|disable`: persisted. */
 void br_srp_set_enabled(struct br_srp *s, bool on);
+/* `srp server addrmode unicast|anycast` and `srp server seqnum N`: only
+ * while disabled (false otherwise: OpenThread's InvalidState); persisted. */
+bool br_srp_set_anycast(struct br_srp *s, bool anycast);
+bool br_srp_set_seqnum(struct br_srp *s, uint8_t seqnum);
 
 /* One datagram to the SRP server from src (from_thread: inside the Thread
  * network, as the DNS server checks). Returns true with a DNS UPDATE

@@ -143,7 +143,7 @@ static void print_line(void *ctx, const char *line)
 }
 
 /* `srp server ...` (cli_srp_server.cpp): state, enable, disable, host,
- * service, lease, port, domain; plus `srp server counters` (tbr). The
+ * service, lease, addrmode, seqnum, port, domain; plus `srp server counters` (tbr). The
  * `srp client` commands are the device's (node_cli). */
 static cli_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE *out)
 {
@@ -187,8 +187,31 @@ static cli_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE *out
         }
         return br_srp_set_lease(srp, v[0], v[1], v[2], v[3]) ? CLI_ERR_NONE : CLI_ERR_INVALID_ARGS;
     }
+    if (strcmp(argv[0], "addrmode") == 0) {
+        if (argc == 1) {
+            fprintf(out, "%s\n", srp->anycast ? "anycast" : "unicast");
+            return CLI_ERR_NONE;
+        }
+        if (strcmp(argv[1], "unicast") != 0 && strcmp(argv[1], "anycast") != 0)
+            return CLI_ERR_INVALID_ARGS;
+        return br_srp_set_anycast(srp, argv[1][0] == 'a') ? CLI_ERR_NONE : CLI_ERR_INVALID_STATE;
+    }
+    if (strcmp(argv[0], "seqnum") == 0) {
+        uint8_t seq;
+        cli_err e;
+
+        if (argc == 1) {
+            fprintf(out, "%u\n", (unsigned)srp->seqnum);
+            return CLI_ERR_NONE;
+        }
+        e = cli_parse_u8(argv[1], &seq);
+        if (e != CLI_ERR_NONE)
+            return e;
+        return br_srp_set_seqnum(srp, seq) ? CLI_ERR_NONE : CLI_ERR_INVALID_STATE;
+    }
+    /* the port devices use: 53 on the anycast address (OpenThread kAnycastAddressModePort) */
     if (strcmp(argv[0], "port") == 0) {
-        fprintf(out, "%u\n", (unsigned)BR_AGENT_DNS_SRP_PORT);
+        fprintf(out, "%u\n", srp->anycast ? 53u : (unsigned)BR_AGENT_DNS_SRP_PORT);
         return CLI_ERR_NONE;
     }
     if (strcmp(argv[0], "domain") == 0) {

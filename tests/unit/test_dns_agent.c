@@ -924,6 +924,66 @@ static void test_srp_registration(void **state)
     expect_a(m, "srp server host", "Done\n");
 }
 
+/* Anycast address mode: the agent publishes `44970 5c<seq>`, holds the
+ * service ALOC, and the device's SRP and DNS clients use it on port 53. */
+static void test_srp_anycast(void **state)
+{
+    struct medium *m = setup_network();
+    char aloc[64], want[256], *p;
+    const char *o;
+
+    (void)state;
+    expect_a(m, "srp server addrmode", "unicast\nDone\n");
+    expect_a(m, "srp server addrmode anycast", "Error 13: InvalidState\n");
+    expect_a(m, "srp server seqnum 7", "Error 13: InvalidState\n");
+    expect_a(m, "srp server disable", "Done\n");
+    expect_a(m, "srp server addrmode foo", "Error 7: InvalidArgs\n");
+    expect_a(m, "srp server addrmode anycast", "Done\n");
+    expect_a(m, "srp server seqnum 7", "Done\n");
+    expect_a(m, "srp server seqnum", "7\nDone\n");
+    expect_a(m, "srp server addrmode", "anycast\nDone\n");
+    expect_a(m, "srp server enable", "Done\n");
+    expect_a(m, "srp server port", "53\nDone\n");
+    run(m, 5000);
+    expect_a(m, "srp server state", "running\nDone\n");
+    o = dcmd(m, "netdata show");
+    if (strstr(o, "\n44970 5c07 ") == NULL || strstr(o, "\n44970 5d ") != NULL)
+        fail_msg("netdata: '%s'", o);
+
+    /* The device picks the service ALOC (mesh-local prefix :0:ff:fe00:fc1x), port 53. */
+    first_line(dcmd(m, "srp client server"), aloc, sizeof(aloc));
+    p = strstr(aloc, ":0:ff:fe00:fc1");
+    if (aloc[0] != '[' || p == NULL || strcmp(p + strlen(":0:ff:fe00:fc1") + 1, "]:53") != 0)
+        fail_msg("srp client server: '%s'", aloc);
+    p[strlen(":0:ff:fe00:fc1") + 1] = '\0';
+    snprintf(want, sizeof(want), "\n%s\n", aloc + 1);
+    o = acmd(m, "ipaddr"); /* the agent holds the ALOC */
+    if (strstr(o, want) == NULL)
+        fail_msg("agent ipaddr '%s' lacks '%s'", o, want + 1);
+    snprintf(want, sizeof(want), "Server: [%s]:53\n", aloc + 1);
+    assert_non_null(strstr(dcmd(m, "dns config"), want));
+
+    assert_string_equal(dcmd(m, "srp client host name dev2"), "Done\n");
+    assert_string_equal(dcmd(m, "srp client service add ins2 _test._udp 4000"), "Done\n");
+    run(m, 5000);
+    assert_string_equal(dcmd(m, "srp client host"),
+                        "name:\"dev2\", state:Registered, addrs:auto\nDone\n");
+    assert_non_null(strstr(acmd(m, "srp server host"), "dev2.default.service.arpa.\n"));
+    dcmd(m, "dns resolve dev2.default.service.arpa");
+    o = wait_result(m, 8000);
+    assert_non_null(strstr(o, "DNS response for dev2.default.service.arpa. - "));
+    assert_non_null(strstr(o, "Done\n"));
+
+    /* Back to unicast: the 5d entry returns and the ALOC goes. */
+    expect_a(m, "srp server disable", "Done\n");
+    expect_a(m, "srp server addrmode unicast", "Done\n");
+    expect_a(m, "srp server enable", "Done\n");
+    run(m, 5000);
+    o = dcmd(m, "netdata show");
+    assert_non_null(strstr(o, "\n44970 5d "));
+    assert_null(strstr(o, "\n44970 5c"));
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -983,6 +1043,7 @@ int main(void)
         cmocka_unit_test_teardown(test_srp_server_cli, teardown),
         cmocka_unit_test_teardown(test_srp_hostile, teardown),
         cmocka_unit_test_teardown(test_srp_registration, teardown),
+        cmocka_unit_test_teardown(test_srp_anycast, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
