@@ -490,6 +490,13 @@ static void test_remove_host(void **state)
     assert_false(c->services[0].used);
     assert_int_equal(srp_client_next_timeout(c), UINT64_MAX);
     assert_int_equal(srp_client_remove_host(c, false, false, t + 2), SRP_CLIENT_ERR_ALREADY);
+    {
+        /* the node's addresses change: a cleared host stays Removed */
+        const uint8_t a0[1][16] = {{0xfd, 0x99, [15] = 1}};
+        srp_client_set_auto_addrs(c, a0, 1, t + 3);
+        assert_int_equal(c->host_state, SRP_CLIENT_REMOVED);
+        assert_int_equal(srp_client_next_timeout(c), UINT64_MAX);
+    }
 
     /* Register again, then remove with the key lease: lease 0, key lease 0,
      * the server forgets the name. */
