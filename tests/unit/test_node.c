@@ -842,6 +842,23 @@ static void test_leader_restart(void **state)
     rmdir(ts.dir);
 }
 
+/* Service ALOCs (0xfc10..0xfc1f) the node holds; the last one in out. */
+static int service_alocs(struct tnode *t, uint8_t *out)
+{
+    struct tnode_addr ad[16];
+    size_t k = tnode_addrs(t, ad, 16);
+    int n = 0;
+    for (size_t i = 0; i < k && i < 16; i++) {
+        if (ad[i].kind == TNODE_ADDR_ALOC && ad[i].addr[14] == 0xfc &&
+            (ad[i].addr[15] & 0xf0) == 0x10) {
+            if (out)
+                memcpy(out, ad[i].addr, 16);
+            n++;
+        }
+    }
+    return n;
+}
+
 static void test_local_netdata(void **state)
 {
     (void)state;
@@ -861,6 +878,15 @@ static void test_local_netdata(void **state)
     r.rloc16 = rloc;
     r.nat64 = r.stable = true; /* sn */
     assert_int_equal(netdata_local_add_route(&loc, &r), NETDATA_OK);
+    /* a service this node serves: it gets the service ALOC */
+    struct netdata_service_cfg sv = {0};
+    sv.enterprise = 44970;
+    sv.service_data[0] = 0x5c;
+    sv.service_data[1] = 1;
+    sv.service_data_len = 2;
+    sv.rloc16 = rloc;
+    sv.stable = true;
+    assert_int_equal(netdata_local_add_service(&loc, &sv), NETDATA_OK);
     struct tnode_leader_data ld0;
     assert_int_equal(tnode_leader_data(l->node, &ld0), TNODE_OK);
     assert_int_equal(tnode_set_local_netdata(l->node, loc.tlvs, loc.len, m->now), TNODE_OK);
@@ -893,6 +919,23 @@ static void test_local_netdata(void **state)
     uint8_t sl[16];
     assert_true(addr_of(c->node, TNODE_ADDR_SLAAC, sl));
     ping_ok(m, l->node, sl, 1);
+    /* Service ALOC fc10+id on the server only; a reply can leave from it,
+     * not from an address that is not ours. */
+    uint8_t aloc[16] = {0}, other[16];
+    assert_int_equal(service_alocs(l->node, aloc), 1);
+    assert_int_equal(service_alocs(c->node, NULL), 0);
+    int h;
+    assert_int_equal(tnode_udp_open(l->node, NULL, NULL, &h), TNODE_OK);
+    assert_int_equal(tnode_udp_send_from(l->node, h, aloc, sl, 1234, "x", 1, m->now), TNODE_OK);
+    memcpy(other, aloc, 16);
+    other[15] ^= 0x40;
+    assert_int_equal(tnode_udp_send_from(l->node, h, other, sl, 1234, "x", 1, m->now),
+                     TNODE_ERR_INVALID_ARGS);
+    assert_int_equal(tnode_udp_close(l->node, h), TNODE_OK);
+    netdata_local_init(&loc);
+    assert_int_equal(tnode_set_local_netdata(l->node, loc.tlvs, loc.len, m->now), TNODE_OK);
+    medium_run(m, 5000);
+    assert_int_equal(service_alocs(l->node, NULL), 0);
     assert_int_equal(m->fc_violations, 0);
     medium_free(m);
 }
