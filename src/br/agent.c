@@ -119,6 +119,10 @@ struct br_agent {
     struct dns_server_action *dns_act;
     int dns_udp;                  /* the node's UDP socket on port 53 */
     const uint8_t *dns_reply_src; /* while answering a query: the address it was sent to */
+    struct {
+        uint32_t txn; /* 0: free */
+        uint8_t addr[16];
+    } dns_local[DNS_SERVER_MAX_TXNS]; /* forwarded queries: the address asked, for the answer */
     struct dns_sock dns_socks[BR_AGENT_DNS_MAX_FDS];
     bool resolv_use, resolv_ok;
     char resolv_path[256];
@@ -1143,6 +1147,38 @@ static bool dns_upstream_open(struct br_agent *a, const struct dns_server_action
     return true;
 }
 
+/* The address a forwarded query was sent to (the anycast ALOC, or the
+ * ML-EID), so the answer, given later, leaves from it too. */
+static void dns_local_keep(struct br_agent *a, uint32_t txn, const uint8_t addr[16])
+{
+    unsigned free_i = DNS_SERVER_MAX_TXNS;
+
+    for (unsigned i = 0; i < DNS_SERVER_MAX_TXNS; i++) {
+        if (a->dns_local[i].txn == txn) {
+            memcpy(a->dns_local[i].addr, addr, 16);
+            return;
+        }
+        if (a->dns_local[i].txn == 0 && free_i == DNS_SERVER_MAX_TXNS)
+            free_i = i;
+    }
+    if (free_i < DNS_SERVER_MAX_TXNS) {
+        a->dns_local[free_i].txn = txn;
+        memcpy(a->dns_local[free_i].addr, addr, 16);
+    }
+}
+
+static bool dns_local_take(struct br_agent *a, uint32_t txn, uint8_t addr[16])
+{
+    for (unsigned i = 0; txn != 0 && i < DNS_SERVER_MAX_TXNS; i++) {
+        if (a->dns_local[i].txn == txn) {
+            memcpy(addr, a->dns_local[i].addr, 16);
+            a->dns_local[i].txn = 0;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Carries out a->dns_act (and what failures lead to). */
 static void dns_do(struct br_agent *a, uint64_t now_ms)
 {
@@ -1153,11 +1189,15 @@ static void dns_do(struct br_agent *a, uint64_t now_ms)
         case DNS_SERVER_ACT_NONE:
             return;
         case DNS_SERVER_ACT_REPLY: {
+            const uint8_t *src = a->dns_reply_src;
+            uint8_t local[16];
             enum tnode_err e;
 
             dns_sock_close_txn(a, act->txn);
-            e = tnode_udp_send_from(a->node, a->dns_udp, a->dns_reply_src, act->addr, act->port,
-                                    act->buf, act->len, now_ms);
+            if (src == NULL && dns_local_take(a, act->txn, local))
+                src = local;
+            e = tnode_udp_send_from(a->node, a->dns_udp, src, act->addr, act->port, act->buf,
+                                    act->len, now_ms);
             if (e != TNODE_OK) {
                 a->ctr.dns_tx_errors++;
                 alog(a, 4, "dns: reply refused by the node (error %d)", (int)e);
@@ -1166,6 +1206,8 @@ static void dns_do(struct br_agent *a, uint64_t now_ms)
         }
         case DNS_SERVER_ACT_UPSTREAM:
             dns_sock_close_txn(a, act->txn);
+            if (a->dns_reply_src != NULL)
+                dns_local_keep(a, act->txn, a->dns_reply_src);
             if (dns_upstream_open(a, act))
                 return;
             a->ctr.dns_upstream_errors++;

@@ -974,6 +974,22 @@ static void test_srp_anycast(void **state)
     assert_non_null(strstr(o, "DNS response for dev2.default.service.arpa. - "));
     assert_non_null(strstr(o, "Done\n"));
 
+    /* A socket connected to the ALOC (as OpenThread's SRP client's) gets
+     * the answers: a forwarded query's comes later, from the ALOC too. */
+    snprintf(want, sizeof(want), "udp connect %s 53", aloc + 1);
+    assert_string_equal(dcmd(m, "udp open"), "Done\n");
+    assert_string_equal(dcmd(m, want), "Done\n");
+    assert_string_equal(
+        dcmd(m, "udp send -x 424201000001000000000000076578616d706c6503636f6d00001c0001"),
+        "Done\n");
+    run(m, 2000);
+    assert_int_equal(m->up_queries > 0, 1);
+    snprintf(want, sizeof(want), " bytes from %s 53 ", aloc + 1);
+    o = capture_take(&m->dcap);
+    if (strstr(o, want) == NULL)
+        fail_msg("no answer from the ALOC: '%s'", o);
+    assert_string_equal(dcmd(m, "udp close"), "Done\n");
+
     /* Back to unicast: the 5d entry returns and the ALOC goes. */
     expect_a(m, "srp server disable", "Done\n");
     expect_a(m, "srp server addrmode unicast", "Done\n");
