@@ -21,153 +21,21 @@ set -u
 AGENT=${1:?usage: $0 tbr-agent tbr-ctl tbr-node}
 CTL=${2:?usage: $0 tbr-agent tbr-ctl tbr-node}
 NODE=${3:?usage: $0 tbr-agent tbr-ctl tbr-node}
-SLOW=${TBR_TEST_SLOW:-1}
-
-skip() {
-    echo "SKIP: $*"
-    exit 77
-}
-[ "$(id -u)" = 0 ] || skip "test_agent needs root (network namespaces, TUN, nftables)"
-command -v ip >/dev/null 2>&1 || skip "the ip program (iproute2) is missing"
-command -v nft >/dev/null 2>&1 || skip "the nft program (nftables) is missing"
-[ -e /dev/net/tun ] || skip "/dev/net/tun is missing"
-for b in "$AGENT" "$CTL" "$NODE"; do
-    [ -x "$b" ] || {
-        echo "FAIL: $b is not executable"
-        exit 1
-    }
-done
-
-export PORT_OFFSET=$((100 + $$ % 100))
+TEST_NAME=test_agent
+KEEP_DIR=/tmp/tbr-agent-kept
+PORT_OFFSET=$((100 + $$ % 100))
 NSBR=tbrbr-$$
 NSV4=tbrv4-$$
 VBR=tb$$b
 VV4=tb$$v
-T=$(mktemp -d "${TMPDIR:-/tmp}/tbr-agent.XXXXXX") || exit 1
-SOCK=$T/wpan0.sock
-APID=
-NPID=
-NFD=
+# shellcheck source=tests/netns/lib.sh
+. "$(dirname "$0")/lib.sh"
+tbr_check_env
 
-cleanup() {
-    {
-        [ -n "$NPID" ] && kill -9 "$NPID" && wait "$NPID"
-        [ -n "$APID" ] && kill -9 "$APID" && wait "$APID"
-        ip netns del "$NSBR"
-        ip netns del "$NSV4"
-    } 2>/dev/null
-    [ -n "${TBR_KEEP:-}" ] && cp -r "$T" /tmp/tbr-agent-kept; rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+tbr_topology 192.0.2.2/24 192.0.2.1/24
+start_agent
+start_node 2
 
-PASS=0
-FAIL=0
-pass() {
-    PASS=$((PASS + 1))
-    echo "PASS: $*"
-}
-fail() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL: $*"
-}
-now_ms() { date +%s%3N; }
-inbr() { ip netns exec "$NSBR" "$@"; }
-inv4() { ip netns exec "$NSV4" "$@"; }
-
-# ---- topology -------------------------------------------------------------------
-
-ip netns add "$NSBR" 2>"$T/err" || skip "cannot create a network namespace: $(cat "$T/err")"
-ip netns add "$NSV4" || exit 1
-ip link add "$VBR" type veth peer name "$VV4" || skip "cannot create a veth pair"
-ip link set "$VBR" netns "$NSBR" && ip link set "$VV4" netns "$NSV4" || exit 1
-inbr ip link set lo up
-inbr ip link set lo multicast on
-inbr ip addr add 192.0.2.2/24 dev "$VBR"
-inbr ip link set "$VBR" up
-inv4 ip link set lo up
-inv4 ip addr add 192.0.2.1/24 dev "$VV4"
-inv4 ip link set "$VV4" up
-
-# ---- processes --------------------------------------------------------------------
-
-# Not through inbr (a function runs in a subshell): $! must be the agent.
-ip netns exec "$NSBR" "$AGENT" -I wpan0 -B "$VBR" -d 3 --state-dir "$T/agent" \
-    --ctl-socket "$SOCK" sim://1 </dev/null >"$T/agent.out" 2>"$T/agent.log" &
-APID=$!
-
-mkfifo "$T/nin"
-exec {NFD}<>"$T/nin"
-: >"$T/nout"
-(
-    exec {NFD}>&-
-    exec ip netns exec "$NSBR" "$NODE" --state-dir "$T/node" 2 <"$T/nin" >>"$T/nout" 2>"$T/node.log"
-) &
-NPID=$!
-
-# ctl ARGS...: runs tbr-ctl in the BR namespace; OUT = stdout+stderr, RC = exit.
-ctl() {
-    OUT=$(inbr "$CTL" --socket "$SOCK" -t $((20 * SLOW)) "$@" 2>&1)
-    RC=$?
-}
-
-# node "command" [timeout_s]: one line to the device; OUT (lines before the
-# result) and RES (the result line or TIMEOUT).
-node() {
-    local line=$1 to=${2:-10} start deadline hit k
-    start=$(wc -l <"$T/nout")
-    printf '%s\n' "$line" >&"$NFD"
-    deadline=$(($(now_ms) + to * 1000 * SLOW))
-    while :; do
-        hit=$(tail -n +$((start + 1)) "$T/nout" | grep -n -m1 -E '^(Done|Error [0-9]+: .*)$')
-        if [ -n "$hit" ]; then
-            k=${hit%%:*}
-            OUT=$(tail -n +$((start + 1)) "$T/nout" | head -n $((k - 1)))
-            RES=${hit#*:}
-            return 0
-        fi
-        if [ "$(now_ms)" -ge "$deadline" ]; then
-            OUT=$(tail -n +$((start + 1)) "$T/nout")
-            RES=TIMEOUT
-            return 1
-        fi
-        sleep 0.05
-    done
-}
-
-# check_ctl "desc" "expected output (exact)" ARGS...
-check_ctl() {
-    local desc=$1 want=$2
-    shift 2
-    ctl "$@"
-    if [ "$OUT" = "$want" ]; then
-        pass "$desc"
-    else
-        fail "$desc: tbr-ctl $* gave (rc $RC):"
-        printf '%s\n' "$OUT" | sed 's/^/    | /'
-        echo "    wanted:"
-        printf '%s\n' "$want" | sed 's/^/    | /'
-    fi
-}
-
-# wait_ctl SECONDS "expected output" ARGS...: polls until equal.
-wait_ctl() {
-    local to=$1 want=$2 deadline
-    shift 2
-    deadline=$(($(now_ms) + to * 1000 * SLOW))
-    while :; do
-        ctl "$@"
-        [ "$OUT" = "$want" ] && return 0
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.3
-    done
-}
-
-# wait for the control socket
-for _ in $(seq 1 $((50 * SLOW))); do
-    [ -S "$SOCK" ] && break
-    sleep 0.1
-done
 [ -S "$SOCK" ] && pass "agent listens on its control socket" ||
     fail "no control socket (agent log: $(tail -3 "$T/agent.log" | tr '\n' '|'))"
 
@@ -175,12 +43,7 @@ done
 
 check_ctl "state before start" "disabled
 Done" state
-check_ctl "dataset init new" "Done" dataset init new
-check_ctl "dataset commit active" "Done" dataset commit active
-check_ctl "ifconfig up" "Done" ifconfig up
-check_ctl "thread start" "Done" thread start
-if wait_ctl 20 "leader
-Done" state; then pass "agent becomes leader"; else fail "agent state: $OUT"; fi
+form_network
 
 check_ctl "nat64 enable" "Done" nat64 enable
 if wait_ctl 15 "PrefixManager: Active
@@ -203,15 +66,6 @@ fd*:1::/64) pass "br omrprefix local: $OMRP" ;;
 *) fail "br omrprefix local: $OUT" ;;
 esac
 
-wait_nd() { # wait_nd SECONDS PATTERN: agent netdata show matches
-    local deadline=$(($(now_ms) + $1 * 1000 * SLOW))
-    while :; do
-        ctl netdata show
-        echo "$OUT" | grep -Eq "$2" && return 0
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.3
-    done
-}
 if wait_nd 10 "^$NAT64P sn low [0-9a-f]{4}$" && echo "$OUT" | grep -Eq "^$OMRP paos low [0-9a-f]{4}$"; then
     pass "agent netdata: $NAT64P sn low and $OMRP paos low"
 else
@@ -220,23 +74,7 @@ fi
 
 # ---- the device joins with the agent's dataset ------------------------------------
 
-ctl dataset active -x
-HEX=$(echo "$OUT" | head -1)
-node "dataset set active $HEX"
-[ "$RES" = Done ] && pass "device: dataset set active" || fail "device dataset set active: $RES"
-node "ifconfig up"
-node "thread start"
-[ "$RES" = Done ] && pass "device: thread start" || fail "device thread start: $RES $OUT"
-joined=
-for _ in $(seq 1 $((60 * SLOW))); do
-    node state
-    if [ "$OUT" = child ] || [ "$OUT" = router ]; then
-        joined=$OUT
-        break
-    fi
-    sleep 0.5
-done
-[ -n "$joined" ] && pass "device attached ($joined)" || fail "device did not attach: $OUT"
+join_device 2
 
 have_nd=
 for _ in $(seq 1 $((40 * SLOW))); do
@@ -405,13 +243,7 @@ inbr ip -4 route show | grep -q 192.168.255 && fail "pool route left behind" ||
 [ -e "$SOCK" ] && fail "control socket left behind" || pass "control socket removed"
 # ---- restart from the state directory: rejoins, NAT64 settings kept ----------------------
 
-ip netns exec "$NSBR" "$AGENT" -I wpan0 -B "$VBR" -d 3 --state-dir "$T/agent" \
-    --ctl-socket "$SOCK" sim://1 </dev/null >>"$T/agent.out" 2>>"$T/agent.log" &
-APID=$!
-for _ in $(seq 1 $((50 * SLOW))); do
-    [ -S "$SOCK" ] && break
-    sleep 0.1
-done
+start_agent
 if wait_ctl 20 "leader
 Done" state; then pass "restarted agent rejoins as leader from its saved dataset"; else
     fail "restarted agent state: $OUT"
@@ -428,9 +260,4 @@ rc=$?
 APID=
 [ "$rc" = 0 ] && pass "restarted agent exits 0" || fail "restarted agent exit status $rc"
 
-if grep -q "ERROR: AddressSanitizer\|runtime error" "$T/agent.log" "$T/node.log"; then
-    fail "sanitizer report: $(grep -m3 "AddressSanitizer\|runtime error" "$T/agent.log" "$T/node.log")"
-fi
-
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+tbr_finish

@@ -12,153 +12,28 @@
 AGENT=$1
 CTL=$2
 NODE=$3
-SLOW=${TBR_TEST_SLOW:-1}
-
-skip() {
-    echo "SKIP: $*"
-    exit 77
-}
-[ "$(id -u)" = 0 ] || skip "test_agent_failures needs root (network namespaces, TUN, nftables)"
-command -v ip >/dev/null 2>&1 || skip "the ip program (iproute2) is missing"
-command -v nft >/dev/null 2>&1 || skip "the nft program (nftables) is missing"
-[ -e /dev/net/tun ] || skip "/dev/net/tun is missing"
-for b in "$AGENT" "$CTL" "$NODE"; do
-    [ -x "$b" ] || {
-        echo "FAIL: $b is not executable"
-        exit 1
-    }
-done
-
-export PORT_OFFSET=$((150 + $$ % 40))
+TEST_NAME=test_agent_failures
+KEEP_DIR=/tmp/tbr-agent-fail-kept
+PORT_OFFSET=$((150 + $$ % 40))
 NSBR=tbrfbr-$$
-NSH=tbrfh-$$
+NSV4=tbrfh-$$ # the infrastructure host: IPv4 and IPv6
 VBR=tf$$b
-VH=tf$$h
-T=$(mktemp -d "${TMPDIR:-/tmp}/tbr-agent-fail.XXXXXX") || exit 1
-SOCK=$T/wpan0.sock
-APID=
-declare -A NPID NFD
-
-cleanup() {
-    {
-        for i in "${!NPID[@]}"; do kill -9 "${NPID[$i]}" && wait "${NPID[$i]}"; done
-        [ -n "$APID" ] && kill -9 "$APID" && wait "$APID"
-        ip netns del "$NSBR"
-        ip netns del "$NSH"
-    } 2>/dev/null
-    [ -n "${TBR_KEEP:-}" ] && cp -r "$T" /tmp/tbr-agent-fail-kept
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-PASS=0
-FAIL=0
-pass() {
-    PASS=$((PASS + 1))
-    echo "PASS: $*"
-}
-fail() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL: $*"
-}
-now_ms() { date +%s%3N; }
-inbr() { ip netns exec "$NSBR" "$@"; }
-inh() { ip netns exec "$NSH" "$@"; }
-oneline() { echo "$*" | tr '\n' '|'; }
+VV4=tf$$h
+# shellcheck source=tests/netns/lib.sh
+. "$(dirname "$0")/lib.sh"
+tbr_check_env
+inh() { inv4 "$@"; }
+node() { nodeid "$@"; } # node ID "command" [timeout_s]: several devices here
 
 # ---- topology: BR namespace -- infra link -- host namespace (IPv4 + IPv6) ----
 
-ip netns add "$NSBR" 2>"$T/err" || skip "cannot create a network namespace: $(cat "$T/err")"
-ip netns add "$NSH" || exit 1
-ip link add "$VBR" type veth peer name "$VH" || skip "cannot create a veth pair"
-ip link set "$VBR" netns "$NSBR" && ip link set "$VH" netns "$NSH" || exit 1
-inbr ip link set lo up
-inbr ip link set lo multicast on
-inbr ip addr add 192.0.2.2/24 dev "$VBR"
-inbr ip link set "$VBR" up
-inh ip link set lo up
+tbr_topology 192.0.2.2/24 192.0.2.1/24
 inh sysctl -qw net.ipv6.conf.all.forwarding=0
-inh sysctl -qw "net.ipv6.conf.$VH.accept_ra=1"
-inh sysctl -qw "net.ipv6.conf.$VH.accept_ra_rt_info_max_plen=64" 2>/dev/null ||
+inh sysctl -qw "net.ipv6.conf.$VV4.accept_ra=1"
+inh sysctl -qw "net.ipv6.conf.$VV4.accept_ra_rt_info_max_plen=64" 2>/dev/null ||
     echo "note: the kernel has no RIO support (accept_ra_rt_info_max_plen)"
-inh ip addr add 192.0.2.1/24 dev "$VH"
-inh ip link set "$VH" up
 
 # ---- helpers ---------------------------------------------------------------------
-
-start_agent() { # start_agent [wrapper...]: the agent in the BR namespace, $APID
-    ip netns exec "$NSBR" "$@" "$AGENT" -I wpan0 -B "$VBR" -d 3 --state-dir "$T/agent" \
-        --ctl-socket "$SOCK" sim://1 </dev/null >>"$T/agent.out" 2>>"$T/agent.log" &
-    APID=$!
-    for _ in $(seq 1 $((50 * SLOW))); do
-        [ -S "$SOCK" ] && break
-        sleep 0.1
-    done
-}
-
-start_node() { # start_node ID
-    local id=$1 fd
-    mkfifo "$T/nin$id"
-    exec {fd}<>"$T/nin$id"
-    NFD[$id]=$fd
-    : >"$T/nout$id"
-    (
-        exec {fd}>&-
-        exec ip netns exec "$NSBR" "$NODE" --state-dir "$T/node$id" "$id" <"$T/nin$id" \
-            >>"$T/nout$id" 2>"$T/node$id.log"
-    ) &
-    NPID[$id]=$!
-}
-
-ctl() {
-    OUT=$(inbr "$CTL" --socket "$SOCK" -t $((20 * SLOW)) "$@" 2>&1)
-    RC=$?
-}
-
-# node ID "command" [timeout_s]: OUT (lines before the result), RES.
-node() {
-    local id=$1 line=$2 to=${3:-10} start deadline hit k f=$T/nout$1
-    start=$(wc -l <"$f")
-    printf '%s\n' "$line" >&"${NFD[$id]}"
-    deadline=$(($(now_ms) + to * 1000 * SLOW))
-    while :; do
-        hit=$(tail -n +$((start + 1)) "$f" | grep -n -m1 -E '^(Done|Error [0-9]+: .*)$')
-        if [ -n "$hit" ]; then
-            k=${hit%%:*}
-            OUT=$(tail -n +$((start + 1)) "$f" | head -n $((k - 1)))
-            RES=${hit#*:}
-            return 0
-        fi
-        if [ "$(now_ms)" -ge "$deadline" ]; then
-            OUT=$(tail -n +$((start + 1)) "$f")
-            RES=TIMEOUT
-            return 1
-        fi
-        sleep 0.05
-    done
-}
-
-wait_ctl() { # wait_ctl SECONDS "expected output" ARGS...
-    local to=$1 want=$2 deadline
-    shift 2
-    deadline=$(($(now_ms) + to * 1000 * SLOW))
-    while :; do
-        ctl "$@"
-        [ "$OUT" = "$want" ] && return 0
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.3
-    done
-}
-
-wait_attached() { # wait_attached ID
-    for _ in $(seq 1 $((60 * SLOW))); do
-        node "$1" state
-        [ "$OUT" = child ] || [ "$OUT" = router ] && return 0
-        sleep 0.5
-    done
-    return 1
-}
 
 ping_received() { # ping_received ID TARGET COUNT: prints the received count
     node "$1" "ping $2 8 $3 0.3" $((10 + 2 * $3))
@@ -243,14 +118,14 @@ RT=
 HADDR=
 for _ in $(seq 1 $((60 * SLOW))); do
     RT=$(inh ip -6 route show "${OMRP}")
-    HADDR=$(inh ip -6 -o addr show dev "$VH" scope global | grep -o "${ONLINK%::}:[0-9a-f:]*" | head -1)
+    HADDR=$(inh ip -6 -o addr show dev "$VV4" scope global | grep -o "${ONLINK%::}:[0-9a-f:]*" | head -1)
     [ -n "$HADDR" ] && echo "$RT" | grep -q "via fe80:" && break
     sleep 0.5
 done
-echo "$RT" | grep -q "^${OMRP} via fe80:.* dev $VH" &&
+echo "$RT" | grep -q "^${OMRP} via fe80:.* dev $VV4" &&
     pass "host route from our RIO: $RT" || fail "host has no RIO route for $OMRP: '$RT' ($(oneline "$(inh ip -6 route)"))"
 [ -n "$HADDR" ] && pass "host configured $HADDR from our PIO" ||
-    fail "host has no address on $ONLINK/64: $(oneline "$(inh ip -6 addr show dev "$VH")")"
+    fail "host has no address on $ONLINK/64: $(oneline "$(inh ip -6 addr show dev "$VV4")")"
 if inh ping -6 -c 2 -W 3 "$OMR_ADDR" >"$T/ping6.out" 2>&1; then
     pass "host pings the device's OMR address $OMR_ADDR"
 else
@@ -397,9 +272,4 @@ APID=
 [ "$rc" = 0 ] && pass "agent without nft exits 0" || fail "agent without nft exit status $rc"
 cat "$T/agent.log.c" >>"$T/agent.log"
 
-if grep -q "ERROR: AddressSanitizer\|runtime error" "$T"/*.log; then
-    fail "sanitizer report: $(grep -m3 "AddressSanitizer\|runtime error" "$T"/*.log)"
-fi
-
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+tbr_finish

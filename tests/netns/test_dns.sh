@@ -33,80 +33,29 @@ set -u
 AGENT=${1:?usage: $0 tbr-agent tbr-ctl tbr-node}
 CTL=${2:?usage: $0 tbr-agent tbr-ctl tbr-node}
 NODE=${3:?usage: $0 tbr-agent tbr-ctl tbr-node}
-SLOW=${TBR_TEST_SLOW:-1}
-
-skip() {
-    echo "SKIP: $*"
-    exit 77
-}
-[ "$(id -u)" = 0 ] || skip "test_dns needs root (network namespaces, TUN, nftables)"
-command -v ip >/dev/null 2>&1 || skip "the ip program (iproute2) is missing"
-command -v nft >/dev/null 2>&1 || skip "the nft program (nftables) is missing"
-DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
-[ -x "$DNSMASQ" ] || skip "dnsmasq is missing (Debian package dnsmasq)"
-[ -e /dev/net/tun ] || skip "/dev/net/tun is missing"
-for b in "$AGENT" "$CTL" "$NODE"; do
-    [ -x "$b" ] || {
-        echo "FAIL: $b is not executable"
-        exit 1
-    }
-done
-
-export PORT_OFFSET=$((120 + $$ % 20))
+TEST_NAME=test_dns
+KEEP_DIR=/tmp/tbr-dns-kept
+PORT_OFFSET=$((120 + $$ % 20))
 NSBR=tbdbr-$$
 NSV4=tbdv4-$$
 VBR=td$$b
 VV4=td$$v
-T=$(mktemp -d "${TMPDIR:-/tmp}/tbr-dns.XXXXXX") || exit 1
-SOCK=$T/wpan0.sock
-APID=
-NPID=
 DPID=
-NFD=
-
-cleanup() {
-    {
-        [ -n "$DPID" ] && kill -9 "$DPID" && wait "$DPID"
-        [ -n "$NPID" ] && kill -9 "$NPID" && wait "$NPID"
-        [ -n "$APID" ] && kill -9 "$APID" && wait "$APID"
-        ip netns del "$NSBR"
-        ip netns del "$NSV4"
-    } 2>/dev/null
-    [ -n "${TBR_KEEP:-}" ] && cp -r "$T" /tmp/tbr-dns-kept
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-PASS=0
-FAIL=0
-pass() {
-    PASS=$((PASS + 1))
-    echo "PASS: $*"
-}
-fail() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL: $*"
-}
-now_ms() { date +%s%3N; }
-inbr() { ip netns exec "$NSBR" "$@"; }
-inv4() { ip netns exec "$NSV4" "$@"; }
+# shellcheck source=tests/netns/lib.sh
+. "$(dirname "$0")/lib.sh"
+tbr_check_env
+DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
+[ -x "$DNSMASQ" ] || skip "dnsmasq is missing (Debian package dnsmasq)"
+stop_dnsmasq_at_exit() { [ -n "$DPID" ] && kill -9 "$DPID" && wait "$DPID"; }
+TBR_CLEANUP=stop_dnsmasq_at_exit
+# a DNS response line ending in an error is a result too
+NODE_RESULT_RE='^(Done|Error [0-9]+: .*)$|^DNS response for .* - Error [0-9]+: .*$'
 
 # ---- topology -------------------------------------------------------------------
 
-ip netns add "$NSBR" 2>"$T/err" || skip "cannot create a network namespace: $(cat "$T/err")"
-ip netns add "$NSV4" || exit 1
-ip link add "$VBR" type veth peer name "$VV4" || skip "cannot create a veth pair"
-ip link set "$VBR" netns "$NSBR" && ip link set "$VV4" netns "$NSV4" || exit 1
-inbr ip link set lo up
-inbr ip link set lo multicast on
-inbr ip addr add 192.0.2.100/24 dev "$VBR"
-inbr ip link set "$VBR" up
-inv4 ip link set lo up
-inv4 ip addr add 192.0.2.1/24 dev "$VV4"
+tbr_topology 192.0.2.100/24 192.0.2.1/24
 inv4 ip addr add 192.0.2.2/24 dev "$VV4"
 inv4 ip addr add 192.0.2.53/24 dev "$VV4"
-inv4 ip link set "$VV4" up
 
 # ---- processes --------------------------------------------------------------------
 
@@ -131,93 +80,16 @@ stop_dnsmasq() {
 start_dnsmasq && pass "dnsmasq listens on 192.0.2.53" ||
     fail "dnsmasq did not start: $(tail -3 "$T/dnsmasq.out" | tr '\n' '|')"
 
-# Not through inbr (a function runs in a subshell): $! must be the agent.
-start_agent() {
-    ip netns exec "$NSBR" "$AGENT" -I wpan0 -B "$VBR" -d 4 --state-dir "$T/agent" \
-        --ctl-socket "$SOCK" --dns-upstream 192.0.2.53 sim://1 </dev/null >>"$T/agent.out" \
-        2>>"$T/agent.log" &
-    APID=$!
-}
+AGENT_LOG_LEVEL=4
+AGENT_ARGS=(--dns-upstream 192.0.2.53)
 start_agent
-
-mkfifo "$T/nin"
-exec {NFD}<>"$T/nin"
-: >"$T/nout"
-(
-    exec {NFD}>&-
-    exec ip netns exec "$NSBR" "$NODE" --state-dir "$T/node" 2 <"$T/nin" >>"$T/nout" 2>"$T/node.log"
-) &
-NPID=$!
-
-ctl() {
-    OUT=$(inbr "$CTL" --socket "$SOCK" -t $((20 * SLOW)) "$@" 2>&1)
-    RC=$?
-}
-
-# node "command" [timeout_s]: one line to the device; OUT (lines before the
-# result) and RES (the result line: Done, Error N: X, or a DNS response line
-# ending in Error N: X; TIMEOUT when none came).
-node() {
-    local line=$1 to=${2:-10} start deadline hit k
-    start=$(wc -l <"$T/nout")
-    printf '%s\n' "$line" >&"$NFD"
-    deadline=$(($(now_ms) + to * 1000 * SLOW))
-    while :; do
-        hit=$(tail -n +$((start + 1)) "$T/nout" |
-            grep -n -m1 -E '^(Done|Error [0-9]+: .*)$|^DNS response for .* - Error [0-9]+: .*$')
-        if [ -n "$hit" ]; then
-            k=${hit%%:*}
-            OUT=$(tail -n +$((start + 1)) "$T/nout" | head -n $((k - 1)))
-            RES=${hit#*:}
-            return 0
-        fi
-        if [ "$(now_ms)" -ge "$deadline" ]; then
-            OUT=$(tail -n +$((start + 1)) "$T/nout")
-            RES=TIMEOUT
-            return 1
-        fi
-        sleep 0.05
-    done
-}
-
-check_ctl() {
-    local desc=$1 want=$2
-    shift 2
-    ctl "$@"
-    if [ "$OUT" = "$want" ]; then
-        pass "$desc"
-    else
-        fail "$desc: tbr-ctl $* gave (rc $RC): $(echo "$OUT" | tr '\n' '|') wanted $(echo "$want" | tr '\n' '|')"
-    fi
-}
-
-wait_ctl() {
-    local to=$1 want=$2 deadline
-    shift 2
-    deadline=$(($(now_ms) + to * 1000 * SLOW))
-    while :; do
-        ctl "$@"
-        [ "$OUT" = "$want" ] && return 0
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.3
-    done
-}
-
-for _ in $(seq 1 $((50 * SLOW))); do
-    [ -S "$SOCK" ] && break
-    sleep 0.1
-done
+start_node 2
 [ -S "$SOCK" ] && pass "agent listens on its control socket" ||
     fail "no control socket (agent log: $(tail -3 "$T/agent.log" | tr '\n' '|'))"
 
 # ---- network ------------------------------------------------------------------------
 
-check_ctl "dataset init new" "Done" dataset init new
-check_ctl "dataset commit active" "Done" dataset commit active
-check_ctl "ifconfig up" "Done" ifconfig up
-check_ctl "thread start" "Done" thread start
-if wait_ctl 20 "leader
-Done" state; then pass "agent becomes leader"; else fail "agent state: $OUT"; fi
+form_network
 check_ctl "dns server upstream: Enabled by default" "Enabled
 Done" dns server upstream
 if wait_ctl 15 "PrefixManager: Active
@@ -233,22 +105,7 @@ fd*:2:0:0::/96) pass "br nat64prefix local: $NAT64P" ;;
 *) fail "br nat64prefix local: $OUT" ;;
 esac
 
-ctl dataset active -x
-HEX=$(echo "$OUT" | head -1)
-node "dataset set active $HEX"
-node "ifconfig up"
-node "thread start"
-[ "$RES" = Done ] && pass "device: thread start" || fail "device thread start: $RES $OUT"
-joined=
-for _ in $(seq 1 $((60 * SLOW))); do
-    node state
-    if [ "$OUT" = child ] || [ "$OUT" = router ]; then
-        joined=$OUT
-        break
-    fi
-    sleep 0.5
-done
-[ -n "$joined" ] && pass "device attached ($joined)" || fail "device did not attach: $OUT"
+join_device 2
 
 have_nd=
 for _ in $(seq 1 $((40 * SLOW))); do
@@ -397,10 +254,6 @@ kill -TERM "$APID"
 wait "$APID"
 APID=
 start_agent
-for _ in $(seq 1 $((50 * SLOW))); do
-    [ -S "$SOCK" ] && break
-    sleep 0.1
-done
 ctl srp server host
 if [ "$(echo "$OUT" | head -3)" = "dev1.default.service.arpa.
     deleted: false
@@ -480,9 +333,4 @@ rc=$?
 APID=
 [ "$rc" = 0 ] && pass "agent exits 0 on SIGTERM" || fail "agent exit status $rc"
 
-if grep -q "ERROR: AddressSanitizer\|runtime error\|LeakSanitizer" "$T/agent.log" "$T/node.log"; then
-    fail "sanitizer report: $(grep -m3 "AddressSanitizer\|runtime error\|LeakSanitizer" "$T/agent.log" "$T/node.log")"
-fi
-
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+tbr_finish

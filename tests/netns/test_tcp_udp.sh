@@ -18,157 +18,24 @@ set -u
 AGENT=${1:?usage: $0 tbr-agent tbr-ctl tbr-node}
 CTL=${2:?usage: $0 tbr-agent tbr-ctl tbr-node}
 NODE=${3:?usage: $0 tbr-agent tbr-ctl tbr-node}
-SLOW=${TBR_TEST_SLOW:-1}
-
-skip() {
-    echo "SKIP: $*"
-    exit 77
-}
-[ "$(id -u)" = 0 ] || skip "test_tcp_udp needs root (network namespaces, TUN, nftables)"
-command -v nc >/dev/null 2>&1 || skip "nc (netcat-openbsd) is missing"
-nc -h 2>&1 | grep -q "OpenBSD netcat" || skip "nc is not netcat-openbsd"
-command -v ip >/dev/null 2>&1 || skip "the ip program (iproute2) is missing"
-command -v nft >/dev/null 2>&1 || skip "the nft program (nftables) is missing"
-[ -e /dev/net/tun ] || skip "/dev/net/tun is missing"
-for b in "$AGENT" "$CTL" "$NODE"; do
-    [ -x "$b" ] || {
-        echo "FAIL: $b is not executable"
-        exit 1
-    }
-done
-
-export PORT_OFFSET=$((60 + $$ % 40))
+TEST_NAME=test_tcp_udp
+KEEP_DIR=/tmp/tbr-tcpudp-kept
+PORT_OFFSET=$((60 + $$ % 40))
 NSBR=tbrtu-$$
 NSV4=tbrtv-$$
 VBR=tu$$b
 VV4=tu$$v
-T=$(mktemp -d "${TMPDIR:-/tmp}/tbr-tcpudp.XXXXXX") || exit 1
-SOCK=$T/tbr-tcpudp.sock
-APID=
-NPID=
-NFD=
-NC_PIDS=
+# shellcheck source=tests/netns/lib.sh
+. "$(dirname "$0")/lib.sh"
+tbr_check_env
+command -v nc >/dev/null 2>&1 || skip "nc (netcat-openbsd) is missing"
+nc -h 2>&1 | grep -q "OpenBSD netcat" || skip "nc is not netcat-openbsd"
 
-cleanup() {
-    {
-        for p in $NC_PIDS; do kill -9 "$p" && wait "$p"; done
-        [ -n "$NPID" ] && kill -9 "$NPID" && wait "$NPID"
-        [ -n "$APID" ] && kill -9 "$APID" && wait "$APID"
-        ip netns del "$NSBR"
-        ip netns del "$NSV4"
-    } 2>/dev/null
-    [ -n "${TBR_KEEP:-}" ] && cp -r "$T" /tmp/tbr-tcpudp-kept; rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+tbr_topology 192.0.2.2/24 192.0.2.1/24
+start_agent
+start_node 2 --loss 0.05
+NOUT=$T/nout2
 
-PASS=0
-FAIL=0
-pass() {
-    PASS=$((PASS + 1))
-    echo "PASS: $*"
-}
-fail() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL: $*"
-}
-now_ms() { date +%s%3N; }
-inbr() { ip netns exec "$NSBR" "$@"; }
-inv4() { ip netns exec "$NSV4" "$@"; }
-
-# ---- topology -------------------------------------------------------------------
-
-ip netns add "$NSBR" 2>"$T/err" || skip "cannot create a network namespace: $(cat "$T/err")"
-ip netns add "$NSV4" || exit 1
-ip link add "$VBR" type veth peer name "$VV4" || skip "cannot create a veth pair"
-ip link set "$VBR" netns "$NSBR" && ip link set "$VV4" netns "$NSV4" || exit 1
-inbr ip link set lo up
-inbr ip link set lo multicast on
-inbr ip addr add 192.0.2.2/24 dev "$VBR"
-inbr ip link set "$VBR" up
-inv4 ip link set lo up
-inv4 ip addr add 192.0.2.1/24 dev "$VV4"
-inv4 ip link set "$VV4" up
-
-# ---- processes --------------------------------------------------------------------
-
-# Not through inbr (a function runs in a subshell): $! must be the agent.
-ip netns exec "$NSBR" "$AGENT" -I wpan0 -B "$VBR" -d 3 --state-dir "$T/agent" \
-    --ctl-socket "$SOCK" sim://1 </dev/null >"$T/agent.out" 2>"$T/agent.log" &
-APID=$!
-
-mkfifo "$T/nin"
-exec {NFD}<>"$T/nin"
-: >"$T/nout"
-(
-    exec {NFD}>&-
-    exec ip netns exec "$NSBR" "$NODE" --state-dir "$T/node" --loss 0.05 2 <"$T/nin" >>"$T/nout" 2>"$T/node.log"
-) &
-NPID=$!
-
-# ctl ARGS...: runs tbr-ctl in the BR namespace; OUT = stdout+stderr, RC = exit.
-ctl() {
-    OUT=$(inbr "$CTL" --socket "$SOCK" -t $((20 * SLOW)) "$@" 2>&1)
-    RC=$?
-}
-
-# node "command" [timeout_s]: one line to the device; OUT (lines before the
-# result) and RES (the result line or TIMEOUT).
-node() {
-    local line=$1 to=${2:-10} start deadline hit k
-    start=$(wc -l <"$T/nout")
-    printf '%s\n' "$line" >&"$NFD"
-    deadline=$(($(now_ms) + to * 1000 * SLOW))
-    while :; do
-        hit=$(tail -n +$((start + 1)) "$T/nout" | grep -n -m1 -E '^(Done|Error [0-9]+: .*)$')
-        if [ -n "$hit" ]; then
-            k=${hit%%:*}
-            OUT=$(tail -n +$((start + 1)) "$T/nout" | head -n $((k - 1)))
-            RES=${hit#*:}
-            return 0
-        fi
-        if [ "$(now_ms)" -ge "$deadline" ]; then
-            OUT=$(tail -n +$((start + 1)) "$T/nout")
-            RES=TIMEOUT
-            return 1
-        fi
-        sleep 0.05
-    done
-}
-
-# check_ctl "desc" "expected output (exact)" ARGS...
-check_ctl() {
-    local desc=$1 want=$2
-    shift 2
-    ctl "$@"
-    if [ "$OUT" = "$want" ]; then
-        pass "$desc"
-    else
-        fail "$desc: tbr-ctl $* gave (rc $RC):"
-        printf '%s\n' "$OUT" | sed 's/^/    | /'
-        echo "    wanted:"
-        printf '%s\n' "$want" | sed 's/^/    | /'
-    fi
-}
-
-# wait_ctl SECONDS "expected output" ARGS...: polls until equal.
-wait_ctl() {
-    local to=$1 want=$2 deadline
-    shift 2
-    deadline=$(($(now_ms) + to * 1000 * SLOW))
-    while :; do
-        ctl "$@"
-        [ "$OUT" = "$want" ] && return 0
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.3
-    done
-}
-
-# wait for the control socket
-for _ in $(seq 1 $((50 * SLOW))); do
-    [ -S "$SOCK" ] && break
-    sleep 0.1
-done
 [ -S "$SOCK" ] && pass "agent listens on its control socket" ||
     fail "no control socket (agent log: $(tail -3 "$T/agent.log" | tr '\n' '|'))"
 
@@ -176,12 +43,7 @@ done
 
 check_ctl "state before start" "disabled
 Done" state
-check_ctl "dataset init new" "Done" dataset init new
-check_ctl "dataset commit active" "Done" dataset commit active
-check_ctl "ifconfig up" "Done" ifconfig up
-check_ctl "thread start" "Done" thread start
-if wait_ctl 20 "leader
-Done" state; then pass "agent becomes leader"; else fail "agent state: $OUT"; fi
+form_network
 
 check_ctl "nat64 enable" "Done" nat64 enable
 if wait_ctl 15 "PrefixManager: Active
@@ -204,15 +66,6 @@ fd*:1::/64) pass "br omrprefix local: $OMRP" ;;
 *) fail "br omrprefix local: $OUT" ;;
 esac
 
-wait_nd() { # wait_nd SECONDS PATTERN: agent netdata show matches
-    local deadline=$(($(now_ms) + $1 * 1000 * SLOW))
-    while :; do
-        ctl netdata show
-        echo "$OUT" | grep -Eq "$2" && return 0
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.3
-    done
-}
 if wait_nd 10 "^$NAT64P sn low [0-9a-f]{4}$" && echo "$OUT" | grep -Eq "^$OMRP paos low [0-9a-f]{4}$"; then
     pass "agent netdata: $NAT64P sn low and $OMRP paos low"
 else
@@ -221,22 +74,7 @@ fi
 
 # ---- the device joins ---------------------------------------------------------------
 
-ctl dataset active -x
-HEX=$(echo "$OUT" | head -1)
-node "dataset set active $HEX"
-node "ifconfig up"
-node "thread start"
-[ "$RES" = Done ] && pass "device: thread start" || fail "device thread start: $RES $OUT"
-joined=
-for _ in $(seq 1 $((60 * SLOW))); do
-    node state
-    if [ "$OUT" = child ] || [ "$OUT" = router ]; then
-        joined=$OUT
-        break
-    fi
-    sleep 0.5
-done
-[ -n "$joined" ] && pass "device attached ($joined)" || fail "device did not attach: $OUT"
+join_device 2
 
 OMR_ADDR=
 for _ in $(seq 1 $((40 * SLOW))); do
@@ -275,7 +113,7 @@ host_nc() {
     eval "NCFD_$name=$fd"
     : >"$T/$name.out"
     ip netns exec "$NSV4" nc "$@" <"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
-    NC_PIDS="$NC_PIDS $!"
+    tbr_bg $!
     sleep 0.3
 }
 
@@ -290,20 +128,20 @@ if [ "$OUT" = "Connecting to synthesized IPv6 address: $SYN_OT" ] && [ "$RES" = 
 else
     fail "tcp connect: $RES $(echo "$OUT" | tr '\n' '|') (want $SYN_OT)"
 fi
-wait_file 20 "$T/nout" "^TCP: Connection established$" && pass "TCP: Connection established" ||
-    fail "no TCP: Connection established (device: $(tail -5 "$T/nout" | tr '\n' '|'))"
+wait_file 20 "$NOUT" "^TCP: Connection established$" && pass "TCP: Connection established" ||
+    fail "no TCP: Connection established (device: $(tail -5 "$NOUT" | tr '\n' '|'))"
 node "tcp send hello"
 [ "$RES" = Done ] && pass "tcp send hello" || fail "tcp send hello: $RES"
 wait_file 20 "$T/tcp.out" "hello" && pass "the IPv4 host's nc received hello" ||
     fail "nc got: $(od -c "$T/tcp.out" | head -3)"
 printf 'world\n' >&"$NCFD_tcp"
-wait_file 20 "$T/nout" "^TCP: Received 6 bytes: world$" && pass "device: TCP: Received 6 bytes: world" ||
-    fail "device did not print the host's world: $(tail -5 "$T/nout" | tr '\n' '|')"
+wait_file 20 "$NOUT" "^TCP: Received 6 bytes: world$" && pass "device: TCP: Received 6 bytes: world" ||
+    fail "device did not print the host's world: $(tail -5 "$NOUT" | tr '\n' '|')"
 node "tcp sendend"
 [ "$RES" = Done ] && pass "tcp sendend" || fail "tcp sendend: $RES"
 exec {NCFD_tcp}>&- # nc sees EOF on stdin: it closes its side
-wait_file 20 "$T/nout" "^TCP: Reached end of stream$" && pass "device: TCP: Reached end of stream" ||
-    fail "no end of stream: $(tail -5 "$T/nout" | tr '\n' '|')"
+wait_file 20 "$NOUT" "^TCP: Reached end of stream$" && pass "device: TCP: Reached end of stream" ||
+    fail "no end of stream: $(tail -5 "$NOUT" | tr '\n' '|')"
 
 # ---- (2) UDP: nc -u -l on the IPv4 host ------------------------------------------------------
 
@@ -323,14 +161,14 @@ wait_file 20 "$T/udp.out" "hello" && pass "the IPv4 host's nc -u received hello"
     fail "nc -u got: $(od -c "$T/udp.out" | head -3)"
 }
 printf 'world\n' >&"$NCFD_udp"
-if wait_file 20 "$T/nout" "^6 bytes from $SYN_OT 12346 world$"; then
+if wait_file 20 "$NOUT" "^6 bytes from $SYN_OT 12346 world$"; then
     pass "device: 6 bytes from $SYN_OT 12346 world"
 else
     # the reply may be one of the 5% dropped frames: ask once more
     printf 'world\n' >&"$NCFD_udp"
-    wait_file 20 "$T/nout" "^6 bytes from $SYN_OT 12346 world$" &&
+    wait_file 20 "$NOUT" "^6 bytes from $SYN_OT 12346 world$" &&
         pass "device: 6 bytes from $SYN_OT 12346 world (second try)" ||
-        fail "device did not print the host's datagram: $(tail -5 "$T/nout" | tr '\n' '|')"
+        fail "device did not print the host's datagram: $(tail -5 "$NOUT" | tr '\n' '|')"
 fi
 node "udp send 192.0.2.1 12346 again"
 if [ "$OUT" = "Sending to synthesized IPv6 address: $SYN_OT" ] && [ "$RES" = Done ]; then
@@ -357,13 +195,13 @@ fi
 BULK=102400
 host_nc bulk -4 -l 12347
 node "tcp connect 192.0.2.1 12347"
-wait_file 30 "$T/nout" "^TCP: Connection established$" # (the first one matched already)
+wait_file 30 "$NOUT" "^TCP: Connection established$" # (the first one matched already)
 est=0
 for _ in $(seq 1 $((200 * SLOW))); do
-    [ "$(grep -c "^TCP: Connection established$" "$T/nout")" -ge 2 ] && est=1 && break
+    [ "$(grep -c "^TCP: Connection established$" "$NOUT")" -ge 2 ] && est=1 && break
     sleep 0.1
 done
-[ "$est" = 1 ] && pass "second connection established" || fail "bulk connect: $(tail -5 "$T/nout" | tr '\n' '|')"
+[ "$est" = 1 ] && pass "second connection established" || fail "bulk connect: $(tail -5 "$NOUT" | tr '\n' '|')"
 start=$(now_ms)
 # tcp benchmark run (OpenThread's CLI): BULK bytes of 'a' (sBenchmarkData).
 node "tcp benchmark run $BULK"
@@ -372,9 +210,9 @@ deadline=$(($(now_ms) + 120000 * SLOW))
 while [ "$(stat -c %s "$T/bulk.out")" -lt "$BULK" ] && [ "$(now_ms)" -lt "$deadline" ]; do
     sleep 0.2
 done
-wait_file 20 "$T/nout" "^TCP Benchmark Complete: Transferred $BULK bytes in [0-9]* milliseconds$" &&
-    pass "device: TCP Benchmark Complete ($(grep -m1 '^TCP Goodput' "$T/nout"))" ||
-    fail "no benchmark result: $(tail -5 "$T/nout" | tr '\n' '|')"
+wait_file 20 "$NOUT" "^TCP Benchmark Complete: Transferred $BULK bytes in [0-9]* milliseconds$" &&
+    pass "device: TCP Benchmark Complete ($(grep -m1 '^TCP Goodput' "$NOUT"))" ||
+    fail "no benchmark result: $(tail -5 "$NOUT" | tr '\n' '|')"
 want=$(head -c "$BULK" /dev/zero | tr '\0' a | sha256sum | cut -d' ' -f1)
 got=$(sha256sum <"$T/bulk.out" | cut -d' ' -f1)
 if [ "$got" = "$want" ]; then
@@ -386,9 +224,4 @@ node "tcp abort"
 node "tcp deinit"
 [ "$RES" = Done ] && pass "tcp deinit" || fail "tcp deinit: $RES"
 
-if grep -q "ERROR: AddressSanitizer\|runtime error" "$T/agent.log" "$T/node.log"; then
-    fail "sanitizer report: $(grep -m3 "AddressSanitizer\|runtime error" "$T/agent.log" "$T/node.log")"
-fi
-
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+tbr_finish

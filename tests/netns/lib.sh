@@ -1,0 +1,240 @@
+# Shared by the namespace tests (tests/netns/test_*.sh): environment checks,
+# PASS/FAIL bookkeeping, the BR + IPv4 host topology, the processes
+# (tbr-agent, tbr-node devices on FIFOs) and the tbr-ctl / device helpers.
+#
+# A test sets, then sources this file:
+#   AGENT CTL NODE   the binaries
+#   TEST_NAME        for messages ("test_dns")
+#   KEEP_DIR         where TBR_KEEP=1 copies the logs
+#   PORT_OFFSET      its own sim-radio port range (exported here)
+#   NSBR NSV4        namespace names (unique per run: end them in $$)
+#   VBR VV4          the veth pair's names
+# and calls tbr_check_env (skips with 77 when root, ip, nft or the TUN
+# device is missing) before anything else. Everything started through
+# start_agent / start_node / tbr_bg is killed and both namespaces are
+# deleted on exit (trap EXIT), also on failure; the test adds its own
+# clean-up steps to TBR_CLEANUP (a function name) if it needs more.
+#
+# shellcheck shell=bash
+
+SLOW=${TBR_TEST_SLOW:-1}
+PASS=0
+FAIL=0
+APID=
+TBR_PIDS=()
+TBR_CLEANUP=
+declare -A NPID NFD
+# What ends a device command's output (OpenThread's result line).
+NODE_RESULT_RE='^(Done|Error [0-9]+: .*)$'
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+pass() {
+    PASS=$((PASS + 1))
+    echo "PASS: $*"
+}
+fail() {
+    FAIL=$((FAIL + 1))
+    echo "FAIL: $*"
+}
+now_ms() { date +%s%3N; }
+oneline() { echo "$*" | tr '\n' '|'; }
+inbr() { ip netns exec "$NSBR" "$@"; }
+inv4() { ip netns exec "$NSV4" "$@"; }
+
+# tbr_check_env: root, iproute2, nftables, TUN, the three binaries.
+tbr_check_env() {
+    [ "$(id -u)" = 0 ] || skip "$TEST_NAME needs root (network namespaces, TUN, nftables)"
+    command -v ip >/dev/null 2>&1 || skip "the ip program (iproute2) is missing"
+    command -v nft >/dev/null 2>&1 || skip "the nft program (nftables) is missing"
+    [ -e /dev/net/tun ] || skip "/dev/net/tun is missing"
+    for b in "$AGENT" "$CTL" "$NODE"; do
+        [ -x "$b" ] || {
+            echo "FAIL: $b is not executable"
+            exit 1
+        }
+    done
+    export PORT_OFFSET
+    T=$(mktemp -d "${TMPDIR:-/tmp}/tbr-$TEST_NAME.XXXXXX") || exit 1
+    SOCK=$T/wpan0.sock
+    trap tbr_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+tbr_cleanup() {
+    {
+        [ -n "$TBR_CLEANUP" ] && "$TBR_CLEANUP"
+        for p in "${TBR_PIDS[@]}" "${NPID[@]}" $APID; do kill -9 "$p" && wait "$p"; done
+        ip netns del "$NSBR"
+        ip netns del "$NSV4"
+    } 2>/dev/null
+    [ -n "${TBR_KEEP:-}" ] && cp -r "$T" "$KEEP_DIR"
+    rm -rf "$T"
+}
+
+# tbr_bg PID: killed at exit.
+tbr_bg() { TBR_PIDS+=("$1"); }
+
+# tbr_topology BR_ADDR/LEN HOST_ADDR/LEN: two namespaces joined by a veth
+# pair; the BR's loopback carries the simulated radio (multicast on).
+tbr_topology() {
+    ip netns add "$NSBR" 2>"$T/err" || skip "cannot create a network namespace: $(cat "$T/err")"
+    ip netns add "$NSV4" || exit 1
+    ip link add "$VBR" type veth peer name "$VV4" || skip "cannot create a veth pair"
+    ip link set "$VBR" netns "$NSBR" && ip link set "$VV4" netns "$NSV4" || exit 1
+    inbr ip link set lo up
+    inbr ip link set lo multicast on
+    inbr ip addr add "$1" dev "$VBR"
+    inbr ip link set "$VBR" up
+    inv4 ip link set lo up
+    inv4 ip addr add "$2" dev "$VV4"
+    inv4 ip link set "$VV4" up
+}
+
+# start_agent [wrapper...]: tbr-agent in the BR namespace on -B $VBR with
+# AGENT_ARGS (an array the test may set), $APID; waits for its socket.
+# Not through inbr: $! must be the agent itself.
+start_agent() {
+    ip netns exec "$NSBR" "$@" "$AGENT" -I wpan0 -B "$VBR" -d "${AGENT_LOG_LEVEL:-3}" \
+        --state-dir "$T/agent" --ctl-socket "$SOCK" "${AGENT_ARGS[@]}" sim://1 </dev/null \
+        >>"$T/agent.out" 2>>"$T/agent.log" &
+    APID=$!
+    for _ in $(seq 1 $((50 * SLOW))); do
+        [ -S "$SOCK" ] && break
+        sleep 0.1
+    done
+}
+
+# start_node ID [tbr-node options...]: a device reading a FIFO.
+start_node() {
+    local id=$1 fd
+    shift
+    mkfifo "$T/nin$id"
+    exec {fd}<>"$T/nin$id"
+    NFD[$id]=$fd
+    : >"$T/nout$id"
+    (
+        exec {fd}>&-
+        exec ip netns exec "$NSBR" "$NODE" --state-dir "$T/node$id" "$@" "$id" <"$T/nin$id" \
+            >>"$T/nout$id" 2>"$T/node$id.log"
+    ) &
+    NPID[$id]=$!
+}
+
+# ctl ARGS...: tbr-ctl in the BR namespace; OUT = stdout+stderr, RC = exit.
+ctl() {
+    OUT=$(inbr "$CTL" --socket "$SOCK" -t $((20 * SLOW)) "$@" 2>&1)
+    RC=$?
+}
+
+# nodeid ID "command" [timeout_s]: one line to device ID; OUT (the lines
+# before the result) and RES (the line matching NODE_RESULT_RE, or TIMEOUT).
+nodeid() {
+    local id=$1 line=$2 to=${3:-10} start deadline hit k f=$T/nout$1
+    start=$(wc -l <"$f")
+    printf '%s\n' "$line" >&"${NFD[$id]}"
+    deadline=$(($(now_ms) + to * 1000 * SLOW))
+    while :; do
+        hit=$(tail -n +$((start + 1)) "$f" | grep -n -m1 -E "$NODE_RESULT_RE")
+        if [ -n "$hit" ]; then
+            k=${hit%%:*}
+            OUT=$(tail -n +$((start + 1)) "$f" | head -n $((k - 1)))
+            RES=${hit#*:}
+            return 0
+        fi
+        if [ "$(now_ms)" -ge "$deadline" ]; then
+            OUT=$(tail -n +$((start + 1)) "$f")
+            RES=TIMEOUT
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+# node "command" [timeout_s]: the same for the one device of most tests (ID 2).
+node() { nodeid 2 "$@"; }
+
+# check_ctl "desc" "expected output (exact)" ARGS...
+check_ctl() {
+    local desc=$1 want=$2
+    shift 2
+    ctl "$@"
+    if [ "$OUT" = "$want" ]; then
+        pass "$desc"
+    else
+        fail "$desc: tbr-ctl $* gave (rc $RC):"
+        printf '%s\n' "$OUT" | sed 's/^/    | /'
+        echo "    wanted:"
+        printf '%s\n' "$want" | sed 's/^/    | /'
+    fi
+}
+
+# wait_ctl SECONDS "expected output" ARGS...: polls until equal.
+wait_ctl() {
+    local to=$1 want=$2 deadline
+    shift 2
+    deadline=$(($(now_ms) + to * 1000 * SLOW))
+    while :; do
+        ctl "$@"
+        [ "$OUT" = "$want" ] && return 0
+        [ "$(now_ms)" -ge "$deadline" ] && return 1
+        sleep 0.3
+    done
+}
+
+# wait_nd SECONDS PATTERN: the agent's `netdata show` matches (OUT is it).
+wait_nd() {
+    local deadline=$(($(now_ms) + $1 * 1000 * SLOW))
+    while :; do
+        ctl netdata show
+        echo "$OUT" | grep -Eq "$2" && return 0
+        [ "$(now_ms)" -ge "$deadline" ] && return 1
+        sleep 0.3
+    done
+}
+
+# wait_attached ID: device ID becomes child or router (OUT is its state).
+wait_attached() {
+    for _ in $(seq 1 $((60 * SLOW))); do
+        nodeid "$1" state
+        [ "$OUT" = child ] || [ "$OUT" = router ] && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
+# form_network: the codelab's `dataset init new` .. `thread start` on the
+# agent, then leader; PASS/FAIL lines.
+form_network() {
+    check_ctl "dataset init new" "Done" dataset init new
+    check_ctl "dataset commit active" "Done" dataset commit active
+    check_ctl "ifconfig up" "Done" ifconfig up
+    check_ctl "thread start" "Done" thread start
+    if wait_ctl 20 "leader
+Done" state; then pass "agent becomes leader"; else fail "agent state: $OUT"; fi
+}
+
+# join_device ID: the device takes the agent's active dataset and attaches.
+join_device() {
+    local id=$1 hex
+    ctl dataset active -x
+    hex=$(echo "$OUT" | head -1)
+    nodeid "$id" "dataset set active $hex"
+    [ "$RES" = Done ] && pass "device $id: dataset set active" ||
+        fail "device $id dataset set active: $RES"
+    nodeid "$id" "ifconfig up"
+    nodeid "$id" "thread start"
+    [ "$RES" = Done ] && pass "device $id: thread start" || fail "device $id thread start: $RES $OUT"
+    wait_attached "$id" && pass "device $id attached ($OUT)" || fail "device $id did not attach: $OUT"
+}
+
+# tbr_finish: the sanitizer check over the logs, the summary line, the exit
+# status (non-zero on any failure).
+tbr_finish() {
+    if grep -q "ERROR: AddressSanitizer\|runtime error\|LeakSanitizer" "$T"/*.log 2>/dev/null; then
+        fail "sanitizer report: $(grep -h -m3 "AddressSanitizer\|runtime error\|LeakSanitizer" "$T"/*.log)"
+    fi
+    echo "$PASS passed, $FAIL failed"
+    [ "$FAIL" = 0 ]
+}
