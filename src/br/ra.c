@@ -38,7 +38,7 @@ static int8_t pref_from_bits(uint8_t bits)
     case 3:
         return RA_PREF_LOW;
     default:
-        return RA_PREF_MED; /* 10 (reserved) is treated as medium (RFC 4191 §2.1) */
+        return RA_PREF_MED; /* 00; a RIO with 10 (reserved) is dropped before */
     }
 }
 
@@ -119,7 +119,13 @@ static bool ra_options(struct rd *r, struct ra_msg *m)
             struct ra_pio p;
 
             memset(&p, 0, sizeof(p));
-            if (olen != 4 || !rd_u8(&o, &plen) || !rd_u8(&o, &fl) || !rd_be32(&o, &p.valid_s) ||
+            /* A PIO is always 32 octets (RFC 4861 §4.6.2): another Length is
+             * that option's error only, ignored as Linux and OpenThread do. */
+            if (olen != 4) {
+                m->skipped++;
+                break;
+            }
+            if (!rd_u8(&o, &plen) || !rd_u8(&o, &fl) || !rd_be32(&o, &p.valid_s) ||
                 !rd_be32(&o, &p.preferred_s) || !rd_skip(&o, 4) || !rd_bytes(&o, p.prefix.addr, 16))
                 return false;
             if (plen > 128 || m->n_pio >= RA_MAX_PIO) {
@@ -138,11 +144,19 @@ static bool ra_options(struct rd *r, struct ra_msg *m)
             struct ra_rio q;
 
             memset(&q, 0, sizeof(q));
-            if (olen > 3 || !rd_u8(&o, &plen) || !rd_u8(&o, &fl) || !rd_be32(&o, &q.lifetime_s))
+            /* RFC 4191 §2.3: Length 1..3; a longer one is ignored (the
+             * option only, as Linux and OpenThread). */
+            if (olen > 3) {
+                m->skipped++;
+                break;
+            }
+            if (!rd_u8(&o, &plen) || !rd_u8(&o, &fl) || !rd_be32(&o, &q.lifetime_s))
                 return false;
-            /* RFC 4191 §2.3: Length 1 for /0, 2 up to /64, 3 up to /128. */
+            /* RFC 4191 §2.3: Length 1 for /0, 2 up to /64, 3 up to /128;
+             * and "If the Reserved (10) value is received, the Route
+             * Information Option MUST be ignored." */
             if (plen > 128 || (plen > 64 && olen < 3) || (plen > 0 && olen < 2) ||
-                m->n_rio >= RA_MAX_RIO) {
+                ((fl >> 3) & 3) == 2 || m->n_rio >= RA_MAX_RIO) {
                 m->skipped++;
                 break;
             }
@@ -158,7 +172,13 @@ static bool ra_options(struct rd *r, struct ra_msg *m)
             struct ra_pref64 q;
 
             memset(&q, 0, sizeof(q));
-            if (olen != 2 || !rd_be16(&o, &sl) || !rd_bytes(&o, q.prefix.addr, 12))
+            /* RFC 8781 §4: "The receiver MUST ignore the PREF64 option if
+             * the Length field value is not 2." (the option, not the RA) */
+            if (olen != 2) {
+                m->skipped++;
+                break;
+            }
+            if (!rd_be16(&o, &sl) || !rd_bytes(&o, q.prefix.addr, 12))
                 return false;
             q.prefix.len = (uint8_t)ra_pref64_plen(sl & 7);
             q.lifetime_s = (uint32_t)(sl >> 3) * 8u;

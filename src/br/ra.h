@@ -10,9 +10,13 @@
  *     (RFC 8781 §4, parse only). Unknown options are skipped; an option of
  *     length 0, an option past the end, or a malformed known option makes
  *     the whole message invalid (RFC 4861 §6.1.2: "all included options have
- *     a length that is greater than zero"; RFC 4191 §3: a RIO whose Length
- *     is too small for its Prefix Length is ignored — here the message is
- *     kept and only that option is dropped).
+ *     a length that is greater than zero"). Options their RFC says to
+ *     ignore are dropped alone and the message is kept (counted in
+ *     `skipped`): a RIO whose Length is above 3 or too small for its
+ *     Prefix Length or whose Prf is the reserved 10 (RFC 4191 §2.3), a
+ *     PREF64 whose Length is not 2 or whose PLC is not 0..5 (RFC 8781 §4), a
+ *     PIO whose Length is not 4 (§4.6.2; as Linux and OpenThread ignore it),
+ *     a PIO or RIO with a Prefix Length above 128.
  *   - Everything is read through util/rd.h.
  */
 #ifndef TBR_BR_RA_H
