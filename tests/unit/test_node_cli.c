@@ -19,46 +19,10 @@
 #include "netdata/netdata.h"
 #include "platform/settings.h"
 #include "thread/dataset.h"
+#include "support/medium.h"
 #include "util/addr.h"
 
 #include <unistd.h>
-
-/* ---- output capture ---------------------------------------------------------- */
-
-struct capture {
-    FILE *f;
-    char *buf;
-    size_t size;
-    size_t mark;
-    char last[65536];
-};
-
-static void capture_open(struct capture *c)
-{
-    memset(c, 0, sizeof(*c));
-    c->f = open_memstream(&c->buf, &c->size);
-    assert_non_null(c->f);
-}
-
-static void capture_close(struct capture *c)
-{
-    fclose(c->f);
-    free(c->buf);
-}
-
-/* What was written since the previous call. */
-static const char *capture_take(struct capture *c)
-{
-    size_t n;
-
-    fflush(c->f);
-    n = c->size - c->mark;
-    assert_true(n < sizeof(c->last));
-    memcpy(c->last, c->buf + c->mark, n);
-    c->last[n] = '\0';
-    c->mark = c->size;
-    return c->last;
-}
 
 /* ---- pure functions ---------------------------------------------------------- */
 
@@ -282,7 +246,7 @@ static void test_parent_and_leaderdata(void **state)
 static void test_errors_without_node(void **state)
 {
     struct node_cli c;
-    struct capture cap;
+    struct tm_capture cap;
     static const struct {
         const char *line, *out;
     } cases[] = {
@@ -317,20 +281,20 @@ static void test_errors_without_node(void **state)
 
     (void)state;
     node_cli_init(&c, NULL);
-    capture_open(&cap);
+    tm_capture_open(&cap);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         node_cli_run_line(&c, cases[i].line, 0, cap.f);
-        if (strcmp(capture_take(&cap), cases[i].out) != 0)
+        if (strcmp(tm_capture_take(&cap), cases[i].out) != 0)
             fail_msg("'%s': got '%s', want '%s'", cases[i].line, cap.last, cases[i].out);
     }
     node_cli_run_line(&c, "help", 0, cap.f);
-    capture_take(&cap);
+    tm_capture_take(&cap);
     assert_non_null(strstr(cap.last, "\nping\n"));
     assert_non_null(strstr(cap.last, "dataset\n"));
     assert_non_null(strstr(cap.last, "\nversion\nDone\n"));
     node_cli_run_line(&c, "netdata", 0, cap.f);
-    assert_string_equal(capture_take(&cap), "length\nshow\nError 35: InvalidCommand\n");
-    capture_close(&cap);
+    assert_string_equal(tm_capture_take(&cap), "length\nshow\nError 35: InvalidCommand\n");
+    tm_capture_close(&cap);
 }
 
 /* `srp client ...` with OpenThread's output (cli_srp_client.cpp), on a CLI
@@ -442,7 +406,7 @@ static void test_srp_client_cli(void **state)
     };
     static struct srp_client sc;
     struct node_cli c;
-    struct capture cap;
+    struct tm_capture cap;
     uint8_t rnd[48], priv[SRP_CLIENT_KEY_LEN];
 
     (void)state;
@@ -451,14 +415,14 @@ static void test_srp_client_cli(void **state)
     assert_int_equal(srp_client_make_key(rnd, sizeof(rnd), priv), SRP_CLIENT_ERR_OK);
     assert_int_equal(srp_client_init(&sc, priv, 7), SRP_CLIENT_ERR_OK);
     node_cli_init(&c, NULL);
-    capture_open(&cap);
+    tm_capture_open(&cap);
     /* No SRP client on this CLI: no such command. */
     node_cli_run_line(&c, "srp client state", 0, cap.f);
-    assert_string_equal(capture_take(&cap), "Error 35: InvalidCommand\n");
+    assert_string_equal(tm_capture_take(&cap), "Error 35: InvalidCommand\n");
     c.srp = &sc;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         node_cli_run_line(&c, cases[i].line, 1000, cap.f);
-        if (strcmp(capture_take(&cap), cases[i].out) != 0)
+        if (strcmp(tm_capture_take(&cap), cases[i].out) != 0)
             fail_msg("'%s': got '%s', want '%s'", cases[i].line, cap.last, cases[i].out);
     }
     /* The update goes out (what srp_node_process does): the host is Adding. */
@@ -467,95 +431,69 @@ static void test_srp_client_cli(void **state)
     uint8_t dst[16];
     uint16_t dport;
     node_cli_run_line(&c, "srp client host address fd00::1", 1000, cap.f);
-    capture_take(&cap);
+    tm_capture_take(&cap);
     assert_true(srp_client_poll(&sc, 2000, &msg, &len, dst, &dport));
     assert_int_equal(dport, 53535);
     for (size_t i = 0; i < sizeof(after_send) / sizeof(after_send[0]); i++) {
         node_cli_run_line(&c, after_send[i].line, 2001, cap.f);
-        if (strcmp(capture_take(&cap), after_send[i].out) != 0)
+        if (strcmp(tm_capture_take(&cap), after_send[i].out) != 0)
             fail_msg("'%s': got '%s', want '%s'", after_send[i].line, cap.last, after_send[i].out);
     }
-    capture_close(&cap);
+    tm_capture_close(&cap);
 }
 
 /* ---- an in-process medium of real nodes ---------------------------------------- */
 
-#define MAXN 4
-#define QLEN 512
-
-struct medium;
-
 struct tn {
-    struct medium *m;
-    int idx;
-    uint8_t channel;
-    uint64_t rng;
     struct tnode *node;
     struct node_cli cli;
-    struct capture cap;
+    struct tm_capture cap;
     unsigned finished; /* on_finish calls */
 };
 
-struct frame {
-    int from;
-    uint8_t ch;
-    uint8_t len;
-    uint8_t psdu[127];
-};
-
+/* nodes[i] on station i of air (tests/support/medium.h). */
 struct medium {
     uint64_t now;
-    struct tn nodes[MAXN];
+    struct tn nodes[TM_MAX_STATIONS];
     int n;
-    struct frame q[QLEN];
-    unsigned head, count;
-};
-
-static void rnd(void *user, uint8_t *buf, size_t len)
-{
-    struct tn *t = user;
-
-    for (size_t i = 0; i < len; i++) {
-        /* xorshift64*: deterministic per node, good enough for tests */
-        t->rng ^= t->rng >> 12;
-        t->rng ^= t->rng << 25;
-        t->rng ^= t->rng >> 27;
-        buf[i] = (uint8_t)((t->rng * 0x2545f4914f6cdd1dULL) >> 56);
-    }
-}
-
-static int med_tx(void *radio, const uint8_t *psdu, size_t len, uint8_t ch)
-{
-    struct tn *t = radio;
-    struct medium *m = t->m;
-    struct frame *f;
-
-    assert_true(len >= 1 && len <= 127);
-    assert_true(m->count < QLEN);
-    f = &m->q[(m->head + m->count++) % QLEN];
-    f->from = t->idx;
-    f->ch = ch;
-    f->len = (uint8_t)len;
-    memcpy(f->psdu, psdu, len);
-    return 0;
-}
-
-static int med_set_channel(void *radio, uint8_t ch)
-{
-    ((struct tn *)radio)->channel = ch;
-    return 0;
-}
-
-static const struct radio_ops med_ops = {
-    .caps = 0,
-    .transmit = med_tx,
-    .set_channel = med_set_channel,
+    struct tm_medium air;
 };
 
 static void on_finish(void *user)
 {
     ((struct tn *)user)->finished++;
 }
+
+static void node_rx(void *user, int idx, const struct radio_rx_frame *rx)
+{
+    struct medium *m = user;
+
+    tnode_radio_rx(m->nodes[idx].node, rx);
+}
+
+static void node_step(void *user, uint64_t now)
+{
+    struct medium *m = user;
+
+    for (int i = 0; i < m->n; i++)
+        tnode_process(m->nodes[i].node, now);
+}
+
+static int64_t node_next_timeout(void *user, uint64_t now)
+{
+    struct medium *m = user;
+    int64_t next = -1;
+
+    for (int i = 0; i < m->n; i++)
+        next = tm_min_timeout(next, tnode_next_timeout_ms(m->nodes[i].node, now));
+    return next;
+}
+
+static const struct tm_hooks node_hooks = {
+    .rx = node_rx,
+    .step = node_step,
+    .next_timeout = node_next_timeout,
+};
 
 /* The medium of the running test, freed by the teardown even when an
  * assertion ends the test early. */
@@ -568,29 +506,26 @@ static struct medium *medium_new(int n)
     assert_non_null(m);
     m->now = 5000;
     cur_medium = m;
+    tm_medium_init(&m->air, n, 3, &node_hooks, m);
     for (int i = 0; i < n; i++) {
         struct tn *t = &m->nodes[i];
         struct tnode_cfg cfg;
 
-        t->m = m;
-        t->idx = i;
-        t->rng = 0x9e3779b97f4a7c15ULL * (uint64_t)(i + 3);
         memset(&cfg, 0, sizeof(cfg));
         cfg.node_id = (uint8_t)(i + 1);
-        cfg.radio_ops = &med_ops;
-        cfg.radio = t;
-        cfg.random = rnd;
-        cfg.user = t;
+        cfg.radio_ops = &tm_radio_ops;
+        cfg.radio = &m->air.st[i];
+        cfg.random = tm_random;
+        cfg.user = &m->air.st[i];
         cfg.router_eligible = true;
         t->node = tnode_new(&cfg, m->now);
         assert_non_null(t->node);
         node_cli_init(&t->cli, t->node);
         t->cli.on_finish = on_finish;
         t->cli.user = t;
-        capture_open(&t->cap);
+        tm_capture_open(&t->cap);
         m->n = i + 1;
     }
-    cur_medium = m;
     return m;
 }
 
@@ -598,7 +533,7 @@ static void medium_free(struct medium *m)
 {
     for (int i = 0; i < m->n; i++) {
         tnode_free(m->nodes[i].node);
-        capture_close(&m->nodes[i].cap);
+        tm_capture_close(&m->nodes[i].cap);
     }
     free(m);
     cur_medium = NULL;
@@ -615,46 +550,7 @@ static int teardown_medium(void **state)
 /* Delivers frames and runs timers up to now + ms of virtual time. */
 static void medium_run(struct medium *m, uint64_t ms)
 {
-    uint64_t until = m->now + ms;
-    unsigned spins = 0;
-
-    for (;;) {
-        int64_t next = -1;
-
-        while (m->count > 0) {
-            struct frame f = m->q[m->head];
-
-            m->head = (m->head + 1) % QLEN;
-            m->count--;
-            for (int i = 0; i < m->n; i++) {
-                struct tn *t = &m->nodes[i];
-                struct radio_rx_frame rx = {f.psdu, f.len, f.ch, -20, m->now};
-
-                if (i != f.from && t->channel == f.ch)
-                    tnode_radio_rx(t->node, &rx);
-            }
-        }
-        for (int i = 0; i < m->n; i++)
-            tnode_process(m->nodes[i].node, m->now);
-        if (m->count > 0)
-            continue;
-        for (int i = 0; i < m->n; i++) {
-            int64_t t = tnode_next_timeout_ms(m->nodes[i].node, m->now);
-
-            if (t >= 0 && (next < 0 || t < next))
-                next = t;
-        }
-        if (next == 0) {
-            assert_true(++spins < 100000);
-            continue;
-        }
-        spins = 0;
-        if (next < 0 || m->now + (uint64_t)next > until) {
-            m->now = until;
-            return;
-        }
-        m->now += (uint64_t)next;
-    }
+    tm_run(&m->air, &m->now, ms);
 }
 
 /* Runs one line on node i; returns everything it printed so far. */
@@ -663,7 +559,7 @@ static const char *run(struct medium *m, int i, const char *line)
     struct tn *t = &m->nodes[i];
 
     node_cli_run_line(&t->cli, line, m->now, t->cap.f);
-    return capture_take(&t->cap);
+    return tm_capture_take(&t->cap);
 }
 
 static void expect_line(struct medium *m, int i, const char *line, const char *out)
@@ -698,15 +594,6 @@ static void assert_contains(const char *s, const char *part)
 {
     if (strstr(s, part) == NULL)
         fail_msg("got '%s', want it to contain '%s'", s, part);
-}
-
-static void first_line(const char *s, char *out, size_t cap)
-{
-    size_t n = strcspn(s, "\n");
-
-    assert_true(n < cap);
-    memcpy(out, s, n);
-    out[n] = '\0';
 }
 
 static void test_dataset_commands(void **state)
@@ -746,10 +633,10 @@ static void test_dataset_commands(void **state)
                               "Network Key: 00112233445566778899aabbccddeeff\n"
                               "Network Name: tbr-test\nPAN ID: 0x1234\n"));
     assert_non_null(strstr(o, "\nSecurity Policy: 672 onrc 0\nDone\n"));
-    first_line(run(m, 0, "dataset tlvs"), tlvs, sizeof(tlvs));
+    tm_first_line(run(m, 0, "dataset tlvs"), tlvs, sizeof(tlvs));
 
     expect_line(m, 0, "dataset commit active", "Done\n");
-    first_line(run(m, 0, "dataset active -x"), active, sizeof(active));
+    tm_first_line(run(m, 0, "dataset active -x"), active, sizeof(active));
     assert_string_equal(active, tlvs);
     o = run(m, 0, "dataset active -ns");
     assert_non_null(strstr(o, "\nNetwork Key: [Redacted]\n"));
@@ -758,7 +645,7 @@ static void test_dataset_commands(void **state)
     expect_line(m, 0, "dataset clear", "Done\n");
     expect_line(m, 0, "dataset", "Done\n");
     expect_line(m, 0, "dataset init active", "Done\n");
-    first_line(run(m, 0, "dataset tlvs"), tlvs, sizeof(tlvs));
+    tm_first_line(run(m, 0, "dataset tlvs"), tlvs, sizeof(tlvs));
     assert_string_equal(active, tlvs);
 
     expect_line(m, 0, "mode", "rdn\nDone\n");
@@ -796,18 +683,18 @@ static void test_srp_node_glue(void **state)
     sc.name = "node-1.settings";
     assert_int_equal(settings_open(&sc, &st, NULL), SETTINGS_OK);
     /* made once and saved; the next start loads the same key */
-    assert_int_equal(srp_node_init(&a, t->node, st, rnd, t, m->now), 0);
+    assert_int_equal(srp_node_init(&a, t->node, st, tm_random, &m->air.st[0], m->now), 0);
     assert_true(a.key_saved);
     assert_int_equal(settings_get(st, SETTINGS_KEY_SRP_ECDSA_KEY, 0, stored, sizeof(stored), &len),
                      SETTINGS_OK);
     assert_int_equal(len, SRP_CLIENT_KEY_LEN);
     assert_memory_equal(stored, a.client.priv, SRP_CLIENT_KEY_LEN);
-    assert_int_equal(srp_node_init(&b, t->node, st, rnd, t, m->now), 0);
+    assert_int_equal(srp_node_init(&b, t->node, st, tm_random, &m->air.st[0], m->now), 0);
     assert_false(b.key_saved);
     assert_memory_equal(b.client.pub, a.client.pub, SRP_CLIENT_PUBKEY_LEN);
     /* a stored value of the wrong size is replaced */
     assert_int_equal(settings_set(st, SETTINGS_KEY_SRP_ECDSA_KEY, stored, 5), SETTINGS_OK);
-    assert_int_equal(srp_node_init(&b, t->node, st, rnd, t, m->now), 0);
+    assert_int_equal(srp_node_init(&b, t->node, st, tm_random, &m->air.st[0], m->now), 0);
     assert_true(b.key_saved);
     assert_memory_not_equal(b.client.pub, a.client.pub, SRP_CLIENT_PUBKEY_LEN);
     settings_close(st);
@@ -824,7 +711,7 @@ static void test_srp_node_glue(void **state)
     assert_true(wait_role(m, 0, "leader", 20000));
     uint8_t addrs[SRP_CLIENT_MAX_ADDRS][16], mleid[16];
     char mleid_text[64], line[128];
-    first_line(run(m, 0, "ipaddr mleid"), mleid_text, sizeof(mleid_text));
+    tm_first_line(run(m, 0, "ipaddr mleid"), mleid_text, sizeof(mleid_text));
     assert_int_equal(cli_parse_ip6(mleid_text, mleid), CLI_ERR_NONE);
     assert_int_equal(srp_node_auto_addrs(t->node, addrs, SRP_CLIENT_MAX_ADDRS), 1);
     assert_memory_equal(addrs[0], mleid, 16);
@@ -900,17 +787,17 @@ static void form_and_attach(struct net *n)
     expect_line(m, 0, "ifconfig up", "Done\n");
     expect_line(m, 0, "thread start", "Done\n");
     assert_true(wait_role(m, 0, "leader", 20000));
-    first_line(run(m, 0, "dataset active -x"), n->ds, sizeof(n->ds));
-    first_line(run(m, 0, "extaddr"), n->leader_ext, sizeof(n->leader_ext));
-    first_line(run(m, 0, "ipaddr mleid"), n->leader_mleid, sizeof(n->leader_mleid));
-    first_line(run(m, 0, "ipaddr linklocal"), n->leader_ll, sizeof(n->leader_ll));
+    tm_first_line(run(m, 0, "dataset active -x"), n->ds, sizeof(n->ds));
+    tm_first_line(run(m, 0, "extaddr"), n->leader_ext, sizeof(n->leader_ext));
+    tm_first_line(run(m, 0, "ipaddr mleid"), n->leader_mleid, sizeof(n->leader_mleid));
+    tm_first_line(run(m, 0, "ipaddr linklocal"), n->leader_ll, sizeof(n->leader_ll));
 
     snprintf(line, sizeof(line), "dataset set active %s", n->ds);
     expect_line(m, 1, line, "Done\n");
     expect_line(m, 1, "ifconfig up", "Done\n");
     expect_line(m, 1, "thread start", "Done\n");
     assert_true(wait_role(m, 1, "child", 20000));
-    first_line(run(m, 1, "rloc16"), n->child_rloc, sizeof(n->child_rloc));
+    tm_first_line(run(m, 1, "rloc16"), n->child_rloc, sizeof(n->child_rloc));
 }
 
 static void test_attach_tables(void **state)
@@ -980,17 +867,17 @@ static void test_ping_async_output(void **state)
 
     snprintf(line, sizeof(line), "ping %s 8 2 0.5", n.leader_mleid);
     assert_int_equal(node_cli_run_line(&child->cli, line, m->now, child->cap.f), CLI_ERR_PENDING);
-    assert_string_equal(capture_take(&child->cap), "");
+    assert_string_equal(tm_capture_take(&child->cap), "");
     assert_true(node_cli_pending(&child->cli));
     /* While it runs, lines are swallowed as OpenThread does. */
     assert_int_equal(node_cli_run_line(&child->cli, "state", m->now, child->cap.f),
                      CLI_ERR_PENDING);
-    assert_string_equal(capture_take(&child->cap), "");
+    assert_string_equal(tm_capture_take(&child->cap), "");
 
     medium_run(m, 5000);
     assert_false(node_cli_pending(&child->cli));
     assert_int_equal(child->finished, 1);
-    o = capture_take(&child->cap);
+    o = tm_capture_take(&child->cap);
     snprintf(want, sizeof(want), "16 bytes from %s: icmp_seq=1 hlim=64 time=", n.leader_mleid);
     assert_prefix(o, want);
     snprintf(want, sizeof(want), "16 bytes from %s: icmp_seq=2 hlim=64 time=", n.leader_mleid);
@@ -1005,7 +892,7 @@ static void test_ping_async_output(void **state)
     expect_line(m, 1, line, "Done\n");
     assert_false(node_cli_pending(&child->cli));
     medium_run(m, 4000);
-    o = capture_take(&child->cap);
+    o = tm_capture_take(&child->cap);
     snprintf(want, sizeof(want), "16 bytes from %s: icmp_seq=", n.leader_ll);
     assert_prefix(o, want);
     assert_contains(o, "\n1 packets transmitted, 1 packets received.");
@@ -1019,14 +906,14 @@ static void test_ping_async_output(void **state)
     assert_false(node_cli_pending(&child->cli));
     expect_line(m, 1, line, "Error 5: Busy\n");
     medium_run(m, 8000);
-    assert_string_equal(capture_take(&child->cap), "");
+    assert_string_equal(tm_capture_take(&child->cap), "");
     assert_int_equal(node_cli_run_line(&child->cli, line, m->now, child->cap.f), CLI_ERR_PENDING);
 
     /* factoryreset gets through while a ping is pending, and ends it. */
     expect_line(m, 1, "factoryreset", "Done\n");
     assert_false(node_cli_pending(&child->cli));
     medium_run(m, 8000);
-    assert_string_equal(capture_take(&child->cap), "");
+    assert_string_equal(tm_capture_take(&child->cap), "");
     expect_line(m, 1, "state", "disabled\nDone\n");
     expect_line(m, 1, "dataset active", "Error 23: NotFound\n");
     medium_free(m);
@@ -1068,7 +955,7 @@ static void test_ping_ip4_synthesized(void **state)
     o = run(m, 1, "ping 192.0.2.1 8 1 1 5");
     assert_string_equal(o, "Pinging synthesized IPv6 address: 64:ff9b:0:0:0:0:c000:201\n");
     medium_run(m, 5000);
-    assert_string_equal(capture_take(&m->nodes[1].cap),
+    assert_string_equal(tm_capture_take(&m->nodes[1].cap),
                         "1 packets transmitted, 0 packets received. Packet loss = 100.0%.\nDone\n");
 
     /* udp and tcp synthesize IPv4 literals alike (cli_udp.cpp, cli_tcp.cpp). */
@@ -1120,7 +1007,7 @@ static void test_tcp_between_nodes(void **state)
     (void)state;
     form_and_attach(&n);
     m = n.m;
-    first_line(run(m, 1, "ipaddr mleid"), child_mleid, sizeof(child_mleid));
+    tm_first_line(run(m, 1, "ipaddr mleid"), child_mleid, sizeof(child_mleid));
 
     /* errors before init */
     expect_line(m, 1, "tcp send hello", "Error 13: InvalidState\n");
@@ -1142,19 +1029,19 @@ static void test_tcp_between_nodes(void **state)
     snprintf(line, sizeof(line), "tcp connect %s 12345", n.leader_mleid);
     expect_line(m, 1, line, "Done\n");
     medium_run(m, 3000);
-    assert_string_equal(capture_take(&m->nodes[1].cap), "TCP: Connection established\n");
-    o = capture_take(&m->nodes[0].cap);
+    assert_string_equal(tm_capture_take(&m->nodes[1].cap), "TCP: Connection established\n");
+    o = tm_capture_take(&m->nodes[0].cap);
     snprintf(want, sizeof(want), "Accepted connection from [%s]:", child_mleid);
     assert_prefix(o, want);
     assert_contains(o, "\nTCP: Connection established\n");
 
     expect_line(m, 1, "tcp send hello", "Done\n");
     medium_run(m, 2000);
-    assert_string_equal(capture_take(&m->nodes[0].cap), "TCP: Received 5 bytes: hello\n");
+    assert_string_equal(tm_capture_take(&m->nodes[0].cap), "TCP: Received 5 bytes: hello\n");
     expect_line(m, 0, "tcp send world", "Done\n");
     expect_line(m, 0, "tcp send -x 414243", "Done\n");
     medium_run(m, 2000);
-    o = capture_take(&m->nodes[1].cap);
+    o = tm_capture_take(&m->nodes[1].cap);
     if (strcmp(o, "TCP: Received 5 bytes: world\nTCP: Received 3 bytes: ABC\n") != 0 &&
         strcmp(o, "TCP: Received 8 bytes: worldABC\n") != 0)
         fail_msg("got '%s'", o);
@@ -1172,13 +1059,13 @@ static void test_tcp_between_nodes(void **state)
         /* In steps, until the sender reports (the medium has no airtime). */
         for (int i = 0; i < 600 && done[0] == '\0'; i++) {
             medium_run(m, 100);
-            got += tcp_received_bytes(capture_take(&m->nodes[0].cap));
-            o = capture_take(&m->nodes[1].cap);
+            got += tcp_received_bytes(tm_capture_take(&m->nodes[0].cap));
+            o = tm_capture_take(&m->nodes[1].cap);
             if (o[0] != '\0')
                 snprintf(done, sizeof(done), "%s", o);
         }
         medium_run(m, 1000);
-        got += tcp_received_bytes(capture_take(&m->nodes[0].cap));
+        got += tcp_received_bytes(tm_capture_take(&m->nodes[0].cap));
         assert_prefix(done, "TCP Benchmark Complete: Transferred 20000 bytes in ");
         assert_contains(done, " milliseconds\nTCP Goodput: ");
         assert_contains(done, " kb/s\n");
@@ -1190,11 +1077,11 @@ static void test_tcp_between_nodes(void **state)
     /* Closing: each side sees the other's FIN. */
     expect_line(m, 1, "tcp sendend", "Done\n");
     medium_run(m, 2000);
-    assert_string_equal(capture_take(&m->nodes[0].cap), "TCP: Reached end of stream\n");
+    assert_string_equal(tm_capture_take(&m->nodes[0].cap), "TCP: Reached end of stream\n");
     expect_line(m, 0, "tcp sendend", "Done\n");
     medium_run(m, 2000);
-    assert_contains(capture_take(&m->nodes[1].cap), "TCP: Reached end of stream\n");
-    assert_string_equal(capture_take(&m->nodes[0].cap), "TCP: Disconnected\n");
+    assert_contains(tm_capture_take(&m->nodes[1].cap), "TCP: Reached end of stream\n");
+    assert_string_equal(tm_capture_take(&m->nodes[0].cap), "TCP: Disconnected\n");
 
     /* Again, ended by an abort: a RST for the peer. */
     expect_line(m, 0, "tcp listen :: 12345", "Done\n");
@@ -1204,18 +1091,18 @@ static void test_tcp_between_nodes(void **state)
     snprintf(line, sizeof(line), "tcp connect %s 12345", n.leader_mleid);
     expect_line(m, 1, line, "Done\n");
     medium_run(m, 3000);
-    assert_string_equal(capture_take(&m->nodes[1].cap), "TCP: Connection established\n");
-    assert_contains(capture_take(&m->nodes[0].cap), "TCP: Connection established\n");
+    assert_string_equal(tm_capture_take(&m->nodes[1].cap), "TCP: Connection established\n");
+    assert_contains(tm_capture_take(&m->nodes[0].cap), "TCP: Connection established\n");
     expect_line(m, 1, "tcp abort", "TCP: Connection reset\nDone\n");
     medium_run(m, 2000);
-    assert_string_equal(capture_take(&m->nodes[0].cap), "TCP: Connection reset\n");
+    assert_string_equal(tm_capture_take(&m->nodes[0].cap), "TCP: Connection reset\n");
     expect_line(m, 1, "tcp abort", "Done\n");
 
     /* Nobody listening: refused. */
     snprintf(line, sizeof(line), "tcp connect %s 4321", n.leader_mleid);
     expect_line(m, 1, line, "Done\n");
     medium_run(m, 3000);
-    assert_string_equal(capture_take(&m->nodes[1].cap), "TCP: Connection refused\n");
+    assert_string_equal(tm_capture_take(&m->nodes[1].cap), "TCP: Connection refused\n");
     medium_free(m);
 }
 
@@ -1229,7 +1116,7 @@ static void test_udp_between_nodes(void **state)
     (void)state;
     form_and_attach(&n);
     m = n.m;
-    first_line(run(m, 1, "ipaddr mleid"), child_mleid, sizeof(child_mleid));
+    tm_first_line(run(m, 1, "ipaddr mleid"), child_mleid, sizeof(child_mleid));
 
     expect_line(m, 1, "udp send hello", "Error 13: InvalidState\n");
     expect_line(m, 1, "udp bogus", "Error 35: InvalidCommand\n");
@@ -1247,13 +1134,13 @@ static void test_udp_between_nodes(void **state)
     expect_line(m, 1, line, "Done\n");
     medium_run(m, 2000);
     snprintf(want, sizeof(want), "5 bytes from %s 49153 hello\n", child_mleid);
-    assert_string_equal(capture_take(&m->nodes[0].cap), want);
+    assert_string_equal(tm_capture_take(&m->nodes[0].cap), want);
 
     snprintf(line, sizeof(line), "udp send %s 49153 world", child_mleid);
     expect_line(m, 0, line, "Done\n");
     medium_run(m, 2000);
     snprintf(want, sizeof(want), "5 bytes from %s 1234 world\n", n.leader_mleid);
-    assert_string_equal(capture_take(&m->nodes[1].cap), want);
+    assert_string_equal(tm_capture_take(&m->nodes[1].cap), want);
 
     /* connected: the default peer; hex and generated payloads */
     snprintf(line, sizeof(line), "udp connect %s 1234", n.leader_mleid);
@@ -1266,14 +1153,14 @@ static void test_udp_between_nodes(void **state)
              "3 bytes from %s 49153 ABC\n12 bytes from %s 49153 0123456789AB\n"
              "3 bytes from %s 49153 two\n",
              child_mleid, child_mleid, child_mleid);
-    assert_string_equal(capture_take(&m->nodes[0].cap), want);
+    assert_string_equal(tm_capture_take(&m->nodes[0].cap), want);
     expect_line(m, 1, "udp send -x", "Error 7: InvalidArgs\n");
 
     /* closed: nothing more arrives */
     expect_line(m, 0, "udp close", "Done\n");
     expect_line(m, 1, "udp send again", "Done\n");
     medium_run(m, 2000);
-    assert_string_equal(capture_take(&m->nodes[0].cap), "");
+    assert_string_equal(tm_capture_take(&m->nodes[0].cap), "");
     expect_line(m, 0, "udp send x", "Error 13: InvalidState\n");
     medium_free(m);
 }
