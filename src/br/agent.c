@@ -1450,8 +1450,10 @@ static int dns_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64_t
 
 static void dns_free(struct br_agent *a)
 {
-    if (a->srp != NULL)
+    if (a->srp != NULL) {
         br_srp_flush(a->srp, a->now_ms, wall_now(a));
+        br_srp_free(a->srp);
+    }
     free(a->srp);
     for (unsigned i = 0; i < BR_AGENT_DNS_MAX_FDS; i++)
         if (a->dns_socks[i].fd >= 0)

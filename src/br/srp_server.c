@@ -51,6 +51,7 @@ int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, ui
     memset(s, 0, sizeof(*s));
     buf = s->record;
     srp_registry_init(&s->reg);
+    srp_crypto_init(&s->crypto);
     s->enabled = true;
     s->settings = settings;
     if (settings == NULL)
@@ -87,6 +88,11 @@ int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, ui
          h = srp_registry_next_host(&s->reg, h))
         hosts++;
     return hosts;
+}
+
+void br_srp_free(struct br_srp *s)
+{
+    srp_crypto_free(&s->crypto);
 }
 
 static void save_cfg(struct br_srp *s)
@@ -157,7 +163,7 @@ bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t 
     id = (uint16_t)(msg[0] << 8 | msg[1]);
     e = srp_parse_update(msg, len, u);
     if (e == SRP_OK)
-        e = srp_verify_sig0(msg, len, u);
+        e = srp_verify_sig0_cx(&s->crypto, msg, len, u);
     if (e == SRP_OK) {
         e = srp_registry_apply(&s->reg, u, now_ms, &lease, &key_lease);
         if (e == SRP_OK && !s->dirty) {

@@ -50,6 +50,7 @@ const char *br_srp_drop_name(enum br_srp_drop d);
 struct br_srp {
     struct srp_registry reg;
     struct srp_update scratch;         /* the update being handled (large: not on the stack) */
+    struct srp_crypto crypto;          /* P-256 kept across updates (faster verification) */
     uint8_t record[BR_SRP_RECORD_MAX]; /* settings value being read or written */
     bool enabled;
     bool anycast;   /* `srp server addrmode anycast`: publish the anycast service */
@@ -71,6 +72,10 @@ struct br_srp {
  * stored leases). Returns how many hosts were restored, or -1 when a stored
  * record was refused (counted in load_errors, registry empty). */
 int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, uint64_t wall_ms);
+
+/* Releases what br_srp_init set up (the crypto context); s itself is the
+ * caller's. */
+void br_srp_free(struct br_srp *s);
 
 /* `srp server enable|disable`: persisted. */
 void br_srp_set_enabled(struct br_srp *s, bool on);

@@ -311,7 +311,25 @@ enum srp_err srp_parse_update(const uint8_t *msg, size_t len, struct srp_update 
 
 #define SIG_FIXED_LEN 18 /* type covered .. key tag (RFC 2535 §4.1) */
 
+void srp_crypto_init(struct srp_crypto *cx)
+{
+    mbedtls_ecp_group_init(&cx->grp);
+    cx->loaded = false;
+}
+
+void srp_crypto_free(struct srp_crypto *cx)
+{
+    mbedtls_ecp_group_free(&cx->grp);
+    cx->loaded = false;
+}
+
 enum srp_err srp_verify_sig0(const uint8_t *msg, size_t len, const struct srp_update *u)
+{
+    return srp_verify_sig0_cx(NULL, msg, len, u);
+}
+
+enum srp_err srp_verify_sig0_cx(struct srp_crypto *cx, const uint8_t *msg, size_t len,
+                                const struct srp_update *u)
 {
     if (!msg || !u || len < DNS_HDR_LEN || u->msg_len != len || u->sig_rr_offset < DNS_HDR_LEN ||
         u->sig_rr_offset > len || u->sig_rdata_offset > len ||
@@ -344,26 +362,33 @@ enum srp_err srp_verify_sig0(const uint8_t *msg, size_t len, const struct srp_up
     if (rc)
         return SRP_ERR_SIG_FAILED;
 
-    mbedtls_ecp_group grp;
+    struct srp_crypto local;
     mbedtls_ecp_point q;
     mbedtls_mpi r, s;
-    mbedtls_ecp_group_init(&grp);
+    if (!cx) {
+        srp_crypto_init(&local);
+        cx = &local;
+    }
     mbedtls_ecp_point_init(&q);
     mbedtls_mpi_init(&r);
     mbedtls_mpi_init(&s);
     uint8_t pt[1 + SRP_PUBKEY_LEN];
     pt[0] = 0x04; /* uncompressed point (SEC 1 §2.3.3) */
     memcpy(pt + 1, u->pubkey, SRP_PUBKEY_LEN);
-    rc = mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1);
-    rc = rc ? rc : mbedtls_ecp_point_read_binary(&grp, &q, pt, sizeof pt);
-    rc = rc ? rc : mbedtls_ecp_check_pubkey(&grp, &q);
+    if (!cx->loaded) {
+        rc = mbedtls_ecp_group_load(&cx->grp, MBEDTLS_ECP_DP_SECP256R1);
+        cx->loaded = rc == 0;
+    }
+    rc = rc ? rc : mbedtls_ecp_point_read_binary(&cx->grp, &q, pt, sizeof pt);
+    rc = rc ? rc : mbedtls_ecp_check_pubkey(&cx->grp, &q);
     rc = rc ? rc : mbedtls_mpi_read_binary(&r, u->signature, 32);
     rc = rc ? rc : mbedtls_mpi_read_binary(&s, u->signature + 32, 32);
-    rc = rc ? rc : mbedtls_ecdsa_verify(&grp, hash, sizeof hash, &q, &r, &s);
+    rc = rc ? rc : mbedtls_ecdsa_verify(&cx->grp, hash, sizeof hash, &q, &r, &s);
     mbedtls_mpi_free(&s);
     mbedtls_mpi_free(&r);
     mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&grp);
+    if (cx == &local)
+        srp_crypto_free(&local);
     return rc ? SRP_ERR_SIG_FAILED : SRP_OK;
 }
 

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mbedtls/ecp.h>
+
 #include "dns/dns_msg.h"
 #include "dns/dns_server.h"
 
@@ -134,6 +136,19 @@ enum srp_err srp_parse_update(const uint8_t *msg, size_t len, struct srp_update 
  * (RFC 6605) with the KEY in parsed->pubkey. SRP_OK or SRP_ERR_SIG_FAILED
  * (also for an invalid public key), SRP_ERR_INVALID_ARG. */
 enum srp_err srp_verify_sig0(const uint8_t *msg, size_t len, const struct srp_update *parsed);
+
+/* The P-256 group kept by a caller that verifies many updates: mbedTLS
+ * caches the generator's precomputed table in it on first use, which takes
+ * about a third off every later verification (docs/PERFORMANCE.md §3). */
+struct srp_crypto {
+    mbedtls_ecp_group grp;
+    bool loaded;
+};
+void srp_crypto_init(struct srp_crypto *cx);
+void srp_crypto_free(struct srp_crypto *cx);
+/* srp_verify_sig0 with cx's group (cx NULL: a fresh group each call). */
+enum srp_err srp_verify_sig0_cx(struct srp_crypto *cx, const uint8_t *msg, size_t len,
+                                const struct srp_update *parsed);
 
 /* ---- Registry ------------------------------------------------------------ */
 
