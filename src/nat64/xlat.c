@@ -807,6 +807,41 @@ static enum nat64_drop inner46(struct ctx *c, const uint8_t *p, size_t len, bool
     return NAT64_DROP_NONE;
 }
 
+/* The body of a translated ICMP error, at inner (just after its ICMP
+ * header), where the translated original datagram already takes iw octets:
+ * with ext (ext_len octets, NULL: none) it becomes RFC 4884's original
+ * datagram field, rounded down to `word`-octet words (8 for ICMPv6, 4 for
+ * ICMPv4) and padded to at least 128 octets, followed by the extension.
+ * Priority when cut to cap (the room for the body): the extension whole or
+ * not at all, then the rest; room bounds what may be written. Returns the
+ * body length; *words is the length field (0 without an extension). */
+static size_t icmp_err_body(uint8_t *inner, size_t iw, const uint8_t *ext, size_t ext_len,
+                            size_t cap, size_t room, size_t word, uint8_t *words)
+{
+    size_t op = 0;
+    *words = 0;
+    if (ext) {
+        op = iw & ~(word - 1);
+        if (op < RFC4884_MIN_OP)
+            op = RFC4884_MIN_OP;
+        if (op + ext_len > cap) {
+            if (cap >= RFC4884_MIN_OP + ext_len)
+                op = (cap - ext_len) & ~(word - 1);
+            else
+                ext = NULL;
+        }
+        if (op / word > 255 || op + ext_len > room)
+            ext = NULL;
+    }
+    if (!ext)
+        return iw < cap ? iw : cap;
+    if (iw < op)
+        memset(inner + iw, 0, op - iw);
+    memcpy(inner + op, ext, ext_len);
+    *words = (uint8_t)(op / word);
+    return op + ext_len;
+}
+
 static void icmp_err46(struct ctx *c, struct xlat_result *res, const struct ip4 *ip)
 {
     const struct xlat_cfg *cfg = c->cfg;
@@ -859,39 +894,17 @@ static void icmp_err46(struct ctx *c, struct xlat_result *res, const struct ip4 
     size_t cap = cfg->icmp6_err_cap < cfg->mtu6 ? cfg->icmp6_err_cap : cfg->mtu6;
     if (cap < IP6_MIN_MTU)
         cap = IP6_MIN_MTU;
-    size_t hdrs = IP6_HDR + ICMP_HDR, body, op = 0;
-    if (ext) {
-        /* The translated field is rounded down to 64-bit words, and padded to
-         * at least 128 bytes (RFC 4884 §4.1). Priority when cut to the cap:
-         * headers, then the extension (whole or not at all), then the rest. */
-        op = iw & ~(size_t)7;
-        if (op < RFC4884_MIN_OP)
-            op = RFC4884_MIN_OP;
-        if (hdrs + op + ext_len > cap) {
-            if (cap >= hdrs + RFC4884_MIN_OP + ext_len)
-                op = (cap - hdrs - ext_len) & ~(size_t)7;
-            else
-                ext = false;
-        }
-        if (op / 8 > 255 || hdrs + op + ext_len > room)
-            ext = false;
-    }
-    uint8_t *inner = o + hdrs;
-    if (ext) {
-        if (iw < op)
-            memset(inner + iw, 0, op - iw);
-        memcpy(inner + op, pl + op_in, ext_len);
-        body = op + ext_len;
-    } else {
-        body = iw < cap - hdrs ? iw : cap - hdrs;
-    }
+    size_t hdrs = IP6_HDR + ICMP_HDR;
+    uint8_t words = 0;
+    size_t body = icmp_err_body(o + hdrs, iw, ext ? pl + op_in : NULL, ext_len, cap - hdrs,
+                                room - hdrs, 8, &words);
     uint8_t *o6 = o + IP6_HDR;
     o6[0] = im.type;
     o6[1] = im.code;
     o6[2] = o6[3] = 0;
     be32_put(o6 + 4, im.rest);
-    if (ext)
-        o6[4] = (uint8_t)(op / 8);
+    if (words)
+        o6[4] = words;
     uint8_t hl = (uint8_t)(ip->h[8] - (cfg->decrement_ttl && !c->hairpin ? 1 : 0));
     put_ip6(o, ip->h[1], (uint16_t)(ICMP_HDR + body), P_ICMP6, hl, mo.src, mo.dst);
     uint32_t sum = csum_pseudo6(mo.src, mo.dst, P_ICMP6, (uint32_t)(ICMP_HDR + body));
@@ -1157,37 +1170,17 @@ static void icmp_err64(struct ctx *c, struct xlat_result *res, const struct ip6 
     size_t cap = cfg->icmp4_err_cap < cfg->mtu4 ? cfg->icmp4_err_cap : cfg->mtu4;
     if (cap < IP4_HDR + ICMP_HDR + IP4_HDR)
         cap = IP4_HDR + ICMP_HDR + IP4_HDR;
-    size_t hdrs = IP4_HDR + ICMP_HDR, body, op = 0;
-    if (ext) {
-        /* Same priorities as icmp_err46, in 32-bit words (RFC 4884 §4). */
-        op = iw & ~(size_t)3;
-        if (op < RFC4884_MIN_OP)
-            op = RFC4884_MIN_OP;
-        if (hdrs + op + ext_len > cap) {
-            if (cap >= hdrs + RFC4884_MIN_OP + ext_len)
-                op = (cap - hdrs - ext_len) & ~(size_t)3;
-            else
-                ext = false;
-        }
-        if (op / 4 > 255 || hdrs + op + ext_len > room)
-            ext = false;
-    }
-    uint8_t *inner = o + hdrs;
-    if (ext) {
-        if (iw < op)
-            memset(inner + iw, 0, op - iw);
-        memcpy(inner + op, pl + op_in, ext_len);
-        body = op + ext_len;
-    } else {
-        body = iw < cap - hdrs ? iw : cap - hdrs;
-    }
+    size_t hdrs = IP4_HDR + ICMP_HDR;
+    uint8_t words = 0;
+    size_t body = icmp_err_body(o + hdrs, iw, ext ? pl + op_in : NULL, ext_len, cap - hdrs,
+                                room - hdrs, 4, &words);
     uint8_t *o4 = o + IP4_HDR;
     o4[0] = im.type;
     o4[1] = im.code;
     o4[2] = o4[3] = 0;
     be32_put(o4 + 4, im.rest);
-    if (ext)
-        o4[5] = (uint8_t)(op / 4);
+    if (words)
+        o4[5] = words;
     be16_put(o4 + 2, csum_finish(csum_add(0, o4, ICMP_HDR + body)));
     size_t tot = hdrs + body;
     uint16_t id;
