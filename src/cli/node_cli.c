@@ -1167,6 +1167,18 @@ static cli_err udp_ready(struct node_cli *c, FILE *out)
     return c->udp_open ? CLI_ERR_NONE : CLI_ERR_INVALID_STATE;
 }
 
+/* "<ip6> <port>" and nothing more (udp bind, tcp bind, tcp listen). */
+static cli_err parse_addr_port(int argc, char **argv, uint8_t addr[16], uint16_t *port)
+{
+    cli_err e;
+
+    if ((e = cli_parse_ip6(argc >= 1 ? argv[0] : NULL, addr)) != CLI_ERR_NONE)
+        return argc >= 1 ? e : CLI_ERR_INVALID_ARGS;
+    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, port)) != CLI_ERR_NONE)
+        return e;
+    return argc > 2 ? CLI_ERR_INVALID_ARGS : CLI_ERR_NONE;
+}
+
 /* udp bind [-u|-b|-h] <addr> <port> */
 static cli_err cmd_udp_bind(void *ctx, int argc, char **argv, FILE *out)
 {
@@ -1181,12 +1193,8 @@ static cli_err cmd_udp_bind(void *ctx, int argc, char **argv, FILE *out)
         argc--;
         argv++;
     }
-    if ((e = cli_parse_ip6(argc >= 1 ? argv[0] : NULL, addr)) != CLI_ERR_NONE)
-        return argc >= 1 ? e : CLI_ERR_INVALID_ARGS;
-    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &port)) != CLI_ERR_NONE)
+    if ((e = parse_addr_port(argc, argv, addr, &port)) != CLI_ERR_NONE)
         return e;
-    if (argc > 2)
-        return CLI_ERR_INVALID_ARGS;
     if ((e = udp_ready(c, out)) != CLI_ERR_NONE)
         return e;
     return from_tnode(tnode_udp_bind(c->node, c->udp_handle, addr, port));
@@ -1530,12 +1538,8 @@ static cli_err cmd_tcp_bind(void *ctx, int argc, char **argv, FILE *out)
 
     if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
         return e;
-    if ((e = cli_parse_ip6(argc >= 1 ? argv[0] : NULL, addr)) != CLI_ERR_NONE)
-        return argc >= 1 ? e : CLI_ERR_INVALID_ARGS;
-    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &port)) != CLI_ERR_NONE)
+    if ((e = parse_addr_port(argc, argv, addr, &port)) != CLI_ERR_NONE)
         return e;
-    if (argc > 2)
-        return CLI_ERR_INVALID_ARGS;
     memcpy(c->tcp_bind_addr, addr, 16);
     c->tcp_bind_port = port;
     c->tcp_bound = true;
@@ -1643,12 +1647,8 @@ static cli_err cmd_tcp_listen(void *ctx, int argc, char **argv, FILE *out)
 
     if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
         return e;
-    if ((e = cli_parse_ip6(argc >= 1 ? argv[0] : NULL, addr)) != CLI_ERR_NONE)
-        return argc >= 1 ? e : CLI_ERR_INVALID_ARGS;
-    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &port)) != CLI_ERR_NONE)
+    if ((e = parse_addr_port(argc, argv, addr, &port)) != CLI_ERR_NONE)
         return e;
-    if (argc > 2)
-        return CLI_ERR_INVALID_ARGS;
     /* otTcpStopListening first: listening again replaces the old one. */
     if (tnode_tcp_state(c->node, c->tcp_id) == TCP_LISTEN)
         tnode_tcp_abort(c->node, c->tcp_id);
