@@ -45,6 +45,7 @@
 #include "cli/br_cli.h"
 #include "platform/ctl_socket.h"
 #include "platform/settings.h"
+#include "platform/signals.h"
 #include "platform/sim_radio.h"
 #include "util/addr.h"
 
@@ -531,8 +532,7 @@ int main(int argc, char **argv)
     struct sim_radio_config rcfg;
     struct br_agent_cfg acfg;
     struct ctl_config ccfg;
-    struct sigaction sa;
-    sigset_t block, waitmask;
+    sigset_t waitmask;
     char err[BR_AGENT_ERR_MAX];
     enum tnode_err te;
     int rc = 0;
@@ -546,18 +546,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigprocmask(SIG_BLOCK, &block, &waitmask);
-    sigdelset(&waitmask, SIGTERM);
-    sigdelset(&waitmask, SIGINT);
+    plat_signals_setup(on_signal, &waitmask);
 
     memset(&rcfg, 0, sizeof(rcfg));
     rcfg.node_id = a->node_id;

@@ -28,6 +28,7 @@
 #include "cli/srp_glue.h"
 #include "mac/pcap.h"
 #include "platform/settings.h"
+#include "platform/signals.h"
 #include "platform/sim_radio.h"
 #include "thread/node.h"
 
@@ -360,8 +361,7 @@ int main(int argc, char **argv)
     struct sim_radio_config rcfg;
     struct tnode_cfg ncfg;
     struct settings *settings = NULL;
-    struct sigaction sa;
-    sigset_t block, waitmask;
+    sigset_t waitmask;
     const char *lvl;
     int rc = 0;
 
@@ -376,20 +376,8 @@ int main(int argc, char **argv)
     }
     a->tty = isatty(STDIN_FILENO) == 1;
 
-    /* Signals are blocked except inside ppoll, so none is lost between the
-     * check of stop_signal and the wait. SIGPIPE: write errors instead. */
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    sigprocmask(SIG_BLOCK, &block, &waitmask);
-    sigdelset(&waitmask, SIGTERM);
-    sigdelset(&waitmask, SIGINT);
+    /* blocked except inside ppoll: none is lost (platform/signals.h) */
+    plat_signals_setup(on_signal, &waitmask);
 
     memset(&rcfg, 0, sizeof(rcfg));
     rcfg.node_id = a->node_id;
