@@ -24,6 +24,7 @@
 #include "thread/dataset.h"
 #include "util/addr.h"
 #include "util/rd.h"
+#include "util/textbuf.h"
 
 #define ULA_SETTING_LEN 17
 #define NAT64_SETTING_VERSION 1
@@ -159,19 +160,6 @@ __attribute__((format(printf, 3, 4))) static void alog(struct br_agent *a, int l
     a->cfg.log(a->cfg.user, level, msg);
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* ---- settings ------------------------------------------------------------ */
 
 static void load_ula(struct br_agent *a, uint64_t now_ms)
@@ -281,7 +269,7 @@ static int rebuild_xlat(struct br_agent *a, uint64_t now_ms, char *err, size_t e
 
     (void)now_ms;
     if (cfg == NULL) {
-        set_err(err, errlen, "out of memory");
+        textbuf_setf(err, errlen, "out of memory");
         return -1;
     }
     nat64_cfg_default(cfg);
@@ -297,7 +285,7 @@ static int rebuild_xlat(struct br_agent *a, uint64_t now_ms, char *err, size_t e
     free(cfg);
     if (n == NULL) {
         alog(a, 1, "nat64: cannot build the translator: %s", e);
-        set_err(err, errlen, "cannot build the translator: %s", e);
+        textbuf_setf(err, errlen, "cannot build the translator: %s", e);
         return -1;
     }
     if (a->xlat != NULL) {
@@ -516,23 +504,23 @@ static int tun_setup(struct br_agent *a, char *err, size_t errlen)
     int rc = -1;
 
     if (s < 0) {
-        set_err(err, errlen, "socket: %s", strerror(errno));
+        textbuf_setf(err, errlen, "socket: %s", strerror(errno));
         return -1;
     }
     memset(&ifr, 0, sizeof(ifr));
     snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a->tun_name);
     ifr.ifr_mtu = BR_AGENT_MTU;
     if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
-        set_err(err, errlen, "%s: set MTU: %s", a->tun_name, strerror(errno));
+        textbuf_setf(err, errlen, "%s: set MTU: %s", a->tun_name, strerror(errno));
         goto out;
     }
     if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
-        set_err(err, errlen, "%s: get flags: %s", a->tun_name, strerror(errno));
+        textbuf_setf(err, errlen, "%s: get flags: %s", a->tun_name, strerror(errno));
         goto out;
     }
     ifr.ifr_flags |= IFF_UP;
     if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
-        set_err(err, errlen, "%s: set up: %s", a->tun_name, strerror(errno));
+        textbuf_setf(err, errlen, "%s: set up: %s", a->tun_name, strerror(errno));
         goto out;
     }
     rc = 0;
@@ -727,13 +715,13 @@ static int infra_open(struct br_agent *a, char *err, size_t errlen)
 
     a->infra_ifindex = if_nametoindex(a->infra_if);
     if (a->infra_ifindex == 0) {
-        set_err(err, errlen, "infrastructure interface %s: %s", a->infra_if, strerror(errno));
+        textbuf_setf(err, errlen, "infrastructure interface %s: %s", a->infra_if, strerror(errno));
         return -1;
     }
     fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
     if (fd < 0) {
-        set_err(err, errlen, "infrastructure interface %s: ICMPv6 socket: %s%s", a->infra_if,
-                strerror(errno), errno == EPERM ? " (needs CAP_NET_RAW)" : "");
+        textbuf_setf(err, errlen, "infrastructure interface %s: ICMPv6 socket: %s%s", a->infra_if,
+                     strerror(errno), errno == EPERM ? " (needs CAP_NET_RAW)" : "");
         return -1;
     }
     ICMP6_FILTER_SETBLOCKALL(&filt);
@@ -752,8 +740,8 @@ static int infra_open(struct br_agent *a, char *err, size_t errlen)
         setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero)) < 0 ||
         setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &a->infra_ifindex,
                    sizeof(a->infra_ifindex)) < 0) {
-        set_err(err, errlen, "infrastructure interface %s: socket options: %s", a->infra_if,
-                strerror(errno));
+        textbuf_setf(err, errlen, "infrastructure interface %s: socket options: %s", a->infra_if,
+                     strerror(errno));
         close(fd);
         return -1;
     }
@@ -1390,7 +1378,7 @@ static int dns_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64_t
     a->dns = calloc(1, sizeof(*a->dns));
     a->dns_act = calloc(1, sizeof(*a->dns_act));
     if (a->dns == NULL || a->dns_act == NULL) {
-        set_err(err, errlen, "out of memory");
+        textbuf_setf(err, errlen, "out of memory");
         return -1;
     }
     dns_server_cfg_default(&dc);
@@ -1405,7 +1393,7 @@ static int dns_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64_t
     dc.dns64 = cfg->dns64;
     a->srp = calloc(1, sizeof(*a->srp));
     if (a->srp == NULL) {
-        set_err(err, errlen, "out of memory");
+        textbuf_setf(err, errlen, "out of memory");
         return -1;
     }
     {
@@ -1420,14 +1408,15 @@ static int dns_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64_t
     dc.srp = &a->srp_ops;
     dc.srp_ctx = &a->srp->reg;
     if (!dns_server_init(a->dns, &dc)) {
-        set_err(err, errlen, "cannot set up the DNS server");
+        textbuf_setf(err, errlen, "cannot set up the DNS server");
         return -1;
     }
     e = tnode_udp_open(a->node, dns_udp_rx, a, &a->dns_udp);
     if (e == TNODE_OK)
         e = tnode_udp_bind(a->node, a->dns_udp, NULL, DNS_PORT);
     if (e != TNODE_OK) {
-        set_err(err, errlen, "cannot open the DNS server socket in the node (error %d)", (int)e);
+        textbuf_setf(err, errlen, "cannot open the DNS server socket in the node (error %d)",
+                     (int)e);
         return -1;
     }
     if (cfg->dns_n_upstreams > 0) {
@@ -1442,7 +1431,7 @@ static int dns_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64_t
     alog(a, 3, "dns: server on UDP port %d of the Thread addresses, upstream %s%s", DNS_PORT,
          dc.upstream_enabled ? "enabled" : "disabled", dc.dns64 ? ", DNS64" : "");
     if (a->srp->enabled && srp_open(a) != 0) {
-        set_err(err, errlen, "cannot open the SRP server socket in the node");
+        textbuf_setf(err, errlen, "cannot open the SRP server socket in the node");
         return -1;
     }
     return 0;
@@ -1896,17 +1885,17 @@ struct br_agent *br_agent_new(const struct br_agent_cfg *cfg, uint64_t now_ms, c
     bool enabled;
 
     if (cfg == NULL || cfg->radio_ops == NULL || cfg->random == NULL) {
-        set_err(err, errlen, "bad configuration");
+        textbuf_setf(err, errlen, "bad configuration");
         return NULL;
     }
     if ((cfg->tun_name != NULL && strlen(cfg->tun_name) >= TUN_NAME_MAX) ||
         (cfg->infra_if != NULL && strlen(cfg->infra_if) >= NETCONF_IFNAME_MAX)) {
-        set_err(err, errlen, "interface name too long");
+        textbuf_setf(err, errlen, "interface name too long");
         return NULL;
     }
     a = calloc(1, sizeof(*a));
     if (a == NULL) {
-        set_err(err, errlen, "out of memory");
+        textbuf_setf(err, errlen, "out of memory");
         return NULL;
     }
     a->cfg = *cfg;
@@ -1923,7 +1912,7 @@ struct br_agent *br_agent_new(const struct br_agent_cfg *cfg, uint64_t now_ms, c
     a->out_buf = malloc(XLAT_OUT_CAP);
     a->tun_buf = malloc(TUN_PKT_MAX);
     if (a->out_buf == NULL || a->tun_buf == NULL) {
-        set_err(err, errlen, "out of memory");
+        textbuf_setf(err, errlen, "out of memory");
         goto fail;
     }
     a->out.buf = a->out_buf;
@@ -1945,7 +1934,7 @@ struct br_agent *br_agent_new(const struct br_agent_cfg *cfg, uint64_t now_ms, c
     ncfg.log = cfg->log != NULL ? node_log : NULL;
     a->node = tnode_new(&ncfg, now_ms);
     if (a->node == NULL) {
-        set_err(err, errlen, "cannot create the Thread node");
+        textbuf_setf(err, errlen, "cannot create the Thread node");
         goto fail;
     }
 
@@ -1959,19 +1948,19 @@ struct br_agent *br_agent_new(const struct br_agent_cfg *cfg, uint64_t now_ms, c
     if (cfg->tun_name != NULL) {
         a->tun_fd = tun_open(cfg->tun_name, a->tun_name, e, sizeof(e));
         if (a->tun_fd < 0) {
-            set_err(err, errlen, "TUN %s: %s", cfg->tun_name, e);
+            textbuf_setf(err, errlen, "TUN %s: %s", cfg->tun_name, e);
             goto fail;
         }
         if (tun_set_nonblock(a->tun_fd, true, e, sizeof(e)) != 0 ||
             tun_setup(a, e, sizeof(e)) != 0) {
-            set_err(err, errlen, "TUN %s: %s", a->tun_name, e);
+            textbuf_setf(err, errlen, "TUN %s: %s", a->tun_name, e);
             goto fail;
         }
         alog(a, 3, "tun: %s up, MTU %d", a->tun_name, BR_AGENT_MTU);
     }
     if (cfg->border_routing) {
         if (a->infra_if[0] == '\0') {
-            set_err(err, errlen, "border routing needs an infrastructure interface");
+            textbuf_setf(err, errlen, "border routing needs an infrastructure interface");
             goto fail;
         }
         if (infra_open(a, err, errlen) != 0)

@@ -11,6 +11,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "util/textbuf.h"
+
 #define CTL_IN_CAP (2 * CTL_LINE_MAX + 2)
 #define CTL_LINES_PER_ROUND 64 /* per client per ctl_server_process() */
 #define CTL_IFNAME_MAX 15      /* IFNAMSIZ - 1 */
@@ -44,19 +46,6 @@ struct ctl_server {
     struct ctl_client **slots;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static void logf_(struct ctl_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void logf_(struct ctl_server *s, const char *fmt, ...)
@@ -76,22 +65,22 @@ static void logf_(struct ctl_server *s, const char *fmt, ...)
 int ctl_default_path(const char *ifname, char *buf, size_t buflen, char *err, size_t errlen)
 {
     if (!ifname || !*ifname) {
-        seterr(err, errlen, "empty interface name");
+        textbuf_setf(err, errlen, "empty interface name");
         return -1;
     }
     size_t n = strlen(ifname);
     if (n > CTL_IFNAME_MAX) {
-        seterr(err, errlen, "interface name '%.32s' is too long (at most %d characters)", ifname,
-               CTL_IFNAME_MAX);
+        textbuf_setf(err, errlen, "interface name '%.32s' is too long (at most %d characters)",
+                     ifname, CTL_IFNAME_MAX);
         return -1;
     }
     if (!strcmp(ifname, ".") || !strcmp(ifname, "..") || strpbrk(ifname, "/ \t\r\n\v\f:")) {
-        seterr(err, errlen, "invalid interface name '%s'", ifname);
+        textbuf_setf(err, errlen, "invalid interface name '%s'", ifname);
         return -1;
     }
     int w = snprintf(buf, buflen, "%s/%s.sock", CTL_DIR_DEFAULT, ifname);
     if (w < 0 || (size_t)w >= buflen) {
-        seterr(err, errlen, "socket path buffer too small");
+        textbuf_setf(err, errlen, "socket path buffer too small");
         return -1;
     }
     return 0;
@@ -109,7 +98,7 @@ static int make_parent_dir(const char *path, char *err, size_t errlen)
     if (mkdir(dir, 0755) == 0) {
         /* umask may have narrowed it; clients of the group need to reach the socket */
         if (chmod(dir, 0755) < 0) {
-            seterr(err, errlen, "chmod 0755 %s: %s", dir, strerror(errno));
+            textbuf_setf(err, errlen, "chmod 0755 %s: %s", dir, strerror(errno));
             return -1;
         }
         return 0;
@@ -117,13 +106,13 @@ static int make_parent_dir(const char *path, char *err, size_t errlen)
     if (errno == EEXIST) {
         struct stat st;
         if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-            seterr(err, errlen, "%s exists and is not a directory", dir);
+            textbuf_setf(err, errlen, "%s exists and is not a directory", dir);
             return -1;
         }
         return 0;
     }
-    seterr(err, errlen, "cannot create directory %s: %s%s", dir, strerror(errno),
-           errno == EACCES ? " (run as root, or pass another socket path)" : "");
+    textbuf_setf(err, errlen, "cannot create directory %s: %s%s", dir, strerror(errno),
+                 errno == EACCES ? " (run as root, or pass another socket path)" : "");
     return -1;
 }
 
@@ -139,7 +128,7 @@ static int socket_in_use(const char *path, char *err, size_t errlen)
     memcpy(sa.sun_path, path, strlen(path));
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        seterr(err, errlen, "socket(AF_UNIX): %s", strerror(errno));
+        textbuf_setf(err, errlen, "socket(AF_UNIX): %s", strerror(errno));
         return -1;
     }
     int rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
@@ -149,7 +138,7 @@ static int socket_in_use(const char *path, char *err, size_t errlen)
         return 1; /* a listener (EAGAIN: its backlog is full, still alive) */
     if (e == ECONNREFUSED || e == ENOENT)
         return 0;
-    seterr(err, errlen, "cannot test existing socket %s: %s", path, strerror(e));
+    textbuf_setf(err, errlen, "cannot test existing socket %s: %s", path, strerror(e));
     return -1;
 }
 
@@ -169,43 +158,45 @@ static int open_listener(struct ctl_server *s, char *err, size_t errlen)
     snprintf(lockpath, sizeof(lockpath), "%s.lock", path);
     s->lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (s->lock_fd < 0) {
-        seterr(err, errlen, "cannot open lock file %s: %s", lockpath, strerror(errno));
+        textbuf_setf(err, errlen, "cannot open lock file %s: %s", lockpath, strerror(errno));
         return -1;
     }
     if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
         if (errno == EWOULDBLOCK)
-            seterr(err, errlen, "another tbr-agent is running on %s (%s is in use)", who(s), path);
+            textbuf_setf(err, errlen, "another tbr-agent is running on %s (%s is in use)", who(s),
+                         path);
         else
-            seterr(err, errlen, "cannot lock %s: %s", lockpath, strerror(errno));
+            textbuf_setf(err, errlen, "cannot lock %s: %s", lockpath, strerror(errno));
         return -1;
     }
 
     struct stat st;
     if (lstat(path, &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
-            seterr(err, errlen, "%s exists and is not a socket; not removing it", path);
+            textbuf_setf(err, errlen, "%s exists and is not a socket; not removing it", path);
             return -1;
         }
         int used = socket_in_use(path, err, errlen);
         if (used < 0)
             return -1;
         if (used > 0) {
-            seterr(err, errlen, "another tbr-agent is running on %s (%s is in use)", who(s), path);
+            textbuf_setf(err, errlen, "another tbr-agent is running on %s (%s is in use)", who(s),
+                         path);
             return -1;
         }
         if (unlink(path) < 0 && errno != ENOENT) {
-            seterr(err, errlen, "cannot remove stale socket %s: %s", path, strerror(errno));
+            textbuf_setf(err, errlen, "cannot remove stale socket %s: %s", path, strerror(errno));
             return -1;
         }
         logf_(s, "ctl: removed stale socket %s (no agent was listening)", path);
     } else if (errno != ENOENT) {
-        seterr(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+        textbuf_setf(err, errlen, "cannot stat %s: %s", path, strerror(errno));
         return -1;
     }
 
     s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s->lfd < 0) {
-        seterr(err, errlen, "socket(AF_UNIX): %s", strerror(errno));
+        textbuf_setf(err, errlen, "socket(AF_UNIX): %s", strerror(errno));
         return -1;
     }
     struct sockaddr_un sa;
@@ -214,19 +205,19 @@ static int open_listener(struct ctl_server *s, char *err, size_t errlen)
     memcpy(sa.sun_path, path, strlen(path));
     if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         int e = errno;
-        seterr(err, errlen, "cannot bind %s: %s%s", path, strerror(e),
-               e == EADDRINUSE ? " (another tbr-agent is starting?)" : "");
+        textbuf_setf(err, errlen, "cannot bind %s: %s%s", path, strerror(e),
+                     e == EADDRINUSE ? " (another tbr-agent is starting?)" : "");
         return -1;
     }
     if (chmod(path, 0660) < 0 || lstat(path, &st) < 0) {
-        seterr(err, errlen, "chmod 0660 %s: %s", path, strerror(errno));
+        textbuf_setf(err, errlen, "chmod 0660 %s: %s", path, strerror(errno));
         unlink(path);
         return -1;
     }
     s->sock_dev = st.st_dev;
     s->sock_ino = st.st_ino;
     if (listen(s->lfd, 16) < 0) {
-        seterr(err, errlen, "listen %s: %s", path, strerror(errno));
+        textbuf_setf(err, errlen, "listen %s: %s", path, strerror(errno));
         unlink(path);
         s->sock_ino = 0;
         return -1;
@@ -237,13 +228,13 @@ static int open_listener(struct ctl_server *s, char *err, size_t errlen)
 struct ctl_server *ctl_server_open(const struct ctl_config *cfg, char *err, size_t errlen)
 {
     if (!cfg || !cfg->handler) {
-        seterr(err, errlen, "ctl_server_open: no handler");
+        textbuf_setf(err, errlen, "ctl_server_open: no handler");
         errno = EINVAL;
         return NULL;
     }
     struct ctl_server *s = calloc(1, sizeof(*s));
     if (!s) {
-        seterr(err, errlen, "out of memory");
+        textbuf_setf(err, errlen, "out of memory");
         return NULL;
     }
     s->cfg = *cfg;
@@ -262,8 +253,9 @@ struct ctl_server *ctl_server_open(const struct ctl_config *cfg, char *err, size
 
     if (cfg->path) {
         if (!*cfg->path || strlen(cfg->path) >= CTL_PATH_MAX) {
-            seterr(err, errlen, "socket path '%.40s%s' is empty or too long (at most %d bytes)",
-                   cfg->path, strlen(cfg->path) > 40 ? "..." : "", CTL_PATH_MAX - 1);
+            textbuf_setf(err, errlen,
+                         "socket path '%.40s%s' is empty or too long (at most %d bytes)", cfg->path,
+                         strlen(cfg->path) > 40 ? "..." : "", CTL_PATH_MAX - 1);
             goto fail;
         }
         snprintf(s->path, sizeof(s->path), "%s", cfg->path);
@@ -272,7 +264,7 @@ struct ctl_server *ctl_server_open(const struct ctl_config *cfg, char *err, size
     }
     s->slots = calloc(s->nslots, sizeof(*s->slots));
     if (!s->slots) {
-        seterr(err, errlen, "out of memory");
+        textbuf_setf(err, errlen, "out of memory");
         goto fail;
     }
     if (open_listener(s, err, errlen) < 0)

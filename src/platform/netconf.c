@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,8 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "util/textbuf.h"
 
 extern char **environ;
 
@@ -38,19 +39,6 @@ struct netconf {
     unsigned nroutes;
     struct netconf_route routes[NETCONF_MAX_ROUTES];
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static bool valid_table(const char *t)
 {
@@ -89,16 +77,16 @@ struct netconf *netconf_open(const struct netconf_config *cfg, char *err, size_t
         cfg = &dflt;
     const char *table = cfg->nft_table ? cfg->nft_table : NETCONF_NFT_TABLE_DEFAULT;
     if (!valid_table(table)) {
-        seterr(err, errlen,
-               "invalid nftables table name '%.40s' (a letter, then letters, digits, _ or -; "
-               "at most %d)",
-               table, NETCONF_TABLE_MAX - 1);
+        textbuf_setf(err, errlen,
+                     "invalid nftables table name '%.40s' (a letter, then letters, digits, _ or -; "
+                     "at most %d)",
+                     table, NETCONF_TABLE_MAX - 1);
         errno = EINVAL;
         return NULL;
     }
     struct netconf *nc = calloc(1, sizeof(*nc));
     if (!nc) {
-        seterr(err, errlen, "out of memory");
+        textbuf_setf(err, errlen, "out of memory");
         return NULL;
     }
     snprintf(nc->table, sizeof(nc->table), "%s", table);
@@ -108,7 +96,7 @@ struct netconf *netconf_open(const struct netconf_config *cfg, char *err, size_t
 
     nc->nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (nc->nl < 0) {
-        seterr(err, errlen, "socket(NETLINK_ROUTE): %s", strerror(errno));
+        textbuf_setf(err, errlen, "socket(NETLINK_ROUTE): %s", strerror(errno));
         free(nc);
         return NULL;
     }
@@ -120,7 +108,7 @@ struct netconf *netconf_open(const struct netconf_config *cfg, char *err, size_t
     (void)setsockopt(nc->nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
     if (bind(nc->nl, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        seterr(err, errlen, "bind(NETLINK_ROUTE): %s", strerror(errno));
+        textbuf_setf(err, errlen, "bind(NETLINK_ROUTE): %s", strerror(errno));
         close(nc->nl);
         free(nc);
         return NULL;
@@ -155,8 +143,9 @@ static int sysctl_read(const char *path, const char *name, int *value, char *err
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        seterr(err, errlen, "cannot read %s (%s): %s%s", name, path, strerror(errno),
-               errno == ENOENT && strstr(path, "ipv6") ? " (is IPv6 disabled on this host?)" : "");
+        textbuf_setf(err, errlen, "cannot read %s (%s): %s%s", name, path, strerror(errno),
+                     errno == ENOENT && strstr(path, "ipv6") ? " (is IPv6 disabled on this host?)"
+                                                             : "");
         return -1;
     }
     char buf[32];
@@ -164,14 +153,15 @@ static int sysctl_read(const char *path, const char *name, int *value, char *err
     int e = errno;
     close(fd);
     if (n <= 0) {
-        seterr(err, errlen, "cannot read %s (%s): %s", name, path, n < 0 ? strerror(e) : "empty");
+        textbuf_setf(err, errlen, "cannot read %s (%s): %s", name, path,
+                     n < 0 ? strerror(e) : "empty");
         return -1;
     }
     buf[n] = '\0';
     char *end;
     long v = strtol(buf, &end, 10);
     if (end == buf) {
-        seterr(err, errlen, "%s (%s): unexpected contents", name, path);
+        textbuf_setf(err, errlen, "%s (%s): unexpected contents", name, path);
         return -1;
     }
     *value = (int)v;
@@ -187,11 +177,11 @@ static int sysctl_write(const char *path, const char *name, int value, char *err
         int e = errno;
         if (fd >= 0)
             close(fd);
-        seterr(err, errlen, "cannot set %s=%d: %s%s", name, value, strerror(e),
-               e == EROFS || e == EACCES || e == EPERM
-                   ? " (needs root; in a container /proc/sys is read-only: set it from the "
-                     "host, e.g. docker run --sysctl ...)"
-                   : "");
+        textbuf_setf(err, errlen, "cannot set %s=%d: %s%s", name, value, strerror(e),
+                     e == EROFS || e == EACCES || e == EPERM
+                         ? " (needs root; in a container /proc/sys is read-only: set it from the "
+                           "host, e.g. docker run --sysctl ...)"
+                         : "");
         return -1;
     }
     close(fd);
@@ -305,23 +295,23 @@ static const char *route_str(const struct netconf_route *r, char *buf, size_t le
 static int check_route(const struct netconf_route *r, int *ifindex, char *err, size_t errlen)
 {
     if (r->family != AF_INET && r->family != AF_INET6) {
-        seterr(err, errlen, "route: family must be AF_INET or AF_INET6");
+        textbuf_setf(err, errlen, "route: family must be AF_INET or AF_INET6");
         errno = EINVAL;
         return -1;
     }
     if (r->plen > addr_bytes(r->family) * 8) {
-        seterr(err, errlen, "route: prefix length %u too long", r->plen);
+        textbuf_setf(err, errlen, "route: prefix length %u too long", r->plen);
         errno = EINVAL;
         return -1;
     }
     if (!valid_ifname(r->dev)) {
-        seterr(err, errlen, "route: invalid interface name '%.16s'", r->dev);
+        textbuf_setf(err, errlen, "route: invalid interface name '%.16s'", r->dev);
         errno = EINVAL;
         return -1;
     }
     unsigned idx = if_nametoindex(r->dev);
     if (idx == 0) {
-        seterr(err, errlen, "route: interface %s: %s", r->dev, strerror(errno));
+        textbuf_setf(err, errlen, "route: interface %s: %s", r->dev, strerror(errno));
         return -1;
     }
     *ifindex = (int)idx;
@@ -442,13 +432,13 @@ int netconf_route_parse(const char *cidr, const char *dev, uint32_t metric, stru
         memcpy(r->dst, p4.addr, 4);
         r->plen = p4.len;
     } else {
-        seterr(err, errlen, "invalid prefix '%.64s' (expected a.b.c.d/len or x::/len)",
-               cidr ? cidr : "(null)");
+        textbuf_setf(err, errlen, "invalid prefix '%.64s' (expected a.b.c.d/len or x::/len)",
+                     cidr ? cidr : "(null)");
         return -1;
     }
     mask_prefix(r->dst, addr_bytes(r->family), r->plen);
     if (!valid_ifname(dev)) {
-        seterr(err, errlen, "invalid interface name '%.16s'", dev ? dev : "(null)");
+        textbuf_setf(err, errlen, "invalid interface name '%.16s'", dev ? dev : "(null)");
         return -1;
     }
     snprintf(r->dev, sizeof(r->dev), "%s", dev);
@@ -493,8 +483,8 @@ static void nl_err(char *err, size_t errlen, const char *what, const struct netc
                    const char *kmsg)
 {
     char rs[96];
-    seterr(err, errlen, "%s %s: %s%s%s%s", what, route_str(r, rs, sizeof(rs)), strerror(e),
-           kmsg && *kmsg ? " (" : "", kmsg && *kmsg ? kmsg : "", kmsg && *kmsg ? ")" : "");
+    textbuf_setf(err, errlen, "%s %s: %s%s%s%s", what, route_str(r, rs, sizeof(rs)), strerror(e),
+                 kmsg && *kmsg ? " (" : "", kmsg && *kmsg ? kmsg : "", kmsg && *kmsg ? ")" : "");
     if (e == EPERM && err && errlen) {
         size_t l = strlen(err);
         snprintf(err + l, errlen - l, " (needs root or CAP_NET_ADMIN)");
@@ -610,12 +600,12 @@ int netconf_route_present(struct netconf *nc, const struct netconf_route *r, cha
     req.rt.rtm_family = (unsigned char)r->family;
     struct sockaddr_nl to = {.nl_family = AF_NETLINK};
     if (sendto(nc->nl, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
-        seterr(err, errlen, "route dump: %s", strerror(errno));
+        textbuf_setf(err, errlen, "route dump: %s", strerror(errno));
         return -1;
     }
     char *buf = malloc(NL_BUF);
     if (!buf) {
-        seterr(err, errlen, "out of memory");
+        textbuf_setf(err, errlen, "out of memory");
         return -1;
     }
     int found = 0;
@@ -625,7 +615,7 @@ int netconf_route_present(struct netconf *nc, const struct netconf_route *r, cha
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            seterr(err, errlen, "route dump: %s", strerror(errno));
+            textbuf_setf(err, errlen, "route dump: %s", strerror(errno));
             break;
         }
         bool end = false;
@@ -640,7 +630,7 @@ int netconf_route_present(struct netconf *nc, const struct netconf_route *r, cha
             }
             if (h->nlmsg_type == NLMSG_ERROR) {
                 const struct nlmsgerr *e = NLMSG_DATA(h);
-                seterr(err, errlen, "route dump: %s", strerror(-e->error));
+                textbuf_setf(err, errlen, "route dump: %s", strerror(-e->error));
                 end = true;
                 break;
             }
@@ -718,11 +708,11 @@ static int run_nft(const struct netconf *nc, const char *const *args, const char
     res->status = -1;
 
     if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0) {
-        seterr(err, errlen, "pipe: %s", strerror(errno));
+        textbuf_setf(err, errlen, "pipe: %s", strerror(errno));
         goto out;
     }
     if (posix_spawn_file_actions_init(&fa) != 0) {
-        seterr(err, errlen, "posix_spawn_file_actions_init failed");
+        textbuf_setf(err, errlen, "posix_spawn_file_actions_init failed");
         goto out;
     }
     fa_init = true;
@@ -734,12 +724,13 @@ static int run_nft(const struct netconf *nc, const char *const *args, const char
     if (e != 0) {
         pid = -1;
         if (e == ENOENT)
-            seterr(err, errlen,
-                   "nftables is not available: the nft program was not found (%s; install the "
-                   "nftables package, e.g. apt-get install nftables)",
-                   strerror(e));
+            textbuf_setf(
+                err, errlen,
+                "nftables is not available: the nft program was not found (%s; install the "
+                "nftables package, e.g. apt-get install nftables)",
+                strerror(e));
         else
-            seterr(err, errlen, "cannot run %s: %s", nft, strerror(e));
+            textbuf_setf(err, errlen, "cannot run %s: %s", nft, strerror(e));
         goto out;
     }
     close(in[0]);
@@ -776,7 +767,7 @@ static int run_nft(const struct netconf *nc, const char *const *args, const char
         if (pr < 0 && errno == EINTR)
             continue;
         if (pr <= 0) {
-            seterr(err, errlen, "%s did not finish within 30 s", nft);
+            textbuf_setf(err, errlen, "%s did not finish within 30 s", nft);
             kill(pid, SIGKILL);
             break;
         }
@@ -800,16 +791,16 @@ static int run_nft(const struct netconf *nc, const char *const *args, const char
     if (WIFEXITED(st)) {
         res->status = WEXITSTATUS(st);
         if (res->status == 127 && strchr(nft, '/') == NULL) {
-            seterr(err, errlen,
-                   "nftables is not available: the nft program was not found (install the "
-                   "nftables package, e.g. apt-get install nftables)");
+            textbuf_setf(err, errlen,
+                         "nftables is not available: the nft program was not found (install the "
+                         "nftables package, e.g. apt-get install nftables)");
             goto out;
         }
         rc = 0;
     } else {
         if (!err || !*err)
-            seterr(err, errlen, "%s was killed by signal %d", nft,
-                   WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+            textbuf_setf(err, errlen, "%s was killed by signal %d", nft,
+                         WIFSIGNALED(st) ? WTERMSIG(st) : 0);
     }
 out:
     if (fa_init)
@@ -843,15 +834,15 @@ static void nft_failed(const struct nft_result *res, const char *what, char *err
              strstr(res->errtxt, "Could not process rule: No such file or directory"))
         hint = " (the kernel lacks nftables NAT support: CONFIG_NF_TABLES, NFT_NAT, NFT_MASQ; "
                "try modprobe nf_tables nft_chain_nat nft_masq)";
-    seterr(err, errlen, "nft: cannot %s: %s%s (exit status %d)", what, j ? msg : "no message", hint,
-           res->status);
+    textbuf_setf(err, errlen, "nft: cannot %s: %s%s (exit status %d)", what, j ? msg : "no message",
+                 hint, res->status);
 }
 
 static int pool_text(const struct addr_prefix4 *pool, char *buf, size_t len, char *err,
                      size_t errlen)
 {
     if (!pool || pool->len > 32) {
-        seterr(err, errlen, "invalid NAT64 pool prefix");
+        textbuf_setf(err, errlen, "invalid NAT64 pool prefix");
         return -1;
     }
     uint8_t a[4];
@@ -869,8 +860,8 @@ int netconf_nat44_ruleset(const struct netconf *nc, const struct addr_prefix4 *p
     if (pool_text(pool, p, sizeof(p), err, errlen) < 0)
         return -1;
     if (!valid_ifname(infra_if)) {
-        seterr(err, errlen, "invalid infrastructure interface name '%.16s'",
-               infra_if ? infra_if : "(null)");
+        textbuf_setf(err, errlen, "invalid infrastructure interface name '%.16s'",
+                     infra_if ? infra_if : "(null)");
         return -1;
     }
     /* add (no-op if present), delete, add: one transaction, never "no such table" */
@@ -885,7 +876,7 @@ int netconf_nat44_ruleset(const struct netconf *nc, const struct addr_prefix4 *p
                      "}\n",
                      nc->table, nc->table, nc->table, p, infra_if);
     if (n < 0 || (size_t)n >= buflen) {
-        seterr(err, errlen, "ruleset buffer too small");
+        textbuf_setf(err, errlen, "ruleset buffer too small");
         return -1;
     }
     return n;
@@ -899,7 +890,7 @@ int netconf_nat44_install(struct netconf *nc, const struct addr_prefix4 *pool, c
         return -1;
     struct nft_result *res = malloc(sizeof(*res));
     if (!res) {
-        seterr(err, errlen, "out of memory");
+        textbuf_setf(err, errlen, "out of memory");
         return -1;
     }
     static const char *const args[] = {"-f", "-", NULL};
@@ -923,7 +914,7 @@ int netconf_nat44_remove(struct netconf *nc, char *err, size_t errlen)
              nc->table);
     struct nft_result *res = malloc(sizeof(*res));
     if (!res) {
-        seterr(err, errlen, "out of memory");
+        textbuf_setf(err, errlen, "out of memory");
         return -1;
     }
     static const char *const args[] = {"-f", "-", NULL};
@@ -969,13 +960,13 @@ int netconf_nat44_check(struct netconf *nc, const struct addr_prefix4 *pool, con
     if (pool_text(pool, p, sizeof(p), err, errlen) < 0)
         return -1;
     if (!valid_ifname(infra_if)) {
-        seterr(err, errlen, "invalid infrastructure interface name '%.16s'",
-               infra_if ? infra_if : "(null)");
+        textbuf_setf(err, errlen, "invalid infrastructure interface name '%.16s'",
+                     infra_if ? infra_if : "(null)");
         return -1;
     }
     struct nft_result *res = malloc(sizeof(*res));
     if (!res) {
-        seterr(err, errlen, "out of memory");
+        textbuf_setf(err, errlen, "out of memory");
         return -1;
     }
     const char *args[] = {"list", "table", "inet", nc->table, NULL};
@@ -984,7 +975,7 @@ int netconf_nat44_check(struct netconf *nc, const struct addr_prefix4 *pool, con
         goto out;
     if (res->status != 0) {
         if (strstr(res->errtxt, "No such file or directory")) {
-            seterr(err, errlen, "the nftables table inet %s is missing", nc->table);
+            textbuf_setf(err, errlen, "the nftables table inet %s is missing", nc->table);
             rc = 0;
         } else {
             nft_failed(res, "list the NAT44 table", err, errlen);
@@ -997,11 +988,11 @@ int netconf_nat44_check(struct netconf *nc, const struct addr_prefix4 *pool, con
     const char *hook[] = {"type nat hook postrouting", NULL};
     const char *rule[] = {saddr, oif, "masquerade", NULL};
     if (!line_with(res->out, hook)) {
-        seterr(err, errlen, "table inet %s has no nat postrouting chain", nc->table);
+        textbuf_setf(err, errlen, "table inet %s has no nat postrouting chain", nc->table);
         rc = 0;
     } else if (!line_with(res->out, rule)) {
-        seterr(err, errlen, "table inet %s does not masquerade %s leaving %s", nc->table, p,
-               infra_if);
+        textbuf_setf(err, errlen, "table inet %s does not masquerade %s leaving %s", nc->table, p,
+                     infra_if);
         rc = 0;
     } else {
         rc = 1;
@@ -1019,7 +1010,7 @@ int netconf_cleanup(struct netconf *nc, char *err, size_t errlen)
     char e1[NETCONF_ERR_MAX];
     if (nc->nat44_owned && netconf_nat44_remove(nc, e1, sizeof(e1)) < 0) {
         if (rc == 0)
-            seterr(err, errlen, "%s", e1);
+            textbuf_setf(err, errlen, "%s", e1);
         rc = -1;
         nc->nat44_owned = false; /* do not try again and again */
     }
@@ -1027,14 +1018,14 @@ int netconf_cleanup(struct netconf *nc, char *err, size_t errlen)
         struct netconf_route r = nc->routes[nc->nroutes - 1];
         if (netconf_route_del(nc, &r, e1, sizeof(e1)) < 0) {
             if (rc == 0)
-                seterr(err, errlen, "%s", e1);
+                textbuf_setf(err, errlen, "%s", e1);
             rc = -1;
             forget(nc, &r);
         }
     }
     if (netconf_forwarding_restore(nc, e1, sizeof(e1)) < 0) {
         if (rc == 0)
-            seterr(err, errlen, "%s", e1);
+            textbuf_setf(err, errlen, "%s", e1);
         rc = -1;
         nc->fwd4.changed = nc->fwd6.changed = false;
     }

@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,23 +16,11 @@
 #include <unistd.h>
 
 #include "util/rd.h"
+#include "util/textbuf.h"
 
 /* One datagram: channel byte + the largest PSDU. One more byte of room so a
  * longer (invalid) datagram is seen as too long rather than cut to fit. */
 #define DGRAM_MAX (1 + RADIO_PSDU_MAX)
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Parses a whole decimal string into [0, max]. */
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
@@ -54,20 +41,21 @@ int sim_radio_port_base_from_env(uint16_t *out, char *err, size_t errlen)
     unsigned long base = SIM_RADIO_PORT_BASE_DEFAULT, offset = 0;
     const char *s = getenv("PORT_BASE");
     if (s && *s && !parse_uint(s, 65535, &base)) {
-        set_err(err, errlen, "sim_radio: PORT_BASE='%s' is not a port number", s);
+        textbuf_setf(err, errlen, "sim_radio: PORT_BASE='%s' is not a port number", s);
         return -1;
     }
     s = getenv("PORT_OFFSET");
     if (s && *s && !parse_uint(s, 65535, &offset)) {
-        set_err(err, errlen, "sim_radio: PORT_OFFSET='%s' is not a non-negative integer", s);
+        textbuf_setf(err, errlen, "sim_radio: PORT_OFFSET='%s' is not a non-negative integer", s);
         return -1;
     }
     unsigned long pb = base + offset * SIM_RADIO_PORT_STRIDE;
     if (pb == 0 || pb + SIM_RADIO_MAX_NODES > 65535) {
-        set_err(err, errlen,
-                "sim_radio: PORT_BASE %lu + PORT_OFFSET %lu * %d = %lu leaves no room for node "
-                "ports up to +%d (max 65535)",
-                base, offset, SIM_RADIO_PORT_STRIDE, pb, SIM_RADIO_MAX_NODES);
+        textbuf_setf(
+            err, errlen,
+            "sim_radio: PORT_BASE %lu + PORT_OFFSET %lu * %d = %lu leaves no room for node "
+            "ports up to +%d (max 65535)",
+            base, offset, SIM_RADIO_PORT_STRIDE, pb, SIM_RADIO_MAX_NODES);
         return -1;
     }
     *out = (uint16_t)pb;
@@ -86,7 +74,8 @@ static int set_nonblock(int fd)
 static int open_fail(struct sim_radio *r, const char *what)
 {
     int e = errno;
-    set_err(r->err, sizeof(r->err), "sim_radio node %u: %s: %s", r->node_id, what, strerror(e));
+    textbuf_setf(r->err, sizeof(r->err), "sim_radio node %u: %s: %s", r->node_id, what,
+                 strerror(e));
     sim_radio_close(r);
     errno = e;
     return -1;
@@ -100,21 +89,22 @@ int sim_radio_open(struct sim_radio *r, const struct sim_radio_config *cfg)
     r->node_id = cfg->node_id;
 
     if (cfg->node_id < 1 || cfg->node_id > SIM_RADIO_MAX_NODES) {
-        set_err(r->err, sizeof(r->err), "sim_radio: node id %u out of range 1..%d", cfg->node_id,
-                SIM_RADIO_MAX_NODES);
+        textbuf_setf(r->err, sizeof(r->err), "sim_radio: node id %u out of range 1..%d",
+                     cfg->node_id, SIM_RADIO_MAX_NODES);
         errno = EINVAL;
         return -1;
     }
     if (cfg->channel < RADIO_CHANNEL_MIN || cfg->channel > RADIO_CHANNEL_MAX) {
-        set_err(r->err, sizeof(r->err), "sim_radio: channel %u out of range %d..%d", cfg->channel,
-                RADIO_CHANNEL_MIN, RADIO_CHANNEL_MAX);
+        textbuf_setf(r->err, sizeof(r->err), "sim_radio: channel %u out of range %d..%d",
+                     cfg->channel, RADIO_CHANNEL_MIN, RADIO_CHANNEL_MAX);
         errno = EINVAL;
         return -1;
     }
     r->channel = cfg->channel;
     if (cfg->port_base) {
         if ((unsigned)cfg->port_base + SIM_RADIO_MAX_NODES > 65535) {
-            set_err(r->err, sizeof(r->err), "sim_radio: port base %u too large", cfg->port_base);
+            textbuf_setf(r->err, sizeof(r->err), "sim_radio: port base %u too large",
+                         cfg->port_base);
             errno = EINVAL;
             return -1;
         }
@@ -202,8 +192,8 @@ int sim_radio_transmit(struct sim_radio *r, const uint8_t *psdu, size_t len, uin
     if (len == 0 || len > RADIO_PSDU_MAX || channel < RADIO_CHANNEL_MIN ||
         channel > RADIO_CHANNEL_MAX) {
         r->counters.tx_bad_args++;
-        set_err(r->err, sizeof(r->err), "sim_radio: transmit: bad frame (len %zu, channel %u)", len,
-                channel);
+        textbuf_setf(r->err, sizeof(r->err), "sim_radio: transmit: bad frame (len %zu, channel %u)",
+                     len, channel);
         errno = EINVAL;
         return -1;
     }
@@ -224,8 +214,8 @@ int sim_radio_transmit(struct sim_radio *r, const uint8_t *psdu, size_t len, uin
     if (n < 0 || (size_t)n != len + 1) {
         int e = n < 0 ? errno : EMSGSIZE;
         r->counters.tx_errors++;
-        set_err(r->err, sizeof(r->err), "sim_radio node %u: sendto(%s:%u): %s", r->node_id,
-                SIM_RADIO_GROUP, r->port_base, strerror(e));
+        textbuf_setf(r->err, sizeof(r->err), "sim_radio node %u: sendto(%s:%u): %s", r->node_id,
+                     SIM_RADIO_GROUP, r->port_base, strerror(e));
         errno = e;
         return -1;
     }
@@ -236,8 +226,8 @@ int sim_radio_transmit(struct sim_radio *r, const uint8_t *psdu, size_t len, uin
 int sim_radio_set_channel(struct sim_radio *r, uint8_t channel)
 {
     if (channel < RADIO_CHANNEL_MIN || channel > RADIO_CHANNEL_MAX) {
-        set_err(r->err, sizeof(r->err), "sim_radio: channel %u out of range %d..%d", channel,
-                RADIO_CHANNEL_MIN, RADIO_CHANNEL_MAX);
+        textbuf_setf(r->err, sizeof(r->err), "sim_radio: channel %u out of range %d..%d", channel,
+                     RADIO_CHANNEL_MIN, RADIO_CHANNEL_MAX);
         errno = EINVAL;
         return -1;
     }
@@ -287,8 +277,8 @@ int sim_radio_receive(struct sim_radio *r, uint64_t now_ms, radio_rx_cb cb, void
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
             r->counters.rx_errors++;
-            set_err(r->err, sizeof(r->err), "sim_radio node %u: recvfrom: %s", r->node_id,
-                    strerror(errno));
+            textbuf_setf(r->err, sizeof(r->err), "sim_radio node %u: recvfrom: %s", r->node_id,
+                         strerror(errno));
             return -1;
         }
         count++;

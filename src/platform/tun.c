@@ -4,43 +4,31 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "util/textbuf.h"
+
 #define TUN_CLONE "/dev/net/tun"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 int tun_open(const char *name, char *ifname, char *err, size_t errlen)
 {
     struct ifreq ifr;
 
     if (name && strlen(name) >= IFNAMSIZ) {
-        seterr(err, errlen, "TUN name '%s' is too long (at most %d characters)", name,
-               IFNAMSIZ - 1);
+        textbuf_setf(err, errlen, "TUN name '%s' is too long (at most %d characters)", name,
+                     IFNAMSIZ - 1);
         return -1;
     }
     int fd = open(TUN_CLONE, O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        seterr(err, errlen, "open %s: %s%s", TUN_CLONE, strerror(e),
-               e == ENOENT                 ? " (is the tun module loaded? modprobe tun)"
-               : e == EACCES || e == EPERM ? " (needs root or CAP_NET_ADMIN)"
-                                           : "");
+        textbuf_setf(err, errlen, "open %s: %s%s", TUN_CLONE, strerror(e),
+                     e == ENOENT                 ? " (is the tun module loaded? modprobe tun)"
+                     : e == EACCES || e == EPERM ? " (needs root or CAP_NET_ADMIN)"
+                                                 : "");
         return -1;
     }
     memset(&ifr, 0, sizeof(ifr));
@@ -49,12 +37,13 @@ int tun_open(const char *name, char *ifname, char *err, size_t errlen)
         memcpy(ifr.ifr_name, name, strlen(name));
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
         int e = errno;
-        seterr(err, errlen, "TUNSETIFF %s: %s%s", name && *name ? name : "(any)", strerror(e),
-               e == EPERM    ? " (needs CAP_NET_ADMIN, or the persistent device has another owner)"
-               : e == EINVAL ? " (a device of that name exists and is not a TUN, or its "
-                               "flags differ)"
-               : e == EBUSY  ? " (another process has it open)"
-                             : "");
+        textbuf_setf(err, errlen, "TUNSETIFF %s: %s%s", name && *name ? name : "(any)", strerror(e),
+                     e == EPERM
+                         ? " (needs CAP_NET_ADMIN, or the persistent device has another owner)"
+                     : e == EINVAL ? " (a device of that name exists and is not a TUN, or its "
+                                     "flags differ)"
+                     : e == EBUSY  ? " (another process has it open)"
+                                   : "");
         close(fd);
         return -1;
     }
@@ -69,13 +58,13 @@ int tun_set_nonblock(int fd, bool on, char *err, size_t errlen)
 {
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0) {
-        seterr(err, errlen, "fcntl(F_GETFL): %s", strerror(errno));
+        textbuf_setf(err, errlen, "fcntl(F_GETFL): %s", strerror(errno));
         return -1;
     }
     int nfl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
     if (nfl != fl && fcntl(fd, F_SETFL, nfl) < 0) {
-        seterr(err, errlen, "fcntl(F_SETFL, %s): %s", on ? "O_NONBLOCK" : "blocking",
-               strerror(errno));
+        textbuf_setf(err, errlen, "fcntl(F_SETFL, %s): %s", on ? "O_NONBLOCK" : "blocking",
+                     strerror(errno));
         return -1;
     }
     return 0;
@@ -86,18 +75,18 @@ ssize_t tun_read(int fd, void *buf, size_t cap, char *err, size_t errlen)
     ssize_t n = read(fd, buf, cap);
     if (n > 0) {
         if ((size_t)n > cap) { /* not expected from TUN; keep the contract */
-            seterr(err, errlen, "TUN read: packet larger than the %zu-byte buffer", cap);
+            textbuf_setf(err, errlen, "TUN read: packet larger than the %zu-byte buffer", cap);
             return -1;
         }
         return n;
     }
     if (n == 0) {
-        seterr(err, errlen, "TUN read: end of file (device gone?)");
+        textbuf_setf(err, errlen, "TUN read: end of file (device gone?)");
         return -1;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
         return 0;
-    seterr(err, errlen, "TUN read: %s", strerror(errno));
+    textbuf_setf(err, errlen, "TUN read: %s", strerror(errno));
     return -1;
 }
 
@@ -105,15 +94,15 @@ static int write_result(ssize_t n, size_t want, char *err, size_t errlen)
 {
     if (n >= 0) {
         if ((size_t)n != want) {
-            seterr(err, errlen, "TUN write: short write (%zd of %zu bytes)", n, want);
+            textbuf_setf(err, errlen, "TUN write: short write (%zd of %zu bytes)", n, want);
             return -1;
         }
         return 0;
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == ENOMEM)
         return 1;
-    seterr(err, errlen, "TUN write: %s%s", strerror(errno),
-           errno == EINVAL ? " (malformed IP packet?)" : "");
+    textbuf_setf(err, errlen, "TUN write: %s%s", strerror(errno),
+                 errno == EINVAL ? " (malformed IP packet?)" : "");
     return -1;
 }
 

@@ -31,3 +31,14 @@ void textbuf_put(struct textbuf *b, const char *fmt, ...)
     if (b->n >= b->cap)
         b->n = b->cap - 1;
 }
+
+void textbuf_setf(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (buf == NULL || cap == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+}

@@ -1,7 +1,8 @@
 /*
  * A line of text built piece by piece in the caller's fixed buffer: what
  * does not fit is cut (always NUL-terminated), never written past the end.
- * For the CLI formatters that hand out whole lines.
+ * For the CLI formatters that hand out whole lines, and the error messages
+ * of set-up functions.
  */
 #ifndef TBR_UTIL_TEXTBUF_H
 #define TBR_UTIL_TEXTBUF_H
@@ -20,5 +21,11 @@ void textbuf_init(struct textbuf *b, char *mem, size_t cap);
 void textbuf_reset(struct textbuf *b);
 /* Appends printf-style text, cut at the end of the buffer. */
 void textbuf_put(struct textbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Writes printf-style text into buf[0..cap), cut and terminated; nothing
+ * when buf is NULL or cap 0 (the "char *err, size_t errlen" of module
+ * set-up functions). */
+void textbuf_setf(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif
