@@ -217,7 +217,7 @@ int main(int argc, char **argv)
                 die("DNS query build failed");
             t0 = now_ns();
             for (unsigned k = 0; k < m; k++) {
-                dns_server_query(&dns, 9000, q, qlen, src, 5353, true, &act);
+                dns_server_query(&dns, 9000, q, qlen, src, 5353, NULL, true, &act);
                 if (act.kind != DNS_SERVER_ACT_REPLY)
                     die("no local answer");
             }

@@ -110,7 +110,7 @@ static void server_run(const uint8_t *b, size_t n, uint8_t sel)
     dns_server_set_nat64_prefix(&s, &pre);
     const uint8_t dev[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 
-    dns_server_query(&s, 0, b, n, dev, 1234, true, &a);
+    dns_server_query(&s, 0, b, n, dev, 1234, NULL, true, &a);
     check_action(&a, cfg.max_udp);
 
     /* A well-formed query to get a live transaction, then the bytes as its
@@ -123,7 +123,7 @@ static void server_run(const uint8_t *b, size_t n, uint8_t sel)
     dns_build_init(&bld, q, sizeof(q), 1, DNS_FLAG_RD);
     dns_build_question(&bld, &name, (sel & 16) ? DNS_TYPE_AAAA : DNS_TYPE_A, DNS_CLASS_IN);
     CHECK(dns_build_finish(&bld, &ql) == DNS_OK);
-    dns_server_query(&s, 0, q, ql, dev, 1234, true, &up);
+    dns_server_query(&s, 0, q, ql, dev, 1234, NULL, true, &up);
     check_action(&up, cfg.max_udp);
     for (int round = 0; round < 3 && up.kind == DNS_SERVER_ACT_UPSTREAM; round++) {
         uint8_t m[2048];

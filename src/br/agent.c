@@ -118,12 +118,7 @@ struct br_agent {
     /* DNS */
     struct dns_server *dns;
     struct dns_server_action *dns_act;
-    int dns_udp;                  /* the node's UDP socket on port 53 */
-    const uint8_t *dns_reply_src; /* while answering a query: the address it was sent to */
-    struct {
-        uint32_t txn; /* 0: free */
-        uint8_t addr[16];
-    } dns_local[DNS_SERVER_MAX_TXNS]; /* forwarded queries: the address asked, for the answer */
+    int dns_udp; /* the node's UDP socket on port 53 */
     struct dns_sock dns_socks[BR_AGENT_DNS_MAX_FDS];
     bool resolv_use, resolv_ok;
     char resolv_path[256];
@@ -1135,38 +1130,6 @@ static bool dns_upstream_open(struct br_agent *a, const struct dns_server_action
     return true;
 }
 
-/* The address a forwarded query was sent to (the anycast ALOC, or the
- * ML-EID), so the answer, given later, leaves from it too. */
-static void dns_local_keep(struct br_agent *a, uint32_t txn, const uint8_t addr[16])
-{
-    unsigned free_i = DNS_SERVER_MAX_TXNS;
-
-    for (unsigned i = 0; i < DNS_SERVER_MAX_TXNS; i++) {
-        if (a->dns_local[i].txn == txn) {
-            memcpy(a->dns_local[i].addr, addr, 16);
-            return;
-        }
-        if (a->dns_local[i].txn == 0 && free_i == DNS_SERVER_MAX_TXNS)
-            free_i = i;
-    }
-    if (free_i < DNS_SERVER_MAX_TXNS) {
-        a->dns_local[free_i].txn = txn;
-        memcpy(a->dns_local[free_i].addr, addr, 16);
-    }
-}
-
-static bool dns_local_take(struct br_agent *a, uint32_t txn, uint8_t addr[16])
-{
-    for (unsigned i = 0; txn != 0 && i < DNS_SERVER_MAX_TXNS; i++) {
-        if (a->dns_local[i].txn == txn) {
-            memcpy(addr, a->dns_local[i].addr, 16);
-            a->dns_local[i].txn = 0;
-            return true;
-        }
-    }
-    return false;
-}
-
 /* Carries out a->dns_act (and what failures lead to). */
 static void dns_do(struct br_agent *a, uint64_t now_ms)
 {
@@ -1177,15 +1140,11 @@ static void dns_do(struct br_agent *a, uint64_t now_ms)
         case DNS_SERVER_ACT_NONE:
             return;
         case DNS_SERVER_ACT_REPLY: {
-            const uint8_t *src = a->dns_reply_src;
-            uint8_t local[16];
             enum tnode_err e;
 
             dns_sock_close_txn(a, act->txn);
-            if (src == NULL && dns_local_take(a, act->txn, local))
-                src = local;
-            e = tnode_udp_send_from(a->node, a->dns_udp, src, act->addr, act->port, act->buf,
-                                    act->len, now_ms);
+            e = tnode_udp_send_from(a->node, a->dns_udp, act->has_local ? act->local : NULL,
+                                    act->addr, act->port, act->buf, act->len, now_ms);
             if (e != TNODE_OK) {
                 a->ctr.dns_tx_errors++;
                 alog(a, 4, "dns: reply refused by the node (error %d)", (int)e);
@@ -1194,8 +1153,6 @@ static void dns_do(struct br_agent *a, uint64_t now_ms)
         }
         case DNS_SERVER_ACT_UPSTREAM:
             dns_sock_close_txn(a, act->txn);
-            if (a->dns_reply_src != NULL)
-                dns_local_keep(a, act->txn, a->dns_reply_src);
             if (dns_upstream_open(a, act))
                 return;
             a->ctr.dns_upstream_errors++;
@@ -1276,12 +1233,9 @@ static void dns_udp_rx(void *ctx, const struct tnode_udp_rx *rx)
         srp_handle(a, a->dns_udp, rx, ok);
         return;
     }
-    dns_server_query(a->dns, a->now_ms, rx->payload, rx->len, rx->src, rx->sport, ok, a->dns_act);
-    /* An answer given at once leaves from the address asked (the anycast
-     * ALOC too); later ones (forwarded) from the node's choice. */
-    a->dns_reply_src = rx->dst;
+    dns_server_query(a->dns, a->now_ms, rx->payload, rx->len, rx->src, rx->sport, rx->dst, ok,
+                     a->dns_act);
     dns_do(a, a->now_ms);
-    a->dns_reply_src = NULL;
 }
 
 static void dns_set_upstreams(struct br_agent *a, const struct dns_upstream_addr *list, size_t n)

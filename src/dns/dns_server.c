@@ -205,6 +205,15 @@ static void act_reply(struct dns_server_action *out, const uint8_t addr[16], uin
     out->tcp = false;
     memcpy(out->addr, addr, 16);
     out->port = port;
+    out->has_local = false;
+}
+
+/* The reply that ends t leaves from the address t's query went to. */
+static void act_local(struct dns_server_action *out, const struct dns_server_txn *t)
+{
+    out->has_local = t->has_local;
+    if (t->has_local)
+        memcpy(out->local, t->dev_local, 16);
 }
 
 /* Starts a reply: QR, opcode QUERY, RD and CD echoed (RFC 1035 §4.1.1,
@@ -479,6 +488,7 @@ static void txn_fail(struct dns_server *s, struct dns_server_txn *t, unsigned rc
     uint32_t id = t->id;
     t->in_use = false;
     reply_empty(s, &r, rcode, false, addr, port, id, out);
+    act_local(out, t);
 }
 
 /* Sends the next attempt of t (same resolver when `same`), or ends it. */
@@ -519,9 +529,24 @@ static void txn_attempt(struct dns_server *s, struct dns_server_txn *t, uint64_t
 
 /* ---- Device queries -------------------------------------------------------- */
 
+static void query(struct dns_server *s, uint64_t now_ms, const uint8_t *msg, size_t len,
+                  const uint8_t src[16], uint16_t sport, const uint8_t *local, bool from_thread,
+                  struct dns_server_action *out);
+
 void dns_server_query(struct dns_server *s, uint64_t now_ms, const uint8_t *msg, size_t len,
-                      const uint8_t src[16], uint16_t sport, bool from_thread,
+                      const uint8_t src[16], uint16_t sport, const uint8_t *local, bool from_thread,
                       struct dns_server_action *out)
+{
+    query(s, now_ms, msg, len, src, sport, local, from_thread, out);
+    if (out->kind == DNS_SERVER_ACT_REPLY && local) { /* answered at once */
+        out->has_local = true;
+        memcpy(out->local, local, 16);
+    }
+}
+
+static void query(struct dns_server *s, uint64_t now_ms, const uint8_t *msg, size_t len,
+                  const uint8_t src[16], uint16_t sport, const uint8_t *local, bool from_thread,
+                  struct dns_server_action *out)
 {
     out->kind = DNS_SERVER_ACT_NONE;
     out->txn = 0;
@@ -623,6 +648,9 @@ void dns_server_query(struct dns_server *s, uint64_t now_ms, const uint8_t *msg,
     count(s, DNS_SERVER_CNT_FORWARDED);
     memcpy(t->dev_addr, src, 16);
     t->dev_port = sport;
+    t->has_local = local != NULL;
+    if (local)
+        memcpy(t->dev_local, local, 16);
     t->dev_id = h.id;
     t->dev_flags = h.flags;
     t->dev_edns = r.edns;
@@ -732,6 +760,7 @@ static void synthesize(struct dns_server *s, struct dns_server_txn *t, const uin
     /* AD stays clear (§5.5): reply_begin never sets it. */
     reply_end(s, &b, &r, 0, out);
     act_reply(out, t->dev_addr, t->dev_port, t->id);
+    act_local(out, t);
     t->in_use = false;
 }
 
@@ -754,6 +783,7 @@ static void relay(struct dns_server *s, struct dns_server_txn *t, const uint8_t 
     out->len = outlen;
     count(s, DNS_SERVER_CNT_UPSTREAM_RESPONSES);
     act_reply(out, t->dev_addr, t->dev_port, t->id);
+    act_local(out, t);
     t->in_use = false;
 }
 

@@ -195,6 +195,8 @@ struct dns_server_txn {
     /* The device and its question. */
     uint8_t dev_addr[16];
     uint16_t dev_port;
+    bool has_local;
+    uint8_t dev_local[16]; /* the address the device asked (the reply's source) */
     uint16_t dev_id;
     uint16_t dev_flags; /* RD and CD as received */
     bool dev_edns;
@@ -242,6 +244,11 @@ struct dns_server_action {
     bool tcp;         /* UPSTREAM: over TCP, framed with dns_tcp_frame() */
     uint8_t addr[16]; /* device, or resolver (::ffff:a.b.c.d for IPv4) */
     uint16_t port;
+    /* REPLY: send from this address, the one the query went to (it may be
+     * an anycast ALOC, and a client's connected socket takes nothing else);
+     * false when the caller gave none. */
+    bool has_local;
+    uint8_t local[16];
     size_t len;
     uint8_t buf[DNS_SERVER_MSG_MAX];
 };
@@ -283,10 +290,12 @@ bool dns_server_source_allowed(const uint8_t src[16], const struct addr_prefix6 
                                size_t n);
 
 /* A query from a device: msg/len as received on UDP port 53, from
- * src/sport; from_thread says whether the source is inside the Thread
- * network. Fills *out (kind NONE when the datagram is dropped). */
+ * src/sport to local (the server's address it was sent to; NULL: unknown);
+ * from_thread says whether the source is inside the Thread network. Fills
+ * *out (kind NONE when the datagram is dropped). Every reply to it, now or
+ * after forwarding, carries local in out->local. */
 void dns_server_query(struct dns_server *s, uint64_t now_ms, const uint8_t *msg, size_t len,
-                      const uint8_t src[16], uint16_t sport, bool from_thread,
+                      const uint8_t src[16], uint16_t sport, const uint8_t *local, bool from_thread,
                       struct dns_server_action *out);
 
 /* An upstream answer for transaction txn, received from `from`/`from_port`

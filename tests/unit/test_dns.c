@@ -827,7 +827,7 @@ static void ask(struct fx *f, uint64_t now, uint16_t id, const char *name, uint1
 {
     uint8_t q[512];
     size_t len = mkquery(q, sizeof(q), id, DNS_FLAG_RD, name, type, edns);
-    dns_server_query(&f->s, now, q, len, f->dev, 5353, true, &f->a);
+    dns_server_query(&f->s, now, q, len, f->dev, 5353, NULL, true, &f->a);
 }
 
 /* Parses the action's reply and checks it goes to the device. */
@@ -1017,7 +1017,7 @@ static void test_forwarding_disabled(void **state)
     dns_server_set_upstream_enabled(&f->s, true);
     uint8_t q[64];
     size_t len = mkquery(q, sizeof(q), 0x303, 0, "example.com", DNS_TYPE_A, false);
-    dns_server_query(&f->s, 0, q, len, f->dev, 5353, true, &f->a);
+    dns_server_query(&f->s, 0, q, len, f->dev, 5353, NULL, true, &f->a);
     reply_info(f, 0x303, DNS_RCODE_REFUSED, &info);
     assert_int_equal(dns_server_counter(&f->s, DNS_SERVER_CNT_REFUSED_NO_RD), 1);
 
@@ -1040,7 +1040,7 @@ static void test_forward_id_rewrite(void **state)
     fx_init(f, true, 2);
     uint8_t q[128];
     size_t qlen = mkquery(q, sizeof(q), 0xbeef, DNS_FLAG_RD, "example.com", DNS_TYPE_AAAA, true);
-    dns_server_query(&f->s, 1000, q, qlen, f->dev, 5353, true, &f->a);
+    dns_server_query(&f->s, 1000, q, qlen, f->dev, 5353, NULL, true, &f->a);
     assert_int_equal(f->a.kind, DNS_SERVER_ACT_UPSTREAM);
     assert_false(f->a.tcp);
     assert_memory_equal(f->a.addr, f->up[0].addr, 16);
@@ -1150,6 +1150,50 @@ static void test_timeout_failover_servfail(void **state)
     assert_int_equal(f->a.kind, DNS_SERVER_ACT_UPSTREAM);
     assert_memory_not_equal(f->a.addr, first, 16);
     assert_int_equal(dns_server_counter(&f->s, DNS_SERVER_CNT_UPSTREAM_ERRORS), 1);
+    free(f);
+}
+
+/* Every reply leaves from the address the query was sent to (an anycast
+ * ALOC, say): at once, after forwarding, and on a failure. */
+static void test_reply_local_address(void **state)
+{
+    (void)state;
+    struct fx *f = malloc(sizeof(*f));
+    assert_non_null(f);
+    fx_init(f, true, 1);
+    const uint8_t aloc[16] = {0xfd, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xfe, 0, 0xfc, 0x10};
+    uint8_t q[128], r[512];
+    struct dns_msg_info info;
+
+    /* answered at once (ipv4only.arpa.) */
+    size_t qlen = mkquery(q, sizeof(q), 0x0c01, DNS_FLAG_RD, "ipv4only.arpa", DNS_TYPE_A, false);
+    dns_server_query(&f->s, 0, q, qlen, f->dev, 5353, aloc, true, &f->a);
+    reply_info(f, 0x0c01, DNS_RCODE_NOERROR, &info);
+    assert_true(f->a.has_local);
+    assert_memory_equal(f->a.local, aloc, 16);
+    /* forwarded, then answered */
+    qlen = mkquery(q, sizeof(q), 0x0c02, DNS_FLAG_RD, "example.com", DNS_TYPE_A, false);
+    dns_server_query(&f->s, 10, q, qlen, f->dev, 5353, aloc, true, &f->a);
+    assert_int_equal(f->a.kind, DNS_SERVER_ACT_UPSTREAM);
+    struct dns_server_action up = f->a;
+    size_t rlen = mkanswer(&up, r, sizeof(r), 0, 1, 0);
+    dns_server_upstream_response(&f->s, 20, up.txn, r, rlen, up.addr, up.port, &f->a);
+    reply_info(f, 0x0c02, DNS_RCODE_NOERROR, &info);
+    assert_true(f->a.has_local);
+    assert_memory_equal(f->a.local, aloc, 16);
+    /* forwarded, the send fails: SERVFAIL from the same address */
+    qlen = mkquery(q, sizeof(q), 0x0c03, DNS_FLAG_RD, "example.org", DNS_TYPE_A, false);
+    dns_server_query(&f->s, 30, q, qlen, f->dev, 5353, aloc, true, &f->a);
+    assert_int_equal(f->a.kind, DNS_SERVER_ACT_UPSTREAM);
+    for (int i = 0; i < 8 && f->a.kind == DNS_SERVER_ACT_UPSTREAM; i++)
+        dns_server_upstream_error(&f->s, 40, f->a.txn, &f->a);
+    reply_info(f, 0x0c03, DNS_RCODE_SERVFAIL, &info);
+    assert_true(f->a.has_local);
+    assert_memory_equal(f->a.local, aloc, 16);
+    /* no address given: none in the reply */
+    ask(f, 50, 0x0c04, "ipv4only.arpa", DNS_TYPE_A, false);
+    reply_info(f, 0x0c04, DNS_RCODE_NOERROR, &info);
+    assert_false(f->a.has_local);
     free(f);
 }
 
@@ -1368,12 +1412,12 @@ static void test_not_thread_source(void **state)
     assert_false(dns_server_source_allowed(mc, &all, 1));
     assert_false(dns_server_source_allowed(DEV, NULL, 0));
 
-    dns_server_query(&f->s, 0, q, len, outside, 5353, dns_server_source_allowed(outside, pre, 2),
-                     &f->a);
+    dns_server_query(&f->s, 0, q, len, outside, 5353, NULL,
+                     dns_server_source_allowed(outside, pre, 2), &f->a);
     assert_int_equal(f->a.kind, DNS_SERVER_ACT_NONE);
     /* Local names too: no answers at all for outsiders. */
     len = mkquery(q, sizeof(q), 2, DNS_FLAG_RD, "ipv4only.arpa", DNS_TYPE_AAAA, false);
-    dns_server_query(&f->s, 0, q, len, outside, 5353, false, &f->a);
+    dns_server_query(&f->s, 0, q, len, outside, 5353, NULL, false, &f->a);
     assert_int_equal(f->a.kind, DNS_SERVER_ACT_NONE);
     assert_int_equal(dns_server_counter(&f->s, DNS_SERVER_CNT_DROP_NOT_THREAD), 2);
     assert_int_equal(dns_server_txns_in_use(&f->s), 0);
@@ -1388,33 +1432,33 @@ static void test_bad_queries(void **state)
     fx_init(f, true, 1);
     struct dns_msg_info info;
     /* Short: dropped. */
-    dns_server_query(&f->s, 0, q_example, 5, DEV, 5353, true, &f->a);
+    dns_server_query(&f->s, 0, q_example, 5, DEV, 5353, NULL, true, &f->a);
     assert_int_equal(f->a.kind, DNS_SERVER_ACT_NONE);
     /* A response: dropped. */
-    dns_server_query(&f->s, 0, r_cname, sizeof(r_cname), DEV, 5353, true, &f->a);
+    dns_server_query(&f->s, 0, r_cname, sizeof(r_cname), DEV, 5353, NULL, true, &f->a);
     assert_int_equal(f->a.kind, DNS_SERVER_ACT_NONE);
     /* Malformed: FORMERR, header only. */
     uint8_t m[sizeof(q_example)];
     memcpy(m, q_example, sizeof(m));
     m[5] = 3;
-    dns_server_query(&f->s, 0, m, sizeof(m), DEV, 5353, true, &f->a);
+    dns_server_query(&f->s, 0, m, sizeof(m), DEV, 5353, NULL, true, &f->a);
     assert_int_equal(f->a.kind, DNS_SERVER_ACT_REPLY);
     assert_int_equal(f->a.len, DNS_HDR_LEN);
     assert_int_equal(f->a.buf[3] & 0xf, DNS_RCODE_FORMERR);
     /* Opcode UPDATE: NOTIMP (SRP updates go to the SRP server first). */
     memcpy(m, q_example, sizeof(m));
     m[2] |= DNS_OPCODE_UPDATE << 3;
-    dns_server_query(&f->s, 0, m, sizeof(m), DEV, 5353, true, &f->a);
+    dns_server_query(&f->s, 0, m, sizeof(m), DEV, 5353, NULL, true, &f->a);
     reply_info(f, 0x1234, DNS_RCODE_NOTIMP, &info);
     /* QDCOUNT 0: FORMERR. */
     uint8_t h[12] = {0, 9, 1, 0};
-    dns_server_query(&f->s, 0, h, sizeof(h), DEV, 5353, true, &f->a);
+    dns_server_query(&f->s, 0, h, sizeof(h), DEV, 5353, NULL, true, &f->a);
     reply_info(f, 9, DNS_RCODE_FORMERR, &info);
     /* EDNS version 1: BADVERS (16) in the OPT. */
     uint8_t e[64];
     size_t el = mkquery(e, sizeof(e), 10, DNS_FLAG_RD, "a.example", DNS_TYPE_A, true);
     e[el - 5] = 1; /* OPT: name, type, class, ext-rcode, version */
-    dns_server_query(&f->s, 0, e, el, DEV, 5353, true, &f->a);
+    dns_server_query(&f->s, 0, e, el, DEV, 5353, NULL, true, &f->a);
     reply_info(f, 10, 0, &info);
     assert_true(info.has_opt);
     assert_int_equal(info.opt.ext_rcode, 1);
@@ -1640,7 +1684,7 @@ static void test_hostile_bytes(void **state)
             }
         }
         /* As a device query. */
-        dns_server_query(&f->s, (uint64_t)it, m, len, DEV, 5353, true, &f->a);
+        dns_server_query(&f->s, (uint64_t)it, m, len, DEV, 5353, NULL, true, &f->a);
         if (f->a.kind == DNS_SERVER_ACT_REPLY) {
             assert_true(f->a.len <= DNS_EDNS_UDP);
             assert_int_equal(dns_msg_parse(f->a.buf, f->a.len, &info), DNS_OK);
@@ -1694,6 +1738,7 @@ int main(void)
         cmocka_unit_test(test_forwarding_disabled),
         cmocka_unit_test(test_forward_id_rewrite),
         cmocka_unit_test(test_timeout_failover_servfail),
+        cmocka_unit_test(test_reply_local_address),
         cmocka_unit_test(test_many_failures_then_success),
         cmocka_unit_test(test_resolver_recovers),
         cmocka_unit_test(test_tc_tcp_retry),
