@@ -1201,12 +1201,14 @@ static void srp_handle(struct br_agent *a, int handle, const struct tnode_udp_rx
 
     char src[ADDR_STR6];
 
-    if (!br_srp_input(a->srp, a->now_ms, rx->payload, rx->len, ok, a->srp_reply, &len)) {
+    enum srp_err result;
+
+    if (!br_srp_input(a->srp, a->now_ms, rx->payload, rx->len, ok, a->srp_reply, &len, &result)) {
         alog(a, 4, "srp: %u octets from %s dropped", (unsigned)rx->len, addr_fmt6(rx->src, src));
         return;
     }
-    alog(a, a->srp->last == SRP_OK ? 3 : 4, "srp: update from %s: %s", addr_fmt6(rx->src, src),
-         srp_err_str(a->srp->last));
+    alog(a, result == SRP_OK ? 3 : 4, "srp: update from %s: %s", addr_fmt6(rx->src, src),
+         srp_err_str(result));
     /* From the address the update went to (the anycast ALOC in anycast
      * mode): a client's connected socket takes nothing else. */
     if (tnode_udp_send_from(a->node, handle, rx->dst, rx->src, rx->sport, a->srp_reply, len,
@@ -1225,11 +1227,12 @@ static void dns_udp_rx(void *ctx, const struct tnode_udp_rx *rx)
 {
     struct br_agent *a = ctx;
     bool ok = dns_from_thread(a, rx->src);
+    struct dns_hdr h;
 
     a->ctr.dns_rx++;
     /* UPDATE (opcode 5, QR=0) on the DNS port goes to the SRP server (ot §5.1). */
-    if (rx->len >= DNS_HDR_LEN && (rx->payload[2] & 0x80) == 0 &&
-        ((rx->payload[2] >> 3) & 0x0f) == DNS_OPCODE_UPDATE) {
+    if (dns_hdr_read(rx->payload, rx->len, &h) == DNS_OK && !(h.flags & DNS_FLAG_QR) &&
+        dns_hdr_opcode(&h) == DNS_OPCODE_UPDATE) {
         srp_handle(a, a->dns_udp, rx, ok);
         return;
     }
@@ -2056,12 +2059,11 @@ int64_t br_agent_next_timeout_ms(const struct br_agent *a, uint64_t now_ms)
         due[n++] = dns_server_next_timeout(a->dns);
     if (a->resolv_use)
         due[n++] = a->resolv_check_ms;
-    if (br_srp_next_timeout(a->srp) != UINT64_MAX)
-        due[n++] = br_srp_next_timeout(a->srp);
+    due[n++] = br_srp_next_timeout(a->srp); /* UINT64_MAX (none) is skipped below */
     for (unsigned i = 0; i < n; i++) {
         int64_t d;
 
-        if (due[i] == BR_PM_NO_EVAL)
+        if (due[i] == BR_PM_NO_EVAL) /* UINT64_MAX: nothing due */
             continue;
         d = due[i] <= now_ms ? 0 : (int64_t)(due[i] - now_ms);
         if (t < 0 || d < t)

@@ -135,15 +135,16 @@ bool br_srp_set_seqnum(struct br_srp *s, uint8_t seqnum)
 }
 
 bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t len,
-                  bool from_thread, uint8_t *out, size_t *out_len)
+                  bool from_thread, uint8_t *out, size_t *out_len, enum srp_err *result)
 {
     struct srp_update *u = &s->scratch;
     uint32_t lease = 0, key_lease = 0;
-    uint16_t id;
+    struct dns_hdr h;
     enum srp_err e;
 
     s->rx++;
     *out_len = 0;
+    *result = SRP_ERR_MALFORMED;
     if (!s->enabled) {
         s->drops[BR_SRP_DROP_DISABLED]++;
         return false;
@@ -152,15 +153,14 @@ bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t 
         s->drops[BR_SRP_DROP_NOT_THREAD]++;
         return false;
     }
-    if (msg == NULL || len < DNS_HDR_LEN) {
+    if (dns_hdr_read(msg, len, &h) != DNS_OK) {
         s->drops[BR_SRP_DROP_SHORT]++;
         return false;
     }
-    if (msg[2] & 0x80) {
+    if (h.flags & DNS_FLAG_QR) {
         s->drops[BR_SRP_DROP_RESPONSE]++;
         return false;
     }
-    id = (uint16_t)(msg[0] << 8 | msg[1]);
     e = srp_parse_update(msg, len, u);
     if (e == SRP_OK)
         e = srp_verify_sig0_cx(&s->crypto, msg, len, u);
@@ -174,8 +174,8 @@ bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t 
     if ((unsigned)e >= SRP_ERR__COUNT)
         e = SRP_ERR_MALFORMED;
     s->results[e]++;
-    s->last = e;
-    if (srp_build_response(id, e, lease, key_lease, out, BR_SRP_REPLY_MAX, out_len) != SRP_OK) {
+    *result = e;
+    if (srp_build_response(h.id, e, lease, key_lease, out, BR_SRP_REPLY_MAX, out_len) != SRP_OK) {
         *out_len = 0;
         return false;
     }

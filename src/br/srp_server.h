@@ -63,7 +63,6 @@ struct br_srp {
     uint64_t results[SRP_ERR__COUNT]; /* answered updates by outcome (OK = accepted) */
     uint64_t drops[BR_SRP_DROP__COUNT];
     uint64_t saves, save_errors, load_errors, expired;
-    enum srp_err last; /* outcome of the last answered update (for the log) */
 };
 
 /* Sets up s (registry empty, enabled) and restores the enabled flag and the
@@ -86,11 +85,11 @@ bool br_srp_set_seqnum(struct br_srp *s, uint8_t seqnum);
 
 /* One datagram to the SRP server from src (from_thread: inside the Thread
  * network, as the DNS server checks). Returns true with a DNS UPDATE
- * response in out[0..*out_len) to send back to the source; false when the
- * datagram is dropped without a reply (see drops[]). out must hold
- * BR_SRP_REPLY_MAX octets. */
+ * response in out[0..*out_len) to send back to the source and the update's
+ * outcome in *result; false when the datagram is dropped without a reply
+ * (see drops[]). out must hold BR_SRP_REPLY_MAX octets. */
 bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t len,
-                  bool from_thread, uint8_t *out, size_t *out_len);
+                  bool from_thread, uint8_t *out, size_t *out_len, enum srp_err *result);
 
 /* Expires leases and writes the registry when a save is due. */
 void br_srp_process(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms);
