@@ -25,23 +25,6 @@ const char *br_srp_drop_name(enum br_srp_drop d)
     return (unsigned)d < BR_SRP_DROP__COUNT ? drop_names[d] : "?";
 }
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, uint64_t wall_ms)
 {
     uint8_t *buf, cfg[CFG_LEN];
@@ -74,7 +57,7 @@ int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, ui
         return -1;
     }
     {
-        uint64_t saved = get_be64(buf);
+        uint64_t saved = be64_get(buf);
         /* A clock that went backwards (or is unknown) takes nothing off. */
         uint64_t elapsed = wall_ms > saved && saved != 0 ? wall_ms - saved : 0;
 
@@ -191,7 +174,7 @@ static void save(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms)
     s->dirty = false;
     if (s->settings == NULL)
         return;
-    put_be64(buf, wall_ms);
+    be64_put(buf, wall_ms);
     if (srp_registry_save(&s->reg, now_ms, buf + WALL_LEN, BLOB_MAX, &len) != SRP_OK ||
         settings_set(s->settings, SETTINGS_KEY_SRP_REGISTRY, buf, WALL_LEN + len) != SETTINGS_OK) {
         s->save_errors++;

@@ -8,6 +8,7 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/sha256.h>
 
+#include "util/addr.h"
 #include "util/textbuf.h"
 
 static const struct {
@@ -60,7 +61,8 @@ static bool is_deleted(const struct srp_scratch *s, const struct dns_name *n)
 }
 
 /* The Update Lease option (RFC 9664 §4): 4 octets LEASE, or 8 with KEY-LEASE. */
-static enum srp_err parse_lease(const struct dns_opt *o, struct srp_update *u, bool *found)
+enum srp_err srp_lease_option_read(const struct dns_opt *o, uint32_t *lease, uint32_t *key_lease,
+                                   bool *found)
 {
     struct rd r = rd_init(o->opts, o->opts_len);
     while (r.left) {
@@ -72,13 +74,21 @@ static enum srp_err parse_lease(const struct dns_opt *o, struct srp_update *u, b
             continue;
         if (olen != 4 && olen != 8)
             return SRP_ERR_BAD_LEASE;
-        rd_be32(&v, &u->lease);
-        u->key_lease = u->lease;
+        rd_be32(&v, lease);
+        *key_lease = *lease;
         if (olen == 8)
-            rd_be32(&v, &u->key_lease);
+            rd_be32(&v, key_lease);
         *found = true;
     }
     return SRP_OK;
+}
+
+void srp_lease_option_write(uint8_t out[SRP_LEASE_OPTION_LEN], uint32_t lease, uint32_t key_lease)
+{
+    be16_put(out, SRP_EDNS_UPDATE_LEASE);
+    be16_put(out + 2, 8);
+    be32_put(out + 4, lease);
+    be32_put(out + 8, key_lease);
 }
 
 /* First pass over the update section: one RR. */
@@ -229,7 +239,8 @@ enum srp_err srp_parse_update(const uint8_t *msg, size_t len, struct srp_update 
             if ((e = update_rr(out, &s, &rr)) != SRP_OK)
                 return e;
         } else if (rr.type == DNS_TYPE_OPT) {
-            if ((e = parse_lease(&rr.u.opt, out, &lease_found)) != SRP_OK)
+            if ((e = srp_lease_option_read(&rr.u.opt, &out->lease, &out->key_lease,
+                                           &lease_found)) != SRP_OK)
                 return e;
         } else if (rr.type == DNS_TYPE_SIG) {
             /* SIG(0), RFC 2931 §3: root owner, class ANY, TTL 0, type covered 0
@@ -309,7 +320,25 @@ enum srp_err srp_parse_update(const uint8_t *msg, size_t len, struct srp_update 
 
 /* ---- SIG(0) verification (RFC 2931 §3.1, RFC 6605 §4) --------------------- */
 
-#define SIG_FIXED_LEN 18 /* type covered .. key tag (RFC 2535 §4.1) */
+bool srp_sig0_digest(const uint8_t *msg, size_t sig_rr_offset, const uint8_t *rdata,
+                     const struct dns_name *signer, uint8_t hash[32])
+{
+    if (!msg || !rdata || !signer || sig_rr_offset < DNS_HDR_LEN || be16_get(msg + 10) == 0)
+        return false;
+    uint8_t hdr[DNS_HDR_LEN];
+    memcpy(hdr, msg, DNS_HDR_LEN);
+    be16_put(hdr + 10, (uint16_t)(be16_get(msg + 10) - 1));
+    mbedtls_sha256_context sha;
+    mbedtls_sha256_init(&sha);
+    int rc = mbedtls_sha256_starts_ret(&sha, 0);
+    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, rdata, SRP_SIG_FIXED_LEN);
+    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, signer->b, signer->len);
+    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, hdr, DNS_HDR_LEN);
+    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, msg + DNS_HDR_LEN, sig_rr_offset - DNS_HDR_LEN);
+    rc = rc ? rc : mbedtls_sha256_finish_ret(&sha, hash);
+    mbedtls_sha256_free(&sha);
+    return rc == 0;
+}
 
 void srp_crypto_init(struct srp_crypto *cx)
 {
@@ -333,34 +362,15 @@ enum srp_err srp_verify_sig0_cx(struct srp_crypto *cx, const uint8_t *msg, size_
 {
     if (!msg || !u || len < DNS_HDR_LEN || u->msg_len != len || u->sig_rr_offset < DNS_HDR_LEN ||
         u->sig_rr_offset > len || u->sig_rdata_offset > len ||
-        u->sig_signed_len > len - u->sig_rdata_offset || u->sig_signed_len < SIG_FIXED_LEN ||
-        u->sig.signer.len == 0)
+        u->sig_signed_len > len - u->sig_rdata_offset || u->sig_signed_len < SRP_SIG_FIXED_LEN ||
+        u->sig.signer.len == 0 || be16_get(msg + 10) == 0)
         return SRP_ERR_INVALID_ARG;
-    uint16_t arcount = (uint16_t)((msg[10] << 8) | msg[11]);
-    if (arcount == 0)
-        return SRP_ERR_INVALID_ARG;
-    uint8_t hdr[DNS_HDR_LEN];
-    memcpy(hdr, msg, DNS_HDR_LEN);
-    arcount--;
-    hdr[10] = (uint8_t)(arcount >> 8);
-    hdr[11] = (uint8_t)arcount;
-
     uint8_t hash[32];
-    mbedtls_sha256_context sha;
-    mbedtls_sha256_init(&sha);
-    int rc = mbedtls_sha256_starts_ret(&sha, 0);
-    /* The 18 fixed RDATA octets, then the signer's name UNCOMPRESSED (RFC
-     * 2931 §3.1 canonical form): a client may send it compressed, as
-     * OpenThread's does, and still signs the full name. */
-    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, msg + u->sig_rdata_offset, SIG_FIXED_LEN);
-    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, u->sig.signer.b, u->sig.signer.len);
-    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, hdr, DNS_HDR_LEN);
-    rc = rc ? rc
-            : mbedtls_sha256_update_ret(&sha, msg + DNS_HDR_LEN, u->sig_rr_offset - DNS_HDR_LEN);
-    rc = rc ? rc : mbedtls_sha256_finish_ret(&sha, hash);
-    mbedtls_sha256_free(&sha);
-    if (rc)
+    /* The signer's name is hashed uncompressed (RFC 2931 §3.1): a client
+     * may send it compressed, as OpenThread's does. */
+    if (!srp_sig0_digest(msg, u->sig_rr_offset, msg + u->sig_rdata_offset, &u->sig.signer, hash))
         return SRP_ERR_SIG_FAILED;
+    int rc = 0;
 
     struct srp_crypto local;
     mbedtls_ecp_point q;
@@ -726,12 +736,6 @@ static uint64_t remaining(uint64_t end_ms, uint64_t now_ms)
     return rem < BLOB_REM_MAX ? rem : BLOB_REM_MAX;
 }
 
-static void wr_be64(struct wr *w, uint64_t v)
-{
-    wr_be32(w, (uint32_t)(v >> 32));
-    wr_be32(w, (uint32_t)v);
-}
-
 static void wr_name(struct wr *w, const struct dns_name *n)
 {
     wr_u8(w, n->len);
@@ -813,15 +817,6 @@ enum srp_err srp_registry_save(const struct srp_registry *reg, uint64_t now_ms, 
         return SRP_ERR_NO_SPACE;
     *out_len = cap - w.left;
     return SRP_OK;
-}
-
-static bool rd_be64(struct rd *r, uint64_t *out)
-{
-    uint32_t hi, lo;
-    if (!rd_be32(r, &hi) || !rd_be32(r, &lo))
-        return false;
-    *out = (uint64_t)hi << 32 | lo;
-    return true;
 }
 
 static bool rd_name(struct rd *r, struct dns_name *n)
@@ -945,8 +940,8 @@ static void lb_addrs(struct textbuf *b, const struct srp_host *hp)
         const uint8_t *a = hp->addrs[i];
         if (i)
             textbuf_put(b, ", ");
-        for (unsigned w = 0; w < 8; w++)
-            textbuf_put(b, "%s%x", w ? ":" : "", (unsigned)((a[2 * w] << 8) | a[2 * w + 1]));
+        char t[ADDR_STR6];
+        textbuf_put(b, "%s", addr_fmt6_ot(a, t));
     }
     textbuf_put(b, "]");
 }
@@ -1077,15 +1072,8 @@ enum srp_err srp_build_response(uint16_t id, enum srp_err err, uint32_t lease, u
     struct dns_builder b;
     dns_build_init(&b, buf, cap, id, flags);
     if (err == SRP_OK) {
-        uint8_t opt[12] = {0, SRP_EDNS_UPDATE_LEASE, 0, 8};
-        opt[4] = (uint8_t)(lease >> 24);
-        opt[5] = (uint8_t)(lease >> 16);
-        opt[6] = (uint8_t)(lease >> 8);
-        opt[7] = (uint8_t)lease;
-        opt[8] = (uint8_t)(key_lease >> 24);
-        opt[9] = (uint8_t)(key_lease >> 16);
-        opt[10] = (uint8_t)(key_lease >> 8);
-        opt[11] = (uint8_t)key_lease;
+        uint8_t opt[SRP_LEASE_OPTION_LEN];
+        srp_lease_option_write(opt, lease, key_lease);
         struct dns_opt o = {DNS_EDNS_UDP, 0, 0, 0, opt, sizeof opt};
         if (dns_build_opt(&b, &o) != DNS_OK)
             return SRP_ERR_NO_SPACE;

@@ -150,6 +150,28 @@ void srp_crypto_free(struct srp_crypto *cx);
 enum srp_err srp_verify_sig0_cx(struct srp_crypto *cx, const uint8_t *msg, size_t len,
                                 const struct srp_update *parsed);
 
+/* ---- Wire pieces shared by the server and the client ------------------------ */
+
+#define SRP_LEASE_OPTION_LEN 12 /* code, length, lease, key lease (long form) */
+
+/* The Update Lease option (RFC 9664 §4) among the options of o: lease and
+ * key lease (key lease = lease for the 4-octet short form); *found tells
+ * whether there was one (leases then untouched). SRP_ERR_MALFORMED when the
+ * options do not walk, SRP_ERR_BAD_LEASE for a length other than 4 or 8. */
+enum srp_err srp_lease_option_read(const struct dns_opt *o, uint32_t *lease, uint32_t *key_lease,
+                                   bool *found);
+/* The long-form option into out. */
+void srp_lease_option_write(uint8_t out[SRP_LEASE_OPTION_LEN], uint32_t lease, uint32_t key_lease);
+
+/* The SIG(0) digest (RFC 2931 §3.1): SHA-256 over the 18 fixed octets of
+ * the SIG RDATA at rdata, the signer's name uncompressed, then msg before
+ * the SIG RR (at sig_rr_offset, the last record) with ARCOUNT not counting
+ * it. What the client signs and the server verifies. False for bad offsets
+ * (sig_rr_offset before the end of the header, ARCOUNT 0) or a hash error. */
+#define SRP_SIG_FIXED_LEN 18 /* type covered .. key tag (RFC 2535 §4.1) */
+bool srp_sig0_digest(const uint8_t *msg, size_t sig_rr_offset, const uint8_t *rdata,
+                     const struct dns_name *signer, uint8_t hash[32]);
+
 /* ---- Registry ------------------------------------------------------------ */
 
 struct srp_host {

@@ -8,18 +8,14 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/hmac_drbg.h>
 #include <mbedtls/md.h>
-#include <mbedtls/sha256.h>
 
+#include "dns/srp.h"
 #include "util/addr.h"
 #include "util/rd.h"
 #include "util/textbuf.h"
 
 #define NONE UINT64_MAX
-#define ZONE_TEXT "default.service.arpa."
-#define KEY_PROTOCOL_DNSSEC 3  /* RFC 2535 §3.1.3 */
-#define ALG_ECDSAP256SHA256 13 /* RFC 6605 §2 */
-#define EDNS_UPDATE_LEASE 2    /* RFC 9664 §4 */
-#define SIG_LEN 64
+#define KEY_PROTOCOL_DNSSEC 3 /* RFC 2535 §3.1.3 */
 
 /* ---- names of things ------------------------------------------------------ */
 
@@ -206,7 +202,7 @@ static int derive_pub(const uint8_t priv[SRP_CLIENT_KEY_LEN], uint8_t pub[SRP_CL
 
 /* ECDSA P-256 over a SHA-256 digest, deterministic k (RFC 6979); r||s. */
 static int sign_digest(const uint8_t priv[SRP_CLIENT_KEY_LEN], const uint8_t hash[32],
-                       uint8_t sig[SIG_LEN])
+                       uint8_t sig[SRP_SIG_LEN])
 {
     mbedtls_ecp_group grp;
     mbedtls_mpi d, r, s;
@@ -538,8 +534,8 @@ enum srp_client_err srp_client_add_service(struct srp_client *c, const char *ins
         return SRP_CLIENT_ERR_INVALID_ARGS;
     /* the instance name must fit in front of the service and zone */
     struct dns_name n;
-    char text[SRP_CLIENT_SERVICE_MAX + sizeof ZONE_TEXT + 1];
-    snprintf(text, sizeof text, "%s.%s", service, ZONE_TEXT);
+    char text[SRP_CLIENT_SERVICE_MAX + sizeof SRP_ZONE_TEXT + 1];
+    snprintf(text, sizeof text, "%s.%s", service, SRP_ZONE_TEXT);
     if (dns_name_from_text(text, &n) != DNS_OK || dns_name_prepend(&n, instance, il) != DNS_OK)
         return SRP_CLIENT_ERR_INVALID_ARGS;
     if (find_service(c, instance, service))
@@ -640,13 +636,13 @@ static bool removing(enum srp_client_item_state s)
 static enum srp_client_err build_update(struct srp_client *c)
 {
     struct dns_name zone, host, svc, inst;
-    char text[SRP_CLIENT_SERVICE_MAX + sizeof ZONE_TEXT + 1];
+    char text[SRP_CLIENT_SERVICE_MAX + sizeof SRP_ZONE_TEXT + 1];
     struct dns_builder b;
     enum dns_err de = DNS_OK;
     bool host_rm = removing(c->host_state);
 
-    dns_name_from_text(ZONE_TEXT, &zone);
-    snprintf(text, sizeof text, "%s.%s", c->host_name, ZONE_TEXT);
+    dns_name_from_text(SRP_ZONE_TEXT, &zone);
+    snprintf(text, sizeof text, "%s.%s", c->host_name, SRP_ZONE_TEXT);
     if (dns_name_from_text(text, &host) != DNS_OK)
         return SRP_CLIENT_ERR_INVALID_ARGS;
 
@@ -677,7 +673,7 @@ static enum srp_client_err build_update(struct srp_client *c)
         if (s->state == SRP_CLIENT_REMOVED)
             continue;
         bool rm = removing(s->state);
-        snprintf(text, sizeof text, "%s.%s", s->service, ZONE_TEXT);
+        snprintf(text, sizeof text, "%s.%s", s->service, SRP_ZONE_TEXT);
         if (dns_name_from_text(text, &svc) != DNS_OK)
             return SRP_CLIENT_ERR_INVALID_ARGS;
         inst = svc;
@@ -704,25 +700,21 @@ static enum srp_client_err build_update(struct srp_client *c)
             dns_build_rr(&b, DNS_SECTION_AUTHORITY, &host, DNS_TYPE_ANY, DNS_CLASS_ANY, 0, NULL, 0);
     for (unsigned i = 0; i < c->naddrs && de == DNS_OK; i++)
         de = dns_build_aaaa(&b, DNS_SECTION_AUTHORITY, &host, ttl, c->addrs[i]);
-    struct dns_key key = {SRP_CLIENT_KEY_FLAGS, KEY_PROTOCOL_DNSSEC, ALG_ECDSAP256SHA256, c->pub,
-                          SRP_CLIENT_PUBKEY_LEN};
+    struct dns_key key = {SRP_CLIENT_KEY_FLAGS, KEY_PROTOCOL_DNSSEC, SRP_KEY_ALG_ECDSAP256SHA256,
+                          c->pub, SRP_CLIENT_PUBKEY_LEN};
     if (de == DNS_OK)
         de = dns_build_key(&b, DNS_SECTION_AUTHORITY, &host, ttl, &key);
 
     /* Update Lease option (RFC 9664 §4), long form. */
-    uint8_t opt[12];
-    struct wr w = wr_init(opt, sizeof opt);
-    wr_be16(&w, EDNS_UPDATE_LEASE);
-    wr_be16(&w, 8);
-    wr_be32(&w, lease);
-    wr_be32(&w, key_lease);
+    uint8_t opt[SRP_LEASE_OPTION_LEN];
+    srp_lease_option_write(opt, lease, key_lease);
     struct dns_opt o = {SRP_CLIENT_UDP_PAYLOAD, 0, 0, DNS_OPT_FLAG_DO, opt, sizeof opt};
     if (de == DNS_OK)
         de = dns_build_opt(&b, &o);
 
     /* SIG(0) (RFC 2931 §3) with a zero signature, filled in below. */
     static const struct dns_name root = {1, {0}};
-    struct dns_sig sg = {0, ALG_ECDSAP256SHA256, 0, 0, 0, 0, 0, host, NULL, SIG_LEN};
+    struct dns_sig sg = {0, SRP_KEY_ALG_ECDSAP256SHA256, 0, 0, 0, 0, 0, host, NULL, SRP_SIG_LEN};
     size_t sig_rr = b.len, rd_off = 0, len = 0;
     if (de == DNS_OK)
         de = dns_build_sig(&b, DNS_SECTION_ADDITIONAL, &root, DNS_CLASS_ANY, 0, &sg, &rd_off);
@@ -731,22 +723,10 @@ static enum srp_client_err build_update(struct srp_client *c)
     if (de != DNS_OK)
         return SRP_CLIENT_ERR_NO_BUFS;
 
-    /* RFC 2931 §3.1: SIG RDATA without the signature, then the message
-     * before the SIG with ARCOUNT not counting it. */
-    uint8_t hdr[DNS_HDR_LEN], hash[32];
-    memcpy(hdr, c->msg, DNS_HDR_LEN);
-    uint16_t arcount = (uint16_t)(((hdr[10] << 8) | hdr[11]) - 1);
-    hdr[10] = (uint8_t)(arcount >> 8);
-    hdr[11] = (uint8_t)arcount;
-    mbedtls_sha256_context sha;
-    mbedtls_sha256_init(&sha);
-    int rc = mbedtls_sha256_starts_ret(&sha, 0);
-    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, c->msg + rd_off, len - SIG_LEN - rd_off);
-    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, hdr, DNS_HDR_LEN);
-    rc = rc ? rc : mbedtls_sha256_update_ret(&sha, c->msg + DNS_HDR_LEN, sig_rr - DNS_HDR_LEN);
-    rc = rc ? rc : mbedtls_sha256_finish_ret(&sha, hash);
-    mbedtls_sha256_free(&sha);
-    rc = rc ? rc : sign_digest(c->priv, hash, c->msg + len - SIG_LEN);
+    /* RFC 2931 §3.1, the digest the server checks (srp.h) */
+    uint8_t hash[32];
+    int rc = srp_sig0_digest(c->msg, sig_rr, c->msg + rd_off, &host, hash) ? 0 : 1;
+    rc = rc ? rc : sign_digest(c->priv, hash, c->msg + len - SRP_SIG_LEN);
     if (rc)
         return SRP_CLIENT_ERR_CRYPTO;
     c->msg_len = len;
@@ -839,26 +819,13 @@ static bool drop(struct srp_client *c, enum srp_client_drop d)
 }
 
 /* The Update Lease option of an answer (RFC 9664 §4); absent: as asked. */
+/* The Update Lease option of an answer (RFC 9664 §4); leases untouched when
+ * there is none. False when it is malformed. */
 static bool answer_lease(const struct dns_msg_info *info, uint32_t *lease, uint32_t *key_lease)
 {
-    if (!info->has_opt)
-        return true;
-    struct rd r = rd_init(info->opt.opts, info->opt.opts_len);
-    while (r.left) {
-        uint16_t code, olen;
-        struct rd v;
-        if (!rd_be16(&r, &code) || !rd_be16(&r, &olen) || !rd_sub(&r, olen, &v))
-            return false;
-        if (code != EDNS_UPDATE_LEASE)
-            continue;
-        if (olen != 4 && olen != 8)
-            return false;
-        rd_be32(&v, lease);
-        *key_lease = *lease;
-        if (olen == 8)
-            rd_be32(&v, key_lease);
-    }
-    return true;
+    bool found = false;
+
+    return !info->has_opt || srp_lease_option_read(&info->opt, lease, key_lease, &found) == SRP_OK;
 }
 
 bool srp_client_rx(struct srp_client *c, uint64_t now_ms, const uint8_t *msg, size_t len,

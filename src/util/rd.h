@@ -66,6 +66,15 @@ static inline bool rd_be32(struct rd *r, uint32_t *out)
     return true;
 }
 
+static inline bool rd_be64(struct rd *r, uint64_t *out)
+{
+    uint32_t hi, lo;
+    if (r->left < 8 || !rd_be32(r, &hi) || !rd_be32(r, &lo))
+        return false;
+    *out = (uint64_t)hi << 32 | lo;
+    return true;
+}
+
 static inline bool rd_bytes(struct rd *r, void *out, size_t n)
 {
     if (r->left < n)
@@ -139,6 +148,12 @@ static inline void wr_be32(struct wr *w, uint32_t v)
     }
 }
 
+static inline void wr_be64(struct wr *w, uint64_t v)
+{
+    wr_be32(w, (uint32_t)(v >> 32));
+    wr_be32(w, (uint32_t)v);
+}
+
 static inline void wr_bytes(struct wr *w, const void *src, size_t n)
 {
     uint8_t *at = wr_reserve(w, n);
@@ -169,6 +184,17 @@ static inline void be32_put(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)(v >> 16);
     p[2] = (uint8_t)(v >> 8);
     p[3] = (uint8_t)v;
+}
+
+static inline uint64_t be64_get(const uint8_t *p)
+{
+    return (uint64_t)be32_get(p) << 32 | be32_get(p + 4);
+}
+
+static inline void be64_put(uint8_t *p, uint64_t v)
+{
+    be32_put(p, (uint32_t)(v >> 32));
+    be32_put(p + 4, (uint32_t)v);
 }
 
 #endif
