@@ -1712,24 +1712,12 @@ static void push_netdata(struct br_agent *a, uint64_t now_ms)
         struct netdata_service_cfg sc;
         enum netdata_err ne;
 
-        memset(&sc, 0, sizeof(sc));
-        sc.enterprise = BR_AGENT_DNS_THREAD_ENTERPRISE;
-        sc.rloc16 = tnode_rloc16(a->node);
-        sc.stable = true;
-        if (a->srp->anycast) {
-            /* DNS/SRP anycast (`44970 5c<seq>`): devices use the service
-             * ALOC, port 53; the node answers on it as the service's server. */
-            sc.service_data[0] = BR_AGENT_DNS_SRP_ANYCAST;
-            sc.service_data[1] = a->srp->seqnum;
-            sc.service_data_len = 2;
-        } else {
-            sc.service_data[0] = BR_AGENT_DNS_SRP_UNICAST;
-            sc.service_data_len = 1;
-            memcpy(sc.server_data, mleid, 16);
-            sc.server_data[16] = (uint8_t)(BR_AGENT_DNS_SRP_PORT >> 8);
-            sc.server_data[17] = (uint8_t)(BR_AGENT_DNS_SRP_PORT & 0xff);
-            sc.server_data_len = 18;
-        }
+        /* Anycast (`44970 5c<seq>`): devices use the service ALOC, port 53,
+         * which the node holds as the service's server. */
+        if (a->srp->anycast)
+            netdata_dns_srp_anycast_cfg(&sc, tnode_rloc16(a->node), a->srp->seqnum);
+        else
+            netdata_dns_srp_unicast_cfg(&sc, tnode_rloc16(a->node), mleid, BR_AGENT_DNS_SRP_PORT);
         ne = netdata_local_add_service(&merged, &sc);
         if (ne != NETDATA_OK)
             alog(a, 2, "dns: cannot add the DNS/SRP service to the network data: %s",

@@ -78,9 +78,6 @@ struct pollfd;
 #define BR_AGENT_DNS_RESOLV_CHECK_MS 5000u /* resolv.conf change check */
 #define BR_AGENT_DNS_SRP_PORT 53535u       /* port in the DNS/SRP unicast service entry */
 #define BR_AGENT_DNS_MAX_FDS DNS_SERVER_MAX_TXNS
-#define BR_AGENT_DNS_THREAD_ENTERPRISE 44970u
-#define BR_AGENT_DNS_SRP_UNICAST 0x5d /* service data: DNS/SRP unicast */
-#define BR_AGENT_DNS_SRP_ANYCAST 0x5c /* service data: DNS/SRP anycast + sequence number */
 
 /* RFC 4861 §6.2.1 / §10 router variables for the infrastructure link, and
  * OpenThread's 1800 s lifetimes for the advertised prefixes. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "nat64/rfc6052.h"
+#include "ip6/ip6.h"
 #include "netdata/netdata.h"
 #include "netdata/netdata_fmt.h"
 #include "thread/dataset.h"
@@ -1733,89 +1734,32 @@ static const struct cli_cmd tcp_commands[] = {
 
 #define DNS_CNAME_HOPS 16
 #define DNS_ANSWERS_MAX 32
-#define DNS_SVC_UNICAST 0x5d
-#define DNS_SVC_ANYCAST 0x5c
-
-/* RFC 1982 serial number arithmetic on 8 bits: a is newer than b. */
-static bool seq_newer(uint8_t a, uint8_t b)
-{
-    return a != b && (uint8_t)(a - b) < 0x80;
-}
-
-bool node_cli_srp_server(const struct tnode *node, struct node_cli_srp_server *out)
+bool node_cli_srp_server(const struct tnode *node, struct netdata_dns_srp *out)
 {
     size_t len = 0;
     const uint8_t *nd = tnode_netdata(node, &len);
-    struct netdata_iter it = NETDATA_ITER_INIT;
-    struct netdata_service_cfg sc;
-    bool has_pref = false, has_any = false, has_uni = false;
-    struct node_cli_srp_server pref, any, uni;
-    uint8_t uni_ver = 0;
+    struct tnode_addr ad[16];
+    size_t k;
 
-    memset(&pref, 0, sizeof(pref));
-    memset(&any, 0, sizeof(any));
-    memset(&uni, 0, sizeof(uni));
-    while (nd != NULL && netdata_next_service(nd, len, NETDATA_ANY_RLOC16, &it, &sc)) {
-        if (sc.enterprise != NODE_CLI_DNS_ENTERPRISE || sc.service_data_len < 1)
-            continue;
-        if (sc.service_data[0] == DNS_SVC_UNICAST && sc.service_data_len >= 19) {
-            /* 1. "unicast preferred": address and port in the service data */
-            if (!has_pref || memcmp(sc.service_data + 1, pref.addr, 16) < 0) {
-                memcpy(pref.addr, sc.service_data + 1, 16);
-                pref.port = (uint16_t)((sc.service_data[17] << 8) | sc.service_data[18]);
-            }
-            has_pref = true;
-        } else if (sc.service_data[0] == DNS_SVC_ANYCAST && sc.service_data_len >= 2) {
-            /* 2. anycast: the service ALOC (mesh-local prefix + fc10 + id) */
-            struct tnode_addr ad[16];
-            size_t k = tnode_addrs(node, ad, 16);
-            uint8_t seq = sc.service_data[1];
-
-            if (has_any && !seq_newer(seq, any.seq))
-                continue;
-            if (k > 16)
-                k = 16;
-            for (size_t i = 0; i < k; i++) {
-                if (ad[i].kind != TNODE_ADDR_MLEID && ad[i].kind != TNODE_ADDR_RLOC)
-                    continue;
-                memset(any.addr, 0, 16);
-                memcpy(any.addr, ad[i].addr, 8);
-                any.addr[11] = 0xff;
-                any.addr[12] = 0xfe;
-                any.addr[14] = 0xfc;
-                any.addr[15] = (uint8_t)(0x10 + (sc.service_id & 0x0f));
-                any.port = DNS_PORT;
-                any.anycast = true;
-                any.seq = seq;
-                has_any = true;
-                break;
-            }
-        } else if (sc.service_data[0] == DNS_SVC_UNICAST && sc.server_data_len >= 18) {
-            /* 3. unicast: address and port in the server data; highest
-             * version, then the smallest address */
-            uint8_t ver = sc.server_data_len >= 19 ? sc.server_data[18] : 0;
-
-            if (!has_uni || ver > uni_ver ||
-                (ver == uni_ver && memcmp(sc.server_data, uni.addr, 16) < 0)) {
-                memcpy(uni.addr, sc.server_data, 16);
-                uni.port = (uint16_t)((sc.server_data[16] << 8) | sc.server_data[17]);
-                uni_ver = ver;
-            }
-            has_uni = true;
+    if (!netdata_find_dns_srp(nd, len, out))
+        return false;
+    if (!out->anycast)
+        return true;
+    /* the service ALOC in our mesh-local prefix */
+    k = tnode_addrs(node, ad, 16);
+    for (size_t i = 0; i < k && i < 16; i++) {
+        if (ad[i].kind == TNODE_ADDR_MLEID || ad[i].kind == TNODE_ADDR_RLOC) {
+            ip6_locator(ad[i].addr, (uint16_t)(NETDATA_SERVICE_ALOC_FIRST + out->service_id),
+                        out->addr);
+            return true;
         }
     }
-    if (has_pref)
-        *out = pref;
-    else if (has_any)
-        *out = any;
-    else if (has_uni)
-        *out = uni;
-    return has_pref || has_any || has_uni;
+    return false;
 }
 
 bool node_cli_dns_default_server(const struct tnode *node, uint8_t addr[16])
 {
-    struct node_cli_srp_server srv;
+    struct netdata_dns_srp srv;
 
     if (node_cli_srp_server(node, &srv)) {
         memcpy(addr, srv.addr, 16);

@@ -32,6 +32,7 @@
 #include "cli/cli.h"
 #include "dns/dns_msg.h"
 #include "dns/srp_client.h"
+#include "netdata/netdata.h"
 #include "thread/node.h"
 
 /* What `version` prints. */
@@ -49,8 +50,7 @@
 #define NODE_CLI_DNS_PORT 53
 #define NODE_CLI_DNS_TIMEOUT_MS 7000
 #define NODE_CLI_DNS_ATTEMPTS 3
-#define NODE_CLI_DNS_MSG_MAX 300      /* one query: header, name, type, class */
-#define NODE_CLI_DNS_ENTERPRISE 44970 /* Thread's enterprise number (service TLVs) */
+#define NODE_CLI_DNS_MSG_MAX 300 /* one query: header, name, type, class */
 
 struct node_cli {
     struct tnode *node;
@@ -132,23 +132,11 @@ bool node_cli_pending(const struct node_cli *c);
 void node_cli_process(struct node_cli *c, uint64_t now_ms);
 int64_t node_cli_next_timeout_ms(const struct node_cli *c, uint64_t now_ms);
 
-/* The DNS/SRP server in the Network Data as OpenThread's SRP client
- * auto-start picks it (ot-nat64-behaviour.md §6.4; Thread enterprise 44970):
- *   1. service data 0x5d <address 16> <port 2> ("unicast preferred"),
- *      smallest address;
- *   2. anycast: service data 0x5c <sequence number>, the service ALOC
- *      (mesh-local prefix + 0:ff:fe00:fc1N), port 53; the largest sequence
- *      number (RFC 1982);
- *   3. service data 0x5d with <address 16> <port 2> [<version>] in the
- *      server data: highest version, then smallest address.
- * port is the SRP server's port. False (out untouched) when none. */
-struct node_cli_srp_server {
-    uint8_t addr[16];
-    uint16_t port;
-    bool anycast;
-    uint8_t seq; /* anycast sequence number: a change means re-register */
-};
-bool node_cli_srp_server(const struct tnode *node, struct node_cli_srp_server *out);
+/* The DNS/SRP server in the node's Network Data as OpenThread's SRP client
+ * auto-start picks it (netdata_find_dns_srp), with an anycast server's
+ * address filled in: the service ALOC in the node's mesh-local prefix,
+ * port 53. False when there is none. */
+bool node_cli_srp_server(const struct tnode *node, struct netdata_dns_srp *out);
 
 /* The device's DNS server when `dns config` set none: the address of
  * node_cli_srp_server() (the DNS server is the SRP server's host; port 53,

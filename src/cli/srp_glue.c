@@ -93,7 +93,7 @@ unsigned srp_node_auto_addrs(const struct tnode *node, uint8_t (*out)[16], unsig
 
 static void auto_start(struct srp_node *sn, uint64_t now_ms)
 {
-    struct node_cli_srp_server srv;
+    struct netdata_dns_srp srv;
     enum tnode_role role = tnode_role(sn->node);
     bool found =
         role != TNODE_DISABLED && role != TNODE_DETACHED && node_cli_srp_server(sn->node, &srv);

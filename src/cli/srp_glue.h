@@ -41,7 +41,7 @@ struct srp_node {
     int udp_handle;
     uint64_t now_ms; /* of the last srp_node_process() */
     bool has_sel;    /* the last auto-start selection */
-    struct node_cli_srp_server sel;
+    struct netdata_dns_srp sel;
     uint64_t send_errors; /* tnode_udp_send refused an update (it is retried) */
     bool key_saved;       /* a new key was written to the settings */
 };

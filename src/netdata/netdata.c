@@ -1360,3 +1360,91 @@ enum netdata_err netdata_leader_copy(const struct netdata_leader *ld, bool stabl
     *out_len = ld->len;
     return NETDATA_OK;
 }
+
+/* ---- DNS/SRP service --------------------------------------------------------- */
+
+/* RFC 1982 serial number arithmetic on 8 bits: a is newer than b. */
+static bool seq_newer(uint8_t a, uint8_t b)
+{
+    return a != b && (uint8_t)(a - b) < 0x80;
+}
+
+bool netdata_find_dns_srp(const uint8_t *buf, size_t len, struct netdata_dns_srp *out)
+{
+    struct netdata_iter it = NETDATA_ITER_INIT;
+    struct netdata_service_cfg sc;
+    bool has_pref = false, has_any = false, has_uni = false;
+    struct netdata_dns_srp pref, any, uni;
+    uint8_t uni_ver = 0;
+
+    memset(&pref, 0, sizeof(pref));
+    memset(&any, 0, sizeof(any));
+    memset(&uni, 0, sizeof(uni));
+    while (buf != NULL && netdata_next_service(buf, len, NETDATA_ANY_RLOC16, &it, &sc)) {
+        if (sc.enterprise != NETDATA_THREAD_ENTERPRISE || sc.service_data_len < 1)
+            continue;
+        if (sc.service_data[0] == NETDATA_SVC_DNS_SRP_UNICAST && sc.service_data_len >= 19) {
+            /* 1. "unicast preferred": address and port in the service data */
+            if (!has_pref || memcmp(sc.service_data + 1, pref.addr, 16) < 0) {
+                memcpy(pref.addr, sc.service_data + 1, 16);
+                pref.port = be16_get(sc.service_data + 17);
+            }
+            has_pref = true;
+        } else if (sc.service_data[0] == NETDATA_SVC_DNS_SRP_ANYCAST && sc.service_data_len >= 2) {
+            /* 2. anycast: the service's ALOC, port 53 */
+            uint8_t seq = sc.service_data[1];
+
+            if (has_any && !seq_newer(seq, any.seq))
+                continue;
+            any.port = 53;
+            any.anycast = true;
+            any.seq = seq;
+            any.service_id = (uint8_t)(sc.service_id & 0x0f);
+            has_any = true;
+        } else if (sc.service_data[0] == NETDATA_SVC_DNS_SRP_UNICAST && sc.server_data_len >= 18) {
+            /* 3. unicast: address and port in the server data; highest
+             * version, then the smallest address */
+            uint8_t ver = sc.server_data_len >= 19 ? sc.server_data[18] : 0;
+
+            if (!has_uni || ver > uni_ver ||
+                (ver == uni_ver && memcmp(sc.server_data, uni.addr, 16) < 0)) {
+                memcpy(uni.addr, sc.server_data, 16);
+                uni.port = be16_get(sc.server_data + 16);
+                uni_ver = ver;
+            }
+            has_uni = true;
+        }
+    }
+    if (has_pref)
+        *out = pref;
+    else if (has_any)
+        *out = any;
+    else if (has_uni)
+        *out = uni;
+    return has_pref || has_any || has_uni;
+}
+
+void netdata_dns_srp_unicast_cfg(struct netdata_service_cfg *sc, uint16_t rloc16,
+                                 const uint8_t addr[16], uint16_t port)
+{
+    memset(sc, 0, sizeof(*sc));
+    sc->enterprise = NETDATA_THREAD_ENTERPRISE;
+    sc->rloc16 = rloc16;
+    sc->stable = true;
+    sc->service_data[0] = NETDATA_SVC_DNS_SRP_UNICAST;
+    sc->service_data_len = 1;
+    memcpy(sc->server_data, addr, 16);
+    be16_put(sc->server_data + 16, port);
+    sc->server_data_len = 18;
+}
+
+void netdata_dns_srp_anycast_cfg(struct netdata_service_cfg *sc, uint16_t rloc16, uint8_t seq)
+{
+    memset(sc, 0, sizeof(*sc));
+    sc->enterprise = NETDATA_THREAD_ENTERPRISE;
+    sc->rloc16 = rloc16;
+    sc->stable = true;
+    sc->service_data[0] = NETDATA_SVC_DNS_SRP_ANYCAST;
+    sc->service_data[1] = seq;
+    sc->service_data_len = 2;
+}

@@ -240,6 +240,36 @@ bool netdata_prefix_less(const struct addr_prefix6 *a, const struct addr_prefix6
 enum netdata_err netdata_find_nat64_prefix(const uint8_t *buf, size_t len,
                                            struct netdata_route_cfg *out);
 
+/* ---- The DNS/SRP service (Thread 1.3 §14.3.2; OpenThread's
+ * NetworkData::Service::DnsSrpUnicast/DnsSrpAnycast) --------------------- */
+
+#define NETDATA_THREAD_ENTERPRISE 44970u  /* Thread's enterprise number */
+#define NETDATA_SVC_DNS_SRP_ANYCAST 0x5c  /* service data: 0x5c, sequence number */
+#define NETDATA_SVC_DNS_SRP_UNICAST 0x5d  /* service data: 0x5d [, address, port] */
+#define NETDATA_SERVICE_ALOC_FIRST 0xfc10 /* + service ID: the anycast address */
+
+struct netdata_dns_srp {
+    uint8_t addr[16]; /* unicast: the server; anycast: all zero (see service_id) */
+    uint16_t port;    /* anycast: 53 */
+    bool anycast;
+    uint8_t seq;        /* anycast sequence number: a change means re-register */
+    uint8_t service_id; /* anycast: the ALOC is NETDATA_SERVICE_ALOC_FIRST + id */
+};
+
+/* The DNS/SRP server a device picks (OpenThread's SRP client auto-start,
+ * ot-nat64-behaviour.md §6.4): an address in the service data first (the
+ * smallest), then anycast (the newest sequence number), then an address
+ * and port in the server data (highest version, then smallest address).
+ * False when the Network Data has none. */
+bool netdata_find_dns_srp(const uint8_t *buf, size_t len, struct netdata_dns_srp *out);
+
+/* The service entries a DNS/SRP server publishes: unicast with its address
+ * and port in the server data (otbr-agent's `44970 5d <addr><port>`), or
+ * anycast with a sequence number (`44970 5c<seq>`). */
+void netdata_dns_srp_unicast_cfg(struct netdata_service_cfg *sc, uint16_t rloc16,
+                                 const uint8_t addr[16], uint16_t port);
+void netdata_dns_srp_anycast_cfg(struct netdata_service_cfg *sc, uint16_t rloc16, uint8_t seq);
+
 /*
  * On-mesh prefixes usable for SLAAC (OT Slaac::ShouldUseForSlaac: Border
  * Router entries with the 'a' flag, no 'D' flag, a /64 prefix), each prefix

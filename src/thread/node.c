@@ -211,9 +211,9 @@ void tn_service_alocs_sync(struct tnode *n)
     }
     for (unsigned id = 0; id < TN_SERVICE_ALOC_COUNT; id++) {
         if (want & (1u << id))
-            (void)ip6_add_aloc(&n->ip, (uint16_t)(TN_SERVICE_ALOC_FIRST + id));
+            (void)ip6_add_aloc(&n->ip, (uint16_t)(NETDATA_SERVICE_ALOC_FIRST + id));
         else
-            (void)ip6_remove_aloc(&n->ip, (uint16_t)(TN_SERVICE_ALOC_FIRST + id));
+            (void)ip6_remove_aloc(&n->ip, (uint16_t)(NETDATA_SERVICE_ALOC_FIRST + id));
     }
 }
 

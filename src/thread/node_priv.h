@@ -44,7 +44,6 @@
 #define TN_CHILD_TIMEOUT_S 240 /* OpenThread's default child timeout */
 #define TN_FC_AHEAD 1000u      /* OPENTHREAD_CONFIG_STORE_FRAME_COUNTER_AHEAD */
 #define TN_LEADER_ALOC 0xfc00
-#define TN_SERVICE_ALOC_FIRST 0xfc10 /* + service ID (0..15) */
 #define TN_SERVICE_ALOC_COUNT 16
 #define TN_UDP_SOCKS 4 /* application UDP sockets (tnode_udp_*) */
 #define TN_TCP_TXQ 16  /* TCP segments waiting to be wrapped in IPv6 and sent */

@@ -738,7 +738,7 @@ static void test_srp_node_glue(void **state)
     nd[o++] = (uint8_t)rloc16;
     assert_int_equal(tnode_set_local_netdata(t->node, nd, o, m->now), TNODE_OK);
     medium_run(m, 100);
-    struct node_cli_srp_server srv;
+    struct netdata_dns_srp srv;
     assert_true(node_cli_srp_server(t->node, &srv));
     assert_memory_equal(srv.addr, mleid, 16);
     assert_int_equal(srv.port, 53535);
