@@ -40,8 +40,7 @@ int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, ui
     if (settings == NULL)
         return 0;
     /* [enabled] (first version) or [enabled, anycast, sequence number] */
-    if (settings_get(settings, SETTINGS_KEY_SRP_SERVER_ENABLED, 0, cfg, CFG_LEN, &len) ==
-            SETTINGS_OK &&
+    if (settings_get(settings, SETTINGS_KEY_SRP_SERVER_CFG, 0, cfg, CFG_LEN, &len) == SETTINGS_OK &&
         (len == 1 || len == CFG_LEN)) {
         s->enabled = cfg[0] != 0;
         if (len == CFG_LEN) {
@@ -83,7 +82,7 @@ static void save_cfg(struct br_srp *s)
     uint8_t cfg[CFG_LEN] = {s->enabled ? 1 : 0, s->anycast ? 1 : 0, s->seqnum};
 
     if (s->settings != NULL &&
-        settings_set(s->settings, SETTINGS_KEY_SRP_SERVER_ENABLED, cfg, CFG_LEN) != SETTINGS_OK)
+        settings_set(s->settings, SETTINGS_KEY_SRP_SERVER_CFG, cfg, CFG_LEN) != SETTINGS_OK)
         s->save_errors++;
 }
 

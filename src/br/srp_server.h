@@ -9,7 +9,7 @@
  * DNS-SD server passes them on) with the time, and sends the reply this
  * module writes. Persistence goes through the settings store the caller
  * owns (NULL: none): the enabled flag, the address mode and the anycast
- * sequence number under SETTINGS_KEY_SRP_SERVER_ENABLED (three bytes;
+ * sequence number under SETTINGS_KEY_SRP_SERVER_CFG (three bytes;
  * default enabled, unicast, 0, as otbr-agent), the
  * registry under SETTINGS_KEY_SRP_REGISTRY as an 8-octet wall-clock time
  * (ms since the epoch, big-endian) followed by srp_registry_save()'s record,

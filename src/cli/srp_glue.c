@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "platform/settings.h"
+#include "util/rd.h"
 
 #define AUTO_ADDRS_SCAN 32
 
@@ -51,9 +52,7 @@ int srp_node_init(struct srp_node *sn, struct tnode *node, struct settings *sett
     for (int tries = 0; tries < 2 && rc != 0; tries++) {
         if (load_key(sn, random, user, priv) != 0)
             break;
-        if (srp_client_init(&sn->client, priv,
-                            ((uint32_t)seed[0] << 24) | ((uint32_t)seed[1] << 16) |
-                                ((uint32_t)seed[2] << 8) | seed[3]) == SRP_CLIENT_ERR_OK)
+        if (srp_client_init(&sn->client, priv, be32_get(seed)) == SRP_CLIENT_ERR_OK)
             rc = 0;
         else if (settings != NULL) /* a stored key mbedTLS refuses: make a new one */
             settings_delete(settings, SETTINGS_KEY_SRP_ECDSA_KEY, -1);

@@ -249,7 +249,7 @@ void srp_registry_dns_ops(struct dns_srp_ops *ops);
 /* ---- Persistence ---------------------------------------------------------- */
 
 /* A registry record for settings (the agent stores it under
- * SETTINGS_KEY_SRP_SERVER_INFO). All integers big-endian; names in their
+ * SETTINGS_KEY_SRP_REGISTRY). All integers big-endian; names in their
  * uncompressed wire form (struct dns_name) behind a length octet:
  *
  *   u8 version = SRP_REGISTRY_BLOB_VERSION

@@ -514,10 +514,10 @@ void srp_client_set_auto_addrs(struct srp_client *c, const uint8_t (*addrs)[16],
     if (n)
         memcpy(c->addrs, addrs, (size_t)n * 16);
     c->naddrs = n;
-    /* a host being removed keeps its state, and so does one without a name
-     * (removed and cleared: Removed until a name is set, as OpenThread shows
-     * it); the list is stored anyway */
-    if (!c->host_name[0] && c->host_state == SRP_CLIENT_REMOVED)
+    /* a host being removed keeps its state, and so does a removed one (its
+     * name is cleared with it: Removed until a name is set, as OpenThread
+     * shows it); the list is stored anyway */
+    if (c->host_state == SRP_CLIENT_REMOVED)
         return;
     if (host_addr_change(c) == SRP_CLIENT_ERR_OK)
         schedule(c, now_ms);

@@ -76,10 +76,10 @@ enum settings_key {
     SETTINGS_KEY_BR_ULA_PREFIX = 0x000f,
     SETTINGS_KEY_BR_ON_LINK_PREFIXES = 0x0010,
     SETTINGS_KEY_BORDER_AGENT_ID = 0x0011,
-    SETTINGS_KEY_NAT64 = 0x8001,              /* enabled flag + IPv4 CIDR */
-    SETTINGS_KEY_DNS_UPSTREAM = 0x8002,       /* DNS upstream query flag */
-    SETTINGS_KEY_SRP_SERVER_ENABLED = 0x8003, /* SRP server enabled flag */
-    SETTINGS_KEY_SRP_REGISTRY = 0x8004, /* SRP registrations: wall-clock ms + registry record */
+    SETTINGS_KEY_NAT64 = 0x8001,          /* enabled flag + IPv4 CIDR */
+    SETTINGS_KEY_DNS_UPSTREAM = 0x8002,   /* DNS upstream query flag */
+    SETTINGS_KEY_SRP_SERVER_CFG = 0x8003, /* SRP server: enabled, anycast, sequence number */
+    SETTINGS_KEY_SRP_REGISTRY = 0x8004,   /* SRP registrations: wall-clock ms + registry record */
 };
 
 enum settings_err {

@@ -202,7 +202,7 @@ void tn_service_alocs_sync(struct tnode *n)
 {
     uint16_t want = 0;
 
-    if (n->role == TNODE_CHILD || n->role == TNODE_LEADER) {
+    if (n->role >= TNODE_CHILD) { /* attached: child, router or leader */
         struct netdata_iter it = NETDATA_ITER_INIT;
         struct netdata_service_cfg sc;
 
