@@ -22,133 +22,9 @@ BIN=${1:?usage: $0 path/to/tbr-node}
     exit 2
 }
 export PORT_OFFSET=${PORT_OFFSET:-$((40 + $$ % 150))}
-SLOW=${TBR_TEST_SLOW:-1}
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/tbr-nodes.XXXXXX")
-declare -A PID FD
-PASS=0
-FAIL=0
-
-cleanup() {
-    local n
-    {
-        for n in "${!PID[@]}"; do
-            kill -9 "${PID[$n]}"
-        done
-        for n in "${!PID[@]}"; do
-            wait "${PID[$n]}"
-        done
-    } 2>/dev/null
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-pass() {
-    PASS=$((PASS + 1))
-    echo "PASS: $*"
-}
-fail() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL: $*"
-}
-
-now_ms() { date +%s%3N; }
-
-# start_node N: runs tbr-node N with its stdin on a FIFO we hold open
-# (read-write, so neither side blocks and the node sees EOF only when we
-# close it) and its stdout appended to $T/outN.
-start_node() {
-    local n=$1 fd
-    [ -p "$T/in$n" ] || mkfifo "$T/in$n"
-    if [ -z "${FD[$n]:-}" ]; then
-        exec {fd}<>"$T/in$n"
-        FD[$n]=$fd
-    fi
-    : >>"$T/out$n"
-    # The node must not inherit our ends of the other nodes' FIFOs, or those
-    # would never see EOF.
-    (
-        for fd in "${FD[@]}"; do
-            eval "exec $fd>&-"
-        done
-        exec "$BIN" --state-dir "$T/state$n" "$n" <"$T/in$n" >>"$T/out$n" 2>>"$T/err$n"
-    ) &
-    PID[$n]=$!
-}
-
-# cmd N "command" [timeout_s]: sends one line and waits for its result line
-# ("Done" or "Error N: Name"). Sets OUT (the lines before the result) and
-# RES (the result line, or TIMEOUT).
-cmd() {
-    local n=$1 line=$2 to=${3:-10} f start deadline hit k
-    f=$T/out$n
-    start=$(wc -l <"$f")
-    printf '%s\n' "$line" >&"${FD[$n]}"
-    deadline=$(($(now_ms) + to * 1000 * SLOW))
-    while :; do
-        hit=$(tail -n +$((start + 1)) "$f" | grep -n -m1 -E '^(Done|Error [0-9]+: .*)$')
-        if [ -n "$hit" ]; then
-            k=${hit%%:*}
-            OUT=$(tail -n +$((start + 1)) "$f" | head -n $((k - 1)))
-            RES=${hit#*:}
-            return 0
-        fi
-        if [ "$(now_ms)" -ge "$deadline" ]; then
-            OUT=$(tail -n +$((start + 1)) "$f")
-            RES=TIMEOUT
-            return 1
-        fi
-        sleep 0.05
-    done
-}
-
-# expect N "command" "result line" [what]: the command must end so.
-expect() {
-    local n=$1 c=$2 want=$3
-    cmd "$n" "$c"
-    if [ "$RES" = "$want" ]; then
-        pass "node$n '$c' -> $want"
-    else
-        fail "node$n '$c': got '$RES' (output: $(echo "$OUT" | head -3 | tr '\n' '|')), want '$want'"
-    fi
-}
-
-# get N "command": runs it and prints its output; non-zero unless Done.
-get() {
-    cmd "$1" "$2" && [ "$RES" = Done ] && printf '%s\n' "$OUT"
-}
-
-# wait_state N role seconds: polls `state`; true when it reads role in time.
-wait_state() {
-    local n=$1 want=$2 deadline t0
-    t0=$(now_ms)
-    deadline=$((t0 + $3 * 1000 * SLOW))
-    while [ "$(now_ms)" -lt "$deadline" ]; do
-        if cmd "$n" state 2 && [ "$RES" = Done ] && [ "$OUT" = "$want" ]; then
-            WAITED_MS=$(($(now_ms) - t0))
-            return 0
-        fi
-        sleep 0.2
-    done
-    WAITED_MS=$(($(now_ms) - t0))
-    return 1
-}
-
-# wait_exit N seconds: true when the process ended with status 0 in time.
-wait_exit() {
-    local n=$1 deadline st
-    deadline=$(($(now_ms) + $2 * 1000 * SLOW))
-    while kill -0 "${PID[$n]}" 2>/dev/null; do
-        [ "$(now_ms)" -lt "$deadline" ] || return 1
-        sleep 0.05
-    done
-    wait "${PID[$n]}"
-    st=$?
-    unset "PID[$n]"
-    EXIT_STATUS=$st
-    [ "$st" -eq 0 ]
-}
+# shellcheck source=tests/thread/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # ping_ok FROM ADDR: one ping (2 echoes) that must be answered from ADDR.
 ping_ok() {
@@ -164,17 +40,6 @@ ping_ok() {
 }
 
 # children_listed LEADER RLOC...: the leader's child table lists every RLOC16.
-children_listed() {
-    local n=$1 r
-    shift
-    cmd "$n" "child table" 5
-    [ "$RES" = Done ] || return 1
-    for r in "$@"; do
-        echo "$OUT" | grep -q -E "^\| +[0-9]+ \| 0x$r \|" || return 1
-    done
-    return 0
-}
-
 echo "tbr-node test: PORT_OFFSET=$PORT_OFFSET dir=$T"
 start_node 1
 start_node 2
