@@ -215,6 +215,38 @@ form_network() {
 Done" state; then pass "agent becomes leader"; else fail "agent state: $OUT"; fi
 }
 
+# nat64_up: `nat64 enable`, Active/Active, the local NAT64 /96 and OMR /64
+# (NAT64P, P96 without the length, OMRP) published in the agent's Network
+# Data; PASS/FAIL lines.
+nat64_up() {
+    check_ctl "nat64 enable" "Done" nat64 enable
+    if wait_ctl 15 "PrefixManager: Active
+Translator: Active
+Done" nat64 state; then pass "nat64 state: Active / Active"; else
+        fail "nat64 state: $(echo "$OUT" | tr '\n' '|') (log: $(grep -i 'nat64\|netconf' "$T/agent.log" | tail -4 | tr '\n' '|'))"
+    fi
+
+    ctl br nat64prefix local
+    NAT64P=$(echo "$OUT" | head -1)
+    P96=${NAT64P%/96}
+    case $NAT64P in
+    fd*:2:0:0::/96) pass "br nat64prefix local: $NAT64P" ;;
+    *) fail "br nat64prefix local: $OUT" ;;
+    esac
+    ctl br omrprefix local
+    OMRP=$(echo "$OUT" | head -1)
+    case $OMRP in
+    fd*:1::/64) pass "br omrprefix local: $OMRP" ;;
+    *) fail "br omrprefix local: $OUT" ;;
+    esac
+
+    if wait_nd 10 "^$NAT64P sn low [0-9a-f]{4}$" && echo "$OUT" | grep -Eq "^$OMRP paos low [0-9a-f]{4}$"; then
+        pass "agent netdata: $NAT64P sn low and $OMRP paos low"
+    else
+        fail "agent netdata show: $(echo "$OUT" | tr '\n' '|')"
+    fi
+}
+
 # join_device ID: the device takes the agent's active dataset and attaches.
 join_device() {
     local id=$1 hex
