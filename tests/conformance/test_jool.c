@@ -59,6 +59,8 @@ static void base_config(struct siit *s, struct xlat_cfg *cfg)
     siit_init(s);
     s->have_pool6 = addr_parse_prefix6("2001:db8:100::/40", &s->pool6);
     struct siit_eam e;
+    /* The EAM table Jool's graybox vectors were made with: their packet files
+     * carry 1.0.0.x and 10.0.0.x, so these must match (nothing is sent). */
     addr_parse_prefix6("2001:db8:3::/120", &e.p6);
     addr_parse_prefix4("1.0.0.0/24", &e.p4);
     siit_add_eam(s, &e);

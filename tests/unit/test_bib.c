@@ -692,9 +692,9 @@ static void test_tcp_filtering(void **state)
     b = mk(true, NULL);
     struct bib_hit m;
     assert_int_equal(out_tcp(b, 1, 6000, "203.0.113.1", 443, TCP_SYN, T0, &m), NAT64_DROP_NONE);
-    assert_int_equal(in_pkt(b, BIB_TCP, m.addr4, m.port4, "2.2.2.2", 1000, TCP_ACK, T0, &h),
+    assert_int_equal(in_pkt(b, BIB_TCP, m.addr4, m.port4, "198.51.100.22", 1000, TCP_ACK, T0, &h),
                      NAT64_DROP_FILTERED);
-    assert_int_equal(in_pkt(b, BIB_TCP, m.addr4, m.port4, "2.2.2.2", 1000, TCP_SYN, T0, &h),
+    assert_int_equal(in_pkt(b, BIB_TCP, m.addr4, m.port4, "198.51.100.22", 1000, TCP_SYN, T0, &h),
                      NAT64_DROP_NONE);
     assert_host(h.addr6, 1);
     assert_int_equal(h.port6, 6000);
