@@ -360,6 +360,7 @@ int main(int argc, char **argv)
     struct app *a = &app;
     struct sim_radio_config rcfg;
     struct tnode_cfg ncfg;
+    struct kv kv;
     struct settings *settings = NULL;
     sigset_t waitmask;
     const char *lvl;
@@ -407,7 +408,9 @@ int main(int argc, char **argv)
     ncfg.radio_ops = &sim_radio_ops;
     ncfg.radio = &a->radio;
     ncfg.pcap = a->pcap_open ? &a->pcap : NULL;
-    ncfg.settings = settings;
+    if (settings != NULL)
+        settings_kv(settings, &kv); /* the node copies kv */
+    ncfg.kv = settings != NULL ? &kv : NULL;
     ncfg.random = node_random;
     ncfg.log = node_log;
     ncfg.user = a;

@@ -1826,6 +1826,7 @@ struct br_agent *br_agent_new(const struct br_agent_cfg *cfg, uint64_t now_ms, c
 {
     struct br_agent *a;
     struct tnode_cfg ncfg;
+    struct kv kv;
     char e[BR_AGENT_ERR_MAX];
     bool enabled;
 
@@ -1868,7 +1869,9 @@ struct br_agent *br_agent_new(const struct br_agent_cfg *cfg, uint64_t now_ms, c
     ncfg.node_id = cfg->node_id;
     ncfg.radio_ops = cfg->radio_ops;
     ncfg.radio = cfg->radio;
-    ncfg.settings = cfg->settings;
+    if (cfg->settings != NULL)
+        settings_kv(cfg->settings, &kv); /* the node copies kv */
+    ncfg.kv = cfg->settings != NULL ? &kv : NULL;
     ncfg.random = cfg->random;
     ncfg.log = cfg->log;
     ncfg.host_rx = on_host_rx;

@@ -658,115 +658,67 @@ enum settings_err settings_wipe(struct settings *s)
     return rebuild(s, 0, SKIP_ALL, 0, NULL, 0);
 }
 
-/* ---- NETWORK_INFO ---------------------------------------------------------- */
+/* ---- the util/kv.h contract ------------------------------------------------ */
 
-void settings_network_info_encode(const struct settings_network_info *ni,
-                                  uint8_t out[SETTINGS_NETWORK_INFO_LEN])
+int settings_err_to_errno(enum settings_err e)
 {
-    struct wr w = wr_init(out, SETTINGS_NETWORK_INFO_LEN);
-    wr_u8(&w, ni->role);
-    wr_u8(&w, ni->device_mode);
-    wr_be16(&w, ni->rloc16);
-    wr_be32(&w, ni->key_sequence);
-    wr_be32(&w, ni->mle_frame_counter);
-    wr_be32(&w, ni->mac_frame_counter);
-    wr_be32(&w, ni->partition_id);
-    wr_bytes(&w, ni->ext_addr, 8);
-    wr_bytes(&w, ni->ml_iid, 8);
-    wr_be16(&w, ni->version);
-}
-
-bool settings_network_info_decode(const uint8_t *buf, size_t len, struct settings_network_info *ni)
-{
-    if (len != SETTINGS_NETWORK_INFO_LEN)
-        return false;
-    struct rd r = rd_init(buf, len);
-    struct settings_network_info t;
-    bool ok = rd_u8(&r, &t.role) && rd_u8(&r, &t.device_mode) && rd_be16(&r, &t.rloc16) &&
-              rd_be32(&r, &t.key_sequence) && rd_be32(&r, &t.mle_frame_counter) &&
-              rd_be32(&r, &t.mac_frame_counter) && rd_be32(&r, &t.partition_id) &&
-              rd_bytes(&r, t.ext_addr, 8) && rd_bytes(&r, t.ml_iid, 8) && rd_be16(&r, &t.version) &&
-              r.left == 0;
-    if (ok)
-        *ni = t;
-    return ok;
-}
-
-enum settings_err settings_get_network_info(const struct settings *s,
-                                            struct settings_network_info *ni)
-{
-    uint8_t buf[SETTINGS_NETWORK_INFO_LEN];
-    size_t len;
-    enum settings_err err = settings_get(s, SETTINGS_KEY_NETWORK_INFO, 0, buf, sizeof(buf), &len);
-    if (err != SETTINGS_OK)
-        return err;
-    /* A wrong-sized value is not ours to interpret. */
-    return settings_network_info_decode(buf, len, ni) ? SETTINGS_OK : SETTINGS_ERR_NOT_FOUND;
-}
-
-enum settings_err settings_set_network_info(struct settings *s,
-                                            const struct settings_network_info *ni)
-{
-    uint8_t buf[SETTINGS_NETWORK_INFO_LEN];
-    settings_network_info_encode(ni, buf);
-    return settings_set(s, SETTINGS_KEY_NETWORK_INFO, buf, sizeof(buf));
-}
-
-/* ---- frame counters -------------------------------------------------------- */
-
-void settings_fc_load(const struct settings *s, struct settings_frame_counters *fc)
-{
-    struct settings_network_info ni;
-    memset(fc, 0, sizeof(*fc));
-    fc->ahead = SETTINGS_STORE_FRAME_COUNTER_AHEAD;
-    if (settings_get_network_info(s, &ni) == SETTINGS_OK) {
-        fc->mac = fc->mac_stored = ni.mac_frame_counter;
-        fc->mle = fc->mle_stored = ni.mle_frame_counter;
+    switch (e) {
+    case SETTINGS_OK:
+        return 0;
+    case SETTINGS_ERR_NOT_FOUND:
+        return -ENOENT;
+    case SETTINGS_ERR_INVALID:
+        return -EINVAL;
+    case SETTINGS_ERR_NO_SPACE:
+        return -ENOSPC;
+    case SETTINGS_ERR_NOMEM:
+        return -ENOMEM;
+    default:
+        return -EIO;
     }
 }
 
-static uint32_t add_sat(uint32_t a, uint32_t b)
+static int kv_op_get(void *ctx, uint16_t key, unsigned index, void *buf, size_t cap, size_t *len)
 {
-    return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+    return settings_err_to_errno(settings_get(ctx, key, index, buf, cap, len));
 }
 
-enum settings_err settings_fc_store(struct settings *s, struct settings_frame_counters *fc)
+static int kv_op_set(void *ctx, uint16_t key, const void *val, size_t len)
 {
-    struct settings_network_info ni;
-    if (settings_get_network_info(s, &ni) != SETTINGS_OK)
-        memset(&ni, 0, sizeof(ni));
-    ni.mac_frame_counter = add_sat(fc->mac, fc->ahead);
-    ni.mle_frame_counter = add_sat(fc->mle, fc->ahead);
-    enum settings_err err = settings_set_network_info(s, &ni);
-    if (err == SETTINGS_OK) {
-        fc->mac_stored = ni.mac_frame_counter;
-        fc->mle_stored = ni.mle_frame_counter;
-    }
-    return err;
+    return settings_err_to_errno(settings_set(ctx, key, val, len));
 }
 
-static enum settings_err fc_next(struct settings *s, struct settings_frame_counters *fc,
-                                 uint32_t *live, const uint32_t *stored, uint32_t *out)
+static int kv_op_add(void *ctx, uint16_t key, const void *val, size_t len)
 {
-    if (*live == UINT32_MAX)
-        return SETTINGS_ERR_NO_SPACE;
-    if (*live >= *stored) {
-        enum settings_err err = settings_fc_store(s, fc);
-        if (err != SETTINGS_OK)
-            return err;
-    }
-    *out = (*live)++;
-    return SETTINGS_OK;
+    return settings_err_to_errno(settings_add(ctx, key, val, len));
 }
 
-enum settings_err settings_fc_next_mac(struct settings *s, struct settings_frame_counters *fc,
-                                       uint32_t *out)
+static int kv_op_delete(void *ctx, uint16_t key, int index)
 {
-    return fc_next(s, fc, &fc->mac, &fc->mac_stored, out);
+    return settings_err_to_errno(settings_delete(ctx, key, index));
 }
 
-enum settings_err settings_fc_next_mle(struct settings *s, struct settings_frame_counters *fc,
-                                       uint32_t *out)
+static unsigned kv_op_count(void *ctx, uint16_t key)
 {
-    return fc_next(s, fc, &fc->mle, &fc->mle_stored, out);
+    return settings_count(ctx, key);
+}
+
+static int kv_op_wipe(void *ctx)
+{
+    return settings_err_to_errno(settings_wipe(ctx));
+}
+
+static const struct kv_ops kv_ops = {
+    .get = kv_op_get,
+    .set = kv_op_set,
+    .add = kv_op_add,
+    .delete = kv_op_delete,
+    .count = kv_op_count,
+    .wipe = kv_op_wipe,
+};
+
+void settings_kv(struct settings *s, struct kv *out)
+{
+    out->ops = &kv_ops;
+    out->ctx = s;
 }

@@ -3,8 +3,8 @@
  * in a state directory (the role of OpenThread's otPlatSettings* and
  * src/core/common/settings.cpp).
  *
- * Values are opaque to this module (except NETWORK_INFO, whose layout the
- * frame counter helper below defines). A key may hold several values (as
+ * Values are opaque to this module (the keys are util/kv.h's; the Thread
+ * node's NETWORK_INFO layout is thread/node_store.h's). A key may hold several values (as
  * OpenThread's CHILD_INFO list): settings_set() replaces all values of a key
  * with one, settings_add() appends one, settings_get() reads the index-th.
  *
@@ -47,6 +47,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "util/kv.h"
+
 #define SETTINGS_MAGIC "TBRS"
 #define SETTINGS_VERSION 1
 #define SETTINGS_HEADER_LEN 16
@@ -59,28 +61,6 @@
 /* Largest single value that can fit the file. */
 #define SETTINGS_MAX_VALUE                                                                         \
     (SETTINGS_MAX_FILE - SETTINGS_HEADER_LEN - SETTINGS_RECORD_HDR - SETTINGS_TRAILER_LEN)
-
-/* Keys: OpenThread's numbers (include/openthread/platform/settings.h) where
- * it has one; this project's own in OpenThread's vendor range (0x8000+). */
-enum settings_key {
-    SETTINGS_KEY_ACTIVE_DATASET = 0x0001,
-    SETTINGS_KEY_PENDING_DATASET = 0x0002,
-    SETTINGS_KEY_NETWORK_INFO = 0x0003, /* struct settings_network_info */
-    SETTINGS_KEY_PARENT_INFO = 0x0004,
-    SETTINGS_KEY_CHILD_INFO = 0x0005, /* one value per child */
-    SETTINGS_KEY_SLAAC_IID_SECRET_KEY = 0x0007,
-    SETTINGS_KEY_DAD_INFO = 0x0008,
-    SETTINGS_KEY_SRP_ECDSA_KEY = 0x000b,
-    SETTINGS_KEY_SRP_CLIENT_INFO = 0x000c,
-    SETTINGS_KEY_SRP_SERVER_INFO = 0x000d,
-    SETTINGS_KEY_BR_ULA_PREFIX = 0x000f,
-    SETTINGS_KEY_BR_ON_LINK_PREFIXES = 0x0010,
-    SETTINGS_KEY_BORDER_AGENT_ID = 0x0011,
-    SETTINGS_KEY_NAT64 = 0x8001,          /* enabled flag + IPv4 CIDR */
-    SETTINGS_KEY_DNS_UPSTREAM = 0x8002,   /* DNS upstream query flag */
-    SETTINGS_KEY_SRP_SERVER_CFG = 0x8003, /* SRP server: enabled, anycast, sequence number */
-    SETTINGS_KEY_SRP_REGISTRY = 0x8004,   /* SRP registrations: wall-clock ms + registry record */
-};
 
 enum settings_err {
     SETTINGS_OK = 0,
@@ -171,66 +151,12 @@ enum settings_err settings_delete(struct settings *s, uint16_t key, int index);
 /* Deletes everything ("factoryreset") and writes an empty file. */
 enum settings_err settings_wipe(struct settings *s);
 
-/* ---- NETWORK_INFO and frame counters --------------------------------------
- *
- * The value of SETTINGS_KEY_NETWORK_INFO, encoded big-endian in the field
- * order below (SETTINGS_NETWORK_INFO_LEN bytes).
- */
-struct settings_network_info {
-    uint8_t role;        /* device role as the caller numbers it */
-    uint8_t device_mode; /* MLE mode bits */
-    uint16_t rloc16;
-    uint32_t key_sequence;
-    uint32_t mle_frame_counter;
-    uint32_t mac_frame_counter;
-    uint32_t partition_id; /* previous partition id */
-    uint8_t ext_addr[8];
-    uint8_t ml_iid[8]; /* ML-EID interface identifier */
-    uint16_t version;  /* Thread version */
-};
-#define SETTINGS_NETWORK_INFO_LEN 38
-
-void settings_network_info_encode(const struct settings_network_info *ni,
-                                  uint8_t out[SETTINGS_NETWORK_INFO_LEN]);
-/* False when len is not SETTINGS_NETWORK_INFO_LEN. */
-bool settings_network_info_decode(const uint8_t *buf, size_t len, struct settings_network_info *ni);
-enum settings_err settings_get_network_info(const struct settings *s,
-                                            struct settings_network_info *ni);
-enum settings_err settings_set_network_info(struct settings *s,
-                                            const struct settings_network_info *ni);
-
-/* OpenThread's store-ahead (OPENTHREAD_CONFIG_STORE_FRAME_COUNTER_AHEAD):
- * the persisted MAC and MLE frame counters are the live counter + ahead. The
- * file is rewritten only when a live counter reaches its persisted value, so
- * one write covers `ahead` frames, and after a crash or kill -9 the counters
- * resume at the persisted values, above every counter ever used. */
-#define SETTINGS_STORE_FRAME_COUNTER_AHEAD 1000u
-
-struct settings_frame_counters {
-    uint32_t mac;        /* next MAC frame counter to use */
-    uint32_t mle;        /* next MLE frame counter to use */
-    uint32_t mac_stored; /* value persisted in NETWORK_INFO */
-    uint32_t mle_stored;
-    uint32_t ahead; /* SETTINGS_STORE_FRAME_COUNTER_AHEAD unless changed */
-};
-
-/* Loads the counters from NETWORK_INFO: mac = mac_stored = the persisted
- * value (same for MLE). No NETWORK_INFO: all zero (the first use stores).
- * ahead is set to SETTINGS_STORE_FRAME_COUNTER_AHEAD. */
-void settings_fc_load(const struct settings *s, struct settings_frame_counters *fc);
-
-/* Hands out the next MAC (or MLE) frame counter in *out and advances it.
- * When the counter to hand out has reached its persisted value, NETWORK_INFO
- * is first rewritten with both counters + ahead (other fields kept, or zero
- * when there was no NETWORK_INFO); if that write fails the error is returned
- * and no counter is handed out. A counter never wraps: at UINT32_MAX
- * NO_SPACE is returned (the caller must change the key sequence). */
-enum settings_err settings_fc_next_mac(struct settings *s, struct settings_frame_counters *fc,
-                                       uint32_t *out);
-enum settings_err settings_fc_next_mle(struct settings *s, struct settings_frame_counters *fc,
-                                       uint32_t *out);
-/* Persists both counters + ahead now (e.g. on key sequence change or a clean
- * shutdown, with counters reset by the caller). */
-enum settings_err settings_fc_store(struct settings *s, struct settings_frame_counters *fc);
+/* The store as the key/value contract of util/kv.h (what the Thread node
+ * and other modules are handed). Errors map to negative errno values:
+ * NOT_FOUND -ENOENT, INVALID -EINVAL, NO_SPACE -ENOSPC, NOMEM -ENOMEM, the
+ * rest -EIO. *out refers to s; it is valid while s is open. */
+void settings_kv(struct settings *s, struct kv *out);
+/* The negative errno settings_kv() reports for e (0 for SETTINGS_OK). */
+int settings_err_to_errno(enum settings_err e);
 
 #endif

@@ -17,7 +17,7 @@
  */
 #include <string.h>
 
-#include "thread/node_priv.h"
+#include "thread/mesh.h"
 #include "util/rd.h"
 
 void tn_mesh_init(struct tnode *n)
@@ -59,11 +59,11 @@ static bool mac_neighbour(void *user, const struct mac_addr *src, struct mac_nbr
 {
     struct tnode *n = user;
     const uint8_t *ext = NULL;
-    struct tn_sec *sec = NULL;
+    struct child_table_sec *sec = NULL;
     if (n->role == TNODE_LEADER) {
-        for (unsigned i = 0; i < TN_MAX_CHILDREN && !sec; i++) {
-            struct tn_child *c = &n->children[i];
-            if (c->state == TN_CHILD_RESTORED &&
+        for (unsigned i = 0; i < CHILD_TABLE_MAX && !sec; i++) {
+            struct child_table_entry *c = &n->children.child[i];
+            if (c->state == CHILD_TABLE_RESTORED &&
                 ((src->mode == MAC_ADDR_SHORT && c->rloc16 == src->short_addr) ||
                  (src->mode == MAC_ADDR_EXT && memcmp(c->ext, src->ext, 8) == 0))) {
                 /* Restored after our restart: MIC only until it confirms its
@@ -73,7 +73,7 @@ static bool mac_neighbour(void *user, const struct mac_addr *src, struct mac_nbr
                 out->replay = NULL;
                 return true;
             }
-            if (c->state != TN_CHILD_VALID)
+            if (c->state != CHILD_TABLE_VALID)
                 continue;
             if ((src->mode == MAC_ADDR_SHORT && c->rloc16 == src->short_addr) ||
                 (src->mode == MAC_ADDR_EXT && memcmp(c->ext, src->ext, 8) == 0)) {
@@ -138,16 +138,16 @@ static void mesh_input(struct tnode *n, const uint8_t *pkt, size_t len,
     }
     if (secured && info->src_ext_known) {
         if (n->role == TNODE_LEADER) {
-            struct tn_child *c = tn_child_by_ext(n, info->src_ext);
-            if (c && c->state == TN_CHILD_VALID) {
+            struct child_table_entry *c = child_table_by_ext(&n->children, info->src_ext);
+            if (c && c->state == CHILD_TABLE_VALID) {
                 c->last_heard_ms = n->now;
                 c->rssi = info->rssi;
                 /* Learn the EIDs an FTD child uses (interop §3.7 (c)). */
                 const uint8_t *src = pkt + 8;
                 uint16_t loc;
                 if (!is_link_local(src) && src[0] != 0xff && !ip6_iid_is_locator(src, &loc) &&
-                    !tn_child_by_addr(n, src))
-                    tn_cache_learn(n, src, c->rloc16);
+                    !child_table_by_addr(&n->children, src))
+                    n->up.cache_learn(n, src, c->rloc16);
             }
         } else if (n->parent.valid && memcmp(n->parent.ext, info->src_ext, 8) == 0) {
             n->parent.last_heard_ms = n->now;
@@ -158,7 +158,7 @@ static void mesh_input(struct tnode *n, const uint8_t *pkt, size_t len,
     struct ip6_rx_info ri;
     n->rx.info = info;
     n->rx.secured = secured;
-    enum ip6_verdict v = tn_ip6_input(&n->ip, pkt, len, n->now, &link, &ri);
+    enum ip6_verdict v = n->up.ip6_input(&n->ip, pkt, len, n->now, &link, &ri);
     n->rx.info = NULL;
     if (v == IP6_RX_DROPPED) {
         n->cnt.rx_drop_ip6++;
@@ -169,7 +169,7 @@ static void mesh_input(struct tnode *n, const uint8_t *pkt, size_t len,
      * other children hear it; receivers drop duplicates by seed/sequence. */
     if (v == IP6_RX_DELIVERED && n->role == TNODE_LEADER && secured && ri.multicast &&
         ri.mcast_scope >= 3 && ri.mpl.present && !ri.tunneled && info->src_ext_known &&
-        tn_child_by_ext(n, info->src_ext))
+        child_table_by_ext(&n->children, info->src_ext))
         forward(n, pkt, len);
     if (v == IP6_RX_FORWARD) {
         if (n->role == TNODE_LEADER && secured && !ri.tunneled)
@@ -385,7 +385,7 @@ enum tnode_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enu
     /* Leader: our children, address queries, or the host side. */
     bool ml = tn_is_ml(n, dst);
     if (ml && ip6_iid_is_locator(dst, &loc)) {
-        struct tn_child *c = tn_child_by_rloc(n, loc);
+        struct child_table_entry *c = child_table_by_rloc(&n->children, loc);
         if (!c) {
             n->cnt.tx_drop_no_route++;
             return TNODE_ERR_NO_ROUTE;
@@ -395,16 +395,16 @@ enum tnode_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enu
         return tn_mesh_send_to(n, pkt, len, &mdst);
     }
     if (ml || on_mesh(n, dst)) {
-        struct tn_child *c = tn_child_by_addr(n, dst);
+        struct child_table_entry *c = child_table_by_addr(&n->children, dst);
         uint16_t rloc;
-        if (!c && tn_cache_lookup(n, dst, &rloc))
-            c = tn_child_by_rloc(n, rloc);
+        if (!c && n->up.cache_lookup(n, dst, &rloc))
+            c = child_table_by_rloc(&n->children, rloc);
         if (c) {
             mdst.mode = MAC_ADDR_SHORT;
             mdst.short_addr = c->rloc16;
             return tn_mesh_send_to(n, pkt, len, &mdst);
         }
-        return tn_addr_query(n, dst, pkt, len);
+        return n->up.addr_query(n, dst, pkt, len);
     }
     if (origin != TN_FROM_HOST && n->cfg.host_rx) {
         n->cnt.host_packets++;
@@ -434,7 +434,7 @@ void tn_mesh_process(struct tnode *n)
         memcpy(pkt, p->data, len);
         p->used = false; /* before input: a reply may loop back again */
         struct ip6_link_info link = {.link_secured = true};
-        if (tn_ip6_input(&n->ip, pkt, len, n->now, &link, NULL) == IP6_RX_DROPPED)
+        if (n->up.ip6_input(&n->ip, pkt, len, n->now, &link, NULL) == IP6_RX_DROPPED)
             n->cnt.rx_drop_ip6++;
     }
     tn_txq_kick(n);
@@ -463,4 +463,33 @@ void tn_mesh_flush(struct tnode *n)
     for (unsigned i = 0; i < TN_PENDING_PKTS; i++)
         n->pending[i].used = false;
     lowpan_reasm_init(&n->reasm, 0);
+}
+
+/* ---- secured MLE send (interop §3.3) ------------------------------------ */
+
+enum tnode_err tn_mle_send(struct tnode *n, const uint8_t dst[16], const uint8_t *plain, size_t len)
+{
+    uint8_t src[16];
+    tn_ll_from_ext(n->ext, src);
+    struct mle_aux aux = {
+        .sec_ctl = MLE_SEC_CTL,
+        .frame_counter = tn_next_mle_fc(n),
+        .key_seq = n->key_seq,
+        .key_index = mle_key_index(n->key_seq),
+    };
+    uint8_t udp[MLE_MAX_PAYLOAD];
+    size_t ulen;
+    if (mle_protect(n->keys.mle, src, dst, &aux, plain, len, udp, sizeof(udp), &ulen) != MLE_OK) {
+        n->cnt.mle_tx_errors++;
+        return TNODE_ERR_NO_BUFS;
+    }
+    uint8_t pkt[IP6_MTU];
+    size_t plen;
+    if (ip6_build_udp(&n->ip, src, dst, MLE_UDP_PORT, MLE_UDP_PORT, udp, ulen, MLE_HOP_LIMIT, pkt,
+                      sizeof(pkt), &plen) != IP6_OK) {
+        n->cnt.mle_tx_errors++;
+        return TNODE_ERR_NO_BUFS;
+    }
+    n->cnt.mle_tx++;
+    return tn_mesh_send(n, pkt, plen, TN_FROM_LOCAL);
 }

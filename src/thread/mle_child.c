@@ -9,7 +9,10 @@
  */
 #include <string.h>
 
-#include "thread/node_priv.h"
+#include "thread/mesh.h"
+#include "thread/mle_child.h"
+#include "thread/mle_router.h"
+#include "thread/tmf_agent.h"
 
 static const uint8_t all_routers[16] = {0xff, 0x02, [15] = 0x02};
 static const uint8_t realm_routers[16] = {0xff, 0x03, [15] = 0x02};

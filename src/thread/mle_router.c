@@ -8,114 +8,18 @@
  */
 #include <string.h>
 
-#include "platform/settings.h"
-#include "thread/node_priv.h"
+#include "thread/mesh.h"
+#include "thread/mle_router.h"
+#include "thread/tmf_agent.h"
 #include "util/rd.h"
 
-/* ---- child table ----------------------------------------------------------- */
-
-struct tn_child *tn_child_by_ext(struct tnode *n, const uint8_t ext[8])
-{
-    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
-        struct tn_child *c = &n->children[i];
-        if (c->state != TN_CHILD_FREE && memcmp(c->ext, ext, 8) == 0)
-            return c;
-    }
-    return NULL;
-}
-
-struct tn_child *tn_child_by_rloc(struct tnode *n, uint16_t rloc16)
-{
-    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
-        struct tn_child *c = &n->children[i];
-        if (c->state == TN_CHILD_VALID && c->rloc16 == rloc16)
-            return c;
-    }
-    return NULL;
-}
-
-struct tn_child *tn_child_by_addr(struct tnode *n, const uint8_t addr[16])
-{
-    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
-        struct tn_child *c = &n->children[i];
-        if (c->state != TN_CHILD_VALID)
-            continue;
-        for (unsigned k = 0; k < c->n_addrs; k++)
-            if (memcmp(c->addrs[k], addr, 16) == 0)
-                return c;
-    }
-    return NULL;
-}
-
-static struct tn_child *child_alloc(struct tnode *n)
-{
-    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++)
-        if (n->children[i].state == TN_CHILD_FREE)
-            return &n->children[i];
-    /* Reuse the oldest candidate that never finished attaching. */
-    struct tn_child *old = NULL;
-    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
-        struct tn_child *c = &n->children[i];
-        if (c->state == TN_CHILD_PARENT_REQ && (!old || c->pr_ms < old->pr_ms))
-            old = c;
-    }
-    return old;
-}
-
-static uint16_t child_id_alloc(struct tnode *n)
-{
-    for (unsigned tries = 0; tries < 511; tries++) {
-        uint16_t id = n->next_child_id;
-        n->next_child_id = (uint16_t)(id >= 511 ? 1 : id + 1);
-        if (id == 0)
-            continue;
-        uint16_t rloc = (uint16_t)(n->router_id << 10 | id);
-        if (!tn_child_by_rloc(n, rloc))
-            return id;
-    }
-    return 0;
-}
-
-/* ---- child table persistence (settings CHILD_INFO, one value per child):
- * ext (8) | rloc16 BE16 | mode | timeout BE32 | version BE16. A restarted
- * leader restores them and confirms each with a Child Update Request. */
-
-#define TN_CHILD_INFO_LEN 17
-
-static void save_children(struct tnode *n)
-{
-    struct settings *s = n->cfg.settings;
-    if (!s)
-        return;
-    enum settings_err e = settings_delete(s, SETTINGS_KEY_CHILD_INFO, -1);
-    if (e != SETTINGS_OK && e != SETTINGS_ERR_NOT_FOUND) {
-        n->cnt.settings_errors++;
-        return;
-    }
-    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
-        const struct tn_child *c = &n->children[i];
-        if (c->state != TN_CHILD_VALID && c->state != TN_CHILD_RESTORED)
-            continue;
-        uint8_t v[TN_CHILD_INFO_LEN];
-        memcpy(v, c->ext, 8);
-        be16_put(v + 8, c->rloc16);
-        v[10] = c->mode;
-        be32_put(v + 11, c->timeout_s);
-        be16_put(v + 15, c->version);
-        if (settings_add(s, SETTINGS_KEY_CHILD_INFO, v, sizeof(v)) != SETTINGS_OK) {
-            n->cnt.settings_errors++;
-            return;
-        }
-    }
-}
-
-static void child_remove(struct tnode *n, struct tn_child *c);
+static void child_remove(struct tnode *n, struct child_table_entry *c);
 
 static size_t netdata_for(const struct tnode *n, uint8_t mode, uint8_t *buf);
 
 /* Child Update Request to a restored child (mle_ftd.cpp
  * SendChildUpdateRequestToChild): TLV Request + Challenge. */
-static void send_restore_request(struct tnode *n, struct tn_child *c)
+static void send_restore_request(struct tnode *n, struct child_table_entry *c)
 {
     static const uint8_t req[] = {MLE_TLV_TIMEOUT, MLE_TLV_ADDRESS_REGISTRATION};
     uint8_t nd[NETDATA_MAX_LEN];
@@ -147,35 +51,19 @@ static void send_restore_request(struct tnode *n, struct tn_child *c)
     tn_mle_send(n, dst, out, len);
 }
 
+/* The children CHILD_INFO keeps (a restarted leader), each confirmed with
+ * a Child Update Request carrying a fresh challenge. */
 static void restore_children(struct tnode *n)
 {
-    struct settings *s = n->cfg.settings;
-    if (!s)
+    if (!n->cfg.kv)
         return;
-    unsigned cnt = settings_count(s, SETTINGS_KEY_CHILD_INFO), k = 0;
-    for (unsigned i = 0; i < cnt && k < TN_MAX_CHILDREN; i++) {
-        uint8_t v[TN_CHILD_INFO_LEN];
-        size_t len = 0;
-        if (settings_get(s, SETTINGS_KEY_CHILD_INFO, i, v, sizeof(v), &len) != SETTINGS_OK ||
-            len != sizeof(v))
+    unsigned k = child_table_load(&n->children, n->cfg.kv, n->router_id, n->now);
+    for (unsigned i = 0; i < CHILD_TABLE_MAX; i++) {
+        struct child_table_entry *c = &n->children.child[i];
+        if (c->state != CHILD_TABLE_RESTORED)
             continue;
-        uint16_t rloc = be16_get(v + 8);
-        if ((rloc >> 10) != n->router_id || (rloc & 0x1ff) == 0 || tn_child_by_ext(n, v))
-            continue;
-        struct tn_child *c = &n->children[k++];
-        memset(c, 0, sizeof(*c));
-        c->state = TN_CHILD_RESTORED;
-        memcpy(c->ext, v, 8);
-        c->rloc16 = rloc;
-        c->mode = v[10];
-        c->timeout_s = be32_get(v + 11) ? be32_get(v + 11) : TN_CHILD_TIMEOUT_S;
-        c->version = be16_get(v + 15);
-        c->last_heard_ms = n->now;
-        c->rssi = -20;
         c->challenge.len = 8;
         tn_random(n, c->challenge.b, 8);
-        if ((rloc & 0x1ff) >= n->next_child_id)
-            n->next_child_id = (uint16_t)((rloc & 0x1ff) + 1 > 511 ? 1 : (rloc & 0x1ff) + 1);
         send_restore_request(n, c);
     }
     if (k)
@@ -184,9 +72,10 @@ static void restore_children(struct tnode *n)
 
 /* A restored child proved itself (Child Update Response with our challenge,
  * or its own keep-alive): it is a full neighbour again. */
-static void restored_confirm(struct tnode *n, struct tn_child *c, uint32_t link_fc, uint32_t mle_fc)
+static void restored_confirm(struct tnode *n, struct child_table_entry *c, uint32_t link_fc,
+                             uint32_t mle_fc)
 {
-    c->state = TN_CHILD_VALID;
+    c->state = CHILD_TABLE_VALID;
     c->challenge.len = 0;
     c->last_heard_ms = n->now;
     c->sec.mac_key_seq = n->key_seq;
@@ -195,14 +84,14 @@ static void restored_confirm(struct tnode *n, struct tn_child *c, uint32_t link_
     mac_replay_init(&c->sec.mle, mle_fc);
 }
 
-static void child_remove(struct tnode *n, struct tn_child *c)
+static void child_remove(struct tnode *n, struct child_table_entry *c)
 {
     uint16_t rloc = c->rloc16;
-    bool was_valid = c->state == TN_CHILD_VALID;
-    bool listed = was_valid || c->state == TN_CHILD_RESTORED;
-    memset(c, 0, sizeof(*c));
+    bool was_valid = c->state == CHILD_TABLE_VALID;
+    bool listed = child_table_listed(c);
+    child_table_remove(&n->children, c);
     if (listed)
-        save_children(n);
+        tn_save_children(n);
     if (!was_valid)
         return;
     tn_log(n, 3, "child 0x%04x removed", rloc);
@@ -262,10 +151,10 @@ static void addr_reg_echo(const struct tnode *n, const struct mle_addr_reg *in,
     }
 }
 
-static void store_addrs(struct tnode *n, struct tn_child *c, const struct mle_addr_reg *ar)
+static void store_addrs(struct tnode *n, struct child_table_entry *c, const struct mle_addr_reg *ar)
 {
     c->n_addrs = 0;
-    for (unsigned i = 0; i < ar->n && c->n_addrs < TN_CHILD_ADDRS; i++) {
+    for (unsigned i = 0; i < ar->n && c->n_addrs < CHILD_TABLE_ADDRS; i++) {
         uint8_t a[16];
         if (!tn_addr_reg_resolve(n, &ar->e[i], a) || a[0] == 0xff)
             continue; /* multicast registrations: not needed without routers */
@@ -282,7 +171,8 @@ static size_t netdata_for(const struct tnode *n, uint8_t mode, uint8_t *buf)
     return len;
 }
 
-static void send_data_response(struct tnode *n, const uint8_t dst[16], const struct tn_child *c,
+static void send_data_response(struct tnode *n, const uint8_t dst[16],
+                               const struct child_table_entry *c,
                                const struct mle_data_request *req)
 {
     uint8_t nd[NETDATA_MAX_LEN];
@@ -361,7 +251,6 @@ void tn_router_become_leader(struct tnode *n, bool restore)
         n->leader.partition_id = tn_rand32(n);
     }
     n->rloc16 = (uint16_t)(n->router_id << 10);
-    n->next_child_id = 1;
     uint8_t v[3];
     tn_random(n, v, sizeof(v));
     netdata_leader_init(&n->store, v[0], v[1]);
@@ -375,7 +264,7 @@ void tn_router_become_leader(struct tnode *n, bool restore)
         tn_log(n, 2, "commissioning data not set: %s", netdata_err_str(ce));
     n->id_seq = v[2];
     n->id_seq_ms = n->now;
-    memset(n->children, 0, sizeof(n->children));
+    child_table_init(&n->children);
     n->parent.valid = n->cand.valid = false;
     mac_layer_set_short_addr(&n->mac, n->rloc16);
     ip6_set_rloc16(&n->ip, n->rloc16);
@@ -402,7 +291,7 @@ void tn_router_become_leader(struct tnode *n, bool restore)
 
 void tn_router_stop(struct tnode *n)
 {
-    memset(n->children, 0, sizeof(n->children));
+    child_table_init(&n->children);
 }
 
 void tn_router_netdata_changed(struct tnode *n)
@@ -435,16 +324,13 @@ static void rx_parent_request(struct tnode *n, const uint8_t *plain, size_t len,
     }
     uint8_t ext[8];
     mle_ext_from_ip6(src, ext);
-    struct tn_child *c = tn_child_by_ext(n, ext);
+    struct child_table_entry *c = child_table_by_ext(&n->children, ext);
     if (!c) {
-        c = child_alloc(n);
+        c = child_table_add(&n->children, ext);
         if (!c) {
             n->cnt.mle_drop_table_full++;
             return;
         }
-        memset(c, 0, sizeof(*c));
-        memcpy(c->ext, ext, 8);
-        c->state = TN_CHILD_PARENT_REQ;
     }
     c->pr_ms = n->now;
     c->rssi = n->rx.info ? n->rx.info->rssi : -20;
@@ -485,7 +371,7 @@ static void rx_child_id_request(struct tnode *n, const uint8_t *plain, size_t le
 {
     uint8_t ext[8];
     mle_ext_from_ip6(src, ext);
-    struct tn_child *c = tn_child_by_ext(n, ext);
+    struct child_table_entry *c = child_table_by_ext(&n->children, ext);
     if (!c) {
         n->cnt.mle_drop_unknown_neighbour++;
         return;
@@ -504,9 +390,9 @@ static void rx_child_id_request(struct tnode *n, const uint8_t *plain, size_t le
         return;
     }
     c->challenge.len = 0; /* one Child ID Request per challenge */
-    if (c->state != TN_CHILD_VALID || (c->rloc16 >> 10) != n->router_id ||
+    if (c->state != CHILD_TABLE_VALID || (c->rloc16 >> 10) != n->router_id ||
         (c->rloc16 & 0x1ff) == 0) {
-        uint16_t id = child_id_alloc(n);
+        uint16_t id = child_table_alloc_id(&n->children, n->router_id);
         if (!id) {
             n->cnt.mle_drop_table_full++;
             return;
@@ -524,7 +410,7 @@ static void rx_child_id_request(struct tnode *n, const uint8_t *plain, size_t le
     c->n_addrs = 0;
     if (req.has_addr_reg)
         store_addrs(n, c, &req.addr_reg);
-    c->state = TN_CHILD_VALID;
+    c->state = CHILD_TABLE_VALID;
     tn_cache_forget_rloc(n, c->rloc16);
 
     uint8_t nd[NETDATA_MAX_LEN];
@@ -557,11 +443,11 @@ static void rx_child_id_request(struct tnode *n, const uint8_t *plain, size_t le
     }
     tn_log(n, 3, "child 0x%04x attached (mode 0x%02x)", c->rloc16, c->mode);
     tn_mle_send(n, src, out, olen);
-    save_children(n);
+    tn_save_children(n);
 }
 
-static void rx_child_update_request(struct tnode *n, struct tn_child *c, const uint8_t *plain,
-                                    size_t len, const uint8_t src[16])
+static void rx_child_update_request(struct tnode *n, struct child_table_entry *c,
+                                    const uint8_t *plain, size_t len, const uint8_t src[16])
 {
     struct mle_child_update_request req;
     if (mle_parse_child_update_request(plain, len, &req) != MLE_OK) {
@@ -618,8 +504,8 @@ static void rx_child_update_request(struct tnode *n, struct tn_child *c, const u
         child_remove(n, c); /* became sleepy: not supported, let it re-attach elsewhere */
 }
 
-static void rx_data_request(struct tnode *n, struct tn_child *c, const uint8_t *plain, size_t len,
-                            const uint8_t src[16])
+static void rx_data_request(struct tnode *n, struct child_table_entry *c, const uint8_t *plain,
+                            size_t len, const uint8_t src[16])
 {
     if (!c) {
         n->cnt.mle_drop_unknown_neighbour++;
@@ -639,8 +525,8 @@ static void rx_child_update_response(struct tnode *n, const uint8_t *plain, size
 {
     uint8_t ext[8];
     mle_ext_from_ip6(src, ext);
-    struct tn_child *c = tn_child_by_ext(n, ext);
-    if (!c || (c->state != TN_CHILD_VALID && c->state != TN_CHILD_RESTORED)) {
+    struct child_table_entry *c = child_table_by_ext(&n->children, ext);
+    if (!c || (c->state != CHILD_TABLE_VALID && c->state != CHILD_TABLE_RESTORED)) {
         n->cnt.mle_drop_unknown_neighbour++;
         return;
     }
@@ -649,7 +535,7 @@ static void rx_child_update_response(struct tnode *n, const uint8_t *plain, size
         n->cnt.mle_drop_parse++;
         return;
     }
-    if (c->state == TN_CHILD_RESTORED) {
+    if (c->state == CHILD_TABLE_RESTORED) {
         if (!r.has_response || !r.has_fcs || c->challenge.len == 0 ||
             r.response.len != c->challenge.len ||
             memcmp(r.response.b, c->challenge.b, c->challenge.len) != 0) {
@@ -669,7 +555,7 @@ static void rx_child_update_response(struct tnode *n, const uint8_t *plain, size
 }
 
 void tn_router_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t len,
-                      const uint8_t src[16], const uint8_t dst[16], struct tn_child *c)
+                      const uint8_t src[16], const uint8_t dst[16], struct child_table_entry *c)
 {
     (void)dst;
     if (!c && cmd == MLE_CMD_CHILD_UPDATE_REQUEST) {
@@ -677,8 +563,8 @@ void tn_router_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t
          * are checked from here on). */
         uint8_t ext[8];
         mle_ext_from_ip6(src, ext);
-        struct tn_child *r = tn_child_by_ext(n, ext);
-        if (r && r->state == TN_CHILD_RESTORED) {
+        struct child_table_entry *r = child_table_by_ext(&n->children, ext);
+        if (r && r->state == CHILD_TABLE_RESTORED) {
             restored_confirm(n, r, 0, 0);
             c = r;
         }
@@ -724,15 +610,13 @@ void tn_router_process(struct tnode *n)
         n->adv_i_ms = n->adv_i_ms * 2 > TN_ADV_IMAX_MS ? TN_ADV_IMAX_MS : n->adv_i_ms * 2;
         trickle_interval(n);
     }
-    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
-        struct tn_child *c = &n->children[i];
-        if ((c->state == TN_CHILD_VALID || c->state == TN_CHILD_RESTORED) &&
-            n->now - c->last_heard_ms > (uint64_t)c->timeout_s * 1000u)
+    for (unsigned i = 0; i < CHILD_TABLE_MAX; i++) {
+        struct child_table_entry *c = &n->children.child[i];
+        if (child_table_timed_out(c, n->now))
             child_remove(n, c);
-        else if (c->state == TN_CHILD_RESTORED && c->restore_tries < 4 && n->now - c->pr_ms >= 1000)
+        else if (c->state == CHILD_TABLE_RESTORED && c->restore_tries < 4 &&
+                 n->now - c->pr_ms >= 1000)
             send_restore_request(n, c);
-        else if (c->state == TN_CHILD_PARENT_REQ && n->now - c->pr_ms > TN_PARENT_REQ_HOLD_MS)
-            child_remove(n, c);
     }
 }
 
@@ -742,15 +626,11 @@ int64_t tn_router_next(const struct tnode *n)
     if (!n->adv_sent_this_interval)
         t = tn_min_due(t, tn_until(n->now, n->adv_t_ms));
     t = tn_min_due(t, tn_until(n->now, n->adv_end_ms));
-    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
-        const struct tn_child *c = &n->children[i];
-        if (c->state == TN_CHILD_VALID || c->state == TN_CHILD_RESTORED)
-            t = tn_min_due(t,
-                           tn_until(n->now, c->last_heard_ms + (uint64_t)c->timeout_s * 1000u + 1));
-        if (c->state == TN_CHILD_RESTORED && c->restore_tries < 4)
+    t = tn_min_due(t, child_table_next_timeout(&n->children, n->now));
+    for (unsigned i = 0; i < CHILD_TABLE_MAX; i++) {
+        const struct child_table_entry *c = &n->children.child[i];
+        if (c->state == CHILD_TABLE_RESTORED && c->restore_tries < 4)
             t = tn_min_due(t, tn_until(n->now, c->pr_ms + 1000));
-        else if (c->state == TN_CHILD_PARENT_REQ)
-            t = tn_min_due(t, tn_until(n->now, c->pr_ms + TN_PARENT_REQ_HOLD_MS + 1));
     }
     return t;
 }

@@ -1,157 +1,40 @@
 /*
  * A Thread node: public API (thread/node.h), lifecycle, dataset and keys,
- * persistence, the MLE receive dispatch and secured MLE send, and applying
- * Network Data (6LoWPAN contexts, SLAAC, NAT64 prefix).
+ * loading what the store keeps, the MLE receive dispatch, TCP and UDP
+ * sockets. The top of the node's files (node_priv.h): it calls the others
+ * and sets the struct tn_up hooks through which they reach up.
  *
- * References: thread-sim-interop.md §3.2 (keys), §3.3 (MLE security), §3.4
- * (Network Data), §3.6 (addresses), §3.1/§3.9 (frame counters persisted
- * ahead).
+ * References: thread-sim-interop.md §3.2 (keys), §3.3 (MLE security),
+ * §3.1/§3.9 (frame counters persisted ahead).
  */
-#include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "platform/settings.h"
+#include "thread/mesh.h"
+#include "thread/mle_child.h"
+#include "thread/mle_router.h"
 #include "thread/node_priv.h"
+#include "thread/node_store.h"
+#include "thread/tmf_agent.h"
 #include "util/rd.h"
-
-const char *tnode_role_name(enum tnode_role r)
-{
-    switch (r) {
-    case TNODE_DISABLED:
-        return "disabled";
-    case TNODE_DETACHED:
-        return "detached";
-    case TNODE_CHILD:
-        return "child";
-    case TNODE_ROUTER:
-        return "router";
-    case TNODE_LEADER:
-        return "leader";
-    }
-    return "unknown";
-}
-
-/* ---- small helpers -------------------------------------------------------- */
-
-void tn_log(struct tnode *n, int level, const char *fmt, ...)
-{
-    if (!n->cfg.log)
-        return;
-    char buf[256];
-    int off = snprintf(buf, sizeof(buf), "[node %u] ", n->cfg.node_id);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + off, sizeof(buf) - (size_t)off, fmt, ap);
-    va_end(ap);
-    n->cfg.log(n->cfg.user, level, buf);
-}
-
-void tn_random(struct tnode *n, void *buf, size_t len)
-{
-    n->cfg.random(n->cfg.user, buf, len);
-}
-
-uint32_t tn_rand32(struct tnode *n)
-{
-    uint8_t b[4];
-    tn_random(n, b, 4);
-    return be32_get(b);
-}
-
-uint32_t tn_rand_range(struct tnode *n, uint32_t lo, uint32_t hi)
-{
-    if (hi <= lo)
-        return lo;
-    return lo + tn_rand32(n) % (hi - lo + 1);
-}
-
-void tn_ll_from_ext(const uint8_t ext[8], uint8_t out[16])
-{
-    memset(out, 0, 16);
-    out[0] = 0xfe;
-    out[1] = 0x80;
-    memcpy(out + 8, ext, 8);
-    out[8] ^= 0x02; /* U/L bit (RFC 4944 §6, interop §3.6) */
-}
-
-const uint8_t *tn_ml_prefix(const struct tnode *n)
-{
-    return n->has_active && n->ds.has.mesh_local_prefix ? n->ds.mesh_local_prefix : NULL;
-}
-
-bool tn_is_ml(const struct tnode *n, const uint8_t addr[16])
-{
-    const uint8_t *ml = tn_ml_prefix(n);
-    return ml && memcmp(addr, ml, 8) == 0;
-}
-
-void tn_leader_data(const struct tnode *n, struct mle_leader_data *ld)
-{
-    *ld = n->leader;
-}
-
-/* ---- persistence ---------------------------------------------------------- */
-
-void tn_save_network_info(struct tnode *n)
-{
-    if (!n->cfg.settings)
-        return;
-    uint32_t mac_fc = mac_layer_frame_counter(&n->mac);
-    struct settings_network_info ni = {0};
-    ni.role = n->saved_role;
-    ni.device_mode = n->mode;
-    ni.rloc16 = n->saved_rloc16;
-    ni.key_sequence = n->key_seq;
-    /* Store ahead (interop §3.1): after a restart the counters resume here,
-     * above every value used before. */
-    ni.mle_frame_counter = n->mle_fc + TN_FC_AHEAD;
-    ni.mac_frame_counter = mac_fc + TN_FC_AHEAD;
-    ni.partition_id = n->saved_partition;
-    memcpy(ni.ext_addr, n->ext, 8);
-    memcpy(ni.ml_iid, n->ml_iid, 8);
-    ni.version = TN_MLE_VERSION;
-    if (settings_set_network_info(n->cfg.settings, &ni) != SETTINGS_OK) {
-        n->cnt.settings_errors++;
-        tn_log(n, 1, "settings: cannot save network info");
-        return;
-    }
-    n->mle_fc_stored = ni.mle_frame_counter;
-    n->mac_fc_stored = ni.mac_frame_counter;
-}
-
-uint32_t tn_next_mle_fc(struct tnode *n)
-{
-    if (n->mle_fc >= n->mle_fc_stored)
-        tn_save_network_info(n);
-    return n->mle_fc++;
-}
-
-void tn_check_mac_fc(struct tnode *n)
-{
-    /* Called before every secured mac_layer_send: the counter about to be
-     * used must be below the stored one. */
-    if (mac_layer_frame_counter(&n->mac) >= n->mac_fc_stored)
-        tn_save_network_info(n);
-}
 
 static void save_dataset(struct tnode *n)
 {
-    if (!n->cfg.settings)
+    if (!n->cfg.kv)
         return;
-    enum settings_err e;
+    int e;
     if (n->has_active)
-        e = settings_set(n->cfg.settings, SETTINGS_KEY_ACTIVE_DATASET, n->active.tlvs,
-                         n->active.len);
+        e = kv_set(n->cfg.kv, SETTINGS_KEY_ACTIVE_DATASET, n->active.tlvs, n->active.len);
     else {
-        e = settings_delete(n->cfg.settings, SETTINGS_KEY_ACTIVE_DATASET, -1);
-        if (e == SETTINGS_ERR_NOT_FOUND)
-            e = SETTINGS_OK;
+        e = kv_delete(n->cfg.kv, SETTINGS_KEY_ACTIVE_DATASET, -1);
+        if (e == -ENOENT)
+            e = 0;
     }
-    if (e != SETTINGS_OK) {
+    if (e != 0) {
         n->cnt.settings_errors++;
-        tn_log(n, 1, "settings: cannot save the active dataset (%s)", settings_strerror(e));
+        tn_log(n, 1, "settings: cannot save the active dataset (%s)", strerror(-e));
     }
 }
 
@@ -192,191 +75,16 @@ static enum tnode_err apply_dataset(struct tnode *n)
     return TNODE_OK;
 }
 
-/* ---- Network Data --------------------------------------------------------- */
-
-/* Service ALOCs (Thread 1.3 §5.2.2.2: 0xfc10 + service ID, OpenThread's
- * Mle::UpdateServiceAlocs): one for every service this node is a server
- * of, so packets to a service's anycast address (e.g. the DNS/SRP anycast
- * service) reach it; none while detached. */
-void tn_service_alocs_sync(struct tnode *n)
-{
-    uint16_t want = 0;
-
-    if (n->role >= TNODE_CHILD) { /* attached: child, router or leader */
-        struct netdata_iter it = NETDATA_ITER_INIT;
-        struct netdata_service_cfg sc;
-
-        while (netdata_next_service(n->netdata, n->netdata_len, n->rloc16, &it, &sc))
-            want |= (uint16_t)(1u << (sc.service_id & 0x0f));
-    }
-    for (unsigned id = 0; id < TN_SERVICE_ALOC_COUNT; id++) {
-        if (want & (1u << id))
-            (void)ip6_add_aloc(&n->ip, (uint16_t)(NETDATA_SERVICE_ALOC_FIRST + id));
-        else
-            (void)ip6_remove_aloc(&n->ip, (uint16_t)(NETDATA_SERVICE_ALOC_FIRST + id));
-    }
-}
-
-void tn_netdata_apply(struct tnode *n, const uint8_t *nd, size_t len)
-{
-    if (len > NETDATA_MAX_LEN)
-        len = 0;
-    if (nd != n->netdata) {
-        if (len)
-            memmove(n->netdata, nd, len);
-        n->netdata_len = len;
-    }
-    /* 6LoWPAN contexts: 0 = mesh-local prefix, the rest from Network Data. */
-    lowpan_ctx_init(&n->ctx);
-    const uint8_t *ml = tn_ml_prefix(n);
-    if (ml) {
-        uint8_t p[16] = {0};
-        memcpy(p, ml, 8);
-        lowpan_ctx_set(&n->ctx, 0, p, 64, true);
-    }
-    struct netdata_iter it = NETDATA_ITER_INIT;
-    struct netdata_context c;
-    while (netdata_next_context(n->netdata, n->netdata_len, &it, &c))
-        if (c.id > 0 && c.id < LOWPAN_CTX_MAX)
-            lowpan_ctx_set(&n->ctx, c.id, c.prefix.addr, c.prefix.len, c.compress);
-
-    if (n->role != TNODE_CHILD && n->role != TNODE_LEADER)
-        return;
-    /* SLAAC addresses from on-mesh 'a' prefixes (OT Slaac), IID derived from
-     * the extended address, so it is stable across restarts. */
-    struct addr_prefix6 pfx[8];
-    size_t np = netdata_slaac_prefixes(n->netdata, n->netdata_len, pfx, 8);
-    if (np > 8)
-        np = 8;
-    bool changed = false;
-    uint8_t gone[IP6_MAX_ADDRS][16];
-    unsigned ngone = 0;
-    for (unsigned i = 0; i < ip6_addr_count(&n->ip); i++) {
-        const struct ip6_uaddr *a = ip6_addr_at(&n->ip, i);
-        if (!a || a->kind != IP6_ADDR_SLAAC)
-            continue;
-        bool keep = false;
-        for (size_t k = 0; k < np; k++)
-            if (memcmp(a->addr, pfx[k].addr, 8) == 0)
-                keep = true;
-        if (!keep && ngone < IP6_MAX_ADDRS)
-            memcpy(gone[ngone++], a->addr, 16);
-    }
-    for (unsigned i = 0; i < ngone; i++) {
-        ip6_addr_remove(&n->ip, gone[i]);
-        changed = true;
-    }
-    for (size_t k = 0; k < np; k++) {
-        uint8_t out[16];
-        if (ip6_add_slaac(&n->ip, pfx[k].addr, NULL, IP6_ADDR_SLAAC, out) == IP6_OK)
-            changed = true;
-    }
-    /* NAT64 prefix (OT FindPreferredNat64Prefix). */
-    struct netdata_route_cfg r;
-    if (netdata_find_nat64_prefix(n->netdata, n->netdata_len, &r) == NETDATA_OK) {
-        n->has_nat64 = true;
-        n->nat64 = r.prefix;
-        ip6_set_nat64_prefix(&n->ip, r.prefix.addr, r.prefix.len);
-    } else {
-        n->has_nat64 = false;
-        ip6_set_nat64_prefix(&n->ip, NULL, 0);
-    }
-    tn_service_alocs_sync(n);
-    if (changed && n->role == TNODE_CHILD && !(n->mode & TNODE_MODE_FTD))
-        n->addr_reg_due = true; /* an MTD registers its addresses (interop §3.3) */
-}
-
-void tn_addr_reg_build(struct tnode *n, struct mle_addr_reg *ar)
-{
-    memset(ar, 0, sizeof(*ar));
-    /* ML-EID first (context 0), then the other unicast addresses. */
-    const struct ip6_uaddr *ml = ip6_addr_of_kind(&n->ip, IP6_ADDR_ML_EID);
-    if (ml) {
-        ar->e[ar->n].compressed = true;
-        ar->e[ar->n].context_id = 0;
-        memcpy(ar->e[ar->n].addr + 8, ml->addr + 8, 8);
-        ar->n++;
-    }
-    for (unsigned i = 0; i < ip6_addr_count(&n->ip) && ar->n < MLE_ADDR_REG_MAX; i++) {
-        const struct ip6_uaddr *a = ip6_addr_at(&n->ip, i);
-        if (!a || !a->valid)
-            continue;
-        if (a->kind == IP6_ADDR_LINK_LOCAL || a->kind == IP6_ADDR_ML_EID ||
-            a->kind == IP6_ADDR_RLOC || a->kind == IP6_ADDR_ALOC)
-            continue;
-        struct mle_addr_entry *e = &ar->e[ar->n];
-        memset(e, 0, sizeof(*e));
-        struct netdata_context c;
-        if (netdata_context_for_addr(n->netdata, n->netdata_len, a->addr, true, &c) == NETDATA_OK &&
-            c.prefix.len <= 64) {
-            e->compressed = true;
-            e->context_id = c.id;
-            memcpy(e->addr + 8, a->addr + 8, 8);
-        } else {
-            memcpy(e->addr, a->addr, 16);
-        }
-        ar->n++;
-    }
-}
-
-bool tn_addr_reg_resolve(const struct tnode *n, const struct mle_addr_entry *e, uint8_t out[16])
-{
-    if (!e->compressed) {
-        memcpy(out, e->addr, 16);
-        return true;
-    }
-    memset(out, 0, 16);
-    if (e->context_id == 0) {
-        const uint8_t *ml = tn_ml_prefix(n);
-        if (!ml)
-            return false;
-        memcpy(out, ml, 8);
-    } else {
-        struct netdata_context c;
-        if (netdata_context_by_id(n->netdata, n->netdata_len, e->context_id, &c) != NETDATA_OK)
-            return false;
-        memcpy(out, c.prefix.addr, 8);
-    }
-    memcpy(out + 8, e->addr + 8, 8);
-    return true;
-}
-
 /* ---- MLE send and receive (interop §3.3) ---------------------------------- */
 
-enum tnode_err tn_mle_send(struct tnode *n, const uint8_t dst[16], const uint8_t *plain, size_t len)
-{
-    uint8_t src[16];
-    tn_ll_from_ext(n->ext, src);
-    struct mle_aux aux = {
-        .sec_ctl = MLE_SEC_CTL,
-        .frame_counter = tn_next_mle_fc(n),
-        .key_seq = n->key_seq,
-        .key_index = mle_key_index(n->key_seq),
-    };
-    uint8_t udp[MLE_MAX_PAYLOAD];
-    size_t ulen;
-    if (mle_protect(n->keys.mle, src, dst, &aux, plain, len, udp, sizeof(udp), &ulen) != MLE_OK) {
-        n->cnt.mle_tx_errors++;
-        return TNODE_ERR_NO_BUFS;
-    }
-    uint8_t pkt[IP6_MTU];
-    size_t plen;
-    if (ip6_build_udp(&n->ip, src, dst, MLE_UDP_PORT, MLE_UDP_PORT, udp, ulen, MLE_HOP_LIMIT, pkt,
-                      sizeof(pkt), &plen) != IP6_OK) {
-        n->cnt.mle_tx_errors++;
-        return TNODE_ERR_NO_BUFS;
-    }
-    n->cnt.mle_tx++;
-    return tn_mesh_send(n, pkt, plen, TN_FROM_LOCAL);
-}
-
 /* The replay state of a known neighbour sending MLE from ext. */
-static struct tn_sec *mle_neighbour(struct tnode *n, const uint8_t ext[8], struct tn_child **cp)
+static struct child_table_sec *mle_neighbour(struct tnode *n, const uint8_t ext[8],
+                                             struct child_table_entry **cp)
 {
     *cp = NULL;
     if (n->role == TNODE_LEADER) {
-        struct tn_child *c = tn_child_by_ext(n, ext);
-        if (c && c->state == TN_CHILD_VALID) {
+        struct child_table_entry *c = child_table_by_ext(&n->children, ext);
+        if (c && c->state == CHILD_TABLE_VALID) {
             *cp = c;
             return &c->sec;
         }
@@ -411,8 +119,8 @@ static void mle_udp_rx(void *ctx, const struct ip6_udp_rx *rx)
     }
     uint8_t ext[8];
     mle_ext_from_ip6(rx->src, ext);
-    struct tn_child *child;
-    struct tn_sec *sec = mle_neighbour(n, ext, &child);
+    struct child_table_entry *child;
+    struct child_table_sec *sec = mle_neighbour(n, ext, &child);
     if (sec && f.aux.key_seq < sec->mle_key_seq) {
         n->cnt.mle_drop_key_seq++;
         return;
@@ -462,32 +170,25 @@ static void mle_udp_rx(void *ctx, const struct ip6_udp_rx *rx)
         tn_child_mle_rx(n, m.cmd, plain, plen, rx->src, rx->dst);
 }
 
-/* ---- roles ---------------------------------------------------------------- */
-
-void tn_set_role(struct tnode *n, enum tnode_role role)
-{
-    if (n->role != role)
-        tn_log(n, 3, "role %s -> %s", tnode_role_name(n->role), tnode_role_name(role));
-    n->role = role;
-    tn_service_alocs_sync(n);
-}
-
 /* ---- lifecycle ------------------------------------------------------------ */
 
 static const struct ip6_ops ip6_ops = {.send = tn_mesh_ip6_send};
 static void tcp_init_ctx(struct tnode *n);
 static void tcp_flush(struct tnode *n);
+static enum ip6_verdict ip6_input_tcp(struct ip6 *ip, const uint8_t *pkt, size_t len,
+                                      uint64_t now_ms, const struct ip6_link_info *link,
+                                      struct ip6_rx_info *info);
 
 static void load_settings(struct tnode *n)
 {
-    struct settings *s = n->cfg.settings;
+    const struct kv *kv = n->cfg.kv;
     uint8_t buf[DATASET_MAX_LEN];
     size_t len = 0;
-    if (settings_get(s, SETTINGS_KEY_ACTIVE_DATASET, 0, buf, sizeof(buf), &len) == SETTINGS_OK &&
+    if (kv_get(kv, SETTINGS_KEY_ACTIVE_DATASET, 0, buf, sizeof(buf), &len) == 0 &&
         len <= sizeof(buf) && dataset_set_tlvs(&n->active, buf, len) == DATASET_OK)
         n->has_active = true;
-    struct settings_network_info ni;
-    if (settings_get_network_info(s, &ni) == SETTINGS_OK) {
+    struct node_store_network_info ni;
+    if (node_store_get_network_info(kv, &ni) == 0) {
         memcpy(n->ext, ni.ext_addr, 8);
         memcpy(n->ml_iid, ni.ml_iid, 8);
         n->key_seq = ni.key_sequence;
@@ -521,7 +222,7 @@ static void reset_state(struct tnode *n)
     n->rloc16 = MAC_SHORT_NONE;
     n->mode = TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA; /* "rdn" */
     n->timeout_s = TN_CHILD_TIMEOUT_S;
-    n->mle_fc_stored = n->mac_fc_stored = n->cfg.settings ? 0 : UINT32_MAX;
+    n->mle_fc_stored = n->mac_fc_stored = n->cfg.kv ? 0 : UINT32_MAX;
 }
 
 struct tnode *tnode_new(const struct tnode_cfg *cfg, uint64_t now_ms)
@@ -538,6 +239,15 @@ struct tnode *tnode_new(const struct tnode_cfg *cfg, uint64_t now_ms)
         return NULL;
     }
     n->cfg = *cfg;
+    if (cfg->kv) {
+        n->kv = *cfg->kv;
+        n->cfg.kv = &n->kv;
+    }
+    n->up.ip6_input = ip6_input_tcp;
+    n->up.cache_lookup = tn_cache_lookup;
+    n->up.cache_learn = tn_cache_learn;
+    n->up.addr_query = tn_addr_query;
+    n->up.netdata_changed = tn_router_netdata_changed;
     n->now = now_ms;
     reset_state(n);
     new_identity(n);
@@ -565,7 +275,7 @@ struct tnode *tnode_new(const struct tnode_cfg *cfg, uint64_t now_ms)
     n->tmf_token = (uint16_t)tn_rand32(n);
     n->frag_tag = (uint16_t)tn_rand32(n);
 
-    if (cfg->settings)
+    if (n->cfg.kv)
         load_settings(n);
     mac_layer_set_ext_addr(&n->mac, n->ext);
     ip6_set_ext_addr(&n->ip, n->ext);
@@ -585,7 +295,7 @@ void tnode_free(struct tnode *n)
     if (!n)
         return;
     /* Persist the counters (store ahead) so a restart never reuses one. */
-    if (n->cfg.settings && n->role != TNODE_DISABLED)
+    if (n->cfg.kv && n->role != TNODE_DISABLED)
         tn_save_network_info(n);
     free(n);
 }
@@ -778,7 +488,7 @@ enum tnode_err tnode_thread_stop(struct tnode *n, uint64_t now_ms)
 void tnode_factoryreset(struct tnode *n, uint64_t now_ms)
 {
     tnode_thread_stop(n, now_ms);
-    if (n->cfg.settings && settings_wipe(n->cfg.settings) != SETTINGS_OK)
+    if (n->cfg.kv && kv_wipe(n->cfg.kv) != 0)
         n->cnt.settings_errors++;
     n->has_active = false;
     memset(&n->active, 0, sizeof(n->active));
@@ -989,9 +699,9 @@ size_t tnode_children(const struct tnode *n, uint64_t now_ms, struct tnode_child
     size_t total = 0;
     if (n->role != TNODE_LEADER)
         return 0;
-    for (unsigned i = 0; i < TN_MAX_CHILDREN; i++) {
-        const struct tn_child *c = &n->children[i];
-        if (c->state != TN_CHILD_VALID)
+    for (unsigned i = 0; i < CHILD_TABLE_MAX; i++) {
+        const struct child_table_entry *c = &n->children.child[i];
+        if (c->state != CHILD_TABLE_VALID)
             continue;
         if (total < max) {
             struct tnode_child_info *o = &out[total];
@@ -1121,8 +831,13 @@ uint64_t tnode_now_ms(const struct tnode *n)
 
 /* ---- receive: TCP before the IPv6 layer ---------------------------------------- */
 
-enum ip6_verdict tn_ip6_input(struct ip6 *ip, const uint8_t *pkt, size_t len, uint64_t now_ms,
-                              const struct ip6_link_info *link, struct ip6_rx_info *info)
+/* The node's IPv6 input (struct tn_up ip6_input): mesh.c hands every
+ * received packet (radio, loopback) here. TCP (next header 6) addressed to us
+ * goes to tcp_input(); everything else to ip6_input(), which would answer TCP
+ * with an ICMPv6 Parameter Problem since it does not know the protocol. */
+static enum ip6_verdict ip6_input_tcp(struct ip6 *ip, const uint8_t *pkt, size_t len,
+                                      uint64_t now_ms, const struct ip6_link_info *link,
+                                      struct ip6_rx_info *info)
 {
     struct tnode *n = ip->ops_ctx;
     /* A TCP segment right after the fixed header (what NAT64 and TCP peers

@@ -11,7 +11,8 @@
  * No I/O inside and no clock reads: the caller owns the radio (struct
  * radio_ops), passes now_ms into every call, polls tnode_next_timeout_ms(),
  * and feeds received frames to tnode_radio_rx(). Randomness comes from the
- * cfg callback; persistence through the optional struct settings. No global
+ * cfg callback; persistence through the optional key/value store (util/kv.h,
+ * cfg.kv; what it keeps: thread/node_store.h, thread/child_table.h). No global
  * state: many nodes may live in one process (a simulator, tests).
  *
  * Every call returns a cli_err-compatible code (enum tnode_err uses
@@ -29,7 +30,7 @@
 #include "util/addr.h"
 
 struct mac_pcap;
-struct settings;
+struct kv;
 struct dataset_tlvs;
 
 /* OpenThread's otError values (include/openthread/error.h). */
@@ -68,8 +69,10 @@ struct tnode_cfg {
     uint8_t node_id; /* for logs and the default extended address seed */
     const struct radio_ops *radio_ops;
     void *radio;
-    struct mac_pcap *pcap;     /* optional: capture every frame */
-    struct settings *settings; /* optional: persist dataset, counters, role */
+    struct mac_pcap *pcap; /* optional: capture every frame */
+    /* Optional: the store (util/kv.h) for the dataset, counters, role and
+     * children. Copied at tnode_new (the ops and ctx must outlive the node). */
+    const struct kv *kv;
     /* Fills buf with len random bytes (cryptographic quality for challenges,
      * keys and ML-EID). Required. */
     void (*random)(void *user, uint8_t *buf, size_t len);
@@ -85,7 +88,7 @@ struct tnode_cfg {
 
 struct tnode;
 
-/* Creates a node. With cfg->settings, restores the saved dataset, extended
+/* Creates a node. With cfg->kv, restores the saved dataset, extended
  * address, ML-EID, frame counters (stored ahead, so none is reused) and the
  * NAT64 etc. keys other modules keep there; without, a fresh random extended
  * address. NULL on bad cfg or no memory (message via log). */

@@ -1,16 +1,21 @@
 /*
- * Internals shared by node.c, mesh.c, mle_router.c, mle_child.c and
- * tmf_agent.c: struct tnode and the tn_* functions the modules call on each
- * other. Not part of the public API (thread/node.h).
+ * Internals shared by the node's files (not part of the public API,
+ * thread/node.h): struct tnode, and the tn_* base functions of node_base.c.
  *
- * Module map:
- *   node.c        public API, lifecycle, dataset/keys/settings, MLE receive
- *                 dispatch and secured MLE send, Network Data application
- *   mesh.c        IPv6 <-> 6LoWPAN <-> MAC, next hop, MAC security policy,
- *                 forwarding for children, the MAC callbacks
- *   mle_router.c  leader formation and the parent role (interop §3.3)
+ * The files form layers; each calls only the ones below it (its private
+ * header names what it offers upward), and reaches up only through the
+ * struct tn_up hooks node.c sets:
+ *
+ *   node.c        public API, lifecycle, dataset and keys, MLE receive
+ *                 dispatch, TCP/UDP sockets                    (top)
  *   mle_child.c   attach, keep-alive, re-attach (the child role)
+ *   mle_router.c  leader formation and the parent role (interop §3.3)
  *   tmf_agent.c   TMF (UDP 61631): a/aq, a/an, a/as, a/sd; address cache
+ *   mesh.c        IPv6 <-> 6LoWPAN <-> MAC, next hop, MAC security policy,
+ *                 forwarding for children, the MAC callbacks; secured MLE send
+ *   node_base.c   logging, randomness, addresses, persistence of NETWORK_INFO
+ *                 and the frame counters, applying Network Data, role
+ *   child_table.c, node_store.c  pure modules (no struct tnode)  (bottom)
  */
 #ifndef TBR_THREAD_NODE_PRIV_H
 #define TBR_THREAD_NODE_PRIV_H
@@ -26,23 +31,23 @@
 #include "lowpan/lowpan_frag.h"
 #include "mac/mac.h"
 #include "netdata/netdata.h"
+#include "thread/child_table.h"
 #include "thread/dataset.h"
 #include "thread/keys.h"
 #include "thread/mle_msg.h"
 #include "thread/node.h"
+#include "util/kv.h"
 
-#define TN_MAX_CHILDREN 32
-#define TN_CHILD_ADDRS 8       /* registered addresses kept per MTD child */
-#define TN_ADDR_CACHE 32       /* EID -> RLOC16 entries */
-#define TN_PENDING_PKTS 4      /* packets waiting for an address query */
-#define TN_LOOPBACK_PKTS 2     /* packets to ourselves, delivered at the next process */
-#define TN_TXQ 64              /* 6LoWPAN frames waiting for room in the MAC queue */
-#define TN_TMF_RETX 4          /* CON messages we may have to retransmit */
-#define TN_TMF_MSG_MAX 128     /* largest TMF message we send */
-#define TN_MLE_VERSION 4       /* Thread 1.3 in our Version TLV (interop §3.3: 4 or 5) */
-#define TN_WEIGHTING 64        /* Leader Data weighting */
-#define TN_CHILD_TIMEOUT_S 240 /* OpenThread's default child timeout */
-#define TN_FC_AHEAD 1000u      /* OPENTHREAD_CONFIG_STORE_FRAME_COUNTER_AHEAD */
+#define TN_ADDR_CACHE 32   /* EID -> RLOC16 entries */
+#define TN_PENDING_PKTS 4  /* packets waiting for an address query */
+#define TN_LOOPBACK_PKTS 2 /* packets to ourselves, delivered at the next process */
+#define TN_TXQ 64          /* 6LoWPAN frames waiting for room in the MAC queue */
+#define TN_TMF_RETX 4      /* CON messages we may have to retransmit */
+#define TN_TMF_MSG_MAX 128 /* largest TMF message we send */
+#define TN_MLE_VERSION 4   /* Thread 1.3 in our Version TLV (interop §3.3: 4 or 5) */
+#define TN_WEIGHTING 64    /* Leader Data weighting */
+#define TN_CHILD_TIMEOUT_S CHILD_TABLE_TIMEOUT_S
+#define TN_FC_AHEAD 1000u /* OPENTHREAD_CONFIG_STORE_FRAME_COUNTER_AHEAD (node_store.h) */
 #define TN_LEADER_ALOC 0xfc00
 #define TN_SERVICE_ALOC_COUNT 16
 #define TN_UDP_SOCKS 4 /* application UDP sockets (tnode_udp_*) */
@@ -62,44 +67,10 @@
 #define TN_ADV_IMIN_MS 1000
 #define TN_ADV_IMAX_MS 32000
 #define TN_IDSEQ_BUMP_MS 10000
-/* Parent Request entries of candidates that never sent a Child ID Request. */
-#define TN_PARENT_REQ_HOLD_MS 10000
 /* Address query (config/tmf.h): 3 s wait, retry delay 15 s doubling to 120 s. */
 #define TN_AQ_TIMEOUT_MS 3000
 #define TN_AQ_RETRY_MIN_S 15
 #define TN_AQ_RETRY_MAX_S 120
-
-enum tn_child_state {
-    TN_CHILD_FREE = 0,
-    TN_CHILD_PARENT_REQ, /* we sent a Parent Response; waiting for its Child ID Request */
-    TN_CHILD_VALID,
-    TN_CHILD_RESTORED, /* from settings after a restart: confirming with a Child Update */
-};
-
-/* Per-neighbour replay state (MAC and MLE frame counters, interop §3.1/§3.3). */
-struct tn_sec {
-    uint32_t mac_key_seq;
-    struct mac_replay mac;
-    uint32_t mle_key_seq;
-    struct mac_replay mle;
-};
-
-struct tn_child {
-    uint8_t state;
-    uint8_t ext[8];
-    uint16_t rloc16;
-    uint8_t mode;
-    uint16_t version;
-    uint32_t timeout_s;
-    uint64_t last_heard_ms;
-    uint64_t pr_ms;                 /* Parent Response time (PARENT_REQ state) */
-    struct mle_challenge challenge; /* ours, sent in the Parent Response */
-    struct tn_sec sec;
-    int8_t rssi;
-    uint8_t restore_tries; /* Child Update Requests sent while RESTORED */
-    uint8_t n_addrs;
-    uint8_t addrs[TN_CHILD_ADDRS][16]; /* registered (MTD) addresses, full form */
-};
 
 /* The parent, or the candidate chosen during attach. */
 struct tn_parent {
@@ -112,7 +83,7 @@ struct tn_parent {
     struct mle_connectivity conn;
     uint8_t link_margin;
     int8_t rssi;
-    struct tn_sec sec;
+    struct child_table_sec sec;
     uint64_t last_heard_ms;
 };
 
@@ -194,8 +165,28 @@ struct tn_rx {
     bool secured;
 };
 
+struct tnode;
+
+/* Upward calls, set by node.c when the node is made: the lower files reach
+ * the files above them only through these. */
+struct tn_up {
+    /* mesh -> node: the IPv6 input of a received or looped-back packet
+     * (TCP first, then the IPv6 layer); ip is &n->ip. */
+    enum ip6_verdict (*ip6_input)(struct ip6 *ip, const uint8_t *pkt, size_t len, uint64_t now_ms,
+                                  const struct ip6_link_info *link, struct ip6_rx_info *info);
+    /* mesh -> tmf_agent: the EID -> RLOC16 cache and address queries. */
+    bool (*cache_lookup)(struct tnode *n, const uint8_t eid[16], uint16_t *rloc16);
+    void (*cache_learn)(struct tnode *n, const uint8_t eid[16], uint16_t rloc16);
+    enum tnode_err (*addr_query)(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt,
+                                 size_t len);
+    /* tmf_agent -> mle_router: the leader's Network Data store changed. */
+    void (*netdata_changed)(struct tnode *n);
+};
+
 struct tnode {
-    struct tnode_cfg cfg;
+    struct tnode_cfg cfg; /* cfg.kv points at kv below (or is NULL) */
+    struct kv kv;         /* the store handed in, copied */
+    struct tn_up up;
     uint64_t now;
 
     struct mac_layer mac;
@@ -248,8 +239,7 @@ struct tnode {
     uint64_t id_seq_ms;
     uint64_t adv_i_ms, adv_t_ms, adv_end_ms; /* trickle interval, send time, end */
     bool adv_sent_this_interval;
-    struct tn_child children[TN_MAX_CHILDREN];
-    uint16_t next_child_id;
+    struct child_table children;
 
     /* child role */
     struct tn_parent parent, cand;
@@ -294,34 +284,28 @@ struct tnode {
     struct tnode_counters cnt;
 };
 
-/* ---- node.c ------------------------------------------------------------- */
-/* The node's IPv6 input: mesh.c hands every received packet (radio,
- * loopback) here. TCP (next header 6) addressed to us goes to tcp_input();
- * everything else to ip6_input(), which would answer TCP with an ICMPv6
- * Parameter Problem since it does not know the protocol. */
-enum ip6_verdict tn_ip6_input(struct ip6 *ip, const uint8_t *pkt, size_t len, uint64_t now_ms,
-                              const struct ip6_link_info *link, struct ip6_rx_info *info);
+/* ---- node_base.c --------------------------------------------------------- */
 
 void tn_log(struct tnode *n, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void tn_random(struct tnode *n, void *buf, size_t len);
 uint32_t tn_rand32(struct tnode *n);
 /* Uniform in [lo, hi] (hi >= lo). */
 uint32_t tn_rand_range(struct tnode *n, uint32_t lo, uint32_t hi);
-/* Next MLE frame counter (stored ahead through settings first if needed). */
+/* Next MLE frame counter (stored ahead through the store first if needed). */
 uint32_t tn_next_mle_fc(struct tnode *n);
 /* Store the counters ahead if the MAC counter reached its stored value. */
 void tn_check_mac_fc(struct tnode *n);
 /* Persist NETWORK_INFO (role, RLOC16, partition, counters + ahead). */
 void tn_save_network_info(struct tnode *n);
-/* Secured MLE message (plain = command || TLVs) from our link-local address
- * to dst (link-local unicast or ff02::1/ff02::2). */
-enum tnode_err tn_mle_send(struct tnode *n, const uint8_t dst[16], const uint8_t *plain,
-                           size_t len);
+/* Persist the child table (CHILD_INFO); failures are counted. */
+void tn_save_children(struct tnode *n);
 /* The Leader Data we hold. */
 void tn_leader_data(const struct tnode *n, struct mle_leader_data *ld);
 /* Network Data changed (leader: the store; child: received): contexts,
  * SLAAC addresses, NAT64 prefix; MTD children re-register addresses. */
 void tn_netdata_apply(struct tnode *n, const uint8_t *nd, size_t len);
+/* Adds/removes the service ALOCs of the services this node serves. */
+void tn_service_alocs_sync(struct tnode *n);
 /* The mesh-local prefix (8 bytes) or NULL. */
 const uint8_t *tn_ml_prefix(const struct tnode *n);
 bool tn_is_ml(const struct tnode *n, const uint8_t addr[16]);
@@ -333,68 +317,6 @@ void tn_addr_reg_build(struct tnode *n, struct mle_addr_reg *ar);
 /* Resolves an Address Registration entry (context id -> prefix) into a full
  * address. False for unknown contexts. */
 bool tn_addr_reg_resolve(const struct tnode *n, const struct mle_addr_entry *e, uint8_t out[16]);
-
-/* ---- mesh.c ------------------------------------------------------------- */
-void tn_mesh_init(struct tnode *n);
-/* Installs the MAC callbacks (rx, tx_done, neighbour) into mc. */
-void tn_mesh_mac_config(struct tnode *n, struct mac_layer_config *mc);
-/* ip6 ops send: a locally originated packet. */
-void tn_mesh_ip6_send(void *ctx, const uint8_t *pkt, size_t len);
-/* Where a packet handed to tn_mesh_send comes from. */
-enum tn_origin {
-    TN_FROM_LOCAL, /* our own IPv6 stack (ip6, MLE, TMF) */
-    TN_FROM_MESH,  /* received from a child, to be forwarded (hop limit decremented) */
-    TN_FROM_HOST,  /* the host side (tnode_send_ip6) */
-};
-/* Routes one IPv6 packet into the mesh (or to the host / ourselves). */
-enum tnode_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum tn_origin origin);
-/* Sends to a known RLOC16 / MAC destination (used after an address query). */
-enum tnode_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
-                               const struct mac_addr *dst);
-void tn_mesh_process(struct tnode *n);
-int64_t tn_mesh_next(const struct tnode *n);
-void tn_txq_kick(struct tnode *n);
-void tn_mesh_flush(struct tnode *n);
-
-/* ---- mle_router.c -------------------------------------------------------- */
-void tn_router_become_leader(struct tnode *n, bool restore);
-void tn_router_stop(struct tnode *n);
-void tn_router_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t len,
-                      const uint8_t src[16], const uint8_t dst[16], struct tn_child *c);
-void tn_router_process(struct tnode *n);
-int64_t tn_router_next(const struct tnode *n);
-struct tn_child *tn_child_by_ext(struct tnode *n, const uint8_t ext[8]);
-struct tn_child *tn_child_by_rloc(struct tnode *n, uint16_t rloc16);
-/* The valid child owning addr (registered), or NULL. */
-struct tn_child *tn_child_by_addr(struct tnode *n, const uint8_t addr[16]);
-void tn_router_netdata_changed(struct tnode *n);
-/* Adds/removes the service ALOCs of the services this node serves. */
-void tn_service_alocs_sync(struct tnode *n);
-void tn_router_trickle_reset(struct tnode *n);
-
-/* ---- mle_child.c --------------------------------------------------------- */
-void tn_child_start_attach(struct tnode *n);
-void tn_child_stop(struct tnode *n);
-void tn_child_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t len,
-                     const uint8_t src[16], const uint8_t dst[16]);
-void tn_child_process(struct tnode *n);
-int64_t tn_child_next(const struct tnode *n);
-/* Mode or addresses changed: send a Child Update Request now. */
-void tn_child_send_update(struct tnode *n);
-
-/* ---- tmf_agent.c --------------------------------------------------------- */
-void tn_tmf_init(struct tnode *n);
-void tn_tmf_udp_rx(void *ctx, const struct ip6_udp_rx *rx);
-/* Known EID -> RLOC16 (cache VALID entries). */
-bool tn_cache_lookup(struct tnode *n, const uint8_t eid[16], uint16_t *rloc16);
-void tn_cache_learn(struct tnode *n, const uint8_t eid[16], uint16_t rloc16);
-void tn_cache_forget_rloc(struct tnode *n, uint16_t rloc16);
-/* Queues pkt and queries eid (a/aq to ff03::2). NoRoute while in hold-off. */
-enum tnode_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt,
-                             size_t len);
-void tn_tmf_process(struct tnode *n);
-int64_t tn_tmf_next(const struct tnode *n);
-void tn_tmf_reset(struct tnode *n);
 
 /* helpers */
 static inline int64_t tn_min_due(int64_t a, int64_t b)

@@ -12,7 +12,8 @@
  */
 #include <string.h>
 
-#include "thread/node_priv.h"
+#include "thread/mesh.h"
+#include "thread/tmf_agent.h"
 #include "thread/tmf.h"
 
 static const uint8_t realm_routers[16] = {0xff, 0x03, [15] = 0x02};
@@ -252,11 +253,11 @@ static void rx_addr_query(struct tnode *n, const struct coap_msg *m, const struc
         an.rloc16 = n->rloc16;
     } else if (n->role == TNODE_LEADER) {
         /* Proxy for a child (§3.7 (b)): registered (MTD) or learned EIDs. */
-        struct tn_child *c = tn_child_by_addr(n, q.target_eid);
+        struct child_table_entry *c = child_table_by_addr(&n->children, q.target_eid);
         uint16_t rloc;
         bool registered = c != NULL;
         if (!c && tn_cache_lookup(n, q.target_eid, &rloc))
-            c = tn_child_by_rloc(n, rloc);
+            c = child_table_by_rloc(&n->children, rloc);
         if (!c)
             return;
         an.rloc16 = c->rloc16;
@@ -332,7 +333,7 @@ static void rx_server_data(struct tnode *n, const struct coap_msg *m, const stru
     if (m->type == COAP_TYPE_CON)
         reply(n, m, rx, COAP_CODE_CHANGED, NULL, 0);
     if (v != n->store.version)
-        tn_router_netdata_changed(n);
+        n->up.netdata_changed(n);
 }
 
 static void rx_addr_solicit(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx)

@@ -26,6 +26,7 @@
 #include "mac/mac_security.h"
 #include "netdata/netdata.h"
 #include "platform/settings.h"
+#include "thread/node_store.h"
 #include "thread/dataset.h"
 #include "thread/keys.h"
 #include "thread/mle_msg.h"
@@ -46,6 +47,7 @@ struct mnode {
     struct medium *m;
     int idx;
     struct tnode *node;
+    struct kv kv; /* the settings store as util/kv.h, for node_cfg */
     uint8_t channel;
     uint64_t rng;
     bool alive;
@@ -289,7 +291,9 @@ static struct tnode_cfg node_cfg(struct mnode *mn, bool router_eligible, struct 
     cfg.log = node_log;
     cfg.user = mn;
     cfg.router_eligible = router_eligible;
-    cfg.settings = s;
+    if (s)
+        settings_kv(s, &mn->kv);
+    cfg.kv = s ? &mn->kv : NULL;
     cfg.host_rx = host_rx;
     return cfg;
 }
@@ -1117,10 +1121,12 @@ static void test_replay_captured(void **state)
     assert_non_null(mkdtemp(ts.dir));
     snprintf(ts.name, sizeof(ts.name), "node-1.settings");
     struct settings *st = open_store(&ts);
-    struct settings_network_info ni = {0};
+    struct node_store_network_info ni = {0};
     hexv(otl, "ext_addr", ni.ext_addr, 8);
     ni.ml_iid[0] = 0x42;
-    assert_int_equal(settings_set_network_info(st, &ni), SETTINGS_OK);
+    struct kv kv;
+    settings_kv(st, &kv);
+    assert_int_equal(node_store_set_network_info(&kv, &ni), 0);
 
     struct medium *m = medium_new();
     hexv(net, "mac_key", m->mac_key, 16);

@@ -1,7 +1,7 @@
 /*
  * settings: round trip, file format, atomic writes under injected failures,
- * corrupt files reported and moved aside, frame counter store-ahead across
- * crashes (including a real SIGKILL), bounds.
+ * corrupt files reported and moved aside, bounds, the util/kv.h view. The
+ * frame counter store-ahead tests moved to test_node_store.c with the code.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -659,172 +659,48 @@ static void test_corrupt_cannot_move(void **state)
     free(still);
 }
 
-static void test_network_info(void **state)
-{
-    struct fx *f = *state;
-    struct settings_network_info ni = {
-        .role = 4,
-        .device_mode = 0x0f,
-        .rloc16 = 0x1800,
-        .key_sequence = 7,
-        .mle_frame_counter = 0x01020304,
-        .mac_frame_counter = 0x0a0b0c0d,
-        .partition_id = 0xdeadbeef,
-        .ext_addr = {0xd2, 0x95, 0x96, 0xe8, 0xf3, 0xcd, 0xbe, 0x59},
-        .ml_iid = {1, 2, 3, 4, 5, 6, 7, 8},
-        .version = 5,
-    };
-    uint8_t enc[SETTINGS_NETWORK_INFO_LEN];
-    settings_network_info_encode(&ni, enc);
-    assert_int_equal(enc[0], 4);
-    assert_int_equal(enc[2], 0x18);
-    assert_int_equal(enc[8], 0x01);  /* MLE counter, big-endian */
-    assert_int_equal(enc[12], 0x0a); /* MAC counter */
-    assert_int_equal(enc[SETTINGS_NETWORK_INFO_LEN - 1], 5);
-    struct settings_network_info back;
-    assert_false(settings_network_info_decode(enc, sizeof(enc) - 1, &back));
-    assert_true(settings_network_info_decode(enc, sizeof(enc), &back));
-    assert_memory_equal(&back.ext_addr, ni.ext_addr, 8);
-    assert_int_equal(back.partition_id, ni.partition_id);
-
-    struct settings *s = open_ok(f);
-    assert_int_equal(settings_get_network_info(s, &back), SETTINGS_ERR_NOT_FOUND);
-    assert_int_equal(settings_set_network_info(s, &ni), SETTINGS_OK);
-    settings_close(s);
-    s = open_ok(f);
-    memset(&back, 0, sizeof(back));
-    assert_int_equal(settings_get_network_info(s, &back), SETTINGS_OK);
-    assert_int_equal(back.rloc16, 0x1800);
-    assert_int_equal(back.key_sequence, 7);
-    assert_int_equal(back.mac_frame_counter, 0x0a0b0c0d);
-    assert_memory_equal(back.ml_iid, ni.ml_iid, 8);
-    settings_close(s);
-}
-
-static void test_frame_counter_store_ahead(void **state)
+/* The util/kv.h view of the store (what the Thread node is handed; its
+ * NETWORK_INFO and frame counter tests are in test_node_store.c). */
+static void test_kv_contract(void **state)
 {
     struct fx *f = *state;
     struct faults fl = {0};
     struct settings *s = open_faulty(f, &fl);
-    struct settings_network_info ni = {.role = 2, .rloc16 = 0x1801, .key_sequence = 3};
-    assert_int_equal(settings_set_network_info(s, &ni), SETTINGS_OK);
-    int base = fl.renames;
+    struct kv kv;
+    settings_kv(s, &kv);
+    uint8_t buf[16];
+    size_t len = 0;
 
-    struct settings_frame_counters fc;
-    settings_fc_load(s, &fc);
-    assert_int_equal(fc.ahead, 1000);
-    assert_int_equal(fc.mac, 0);
+    assert_int_equal(kv_get(&kv, SETTINGS_KEY_ACTIVE_DATASET, 0, buf, sizeof(buf), &len), -ENOENT);
+    assert_int_equal(kv_set(&kv, SETTINGS_KEY_ACTIVE_DATASET, "dataset", 7), 0);
+    assert_int_equal(kv_add(&kv, SETTINGS_KEY_CHILD_INFO, "a", 1), 0);
+    assert_int_equal(kv_add(&kv, SETTINGS_KEY_CHILD_INFO, "bb", 2), 0);
+    assert_int_equal(kv_count(&kv, SETTINGS_KEY_CHILD_INFO), 2);
+    assert_int_equal(kv_get(&kv, SETTINGS_KEY_CHILD_INFO, 1, buf, sizeof(buf), &len), 0);
+    assert_int_equal(len, 2);
+    assert_memory_equal(buf, "bb", 2);
+    /* Same bytes through both views. */
+    assert_int_equal(settings_get(s, SETTINGS_KEY_ACTIVE_DATASET, 0, buf, sizeof(buf), &len),
+                     SETTINGS_OK);
+    assert_memory_equal(buf, "dataset", 7);
 
-    uint32_t c = 0, max_mac = 0, max_mle = 0;
-    for (uint32_t i = 0; i < 2500; i++) {
-        assert_int_equal(settings_fc_next_mac(s, &fc, &c), SETTINGS_OK);
-        assert_int_equal(c, i); /* consecutive, none skipped in one run */
-        max_mac = c;
-    }
-    for (int i = 0; i < 10; i++)
-        assert_int_equal(settings_fc_next_mle(s, &fc, &max_mle), SETTINGS_OK);
-    /* Writes at counters 0, 1000 and 2000 only: one per `ahead` frames. */
-    assert_int_equal(fl.renames - base, 3);
-    assert_int_equal(fc.mac_stored, 3000);
-
-    struct settings_network_info got;
-    assert_int_equal(settings_get_network_info(s, &got), SETTINGS_OK);
-    assert_int_equal(got.mac_frame_counter, 3000); /* live 2000 + 1000 */
-    assert_int_equal(got.mle_frame_counter, 1000);
-    assert_int_equal(got.rloc16, 0x1801); /* other fields kept */
-    assert_int_equal(got.key_sequence, 3);
-
-    /* "Crash": no final save; reload resumes strictly above. */
-    settings_close(s);
-    s = open_faulty(f, &fl);
-    settings_fc_load(s, &fc);
-    assert_int_equal(settings_fc_next_mac(s, &fc, &c), SETTINGS_OK);
-    assert_true(c > max_mac);
-    assert_int_equal(c, 3000);
-    uint32_t m;
-    assert_int_equal(settings_fc_next_mle(s, &fc, &m), SETTINGS_OK);
-    assert_true(m > max_mle);
-    max_mac = c;
-
-    /* A failing store hands out no counter, and the counter is not lost. */
-    for (uint32_t i = 1; i < 1000; i++)
-        assert_int_equal(settings_fc_next_mac(s, &fc, &c), SETTINGS_OK);
-    assert_int_equal(c, 3999);
     fl.fail_rename = 1;
-    c = 0;
-    assert_int_equal(settings_fc_next_mac(s, &fc, &c), SETTINGS_ERR_IO);
-    assert_int_equal(c, 0);
+    assert_int_equal(kv_set(&kv, SETTINGS_KEY_ACTIVE_DATASET, "other", 5), -EIO);
     fl.fail_rename = 0;
-    assert_int_equal(settings_fc_next_mac(s, &fc, &c), SETTINGS_OK);
-    assert_int_equal(c, 4000);
+    assert_int_equal(kv_get(&kv, SETTINGS_KEY_ACTIVE_DATASET, 0, buf, sizeof(buf), &len), 0);
+    assert_memory_equal(buf, "dataset", 7);
+    assert_int_equal(kv_set(&kv, 0, "x", 1), -EINVAL);
+    assert_int_equal(kv_delete(&kv, SETTINGS_KEY_CHILD_INFO, 0), 0);
+    assert_int_equal(kv_delete(&kv, SETTINGS_KEY_CHILD_INFO, -1), 0);
+    assert_int_equal(kv_delete(&kv, SETTINGS_KEY_CHILD_INFO, -1), -ENOENT);
+    assert_int_equal(kv_wipe(&kv), 0);
+    assert_int_equal(kv_count(&kv, SETTINGS_KEY_ACTIVE_DATASET), 0);
+
+    assert_int_equal(settings_err_to_errno(SETTINGS_OK), 0);
+    assert_int_equal(settings_err_to_errno(SETTINGS_ERR_NO_SPACE), -ENOSPC);
+    assert_int_equal(settings_err_to_errno(SETTINGS_ERR_NOMEM), -ENOMEM);
+    assert_int_equal(settings_err_to_errno(SETTINGS_ERR_BAD_CRC), -EIO);
     settings_close(s);
-    s = open_faulty(f, &fl);
-    settings_fc_load(s, &fc);
-    assert_true(fc.mac > 4000);
-
-    /* Explicit store (e.g. on key sequence change). */
-    fc.mac = 0;
-    fc.mle = 0;
-    assert_int_equal(settings_fc_store(s, &fc), SETTINGS_OK);
-    assert_int_equal(fc.mac_stored, 1000);
-    settings_close(s);
-
-    /* Never wraps. */
-    s = open_faulty(f, &fl);
-    settings_fc_load(s, &fc);
-    fc.mac = UINT32_MAX - 1;
-    assert_int_equal(settings_fc_next_mac(s, &fc, &c), SETTINGS_OK);
-    assert_int_equal(c, UINT32_MAX - 1);
-    assert_int_equal(fc.mac_stored, UINT32_MAX);
-    assert_int_equal(settings_fc_next_mac(s, &fc, &c), SETTINGS_ERR_NO_SPACE);
-    settings_close(s);
-}
-
-/* A real kill -9 in the middle of a run of counters. */
-static void test_frame_counter_sigkill(void **state)
-{
-    struct fx *f = *state;
-    for (int round = 0; round < 3; round++) {
-        int pfd[2];
-        assert_int_equal(pipe(pfd), 0);
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-            close(pfd[0]);
-            struct settings_config c = cfg_of(f);
-            struct settings *s = NULL;
-            if (settings_open(&c, &s, NULL) != SETTINGS_OK)
-                _exit(2);
-            struct settings_frame_counters fc;
-            settings_fc_load(s, &fc);
-            uint32_t v = 0;
-            for (int i = 0; i < 1234 + round * 777; i++) {
-                if (settings_fc_next_mac(s, &fc, &v) != SETTINGS_OK)
-                    _exit(3);
-            }
-            /* Report the last counter used, then die without cleanup. */
-            if (write(pfd[1], &v, sizeof(v)) != (ssize_t)sizeof(v))
-                _exit(4);
-            kill(getpid(), SIGKILL);
-            _exit(5);
-        }
-        close(pfd[1]);
-        uint32_t last = 0;
-        assert_int_equal(read(pfd[0], &last, sizeof(last)), sizeof(last));
-        close(pfd[0]);
-        int st;
-        assert_int_equal(waitpid(pid, &st, 0), pid);
-        assert_true(WIFSIGNALED(st));
-        assert_int_equal(WTERMSIG(st), SIGKILL);
-
-        struct settings *s = open_ok(f);
-        struct settings_frame_counters fc;
-        settings_fc_load(s, &fc);
-        uint32_t next;
-        assert_int_equal(settings_fc_next_mac(s, &fc, &next), SETTINGS_OK);
-        assert_true(next > last);
-        settings_close(s);
-    }
 }
 
 static void test_bounds(void **state)
@@ -943,17 +819,9 @@ static void test_invalid_args(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_round_trip),
-        T(test_file_format),
-        T(test_atomic_failures),
-        T(test_atomic_readonly_dir),
-        T(test_corrupt),
-        T(test_corrupt_twice_same_second),
-        T(test_corrupt_cannot_move),
-        T(test_network_info),
-        T(test_frame_counter_store_ahead),
-        T(test_frame_counter_sigkill),
-        T(test_bounds),
+        T(test_round_trip),          T(test_file_format), T(test_atomic_failures),
+        T(test_atomic_readonly_dir), T(test_corrupt),     T(test_corrupt_twice_same_second),
+        T(test_corrupt_cannot_move), T(test_kv_contract), T(test_bounds),
         T(test_invalid_args),
     };
     return cmocka_run_group_tests_name("settings", tests, NULL, NULL);

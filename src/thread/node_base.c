@@ -1,0 +1,301 @@
+/*
+ * The base of the node's files (node_priv.h): logging, randomness,
+ * addresses, persistence of NETWORK_INFO, the frame counters stored ahead and
+ * the child table, applying Network Data (6LoWPAN contexts, SLAAC, NAT64
+ * prefix, service ALOCs) and the role. Calls nothing above it.
+ *
+ * References: thread-sim-interop.md §3.4 (Network Data), §3.6 (addresses),
+ * §3.1/§3.9 (frame counters persisted ahead).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "thread/node_priv.h"
+#include "thread/node_store.h"
+#include "util/rd.h"
+
+const char *tnode_role_name(enum tnode_role r)
+{
+    switch (r) {
+    case TNODE_DISABLED:
+        return "disabled";
+    case TNODE_DETACHED:
+        return "detached";
+    case TNODE_CHILD:
+        return "child";
+    case TNODE_ROUTER:
+        return "router";
+    case TNODE_LEADER:
+        return "leader";
+    }
+    return "unknown";
+}
+
+/* ---- small helpers -------------------------------------------------------- */
+
+void tn_log(struct tnode *n, int level, const char *fmt, ...)
+{
+    if (!n->cfg.log)
+        return;
+    char buf[256];
+    int off = snprintf(buf, sizeof(buf), "[node %u] ", n->cfg.node_id);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + off, sizeof(buf) - (size_t)off, fmt, ap);
+    va_end(ap);
+    n->cfg.log(n->cfg.user, level, buf);
+}
+
+void tn_random(struct tnode *n, void *buf, size_t len)
+{
+    n->cfg.random(n->cfg.user, buf, len);
+}
+
+uint32_t tn_rand32(struct tnode *n)
+{
+    uint8_t b[4];
+    tn_random(n, b, 4);
+    return be32_get(b);
+}
+
+uint32_t tn_rand_range(struct tnode *n, uint32_t lo, uint32_t hi)
+{
+    if (hi <= lo)
+        return lo;
+    return lo + tn_rand32(n) % (hi - lo + 1);
+}
+
+void tn_ll_from_ext(const uint8_t ext[8], uint8_t out[16])
+{
+    memset(out, 0, 16);
+    out[0] = 0xfe;
+    out[1] = 0x80;
+    memcpy(out + 8, ext, 8);
+    out[8] ^= 0x02; /* U/L bit (RFC 4944 §6, interop §3.6) */
+}
+
+const uint8_t *tn_ml_prefix(const struct tnode *n)
+{
+    return n->has_active && n->ds.has.mesh_local_prefix ? n->ds.mesh_local_prefix : NULL;
+}
+
+bool tn_is_ml(const struct tnode *n, const uint8_t addr[16])
+{
+    const uint8_t *ml = tn_ml_prefix(n);
+    return ml && memcmp(addr, ml, 8) == 0;
+}
+
+void tn_leader_data(const struct tnode *n, struct mle_leader_data *ld)
+{
+    *ld = n->leader;
+}
+
+/* ---- persistence ---------------------------------------------------------- */
+
+void tn_save_network_info(struct tnode *n)
+{
+    if (!n->cfg.kv)
+        return;
+    uint32_t mac_fc = mac_layer_frame_counter(&n->mac);
+    struct node_store_network_info ni = {0};
+    ni.role = n->saved_role;
+    ni.device_mode = n->mode;
+    ni.rloc16 = n->saved_rloc16;
+    ni.key_sequence = n->key_seq;
+    /* Store ahead (interop §3.1): after a restart the counters resume here,
+     * above every value used before. */
+    ni.mle_frame_counter = n->mle_fc + TN_FC_AHEAD;
+    ni.mac_frame_counter = mac_fc + TN_FC_AHEAD;
+    ni.partition_id = n->saved_partition;
+    memcpy(ni.ext_addr, n->ext, 8);
+    memcpy(ni.ml_iid, n->ml_iid, 8);
+    ni.version = TN_MLE_VERSION;
+    if (node_store_set_network_info(n->cfg.kv, &ni) != 0) {
+        n->cnt.settings_errors++;
+        tn_log(n, 1, "settings: cannot save network info");
+        return;
+    }
+    n->mle_fc_stored = ni.mle_frame_counter;
+    n->mac_fc_stored = ni.mac_frame_counter;
+}
+
+uint32_t tn_next_mle_fc(struct tnode *n)
+{
+    if (n->mle_fc >= n->mle_fc_stored)
+        tn_save_network_info(n);
+    return n->mle_fc++;
+}
+
+void tn_check_mac_fc(struct tnode *n)
+{
+    /* Called before every secured mac_layer_send: the counter about to be
+     * used must be below the stored one. */
+    if (mac_layer_frame_counter(&n->mac) >= n->mac_fc_stored)
+        tn_save_network_info(n);
+}
+
+void tn_save_children(struct tnode *n)
+{
+    if (n->cfg.kv && child_table_save(&n->children, n->cfg.kv) != 0)
+        n->cnt.settings_errors++;
+}
+
+/* ---- Network Data --------------------------------------------------------- */
+
+/* Service ALOCs (Thread 1.3 §5.2.2.2: 0xfc10 + service ID, OpenThread's
+ * Mle::UpdateServiceAlocs): one for every service this node is a server
+ * of, so packets to a service's anycast address (e.g. the DNS/SRP anycast
+ * service) reach it; none while detached. */
+void tn_service_alocs_sync(struct tnode *n)
+{
+    uint16_t want = 0;
+
+    if (n->role >= TNODE_CHILD) { /* attached: child, router or leader */
+        struct netdata_iter it = NETDATA_ITER_INIT;
+        struct netdata_service_cfg sc;
+
+        while (netdata_next_service(n->netdata, n->netdata_len, n->rloc16, &it, &sc))
+            want |= (uint16_t)(1u << (sc.service_id & 0x0f));
+    }
+    for (unsigned id = 0; id < TN_SERVICE_ALOC_COUNT; id++) {
+        if (want & (1u << id))
+            (void)ip6_add_aloc(&n->ip, (uint16_t)(NETDATA_SERVICE_ALOC_FIRST + id));
+        else
+            (void)ip6_remove_aloc(&n->ip, (uint16_t)(NETDATA_SERVICE_ALOC_FIRST + id));
+    }
+}
+
+void tn_netdata_apply(struct tnode *n, const uint8_t *nd, size_t len)
+{
+    if (len > NETDATA_MAX_LEN)
+        len = 0;
+    if (nd != n->netdata) {
+        if (len)
+            memmove(n->netdata, nd, len);
+        n->netdata_len = len;
+    }
+    /* 6LoWPAN contexts: 0 = mesh-local prefix, the rest from Network Data. */
+    lowpan_ctx_init(&n->ctx);
+    const uint8_t *ml = tn_ml_prefix(n);
+    if (ml) {
+        uint8_t p[16] = {0};
+        memcpy(p, ml, 8);
+        lowpan_ctx_set(&n->ctx, 0, p, 64, true);
+    }
+    struct netdata_iter it = NETDATA_ITER_INIT;
+    struct netdata_context c;
+    while (netdata_next_context(n->netdata, n->netdata_len, &it, &c))
+        if (c.id > 0 && c.id < LOWPAN_CTX_MAX)
+            lowpan_ctx_set(&n->ctx, c.id, c.prefix.addr, c.prefix.len, c.compress);
+
+    if (n->role != TNODE_CHILD && n->role != TNODE_LEADER)
+        return;
+    /* SLAAC addresses from on-mesh 'a' prefixes (OT Slaac), IID derived from
+     * the extended address, so it is stable across restarts. */
+    struct addr_prefix6 pfx[8];
+    size_t np = netdata_slaac_prefixes(n->netdata, n->netdata_len, pfx, 8);
+    if (np > 8)
+        np = 8;
+    bool changed = false;
+    uint8_t gone[IP6_MAX_ADDRS][16];
+    unsigned ngone = 0;
+    for (unsigned i = 0; i < ip6_addr_count(&n->ip); i++) {
+        const struct ip6_uaddr *a = ip6_addr_at(&n->ip, i);
+        if (!a || a->kind != IP6_ADDR_SLAAC)
+            continue;
+        bool keep = false;
+        for (size_t k = 0; k < np; k++)
+            if (memcmp(a->addr, pfx[k].addr, 8) == 0)
+                keep = true;
+        if (!keep && ngone < IP6_MAX_ADDRS)
+            memcpy(gone[ngone++], a->addr, 16);
+    }
+    for (unsigned i = 0; i < ngone; i++) {
+        ip6_addr_remove(&n->ip, gone[i]);
+        changed = true;
+    }
+    for (size_t k = 0; k < np; k++) {
+        uint8_t out[16];
+        if (ip6_add_slaac(&n->ip, pfx[k].addr, NULL, IP6_ADDR_SLAAC, out) == IP6_OK)
+            changed = true;
+    }
+    /* NAT64 prefix (OT FindPreferredNat64Prefix). */
+    struct netdata_route_cfg r;
+    if (netdata_find_nat64_prefix(n->netdata, n->netdata_len, &r) == NETDATA_OK) {
+        n->has_nat64 = true;
+        n->nat64 = r.prefix;
+        ip6_set_nat64_prefix(&n->ip, r.prefix.addr, r.prefix.len);
+    } else {
+        n->has_nat64 = false;
+        ip6_set_nat64_prefix(&n->ip, NULL, 0);
+    }
+    tn_service_alocs_sync(n);
+    if (changed && n->role == TNODE_CHILD && !(n->mode & TNODE_MODE_FTD))
+        n->addr_reg_due = true; /* an MTD registers its addresses (interop §3.3) */
+}
+
+void tn_addr_reg_build(struct tnode *n, struct mle_addr_reg *ar)
+{
+    memset(ar, 0, sizeof(*ar));
+    /* ML-EID first (context 0), then the other unicast addresses. */
+    const struct ip6_uaddr *ml = ip6_addr_of_kind(&n->ip, IP6_ADDR_ML_EID);
+    if (ml) {
+        ar->e[ar->n].compressed = true;
+        ar->e[ar->n].context_id = 0;
+        memcpy(ar->e[ar->n].addr + 8, ml->addr + 8, 8);
+        ar->n++;
+    }
+    for (unsigned i = 0; i < ip6_addr_count(&n->ip) && ar->n < MLE_ADDR_REG_MAX; i++) {
+        const struct ip6_uaddr *a = ip6_addr_at(&n->ip, i);
+        if (!a || !a->valid)
+            continue;
+        if (a->kind == IP6_ADDR_LINK_LOCAL || a->kind == IP6_ADDR_ML_EID ||
+            a->kind == IP6_ADDR_RLOC || a->kind == IP6_ADDR_ALOC)
+            continue;
+        struct mle_addr_entry *e = &ar->e[ar->n];
+        memset(e, 0, sizeof(*e));
+        struct netdata_context c;
+        if (netdata_context_for_addr(n->netdata, n->netdata_len, a->addr, true, &c) == NETDATA_OK &&
+            c.prefix.len <= 64) {
+            e->compressed = true;
+            e->context_id = c.id;
+            memcpy(e->addr + 8, a->addr + 8, 8);
+        } else {
+            memcpy(e->addr, a->addr, 16);
+        }
+        ar->n++;
+    }
+}
+
+bool tn_addr_reg_resolve(const struct tnode *n, const struct mle_addr_entry *e, uint8_t out[16])
+{
+    if (!e->compressed) {
+        memcpy(out, e->addr, 16);
+        return true;
+    }
+    memset(out, 0, 16);
+    if (e->context_id == 0) {
+        const uint8_t *ml = tn_ml_prefix(n);
+        if (!ml)
+            return false;
+        memcpy(out, ml, 8);
+    } else {
+        struct netdata_context c;
+        if (netdata_context_by_id(n->netdata, n->netdata_len, e->context_id, &c) != NETDATA_OK)
+            return false;
+        memcpy(out, c.prefix.addr, 8);
+    }
+    memcpy(out + 8, e->addr + 8, 8);
+    return true;
+}
+
+/* ---- role ---------------------------------------------------------------- */
+
+void tn_set_role(struct tnode *n, enum tnode_role role)
+{
+    if (n->role != role)
+        tn_log(n, 3, "role %s -> %s", tnode_role_name(n->role), tnode_role_name(role));
+    n->role = role;
+    tn_service_alocs_sync(n);
+}
