@@ -179,7 +179,7 @@ static enum ip6_verdict ip6_input_tcp(struct ip6 *ip, const uint8_t *pkt, size_t
                                       uint64_t now_ms, const struct ip6_link_info *link,
                                       struct ip6_rx_info *info);
 
-static void load_settings(struct tnode *n)
+static void load_store(struct tnode *n)
 {
     const struct kv *kv = n->cfg.kv;
     uint8_t buf[DATASET_MAX_LEN];
@@ -276,7 +276,7 @@ struct tnode *tnode_new(const struct tnode_cfg *cfg, uint64_t now_ms)
     n->frag_tag = (uint16_t)tn_rand32(n);
 
     if (n->cfg.kv)
-        load_settings(n);
+        load_store(n);
     mac_layer_set_ext_addr(&n->mac, n->ext);
     ip6_set_ext_addr(&n->ip, n->ext);
     if (ip6_udp_bind(&n->ip, MLE_UDP_PORT, NULL, 0, mle_udp_rx, n) < 0)

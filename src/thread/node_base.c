@@ -105,8 +105,8 @@ void tn_save_network_info(struct tnode *n)
     ni.key_sequence = n->key_seq;
     /* Store ahead (interop §3.1): after a restart the counters resume here,
      * above every value used before. */
-    ni.mle_frame_counter = n->mle_fc + TN_FC_AHEAD;
-    ni.mac_frame_counter = mac_fc + TN_FC_AHEAD;
+    ni.mle_frame_counter = n->mle_fc + NODE_STORE_FC_AHEAD;
+    ni.mac_frame_counter = mac_fc + NODE_STORE_FC_AHEAD;
     ni.partition_id = n->saved_partition;
     memcpy(ni.ext_addr, n->ext, 8);
     memcpy(ni.ml_iid, n->ml_iid, 8);

@@ -47,7 +47,6 @@
 #define TN_MLE_VERSION 4   /* Thread 1.3 in our Version TLV (interop §3.3: 4 or 5) */
 #define TN_WEIGHTING 64    /* Leader Data weighting */
 #define TN_CHILD_TIMEOUT_S CHILD_TABLE_TIMEOUT_S
-#define TN_FC_AHEAD 1000u /* OPENTHREAD_CONFIG_STORE_FRAME_COUNTER_AHEAD (node_store.h) */
 #define TN_LEADER_ALOC 0xfc00
 #define TN_SERVICE_ALOC_COUNT 16
 #define TN_UDP_SOCKS 4 /* application UDP sockets (tnode_udp_*) */
