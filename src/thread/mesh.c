@@ -5,7 +5,7 @@
  *   multicast -> 0xffff; link-local -> ext address from the IID (or the short
  *   address of a locator IID); our own address -> loopback; a child -> its
  *   parent's RLOC16; the leader -> the child owning the RLOC16 / registered or
- *   learned EID, else an address query (tmf_agent.c); outside the mesh -> the
+ *   learned EID, else an address query (tmf_agent.c, through n->up); outside the mesh -> the
  *   host (cfg->host_rx) on the leader. MAC source: ext when the IPv6 source
  *   IID is our ext-derived one, else the short address. MAC security for
  *   everything but MLE; MLE too when it must be fragmented (§3.1).
@@ -13,7 +13,11 @@
  *   frame queue feeding the MAC's bounded queue.
  *
  * Receive (MAC rx callback): reassembly -> unsecured frames must be MLE ->
- * ip6_input (MLE / TMF sockets, echo) -> forwarding for the leader.
+ * the node's IPv6 input (n->up.ip6_input: TCP, MLE / TMF sockets, echo) ->
+ * forwarding for the leader.
+ *
+ * Also the secured MLE send the role files use (tn_mle_send, interop §3.3).
+ * The layer below tmf_agent.c and the MLE role files (node_priv.h).
  */
 #include <string.h>
 
