@@ -12,7 +12,7 @@
 #include "util/kv.h"
 
 #define KV_MEM_RECS 64
-#define KV_MEM_VAL_MAX 64
+#define KV_MEM_VAL_MAX 256
 
 struct kv_mem_rec {
     uint16_t key;

@@ -26,6 +26,8 @@
 #include "mac/mac_security.h"
 #include "netdata/netdata.h"
 #include "platform/settings.h"
+#include "support/kv_mem.h"
+#include "thread/child_table.h"
 #include "thread/node_store.h"
 #include "thread/dataset.h"
 #include "thread/keys.h"
@@ -716,6 +718,72 @@ static void test_ten_children(void **state)
     medium_free(m);
 }
 
+/* The node over any util/kv store (here the in-memory one): what it keeps,
+ * and failed writes counted, never fatal. */
+static void test_kv_store(void **state)
+{
+    (void)state;
+    struct kv_mem km;
+    struct kv kv;
+    kv_mem_init(&km, &kv);
+    struct medium *m = medium_new();
+    medium_keys(m);
+    struct dataset_tlvs d;
+    make_dataset(&d);
+
+    /* First start with a failing store: the identity cannot be saved. */
+    km.fail = true;
+    struct mnode *l = medium_add(m, true, NULL);
+    tnode_free(l->node);
+    struct tnode_cfg cfg = node_cfg(l, true, NULL);
+    cfg.kv = &kv;
+    l->node = tnode_new(&cfg, m->now);
+    assert_non_null(l->node);
+    assert_int_equal(tnode_counters(l->node)->settings_errors, 1);
+    assert_int_equal(km.n, 0);
+
+    km.fail = false;
+    start_node(m, l, &d);
+    int64_t t = medium_run_while(m, 5000, is_leader, l->node);
+    assert_true(t >= 0 && t <= 3000);
+    assert_int_equal(kv_count(&kv, SETTINGS_KEY_ACTIVE_DATASET), 1);
+    struct node_store_network_info ni;
+    assert_int_equal(node_store_get_network_info(&kv, &ni), 0);
+    assert_int_equal(ni.role, TNODE_LEADER);
+    assert_int_equal(ni.rloc16, tnode_rloc16(l->node));
+    uint8_t ext[8];
+    tnode_ext_addr(l->node, ext);
+    assert_memory_equal(ni.ext_addr, ext, 8);
+    assert_true(ni.mle_frame_counter >= NODE_STORE_FC_AHEAD);
+    assert_int_equal(kv_count(&kv, SETTINGS_KEY_CHILD_INFO), 0);
+
+    /* A child is kept in CHILD_INFO. */
+    struct mnode *c = attach_child(m, TNODE_MODE_RX_ON | TNODE_MODE_FULL_NETDATA, false);
+    assert_int_equal(kv_count(&kv, SETTINGS_KEY_CHILD_INFO), 1);
+    uint8_t rec[CHILD_TABLE_INFO_LEN];
+    size_t len = 0;
+    assert_int_equal(kv_get(&kv, SETTINGS_KEY_CHILD_INFO, 0, rec, sizeof(rec), &len), 0);
+    assert_int_equal(len, CHILD_TABLE_INFO_LEN);
+    tnode_ext_addr(c->node, ext);
+    assert_memory_equal(rec, ext, 8);
+    assert_int_equal(rec[8] << 8 | rec[9], tnode_rloc16(c->node));
+    assert_int_equal(tnode_counters(l->node)->settings_errors, 1);
+
+    /* factoryreset: the failing writes (the stop's NETWORK_INFO, the wipe)
+     * are counted; a working one leaves only the new identity. */
+    km.fail = true;
+    tnode_factoryreset(l->node, m->now);
+    assert_true(tnode_counters(l->node)->settings_errors >= 3);
+    km.fail = false;
+    tnode_factoryreset(l->node, m->now);
+    assert_int_equal(km.n, 1);
+    assert_int_equal(node_store_get_network_info(&kv, &ni), 0);
+    assert_int_equal(ni.role, 0);
+    tnode_ext_addr(l->node, ext);
+    assert_memory_equal(ni.ext_addr, ext, 8);
+    medium_free(m);
+}
+
 /* Settings in a temporary directory. */
 struct tmpstore {
     char dir[64];
@@ -1402,6 +1470,7 @@ int main(void)
         cmocka_unit_test(test_med_registers),
         cmocka_unit_test(test_ten_children),
         cmocka_unit_test(test_leader_restart),
+        cmocka_unit_test(test_kv_store),
         cmocka_unit_test(test_local_netdata),
         cmocka_unit_test(test_nat64_source),
         cmocka_unit_test(test_lossy_medium),
