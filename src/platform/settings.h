@@ -4,9 +4,10 @@
  * src/core/common/settings.cpp).
  *
  * Values are opaque to this module (the keys are util/kv.h's; the Thread
- * node's NETWORK_INFO layout is thread/node_store.h's). A key may hold several values (as
- * OpenThread's CHILD_INFO list): settings_set() replaces all values of a key
- * with one, settings_add() appends one, settings_get() reads the index-th.
+ * node's NETWORK_INFO layout is thread/node_store.h's). A key may hold
+ * several values (as OpenThread's CHILD_INFO list): settings_set() replaces
+ * all values of a key with one, settings_add() appends one, settings_get()
+ * reads the index-th.
  *
  * Every change is written to disk before the call returns, atomically: the
  * new image goes to "<file>.tmp" in the same directory, is fsync'ed, renamed
