@@ -60,6 +60,18 @@ static enum mac_err check_secured(const struct mac_frame *f)
     return MAC_OK;
 }
 
+/* Parses psdu as a frame this module secures and makes its nonce. */
+static enum mac_err parse_secured(const uint8_t sender_ext[MAC_EXT_ADDR_LEN], const uint8_t *psdu,
+                                  size_t len, struct mac_frame *f, uint8_t nonce[MAC_NONCE_LEN])
+{
+    enum mac_err err = mac_frame_parse(psdu, len, f);
+    if (err == MAC_OK)
+        err = check_secured(f);
+    if (err == MAC_OK)
+        mac_security_nonce(sender_ext, f->sec.frame_counter, f->sec.level, nonce);
+    return err;
+}
+
 static void put_fcs(uint8_t *psdu, size_t len)
 {
     uint16_t crc = mac_crc16_kermit(psdu, len - MAC_FCS_LEN);
@@ -74,15 +86,10 @@ enum mac_err mac_security_protect(const uint8_t key[MAC_KEY_LEN],
     if (!key || !sender_ext || !psdu)
         return MAC_ERR_INVALID_ARG;
     struct mac_frame f;
-    enum mac_err err = mac_frame_parse(psdu, len, &f);
-    if (err != MAC_OK)
-        return err;
-    err = check_secured(&f);
-    if (err != MAC_OK)
-        return err;
-
     uint8_t nonce[MAC_NONCE_LEN];
-    mac_security_nonce(sender_ext, f.sec.frame_counter, f.sec.level, nonce);
+    enum mac_err err = parse_secured(sender_ext, psdu, len, &f, nonce);
+    if (err != MAC_OK)
+        return err;
     /* Encrypt into scratch storage so that a failure leaves psdu intact. */
     uint8_t ct[MAC_PSDU_MAX];
     uint8_t tag[MAC_MIC32_LEN];
@@ -112,15 +119,10 @@ enum mac_err mac_security_unprotect(const uint8_t key[MAC_KEY_LEN],
     if (!key || !sender_ext || !psdu || !frame)
         return MAC_ERR_INVALID_ARG;
     struct mac_frame f;
-    enum mac_err err = mac_frame_parse(psdu, len, &f);
-    if (err != MAC_OK)
-        return err;
-    err = check_secured(&f);
-    if (err != MAC_OK)
-        return err;
-
     uint8_t nonce[MAC_NONCE_LEN];
-    mac_security_nonce(sender_ext, f.sec.frame_counter, f.sec.level, nonce);
+    enum mac_err err = parse_secured(sender_ext, psdu, len, &f, nonce);
+    if (err != MAC_OK)
+        return err;
     /* Decrypt into scratch storage: mbedTLS wipes its output when the MIC
      * check fails, and psdu must stay intact then. */
     uint8_t pt[MAC_PSDU_MAX];

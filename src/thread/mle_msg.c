@@ -283,7 +283,7 @@ enum fld_kind {
     FK_CONN,
     FK_ADDR_REG,
     FK_TIMESTAMP,
-    FK_CHANNEL, /* parse only: no builder sends a Channel TLV */
+    FK_CHANNEL,
     FK_BYTES,   /* const uint8_t * value, opaque */
     FK_ORDERED,
 };
@@ -572,6 +572,9 @@ static void put_value(struct wr *w, const struct fld *f, const void *m, uint16_t
         break;
     case FK_TIMESTAMP:
         mle_put_timestamp(w, f->type, v);
+        break;
+    case FK_CHANNEL:
+        mle_put_channel(w, f->type, v);
         break;
     case FK_BYTES:
         mle_put_tlv(w, f->type, *(const uint8_t *const *)v, u8_at(m, f->aux));
