@@ -72,6 +72,26 @@ static enum mac_err parse_secured(const uint8_t sender_ext[MAC_EXT_ADDR_LEN], co
     return err;
 }
 
+/* AES-CCM* over the payload of f with the header as AAD (7.6.3.4, 7.6.3.5):
+ * encrypt into out and write the MIC to mic_out, or decrypt into out and
+ * check f's MIC (mic_out NULL). Returns the mbedTLS result. */
+static int ccm_star(const uint8_t key[MAC_KEY_LEN], const uint8_t nonce[MAC_NONCE_LEN],
+                    const uint8_t *psdu, const struct mac_frame *f, uint8_t *out, uint8_t *mic_out)
+{
+    mbedtls_ccm_context ccm;
+    mbedtls_ccm_init(&ccm);
+    int rc = mbedtls_ccm_setkey(&ccm, MBEDTLS_CIPHER_ID_AES, key, MAC_KEY_LEN * 8);
+    if (rc == 0 && mic_out)
+        rc = mbedtls_ccm_star_encrypt_and_tag(&ccm, f->payload_len, nonce, MAC_NONCE_LEN, psdu,
+                                              f->header_len, f->payload, out, mic_out,
+                                              MAC_MIC32_LEN);
+    else if (rc == 0)
+        rc = mbedtls_ccm_star_auth_decrypt(&ccm, f->payload_len, nonce, MAC_NONCE_LEN, psdu,
+                                           f->header_len, f->payload, out, f->mic, f->mic_len);
+    mbedtls_ccm_free(&ccm);
+    return rc;
+}
+
 static void put_fcs(uint8_t *psdu, size_t len)
 {
     uint16_t crc = mac_crc16_kermit(psdu, len - MAC_FCS_LEN);
@@ -93,14 +113,7 @@ enum mac_err mac_security_protect(const uint8_t key[MAC_KEY_LEN],
     /* Encrypt into scratch storage so that a failure leaves psdu intact. */
     uint8_t ct[MAC_PSDU_MAX];
     uint8_t tag[MAC_MIC32_LEN];
-    mbedtls_ccm_context ccm;
-    mbedtls_ccm_init(&ccm);
-    int rc = mbedtls_ccm_setkey(&ccm, MBEDTLS_CIPHER_ID_AES, key, MAC_KEY_LEN * 8);
-    if (rc == 0)
-        rc = mbedtls_ccm_star_encrypt_and_tag(&ccm, f.payload_len, nonce, sizeof(nonce), psdu,
-                                              f.header_len, f.payload, ct, tag, sizeof(tag));
-    mbedtls_ccm_free(&ccm);
-    if (rc != 0)
+    if (ccm_star(key, nonce, psdu, &f, ct, tag) != 0)
         return MAC_ERR_SECURITY;
 
     /* The payload starts header_len bytes into psdu and the MIC follows it;
@@ -126,14 +139,7 @@ enum mac_err mac_security_unprotect(const uint8_t key[MAC_KEY_LEN],
     /* Decrypt into scratch storage: mbedTLS wipes its output when the MIC
      * check fails, and psdu must stay intact then. */
     uint8_t pt[MAC_PSDU_MAX];
-    mbedtls_ccm_context ccm;
-    mbedtls_ccm_init(&ccm);
-    int rc = mbedtls_ccm_setkey(&ccm, MBEDTLS_CIPHER_ID_AES, key, MAC_KEY_LEN * 8);
-    if (rc == 0)
-        rc = mbedtls_ccm_star_auth_decrypt(&ccm, f.payload_len, nonce, sizeof(nonce), psdu,
-                                           f.header_len, f.payload, pt, f.mic, f.mic_len);
-    mbedtls_ccm_free(&ccm);
-    if (rc != 0)
+    if (ccm_star(key, nonce, psdu, &f, pt, NULL) != 0)
         return MAC_ERR_SECURITY;
 
     memcpy(psdu + f.header_len, pt, f.payload_len);
