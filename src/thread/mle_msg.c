@@ -284,7 +284,7 @@ enum fld_kind {
     FK_ADDR_REG,
     FK_TIMESTAMP,
     FK_CHANNEL,
-    FK_BYTES,   /* const uint8_t * value, opaque */
+    FK_BYTES, /* const uint8_t * value, opaque */
     FK_ORDERED,
 };
 
