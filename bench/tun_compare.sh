@@ -5,7 +5,7 @@
 #
 #   sudo bench/tun_compare.sh BUILD_DIR [options]
 #
-# Topology (docs: /work/shared/reference/nat64-peers.md §3.4-§3.5), three
+# Topology (docs: ../shared/reference/nat64-peers.md §3.4-§3.5), three
 # network namespaces made for this run only and always deleted on exit:
 #
 #   c6 (2001:db8:6::2) ─veth─ xl (translator TUN "nat64") ─veth─ s4 (192.0.2.2)

@@ -227,56 +227,44 @@ static size_t wr_pos(const struct dstate *s)
     return (size_t)(s->w.p - s->out);
 }
 
+/* The IID of a unicast address for address mode 1..3 (RFC 6282 §3.2.2):
+ * 64 bits inline, 16 bits inline (0000:00ff:fe00:XXXX), or from the link layer. */
+static enum lowpan_err dec_iid(struct rd *r, unsigned mode, const struct lowpan_lladdr *ll,
+                               uint8_t addr[16])
+{
+    switch (mode) {
+    case 1:
+        return rd_bytes(r, addr + 8, 8) ? LOWPAN_OK : LOWPAN_ERR_TRUNCATED;
+    case 2:
+        addr[11] = 0xff;
+        addr[12] = 0xfe;
+        return rd_bytes(r, addr + 14, 2) ? LOWPAN_OK : LOWPAN_ERR_TRUNCATED;
+    default:
+        return lowpan_lladdr_iid(ll, addr + 8) ? LOWPAN_OK : LOWPAN_ERR_NO_LLADDR;
+    }
+}
+
 /* Unicast address (RFC 6282 §3.2.2 SAC/SAM, §3.2.3 DAC/DAM with M=0). */
 static enum lowpan_err dec_unicast(struct rd *r, unsigned ac, unsigned mode,
                                    const struct lowpan_ctx *c, const struct lowpan_lladdr *ll,
                                    bool is_src, uint8_t addr[16])
 {
     memset(addr, 0, 16);
-    if (!ac) {
-        switch (mode) {
-        case 0:
-            return rd_bytes(r, addr, 16) ? LOWPAN_OK : LOWPAN_ERR_TRUNCATED;
-        case 1:
-            if (!rd_bytes(r, addr + 8, 8))
-                return LOWPAN_ERR_TRUNCATED;
-            break;
-        case 2:
-            addr[11] = 0xff;
-            addr[12] = 0xfe;
-            if (!rd_bytes(r, addr + 14, 2))
-                return LOWPAN_ERR_TRUNCATED;
-            break;
-        default:
-            if (!lowpan_lladdr_iid(ll, addr + 8))
-                return LOWPAN_ERR_NO_LLADDR;
-            break;
-        }
-        addr[0] = 0xfe;
-        addr[1] = 0x80;
-        return LOWPAN_OK;
-    }
+    if (mode == 0 && !ac)
+        return rd_bytes(r, addr, 16) ? LOWPAN_OK : LOWPAN_ERR_TRUNCATED;
     if (mode == 0)
         return is_src ? LOWPAN_OK /* :: */ : LOWPAN_ERR_RESERVED;
-    if (!c)
+    if (ac && !c)
         return LOWPAN_ERR_UNKNOWN_CONTEXT;
-    switch (mode) {
-    case 1:
-        if (!rd_bytes(r, addr + 8, 8))
-            return LOWPAN_ERR_TRUNCATED;
-        break;
-    case 2:
-        addr[11] = 0xff;
-        addr[12] = 0xfe;
-        if (!rd_bytes(r, addr + 14, 2))
-            return LOWPAN_ERR_TRUNCATED;
-        break;
-    default:
-        if (!lowpan_lladdr_iid(ll, addr + 8))
-            return LOWPAN_ERR_NO_LLADDR;
-        break;
+    enum lowpan_err e = dec_iid(r, mode, ll, addr);
+    if (e != LOWPAN_OK)
+        return e;
+    if (ac) {
+        apply_prefix(addr, c->prefix, c->len);
+    } else {
+        addr[0] = 0xfe;
+        addr[1] = 0x80;
     }
-    apply_prefix(addr, c->prefix, c->len);
     return LOWPAN_OK;
 }
 

@@ -60,6 +60,38 @@ static enum mac_err check_secured(const struct mac_frame *f)
     return MAC_OK;
 }
 
+/* Parses psdu as a frame this module secures and makes its nonce. */
+static enum mac_err parse_secured(const uint8_t sender_ext[MAC_EXT_ADDR_LEN], const uint8_t *psdu,
+                                  size_t len, struct mac_frame *f, uint8_t nonce[MAC_NONCE_LEN])
+{
+    enum mac_err err = mac_frame_parse(psdu, len, f);
+    if (err == MAC_OK)
+        err = check_secured(f);
+    if (err == MAC_OK)
+        mac_security_nonce(sender_ext, f->sec.frame_counter, f->sec.level, nonce);
+    return err;
+}
+
+/* AES-CCM* over the payload of f with the header as AAD (7.6.3.4, 7.6.3.5):
+ * encrypt into out and write the MIC to mic_out, or decrypt into out and
+ * check f's MIC (mic_out NULL). Returns the mbedTLS result. */
+static int ccm_star(const uint8_t key[MAC_KEY_LEN], const uint8_t nonce[MAC_NONCE_LEN],
+                    const uint8_t *psdu, const struct mac_frame *f, uint8_t *out, uint8_t *mic_out)
+{
+    mbedtls_ccm_context ccm;
+    mbedtls_ccm_init(&ccm);
+    int rc = mbedtls_ccm_setkey(&ccm, MBEDTLS_CIPHER_ID_AES, key, MAC_KEY_LEN * 8);
+    if (rc == 0 && mic_out)
+        rc = mbedtls_ccm_star_encrypt_and_tag(&ccm, f->payload_len, nonce, MAC_NONCE_LEN, psdu,
+                                              f->header_len, f->payload, out, mic_out,
+                                              MAC_MIC32_LEN);
+    else if (rc == 0)
+        rc = mbedtls_ccm_star_auth_decrypt(&ccm, f->payload_len, nonce, MAC_NONCE_LEN, psdu,
+                                           f->header_len, f->payload, out, f->mic, f->mic_len);
+    mbedtls_ccm_free(&ccm);
+    return rc;
+}
+
 static void put_fcs(uint8_t *psdu, size_t len)
 {
     uint16_t crc = mac_crc16_kermit(psdu, len - MAC_FCS_LEN);
@@ -74,26 +106,14 @@ enum mac_err mac_security_protect(const uint8_t key[MAC_KEY_LEN],
     if (!key || !sender_ext || !psdu)
         return MAC_ERR_INVALID_ARG;
     struct mac_frame f;
-    enum mac_err err = mac_frame_parse(psdu, len, &f);
-    if (err != MAC_OK)
-        return err;
-    err = check_secured(&f);
-    if (err != MAC_OK)
-        return err;
-
     uint8_t nonce[MAC_NONCE_LEN];
-    mac_security_nonce(sender_ext, f.sec.frame_counter, f.sec.level, nonce);
+    enum mac_err err = parse_secured(sender_ext, psdu, len, &f, nonce);
+    if (err != MAC_OK)
+        return err;
     /* Encrypt into scratch storage so that a failure leaves psdu intact. */
     uint8_t ct[MAC_PSDU_MAX];
     uint8_t tag[MAC_MIC32_LEN];
-    mbedtls_ccm_context ccm;
-    mbedtls_ccm_init(&ccm);
-    int rc = mbedtls_ccm_setkey(&ccm, MBEDTLS_CIPHER_ID_AES, key, MAC_KEY_LEN * 8);
-    if (rc == 0)
-        rc = mbedtls_ccm_star_encrypt_and_tag(&ccm, f.payload_len, nonce, sizeof(nonce), psdu,
-                                              f.header_len, f.payload, ct, tag, sizeof(tag));
-    mbedtls_ccm_free(&ccm);
-    if (rc != 0)
+    if (ccm_star(key, nonce, psdu, &f, ct, tag) != 0)
         return MAC_ERR_SECURITY;
 
     /* The payload starts header_len bytes into psdu and the MIC follows it;
@@ -112,26 +132,14 @@ enum mac_err mac_security_unprotect(const uint8_t key[MAC_KEY_LEN],
     if (!key || !sender_ext || !psdu || !frame)
         return MAC_ERR_INVALID_ARG;
     struct mac_frame f;
-    enum mac_err err = mac_frame_parse(psdu, len, &f);
-    if (err != MAC_OK)
-        return err;
-    err = check_secured(&f);
-    if (err != MAC_OK)
-        return err;
-
     uint8_t nonce[MAC_NONCE_LEN];
-    mac_security_nonce(sender_ext, f.sec.frame_counter, f.sec.level, nonce);
+    enum mac_err err = parse_secured(sender_ext, psdu, len, &f, nonce);
+    if (err != MAC_OK)
+        return err;
     /* Decrypt into scratch storage: mbedTLS wipes its output when the MIC
      * check fails, and psdu must stay intact then. */
     uint8_t pt[MAC_PSDU_MAX];
-    mbedtls_ccm_context ccm;
-    mbedtls_ccm_init(&ccm);
-    int rc = mbedtls_ccm_setkey(&ccm, MBEDTLS_CIPHER_ID_AES, key, MAC_KEY_LEN * 8);
-    if (rc == 0)
-        rc = mbedtls_ccm_star_auth_decrypt(&ccm, f.payload_len, nonce, sizeof(nonce), psdu,
-                                           f.header_len, f.payload, pt, f.mic, f.mic_len);
-    mbedtls_ccm_free(&ccm);
-    if (rc != 0)
+    if (ccm_star(key, nonce, psdu, &f, pt, NULL) != 0)
         return MAC_ERR_SECURITY;
 
     memcpy(psdu + f.header_len, pt, f.payload_len);

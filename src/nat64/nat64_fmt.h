@@ -7,8 +7,8 @@
  * the final "Done". Inputs are plain data so the formatters know nothing of
  * the table's internals.
  */
-#ifndef TBR_NAT64_FMT_H
-#define TBR_NAT64_FMT_H
+#ifndef TBR_NAT64_NAT64_FMT_H
+#define TBR_NAT64_NAT64_FMT_H
 
 #include <stdbool.h>
 #include <stdint.h>

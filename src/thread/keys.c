@@ -10,7 +10,7 @@
 
 #include "util/rd.h"
 
-int thread_keys_derive(const uint8_t network_key[THREAD_NETWORK_KEY_LEN], uint32_t key_seq,
+int thread_keys_derive(const uint8_t network_key[THREAD_KEYS_NETWORK_KEY_LEN], uint32_t key_seq,
                        struct thread_keys *out)
 {
     static const char label[] = "Thread"; /* 6 bytes, no terminator on the wire */
@@ -21,15 +21,16 @@ int thread_keys_derive(const uint8_t network_key[THREAD_NETWORK_KEY_LEN], uint32
     be32_put(msg, key_seq);
     memcpy(msg + 4, label, sizeof(label) - 1);
     const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-    if (!md || mbedtls_md_hmac(md, network_key, THREAD_NETWORK_KEY_LEN, msg, sizeof(msg), hash))
+    if (!md ||
+        mbedtls_md_hmac(md, network_key, THREAD_KEYS_NETWORK_KEY_LEN, msg, sizeof(msg), hash))
         return -1;
-    memcpy(out->mle, hash, THREAD_KEY_LEN);
-    memcpy(out->mac, hash + THREAD_KEY_LEN, THREAD_KEY_LEN);
+    memcpy(out->mle, hash, THREAD_KEYS_KEY_LEN);
+    memcpy(out->mac, hash + THREAD_KEYS_KEY_LEN, THREAD_KEYS_KEY_LEN);
     mbedtls_platform_zeroize(hash, sizeof(hash));
     return 0;
 }
 
-int thread_keys_mac_keys(const uint8_t network_key[THREAD_NETWORK_KEY_LEN], uint32_t key_seq,
+int thread_keys_mac_keys(const uint8_t network_key[THREAD_KEYS_NETWORK_KEY_LEN], uint32_t key_seq,
                          struct mac_keys *out)
 {
     struct thread_keys k;

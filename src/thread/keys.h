@@ -19,12 +19,12 @@
 
 #include "mac/mac_security.h"
 
-#define THREAD_NETWORK_KEY_LEN 16
-#define THREAD_KEY_LEN 16
+#define THREAD_KEYS_NETWORK_KEY_LEN 16
+#define THREAD_KEYS_KEY_LEN 16
 
 struct thread_keys {
-    uint8_t mle[THREAD_KEY_LEN]; /* MLE key: first half of the HMAC */
-    uint8_t mac[THREAD_KEY_LEN]; /* MAC key: second half */
+    uint8_t mle[THREAD_KEYS_KEY_LEN]; /* MLE key: first half of the HMAC */
+    uint8_t mac[THREAD_KEYS_KEY_LEN]; /* MAC key: second half */
 };
 
 /*
@@ -32,7 +32,7 @@ struct thread_keys {
  * @retval 0  *out filled.
  * @retval -1 mbedTLS failed (SHA-256 unavailable); *out zeroed.
  */
-int thread_keys_derive(const uint8_t network_key[THREAD_NETWORK_KEY_LEN], uint32_t key_seq,
+int thread_keys_derive(const uint8_t network_key[THREAD_KEYS_NETWORK_KEY_LEN], uint32_t key_seq,
                        struct thread_keys *out);
 
 /*
@@ -40,7 +40,7 @@ int thread_keys_derive(const uint8_t network_key[THREAD_NETWORK_KEY_LEN], uint32
  * what a node needs to receive across a key rotation.
  * @retval 0 / -1 as thread_keys_derive.
  */
-int thread_keys_mac_keys(const uint8_t network_key[THREAD_NETWORK_KEY_LEN], uint32_t key_seq,
+int thread_keys_mac_keys(const uint8_t network_key[THREAD_KEYS_NETWORK_KEY_LEN], uint32_t key_seq,
                          struct mac_keys *out);
 
 #endif

@@ -22,9 +22,28 @@ static uint8_t wire_mode(const struct tnode *n)
     return (uint8_t)(n->mode | MLE_MODE_RESERVED);
 }
 
-static void parent_ll(const struct tnode *n, uint8_t out[16])
+/* Counts a builder's failure: true when there is a message to send. */
+static bool built(struct tnode *n, enum mle_err e)
 {
-    tn_ll_from_ext(n->parent.ext, out);
+    if (e != MLE_OK)
+        n->cnt.mle_tx_errors++;
+    return e == MLE_OK;
+}
+
+static void send_to_parent(struct tnode *n, const uint8_t *plain, size_t len)
+{
+    uint8_t dst[16];
+    tn_ll_from_ext(n->parent.ext, dst);
+    tn_mle_send(n, dst, plain, len);
+}
+
+/* An MTD registers its addresses with its parent (§3.3); an FTD does not. */
+static bool mtd_addr_reg(struct tnode *n, struct mle_addr_reg *ar)
+{
+    if (n->mode & TNODE_MODE_FTD)
+        return false;
+    tn_addr_reg_build(n, ar);
+    return true;
 }
 
 static void schedule_keepalive(struct tnode *n)
@@ -51,10 +70,8 @@ static void send_parent_request(struct tnode *n)
     };
     uint8_t out[64];
     size_t len;
-    if (mle_build_parent_request(&pr, out, sizeof(out), &len) != MLE_OK) {
-        n->cnt.mle_tx_errors++;
+    if (!built(n, mle_build_parent_request(&pr, out, sizeof(out), &len)))
         return;
-    }
     n->attach_state = TN_ATTACH_PARENT_REQ;
     n->attach_deadline_ms = n->now + (n->attach_round == 0 ? TN_PR_ROUTERS_MS : TN_PR_REEDS_MS);
     tn_mle_send(n, all_routers, out, len);
@@ -77,16 +94,11 @@ static void send_child_id_request(struct tnode *n)
     r.n_tlv_request = ftd ? sizeof(req_ftd) : sizeof(req_mtd);
     r.has_active_ts = n->has_active_ts;
     r.active_ts = n->active_ts;
-    if (!ftd) {
-        r.has_addr_reg = true; /* an MTD registers its addresses (§3.3) */
-        tn_addr_reg_build(n, &r.addr_reg);
-    }
+    r.has_addr_reg = mtd_addr_reg(n, &r.addr_reg);
     uint8_t out[400];
     size_t len;
-    if (mle_build_child_id_request(&r, out, sizeof(out), &len) != MLE_OK) {
-        n->cnt.mle_tx_errors++;
+    if (!built(n, mle_build_child_id_request(&r, out, sizeof(out), &len)))
         return;
-    }
     n->attach_state = TN_ATTACH_CHILD_ID;
     n->attach_deadline_ms = n->now + TN_CHILD_ID_WAIT_MS;
     uint8_t dst[16];
@@ -96,29 +108,22 @@ static void send_child_id_request(struct tnode *n)
 
 static void send_update_request(struct tnode *n)
 {
-    struct mle_child_update_request r = {0};
-    r.has_mode = true;
-    r.mode = wire_mode(n);
-    r.has_src = true;
-    r.src_rloc16 = n->rloc16;
-    r.has_leader = true;
-    r.leader = n->leader;
-    r.has_timeout = true;
-    r.timeout = n->timeout_s;
-    if (!(n->mode & TNODE_MODE_FTD)) {
-        r.has_addr_reg = true;
-        tn_addr_reg_build(n, &r.addr_reg);
-    }
+    struct mle_child_update_request r = {
+        .has_mode = true,
+        .mode = wire_mode(n),
+        .has_src = true,
+        .src_rloc16 = n->rloc16,
+        .has_leader = true,
+        .leader = n->leader,
+        .has_timeout = true,
+        .timeout = n->timeout_s,
+    };
+    r.has_addr_reg = mtd_addr_reg(n, &r.addr_reg);
     n->addr_reg_due = false;
     uint8_t out[400];
     size_t len;
-    if (mle_build_child_update_request_from_child(&r, out, sizeof(out), &len) != MLE_OK) {
-        n->cnt.mle_tx_errors++;
-        return;
-    }
-    uint8_t dst[16];
-    parent_ll(n, dst);
-    tn_mle_send(n, dst, out, len);
+    if (built(n, mle_build_child_update_request_from_child(&r, out, sizeof(out), &len)))
+        send_to_parent(n, out, len);
 }
 
 static void send_data_request(struct tnode *n)
@@ -129,13 +134,8 @@ static void send_data_request(struct tnode *n)
     r.active_ts = n->active_ts;
     uint8_t out[64];
     size_t len;
-    if (mle_build_data_request(&r, out, sizeof(out), &len) != MLE_OK) {
-        n->cnt.mle_tx_errors++;
-        return;
-    }
-    uint8_t dst[16];
-    parent_ll(n, dst);
-    tn_mle_send(n, dst, out, len);
+    if (built(n, mle_build_data_request(&r, out, sizeof(out), &len)))
+        send_to_parent(n, out, len);
 }
 
 void tn_child_send_update(struct tnode *n)
@@ -331,8 +331,15 @@ static void rx_child_update_request(struct tnode *n, const uint8_t *plain, size_
     } else if (q.has_leader) {
         check_leader_data(n, &q.leader);
     }
-    struct mle_child_update_response r = {0};
-    r.src_rloc16 = n->rloc16;
+    struct mle_child_update_response r = {
+        .src_rloc16 = n->rloc16,
+        .has_mode = true,
+        .mode = wire_mode(n),
+        .has_leader = true,
+        .leader = n->leader,
+        .has_timeout = true,
+        .timeout = n->timeout_s,
+    };
     if (q.has_challenge) {
         r.has_response = true;
         r.response = q.challenge;
@@ -340,23 +347,11 @@ static void rx_child_update_request(struct tnode *n, const uint8_t *plain, size_
         r.mle_fc = n->mle_fc;
         r.link_fc = mac_layer_frame_counter(&n->mac);
     }
-    r.has_mode = true;
-    r.mode = wire_mode(n);
-    r.has_leader = true;
-    r.leader = n->leader;
-    r.has_timeout = true;
-    r.timeout = n->timeout_s;
-    if (!(n->mode & TNODE_MODE_FTD)) {
-        r.has_addr_reg = true;
-        tn_addr_reg_build(n, &r.addr_reg);
-    }
+    r.has_addr_reg = mtd_addr_reg(n, &r.addr_reg);
     uint8_t out[400];
     size_t olen;
-    if (mle_build_child_update_response(&r, out, sizeof(out), &olen) != MLE_OK) {
-        n->cnt.mle_tx_errors++;
-        return;
-    }
-    tn_mle_send(n, src, out, olen);
+    if (built(n, mle_build_child_update_response(&r, out, sizeof(out), &olen)))
+        tn_mle_send(n, src, out, olen);
 }
 
 static void rx_data_response(struct tnode *n, const uint8_t *plain, size_t len,

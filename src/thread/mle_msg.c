@@ -4,6 +4,7 @@
  */
 #include "thread/mle_msg.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include <mbedtls/ccm.h>
@@ -255,268 +256,256 @@ enum mle_err mle_msg_split(const uint8_t *plain, size_t len, struct mle_msg *m, 
     return mle_tlv_validate(m->tlvs, m->tlvs_len, n_unknown, NULL);
 }
 
-/* ---- parser helpers ---------------------------------------------------- */
+/* ---- message tables ------------------------------------------------------ */
 
-static enum mle_err begin(const uint8_t *plain, size_t len, uint8_t cmd, struct mle_msg *m)
-{
-    enum mle_err e = mle_msg_split(plain, len, m, NULL);
-    if (e != MLE_OK)
-        return e;
-    return m->cmd == cmd ? MLE_OK : MLE_ERR_WRONG_CMD;
-}
+/*
+ * One table per message lists its TLVs in OpenThread's order, the order the
+ * builder writes (thread-sim-interop.md §3.3; mle.cpp, mle_ftd.cpp). The
+ * parser looks every entry up wherever it is in the message. An entry names
+ * the offsets of its value and of what it depends on in the message struct:
+ *   has   NO_OFF: always written, required on parse. Else a bool: written
+ *         when set; optional on parse, set when found (a bool that several
+ *         entries share is set when all of them are found);
+ *   gate  a second bool the builder also needs (parse ignores it);
+ *   aux   FK_BYTES: the uint8_t length; FK_ORDERED: the uint8_t n_order;
+ *   alt   FK_U32 only: written (and filled on parse) when *has is clear;
+ *   FF_NEED  the builder refuses (MLE_ERR_ARG) a message whose *has is clear;
+ *   FK_ORDERED  the next `pool` entries are written in the order of the
+ *         message's order[] (FF_ALL: n_order 0 means table order).
+ */
+enum fld_kind {
+    FK_U8,
+    FK_U16,
+    FK_U32,
+    FK_CHALLENGE,
+    FK_LEADER,
+    FK_ROUTE,
+    FK_CONN,
+    FK_ADDR_REG,
+    FK_TIMESTAMP,
+    FK_CHANNEL,
+    FK_BYTES, /* const uint8_t * value, opaque */
+    FK_ORDERED,
+};
 
-/* Finds an optional TLV: MLE_OK with *has set or cleared. */
-static enum mle_err opt(const struct mle_msg *m, uint8_t type, struct mle_tlv *t, bool *has)
-{
-    enum mle_err e = mle_tlv_find(m->tlvs, m->tlvs_len, type, t);
-    *has = e == MLE_OK;
-    return e == MLE_ERR_TLV_MISSING ? MLE_OK : e;
-}
+#define NO_OFF 0xffffu
+#define FF_NEED 0x01
+#define FF_ALL 0x02
 
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        enum mle_err e_ = (expr);                                                                  \
-        if (e_ != MLE_OK)                                                                          \
-            return e_;                                                                             \
-    } while (0)
+struct fld {
+    uint8_t type;  /* TLV type */
+    uint8_t kind;  /* enum fld_kind */
+    uint8_t flags; /* FF_* */
+    uint8_t pool;  /* FK_ORDERED: how many entries follow */
+    uint16_t val, has, gate, aux, alt;
+};
 
-static enum mle_err req_u8(const struct mle_msg *m, uint8_t type, uint8_t *v)
-{
-    return mle_find_u8(m->tlvs, m->tlvs_len, type, v);
-}
-
-static enum mle_err req_u16(const struct mle_msg *m, uint8_t type, uint16_t *v)
-{
-    return mle_find_u16(m->tlvs, m->tlvs_len, type, v);
-}
-
-static enum mle_err req_u32(const struct mle_msg *m, uint8_t type, uint32_t *v)
-{
-    return mle_find_u32(m->tlvs, m->tlvs_len, type, v);
-}
-
-static enum mle_err req(const struct mle_msg *m, uint8_t type, struct mle_tlv *t)
-{
-    return mle_tlv_find(m->tlvs, m->tlvs_len, type, t);
-}
-
-/* ---- parsers of received messages --------------------------------------- */
-
-enum mle_err mle_parse_parent_request(const uint8_t *plain, size_t len,
-                                      struct mle_parent_request *m)
-{
-    struct mle_msg msg;
-    struct mle_tlv t;
-    memset(m, 0, sizeof(*m));
-    TRY(begin(plain, len, MLE_CMD_PARENT_REQUEST, &msg));
-    TRY(req_u8(&msg, MLE_TLV_MODE, &m->mode));
-    TRY(req(&msg, MLE_TLV_CHALLENGE, &t));
-    TRY(mle_tlv_challenge(&t, &m->challenge));
-    TRY(req_u8(&msg, MLE_TLV_SCAN_MASK, &m->scan_mask));
-    TRY(req_u16(&msg, MLE_TLV_VERSION, &m->version));
-    return MLE_OK;
-}
-
-static enum mle_err opt_timestamp(const struct mle_msg *m, uint8_t type, bool *has,
-                                  struct mle_timestamp *ts)
-{
-    struct mle_tlv t;
-    TRY(opt(m, type, &t, has));
-    return *has ? mle_tlv_timestamp(&t, ts) : MLE_OK;
-}
-
-static enum mle_err opt_addr_reg(const struct mle_msg *m, bool *has, struct mle_addr_reg *ar)
-{
-    struct mle_tlv t;
-    TRY(opt(m, MLE_TLV_ADDRESS_REGISTRATION, &t, has));
-    return *has ? mle_tlv_addr_reg(&t, ar) : MLE_OK;
-}
-
-static enum mle_err opt_u16(const struct mle_msg *m, uint8_t type, bool *has, uint16_t *v)
-{
-    struct mle_tlv t;
-    TRY(opt(m, type, &t, has));
-    return *has ? mle_tlv_u16(&t, v) : MLE_OK;
-}
-
-static enum mle_err opt_u32(const struct mle_msg *m, uint8_t type, bool *has, uint32_t *v)
-{
-    struct mle_tlv t;
-    TRY(opt(m, type, &t, has));
-    return *has ? mle_tlv_u32(&t, v) : MLE_OK;
-}
-
-static enum mle_err opt_u8(const struct mle_msg *m, uint8_t type, bool *has, uint8_t *v)
-{
-    struct mle_tlv t;
-    TRY(opt(m, type, &t, has));
-    return *has ? mle_tlv_u8(&t, v) : MLE_OK;
-}
-
-static enum mle_err opt_leader(const struct mle_msg *m, bool *has, struct mle_leader_data *ld)
-{
-    struct mle_tlv t;
-    TRY(opt(m, MLE_TLV_LEADER_DATA, &t, has));
-    return *has ? mle_tlv_leader_data(&t, ld) : MLE_OK;
-}
-
-static enum mle_err opt_route(const struct mle_msg *m, bool *has, struct mle_route64 *r)
-{
-    struct mle_tlv t;
-    TRY(opt(m, MLE_TLV_ROUTE64, &t, has));
-    return *has ? mle_tlv_route64(&t, r) : MLE_OK;
-}
-
-static enum mle_err opt_bytes(const struct mle_msg *m, uint8_t type, bool *has, const uint8_t **v,
-                              uint8_t *n)
-{
-    struct mle_tlv t;
-    TRY(opt(m, type, &t, has));
-    *v = *has ? t.value : NULL;
-    *n = *has ? t.len : 0;
-    return MLE_OK;
-}
-
-static enum mle_err req_leader(const struct mle_msg *m, struct mle_leader_data *ld)
-{
-    struct mle_tlv t;
-    TRY(req(m, MLE_TLV_LEADER_DATA, &t));
-    return mle_tlv_leader_data(&t, ld);
-}
-
-enum mle_err mle_parse_child_id_request(const uint8_t *plain, size_t len,
-                                        struct mle_child_id_request *m)
-{
-    struct mle_msg msg;
-    struct mle_tlv t;
-    bool has_req;
-    memset(m, 0, sizeof(*m));
-    TRY(begin(plain, len, MLE_CMD_CHILD_ID_REQUEST, &msg));
-    TRY(req(&msg, MLE_TLV_RESPONSE, &t));
-    TRY(mle_tlv_challenge(&t, &m->response));
-    TRY(req_u32(&msg, MLE_TLV_LINK_FRAME_COUNTER, &m->link_fc));
-    TRY(opt_u32(&msg, MLE_TLV_MLE_FRAME_COUNTER, &m->has_mle_fc, &m->mle_fc));
-    if (!m->has_mle_fc)
-        m->mle_fc = m->link_fc;
-    TRY(req_u8(&msg, MLE_TLV_MODE, &m->mode));
-    TRY(req_u32(&msg, MLE_TLV_TIMEOUT, &m->timeout));
-    TRY(req_u16(&msg, MLE_TLV_VERSION, &m->version));
-    TRY(opt_bytes(&msg, MLE_TLV_TLV_REQUEST, &has_req, &m->tlv_request, &m->n_tlv_request));
-    if (!has_req)
-        return MLE_ERR_TLV_MISSING;
-    TRY(opt_timestamp(&msg, MLE_TLV_ACTIVE_TIMESTAMP, &m->has_active_ts, &m->active_ts));
-    TRY(opt_timestamp(&msg, MLE_TLV_PENDING_TIMESTAMP, &m->has_pending_ts, &m->pending_ts));
-    TRY(opt_addr_reg(&msg, &m->has_addr_reg, &m->addr_reg));
-    TRY(opt_u16(&msg, MLE_TLV_SUPERVISION_INTERVAL, &m->has_supervision, &m->supervision));
-    return MLE_OK;
-}
-
-/* Fills every field of the union-like Child Update Request struct. */
-static enum mle_err parse_cur_fields(const struct mle_msg *msg, struct mle_child_update_request *m)
-{
-    struct mle_tlv t;
-    TRY(opt_u8(msg, MLE_TLV_MODE, &m->has_mode, &m->mode));
-    TRY(opt_u16(msg, MLE_TLV_SOURCE_ADDRESS, &m->has_src, &m->src_rloc16));
-    TRY(opt_leader(msg, &m->has_leader, &m->leader));
-    TRY(opt_u32(msg, MLE_TLV_TIMEOUT, &m->has_timeout, &m->timeout));
-    TRY(opt_addr_reg(msg, &m->has_addr_reg, &m->addr_reg));
-    TRY(opt(msg, MLE_TLV_CHALLENGE, &t, &m->has_challenge));
-    if (m->has_challenge)
-        TRY(mle_tlv_challenge(&t, &m->challenge));
-    TRY(opt_bytes(msg, MLE_TLV_TLV_REQUEST, &m->has_tlv_request, &m->tlv_request,
-                  &m->n_tlv_request));
-    TRY(opt_u16(msg, MLE_TLV_SUPERVISION_INTERVAL, &m->has_supervision, &m->supervision));
-    TRY(opt_u32(msg, MLE_TLV_CSL_TIMEOUT, &m->has_csl_timeout, &m->csl_timeout));
-    TRY(opt(msg, MLE_TLV_CSL_CHANNEL, &t, &m->has_csl_channel));
-    if (m->has_csl_channel)
-        TRY(mle_tlv_channel(&t, &m->csl_channel));
-    TRY(opt_bytes(msg, MLE_TLV_NETWORK_DATA, &m->has_netdata, &m->netdata, &m->netdata_len));
-    TRY(opt_timestamp(msg, MLE_TLV_ACTIVE_TIMESTAMP, &m->has_active_ts, &m->active_ts));
-    TRY(opt_timestamp(msg, MLE_TLV_PENDING_TIMESTAMP, &m->has_pending_ts, &m->pending_ts));
-    TRY(opt_u8(msg, MLE_TLV_LINK_MARGIN, &m->has_link_margin, &m->link_margin));
-    return MLE_OK;
-}
-
-enum mle_err mle_parse_child_update_request(const uint8_t *plain, size_t len,
-                                            struct mle_child_update_request *m)
-{
-    struct mle_msg msg;
-    memset(m, 0, sizeof(*m));
-    TRY(begin(plain, len, MLE_CMD_CHILD_UPDATE_REQUEST, &msg));
-    TRY(parse_cur_fields(&msg, m));
-    /* A child always sends its Mode (OpenThread HandleChildUpdateRequestOnParent). */
-    return m->has_mode ? MLE_OK : MLE_ERR_TLV_MISSING;
-}
-
-enum mle_err mle_parse_data_request(const uint8_t *plain, size_t len, struct mle_data_request *m)
-{
-    struct mle_msg msg;
-    bool has_req;
-    memset(m, 0, sizeof(*m));
-    TRY(begin(plain, len, MLE_CMD_DATA_REQUEST, &msg));
-    TRY(opt_bytes(&msg, MLE_TLV_TLV_REQUEST, &has_req, &m->tlv_request, &m->n_tlv_request));
-    if (!has_req)
-        return MLE_ERR_TLV_MISSING;
-    TRY(opt_timestamp(&msg, MLE_TLV_ACTIVE_TIMESTAMP, &m->has_active_ts, &m->active_ts));
-    TRY(opt_timestamp(&msg, MLE_TLV_PENDING_TIMESTAMP, &m->has_pending_ts, &m->pending_ts));
-    return MLE_OK;
-}
-
-enum mle_err mle_parse_link_request(const uint8_t *plain, size_t len, struct mle_link_request *m)
-{
-    struct mle_msg msg;
-    struct mle_tlv t;
-    memset(m, 0, sizeof(*m));
-    TRY(begin(plain, len, MLE_CMD_LINK_REQUEST, &msg));
-    TRY(req_u16(&msg, MLE_TLV_VERSION, &m->version));
-    TRY(req(&msg, MLE_TLV_CHALLENGE, &t));
-    TRY(mle_tlv_challenge(&t, &m->challenge));
-    TRY(opt_u16(&msg, MLE_TLV_SOURCE_ADDRESS, &m->has_src, &m->src_rloc16));
-    TRY(opt_leader(&msg, &m->has_leader, &m->leader));
-    TRY(opt_bytes(&msg, MLE_TLV_TLV_REQUEST, &m->has_tlv_request, &m->tlv_request,
-                  &m->n_tlv_request));
-    return MLE_OK;
-}
-
-enum mle_err mle_parse_announce(const uint8_t *plain, size_t len, struct mle_announce *m)
-{
-    struct mle_msg msg;
-    struct mle_tlv t;
-    memset(m, 0, sizeof(*m));
-    TRY(begin(plain, len, MLE_CMD_ANNOUNCE, &msg));
-    TRY(req(&msg, MLE_TLV_CHANNEL, &t));
-    TRY(mle_tlv_channel(&t, &m->channel));
-    TRY(req(&msg, MLE_TLV_ACTIVE_TIMESTAMP, &t));
-    TRY(mle_tlv_timestamp(&t, &m->active_ts));
-    TRY(req_u16(&msg, MLE_TLV_PAN_ID, &m->pan_id));
-    return MLE_OK;
-}
-
-enum mle_err mle_parse_discovery(const uint8_t *plain, size_t len, struct mle_discovery *m)
-{
-    struct mle_msg msg;
-    struct mle_tlv t;
-    memset(m, 0, sizeof(*m));
-    TRY(mle_msg_split(plain, len, &msg, NULL));
-    if (!is_discovery(msg.cmd))
-        return MLE_ERR_WRONG_CMD;
-    m->cmd = msg.cmd;
-    TRY(req(&msg, MLE_TLV_DISCOVERY, &t));
-    m->discovery = t.value;
-    m->discovery_len = t.len;
-    return MLE_OK;
-}
-
-/* ---- builders and parsers of what a parent sends ----------------------- */
-
-static enum mle_err finish(struct wr *w, uint8_t *out, size_t *len)
-{
-    if (!w->ok) {
-        *len = 0;
-        return MLE_ERR_NO_SPACE;
+#define OFF(f) ((uint16_t)offsetof(MSG, f))
+#define FLD(t, k, v, h, g, a, alt_, fl)                                                            \
+    {                                                                                              \
+        MLE_TLV_##t, FK_##k, fl, 0, OFF(v), h, g, a, alt_                                          \
     }
-    *len = (size_t)(w->p - out);
-    return MLE_OK;
+#define REQ(t, k, v) FLD(t, k, v, NO_OFF, NO_OFF, NO_OFF, NO_OFF, 0)
+#define OPT(t, k, v, h) FLD(t, k, v, OFF(h), NO_OFF, NO_OFF, NO_OFF, 0)
+#define NEED(t, k, v, h) FLD(t, k, v, OFF(h), NO_OFF, NO_OFF, NO_OFF, FF_NEED)
+#define GATED(t, k, v, h, g) FLD(t, k, v, OFF(h), OFF(g), NO_OFF, NO_OFF, 0)
+#define OR_ELSE(t, v, h, a) FLD(t, U32, v, OFF(h), NO_OFF, NO_OFF, OFF(a), 0)
+#define REQ_BYTES(t, v, n) FLD(t, BYTES, v, NO_OFF, NO_OFF, OFF(n), NO_OFF, 0)
+#define OPT_BYTES(t, v, n, h) FLD(t, BYTES, v, OFF(h), NO_OFF, OFF(n), NO_OFF, 0)
+#define ORDERED(n_pool, fl)                                                                        \
+    {                                                                                              \
+        0, FK_ORDERED, fl, n_pool, OFF(order), NO_OFF, NO_OFF, OFF(n_order), NO_OFF                \
+    }
+#define N_FLD(tbl) (sizeof(tbl) / sizeof((tbl)[0]))
+
+#define MSG struct mle_parent_request
+static const struct fld parent_request[] = {
+    REQ(MODE, U8, mode),
+    REQ(CHALLENGE, CHALLENGE, challenge),
+    REQ(SCAN_MASK, U8, scan_mask),
+    REQ(VERSION, U16, version),
+};
+#undef MSG
+
+#define MSG struct mle_parent_response
+static const struct fld parent_response[] = {
+    REQ(SOURCE_ADDRESS, U16, src_rloc16),
+    REQ(LEADER_DATA, LEADER, leader),
+    REQ(LINK_FRAME_COUNTER, U32, link_fc),
+    REQ(MLE_FRAME_COUNTER, U32, mle_fc),
+    REQ(RESPONSE, CHALLENGE, response),
+    REQ(CHALLENGE, CHALLENGE, challenge),
+    REQ(LINK_MARGIN, U8, link_margin),
+    REQ(CONNECTIVITY, CONN, conn),
+    REQ(VERSION, U16, version),
+};
+#undef MSG
+
+#define MSG struct mle_advertisement
+static const struct fld advertisement[] = {
+    REQ(SOURCE_ADDRESS, U16, src_rloc16),
+    REQ(LEADER_DATA, LEADER, leader),
+    OPT(ROUTE64, ROUTE, route, has_route),
+};
+#undef MSG
+
+/* The MLE FC defaults to the link FC (OpenThread ReadFrameCounterTlvs). */
+#define MSG struct mle_child_id_request
+static const struct fld child_id_request[] = {
+    REQ(RESPONSE, CHALLENGE, response),
+    REQ(LINK_FRAME_COUNTER, U32, link_fc),
+    OR_ELSE(MLE_FRAME_COUNTER, mle_fc, has_mle_fc, link_fc),
+    REQ(MODE, U8, mode),
+    REQ(TIMEOUT, U32, timeout),
+    REQ(VERSION, U16, version),
+    OPT(ADDRESS_REGISTRATION, ADDR_REG, addr_reg, has_addr_reg),
+    REQ_BYTES(TLV_REQUEST, tlv_request, n_tlv_request),
+    OPT(ACTIVE_TIMESTAMP, TIMESTAMP, active_ts, has_active_ts),
+    OPT(PENDING_TIMESTAMP, TIMESTAMP, pending_ts, has_pending_ts),
+    OPT(SUPERVISION_INTERVAL, U16, supervision, has_supervision),
+};
+#undef MSG
+
+/* Network Data is in the pool (it follows the order) but required on parse. */
+#define MSG struct mle_child_id_response
+static const struct fld child_id_response[] = {
+    REQ(SOURCE_ADDRESS, U16, src_rloc16),
+    REQ(LEADER_DATA, LEADER, leader),
+    OPT(ACTIVE_TIMESTAMP, TIMESTAMP, active_ts, has_active_ts),
+    OPT(PENDING_TIMESTAMP, TIMESTAMP, pending_ts, has_pending_ts),
+    REQ(ADDRESS16, U16, address16),
+    ORDERED(5, 0),
+    OPT_BYTES(NETWORK_DATA, netdata, netdata_len, has_netdata),
+    OPT(ROUTE64, ROUTE, route, has_route),
+    OPT(SUPERVISION_INTERVAL, U16, supervision, has_supervision),
+    OPT_BYTES(ACTIVE_DATASET, active_dataset, active_dataset_len, has_active_dataset),
+    OPT_BYTES(PENDING_DATASET, pending_dataset, pending_dataset_len, has_pending_dataset),
+    OPT(ADDRESS_REGISTRATION, ADDR_REG, addr_reg, has_addr_reg),
+};
+#undef MSG
+
+/* The timestamps go with Network Data only (SendChildUpdateResponseToChild). */
+#define MSG struct mle_child_update_response
+static const struct fld child_update_response[] = {
+    OPT(RESPONSE, CHALLENGE, response, has_response),
+    REQ(SOURCE_ADDRESS, U16, src_rloc16),
+    OPT(STATUS, U8, status, has_status),
+    OPT(MODE, U8, mode, has_mode),
+    OPT(LINK_MARGIN, U8, link_margin, has_link_margin),
+    OPT(LEADER_DATA, LEADER, leader, has_leader),
+    OPT(MLE_FRAME_COUNTER, U32, mle_fc, has_fcs),
+    OPT(LINK_FRAME_COUNTER, U32, link_fc, has_fcs),
+    OPT(ADDRESS_REGISTRATION, ADDR_REG, addr_reg, has_addr_reg),
+    OPT(TIMEOUT, U32, timeout, has_timeout),
+    OPT(SUPERVISION_INTERVAL, U16, supervision, has_supervision),
+    OPT_BYTES(NETWORK_DATA, netdata, netdata_len, has_netdata),
+    GATED(ACTIVE_TIMESTAMP, TIMESTAMP, active_ts, has_active_ts, has_netdata),
+    GATED(PENDING_TIMESTAMP, TIMESTAMP, pending_ts, has_pending_ts, has_netdata),
+};
+#undef MSG
+
+#define MSG struct mle_child_update_request
+/* What a parent sends (SendChildUpdateRequestToChild). */
+static const struct fld child_update_request_from_parent[] = {
+    NEED(SOURCE_ADDRESS, U16, src_rloc16, has_src),
+    NEED(LEADER_DATA, LEADER, leader, has_leader),
+    OPT_BYTES(NETWORK_DATA, netdata, netdata_len, has_netdata),
+    OPT(ACTIVE_TIMESTAMP, TIMESTAMP, active_ts, has_active_ts),
+    OPT(PENDING_TIMESTAMP, TIMESTAMP, pending_ts, has_pending_ts),
+    OPT(LINK_MARGIN, U8, link_margin, has_link_margin),
+    OPT_BYTES(TLV_REQUEST, tlv_request, n_tlv_request, has_tlv_request),
+    OPT(CHALLENGE, CHALLENGE, challenge, has_challenge),
+};
+/* What a child sends (mle.cpp SendChildUpdateRequest). */
+static const struct fld child_update_request_from_child[] = {
+    NEED(MODE, U8, mode, has_mode),
+    OPT(CHALLENGE, CHALLENGE, challenge, has_challenge),
+    OPT(SOURCE_ADDRESS, U16, src_rloc16, has_src),
+    OPT(LEADER_DATA, LEADER, leader, has_leader),
+    OPT(TIMEOUT, U32, timeout, has_timeout),
+    OPT(ADDRESS_REGISTRATION, ADDR_REG, addr_reg, has_addr_reg),
+    OPT_BYTES(TLV_REQUEST, tlv_request, n_tlv_request, has_tlv_request),
+};
+/* Parse only: every field, from either side. */
+static const struct fld child_update_request_any[] = {
+    OPT(MODE, U8, mode, has_mode),
+    OPT(SOURCE_ADDRESS, U16, src_rloc16, has_src),
+    OPT(LEADER_DATA, LEADER, leader, has_leader),
+    OPT(TIMEOUT, U32, timeout, has_timeout),
+    OPT(ADDRESS_REGISTRATION, ADDR_REG, addr_reg, has_addr_reg),
+    OPT(CHALLENGE, CHALLENGE, challenge, has_challenge),
+    OPT_BYTES(TLV_REQUEST, tlv_request, n_tlv_request, has_tlv_request),
+    OPT(SUPERVISION_INTERVAL, U16, supervision, has_supervision),
+    OPT(CSL_TIMEOUT, U32, csl_timeout, has_csl_timeout),
+    OPT(CSL_CHANNEL, CHANNEL, csl_channel, has_csl_channel),
+    OPT_BYTES(NETWORK_DATA, netdata, netdata_len, has_netdata),
+    OPT(ACTIVE_TIMESTAMP, TIMESTAMP, active_ts, has_active_ts),
+    OPT(PENDING_TIMESTAMP, TIMESTAMP, pending_ts, has_pending_ts),
+    OPT(LINK_MARGIN, U8, link_margin, has_link_margin),
+};
+#undef MSG
+
+#define MSG struct mle_data_request
+static const struct fld data_request[] = {
+    REQ_BYTES(TLV_REQUEST, tlv_request, n_tlv_request),
+    OPT(ACTIVE_TIMESTAMP, TIMESTAMP, active_ts, has_active_ts),
+    OPT(PENDING_TIMESTAMP, TIMESTAMP, pending_ts, has_pending_ts),
+};
+#undef MSG
+
+/* Default order (n_order 0): the pool's, as SendDataResponse. */
+#define MSG struct mle_data_response
+static const struct fld data_response[] = {
+    REQ(SOURCE_ADDRESS, U16, src_rloc16),
+    REQ(LEADER_DATA, LEADER, leader),
+    OPT(ACTIVE_TIMESTAMP, TIMESTAMP, active_ts, has_active_ts),
+    OPT(PENDING_TIMESTAMP, TIMESTAMP, pending_ts, has_pending_ts),
+    ORDERED(4, FF_ALL),
+    OPT_BYTES(NETWORK_DATA, netdata, netdata_len, has_netdata),
+    OPT_BYTES(ACTIVE_DATASET, active_dataset, active_dataset_len, has_active_dataset),
+    OPT_BYTES(PENDING_DATASET, pending_dataset, pending_dataset_len, has_pending_dataset),
+    OPT(ROUTE64, ROUTE, route, has_route),
+};
+#undef MSG
+
+#define MSG struct mle_link_request
+static const struct fld link_request[] = {
+    REQ(VERSION, U16, version),
+    REQ(CHALLENGE, CHALLENGE, challenge),
+    OPT(SOURCE_ADDRESS, U16, src_rloc16, has_src),
+    OPT(LEADER_DATA, LEADER, leader, has_leader),
+    OPT_BYTES(TLV_REQUEST, tlv_request, n_tlv_request, has_tlv_request),
+};
+#undef MSG
+
+#define MSG struct mle_announce
+static const struct fld announce[] = {
+    REQ(CHANNEL, CHANNEL, channel),
+    REQ(ACTIVE_TIMESTAMP, TIMESTAMP, active_ts),
+    REQ(PAN_ID, U16, pan_id),
+};
+#undef MSG
+
+/* ---- the builder and the parser that walk a table ------------------------- */
+
+static const void *at(const void *m, uint16_t off)
+{
+    return (const uint8_t *)m + off;
+}
+
+static void *at_mut(void *m, uint16_t off)
+{
+    return (uint8_t *)m + off;
+}
+
+static bool is_set(const void *m, uint16_t off)
+{
+    return off == NO_OFF || *(const bool *)at(m, off);
+}
+
+static uint8_t u8_at(const void *m, uint16_t off)
+{
+    return *(const uint8_t *)at(m, off);
 }
 
 static bool challenge_ok(const struct mle_challenge *c)
@@ -533,186 +522,354 @@ static bool route_ok(const struct mle_route64 *r)
     return n == r->n && !(r->mask[7] & 1);
 }
 
+/* A value the builder would write must be one a parser accepts. */
+static bool fld_ok(const struct fld *f, const void *m)
+{
+    if (!is_set(m, f->has))
+        return !(f->flags & FF_NEED);
+    const void *v = at(m, f->val);
+    switch (f->kind) {
+    case FK_CHALLENGE:
+        return challenge_ok(v);
+    case FK_ROUTE:
+        return route_ok(v);
+    case FK_BYTES:
+        return u8_at(m, f->aux) == 0 || *(const uint8_t *const *)v != NULL;
+    case FK_ORDERED:
+        return u8_at(m, f->aux) <= MLE_ORDER_MAX;
+    default:
+        return true;
+    }
+}
+
+static void put_value(struct wr *w, const struct fld *f, const void *m, uint16_t off)
+{
+    const void *v = at(m, off);
+    switch (f->kind) {
+    case FK_U8:
+        mle_put_u8(w, f->type, *(const uint8_t *)v);
+        break;
+    case FK_U16:
+        mle_put_u16(w, f->type, *(const uint16_t *)v);
+        break;
+    case FK_U32:
+        mle_put_u32(w, f->type, *(const uint32_t *)v);
+        break;
+    case FK_CHALLENGE:
+        mle_put_challenge(w, f->type, v);
+        break;
+    case FK_LEADER:
+        mle_put_leader_data(w, v);
+        break;
+    case FK_ROUTE:
+        mle_put_route64(w, v);
+        break;
+    case FK_CONN:
+        mle_put_connectivity(w, v);
+        break;
+    case FK_ADDR_REG:
+        mle_put_addr_reg(w, v);
+        break;
+    case FK_TIMESTAMP:
+        mle_put_timestamp(w, f->type, v);
+        break;
+    case FK_CHANNEL:
+        mle_put_channel(w, f->type, v);
+        break;
+    case FK_BYTES:
+        mle_put_tlv(w, f->type, *(const uint8_t *const *)v, u8_at(m, f->aux));
+        break;
+    default:
+        break;
+    }
+}
+
+static void put_fld(struct wr *w, const struct fld *f, const void *m)
+{
+    if (is_set(m, f->has) && is_set(m, f->gate))
+        put_value(w, f, m, f->val);
+    else if (f->alt != NO_OFF && !is_set(m, f->has))
+        put_value(w, f, m, f->alt);
+}
+
+/* The pool that follows an FK_ORDERED entry, in the message's order. */
+static void put_ordered(struct wr *w, const struct fld *f, const void *m)
+{
+    const uint8_t *order = at(m, f->val);
+    unsigned n = u8_at(m, f->aux);
+    if (n == 0 && (f->flags & FF_ALL)) {
+        for (unsigned j = 1; j <= f->pool; j++)
+            put_fld(w, &f[j], m);
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        for (unsigned j = 1; j <= f->pool; j++) {
+            if (f[j].type == order[i]) {
+                put_fld(w, &f[j], m);
+                break;
+            }
+        }
+    }
+}
+
+static enum mle_err finish(struct wr *w, uint8_t *out, size_t *len)
+{
+    if (!w->ok) {
+        *len = 0;
+        return MLE_ERR_NO_SPACE;
+    }
+    *len = (size_t)(w->p - out);
+    return MLE_OK;
+}
+
+/* Writes command || the TLVs of table f[n] taken from message struct m. */
+static enum mle_err build(uint8_t cmd, const struct fld *f, size_t n, const void *m, uint8_t *out,
+                          size_t cap, size_t *len)
+{
+    *len = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!fld_ok(&f[i], m))
+            return MLE_ERR_ARG;
+    struct wr w = wr_init(out, cap);
+    wr_u8(&w, cmd);
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].kind == FK_ORDERED) {
+            put_ordered(&w, &f[i], m);
+            i += f[i].pool;
+        } else {
+            put_fld(&w, &f[i], m);
+        }
+    }
+    return finish(&w, out, len);
+}
+
+static enum mle_err get_value(const struct mle_tlv *t, const struct fld *f, void *m)
+{
+    void *v = at_mut(m, f->val);
+    switch (f->kind) {
+    case FK_U8:
+        return mle_tlv_u8(t, v);
+    case FK_U16:
+        return mle_tlv_u16(t, v);
+    case FK_U32:
+        return mle_tlv_u32(t, v);
+    case FK_CHALLENGE:
+        return mle_tlv_challenge(t, v);
+    case FK_LEADER:
+        return mle_tlv_leader_data(t, v);
+    case FK_ROUTE:
+        return mle_tlv_route64(t, v);
+    case FK_CONN:
+        return mle_tlv_connectivity(t, v);
+    case FK_ADDR_REG:
+        return mle_tlv_addr_reg(t, v);
+    case FK_TIMESTAMP:
+        return mle_tlv_timestamp(t, v);
+    case FK_CHANNEL:
+        return mle_tlv_channel(t, v);
+    case FK_BYTES:
+        *(const uint8_t **)v = t->value;
+        *(uint8_t *)at_mut(m, f->aux) = t->len;
+        return MLE_OK;
+    default:
+        return MLE_OK;
+    }
+}
+
+static enum mle_err parse_fields(const struct mle_msg *msg, const struct fld *f, size_t n, void *m)
+{
+    for (size_t i = 0; i < n; i++)
+        if (f[i].has != NO_OFF)
+            *(bool *)at_mut(m, f[i].has) = true;
+    for (size_t i = 0; i < n; i++) {
+        struct mle_tlv t;
+        if (f[i].kind == FK_ORDERED)
+            continue; /* its pool entries are ordinary entries here */
+        enum mle_err e = mle_tlv_find(msg->tlvs, msg->tlvs_len, f[i].type, &t);
+        if (e == MLE_ERR_TLV_MISSING && f[i].has != NO_OFF) {
+            *(bool *)at_mut(m, f[i].has) = false;
+            if (f[i].alt != NO_OFF)
+                *(uint32_t *)at_mut(m, f[i].val) = *(const uint32_t *)at(m, f[i].alt);
+            continue;
+        }
+        if (e == MLE_OK)
+            e = get_value(&t, &f[i], m);
+        if (e != MLE_OK)
+            return e;
+    }
+    return MLE_OK;
+}
+
+/*
+ * Checks the command, validates every TLV (mle_msg_split) and fills the
+ * message struct m (size bytes, zeroed first) from table f[n]. On error m is
+ * all zero. *msg (optional) gets the TLVs for what the table cannot say.
+ */
+static enum mle_err parse(uint8_t cmd, const struct fld *f, size_t n, const uint8_t *plain,
+                          size_t len, void *m, size_t size, struct mle_msg *msg)
+{
+    struct mle_msg local;
+    if (!msg)
+        msg = &local;
+    memset(m, 0, size);
+    enum mle_err e = mle_msg_split(plain, len, msg, NULL);
+    if (e == MLE_OK && msg->cmd != cmd)
+        e = MLE_ERR_WRONG_CMD;
+    if (e == MLE_OK)
+        e = parse_fields(msg, f, n, m);
+    if (e != MLE_OK)
+        memset(m, 0, size);
+    return e;
+}
+
+#define BUILD(cmd, tbl) build(MLE_CMD_##cmd, tbl, N_FLD(tbl), m, out, cap, len)
+#define PARSE(cmd, tbl, msg) parse(MLE_CMD_##cmd, tbl, N_FLD(tbl), plain, len, m, sizeof(*m), msg)
+
+/* ---- messages a leader/parent receives ----------------------------------- */
+
+enum mle_err mle_parse_parent_request(const uint8_t *plain, size_t len,
+                                      struct mle_parent_request *m)
+{
+    return PARSE(PARENT_REQUEST, parent_request, NULL);
+}
+
+enum mle_err mle_parse_child_id_request(const uint8_t *plain, size_t len,
+                                        struct mle_child_id_request *m)
+{
+    return PARSE(CHILD_ID_REQUEST, child_id_request, NULL);
+}
+
+enum mle_err mle_parse_child_update_request(const uint8_t *plain, size_t len,
+                                            struct mle_child_update_request *m)
+{
+    enum mle_err e = PARSE(CHILD_UPDATE_REQUEST, child_update_request_any, NULL);
+    /* A child always sends its Mode (OpenThread HandleChildUpdateRequestOnParent). */
+    return e != MLE_OK ? e : m->has_mode ? MLE_OK : MLE_ERR_TLV_MISSING;
+}
+
+enum mle_err mle_parse_data_request(const uint8_t *plain, size_t len, struct mle_data_request *m)
+{
+    return PARSE(DATA_REQUEST, data_request, NULL);
+}
+
+enum mle_err mle_parse_link_request(const uint8_t *plain, size_t len, struct mle_link_request *m)
+{
+    return PARSE(LINK_REQUEST, link_request, NULL);
+}
+
+enum mle_err mle_parse_announce(const uint8_t *plain, size_t len, struct mle_announce *m)
+{
+    return PARSE(ANNOUNCE, announce, NULL);
+}
+
+enum mle_err mle_parse_discovery(const uint8_t *plain, size_t len, struct mle_discovery *m)
+{
+    struct mle_msg msg;
+    struct mle_tlv t;
+    memset(m, 0, sizeof(*m));
+    enum mle_err e = mle_msg_split(plain, len, &msg, NULL);
+    if (e != MLE_OK)
+        return e;
+    if (!is_discovery(msg.cmd))
+        return MLE_ERR_WRONG_CMD;
+    m->cmd = msg.cmd;
+    e = mle_tlv_find(msg.tlvs, msg.tlvs_len, MLE_TLV_DISCOVERY, &t);
+    if (e != MLE_OK)
+        return e;
+    m->discovery = t.value;
+    m->discovery_len = t.len;
+    return MLE_OK;
+}
+
+/* ---- builders and parsers of what a parent sends ------------------------- */
+
 enum mle_err mle_build_advertisement(const struct mle_advertisement *m, uint8_t *out, size_t cap,
                                      size_t *len)
 {
-    *len = 0;
-    if (m->has_route && !route_ok(&m->route))
-        return MLE_ERR_ARG;
-    struct wr w = wr_init(out, cap);
-    wr_u8(&w, MLE_CMD_ADVERTISEMENT);
-    mle_put_u16(&w, MLE_TLV_SOURCE_ADDRESS, m->src_rloc16);
-    mle_put_leader_data(&w, &m->leader);
-    if (m->has_route)
-        mle_put_route64(&w, &m->route);
-    return finish(&w, out, len);
+    return BUILD(ADVERTISEMENT, advertisement);
 }
 
 enum mle_err mle_parse_advertisement(const uint8_t *plain, size_t len, struct mle_advertisement *m)
 {
-    struct mle_msg msg;
-    memset(m, 0, sizeof(*m));
-    TRY(begin(plain, len, MLE_CMD_ADVERTISEMENT, &msg));
-    TRY(req_u16(&msg, MLE_TLV_SOURCE_ADDRESS, &m->src_rloc16));
-    TRY(req_leader(&msg, &m->leader));
-    TRY(opt_route(&msg, &m->has_route, &m->route));
-    return MLE_OK;
+    return PARSE(ADVERTISEMENT, advertisement, NULL);
 }
 
 enum mle_err mle_build_parent_response(const struct mle_parent_response *m, uint8_t *out,
                                        size_t cap, size_t *len)
 {
-    *len = 0;
-    if (!challenge_ok(&m->response) || !challenge_ok(&m->challenge))
-        return MLE_ERR_ARG;
-    struct wr w = wr_init(out, cap);
-    wr_u8(&w, MLE_CMD_PARENT_RESPONSE);
-    mle_put_u16(&w, MLE_TLV_SOURCE_ADDRESS, m->src_rloc16);
-    mle_put_leader_data(&w, &m->leader);
-    mle_put_u32(&w, MLE_TLV_LINK_FRAME_COUNTER, m->link_fc);
-    mle_put_u32(&w, MLE_TLV_MLE_FRAME_COUNTER, m->mle_fc);
-    mle_put_challenge(&w, MLE_TLV_RESPONSE, &m->response);
-    mle_put_challenge(&w, MLE_TLV_CHALLENGE, &m->challenge);
-    mle_put_u8(&w, MLE_TLV_LINK_MARGIN, m->link_margin);
-    mle_put_connectivity(&w, &m->conn);
-    mle_put_u16(&w, MLE_TLV_VERSION, m->version);
-    return finish(&w, out, len);
+    return BUILD(PARENT_RESPONSE, parent_response);
 }
 
 enum mle_err mle_parse_parent_response(const uint8_t *plain, size_t len,
                                        struct mle_parent_response *m)
 {
-    struct mle_msg msg;
-    struct mle_tlv t;
-    memset(m, 0, sizeof(*m));
-    TRY(begin(plain, len, MLE_CMD_PARENT_RESPONSE, &msg));
-    TRY(req_u16(&msg, MLE_TLV_SOURCE_ADDRESS, &m->src_rloc16));
-    TRY(req_leader(&msg, &m->leader));
-    TRY(req_u32(&msg, MLE_TLV_LINK_FRAME_COUNTER, &m->link_fc));
-    TRY(req_u32(&msg, MLE_TLV_MLE_FRAME_COUNTER, &m->mle_fc));
-    TRY(req(&msg, MLE_TLV_RESPONSE, &t));
-    TRY(mle_tlv_challenge(&t, &m->response));
-    TRY(req(&msg, MLE_TLV_CHALLENGE, &t));
-    TRY(mle_tlv_challenge(&t, &m->challenge));
-    TRY(req_u8(&msg, MLE_TLV_LINK_MARGIN, &m->link_margin));
-    TRY(req(&msg, MLE_TLV_CONNECTIVITY, &t));
-    TRY(mle_tlv_connectivity(&t, &m->conn));
-    TRY(req_u16(&msg, MLE_TLV_VERSION, &m->version));
-    return MLE_OK;
-}
-
-static void put_timestamps(struct wr *w, bool has_active, const struct mle_timestamp *active,
-                           bool has_pending, const struct mle_timestamp *pending)
-{
-    if (has_active)
-        mle_put_timestamp(w, MLE_TLV_ACTIVE_TIMESTAMP, active);
-    if (has_pending)
-        mle_put_timestamp(w, MLE_TLV_PENDING_TIMESTAMP, pending);
+    return PARSE(PARENT_RESPONSE, parent_response, NULL);
 }
 
 enum mle_err mle_build_child_id_response(const struct mle_child_id_response *m, uint8_t *out,
                                          size_t cap, size_t *len)
 {
-    *len = 0;
-    if (m->n_order > MLE_ORDER_MAX || (m->has_route && !route_ok(&m->route)))
-        return MLE_ERR_ARG;
-    struct wr w = wr_init(out, cap);
-    wr_u8(&w, MLE_CMD_CHILD_ID_RESPONSE);
-    mle_put_u16(&w, MLE_TLV_SOURCE_ADDRESS, m->src_rloc16);
-    mle_put_leader_data(&w, &m->leader);
-    put_timestamps(&w, m->has_active_ts, &m->active_ts, m->has_pending_ts, &m->pending_ts);
-    mle_put_u16(&w, MLE_TLV_ADDRESS16, m->address16);
-    for (unsigned i = 0; i < m->n_order; i++) {
-        switch (m->order[i]) {
-        case MLE_TLV_NETWORK_DATA:
-            if (m->has_netdata)
-                mle_put_tlv(&w, MLE_TLV_NETWORK_DATA, m->netdata, m->netdata_len);
-            break;
-        case MLE_TLV_ROUTE64:
-            if (m->has_route)
-                mle_put_route64(&w, &m->route);
-            break;
-        case MLE_TLV_ACTIVE_DATASET:
-            if (m->has_active_dataset)
-                mle_put_tlv(&w, MLE_TLV_ACTIVE_DATASET, m->active_dataset, m->active_dataset_len);
-            break;
-        case MLE_TLV_PENDING_DATASET:
-            if (m->has_pending_dataset)
-                mle_put_tlv(&w, MLE_TLV_PENDING_DATASET, m->pending_dataset,
-                            m->pending_dataset_len);
-            break;
-        case MLE_TLV_SUPERVISION_INTERVAL:
-            if (m->has_supervision)
-                mle_put_u16(&w, MLE_TLV_SUPERVISION_INTERVAL, m->supervision);
-            break;
-        default:
-            break; /* Address16 (already sent) and anything else: nothing */
-        }
-    }
-    if (m->has_addr_reg)
-        mle_put_addr_reg(&w, &m->addr_reg);
-    return finish(&w, out, len);
+    return BUILD(CHILD_ID_RESPONSE, child_id_response);
 }
 
-static void order_add(struct mle_child_id_response *m, uint8_t type)
+static void order_add(uint8_t order[MLE_ORDER_MAX], uint8_t *n, uint8_t type)
 {
-    for (unsigned i = 0; i < m->n_order; i++)
-        if (m->order[i] == type)
+    for (unsigned i = 0; i < *n; i++)
+        if (order[i] == type)
             return;
-    if (m->n_order < MLE_ORDER_MAX)
-        m->order[m->n_order++] = type;
+    if (*n < MLE_ORDER_MAX)
+        order[(*n)++] = type;
+}
+
+/* The entries that the FK_ORDERED entry of table f[n] orders. */
+static const struct fld *pool_of(const struct fld *f, size_t n, unsigned *n_pool)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].kind == FK_ORDERED) {
+            *n_pool = f[i].pool;
+            return &f[i + 1];
+        }
+    }
+    *n_pool = 0;
+    return NULL;
+}
+
+static bool in_pool(const struct fld *pool, unsigned n_pool, uint8_t type)
+{
+    for (unsigned j = 0; j < n_pool; j++)
+        if (pool[j].type == type)
+            return true;
+    return false;
 }
 
 enum mle_err mle_parse_child_id_response(const uint8_t *plain, size_t len,
                                          struct mle_child_id_response *m)
 {
     struct mle_msg msg;
-    memset(m, 0, sizeof(*m));
-    TRY(begin(plain, len, MLE_CMD_CHILD_ID_RESPONSE, &msg));
-    TRY(req_u16(&msg, MLE_TLV_SOURCE_ADDRESS, &m->src_rloc16));
-    TRY(req_leader(&msg, &m->leader));
-    TRY(req_u16(&msg, MLE_TLV_ADDRESS16, &m->address16));
-    TRY(opt_bytes(&msg, MLE_TLV_NETWORK_DATA, &m->has_netdata, &m->netdata, &m->netdata_len));
+    enum mle_err e = PARSE(CHILD_ID_RESPONSE, child_id_response, &msg);
+    if (e != MLE_OK)
+        return e;
     if (!m->has_netdata)
         return MLE_ERR_TLV_MISSING;
-    TRY(opt_timestamp(&msg, MLE_TLV_ACTIVE_TIMESTAMP, &m->has_active_ts, &m->active_ts));
-    TRY(opt_timestamp(&msg, MLE_TLV_PENDING_TIMESTAMP, &m->has_pending_ts, &m->pending_ts));
-    TRY(opt_route(&msg, &m->has_route, &m->route));
-    TRY(opt_bytes(&msg, MLE_TLV_ACTIVE_DATASET, &m->has_active_dataset, &m->active_dataset,
-                  &m->active_dataset_len));
-    TRY(opt_bytes(&msg, MLE_TLV_PENDING_DATASET, &m->has_pending_dataset, &m->pending_dataset,
-                  &m->pending_dataset_len));
-    TRY(opt_u16(&msg, MLE_TLV_SUPERVISION_INTERVAL, &m->has_supervision, &m->supervision));
-    TRY(opt_addr_reg(&msg, &m->has_addr_reg, &m->addr_reg));
 
-    /* Record the order of the TLVs that follow Address16 (not Address
-     * Registration, which always comes last). */
+    /* Record the order of the pool TLVs that follow Address16. */
+    unsigned n_pool;
+    const struct fld *pool = pool_of(child_id_response, N_FLD(child_id_response), &n_pool);
     struct mle_tlv_iter it;
     struct mle_tlv t;
     bool after = false;
     mle_tlv_iter_init(&it, msg.tlvs, msg.tlvs_len);
     while (mle_tlv_next(&it, &t)) {
-        if (t.type == MLE_TLV_ADDRESS16) {
+        if (t.type == MLE_TLV_ADDRESS16)
             after = true;
-            continue;
-        }
-        if (after && (t.type == MLE_TLV_NETWORK_DATA || t.type == MLE_TLV_ROUTE64 ||
-                      t.type == MLE_TLV_SUPERVISION_INTERVAL || t.type == MLE_TLV_ACTIVE_DATASET ||
-                      t.type == MLE_TLV_PENDING_DATASET))
-            order_add(m, t.type);
+        else if (after && in_pool(pool, n_pool, t.type))
+            order_add(m->order, &m->n_order, t.type);
     }
     /* Optional TLVs found before Address16 go last, so that building from
      * the parsed struct keeps every value it holds. */
-    if (m->has_netdata)
-        order_add(m, MLE_TLV_NETWORK_DATA);
-    if (m->has_route)
-        order_add(m, MLE_TLV_ROUTE64);
-    if (m->has_supervision)
-        order_add(m, MLE_TLV_SUPERVISION_INTERVAL);
-    if (m->has_active_dataset)
-        order_add(m, MLE_TLV_ACTIVE_DATASET);
-    if (m->has_pending_dataset)
-        order_add(m, MLE_TLV_PENDING_DATASET);
+    for (unsigned j = 0; j < n_pool; j++)
+        if (is_set(m, pool[j].has))
+            order_add(m->order, &m->n_order, pool[j].type);
     return MLE_OK;
 }
 
@@ -723,186 +880,66 @@ void mle_child_id_response_order(const struct mle_child_id_request *req,
 {
     m->n_order = 0;
     for (unsigned i = 0; req->tlv_request && i < req->n_tlv_request; i++)
-        order_add(m, req->tlv_request[i]);
+        order_add(m->order, &m->n_order, req->tlv_request[i]);
     if (req->has_supervision)
-        order_add(m, MLE_TLV_SUPERVISION_INTERVAL);
+        order_add(m->order, &m->n_order, MLE_TLV_SUPERVISION_INTERVAL);
     if (!req->has_active_ts || !our_active || mle_timestamp_cmp(&req->active_ts, our_active))
-        order_add(m, MLE_TLV_ACTIVE_DATASET);
+        order_add(m->order, &m->n_order, MLE_TLV_ACTIVE_DATASET);
     if (!req->has_pending_ts || !our_pending || mle_timestamp_cmp(&req->pending_ts, our_pending))
-        order_add(m, MLE_TLV_PENDING_DATASET);
+        order_add(m->order, &m->n_order, MLE_TLV_PENDING_DATASET);
 }
 
 enum mle_err mle_build_child_update_response(const struct mle_child_update_response *m,
                                              uint8_t *out, size_t cap, size_t *len)
 {
-    *len = 0;
-    if (m->has_response && !challenge_ok(&m->response))
-        return MLE_ERR_ARG;
-    struct wr w = wr_init(out, cap);
-    wr_u8(&w, MLE_CMD_CHILD_UPDATE_RESPONSE);
-    if (m->has_response)
-        mle_put_challenge(&w, MLE_TLV_RESPONSE, &m->response);
-    mle_put_u16(&w, MLE_TLV_SOURCE_ADDRESS, m->src_rloc16);
-    if (m->has_status)
-        mle_put_u8(&w, MLE_TLV_STATUS, m->status);
-    if (m->has_mode)
-        mle_put_u8(&w, MLE_TLV_MODE, m->mode);
-    if (m->has_link_margin)
-        mle_put_u8(&w, MLE_TLV_LINK_MARGIN, m->link_margin);
-    if (m->has_leader)
-        mle_put_leader_data(&w, &m->leader);
-    if (m->has_fcs) {
-        mle_put_u32(&w, MLE_TLV_MLE_FRAME_COUNTER, m->mle_fc);
-        mle_put_u32(&w, MLE_TLV_LINK_FRAME_COUNTER, m->link_fc);
-    }
-    if (m->has_addr_reg)
-        mle_put_addr_reg(&w, &m->addr_reg);
-    if (m->has_timeout)
-        mle_put_u32(&w, MLE_TLV_TIMEOUT, m->timeout);
-    if (m->has_supervision)
-        mle_put_u16(&w, MLE_TLV_SUPERVISION_INTERVAL, m->supervision);
-    if (m->has_netdata) {
-        mle_put_tlv(&w, MLE_TLV_NETWORK_DATA, m->netdata, m->netdata_len);
-        put_timestamps(&w, m->has_active_ts, &m->active_ts, m->has_pending_ts, &m->pending_ts);
-    }
-    return finish(&w, out, len);
-}
-
-static enum mle_err parse_cu_response(const uint8_t *plain, size_t len,
-                                      struct mle_child_update_response *m)
-{
-    struct mle_msg msg;
-    struct mle_tlv t;
-    bool has_lfc, has_mfc;
-    memset(m, 0, sizeof(*m));
-    TRY(begin(plain, len, MLE_CMD_CHILD_UPDATE_RESPONSE, &msg));
-    TRY(req_u16(&msg, MLE_TLV_SOURCE_ADDRESS, &m->src_rloc16));
-    TRY(opt(&msg, MLE_TLV_RESPONSE, &t, &m->has_response));
-    if (m->has_response)
-        TRY(mle_tlv_challenge(&t, &m->response));
-    TRY(opt_u8(&msg, MLE_TLV_STATUS, &m->has_status, &m->status));
-    TRY(opt_u8(&msg, MLE_TLV_MODE, &m->has_mode, &m->mode));
-    TRY(opt_u8(&msg, MLE_TLV_LINK_MARGIN, &m->has_link_margin, &m->link_margin));
-    TRY(opt_leader(&msg, &m->has_leader, &m->leader));
-    TRY(opt_u32(&msg, MLE_TLV_MLE_FRAME_COUNTER, &has_mfc, &m->mle_fc));
-    TRY(opt_u32(&msg, MLE_TLV_LINK_FRAME_COUNTER, &has_lfc, &m->link_fc));
-    m->has_fcs = has_mfc && has_lfc;
-    TRY(opt_addr_reg(&msg, &m->has_addr_reg, &m->addr_reg));
-    TRY(opt_u32(&msg, MLE_TLV_TIMEOUT, &m->has_timeout, &m->timeout));
-    TRY(opt_u16(&msg, MLE_TLV_SUPERVISION_INTERVAL, &m->has_supervision, &m->supervision));
-    TRY(opt_bytes(&msg, MLE_TLV_NETWORK_DATA, &m->has_netdata, &m->netdata, &m->netdata_len));
-    TRY(opt_timestamp(&msg, MLE_TLV_ACTIVE_TIMESTAMP, &m->has_active_ts, &m->active_ts));
-    TRY(opt_timestamp(&msg, MLE_TLV_PENDING_TIMESTAMP, &m->has_pending_ts, &m->pending_ts));
-    return MLE_OK;
+    return BUILD(CHILD_UPDATE_RESPONSE, child_update_response);
 }
 
 enum mle_err mle_parse_child_update_response(const uint8_t *plain, size_t len,
                                              struct mle_child_update_response *m)
 {
-    TRY(parse_cu_response(plain, len, m));
-    if (!m->has_status && (!m->has_leader || !m->has_mode))
-        return MLE_ERR_TLV_MISSING;
-    return MLE_OK;
+    enum mle_err e = PARSE(CHILD_UPDATE_RESPONSE, child_update_response, NULL);
+    if (e == MLE_OK && !m->has_status && (!m->has_leader || !m->has_mode))
+        e = MLE_ERR_TLV_MISSING;
+    return e;
 }
 
 enum mle_err mle_parse_child_update_response_from_child(const uint8_t *plain, size_t len,
                                                         struct mle_child_update_response *m)
 {
-    TRY(parse_cu_response(plain, len, m));
+    enum mle_err e = PARSE(CHILD_UPDATE_RESPONSE, child_update_response, NULL);
     /* OpenThread's child (mle.cpp SendChildUpdateResponse) always sends
      * Source Address and Leader Data, then what was asked; no Mode. */
-    return m->has_leader ? MLE_OK : MLE_ERR_TLV_MISSING;
+    return e != MLE_OK ? e : m->has_leader ? MLE_OK : MLE_ERR_TLV_MISSING;
 }
 
 enum mle_err mle_build_child_update_request(const struct mle_child_update_request *m, uint8_t *out,
                                             size_t cap, size_t *len)
 {
-    *len = 0;
-    if (!m->has_src || !m->has_leader || (m->has_challenge && !challenge_ok(&m->challenge)))
-        return MLE_ERR_ARG;
-    struct wr w = wr_init(out, cap);
-    wr_u8(&w, MLE_CMD_CHILD_UPDATE_REQUEST);
-    mle_put_u16(&w, MLE_TLV_SOURCE_ADDRESS, m->src_rloc16);
-    mle_put_leader_data(&w, &m->leader);
-    if (m->has_netdata)
-        mle_put_tlv(&w, MLE_TLV_NETWORK_DATA, m->netdata, m->netdata_len);
-    put_timestamps(&w, m->has_active_ts, &m->active_ts, m->has_pending_ts, &m->pending_ts);
-    if (m->has_link_margin)
-        mle_put_u8(&w, MLE_TLV_LINK_MARGIN, m->link_margin);
-    if (m->has_tlv_request)
-        mle_put_tlv(&w, MLE_TLV_TLV_REQUEST, m->tlv_request, m->n_tlv_request);
-    if (m->has_challenge)
-        mle_put_challenge(&w, MLE_TLV_CHALLENGE, &m->challenge);
-    return finish(&w, out, len);
+    return BUILD(CHILD_UPDATE_REQUEST, child_update_request_from_parent);
 }
 
 enum mle_err mle_build_data_response(const struct mle_data_response *m, uint8_t *out, size_t cap,
                                      size_t *len)
 {
-    static const uint8_t def_order[] = {MLE_TLV_NETWORK_DATA, MLE_TLV_ACTIVE_DATASET,
-                                        MLE_TLV_PENDING_DATASET, MLE_TLV_ROUTE64};
-    const uint8_t *order = m->n_order ? m->order : def_order;
-    unsigned n = m->n_order ? m->n_order : (unsigned)sizeof(def_order);
-
-    *len = 0;
-    if (m->n_order > MLE_ORDER_MAX || (m->has_route && !route_ok(&m->route)))
-        return MLE_ERR_ARG;
-    struct wr w = wr_init(out, cap);
-    wr_u8(&w, MLE_CMD_DATA_RESPONSE);
-    mle_put_u16(&w, MLE_TLV_SOURCE_ADDRESS, m->src_rloc16);
-    mle_put_leader_data(&w, &m->leader);
-    put_timestamps(&w, m->has_active_ts, &m->active_ts, m->has_pending_ts, &m->pending_ts);
-    for (unsigned i = 0; i < n; i++) {
-        switch (order[i]) {
-        case MLE_TLV_NETWORK_DATA:
-            if (m->has_netdata)
-                mle_put_tlv(&w, MLE_TLV_NETWORK_DATA, m->netdata, m->netdata_len);
-            break;
-        case MLE_TLV_ACTIVE_DATASET:
-            if (m->has_active_dataset)
-                mle_put_tlv(&w, MLE_TLV_ACTIVE_DATASET, m->active_dataset, m->active_dataset_len);
-            break;
-        case MLE_TLV_PENDING_DATASET:
-            if (m->has_pending_dataset)
-                mle_put_tlv(&w, MLE_TLV_PENDING_DATASET, m->pending_dataset,
-                            m->pending_dataset_len);
-            break;
-        case MLE_TLV_ROUTE64:
-            if (m->has_route)
-                mle_put_route64(&w, &m->route);
-            break;
-        default:
-            break;
-        }
-    }
-    return finish(&w, out, len);
+    return BUILD(DATA_RESPONSE, data_response);
 }
 
 enum mle_err mle_parse_data_response(const uint8_t *plain, size_t len, struct mle_data_response *m)
 {
     struct mle_msg msg;
-    memset(m, 0, sizeof(*m));
-    TRY(begin(plain, len, MLE_CMD_DATA_RESPONSE, &msg));
-    TRY(req_u16(&msg, MLE_TLV_SOURCE_ADDRESS, &m->src_rloc16));
-    TRY(req_leader(&msg, &m->leader));
-    TRY(opt_timestamp(&msg, MLE_TLV_ACTIVE_TIMESTAMP, &m->has_active_ts, &m->active_ts));
-    TRY(opt_timestamp(&msg, MLE_TLV_PENDING_TIMESTAMP, &m->has_pending_ts, &m->pending_ts));
-    TRY(opt_bytes(&msg, MLE_TLV_NETWORK_DATA, &m->has_netdata, &m->netdata, &m->netdata_len));
-    TRY(opt_route(&msg, &m->has_route, &m->route));
-    TRY(opt_bytes(&msg, MLE_TLV_ACTIVE_DATASET, &m->has_active_dataset, &m->active_dataset,
-                  &m->active_dataset_len));
-    TRY(opt_bytes(&msg, MLE_TLV_PENDING_DATASET, &m->has_pending_dataset, &m->pending_dataset,
-                  &m->pending_dataset_len));
-
+    enum mle_err e = PARSE(DATA_RESPONSE, data_response, &msg);
+    if (e != MLE_OK)
+        return e;
+    /* Every pool TLV in message order (the builder's order[]). */
+    unsigned n_pool;
+    const struct fld *pool = pool_of(data_response, N_FLD(data_response), &n_pool);
     struct mle_tlv_iter it;
     struct mle_tlv t;
     mle_tlv_iter_init(&it, msg.tlvs, msg.tlvs_len);
-    while (mle_tlv_next(&it, &t)) {
-        if ((t.type == MLE_TLV_NETWORK_DATA || t.type == MLE_TLV_ACTIVE_DATASET ||
-             t.type == MLE_TLV_PENDING_DATASET || t.type == MLE_TLV_ROUTE64) &&
-            m->n_order < MLE_ORDER_MAX)
+    while (mle_tlv_next(&it, &t))
+        if (in_pool(pool, n_pool, t.type) && m->n_order < MLE_ORDER_MAX)
             m->order[m->n_order++] = t.type;
-    }
     return MLE_OK;
 }
 
@@ -911,86 +948,32 @@ enum mle_err mle_parse_data_response(const uint8_t *plain, size_t len, struct ml
 enum mle_err mle_build_parent_request(const struct mle_parent_request *m, uint8_t *out, size_t cap,
                                       size_t *len)
 {
-    *len = 0;
-    if (!challenge_ok(&m->challenge))
-        return MLE_ERR_ARG;
-    struct wr w = wr_init(out, cap);
-    wr_u8(&w, MLE_CMD_PARENT_REQUEST);
-    mle_put_u8(&w, MLE_TLV_MODE, m->mode);
-    mle_put_challenge(&w, MLE_TLV_CHALLENGE, &m->challenge);
-    mle_put_u8(&w, MLE_TLV_SCAN_MASK, m->scan_mask);
-    mle_put_u16(&w, MLE_TLV_VERSION, m->version);
-    return finish(&w, out, len);
+    return BUILD(PARENT_REQUEST, parent_request);
 }
 
 enum mle_err mle_build_child_id_request(const struct mle_child_id_request *m, uint8_t *out,
                                         size_t cap, size_t *len)
 {
-    *len = 0;
-    if (!challenge_ok(&m->response) || (m->n_tlv_request && !m->tlv_request))
-        return MLE_ERR_ARG;
-    struct wr w = wr_init(out, cap);
-    wr_u8(&w, MLE_CMD_CHILD_ID_REQUEST);
-    mle_put_challenge(&w, MLE_TLV_RESPONSE, &m->response);
-    mle_put_u32(&w, MLE_TLV_LINK_FRAME_COUNTER, m->link_fc);
-    mle_put_u32(&w, MLE_TLV_MLE_FRAME_COUNTER, m->has_mle_fc ? m->mle_fc : m->link_fc);
-    mle_put_u8(&w, MLE_TLV_MODE, m->mode);
-    mle_put_u32(&w, MLE_TLV_TIMEOUT, m->timeout);
-    mle_put_u16(&w, MLE_TLV_VERSION, m->version);
-    if (m->has_addr_reg)
-        mle_put_addr_reg(&w, &m->addr_reg);
-    mle_put_tlv(&w, MLE_TLV_TLV_REQUEST, m->tlv_request, m->n_tlv_request);
-    put_timestamps(&w, m->has_active_ts, &m->active_ts, m->has_pending_ts, &m->pending_ts);
-    if (m->has_supervision)
-        mle_put_u16(&w, MLE_TLV_SUPERVISION_INTERVAL, m->supervision);
-    return finish(&w, out, len);
+    return BUILD(CHILD_ID_REQUEST, child_id_request);
 }
 
 enum mle_err mle_build_child_update_request_from_child(const struct mle_child_update_request *m,
                                                        uint8_t *out, size_t cap, size_t *len)
 {
-    *len = 0;
-    if (!m->has_mode || (m->has_challenge && !challenge_ok(&m->challenge)))
-        return MLE_ERR_ARG;
-    struct wr w = wr_init(out, cap);
-    wr_u8(&w, MLE_CMD_CHILD_UPDATE_REQUEST);
-    mle_put_u8(&w, MLE_TLV_MODE, m->mode);
-    if (m->has_challenge)
-        mle_put_challenge(&w, MLE_TLV_CHALLENGE, &m->challenge);
-    if (m->has_src)
-        mle_put_u16(&w, MLE_TLV_SOURCE_ADDRESS, m->src_rloc16);
-    if (m->has_leader)
-        mle_put_leader_data(&w, &m->leader);
-    if (m->has_timeout)
-        mle_put_u32(&w, MLE_TLV_TIMEOUT, m->timeout);
-    if (m->has_addr_reg)
-        mle_put_addr_reg(&w, &m->addr_reg);
-    if (m->has_tlv_request)
-        mle_put_tlv(&w, MLE_TLV_TLV_REQUEST, m->tlv_request, m->n_tlv_request);
-    return finish(&w, out, len);
+    return BUILD(CHILD_UPDATE_REQUEST, child_update_request_from_child);
 }
 
 enum mle_err mle_build_data_request(const struct mle_data_request *m, uint8_t *out, size_t cap,
                                     size_t *len)
 {
-    *len = 0;
-    if (m->n_tlv_request && !m->tlv_request)
-        return MLE_ERR_ARG;
-    struct wr w = wr_init(out, cap);
-    wr_u8(&w, MLE_CMD_DATA_REQUEST);
-    mle_put_tlv(&w, MLE_TLV_TLV_REQUEST, m->tlv_request, m->n_tlv_request);
-    put_timestamps(&w, m->has_active_ts, &m->active_ts, m->has_pending_ts, &m->pending_ts);
-    return finish(&w, out, len);
+    return BUILD(DATA_REQUEST, data_request);
 }
 
 enum mle_err mle_parse_child_update_request_from_parent(const uint8_t *plain, size_t len,
                                                         struct mle_child_update_request *m)
 {
-    struct mle_msg msg;
-    memset(m, 0, sizeof(*m));
-    TRY(begin(plain, len, MLE_CMD_CHILD_UPDATE_REQUEST, &msg));
-    TRY(parse_cur_fields(&msg, m));
+    enum mle_err e = PARSE(CHILD_UPDATE_REQUEST, child_update_request_any, NULL);
     /* OpenThread's child (mle.cpp HandleChildUpdateRequestOnChild) needs the
      * parent's Source Address and Leader Data. */
-    return m->has_src && m->has_leader ? MLE_OK : MLE_ERR_TLV_MISSING;
+    return e != MLE_OK ? e : m->has_src && m->has_leader ? MLE_OK : MLE_ERR_TLV_MISSING;
 }

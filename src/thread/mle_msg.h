@@ -270,7 +270,11 @@ enum mle_err mle_parse_discovery(const uint8_t *plain, size_t len, struct mle_di
 /* Messages a leader/parent sends. Builders write plaintext (command ||   */
 /* TLVs) in OpenThread's TLV order (mle_ftd.cpp), which is what the       */
 /* captures show; the parsers accept any order and are the inverse.       */
-/* Builders: MLE_OK, MLE_ERR_NO_SPACE, MLE_ERR_ARG (bad field values).     */
+/* Builders: MLE_OK, MLE_ERR_NO_SPACE, MLE_ERR_ARG (bad field values: a  */
+/* Challenge/Response length, a Route64 mask and count that disagree, a   */
+/* NULL value with a length, more than MLE_ORDER_MAX in order[], a has_*  */
+/* the message cannot go without). Each message is one table of TLVs in   */
+/* mle_msg.c that both its builder and its parser walk.                   */
 /* ====================================================================== */
 
 /* Advertisement (to ff02::1): Source Address, Leader Data, [Route64]

@@ -168,51 +168,67 @@ static enum mle_err need(const struct mle_tlv *t, size_t min)
     return t->len < min ? MLE_ERR_TLV_LENGTH : MLE_OK;
 }
 
-enum mle_err mle_tlv_u8(const struct mle_tlv *t, uint8_t *v)
+/* Bytes of the big-endian integer a TLV type holds (1, 2, 4), or 0. */
+static unsigned uint_width(uint8_t type)
 {
-    switch (t->type) {
+    switch (type) {
     case MLE_TLV_MODE:
     case MLE_TLV_SCAN_MASK:
     case MLE_TLV_LINK_MARGIN:
     case MLE_TLV_STATUS:
-        break;
-    default:
-        return MLE_ERR_TLV_TYPE;
-    }
-    struct rd r = rd_init(t->value, t->len);
-    return rd_u8(&r, v) ? MLE_OK : MLE_ERR_TLV_LENGTH;
-}
-
-enum mle_err mle_tlv_u16(const struct mle_tlv *t, uint16_t *v)
-{
-    switch (t->type) {
+        return 1;
     case MLE_TLV_SOURCE_ADDRESS:
     case MLE_TLV_ADDRESS16:
     case MLE_TLV_VERSION:
     case MLE_TLV_PAN_ID:
     case MLE_TLV_SUPERVISION_INTERVAL:
     case MLE_TLV_XTAL_ACCURACY:
-        break;
-    default:
-        return MLE_ERR_TLV_TYPE;
-    }
-    struct rd r = rd_init(t->value, t->len);
-    return rd_be16(&r, v) ? MLE_OK : MLE_ERR_TLV_LENGTH;
-}
-
-enum mle_err mle_tlv_u32(const struct mle_tlv *t, uint32_t *v)
-{
-    switch (t->type) {
+        return 2;
     case MLE_TLV_TIMEOUT:
     case MLE_TLV_LINK_FRAME_COUNTER:
     case MLE_TLV_MLE_FRAME_COUNTER:
     case MLE_TLV_CSL_TIMEOUT:
-        break;
+        return 4;
     default:
-        return MLE_ERR_TLV_TYPE;
+        return 0;
     }
-    struct rd r = rd_init(t->value, t->len);
-    return rd_be32(&r, v) ? MLE_OK : MLE_ERR_TLV_LENGTH;
+}
+
+/* The integer of a TLV whose type holds `width` bytes (extra bytes ignored). */
+static enum mle_err read_uint(const struct mle_tlv *t, unsigned width, uint32_t *v)
+{
+    if (uint_width(t->type) != width)
+        return MLE_ERR_TLV_TYPE;
+    if (t->len < width)
+        return MLE_ERR_TLV_LENGTH;
+    uint32_t x = 0;
+    for (unsigned i = 0; i < width; i++)
+        x = x << 8 | t->value[i];
+    *v = x;
+    return MLE_OK;
+}
+
+enum mle_err mle_tlv_u8(const struct mle_tlv *t, uint8_t *v)
+{
+    uint32_t x;
+    enum mle_err e = read_uint(t, 1, &x);
+    if (e == MLE_OK)
+        *v = (uint8_t)x;
+    return e;
+}
+
+enum mle_err mle_tlv_u16(const struct mle_tlv *t, uint16_t *v)
+{
+    uint32_t x;
+    enum mle_err e = read_uint(t, 2, &x);
+    if (e == MLE_OK)
+        *v = (uint16_t)x;
+    return e;
+}
+
+enum mle_err mle_tlv_u32(const struct mle_tlv *t, uint32_t *v)
+{
+    return read_uint(t, 4, v);
 }
 
 enum mle_err mle_tlv_challenge(const struct mle_tlv *t, struct mle_challenge *c)
@@ -422,8 +438,6 @@ enum mle_err mle_tlv_csl_accuracy(const struct mle_tlv *t, struct mle_csl_accura
 enum mle_err mle_tlv_check(const struct mle_tlv *t)
 {
     union {
-        uint8_t u8;
-        uint16_t u16;
         uint32_t u32;
         struct mle_challenge c;
         struct mle_leader_data ld;
@@ -435,24 +449,9 @@ enum mle_err mle_tlv_check(const struct mle_tlv *t)
         struct mle_csl_accuracy acc;
     } v;
 
+    if (uint_width(t->type))
+        return read_uint(t, uint_width(t->type), &v.u32);
     switch (t->type) {
-    case MLE_TLV_MODE:
-    case MLE_TLV_SCAN_MASK:
-    case MLE_TLV_LINK_MARGIN:
-    case MLE_TLV_STATUS:
-        return mle_tlv_u8(t, &v.u8);
-    case MLE_TLV_SOURCE_ADDRESS:
-    case MLE_TLV_ADDRESS16:
-    case MLE_TLV_VERSION:
-    case MLE_TLV_PAN_ID:
-    case MLE_TLV_SUPERVISION_INTERVAL:
-    case MLE_TLV_XTAL_ACCURACY:
-        return mle_tlv_u16(t, &v.u16);
-    case MLE_TLV_TIMEOUT:
-    case MLE_TLV_LINK_FRAME_COUNTER:
-    case MLE_TLV_MLE_FRAME_COUNTER:
-    case MLE_TLV_CSL_TIMEOUT:
-        return mle_tlv_u32(t, &v.u32);
     case MLE_TLV_CHALLENGE:
     case MLE_TLV_RESPONSE:
         return mle_tlv_challenge(t, &v.c);
