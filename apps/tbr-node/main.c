@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "cli/node_cli.h"
-#include "cli/srp_glue.h"
+#include "svc/srp_node.h"
 #include "mac/pcap.h"
 #include "platform/settings.h"
 #include "platform/signals.h"

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "cli/node_cli.h"
-#include "cli/srp_glue.h"
+#include "svc/srp_node.h"
 #include "netdata/netdata.h"
 #include "platform/settings.h"
 #include "thread/dataset.h"
@@ -662,7 +662,7 @@ struct net {
     char leader_ext[32], leader_mleid[64], leader_ll[64], child_rloc[8];
 };
 
-/* The node's SRP client (src/cli/srp_glue.c): the key is kept in the
+/* The node's SRP client (src/svc/srp_node.c): the key is kept in the
  * settings; auto addresses; auto-start from a 0x5d Network Data entry; the
  * update leaves on the node's UDP socket. */
 static void test_srp_node_glue(void **state)
@@ -739,7 +739,7 @@ static void test_srp_node_glue(void **state)
     assert_int_equal(tnode_set_local_netdata(t->node, nd, o, m->now), TNODE_OK);
     medium_run(m, 100);
     struct netdata_dns_srp srv;
-    assert_true(node_cli_srp_server(t->node, &srv));
+    assert_true(srp_node_server(t->node, &srv));
     assert_memory_equal(srv.addr, mleid, 16);
     assert_int_equal(srv.port, 53535);
     assert_false(srv.anycast);

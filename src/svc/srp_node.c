@@ -1,8 +1,9 @@
-/* The device's SRP client on a struct tnode; see srp_glue.h. */
-#include "cli/srp_glue.h"
+/* The device's SRP client on a struct tnode; see srp_node.h. */
+#include "svc/srp_node.h"
 
 #include <string.h>
 
+#include "ip6/ip6.h"
 #include "platform/settings.h"
 #include "util/rd.h"
 
@@ -90,12 +91,35 @@ unsigned srp_node_auto_addrs(const struct tnode *node, uint8_t (*out)[16], unsig
     return n;
 }
 
+bool srp_node_server(const struct tnode *node, struct netdata_dns_srp *out)
+{
+    size_t len = 0;
+    const uint8_t *nd = tnode_netdata(node, &len);
+    struct tnode_addr ad[16];
+    size_t k;
+
+    if (!netdata_find_dns_srp(nd, len, out))
+        return false;
+    if (!out->anycast)
+        return true;
+    /* the service ALOC in our mesh-local prefix */
+    k = tnode_addrs(node, ad, 16);
+    for (size_t i = 0; i < k && i < 16; i++) {
+        if (ad[i].kind == TNODE_ADDR_MLEID || ad[i].kind == TNODE_ADDR_RLOC) {
+            ip6_locator(ad[i].addr, (uint16_t)(NETDATA_SERVICE_ALOC_FIRST + out->service_id),
+                        out->addr);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void auto_start(struct srp_node *sn, uint64_t now_ms)
 {
     struct netdata_dns_srp srv;
     enum tnode_role role = tnode_role(sn->node);
     bool found =
-        role != TNODE_DISABLED && role != TNODE_DETACHED && node_cli_srp_server(sn->node, &srv);
+        role != TNODE_DISABLED && role != TNODE_DETACHED && srp_node_server(sn->node, &srv);
 
     if (!found) {
         sn->has_sel = false;
