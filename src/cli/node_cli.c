@@ -486,11 +486,29 @@ static void ping_event(void *ctx, const struct tnode_ping_event *ev)
     ping_finish(c);
 }
 
+/* Utils::ParseToIp6Address: IPv6, else an IPv4 address synthesized with the
+ * preferred NAT64 prefix (InvalidState without one). */
+static cli_err parse_to_ip6(struct node_cli *c, const char *s, uint8_t dst[16], bool *synth)
+{
+    uint8_t ip4[4];
+    cli_err e = cli_parse_ip6_or_ip4(s, dst, ip4, synth);
+
+    if (e != CLI_ERR_NONE)
+        return e;
+    if (*synth) {
+        struct addr_prefix6 pfx;
+
+        if (!tnode_nat64_prefix(c->node, &pfx) || !rfc6052_synth(&pfx, ip4, dst))
+            return CLI_ERR_INVALID_STATE;
+    }
+    return CLI_ERR_NONE;
+}
+
 /* ping [async] <addr> [size] [count] [interval] [hoplimit] [timeout] */
 static cli_err cmd_ping(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
-    uint8_t dst[16], ip4[4];
+    uint8_t dst[16];
     uint16_t size = 0, count = 0;
     uint32_t interval = 0, timeout = 0;
     uint8_t hop_limit = NODE_CLI_PING_HOP_LIMIT;
@@ -505,15 +523,11 @@ static cli_err cmd_ping(void *ctx, int argc, char **argv, FILE *out)
         argc--;
         argv++;
     }
-    e = cli_parse_ip6_or_ip4(argc >= 1 ? argv[0] : NULL, dst, ip4, &is_ip4);
-    if (e != CLI_ERR_NONE)
+    if ((e = parse_to_ip6(c, argc >= 1 ? argv[0] : NULL, dst, &is_ip4)) != CLI_ERR_NONE)
         return e;
     if (is_ip4) {
-        struct addr_prefix6 pfx;
         char buf[ADDR_STR6];
 
-        if (!tnode_nat64_prefix(c->node, &pfx) || !rfc6052_synth(&pfx, ip4, dst))
-            return CLI_ERR_INVALID_STATE;
         fprintf(out, "Pinging synthesized IPv6 address: %s\n", addr_fmt6_ot(dst, buf));
     }
     if (argc >= 2 && (e = cli_parse_u16(argv[1], &size)) != CLI_ERR_NONE)
@@ -619,24 +633,6 @@ static cli_err cmd_version(void *ctx, int argc, char **argv, FILE *out)
 
 /* The largest datagram one IPv6 packet carries (1280 - 40 - 8). */
 #define UDP_PAYLOAD_MAX 1232
-
-/* Utils::ParseToIp6Address: IPv6, else an IPv4 address synthesized with the
- * preferred NAT64 prefix (InvalidState without one). */
-static cli_err parse_to_ip6(struct node_cli *c, const char *s, uint8_t dst[16], bool *synth)
-{
-    uint8_t ip4[4];
-    cli_err e = cli_parse_ip6_or_ip4(s, dst, ip4, synth);
-
-    if (e != CLI_ERR_NONE)
-        return e;
-    if (*synth) {
-        struct addr_prefix6 pfx;
-
-        if (!tnode_nat64_prefix(c->node, &pfx) || !rfc6052_synth(&pfx, ip4, dst))
-            return CLI_ERR_INVALID_STATE;
-    }
-    return CLI_ERR_NONE;
-}
 
 void node_cli_print_udp_rx(FILE *out, const struct tnode_udp_rx *rx)
 {

@@ -44,6 +44,17 @@ static const struct tm_hooks nn_hooks = {
     .next_timeout = nn_next_timeout,
 };
 
+void node_net_cfg(struct tnode_cfg *cfg, struct tm_medium *air, int i)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->node_id = (uint8_t)(i + 1);
+    cfg->radio_ops = &tm_radio_ops;
+    cfg->radio = &air->st[i];
+    cfg->random = tm_random;
+    cfg->user = &air->st[i];
+    cfg->router_eligible = true;
+}
+
 struct node_net *node_net_new(int n)
 {
     struct node_net *nn = calloc(1, sizeof(*nn));
@@ -54,13 +65,7 @@ struct node_net *node_net_new(int n)
     for (int i = 0; i < n; i++) {
         struct tnode_cfg cfg;
 
-        memset(&cfg, 0, sizeof(cfg));
-        cfg.node_id = (uint8_t)(i + 1);
-        cfg.radio_ops = &tm_radio_ops;
-        cfg.radio = &nn->air.st[i];
-        cfg.random = tm_random;
-        cfg.user = &nn->air.st[i];
-        cfg.router_eligible = true;
+        node_net_cfg(&cfg, &nn->air, i);
         nn->node[i] = tnode_new(&cfg, nn->now);
         assert_non_null(nn->node[i]);
         nn->n = i + 1;

@@ -25,7 +25,11 @@ struct node_net {
     void *user;
 };
 
-/* n nodes (router-eligible), none started; free with node_net_free. */
+/* The configuration of node i (node id i + 1, router-eligible) on
+ * station i of air: its radio and random source. */
+void node_net_cfg(struct tnode_cfg *cfg, struct tm_medium *air, int i);
+
+/* n nodes (node_net_cfg), none started; free with node_net_free. */
 struct node_net *node_net_new(int n);
 void node_net_free(struct node_net *nn);
 

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "dns/dns_client.h"
+#include "support/hexvec.h"
 #include "util/addr.h"
 
 #define T0 1000000u
@@ -22,29 +23,8 @@
 /* A vector's message with the ID of the query in flight patched in. */
 static size_t load_vec(const char *name, uint16_t id, uint8_t *buf, size_t cap)
 {
-    char path[512], hex[4096];
-    const char *dir = getenv("TBR_VECTORS");
+    size_t len = hexvec_read("dns_client", name, buf, cap);
 
-    if (dir) {
-        snprintf(path, sizeof(path), "%s/dns_client/%s", dir, name);
-    } else {
-        const char *f = __FILE__, *end = strrchr(f, '/');
-        snprintf(path, sizeof(path), "%.*s/../vectors/dns_client/%s", end ? (int)(end - f) : 1,
-                 end ? f : ".", name);
-    }
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        fail_msg("cannot open vector %s", path);
-    size_t n = fread(hex, 1, sizeof(hex) - 1, fp);
-    fclose(fp);
-    hex[n] = '\0';
-    size_t len = 0;
-    for (size_t i = 0; i + 1 < n && hex[i] != '\n'; i += 2) {
-        unsigned v;
-        assert_true(len < cap);
-        assert_int_equal(sscanf(hex + i, "%2x", &v), 1);
-        buf[len++] = (uint8_t)v;
-    }
     assert_true(len >= 2);
     buf[0] = (uint8_t)(id >> 8);
     buf[1] = (uint8_t)id;

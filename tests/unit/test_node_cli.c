@@ -20,6 +20,7 @@
 #include "platform/settings.h"
 #include "thread/dataset.h"
 #include "support/medium.h"
+#include "support/node_net.h"
 #include "util/addr.h"
 
 #include <unistd.h>
@@ -511,13 +512,7 @@ static struct medium *medium_new(int n)
         struct tn *t = &m->nodes[i];
         struct tnode_cfg cfg;
 
-        memset(&cfg, 0, sizeof(cfg));
-        cfg.node_id = (uint8_t)(i + 1);
-        cfg.radio_ops = &tm_radio_ops;
-        cfg.radio = &m->air.st[i];
-        cfg.random = tm_random;
-        cfg.user = &m->air.st[i];
-        cfg.router_eligible = true;
+        node_net_cfg(&cfg, &m->air, i);
         t->node = tnode_new(&cfg, m->now);
         assert_non_null(t->node);
         node_cli_init(&t->cli, t->node);
