@@ -1,14 +1,16 @@
 /*
  * The device CLI over struct tnode; see node_cli.h. Argument rules and
- * output strings follow OpenThread's src/cli (cli.cpp, cli_dataset.cpp,
- * cli_network_data.cpp, cli_ping.cpp, cli_utils.cpp).
+ * output strings follow OpenThread's src/cli (cli.cpp, cli_network_data.cpp,
+ * cli_ping.cpp, cli_udp.cpp, cli_tcp.cpp, cli_dns.cpp, cli_utils.cpp). It
+ * parses and prints: the DNS client, the SRP client and the TCP benchmark
+ * are device services (src/svc/); `dataset` and `srp client` are in
+ * node_cli_dataset.c and node_cli_srp.c.
  */
 #include "cli/node_cli.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/node_cli_priv.h"
