@@ -30,9 +30,9 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "dns/dns_msg.h"
 #include "dns/srp_client.h"
-#include "netdata/netdata.h"
+#include "svc/dns_node.h"
+#include "svc/tcp_bench.h"
 #include "thread/node.h"
 
 /* What `version` prints. */
@@ -44,13 +44,6 @@
 #define NODE_CLI_PING_INTERVAL_MS 1000
 #define NODE_CLI_PING_TIMEOUT_MS 3000
 #define NODE_CLI_PING_HOP_LIMIT 64 /* OpenThread's default IPv6 hop limit */
-
-/* OpenThread's DNS client defaults (OPENTHREAD_CONFIG_DNS_CLIENT_DEFAULT_*). */
-#define NODE_CLI_DNS_SERVER "2001:4860:4860::8888"
-#define NODE_CLI_DNS_PORT 53
-#define NODE_CLI_DNS_TIMEOUT_MS 7000
-#define NODE_CLI_DNS_ATTEMPTS 3
-#define NODE_CLI_DNS_MSG_MAX 300 /* one query: header, name, type, class */
 
 struct node_cli {
     struct tnode *node;
@@ -75,38 +68,16 @@ struct node_cli {
     bool tcp_connecting; /* an active open: no "Accepted connection" line */
     uint8_t tcp_bind_addr[16];
     uint16_t tcp_bind_port;
-    /* `tcp benchmark run`: bytes of the run, still to queue, last result */
-    uint32_t bench_total, bench_unsent, bench_last_total;
-    uint64_t bench_start_ms, bench_time_used_ms;
-    /* `dns` client (cli_dns.cpp over OpenThread's Dns::Client): the default
-     * config (`dns config`; a zero field means OpenThread's default) and one
-     * query at a time. */
-    bool dns_has_server; /* an address was set (else: the Network Data's) */
-    uint8_t dns_server[16];
-    uint16_t dns_port;
-    uint32_t dns_timeout_ms;
-    uint8_t dns_attempts;
-    uint8_t dns_rd; /* 0 default (yes), 1 yes, 2 no */
-    bool dns_open;
-    int dns_handle;
-    bool dns_active;
+    /* `tcp benchmark` on the endpoint above (svc/tcp_bench.h) */
+    struct tcp_bench bench;
+    /* `dns` (cli_dns.cpp): the client with its default config, one query
+     * at a time (svc/dns_node.h); its result prints to dns_out. */
+    struct dns_node dns;
     FILE *dns_out;
-    bool dns_a;        /* asking for A (resolve4, or the NAT64 fallback) */
-    bool dns_nat64_ok; /* AAAA may fall back to A (Nat64Mode allow) */
-    uint8_t dns_qserver[16];
-    uint16_t dns_qport;
-    uint32_t dns_qtimeout_ms;
-    uint8_t dns_qattempts, dns_tx;
-    bool dns_qrd;
-    uint16_t dns_id;
-    struct dns_name dns_qname;
     char dns_name[260]; /* as printed, with the final dot */
-    uint8_t dns_msg[NODE_CLI_DNS_MSG_MAX];
-    uint16_t dns_msg_len;
-    uint64_t dns_deadline_ms;
     /* `srp client ...` (cli_srp_client.cpp): the node's SRP client, owned
      * by the application (one per node, shared by every CLI stream; see
-     * src/cli/srp_glue.h). NULL: `srp` is InvalidCommand. */
+     * src/svc/srp_node.h). NULL: `srp` is InvalidCommand. */
     struct srp_client *srp;
     /* Optional: called after a pending command printed its result line. */
     void (*on_finish)(void *user);
@@ -126,23 +97,12 @@ cli_err node_cli_run_line(struct node_cli *c, const char *line, uint64_t now_ms,
 /* True while a synchronous command (ping, dns resolve) has not finished. */
 bool node_cli_pending(const struct node_cli *c);
 
-/* DNS client timers (retransmission, ResponseTimeout): the caller's loop
- * calls node_cli_process() at least when node_cli_next_timeout_ms() says
- * (-1: nothing pending). Responses themselves arrive through the node. */
+/* DNS client timers (retransmission, ResponseTimeout; dns_node_process):
+ * the caller's loop calls node_cli_process() at least when
+ * node_cli_next_timeout_ms() says (-1: nothing pending). Responses
+ * themselves arrive through the node. */
 void node_cli_process(struct node_cli *c, uint64_t now_ms);
 int64_t node_cli_next_timeout_ms(const struct node_cli *c, uint64_t now_ms);
-
-/* The DNS/SRP server in the node's Network Data as OpenThread's SRP client
- * auto-start picks it (netdata_find_dns_srp), with an anycast server's
- * address filled in: the service ALOC in the node's mesh-local prefix,
- * port 53. False when there is none. */
-bool node_cli_srp_server(const struct tnode *node, struct netdata_dns_srp *out);
-
-/* The device's DNS server when `dns config` set none: the address of
- * node_cli_srp_server() (the DNS server is the SRP server's host; port 53,
- * so `dns config` follows an auto-started SRP client as OpenThread's does);
- * else NODE_CLI_DNS_SERVER. Returns true when the Network Data gave it. */
-bool node_cli_dns_default_server(const struct tnode *node, uint8_t addr[16]);
 
 /* The FILE * of a running command is going away (a daemon's client
  * disconnected): nothing more is printed to it and the CLI is no longer

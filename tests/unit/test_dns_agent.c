@@ -23,7 +23,7 @@
 #include "br/agent.h"
 #include "cli/br_cli.h"
 #include "cli/node_cli.h"
-#include "cli/srp_glue.h"
+#include "svc/srp_node.h"
 #include "dns/dns_msg.h"
 #include "dns/srp.h"
 #include "support/br_medium.h"
@@ -261,7 +261,7 @@ static void test_service_and_config(void **state)
     o = tm_br_dcmd(m, "netdata show");
     if (strstr(o, want) == NULL)
         fail_msg("netdata: '%s' lacks '%s'", o, want);
-    assert_true(node_cli_dns_default_server(m->dev, addr));
+    assert_true(dns_node_default_server(m->dev, addr));
 
     snprintf(want, sizeof(want),
              "Server: [%s]:53\nResponseTimeout: 7000 ms\nMaxTxAttempts: 3\n"
@@ -390,7 +390,7 @@ static void test_upstream_silent(void **state)
     assert_true(dns_server_counter(br_agent_dns(m->agent), DNS_SERVER_CNT_SERVFAIL_TIMEOUT) >= 1);
 
     /* The device's own timeout and retries: a port nobody serves. */
-    assert_true(node_cli_dns_default_server(m->dev, ml));
+    assert_true(dns_node_default_server(m->dev, ml));
     snprintf(line, sizeof(line), "dns resolve4 example.com %s 5353 1000 2", addr_fmt6_ot(ml, buf));
     t0 = m->now;
     assert_string_equal(tm_br_dcmd(m, line), "");
@@ -419,7 +419,7 @@ static void test_not_thread_source(void **state)
     const struct dns_server *d = br_agent_dns(m->agent);
 
     (void)state;
-    assert_true(node_cli_dns_default_server(m->dev, ml));
+    assert_true(dns_node_default_server(m->dev, ml));
     assert_int_equal(dns_name_from_text("example.com.", &nm), DNS_OK);
     dns_build_init(&b, q, sizeof(q), 0x1234, DNS_FLAG_RD);
     dns_build_question(&b, &nm, 28, 1);
@@ -515,7 +515,7 @@ static void test_srp_hostile(void **state)
     };
 
     (void)state;
-    assert_true(node_cli_dns_default_server(m->dev, ml));
+    assert_true(dns_node_default_server(m->dev, ml));
     addr_fmt6_ot(ml, a);
     assert_string_equal(tm_br_dcmd(m, "udp open"), "Done\n");
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -15,11 +15,12 @@
 #include <cmocka.h>
 
 #include "cli/node_cli.h"
-#include "cli/srp_glue.h"
+#include "svc/srp_node.h"
 #include "netdata/netdata.h"
 #include "platform/settings.h"
 #include "thread/dataset.h"
 #include "support/medium.h"
+#include "support/node_net.h"
 #include "util/addr.h"
 
 #include <unistd.h>
@@ -511,13 +512,7 @@ static struct medium *medium_new(int n)
         struct tn *t = &m->nodes[i];
         struct tnode_cfg cfg;
 
-        memset(&cfg, 0, sizeof(cfg));
-        cfg.node_id = (uint8_t)(i + 1);
-        cfg.radio_ops = &tm_radio_ops;
-        cfg.radio = &m->air.st[i];
-        cfg.random = tm_random;
-        cfg.user = &m->air.st[i];
-        cfg.router_eligible = true;
+        node_net_cfg(&cfg, &m->air, i);
         t->node = tnode_new(&cfg, m->now);
         assert_non_null(t->node);
         node_cli_init(&t->cli, t->node);
@@ -662,7 +657,7 @@ struct net {
     char leader_ext[32], leader_mleid[64], leader_ll[64], child_rloc[8];
 };
 
-/* The node's SRP client (src/cli/srp_glue.c): the key is kept in the
+/* The node's SRP client (src/svc/srp_node.c): the key is kept in the
  * settings; auto addresses; auto-start from a 0x5d Network Data entry; the
  * update leaves on the node's UDP socket. */
 static void test_srp_node_glue(void **state)
@@ -670,6 +665,7 @@ static void test_srp_node_glue(void **state)
     char dir[] = "/tmp/tbr-srp-glue-XXXXXX", path[256];
     struct settings_config sc;
     struct settings *st = NULL;
+    struct kv kv;
     static struct srp_node a, b;
     uint8_t stored[64];
     size_t len = 0;
@@ -682,19 +678,20 @@ static void test_srp_node_glue(void **state)
     sc.dir = dir;
     sc.name = "node-1.settings";
     assert_int_equal(settings_open(&sc, &st, NULL), SETTINGS_OK);
+    settings_kv(st, &kv);
     /* made once and saved; the next start loads the same key */
-    assert_int_equal(srp_node_init(&a, t->node, st, tm_random, &m->air.st[0], m->now), 0);
+    assert_int_equal(srp_node_init(&a, t->node, &kv, tm_random, &m->air.st[0], m->now), 0);
     assert_true(a.key_saved);
     assert_int_equal(settings_get(st, SETTINGS_KEY_SRP_ECDSA_KEY, 0, stored, sizeof(stored), &len),
                      SETTINGS_OK);
     assert_int_equal(len, SRP_CLIENT_KEY_LEN);
     assert_memory_equal(stored, a.client.priv, SRP_CLIENT_KEY_LEN);
-    assert_int_equal(srp_node_init(&b, t->node, st, tm_random, &m->air.st[0], m->now), 0);
+    assert_int_equal(srp_node_init(&b, t->node, &kv, tm_random, &m->air.st[0], m->now), 0);
     assert_false(b.key_saved);
     assert_memory_equal(b.client.pub, a.client.pub, SRP_CLIENT_PUBKEY_LEN);
     /* a stored value of the wrong size is replaced */
     assert_int_equal(settings_set(st, SETTINGS_KEY_SRP_ECDSA_KEY, stored, 5), SETTINGS_OK);
-    assert_int_equal(srp_node_init(&b, t->node, st, tm_random, &m->air.st[0], m->now), 0);
+    assert_int_equal(srp_node_init(&b, t->node, &kv, tm_random, &m->air.st[0], m->now), 0);
     assert_true(b.key_saved);
     assert_memory_not_equal(b.client.pub, a.client.pub, SRP_CLIENT_PUBKEY_LEN);
     settings_close(st);
@@ -739,7 +736,7 @@ static void test_srp_node_glue(void **state)
     assert_int_equal(tnode_set_local_netdata(t->node, nd, o, m->now), TNODE_OK);
     medium_run(m, 100);
     struct netdata_dns_srp srv;
-    assert_true(node_cli_srp_server(t->node, &srv));
+    assert_true(srp_node_server(t->node, &srv));
     assert_memory_equal(srv.addr, mleid, 16);
     assert_int_equal(srv.port, 53535);
     assert_false(srv.anycast);

@@ -15,6 +15,7 @@
 #include <mbedtls/sha256.h>
 
 #include "dns/srp.h"
+#include "support/hexvec.h"
 
 #define HOST "ot-device.default.service.arpa."
 #define SVC "_ipps._tcp.default.service.arpa."
@@ -202,29 +203,7 @@ static const struct upd_opts DEF = {.lease = 7200, .key_lease = 1209600, .with_s
 /* A hex vector of tests/vectors/srp into buf; returns its length. */
 static size_t read_hex_vector(const char *name, uint8_t *buf, size_t cap)
 {
-    char path[1024], hex[4096];
-    const char *dir = getenv("TBR_VECTORS");
-    if (dir) {
-        snprintf(path, sizeof(path), "%s/srp/%s", dir, name);
-    } else {
-        const char *f = __FILE__, *end = strrchr(f, '/');
-        snprintf(path, sizeof(path), "%.*s/../vectors/srp/%s", end ? (int)(end - f) : 1,
-                 end ? f : ".", name);
-    }
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        fail_msg("cannot open vector %s", path);
-    size_t n = fread(hex, 1, sizeof(hex) - 1, fp);
-    fclose(fp);
-    hex[n] = '\0';
-    size_t len = 0;
-    for (size_t i = 0; i + 1 < n && hex[i] != '\n'; i += 2) {
-        unsigned v;
-        assert_true(len < cap);
-        assert_int_equal(sscanf(hex + i, "%2x", &v), 1);
-        buf[len++] = (uint8_t)v;
-    }
-    return len;
+    return hexvec_read("srp", name, buf, cap);
 }
 
 struct text {

@@ -1,9 +1,10 @@
-/* The device's SRP client on a struct tnode; see srp_glue.h. */
-#include "cli/srp_glue.h"
+/* The device's SRP client on a struct tnode; see srp_node.h. */
+#include "svc/srp_node.h"
 
 #include <string.h>
 
-#include "platform/settings.h"
+#include "ip6/ip6.h"
+#include "util/kv.h"
 #include "util/rd.h"
 
 #define AUTO_ADDRS_SCAN 32
@@ -22,22 +23,20 @@ static int load_key(struct srp_node *sn, void (*random)(void *, uint8_t *, size_
     uint8_t rnd[48];
     size_t len = 0;
 
-    if (sn->settings != NULL &&
-        settings_get(sn->settings, SETTINGS_KEY_SRP_ECDSA_KEY, 0, priv, SRP_CLIENT_KEY_LEN, &len) ==
-            SETTINGS_OK &&
+    if (sn->kv.ops != NULL &&
+        kv_get(&sn->kv, SETTINGS_KEY_SRP_ECDSA_KEY, 0, priv, SRP_CLIENT_KEY_LEN, &len) == 0 &&
         len == SRP_CLIENT_KEY_LEN)
         return 0;
     random(user, rnd, sizeof(rnd));
     if (srp_client_make_key(rnd, sizeof(rnd), priv) != SRP_CLIENT_ERR_OK)
         return -1;
     memset(rnd, 0, sizeof(rnd));
-    if (sn->settings != NULL)
-        sn->key_saved = settings_set(sn->settings, SETTINGS_KEY_SRP_ECDSA_KEY, priv,
-                                     SRP_CLIENT_KEY_LEN) == SETTINGS_OK;
+    if (sn->kv.ops != NULL)
+        sn->key_saved = kv_set(&sn->kv, SETTINGS_KEY_SRP_ECDSA_KEY, priv, SRP_CLIENT_KEY_LEN) == 0;
     return 0;
 }
 
-int srp_node_init(struct srp_node *sn, struct tnode *node, struct settings *settings,
+int srp_node_init(struct srp_node *sn, struct tnode *node, const struct kv *kv,
                   void (*random)(void *user, uint8_t *buf, size_t len), void *user, uint64_t now_ms)
 {
     uint8_t priv[SRP_CLIENT_KEY_LEN];
@@ -46,7 +45,8 @@ int srp_node_init(struct srp_node *sn, struct tnode *node, struct settings *sett
 
     memset(sn, 0, sizeof(*sn));
     sn->node = node;
-    sn->settings = settings;
+    if (kv != NULL)
+        sn->kv = *kv;
     sn->now_ms = now_ms;
     random(user, seed, sizeof(seed));
     for (int tries = 0; tries < 2 && rc != 0; tries++) {
@@ -54,8 +54,8 @@ int srp_node_init(struct srp_node *sn, struct tnode *node, struct settings *sett
             break;
         if (srp_client_init(&sn->client, priv, be32_get(seed)) == SRP_CLIENT_ERR_OK)
             rc = 0;
-        else if (settings != NULL) /* a stored key mbedTLS refuses: make a new one */
-            settings_delete(settings, SETTINGS_KEY_SRP_ECDSA_KEY, -1);
+        else if (sn->kv.ops != NULL) /* a stored key mbedTLS refuses: make a new one */
+            kv_delete(&sn->kv, SETTINGS_KEY_SRP_ECDSA_KEY, -1);
     }
     memset(priv, 0, sizeof(priv));
     return rc;
@@ -90,12 +90,35 @@ unsigned srp_node_auto_addrs(const struct tnode *node, uint8_t (*out)[16], unsig
     return n;
 }
 
+bool srp_node_server(const struct tnode *node, struct netdata_dns_srp *out)
+{
+    size_t len = 0;
+    const uint8_t *nd = tnode_netdata(node, &len);
+    struct tnode_addr ad[16];
+    size_t k;
+
+    if (!netdata_find_dns_srp(nd, len, out))
+        return false;
+    if (!out->anycast)
+        return true;
+    /* the service ALOC in our mesh-local prefix */
+    k = tnode_addrs(node, ad, 16);
+    for (size_t i = 0; i < k && i < 16; i++) {
+        if (ad[i].kind == TNODE_ADDR_MLEID || ad[i].kind == TNODE_ADDR_RLOC) {
+            ip6_locator(ad[i].addr, (uint16_t)(NETDATA_SERVICE_ALOC_FIRST + out->service_id),
+                        out->addr);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void auto_start(struct srp_node *sn, uint64_t now_ms)
 {
     struct netdata_dns_srp srv;
     enum tnode_role role = tnode_role(sn->node);
     bool found =
-        role != TNODE_DISABLED && role != TNODE_DETACHED && node_cli_srp_server(sn->node, &srv);
+        role != TNODE_DISABLED && role != TNODE_DETACHED && srp_node_server(sn->node, &srv);
 
     if (!found) {
         sn->has_sel = false;

@@ -1,0 +1,30 @@
+/*
+ * Shared by the files of the device CLI (node_cli.c, node_cli_dataset.c,
+ * node_cli_srp.c): not for other modules.
+ */
+#ifndef TBR_CLI_NODE_CLI_PRIV_H
+#define TBR_CLI_NODE_CLI_PRIV_H
+
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "cli/node_cli.h"
+
+/* Handlers take a struct node_cli * as ctx. */
+static inline struct node_cli *node_cli_of(void *ctx)
+{
+    return ctx;
+}
+
+/* enum tnode_err uses OpenThread's otError numbers, as cli_err does. */
+static inline cli_err node_cli_from_tnode(enum tnode_err e)
+{
+    return (cli_err)e;
+}
+
+/* `dataset ...` (cli_dataset.cpp). */
+cli_err node_cli_dataset_cmd(void *ctx, int argc, char **argv, FILE *out);
+/* `srp client ...` (cli_srp_client.cpp); InvalidCommand without c->srp. */
+cli_err node_cli_srp_cmd(void *ctx, int argc, char **argv, FILE *out);
+
+#endif
