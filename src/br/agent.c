@@ -132,10 +132,10 @@ struct br_agent {
     uint8_t dns_pub_addr[16];
 
     /* SRP server */
-    struct br_srp *srp;
+    struct br_srp_server *srp;
     struct dns_srp_ops srp_ops;
     int srp_udp; /* the node's UDP socket on BR_AGENT_DNS_SRP_PORT, -1 while disabled */
-    uint8_t srp_reply[BR_SRP_REPLY_MAX];
+    uint8_t srp_reply[BR_SRP_SERVER_REPLY_MAX];
 
     struct br_agent_counters ctr;
     uint64_t now_ms; /* of the current call into the node */
@@ -1203,7 +1203,8 @@ static void srp_handle(struct br_agent *a, int handle, const struct tnode_udp_rx
 
     enum srp_err result;
 
-    if (!br_srp_input(a->srp, a->now_ms, rx->payload, rx->len, ok, a->srp_reply, &len, &result)) {
+    if (!br_srp_server_input(a->srp, a->now_ms, rx->payload, rx->len, ok, a->srp_reply, &len,
+                             &result)) {
         alog(a, 4, "srp: %u octets from %s dropped", (unsigned)rx->len, addr_fmt6(rx->src, src));
         return;
     }
@@ -1354,7 +1355,7 @@ static int dns_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64_t
         return -1;
     }
     {
-        int hosts = br_srp_init(a->srp, cfg->settings, now_ms, wall_now(a));
+        int hosts = br_srp_server_init(a->srp, cfg->settings, now_ms, wall_now(a));
 
         if (hosts < 0)
             alog(a, 2, "srp: the stored registrations were refused (corrupt); starting empty");
@@ -1397,8 +1398,8 @@ static int dns_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64_t
 static void dns_free(struct br_agent *a)
 {
     if (a->srp != NULL) {
-        br_srp_flush(a->srp, a->now_ms, wall_now(a));
-        br_srp_free(a->srp);
+        br_srp_server_flush(a->srp, a->now_ms, wall_now(a));
+        br_srp_server_free(a->srp);
     }
     free(a->srp);
     for (unsigned i = 0; i < BR_AGENT_DNS_MAX_FDS; i++)
@@ -1618,7 +1619,7 @@ void br_agent_set_srp_enabled(struct br_agent *a, bool enabled, uint64_t now_ms)
 {
     if (a->srp->enabled == enabled)
         return;
-    br_srp_set_enabled(a->srp, enabled);
+    br_srp_server_set_enabled(a->srp, enabled);
     if (enabled) {
         (void)srp_open(a);
     } else if (a->srp_udp >= 0) {
@@ -1631,7 +1632,7 @@ void br_agent_set_srp_enabled(struct br_agent *a, bool enabled, uint64_t now_ms)
     a->netdata_retry_ms = now_ms;
 }
 
-struct br_srp *br_agent_srp(struct br_agent *a)
+struct br_srp_server *br_agent_srp(struct br_agent *a)
 {
     return a->srp;
 }
@@ -2023,7 +2024,7 @@ void br_agent_process(struct br_agent *a, uint64_t now_ms)
     mesh_flush(a, now_ms);
     drive(a, now_ms);
     dns_process(a, now_ms);
-    br_srp_process(a->srp, now_ms, wall_now(a));
+    br_srp_server_process(a->srp, now_ms, wall_now(a));
     mesh_flush(a, now_ms);
 }
 
@@ -2047,7 +2048,7 @@ int64_t br_agent_next_timeout_ms(const struct br_agent *a, uint64_t now_ms)
         due[n++] = dns_server_next_timeout(a->dns);
     if (a->resolv_use)
         due[n++] = a->resolv_check_ms;
-    due[n++] = br_srp_next_timeout(a->srp); /* UINT64_MAX (none) is skipped below */
+    due[n++] = br_srp_server_next_timeout(a->srp); /* UINT64_MAX (none) is skipped below */
     for (unsigned i = 0; i < n; i++) {
         int64_t d;
 

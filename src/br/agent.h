@@ -57,7 +57,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "br/prefix_manager.h"
+#include "br/pm.h"
 #include "br/srp_server.h"
 #include "dns/dns_server.h"
 #include "nat64/nat64.h"
@@ -280,7 +280,7 @@ void br_agent_set_dns64(struct br_agent *a, bool enabled);
 
 /* ---- SRP server -------------------------------------------------------------
  *
- * A struct br_srp (srp_server.h) answers SRP updates (RFC 9665) on UDP port
+ * A struct br_srp_server (srp_server.h) answers SRP updates (RFC 9665) on UDP port
  * BR_AGENT_DNS_SRP_PORT of the node, the port published in the DNS/SRP
  * unicast service, and UPDATE messages that arrive on the DNS port (as
  * OpenThread's DNS-SD server hands them to its SRP server). Only Thread
@@ -301,6 +301,6 @@ const char *br_agent_srp_state_str(enum br_agent_srp_state s);
 /* `srp server enable|disable`: persisted. */
 void br_agent_set_srp_enabled(struct br_agent *a, bool enabled, uint64_t now_ms);
 /* The service (registry for `srp server host|service`, counters, lease). */
-struct br_srp *br_agent_srp(struct br_agent *a);
+struct br_srp_server *br_agent_srp(struct br_agent *a);
 
 #endif

@@ -10,22 +10,24 @@
 
 #define WALL_LEN 8
 #define CFG_LEN 3
-#define BLOB_MAX (BR_SRP_RECORD_MAX - WALL_LEN)
+#define BLOB_MAX (BR_SRP_SERVER_RECORD_MAX - WALL_LEN)
 
-_Static_assert(BR_SRP_RECORD_MAX <= SETTINGS_MAX_VALUE, "the record must fit one settings value");
+_Static_assert(BR_SRP_SERVER_RECORD_MAX <= SETTINGS_MAX_VALUE,
+               "the record must fit one settings value");
 
 static const char *const drop_names[] = {
-#define BR_SRP_X_NAME(id, name, expl) name,
-    BR_SRP_DROPS(BR_SRP_X_NAME)
-#undef BR_SRP_X_NAME
+#define BR_SRP_SERVER_X_NAME(id, name, expl) name,
+    BR_SRP_SERVER_DROPS(BR_SRP_SERVER_X_NAME)
+#undef BR_SRP_SERVER_X_NAME
 };
 
-const char *br_srp_drop_name(enum br_srp_drop d)
+const char *br_srp_server_drop_name(enum br_srp_server_drop d)
 {
-    return (unsigned)d < BR_SRP_DROP__COUNT ? drop_names[d] : "?";
+    return (unsigned)d < BR_SRP_SERVER_DROP__COUNT ? drop_names[d] : "?";
 }
 
-int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, uint64_t wall_ms)
+int br_srp_server_init(struct br_srp_server *s, struct settings *settings, uint64_t now_ms,
+                       uint64_t wall_ms)
 {
     uint8_t *buf, cfg[CFG_LEN];
     size_t len = 0;
@@ -48,10 +50,10 @@ int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, ui
             s->seqnum = cfg[2];
         }
     }
-    if (settings_get(settings, SETTINGS_KEY_SRP_REGISTRY, 0, buf, BR_SRP_RECORD_MAX, &len) !=
+    if (settings_get(settings, SETTINGS_KEY_SRP_REGISTRY, 0, buf, BR_SRP_SERVER_RECORD_MAX, &len) !=
         SETTINGS_OK)
         return 0;
-    if (len < WALL_LEN || len > BR_SRP_RECORD_MAX) {
+    if (len < WALL_LEN || len > BR_SRP_SERVER_RECORD_MAX) {
         s->load_errors++;
         return -1;
     }
@@ -72,12 +74,12 @@ int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, ui
     return hosts;
 }
 
-void br_srp_free(struct br_srp *s)
+void br_srp_server_free(struct br_srp_server *s)
 {
     srp_crypto_free(&s->crypto);
 }
 
-static void save_cfg(struct br_srp *s)
+static void save_cfg(struct br_srp_server *s)
 {
     uint8_t cfg[CFG_LEN] = {s->enabled ? 1 : 0, s->anycast ? 1 : 0, s->seqnum};
 
@@ -86,7 +88,7 @@ static void save_cfg(struct br_srp *s)
         s->save_errors++;
 }
 
-void br_srp_set_enabled(struct br_srp *s, bool on)
+void br_srp_server_set_enabled(struct br_srp_server *s, bool on)
 {
     if (s->enabled == on)
         return;
@@ -94,7 +96,7 @@ void br_srp_set_enabled(struct br_srp *s, bool on)
     save_cfg(s);
 }
 
-bool br_srp_set_anycast(struct br_srp *s, bool anycast)
+bool br_srp_server_set_anycast(struct br_srp_server *s, bool anycast)
 {
     if (s->enabled)
         return false;
@@ -105,7 +107,7 @@ bool br_srp_set_anycast(struct br_srp *s, bool anycast)
     return true;
 }
 
-bool br_srp_set_seqnum(struct br_srp *s, uint8_t seqnum)
+bool br_srp_server_set_seqnum(struct br_srp_server *s, uint8_t seqnum)
 {
     if (s->enabled)
         return false;
@@ -116,8 +118,8 @@ bool br_srp_set_seqnum(struct br_srp *s, uint8_t seqnum)
     return true;
 }
 
-bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t len,
-                  bool from_thread, uint8_t *out, size_t *out_len, enum srp_err *result)
+bool br_srp_server_input(struct br_srp_server *s, uint64_t now_ms, const uint8_t *msg, size_t len,
+                         bool from_thread, uint8_t *out, size_t *out_len, enum srp_err *result)
 {
     struct srp_update *u = &s->scratch;
     uint32_t lease = 0, key_lease = 0;
@@ -128,19 +130,19 @@ bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t 
     *out_len = 0;
     *result = SRP_ERR_MALFORMED;
     if (!s->enabled) {
-        s->drops[BR_SRP_DROP_DISABLED]++;
+        s->drops[BR_SRP_SERVER_DROP_DISABLED]++;
         return false;
     }
     if (!from_thread) {
-        s->drops[BR_SRP_DROP_NOT_THREAD]++;
+        s->drops[BR_SRP_SERVER_DROP_NOT_THREAD]++;
         return false;
     }
     if (dns_hdr_read(msg, len, &h) != DNS_OK) {
-        s->drops[BR_SRP_DROP_SHORT]++;
+        s->drops[BR_SRP_SERVER_DROP_SHORT]++;
         return false;
     }
     if (h.flags & DNS_FLAG_QR) {
-        s->drops[BR_SRP_DROP_RESPONSE]++;
+        s->drops[BR_SRP_SERVER_DROP_RESPONSE]++;
         return false;
     }
     e = srp_parse_update(msg, len, u);
@@ -150,14 +152,15 @@ bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t 
         e = srp_registry_apply(&s->reg, u, now_ms, &lease, &key_lease);
         if (e == SRP_OK && !s->dirty) {
             s->dirty = true;
-            s->save_due_ms = now_ms + BR_SRP_SAVE_DELAY_MS;
+            s->save_due_ms = now_ms + BR_SRP_SERVER_SAVE_DELAY_MS;
         }
     }
     if ((unsigned)e >= SRP_ERR__COUNT)
         e = SRP_ERR_MALFORMED;
     s->results[e]++;
     *result = e;
-    if (srp_build_response(h.id, e, lease, key_lease, out, BR_SRP_REPLY_MAX, out_len) != SRP_OK) {
+    if (srp_build_response(h.id, e, lease, key_lease, out, BR_SRP_SERVER_REPLY_MAX, out_len) !=
+        SRP_OK) {
         *out_len = 0;
         return false;
     }
@@ -165,7 +168,7 @@ bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t 
     return true;
 }
 
-static void save(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms)
+static void save(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms)
 {
     uint8_t *buf = s->record;
     size_t len = 0;
@@ -182,7 +185,7 @@ static void save(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms)
     s->saves++;
 }
 
-void br_srp_process(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms)
+void br_srp_server_process(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms)
 {
     if (srp_registry_next_expiry(&s->reg) <= now_ms) {
         unsigned n = srp_registry_expire(&s->reg, now_ms);
@@ -190,14 +193,14 @@ void br_srp_process(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms)
         s->expired += n;
         if (n > 0 && !s->dirty) {
             s->dirty = true;
-            s->save_due_ms = now_ms + BR_SRP_SAVE_DELAY_MS;
+            s->save_due_ms = now_ms + BR_SRP_SERVER_SAVE_DELAY_MS;
         }
     }
     if (s->dirty && now_ms >= s->save_due_ms)
         save(s, now_ms, wall_ms);
 }
 
-uint64_t br_srp_next_timeout(const struct br_srp *s)
+uint64_t br_srp_server_next_timeout(const struct br_srp_server *s)
 {
     uint64_t t = srp_registry_next_expiry(&s->reg);
 
@@ -206,15 +209,16 @@ uint64_t br_srp_next_timeout(const struct br_srp *s)
     return t;
 }
 
-void br_srp_flush(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms)
+void br_srp_server_flush(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms)
 {
     if (s->dirty)
         save(s, now_ms, wall_ms);
 }
 
-bool br_srp_set_lease(struct br_srp *s, uint32_t min, uint32_t max, uint32_t kmin, uint32_t kmax)
+bool br_srp_server_set_lease(struct br_srp_server *s, uint32_t min, uint32_t max, uint32_t kmin,
+                             uint32_t kmax)
 {
-    if (kmax > BR_SRP_MAX_KEY_LEASE || min > max || kmin > kmax || min > kmin || max > kmax)
+    if (kmax > BR_SRP_SERVER_MAX_KEY_LEASE || min > max || kmin > kmax || min > kmin || max > kmax)
         return false;
     s->reg.min_lease = min;
     s->reg.max_lease = max;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "br/prefix_manager.h"
+#include "br/pm.h"
 #include "dns/srp.h"
 #include "nat64/nat64.h"
 #include "nat64/nat64_fmt.h"
@@ -147,7 +147,7 @@ static void print_line(void *ctx, const char *line)
  * `srp client` commands are the device's (node_cli). */
 static cli_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE *out)
 {
-    struct br_srp *srp = br_agent_srp(c->agent);
+    struct br_srp_server *srp = br_agent_srp(c->agent);
 
     if (argc == 0)
         return CLI_ERR_INVALID_COMMAND;
@@ -185,7 +185,8 @@ static cli_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE *out
             if (e != CLI_ERR_NONE)
                 return e;
         }
-        return br_srp_set_lease(srp, v[0], v[1], v[2], v[3]) ? CLI_ERR_NONE : CLI_ERR_INVALID_ARGS;
+        return br_srp_server_set_lease(srp, v[0], v[1], v[2], v[3]) ? CLI_ERR_NONE
+                                                                    : CLI_ERR_INVALID_ARGS;
     }
     if (strcmp(argv[0], "addrmode") == 0) {
         if (argc == 1) {
@@ -194,7 +195,8 @@ static cli_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE *out
         }
         if (strcmp(argv[1], "unicast") != 0 && strcmp(argv[1], "anycast") != 0)
             return CLI_ERR_INVALID_ARGS;
-        return br_srp_set_anycast(srp, argv[1][0] == 'a') ? CLI_ERR_NONE : CLI_ERR_INVALID_STATE;
+        return br_srp_server_set_anycast(srp, argv[1][0] == 'a') ? CLI_ERR_NONE
+                                                                 : CLI_ERR_INVALID_STATE;
     }
     if (strcmp(argv[0], "seqnum") == 0) {
         uint8_t seq;
@@ -207,7 +209,7 @@ static cli_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE *out
         e = cli_parse_u8(argv[1], &seq);
         if (e != CLI_ERR_NONE)
             return e;
-        return br_srp_set_seqnum(srp, seq) ? CLI_ERR_NONE : CLI_ERR_INVALID_STATE;
+        return br_srp_server_set_seqnum(srp, seq) ? CLI_ERR_NONE : CLI_ERR_INVALID_STATE;
     }
     /* the port devices use: 53 on the anycast address (OpenThread kAnycastAddressModePort) */
     if (strcmp(argv[0], "port") == 0) {
@@ -226,8 +228,8 @@ static cli_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE *out
         for (int i = 0; i < SRP_ERR__COUNT; i++)
             fprintf(out, "%s: %llu\n", srp_err_str((enum srp_err)i),
                     (unsigned long long)srp->results[i]);
-        for (int i = 0; i < BR_SRP_DROP__COUNT; i++)
-            fprintf(out, "drop-%s: %llu\n", br_srp_drop_name((enum br_srp_drop)i),
+        for (int i = 0; i < BR_SRP_SERVER_DROP__COUNT; i++)
+            fprintf(out, "drop-%s: %llu\n", br_srp_server_drop_name((enum br_srp_server_drop)i),
                     (unsigned long long)srp->drops[i]);
         fprintf(out, "expired: %llu\nsaves: %llu\nsave-errors: %llu\nload-errors: %llu\n",
                 (unsigned long long)srp->expired, (unsigned long long)srp->saves,

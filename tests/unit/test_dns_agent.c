@@ -502,7 +502,7 @@ static void test_srp_server_cli(void **state)
 static void test_srp_hostile(void **state)
 {
     struct tm_br *m = setup_network();
-    const struct br_srp *srp = br_agent_srp(m->agent);
+    const struct br_srp_server *srp = br_agent_srp(m->agent);
     uint8_t ml[16];
     char a[ADDR_STR6], line[256];
     static const char *const bad[] = {
@@ -528,8 +528,8 @@ static void test_srp_hostile(void **state)
     node_cli_run_line(&m->dcli, line, m->now, m->dcap.f);
     tm_br_run(m, 1000);
     assert_int_equal(srp->rx, 5);
-    assert_int_equal(srp->drops[BR_SRP_DROP_SHORT], 1);
-    assert_int_equal(srp->drops[BR_SRP_DROP_RESPONSE], 1);
+    assert_int_equal(srp->drops[BR_SRP_SERVER_DROP_SHORT], 1);
+    assert_int_equal(srp->drops[BR_SRP_SERVER_DROP_RESPONSE], 1);
     assert_int_equal(srp->results[SRP_ERR_OK], 0);
     assert_int_equal(srp->replies, 3);
     assert_null(srp_registry_next_host(&srp->reg, NULL));
