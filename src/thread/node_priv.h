@@ -197,6 +197,7 @@ struct tn_rx {
 struct tnode {
     struct tnode_cfg cfg;
     uint64_t now;
+    struct tn_deferq *deferq; /* tnode_ip6_send_deferred() (node.c), made on first use */
 
     struct mac_layer mac;
     struct ip6 ip;
