@@ -226,3 +226,50 @@ bool br_srp_server_set_lease(struct br_srp_server *s, uint32_t min, uint32_t max
     s->reg.max_key_lease = kmax;
     return true;
 }
+
+/* ---- views ------------------------------------------------------------------------ */
+
+static void print_line(void *ctx, const char *line)
+{
+    fprintf((FILE *)ctx, "%s\n", line);
+}
+
+static void fmt_counters(const struct br_srp_server *s, FILE *out)
+{
+    fprintf(out, "rx: %llu\nreplies: %llu\n", (unsigned long long)s->rx,
+            (unsigned long long)s->replies);
+    for (int i = 0; i < SRP_ERR__COUNT; i++)
+        fprintf(out, "%s: %llu\n", srp_err_str((enum srp_err)i), (unsigned long long)s->results[i]);
+    for (int i = 0; i < BR_SRP_SERVER_DROP__COUNT; i++)
+        fprintf(out, "drop-%s: %llu\n", br_srp_server_drop_name((enum br_srp_server_drop)i),
+                (unsigned long long)s->drops[i]);
+    fprintf(out, "expired: %llu\nsaves: %llu\nsave-errors: %llu\nload-errors: %llu\n",
+            (unsigned long long)s->expired, (unsigned long long)s->saves,
+            (unsigned long long)s->save_errors, (unsigned long long)s->load_errors);
+}
+
+void br_srp_server_fmt(const struct br_srp_server *s, enum br_srp_server_view v, FILE *out)
+{
+    switch (v) {
+    case BR_SRP_SERVER_VIEW_HOSTS:
+        srp_fmt_hosts(&s->reg, print_line, out);
+        break;
+    case BR_SRP_SERVER_VIEW_SERVICES:
+        srp_fmt_services(&s->reg, print_line, out);
+        break;
+    case BR_SRP_SERVER_VIEW_LEASE:
+        fprintf(out, "min lease: %lu\nmax lease: %lu\nmin key-lease: %lu\nmax key-lease: %lu\n",
+                (unsigned long)s->reg.min_lease, (unsigned long)s->reg.max_lease,
+                (unsigned long)s->reg.min_key_lease, (unsigned long)s->reg.max_key_lease);
+        break;
+    case BR_SRP_SERVER_VIEW_ADDRMODE:
+        fprintf(out, "%s\n", s->anycast ? "anycast" : "unicast");
+        break;
+    case BR_SRP_SERVER_VIEW_SEQNUM:
+        fprintf(out, "%u\n", (unsigned)s->seqnum);
+        break;
+    case BR_SRP_SERVER_VIEW_COUNTERS:
+        fmt_counters(s, out);
+        break;
+    }
+}

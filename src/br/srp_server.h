@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dns/srp.h"
 
@@ -105,5 +106,18 @@ void br_srp_server_flush(struct br_srp_server *s, uint64_t now_ms, uint64_t wall
 #define BR_SRP_SERVER_MAX_KEY_LEASE 2147483u /* OpenThread's millisecond timer limit, in s */
 bool br_srp_server_set_lease(struct br_srp_server *s, uint32_t min, uint32_t max, uint32_t kmin,
                              uint32_t kmax);
+
+/* ---- views (`srp server ...` output, OpenThread's cli_srp_server.cpp) ---- */
+
+enum br_srp_server_view {
+    BR_SRP_SERVER_VIEW_HOSTS,    /* `srp server host` */
+    BR_SRP_SERVER_VIEW_SERVICES, /* `srp server service` */
+    BR_SRP_SERVER_VIEW_LEASE,    /* `srp server lease`: the four limits */
+    BR_SRP_SERVER_VIEW_ADDRMODE, /* "unicast" | "anycast" */
+    BR_SRP_SERVER_VIEW_SEQNUM,   /* the anycast sequence number */
+    BR_SRP_SERVER_VIEW_COUNTERS, /* `srp server counters` (tbr): "<name>: <n>" lines */
+};
+/* Writes one view of s to out. */
+void br_srp_server_fmt(const struct br_srp_server *s, enum br_srp_server_view v, FILE *out);
 
 #endif

@@ -182,7 +182,7 @@ struct tm_br *tm_br_new(bool assume_return_path, const char *state_tag,
 
 void tm_br_free(struct tm_br *b)
 {
-    br_agent_free(b->agent);
+    br_agent_free(b->agent, b->now);
     tnode_free(b->dev);
     tm_capture_close(&b->acap);
     tm_capture_close(&b->dcap);
