@@ -4,13 +4,11 @@
  */
 #include "br/agent.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "br/data_path.h"
 #include "br/host_config.h"
-#include "br/infra_link.h"
+#include "br/log.h"
 #include "platform/settings.h"
 #include "thread/dataset.h"
 #include "util/addr.h"
@@ -47,20 +45,6 @@ struct br_agent {
     uint64_t netdata_push_errors;
 };
 
-__attribute__((format(printf, 3, 4))) static void alog(struct br_agent *a, int level,
-                                                       const char *fmt, ...)
-{
-    char msg[BR_AGENT_ERR_MAX + 128];
-    va_list ap;
-
-    if (a->cfg.log == NULL)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    a->cfg.log(a->cfg.user, level, msg);
-}
-
 static uint64_t wall_now(const struct br_agent *a)
 {
     return a->cfg.wall_ms != NULL ? a->cfg.wall_ms(a->cfg.user) : 0;
@@ -95,12 +79,13 @@ static void load_ula(struct br_agent *a, uint64_t now_ms)
             buf[16] = ula.len;
             if (settings_set(a->cfg.settings, SETTINGS_KEY_BR_ULA_PREFIX, buf, sizeof(buf)) !=
                 SETTINGS_OK)
-                alog(a, 2, "br: cannot save the BR ULA prefix");
+                br_log(a->cfg.log, a->cfg.user, 2, "br: cannot save the BR ULA prefix");
         }
     }
     if (br_pm_init(&a->pm, &ula, now_ms) != BR_PM_OK)
-        alog(a, 1, "br: invalid BR ULA prefix");
-    alog(a, 3, "br: ULA prefix %s/48%s", addr_fmt6(ula.addr, s), have ? "" : " (new)");
+        br_log(a->cfg.log, a->cfg.user, 1, "br: invalid BR ULA prefix");
+    br_log(a->cfg.log, a->cfg.user, 3, "br: ULA prefix %s/48%s", addr_fmt6(ula.addr, s),
+           have ? "" : " (new)");
 }
 
 static void save_nat64(struct br_agent *a)
@@ -119,7 +104,7 @@ static void save_nat64(struct br_agent *a)
         buf[7] = cidr.len;
     }
     if (settings_set(a->cfg.settings, SETTINGS_KEY_NAT64, buf, sizeof(buf)) != SETTINGS_OK)
-        alog(a, 2, "br: cannot save the NAT64 settings");
+        br_log(a->cfg.log, a->cfg.user, 2, "br: cannot save the NAT64 settings");
 }
 
 /* Enabled flag (default true) and CIDR (default: br_pm's) from settings. */
@@ -139,7 +124,8 @@ static bool load_nat64(struct br_agent *a, uint64_t now_ms)
         memcpy(cidr.addr, buf + 3, 4);
         cidr.len = buf[7];
         if (br_pm_set_cidr(&a->pm, &cidr, now_ms, NULL) != BR_PM_OK)
-            alog(a, 2, "br: stored NAT64 CIDR is invalid; using the default");
+            br_log(a->cfg.log, a->cfg.user, 2,
+                   "br: stored NAT64 CIDR is invalid; using the default");
     } else {
         br_pm_clear_cidr(&a->pm, now_ms);
     }
@@ -148,38 +134,33 @@ static bool load_nat64(struct br_agent *a, uint64_t now_ms)
 
 /* ---- what the parts follow -------------------------------------------------- */
 
-/* The mesh-local /64 (from the ML-EID or RLOC), false when detached. */
-static bool mesh_local_prefix(const struct br_agent *a, uint8_t out[8])
+/* The node's ML-EID (or, with rloc, the first of ML-EID and RLOC): false
+ * while it has none (detached). */
+static bool node_addr(const struct br_agent *a, bool rloc, uint8_t out[16])
 {
-    struct tnode_addr addrs[16];
-    size_t n = tnode_addrs(a->node, addrs, 16);
+    struct tnode_addr ad[16];
+    size_t n = tnode_addrs(a->node, ad, 16);
 
     if (n > 16)
         n = 16;
     for (size_t i = 0; i < n; i++) {
-        if (addrs[i].kind == TNODE_ADDR_MLEID || addrs[i].kind == TNODE_ADDR_RLOC) {
-            memcpy(out, addrs[i].addr, 8);
+        if (ad[i].kind == TNODE_ADDR_MLEID || (rloc && ad[i].kind == TNODE_ADDR_RLOC)) {
+            memcpy(out, ad[i].addr, 16);
             return true;
         }
     }
     return false;
 }
 
-/* The ML-EID to publish in the DNS/SRP unicast service (false: none). */
-static bool mleid(const struct br_agent *a, uint8_t out[16])
+/* The mesh-local /64, false when detached. */
+static bool mesh_local_prefix(const struct br_agent *a, uint8_t out[8])
 {
-    struct tnode_addr ad[16];
-    size_t k = tnode_addrs(a->node, ad, 16);
+    uint8_t addr[16];
 
-    if (k > 16)
-        k = 16;
-    for (size_t i = 0; i < k; i++) {
-        if (ad[i].kind == TNODE_ADDR_MLEID) {
-            memcpy(out, ad[i].addr, 16);
-            return true;
-        }
-    }
-    return false;
+    if (!node_addr(a, true, addr))
+        return false;
+    memcpy(out, addr, 8);
+    return true;
 }
 
 static void netdata_dirty(struct br_agent *a, uint64_t now_ms)
@@ -232,10 +213,10 @@ static void handle_chg(struct br_agent *a, unsigned chg, uint64_t now_ms)
         if (chg & (BR_PM_CHG_PM_STATE | BR_PM_CHG_XLAT_STATE | BR_PM_CHG_REASON)) {
             char r1[256], r2[256];
 
-            alog(a, 3, "nat64: PrefixManager %s (%s); Translator %s (%s)",
-                 br_pm_state_str(br_pm_state(&a->pm)), br_pm_fmt_reason(&a->pm, false, r1, 256),
-                 br_pm_state_str(br_pm_xlat_state(&a->pm)),
-                 br_pm_fmt_reason(&a->pm, true, r2, 256));
+            br_log(a->cfg.log, a->cfg.user, 3, "nat64: PrefixManager %s (%s); Translator %s (%s)",
+                   br_pm_state_str(br_pm_state(&a->pm)), br_pm_fmt_reason(&a->pm, false, r1, 256),
+                   br_pm_state_str(br_pm_xlat_state(&a->pm)),
+                   br_pm_fmt_reason(&a->pm, true, r2, 256));
         }
         if (chg & (BR_PM_CHG_XLAT_PREFIX | BR_PM_CHG_CIDR | BR_PM_CHG_NETDATA))
             more |= sync_host(a, now_ms);
@@ -304,10 +285,10 @@ static void push_netdata(struct br_agent *a, uint64_t now_ms)
         rc.stable = true;
         ne = netdata_local_add_route(&merged, &rc);
         if (ne != NETDATA_OK)
-            alog(a, 2, "br: cannot add the on-link route to the network data: %s",
-                 netdata_err_str(ne));
+            br_log(a->cfg.log, a->cfg.user, 2,
+                   "br: cannot add the on-link route to the network data: %s", netdata_err_str(ne));
     }
-    has_ml = a->srp->enabled && mleid(a, ml);
+    has_ml = a->srp->enabled && node_addr(a, false, ml);
     if (has_ml) {
         /* The DNS/SRP unicast service (otbr: `44970 5d <ML-EID><port> s`);
          * anycast (`44970 5c<seq>`): devices use the service ALOC, port 53,
@@ -321,8 +302,9 @@ static void push_netdata(struct br_agent *a, uint64_t now_ms)
             netdata_dns_srp_unicast_cfg(&sc, tnode_rloc16(a->node), ml, BR_DNS_PROXY_SRP_PORT);
         ne = netdata_local_add_service(&merged, &sc);
         if (ne != NETDATA_OK)
-            alog(a, 2, "dns: cannot add the DNS/SRP service to the network data: %s",
-                 netdata_err_str(ne));
+            br_log(a->cfg.log, a->cfg.user, 2,
+                   "dns: cannot add the DNS/SRP service to the network data: %s",
+                   netdata_err_str(ne));
     }
     if (tnode_role(a->node) < TNODE_CHILD) {
         a->netdata_retry_ms = now_ms + 1000;
@@ -334,11 +316,13 @@ static void push_netdata(struct br_agent *a, uint64_t now_ms)
         a->dns_pub = has_ml;
         if (has_ml)
             memcpy(a->dns_pub_addr, ml, 16);
-        alog(a, 4, "br: local network data pushed (%u bytes)", (unsigned)merged.len);
+        br_log(a->cfg.log, a->cfg.user, 4, "br: local network data pushed (%u bytes)",
+               (unsigned)merged.len);
     } else {
         a->netdata_push_errors++;
         a->netdata_retry_ms = now_ms + 1000;
-        alog(a, 4, "br: local network data refused (error %d), retrying", (int)e);
+        br_log(a->cfg.log, a->cfg.user, 4, "br: local network data refused (error %d), retrying",
+               (int)e);
     }
 }
 
@@ -357,7 +341,8 @@ static unsigned drive_pm(struct br_agent *a, uint64_t now_ms)
     if (nd_len > sizeof(a->last_nd))
         nd_len = sizeof(a->last_nd);
     if (role != a->last_role) {
-        alog(a, 4, "br: role %s -> %s", tnode_role_name(a->last_role), tnode_role_name(role));
+        br_log(a->cfg.log, a->cfg.user, 4, "br: role %s -> %s", tnode_role_name(a->last_role),
+               tnode_role_name(role));
         if (attached) /* a new partition or parent: our entries must be registered again */
             netdata_dirty(a, now_ms);
         a->last_role = role;
@@ -391,7 +376,7 @@ static void reconcile(struct br_agent *a, uint64_t now_ms)
     sync_link(a, now_ms);
     if (a->running && !a->netdata_dirty) {
         uint8_t ml[16];
-        bool has = a->srp->enabled && mleid(a, ml);
+        bool has = a->srp->enabled && node_addr(a, false, ml);
 
         /* A new ML-EID (new mesh-local prefix): the service moves with it. */
         if (has != a->dns_pub || (has && memcmp(ml, a->dns_pub_addr, 16) != 0))
@@ -478,9 +463,10 @@ static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64
     }
     hosts = br_srp_server_init(a->srp, cfg->settings, now_ms, wall_now(a));
     if (hosts < 0)
-        alog(a, 2, "srp: the stored registrations were refused (corrupt); starting empty");
+        br_log(a->cfg.log, a->cfg.user, 2,
+               "srp: the stored registrations were refused (corrupt); starting empty");
     else if (hosts > 0)
-        alog(a, 3, "srp: %d host(s) restored", hosts);
+        br_log(a->cfg.log, a->cfg.user, 3, "srp: %d host(s) restored", hosts);
     memset(&pc, 0, sizeof(pc));
     pc.node = a->node;
     pc.srp = a->srp;
@@ -505,7 +491,8 @@ static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64
 
         br_infra_link_init(&a->link, &lc);
         a->has_link = true;
-        alog(a, 3, "infra: border routing on %s", cfg->infra_if != NULL ? cfg->infra_if : "?");
+        br_log(a->cfg.log, a->cfg.user, 3, "infra: border routing on %s",
+               cfg->infra_if != NULL ? cfg->infra_if : "?");
     }
     {
         struct br_host_config_cfg hc = {cfg->netconf_ops,
@@ -612,7 +599,7 @@ enum tnode_err br_agent_autostart(struct br_agent *a, bool form, uint64_t now_ms
             e = tnode_dataset_commit_active(a->node, now_ms);
         if (e != TNODE_OK)
             return e;
-        alog(a, 3, "thread: new network dataset");
+        br_log(a->cfg.log, a->cfg.user, 3, "thread: new network dataset");
     }
     e = tnode_ifconfig(a->node, true, now_ms);
     if (e == TNODE_OK || e == TNODE_ERR_ALREADY)
@@ -701,39 +688,17 @@ int64_t br_agent_next_timeout_ms(const struct br_agent *a, uint64_t now_ms)
 
 void br_agent_counters(const struct br_agent *a, struct br_agent_counters *out)
 {
-    const struct br_data_path_counters *d = &a->dp.ctr;
-    const struct br_infra_link_counters *l = &a->link.ctr;
-    const struct br_dns_proxy_counters *p = &a->dns.ctr;
     struct tnode_defer_counters q;
 
     tnode_defer_counters(a->node, &q);
     memset(out, 0, sizeof(*out));
-    out->host_rx = d->host_rx;
-    out->host_rx_mesh_local = d->host_rx_mesh_local;
-    out->host_rx_not_active = d->host_rx_not_active;
-    out->xlat_6to4 = d->xlat_6to4;
-    out->xlat_4to6 = d->xlat_4to6;
-    out->xlat_drops = d->xlat_drops;
-    out->xlat_replies = d->xlat_replies;
-    out->tun_tx = d->tun_tx;
-    out->tun_tx_errors = d->tun_tx_errors;
-    out->tun_rx = d->tun_rx;
-    out->tun_rx_ip4_dropped = d->tun_rx_ip4_dropped;
-    out->tun_rx_bad = d->tun_rx_bad;
-    out->mesh_tx = d->mesh_tx;
-    out->mesh_tx_errors = d->mesh_tx_errors + q.send_errors;
+    out->dp = a->dp.ctr;
+    out->link = a->link.ctr;
+    out->dns = a->dns.ctr;
+    out->mesh_deferred_errors = q.send_errors;
     out->mesh_queue_full = q.dropped_full;
     out->netdata_push_errors = a->netdata_push_errors;
     out->netconf_errors = a->host.netconf_errors;
-    out->ra_tx = l->ra_tx;
-    out->ra_tx_errors = l->ra_tx_errors;
-    out->ra_rx = l->ra_rx;
-    out->rs_rx = l->rs_rx;
-    out->icmp6_rx_bad = l->icmp6_rx_bad;
-    out->dns_rx = p->dns_rx;
-    out->dns_tx_errors = p->dns_tx_errors;
-    out->dns_upstream_errors = p->dns_upstream_errors;
-    out->dns_resolv_reads = p->dns_resolv_reads;
 }
 
 /* ---- commands ------------------------------------------------------------------ */
@@ -744,7 +709,7 @@ void br_agent_set_nat64_enabled(struct br_agent *a, bool enabled, uint64_t now_m
     unsigned chg = br_pm_set_enabled(&a->pm, enabled, now_ms);
 
     if (was != enabled) {
-        alog(a, 3, "nat64: %s", enabled ? "enabled" : "disabled");
+        br_log(a->cfg.log, a->cfg.user, 3, "nat64: %s", enabled ? "enabled" : "disabled");
         save_nat64(a);
         if (!enabled)
             br_data_path_clear(&a->dp); /* OpenThread drops the mappings on disable */
@@ -761,7 +726,7 @@ enum br_pm_err br_agent_set_cidr(struct br_agent *a, const char *text, uint64_t 
     if (e != BR_PM_OK)
         return e;
     if (chg & BR_PM_CHG_CIDR) {
-        alog(a, 3, "nat64: CIDR %s", text);
+        br_log(a->cfg.log, a->cfg.user, 3, "nat64: CIDR %s", text);
         save_nat64(a);
     }
     handle_chg(a, chg, now_ms);

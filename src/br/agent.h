@@ -47,7 +47,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "br/data_path.h"
 #include "br/dns_proxy.h"
+#include "br/infra_link.h"
 #include "br/pm.h"
 #include "br/srp_server.h"
 #include "platform/icmp6_sock.h"
@@ -111,35 +113,16 @@ struct br_agent_cfg {
     uint64_t (*wall_ms)(void *user);
 };
 
-/* Why packets went nowhere and what failed, one counter per reason (the
- * parts' counters gathered). */
+/* Why packets went nowhere and what failed, one counter per reason: the
+ * parts' own counters and the agent's. */
 struct br_agent_counters {
-    uint64_t host_rx;             /* packets the node passed to the host */
-    uint64_t host_rx_mesh_local;  /* dropped: mesh-local source towards the NAT64 prefix */
-    uint64_t host_rx_not_active;  /* dropped: NAT64 destination, translator not Active */
-    uint64_t xlat_6to4;           /* IPv4 packets produced from the mesh */
-    uint64_t xlat_4to6;           /* IPv6 packets produced from the host */
-    uint64_t xlat_drops;          /* the translator dropped (see its counters) */
-    uint64_t xlat_replies;        /* ICMP errors the translator answered with */
-    uint64_t tun_tx;              /* packets written to the TUN */
-    uint64_t tun_tx_errors;       /* TUN write failed or refused */
-    uint64_t tun_rx;              /* packets read from the TUN */
-    uint64_t tun_rx_ip4_dropped;  /* IPv4 not for the pool, or translator not Active */
-    uint64_t tun_rx_bad;          /* neither IPv4 nor IPv6, or too short */
-    uint64_t mesh_tx;             /* packets sent (or queued) into the mesh */
-    uint64_t mesh_tx_errors;      /* the node refused them */
-    uint64_t mesh_queue_full;     /* dropped: the node's deferred queue was full */
-    uint64_t netdata_push_errors; /* tnode_set_local_netdata refused (retried) */
-    uint64_t netconf_errors;      /* a netconf call failed (logged) */
-    uint64_t ra_tx;               /* Router Advertisements sent on the infra link */
-    uint64_t ra_tx_errors;        /* send failed (e.g. no link-local address yet) */
-    uint64_t ra_rx;               /* RAs from other routers, accepted */
-    uint64_t rs_rx;               /* Router Solicitations received */
-    uint64_t icmp6_rx_bad;        /* malformed, hop limit != 255, source not link-local */
-    uint64_t dns_rx;              /* datagrams to UDP port 53 in the node */
-    uint64_t dns_tx_errors;       /* replies the node refused to send */
-    uint64_t dns_upstream_errors; /* attempts towards resolvers that failed */
-    uint64_t dns_resolv_reads;    /* resolv.conf (re-)read */
+    struct br_data_path_counters dp;    /* TUN <-> mesh, the translator */
+    struct br_infra_link_counters link; /* RAs and RSs on the infrastructure link */
+    struct br_dns_proxy_counters dns;   /* DNS queries, upstreams, resolv.conf */
+    uint64_t mesh_deferred_errors;      /* deferred packets the node refused when sent */
+    uint64_t mesh_queue_full;           /* dropped: the node's deferred queue was full */
+    uint64_t netdata_push_errors;       /* tnode_set_local_netdata refused (retried) */
+    uint64_t netconf_errors;            /* a netconf call failed (logged) */
 };
 
 struct br_agent;

@@ -3,27 +3,13 @@
  */
 #include "br/data_path.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "br/log.h"
 #include "util/textbuf.h"
 
 #define ERR_MAX 512
-
-__attribute__((format(printf, 3, 4))) static void dlog(struct br_data_path *dp, int level,
-                                                       const char *fmt, ...)
-{
-    char msg[ERR_MAX + 128];
-    va_list ap;
-
-    if (dp->cfg.log == NULL)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    dp->cfg.log(dp->cfg.user, level, msg);
-}
 
 static void add_counters(struct nat64_fmt_counters *to, const struct nat64_fmt_counters *c)
 {
@@ -62,7 +48,7 @@ static int rebuild(struct br_data_path *dp, char *err, size_t errlen)
     n = nat64_new(cfg, e, sizeof(e));
     free(cfg);
     if (n == NULL) {
-        dlog(dp, 1, "nat64: cannot build the translator: %s", e);
+        br_log(dp->cfg.log, dp->cfg.user, 1, "nat64: cannot build the translator: %s", e);
         textbuf_setf(err, errlen, "cannot build the translator: %s", e);
         return -1;
     }
@@ -126,12 +112,12 @@ int br_data_path_set_xlat(struct br_data_path *dp, const struct addr_prefix6 *pr
 
         dp->prefix = *prefix;
         if (!same)
-            dlog(dp, 3, "nat64: translator prefix %s/%u", addr_fmt6(prefix->addr, s),
-                 (unsigned)prefix->len);
+            br_log(dp->cfg.log, dp->cfg.user, 3, "nat64: translator prefix %s/%u",
+                   addr_fmt6(prefix->addr, s), (unsigned)prefix->len);
     } else {
         memset(&dp->prefix, 0, sizeof(dp->prefix));
         if (!same)
-            dlog(dp, 3, "nat64: translator has no prefix");
+            br_log(dp->cfg.log, dp->cfg.user, 3, "nat64: translator has no prefix");
     }
     dp->has_cidr = cidr != NULL;
     if (cidr != NULL)
@@ -159,7 +145,7 @@ static void host_write(struct br_data_path *dp, const uint8_t *pkt, size_t len)
         } else {
             dp->ctr.tun_tx_errors++;
             if (r < 0)
-                dlog(dp, 4, "tun: write: %s", e);
+                br_log(dp->cfg.log, dp->cfg.user, 4, "tun: write: %s", e);
         }
     }
 }
@@ -173,7 +159,7 @@ static void mesh_send(struct br_data_path *dp, const uint8_t *pkt, size_t len, b
         dp->ctr.mesh_tx++;
     } else {
         dp->ctr.mesh_tx_errors++;
-        dlog(dp, 4, "mesh: send refused (error %d)", e);
+        br_log(dp->cfg.log, dp->cfg.user, 4, "mesh: send refused (error %d)", e);
     }
 }
 
@@ -278,7 +264,7 @@ int br_data_path_tun_read(struct br_data_path *dp, unsigned burst, uint64_t now_
             dp->cfg.tun_ops->read(dp->cfg.tun, dp->pkt_buf, BR_DATA_PATH_PKT_MAX, e, sizeof(e));
 
         if (n < 0) {
-            dlog(dp, 2, "tun: read: %s", e);
+            br_log(dp->cfg.log, dp->cfg.user, 2, "tun: read: %s", e);
             return -1;
         }
         if (n == 0)

@@ -3,28 +3,14 @@
  */
 #include "br/dns_proxy.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "br/log.h"
 #include "dns/dns_msg.h"
 #include "netdata/netdata.h"
 #include "platform/settings.h"
 #include "util/textbuf.h"
-
-__attribute__((format(printf, 3, 4))) static void plog(struct br_dns_proxy *p, int level,
-                                                       const char *fmt, ...)
-{
-    char msg[640];
-    va_list ap;
-
-    if (p->cfg.log == NULL)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    p->cfg.log(p->cfg.user, level, msg);
-}
 
 static uint16_t rand16(void *ctx)
 {
@@ -55,7 +41,8 @@ static void act_do(struct br_dns_proxy *p, uint64_t now_ms)
                                      act->addr, act->port, act->buf, act->len, now_ms);
             if (te != TNODE_OK) {
                 p->ctr.dns_tx_errors++;
-                plog(p, 4, "dns: reply refused by the node (error %d)", (int)te);
+                br_log(p->cfg.log, p->cfg.user, 4, "dns: reply refused by the node (error %d)",
+                       (int)te);
             }
             return;
         }
@@ -66,7 +53,7 @@ static void act_do(struct br_dns_proxy *p, uint64_t now_ms)
                                         act->buf, act->len, e, sizeof(e)) == 0)
                     return;
             }
-            plog(p, 4, "dns: upstream: %s", e);
+            br_log(p->cfg.log, p->cfg.user, 4, "dns: upstream: %s", e);
             p->ctr.dns_upstream_errors++;
             dns_server_upstream_error(p->dns, now_ms, act->txn, act);
             break;
@@ -112,11 +99,12 @@ static void srp_handle(struct br_dns_proxy *p, int handle, const struct tnode_ud
 
     if (!br_srp_server_input(p->cfg.srp, now_ms, rx->payload, rx->len, ok, p->srp_reply, &len,
                              &result)) {
-        plog(p, 4, "srp: %u octets from %s dropped", (unsigned)rx->len, addr_fmt6(rx->src, src));
+        br_log(p->cfg.log, p->cfg.user, 4, "srp: %u octets from %s dropped", (unsigned)rx->len,
+               addr_fmt6(rx->src, src));
         return;
     }
-    plog(p, result == SRP_OK ? 3 : 4, "srp: update from %s: %s", addr_fmt6(rx->src, src),
-         srp_err_str(result));
+    br_log(p->cfg.log, p->cfg.user, result == SRP_OK ? 3 : 4, "srp: update from %s: %s",
+           addr_fmt6(rx->src, src), srp_err_str(result));
     /* From the address the update went to (the anycast ALOC in anycast
      * mode): a client's connected socket takes nothing else. */
     if (tnode_udp_send_from(p->cfg.node, handle, rx->dst, rx->src, rx->sport, p->srp_reply, len,
@@ -167,7 +155,8 @@ void br_dns_proxy_upstream_rx(void *user, uint32_t txn, const uint8_t *msg, size
 
     if (msg == NULL) {
         p->ctr.dns_upstream_errors++;
-        plog(p, 4, "dns: upstream %s", err > 0 ? strerror(err) : "closed the connection");
+        br_log(p->cfg.log, p->cfg.user, 4, "dns: upstream %s",
+               err > 0 ? strerror(err) : "closed the connection");
         dns_server_upstream_error(p->dns, now_ms, txn, p->act);
     } else {
         dns_server_upstream_response(p->dns, now_ms, txn, msg, len, addr, port, p->act);
@@ -184,10 +173,11 @@ static void set_upstreams(struct br_dns_proxy *p, const struct dns_upstream_addr
     for (size_t i = 0; i < kept; i++) {
         char s[ADDR_STR6];
 
-        plog(p, 3, "dns: upstream %s port %u", addr_fmt6(list[i].addr, s), (unsigned)list[i].port);
+        br_log(p->cfg.log, p->cfg.user, 3, "dns: upstream %s port %u", addr_fmt6(list[i].addr, s),
+               (unsigned)list[i].port);
     }
     if (kept == 0)
-        plog(p, 2, "dns: no upstream resolver");
+        br_log(p->cfg.log, p->cfg.user, 2, "dns: no upstream resolver");
 }
 
 static void resolv_check(struct br_dns_proxy *p, uint64_t now_ms, bool force)
@@ -201,7 +191,7 @@ static void resolv_check(struct br_dns_proxy *p, uint64_t now_ms, bool force)
     p->resolv_check_ms = now_ms + BR_DNS_PROXY_RESOLV_CHECK_MS;
     if (p->cfg.file_ops->stamp(p->cfg.file, p->resolv_path, &st, e, sizeof(e)) != 0) {
         if (force || p->resolv_ok) {
-            plog(p, 2, "dns: %s: %s", p->resolv_path, e);
+            br_log(p->cfg.log, p->cfg.user, 2, "dns: %s: %s", p->resolv_path, e);
             set_upstreams(p, NULL, 0);
         }
         p->resolv_ok = false;
@@ -215,7 +205,7 @@ static void resolv_check(struct br_dns_proxy *p, uint64_t now_ms, bool force)
     if (len > 0)
         n = dns_resolv_conf_parse(p->file_buf, (size_t)len, list, DNS_SERVER_MAX_UPSTREAMS);
     p->ctr.dns_resolv_reads++;
-    plog(p, 3, "dns: read %s: %u resolver(s)", p->resolv_path, (unsigned)n);
+    br_log(p->cfg.log, p->cfg.user, 3, "dns: read %s: %u resolver(s)", p->resolv_path, (unsigned)n);
     set_upstreams(p, list, n);
 }
 
@@ -231,14 +221,15 @@ static int srp_sock_open(struct br_dns_proxy *p)
     if (e == TNODE_OK)
         e = tnode_udp_bind(p->cfg.node, p->srp_udp, NULL, BR_DNS_PROXY_SRP_PORT);
     if (e != TNODE_OK) {
-        plog(p, 1, "srp: cannot open UDP port %u in the node (error %d)",
-             (unsigned)BR_DNS_PROXY_SRP_PORT, (int)e);
+        br_log(p->cfg.log, p->cfg.user, 1, "srp: cannot open UDP port %u in the node (error %d)",
+               (unsigned)BR_DNS_PROXY_SRP_PORT, (int)e);
         if (p->srp_udp >= 0)
             tnode_udp_close(p->cfg.node, p->srp_udp);
         p->srp_udp = -1;
         return -1;
     }
-    plog(p, 3, "srp: server on UDP port %u", (unsigned)BR_DNS_PROXY_SRP_PORT);
+    br_log(p->cfg.log, p->cfg.user, 3, "srp: server on UDP port %u",
+           (unsigned)BR_DNS_PROXY_SRP_PORT);
     return 0;
 }
 
@@ -252,7 +243,7 @@ void br_dns_proxy_set_srp_enabled(struct br_dns_proxy *p, bool on)
     } else if (p->srp_udp >= 0) {
         tnode_udp_close(p->cfg.node, p->srp_udp);
         p->srp_udp = -1;
-        plog(p, 3, "srp: server disabled");
+        br_log(p->cfg.log, p->cfg.user, 3, "srp: server disabled");
     }
 }
 
@@ -320,8 +311,9 @@ int br_dns_proxy_init(struct br_dns_proxy *p, const struct br_dns_proxy_cfg *cfg
         p->resolv_use = true;
         resolv_check(p, now_ms, true);
     }
-    plog(p, 3, "dns: server on UDP port %d of the Thread addresses, upstream %s%s", DNS_PORT,
-         dc.upstream_enabled ? "enabled" : "disabled", dc.dns64 ? ", DNS64" : "");
+    br_log(p->cfg.log, p->cfg.user, 3,
+           "dns: server on UDP port %d of the Thread addresses, upstream %s%s", DNS_PORT,
+           dc.upstream_enabled ? "enabled" : "disabled", dc.dns64 ? ", DNS64" : "");
     if (cfg->srp->enabled && srp_sock_open(p) != 0) {
         textbuf_setf(err, errlen, "cannot open the SRP server socket in the node");
         return -1;
@@ -384,8 +376,8 @@ void br_dns_proxy_set_upstream(struct br_dns_proxy *p, bool on)
     dns_server_set_upstream_enabled(p->dns, on);
     if (p->cfg.settings != NULL &&
         settings_set(p->cfg.settings, SETTINGS_KEY_DNS_UPSTREAM, &b, 1) != SETTINGS_OK)
-        plog(p, 2, "dns: cannot save the upstream setting");
-    plog(p, 3, "dns: upstream queries %s", on ? "enabled" : "disabled");
+        br_log(p->cfg.log, p->cfg.user, 2, "dns: cannot save the upstream setting");
+    br_log(p->cfg.log, p->cfg.user, 3, "dns: upstream queries %s", on ? "enabled" : "disabled");
 }
 
 bool br_dns_proxy_dns64_enabled(const struct br_dns_proxy *p)
@@ -396,7 +388,7 @@ bool br_dns_proxy_dns64_enabled(const struct br_dns_proxy *p)
 void br_dns_proxy_set_dns64(struct br_dns_proxy *p, bool on)
 {
     dns_server_set_dns64(p->dns, on);
-    plog(p, 3, "dns: DNS64 %s", on ? "enabled" : "disabled");
+    br_log(p->cfg.log, p->cfg.user, 3, "dns: DNS64 %s", on ? "enabled" : "disabled");
 }
 
 void br_dns_proxy_fmt_counters(const struct br_dns_proxy *p, FILE *out)

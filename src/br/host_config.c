@@ -3,24 +3,11 @@
  */
 #include "br/host_config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
-__attribute__((format(printf, 3, 4))) static void hlog(struct br_host_config *h, int level,
-                                                       const char *fmt, ...)
-{
-    char msg[NETCONF_ERR_MAX + 128];
-    va_list ap;
-
-    if (h->cfg.log == NULL)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    h->cfg.log(h->cfg.user, level, msg);
-}
+#include "br/log.h"
 
 void br_host_config_init(struct br_host_config *h, const struct br_host_config_cfg *cfg)
 {
@@ -36,7 +23,7 @@ void br_host_config_init(struct br_host_config *h, const struct br_host_config_c
     if (cfg->ops != NULL &&
         cfg->ops->forwarding_enable(cfg->nc, NETCONF_IPV4 | NETCONF_IPV6, e, sizeof(e)) < 0) {
         h->netconf_errors++;
-        hlog(h, 1, "netconf: forwarding: %s", e);
+        br_log(h->cfg.log, h->cfg.user, 1, "netconf: forwarding: %s", e);
     }
 }
 
@@ -47,9 +34,9 @@ void br_host_config_free(struct br_host_config *h)
     if (h->cfg.ops == NULL)
         return;
     if (h->cfg.ops->cleanup(h->cfg.nc, e, sizeof(e)) < 0)
-        hlog(h, 2, "netconf: cleanup: %s", e);
+        br_log(h->cfg.log, h->cfg.user, 2, "netconf: cleanup: %s", e);
     else
-        hlog(h, 3, "netconf: routes, NAT44 table and forwarding restored");
+        br_log(h->cfg.log, h->cfg.user, 3, "netconf: routes, NAT44 table and forwarding restored");
     h->cfg.ops = NULL;
 }
 
@@ -80,10 +67,11 @@ static bool sync_route(struct br_host_config *h, struct br_host_config_route *cu
     if (cur->have && (want == NULL || !route_same(&cur->rt, want))) {
         if (h->cfg.ops->route_del(h->cfg.nc, &cur->rt, e, sizeof(e)) < 0) {
             h->netconf_errors++;
-            hlog(h, 2, "netconf: delete route %s: %s", route_str(&cur->rt, s, sizeof(s)), e);
+            br_log(h->cfg.log, h->cfg.user, 2, "netconf: delete route %s: %s",
+                   route_str(&cur->rt, s, sizeof(s)), e);
         } else {
-            hlog(h, 3, "netconf: route %s dev %s removed", route_str(&cur->rt, s, sizeof(s)),
-                 cur->rt.dev);
+            br_log(h->cfg.log, h->cfg.user, 3, "netconf: route %s dev %s removed",
+                   route_str(&cur->rt, s, sizeof(s)), cur->rt.dev);
         }
         cur->have = false;
     }
@@ -92,11 +80,12 @@ static bool sync_route(struct br_host_config *h, struct br_host_config_route *cu
     if (!cur->have) {
         if (h->cfg.ops->route_add(h->cfg.nc, want, true, e, sizeof(e)) < 0) {
             h->netconf_errors++;
-            hlog(h, 2, "netconf: add route %s dev %s: %s", route_str(want, s, sizeof(s)), want->dev,
-                 e);
+            br_log(h->cfg.log, h->cfg.user, 2, "netconf: add route %s dev %s: %s",
+                   route_str(want, s, sizeof(s)), want->dev, e);
             return false;
         }
-        hlog(h, 3, "netconf: route %s dev %s added", route_str(want, s, sizeof(s)), want->dev);
+        br_log(h->cfg.log, h->cfg.user, 3, "netconf: route %s dev %s added",
+               route_str(want, s, sizeof(s)), want->dev);
         cur->rt = *want;
         cur->have = true;
     }
@@ -128,13 +117,13 @@ static void nat44_install(struct br_host_config *h, const struct addr_prefix4 *c
 
     if (h->cfg.ops->nat44_install(h->cfg.nc, cidr, h->infra_if, e, sizeof(e)) < 0) {
         h->netconf_errors++;
-        hlog(h, 1, "netconf: NAT44 for the NAT64 pool: %s", e);
+        br_log(h->cfg.log, h->cfg.user, 1, "netconf: NAT44 for the NAT64 pool: %s", e);
         h->nat44_ok = false;
         return;
     }
     h->nat44_ok = h->cfg.ops->nat44_check(h->cfg.nc, cidr, h->infra_if, e, sizeof(e)) == 1;
     if (!h->nat44_ok)
-        hlog(h, 1, "netconf: NAT44 check: %s", e);
+        br_log(h->cfg.log, h->cfg.user, 1, "netconf: NAT44 check: %s", e);
 }
 
 /* The NAT44 table for the pool: (re)installed, removed, checked when due. */
@@ -147,9 +136,9 @@ static void sync_nat44(struct br_host_config *h, const struct br_host_config_wan
     if (h->nat44_installed && (!want || memcmp(&h->nat44_pool, cidr, sizeof(*cidr)) != 0)) {
         if (h->cfg.ops->nat44_remove(h->cfg.nc, e, sizeof(e)) < 0) {
             h->netconf_errors++;
-            hlog(h, 2, "netconf: remove NAT44: %s", e);
+            br_log(h->cfg.log, h->cfg.user, 2, "netconf: remove NAT44: %s", e);
         } else {
-            hlog(h, 3, "netconf: NAT44 table removed");
+            br_log(h->cfg.log, h->cfg.user, 3, "netconf: NAT44 table removed");
         }
         h->nat44_installed = false;
         h->nat44_ok = false;
@@ -160,13 +149,14 @@ static void sync_nat44(struct br_host_config *h, const struct br_host_config_wan
         h->nat44_check_due_ms = now_ms + BR_HOST_CONFIG_NAT44_RECHECK_MS;
         nat44_install(h, cidr);
         if (h->nat44_ok)
-            hlog(h, 3, "netconf: NAT44 masquerade for the pool via %s in place", h->infra_if);
+            br_log(h->cfg.log, h->cfg.user, 3,
+                   "netconf: NAT44 masquerade for the pool via %s in place", h->infra_if);
     } else if (h->nat44_installed && now_ms >= h->nat44_check_due_ms) {
         int c = h->cfg.ops->nat44_check(h->cfg.nc, cidr, h->infra_if, e, sizeof(e));
 
         h->nat44_check_due_ms = now_ms + BR_HOST_CONFIG_NAT44_RECHECK_MS;
         if (c != 1) {
-            hlog(h, 1, "netconf: NAT44 check: %s; re-installing", e);
+            br_log(h->cfg.log, h->cfg.user, 1, "netconf: NAT44 check: %s; re-installing", e);
             nat44_install(h, cidr);
         } else {
             h->nat44_ok = true;
@@ -209,7 +199,8 @@ bool br_host_config_sync(struct br_host_config *h, const struct br_host_config_w
     *changed = ready != h->return_path;
     if (*changed) {
         h->return_path = ready;
-        hlog(h, 3, "br: IPv4 return path %s", ready ? "ready" : "not ready");
+        br_log(h->cfg.log, h->cfg.user, 3, "br: IPv4 return path %s",
+               ready ? "ready" : "not ready");
     }
     return ready;
 }

@@ -3,25 +3,11 @@
  */
 #include "br/infra_link.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "br/log.h"
 #include "br/ra.h"
-
-__attribute__((format(printf, 3, 4))) static void ilog(struct br_infra_link *l, int level,
-                                                       const char *fmt, ...)
-{
-    char msg[640];
-    va_list ap;
-
-    if (l->cfg.log == NULL)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    l->cfg.log(l->cfg.user, level, msg);
-}
 
 static bool prefix_eq(const struct addr_prefix6 *x, const struct addr_prefix6 *y)
 {
@@ -86,7 +72,7 @@ static void ra_send(struct br_infra_link *l, bool final, uint64_t now_ms)
     len = ra_build(&m, buf, sizeof(buf));
     if (len == 0 || l->cfg.ops->send_all_nodes(l->cfg.sock, buf, len, e, sizeof(e)) != 0) {
         l->ctr.ra_tx_errors++;
-        ilog(l, 4, "infra: RA on %s: %s", l->ifname, e);
+        br_log(l->cfg.log, l->cfg.user, 4, "infra: RA on %s: %s", l->ifname, e);
         /* e.g. no link-local address yet (DAD): try again soon */
         l->ra_due_ms = now_ms + 1000;
         return;
@@ -112,7 +98,7 @@ void br_infra_link_stop(struct br_infra_link *l, uint64_t now_ms)
 {
     if (l->adv_omr || l->adv_pio) {
         ra_send(l, true, now_ms); /* hosts drop our routes and prefix now */
-        ilog(l, 3, "infra: final RA sent on %s", l->ifname);
+        br_log(l->cfg.log, l->cfg.user, 3, "infra: final RA sent on %s", l->ifname);
     }
 }
 
@@ -127,7 +113,8 @@ static void update_local(struct br_infra_link *l, const struct br_infra_link_inp
     if (!l->has_onlink_local || !prefix_eq(&p, &l->onlink_local)) {
         char s[ADDR_STR6];
 
-        ilog(l, 3, "infra: local on-link prefix %s/64", addr_fmt6(p.addr, s));
+        br_log(l->cfg.log, l->cfg.user, 3, "infra: local on-link prefix %s/64",
+               addr_fmt6(p.addr, s));
         l->onlink_local = p;
         l->has_onlink_local = true;
     }
@@ -143,7 +130,7 @@ bool br_infra_link_update(struct br_infra_link *l, const struct br_infra_link_in
         l->in = *in;
     update_local(l, in);
     if (l->has_onlink_other && now_ms >= l->onlink_other_expire_ms) {
-        ilog(l, 3, "infra: the other router's on-link prefix expired");
+        br_log(l->cfg.log, l->cfg.user, 3, "infra: the other router's on-link prefix expired");
         l->has_onlink_other = false;
     }
     want_omr = in->running && in->has_omr && in->omr.len == 64;
@@ -171,10 +158,11 @@ bool br_infra_link_update(struct br_infra_link *l, const struct br_infra_link_in
         char s[ADDR_STR6];
 
         if (want_pub)
-            ilog(l, 3, "infra: on-link prefix %s/64 published in Network Data (%s)",
-                 addr_fmt6(pub.addr, s), l->has_onlink_other ? "another router's" : "ours");
+            br_log(l->cfg.log, l->cfg.user, 3,
+                   "infra: on-link prefix %s/64 published in Network Data (%s)",
+                   addr_fmt6(pub.addr, s), l->has_onlink_other ? "another router's" : "ours");
         else
-            ilog(l, 3, "infra: on-link prefix withdrawn from Network Data");
+            br_log(l->cfg.log, l->cfg.user, 3, "infra: on-link prefix withdrawn from Network Data");
         l->has_onlink_pub = want_pub;
         l->onlink_pub = pub;
         changed = true;
@@ -238,8 +226,8 @@ bool br_infra_link_rx(struct br_infra_link *l, const uint8_t *msg, size_t len,
             continue;
         }
         if (!l->has_onlink_other || !prefix_eq(&p->prefix, &l->onlink_other))
-            ilog(l, 3, "infra: %s advertises on-link prefix %s/64", l->ifname,
-                 addr_fmt6(p->prefix.addr, s));
+            br_log(l->cfg.log, l->cfg.user, 3, "infra: %s advertises on-link prefix %s/64",
+                   l->ifname, addr_fmt6(p->prefix.addr, s));
         l->has_onlink_other = true;
         l->onlink_other = p->prefix;
         l->onlink_other_expire_ms = now_ms + (uint64_t)p->valid_s * 1000u;
@@ -247,8 +235,9 @@ bool br_infra_link_rx(struct br_infra_link *l, const uint8_t *msg, size_t len,
     for (unsigned i = 0; i < m.n_pref64; i++) {
         char s[ADDR_STR6];
 
-        ilog(l, 3, "infra: PREF64 %s/%u lifetime %us", addr_fmt6(m.pref64[i].prefix.addr, s),
-             (unsigned)m.pref64[i].prefix.len, (unsigned)m.pref64[i].lifetime_s);
+        br_log(l->cfg.log, l->cfg.user, 3, "infra: PREF64 %s/%u lifetime %us",
+               addr_fmt6(m.pref64[i].prefix.addr, s), (unsigned)m.pref64[i].prefix.len,
+               (unsigned)m.pref64[i].lifetime_s);
         if (l->cfg.pref64 != NULL)
             l->cfg.pref64(l->cfg.user, &m.pref64[i].prefix, m.pref64[i].lifetime_s, now_ms);
     }
@@ -266,7 +255,7 @@ bool br_infra_link_read(struct br_infra_link *l, uint64_t now_ms)
         ssize_t n = l->cfg.ops->recv(l->cfg.sock, buf, sizeof(buf), src, &hlim, e, sizeof(e));
 
         if (n < 0)
-            ilog(l, 2, "infra: recv: %s", e);
+            br_log(l->cfg.log, l->cfg.user, 2, "infra: recv: %s", e);
         if (n <= 0)
             break;
         changed |= br_infra_link_rx(l, buf, (size_t)n, src, hlim, now_ms);

@@ -196,7 +196,7 @@ static void test_no_return_path(void **state)
         struct br_agent_counters c;
 
         br_agent_counters(m->agent, &c);
-        assert_true(c.host_rx_not_active >= 1);
+        assert_true(c.dp.host_rx_not_active >= 1);
     }
 }
 
@@ -263,10 +263,10 @@ static void test_host_input_hostile(void **state)
     junk[0] = 0x60; /* IPv6, detached node: refused */
     br_agent_host_input(m->agent, junk, 40, m->now);
     br_agent_counters(m->agent, c);
-    assert_int_equal(c->tun_rx, 5);
-    assert_int_equal(c->tun_rx_bad, 2);
-    assert_int_equal(c->tun_rx_ip4_dropped, 2);
-    assert_int_equal(c->mesh_tx_errors, 1);
+    assert_int_equal(c->dp.tun_rx, 5);
+    assert_int_equal(c->dp.tun_rx_bad, 2);
+    assert_int_equal(c->dp.tun_rx_ip4_dropped, 2);
+    assert_int_equal(c->dp.mesh_tx_errors, 1);
 }
 
 int main(void)

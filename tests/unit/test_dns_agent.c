@@ -799,7 +799,7 @@ static void test_resolv_conf(void **state)
         struct br_agent_counters c;
 
         br_agent_counters(m->agent, &c);
-        assert_true(c.dns_resolv_reads >= 2);
+        assert_true(c.dns.dns_resolv_reads >= 2);
     }
 
     /* Gone: no resolver, SERVFAIL at once. */
