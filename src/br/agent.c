@@ -9,13 +9,13 @@
 
 #include "br/host_config.h"
 #include "br/log.h"
-#include "platform/settings.h"
+#include "br/persist.h"
 #include "thread/dataset.h"
 #include "util/addr.h"
 #include "util/textbuf.h"
 
-#define ULA_SETTING_LEN 17
-#define NAT64_SETTING_VERSION 1
+/* One log line into the agent's sink. */
+#define ALOG(a, ...) br_log((a)->cfg.log, (a)->cfg.user, __VA_ARGS__)
 
 struct br_agent {
     struct br_agent_cfg cfg;
@@ -50,86 +50,50 @@ static uint64_t wall_now(const struct br_agent *a)
     return a->cfg.wall_ms != NULL ? a->cfg.wall_ms(a->cfg.user) : 0;
 }
 
-/* ---- settings ------------------------------------------------------------ */
+/* ---- settings (br/persist.h) -------------------------------------------- */
 
+/* The stored BR ULA, or a random one (saved). */
 static void load_ula(struct br_agent *a, uint64_t now_ms)
 {
     struct addr_prefix6 ula;
-    uint8_t buf[ULA_SETTING_LEN];
-    size_t len = 0;
-    bool have = false;
+    bool have = br_persist_load_ula(a->cfg.settings, &ula);
     char s[ADDR_STR6];
 
-    if (a->cfg.settings != NULL &&
-        settings_get(a->cfg.settings, SETTINGS_KEY_BR_ULA_PREFIX, 0, buf, sizeof(buf), &len) ==
-            SETTINGS_OK &&
-        len == ULA_SETTING_LEN && buf[0] == 0xfd && buf[16] == 48) {
-        memset(&ula, 0, sizeof(ula));
-        memcpy(ula.addr, buf, 16);
-        ula.len = 48;
-        have = true;
-    }
     if (!have) {
         uint8_t rnd[5];
 
         a->cfg.random(a->cfg.user, rnd, sizeof(rnd));
         br_pm_ula_from_random(rnd, &ula);
-        if (a->cfg.settings != NULL) {
-            memcpy(buf, ula.addr, 16);
-            buf[16] = ula.len;
-            if (settings_set(a->cfg.settings, SETTINGS_KEY_BR_ULA_PREFIX, buf, sizeof(buf)) !=
-                SETTINGS_OK)
-                br_log(a->cfg.log, a->cfg.user, 2, "br: cannot save the BR ULA prefix");
-        }
+        if (br_persist_save_ula(a->cfg.settings, &ula) != 0)
+            ALOG(a, 2, "br: cannot save the BR ULA prefix");
     }
     if (br_pm_init(&a->pm, &ula, now_ms) != BR_PM_OK)
-        br_log(a->cfg.log, a->cfg.user, 1, "br: invalid BR ULA prefix");
-    br_log(a->cfg.log, a->cfg.user, 3, "br: ULA prefix %s/48%s", addr_fmt6(ula.addr, s),
-           have ? "" : " (new)");
+        ALOG(a, 1, "br: invalid BR ULA prefix");
+    ALOG(a, 3, "br: ULA prefix %s/48%s", addr_fmt6(ula.addr, s), have ? "" : " (new)");
 }
 
 static void save_nat64(struct br_agent *a)
 {
-    uint8_t buf[BR_AGENT_NAT64_SETTING_LEN];
-    struct addr_prefix4 cidr;
+    struct br_persist_nat64 v;
 
-    if (a->cfg.settings == NULL)
-        return;
-    memset(buf, 0, sizeof(buf));
-    buf[0] = NAT64_SETTING_VERSION;
-    buf[1] = br_pm_enabled(&a->pm) ? 1 : 0;
-    if (br_pm_get_cidr(&a->pm, &cidr) == BR_PM_OK) {
-        buf[2] = 1;
-        memcpy(buf + 3, cidr.addr, 4);
-        buf[7] = cidr.len;
-    }
-    if (settings_set(a->cfg.settings, SETTINGS_KEY_NAT64, buf, sizeof(buf)) != SETTINGS_OK)
-        br_log(a->cfg.log, a->cfg.user, 2, "br: cannot save the NAT64 settings");
+    v.enabled = br_pm_enabled(&a->pm);
+    v.has_cidr = br_pm_get_cidr(&a->pm, &v.cidr) == BR_PM_OK;
+    if (br_persist_save_nat64(a->cfg.settings, &v) != 0)
+        ALOG(a, 2, "br: cannot save the NAT64 settings");
 }
 
 /* Enabled flag (default true) and CIDR (default: br_pm's) from settings. */
 static bool load_nat64(struct br_agent *a, uint64_t now_ms)
 {
-    uint8_t buf[BR_AGENT_NAT64_SETTING_LEN];
-    size_t len = 0;
+    struct br_persist_nat64 v;
 
-    if (a->cfg.settings == NULL ||
-        settings_get(a->cfg.settings, SETTINGS_KEY_NAT64, 0, buf, sizeof(buf), &len) !=
-            SETTINGS_OK ||
-        len != sizeof(buf) || buf[0] != NAT64_SETTING_VERSION)
+    if (!br_persist_load_nat64(a->cfg.settings, &v))
         return true;
-    if (buf[2] == 1) {
-        struct addr_prefix4 cidr;
-
-        memcpy(cidr.addr, buf + 3, 4);
-        cidr.len = buf[7];
-        if (br_pm_set_cidr(&a->pm, &cidr, now_ms, NULL) != BR_PM_OK)
-            br_log(a->cfg.log, a->cfg.user, 2,
-                   "br: stored NAT64 CIDR is invalid; using the default");
-    } else {
+    if (!v.has_cidr)
         br_pm_clear_cidr(&a->pm, now_ms);
-    }
-    return buf[1] != 0;
+    else if (br_pm_set_cidr(&a->pm, &v.cidr, now_ms, NULL) != BR_PM_OK)
+        ALOG(a, 2, "br: stored NAT64 CIDR is invalid; using the default");
+    return v.enabled;
 }
 
 /* ---- what the parts follow -------------------------------------------------- */
@@ -213,10 +177,10 @@ static void handle_chg(struct br_agent *a, unsigned chg, uint64_t now_ms)
         if (chg & (BR_PM_CHG_PM_STATE | BR_PM_CHG_XLAT_STATE | BR_PM_CHG_REASON)) {
             char r1[256], r2[256];
 
-            br_log(a->cfg.log, a->cfg.user, 3, "nat64: PrefixManager %s (%s); Translator %s (%s)",
-                   br_pm_state_str(br_pm_state(&a->pm)), br_pm_fmt_reason(&a->pm, false, r1, 256),
-                   br_pm_state_str(br_pm_xlat_state(&a->pm)),
-                   br_pm_fmt_reason(&a->pm, true, r2, 256));
+            ALOG(a, 3, "nat64: PrefixManager %s (%s); Translator %s (%s)",
+                 br_pm_state_str(br_pm_state(&a->pm)), br_pm_fmt_reason(&a->pm, false, r1, 256),
+                 br_pm_state_str(br_pm_xlat_state(&a->pm)),
+                 br_pm_fmt_reason(&a->pm, true, r2, 256));
         }
         if (chg & (BR_PM_CHG_XLAT_PREFIX | BR_PM_CHG_CIDR | BR_PM_CHG_NETDATA))
             more |= sync_host(a, now_ms);
@@ -285,8 +249,8 @@ static void push_netdata(struct br_agent *a, uint64_t now_ms)
         rc.stable = true;
         ne = netdata_local_add_route(&merged, &rc);
         if (ne != NETDATA_OK)
-            br_log(a->cfg.log, a->cfg.user, 2,
-                   "br: cannot add the on-link route to the network data: %s", netdata_err_str(ne));
+            ALOG(a, 2, "br: cannot add the on-link route to the network data: %s",
+                 netdata_err_str(ne));
     }
     has_ml = a->srp->enabled && node_addr(a, false, ml);
     if (has_ml) {
@@ -302,9 +266,8 @@ static void push_netdata(struct br_agent *a, uint64_t now_ms)
             netdata_dns_srp_unicast_cfg(&sc, tnode_rloc16(a->node), ml, BR_DNS_PROXY_SRP_PORT);
         ne = netdata_local_add_service(&merged, &sc);
         if (ne != NETDATA_OK)
-            br_log(a->cfg.log, a->cfg.user, 2,
-                   "dns: cannot add the DNS/SRP service to the network data: %s",
-                   netdata_err_str(ne));
+            ALOG(a, 2, "dns: cannot add the DNS/SRP service to the network data: %s",
+                 netdata_err_str(ne));
     }
     if (tnode_role(a->node) < TNODE_CHILD) {
         a->netdata_retry_ms = now_ms + 1000;
@@ -316,13 +279,11 @@ static void push_netdata(struct br_agent *a, uint64_t now_ms)
         a->dns_pub = has_ml;
         if (has_ml)
             memcpy(a->dns_pub_addr, ml, 16);
-        br_log(a->cfg.log, a->cfg.user, 4, "br: local network data pushed (%u bytes)",
-               (unsigned)merged.len);
+        ALOG(a, 4, "br: local network data pushed (%u bytes)", (unsigned)merged.len);
     } else {
         a->netdata_push_errors++;
         a->netdata_retry_ms = now_ms + 1000;
-        br_log(a->cfg.log, a->cfg.user, 4, "br: local network data refused (error %d), retrying",
-               (int)e);
+        ALOG(a, 4, "br: local network data refused (error %d), retrying", (int)e);
     }
 }
 
@@ -341,8 +302,7 @@ static unsigned drive_pm(struct br_agent *a, uint64_t now_ms)
     if (nd_len > sizeof(a->last_nd))
         nd_len = sizeof(a->last_nd);
     if (role != a->last_role) {
-        br_log(a->cfg.log, a->cfg.user, 4, "br: role %s -> %s", tnode_role_name(a->last_role),
-               tnode_role_name(role));
+        ALOG(a, 4, "br: role %s -> %s", tnode_role_name(a->last_role), tnode_role_name(role));
         if (attached) /* a new partition or parent: our entries must be registered again */
             netdata_dirty(a, now_ms);
         a->last_role = role;
@@ -463,10 +423,9 @@ static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64
     }
     hosts = br_srp_server_init(a->srp, cfg->settings, now_ms, wall_now(a));
     if (hosts < 0)
-        br_log(a->cfg.log, a->cfg.user, 2,
-               "srp: the stored registrations were refused (corrupt); starting empty");
+        ALOG(a, 2, "srp: the stored registrations were refused (corrupt); starting empty");
     else if (hosts > 0)
-        br_log(a->cfg.log, a->cfg.user, 3, "srp: %d host(s) restored", hosts);
+        ALOG(a, 3, "srp: %d host(s) restored", hosts);
     memset(&pc, 0, sizeof(pc));
     pc.node = a->node;
     pc.srp = a->srp;
@@ -491,8 +450,7 @@ static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64
 
         br_infra_link_init(&a->link, &lc);
         a->has_link = true;
-        br_log(a->cfg.log, a->cfg.user, 3, "infra: border routing on %s",
-               cfg->infra_if != NULL ? cfg->infra_if : "?");
+        ALOG(a, 3, "infra: border routing on %s", cfg->infra_if != NULL ? cfg->infra_if : "?");
     }
     {
         struct br_host_config_cfg hc = {cfg->netconf_ops,
@@ -599,7 +557,7 @@ enum tnode_err br_agent_autostart(struct br_agent *a, bool form, uint64_t now_ms
             e = tnode_dataset_commit_active(a->node, now_ms);
         if (e != TNODE_OK)
             return e;
-        br_log(a->cfg.log, a->cfg.user, 3, "thread: new network dataset");
+        ALOG(a, 3, "thread: new network dataset");
     }
     e = tnode_ifconfig(a->node, true, now_ms);
     if (e == TNODE_OK || e == TNODE_ERR_ALREADY)
@@ -709,7 +667,7 @@ void br_agent_set_nat64_enabled(struct br_agent *a, bool enabled, uint64_t now_m
     unsigned chg = br_pm_set_enabled(&a->pm, enabled, now_ms);
 
     if (was != enabled) {
-        br_log(a->cfg.log, a->cfg.user, 3, "nat64: %s", enabled ? "enabled" : "disabled");
+        ALOG(a, 3, "nat64: %s", enabled ? "enabled" : "disabled");
         save_nat64(a);
         if (!enabled)
             br_data_path_clear(&a->dp); /* OpenThread drops the mappings on disable */
@@ -726,7 +684,7 @@ enum br_pm_err br_agent_set_cidr(struct br_agent *a, const char *text, uint64_t 
     if (e != BR_PM_OK)
         return e;
     if (chg & BR_PM_CHG_CIDR) {
-        br_log(a->cfg.log, a->cfg.user, 3, "nat64: CIDR %s", text);
+        ALOG(a, 3, "nat64: CIDR %s", text);
         save_nat64(a);
     }
     handle_chg(a, chg, now_ms);

@@ -24,9 +24,8 @@
  * Persistence (cfg.settings, shared with the node): the BR ULA /48 under
  * SETTINGS_KEY_BR_ULA_PREFIX (OpenThread's key 0x000f, 17 bytes: address +
  * length, as OpenThread stores an Ip6::Prefix), random at first start; the
- * NAT64 enabled flag and CIDR under SETTINGS_KEY_NAT64 (see
- * BR_AGENT_NAT64_SETTING_LEN). Without a stored flag NAT64 starts enabled
- * (otbr-agent enables it at init).
+ * NAT64 enabled flag and CIDR under SETTINGS_KEY_NAT64 (br/persist.h). Without a stored flag NAT64
+ * starts enabled (otbr-agent enables it at init).
  *
  * The DNS/SRP unicast service (Thread enterprise 44970, service data 0x5d,
  * server data = ML-EID + port BR_DNS_PROXY_SRP_PORT) is published while the
@@ -64,10 +63,6 @@ struct settings;
 
 #define BR_AGENT_MTU 1280 /* the TUN's MTU, as wpan0 */
 #define BR_AGENT_ERR_MAX 512
-
-/* Key SETTINGS_KEY_NAT64 value: [0] version 1, [1] enabled 0/1, [2] has CIDR
- * 0/1, [3..6] IPv4 address as set (host bits kept), [7] length. */
-#define BR_AGENT_NAT64_SETTING_LEN 8
 
 struct br_agent_cfg {
     uint8_t node_id;
