@@ -44,9 +44,14 @@
 #include "br/agent.h"
 #include "cli/br_cli.h"
 #include "platform/ctl_socket.h"
+#include "platform/icmp6_sock.h"
+#include "platform/netconf.h"
+#include "platform/resolver_sock.h"
 #include "platform/settings.h"
 #include "platform/signals.h"
 #include "platform/sim_radio.h"
+#include "platform/textfile.h"
+#include "platform/tun.h"
 #include "util/addr.h"
 
 #define MAX_CLIENTS CTL_CLIENTS_DEFAULT
@@ -82,6 +87,11 @@ struct app {
 
     struct sim_radio radio;
     struct settings *settings;
+    /* the platform objects behind the agent's ops tables */
+    struct tun_dev tun;
+    struct icmp6_sock infra;
+    struct netconf *nc;
+    struct resolver_sock resolver;
     struct br_agent *agent;
     struct ctl_server *ctl;
     struct session sessions[MAX_CLIENTS];
@@ -440,7 +450,7 @@ static void on_ctl(void *ctx, struct ctl_server *srv, uint32_t client, enum ctl_
 static int loop(struct app *a, const sigset_t *waitmask)
 {
     size_t nctl = ctl_server_pollfd_count(a->ctl);
-    struct pollfd *pfd = calloc(3 + nctl + BR_AGENT_DNS_MAX_FDS, sizeof(*pfd));
+    struct pollfd *pfd = calloc(3 + nctl + RESOLVER_SOCK_MAX, sizeof(*pfd));
 
     if (pfd == NULL) {
         logf_(a, 1, "out of memory");
@@ -459,22 +469,22 @@ static int loop(struct app *a, const sigset_t *waitmask)
         pfd[n].events = POLLIN;
         pfd[n].revents = 0;
         n++;
-        if (br_agent_tun_fd(a->agent) >= 0) {
+        if (a->tun.fd >= 0) {
             tun_idx = (int)n;
-            pfd[n].fd = br_agent_tun_fd(a->agent);
+            pfd[n].fd = a->tun.fd;
             pfd[n].events = POLLIN;
             pfd[n].revents = 0;
             n++;
         }
-        if (br_agent_infra_fd(a->agent) >= 0) {
+        if (a->infra.fd >= 0) {
             infra_idx = (int)n;
-            pfd[n].fd = br_agent_infra_fd(a->agent);
+            pfd[n].fd = a->infra.fd;
             pfd[n].events = POLLIN;
             pfd[n].revents = 0;
             n++;
         }
         dns_at = n;
-        dns_n = br_agent_dns_pollfds(a->agent, pfd + n, BR_AGENT_DNS_MAX_FDS);
+        dns_n = resolver_sock_pollfds(&a->resolver, pfd + n, RESOLVER_SOCK_MAX);
         n += (nfds_t)dns_n;
         ctl_n = ctl_server_pollfds(a->ctl, pfd + n, nctl);
         now = now_ms();
@@ -513,7 +523,8 @@ static int loop(struct app *a, const sigset_t *waitmask)
         if (infra_idx >= 0 && (pfd[infra_idx].revents & (POLLIN | POLLERR)))
             br_agent_infra_read(a->agent, now);
         if (r > 0 && dns_n > 0)
-            br_agent_dns_io(a->agent, pfd + dns_at, dns_n, now);
+            resolver_sock_io(&a->resolver, pfd + dns_at, dns_n, now, br_agent_dns_upstream_rx,
+                             a->agent);
         br_agent_process(a->agent, now_ms());
         for (unsigned i = 0; i < MAX_CLIENTS; i++)
             if (a->sessions[i].used)
@@ -525,12 +536,51 @@ static int loop(struct app *a, const sigset_t *waitmask)
     return 0;
 }
 
+/* The TUN, the infrastructure link's socket (border routing), the host's
+ * network configuration and the resolver sockets the agent works through.
+ * A TUN or infrastructure interface that cannot be opened is fatal; netconf
+ * is not (NAT64 then stays NotRunning). */
+static int open_platform(struct app *a)
+{
+    char err[BR_AGENT_ERR_MAX];
+
+    a->tun.fd = a->infra.fd = -1;
+    resolver_sock_init(&a->resolver);
+    if (tun_dev_open(&a->tun, a->ifname, BR_AGENT_MTU, err, sizeof(err)) != 0) {
+        fprintf(stderr, "%s: %s\n", a->prog, err);
+        return -1;
+    }
+    logf_(a, 3, "tun: %s up, MTU %d", a->tun.name, BR_AGENT_MTU);
+    if (a->infra_if != NULL) {
+        if (icmp6_sock_open(&a->infra, a->infra_if, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s: %s\n", a->prog, err);
+            return -1;
+        }
+        if (a->infra.warn[0] != '\0')
+            logf_(a, 2, "infra: %s", a->infra.warn);
+    }
+    a->nc = netconf_open(NULL, err, sizeof(err));
+    if (a->nc == NULL)
+        logf_(a, 1, "netconf: %s (NAT64 stays NotRunning)", err);
+    return 0;
+}
+
+static void close_platform(struct app *a)
+{
+    resolver_sock_free(&a->resolver);
+    netconf_close(a->nc);
+    a->nc = NULL;
+    icmp6_sock_close(&a->infra);
+    tun_dev_close(&a->tun);
+}
+
 int main(int argc, char **argv)
 {
     static struct app app;
     struct app *a = &app;
     struct sim_radio_config rcfg;
     struct br_agent_cfg acfg;
+    struct kv kv;
     struct ctl_config ccfg;
     sigset_t waitmask;
     char err[BR_AGENT_ERR_MAX];
@@ -560,28 +610,45 @@ int main(int argc, char **argv)
         goto out_radio;
     }
 
+    if (open_platform(a) != 0) {
+        rc = 1;
+        goto out_platform;
+    }
     memset(&acfg, 0, sizeof(acfg));
     acfg.node_id = (uint8_t)a->node_id;
     acfg.radio_ops = &sim_radio_ops;
     acfg.radio = &a->radio;
-    acfg.settings = a->settings;
+    if (a->settings != NULL)
+        settings_kv(a->settings, &kv); /* the agent copies kv */
+    acfg.kv = a->settings != NULL ? &kv : NULL;
     acfg.random = random_bytes;
     acfg.log = log_msg;
     acfg.user = a;
-    acfg.tun_name = a->ifname;
+    acfg.tun_ops = &tun_dev_ops;
+    acfg.tun = &a->tun;
+    acfg.tun_name = a->tun.name;
     acfg.infra_if = a->infra_if;
-    acfg.border_routing = a->infra_if != NULL;
-    acfg.netconf = true;
+    if (a->infra_if != NULL) {
+        acfg.infra_ops = &icmp6_sock_linux_ops;
+        acfg.infra_sock = &a->infra;
+    }
+    if (a->nc != NULL) {
+        acfg.netconf_ops = &netconf_linux_ops;
+        acfg.netconf = a->nc;
+    }
     acfg.dns_upstreams = a->dns_up;
     acfg.dns_n_upstreams = a->dns_n;
     acfg.resolv_conf = a->resolv_conf != NULL ? a->resolv_conf : RESOLV_CONF_DEFAULT;
+    acfg.file_ops = &textfile_linux_ops;
+    acfg.resolver_ops = &resolver_sock_linux_ops;
+    acfg.resolver = &a->resolver;
     acfg.dns64 = a->dns64;
     acfg.wall_ms = wall_ms;
     a->agent = br_agent_new(&acfg, now_ms(), err, sizeof(err));
     if (a->agent == NULL) {
         fprintf(stderr, "%s: %s\n", a->prog, err);
         rc = 1;
-        goto out_settings;
+        goto out_platform;
     }
 
     memset(&ccfg, 0, sizeof(ccfg));
@@ -608,11 +675,12 @@ int main(int argc, char **argv)
 
     ctl_server_close(a->ctl);
 out_agent:
-    br_agent_free(a->agent);
+    br_agent_free(a->agent, now_ms());
     for (unsigned i = 0; i < MAX_CLIENTS; i++)
         if (a->sessions[i].out != NULL)
             fclose(a->sessions[i].out);
-out_settings:
+out_platform:
+    close_platform(a);
     if (a->settings != NULL)
         settings_close(a->settings);
 out_radio:

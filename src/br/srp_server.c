@@ -5,27 +5,28 @@
 
 #include <string.h>
 
-#include "platform/settings.h"
+#include "util/kv.h"
 #include "util/rd.h"
 
 #define WALL_LEN 8
 #define CFG_LEN 3
-#define BLOB_MAX (BR_SRP_RECORD_MAX - WALL_LEN)
+#define BLOB_MAX (BR_SRP_SERVER_RECORD_MAX - WALL_LEN)
 
-_Static_assert(BR_SRP_RECORD_MAX <= SETTINGS_MAX_VALUE, "the record must fit one settings value");
+_Static_assert(BR_SRP_SERVER_RECORD_MAX <= KV_VALUE_MAX, "the record must fit one settings value");
 
 static const char *const drop_names[] = {
-#define BR_SRP_X_NAME(id, name, expl) name,
-    BR_SRP_DROPS(BR_SRP_X_NAME)
-#undef BR_SRP_X_NAME
+#define BR_SRP_SERVER_X_NAME(id, name, expl) name,
+    BR_SRP_SERVER_DROPS(BR_SRP_SERVER_X_NAME)
+#undef BR_SRP_SERVER_X_NAME
 };
 
-const char *br_srp_drop_name(enum br_srp_drop d)
+const char *br_srp_server_drop_name(enum br_srp_server_drop d)
 {
-    return (unsigned)d < BR_SRP_DROP__COUNT ? drop_names[d] : "?";
+    return (unsigned)d < BR_SRP_SERVER_DROP__COUNT ? drop_names[d] : "?";
 }
 
-int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, uint64_t wall_ms)
+int br_srp_server_init(struct br_srp_server *s, const struct kv *kv, uint64_t now_ms,
+                       uint64_t wall_ms)
 {
     uint8_t *buf, cfg[CFG_LEN];
     size_t len = 0;
@@ -36,11 +37,11 @@ int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, ui
     srp_registry_init(&s->reg);
     srp_crypto_init(&s->crypto);
     s->enabled = true;
-    s->settings = settings;
-    if (settings == NULL)
+    s->kv = kv;
+    if (kv == NULL)
         return 0;
     /* [enabled] (first version) or [enabled, anycast, sequence number] */
-    if (settings_get(settings, SETTINGS_KEY_SRP_SERVER_CFG, 0, cfg, CFG_LEN, &len) == SETTINGS_OK &&
+    if (kv_get(kv, SETTINGS_KEY_SRP_SERVER_CFG, 0, cfg, CFG_LEN, &len) == 0 &&
         (len == 1 || len == CFG_LEN)) {
         s->enabled = cfg[0] != 0;
         if (len == CFG_LEN) {
@@ -48,10 +49,9 @@ int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, ui
             s->seqnum = cfg[2];
         }
     }
-    if (settings_get(settings, SETTINGS_KEY_SRP_REGISTRY, 0, buf, BR_SRP_RECORD_MAX, &len) !=
-        SETTINGS_OK)
+    if (kv_get(kv, SETTINGS_KEY_SRP_REGISTRY, 0, buf, BR_SRP_SERVER_RECORD_MAX, &len) != 0)
         return 0;
-    if (len < WALL_LEN || len > BR_SRP_RECORD_MAX) {
+    if (len < WALL_LEN || len > BR_SRP_SERVER_RECORD_MAX) {
         s->load_errors++;
         return -1;
     }
@@ -72,21 +72,20 @@ int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, ui
     return hosts;
 }
 
-void br_srp_free(struct br_srp *s)
+void br_srp_server_free(struct br_srp_server *s)
 {
     srp_crypto_free(&s->crypto);
 }
 
-static void save_cfg(struct br_srp *s)
+static void save_cfg(struct br_srp_server *s)
 {
     uint8_t cfg[CFG_LEN] = {s->enabled ? 1 : 0, s->anycast ? 1 : 0, s->seqnum};
 
-    if (s->settings != NULL &&
-        settings_set(s->settings, SETTINGS_KEY_SRP_SERVER_CFG, cfg, CFG_LEN) != SETTINGS_OK)
+    if (s->kv != NULL && kv_set(s->kv, SETTINGS_KEY_SRP_SERVER_CFG, cfg, CFG_LEN) != 0)
         s->save_errors++;
 }
 
-void br_srp_set_enabled(struct br_srp *s, bool on)
+void br_srp_server_set_enabled(struct br_srp_server *s, bool on)
 {
     if (s->enabled == on)
         return;
@@ -94,7 +93,7 @@ void br_srp_set_enabled(struct br_srp *s, bool on)
     save_cfg(s);
 }
 
-bool br_srp_set_anycast(struct br_srp *s, bool anycast)
+bool br_srp_server_set_anycast(struct br_srp_server *s, bool anycast)
 {
     if (s->enabled)
         return false;
@@ -105,7 +104,7 @@ bool br_srp_set_anycast(struct br_srp *s, bool anycast)
     return true;
 }
 
-bool br_srp_set_seqnum(struct br_srp *s, uint8_t seqnum)
+bool br_srp_server_set_seqnum(struct br_srp_server *s, uint8_t seqnum)
 {
     if (s->enabled)
         return false;
@@ -116,8 +115,8 @@ bool br_srp_set_seqnum(struct br_srp *s, uint8_t seqnum)
     return true;
 }
 
-bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t len,
-                  bool from_thread, uint8_t *out, size_t *out_len, enum srp_err *result)
+bool br_srp_server_input(struct br_srp_server *s, uint64_t now_ms, const uint8_t *msg, size_t len,
+                         bool from_thread, uint8_t *out, size_t *out_len, enum srp_err *result)
 {
     struct srp_update *u = &s->scratch;
     uint32_t lease = 0, key_lease = 0;
@@ -128,19 +127,19 @@ bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t 
     *out_len = 0;
     *result = SRP_ERR_MALFORMED;
     if (!s->enabled) {
-        s->drops[BR_SRP_DROP_DISABLED]++;
+        s->drops[BR_SRP_SERVER_DROP_DISABLED]++;
         return false;
     }
     if (!from_thread) {
-        s->drops[BR_SRP_DROP_NOT_THREAD]++;
+        s->drops[BR_SRP_SERVER_DROP_NOT_THREAD]++;
         return false;
     }
     if (dns_hdr_read(msg, len, &h) != DNS_OK) {
-        s->drops[BR_SRP_DROP_SHORT]++;
+        s->drops[BR_SRP_SERVER_DROP_SHORT]++;
         return false;
     }
     if (h.flags & DNS_FLAG_QR) {
-        s->drops[BR_SRP_DROP_RESPONSE]++;
+        s->drops[BR_SRP_SERVER_DROP_RESPONSE]++;
         return false;
     }
     e = srp_parse_update(msg, len, u);
@@ -150,14 +149,15 @@ bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t 
         e = srp_registry_apply(&s->reg, u, now_ms, &lease, &key_lease);
         if (e == SRP_OK && !s->dirty) {
             s->dirty = true;
-            s->save_due_ms = now_ms + BR_SRP_SAVE_DELAY_MS;
+            s->save_due_ms = now_ms + BR_SRP_SERVER_SAVE_DELAY_MS;
         }
     }
     if ((unsigned)e >= SRP_ERR__COUNT)
         e = SRP_ERR_MALFORMED;
     s->results[e]++;
     *result = e;
-    if (srp_build_response(h.id, e, lease, key_lease, out, BR_SRP_REPLY_MAX, out_len) != SRP_OK) {
+    if (srp_build_response(h.id, e, lease, key_lease, out, BR_SRP_SERVER_REPLY_MAX, out_len) !=
+        SRP_OK) {
         *out_len = 0;
         return false;
     }
@@ -165,24 +165,24 @@ bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t 
     return true;
 }
 
-static void save(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms)
+static void save(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms)
 {
     uint8_t *buf = s->record;
     size_t len = 0;
 
     s->dirty = false;
-    if (s->settings == NULL)
+    if (s->kv == NULL)
         return;
     be64_put(buf, wall_ms);
     if (srp_registry_save(&s->reg, now_ms, buf + WALL_LEN, BLOB_MAX, &len) != SRP_OK ||
-        settings_set(s->settings, SETTINGS_KEY_SRP_REGISTRY, buf, WALL_LEN + len) != SETTINGS_OK) {
+        kv_set(s->kv, SETTINGS_KEY_SRP_REGISTRY, buf, WALL_LEN + len) != 0) {
         s->save_errors++;
         return;
     }
     s->saves++;
 }
 
-void br_srp_process(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms)
+void br_srp_server_process(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms)
 {
     if (srp_registry_next_expiry(&s->reg) <= now_ms) {
         unsigned n = srp_registry_expire(&s->reg, now_ms);
@@ -190,14 +190,14 @@ void br_srp_process(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms)
         s->expired += n;
         if (n > 0 && !s->dirty) {
             s->dirty = true;
-            s->save_due_ms = now_ms + BR_SRP_SAVE_DELAY_MS;
+            s->save_due_ms = now_ms + BR_SRP_SERVER_SAVE_DELAY_MS;
         }
     }
     if (s->dirty && now_ms >= s->save_due_ms)
         save(s, now_ms, wall_ms);
 }
 
-uint64_t br_srp_next_timeout(const struct br_srp *s)
+uint64_t br_srp_server_next_timeout(const struct br_srp_server *s)
 {
     uint64_t t = srp_registry_next_expiry(&s->reg);
 
@@ -206,19 +206,67 @@ uint64_t br_srp_next_timeout(const struct br_srp *s)
     return t;
 }
 
-void br_srp_flush(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms)
+void br_srp_server_flush(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms)
 {
     if (s->dirty)
         save(s, now_ms, wall_ms);
 }
 
-bool br_srp_set_lease(struct br_srp *s, uint32_t min, uint32_t max, uint32_t kmin, uint32_t kmax)
+bool br_srp_server_set_lease(struct br_srp_server *s, uint32_t min, uint32_t max, uint32_t kmin,
+                             uint32_t kmax)
 {
-    if (kmax > BR_SRP_MAX_KEY_LEASE || min > max || kmin > kmax || min > kmin || max > kmax)
+    if (kmax > BR_SRP_SERVER_MAX_KEY_LEASE || min > max || kmin > kmax || min > kmin || max > kmax)
         return false;
     s->reg.min_lease = min;
     s->reg.max_lease = max;
     s->reg.min_key_lease = kmin;
     s->reg.max_key_lease = kmax;
     return true;
+}
+
+/* ---- views ------------------------------------------------------------------------ */
+
+static void print_line(void *ctx, const char *line)
+{
+    fprintf((FILE *)ctx, "%s\n", line);
+}
+
+static void fmt_counters(const struct br_srp_server *s, FILE *out)
+{
+    fprintf(out, "rx: %llu\nreplies: %llu\n", (unsigned long long)s->rx,
+            (unsigned long long)s->replies);
+    for (int i = 0; i < SRP_ERR__COUNT; i++)
+        fprintf(out, "%s: %llu\n", srp_err_str((enum srp_err)i), (unsigned long long)s->results[i]);
+    for (int i = 0; i < BR_SRP_SERVER_DROP__COUNT; i++)
+        fprintf(out, "drop-%s: %llu\n", br_srp_server_drop_name((enum br_srp_server_drop)i),
+                (unsigned long long)s->drops[i]);
+    fprintf(out, "expired: %llu\nsaves: %llu\nsave-errors: %llu\nload-errors: %llu\n",
+            (unsigned long long)s->expired, (unsigned long long)s->saves,
+            (unsigned long long)s->save_errors, (unsigned long long)s->load_errors);
+}
+
+void br_srp_server_fmt(const struct br_srp_server *s, enum br_srp_server_view v, FILE *out)
+{
+    switch (v) {
+    case BR_SRP_SERVER_VIEW_HOSTS:
+        srp_fmt_hosts(&s->reg, print_line, out);
+        break;
+    case BR_SRP_SERVER_VIEW_SERVICES:
+        srp_fmt_services(&s->reg, print_line, out);
+        break;
+    case BR_SRP_SERVER_VIEW_LEASE:
+        fprintf(out, "min lease: %lu\nmax lease: %lu\nmin key-lease: %lu\nmax key-lease: %lu\n",
+                (unsigned long)s->reg.min_lease, (unsigned long)s->reg.max_lease,
+                (unsigned long)s->reg.min_key_lease, (unsigned long)s->reg.max_key_lease);
+        break;
+    case BR_SRP_SERVER_VIEW_ADDRMODE:
+        fprintf(out, "%s\n", s->anycast ? "anycast" : "unicast");
+        break;
+    case BR_SRP_SERVER_VIEW_SEQNUM:
+        fprintf(out, "%u\n", (unsigned)s->seqnum);
+        break;
+    case BR_SRP_SERVER_VIEW_COUNTERS:
+        fmt_counters(s, out);
+        break;
+    }
 }

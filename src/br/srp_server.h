@@ -14,7 +14,7 @@
  * registry under SETTINGS_KEY_SRP_REGISTRY as an 8-octet wall-clock time
  * (ms since the epoch, big-endian) followed by srp_registry_save()'s record,
  * so leases keep running while the agent is down. Saves are coalesced to at
- * most one per BR_SRP_SAVE_DELAY_MS.
+ * most one per BR_SRP_SERVER_SAVE_DELAY_MS.
  */
 #ifndef TBR_BR_SRP_SERVER_H
 #define TBR_BR_SRP_SERVER_H
@@ -22,86 +22,102 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dns/srp.h"
 
-struct settings;
+struct kv;
 
-#define BR_SRP_SAVE_DELAY_MS 1000u
-#define BR_SRP_REPLY_MAX 512
-#define BR_SRP_RECORD_MAX                                                                          \
-    60008u /* stored value: 8-octet time + registry record (< SETTINGS_MAX_VALUE) */
+#define BR_SRP_SERVER_SAVE_DELAY_MS 1000u
+#define BR_SRP_SERVER_REPLY_MAX 512
+#define BR_SRP_SERVER_RECORD_MAX                                                                   \
+    60008u /* stored value: 8-octet time + registry record (<= KV_VALUE_MAX) */
 
-/* Outcomes of br_srp_input() besides the srp_err of an answered update. */
-#define BR_SRP_DROPS(X)                                                                            \
+/* Outcomes of br_srp_server_input() besides the srp_err of an answered update. */
+#define BR_SRP_SERVER_DROPS(X)                                                                     \
     X(SHORT, "short", "shorter than a DNS header: no reply possible")                              \
     X(RESPONSE, "response", "QR=1: a response is never answered (no loops)")                       \
     X(NOT_THREAD, "not-thread", "source outside the Thread network")                               \
     X(DISABLED, "disabled", "the server is disabled")
 
-enum br_srp_drop {
-#define BR_SRP_X_ENUM(id, name, expl) BR_SRP_DROP_##id,
-    BR_SRP_DROPS(BR_SRP_X_ENUM)
-#undef BR_SRP_X_ENUM
-        BR_SRP_DROP__COUNT
+enum br_srp_server_drop {
+#define BR_SRP_SERVER_X_ENUM(id, name, expl) BR_SRP_SERVER_DROP_##id,
+    BR_SRP_SERVER_DROPS(BR_SRP_SERVER_X_ENUM)
+#undef BR_SRP_SERVER_X_ENUM
+        BR_SRP_SERVER_DROP__COUNT
 };
-const char *br_srp_drop_name(enum br_srp_drop d);
+const char *br_srp_server_drop_name(enum br_srp_server_drop d);
 
-struct br_srp {
+struct br_srp_server {
     struct srp_registry reg;
-    struct srp_update scratch;         /* the update being handled (large: not on the stack) */
-    struct srp_crypto crypto;          /* P-256 kept across updates (faster verification) */
-    uint8_t record[BR_SRP_RECORD_MAX]; /* settings value being read or written */
+    struct srp_update scratch; /* the update being handled (large: not on the stack) */
+    struct srp_crypto crypto;  /* P-256 kept across updates (faster verification) */
+    uint8_t record[BR_SRP_SERVER_RECORD_MAX]; /* settings value being read or written */
     bool enabled;
-    bool anycast;   /* `srp server addrmode anycast`: publish the anycast service */
-    uint8_t seqnum; /* its sequence number (`srp server seqnum`) */
-    struct settings *settings;
+    bool anycast;        /* `srp server addrmode anycast`: publish the anycast service */
+    uint8_t seqnum;      /* its sequence number (`srp server seqnum`) */
+    const struct kv *kv; /* optional; must outlive the server */
     bool dirty;
     uint64_t save_due_ms;
     /* counters */
     uint64_t rx, replies;
     uint64_t results[SRP_ERR__COUNT]; /* answered updates by outcome (OK = accepted) */
-    uint64_t drops[BR_SRP_DROP__COUNT];
+    uint64_t drops[BR_SRP_SERVER_DROP__COUNT];
     uint64_t saves, save_errors, load_errors, expired;
 };
 
 /* Sets up s (registry empty, enabled) and restores the enabled flag and the
- * registrations from settings (may be NULL). now_ms: monotonic time;
+ * registrations from kv (may be NULL). now_ms: monotonic time;
  * wall_ms: ms since the epoch (0: unknown, then no time is taken off the
  * stored leases). Returns how many hosts were restored, or -1 when a stored
  * record was refused (counted in load_errors, registry empty). */
-int br_srp_init(struct br_srp *s, struct settings *settings, uint64_t now_ms, uint64_t wall_ms);
+int br_srp_server_init(struct br_srp_server *s, const struct kv *kv, uint64_t now_ms,
+                       uint64_t wall_ms);
 
-/* Releases what br_srp_init set up (the crypto context); s itself is the
+/* Releases what br_srp_server_init set up (the crypto context); s itself is the
  * caller's. */
-void br_srp_free(struct br_srp *s);
+void br_srp_server_free(struct br_srp_server *s);
 
 /* `srp server enable|disable`: persisted. */
-void br_srp_set_enabled(struct br_srp *s, bool on);
+void br_srp_server_set_enabled(struct br_srp_server *s, bool on);
 /* `srp server addrmode unicast|anycast` and `srp server seqnum N`: only
  * while disabled (false otherwise: OpenThread's InvalidState); persisted. */
-bool br_srp_set_anycast(struct br_srp *s, bool anycast);
-bool br_srp_set_seqnum(struct br_srp *s, uint8_t seqnum);
+bool br_srp_server_set_anycast(struct br_srp_server *s, bool anycast);
+bool br_srp_server_set_seqnum(struct br_srp_server *s, uint8_t seqnum);
 
 /* One datagram to the SRP server from src (from_thread: inside the Thread
  * network, as the DNS server checks). Returns true with a DNS UPDATE
  * response in out[0..*out_len) to send back to the source and the update's
  * outcome in *result; false when the datagram is dropped without a reply
- * (see drops[]). out must hold BR_SRP_REPLY_MAX octets. */
-bool br_srp_input(struct br_srp *s, uint64_t now_ms, const uint8_t *msg, size_t len,
-                  bool from_thread, uint8_t *out, size_t *out_len, enum srp_err *result);
+ * (see drops[]). out must hold BR_SRP_SERVER_REPLY_MAX octets. */
+bool br_srp_server_input(struct br_srp_server *s, uint64_t now_ms, const uint8_t *msg, size_t len,
+                         bool from_thread, uint8_t *out, size_t *out_len, enum srp_err *result);
 
 /* Expires leases and writes the registry when a save is due. */
-void br_srp_process(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms);
-/* Earliest time br_srp_process() has work (UINT64_MAX: none). */
-uint64_t br_srp_next_timeout(const struct br_srp *s);
+void br_srp_server_process(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms);
+/* Earliest time br_srp_server_process() has work (UINT64_MAX: none). */
+uint64_t br_srp_server_next_timeout(const struct br_srp_server *s);
 /* Writes the registry now if it changed (at shutdown). */
-void br_srp_flush(struct br_srp *s, uint64_t now_ms, uint64_t wall_ms);
+void br_srp_server_flush(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms);
 
 /* `srp server lease MIN MAX KEYMIN KEYMAX` with OpenThread's checks
  * (LeaseConfig::IsValid): MIN <= MAX, KEYMIN <= KEYMAX, MIN <= KEYMIN,
- * MAX <= KEYMAX, KEYMAX <= BR_SRP_MAX_KEY_LEASE. False: invalid, unchanged. */
-#define BR_SRP_MAX_KEY_LEASE 2147483u /* OpenThread's millisecond timer limit, in s */
-bool br_srp_set_lease(struct br_srp *s, uint32_t min, uint32_t max, uint32_t kmin, uint32_t kmax);
+ * MAX <= KEYMAX, KEYMAX <= BR_SRP_SERVER_MAX_KEY_LEASE. False: invalid, unchanged. */
+#define BR_SRP_SERVER_MAX_KEY_LEASE 2147483u /* OpenThread's millisecond timer limit, in s */
+bool br_srp_server_set_lease(struct br_srp_server *s, uint32_t min, uint32_t max, uint32_t kmin,
+                             uint32_t kmax);
+
+/* ---- views (`srp server ...` output, OpenThread's cli_srp_server.cpp) ---- */
+
+enum br_srp_server_view {
+    BR_SRP_SERVER_VIEW_HOSTS,    /* `srp server host` */
+    BR_SRP_SERVER_VIEW_SERVICES, /* `srp server service` */
+    BR_SRP_SERVER_VIEW_LEASE,    /* `srp server lease`: the four limits */
+    BR_SRP_SERVER_VIEW_ADDRMODE, /* "unicast" | "anycast" */
+    BR_SRP_SERVER_VIEW_SEQNUM,   /* the anycast sequence number */
+    BR_SRP_SERVER_VIEW_COUNTERS, /* `srp server counters` (tbr): "<name>: <n>" lines */
+};
+/* Writes one view of s to out. */
+void br_srp_server_fmt(const struct br_srp_server *s, enum br_srp_server_view v, FILE *out);
 
 #endif

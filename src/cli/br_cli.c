@@ -4,49 +4,13 @@
 #include "cli/br_cli.h"
 
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "br/prefix_manager.h"
+#include "br/pm.h"
 #include "dns/srp.h"
-#include "nat64/nat64.h"
-#include "nat64/nat64_fmt.h"
 
-#define MAPPINGS_FIRST 256
-
-static cli_err cmd_nat64_mappings(struct br_cli *c, FILE *out)
+static cli_err cmd_nat64(struct br_cli *c, int argc, char **argv, FILE *out)
 {
-    struct nat64 *n = br_agent_nat64(c->agent);
-    size_t cap = MAPPINGS_FIRST;
-    struct nat64_fmt_mapping *m = calloc(cap, sizeof(*m));
-    size_t total;
-
-    if (m == NULL)
-        return CLI_ERR_NO_BUFS;
-    total = nat64_mappings(n, c->now_ms, m, cap);
-    if (total > cap) {
-        struct nat64_fmt_mapping *bigger = realloc(m, total * sizeof(*m));
-
-        if (bigger == NULL) {
-            free(m);
-            return CLI_ERR_NO_BUFS;
-        }
-        m = bigger;
-        cap = total;
-        total = nat64_mappings(n, c->now_ms, m, cap);
-        if (total > cap)
-            total = cap;
-    }
-    nat64_fmt_mappings(out, m, total);
-    free(m);
-    return CLI_ERR_NONE;
-}
-
-static cli_err cmd_nat64(void *ctx, int argc, char **argv, FILE *out)
-{
-    struct br_cli *c = ctx;
-    const struct br_pm *pm = br_agent_pm(c->agent);
-
     if (argc == 0)
         return CLI_ERR_INVALID_COMMAND;
     if (strcmp(argv[0], "enable") == 0 || strcmp(argv[0], "disable") == 0) {
@@ -54,30 +18,26 @@ static cli_err cmd_nat64(void *ctx, int argc, char **argv, FILE *out)
         return CLI_ERR_NONE;
     }
     if (strcmp(argv[0], "state") == 0) {
-        br_pm_fmt_state(out, pm);
+        br_agent_fmt_nat64_state(c->agent, out);
         return CLI_ERR_NONE;
     }
     if (strcmp(argv[0], "cidr") == 0) {
         if (argc == 1)
-            return (cli_err)br_pm_fmt_cidr(out, pm);
+            return (cli_err)br_agent_fmt_nat64_cidr(c->agent, out);
         return (cli_err)br_agent_set_cidr(c->agent, argv[1], c->now_ms);
     }
     if (strcmp(argv[0], "mappings") == 0)
-        return cmd_nat64_mappings(c, out);
+        return br_agent_fmt_nat64_mappings(c->agent, out, c->now_ms) == 0 ? CLI_ERR_NONE
+                                                                          : CLI_ERR_NO_BUFS;
     if (strcmp(argv[0], "counters") == 0) {
-        struct nat64_fmt_counters ctr;
-
-        br_agent_nat64_counters(c->agent, &ctr);
-        nat64_fmt_counters(out, &ctr);
+        br_agent_fmt_nat64_counters(c->agent, out);
         return CLI_ERR_NONE;
     }
     return CLI_ERR_INVALID_COMMAND;
 }
 
-static cli_err cmd_br(void *ctx, int argc, char **argv, FILE *out)
+static cli_err cmd_br(struct br_cli *c, int argc, char **argv, FILE *out)
 {
-    struct br_cli *c = ctx;
-    const struct br_pm *pm = br_agent_pm(c->agent);
     bool omr;
     unsigned show;
     enum br_pm_err e;
@@ -93,8 +53,7 @@ static cli_err cmd_br(void *ctx, int argc, char **argv, FILE *out)
     e = br_pm_parse_show(argc - 1, (const char *const *)(argv + 1), &show);
     if (e != BR_PM_OK)
         return (cli_err)e;
-    e = omr ? br_pm_fmt_omrprefix(out, pm, show) : br_pm_fmt_nat64prefix(out, pm, show);
-    return (cli_err)e;
+    return (cli_err)br_agent_fmt_prefix(c->agent, omr, show, out);
 }
 
 /* `dns server upstream [enable|disable]` (cli_dns.cpp Process<Cmd("server")>),
@@ -109,11 +68,7 @@ static cli_err cmd_dns_server(struct br_cli *c, int argc, char **argv, FILE *out
     if (argc == 0)
         return CLI_ERR_INVALID_ARGS;
     if (strcmp(argv[0], "counters") == 0) {
-        const struct dns_server *d = br_agent_dns(c->agent);
-
-        for (int i = 0; i < DNS_SERVER_CNT__COUNT; i++)
-            fprintf(out, "%s: %llu\n", dns_server_counter_name((enum dns_server_counter)i),
-                    (unsigned long long)dns_server_counter(d, (enum dns_server_counter)i));
+        br_agent_fmt_dns_counters(c->agent, out);
         return CLI_ERR_NONE;
     }
     if (strcmp(argv[0], "upstream") == 0)
@@ -137,18 +92,31 @@ static cli_err cmd_dns_server(struct br_cli *c, int argc, char **argv, FILE *out
     return CLI_ERR_NONE;
 }
 
-static void print_line(void *ctx, const char *line)
+static cli_err srp_lease(struct br_cli *c, int argc, char **argv, FILE *out)
 {
-    fprintf((FILE *)ctx, "%s\n", line);
+    uint32_t v[4];
+
+    if (argc == 1) {
+        br_agent_fmt_srp(c->agent, BR_SRP_SERVER_VIEW_LEASE, out);
+        return CLI_ERR_NONE;
+    }
+    if (argc != 5)
+        return CLI_ERR_INVALID_ARGS;
+    for (int i = 0; i < 4; i++) {
+        cli_err e = cli_parse_u32(argv[1 + i], &v[i]);
+
+        if (e != CLI_ERR_NONE)
+            return e;
+    }
+    return br_agent_srp_set_lease(c->agent, v[0], v[1], v[2], v[3]) ? CLI_ERR_NONE
+                                                                    : CLI_ERR_INVALID_ARGS;
 }
 
 /* `srp server ...` (cli_srp_server.cpp): state, enable, disable, host,
- * service, lease, addrmode, seqnum, port, domain; plus `srp server counters` (tbr). The
- * `srp client` commands are the device's (node_cli). */
+ * service, lease, addrmode, seqnum, port, domain; plus `srp server counters`
+ * (tbr). The `srp client` commands are the device's (node_cli). */
 static cli_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE *out)
 {
-    struct br_srp *srp = br_agent_srp(c->agent);
-
     if (argc == 0)
         return CLI_ERR_INVALID_COMMAND;
     if (strcmp(argv[0], "state") == 0) {
@@ -162,56 +130,38 @@ static cli_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE *out
     if (strcmp(argv[0], "host") == 0 || strcmp(argv[0], "service") == 0) {
         if (argc > 1)
             return CLI_ERR_INVALID_ARGS;
-        if (argv[0][0] == 'h')
-            srp_fmt_hosts(&srp->reg, print_line, out);
-        else
-            srp_fmt_services(&srp->reg, print_line, out);
+        br_agent_fmt_srp(c->agent,
+                         argv[0][0] == 'h' ? BR_SRP_SERVER_VIEW_HOSTS : BR_SRP_SERVER_VIEW_SERVICES,
+                         out);
         return CLI_ERR_NONE;
     }
-    if (strcmp(argv[0], "lease") == 0) {
-        uint32_t v[4];
-
-        if (argc == 1) {
-            fprintf(out, "min lease: %lu\nmax lease: %lu\nmin key-lease: %lu\nmax key-lease: %lu\n",
-                    (unsigned long)srp->reg.min_lease, (unsigned long)srp->reg.max_lease,
-                    (unsigned long)srp->reg.min_key_lease, (unsigned long)srp->reg.max_key_lease);
-            return CLI_ERR_NONE;
-        }
-        if (argc != 5)
-            return CLI_ERR_INVALID_ARGS;
-        for (int i = 0; i < 4; i++) {
-            cli_err e = cli_parse_u32(argv[1 + i], &v[i]);
-
-            if (e != CLI_ERR_NONE)
-                return e;
-        }
-        return br_srp_set_lease(srp, v[0], v[1], v[2], v[3]) ? CLI_ERR_NONE : CLI_ERR_INVALID_ARGS;
-    }
+    if (strcmp(argv[0], "lease") == 0)
+        return srp_lease(c, argc, argv, out);
     if (strcmp(argv[0], "addrmode") == 0) {
         if (argc == 1) {
-            fprintf(out, "%s\n", srp->anycast ? "anycast" : "unicast");
+            br_agent_fmt_srp(c->agent, BR_SRP_SERVER_VIEW_ADDRMODE, out);
             return CLI_ERR_NONE;
         }
         if (strcmp(argv[1], "unicast") != 0 && strcmp(argv[1], "anycast") != 0)
             return CLI_ERR_INVALID_ARGS;
-        return br_srp_set_anycast(srp, argv[1][0] == 'a') ? CLI_ERR_NONE : CLI_ERR_INVALID_STATE;
+        return br_agent_srp_set_anycast(c->agent, argv[1][0] == 'a') ? CLI_ERR_NONE
+                                                                     : CLI_ERR_INVALID_STATE;
     }
     if (strcmp(argv[0], "seqnum") == 0) {
         uint8_t seq;
         cli_err e;
 
         if (argc == 1) {
-            fprintf(out, "%u\n", (unsigned)srp->seqnum);
+            br_agent_fmt_srp(c->agent, BR_SRP_SERVER_VIEW_SEQNUM, out);
             return CLI_ERR_NONE;
         }
         e = cli_parse_u8(argv[1], &seq);
         if (e != CLI_ERR_NONE)
             return e;
-        return br_srp_set_seqnum(srp, seq) ? CLI_ERR_NONE : CLI_ERR_INVALID_STATE;
+        return br_agent_srp_set_seqnum(c->agent, seq) ? CLI_ERR_NONE : CLI_ERR_INVALID_STATE;
     }
-    /* the port devices use: 53 on the anycast address (OpenThread kAnycastAddressModePort) */
     if (strcmp(argv[0], "port") == 0) {
-        fprintf(out, "%u\n", srp->anycast ? 53u : (unsigned)BR_AGENT_DNS_SRP_PORT);
+        fprintf(out, "%u\n", (unsigned)br_agent_srp_port(c->agent));
         return CLI_ERR_NONE;
     }
     if (strcmp(argv[0], "domain") == 0) {
@@ -221,25 +171,17 @@ static cli_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE *out
         return CLI_ERR_NONE;
     }
     if (strcmp(argv[0], "counters") == 0) {
-        fprintf(out, "rx: %llu\nreplies: %llu\n", (unsigned long long)srp->rx,
-                (unsigned long long)srp->replies);
-        for (int i = 0; i < SRP_ERR__COUNT; i++)
-            fprintf(out, "%s: %llu\n", srp_err_str((enum srp_err)i),
-                    (unsigned long long)srp->results[i]);
-        for (int i = 0; i < BR_SRP_DROP__COUNT; i++)
-            fprintf(out, "drop-%s: %llu\n", br_srp_drop_name((enum br_srp_drop)i),
-                    (unsigned long long)srp->drops[i]);
-        fprintf(out, "expired: %llu\nsaves: %llu\nsave-errors: %llu\nload-errors: %llu\n",
-                (unsigned long long)srp->expired, (unsigned long long)srp->saves,
-                (unsigned long long)srp->save_errors, (unsigned long long)srp->load_errors);
+        br_agent_fmt_srp(c->agent, BR_SRP_SERVER_VIEW_COUNTERS, out);
         return CLI_ERR_NONE;
     }
     return CLI_ERR_INVALID_COMMAND;
 }
 
-const struct cli_cmd br_cli_commands[] = {
-    {"br", cmd_br, NULL},
-    {"nat64", cmd_nat64, NULL},
+/* The one command table: name, and the second word when the device's
+ * command of that name keeps its other subcommands (`dns`, `srp`). */
+const struct br_cli_cmd br_cli_commands[] = {
+    {"br", NULL, cmd_br},       {"dns", "server", cmd_dns_server},
+    {"nat64", NULL, cmd_nat64}, {"srp", "server", cmd_srp_server},
     {NULL, NULL, NULL},
 };
 
@@ -250,53 +192,52 @@ void br_cli_init(struct br_cli *c, struct br_agent *agent)
     node_cli_init(&c->node, br_agent_node(agent));
 }
 
-/* `help`: the names of both tables, merged in order. */
+/* `help`: the names of both tables, merged in order, each once. */
 static void print_help(FILE *out)
 {
-    const struct cli_cmd *x = node_cli_commands, *y = br_cli_commands;
+    const struct cli_cmd *x = node_cli_commands;
+    const struct br_cli_cmd *y = br_cli_commands;
 
     while (x->name != NULL || y->name != NULL) {
-        if (y->name == NULL || (x->name != NULL && strcmp(x->name, y->name) < 0)) {
-            fprintf(out, "%s\n", x->name);
+        int d = y->name == NULL ? -1 : x->name == NULL ? 1 : strcmp(x->name, y->name);
+
+        fprintf(out, "%s\n", d <= 0 ? x->name : y->name);
+        if (d <= 0)
             x++;
-        } else {
-            fprintf(out, "%s\n", y->name);
+        if (d >= 0)
             y++;
-        }
     }
+}
+
+static const struct br_cli_cmd *lookup(const struct cli_line *ln)
+{
+    for (const struct br_cli_cmd *cmd = br_cli_commands; cmd->name != NULL; cmd++)
+        if (strcmp(ln->argv[0], cmd->name) == 0 &&
+            (cmd->sub == NULL || (ln->argc >= 2 && strcmp(ln->argv[1], cmd->sub) == 0)))
+            return cmd;
+    return NULL;
 }
 
 cli_err br_cli_run_line(struct br_cli *c, const char *line, uint64_t now_ms, FILE *out)
 {
     struct cli_line ln;
+    const struct br_cli_cmd *cmd;
+    int skip;
     cli_err e;
 
     c->now_ms = now_ms;
-    if (node_cli_pending(&c->node))
-        return node_cli_run_line(&c->node, line, now_ms, out);
-    if (cli_tokenize(line, &ln) != CLI_ERR_NONE || ln.argc == 0)
+    if (node_cli_pending(&c->node) || cli_tokenize(line, &ln) != CLI_ERR_NONE || ln.argc == 0)
         return node_cli_run_line(&c->node, line, now_ms, out);
     if (strcmp(ln.argv[0], "help") == 0) {
         print_help(out);
         cli_print_result(out, CLI_ERR_NONE);
         return CLI_ERR_NONE;
     }
-    if (strcmp(ln.argv[0], "dns") == 0 && ln.argc >= 2 && strcmp(ln.argv[1], "server") == 0) {
-        e = cmd_dns_server(c, ln.argc - 2, ln.argv + 2, out);
-        cli_print_result(out, e);
-        return e;
-    }
-    if (strcmp(ln.argv[0], "srp") == 0 && ln.argc >= 2 && strcmp(ln.argv[1], "server") == 0) {
-        e = cmd_srp_server(c, ln.argc - 2, ln.argv + 2, out);
-        cli_print_result(out, e);
-        return e;
-    }
-    for (const struct cli_cmd *cmd = br_cli_commands; cmd->name != NULL; cmd++) {
-        if (strcmp(ln.argv[0], cmd->name) == 0) {
-            e = cmd->fn(c, ln.argc - 1, ln.argv + 1, out);
-            cli_print_result(out, e);
-            return e;
-        }
-    }
-    return node_cli_run_line(&c->node, line, now_ms, out);
+    cmd = lookup(&ln);
+    if (cmd == NULL)
+        return node_cli_run_line(&c->node, line, now_ms, out);
+    skip = cmd->sub != NULL ? 2 : 1;
+    e = cmd->fn(c, ln.argc - skip, ln.argv + skip, out);
+    cli_print_result(out, e);
+    return e;
 }

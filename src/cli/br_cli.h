@@ -13,10 +13,12 @@
  *   br omrprefix [local|favored]
  *   br nat64prefix [local|favored]
  *   br [anything else]           Error 35: InvalidCommand
+ *   dns server upstream|dns64|counters, srp server ... (see br_cli.c)
  *
  * Extra arguments after nat64 enable/disable/state/mappings/counters are
  * ignored, as OpenThread ignores them. `help` lists both tables' commands,
- * merged in order.
+ * merged in order, each once. The CLI only parses and prints: it asks the
+ * agent for settings changes and formatted views (br_agent_fmt_*).
  *
  * No global state, no clock reads, no I/O except fprintf to the caller's
  * FILE *. One struct br_cli per output stream (a control socket client):
@@ -48,8 +50,15 @@ void br_cli_init(struct br_cli *c, struct br_agent *agent);
  * command is pending are handled as node_cli_run_line handles them. */
 cli_err br_cli_run_line(struct br_cli *c, const char *line, uint64_t now_ms, FILE *out);
 
-/* The border-router commands ("br", "nat64"), sorted, ended by a NULL name;
- * handlers take a struct br_cli * as ctx. */
-extern const struct cli_cmd br_cli_commands[];
+/* The border-router commands, sorted, ended by a NULL name: one table, one
+ * dispatch path. An entry with sub matches only "<name> <sub> ..." (the
+ * other "<name> ..." lines are the device's); the handler gets the
+ * arguments after the matched words. */
+struct br_cli_cmd {
+    const char *name;
+    const char *sub;
+    cli_err (*fn)(struct br_cli *c, int argc, char **argv, FILE *out);
+};
+extern const struct br_cli_cmd br_cli_commands[];
 
 #endif

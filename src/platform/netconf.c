@@ -1031,3 +1031,48 @@ int netconf_cleanup(struct netconf *nc, char *err, size_t errlen)
     }
     return rc;
 }
+
+/* ---- ops table ------------------------------------------------------------------ */
+
+static int ops_forwarding_enable(void *nc, unsigned mask, char *err, size_t errlen)
+{
+    return netconf_forwarding_enable(nc, mask, err, errlen);
+}
+
+static int ops_route_add(void *nc, const struct netconf_route *r, bool replace, char *err,
+                         size_t errlen)
+{
+    return netconf_route_add(nc, r, replace, err, errlen);
+}
+
+static int ops_route_del(void *nc, const struct netconf_route *r, char *err, size_t errlen)
+{
+    return netconf_route_del(nc, r, err, errlen);
+}
+
+static int ops_nat44_install(void *nc, const struct addr_prefix4 *pool, const char *infra_if,
+                             char *err, size_t errlen)
+{
+    return netconf_nat44_install(nc, pool, infra_if, err, errlen);
+}
+
+static int ops_nat44_remove(void *nc, char *err, size_t errlen)
+{
+    return netconf_nat44_remove(nc, err, errlen);
+}
+
+static int ops_nat44_check(void *nc, const struct addr_prefix4 *pool, const char *infra_if,
+                           char *err, size_t errlen)
+{
+    return netconf_nat44_check(nc, pool, infra_if, err, errlen);
+}
+
+static int ops_cleanup(void *nc, char *err, size_t errlen)
+{
+    return netconf_cleanup(nc, err, errlen);
+}
+
+const struct netconf_ops netconf_linux_ops = {
+    ops_forwarding_enable, ops_route_add,   ops_route_del, ops_nat44_install,
+    ops_nat44_remove,      ops_nat44_check, ops_cleanup,
+};

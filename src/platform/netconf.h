@@ -175,4 +175,24 @@ int netconf_nat44_check(struct netconf *nc, const struct addr_prefix4 *pool, con
 int netconf_nat44_ruleset(const struct netconf *nc, const struct addr_prefix4 *pool,
                           const char *infra_if, char *buf, size_t buflen, char *err, size_t errlen);
 
+/* ---- ops table (for br/host_config.h; tests pass fakes) --------------------
+ *
+ * The calls the border router's host configuration makes, over a void *
+ * handle; netconf_linux_ops runs them on a struct netconf * (same results
+ * as the functions above). */
+struct netconf_ops {
+    int (*forwarding_enable)(void *nc, unsigned mask, char *err, size_t errlen);
+    int (*route_add)(void *nc, const struct netconf_route *r, bool replace, char *err,
+                     size_t errlen);
+    int (*route_del)(void *nc, const struct netconf_route *r, char *err, size_t errlen);
+    int (*nat44_install)(void *nc, const struct addr_prefix4 *pool, const char *infra_if, char *err,
+                         size_t errlen);
+    int (*nat44_remove)(void *nc, char *err, size_t errlen);
+    int (*nat44_check)(void *nc, const struct addr_prefix4 *pool, const char *infra_if, char *err,
+                       size_t errlen);
+    int (*cleanup)(void *nc, char *err, size_t errlen);
+};
+
+extern const struct netconf_ops netconf_linux_ops;
+
 #endif

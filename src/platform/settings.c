@@ -708,6 +708,9 @@ static int kv_op_wipe(void *ctx)
     return settings_err_to_errno(settings_wipe(ctx));
 }
 
+_Static_assert(SETTINGS_MAX_VALUE >= KV_VALUE_MAX,
+               "the file store takes the values util/kv.h promises");
+
 static const struct kv_ops kv_ops = {
     .get = kv_op_get,
     .set = kv_op_set,

@@ -5,6 +5,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -132,3 +133,76 @@ void tun_close(int fd)
     if (fd >= 0)
         close(fd);
 }
+
+/* ---- struct tun_dev ------------------------------------------------------------ */
+
+/* MTU and IFF_UP through an AF_INET datagram socket (the interface ioctls). */
+static int tun_link_setup(const char *name, int mtu, char *err, size_t errlen)
+{
+    struct ifreq ifr;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int rc = -1;
+
+    if (s < 0) {
+        textbuf_setf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+    ifr.ifr_mtu = mtu;
+    if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
+        textbuf_setf(err, errlen, "%s: set MTU: %s", name, strerror(errno));
+        goto out;
+    }
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+        textbuf_setf(err, errlen, "%s: get flags: %s", name, strerror(errno));
+        goto out;
+    }
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
+        textbuf_setf(err, errlen, "%s: set up: %s", name, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    close(s);
+    return rc;
+}
+
+int tun_dev_open(struct tun_dev *t, const char *name, int mtu, char *err, size_t errlen)
+{
+    char e[256];
+
+    memset(t, 0, sizeof(*t));
+    t->fd = tun_open(name, t->name, e, sizeof(e));
+    if (t->fd < 0) {
+        textbuf_setf(err, errlen, "TUN %s: %s", name != NULL ? name : "", e);
+        return -1;
+    }
+    if (tun_set_nonblock(t->fd, true, e, sizeof(e)) != 0 ||
+        tun_link_setup(t->name, mtu, e, sizeof(e)) != 0) {
+        textbuf_setf(err, errlen, "TUN %s: %s", t->name, e);
+        tun_dev_close(t);
+        return -1;
+    }
+    return 0;
+}
+
+void tun_dev_close(struct tun_dev *t)
+{
+    if (t->fd >= 0)
+        tun_close(t->fd);
+    t->fd = -1;
+}
+
+static int tun_dev_write(void *tun, const uint8_t *pkt, size_t len, char *err, size_t errlen)
+{
+    return tun_write(((struct tun_dev *)tun)->fd, pkt, len, err, errlen);
+}
+
+static ssize_t tun_dev_read(void *tun, uint8_t *buf, size_t cap, char *err, size_t errlen)
+{
+    return tun_read(((struct tun_dev *)tun)->fd, buf, cap, err, errlen);
+}
+
+const struct tun_ops tun_dev_ops = {tun_dev_write, tun_dev_read};

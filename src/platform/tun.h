@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -45,6 +46,31 @@ int tun_write(int fd, const void *pkt, size_t len, char *err, size_t errlen);
 
 /* The same for one packet gathered from iov[0..iovcnt). */
 int tun_writev(int fd, const struct iovec *iov, int iovcnt, char *err, size_t errlen);
+
+/* ---- the TUN as the border router uses it (ops table) -------------------
+ *
+ * br/data_path.h reads and writes packets only through struct tun_ops; the
+ * Linux device behind it is a struct tun_dev (the application opens it and
+ * polls tun_dev.fd). Tests pass fakes. */
+struct tun_ops {
+    /* One packet towards the host: tun_write()'s results (0, 1, -1). */
+    int (*write)(void *tun, const uint8_t *pkt, size_t len, char *err, size_t errlen);
+    /* One packet from the host: tun_read()'s results (> 0, 0 none, -1). */
+    ssize_t (*read)(void *tun, uint8_t *buf, size_t cap, char *err, size_t errlen);
+};
+
+struct tun_dev {
+    int fd; /* -1: closed */
+    char name[TUN_NAME_MAX];
+};
+
+/* Opens the TUN `name` non-blocking, sets its MTU and brings the link up.
+ * 0, or -1 with one line in err (the device closed again). */
+int tun_dev_open(struct tun_dev *t, const char *name, int mtu, char *err, size_t errlen);
+/* Closes an open device (a no-op when closed). */
+void tun_dev_close(struct tun_dev *t);
+/* The ops over a struct tun_dev *. */
+extern const struct tun_ops tun_dev_ops;
 
 void tun_close(int fd);
 

@@ -297,6 +297,7 @@ void tnode_free(struct tnode *n)
     /* Persist the counters (store ahead) so a restart never reuses one. */
     if (n->cfg.kv && n->role != TNODE_DISABLED)
         tn_save_network_info(n);
+    free(n->deferq);
     free(n);
 }
 
@@ -308,10 +309,14 @@ void tnode_radio_rx(void *user, const struct radio_rx_frame *f)
     mac_layer_receive(&n->mac, f);
 }
 
+static void tn_deferq_flush(struct tnode *n);
+static bool tn_deferq_pending(const struct tnode *n);
+
 void tnode_process(struct tnode *n, uint64_t now_ms)
 {
     if (now_ms > n->now)
         n->now = now_ms;
+    tn_deferq_flush(n);
     mac_layer_tick(&n->mac, n->now);
     tn_mesh_process(n);
     if (n->role == TNODE_LEADER)
@@ -346,7 +351,7 @@ int64_t tnode_next_timeout_ms(const struct tnode *n, uint64_t now_ms)
     uint64_t when;
     if (ip6_ping_deadline(&n->ip, &when))
         t = tn_min_due(t, tn_until(now_ms, when));
-    if (n->tcp_txq_count)
+    if (n->tcp_txq_count || tn_deferq_pending(n))
         t = 0;
     t = tn_min_due(t, tcp_next_timeout_ms(&n->tcp, now_ms > n->now ? now_ms : n->now));
     return tn_min_due(t, mac_layer_timeout_ms(&n->mac, now_ms));
@@ -1256,4 +1261,67 @@ uint16_t tnode_udp_port(const struct tnode *n, int handle)
     if (handle < 0 || handle >= TN_UDP_SOCKS || !n->udp[handle].used)
         return 0;
     return n->udp[handle].port;
+}
+
+/* ---- deferred host sends (tnode_ip6_send_deferred) ----------------------------- */
+
+/* A fixed pool of copied packets: nothing is allocated per packet, and a
+ * callback of the node never re-enters the send path. */
+struct tn_deferq {
+    uint8_t pkt[TNODE_DEFER_QUEUE_LEN][IP6_MTU];
+    uint16_t len[TNODE_DEFER_QUEUE_LEN];
+    unsigned n;
+    struct tnode_defer_counters cnt;
+};
+
+enum tnode_err tnode_ip6_send_deferred(struct tnode *n, const uint8_t *pkt, size_t len,
+                                       uint64_t now_ms)
+{
+    if (now_ms > n->now)
+        n->now = now_ms;
+    if (!pkt || len < IP6_HDR_LEN || len > IP6_MTU || (pkt[0] >> 4) != 6)
+        return TNODE_ERR_INVALID_ARGS;
+    if (!n->deferq && !(n->deferq = calloc(1, sizeof(*n->deferq))))
+        return TNODE_ERR_NO_BUFS;
+    if (n->deferq->n >= TNODE_DEFER_QUEUE_LEN) {
+        n->deferq->cnt.dropped_full++;
+        return TNODE_ERR_NO_BUFS;
+    }
+    memcpy(n->deferq->pkt[n->deferq->n], pkt, len);
+    n->deferq->len[n->deferq->n++] = (uint16_t)len;
+    n->deferq->cnt.queued++;
+    return TNODE_OK;
+}
+
+static void tn_deferq_flush(struct tnode *n)
+{
+    struct tn_deferq *q = n->deferq;
+
+    /* Taken off the queue first: a send may call back into the host side,
+     * which may queue again (served at the next tnode_process()). */
+    for (unsigned i = 0, cnt = q ? q->n : 0; i < cnt; i++) {
+        uint8_t pkt[IP6_MTU];
+        size_t len = q->len[0];
+
+        memcpy(pkt, q->pkt[0], len);
+        memmove(q->pkt[0], q->pkt[1], (size_t)(q->n - 1) * IP6_MTU);
+        memmove(q->len, q->len + 1, (size_t)(q->n - 1) * sizeof(q->len[0]));
+        q->n--;
+        if (tnode_send_ip6(n, pkt, len, n->now) == TNODE_OK)
+            q->cnt.sent++;
+        else
+            q->cnt.send_errors++;
+    }
+}
+
+static bool tn_deferq_pending(const struct tnode *n)
+{
+    return n->deferq && n->deferq->n > 0;
+}
+
+void tnode_defer_counters(const struct tnode *n, struct tnode_defer_counters *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (n->deferq)
+        *out = n->deferq->cnt;
 }

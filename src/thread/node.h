@@ -407,4 +407,28 @@ const struct mac_layer_counters *tnode_mac_counters(const struct tnode *n);
  * 240). A child tells its parent at once (Child Update Request). */
 enum tnode_err tnode_set_child_timeout(struct tnode *n, uint32_t timeout_s);
 
+/* ---- deferred host sends (addition) ---------------------------------------
+ *
+ * tnode_send_ip6() from inside one of the node's own callbacks (host_rx, a
+ * UDP receive) would re-enter the node. tnode_ip6_send_deferred() copies the
+ * packet into a bounded node-owned queue instead (a fixed pool of
+ * TNODE_DEFER_QUEUE_LEN packets of up to the IPv6 MTU, made on first use);
+ * the next tnode_process() sends them in order, as tnode_send_ip6() would.
+ * Safe to call anywhere, including inside the node's callbacks. While the
+ * queue holds packets tnode_next_timeout_ms() is 0. InvalidArgs for what
+ * tnode_send_ip6() refuses as malformed, NoBufs when the queue is full (the
+ * packet is dropped and counted). */
+#define TNODE_DEFER_QUEUE_LEN 8
+
+struct tnode_defer_counters {
+    uint32_t queued;       /* packets taken into the queue */
+    uint32_t sent;         /* flushed and accepted by tnode_send_ip6() */
+    uint32_t send_errors;  /* flushed and refused (detached, no route, ...) */
+    uint32_t dropped_full; /* dropped: the queue was full */
+};
+
+enum tnode_err tnode_ip6_send_deferred(struct tnode *n, const uint8_t *pkt, size_t len,
+                                       uint64_t now_ms);
+void tnode_defer_counters(const struct tnode *n, struct tnode_defer_counters *out);
+
 #endif

@@ -187,6 +187,7 @@ struct tnode {
     struct kv kv;         /* the store handed in, copied */
     struct tn_up up;
     uint64_t now;
+    struct tn_deferq *deferq; /* tnode_ip6_send_deferred() (node.c), made on first use */
 
     struct mac_layer mac;
     struct ip6 ip;

@@ -41,6 +41,10 @@ enum settings_key {
     SETTINGS_KEY_SRP_REGISTRY = 0x8004,   /* SRP registrations: wall-clock ms + registry record */
 };
 
+/* Every store takes a single value of up to KV_VALUE_MAX bytes (a caller
+ * that needs more must split it). */
+#define KV_VALUE_MAX 65000u
+
 /* The operations; ctx is struct kv's. */
 struct kv_ops {
     /* Copies the index-th value of key into buf (up to cap bytes; buf may be

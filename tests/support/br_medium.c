@@ -124,13 +124,16 @@ static const struct tm_hooks br_hooks = {
 void tm_br_agent_new(struct tm_br *b, bool assume_return_path)
 {
     struct br_agent_cfg cfg;
+    struct kv kv;
     char err[256];
 
     memset(&cfg, 0, sizeof(cfg));
     cfg.node_id = 1;
     cfg.radio_ops = &tm_radio_ops;
     cfg.radio = &b->air.st[0];
-    cfg.settings = b->settings;
+    if (b->settings != NULL)
+        settings_kv(b->settings, &kv);
+    cfg.kv = b->settings != NULL ? &kv : NULL;
     cfg.random = tm_random;
     cfg.user = &b->air.st[0];
     cfg.host_tx = host_tx;
@@ -182,7 +185,7 @@ struct tm_br *tm_br_new(bool assume_return_path, const char *state_tag,
 
 void tm_br_free(struct tm_br *b)
 {
-    br_agent_free(b->agent);
+    br_agent_free(b->agent, b->now);
     tnode_free(b->dev);
     tm_capture_close(&b->acap);
     tm_capture_close(&b->dcap);

@@ -69,7 +69,7 @@ struct tm_br *tm_br_new(bool assume_return_path, const char *state_tag,
                         const struct tm_br_hooks *hooks, void *user);
 void tm_br_free(struct tm_br *b);
 
-/* (Re)creates b->agent and its CLI, e.g. after br_agent_free(b->agent) to
+/* (Re)creates b->agent and its CLI, e.g. after br_agent_free(b->agent, now) to
  * restart it on the same settings. */
 void tm_br_agent_new(struct tm_br *b, bool assume_return_path);
 

@@ -2,7 +2,7 @@
  * DNS through the border router core (src/br/agent.c + src/dns/dns_server.c)
  * and the device's DNS client (src/cli/node_cli.c `dns ...`): the agent and
  * a device on a small simulated medium (virtual time, no sockets), the
- * upstream resolver replaced by the agent's dns_upstream_tx hook answering
+ * upstream resolver replaced by a fake resolver_sock_ops table answering
  * from a tiny zone. resolve (AAAA), resolve4 (A -> NAT64 synthesis), the
  * automatic A fallback, ipv4only.arpa. answered locally, forwarding
  * disabled (REFUSED, local names still answered), a silent upstream
@@ -42,10 +42,11 @@ struct upq {
 /* This test's additions to the harness (its user, reached by ext()). */
 struct extras {
     struct srp_node dsrp; /* the device's SRP client (auto-start) */
-    /* the fake upstream resolver (the agent's dns_upstream_tx hook) */
+    /* the fake upstream resolver (fake_resolver, the agent's resolver_ops) */
     struct upq q_up[TM_HOSTQ];
     unsigned up_n;
     unsigned up_queries;
+    unsigned up_cancels;
     bool up_silent;
     uint8_t up_last_addr[16];
     uint16_t up_last_port;
@@ -66,25 +67,43 @@ static const struct dns_upstream_addr upstream = {
     {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 53}, 53};
 
 /* The agent sends an upstream query: kept for the loop to answer (or not). */
-static void up_tx(void *user, uint32_t txn, bool tcp, const uint8_t addr[16], uint16_t port,
-                  const uint8_t *msg, size_t len)
+static int up_send(void *rs, uint32_t txn, bool tcp, const uint8_t addr[16], uint16_t port,
+                   const uint8_t *msg, size_t len, char *err, size_t errlen)
 {
-    struct extras *x = ext(tm_br_of(user));
+    struct extras *x = ext(rs);
     struct upq *q;
 
+    (void)err;
+    (void)errlen;
     assert_false(tcp);
     x->up_queries++;
     memcpy(x->up_last_addr, addr, 16);
     x->up_last_port = port;
     if (x->up_silent || x->up_n >= TM_HOSTQ || len > sizeof(q->msg))
-        return;
+        return 0;
     q = &x->q_up[x->up_n++];
     q->txn = txn;
     memcpy(q->msg, msg, len);
     q->len = len;
     memcpy(q->addr, addr, 16);
     q->port = port;
+    return 0;
 }
+
+/* An attempt ends: its queued query (if not answered yet) is dropped. */
+static void up_cancel(void *rs, uint32_t txn)
+{
+    struct extras *x = ext(rs);
+    unsigned k = 0;
+
+    x->up_cancels++;
+    for (unsigned i = 0; i < x->up_n; i++)
+        if (x->q_up[i].txn != txn)
+            x->q_up[k++] = x->q_up[i];
+    x->up_n = k;
+}
+
+static const struct resolver_sock_ops fake_resolver = {up_send, up_cancel};
 
 /* The zone: example.com A 192.0.2.2 + AAAA 2001:db8::2; v4only.example
  * A 192.0.2.3 only; anything else NXDOMAIN. */
@@ -120,14 +139,30 @@ static size_t up_answer(const uint8_t *qmsg, size_t qlen, uint8_t *out, size_t c
 
 static void agent_cfg(struct tm_br *m, struct br_agent_cfg *cfg)
 {
-    (void)m;
     cfg->dns_upstreams = &upstream;
     cfg->dns_n_upstreams = 1;
     if (resolv_path != NULL) {
         cfg->dns_n_upstreams = 0;
         cfg->resolv_conf = resolv_path;
+        cfg->file_ops = &textfile_linux_ops;
     }
-    cfg->dns_upstream_tx = up_tx;
+    cfg->resolver_ops = &fake_resolver;
+    cfg->resolver = m;
+}
+
+/* One "<name>: <n>" line of a counters command's output. */
+static unsigned long long counter(struct tm_br *m, const char *cmd, const char *name)
+{
+    const char *o = tm_br_acmd(m, cmd);
+    char key[64];
+    const char *p;
+
+    snprintf(key, sizeof(key), "%s: ", name);
+    for (p = o; (p = strstr(p, key)) != NULL; p++)
+        if (p == o || p[-1] == '\n')
+            return strtoull(p + strlen(key), NULL, 10);
+    fail_msg("no '%s' in '%s' output '%s'", name, cmd, o);
+    return 0;
 }
 
 /* The upstream's answers, after the host packets. */
@@ -135,14 +170,15 @@ static void deliver(struct tm_br *m, uint64_t now)
 {
     struct extras *x = ext(m);
 
-    for (unsigned i = 0; i < x->up_n; i++) {
+    while (x->up_n > 0) {
+        struct upq q = x->q_up[0];
         uint8_t ans[1232];
-        size_t n = up_answer(x->q_up[i].msg, x->q_up[i].len, ans, sizeof(ans));
+        size_t n = up_answer(q.msg, q.len, ans, sizeof(ans));
 
-        br_agent_dns_upstream_input(m->agent, x->q_up[i].txn, ans, n, x->q_up[i].addr,
-                                    x->q_up[i].port, now);
+        memmove(x->q_up, x->q_up + 1, (x->up_n - 1) * sizeof(x->q_up[0]));
+        x->up_n--;
+        br_agent_dns_upstream_rx(m->agent, q.txn, ans, n, q.addr, q.port, 0, now);
     }
-    x->up_n = 0;
 }
 
 /* The device's CLI (pending DNS queries) and SRP client. */
@@ -363,7 +399,7 @@ static void test_ipv4only_and_disabled(void **state)
     assert_string_equal(o, want);
 
     /* Persisted: a new agent on the same settings starts disabled. */
-    br_agent_free(m->agent);
+    br_agent_free(m->agent, m->now);
     tm_br_agent_new(m, true);
     tm_br_expect_a(m, "dns server upstream", "Disabled\nDone\n");
     tm_br_expect_a(m, "dns server upstream enable", "Done\n");
@@ -387,7 +423,8 @@ static void test_upstream_silent(void **state)
      * device's 7 s ResponseTimeout. */
     assert_string_equal(o, "DNS response for example.com. - Error 1: Failed\n");
     assert_true(m->now - t0 <= 6000);
-    assert_true(dns_server_counter(br_agent_dns(m->agent), DNS_SERVER_CNT_SERVFAIL_TIMEOUT) >= 1);
+    assert_true(counter(m, "dns server counters",
+                        dns_server_counter_name(DNS_SERVER_CNT_SERVFAIL_TIMEOUT)) >= 1);
 
     /* The device's own timeout and retries: a port nobody serves. */
     assert_true(dns_node_default_server(m->dev, ml));
@@ -416,7 +453,6 @@ static void test_not_thread_source(void **state)
     size_t qlen = 0, ulen;
     uint32_t sum = 0;
     uint64_t before6;
-    const struct dns_server *d = br_agent_dns(m->agent);
 
     (void)state;
     assert_true(dns_node_default_server(m->dev, ml));
@@ -452,7 +488,9 @@ static void test_not_thread_source(void **state)
     before6 = m->host_ip6_seen;
     br_agent_host_input(m->agent, pkt, 40 + ulen, m->now);
     tm_br_run(m, 2000);
-    assert_int_equal(dns_server_counter(d, DNS_SERVER_CNT_DROP_NOT_THREAD), 1);
+    assert_int_equal(
+        counter(m, "dns server counters", dns_server_counter_name(DNS_SERVER_CNT_DROP_NOT_THREAD)),
+        1);
     assert_int_equal(ext(m)->up_queries, 0);
     assert_int_equal(m->host_ip6_seen, before6);
 }
@@ -502,7 +540,6 @@ static void test_srp_server_cli(void **state)
 static void test_srp_hostile(void **state)
 {
     struct tm_br *m = setup_network();
-    const struct br_srp *srp = br_agent_srp(m->agent);
     uint8_t ml[16];
     char a[ADDR_STR6], line[256];
     static const char *const bad[] = {
@@ -527,12 +564,12 @@ static void test_srp_hostile(void **state)
     snprintf(line, sizeof(line), "udp send %s 53 -x 12342800000100000000000000", a);
     node_cli_run_line(&m->dcli, line, m->now, m->dcap.f);
     tm_br_run(m, 1000);
-    assert_int_equal(srp->rx, 5);
-    assert_int_equal(srp->drops[BR_SRP_DROP_SHORT], 1);
-    assert_int_equal(srp->drops[BR_SRP_DROP_RESPONSE], 1);
-    assert_int_equal(srp->results[SRP_ERR_OK], 0);
-    assert_int_equal(srp->replies, 3);
-    assert_null(srp_registry_next_host(&srp->reg, NULL));
+    assert_int_equal(counter(m, "srp server counters", "rx"), 5);
+    assert_int_equal(counter(m, "srp server counters", "drop-short"), 1);
+    assert_int_equal(counter(m, "srp server counters", "drop-response"), 1);
+    assert_int_equal(counter(m, "srp server counters", srp_err_str(SRP_ERR_OK)), 0);
+    assert_int_equal(counter(m, "srp server counters", "replies"), 3);
+    tm_br_expect_a(m, "srp server host", "Done\n"); /* no registration */
     /* the device got the three FORMERR/NOTZONE-style answers on its socket */
     {
         const char *o = tm_capture_take(&m->dcap);
@@ -603,7 +640,7 @@ static void test_srp_registration(void **state)
     assert_string_equal(tm_br_dcmd(m, "srp client host"),
                         "name:\"dev1\", state:Registered, addrs:auto\nDone\n");
     tm_br_run(m, 20000); /* renewed once at least */
-    assert_true(br_agent_srp(m->agent)->results[SRP_ERR_OK] >= 2);
+    assert_true(counter(m, "srp server counters", srp_err_str(SRP_ERR_OK)) >= 2);
     assert_string_equal(tm_br_dcmd(m, "srp client service"),
                         "instance:\"ins1\", name:\"_test._udp\", state:Registered, port:12345, "
                         "priority:1, weight:2\nDone\n");
@@ -626,7 +663,7 @@ static void test_srp_registration(void **state)
 
     /* Restart the agent on the same settings: the registration is back
      * before the device says anything. */
-    br_agent_free(m->agent);
+    br_agent_free(m->agent, m->now);
     tm_br_agent_new(m, true);
     snprintf(want, sizeof(want),
              "dev1.default.service.arpa.\n    deleted: false\n    addresses: [%s]\nDone\n", addr);
@@ -750,19 +787,24 @@ static void test_resolv_conf(void **state)
     assert_string_equal(o, "DNS response for example.com. - 2001:db8:0:0:0:0:0:2 TTL:300 \nDone\n");
     assert_memory_equal(ext(m)->up_last_addr, want4, 16);
 
-    /* Changed: read again within BR_AGENT_DNS_RESOLV_CHECK_MS. */
+    /* Changed: read again within BR_DNS_PROXY_RESOLV_CHECK_MS. */
     write_file(path, "nameserver 2001:db8::53 # v6 now\n");
-    tm_br_run(m, BR_AGENT_DNS_RESOLV_CHECK_MS + 500);
+    tm_br_run(m, BR_DNS_PROXY_RESOLV_CHECK_MS + 500);
     tm_br_dcmd(m, "dns resolve example.com");
     o = wait_result(m, 3000);
     assert_string_equal(o, "DNS response for example.com. - 2001:db8:0:0:0:0:0:2 TTL:300 \nDone\n");
     assert_true(addr_parse6("2001:db8::53", want6));
     assert_memory_equal(ext(m)->up_last_addr, want6, 16);
-    assert_true(br_agent_counters(m->agent)->dns_resolv_reads >= 2);
+    {
+        struct br_agent_counters c;
+
+        br_agent_counters(m->agent, &c);
+        assert_true(c.dns.dns_resolv_reads >= 2);
+    }
 
     /* Gone: no resolver, SERVFAIL at once. */
     unlink(path);
-    tm_br_run(m, BR_AGENT_DNS_RESOLV_CHECK_MS + 500);
+    tm_br_run(m, BR_DNS_PROXY_RESOLV_CHECK_MS + 500);
     tm_br_dcmd(m, "dns resolve4 example.com");
     o = wait_result(m, 3000);
     assert_string_equal(o, "DNS response for example.com. - Error 1: Failed\n");

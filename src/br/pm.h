@@ -82,8 +82,8 @@
  *
  * Not thread-safe; one struct per BR.
  */
-#ifndef TBR_BR_PREFIX_MANAGER_H
-#define TBR_BR_PREFIX_MANAGER_H
+#ifndef TBR_BR_PM_H
+#define TBR_BR_PM_H
 
 #include <stdbool.h>
 #include <stddef.h>

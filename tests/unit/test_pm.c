@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "br/prefix_manager.h"
+#include "br/pm.h"
 #include "netdata/netdata.h"
 #include "netdata/netdata_fmt.h"
 

@@ -1,8 +1,8 @@
 /*
  * Border-routing policy: OMR prefix, NAT64 prefix manager, translator state.
- * See prefix_manager.h for the model and ot-nat64-behaviour.md §3.
+ * See pm.h for the model and ot-nat64-behaviour.md §3.
  */
-#include "br/prefix_manager.h"
+#include "br/pm.h"
 
 #include <string.h>
 

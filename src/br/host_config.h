@@ -1,0 +1,87 @@
+/*
+ * The host's network configuration for the border router, as desired state
+ * and its reconciliation (like otbr-agent's host-side setup):
+ *   - forwarding on for both families (at start);
+ *   - routes via the TUN for the NAT64 pool (metric NETCONF_POOL_METRIC,
+ *     while NAT64 is enabled and the translator has a prefix), the
+ *     mesh-local /64 (while attached) and the local OMR /64 (while routing
+ *     runs); the favored on-link /64 via the infrastructure interface;
+ *   - the NAT44 nftables table masquerading the pool out of the
+ *     infrastructure interface (while NAT64 is enabled with a CIDR).
+ * The "return path" the prefix manager needs (user-needs.md T1) is ready
+ * only when the masquerade is verified (nat44_check) and the pool route is
+ * in place, re-checked every BR_HOST_CONFIG_NAT44_RECHECK_MS. Without a
+ * netconf handle it is cfg.assume_return_path.
+ *
+ * All host changes go through struct netconf_ops (platform/netconf.h);
+ * br_host_config_free() undoes them (ops->cleanup). No clock reads.
+ */
+#ifndef TBR_BR_HOST_CONFIG_H
+#define TBR_BR_HOST_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform/netconf.h"
+#include "util/addr.h"
+
+#define BR_HOST_CONFIG_NAT44_RECHECK_MS 60000u
+
+struct br_host_config_cfg {
+    const struct netconf_ops *ops; /* NULL: the host is not configured */
+    void *nc;
+    const char *tun_name;    /* NULL: no TUN (no routes via it) */
+    const char *infra_if;    /* NULL: no NAT44, no on-link route */
+    bool assume_return_path; /* without ops: the return path's state */
+    void (*log)(void *user, int level, const char *msg);
+    void *user;
+};
+
+/* The desired state, from the rest of the border router. */
+struct br_host_config_want {
+    bool nat64_enabled;
+    bool has_cidr; /* the NAT64 pool */
+    struct addr_prefix4 cidr;
+    bool has_xlat_prefix; /* the translator has a NAT64 prefix */
+    bool has_ml;          /* attached, with this mesh-local /64 */
+    uint8_t ml[8];
+    bool has_omr; /* the local OMR prefix (routing runs) */
+    struct addr_prefix6 omr;
+    bool has_onlink; /* the favored on-link prefix on the infrastructure link */
+    struct addr_prefix6 onlink;
+};
+
+/* One route as installed. */
+struct br_host_config_route {
+    bool have;
+    struct netconf_route rt;
+};
+
+struct br_host_config {
+    struct br_host_config_cfg cfg;
+    char tun_name[NETCONF_IFNAME_MAX];
+    char infra_if[NETCONF_IFNAME_MAX];
+    bool nat44_installed; /* attempted: not retried every loop */
+    bool nat44_ok;
+    struct addr_prefix4 nat44_pool;
+    uint64_t nat44_check_due_ms;
+    struct br_host_config_route pool, ml, omr, onlink;
+    bool return_path;
+    uint64_t netconf_errors; /* a netconf call failed (logged) */
+};
+
+/* Sets h up and turns forwarding on (a failure is logged and counted). */
+void br_host_config_init(struct br_host_config *h, const struct br_host_config_cfg *cfg);
+/* Undoes everything (routes, NAT44 table, forwarding). */
+void br_host_config_free(struct br_host_config *h);
+
+/* Makes the host match want. Returns whether the IPv4 return path is ready;
+ * *changed tells whether that differs from the previous call (the first
+ * call compares with "not ready"). */
+bool br_host_config_sync(struct br_host_config *h, const struct br_host_config_want *want,
+                         uint64_t now_ms, bool *changed);
+/* When the next NAT44 check is due (UINT64_MAX: none). */
+uint64_t br_host_config_next_ms(const struct br_host_config *h);
+
+#endif

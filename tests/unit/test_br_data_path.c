@@ -1,0 +1,315 @@
+/*
+ * br/data_path.h with a fake TUN (struct tun_ops) and a fake mesh: 6->4
+ * towards the NAT64 prefix (only while Active, mesh-local sources dropped),
+ * other IPv6 to the host as is, 4->6 from the pool back into the mesh,
+ * the translator's ICMP errors back the way they came (deferred towards the
+ * mesh), host_tx, TUN reads, hostile input counted, and a rebuild on a new
+ * pool keeping the counters.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "br/data_path.h"
+#include "pktbuild.h"
+
+#define QN 8
+
+struct pkt {
+    uint8_t data[1500];
+    size_t len;
+    bool deferred;
+};
+
+struct fake {
+    struct pkt tun_out[QN], mesh_out[QN], tun_in[QN];
+    unsigned tun_n, mesh_n, in_n, in_at, host_tx_n;
+    int tun_write_rc;
+    int mesh_rc;
+    uint8_t ml[8];
+};
+
+static void put(struct pkt *q, unsigned *n, const uint8_t *p, size_t len, bool deferred)
+{
+    assert_true(*n < QN && len <= sizeof(q->data));
+    memcpy(q[*n].data, p, len);
+    q[*n].len = len;
+    q[*n].deferred = deferred;
+    (*n)++;
+}
+
+static int fake_write(void *tun, const uint8_t *pkt, size_t len, char *err, size_t errlen)
+{
+    struct fake *f = tun;
+
+    (void)err;
+    (void)errlen;
+    if (f->tun_write_rc == 0)
+        put(f->tun_out, &f->tun_n, pkt, len, false);
+    return f->tun_write_rc;
+}
+
+static ssize_t fake_read(void *tun, uint8_t *buf, size_t cap, char *err, size_t errlen)
+{
+    struct fake *f = tun;
+
+    (void)err;
+    (void)errlen;
+    if (f->in_at >= f->in_n)
+        return 0;
+    assert_true(f->tun_in[f->in_at].len <= cap);
+    memcpy(buf, f->tun_in[f->in_at].data, f->tun_in[f->in_at].len);
+    return (ssize_t)f->tun_in[f->in_at++].len;
+}
+
+static const struct tun_ops fake_tun = {fake_write, fake_read};
+
+static int mesh_tx(void *user, const uint8_t *pkt, size_t len, bool deferred, uint64_t now_ms)
+{
+    struct fake *f = user;
+
+    (void)now_ms;
+    if (f->mesh_rc == 0)
+        put(f->mesh_out, &f->mesh_n, pkt, len, deferred);
+    return f->mesh_rc;
+}
+
+static bool mesh_local(void *user, uint8_t out[8])
+{
+    memcpy(out, ((struct fake *)user)->ml, 8);
+    return true;
+}
+
+static void host_tx(void *user, const uint8_t *pkt, size_t len)
+{
+    (void)pkt;
+    (void)len;
+    ((struct fake *)user)->host_tx_n++;
+}
+
+static void rnd(void *user, uint8_t *buf, size_t len)
+{
+    (void)user;
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (uint8_t)(i * 37 + 11);
+}
+
+static struct fake F;
+static struct br_data_path DP;
+
+static void setup_dp(bool with_host_tx)
+{
+    struct br_data_path_cfg cfg;
+    struct addr_prefix6 pfx;
+    struct addr_prefix4 pool;
+
+    memset(&F, 0, sizeof(F));
+    {
+        uint8_t a[16];
+
+        assert_true(addr_parse6("fdde:ad00:beef::", a));
+        memcpy(F.ml, a, 8);
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.tun_ops = &fake_tun;
+    cfg.tun = &F;
+    cfg.host_tx = with_host_tx ? host_tx : NULL;
+    cfg.mesh_tx = mesh_tx;
+    cfg.mesh_local = mesh_local;
+    cfg.random = rnd;
+    cfg.user = &F;
+    assert_int_equal(br_data_path_init(&DP, &cfg, 1000, NULL, 0), 0);
+    memset(&pfx, 0, sizeof(pfx));
+    assert_true(addr_parse6("64:ff9b::", pfx.addr));
+    pfx.len = 96;
+    assert_true(addr_parse4("192.168.255.0", pool.addr));
+    pool.len = 24;
+    assert_int_equal(br_data_path_set_xlat(&DP, &pfx, &pool, true, 1000, NULL, 0), 0);
+}
+
+/* UDP from an OMR address to 192.0.2.1 through the NAT64 prefix. */
+static size_t udp6(uint8_t *p, const char *src, uint8_t hlim)
+{
+    uint8_t l4[64];
+    size_t n = pb_udp(l4, 40000, 7, 16);
+
+    return pb_ip6(p, src, "64:ff9b::c000:201", 17, hlim, l4, n);
+}
+
+static void test_mesh_to_host(void **state)
+{
+    uint8_t p[256], l4[64];
+    size_t n;
+
+    (void)state;
+    setup_dp(true);
+    /* 6->4: an IPv4 packet from the pool on the TUN */
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    assert_int_equal(F.tun_n, 1);
+    assert_int_equal(F.tun_out[0].data[0] >> 4, 4);
+    assert_true(pb_valid(F.tun_out[0].data, F.tun_out[0].len));
+    assert_memory_equal(F.tun_out[0].data + 12, ((uint8_t[]){192, 168, 255}), 3);
+    assert_int_equal(DP.ctr.xlat_6to4, 1);
+    assert_int_equal(DP.ctr.tun_tx, 1);
+    assert_int_equal(F.host_tx_n, 1);
+
+    /* mesh-local source: dropped (OpenThread never translates it) */
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fdde:ad00:beef::1234", 64), 2000);
+    assert_int_equal(DP.ctr.host_rx_mesh_local, 1);
+    assert_int_equal(F.tun_n, 1);
+
+    /* not Active: dropped */
+    assert_int_equal(br_data_path_set_xlat(&DP, &DP.prefix, &DP.cidr, false, 2000, NULL, 0), 0);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    assert_int_equal(DP.ctr.host_rx_not_active, 1);
+    assert_int_equal(F.tun_n, 1);
+
+    /* other IPv6: to the host as is */
+    n = pb_udp(l4, 1, 2, 8);
+    n = pb_ip6(p, "fd11:22::1", "2001:db8::1", 17, 64, l4, n);
+    br_data_path_mesh_rx(&DP, p, n, 2000);
+    assert_int_equal(F.tun_n, 2);
+    assert_int_equal(F.tun_out[1].len, n);
+    assert_memory_equal(F.tun_out[1].data, p, n);
+    assert_int_equal(DP.ctr.host_rx, 4);
+
+    /* a TUN write refused: counted */
+    F.tun_write_rc = 1;
+    br_data_path_mesh_rx(&DP, p, n, 2000);
+    assert_int_equal(DP.ctr.tun_tx_errors, 1);
+    br_data_path_free(&DP);
+}
+
+static void test_icmp_error_back_to_mesh(void **state)
+{
+    uint8_t p[256];
+
+    (void)state;
+    setup_dp(false);
+    /* hop limit 1: the translator answers Time Exceeded, back into the mesh,
+     * deferred (we are inside the node's callback) */
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 1), 2000);
+    assert_int_equal(DP.ctr.xlat_replies, 1);
+    assert_int_equal(F.tun_n, 0);
+    assert_int_equal(F.mesh_n, 1);
+    assert_true(F.mesh_out[0].deferred);
+    assert_int_equal(F.mesh_out[0].data[0] >> 4, 6);
+    assert_int_equal(F.mesh_out[0].data[6], 58); /* ICMPv6 */
+    assert_int_equal(F.mesh_out[0].data[40], 3); /* Time Exceeded */
+    assert_int_equal(DP.ctr.mesh_tx, 1);
+    br_data_path_free(&DP);
+}
+
+static void test_host_to_mesh(void **state)
+{
+    uint8_t p[256], l4[64], back[256];
+    size_t n;
+
+    (void)state;
+    setup_dp(false);
+    /* IPv6 from the host: into the mesh, not deferred */
+    n = pb_udp(l4, 1, 2, 8);
+    n = pb_ip6(p, "2001:db8::1", "fd11:22::1", 17, 64, l4, n);
+    br_data_path_host_input(&DP, p, n, 2000);
+    assert_int_equal(F.mesh_n, 1);
+    assert_false(F.mesh_out[0].deferred);
+
+    /* a mapping, then the answer from 192.0.2.1 to the pool address: 4->6 */
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    assert_int_equal(F.tun_n, 1);
+    {
+        const uint8_t *o = F.tun_out[0].data;
+        uint16_t sport = (uint16_t)(o[20] << 8 | o[21]);
+        char dst[ADDR_STR4];
+
+        n = pb_udp(l4, 7, sport, 16);
+        addr_fmt4(o + 12, dst);
+        n = pb_ip4(back, "192.0.2.1", dst, 17, 64, false, l4, n);
+    }
+    /* through the TUN this time */
+    memcpy(F.tun_in[0].data, back, n);
+    F.tun_in[0].len = n;
+    F.in_n = 1;
+    assert_int_equal(br_data_path_tun_read(&DP, 8, 2100), 1);
+    assert_int_equal(DP.ctr.xlat_4to6, 1);
+    assert_int_equal(F.mesh_n, 2);
+    assert_int_equal(F.mesh_out[1].data[0] >> 4, 6);
+    assert_true(pb_valid(F.mesh_out[1].data, F.mesh_out[1].len));
+
+    /* the mesh refuses: counted */
+    F.mesh_rc = 13;
+    br_data_path_host_input(&DP, p, 40, 2100);
+    assert_int_equal(DP.ctr.mesh_tx_errors, 1);
+
+    /* hostile: too short, not IP, IPv4 outside the pool */
+    br_data_path_host_input(&DP, p, 0, 2100);
+    memset(back, 0, sizeof(back));
+    back[0] = 0x10;
+    br_data_path_host_input(&DP, back, 60, 2100);
+    back[0] = 0x45;
+    br_data_path_host_input(&DP, back, 20, 2100);
+    assert_int_equal(DP.ctr.tun_rx_bad, 2);
+    assert_int_equal(DP.ctr.tun_rx_ip4_dropped, 1);
+    assert_int_equal(DP.ctr.tun_rx, 6);
+    br_data_path_free(&DP);
+}
+
+static void test_rebuild_keeps_counters(void **state)
+{
+    uint8_t p[256];
+    struct nat64_fmt_counters c;
+    struct addr_prefix4 pool;
+    uint64_t before = 0, after = 0;
+
+    (void)state;
+    setup_dp(false);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    br_data_path_xlat_counters(&DP, &c);
+    for (int i = 0; i < NAT64_PROTO_COUNT; i++)
+        before += c.proto[i].pkts_6to4;
+    assert_int_equal(before, 1);
+    /* same prefix and pool: no rebuild (the mapping stays) */
+    {
+        struct nat64 *x = DP.xlat;
+
+        assert_int_equal(br_data_path_set_xlat(&DP, &DP.prefix, &DP.cidr, true, 2000, NULL, 0), 0);
+        assert_ptr_equal(DP.xlat, x);
+    }
+    /* a new pool: rebuilt, counters kept, the new pool used */
+    assert_true(addr_parse4("10.9.8.0", pool.addr));
+    pool.len = 24;
+    assert_int_equal(br_data_path_set_xlat(&DP, &DP.prefix, &pool, true, 2000, NULL, 0), 0);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    assert_int_equal(F.tun_n, 2);
+    assert_memory_equal(F.tun_out[1].data + 12, ((uint8_t[]){10, 9, 8}), 3);
+    br_data_path_xlat_counters(&DP, &c);
+    for (int i = 0; i < NAT64_PROTO_COUNT; i++)
+        after += c.proto[i].pkts_6to4;
+    assert_int_equal(after, 2);
+    /* no prefix: nothing is translated, IPv6 goes to the host as is */
+    assert_int_equal(br_data_path_set_xlat(&DP, NULL, &pool, true, 2000, NULL, 0), 0);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    assert_int_equal(F.tun_n, 3);
+    assert_int_equal(F.tun_out[2].data[0] >> 4, 6);
+    /* expiry runs on its tick */
+    assert_int_equal(br_data_path_next_ms(&DP), 1000 + BR_DATA_PATH_EXPIRE_MS);
+    br_data_path_process(&DP, 1000 + BR_DATA_PATH_EXPIRE_MS);
+    assert_int_equal(br_data_path_next_ms(&DP), 1000 + 2 * BR_DATA_PATH_EXPIRE_MS);
+    br_data_path_free(&DP);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mesh_to_host),
+        cmocka_unit_test(test_icmp_error_back_to_mesh),
+        cmocka_unit_test(test_host_to_mesh),
+        cmocka_unit_test(test_rebuild_keeps_counters),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
