@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "nat64/nat64.h"
-#include "nat64/rfc6052.h"
+#include "util/rfc6052.h"
 #include "util/csum.h"
 #include "util/rd.h"
 

@@ -21,7 +21,7 @@
 
 #include "nat64/nat64.h"
 #include "nat64/nat64_fmt.h"
-#include "nat64/rfc6052.h"
+#include "util/rfc6052.h"
 #include "platform/tun.h"
 #include "util/addr.h"
 

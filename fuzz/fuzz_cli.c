@@ -41,98 +41,98 @@ static FILE *sink(void)
 static void parse_token(const char *t)
 {
     uint64_t u64;
-    cli_err e = cli_parse_u64(t, &u64);
-    check(e == CLI_ERR_NONE || e == CLI_ERR_INVALID_ARGS);
-    if (e == CLI_ERR_NONE) {
+    enum ot_err e = cli_parse_u64(t, &u64);
+    check(e == OT_ERR_NONE || e == OT_ERR_INVALID_ARGS);
+    if (e == OT_ERR_NONE) {
         char buf[32];
         uint64_t back;
         snprintf(buf, sizeof(buf), "%" PRIu64, u64);
-        check(cli_parse_u64(buf, &back) == CLI_ERR_NONE && back == u64);
+        check(cli_parse_u64(buf, &back) == OT_ERR_NONE && back == u64);
         snprintf(buf, sizeof(buf), "0x%" PRIx64, u64);
-        check(cli_parse_u64(buf, &back) == CLI_ERR_NONE && back == u64);
+        check(cli_parse_u64(buf, &back) == OT_ERR_NONE && back == u64);
         uint8_t u8;
         uint16_t u16;
         uint32_t u32;
-        check((cli_parse_u8(t, &u8) == CLI_ERR_NONE) == (u64 <= UINT8_MAX));
-        check((cli_parse_u16(t, &u16) == CLI_ERR_NONE) == (u64 <= UINT16_MAX));
-        check((cli_parse_u32(t, &u32) == CLI_ERR_NONE) == (u64 <= UINT32_MAX));
+        check((cli_parse_u8(t, &u8) == OT_ERR_NONE) == (u64 <= UINT8_MAX));
+        check((cli_parse_u16(t, &u16) == OT_ERR_NONE) == (u64 <= UINT16_MAX));
+        check((cli_parse_u32(t, &u32) == OT_ERR_NONE) == (u64 <= UINT32_MAX));
     }
     int32_t i32;
     e = cli_parse_i32(t, &i32);
-    check(e == CLI_ERR_NONE || e == CLI_ERR_INVALID_ARGS);
+    check(e == OT_ERR_NONE || e == OT_ERR_INVALID_ARGS);
     bool b;
     e = cli_parse_bool(t, &b);
-    check(e == CLI_ERR_NONE || e == CLI_ERR_INVALID_ARGS);
+    check(e == OT_ERR_NONE || e == OT_ERR_INVALID_ARGS);
     e = cli_parse_enable_disable(t, &b);
-    check(e == CLI_ERR_NONE || e == CLI_ERR_INVALID_COMMAND);
+    check(e == OT_ERR_NONE || e == OT_ERR_INVALID_COMMAND);
 
     uint8_t hex[CLI_MAX_LINE / 2 + 1];
     size_t n = 0;
     e = cli_parse_hex_upto(t, hex, sizeof(hex), &n);
-    check(e == CLI_ERR_NONE || e == CLI_ERR_INVALID_ARGS);
-    if (e == CLI_ERR_NONE) {
+    check(e == OT_ERR_NONE || e == OT_ERR_INVALID_ARGS);
+    if (e == OT_ERR_NONE) {
         check(n == (strlen(t) + 1) / 2);
         uint8_t key[CLI_NETWORK_KEY_LEN];
-        check((cli_parse_network_key(t, key) == CLI_ERR_NONE) == (n == CLI_NETWORK_KEY_LEN));
+        check((cli_parse_network_key(t, key) == OT_ERR_NONE) == (n == CLI_NETWORK_KEY_LEN));
         if (n == CLI_NETWORK_KEY_LEN)
             check(memcmp(key, hex, n) == 0);
     }
 
     uint8_t a6[16], a4[4], back6[16], back4[4], len, blen;
     char txt[64];
-    cli_err e6 = cli_parse_ip6(t, a6);
-    check(e6 == CLI_ERR_NONE || e6 == CLI_ERR_PARSE);
-    if (e6 == CLI_ERR_NONE) {
+    enum ot_err e6 = cli_parse_ip6(t, a6);
+    check(e6 == OT_ERR_NONE || e6 == OT_ERR_PARSE);
+    if (e6 == OT_ERR_NONE) {
         addr_fmt6_ot(a6, txt);
-        check(cli_parse_ip6(txt, back6) == CLI_ERR_NONE && memcmp(a6, back6, 16) == 0);
+        check(cli_parse_ip6(txt, back6) == OT_ERR_NONE && memcmp(a6, back6, 16) == 0);
         /* Whatever we accept, the C library's parser agrees on the value
          * when it accepts it too. */
         if (addr_parse6(t, back6))
             check(memcmp(a6, back6, 16) == 0);
     }
-    cli_err e4 = cli_parse_ip4(t, a4);
-    check(e4 == CLI_ERR_NONE || e4 == CLI_ERR_PARSE);
-    if (e4 == CLI_ERR_NONE) {
+    enum ot_err e4 = cli_parse_ip4(t, a4);
+    check(e4 == OT_ERR_NONE || e4 == OT_ERR_PARSE);
+    if (e4 == OT_ERR_NONE) {
         addr_fmt4(a4, txt);
-        check(cli_parse_ip4(txt, back4) == CLI_ERR_NONE && memcmp(a4, back4, 4) == 0);
+        check(cli_parse_ip4(txt, back4) == OT_ERR_NONE && memcmp(a4, back4, 4) == 0);
     }
     bool is4 = false;
     uint8_t o6[16], o4[4];
     e = cli_parse_ip6_or_ip4(t, o6, o4, &is4);
-    if (e6 == CLI_ERR_NONE)
-        check(e == CLI_ERR_NONE && !is4 && memcmp(o6, a6, 16) == 0);
-    else if (e4 == CLI_ERR_NONE)
-        check(e == CLI_ERR_NONE && is4 && memcmp(o4, a4, 4) == 0);
+    if (e6 == OT_ERR_NONE)
+        check(e == OT_ERR_NONE && !is4 && memcmp(o6, a6, 16) == 0);
+    else if (e4 == OT_ERR_NONE)
+        check(e == OT_ERR_NONE && is4 && memcmp(o4, a4, 4) == 0);
     else
-        check(e == CLI_ERR_PARSE);
+        check(e == OT_ERR_PARSE);
 
     e = cli_parse_ip6_prefix(t, a6, &len);
-    check(e == CLI_ERR_NONE || e == CLI_ERR_PARSE);
-    if (e == CLI_ERR_NONE) {
+    check(e == OT_ERR_NONE || e == OT_ERR_PARSE);
+    if (e == OT_ERR_NONE) {
         check(len <= 128);
         char p[80];
         snprintf(p, sizeof(p), "%s/%u", addr_fmt6_ot(a6, txt), len);
-        check(cli_parse_ip6_prefix(p, back6, &blen) == CLI_ERR_NONE);
+        check(cli_parse_ip6_prefix(p, back6, &blen) == OT_ERR_NONE);
         check(blen == len && memcmp(a6, back6, 16) == 0);
     }
     e = cli_parse_ip4_cidr(t, a4, &len);
-    check(e == CLI_ERR_NONE || e == CLI_ERR_PARSE);
-    if (e == CLI_ERR_NONE) {
+    check(e == OT_ERR_NONE || e == OT_ERR_PARSE);
+    if (e == OT_ERR_NONE) {
         check(len <= 32);
         char p[32];
         snprintf(p, sizeof(p), "%s/%u", addr_fmt4(a4, txt), len);
-        check(cli_parse_ip4_cidr(p, back4, &blen) == CLI_ERR_NONE);
+        check(cli_parse_ip4_cidr(p, back4, &blen) == OT_ERR_NONE);
         check(blen == len && memcmp(a4, back4, 4) == 0);
     }
 }
 
-static cli_err fz_args(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err fz_args(void *ctx, int argc, char **argv, FILE *out)
 {
     (void)ctx;
     check(argc >= 0 && argv[argc] == NULL);
     for (int i = 0; i < argc; i++)
         fprintf(out, "%s\n", argv[i]);
-    return argc ? CLI_ERR_NONE : CLI_ERR_INVALID_ARGS;
+    return argc ? OT_ERR_NONE : OT_ERR_INVALID_ARGS;
 }
 
 static const struct cli_cmd fz_sub[] = {
@@ -159,13 +159,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t slen = strlen(line);
 
     struct cli_line ln;
-    cli_err e = cli_tokenize(line, &ln);
+    enum ot_err e = cli_tokenize(line, &ln);
     if (slen >= CLI_MAX_LINE) {
-        check(e == CLI_ERR_PARSE && ln.argc == 0);
+        check(e == OT_ERR_PARSE && ln.argc == 0);
         return 0;
     }
-    check(e == CLI_ERR_NONE || e == CLI_ERR_INVALID_ARGS);
-    if (e != CLI_ERR_NONE) {
+    check(e == OT_ERR_NONE || e == OT_ERR_INVALID_ARGS);
+    if (e != OT_ERR_NONE) {
         check(ln.argc == 0);
         return 0;
     }
@@ -185,7 +185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* Dispatch the same line; the result is one of the codes we produce. */
     e = cli_run_line(fz_top, NULL, line, sink());
-    check(e == CLI_ERR_NONE || e == CLI_ERR_INVALID_ARGS || e == CLI_ERR_INVALID_COMMAND);
+    check(e == OT_ERR_NONE || e == OT_ERR_INVALID_ARGS || e == OT_ERR_INVALID_COMMAND);
 
     /* Tokens as table titles, widths from the first bytes of the input. */
     if (ln.argc > 0) {

@@ -428,20 +428,20 @@ static void on_ctl(void *ctx, struct ctl_server *srv, uint32_t client, enum ctl_
         return;
     }
     if (ev == CTL_EV_TOO_LONG) {
-        ctl_error(srv, client, CLI_ERR_INVALID_ARGS, cli_err_name(CLI_ERR_INVALID_ARGS));
+        ctl_error(srv, client, OT_ERR_INVALID_ARGS, ot_err_name(OT_ERR_INVALID_ARGS));
         return;
     }
     if (ev == CTL_EV_BAD_LINE) {
-        ctl_error(srv, client, CLI_ERR_PARSE, cli_err_name(CLI_ERR_PARSE));
+        ctl_error(srv, client, OT_ERR_PARSE, ot_err_name(OT_ERR_PARSE));
         return;
     }
     if (s == NULL)
         s = session_new(a, client);
     if (s == NULL) {
-        ctl_error(srv, client, CLI_ERR_BUSY, cli_err_name(CLI_ERR_BUSY));
+        ctl_error(srv, client, OT_ERR_BUSY, ot_err_name(OT_ERR_BUSY));
         return;
     }
-    if (br_cli_run_line(&s->cli, line, now_ms(), s->out) != CLI_ERR_PENDING)
+    if (br_cli_run_line(&s->cli, line, now_ms(), s->out) != OT_ERR_PENDING)
         ctl_complete(srv, client);
 }
 
@@ -584,7 +584,7 @@ int main(int argc, char **argv)
     struct ctl_config ccfg;
     sigset_t waitmask;
     char err[BR_AGENT_ERR_MAX];
-    enum tnode_err te;
+    enum ot_err te;
     int rc = 0;
 
     a->prog = "tbr-agent";
@@ -667,8 +667,8 @@ int main(int argc, char **argv)
     logf_(a, 3, "control socket %s", ctl_server_path(a->ctl));
 
     te = br_agent_autostart(a->agent, a->form, now_ms());
-    if (te != TNODE_OK)
-        logf_(a, 1, "cannot start Thread: %s", cli_err_name((int)te));
+    if (te != OT_ERR_NONE)
+        logf_(a, 1, "cannot start Thread: %s", ot_err_name((int)te));
 
     if (loop(a, &waitmask) != 0)
         rc = 1;

@@ -240,12 +240,12 @@ static void run_lines(struct app *a)
         if (a->line_overflow) {
             /* The tail of an over-long line: OpenThread's line limit. */
             a->line_overflow = false;
-            cli_print_result(stdout, CLI_ERR_PARSE);
+            cli_print_result(stdout, OT_ERR_PARSE);
             prompt(a);
         } else {
-            cli_err e = node_cli_run_line(&a->cli, a->line + start, now_ms(), stdout);
+            enum ot_err e = node_cli_run_line(&a->cli, a->line + start, now_ms(), stdout);
 
-            if (e != CLI_ERR_PENDING)
+            if (e != OT_ERR_PENDING)
                 prompt(a);
         }
         fflush(stdout);

@@ -69,7 +69,7 @@ static void load_ula(struct br_agent *a, uint64_t now_ms)
         if (br_persist_save_ula(a->cfg.kv, &ula) != 0)
             ALOG(a, 2, "br: cannot save the BR ULA prefix");
     }
-    if (br_pm_init(&a->pm, &ula, now_ms) != BR_PM_OK)
+    if (br_pm_init(&a->pm, &ula, now_ms) != OT_ERR_NONE)
         ALOG(a, 1, "br: invalid BR ULA prefix");
     ALOG(a, 3, "br: ULA prefix %s/48%s", addr_fmt6(ula.addr, s), have ? "" : " (new)");
 }
@@ -79,7 +79,7 @@ static void save_nat64(struct br_agent *a)
     struct br_persist_nat64 v;
 
     v.enabled = br_pm_enabled(&a->pm);
-    v.has_cidr = br_pm_get_cidr(&a->pm, &v.cidr) == BR_PM_OK;
+    v.has_cidr = br_pm_get_cidr(&a->pm, &v.cidr) == OT_ERR_NONE;
     if (br_persist_save_nat64(a->cfg.kv, &v) != 0)
         ALOG(a, 2, "br: cannot save the NAT64 settings");
 }
@@ -93,7 +93,7 @@ static bool load_nat64(struct br_agent *a, uint64_t now_ms)
         return true;
     if (!v.has_cidr)
         br_pm_clear_cidr(&a->pm, now_ms);
-    else if (br_pm_set_cidr(&a->pm, &v.cidr, now_ms, NULL) != BR_PM_OK)
+    else if (br_pm_set_cidr(&a->pm, &v.cidr, now_ms, NULL) != OT_ERR_NONE)
         ALOG(a, 2, "br: stored NAT64 CIDR is invalid; using the default");
     return v.enabled;
 }
@@ -141,7 +141,7 @@ static void sync_xlat(struct br_agent *a, uint64_t now_ms)
     struct addr_prefix6 p;
     struct addr_prefix4 c;
     bool hp = br_pm_translator_prefix(&a->pm, &p);
-    bool hc = br_pm_get_cidr(&a->pm, &c) == BR_PM_OK;
+    bool hc = br_pm_get_cidr(&a->pm, &c) == OT_ERR_NONE;
 
     br_data_path_set_xlat(&a->dp, hp ? &p : NULL, hc ? &c : NULL,
                           br_pm_xlat_state(&a->pm) == BR_PM_STATE_ACTIVE, now_ms, NULL, 0);
@@ -157,10 +157,10 @@ static unsigned sync_host(struct br_agent *a, uint64_t now_ms)
 
     memset(&w, 0, sizeof(w));
     w.nat64_enabled = br_pm_enabled(&a->pm);
-    w.has_cidr = br_pm_get_cidr(&a->pm, &w.cidr) == BR_PM_OK;
+    w.has_cidr = br_pm_get_cidr(&a->pm, &w.cidr) == OT_ERR_NONE;
     w.has_xlat_prefix = br_pm_translator_prefix(&a->pm, &p);
     w.has_ml = tnode_role(a->node) >= TNODE_CHILD && mesh_local_prefix(a, w.ml);
-    w.has_omr = a->running && br_pm_omr_local(&a->pm, &w.omr) == BR_PM_OK;
+    w.has_omr = a->running && br_pm_omr_local(&a->pm, &w.omr) == OT_ERR_NONE;
     w.has_onlink = a->has_link && br_infra_link_onlink(&a->link, &w.onlink);
     ready = br_host_config_sync(&a->host, &w, now_ms, &changed);
     return changed ? br_pm_set_return_path(&a->pm, ready, now_ms) : 0;
@@ -204,7 +204,7 @@ static void sync_link(struct br_agent *a, uint64_t now_ms)
         return;
     memset(&in, 0, sizeof(in));
     in.running = a->running;
-    in.has_omr = br_pm_omr_favored(&a->pm, &in.omr, &pref) == BR_PM_OK;
+    in.has_omr = br_pm_omr_favored(&a->pm, &in.omr, &pref) == OT_ERR_NONE;
     ds = tnode_active_dataset(a->node, &dlen);
     if (ds != NULL && dlen > 0 && dataset_parse(ds, dlen, &info) == DATASET_OK &&
         info.has.extpanid) {
@@ -220,7 +220,8 @@ static void sync_dns(struct br_agent *a)
 {
     struct addr_prefix6 p;
     int8_t pref;
-    bool has = br_pm_nat64_favored(&a->pm, &p, &pref) == BR_PM_OK && netdata_nat64_len_valid(p.len);
+    bool has =
+        br_pm_nat64_favored(&a->pm, &p, &pref) == OT_ERR_NONE && netdata_nat64_len_valid(p.len);
 
     br_dns_proxy_set_nat64_prefix(&a->dns, has ? &p : NULL);
 }
@@ -233,7 +234,7 @@ static void push_netdata(struct br_agent *a, uint64_t now_ms)
     struct addr_prefix6 onlink;
     uint8_t ml[16];
     bool has_ml;
-    enum tnode_err e;
+    enum ot_err e;
 
     if (!a->netdata_dirty || now_ms < a->netdata_retry_ms)
         return;
@@ -276,7 +277,7 @@ static void push_netdata(struct br_agent *a, uint64_t now_ms)
         return;
     }
     e = tnode_set_local_netdata(a->node, merged.tlvs, merged.len, now_ms);
-    if (e == TNODE_OK) {
+    if (e == OT_ERR_NONE) {
         a->netdata_dirty = false;
         a->dns_pub = has_ml;
         if (has_ml)
@@ -550,26 +551,26 @@ void br_agent_free(struct br_agent *a, uint64_t now_ms)
     free(a);
 }
 
-enum tnode_err br_agent_autostart(struct br_agent *a, bool form, uint64_t now_ms)
+enum ot_err br_agent_autostart(struct br_agent *a, bool form, uint64_t now_ms)
 {
     size_t len = 0;
-    enum tnode_err e;
+    enum ot_err e;
 
     if (tnode_active_dataset(a->node, &len) == NULL || len == 0) {
         if (!form)
-            return TNODE_OK;
+            return OT_ERR_NONE;
         e = tnode_dataset_init_new(a->node);
-        if (e == TNODE_OK)
+        if (e == OT_ERR_NONE)
             e = tnode_dataset_commit_active(a->node, now_ms);
-        if (e != TNODE_OK)
+        if (e != OT_ERR_NONE)
             return e;
         ALOG(a, 3, "thread: new network dataset");
     }
     e = tnode_ifconfig(a->node, true, now_ms);
-    if (e == TNODE_OK || e == TNODE_ERR_ALREADY)
+    if (e == OT_ERR_NONE || e == OT_ERR_ALREADY)
         e = tnode_thread_start(a->node, now_ms);
-    if (e == TNODE_ERR_ALREADY)
-        e = TNODE_OK;
+    if (e == OT_ERR_ALREADY)
+        e = OT_ERR_NONE;
     return e;
 }
 
@@ -682,12 +683,12 @@ void br_agent_set_nat64_enabled(struct br_agent *a, bool enabled, uint64_t now_m
     reconcile(a, now_ms);
 }
 
-enum br_pm_err br_agent_set_cidr(struct br_agent *a, const char *text, uint64_t now_ms)
+enum ot_err br_agent_set_cidr(struct br_agent *a, const char *text, uint64_t now_ms)
 {
     unsigned chg = 0;
-    enum br_pm_err e = br_pm_set_cidr_str(&a->pm, text, now_ms, &chg);
+    enum ot_err e = br_pm_set_cidr_str(&a->pm, text, now_ms, &chg);
 
-    if (e != BR_PM_OK)
+    if (e != OT_ERR_NONE)
         return e;
     if (chg & BR_PM_CHG_CIDR) {
         ALOG(a, 3, "nat64: CIDR %s", text);
@@ -695,7 +696,7 @@ enum br_pm_err br_agent_set_cidr(struct br_agent *a, const char *text, uint64_t 
     }
     handle_chg(a, chg, now_ms);
     reconcile(a, now_ms);
-    return BR_PM_OK;
+    return OT_ERR_NONE;
 }
 
 void br_agent_fmt_nat64_state(const struct br_agent *a, FILE *out)
@@ -703,7 +704,7 @@ void br_agent_fmt_nat64_state(const struct br_agent *a, FILE *out)
     br_pm_fmt_state(out, &a->pm);
 }
 
-enum br_pm_err br_agent_fmt_nat64_cidr(const struct br_agent *a, FILE *out)
+enum ot_err br_agent_fmt_nat64_cidr(const struct br_agent *a, FILE *out)
 {
     return br_pm_fmt_cidr(out, &a->pm);
 }
@@ -718,7 +719,7 @@ void br_agent_fmt_nat64_counters(const struct br_agent *a, FILE *out)
     br_data_path_fmt_counters(&a->dp, out);
 }
 
-enum br_pm_err br_agent_fmt_prefix(const struct br_agent *a, bool omr, unsigned show, FILE *out)
+enum ot_err br_agent_fmt_prefix(const struct br_agent *a, bool omr, unsigned show, FILE *out)
 {
     return omr ? br_pm_fmt_omrprefix(out, &a->pm, show) : br_pm_fmt_nat64prefix(out, &a->pm, show);
 }

@@ -139,7 +139,7 @@ void br_agent_free(struct br_agent *a, uint64_t now_ms);
 /* With an active dataset: interface up and thread start (rejoin). Without
  * one and form true: `dataset init new`, `dataset commit active`, then the
  * same. Otherwise nothing (the control socket drives it). */
-enum tnode_err br_agent_autostart(struct br_agent *a, bool form, uint64_t now_ms);
+enum ot_err br_agent_autostart(struct br_agent *a, bool form, uint64_t now_ms);
 
 /* ---- the poll loop ------------------------------------------------------ */
 
@@ -174,15 +174,15 @@ void br_agent_counters(const struct br_agent *a, struct br_agent_counters *out);
 void br_agent_set_nat64_enabled(struct br_agent *a, bool enabled, uint64_t now_ms);
 /* `nat64 cidr <text>`: br_pm_set_cidr_str's errors; persisted; a new CIDR
  * rebuilds the translator (mappings dropped) and moves route and NAT44. */
-enum br_pm_err br_agent_set_cidr(struct br_agent *a, const char *text, uint64_t now_ms);
+enum ot_err br_agent_set_cidr(struct br_agent *a, const char *text, uint64_t now_ms);
 /* `nat64 state`, `nat64 cidr` (NotFound without one), `nat64 mappings`
  * (-1: out of memory), `nat64 counters` (every translator's, rebuilds
  * included), `br omrprefix|nat64prefix` (show: br_pm_parse_show). */
 void br_agent_fmt_nat64_state(const struct br_agent *a, FILE *out);
-enum br_pm_err br_agent_fmt_nat64_cidr(const struct br_agent *a, FILE *out);
+enum ot_err br_agent_fmt_nat64_cidr(const struct br_agent *a, FILE *out);
 int br_agent_fmt_nat64_mappings(const struct br_agent *a, FILE *out, uint64_t now_ms);
 void br_agent_fmt_nat64_counters(const struct br_agent *a, FILE *out);
-enum br_pm_err br_agent_fmt_prefix(const struct br_agent *a, bool omr, unsigned show, FILE *out);
+enum ot_err br_agent_fmt_prefix(const struct br_agent *a, bool omr, unsigned show, FILE *out);
 
 /* `dns server upstream|dns64 [enable|disable]` (upstream persisted) and
  * `dns server counters`. */

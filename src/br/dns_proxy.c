@@ -33,13 +33,13 @@ static void act_do(struct br_dns_proxy *p, uint64_t now_ms)
         case DNS_SERVER_ACT_NONE:
             return;
         case DNS_SERVER_ACT_REPLY: {
-            enum tnode_err te;
+            enum ot_err te;
 
             if (act->txn != 0 && p->cfg.up_ops != NULL)
                 p->cfg.up_ops->cancel(p->cfg.up, act->txn);
             te = tnode_udp_send_from(p->cfg.node, p->udp, act->has_local ? act->local : NULL,
                                      act->addr, act->port, act->buf, act->len, now_ms);
-            if (te != TNODE_OK) {
+            if (te != OT_ERR_NONE) {
                 p->ctr.dns_tx_errors++;
                 br_log(p->cfg.log, p->cfg.user, 4, "dns: reply refused by the node (error %d)",
                        (int)te);
@@ -108,7 +108,7 @@ static void srp_handle(struct br_dns_proxy *p, int handle, const struct tnode_ud
     /* From the address the update went to (the anycast ALOC in anycast
      * mode): a client's connected socket takes nothing else. */
     if (tnode_udp_send_from(p->cfg.node, handle, rx->dst, rx->src, rx->sport, p->srp_reply, len,
-                            now_ms) != TNODE_OK)
+                            now_ms) != OT_ERR_NONE)
         p->ctr.dns_tx_errors++;
 }
 
@@ -213,14 +213,14 @@ static void resolv_check(struct br_dns_proxy *p, uint64_t now_ms, bool force)
 
 static int srp_sock_open(struct br_dns_proxy *p)
 {
-    enum tnode_err e;
+    enum ot_err e;
 
     if (p->srp_udp >= 0)
         return 0;
     e = tnode_udp_open(p->cfg.node, srp_udp_cb, p, &p->srp_udp);
-    if (e == TNODE_OK)
+    if (e == OT_ERR_NONE)
         e = tnode_udp_bind(p->cfg.node, p->srp_udp, NULL, BR_DNS_PROXY_SRP_PORT);
-    if (e != TNODE_OK) {
+    if (e != OT_ERR_NONE) {
         br_log(p->cfg.log, p->cfg.user, 1, "srp: cannot open UDP port %u in the node (error %d)",
                (unsigned)BR_DNS_PROXY_SRP_PORT, (int)e);
         if (p->srp_udp >= 0)
@@ -260,7 +260,7 @@ int br_dns_proxy_init(struct br_dns_proxy *p, const struct br_dns_proxy_cfg *cfg
     struct dns_server_cfg dc;
     uint8_t b = 1;
     size_t len = 0;
-    enum tnode_err e;
+    enum ot_err e;
 
     memset(p, 0, sizeof(*p));
     p->cfg = *cfg;
@@ -291,9 +291,9 @@ int br_dns_proxy_init(struct br_dns_proxy *p, const struct br_dns_proxy_cfg *cfg
         return -1;
     }
     e = tnode_udp_open(cfg->node, dns_udp_cb, p, &p->udp);
-    if (e == TNODE_OK)
+    if (e == OT_ERR_NONE)
         e = tnode_udp_bind(cfg->node, p->udp, NULL, DNS_PORT);
-    if (e != TNODE_OK) {
+    if (e != OT_ERR_NONE) {
         textbuf_setf(err, errlen, "cannot open the DNS server socket in the node (error %d)",
                      (int)e);
         return -1;

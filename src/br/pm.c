@@ -154,7 +154,7 @@ void br_pm_ula_from_random(const uint8_t rnd[5], struct addr_prefix6 *out)
     out->len = 48;
 }
 
-enum br_pm_err br_pm_init(struct br_pm *pm, const struct addr_prefix6 *ula48, uint64_t now_ms)
+enum ot_err br_pm_init(struct br_pm *pm, const struct addr_prefix6 *ula48, uint64_t now_ms)
 {
     memset(pm, 0, sizeof(*pm));
     pm->has_cidr = true;
@@ -168,7 +168,7 @@ enum br_pm_err br_pm_init(struct br_pm *pm, const struct addr_prefix6 *ula48, ui
     pm->pm_since_ms = now_ms;
     pm->xlat_since_ms = now_ms;
 
-    enum br_pm_err err = BR_PM_ERR_INVALID_ARGS;
+    enum ot_err err = OT_ERR_INVALID_ARGS;
     if (ula48 && ula48->len == 48 && ula48->addr[0] == 0xfd) {
         pm->initialized = true;
         pm->ula.len = 48;
@@ -181,7 +181,7 @@ enum br_pm_err br_pm_init(struct br_pm *pm, const struct addr_prefix6 *ula48, ui
         pm->nat64_local = pm->ula;
         pm->nat64_local.addr[7] = BR_PM_NAT64_SUBNET;
         pm->nat64_local.len = BR_PM_NAT64_PREFIX_LEN;
-        err = BR_PM_OK;
+        err = OT_ERR_NONE;
     }
     pm->seen_pm = br_pm_state(pm);
     pm->seen_xlat = br_pm_xlat_state(pm);
@@ -276,15 +276,15 @@ static bool cidr_same(const struct addr_prefix4 *a, const struct addr_prefix4 *b
     return a->len == b->len && addr_prefix_match(a->addr, b->addr, a->len);
 }
 
-enum br_pm_err br_pm_set_cidr(struct br_pm *pm, const struct addr_prefix4 *cidr, uint64_t now_ms,
-                              unsigned *chg)
+enum ot_err br_pm_set_cidr(struct br_pm *pm, const struct addr_prefix4 *cidr, uint64_t now_ms,
+                           unsigned *chg)
 {
     if (chg)
         *chg = 0;
     if (!cidr || cidr->len == 0 || cidr->len > 32)
-        return BR_PM_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (pm->has_cidr && cidr_same(&pm->cidr, cidr))
-        return BR_PM_OK;
+        return OT_ERR_NONE;
     struct snap s;
     snap_take(pm, &s);
     pm->has_cidr = true;
@@ -292,7 +292,7 @@ enum br_pm_err br_pm_set_cidr(struct br_pm *pm, const struct addr_prefix4 *cidr,
     unsigned c = finish(pm, &s, now_ms) | BR_PM_CHG_CIDR;
     if (chg)
         *chg = c;
-    return BR_PM_OK;
+    return OT_ERR_NONE;
 }
 
 /* Decimal number 0..max, at least one digit, ending at stop. */
@@ -314,25 +314,24 @@ static bool parse_dec(const char **pp, char stop, unsigned max, unsigned *out)
     return true;
 }
 
-enum br_pm_err br_pm_set_cidr_str(struct br_pm *pm, const char *text, uint64_t now_ms,
-                                  unsigned *chg)
+enum ot_err br_pm_set_cidr_str(struct br_pm *pm, const char *text, uint64_t now_ms, unsigned *chg)
 {
     if (chg)
         *chg = 0;
     if (!text)
-        return BR_PM_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     struct addr_prefix4 c;
     const char *p = text;
     for (int i = 0; i < 4; i++) {
         unsigned v;
         if (!parse_dec(&p, i < 3 ? '.' : '/', 255, &v))
-            return BR_PM_ERR_PARSE;
+            return OT_ERR_PARSE;
         c.addr[i] = (uint8_t)v;
         p++;
     }
     unsigned len;
     if (!parse_dec(&p, '\0', 32, &len))
-        return BR_PM_ERR_PARSE;
+        return OT_ERR_PARSE;
     c.len = (uint8_t)len;
     return br_pm_set_cidr(pm, &c, now_ms, chg);
 }
@@ -348,13 +347,13 @@ unsigned br_pm_clear_cidr(struct br_pm *pm, uint64_t now_ms)
     return finish(pm, &s, now_ms) | BR_PM_CHG_CIDR;
 }
 
-enum br_pm_err br_pm_get_cidr(const struct br_pm *pm, struct addr_prefix4 *out)
+enum ot_err br_pm_get_cidr(const struct br_pm *pm, struct addr_prefix4 *out)
 {
     if (!pm->has_cidr)
-        return BR_PM_ERR_NOT_FOUND;
+        return OT_ERR_NOT_FOUND;
     if (out)
         *out = pm->cidr;
-    return BR_PM_OK;
+    return OT_ERR_NONE;
 }
 
 /* ---- evaluation --------------------------------------------------------- */
@@ -656,19 +655,18 @@ const char *br_pm_fmt_reason(const struct br_pm *pm, bool xlat, char *buf, size_
     return buf;
 }
 
-enum br_pm_err br_pm_omr_local(const struct br_pm *pm, struct addr_prefix6 *out)
+enum ot_err br_pm_omr_local(const struct br_pm *pm, struct addr_prefix6 *out)
 {
     if (!pm->initialized)
-        return BR_PM_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     *out = pm->omr_local;
-    return BR_PM_OK;
+    return OT_ERR_NONE;
 }
 
-enum br_pm_err br_pm_omr_favored(const struct br_pm *pm, struct addr_prefix6 *out,
-                                 int8_t *preference)
+enum ot_err br_pm_omr_favored(const struct br_pm *pm, struct addr_prefix6 *out, int8_t *preference)
 {
     if (!running(pm))
-        return BR_PM_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     if (pm->has_omr_favored) {
         *out = pm->omr_favored;
         *preference = pm->omr_favored_pref;
@@ -676,26 +674,26 @@ enum br_pm_err br_pm_omr_favored(const struct br_pm *pm, struct addr_prefix6 *ou
         memset(out, 0, sizeof(*out)); /* OT: a cleared FavoredOmrPrefix */
         *preference = NETDATA_PREF_MED;
     }
-    return BR_PM_OK;
+    return OT_ERR_NONE;
 }
 
-enum br_pm_err br_pm_nat64_local(const struct br_pm *pm, struct addr_prefix6 *out)
+enum ot_err br_pm_nat64_local(const struct br_pm *pm, struct addr_prefix6 *out)
 {
     if (!pm->initialized)
-        return BR_PM_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     *out = pm->nat64_local;
-    return BR_PM_OK;
+    return OT_ERR_NONE;
 }
 
-enum br_pm_err br_pm_nat64_favored(const struct br_pm *pm, struct addr_prefix6 *out,
-                                   int8_t *preference)
+enum ot_err br_pm_nat64_favored(const struct br_pm *pm, struct addr_prefix6 *out,
+                                int8_t *preference)
 {
     if (!pm->initialized)
-        return BR_PM_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     int8_t pref;
     *out = *favored_nat64(pm, &pref);
     *preference = pref;
-    return BR_PM_OK;
+    return OT_ERR_NONE;
 }
 
 /* ---- CLI text ----------------------------------------------------------- */
@@ -706,65 +704,65 @@ void br_pm_fmt_state(FILE *f, const struct br_pm *pm)
     fprintf(f, "Translator: %s\n", br_pm_state_str(br_pm_xlat_state(pm)));
 }
 
-enum br_pm_err br_pm_fmt_cidr(FILE *f, const struct br_pm *pm)
+enum ot_err br_pm_fmt_cidr(FILE *f, const struct br_pm *pm)
 {
     if (!pm->has_cidr)
-        return BR_PM_ERR_NOT_FOUND;
+        return OT_ERR_NOT_FOUND;
     fprintf(f, "%u.%u.%u.%u/%u\n", pm->cidr.addr[0], pm->cidr.addr[1], pm->cidr.addr[2],
             pm->cidr.addr[3], pm->cidr.len);
-    return BR_PM_OK;
+    return OT_ERR_NONE;
 }
 
-enum br_pm_err br_pm_parse_show(int argc, const char *const argv[], unsigned *show)
+enum ot_err br_pm_parse_show(int argc, const char *const argv[], unsigned *show)
 {
     if (argc <= 0 || !argv || !argv[0] || !argv[0][0]) {
         *show = BR_PM_SHOW_BOTH;
-        return BR_PM_OK;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "local") == 0)
         *show = BR_PM_SHOW_LOCAL;
     else if (strcmp(argv[0], "favored") == 0)
         *show = BR_PM_SHOW_FAVORED;
     else
-        return BR_PM_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (argc > 1 && argv[1] && argv[1][0])
-        return BR_PM_ERR_INVALID_ARGS;
-    return BR_PM_OK;
+        return OT_ERR_INVALID_ARGS;
+    return OT_ERR_NONE;
 }
 
-typedef enum br_pm_err (*get_local_fn)(const struct br_pm *, struct addr_prefix6 *);
-typedef enum br_pm_err (*get_favored_fn)(const struct br_pm *, struct addr_prefix6 *, int8_t *);
+typedef enum ot_err (*get_local_fn)(const struct br_pm *, struct addr_prefix6 *);
+typedef enum ot_err (*get_favored_fn)(const struct br_pm *, struct addr_prefix6 *, int8_t *);
 
-static enum br_pm_err fmt_prefixes(FILE *f, const struct br_pm *pm, unsigned show,
-                                   get_local_fn get_local, get_favored_fn get_favored)
+static enum ot_err fmt_prefixes(FILE *f, const struct br_pm *pm, unsigned show,
+                                get_local_fn get_local, get_favored_fn get_favored)
 {
     char buf[NETDATA_PREFIX_STR];
     struct addr_prefix6 p;
-    enum br_pm_err err;
+    enum ot_err err;
 
     if (show & BR_PM_SHOW_LOCAL) {
-        if ((err = get_local(pm, &p)) != BR_PM_OK)
+        if ((err = get_local(pm, &p)) != OT_ERR_NONE)
             return err;
         fprintf(f, "%s%s\n",
                 show == BR_PM_SHOW_LOCAL ? "" : "Local: ", netdata_fmt_prefix(&p, buf));
     }
     if (show & BR_PM_SHOW_FAVORED) {
         int8_t pref;
-        if ((err = get_favored(pm, &p, &pref)) != BR_PM_OK)
+        if ((err = get_favored(pm, &p, &pref)) != OT_ERR_NONE)
             return err;
         fprintf(f, "%s%s prf:%s\n",
                 show == BR_PM_SHOW_FAVORED ? "" : "Favored: ", netdata_fmt_prefix(&p, buf),
                 netdata_fmt_pref(pref));
     }
-    return BR_PM_OK;
+    return OT_ERR_NONE;
 }
 
-enum br_pm_err br_pm_fmt_omrprefix(FILE *f, const struct br_pm *pm, unsigned show)
+enum ot_err br_pm_fmt_omrprefix(FILE *f, const struct br_pm *pm, unsigned show)
 {
     return fmt_prefixes(f, pm, show, br_pm_omr_local, br_pm_omr_favored);
 }
 
-enum br_pm_err br_pm_fmt_nat64prefix(FILE *f, const struct br_pm *pm, unsigned show)
+enum ot_err br_pm_fmt_nat64prefix(FILE *f, const struct br_pm *pm, unsigned show)
 {
     return fmt_prefixes(f, pm, show, br_pm_nat64_local, br_pm_nat64_favored);
 }

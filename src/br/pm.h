@@ -92,16 +92,7 @@
 
 #include "netdata/netdata.h"
 #include "util/addr.h"
-
-/* Errors, numerically equal to OpenThread's otError (and cli_err) values, so
- * the CLI prints them as `Error 13: InvalidState` etc. without a table. */
-enum br_pm_err {
-    BR_PM_OK = 0,
-    BR_PM_ERR_PARSE = 6,          /* bad text */
-    BR_PM_ERR_INVALID_ARGS = 7,   /* value out of range, bad argument */
-    BR_PM_ERR_INVALID_STATE = 13, /* no ULA yet (not initialized), routing not running */
-    BR_PM_ERR_NOT_FOUND = 23,     /* no CIDR set */
-};
+#include "util/ot_err.h"
 
 /* otNat64State values. */
 enum br_pm_state {
@@ -197,11 +188,11 @@ struct br_pm {
  * ready, CIDR 192.168.255.0/24 (OTBR's OT_POSIX_NAT64_CIDR default), no
  * infrastructure prefix, nothing published. ula48 must be a /48 starting
  * with 0xfd (OT IsValidBrUlaPrefix); bits after 48 are ignored. Otherwise
- * returns BR_PM_ERR_INVALID_ARGS and pm stays uninitialized: states
+ * returns OT_ERR_INVALID_ARGS and pm stays uninitialized: states
  * NotRunning when enabled, prefix queries give InvalidState (OT before
  * RoutingManager::Init).
  */
-enum br_pm_err br_pm_init(struct br_pm *pm, const struct addr_prefix6 *ula48, uint64_t now_ms);
+enum ot_err br_pm_init(struct br_pm *pm, const struct addr_prefix6 *ula48, uint64_t now_ms);
 
 /* fd + 40 random bits, /48 (OT NetworkPrefix::GenerateRandomUla). */
 void br_pm_ula_from_random(const uint8_t rnd[5], struct addr_prefix6 *out);
@@ -243,23 +234,22 @@ bool br_pm_infra_prefix(const struct br_pm *pm, struct addr_prefix6 *out);
 
 /*
  * `nat64 cidr <a.b.c.d/len>` (otNat64SetIp4Cidr): length 1..32, else
- * BR_PM_ERR_INVALID_ARGS. A CIDR equal to the stored one (same length, same
+ * OT_ERR_INVALID_ARGS. A CIDR equal to the stored one (same length, same
  * network bits) is a silent no-op that keeps the stored host bits (OT:
  * `nat64 cidr 192.168.1.77/24` then `192.168.1.0/24` still shows .77).
  * Otherwise stores it as written and sets BR_PM_CHG_CIDR in *chg (if chg is
  * not NULL); allowed while disabled.
  */
-enum br_pm_err br_pm_set_cidr(struct br_pm *pm, const struct addr_prefix4 *cidr, uint64_t now_ms,
-                              unsigned *chg);
+enum ot_err br_pm_set_cidr(struct br_pm *pm, const struct addr_prefix4 *cidr, uint64_t now_ms,
+                           unsigned *chg);
 /* Same from text: exactly `a.b.c.d/len`, 4 decimal octets 0..255 (leading
  * zeros allowed, as OT's Ip4::Address::FromString), len decimal 0..32; any
- * other text -> BR_PM_ERR_PARSE; /0 -> BR_PM_ERR_INVALID_ARGS. */
-enum br_pm_err br_pm_set_cidr_str(struct br_pm *pm, const char *text, uint64_t now_ms,
-                                  unsigned *chg);
+ * other text -> OT_ERR_PARSE; /0 -> OT_ERR_INVALID_ARGS. */
+enum ot_err br_pm_set_cidr_str(struct br_pm *pm, const char *text, uint64_t now_ms, unsigned *chg);
 /* otNat64ClearIp4Cidr (no CLI command). */
 unsigned br_pm_clear_cidr(struct br_pm *pm, uint64_t now_ms);
-/* BR_PM_ERR_NOT_FOUND when no CIDR is set. */
-enum br_pm_err br_pm_get_cidr(const struct br_pm *pm, struct addr_prefix4 *out);
+/* OT_ERR_NOT_FOUND when no CIDR is set. */
+enum ot_err br_pm_get_cidr(const struct br_pm *pm, struct addr_prefix4 *out);
 
 /*
  * The routing policy evaluation. netdata/len: the node's current full
@@ -316,32 +306,31 @@ const char *br_pm_fmt_reason(const struct br_pm *pm, bool xlat, char *buf, size_
 
 /* OT otBorderRoutingGetOmrPrefix: the local OMR prefix; InvalidState before
  * init. */
-enum br_pm_err br_pm_omr_local(const struct br_pm *pm, struct addr_prefix6 *out);
+enum ot_err br_pm_omr_local(const struct br_pm *pm, struct addr_prefix6 *out);
 /* otBorderRoutingGetFavoredOmrPrefix: InvalidState unless routing runs; the
  * favored OMR prefix of the last evaluation, ::/0 prf:med when none. */
-enum br_pm_err br_pm_omr_favored(const struct br_pm *pm, struct addr_prefix6 *out,
-                                 int8_t *preference);
+enum ot_err br_pm_omr_favored(const struct br_pm *pm, struct addr_prefix6 *out, int8_t *preference);
 /* otBorderRoutingGetNat64Prefix: the local NAT64 prefix; InvalidState before
  * init. */
-enum br_pm_err br_pm_nat64_local(const struct br_pm *pm, struct addr_prefix6 *out);
+enum ot_err br_pm_nat64_local(const struct br_pm *pm, struct addr_prefix6 *out);
 /* otBorderRoutingGetFavoredNat64Prefix: the favored prefix (see above) and
  * its preference; InvalidState before init. */
-enum br_pm_err br_pm_nat64_favored(const struct br_pm *pm, struct addr_prefix6 *out,
-                                   int8_t *preference);
+enum ot_err br_pm_nat64_favored(const struct br_pm *pm, struct addr_prefix6 *out,
+                                int8_t *preference);
 
 /* ---- CLI text (no trailing "Done"; the CLI prints Done or the error) ---- */
 
 /* `nat64 state`: "PrefixManager: <State>\nTranslator: <State>\n". */
 void br_pm_fmt_state(FILE *f, const struct br_pm *pm);
 
-/* `nat64 cidr`: "a.b.c.d/len\n" as stored; BR_PM_ERR_NOT_FOUND (nothing
+/* `nat64 cidr`: "a.b.c.d/len\n" as stored; OT_ERR_NOT_FOUND (nothing
  * printed) when unset. */
-enum br_pm_err br_pm_fmt_cidr(FILE *f, const struct br_pm *pm);
+enum ot_err br_pm_fmt_cidr(FILE *f, const struct br_pm *pm);
 
 /* OT Br::ParsePrefixTypeArgs over the arguments after the subcommand:
  * none -> BR_PM_SHOW_BOTH, "local" / "favored" alone -> that one, anything
- * else -> BR_PM_ERR_INVALID_ARGS. */
-enum br_pm_err br_pm_parse_show(int argc, const char *const argv[], unsigned *show);
+ * else -> OT_ERR_INVALID_ARGS. */
+enum ot_err br_pm_parse_show(int argc, const char *const argv[], unsigned *show);
 
 /*
  * `br omrprefix [local|favored]` / `br nat64prefix [local|favored]`, as
@@ -350,7 +339,7 @@ enum br_pm_err br_pm_parse_show(int argc, const char *const argv[], unsigned *sh
  * for the CLI to print) stop the output where OT stops it: `br omrprefix`
  * while routing is not running prints the Local line, then InvalidState.
  */
-enum br_pm_err br_pm_fmt_omrprefix(FILE *f, const struct br_pm *pm, unsigned show);
-enum br_pm_err br_pm_fmt_nat64prefix(FILE *f, const struct br_pm *pm, unsigned show);
+enum ot_err br_pm_fmt_omrprefix(FILE *f, const struct br_pm *pm, unsigned show);
+enum ot_err br_pm_fmt_nat64prefix(FILE *f, const struct br_pm *pm, unsigned show);
 
 #endif

@@ -9,172 +9,172 @@
 #include "br/pm.h"
 #include "dns/srp.h"
 
-static cli_err cmd_nat64(struct br_cli *c, int argc, char **argv, FILE *out)
+static enum ot_err cmd_nat64(struct br_cli *c, int argc, char **argv, FILE *out)
 {
     if (argc == 0)
-        return CLI_ERR_INVALID_COMMAND;
+        return OT_ERR_INVALID_COMMAND;
     if (strcmp(argv[0], "enable") == 0 || strcmp(argv[0], "disable") == 0) {
         br_agent_set_nat64_enabled(c->agent, argv[0][0] == 'e', c->now_ms);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "state") == 0) {
         br_agent_fmt_nat64_state(c->agent, out);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "cidr") == 0) {
         if (argc == 1)
-            return (cli_err)br_agent_fmt_nat64_cidr(c->agent, out);
-        return (cli_err)br_agent_set_cidr(c->agent, argv[1], c->now_ms);
+            return br_agent_fmt_nat64_cidr(c->agent, out);
+        return br_agent_set_cidr(c->agent, argv[1], c->now_ms);
     }
     if (strcmp(argv[0], "mappings") == 0)
-        return br_agent_fmt_nat64_mappings(c->agent, out, c->now_ms) == 0 ? CLI_ERR_NONE
-                                                                          : CLI_ERR_NO_BUFS;
+        return br_agent_fmt_nat64_mappings(c->agent, out, c->now_ms) == 0 ? OT_ERR_NONE
+                                                                          : OT_ERR_NO_BUFS;
     if (strcmp(argv[0], "counters") == 0) {
         br_agent_fmt_nat64_counters(c->agent, out);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
-    return CLI_ERR_INVALID_COMMAND;
+    return OT_ERR_INVALID_COMMAND;
 }
 
-static cli_err cmd_br(struct br_cli *c, int argc, char **argv, FILE *out)
+static enum ot_err cmd_br(struct br_cli *c, int argc, char **argv, FILE *out)
 {
     bool omr;
     unsigned show;
-    enum br_pm_err e;
+    enum ot_err e;
 
     if (argc == 0)
-        return CLI_ERR_INVALID_COMMAND;
+        return OT_ERR_INVALID_COMMAND;
     if (strcmp(argv[0], "omrprefix") == 0)
         omr = true;
     else if (strcmp(argv[0], "nat64prefix") == 0)
         omr = false;
     else
-        return CLI_ERR_INVALID_COMMAND;
+        return OT_ERR_INVALID_COMMAND;
     e = br_pm_parse_show(argc - 1, (const char *const *)(argv + 1), &show);
-    if (e != BR_PM_OK)
-        return (cli_err)e;
-    return (cli_err)br_agent_fmt_prefix(c->agent, omr, show, out);
+    if (e != OT_ERR_NONE)
+        return e;
+    return br_agent_fmt_prefix(c->agent, omr, show, out);
 }
 
 /* `dns server upstream [enable|disable]` (cli_dns.cpp Process<Cmd("server")>),
  * plus two tbr extensions: `dns server dns64 [enable|disable]` and
  * `dns server counters`. The other `dns` subcommands are the device's
  * (node_cli). */
-static cli_err cmd_dns_server(struct br_cli *c, int argc, char **argv, FILE *out)
+static enum ot_err cmd_dns_server(struct br_cli *c, int argc, char **argv, FILE *out)
 {
     bool on, dns64;
-    cli_err e;
+    enum ot_err e;
 
     if (argc == 0)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (strcmp(argv[0], "counters") == 0) {
         br_agent_fmt_dns_counters(c->agent, out);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "upstream") == 0)
         dns64 = false;
     else if (strcmp(argv[0], "dns64") == 0)
         dns64 = true;
     else
-        return CLI_ERR_INVALID_COMMAND;
+        return OT_ERR_INVALID_COMMAND;
     if (argc == 1) {
         on = dns64 ? br_agent_dns64_enabled(c->agent) : br_agent_dns_upstream_enabled(c->agent);
         fprintf(out, "%s\n", on ? "Enabled" : "Disabled");
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     e = cli_parse_enable_disable(argv[1], &on);
-    if (e != CLI_ERR_NONE)
+    if (e != OT_ERR_NONE)
         return e;
     if (dns64)
         br_agent_set_dns64(c->agent, on);
     else
         br_agent_set_dns_upstream(c->agent, on);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-static cli_err srp_lease(struct br_cli *c, int argc, char **argv, FILE *out)
+static enum ot_err srp_lease(struct br_cli *c, int argc, char **argv, FILE *out)
 {
     uint32_t v[4];
 
     if (argc == 1) {
         br_agent_fmt_srp(c->agent, BR_SRP_SERVER_VIEW_LEASE, out);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (argc != 5)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     for (int i = 0; i < 4; i++) {
-        cli_err e = cli_parse_u32(argv[1 + i], &v[i]);
+        enum ot_err e = cli_parse_u32(argv[1 + i], &v[i]);
 
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
     }
-    return br_agent_srp_set_lease(c->agent, v[0], v[1], v[2], v[3]) ? CLI_ERR_NONE
-                                                                    : CLI_ERR_INVALID_ARGS;
+    return br_agent_srp_set_lease(c->agent, v[0], v[1], v[2], v[3]) ? OT_ERR_NONE
+                                                                    : OT_ERR_INVALID_ARGS;
 }
 
 /* `srp server ...` (cli_srp_server.cpp): state, enable, disable, host,
  * service, lease, addrmode, seqnum, port, domain; plus `srp server counters`
  * (tbr). The `srp client` commands are the device's (node_cli). */
-static cli_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE *out)
 {
     if (argc == 0)
-        return CLI_ERR_INVALID_COMMAND;
+        return OT_ERR_INVALID_COMMAND;
     if (strcmp(argv[0], "state") == 0) {
         fprintf(out, "%s\n", br_agent_srp_state_str(br_agent_srp_state(c->agent)));
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "enable") == 0 || strcmp(argv[0], "disable") == 0) {
         br_agent_set_srp_enabled(c->agent, argv[0][0] == 'e', c->now_ms);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "host") == 0 || strcmp(argv[0], "service") == 0) {
         if (argc > 1)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         br_agent_fmt_srp(c->agent,
                          argv[0][0] == 'h' ? BR_SRP_SERVER_VIEW_HOSTS : BR_SRP_SERVER_VIEW_SERVICES,
                          out);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "lease") == 0)
         return srp_lease(c, argc, argv, out);
     if (strcmp(argv[0], "addrmode") == 0) {
         if (argc == 1) {
             br_agent_fmt_srp(c->agent, BR_SRP_SERVER_VIEW_ADDRMODE, out);
-            return CLI_ERR_NONE;
+            return OT_ERR_NONE;
         }
         if (strcmp(argv[1], "unicast") != 0 && strcmp(argv[1], "anycast") != 0)
-            return CLI_ERR_INVALID_ARGS;
-        return br_agent_srp_set_anycast(c->agent, argv[1][0] == 'a') ? CLI_ERR_NONE
-                                                                     : CLI_ERR_INVALID_STATE;
+            return OT_ERR_INVALID_ARGS;
+        return br_agent_srp_set_anycast(c->agent, argv[1][0] == 'a') ? OT_ERR_NONE
+                                                                     : OT_ERR_INVALID_STATE;
     }
     if (strcmp(argv[0], "seqnum") == 0) {
         uint8_t seq;
-        cli_err e;
+        enum ot_err e;
 
         if (argc == 1) {
             br_agent_fmt_srp(c->agent, BR_SRP_SERVER_VIEW_SEQNUM, out);
-            return CLI_ERR_NONE;
+            return OT_ERR_NONE;
         }
         e = cli_parse_u8(argv[1], &seq);
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
-        return br_agent_srp_set_seqnum(c->agent, seq) ? CLI_ERR_NONE : CLI_ERR_INVALID_STATE;
+        return br_agent_srp_set_seqnum(c->agent, seq) ? OT_ERR_NONE : OT_ERR_INVALID_STATE;
     }
     if (strcmp(argv[0], "port") == 0) {
         fprintf(out, "%u\n", (unsigned)br_agent_srp_port(c->agent));
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "domain") == 0) {
         if (argc > 1) /* one domain: the registry is default.service.arpa. only */
-            return CLI_ERR_INVALID_STATE;
+            return OT_ERR_INVALID_STATE;
         fprintf(out, "%s\n", SRP_ZONE_TEXT);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "counters") == 0) {
         br_agent_fmt_srp(c->agent, BR_SRP_SERVER_VIEW_COUNTERS, out);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
-    return CLI_ERR_INVALID_COMMAND;
+    return OT_ERR_INVALID_COMMAND;
 }
 
 /* The one command table: name, and the second word when the device's
@@ -218,20 +218,20 @@ static const struct br_cli_cmd *lookup(const struct cli_line *ln)
     return NULL;
 }
 
-cli_err br_cli_run_line(struct br_cli *c, const char *line, uint64_t now_ms, FILE *out)
+enum ot_err br_cli_run_line(struct br_cli *c, const char *line, uint64_t now_ms, FILE *out)
 {
     struct cli_line ln;
     const struct br_cli_cmd *cmd;
     int skip;
-    cli_err e;
+    enum ot_err e;
 
     c->now_ms = now_ms;
-    if (node_cli_pending(&c->node) || cli_tokenize(line, &ln) != CLI_ERR_NONE || ln.argc == 0)
+    if (node_cli_pending(&c->node) || cli_tokenize(line, &ln) != OT_ERR_NONE || ln.argc == 0)
         return node_cli_run_line(&c->node, line, now_ms, out);
     if (strcmp(ln.argv[0], "help") == 0) {
         print_help(out);
-        cli_print_result(out, CLI_ERR_NONE);
-        return CLI_ERR_NONE;
+        cli_print_result(out, OT_ERR_NONE);
+        return OT_ERR_NONE;
     }
     cmd = lookup(&ln);
     if (cmd == NULL)

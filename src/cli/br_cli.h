@@ -45,10 +45,10 @@ struct br_cli {
 void br_cli_init(struct br_cli *c, struct br_agent *agent);
 
 /* Runs one command line, printing its output and result line ("Done" /
- * "Error N: Name") to out; returns the result (CLI_ERR_PENDING when a device
+ * "Error N: Name") to out; returns the result (OT_ERR_PENDING when a device
  * command finishes later, see node_cli.h). Lines arriving while a device
  * command is pending are handled as node_cli_run_line handles them. */
-cli_err br_cli_run_line(struct br_cli *c, const char *line, uint64_t now_ms, FILE *out);
+enum ot_err br_cli_run_line(struct br_cli *c, const char *line, uint64_t now_ms, FILE *out);
 
 /* The border-router commands, sorted, ended by a NULL name: one table, one
  * dispatch path. An entry with sub matches only "<name> <sub> ..." (the
@@ -57,7 +57,7 @@ cli_err br_cli_run_line(struct br_cli *c, const char *line, uint64_t now_ms, FIL
 struct br_cli_cmd {
     const char *name;
     const char *sub;
-    cli_err (*fn)(struct br_cli *c, int argc, char **argv, FILE *out);
+    enum ot_err (*fn)(struct br_cli *c, int argc, char **argv, FILE *out);
 };
 extern const struct br_cli_cmd br_cli_commands[];
 

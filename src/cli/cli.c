@@ -8,65 +8,16 @@
 
 #include "util/addr.h"
 
-/* ---- Errors ---------------------------------------------------------------- */
-
-/* Indexed by otError value (otThreadErrorToString); ends at 37 Rejected. */
-static const char *const err_names[] = {
-    "OK",
-    "Failed",
-    "Drop",
-    "NoBufs",
-    "NoRoute",
-    "Busy",
-    "Parse",
-    "InvalidArgs",
-    "Security",
-    "AddressQuery",
-    "NoAddress",
-    "Abort",
-    "NotImplemented",
-    "InvalidState",
-    "NoAck",
-    "ChannelAccessFailure",
-    "Detached",
-    "FcsErr",
-    "NoFrameReceived",
-    "UnknownNeighbor",
-    "InvalidSourceAddress",
-    "AddressFiltered",
-    "DestinationAddressFiltered",
-    "NotFound",
-    "Already",
-    "ReservedError25",
-    "Ipv6AddressCreationFailure",
-    "NotCapable",
-    "ResponseTimeout",
-    "Duplicated",
-    "ReassemblyTimeout",
-    "NotTmf",
-    "NonLowpanDataFrame",
-    "ReservedError33",
-    "LinkMarginLow",
-    "InvalidCommand",
-    "Pending",
-    "Rejected",
-};
-
-const char *cli_err_name(int err)
-{
-    if (err < 0 || (size_t)err >= sizeof(err_names) / sizeof(err_names[0]))
-        return "UnknownErrorType";
-    return err_names[err];
-}
+/* ---- Results --------------------------------------------------------------- */
 
 void cli_print_result(FILE *out, int err)
 {
-    if (err == CLI_ERR_PENDING)
+    if (err == OT_ERR_PENDING)
         return;
-    if (err == CLI_ERR_NONE)
+    if (err == OT_ERR_NONE)
         fputs("Done\n", out);
     else
-        fprintf(out, "Error %u: %s\n", (unsigned)err, cli_err_name(err));
+        fprintf(out, "Error %u: %s\n", (unsigned)err, ot_err_name(err));
 }
 
 /* ---- Tokenizer ------------------------------------------------------------- */
@@ -76,15 +27,15 @@ static bool is_sep(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-cli_err cli_tokenize(const char *line, struct cli_line *ln)
+enum ot_err cli_tokenize(const char *line, struct cli_line *ln)
 {
     ln->argc = 0;
     ln->argv[0] = NULL;
     if (!line)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     size_t len = strnlen(line, CLI_MAX_LINE);
     if (len >= CLI_MAX_LINE)
-        return CLI_ERR_PARSE;
+        return OT_ERR_PARSE;
 
     /* Every token ends in a NUL that takes the place of a separator or of
      * the input's NUL, so the output never exceeds len + 1 bytes. */
@@ -104,7 +55,7 @@ cli_err cli_tokenize(const char *line, struct cli_line *ln)
         if (!in_tok) {
             if (argc == CLI_MAX_ARGS - 1) {
                 ln->argv[0] = NULL;
-                return CLI_ERR_INVALID_ARGS;
+                return OT_ERR_INVALID_ARGS;
             }
             ln->argv[argc++] = dst;
             in_tok = true;
@@ -115,7 +66,7 @@ cli_err cli_tokenize(const char *line, struct cli_line *ln)
         *dst = '\0';
     ln->argv[argc] = NULL;
     ln->argc = argc;
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 /* ---- Dispatcher ------------------------------------------------------------ */
@@ -126,11 +77,11 @@ static void list_names(const struct cli_cmd *table, FILE *out)
         fprintf(out, "%s\n", c->name);
 }
 
-cli_err cli_dispatch(const struct cli_cmd *table, void *ctx, int argc, char **argv, FILE *out)
+enum ot_err cli_dispatch(const struct cli_cmd *table, void *ctx, int argc, char **argv, FILE *out)
 {
     if (argc <= 0 || !argv || !argv[0]) {
         list_names(table, out);
-        return CLI_ERR_INVALID_COMMAND;
+        return OT_ERR_INVALID_COMMAND;
     }
     for (const struct cli_cmd *c = table; c->name; c++) {
         if (strcmp(c->name, argv[0]) != 0)
@@ -139,22 +90,22 @@ cli_err cli_dispatch(const struct cli_cmd *table, void *ctx, int argc, char **ar
             return c->fn(ctx, argc - 1, argv + 1, out);
         if (c->sub)
             return cli_dispatch(c->sub, ctx, argc - 1, argv + 1, out);
-        return CLI_ERR_NOT_IMPLEMENTED;
+        return OT_ERR_NOT_IMPLEMENTED;
     }
     if (strcmp(argv[0], "help") == 0) {
         list_names(table, out);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
-    return CLI_ERR_INVALID_COMMAND;
+    return OT_ERR_INVALID_COMMAND;
 }
 
-cli_err cli_run_line(const struct cli_cmd *table, void *ctx, const char *line, FILE *out)
+enum ot_err cli_run_line(const struct cli_cmd *table, void *ctx, const char *line, FILE *out)
 {
     struct cli_line ln;
-    cli_err err = cli_tokenize(line, &ln);
-    if (err == CLI_ERR_NONE) {
+    enum ot_err err = cli_tokenize(line, &ln);
+    if (err == OT_ERR_NONE) {
         if (ln.argc == 0)
-            return CLI_ERR_NONE;
+            return OT_ERR_NONE;
         err = cli_dispatch(table, ctx, ln.argc, ln.argv, out);
     }
     cli_print_result(out, err);
@@ -179,10 +130,10 @@ static int dec_val(char c)
     return (c >= '0' && c <= '9') ? c - '0' : -1;
 }
 
-cli_err cli_parse_u64(const char *s, uint64_t *out)
+enum ot_err cli_parse_u64(const char *s, uint64_t *out)
 {
     if (!s)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     unsigned base = 10;
     if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         base = 16;
@@ -193,123 +144,123 @@ cli_err cli_parse_u64(const char *s, uint64_t *out)
     do {
         int d = base == 16 ? hex_val(*p) : dec_val(*p);
         if (d < 0)
-            return CLI_ERR_INVALID_ARGS; /* also "" and "0x" */
+            return OT_ERR_INVALID_ARGS; /* also "" and "0x" */
         if (v > (UINT64_MAX - (uint64_t)d) / base)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         v = v * base + (uint64_t)d;
         p++;
     } while (*p);
     *out = v;
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-static cli_err parse_umax(const char *s, uint64_t max, uint64_t *v)
+static enum ot_err parse_umax(const char *s, uint64_t max, uint64_t *v)
 {
-    cli_err err = cli_parse_u64(s, v);
-    if (err == CLI_ERR_NONE && *v > max)
-        err = CLI_ERR_INVALID_ARGS;
+    enum ot_err err = cli_parse_u64(s, v);
+    if (err == OT_ERR_NONE && *v > max)
+        err = OT_ERR_INVALID_ARGS;
     return err;
 }
 
-cli_err cli_parse_u8(const char *s, uint8_t *out)
+enum ot_err cli_parse_u8(const char *s, uint8_t *out)
 {
     uint64_t v;
-    cli_err err = parse_umax(s, UINT8_MAX, &v);
-    if (err == CLI_ERR_NONE)
+    enum ot_err err = parse_umax(s, UINT8_MAX, &v);
+    if (err == OT_ERR_NONE)
         *out = (uint8_t)v;
     return err;
 }
 
-cli_err cli_parse_u16(const char *s, uint16_t *out)
+enum ot_err cli_parse_u16(const char *s, uint16_t *out)
 {
     uint64_t v;
-    cli_err err = parse_umax(s, UINT16_MAX, &v);
-    if (err == CLI_ERR_NONE)
+    enum ot_err err = parse_umax(s, UINT16_MAX, &v);
+    if (err == OT_ERR_NONE)
         *out = (uint16_t)v;
     return err;
 }
 
-cli_err cli_parse_u32(const char *s, uint32_t *out)
+enum ot_err cli_parse_u32(const char *s, uint32_t *out)
 {
     uint64_t v;
-    cli_err err = parse_umax(s, UINT32_MAX, &v);
-    if (err == CLI_ERR_NONE)
+    enum ot_err err = parse_umax(s, UINT32_MAX, &v);
+    if (err == OT_ERR_NONE)
         *out = (uint32_t)v;
     return err;
 }
 
-static cli_err parse_imax(const char *s, int64_t min, int64_t max, int64_t *out)
+static enum ot_err parse_imax(const char *s, int64_t min, int64_t max, int64_t *out)
 {
     if (!s)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     bool neg = false;
     if (*s == '-' || *s == '+') {
         neg = *s == '-';
         s++;
     }
     uint64_t mag;
-    cli_err err = cli_parse_u64(s, &mag);
-    if (err != CLI_ERR_NONE)
+    enum ot_err err = cli_parse_u64(s, &mag);
+    if (err != OT_ERR_NONE)
         return err;
     uint64_t lim = neg ? (uint64_t)(-min) : (uint64_t)max;
     if (mag > lim)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     *out = neg ? -(int64_t)mag : (int64_t)mag;
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-cli_err cli_parse_i8(const char *s, int8_t *out)
+enum ot_err cli_parse_i8(const char *s, int8_t *out)
 {
     int64_t v;
-    cli_err err = parse_imax(s, INT8_MIN, INT8_MAX, &v);
-    if (err == CLI_ERR_NONE)
+    enum ot_err err = parse_imax(s, INT8_MIN, INT8_MAX, &v);
+    if (err == OT_ERR_NONE)
         *out = (int8_t)v;
     return err;
 }
 
-cli_err cli_parse_i16(const char *s, int16_t *out)
+enum ot_err cli_parse_i16(const char *s, int16_t *out)
 {
     int64_t v;
-    cli_err err = parse_imax(s, INT16_MIN, INT16_MAX, &v);
-    if (err == CLI_ERR_NONE)
+    enum ot_err err = parse_imax(s, INT16_MIN, INT16_MAX, &v);
+    if (err == OT_ERR_NONE)
         *out = (int16_t)v;
     return err;
 }
 
-cli_err cli_parse_i32(const char *s, int32_t *out)
+enum ot_err cli_parse_i32(const char *s, int32_t *out)
 {
     int64_t v;
-    cli_err err = parse_imax(s, INT32_MIN, INT32_MAX, &v);
-    if (err == CLI_ERR_NONE)
+    enum ot_err err = parse_imax(s, INT32_MIN, INT32_MAX, &v);
+    if (err == OT_ERR_NONE)
         *out = (int32_t)v;
     return err;
 }
 
-cli_err cli_parse_bool(const char *s, bool *out)
+enum ot_err cli_parse_bool(const char *s, bool *out)
 {
     uint32_t v;
-    cli_err err = cli_parse_u32(s, &v);
-    if (err == CLI_ERR_NONE)
+    enum ot_err err = cli_parse_u32(s, &v);
+    if (err == OT_ERR_NONE)
         *out = v != 0;
     return err;
 }
 
-cli_err cli_parse_enable_disable(const char *s, bool *out)
+enum ot_err cli_parse_enable_disable(const char *s, bool *out)
 {
     if (s && strcmp(s, "enable") == 0)
         *out = true;
     else if (s && strcmp(s, "disable") == 0)
         *out = false;
     else
-        return CLI_ERR_INVALID_COMMAND;
-    return CLI_ERR_NONE;
+        return OT_ERR_INVALID_COMMAND;
+    return OT_ERR_NONE;
 }
 
 /* ---- Hex strings ----------------------------------------------------------- */
 
 /* Decodes all of s into out (room for (strlen + 1) / 2 bytes checked by the
  * caller); an odd digit count gives a leading 0 nibble. */
-static cli_err hex_decode(const char *s, size_t slen, uint8_t *out)
+static enum ot_err hex_decode(const char *s, size_t slen, uint8_t *out)
 {
     size_t nbytes = (slen + 1) / 2;
     size_t i = 0;
@@ -318,58 +269,58 @@ static cli_err hex_decode(const char *s, size_t slen, uint8_t *out)
         if (!(b == 0 && (slen & 1))) {
             hi = hex_val(s[i++]);
             if (hi < 0)
-                return CLI_ERR_INVALID_ARGS;
+                return OT_ERR_INVALID_ARGS;
         }
         int lo = hex_val(s[i++]);
         if (lo < 0)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         out[b] = (uint8_t)(hi << 4 | lo);
     }
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-cli_err cli_parse_hex_upto(const char *s, uint8_t *out, size_t max, size_t *len)
+enum ot_err cli_parse_hex_upto(const char *s, uint8_t *out, size_t max, size_t *len)
 {
     if (!s)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     size_t slen = strlen(s);
     size_t nbytes = (slen + 1) / 2;
     if (nbytes > max)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     /* Decode into scratch first so *out is untouched on error. */
     uint8_t tmp[CLI_MAX_LINE / 2 + 1];
     if (nbytes > sizeof(tmp))
-        return CLI_ERR_INVALID_ARGS;
-    cli_err err = hex_decode(s, slen, tmp);
-    if (err != CLI_ERR_NONE)
+        return OT_ERR_INVALID_ARGS;
+    enum ot_err err = hex_decode(s, slen, tmp);
+    if (err != OT_ERR_NONE)
         return err;
     if (nbytes)
         memcpy(out, tmp, nbytes);
     *len = nbytes;
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-cli_err cli_parse_hex_exact(const char *s, uint8_t *out, size_t len)
+enum ot_err cli_parse_hex_exact(const char *s, uint8_t *out, size_t len)
 {
     if (!s)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if ((strlen(s) + 1) / 2 != len)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     size_t got;
     return cli_parse_hex_upto(s, out, len, &got);
 }
 
-cli_err cli_parse_network_key(const char *s, uint8_t out[CLI_NETWORK_KEY_LEN])
+enum ot_err cli_parse_network_key(const char *s, uint8_t out[CLI_NETWORK_KEY_LEN])
 {
     return cli_parse_hex_exact(s, out, CLI_NETWORK_KEY_LEN);
 }
 
-cli_err cli_parse_ext_panid(const char *s, uint8_t out[CLI_EXT_PANID_LEN])
+enum ot_err cli_parse_ext_panid(const char *s, uint8_t out[CLI_EXT_PANID_LEN])
 {
     return cli_parse_hex_exact(s, out, CLI_EXT_PANID_LEN);
 }
 
-cli_err cli_parse_pskc(const char *s, uint8_t out[CLI_PSKC_LEN])
+enum ot_err cli_parse_pskc(const char *s, uint8_t out[CLI_PSKC_LEN])
 {
     return cli_parse_hex_exact(s, out, CLI_PSKC_LEN);
 }
@@ -481,65 +432,65 @@ static bool ip6_until(const char **sp, char term, uint8_t out[16])
     return true;
 }
 
-cli_err cli_parse_ip6(const char *s, uint8_t out[16])
+enum ot_err cli_parse_ip6(const char *s, uint8_t out[16])
 {
     if (!s)
-        return CLI_ERR_INVALID_ARGS;
-    return ip6_until(&s, '\0', out) ? CLI_ERR_NONE : CLI_ERR_PARSE;
+        return OT_ERR_INVALID_ARGS;
+    return ip6_until(&s, '\0', out) ? OT_ERR_NONE : OT_ERR_PARSE;
 }
 
-cli_err cli_parse_ip4(const char *s, uint8_t out[4])
+enum ot_err cli_parse_ip4(const char *s, uint8_t out[4])
 {
     if (!s)
-        return CLI_ERR_INVALID_ARGS;
-    return ip4_until(&s, '\0', out) ? CLI_ERR_NONE : CLI_ERR_PARSE;
+        return OT_ERR_INVALID_ARGS;
+    return ip4_until(&s, '\0', out) ? OT_ERR_NONE : OT_ERR_PARSE;
 }
 
-cli_err cli_parse_ip6_prefix(const char *s, uint8_t addr[16], uint8_t *len)
+enum ot_err cli_parse_ip6_prefix(const char *s, uint8_t addr[16], uint8_t *len)
 {
     if (!s)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     uint8_t a[16], l;
     const char *p = s;
     if (!strchr(s, '/') || !ip6_until(&p, '/', a))
-        return CLI_ERR_PARSE;
+        return OT_ERR_PARSE;
     p++;
     if (!dec_upto(&p, 128, &l) || *p)
-        return CLI_ERR_PARSE;
+        return OT_ERR_PARSE;
     memcpy(addr, a, 16);
     *len = l;
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-cli_err cli_parse_ip4_cidr(const char *s, uint8_t addr[4], uint8_t *len)
+enum ot_err cli_parse_ip4_cidr(const char *s, uint8_t addr[4], uint8_t *len)
 {
     if (!s)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     uint8_t a[4], l;
     const char *p = s;
     if (!ip4_until(&p, '/', a))
-        return CLI_ERR_PARSE;
+        return OT_ERR_PARSE;
     p++;
     if (!dec_upto(&p, 32, &l) || *p)
-        return CLI_ERR_PARSE;
+        return OT_ERR_PARSE;
     memcpy(addr, a, 4);
     *len = l;
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-cli_err cli_parse_ip6_or_ip4(const char *s, uint8_t ip6[16], uint8_t ip4[4], bool *is_ip4)
+enum ot_err cli_parse_ip6_or_ip4(const char *s, uint8_t ip6[16], uint8_t ip4[4], bool *is_ip4)
 {
     if (!s)
-        return CLI_ERR_INVALID_ARGS;
-    cli_err err = cli_parse_ip6(s, ip6);
-    if (err == CLI_ERR_NONE) {
+        return OT_ERR_INVALID_ARGS;
+    enum ot_err err = cli_parse_ip6(s, ip6);
+    if (err == OT_ERR_NONE) {
         *is_ip4 = false;
         return err;
     }
-    if (cli_parse_ip4(s, ip4) != CLI_ERR_NONE)
+    if (cli_parse_ip4(s, ip4) != OT_ERR_NONE)
         return err; /* the IPv6 error, not the IPv4 one */
     *is_ip4 = true;
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 /* ---- Output ---------------------------------------------------------------- */

@@ -17,58 +17,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* ---- Errors ----------------------------------------------------------------
- *
- * The numbers are otError's (include/openthread/error.h); 25 and 33 are
- * reserved there and have no enumerator here.
- */
-typedef enum cli_err {
-    CLI_ERR_NONE = 0,
-    CLI_ERR_FAILED = 1,
-    CLI_ERR_DROP = 2,
-    CLI_ERR_NO_BUFS = 3,
-    CLI_ERR_NO_ROUTE = 4,
-    CLI_ERR_BUSY = 5,
-    CLI_ERR_PARSE = 6,
-    CLI_ERR_INVALID_ARGS = 7,
-    CLI_ERR_SECURITY = 8,
-    CLI_ERR_ADDRESS_QUERY = 9,
-    CLI_ERR_NO_ADDRESS = 10,
-    CLI_ERR_ABORT = 11,
-    CLI_ERR_NOT_IMPLEMENTED = 12,
-    CLI_ERR_INVALID_STATE = 13,
-    CLI_ERR_NO_ACK = 14,
-    CLI_ERR_CHANNEL_ACCESS_FAILURE = 15,
-    CLI_ERR_DETACHED = 16,
-    CLI_ERR_FCS = 17,
-    CLI_ERR_NO_FRAME_RECEIVED = 18,
-    CLI_ERR_UNKNOWN_NEIGHBOR = 19,
-    CLI_ERR_INVALID_SOURCE_ADDRESS = 20,
-    CLI_ERR_ADDRESS_FILTERED = 21,
-    CLI_ERR_DESTINATION_ADDRESS_FILTERED = 22,
-    CLI_ERR_NOT_FOUND = 23,
-    CLI_ERR_ALREADY = 24,
-    CLI_ERR_IP6_ADDRESS_CREATION_FAILURE = 26,
-    CLI_ERR_NOT_CAPABLE = 27,
-    CLI_ERR_RESPONSE_TIMEOUT = 28,
-    CLI_ERR_DUPLICATED = 29,
-    CLI_ERR_REASSEMBLY_TIMEOUT = 30,
-    CLI_ERR_NOT_TMF = 31,
-    CLI_ERR_NOT_LOWPAN_DATA_FRAME = 32,
-    CLI_ERR_LINK_MARGIN_LOW = 34,
-    CLI_ERR_INVALID_COMMAND = 35,
-    CLI_ERR_PENDING = 36,
-    CLI_ERR_REJECTED = 37,
-    CLI_ERR_GENERIC = 255,
-} cli_err;
+#include "util/ot_err.h"
 
-/* The name otThreadErrorToString() gives: "OK" for 0, "FcsErr" for 17,
- * "ReservedError25"/"ReservedError33", "UnknownErrorType" for anything above
- * 37 (including 255 Generic). Never NULL. */
-const char *cli_err_name(int err);
+/* ---- Results ------------------------------------------------------------- */
 
 /* Prints the result line of a command as ot-cli-ftd does: "Done" for
- * CLI_ERR_NONE, nothing for CLI_ERR_PENDING (the command finishes later and
+ * OT_ERR_NONE, nothing for OT_ERR_PENDING (the command finishes later and
  * prints its own result), else "Error N: Name". */
 void cli_print_result(FILE *out, int err);
 
@@ -81,8 +35,8 @@ void cli_print_result(FILE *out, int err);
  *
  * Bounds: OpenThread's kMaxArgs is 32 including the terminating empty
  * argument, so a line may hold at most CLI_MAX_ARGS - 1 = 31 arguments; a
- * 32nd gives CLI_ERR_INVALID_ARGS. A line of CLI_MAX_LINE bytes or more (not
- * counting the NUL) gives CLI_ERR_PARSE. (ot-cli-ftd's default line limit,
+ * 32nd gives OT_ERR_INVALID_ARGS. A line of CLI_MAX_LINE bytes or more (not
+ * counting the NUL) gives OT_ERR_PARSE. (ot-cli-ftd's default line limit,
  * OPENTHREAD_CONFIG_CLI_MAX_LINE_LENGTH, is 384; this project uses 512.)
  */
 #define CLI_MAX_ARGS 32
@@ -94,10 +48,10 @@ struct cli_line {
     int argc;
 };
 
-/* Splits line (not modified) into ln. Returns CLI_ERR_NONE (argc may be 0
- * for an empty or blank line), CLI_ERR_PARSE (line too long) or
- * CLI_ERR_INVALID_ARGS (too many arguments). On error ln->argc is 0. */
-cli_err cli_tokenize(const char *line, struct cli_line *ln);
+/* Splits line (not modified) into ln. Returns OT_ERR_NONE (argc may be 0
+ * for an empty or blank line), OT_ERR_PARSE (line too long) or
+ * OT_ERR_INVALID_ARGS (too many arguments). On error ln->argc is 0. */
+enum ot_err cli_tokenize(const char *line, struct cli_line *ln);
 
 /* ---- Dispatcher ------------------------------------------------------------
  *
@@ -109,90 +63,90 @@ cli_err cli_tokenize(const char *line, struct cli_line *ln);
  */
 struct cli_cmd {
     const char *name;
-    cli_err (*fn)(void *ctx, int argc, char **argv, FILE *out);
+    enum ot_err (*fn)(void *ctx, int argc, char **argv, FILE *out);
     const struct cli_cmd *sub;
 };
 
 /* Looks argv[0] up in table (exact, case-sensitive match) and runs it.
  *  - found: the handler's result, or the sub-table dispatched on argv + 1;
  *  - argv[0] is "help" (and no entry is named "help"): prints every name of
- *    the table, one per line, returns CLI_ERR_NONE;
- *  - argc == 0: prints every name, returns CLI_ERR_INVALID_COMMAND (what
+ *    the table, one per line, returns OT_ERR_NONE;
+ *  - argc == 0: prints every name, returns OT_ERR_INVALID_COMMAND (what
  *    OpenThread's sub-commands do, e.g. "srp client" alone);
- *  - otherwise CLI_ERR_INVALID_COMMAND. */
-cli_err cli_dispatch(const struct cli_cmd *table, void *ctx, int argc, char **argv, FILE *out);
+ *  - otherwise OT_ERR_INVALID_COMMAND. */
+enum ot_err cli_dispatch(const struct cli_cmd *table, void *ctx, int argc, char **argv, FILE *out);
 
 /* Tokenizes and dispatches one line and prints the result line (see
- * cli_print_result). A blank line prints nothing and returns CLI_ERR_NONE;
+ * cli_print_result). A blank line prints nothing and returns OT_ERR_NONE;
  * a tokenizer error is printed as the command's result. Returns the
  * result. */
-cli_err cli_run_line(const struct cli_cmd *table, void *ctx, const char *line, FILE *out);
+enum ot_err cli_run_line(const struct cli_cmd *table, void *ctx, const char *line, FILE *out);
 
 /* ---- Argument parsers ------------------------------------------------------
  *
  * All take the argument as a C string; a NULL argument (missing) gives
- * CLI_ERR_INVALID_ARGS, like OpenThread's empty Arg. *out is written only on
+ * OT_ERR_INVALID_ARGS, like OpenThread's empty Arg. *out is written only on
  * success.
  *
  * Unsigned integers: decimal, or hex after "0x"/"0X"; at least one digit,
  * nothing else (no sign, no spaces). Bad digit or out of range:
- * CLI_ERR_INVALID_ARGS.
+ * OT_ERR_INVALID_ARGS.
  * Signed integers: an optional '+' or '-' then the unsigned form (hex too).
  */
-cli_err cli_parse_u8(const char *s, uint8_t *out);
-cli_err cli_parse_u16(const char *s, uint16_t *out);
-cli_err cli_parse_u32(const char *s, uint32_t *out);
-cli_err cli_parse_u64(const char *s, uint64_t *out);
-cli_err cli_parse_i8(const char *s, int8_t *out);
-cli_err cli_parse_i16(const char *s, int16_t *out);
-cli_err cli_parse_i32(const char *s, int32_t *out);
+enum ot_err cli_parse_u8(const char *s, uint8_t *out);
+enum ot_err cli_parse_u16(const char *s, uint16_t *out);
+enum ot_err cli_parse_u32(const char *s, uint32_t *out);
+enum ot_err cli_parse_u64(const char *s, uint64_t *out);
+enum ot_err cli_parse_i8(const char *s, int8_t *out);
+enum ot_err cli_parse_i16(const char *s, int16_t *out);
+enum ot_err cli_parse_i32(const char *s, int32_t *out);
 
 /* ParseAsBool: a uint32 number, true when not zero. */
-cli_err cli_parse_bool(const char *s, bool *out);
+enum ot_err cli_parse_bool(const char *s, bool *out);
 
 /* "enable" -> true, "disable" -> false, anything else (or NULL):
- * CLI_ERR_INVALID_COMMAND, as ParseEnableOrDisable. */
-cli_err cli_parse_enable_disable(const char *s, bool *out);
+ * OT_ERR_INVALID_COMMAND, as ParseEnableOrDisable. */
+enum ot_err cli_parse_enable_disable(const char *s, bool *out);
 
 /* Hex string of exactly len bytes: (strlen + 1) / 2 must equal len, an odd
  * number of digits means an implicit leading 0 nibble. Upper or lower case.
- * Wrong size or bad digit: CLI_ERR_INVALID_ARGS. */
-cli_err cli_parse_hex_exact(const char *s, uint8_t *out, size_t len);
+ * Wrong size or bad digit: OT_ERR_INVALID_ARGS. */
+enum ot_err cli_parse_hex_exact(const char *s, uint8_t *out, size_t len);
 /* Same, up to max bytes; *len gets the byte count. */
-cli_err cli_parse_hex_upto(const char *s, uint8_t *out, size_t max, size_t *len);
+enum ot_err cli_parse_hex_upto(const char *s, uint8_t *out, size_t max, size_t *len);
 
 /* Fixed-size Thread values, as the dataset/CLI commands take them. */
 #define CLI_NETWORK_KEY_LEN 16
 #define CLI_EXT_PANID_LEN 8
 #define CLI_PSKC_LEN 16
 #define CLI_EXT_ADDR_LEN 8
-cli_err cli_parse_network_key(const char *s, uint8_t out[CLI_NETWORK_KEY_LEN]);
-cli_err cli_parse_ext_panid(const char *s, uint8_t out[CLI_EXT_PANID_LEN]);
-cli_err cli_parse_pskc(const char *s, uint8_t out[CLI_PSKC_LEN]);
+enum ot_err cli_parse_network_key(const char *s, uint8_t out[CLI_NETWORK_KEY_LEN]);
+enum ot_err cli_parse_ext_panid(const char *s, uint8_t out[CLI_EXT_PANID_LEN]);
+enum ot_err cli_parse_pskc(const char *s, uint8_t out[CLI_PSKC_LEN]);
 
 /* IPv6 address with OpenThread's Ip6::Address::FromString rules: groups of
  * 1+ hex digits (value <= 0xffff, leading zeros allowed), one optional "::"
  * (which may stand for zero groups), an optional trailing dotted-quad IPv4
- * in the last 32 bits. Bad text: CLI_ERR_PARSE. */
-cli_err cli_parse_ip6(const char *s, uint8_t out[16]);
+ * in the last 32 bits. Bad text: OT_ERR_PARSE. */
+enum ot_err cli_parse_ip6(const char *s, uint8_t out[16]);
 /* "addr/len", len 0..128 in decimal (leading zeros allowed). Host bits are
- * kept as written. Bad text: CLI_ERR_PARSE. */
-cli_err cli_parse_ip6_prefix(const char *s, uint8_t addr[16], uint8_t *len);
+ * kept as written. Bad text: OT_ERR_PARSE. */
+enum ot_err cli_parse_ip6_prefix(const char *s, uint8_t addr[16], uint8_t *len);
 /* Dotted quad with Ip4::Address::FromString rules: exactly 4 decimal octets
  * 0..255 (leading zeros allowed, read as decimal), nothing after. Bad text:
- * CLI_ERR_PARSE. */
-cli_err cli_parse_ip4(const char *s, uint8_t out[4]);
-/* "a.b.c.d/len", len 0..32. Bad text: CLI_ERR_PARSE. */
-cli_err cli_parse_ip4_cidr(const char *s, uint8_t addr[4], uint8_t *len);
+ * OT_ERR_PARSE. */
+enum ot_err cli_parse_ip4(const char *s, uint8_t out[4]);
+/* "a.b.c.d/len", len 0..32. Bad text: OT_ERR_PARSE. */
+enum ot_err cli_parse_ip4_cidr(const char *s, uint8_t addr[4], uint8_t *len);
 
 /* The address rule of ping/udp/tcp/dns (Utils::ParseToIp6Address and
  * shared/reference/ot-nat64-behaviour.md §2.3): parse as IPv6; if that fails
- * parse as IPv4; if that fails too return the IPv6 error (CLI_ERR_PARSE).
+ * parse as IPv4; if that fails too return the IPv6 error (OT_ERR_PARSE).
  * On success *is_ip4 tells which one matched: false -> ip6 is set; true ->
  * ip4 is set and the caller synthesizes the IPv6 address with its NAT64
- * prefix (failing with CLI_ERR_INVALID_STATE when it has none) and prints
+ * prefix (failing with OT_ERR_INVALID_STATE when it has none) and prints
  * e.g. "Pinging synthesized IPv6 address: <addr>". */
-cli_err cli_parse_ip6_or_ip4(const char *s, uint8_t ip6[16], uint8_t ip4[4], bool *is_ip4);
+enum ot_err cli_parse_ip6_or_ip4(const char *s, uint8_t ip6[16], uint8_t ip4[4], bool *is_ip4);
 
 /* ---- Output helpers --------------------------------------------------------
  */

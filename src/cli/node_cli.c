@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "cli/node_cli_priv.h"
-#include "nat64/rfc6052.h"
+#include "util/rfc6052.h"
 #include "netdata/netdata.h"
 #include "netdata/netdata_fmt.h"
 #include "thread/mle_tlv.h"
@@ -47,12 +47,12 @@ const char *node_cli_mode_str(uint8_t mode, char buf[4])
     return buf;
 }
 
-cli_err node_cli_parse_mode(const char *s, uint8_t *mode)
+enum ot_err node_cli_parse_mode(const char *s, uint8_t *mode)
 {
     uint8_t m = 0;
 
     if (s == NULL)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (strcmp(s, "-") != 0) {
         for (; *s != '\0'; s++) {
             switch (*s) {
@@ -66,15 +66,15 @@ cli_err node_cli_parse_mode(const char *s, uint8_t *mode)
                 m |= TNODE_MODE_FULL_NETDATA;
                 break;
             default:
-                return CLI_ERR_INVALID_ARGS;
+                return OT_ERR_INVALID_ARGS;
             }
         }
     }
     *mode = m;
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-cli_err node_cli_parse_interval(const char *s, uint32_t *ms)
+enum ot_err node_cli_parse_interval(const char *s, uint32_t *ms)
 {
     /* PingSender::ParsePingInterval: whole seconds scale by 10 per digit,
      * the fraction adds 100, 10, 1 ms, then 0 (further digits count for
@@ -84,7 +84,7 @@ cli_err node_cli_parse_interval(const char *s, uint32_t *ms)
     uint32_t v = 0;
 
     if (s == NULL)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     for (; *s != '\0'; s++) {
         if (*s >= '0' && *s <= '9') {
             if (factor == ms_factor)
@@ -94,14 +94,14 @@ cli_err node_cli_parse_interval(const char *s, uint32_t *ms)
                 factor /= 10;
         } else if (*s == '.') {
             if (factor != ms_factor)
-                return CLI_ERR_INVALID_ARGS;
+                return OT_ERR_INVALID_ARGS;
             factor /= 10;
         } else {
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         }
     }
     *ms = v;
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 void node_cli_print_ping_reply(FILE *out, const struct tnode_ping_event *ev)
@@ -186,7 +186,7 @@ void node_cli_print_leader_data(FILE *out, const struct tnode_leader_data *ld)
 
 /* ---- other commands ------------------------------------------------------------- */
 
-static cli_err cmd_child(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_child(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     struct tnode_child_info ch[MAX_CHILDREN];
@@ -194,7 +194,7 @@ static cli_err cmd_child(void *ctx, int argc, char **argv, FILE *out)
     bool table;
 
     if (argc == 0)
-        return CLI_ERR_INVALID_ARGS; /* ParseAsUint16 of an empty argument */
+        return OT_ERR_INVALID_ARGS; /* ParseAsUint16 of an empty argument */
     table = strcmp(argv[0], "table") == 0;
     if (table || strcmp(argv[0], "list") == 0) {
         n = tnode_children(c->node, c->now_ms, ch, MAX_CHILDREN);
@@ -204,7 +204,7 @@ static cli_err cmd_child(void *ctx, int argc, char **argv, FILE *out)
             struct tnode_leader_data ld;
             uint8_t version = 0;
 
-            if (tnode_leader_data(c->node, &ld) == TNODE_OK)
+            if (tnode_leader_data(c->node, &ld) == OT_ERR_NONE)
                 version = ld.data_version;
             node_cli_print_child_table(out, ch, n, version);
         } else {
@@ -212,14 +212,14 @@ static cli_err cmd_child(void *ctx, int argc, char **argv, FILE *out)
                 fprintf(out, "%u ", (unsigned)ch[i].id);
             fputc('\n', out);
         }
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     {
         uint16_t id;
-        cli_err e = cli_parse_u16(argv[0], &id);
+        enum ot_err e = cli_parse_u16(argv[0], &id);
         char mode[4];
 
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
         n = tnode_children(c->node, c->now_ms, ch, MAX_CHILDREN);
         if (n > MAX_CHILDREN)
@@ -242,7 +242,7 @@ static cli_err cmd_child(void *ctx, int argc, char **argv, FILE *out)
                 struct tnode_leader_data ld;
                 unsigned v = 0;
 
-                if (tnode_leader_data(c->node, &ld) == TNODE_OK)
+                if (tnode_leader_data(c->node, &ld) == OT_ERR_NONE)
                     v = ld.data_version;
                 fprintf(out, "Net Data: %u\n", v);
             }
@@ -251,25 +251,25 @@ static cli_err cmd_child(void *ctx, int argc, char **argv, FILE *out)
             fprintf(out, "Link Quality In: %u\n", (unsigned)ch[i].lq_in);
             fprintf(out, "RSSI: %d\n", CHILD_RSSI);
             fprintf(out, "Supervision Interval: %d\n", 0);
-            return CLI_ERR_NONE;
+            return OT_ERR_NONE;
         }
-        return CLI_ERR_NOT_FOUND;
+        return OT_ERR_NOT_FOUND;
     }
 }
 
-static cli_err cmd_extaddr(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_extaddr(void *ctx, int argc, char **argv, FILE *out)
 {
     uint8_t ext[8];
 
     (void)argv;
     if (argc != 0)
-        return CLI_ERR_NOT_IMPLEMENTED; /* setting the extended address */
+        return OT_ERR_NOT_IMPLEMENTED; /* setting the extended address */
     tnode_ext_addr(node_cli_of(ctx)->node, ext);
     cli_print_hex_line(out, ext, 8);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-static cli_err cmd_factoryreset(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_factoryreset(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
@@ -283,25 +283,25 @@ static cli_err cmd_factoryreset(void *ctx, int argc, char **argv, FILE *out)
     c->pending = false;
     dns_node_cancel(&c->dns);
     c->dns_out = NULL;
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-static cli_err cmd_ifconfig(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ifconfig(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     if (argc == 0) {
         fputs(tnode_ifconfig_up(c->node) ? "up\n" : "down\n", out);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "up") == 0)
-        return node_cli_from_tnode(tnode_ifconfig(c->node, true, c->now_ms));
+        return tnode_ifconfig(c->node, true, c->now_ms);
     if (strcmp(argv[0], "down") == 0)
-        return node_cli_from_tnode(tnode_ifconfig(c->node, false, c->now_ms));
-    return CLI_ERR_INVALID_ARGS;
+        return tnode_ifconfig(c->node, false, c->now_ms);
+    return OT_ERR_INVALID_ARGS;
 }
 
-static cli_err print_addr_kind(struct node_cli *c, enum tnode_addr_kind kind, FILE *out)
+static enum ot_err print_addr_kind(struct node_cli *c, enum tnode_addr_kind kind, FILE *out)
 {
     struct tnode_addr a[MAX_ADDRS];
     size_t n = tnode_addrs(c->node, a, MAX_ADDRS);
@@ -312,15 +312,15 @@ static cli_err print_addr_kind(struct node_cli *c, enum tnode_addr_kind kind, FI
     for (size_t i = 0; i < n; i++) {
         if (a[i].kind == kind) {
             fprintf(out, "%s\n", addr_fmt6_ot(a[i].addr, buf));
-            return CLI_ERR_NONE;
+            return OT_ERR_NONE;
         }
     }
     /* OpenThread always has these three once the interface exists; we have
      * none before a dataset (no mesh-local prefix) or before attaching (RLOC). */
-    return CLI_ERR_INVALID_STATE;
+    return OT_ERR_INVALID_STATE;
 }
 
-static cli_err cmd_ipaddr(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ipaddr(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
@@ -333,7 +333,7 @@ static cli_err cmd_ipaddr(void *ctx, int argc, char **argv, FILE *out)
             n = MAX_ADDRS;
         for (size_t i = 0; i < n; i++)
             fprintf(out, "%s\n", addr_fmt6_ot(a[i].addr, buf));
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "linklocal") == 0)
         return print_addr_kind(c, TNODE_ADDR_LINK_LOCAL, out);
@@ -342,43 +342,43 @@ static cli_err cmd_ipaddr(void *ctx, int argc, char **argv, FILE *out)
     if (strcmp(argv[0], "rloc") == 0)
         return print_addr_kind(c, TNODE_ADDR_RLOC, out);
     if (strcmp(argv[0], "add") == 0 || strcmp(argv[0], "del") == 0 || strcmp(argv[0], "-v") == 0)
-        return CLI_ERR_NOT_IMPLEMENTED;
-    return CLI_ERR_INVALID_COMMAND;
+        return OT_ERR_NOT_IMPLEMENTED;
+    return OT_ERR_INVALID_COMMAND;
 }
 
-static cli_err cmd_leaderdata(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_leaderdata(void *ctx, int argc, char **argv, FILE *out)
 {
     struct tnode_leader_data ld;
-    enum tnode_err e;
+    enum ot_err e;
 
     (void)argc;
     (void)argv;
     e = tnode_leader_data(node_cli_of(ctx)->node, &ld);
-    if (e != TNODE_OK)
-        return node_cli_from_tnode(e);
+    if (e != OT_ERR_NONE)
+        return e;
     node_cli_print_leader_data(out, &ld);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-static cli_err cmd_mode(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_mode(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t mode;
-    cli_err e;
+    enum ot_err e;
 
     if (argc == 0) {
         char buf[4];
 
         fprintf(out, "%s\n", node_cli_mode_str(tnode_mode(c->node), buf));
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     e = node_cli_parse_mode(argv[0], &mode);
-    if (e != CLI_ERR_NONE)
+    if (e != OT_ERR_NONE)
         return e;
-    return node_cli_from_tnode(tnode_set_mode(c->node, mode, c->now_ms));
+    return tnode_set_mode(c->node, mode, c->now_ms);
 }
 
-static cli_err cmd_netdata_show(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_netdata_show(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint16_t rloc16 = NETDATA_ANY_RLOC16;
@@ -392,43 +392,43 @@ static cli_err cmd_netdata_show(void *ctx, int argc, char **argv, FILE *out)
         } else if (strcmp(argv[i], "-x") == 0) {
             binary = true;
         } else {
-            cli_err e = cli_parse_u16(argv[i], &rloc16);
+            enum ot_err e = cli_parse_u16(argv[i], &rloc16);
 
-            if (e != CLI_ERR_NONE)
+            if (e != OT_ERR_NONE)
                 return e;
         }
     }
     if ((local || binary) && rloc16 != NETDATA_ANY_RLOC16)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     nd = tnode_netdata(c->node, &len);
     if (nd == NULL)
         len = 0;
     if (binary) {
         if (local)
-            return CLI_ERR_NOT_IMPLEMENTED; /* the node keeps no separate local set */
+            return OT_ERR_NOT_IMPLEMENTED; /* the node keeps no separate local set */
         netdata_fmt_show_hex(out, nd, len);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (local) {
         /* This node's own entries of the full set. */
         netdata_fmt_show(out, nd, len, true, tnode_rloc16(c->node));
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     netdata_fmt_show(out, nd, len, false, rloc16);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-static cli_err cmd_netdata_length(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_netdata_length(void *ctx, int argc, char **argv, FILE *out)
 {
     size_t len = 0;
 
     (void)argv;
     if (argc != 0)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (tnode_netdata(node_cli_of(ctx)->node, &len) == NULL)
         len = 0;
     fprintf(out, "%zu\n", len);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 static const struct cli_cmd netdata_commands[] = {
@@ -437,19 +437,19 @@ static const struct cli_cmd netdata_commands[] = {
     {NULL, NULL, NULL},
 };
 
-static cli_err cmd_parent(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_parent(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     struct tnode_parent_info p;
-    enum tnode_err e;
+    enum ot_err e;
 
     if (argc != 0)
-        return strcmp(argv[0], "search") == 0 ? CLI_ERR_NOT_IMPLEMENTED : CLI_ERR_INVALID_ARGS;
+        return strcmp(argv[0], "search") == 0 ? OT_ERR_NOT_IMPLEMENTED : OT_ERR_INVALID_ARGS;
     e = tnode_parent(c->node, c->now_ms, &p);
-    if (e != TNODE_OK)
-        return node_cli_from_tnode(e);
+    if (e != OT_ERR_NONE)
+        return e;
     node_cli_print_parent(out, &p);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 static void ping_finish(struct node_cli *c)
@@ -483,31 +483,31 @@ static void ping_event(void *ctx, const struct tnode_ping_event *ev)
     }
     node_cli_print_ping_stats(out, ev, c->ping_multicast);
     if (!c->ping_async)
-        cli_print_result(out, CLI_ERR_NONE);
+        cli_print_result(out, OT_ERR_NONE);
     fflush(out);
     ping_finish(c);
 }
 
 /* Utils::ParseToIp6Address: IPv6, else an IPv4 address synthesized with the
  * preferred NAT64 prefix (InvalidState without one). */
-static cli_err parse_to_ip6(struct node_cli *c, const char *s, uint8_t dst[16], bool *synth)
+static enum ot_err parse_to_ip6(struct node_cli *c, const char *s, uint8_t dst[16], bool *synth)
 {
     uint8_t ip4[4];
-    cli_err e = cli_parse_ip6_or_ip4(s, dst, ip4, synth);
+    enum ot_err e = cli_parse_ip6_or_ip4(s, dst, ip4, synth);
 
-    if (e != CLI_ERR_NONE)
+    if (e != OT_ERR_NONE)
         return e;
     if (*synth) {
         struct addr_prefix6 pfx;
 
         if (!tnode_nat64_prefix(c->node, &pfx) || !rfc6052_synth(&pfx, ip4, dst))
-            return CLI_ERR_INVALID_STATE;
+            return OT_ERR_INVALID_STATE;
     }
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 /* ping [async] <addr> [size] [count] [interval] [hoplimit] [timeout] */
-static cli_err cmd_ping(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ping(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t dst[16];
@@ -515,39 +515,39 @@ static cli_err cmd_ping(void *ctx, int argc, char **argv, FILE *out)
     uint32_t interval = 0, timeout = 0;
     uint8_t hop_limit = NODE_CLI_PING_HOP_LIMIT;
     bool async = false, is_ip4 = false;
-    enum tnode_err te;
-    cli_err e;
+    enum ot_err te;
+    enum ot_err e;
 
     if (argc >= 1 && strcmp(argv[0], "stop") == 0)
-        return CLI_ERR_NOT_IMPLEMENTED; /* the node has no ping stop yet */
+        return OT_ERR_NOT_IMPLEMENTED; /* the node has no ping stop yet */
     if (argc >= 1 && strcmp(argv[0], "async") == 0) {
         async = true;
         argc--;
         argv++;
     }
-    if ((e = parse_to_ip6(c, argc >= 1 ? argv[0] : NULL, dst, &is_ip4)) != CLI_ERR_NONE)
+    if ((e = parse_to_ip6(c, argc >= 1 ? argv[0] : NULL, dst, &is_ip4)) != OT_ERR_NONE)
         return e;
     if (is_ip4) {
         char buf[ADDR_STR6];
 
         fprintf(out, "Pinging synthesized IPv6 address: %s\n", addr_fmt6_ot(dst, buf));
     }
-    if (argc >= 2 && (e = cli_parse_u16(argv[1], &size)) != CLI_ERR_NONE)
+    if (argc >= 2 && (e = cli_parse_u16(argv[1], &size)) != OT_ERR_NONE)
         return e;
-    if (argc >= 3 && (e = cli_parse_u16(argv[2], &count)) != CLI_ERR_NONE)
+    if (argc >= 3 && (e = cli_parse_u16(argv[2], &count)) != OT_ERR_NONE)
         return e;
-    if (argc >= 4 && (e = node_cli_parse_interval(argv[3], &interval)) != CLI_ERR_NONE)
+    if (argc >= 4 && (e = node_cli_parse_interval(argv[3], &interval)) != OT_ERR_NONE)
         return e;
-    if (argc >= 5 && (e = cli_parse_u8(argv[4], &hop_limit)) != CLI_ERR_NONE)
+    if (argc >= 5 && (e = cli_parse_u8(argv[4], &hop_limit)) != OT_ERR_NONE)
         return e;
     if (argc >= 6) {
-        if ((e = node_cli_parse_interval(argv[5], &timeout)) != CLI_ERR_NONE)
+        if ((e = node_cli_parse_interval(argv[5], &timeout)) != OT_ERR_NONE)
             return e;
         if (timeout > UINT16_MAX)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
     }
     if (argc >= 7)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     /* PingSender::Config::SetUnspecifiedToDefault: 0 means the default. */
     if (size == 0)
         size = NODE_CLI_PING_SIZE;
@@ -558,9 +558,9 @@ static cli_err cmd_ping(void *ctx, int argc, char **argv, FILE *out)
     if (timeout == 0)
         timeout = NODE_CLI_PING_TIMEOUT_MS;
     if (interval > PING_INTERVAL_MAX)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (c->ping_active)
-        return CLI_ERR_BUSY;
+        return OT_ERR_BUSY;
 
     c->ping_out = out;
     c->ping_active = true;
@@ -569,66 +569,66 @@ static cli_err cmd_ping(void *ctx, int argc, char **argv, FILE *out)
     c->pending = !async;
     te = tnode_ping(c->node, dst, size, count, interval, hop_limit, timeout, ping_event, c,
                     c->now_ms);
-    if (te != TNODE_OK) {
+    if (te != OT_ERR_NONE) {
         c->ping_active = false;
         c->ping_out = NULL;
         c->pending = false;
-        return node_cli_from_tnode(te);
+        return te;
     }
     /* Even when the run finished inside tnode_ping, ping_event printed the
      * result line already. */
-    return async ? CLI_ERR_NONE : CLI_ERR_PENDING;
+    return async ? OT_ERR_NONE : OT_ERR_PENDING;
 }
 
-static cli_err cmd_rloc16(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_rloc16(void *ctx, int argc, char **argv, FILE *out)
 {
     (void)argc;
     (void)argv;
     fprintf(out, "%04x\n", (unsigned)tnode_rloc16(node_cli_of(ctx)->node));
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-static cli_err cmd_state(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_state(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     if (argc == 0) {
         fprintf(out, "%s\n", tnode_role_name(tnode_role(c->node)));
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "detached") == 0 || strcmp(argv[0], "child") == 0 ||
         strcmp(argv[0], "router") == 0 || strcmp(argv[0], "leader") == 0)
-        return CLI_ERR_NOT_IMPLEMENTED; /* forcing a role */
-    return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_NOT_IMPLEMENTED; /* forcing a role */
+    return OT_ERR_INVALID_ARGS;
 }
 
-static cli_err cmd_thread(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_thread(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     if (argc >= 1 && strcmp(argv[0], "start") == 0)
-        return node_cli_from_tnode(tnode_thread_start(c->node, c->now_ms));
+        return tnode_thread_start(c->node, c->now_ms);
     if (argc >= 1 && strcmp(argv[0], "stop") == 0)
-        return node_cli_from_tnode(tnode_thread_stop(c->node, c->now_ms));
+        return tnode_thread_stop(c->node, c->now_ms);
     if (argc >= 1 && strcmp(argv[0], "version") == 0) {
         fprintf(out, "%u\n", (unsigned)MLE_VERSION_1_4);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
-    return CLI_ERR_INVALID_COMMAND;
+    return OT_ERR_INVALID_COMMAND;
 }
 
-static cli_err cmd_version(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_version(void *ctx, int argc, char **argv, FILE *out)
 {
     (void)ctx;
     if (argc == 0) {
         fprintf(out, "%s\n", NODE_CLI_VERSION);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "api") == 0) {
         fputs("0\n", out);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
-    return CLI_ERR_INVALID_COMMAND;
+    return OT_ERR_INVALID_COMMAND;
 }
 
 /* ---- udp (cli_udp.cpp) -------------------------------------------------------- */
@@ -661,31 +661,31 @@ static void udp_rx(void *ctx, const struct tnode_udp_rx *rx)
     fflush(c->io_out);
 }
 
-static cli_err udp_ready(struct node_cli *c, FILE *out)
+static enum ot_err udp_ready(struct node_cli *c, FILE *out)
 {
     c->io_out = out;
-    return c->udp_open ? CLI_ERR_NONE : CLI_ERR_INVALID_STATE;
+    return c->udp_open ? OT_ERR_NONE : OT_ERR_INVALID_STATE;
 }
 
 /* "<ip6> <port>" and nothing more (udp bind, tcp bind, tcp listen). */
-static cli_err parse_addr_port(int argc, char **argv, uint8_t addr[16], uint16_t *port)
+static enum ot_err parse_addr_port(int argc, char **argv, uint8_t addr[16], uint16_t *port)
 {
-    cli_err e;
+    enum ot_err e;
 
-    if ((e = cli_parse_ip6(argc >= 1 ? argv[0] : NULL, addr)) != CLI_ERR_NONE)
-        return argc >= 1 ? e : CLI_ERR_INVALID_ARGS;
-    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, port)) != CLI_ERR_NONE)
+    if ((e = cli_parse_ip6(argc >= 1 ? argv[0] : NULL, addr)) != OT_ERR_NONE)
+        return argc >= 1 ? e : OT_ERR_INVALID_ARGS;
+    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, port)) != OT_ERR_NONE)
         return e;
-    return argc > 2 ? CLI_ERR_INVALID_ARGS : CLI_ERR_NONE;
+    return argc > 2 ? OT_ERR_INVALID_ARGS : OT_ERR_NONE;
 }
 
 /* udp bind [-u|-b|-h] <addr> <port> */
-static cli_err cmd_udp_bind(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_udp_bind(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t addr[16];
     uint16_t port;
-    cli_err e;
+    enum ot_err e;
 
     /* The network interface choice has no meaning here: one interface. */
     if (argc >= 1 &&
@@ -693,14 +693,14 @@ static cli_err cmd_udp_bind(void *ctx, int argc, char **argv, FILE *out)
         argc--;
         argv++;
     }
-    if ((e = parse_addr_port(argc, argv, addr, &port)) != CLI_ERR_NONE)
+    if ((e = parse_addr_port(argc, argv, addr, &port)) != OT_ERR_NONE)
         return e;
-    if ((e = udp_ready(c, out)) != CLI_ERR_NONE)
+    if ((e = udp_ready(c, out)) != OT_ERR_NONE)
         return e;
-    return node_cli_from_tnode(tnode_udp_bind(c->node, c->udp_handle, addr, port));
+    return tnode_udp_bind(c->node, c->udp_handle, addr, port);
 }
 
-static cli_err cmd_udp_close(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_udp_close(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
@@ -710,64 +710,64 @@ static cli_err cmd_udp_close(void *ctx, int argc, char **argv, FILE *out)
     if (c->udp_open)
         tnode_udp_close(c->node, c->udp_handle);
     c->udp_open = false;
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 /* udp connect <addr> <port> */
-static cli_err cmd_udp_connect(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_udp_connect(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t addr[16];
     uint16_t port;
     bool synth;
-    cli_err e;
+    enum ot_err e;
 
-    if ((e = parse_to_ip6(c, argc >= 1 ? argv[0] : NULL, addr, &synth)) != CLI_ERR_NONE)
+    if ((e = parse_to_ip6(c, argc >= 1 ? argv[0] : NULL, addr, &synth)) != OT_ERR_NONE)
         return e;
     if (synth) {
         char buf[ADDR_STR6];
 
         fprintf(out, "Connecting to synthesized IPv6 address: %s\n", addr_fmt6_ot(addr, buf));
     }
-    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &port)) != CLI_ERR_NONE)
+    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &port)) != OT_ERR_NONE)
         return e;
     if (argc > 2)
-        return CLI_ERR_INVALID_ARGS;
-    if ((e = udp_ready(c, out)) != CLI_ERR_NONE)
+        return OT_ERR_INVALID_ARGS;
+    if ((e = udp_ready(c, out)) != OT_ERR_NONE)
         return e;
-    return node_cli_from_tnode(tnode_udp_connect(c->node, c->udp_handle, addr, port));
+    return tnode_udp_connect(c->node, c->udp_handle, addr, port);
 }
 
-static cli_err cmd_udp_linksecurity(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_udp_linksecurity(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     if (argc == 0) {
         fputs(c->udp_link_security ? "Enabled\n" : "Disabled\n", out);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     return cli_parse_enable_disable(argv[0], &c->udp_link_security);
 }
 
-static cli_err cmd_udp_open(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_udp_open(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
-    enum tnode_err te;
+    enum ot_err te;
 
     (void)argc;
     (void)argv;
     if (c->udp_open)
-        return CLI_ERR_ALREADY;
+        return OT_ERR_ALREADY;
     te = tnode_udp_open(c->node, udp_rx, c, &c->udp_handle);
-    if (te != TNODE_OK)
-        return node_cli_from_tnode(te);
+    if (te != OT_ERR_NONE)
+        return te;
     c->udp_open = true;
     c->io_out = out;
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 /* udp send [<addr> <port>] (<text> | -t <text> | -s <size> | -x <hex>) */
-static cli_err cmd_udp_send(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_udp_send(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t payload[UDP_PAYLOAD_MAX];
@@ -775,21 +775,21 @@ static cli_err cmd_udp_send(void *ctx, int argc, char **argv, FILE *out)
     uint16_t port = 0;
     bool has_dst = false;
     size_t len;
-    cli_err e;
+    enum ot_err e;
 
-    if ((e = udp_ready(c, out)) != CLI_ERR_NONE)
+    if ((e = udp_ready(c, out)) != OT_ERR_NONE)
         return e;
     if (argc >= 3) {
         bool synth;
 
-        if ((e = parse_to_ip6(c, argv[0], addr, &synth)) != CLI_ERR_NONE)
+        if ((e = parse_to_ip6(c, argv[0], addr, &synth)) != OT_ERR_NONE)
             return e;
         if (synth) {
             char buf[ADDR_STR6];
 
             fprintf(out, "Sending to synthesized IPv6 address: %s\n", addr_fmt6_ot(addr, buf));
         }
-        if ((e = cli_parse_u16(argv[1], &port)) != CLI_ERR_NONE)
+        if ((e = cli_parse_u16(argv[1], &port)) != OT_ERR_NONE)
             return e;
         has_dst = true;
         argc -= 2;
@@ -800,18 +800,18 @@ static cli_err cmd_udp_send(void *ctx, int argc, char **argv, FILE *out)
         uint16_t size;
         uint8_t ch = '0';
 
-        if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &size)) != CLI_ERR_NONE)
+        if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &size)) != OT_ERR_NONE)
             return e;
         if (size > sizeof(payload))
-            return CLI_ERR_NO_BUFS;
+            return OT_ERR_NO_BUFS;
         for (len = 0; len < size; len++) {
             payload[len] = ch;
             ch = ch == '9' ? 'A' : ch == 'Z' ? 'a' : ch == 'z' ? '0' : (uint8_t)(ch + 1);
         }
     } else if (argc >= 1 && strcmp(argv[0], "-x") == 0) {
         if (argc < 2)
-            return CLI_ERR_INVALID_ARGS;
-        if ((e = cli_parse_hex_upto(argv[1], payload, sizeof(payload), &len)) != CLI_ERR_NONE)
+            return OT_ERR_INVALID_ARGS;
+        if ((e = cli_parse_hex_upto(argv[1], payload, sizeof(payload), &len)) != OT_ERR_NONE)
             return e;
     } else {
         if (argc >= 1 && strcmp(argv[0], "-t") == 0) {
@@ -819,14 +819,14 @@ static cli_err cmd_udp_send(void *ctx, int argc, char **argv, FILE *out)
             argv++;
         }
         if (argc < 1)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         len = strlen(argv[0]);
         if (len > sizeof(payload))
-            return CLI_ERR_NO_BUFS;
+            return OT_ERR_NO_BUFS;
         memcpy(payload, argv[0], len);
     }
-    return node_cli_from_tnode(tnode_udp_send(c->node, c->udp_handle, has_dst ? addr : NULL, port,
-                                              payload, len, c->now_ms));
+    return tnode_udp_send(c->node, c->udp_handle, has_dst ? addr : NULL, port, payload, len,
+                          c->now_ms);
 }
 
 static const struct cli_cmd udp_commands[] = {
@@ -915,41 +915,41 @@ static void tcp_event(void *ctx, int id, const struct tcp_event *ev)
     }
 }
 
-static cli_err tcp_ready(struct node_cli *c, FILE *out)
+static enum ot_err tcp_ready(struct node_cli *c, FILE *out)
 {
     c->io_out = out;
-    return c->tcp_inited ? CLI_ERR_NONE : CLI_ERR_INVALID_STATE;
+    return c->tcp_inited ? OT_ERR_NONE : OT_ERR_INVALID_STATE;
 }
 
-static cli_err cmd_tcp_abort(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_abort(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     enum tcp_state st;
-    cli_err e;
+    enum ot_err e;
 
     (void)argv;
     if (argc != 0)
-        return CLI_ERR_INVALID_ARGS;
-    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+        return OT_ERR_INVALID_ARGS;
+    if ((e = tcp_ready(c, out)) != OT_ERR_NONE)
         return e;
     st = tnode_tcp_state(c->node, c->tcp_id);
-    if ((e = node_cli_from_tnode(tnode_tcp_abort(c->node, c->tcp_id))) != CLI_ERR_NONE)
+    if ((e = tnode_tcp_abort(c->node, c->tcp_id)) != OT_ERR_NONE)
         return e;
     /* TCPlp reports the abort through the disconnected callback. */
     if (st != TCP_CLOSED && st != TCP_LISTEN)
         fputs("TCP: Connection reset\n", out);
     c->tcp_connecting = false;
     tcp_bench_stop(&c->bench);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 /* tcp benchmark run [<size>] | tcp benchmark result */
-static cli_err cmd_tcp_benchmark(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_benchmark(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
-    cli_err e;
+    enum ot_err e;
 
-    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+    if ((e = tcp_ready(c, out)) != OT_ERR_NONE)
         return e;
     if (argc >= 1 && strcmp(argv[0], "result") == 0) {
         fputs("TCP Benchmark Status: ", out);
@@ -961,213 +961,213 @@ static cli_err cmd_tcp_benchmark(void *ctx, int argc, char **argv, FILE *out)
         } else {
             fputs("Untested\n", out);
         }
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (argc >= 1 && strcmp(argv[0], "run") == 0) {
         uint32_t total = TCP_BENCH_DEFAULT_SIZE;
 
         if (tcp_bench_running(&c->bench))
-            return CLI_ERR_BUSY;
+            return OT_ERR_BUSY;
         if (argc >= 2) {
-            if ((e = cli_parse_u32(argv[1], &total)) != CLI_ERR_NONE)
+            if ((e = cli_parse_u32(argv[1], &total)) != OT_ERR_NONE)
                 return e;
             if (total == 0)
-                return CLI_ERR_INVALID_ARGS;
+                return OT_ERR_INVALID_ARGS;
         }
         if (argc > 2)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         if (!tcp_bench_start(&c->bench, c->tcp_id, total, c->now_ms)) {
             fputs("TCP Benchmark Failed\n", out);
-            return CLI_ERR_FAILED;
+            return OT_ERR_FAILED;
         }
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
-    return CLI_ERR_INVALID_ARGS;
+    return OT_ERR_INVALID_ARGS;
 }
 
 /* tcp bind <addr> <port> */
-static cli_err cmd_tcp_bind(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_bind(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t addr[16];
     uint16_t port;
-    cli_err e;
+    enum ot_err e;
 
-    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+    if ((e = tcp_ready(c, out)) != OT_ERR_NONE)
         return e;
-    if ((e = parse_addr_port(argc, argv, addr, &port)) != CLI_ERR_NONE)
+    if ((e = parse_addr_port(argc, argv, addr, &port)) != OT_ERR_NONE)
         return e;
     memcpy(c->tcp_bind_addr, addr, 16);
     c->tcp_bind_port = port;
     c->tcp_bound = true;
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 /* tcp connect <addr> <port> [slow|fast] */
-static cli_err cmd_tcp_connect(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_connect(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t addr[16];
     uint16_t port;
     bool synth;
-    enum tnode_err te;
-    cli_err e;
+    enum ot_err te;
+    enum ot_err e;
 
-    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+    if ((e = tcp_ready(c, out)) != OT_ERR_NONE)
         return e;
-    if ((e = parse_to_ip6(c, argc >= 1 ? argv[0] : NULL, addr, &synth)) != CLI_ERR_NONE)
+    if ((e = parse_to_ip6(c, argc >= 1 ? argv[0] : NULL, addr, &synth)) != OT_ERR_NONE)
         return e;
     if (synth) {
         char buf[ADDR_STR6];
 
         fprintf(out, "Connecting to synthesized IPv6 address: %s\n", addr_fmt6_ot(addr, buf));
     }
-    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &port)) != CLI_ERR_NONE)
+    if ((e = cli_parse_u16(argc >= 2 ? argv[1] : NULL, &port)) != OT_ERR_NONE)
         return e;
     if (argc >= 3) {
         /* "fast" (TCP Fast Open) is not built: the SYN carries no data either way. */
         if (strcmp(argv[2], "slow") != 0 && strcmp(argv[2], "fast") != 0)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         if (argc > 3)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
     }
     c->tcp_connecting = true;
     te = tnode_tcp_connect(c->node, c->tcp_id, c->tcp_bound ? c->tcp_bind_addr : NULL,
                            c->tcp_bound ? c->tcp_bind_port : 0, addr, port, c->now_ms);
-    if (te != TNODE_OK)
+    if (te != OT_ERR_NONE)
         c->tcp_connecting = false;
-    return node_cli_from_tnode(te);
+    return te;
 }
 
-static cli_err cmd_tcp_deinit(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_deinit(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
-    cli_err e;
+    enum ot_err e;
 
     (void)argv;
     if (argc != 0)
-        return CLI_ERR_INVALID_ARGS;
-    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+        return OT_ERR_INVALID_ARGS;
+    if ((e = tcp_ready(c, out)) != OT_ERR_NONE)
         return e;
     c->tcp_inited = false;
     c->tcp_bound = false;
     c->tcp_connecting = false;
     tcp_bench_stop(&c->bench);
-    return node_cli_from_tnode(tnode_tcp_deinit(c->node, c->tcp_id));
+    return tnode_tcp_deinit(c->node, c->tcp_id);
 }
 
 /* tcp init [circular|linked [<size>]] */
-static cli_err cmd_tcp_init(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_init(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
-    enum tnode_err te;
+    enum ot_err te;
 
     c->io_out = out;
     if (c->tcp_inited)
-        return CLI_ERR_ALREADY;
+        return OT_ERR_ALREADY;
     if (argc >= 1) {
         /* One buffer model here: both names accepted, the size bounded by
          * TCP_RCVBUF (windowSize + windowSize/8 as OpenThread counts it). */
         if (strcmp(argv[0], "linked") != 0 && strcmp(argv[0], "circular") != 0)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         if (argc >= 2) {
             uint32_t w;
             uint64_t size;
-            cli_err e = cli_parse_u32(argv[1], &w);
+            enum ot_err e = cli_parse_u32(argv[1], &w);
 
-            if (e != CLI_ERR_NONE)
+            if (e != OT_ERR_NONE)
                 return e;
             size = (uint64_t)w + ((w + 7ULL) >> 3);
             if (size == 0 || size > TCP_RCVBUF)
-                return CLI_ERR_INVALID_ARGS;
+                return OT_ERR_INVALID_ARGS;
         }
     }
     te = tnode_tcp_init(c->node, tcp_event, c, &c->tcp_id);
-    if (te != TNODE_OK)
-        return node_cli_from_tnode(te);
+    if (te != OT_ERR_NONE)
+        return te;
     c->tcp_inited = true;
     c->tcp_bound = false;
     c->tcp_connecting = false;
     tcp_bench_stop(&c->bench);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 /* tcp listen <addr> <port> */
-static cli_err cmd_tcp_listen(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_listen(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t addr[16];
     uint16_t port;
-    cli_err e;
+    enum ot_err e;
 
-    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+    if ((e = tcp_ready(c, out)) != OT_ERR_NONE)
         return e;
-    if ((e = parse_addr_port(argc, argv, addr, &port)) != CLI_ERR_NONE)
+    if ((e = parse_addr_port(argc, argv, addr, &port)) != OT_ERR_NONE)
         return e;
     /* otTcpStopListening first: listening again replaces the old one. */
     if (tnode_tcp_state(c->node, c->tcp_id) == TCP_LISTEN)
         tnode_tcp_abort(c->node, c->tcp_id);
     c->tcp_connecting = false;
-    return node_cli_from_tnode(tnode_tcp_listen(c->node, c->tcp_id, addr, port));
+    return tnode_tcp_listen(c->node, c->tcp_id, addr, port);
 }
 
 /* tcp send <text> | tcp send -x <hex> */
-static cli_err cmd_tcp_send(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_send(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t buf[128]; /* kBufferSizeForHexData */
     const uint8_t *data;
     size_t len;
-    cli_err e;
+    enum ot_err e;
 
-    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+    if ((e = tcp_ready(c, out)) != OT_ERR_NONE)
         return e;
     if (tcp_bench_running(&c->bench))
-        return CLI_ERR_BUSY;
+        return OT_ERR_BUSY;
     if (argc < 1)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (strcmp(argv[0], "-x") == 0 && argc >= 2) {
-        if ((e = cli_parse_hex_upto(argv[1], buf, sizeof(buf), &len)) != CLI_ERR_NONE)
+        if ((e = cli_parse_hex_upto(argv[1], buf, sizeof(buf), &len)) != OT_ERR_NONE)
             return e;
         data = buf;
     } else {
         if (argc > 1)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         data = (const uint8_t *)argv[0];
         len = strlen(argv[0]);
     }
     if (tnode_tcp_send_space(c->node, c->tcp_id) == 0)
-        return CLI_ERR_FAILED; /* not connected, or our FIN is queued */
+        return OT_ERR_FAILED; /* not connected, or our FIN is queued */
     tnode_tcp_send(c->node, c->tcp_id, data, len, c->now_ms);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-static cli_err cmd_tcp_sendend(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_sendend(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
-    cli_err e;
+    enum ot_err e;
 
     (void)argv;
-    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+    if ((e = tcp_ready(c, out)) != OT_ERR_NONE)
         return e;
     if (argc != 0)
-        return CLI_ERR_INVALID_ARGS;
-    return node_cli_from_tnode(tnode_tcp_send_end(c->node, c->tcp_id, c->now_ms));
+        return OT_ERR_INVALID_ARGS;
+    return tnode_tcp_send_end(c->node, c->tcp_id, c->now_ms);
 }
 
-static cli_err cmd_tcp_stoplistening(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_stoplistening(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
-    cli_err e;
+    enum ot_err e;
 
     (void)argv;
     if (argc != 0)
-        return CLI_ERR_INVALID_ARGS;
-    if ((e = tcp_ready(c, out)) != CLI_ERR_NONE)
+        return OT_ERR_INVALID_ARGS;
+    if ((e = tcp_ready(c, out)) != OT_ERR_NONE)
         return e;
     if (tnode_tcp_state(c->node, c->tcp_id) == TCP_LISTEN)
         tnode_tcp_abort(c->node, c->tcp_id);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 static const struct cli_cmd tcp_commands[] = {
@@ -1189,18 +1189,18 @@ static const struct cli_cmd tcp_commands[] = {
 /* One query config from args (the GetDnsConfig order): server, port,
  * timeout, attempts, recursion, service mode, transport. Unset fields stay
  * 0 (the default config fills them). */
-static cli_err dns_parse_cfg(struct node_cli *c, int argc, char **argv, FILE *out,
-                             struct dns_node_config *q)
+static enum ot_err dns_parse_cfg(struct node_cli *c, int argc, char **argv, FILE *out,
+                                 struct dns_node_config *q)
 {
     static const char *const modes[] = {"def",     "unspec",      "srv",        "txt",
                                         "srv_txt", "srv_txt_sep", "srv_txt_opt"};
     bool synth, rd;
-    cli_err e;
+    enum ot_err e;
 
     memset(q, 0, sizeof(*q));
     if (argc < 1)
-        return CLI_ERR_NONE;
-    if ((e = parse_to_ip6(c, argv[0], q->server, &synth)) != CLI_ERR_NONE)
+        return OT_ERR_NONE;
+    if ((e = parse_to_ip6(c, argv[0], q->server, &synth)) != OT_ERR_NONE)
         return e;
     if (synth) {
         char buf[ADDR_STR6];
@@ -1208,14 +1208,14 @@ static cli_err dns_parse_cfg(struct node_cli *c, int argc, char **argv, FILE *ou
         fprintf(out, "Synthesized IPv6 DNS server address: %s\n", addr_fmt6_ot(q->server, buf));
     }
     q->has_server = true;
-    if (argc >= 2 && (e = cli_parse_u16(argv[1], &q->port)) != CLI_ERR_NONE)
+    if (argc >= 2 && (e = cli_parse_u16(argv[1], &q->port)) != OT_ERR_NONE)
         return e;
-    if (argc >= 3 && (e = cli_parse_u32(argv[2], &q->timeout_ms)) != CLI_ERR_NONE)
+    if (argc >= 3 && (e = cli_parse_u32(argv[2], &q->timeout_ms)) != OT_ERR_NONE)
         return e;
-    if (argc >= 4 && (e = cli_parse_u8(argv[3], &q->attempts)) != CLI_ERR_NONE)
+    if (argc >= 4 && (e = cli_parse_u8(argv[3], &q->attempts)) != OT_ERR_NONE)
         return e;
     if (argc >= 5) {
-        if ((e = cli_parse_bool(argv[4], &rd)) != CLI_ERR_NONE)
+        if ((e = cli_parse_bool(argv[4], &rd)) != OT_ERR_NONE)
             return e;
         q->rd = rd ? 1 : 2;
     }
@@ -1225,22 +1225,22 @@ static cli_err dns_parse_cfg(struct node_cli *c, int argc, char **argv, FILE *ou
         for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
             ok = ok || strcmp(argv[5], modes[i]) == 0;
         if (!ok)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
     }
     if (argc >= 7 && strcmp(argv[6], "udp") != 0)
-        return strcmp(argv[6], "tcp") == 0 ? CLI_ERR_NOT_CAPABLE : CLI_ERR_INVALID_ARGS;
+        return strcmp(argv[6], "tcp") == 0 ? OT_ERR_NOT_CAPABLE : OT_ERR_INVALID_ARGS;
     if (argc >= 8)
-        return CLI_ERR_INVALID_ARGS;
-    return CLI_ERR_NONE;
+        return OT_ERR_INVALID_ARGS;
+    return OT_ERR_NONE;
 }
 
-static cli_err cmd_dns_config(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_dns_config(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     struct dns_node_config q;
     struct dns_client_query cfg;
     char buf[ADDR_STR6];
-    cli_err e;
+    enum ot_err e;
 
     if (argc == 0) {
         dns_node_get_config(&c->dns, &cfg);
@@ -1250,52 +1250,52 @@ static cli_err cmd_dns_config(void *ctx, int argc, char **argv, FILE *out)
         fprintf(out, "RecursionDesired: %s\n", cfg.rd ? "yes" : "no");
         fprintf(out, "ServiceMode: srv_txt_opt\n");
         fprintf(out, "Nat64Mode: allow\n");
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
-    if ((e = dns_parse_cfg(c, argc, argv, out, &q)) != CLI_ERR_NONE)
+    if ((e = dns_parse_cfg(c, argc, argv, out, &q)) != OT_ERR_NONE)
         return e;
     /* otDnsClientSetDefaultConfig: every field given again, zero = default. */
     dns_node_set_config(&c->dns, &q);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 /* Header::ResponseCodeToError: how OpenThread reports an RCODE. */
-static cli_err dns_rcode_err(unsigned rcode)
+static enum ot_err dns_rcode_err(unsigned rcode)
 {
     switch (rcode) {
     case 0:
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     case 1:  /* FormErr */
     case 10: /* NotZone */
-        return CLI_ERR_PARSE;
+        return OT_ERR_PARSE;
     case 3: /* NXDomain */
     case 8: /* NXRRSet */
-        return CLI_ERR_NOT_FOUND;
+        return OT_ERR_NOT_FOUND;
     case 4: /* NotImp */
-        return CLI_ERR_NOT_IMPLEMENTED;
+        return OT_ERR_NOT_IMPLEMENTED;
     case 5: /* Refused */
     case 9: /* NotAuth */
-        return CLI_ERR_SECURITY;
+        return OT_ERR_SECURITY;
     case 6: /* YXDomain */
     case 7: /* YXRRSet */
-        return CLI_ERR_DUPLICATED;
+        return OT_ERR_DUPLICATED;
     default: /* ServFail and the rest */
-        return CLI_ERR_FAILED;
+        return OT_ERR_FAILED;
     }
 }
 
 /* The error OpenThread's client reports for a finished query. */
-static cli_err dns_result_err(const struct dns_node_result *res)
+static enum ot_err dns_result_err(const struct dns_node_result *res)
 {
-    if (res->send_err != TNODE_OK)
-        return node_cli_from_tnode(res->send_err);
+    if (res->send_err != OT_ERR_NONE)
+        return res->send_err;
     if (res->r.timed_out)
-        return CLI_ERR_RESPONSE_TIMEOUT;
+        return OT_ERR_RESPONSE_TIMEOUT;
     if (res->r.rcode != 0)
         return dns_rcode_err(res->r.rcode);
     if (res->r.err != DNS_OK)
-        return CLI_ERR_PARSE;
-    return res->no_prefix ? CLI_ERR_INVALID_STATE : CLI_ERR_NONE;
+        return OT_ERR_PARSE;
+    return res->no_prefix ? OT_ERR_INVALID_STATE : OT_ERR_NONE;
 }
 
 /* dns_node's done hook: "DNS response for <name> - <addr> TTL:<ttl> ..." */
@@ -1304,13 +1304,13 @@ static void dns_done(void *user, const struct dns_node_result *res)
     struct node_cli *c = user;
     FILE *out = c->dns_out;
     bool was_pending = c->pending;
-    cli_err e = dns_result_err(res);
+    enum ot_err e = dns_result_err(res);
 
     c->dns_out = NULL;
     c->pending = false;
     if (out != NULL) {
         fprintf(out, "DNS response for %s - ", c->dns_name);
-        if (e == CLI_ERR_NONE) {
+        if (e == OT_ERR_NONE) {
             for (size_t i = 0; i < res->r.n; i++) {
                 char buf[ADDR_STR6];
 
@@ -1327,34 +1327,34 @@ static void dns_done(void *user, const struct dns_node_result *res)
 }
 
 /* dns resolve|resolve4 <name> [server [port [timeout [attempts [rd ...]]]]] */
-static cli_err dns_resolve(struct node_cli *c, bool four, int argc, char **argv, FILE *out)
+static enum ot_err dns_resolve(struct node_cli *c, bool four, int argc, char **argv, FILE *out)
 {
     struct dns_node_config q;
-    enum tnode_err te;
+    enum ot_err te;
     size_t tl;
-    cli_err e;
+    enum ot_err e;
 
     if (argc < 1)
-        return CLI_ERR_INVALID_ARGS;
-    if ((e = dns_parse_cfg(c, argc - 1, argv + 1, out, &q)) != CLI_ERR_NONE)
+        return OT_ERR_INVALID_ARGS;
+    if ((e = dns_parse_cfg(c, argc - 1, argv + 1, out, &q)) != OT_ERR_NONE)
         return e;
     te = dns_node_resolve(&c->dns, argv[0], four, &q, c->now_ms);
-    if (te != TNODE_OK)
-        return node_cli_from_tnode(te);
+    if (te != OT_ERR_NONE)
+        return te;
     tl = strlen(argv[0]);
     snprintf(c->dns_name, sizeof(c->dns_name), "%s%s", argv[0],
              tl > 0 && argv[0][tl - 1] == '.' ? "" : ".");
     c->dns_out = out;
     c->pending = true;
-    return CLI_ERR_PENDING;
+    return OT_ERR_PENDING;
 }
 
-static cli_err cmd_dns_resolve(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_dns_resolve(void *ctx, int argc, char **argv, FILE *out)
 {
     return dns_resolve(node_cli_of(ctx), false, argc, argv, out);
 }
 
-static cli_err cmd_dns_resolve4(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_dns_resolve4(void *ctx, int argc, char **argv, FILE *out)
 {
     return dns_resolve(node_cli_of(ctx), true, argc, argv, out);
 }
@@ -1433,16 +1433,16 @@ void node_cli_detach(struct node_cli *c)
     dns_node_free(&c->dns);
 }
 
-cli_err node_cli_run_line(struct node_cli *c, const char *line, uint64_t now_ms, FILE *out)
+enum ot_err node_cli_run_line(struct node_cli *c, const char *line, uint64_t now_ms, FILE *out)
 {
     if (c->pending) {
         struct cli_line ln;
 
         /* Interpreter::ProcessLine: a pending command swallows new lines,
          * except factoryreset. */
-        if (cli_tokenize(line, &ln) != CLI_ERR_NONE || ln.argc == 0 ||
+        if (cli_tokenize(line, &ln) != OT_ERR_NONE || ln.argc == 0 ||
             strcmp(ln.argv[0], "factoryreset") != 0)
-            return CLI_ERR_PENDING;
+            return OT_ERR_PENDING;
     }
     c->now_ms = now_ms;
     return cli_run_line(node_cli_commands, c, line, out);

@@ -10,7 +10,7 @@
  * gives. No global state, no clock reads, no I/O except fprintf to that
  * FILE *.
  *
- * Asynchronous commands: `ping` returns CLI_ERR_PENDING (nothing printed);
+ * Asynchronous commands: `ping` returns OT_ERR_PENDING (nothing printed);
  * its reply lines, the statistics line and the final "Done" are printed to
  * the same FILE * later, from inside tnode_process()/tnode_radio_rx(), as
  * the node reports them. While a command is pending, node_cli_pending() is
@@ -88,11 +88,11 @@ struct node_cli {
 void node_cli_init(struct node_cli *c, struct tnode *node);
 
 /* Runs one command line at now_ms, printing to out, and returns its result
- * (already printed as "Done"/"Error N: Name", or CLI_ERR_PENDING when the
+ * (already printed as "Done"/"Error N: Name", or OT_ERR_PENDING when the
  * command finishes later). A blank line prints nothing. While a command is
- * pending the line is ignored (nothing printed, CLI_ERR_PENDING returned),
+ * pending the line is ignored (nothing printed, OT_ERR_PENDING returned),
  * unless it is `factoryreset`. */
-cli_err node_cli_run_line(struct node_cli *c, const char *line, uint64_t now_ms, FILE *out);
+enum ot_err node_cli_run_line(struct node_cli *c, const char *line, uint64_t now_ms, FILE *out);
 
 /* True while a synchronous command (ping, dns resolve) has not finished. */
 bool node_cli_pending(const struct node_cli *c);
@@ -120,14 +120,14 @@ extern const struct cli_cmd node_cli_commands[];
  * _FULL_NETDATA, or "-" for none. Returns buf. */
 const char *node_cli_mode_str(uint8_t mode, char buf[4]);
 /* `mode <flags>`: letters r, d, n in any order (or "-" for none); anything
- * else CLI_ERR_INVALID_ARGS. */
-cli_err node_cli_parse_mode(const char *s, uint8_t *mode);
+ * else OT_ERR_INVALID_ARGS. */
+enum ot_err node_cli_parse_mode(const char *s, uint8_t *mode);
 
 /* OpenThread's ping interval/timeout text: seconds with an optional fraction
  * of up to 3 digits ("1", "0.5", "2.25"), into milliseconds; digits beyond
  * the millisecond are ignored as OpenThread does. Any other character or a
- * second '.': CLI_ERR_INVALID_ARGS. NULL: CLI_ERR_INVALID_ARGS. */
-cli_err node_cli_parse_interval(const char *s, uint32_t *ms);
+ * second '.': OT_ERR_INVALID_ARGS. NULL: OT_ERR_INVALID_ARGS. */
+enum ot_err node_cli_parse_interval(const char *s, uint32_t *ms);
 
 /* "16 bytes from <addr>: icmp_seq=1 hlim=64 time=3ms\n" */
 void node_cli_print_ping_reply(FILE *out, const struct tnode_ping_event *ev);

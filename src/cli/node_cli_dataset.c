@@ -11,18 +11,18 @@
 
 /* ---- dataset ---------------------------------------------------------------- */
 
-static cli_err from_dataset(enum dataset_err e)
+static enum ot_err from_dataset(enum dataset_err e)
 {
     switch (e) {
     case DATASET_OK:
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     case DATASET_ERR_NO_SPACE:
     case DATASET_ERR_TOO_LONG:
-        return CLI_ERR_NO_BUFS;
+        return OT_ERR_NO_BUFS;
     case DATASET_ERR_NOT_FOUND:
-        return CLI_ERR_NOT_FOUND;
+        return OT_ERR_NOT_FOUND;
     default:
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     }
 }
 
@@ -158,14 +158,14 @@ static void ds_print_component(FILE *out, enum ds_kind kind, const struct datase
 }
 
 /* Dataset::ParseSecurityPolicy: <rotation hours> [<flags> [<version threshold>]]. */
-static cli_err parse_security_policy(char **argv, struct dataset_security_policy *out)
+static enum ot_err parse_security_policy(char **argv, struct dataset_security_policy *out)
 {
     struct dataset_security_policy sp;
-    cli_err e;
+    enum ot_err e;
 
     memset(&sp, 0, sizeof(sp));
     e = cli_parse_u16(argv[0], &sp.rotation_hours);
-    if (e != CLI_ERR_NONE)
+    if (e != OT_ERR_NONE)
         return e;
     if (argv[1] != NULL) {
         for (const char *f = argv[1]; *f != '\0'; f++) {
@@ -195,22 +195,22 @@ static cli_err parse_security_policy(char **argv, struct dataset_security_policy
                 sp.non_ccm_routers = true;
                 break;
             default:
-                return CLI_ERR_INVALID_ARGS;
+                return OT_ERR_INVALID_ARGS;
             }
         }
         if (argv[2] != NULL) {
             uint8_t vt;
 
             e = cli_parse_u8(argv[2], &vt);
-            if (e != CLI_ERR_NONE)
+            if (e != OT_ERR_NONE)
                 return e;
             if (vt > 7)
-                return CLI_ERR_INVALID_ARGS;
+                return OT_ERR_INVALID_ARGS;
             sp.version_threshold = vt;
         }
     }
     *out = sp;
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 /* A timestamp TLV value: 48-bit seconds, 15-bit ticks, U bit. */
@@ -222,48 +222,48 @@ static void encode_timestamp(uint64_t seconds, uint8_t v[8])
     v[7] = 0;
 }
 
-static cli_err ds_set_component(struct dataset_tlvs *d, enum ds_kind kind, char **argv)
+static enum ot_err ds_set_component(struct dataset_tlvs *d, enum ds_kind kind, char **argv)
 {
     uint8_t buf[16];
     uint16_t u16;
     uint32_t u32;
     uint64_t u64;
-    cli_err e;
+    enum ot_err e;
 
     switch (kind) {
     case DS_ACTIVE_TS: {
         struct dataset_timestamp ts = {0};
 
         e = cli_parse_u64(argv[0], &u64);
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
         ts.seconds = u64;
         return from_dataset(dataset_set_active_timestamp(d, &ts));
     }
     case DS_PENDING_TS:
         e = cli_parse_u64(argv[0], &u64);
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
         encode_timestamp(u64, buf);
         return from_dataset(dataset_write_tlv(d, DATASET_TLV_PENDING_TIMESTAMP, buf, 8));
     case DS_CHANNEL:
         e = cli_parse_u16(argv[0], &u16);
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
         return from_dataset(dataset_set_channel(d, u16));
     case DS_WAKEUP_CHANNEL:
         e = cli_parse_u16(argv[0], &u16);
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
         return from_dataset(dataset_set_wakeup_channel(d, u16));
     case DS_CHANNEL_MASK:
         e = cli_parse_u32(argv[0], &u32);
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
         return from_dataset(dataset_set_channel_mask(d, u32));
     case DS_DELAY:
         e = cli_parse_u32(argv[0], &u32);
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
         buf[0] = (uint8_t)(u32 >> 24);
         buf[1] = (uint8_t)(u32 >> 16);
@@ -272,69 +272,69 @@ static cli_err ds_set_component(struct dataset_tlvs *d, enum ds_kind kind, char 
         return from_dataset(dataset_write_tlv(d, DATASET_TLV_DELAY_TIMER, buf, 4));
     case DS_EXTPANID:
         e = cli_parse_ext_panid(argv[0], buf);
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
         return from_dataset(dataset_set_extpanid(d, buf));
     case DS_MESH_LOCAL_PREFIX:
         e = cli_parse_ip6(argv[0], buf);
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
         return from_dataset(dataset_set_mesh_local_prefix(d, buf));
     case DS_NETWORK_KEY:
         e = cli_parse_network_key(argv[0], buf);
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
         return from_dataset(dataset_set_network_key(d, buf));
     case DS_NETWORK_NAME:
         if (argv[0] == NULL)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         return from_dataset(dataset_set_network_name(d, argv[0]));
     case DS_PANID:
         e = cli_parse_u16(argv[0], &u16);
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
         return from_dataset(dataset_set_panid(d, u16));
     case DS_PSKC:
         /* `pskc -p <passphrase>` (PBKDF2 from the passphrase) is not built. */
         if (argv[0] != NULL && strcmp(argv[0], "-p") == 0)
-            return CLI_ERR_NOT_IMPLEMENTED;
+            return OT_ERR_NOT_IMPLEMENTED;
         e = cli_parse_pskc(argv[0], buf);
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
         return from_dataset(dataset_set_pskc(d, buf));
     case DS_SECURITY_POLICY: {
         struct dataset_security_policy sp;
 
         e = parse_security_policy(argv, &sp);
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
         return from_dataset(dataset_set_security_policy(d, &sp));
     }
     }
-    return CLI_ERR_INVALID_ARGS;
+    return OT_ERR_INVALID_ARGS;
 }
 
-static cli_err ds_component(struct node_cli *c, const struct ds_component *comp, int argc,
-                            char **argv, FILE *out)
+static enum ot_err ds_component(struct node_cli *c, const struct ds_component *comp, int argc,
+                                char **argv, FILE *out)
 {
     struct dataset_tlvs *d = tnode_dataset_buffer(c->node);
     struct dataset_info info;
     enum dataset_err de;
 
     if (d == NULL)
-        return CLI_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     if (argc == 0) {
         de = dataset_parse(d->tlvs, d->len, &info);
         if (de != DATASET_OK)
             return from_dataset(de);
         if (*((const bool *)((const char *)&info + comp->has_off)))
             ds_print_component(out, comp->kind, &info);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     return ds_set_component(d, comp->kind, argv);
 }
 
-static cli_err print_dataset(FILE *out, const struct dataset_tlvs *d, bool redact)
+static enum ot_err print_dataset(FILE *out, const struct dataset_tlvs *d, bool redact)
 {
     /* dataset_print prints nothing when the TLVs do not validate. */
     return from_dataset(dataset_print(out, d, redact));
@@ -352,25 +352,25 @@ static bool active_tlvs(struct node_cli *c, struct dataset_tlvs *d)
     return true;
 }
 
-static cli_err cmd_ds_active(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ds_active(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     struct dataset_tlvs d;
 
     if (!active_tlvs(c, &d))
-        return CLI_ERR_NOT_FOUND;
+        return OT_ERR_NOT_FOUND;
     if (argc == 0)
         return print_dataset(out, &d, false);
     if (strcmp(argv[0], "-x") == 0) {
         cli_print_hex_line(out, d.tlvs, d.len);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "-ns") == 0)
         return print_dataset(out, &d, true);
-    return CLI_ERR_INVALID_ARGS;
+    return OT_ERR_INVALID_ARGS;
 }
 
-static cli_err cmd_ds_clear(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ds_clear(void *ctx, int argc, char **argv, FILE *out)
 {
     struct dataset_tlvs *d = tnode_dataset_buffer(node_cli_of(ctx)->node);
 
@@ -378,88 +378,88 @@ static cli_err cmd_ds_clear(void *ctx, int argc, char **argv, FILE *out)
     (void)argv;
     (void)out;
     if (d == NULL)
-        return CLI_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     memset(d, 0, sizeof(*d));
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-static cli_err cmd_ds_commit(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ds_commit(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     (void)out;
     if (argc >= 1 && strcmp(argv[0], "active") == 0)
-        return node_cli_from_tnode(tnode_dataset_commit_active(c->node, c->now_ms));
+        return tnode_dataset_commit_active(c->node, c->now_ms);
     if (argc >= 1 && strcmp(argv[0], "pending") == 0)
-        return CLI_ERR_NOT_IMPLEMENTED;
-    return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_NOT_IMPLEMENTED;
+    return OT_ERR_INVALID_ARGS;
 }
 
-static cli_err cmd_ds_init(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ds_init(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     (void)out;
     if (argc >= 1 && strcmp(argv[0], "active") == 0)
-        return node_cli_from_tnode(tnode_dataset_init_active(c->node));
+        return tnode_dataset_init_active(c->node);
     if (argc >= 1 && strcmp(argv[0], "new") == 0)
-        return node_cli_from_tnode(tnode_dataset_init_new(c->node));
+        return tnode_dataset_init_new(c->node);
     if (argc >= 1 && strcmp(argv[0], "pending") == 0)
-        return CLI_ERR_NOT_FOUND; /* no pending dataset is ever held */
+        return OT_ERR_NOT_FOUND; /* no pending dataset is ever held */
     if (argc >= 1 && strcmp(argv[0], "tlvs") == 0) {
         uint8_t buf[DATASET_MAX_LEN];
         size_t len = 0;
         struct dataset_tlvs *d = tnode_dataset_buffer(c->node);
-        cli_err e = cli_parse_hex_upto(argv[1], buf, sizeof(buf), &len);
+        enum ot_err e = cli_parse_hex_upto(argv[1], buf, sizeof(buf), &len);
 
-        if (e != CLI_ERR_NONE)
+        if (e != OT_ERR_NONE)
             return e;
         if (d == NULL)
-            return CLI_ERR_INVALID_STATE;
+            return OT_ERR_INVALID_STATE;
         return from_dataset(dataset_set_tlvs(d, buf, len));
     }
-    return CLI_ERR_INVALID_ARGS;
+    return OT_ERR_INVALID_ARGS;
 }
 
-static cli_err cmd_ds_pending(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ds_pending(void *ctx, int argc, char **argv, FILE *out)
 {
     (void)ctx;
     (void)argc;
     (void)argv;
     (void)out;
-    return CLI_ERR_NOT_FOUND; /* otDatasetGetPendingTlvs without one */
+    return OT_ERR_NOT_FOUND; /* otDatasetGetPendingTlvs without one */
 }
 
-static cli_err cmd_ds_set(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ds_set(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t buf[DATASET_MAX_LEN];
     size_t len = 0;
-    cli_err e;
+    enum ot_err e;
 
     (void)out;
     /* OpenThread parses the hex first, then looks at active/pending. */
     e = cli_parse_hex_upto(argc >= 2 ? argv[1] : NULL, buf, sizeof(buf), &len);
-    if (e != CLI_ERR_NONE)
+    if (e != OT_ERR_NONE)
         return e;
     if (strcmp(argv[0], "active") == 0)
-        return node_cli_from_tnode(tnode_dataset_set_active(c->node, buf, len, c->now_ms));
+        return tnode_dataset_set_active(c->node, buf, len, c->now_ms);
     if (strcmp(argv[0], "pending") == 0)
-        return CLI_ERR_NOT_IMPLEMENTED;
-    return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_NOT_IMPLEMENTED;
+    return OT_ERR_INVALID_ARGS;
 }
 
-static cli_err cmd_ds_tlvs(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ds_tlvs(void *ctx, int argc, char **argv, FILE *out)
 {
     struct dataset_tlvs *d = tnode_dataset_buffer(node_cli_of(ctx)->node);
 
     (void)argv;
     if (argc != 0)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (d == NULL)
-        return CLI_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     cli_print_hex_line(out, d->tlvs, d->len);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 static const struct cli_cmd ds_commands[] = {
@@ -469,7 +469,7 @@ static const struct cli_cmd ds_commands[] = {
     {"tlvs", cmd_ds_tlvs, NULL},       {NULL, NULL, NULL},
 };
 
-cli_err node_cli_dataset_cmd(void *ctx, int argc, char **argv, FILE *out)
+enum ot_err node_cli_dataset_cmd(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     const struct ds_component *comp;
@@ -478,13 +478,13 @@ cli_err node_cli_dataset_cmd(void *ctx, int argc, char **argv, FILE *out)
         struct dataset_tlvs *d = tnode_dataset_buffer(c->node);
 
         if (d == NULL)
-            return CLI_ERR_INVALID_STATE;
+            return OT_ERR_INVALID_STATE;
         return print_dataset(out, d, false);
     }
     if (strcmp(argv[0], "help") == 0) {
         for (const struct cli_cmd *e = ds_commands; e->name != NULL; e++)
             fprintf(out, "%s\n", e->name);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     comp = ds_lookup(argv[0]);
     if (comp != NULL)
@@ -493,5 +493,5 @@ cli_err node_cli_dataset_cmd(void *ctx, int argc, char **argv, FILE *out)
         if (strcmp(e->name, argv[0]) == 0)
             return e->fn(ctx, argc - 1, argv + 1, out);
     }
-    return CLI_ERR_INVALID_COMMAND;
+    return OT_ERR_INVALID_COMMAND;
 }

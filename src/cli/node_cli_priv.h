@@ -16,15 +16,9 @@ static inline struct node_cli *node_cli_of(void *ctx)
     return ctx;
 }
 
-/* enum tnode_err uses OpenThread's otError numbers, as cli_err does. */
-static inline cli_err node_cli_from_tnode(enum tnode_err e)
-{
-    return (cli_err)e;
-}
-
 /* `dataset ...` (cli_dataset.cpp). */
-cli_err node_cli_dataset_cmd(void *ctx, int argc, char **argv, FILE *out);
+enum ot_err node_cli_dataset_cmd(void *ctx, int argc, char **argv, FILE *out);
 /* `srp client ...` (cli_srp_client.cpp); InvalidCommand without c->srp. */
-cli_err node_cli_srp_cmd(void *ctx, int argc, char **argv, FILE *out);
+enum ot_err node_cli_srp_cmd(void *ctx, int argc, char **argv, FILE *out);
 
 #endif

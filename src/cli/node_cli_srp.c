@@ -11,25 +11,25 @@
 
 /* ---- srp client (cli_srp_client.cpp) ------------------------------------------- */
 
-static cli_err from_srp(enum srp_client_err e)
+static enum ot_err from_srp(enum srp_client_err e)
 {
     switch (e) {
     case SRP_CLIENT_ERR_OK:
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     case SRP_CLIENT_ERR_INVALID_ARGS:
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     case SRP_CLIENT_ERR_INVALID_STATE:
-        return CLI_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     case SRP_CLIENT_ERR_ALREADY:
-        return CLI_ERR_ALREADY;
+        return OT_ERR_ALREADY;
     case SRP_CLIENT_ERR_NOT_FOUND:
-        return CLI_ERR_NOT_FOUND;
+        return OT_ERR_NOT_FOUND;
     case SRP_CLIENT_ERR_NO_BUFS:
-        return CLI_ERR_NO_BUFS;
+        return OT_ERR_NO_BUFS;
     case SRP_CLIENT_ERR_BUSY:
-        return CLI_ERR_BUSY;
+        return OT_ERR_BUSY;
     default:
-        return CLI_ERR_FAILED;
+        return OT_ERR_FAILED;
     }
 }
 
@@ -43,23 +43,23 @@ static void print_enabled(FILE *out, bool on)
     fprintf(out, "%s\n", on ? "Enabled" : "Disabled");
 }
 
-static cli_err cmd_srpc_autostart(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_autostart(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     bool on;
-    cli_err e;
+    enum ot_err e;
 
     if (argc == 0) {
         print_enabled(out, c->srp->autostart);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
-    if ((e = cli_parse_enable_disable(argv[0], &on)) != CLI_ERR_NONE)
+    if ((e = cli_parse_enable_disable(argv[0], &on)) != OT_ERR_NONE)
         return e;
     srp_client_set_autostart(c->srp, on, c->now_ms);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-static cli_err cmd_srpc_host(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_host(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     struct srp_client *sc = c->srp;
@@ -67,27 +67,27 @@ static cli_err cmd_srpc_host(void *ctx, int argc, char **argv, FILE *out)
 
     if (argc == 0) {
         srp_client_fmt_host(sc, srp_print_line, out);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "name") == 0) {
         if (argc == 1) {
             fprintf(out, "%s\n", sc->host_name[0] != '\0' ? sc->host_name : "(null)");
-            return CLI_ERR_NONE;
+            return OT_ERR_NONE;
         }
         if (argc > 2)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         return from_srp(srp_client_set_host_name(sc, argv[1], c->now_ms));
     }
     if (strcmp(argv[0], "state") == 0) {
         if (argc != 1)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         fprintf(out, "%s\n", srp_client_item_state_str(sc->host_state));
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "address") == 0) {
         uint8_t addrs[SRP_CLIENT_MAX_ADDRS][16];
         unsigned n = 0;
-        cli_err e;
+        enum ot_err e;
 
         if (argc == 1) {
             if (sc->auto_addr) {
@@ -96,14 +96,14 @@ static cli_err cmd_srpc_host(void *ctx, int argc, char **argv, FILE *out)
                 for (unsigned i = 0; i < sc->naddrs; i++)
                     fprintf(out, "%s\n", addr_fmt6_ot(sc->addrs[i], buf));
             }
-            return CLI_ERR_NONE;
+            return OT_ERR_NONE;
         }
         if (strcmp(argv[1], "auto") == 0)
             return from_srp(srp_client_set_auto_addr(sc, c->now_ms));
         for (int i = 1; i < argc; i++) {
             if (n >= SRP_CLIENT_MAX_ADDRS)
-                return CLI_ERR_NO_BUFS;
-            if ((e = cli_parse_ip6(argv[i], addrs[n])) != CLI_ERR_NONE)
+                return OT_ERR_NO_BUFS;
+            if ((e = cli_parse_ip6(argv[i], addrs[n])) != OT_ERR_NONE)
                 return e;
             n++;
         }
@@ -111,42 +111,42 @@ static cli_err cmd_srpc_host(void *ctx, int argc, char **argv, FILE *out)
     }
     if (strcmp(argv[0], "remove") == 0) {
         bool remove_key = false, send_unreg = false;
-        cli_err e;
+        enum ot_err e;
 
         if (argc > 3)
-            return CLI_ERR_INVALID_ARGS;
-        if (argc >= 2 && (e = cli_parse_bool(argv[1], &remove_key)) != CLI_ERR_NONE)
+            return OT_ERR_INVALID_ARGS;
+        if (argc >= 2 && (e = cli_parse_bool(argv[1], &remove_key)) != OT_ERR_NONE)
             return e;
-        if (argc >= 3 && (e = cli_parse_bool(argv[2], &send_unreg)) != CLI_ERR_NONE)
+        if (argc >= 3 && (e = cli_parse_bool(argv[2], &send_unreg)) != OT_ERR_NONE)
             return e;
         return from_srp(srp_client_remove_host(sc, remove_key, send_unreg, c->now_ms));
     }
     if (strcmp(argv[0], "clear") == 0) {
         if (argc != 1)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         srp_client_clear_host(sc, c->now_ms);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
-    return CLI_ERR_INVALID_COMMAND;
+    return OT_ERR_INVALID_COMMAND;
 }
 
 /* ProcessGetSet: no argument prints, one sets, more is InvalidArgs. */
-static cli_err srpc_get_set(struct node_cli *c, int argc, char **argv, FILE *out, uint32_t cur,
-                            void (*set)(struct srp_client *, uint32_t))
+static enum ot_err srpc_get_set(struct node_cli *c, int argc, char **argv, FILE *out, uint32_t cur,
+                                void (*set)(struct srp_client *, uint32_t))
 {
     uint32_t v;
-    cli_err e;
+    enum ot_err e;
 
     if (argc == 0) {
         fprintf(out, "%" PRIu32 "\n", cur);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
-    if ((e = cli_parse_u32(argv[0], &v)) != CLI_ERR_NONE)
+    if ((e = cli_parse_u32(argv[0], &v)) != OT_ERR_NONE)
         return e;
     if (argc > 1)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     set(c->srp, v);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 static void srpc_set_ttl(struct srp_client *sc, uint32_t v)
@@ -154,28 +154,28 @@ static void srpc_set_ttl(struct srp_client *sc, uint32_t v)
     sc->ttl = v;
 }
 
-static cli_err cmd_srpc_keyleaseinterval(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_keyleaseinterval(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     return srpc_get_set(c, argc, argv, out, c->srp->key_lease, srp_client_set_key_lease);
 }
 
-static cli_err cmd_srpc_leaseinterval(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_leaseinterval(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     return srpc_get_set(c, argc, argv, out, c->srp->lease, srp_client_set_lease);
 }
 
-static cli_err cmd_srpc_ttl(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_ttl(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     return srpc_get_set(c, argc, argv, out, c->srp->ttl, srpc_set_ttl);
 }
 
-static cli_err cmd_srpc_server(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_server(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     char buf[ADDR_STR6];
@@ -183,28 +183,28 @@ static cli_err cmd_srpc_server(void *ctx, int argc, char **argv, FILE *out)
     /* otSrpClientGetServerAddress: all zero and port 0 while stopped */
     if (argc == 0) {
         fprintf(out, "[%s]:%u\n", addr_fmt6_ot(c->srp->server, buf), (unsigned)c->srp->server_port);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (argc > 1)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (strcmp(argv[0], "address") == 0)
         fprintf(out, "%s\n", addr_fmt6_ot(c->srp->server, buf));
     else if (strcmp(argv[0], "port") == 0)
         fprintf(out, "%u\n", (unsigned)c->srp->server_port);
     else
-        return CLI_ERR_INVALID_COMMAND;
-    return CLI_ERR_NONE;
+        return OT_ERR_INVALID_COMMAND;
+    return OT_ERR_NONE;
 }
 
-static cli_err cmd_srpc_service(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_service(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     struct srp_client *sc = c->srp;
-    cli_err e;
+    enum ot_err e;
 
     if (argc == 0) {
         srp_client_fmt_services(sc, srp_print_line, out);
-        return CLI_ERR_NONE;
+        return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "add") == 0) {
         /* add <instance> <service> <port> [priority] [weight] [txt] */
@@ -212,65 +212,65 @@ static cli_err cmd_srpc_service(void *ctx, int argc, char **argv, FILE *out)
         uint8_t txt[SRP_CLIENT_TXT_MAX];
         size_t txt_len = 0;
 
-        if ((e = cli_parse_u16(argc > 3 ? argv[3] : NULL, &port)) != CLI_ERR_NONE)
+        if ((e = cli_parse_u16(argc > 3 ? argv[3] : NULL, &port)) != OT_ERR_NONE)
             return e;
-        if (argc > 4 && (e = cli_parse_u16(argv[4], &prio)) != CLI_ERR_NONE)
+        if (argc > 4 && (e = cli_parse_u16(argv[4], &prio)) != OT_ERR_NONE)
             return e;
-        if (argc > 5 && (e = cli_parse_u16(argv[5], &weight)) != CLI_ERR_NONE)
+        if (argc > 5 && (e = cli_parse_u16(argv[5], &weight)) != OT_ERR_NONE)
             return e;
         if (argc > 6 && strcmp(argv[6], "-") != 0 &&
-            (e = cli_parse_hex_upto(argv[6], txt, sizeof(txt), &txt_len)) != CLI_ERR_NONE)
+            (e = cli_parse_hex_upto(argv[6], txt, sizeof(txt), &txt_len)) != OT_ERR_NONE)
             return e;
         if (argc > 7)
-            return CLI_ERR_INVALID_ARGS; /* per-service lease/key lease: not kept */
+            return OT_ERR_INVALID_ARGS; /* per-service lease/key lease: not kept */
         return from_srp(srp_client_add_service(sc, argv[1], argv[2], port, prio, weight, txt,
                                                (uint16_t)txt_len, c->now_ms));
     }
     if (strcmp(argv[0], "remove") == 0 || strcmp(argv[0], "clear") == 0) {
         if (argc != 3)
-            return CLI_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         return from_srp(srp_client_remove_service(sc, argv[1], argv[2],
                                                   strcmp(argv[0], "clear") == 0, c->now_ms));
     }
-    return CLI_ERR_INVALID_COMMAND;
+    return OT_ERR_INVALID_COMMAND;
 }
 
-static cli_err cmd_srpc_start(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_start(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t addr[16];
     uint16_t port;
-    cli_err e;
+    enum ot_err e;
 
     (void)out;
-    if ((e = cli_parse_ip6(argc > 0 ? argv[0] : NULL, addr)) != CLI_ERR_NONE)
+    if ((e = cli_parse_ip6(argc > 0 ? argv[0] : NULL, addr)) != OT_ERR_NONE)
         return e;
-    if ((e = cli_parse_u16(argc > 1 ? argv[1] : NULL, &port)) != CLI_ERR_NONE)
+    if ((e = cli_parse_u16(argc > 1 ? argv[1] : NULL, &port)) != OT_ERR_NONE)
         return e;
     if (argc > 2)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     return from_srp(srp_client_start(c->srp, addr, port, c->now_ms));
 }
 
-static cli_err cmd_srpc_state(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_state(void *ctx, int argc, char **argv, FILE *out)
 {
     (void)argv;
     if (argc != 0)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     print_enabled(out, node_cli_of(ctx)->srp->running);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-static cli_err cmd_srpc_stop(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_stop(void *ctx, int argc, char **argv, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     (void)argv;
     (void)out;
     if (argc != 0)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     srp_client_stop(c->srp, c->now_ms);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
 static const struct cli_cmd srp_client_commands[] = {
@@ -292,9 +292,9 @@ static const struct cli_cmd srp_commands[] = {
     {NULL, NULL, NULL},
 };
 
-cli_err node_cli_srp_cmd(void *ctx, int argc, char **argv, FILE *out)
+enum ot_err node_cli_srp_cmd(void *ctx, int argc, char **argv, FILE *out)
 {
     if (node_cli_of(ctx)->srp == NULL)
-        return CLI_ERR_INVALID_COMMAND;
+        return OT_ERR_INVALID_COMMAND;
     return cli_dispatch(srp_commands, ctx, argc, argv, out);
 }

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "nat64/rfc6052.h"
+#include "util/rfc6052.h"
 
 #define BACKOFF_MIN_MS 1000u
 #define BACKOFF_MAX_MS 30000u

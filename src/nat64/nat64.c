@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nat64/rfc6052.h"
+#include "util/rfc6052.h"
 
 struct nat64 {
     struct nat64_cfg cfg;

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "nat64/rfc6052.h"
+#include "util/rfc6052.h"
 
 void siit_init(struct siit *s)
 {

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "nat64/rfc6052.h"
+#include "util/rfc6052.h"
 #include "svc/srp_node.h"
 #include "util/addr.h"
 
@@ -73,13 +73,13 @@ void dns_node_get_config(const struct dns_node *d, struct dns_client_query *out)
 
 /* Hands the result over; the client is idle again first, so done may start
  * the next query. */
-static void finish(struct dns_node *d, enum tnode_err send_err)
+static void finish(struct dns_node *d, enum ot_err send_err)
 {
     const struct dns_client_result *r = dns_client_result(&d->client);
 
     memset(&d->res, 0, sizeof(d->res));
     d->res.send_err = send_err;
-    if (send_err == TNODE_OK && r != NULL)
+    if (send_err == OT_ERR_NONE && r != NULL)
         d->res.r = *r;
     dns_client_cancel(&d->client);
     if (d->res.r.ip4 && d->res.r.n > 0) {
@@ -102,64 +102,64 @@ static void finish(struct dns_node *d, enum tnode_err send_err)
 /* Sends whatever the client has due; a refused send other than Busy (a
  * frame the node could not queue now: the retransmission covers it) ends
  * the query, or any refused send when busy_ends. */
-static enum tnode_err send_due(struct dns_node *d, uint64_t now_ms, bool busy_ends)
+static enum ot_err send_due(struct dns_node *d, uint64_t now_ms, bool busy_ends)
 {
     const uint8_t *msg;
     size_t len;
 
     if (!dns_client_poll(&d->client, now_ms, &msg, &len))
-        return TNODE_OK;
-    enum tnode_err te = tnode_udp_send(d->node, d->udp_handle, d->client.q.server, d->client.q.port,
-                                       msg, len, now_ms);
-    return te == TNODE_ERR_BUSY && !busy_ends ? TNODE_OK : te;
+        return OT_ERR_NONE;
+    enum ot_err te = tnode_udp_send(d->node, d->udp_handle, d->client.q.server, d->client.q.port,
+                                    msg, len, now_ms);
+    return te == OT_ERR_BUSY && !busy_ends ? OT_ERR_NONE : te;
 }
 
 static void on_udp(void *ctx, const struct tnode_udp_rx *rx)
 {
     struct dns_node *d = ctx;
     uint64_t now_ms = tnode_now_ms(d->node);
-    enum tnode_err te;
+    enum ot_err te;
 
     if (!dns_client_rx(&d->client, now_ms, rx->payload, rx->len))
         return;
     if (dns_client_done(&d->client)) {
-        finish(d, TNODE_OK);
+        finish(d, OT_ERR_NONE);
         return;
     }
     /* The A query of the NAT64 fallback goes out at once. */
     te = send_due(d, now_ms, true);
-    if (te != TNODE_OK)
+    if (te != OT_ERR_NONE)
         finish(d, te);
 }
 
-enum tnode_err dns_node_resolve(struct dns_node *d, const char *name, bool four,
-                                const struct dns_node_config *over, uint64_t now_ms)
+enum ot_err dns_node_resolve(struct dns_node *d, const char *name, bool four,
+                             const struct dns_node_config *over, uint64_t now_ms)
 {
     struct dns_client_query q;
     struct addr_prefix6 pfx;
     struct dns_name qname;
-    enum tnode_err te;
+    enum ot_err te;
 
     if (dns_client_waiting(&d->client))
-        return TNODE_ERR_BUSY;
+        return OT_ERR_BUSY;
     if (four && !tnode_nat64_prefix(d->node, &pfx))
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     /* OpenThread refuses the root and an empty name too. */
     if (name[0] == '\0' || strcmp(name, ".") == 0 || dns_name_from_text(name, &qname) != DNS_OK)
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     dns_node_get_config(d, &q);
     if (over != NULL)
         apply(&q, over);
     if (!d->udp_open) {
         te = tnode_udp_open(d->node, on_udp, d, &d->udp_handle);
-        if (te != TNODE_OK)
+        if (te != OT_ERR_NONE)
             return te;
         d->udp_open = true;
     }
     if (dns_client_start(&d->client, &qname, four, &q, now_ms) != DNS_OK)
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     te = send_due(d, now_ms, true);
-    if (te != TNODE_OK)
+    if (te != OT_ERR_NONE)
         dns_client_cancel(&d->client);
     return te;
 }
@@ -176,15 +176,15 @@ void dns_node_cancel(struct dns_node *d)
 
 void dns_node_process(struct dns_node *d, uint64_t now_ms)
 {
-    enum tnode_err te;
+    enum ot_err te;
 
     if (!dns_client_waiting(&d->client))
         return;
     te = send_due(d, now_ms, false);
-    if (te != TNODE_OK)
+    if (te != OT_ERR_NONE)
         finish(d, te);
     else if (dns_client_done(&d->client))
-        finish(d, TNODE_OK);
+        finish(d, OT_ERR_NONE);
 }
 
 int64_t dns_node_next_timeout_ms(const struct dns_node *d, uint64_t now_ms)

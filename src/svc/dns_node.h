@@ -36,8 +36,8 @@ struct dns_node_config {
 /* How a query ended: the resolver's result (addresses as IPv6, A answers
  * synthesized), or a send the node refused. */
 struct dns_node_result {
-    enum tnode_err send_err; /* TNODE_OK, or why the query could not go out */
-    bool no_prefix;          /* A answers but no NAT64 prefix to synthesize with */
+    enum ot_err send_err; /* OT_ERR_NONE, or why the query could not go out */
+    bool no_prefix;       /* A answers but no NAT64 prefix to synthesize with */
     struct dns_client_result r;
 };
 
@@ -68,13 +68,13 @@ void dns_node_get_config(const struct dns_node *d, struct dns_client_query *out)
 
 /* Starts resolving name (text, with or without the final dot): AAAA with
  * the A fallback, or A when four (resolve4). over: the query's own config
- * (NULL or zero fields: the default config). Returns TNODE_OK (the result
- * comes through done), TNODE_ERR_BUSY while a query runs,
- * TNODE_ERR_INVALID_STATE for four without a NAT64 prefix,
- * TNODE_ERR_INVALID_ARGS for a bad, empty or root name, or what the node
+ * (NULL or zero fields: the default config). Returns OT_ERR_NONE (the result
+ * comes through done), OT_ERR_BUSY while a query runs,
+ * OT_ERR_INVALID_STATE for four without a NAT64 prefix,
+ * OT_ERR_INVALID_ARGS for a bad, empty or root name, or what the node
  * answered to opening the socket or sending. */
-enum tnode_err dns_node_resolve(struct dns_node *d, const char *name, bool four,
-                                const struct dns_node_config *over, uint64_t now_ms);
+enum ot_err dns_node_resolve(struct dns_node *d, const char *name, bool four,
+                             const struct dns_node_config *over, uint64_t now_ms);
 bool dns_node_busy(const struct dns_node *d);
 /* Forgets the running query (done is not called); the socket stays. */
 void dns_node_cancel(struct dns_node *d);

@@ -152,7 +152,7 @@ void srp_node_process(struct srp_node *sn, uint64_t now_ms)
         srp_client_set_auto_addrs(c, (const uint8_t(*)[16])addrs, n, now_ms);
     }
     if (c->running && !sn->udp_open) {
-        if (tnode_udp_open(sn->node, on_udp, sn, &sn->udp_handle) != TNODE_OK)
+        if (tnode_udp_open(sn->node, on_udp, sn, &sn->udp_handle) != OT_ERR_NONE)
             return; /* no socket free: try again next time */
         sn->udp_open = true;
         tnode_udp_bind(sn->node, sn->udp_handle, NULL, 0);
@@ -164,7 +164,7 @@ void srp_node_process(struct srp_node *sn, uint64_t now_ms)
         return;
     while (srp_client_poll(c, now_ms, &msg, &len, dst, &dport)) {
         /* A refused send is like a lost one: the answer timeout retries. */
-        if (tnode_udp_send(sn->node, sn->udp_handle, dst, dport, msg, len, now_ms) != TNODE_OK)
+        if (tnode_udp_send(sn->node, sn->udp_handle, dst, dport, msg, len, now_ms) != OT_ERR_NONE)
             sn->send_errors++;
     }
 }

@@ -262,8 +262,8 @@ static void loopback(struct tnode *n, const uint8_t *pkt, size_t len)
     n->cnt.tx_drop_queue_full++;
 }
 
-enum tnode_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
-                               const struct mac_addr *dst)
+enum ot_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
+                            const struct mac_addr *dst)
 {
     const uint8_t *src = pkt + 8;
     uint8_t own_ll[16];
@@ -295,7 +295,7 @@ enum tnode_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
                                               frames, 24, &nf);
         if (e != LOWPAN_OK) {
             n->cnt.tx_drop_lowpan++;
-            return TNODE_ERR_NO_BUFS;
+            return OT_ERR_NO_BUFS;
         }
         if (nf > 1 && mle && !secure) {
             secure = true; /* fragmented MLE goes MAC-secured (message_framer.cpp) */
@@ -307,7 +307,7 @@ enum tnode_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
         n->frag_tag++;
     if (TN_TXQ - n->txq_count < nf) {
         n->cnt.tx_drop_queue_full++;
-        return TNODE_ERR_NO_BUFS;
+        return OT_ERR_NO_BUFS;
     }
     for (size_t i = 0; i < nf; i++) {
         struct tn_frame *f = &n->txq[(n->txq_head + n->txq_count) % TN_TXQ];
@@ -323,7 +323,7 @@ enum tnode_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
     n->cnt.tx_packets++;
     n->cnt.tx_frames += (uint32_t)nf;
     tn_txq_kick(n);
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
 /* Inside an on-mesh prefix of the Network Data. */
@@ -337,16 +337,16 @@ static bool on_mesh(const struct tnode *n, const uint8_t addr[16])
     return false;
 }
 
-enum tnode_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum tn_origin origin)
+enum ot_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum tn_origin origin)
 {
     if (len < IP6_HDR_LEN || len > IP6_MTU || (pkt[0] >> 4) != 6 ||
         IP6_HDR_LEN + (size_t)be16_get(pkt + 4) != len) {
         n->cnt.tx_drop_bad_packet++;
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     }
     if (n->role == TNODE_DISABLED) {
         n->cnt.tx_drop_no_route++;
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     }
     const uint8_t *dst = pkt + 24;
     struct mac_addr mdst = {0};
@@ -358,7 +358,7 @@ enum tnode_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enu
     }
     if (ip6_is_mine(&n->ip, dst)) {
         loopback(n, pkt, len);
-        return TNODE_OK;
+        return OT_ERR_NONE;
     }
     if (is_link_local(dst)) {
         if (ip6_iid_is_locator(dst, &loc)) {
@@ -376,7 +376,7 @@ enum tnode_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enu
          * for destinations outside the mesh). */
         if (!n->parent.valid) {
             n->cnt.tx_drop_no_route++;
-            return TNODE_ERR_NO_ROUTE;
+            return OT_ERR_NO_ROUTE;
         }
         mdst.mode = MAC_ADDR_SHORT;
         mdst.short_addr = n->parent.rloc16;
@@ -384,7 +384,7 @@ enum tnode_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enu
     }
     if (n->role != TNODE_LEADER) {
         n->cnt.tx_drop_no_route++;
-        return TNODE_ERR_NO_ROUTE;
+        return OT_ERR_NO_ROUTE;
     }
     /* Leader: our children, address queries, or the host side. */
     bool ml = tn_is_ml(n, dst);
@@ -392,7 +392,7 @@ enum tnode_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enu
         struct child_table_entry *c = child_table_by_rloc(&n->children, loc);
         if (!c) {
             n->cnt.tx_drop_no_route++;
-            return TNODE_ERR_NO_ROUTE;
+            return OT_ERR_NO_ROUTE;
         }
         mdst.mode = MAC_ADDR_SHORT;
         mdst.short_addr = c->rloc16;
@@ -413,10 +413,10 @@ enum tnode_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enu
     if (origin != TN_FROM_HOST && n->cfg.host_rx) {
         n->cnt.host_packets++;
         n->cfg.host_rx(n->cfg.user, pkt, len);
-        return TNODE_OK;
+        return OT_ERR_NONE;
     }
     n->cnt.tx_drop_no_route++;
-    return TNODE_ERR_NO_ROUTE;
+    return OT_ERR_NO_ROUTE;
 }
 
 void tn_mesh_ip6_send(void *ctx, const uint8_t *pkt, size_t len)
@@ -471,7 +471,7 @@ void tn_mesh_flush(struct tnode *n)
 
 /* ---- secured MLE send (interop §3.3) ------------------------------------ */
 
-enum tnode_err tn_mle_send(struct tnode *n, const uint8_t dst[16], const uint8_t *plain, size_t len)
+enum ot_err tn_mle_send(struct tnode *n, const uint8_t dst[16], const uint8_t *plain, size_t len)
 {
     uint8_t src[16];
     tn_ll_from_ext(n->ext, src);
@@ -485,14 +485,14 @@ enum tnode_err tn_mle_send(struct tnode *n, const uint8_t dst[16], const uint8_t
     size_t ulen;
     if (mle_protect(n->keys.mle, src, dst, &aux, plain, len, udp, sizeof(udp), &ulen) != MLE_OK) {
         n->cnt.mle_tx_errors++;
-        return TNODE_ERR_NO_BUFS;
+        return OT_ERR_NO_BUFS;
     }
     uint8_t pkt[IP6_MTU];
     size_t plen;
     if (ip6_build_udp(&n->ip, src, dst, MLE_UDP_PORT, MLE_UDP_PORT, udp, ulen, MLE_HOP_LIMIT, pkt,
                       sizeof(pkt), &plen) != IP6_OK) {
         n->cnt.mle_tx_errors++;
-        return TNODE_ERR_NO_BUFS;
+        return OT_ERR_NO_BUFS;
     }
     n->cnt.mle_tx++;
     return tn_mesh_send(n, pkt, plen, TN_FROM_LOCAL);

@@ -19,10 +19,10 @@ enum tn_origin {
     TN_FROM_HOST,  /* the host side (tnode_send_ip6) */
 };
 /* Routes one IPv6 packet into the mesh (or to the host / ourselves). */
-enum tnode_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum tn_origin origin);
+enum ot_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum tn_origin origin);
 /* Sends to a known RLOC16 / MAC destination (used after an address query). */
-enum tnode_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
-                               const struct mac_addr *dst);
+enum ot_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
+                            const struct mac_addr *dst);
 void tn_mesh_process(struct tnode *n);
 int64_t tn_mesh_next(const struct tnode *n);
 void tn_txq_kick(struct tnode *n);
@@ -30,7 +30,6 @@ void tn_mesh_flush(struct tnode *n);
 
 /* Secured MLE message (plain = command || TLVs) from our link-local address
  * to dst (link-local unicast or ff02::1/ff02::2). */
-enum tnode_err tn_mle_send(struct tnode *n, const uint8_t dst[16], const uint8_t *plain,
-                           size_t len);
+enum ot_err tn_mle_send(struct tnode *n, const uint8_t dst[16], const uint8_t *plain, size_t len);
 
 #endif

@@ -51,15 +51,15 @@ static void set_key_seq(struct tnode *n, uint32_t seq)
 }
 
 /* Applies the active dataset to the MAC, keys, IPv6 identity. */
-static enum tnode_err apply_dataset(struct tnode *n)
+static enum ot_err apply_dataset(struct tnode *n)
 {
     if (dataset_parse(n->active.tlvs, n->active.len, &n->ds) != DATASET_OK)
-        return TNODE_ERR_PARSE;
+        return OT_ERR_PARSE;
     if (!n->ds.has.network_key || !n->ds.has.channel || !n->ds.has.panid ||
         !n->ds.has.mesh_local_prefix)
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (mac_layer_set_channel(&n->mac, (uint8_t)n->ds.channel) != 0)
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     mac_layer_set_pan_id(&n->mac, n->ds.panid);
     uint32_t fc = mac_layer_frame_counter(&n->mac);
     set_key_seq(n, n->key_seq);
@@ -72,7 +72,7 @@ static enum tnode_err apply_dataset(struct tnode *n)
     ip6_set_ml_iid(&n->ip, n->ml_iid);
     /* Context 0 is the mesh-local prefix (interop §3.5). */
     tn_netdata_apply(n, n->netdata, n->netdata_len);
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
 /* ---- MLE send and receive (interop §3.3) ---------------------------------- */
@@ -283,7 +283,7 @@ struct tnode *tnode_new(const struct tnode_cfg *cfg, uint64_t now_ms)
         tn_log(n, 1, "cannot bind MLE port");
     tn_tmf_init(n);
     tcp_init_ctx(n);
-    if (n->has_active && apply_dataset(n) != TNODE_OK) {
+    if (n->has_active && apply_dataset(n) != OT_ERR_NONE) {
         tn_log(n, 1, "saved dataset is unusable; ignored");
         n->has_active = false;
     }
@@ -369,51 +369,51 @@ static void ds_rng(void *ctx, uint8_t *out, size_t len)
     tn_random(ctx, out, len);
 }
 
-enum tnode_err tnode_dataset_init_new(struct tnode *n)
+enum ot_err tnode_dataset_init_new(struct tnode *n)
 {
     if (dataset_init_new(&n->buffer, ds_rng, n, 0) != DATASET_OK)
-        return TNODE_ERR_FAILED;
-    return TNODE_OK;
+        return OT_ERR_FAILED;
+    return OT_ERR_NONE;
 }
 
-enum tnode_err tnode_dataset_init_active(struct tnode *n)
+enum ot_err tnode_dataset_init_active(struct tnode *n)
 {
     if (!n->has_active)
-        return TNODE_ERR_NOT_FOUND;
+        return OT_ERR_NOT_FOUND;
     n->buffer = n->active;
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
-enum tnode_err tnode_dataset_set_active(struct tnode *n, const uint8_t *tlvs, size_t len,
-                                        uint64_t now_ms)
+enum ot_err tnode_dataset_set_active(struct tnode *n, const uint8_t *tlvs, size_t len,
+                                     uint64_t now_ms)
 {
     if (now_ms > n->now)
         n->now = now_ms;
     struct dataset_tlvs d;
     if (!tlvs || dataset_set_tlvs(&d, tlvs, len) != DATASET_OK)
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     struct dataset_info info;
     if (dataset_parse(d.tlvs, d.len, &info) != DATASET_OK || !info.has.network_key ||
         !info.has.channel || !info.has.panid || !info.has.mesh_local_prefix)
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (n->role != TNODE_DISABLED)
-        return TNODE_ERR_INVALID_STATE; /* OT: only while Thread is stopped */
+        return OT_ERR_INVALID_STATE; /* OT: only while Thread is stopped */
     struct dataset_tlvs old = n->active;
     bool had = n->has_active;
     n->active = d;
     n->has_active = true;
-    if (apply_dataset(n) != TNODE_OK) {
+    if (apply_dataset(n) != OT_ERR_NONE) {
         n->active = old;
         n->has_active = had;
         if (had)
             apply_dataset(n);
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     }
     save_dataset(n);
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
-enum tnode_err tnode_dataset_commit_active(struct tnode *n, uint64_t now_ms)
+enum ot_err tnode_dataset_commit_active(struct tnode *n, uint64_t now_ms)
 {
     return tnode_dataset_set_active(n, n->buffer.tlvs, n->buffer.len, now_ms);
 }
@@ -430,14 +430,14 @@ const uint8_t *tnode_active_dataset(const struct tnode *n, size_t *len)
 
 /* ---- interface and Thread ------------------------------------------------- */
 
-enum tnode_err tnode_ifconfig(struct tnode *n, bool up, uint64_t now_ms)
+enum ot_err tnode_ifconfig(struct tnode *n, bool up, uint64_t now_ms)
 {
     if (now_ms > n->now)
         n->now = now_ms;
     if (!up && n->role != TNODE_DISABLED)
         tnode_thread_stop(n, now_ms);
     n->ifup = up;
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
 bool tnode_ifconfig_up(const struct tnode *n)
@@ -445,16 +445,16 @@ bool tnode_ifconfig_up(const struct tnode *n)
     return n->ifup;
 }
 
-enum tnode_err tnode_thread_start(struct tnode *n, uint64_t now_ms)
+enum ot_err tnode_thread_start(struct tnode *n, uint64_t now_ms)
 {
     if (now_ms > n->now)
         n->now = now_ms;
     if (!n->ifup || !n->has_active)
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     if (n->role != TNODE_DISABLED)
-        return TNODE_OK;
-    if (apply_dataset(n) != TNODE_OK)
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_NONE;
+    if (apply_dataset(n) != OT_ERR_NONE)
+        return OT_ERR_INVALID_STATE;
     tn_set_role(n, TNODE_DETACHED);
     tn_save_network_info(n); /* counters stored ahead before the first frame */
     /* A leader (saved, or stopped and started again) keeps its partition. */
@@ -463,18 +463,18 @@ enum tnode_err tnode_thread_start(struct tnode *n, uint64_t now_ms)
         n->restore_leader = true;
     if (n->restore_leader && n->cfg.router_eligible) {
         tn_router_become_leader(n, true);
-        return TNODE_OK;
+        return OT_ERR_NONE;
     }
     tn_child_start_attach(n);
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
-enum tnode_err tnode_thread_stop(struct tnode *n, uint64_t now_ms)
+enum ot_err tnode_thread_stop(struct tnode *n, uint64_t now_ms)
 {
     if (now_ms > n->now)
         n->now = now_ms;
     if (n->role == TNODE_DISABLED)
-        return TNODE_OK;
+        return OT_ERR_NONE;
     if (n->role == TNODE_LEADER)
         tn_router_stop(n);
     tn_child_stop(n);
@@ -487,7 +487,7 @@ enum tnode_err tnode_thread_stop(struct tnode *n, uint64_t now_ms)
     ip6_set_router(&n->ip, false);
     tn_set_role(n, TNODE_DISABLED);
     tn_save_network_info(n);
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
 void tnode_factoryreset(struct tnode *n, uint64_t now_ms)
@@ -535,33 +535,33 @@ uint8_t tnode_mode(const struct tnode *n)
     return n->mode;
 }
 
-enum tnode_err tnode_set_mode(struct tnode *n, uint8_t mode, uint64_t now_ms)
+enum ot_err tnode_set_mode(struct tnode *n, uint8_t mode, uint64_t now_ms)
 {
     if (now_ms > n->now)
         n->now = now_ms;
     if (mode & ~(TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA))
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (!(mode & TNODE_MODE_RX_ON))
-        return TNODE_ERR_NOT_IMPLEMENTED; /* sleepy children need indirect TX (mac.h TODO) */
+        return OT_ERR_NOT_IMPLEMENTED; /* sleepy children need indirect TX (mac.h TODO) */
     if (n->role == TNODE_LEADER && !(mode & TNODE_MODE_FTD))
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     if (mode == n->mode)
-        return TNODE_OK;
+        return OT_ERR_NONE;
     n->mode = mode;
     tn_save_network_info(n);
     if (n->role == TNODE_CHILD)
         tn_child_send_update(n);
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
-enum tnode_err tnode_set_child_timeout(struct tnode *n, uint32_t timeout_s)
+enum ot_err tnode_set_child_timeout(struct tnode *n, uint32_t timeout_s)
 {
     if (timeout_s < 10)
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     n->timeout_s = timeout_s;
     if (n->role == TNODE_CHILD)
         tn_child_send_update(n); /* tell the parent (Timeout TLV) */
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
 /* ---- addresses ------------------------------------------------------------ */
@@ -633,16 +633,16 @@ const uint8_t *tnode_netdata(const struct tnode *n, size_t *len)
     return n->netdata;
 }
 
-enum tnode_err tnode_leader_data(const struct tnode *n, struct tnode_leader_data *out)
+enum ot_err tnode_leader_data(const struct tnode *n, struct tnode_leader_data *out)
 {
     if (n->role != TNODE_CHILD && n->role != TNODE_LEADER)
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     out->partition_id = n->leader.partition_id;
     out->weighting = n->leader.weighting;
     out->data_version = n->leader.data_version;
     out->stable_data_version = n->leader.stable_data_version;
     out->leader_router_id = n->leader.leader_router_id;
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
 bool tnode_nat64_prefix(const struct tnode *n, struct addr_prefix6 *out)
@@ -654,16 +654,16 @@ bool tnode_nat64_prefix(const struct tnode *n, struct addr_prefix6 *out)
     return true;
 }
 
-enum tnode_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, size_t len,
-                                       uint64_t now_ms)
+enum ot_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, size_t len,
+                                    uint64_t now_ms)
 {
     if (now_ms > n->now)
         n->now = now_ms;
     if (len > NETDATA_MAX_LEN || (len && !tlvs) ||
         (len && netdata_validate(tlvs, len) != NETDATA_OK))
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (n->role == TNODE_CHILD)
-        return TNODE_ERR_INVALID_STATE; /* a/sd from a child: not built */
+        return OT_ERR_INVALID_STATE; /* a/sd from a child: not built */
     if (n->role == TNODE_LEADER) {
         struct netdata_leader save = n->store;
         enum netdata_err e = netdata_leader_register(&n->store, n->rloc16, tlvs, len);
@@ -672,8 +672,8 @@ enum tnode_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, siz
             tn_log(n, 2, "local netdata refused: %s", netdata_err_str(e));
             return e == NETDATA_ERR_NO_SPACE || e == NETDATA_ERR_NO_CONTEXT_ID ||
                            e == NETDATA_ERR_NO_SERVICE_ID
-                       ? TNODE_ERR_NO_BUFS
-                       : TNODE_ERR_INVALID_ARGS;
+                       ? OT_ERR_NO_BUFS
+                       : OT_ERR_INVALID_ARGS;
         }
         if (save.version != n->store.version)
             tn_router_netdata_changed(n);
@@ -681,7 +681,7 @@ enum tnode_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, siz
     if (len)
         memcpy(n->local_nd, tlvs, len);
     n->local_nd_len = len;
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
 /* ---- neighbours ----------------------------------------------------------- */
@@ -725,10 +725,10 @@ size_t tnode_children(const struct tnode *n, uint64_t now_ms, struct tnode_child
     return total;
 }
 
-enum tnode_err tnode_parent(const struct tnode *n, uint64_t now_ms, struct tnode_parent_info *out)
+enum ot_err tnode_parent(const struct tnode *n, uint64_t now_ms, struct tnode_parent_info *out)
 {
     if (n->role != TNODE_CHILD || !n->parent.valid)
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     memcpy(out->ext_addr, n->parent.ext, 8);
     out->rloc16 = n->parent.rloc16;
     out->link_quality_in = lq_from_margin(margin_from_rssi(n->parent.rssi));
@@ -737,7 +737,7 @@ enum tnode_err tnode_parent(const struct tnode *n, uint64_t now_ms, struct tnode
                      ? (uint32_t)((now_ms - n->parent.last_heard_ms) / 1000)
                      : 0;
     out->version = n->parent.version;
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
 /* ---- ping ------------------------------------------------------------------ */
@@ -772,18 +772,18 @@ static void ping_done(void *ctx, const struct ip6_ping_stats *s)
     cb(n->ping_ctx, &ev);
 }
 
-enum tnode_err tnode_ping(struct tnode *n, const uint8_t dst[16], uint16_t size, uint16_t count,
-                          uint32_t interval_ms, uint8_t hop_limit, uint32_t timeout_ms,
-                          tnode_ping_cb cb, void *ctx, uint64_t now_ms)
+enum ot_err tnode_ping(struct tnode *n, const uint8_t dst[16], uint16_t size, uint16_t count,
+                       uint32_t interval_ms, uint8_t hop_limit, uint32_t timeout_ms,
+                       tnode_ping_cb cb, void *ctx, uint64_t now_ms)
 {
     if (now_ms > n->now)
         n->now = now_ms;
     if (!dst)
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (n->ping_cb || n->ip.ping.running)
-        return TNODE_ERR_BUSY;
+        return OT_ERR_BUSY;
     if (n->role == TNODE_DISABLED)
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     struct ip6_ping_cfg pc = {0};
     memcpy(pc.dst, dst, 16);
     pc.size = size;
@@ -799,23 +799,23 @@ enum tnode_err tnode_ping(struct tnode *n, const uint8_t dst[16], uint16_t size,
     enum ip6_err e = ip6_ping_start(&n->ip, &pc, n->now);
     if (e != IP6_OK) {
         n->ping_cb = NULL;
-        return e == IP6_ERR_BUSY        ? TNODE_ERR_BUSY
-               : e == IP6_ERR_NO_SOURCE ? TNODE_ERR_NO_ROUTE
-                                        : TNODE_ERR_INVALID_ARGS;
+        return e == IP6_ERR_BUSY        ? OT_ERR_BUSY
+               : e == IP6_ERR_NO_SOURCE ? OT_ERR_NO_ROUTE
+                                        : OT_ERR_INVALID_ARGS;
     }
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
 /* ---- host side -------------------------------------------------------------- */
 
-enum tnode_err tnode_send_ip6(struct tnode *n, const uint8_t *pkt, size_t len, uint64_t now_ms)
+enum ot_err tnode_send_ip6(struct tnode *n, const uint8_t *pkt, size_t len, uint64_t now_ms)
 {
     if (now_ms > n->now)
         n->now = now_ms;
     if (!pkt || len < IP6_HDR_LEN || len > IP6_MTU || (pkt[0] >> 4) != 6)
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (n->role != TNODE_LEADER && n->role != TNODE_CHILD)
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     return tn_mesh_send(n, pkt, len, TN_FROM_HOST);
 }
 
@@ -943,28 +943,28 @@ static void tcp_flush(struct tnode *n)
         n->tcp_txq_head = (n->tcp_txq_head + 1) % TN_TCP_TXQ;
         n->tcp_txq_count--;
         n->ip.cnt.tx_packets++;
-        if (tn_mesh_send(n, pkt, len, TN_FROM_LOCAL) != TNODE_OK)
+        if (tn_mesh_send(n, pkt, len, TN_FROM_LOCAL) != OT_ERR_NONE)
             n->cnt.tcp_tx_drop_no_route++;
     }
     n->tcp_flushing = false;
 }
 
-static enum tnode_err from_tcp(enum tcp_err e)
+static enum ot_err from_tcp(enum tcp_err e)
 {
     switch (e) {
     case TCP_OK:
-        return TNODE_OK;
+        return OT_ERR_NONE;
     case TCP_ERR_INVAL:
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     case TCP_ERR_FULL:
-        return TNODE_ERR_NO_BUFS;
+        return OT_ERR_NO_BUFS;
     case TCP_ERR_NOT_FOUND:
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     case TCP_ERR_STATE:
     case TCP_ERR_IN_USE:
         break;
     }
-    return TNODE_ERR_FAILED; /* OpenThread: any TCPlp (BSD) error */
+    return OT_ERR_FAILED; /* OpenThread: any TCPlp (BSD) error */
 }
 
 static bool tcp_id_ok(const struct tnode *n, int id)
@@ -972,22 +972,22 @@ static bool tcp_id_ok(const struct tnode *n, int id)
     return id >= 0 && id < TCP_MAX_EP && n->tcp.ep[id].used;
 }
 
-enum tnode_err tnode_tcp_init(struct tnode *n, tnode_tcp_cb cb, void *ctx, int *id)
+enum ot_err tnode_tcp_init(struct tnode *n, tnode_tcp_cb cb, void *ctx, int *id)
 {
     if (!id)
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     enum tcp_err e = tcp_init(&n->tcp, NULL, id);
     if (e != TCP_OK)
         return from_tcp(e);
     n->tcp_user[*id].cb = cb;
     n->tcp_user[*id].ctx = ctx;
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
-enum tnode_err tnode_tcp_deinit(struct tnode *n, int id)
+enum ot_err tnode_tcp_deinit(struct tnode *n, int id)
 {
     if (!tcp_id_ok(n, id))
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     enum tcp_err e = tcp_deinit(&n->tcp, id);
     n->tcp_user[id].cb = NULL;
     n->tcp_user[id].ctx = NULL;
@@ -995,23 +995,23 @@ enum tnode_err tnode_tcp_deinit(struct tnode *n, int id)
     return from_tcp(e);
 }
 
-enum tnode_err tnode_tcp_connect(struct tnode *n, int id, const uint8_t *src, uint16_t sport,
-                                 const uint8_t dst[16], uint16_t dport, uint64_t now_ms)
+enum ot_err tnode_tcp_connect(struct tnode *n, int id, const uint8_t *src, uint16_t sport,
+                              const uint8_t dst[16], uint16_t dport, uint64_t now_ms)
 {
     static const uint8_t any[16];
     if (now_ms > n->now)
         n->now = now_ms;
     if (!tcp_id_ok(n, id))
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     if (!dst)
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     uint8_t laddr[16];
     if (src && memcmp(src, any, 16) != 0) {
         memcpy(laddr, src, 16);
     } else {
         const struct ip6_uaddr *a = ip6_select_source(&n->ip, dst);
         if (!a)
-            return TNODE_ERR_NO_ROUTE;
+            return OT_ERR_NO_ROUTE;
         memcpy(laddr, a->addr, 16);
     }
     enum tcp_err e = tcp_connect(&n->tcp, id, laddr, sport, dst, dport, n->now);
@@ -1019,10 +1019,10 @@ enum tnode_err tnode_tcp_connect(struct tnode *n, int id, const uint8_t *src, ui
     return from_tcp(e);
 }
 
-enum tnode_err tnode_tcp_listen(struct tnode *n, int id, const uint8_t *addr, uint16_t port)
+enum ot_err tnode_tcp_listen(struct tnode *n, int id, const uint8_t *addr, uint16_t port)
 {
     if (!tcp_id_ok(n, id))
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     return from_tcp(tcp_listen(&n->tcp, id, addr, port));
 }
 
@@ -1042,21 +1042,21 @@ size_t tnode_tcp_send_space(const struct tnode *n, int id)
     return tcp_id_ok(n, id) ? tcp_send_space(&n->tcp, id) : 0;
 }
 
-enum tnode_err tnode_tcp_send_end(struct tnode *n, int id, uint64_t now_ms)
+enum ot_err tnode_tcp_send_end(struct tnode *n, int id, uint64_t now_ms)
 {
     if (now_ms > n->now)
         n->now = now_ms;
     if (!tcp_id_ok(n, id))
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     enum tcp_err e = tcp_send_end(&n->tcp, id, n->now);
     tcp_flush(n);
     return from_tcp(e);
 }
 
-enum tnode_err tnode_tcp_abort(struct tnode *n, int id)
+enum ot_err tnode_tcp_abort(struct tnode *n, int id)
 {
     if (!tcp_id_ok(n, id))
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     enum tcp_err e = tcp_abort(&n->tcp, id);
     tcp_flush(n);
     return from_tcp(e);
@@ -1119,10 +1119,10 @@ static void udp_sock_rx(void *ctx, const struct ip6_udp_rx *rx)
     u->cb(u->ctx, &r);
 }
 
-enum tnode_err tnode_udp_open(struct tnode *n, tnode_udp_cb cb, void *ctx, int *handle)
+enum ot_err tnode_udp_open(struct tnode *n, tnode_udp_cb cb, void *ctx, int *handle)
 {
     if (!handle)
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     for (int i = 0; i < TN_UDP_SOCKS; i++) {
         struct tn_udp *u = &n->udp[i];
         if (u->used)
@@ -1134,19 +1134,19 @@ enum tnode_err tnode_udp_open(struct tnode *n, tnode_udp_cb cb, void *ctx, int *
         u->ctx = ctx;
         u->node = n;
         *handle = i;
-        return TNODE_OK;
+        return OT_ERR_NONE;
     }
-    return TNODE_ERR_NO_BUFS;
+    return OT_ERR_NO_BUFS;
 }
 
-enum tnode_err tnode_udp_bind(struct tnode *n, int handle, const uint8_t *addr, uint16_t port)
+enum ot_err tnode_udp_bind(struct tnode *n, int handle, const uint8_t *addr, uint16_t port)
 {
     struct tn_udp *u = udp_at(n, handle);
     if (!u)
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     bool has_addr = addr && !is_unspec(addr);
     if (has_addr && !ip6_addr_find(&n->ip, addr))
-        return TNODE_ERR_INVALID_ARGS; /* Udp::Bind: an address of ours or :: */
+        return OT_ERR_INVALID_ARGS; /* Udp::Bind: an address of ours or :: */
     if (u->handle >= 0) {
         ip6_udp_close(&n->ip, u->handle);
         u->handle = -1;
@@ -1156,7 +1156,7 @@ enum tnode_err tnode_udp_bind(struct tnode *n, int handle, const uint8_t *addr, 
     if (port != 0) {
         h = ip6_udp_bind(&n->ip, port, has_addr ? addr : NULL, 0, udp_sock_rx, u);
         if (h < 0)
-            return h == -IP6_ERR_EXISTS ? TNODE_ERR_ALREADY : TNODE_ERR_NO_BUFS;
+            return h == -IP6_ERR_EXISTS ? OT_ERR_ALREADY : OT_ERR_NO_BUFS;
     } else {
         /* Udp::GetEphemeralPort: the next dynamic port that is free. */
         for (unsigned tries = 0; tries < 16384 && h < 0; tries++) {
@@ -1165,65 +1165,64 @@ enum tnode_err tnode_udp_bind(struct tnode *n, int handle, const uint8_t *addr, 
             port = n->udp_ephemeral;
             h = ip6_udp_bind(&n->ip, port, has_addr ? addr : NULL, 0, udp_sock_rx, u);
             if (h < 0 && h != -IP6_ERR_EXISTS)
-                return TNODE_ERR_NO_BUFS;
+                return OT_ERR_NO_BUFS;
         }
         if (h < 0)
-            return TNODE_ERR_NO_BUFS;
+            return OT_ERR_NO_BUFS;
     }
     u->handle = h;
     u->port = port;
     u->has_addr = has_addr;
     if (has_addr)
         memcpy(u->addr, addr, 16);
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
-enum tnode_err tnode_udp_connect(struct tnode *n, int handle, const uint8_t addr[16], uint16_t port)
+enum ot_err tnode_udp_connect(struct tnode *n, int handle, const uint8_t addr[16], uint16_t port)
 {
     struct tn_udp *u = udp_at(n, handle);
     if (!u)
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     if (!addr)
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     memcpy(u->peer, addr, 16);
     u->peer_port = port;
     if (u->handle < 0)
         return tnode_udp_bind(n, handle, NULL, 0);
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
-enum tnode_err tnode_udp_send(struct tnode *n, int handle, const uint8_t *dst, uint16_t dport,
-                              const void *data, size_t len, uint64_t now_ms)
+enum ot_err tnode_udp_send(struct tnode *n, int handle, const uint8_t *dst, uint16_t dport,
+                           const void *data, size_t len, uint64_t now_ms)
 {
     return tnode_udp_send_from(n, handle, NULL, dst, dport, data, len, now_ms);
 }
 
-enum tnode_err tnode_udp_send_from(struct tnode *n, int handle, const uint8_t *src,
-                                   const uint8_t *dst, uint16_t dport, const void *data, size_t len,
-                                   uint64_t now_ms)
+enum ot_err tnode_udp_send_from(struct tnode *n, int handle, const uint8_t *src, const uint8_t *dst,
+                                uint16_t dport, const void *data, size_t len, uint64_t now_ms)
 {
     if (src && (src[0] == 0xff || !ip6_is_mine(&n->ip, src)))
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (now_ms > n->now)
         n->now = now_ms;
     struct tn_udp *u = udp_at(n, handle);
     if (!u)
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     if (!dst || is_unspec(dst)) {
         if (is_unspec(u->peer))
-            return TNODE_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         dst = u->peer;
     }
     if (dport == 0) {
         if (u->peer_port == 0)
-            return TNODE_ERR_INVALID_ARGS;
+            return OT_ERR_INVALID_ARGS;
         dport = u->peer_port;
     }
     if (len > IP6_MTU - IP6_HDR_LEN - IP6_UDP_HDR_LEN || (len && !data))
-        return TNODE_ERR_NO_BUFS;
+        return OT_ERR_NO_BUFS;
     if (u->handle < 0) {
-        enum tnode_err e = tnode_udp_bind(n, handle, NULL, 0);
-        if (e != TNODE_OK)
+        enum ot_err e = tnode_udp_bind(n, handle, NULL, 0);
+        if (e != OT_ERR_NONE)
             return e;
     }
     uint8_t dcopy[16];
@@ -1232,28 +1231,28 @@ enum tnode_err tnode_udp_send_from(struct tnode *n, int handle, const uint8_t *s
         src = u->addr;
     switch (ip6_send_udp(&n->ip, src, dcopy, u->port, dport, data, len, 0)) {
     case IP6_OK:
-        return TNODE_OK;
+        return OT_ERR_NONE;
     case IP6_ERR_NO_SOURCE:
-        return TNODE_ERR_NO_ROUTE;
+        return OT_ERR_NO_ROUTE;
     case IP6_ERR_BUSY:
-        return TNODE_ERR_BUSY;
+        return OT_ERR_BUSY;
     case IP6_ERR_TOO_BIG:
-        return TNODE_ERR_NO_BUFS;
+        return OT_ERR_NO_BUFS;
     default:
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     }
 }
 
-enum tnode_err tnode_udp_close(struct tnode *n, int handle)
+enum ot_err tnode_udp_close(struct tnode *n, int handle)
 {
     struct tn_udp *u = udp_at(n, handle);
     if (!u)
-        return TNODE_ERR_INVALID_STATE;
+        return OT_ERR_INVALID_STATE;
     if (u->handle >= 0)
         ip6_udp_close(&n->ip, u->handle);
     memset(u, 0, sizeof(*u));
     u->handle = -1;
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
 uint16_t tnode_udp_port(const struct tnode *n, int handle)
@@ -1274,23 +1273,23 @@ struct tn_deferq {
     struct tnode_defer_counters cnt;
 };
 
-enum tnode_err tnode_ip6_send_deferred(struct tnode *n, const uint8_t *pkt, size_t len,
-                                       uint64_t now_ms)
+enum ot_err tnode_ip6_send_deferred(struct tnode *n, const uint8_t *pkt, size_t len,
+                                    uint64_t now_ms)
 {
     if (now_ms > n->now)
         n->now = now_ms;
     if (!pkt || len < IP6_HDR_LEN || len > IP6_MTU || (pkt[0] >> 4) != 6)
-        return TNODE_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     if (!n->deferq && !(n->deferq = calloc(1, sizeof(*n->deferq))))
-        return TNODE_ERR_NO_BUFS;
+        return OT_ERR_NO_BUFS;
     if (n->deferq->n >= TNODE_DEFER_QUEUE_LEN) {
         n->deferq->cnt.dropped_full++;
-        return TNODE_ERR_NO_BUFS;
+        return OT_ERR_NO_BUFS;
     }
     memcpy(n->deferq->pkt[n->deferq->n], pkt, len);
     n->deferq->len[n->deferq->n++] = (uint16_t)len;
     n->deferq->cnt.queued++;
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
 static void tn_deferq_flush(struct tnode *n)
@@ -1307,7 +1306,7 @@ static void tn_deferq_flush(struct tnode *n)
         memmove(q->pkt[0], q->pkt[1], (size_t)(q->n - 1) * IP6_MTU);
         memmove(q->len, q->len + 1, (size_t)(q->n - 1) * sizeof(q->len[0]));
         q->n--;
-        if (tnode_send_ip6(n, pkt, len, n->now) == TNODE_OK)
+        if (tnode_send_ip6(n, pkt, len, n->now) == OT_ERR_NONE)
             q->cnt.sent++;
         else
             q->cnt.send_errors++;

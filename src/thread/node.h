@@ -15,8 +15,8 @@
  * cfg.kv; what it keeps: thread/node_store.h, thread/child_table.h). No global
  * state: many nodes may live in one process (a simulator, tests).
  *
- * Every call returns a cli_err-compatible code (enum tnode_err uses
- * OpenThread's otError numbers), so the CLI prints "Error N: Name".
+ * Every call returns an enum ot_err (OpenThread's otError numbers), so
+ * the CLI prints "Error N: Name".
  */
 #ifndef TBR_THREAD_NODE_H
 #define TBR_THREAD_NODE_H
@@ -28,26 +28,11 @@
 #include "ip6/tcp.h"
 #include "radio/radio.h"
 #include "util/addr.h"
+#include "util/ot_err.h"
 
 struct mac_pcap;
 struct kv;
 struct dataset_tlvs;
-
-/* OpenThread's otError values (include/openthread/error.h). */
-enum tnode_err {
-    TNODE_OK = 0,
-    TNODE_ERR_FAILED = 1,
-    TNODE_ERR_NO_BUFS = 3,
-    TNODE_ERR_NO_ROUTE = 4,
-    TNODE_ERR_BUSY = 5,
-    TNODE_ERR_PARSE = 6,
-    TNODE_ERR_INVALID_ARGS = 7,
-    TNODE_ERR_NOT_IMPLEMENTED = 12,
-    TNODE_ERR_INVALID_STATE = 13,
-    TNODE_ERR_NOT_FOUND = 23,
-    TNODE_ERR_ALREADY = 24,
-    TNODE_ERR_RESPONSE_TIMEOUT = 28,
-};
 
 enum tnode_role {
     TNODE_DISABLED, /* "disabled": thread stopped */
@@ -111,25 +96,25 @@ int64_t tnode_next_timeout_ms(const struct tnode *n, uint64_t now_ms);
  * before `dataset commit active` (OpenThread's "dataset buffer"). */
 struct dataset_tlvs *tnode_dataset_buffer(struct tnode *n);
 /* `dataset init new`: a new random network in the buffer. */
-enum tnode_err tnode_dataset_init_new(struct tnode *n);
+enum ot_err tnode_dataset_init_new(struct tnode *n);
 /* `dataset init active`: copy the active dataset into the buffer. */
-enum tnode_err tnode_dataset_init_active(struct tnode *n);
+enum ot_err tnode_dataset_init_active(struct tnode *n);
 /* `dataset commit active`: the buffer becomes the active dataset (saved). */
-enum tnode_err tnode_dataset_commit_active(struct tnode *n, uint64_t now_ms);
+enum ot_err tnode_dataset_commit_active(struct tnode *n, uint64_t now_ms);
 /* `dataset set active <hex>`. */
-enum tnode_err tnode_dataset_set_active(struct tnode *n, const uint8_t *tlvs, size_t len,
-                                        uint64_t now_ms);
+enum ot_err tnode_dataset_set_active(struct tnode *n, const uint8_t *tlvs, size_t len,
+                                     uint64_t now_ms);
 /* The active dataset TLVs (NULL and *len 0 when none). */
 const uint8_t *tnode_active_dataset(const struct tnode *n, size_t *len);
 
 /* ---- interface and Thread ----------------------------------------------- */
 
-enum tnode_err tnode_ifconfig(struct tnode *n, bool up, uint64_t now_ms);
+enum ot_err tnode_ifconfig(struct tnode *n, bool up, uint64_t now_ms);
 bool tnode_ifconfig_up(const struct tnode *n);
 /* `thread start`: InvalidState without an active dataset or with the
  * interface down. */
-enum tnode_err tnode_thread_start(struct tnode *n, uint64_t now_ms);
-enum tnode_err tnode_thread_stop(struct tnode *n, uint64_t now_ms);
+enum ot_err tnode_thread_start(struct tnode *n, uint64_t now_ms);
+enum ot_err tnode_thread_stop(struct tnode *n, uint64_t now_ms);
 /* `factoryreset`: forget everything (settings erased), back to disabled. */
 void tnode_factoryreset(struct tnode *n, uint64_t now_ms);
 
@@ -138,7 +123,7 @@ uint16_t tnode_rloc16(const struct tnode *n);
 void tnode_ext_addr(const struct tnode *n, uint8_t out[8]);
 uint8_t tnode_mode(const struct tnode *n);
 /* `mode rdn` etc.; takes effect at once (a child tells its parent). */
-enum tnode_err tnode_set_mode(struct tnode *n, uint8_t mode, uint64_t now_ms);
+enum ot_err tnode_set_mode(struct tnode *n, uint8_t mode, uint64_t now_ms);
 
 /* ---- addresses (`ipaddr`) ------------------------------------------------ */
 
@@ -175,7 +160,7 @@ struct tnode_leader_data {
 };
 
 /* InvalidState when detached/disabled. */
-enum tnode_err tnode_leader_data(const struct tnode *n, struct tnode_leader_data *out);
+enum ot_err tnode_leader_data(const struct tnode *n, struct tnode_leader_data *out);
 
 /* The preferred NAT64 prefix of the Network Data (OpenThread's
  * FindPreferredNat64Prefix), for `ping 192.0.2.1` and friends. */
@@ -185,8 +170,8 @@ bool tnode_nat64_prefix(const struct tnode *n, struct addr_prefix6 *out);
  * prefix, NAT64 route, services). The bytes are Network Data TLVs with this
  * node's RLOC16 in every entry; they replace the previous set and the leader
  * bumps the versions and tells the children. */
-enum tnode_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, size_t len,
-                                       uint64_t now_ms);
+enum ot_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, size_t len,
+                                    uint64_t now_ms);
 
 /* ---- neighbours --------------------------------------------------------- */
 
@@ -215,7 +200,7 @@ struct tnode_parent_info {
 };
 
 /* InvalidState unless a child. */
-enum tnode_err tnode_parent(const struct tnode *n, uint64_t now_ms, struct tnode_parent_info *out);
+enum ot_err tnode_parent(const struct tnode *n, uint64_t now_ms, struct tnode_parent_info *out);
 
 /* ---- ping ---------------------------------------------------------------- */
 
@@ -239,9 +224,9 @@ typedef void (*tnode_ping_cb)(void *ctx, const struct tnode_ping_event *ev);
 /* `ping <addr> [size] [count] [interval] [hoplimit] [timeout]`: size = echo
  * data bytes (OpenThread default 8), interval in ms (1000), timeout after the
  * last request (3000 ms). Busy while a ping runs. */
-enum tnode_err tnode_ping(struct tnode *n, const uint8_t dst[16], uint16_t size, uint16_t count,
-                          uint32_t interval_ms, uint8_t hop_limit, uint32_t timeout_ms,
-                          tnode_ping_cb cb, void *ctx, uint64_t now_ms);
+enum ot_err tnode_ping(struct tnode *n, const uint8_t dst[16], uint16_t size, uint16_t count,
+                       uint32_t interval_ms, uint8_t hop_limit, uint32_t timeout_ms,
+                       tnode_ping_cb cb, void *ctx, uint64_t now_ms);
 
 /* ---- UDP sockets (OpenThread's `udp` CLI: otUdpOpen/Bind/Connect/Send) ---
  *
@@ -265,27 +250,25 @@ struct tnode_udp_rx {
 typedef void (*tnode_udp_cb)(void *ctx, const struct tnode_udp_rx *rx);
 
 /* A new socket; *handle receives it. NoBufs when the table is full. */
-enum tnode_err tnode_udp_open(struct tnode *n, tnode_udp_cb cb, void *ctx, int *handle);
+enum ot_err tnode_udp_open(struct tnode *n, tnode_udp_cb cb, void *ctx, int *handle);
 /* addr NULL or :: for any; port 0 for an ephemeral one. InvalidArgs when
  * addr is not ours, Already when the port is taken, InvalidState for a bad
  * handle. Rebinding replaces the previous binding. */
-enum tnode_err tnode_udp_bind(struct tnode *n, int handle, const uint8_t *addr, uint16_t port);
+enum ot_err tnode_udp_bind(struct tnode *n, int handle, const uint8_t *addr, uint16_t port);
 /* Default peer for tnode_udp_send (and the receive filter). */
-enum tnode_err tnode_udp_connect(struct tnode *n, int handle, const uint8_t addr[16],
-                                 uint16_t port);
+enum ot_err tnode_udp_connect(struct tnode *n, int handle, const uint8_t addr[16], uint16_t port);
 /* dst NULL (or ::) / dport 0: the connected peer (InvalidArgs without one).
  * NoBufs when len does not fit one IPv6 packet (1232 bytes), NoRoute when no
  * source address fits the destination. */
-enum tnode_err tnode_udp_send(struct tnode *n, int handle, const uint8_t *dst, uint16_t dport,
-                              const void *data, size_t len, uint64_t now_ms);
+enum ot_err tnode_udp_send(struct tnode *n, int handle, const uint8_t *dst, uint16_t dport,
+                           const void *data, size_t len, uint64_t now_ms);
 /* The same from a given local address (a reply from the address a request
  * was sent to, e.g. a service ALOC): src must be one of the node's unicast
  * addresses (InvalidArgs otherwise); NULL: as tnode_udp_send. */
-enum tnode_err tnode_udp_send_from(struct tnode *n, int handle, const uint8_t *src,
-                                   const uint8_t *dst, uint16_t dport, const void *data, size_t len,
-                                   uint64_t now_ms);
+enum ot_err tnode_udp_send_from(struct tnode *n, int handle, const uint8_t *src, const uint8_t *dst,
+                                uint16_t dport, const void *data, size_t len, uint64_t now_ms);
 /* Frees the socket (nothing more is reported). */
-enum tnode_err tnode_udp_close(struct tnode *n, int handle);
+enum ot_err tnode_udp_close(struct tnode *n, int handle);
 /* The bound port (0 while unbound or for a bad handle). */
 uint16_t tnode_udp_port(const struct tnode *n, int handle);
 
@@ -301,24 +284,24 @@ uint16_t tnode_udp_port(const struct tnode *n, int handle);
 typedef void (*tnode_tcp_cb)(void *ctx, int id, const struct tcp_event *ev);
 
 /* A free endpoint (CLOSED) for cb; *id receives it. NoBufs when none. */
-enum tnode_err tnode_tcp_init(struct tnode *n, tnode_tcp_cb cb, void *ctx, int *id);
+enum ot_err tnode_tcp_init(struct tnode *n, tnode_tcp_cb cb, void *ctx, int *id);
 /* Frees it (a live connection is reset, without an event). */
-enum tnode_err tnode_tcp_deinit(struct tnode *n, int id);
+enum ot_err tnode_tcp_deinit(struct tnode *n, int id);
 /* Active open to dst/dport from src (NULL: selected for dst) and sport (0:
  * ephemeral). NoRoute when no source fits dst. */
-enum tnode_err tnode_tcp_connect(struct tnode *n, int id, const uint8_t *src, uint16_t sport,
-                                 const uint8_t dst[16], uint16_t dport, uint64_t now_ms);
+enum ot_err tnode_tcp_connect(struct tnode *n, int id, const uint8_t *src, uint16_t sport,
+                              const uint8_t dst[16], uint16_t dport, uint64_t now_ms);
 /* Passive open on addr (NULL or :: for any of ours) / port; the endpoint
  * accepts one connection and becomes it. */
-enum tnode_err tnode_tcp_listen(struct tnode *n, int id, const uint8_t *addr, uint16_t port);
+enum ot_err tnode_tcp_listen(struct tnode *n, int id, const uint8_t *addr, uint16_t port);
 /* Queues up to len bytes; returns the count taken (0 when the buffer is
  * full or the endpoint cannot send). */
 size_t tnode_tcp_send(struct tnode *n, int id, const void *data, size_t len, uint64_t now_ms);
 size_t tnode_tcp_send_space(const struct tnode *n, int id);
 /* Our FIN after the queued data. */
-enum tnode_err tnode_tcp_send_end(struct tnode *n, int id, uint64_t now_ms);
+enum ot_err tnode_tcp_send_end(struct tnode *n, int id, uint64_t now_ms);
 /* RST when connected; CLOSED without an event. */
-enum tnode_err tnode_tcp_abort(struct tnode *n, int id);
+enum ot_err tnode_tcp_abort(struct tnode *n, int id);
 enum tcp_state tnode_tcp_state(const struct tnode *n, int id);
 /* The peer of a connection (false when the endpoint has none). */
 bool tnode_tcp_peer(const struct tnode *n, int id, uint8_t addr[16], uint16_t *port);
@@ -331,7 +314,7 @@ uint64_t tnode_now_ms(const struct tnode *n);
 
 /* Sends an IPv6 packet from the host into the mesh (the TUN's direction).
  * NoRoute when the destination is not reachable in the mesh. */
-enum tnode_err tnode_send_ip6(struct tnode *n, const uint8_t *pkt, size_t len, uint64_t now_ms);
+enum ot_err tnode_send_ip6(struct tnode *n, const uint8_t *pkt, size_t len, uint64_t now_ms);
 
 /* ---- counters (addition) -------------------------------------------------
  * Every frame or packet the node drops is counted under one named reason
@@ -405,7 +388,7 @@ const struct mac_layer_counters *tnode_mac_counters(const struct tnode *n);
 
 /* Child timeout (seconds, >= 10) this node asks for as a child (default
  * 240). A child tells its parent at once (Child Update Request). */
-enum tnode_err tnode_set_child_timeout(struct tnode *n, uint32_t timeout_s);
+enum ot_err tnode_set_child_timeout(struct tnode *n, uint32_t timeout_s);
 
 /* ---- deferred host sends (addition) ---------------------------------------
  *
@@ -427,8 +410,8 @@ struct tnode_defer_counters {
     uint32_t dropped_full; /* dropped: the queue was full */
 };
 
-enum tnode_err tnode_ip6_send_deferred(struct tnode *n, const uint8_t *pkt, size_t len,
-                                       uint64_t now_ms);
+enum ot_err tnode_ip6_send_deferred(struct tnode *n, const uint8_t *pkt, size_t len,
+                                    uint64_t now_ms);
 void tnode_defer_counters(const struct tnode *n, struct tnode_defer_counters *out);
 
 #endif

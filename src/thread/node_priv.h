@@ -176,8 +176,8 @@ struct tn_up {
     /* mesh -> tmf_agent: the EID -> RLOC16 cache and address queries. */
     bool (*cache_lookup)(struct tnode *n, const uint8_t eid[16], uint16_t *rloc16);
     void (*cache_learn)(struct tnode *n, const uint8_t eid[16], uint16_t rloc16);
-    enum tnode_err (*addr_query)(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt,
-                                 size_t len);
+    enum ot_err (*addr_query)(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt,
+                              size_t len);
     /* tmf_agent -> mle_router: the leader's Network Data store changed. */
     void (*netdata_changed)(struct tnode *n);
 };

@@ -34,8 +34,7 @@ void tn_tmf_reset(struct tnode *n)
 }
 
 /* TMF from our RLOC (mesh-local and multicast destinations). */
-static enum tnode_err tmf_send(struct tnode *n, const uint8_t dst[16], const uint8_t *msg,
-                               size_t len)
+static enum ot_err tmf_send(struct tnode *n, const uint8_t dst[16], const uint8_t *msg, size_t len)
 {
     const struct ip6_uaddr *rloc = ip6_addr_of_kind(&n->ip, IP6_ADDR_RLOC);
     const uint8_t *src = (rloc && (dst[0] == 0xff || tn_is_ml(n, dst))) ? rloc->addr : NULL;
@@ -44,7 +43,7 @@ static enum tnode_err tmf_send(struct tnode *n, const uint8_t dst[16], const uin
     if (len > 256 || ip6_build_udp(&n->ip, src, dst, TMF_UDP_PORT, TMF_UDP_PORT, msg, len, 0, pkt,
                                    sizeof(pkt), &plen) != IP6_OK) {
         n->cnt.tmf_tx_errors++;
-        return TNODE_ERR_NO_BUFS;
+        return OT_ERR_NO_BUFS;
     }
     n->cnt.tmf_tx++;
     return tn_mesh_send(n, pkt, plen, TN_FROM_LOCAL);
@@ -184,13 +183,13 @@ static void release_pending(struct tnode *n, const uint8_t eid[16], bool send)
     }
 }
 
-enum tnode_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt, size_t len)
+enum ot_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt, size_t len)
 {
     struct tn_cache *e = cache_find(n, eid);
     if (e &&
         (e->state == TN_CACHE_VALID || (e->state == TN_CACHE_RETRY && n->now < e->deadline_ms))) {
         n->cnt.tx_drop_no_route++; /* known but not our child, or in hold-off */
-        return TNODE_ERR_NO_ROUTE;
+        return OT_ERR_NO_ROUTE;
     }
     struct tn_pkt *slot = NULL;
     for (unsigned i = 0; i < TN_PENDING_PKTS && !slot; i++)
@@ -198,7 +197,7 @@ enum tnode_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8
             slot = &n->pending[i];
     if (!slot) {
         n->cnt.tx_drop_pending_full++;
-        return TNODE_ERR_NO_BUFS;
+        return OT_ERR_NO_BUFS;
     }
     if (e && e->state == TN_CACHE_QUERY)
         goto queue;
@@ -206,7 +205,7 @@ enum tnode_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8
     e = cache_alloc(n, eid);
     if (!e) {
         n->cnt.tx_drop_pending_full++;
-        return TNODE_ERR_NO_BUFS;
+        return OT_ERR_NO_BUFS;
     }
     e->state = TN_CACHE_QUERY;
     e->deadline_ms = n->now + TN_AQ_TIMEOUT_MS;
@@ -232,7 +231,7 @@ queue:
     slot->len = (uint16_t)len;
     slot->time_ms = n->now;
     memcpy(slot->data, pkt, len);
-    return TNODE_OK;
+    return OT_ERR_NONE;
 }
 
 /* ---- resources ------------------------------------------------------------------ */

@@ -15,8 +15,7 @@ bool tn_cache_lookup(struct tnode *n, const uint8_t eid[16], uint16_t *rloc16);
 void tn_cache_learn(struct tnode *n, const uint8_t eid[16], uint16_t rloc16);
 void tn_cache_forget_rloc(struct tnode *n, uint16_t rloc16);
 /* Queues pkt and queries eid (a/aq to ff03::2). NoRoute while in hold-off. */
-enum tnode_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt,
-                             size_t len);
+enum ot_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt, size_t len);
 void tn_tmf_process(struct tnode *n);
 int64_t tn_tmf_next(const struct tnode *n);
 void tn_tmf_reset(struct tnode *n);

@@ -99,17 +99,17 @@ void node_net_form(struct node_net *nn)
     const uint8_t *ds;
     size_t len = 0;
 
-    assert_int_equal(tnode_dataset_init_new(nn->node[0]), TNODE_OK);
-    assert_int_equal(tnode_dataset_commit_active(nn->node[0], nn->now), TNODE_OK);
-    assert_int_equal(tnode_ifconfig(nn->node[0], true, nn->now), TNODE_OK);
-    assert_int_equal(tnode_thread_start(nn->node[0], nn->now), TNODE_OK);
+    assert_int_equal(tnode_dataset_init_new(nn->node[0]), OT_ERR_NONE);
+    assert_int_equal(tnode_dataset_commit_active(nn->node[0], nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_ifconfig(nn->node[0], true, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(nn->node[0], nn->now), OT_ERR_NONE);
     wait_role(nn, 0, TNODE_LEADER);
     ds = tnode_active_dataset(nn->node[0], &len);
     assert_non_null(ds);
     for (int i = 1; i < nn->n; i++) {
-        assert_int_equal(tnode_dataset_set_active(nn->node[i], ds, len, nn->now), TNODE_OK);
-        assert_int_equal(tnode_ifconfig(nn->node[i], true, nn->now), TNODE_OK);
-        assert_int_equal(tnode_thread_start(nn->node[i], nn->now), TNODE_OK);
+        assert_int_equal(tnode_dataset_set_active(nn->node[i], ds, len, nn->now), OT_ERR_NONE);
+        assert_int_equal(tnode_ifconfig(nn->node[i], true, nn->now), OT_ERR_NONE);
+        assert_int_equal(tnode_thread_start(nn->node[i], nn->now), OT_ERR_NONE);
         wait_role(nn, i, TNODE_CHILD);
     }
 }

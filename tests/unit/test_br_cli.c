@@ -228,16 +228,16 @@ static void test_autostart(void **state)
     struct tm_br *m = medium_new(true, true);
 
     (void)state;
-    assert_int_equal(br_agent_autostart(m->agent, false, m->now), TNODE_OK);
+    assert_int_equal(br_agent_autostart(m->agent, false, m->now), OT_ERR_NONE);
     tm_br_run(m, 1000);
     tm_br_expect_a(m, "state", "disabled\nDone\n");
-    assert_int_equal(br_agent_autostart(m->agent, true, m->now), TNODE_OK);
+    assert_int_equal(br_agent_autostart(m->agent, true, m->now), OT_ERR_NONE);
     tm_br_run(m, 15000);
     tm_br_expect_a(m, "state", "leader\nDone\n");
     br_agent_free(m->agent, m->now);
     tm_br_agent_new(m, true);
     tm_br_expect_a(m, "state", "disabled\nDone\n");
-    assert_int_equal(br_agent_autostart(m->agent, false, m->now), TNODE_OK);
+    assert_int_equal(br_agent_autostart(m->agent, false, m->now), OT_ERR_NONE);
     tm_br_run(m, 15000);
     tm_br_expect_a(m, "state", "leader\nDone\n");
     tm_br_run(m, 5000);

@@ -131,7 +131,7 @@ static void setup_proxy(bool with_file)
     nc.user = &M.st[0];
     node = tnode_new(&nc, 1000);
     assert_non_null(node);
-    assert_int_equal(tnode_ifconfig(node, true, 1000), TNODE_OK);
+    assert_int_equal(tnode_ifconfig(node, true, 1000), OT_ERR_NONE);
     assert_true(br_srp_server_init(&SRP, NULL, 1000, 0) >= 0);
     memset(&pc, 0, sizeof(pc));
     pc.node = node;

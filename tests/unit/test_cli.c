@@ -95,20 +95,20 @@ static void test_err_names(void **state)
         {-1, "UnknownErrorType"},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-        assert_string_equal(cli_err_name(t[i].n), t[i].name);
+        assert_string_equal(ot_err_name(t[i].n), t[i].name);
 
     /* The enumerators carry otError's numbers. */
-    assert_int_equal(CLI_ERR_PARSE, 6);
-    assert_int_equal(CLI_ERR_INVALID_ARGS, 7);
-    assert_int_equal(CLI_ERR_INVALID_STATE, 13);
-    assert_int_equal(CLI_ERR_NOT_FOUND, 23);
-    assert_int_equal(CLI_ERR_IP6_ADDRESS_CREATION_FAILURE, 26);
-    assert_int_equal(CLI_ERR_RESPONSE_TIMEOUT, 28);
-    assert_int_equal(CLI_ERR_NOT_LOWPAN_DATA_FRAME, 32);
-    assert_int_equal(CLI_ERR_LINK_MARGIN_LOW, 34);
-    assert_int_equal(CLI_ERR_INVALID_COMMAND, 35);
-    assert_int_equal(CLI_ERR_REJECTED, 37);
-    assert_int_equal(CLI_ERR_GENERIC, 255);
+    assert_int_equal(OT_ERR_PARSE, 6);
+    assert_int_equal(OT_ERR_INVALID_ARGS, 7);
+    assert_int_equal(OT_ERR_INVALID_STATE, 13);
+    assert_int_equal(OT_ERR_NOT_FOUND, 23);
+    assert_int_equal(OT_ERR_IP6_ADDRESS_CREATION_FAILURE, 26);
+    assert_int_equal(OT_ERR_RESPONSE_TIMEOUT, 28);
+    assert_int_equal(OT_ERR_NOT_LOWPAN_DATA_FRAME, 32);
+    assert_int_equal(OT_ERR_LINK_MARGIN_LOW, 34);
+    assert_int_equal(OT_ERR_INVALID_COMMAND, 35);
+    assert_int_equal(OT_ERR_REJECTED, 37);
+    assert_int_equal(OT_ERR_GENERIC, 255);
 }
 
 static void test_print_result(void **state)
@@ -116,15 +116,15 @@ static void test_print_result(void **state)
     (void)state;
     struct cap c;
     cap_open(&c);
-    cli_print_result(c.f, CLI_ERR_NONE);
-    cli_print_result(c.f, CLI_ERR_PARSE);
-    cli_print_result(c.f, CLI_ERR_INVALID_ARGS);
-    cli_print_result(c.f, CLI_ERR_INVALID_STATE);
-    cli_print_result(c.f, CLI_ERR_NOT_FOUND);
-    cli_print_result(c.f, CLI_ERR_PENDING); /* silent */
-    cli_print_result(c.f, CLI_ERR_RESPONSE_TIMEOUT);
-    cli_print_result(c.f, CLI_ERR_INVALID_COMMAND);
-    cli_print_result(c.f, CLI_ERR_GENERIC);
+    cli_print_result(c.f, OT_ERR_NONE);
+    cli_print_result(c.f, OT_ERR_PARSE);
+    cli_print_result(c.f, OT_ERR_INVALID_ARGS);
+    cli_print_result(c.f, OT_ERR_INVALID_STATE);
+    cli_print_result(c.f, OT_ERR_NOT_FOUND);
+    cli_print_result(c.f, OT_ERR_PENDING); /* silent */
+    cli_print_result(c.f, OT_ERR_RESPONSE_TIMEOUT);
+    cli_print_result(c.f, OT_ERR_INVALID_COMMAND);
+    cli_print_result(c.f, OT_ERR_GENERIC);
     assert_string_equal(cap_text(&c), "Done\n"
                                       "Error 6: Parse\n"
                                       "Error 7: InvalidArgs\n"
@@ -142,13 +142,13 @@ static void test_tok_basic(void **state)
 {
     (void)state;
     struct cli_line ln;
-    assert_int_equal(cli_tokenize("", &ln), CLI_ERR_NONE);
+    assert_int_equal(cli_tokenize("", &ln), OT_ERR_NONE);
     assert_int_equal(ln.argc, 0);
     assert_null(ln.argv[0]);
-    assert_int_equal(cli_tokenize(" \t \r\n", &ln), CLI_ERR_NONE);
+    assert_int_equal(cli_tokenize(" \t \r\n", &ln), OT_ERR_NONE);
     assert_int_equal(ln.argc, 0);
 
-    assert_int_equal(cli_tokenize("  ping\t 8.8.8.8   16 ", &ln), CLI_ERR_NONE);
+    assert_int_equal(cli_tokenize("  ping\t 8.8.8.8   16 ", &ln), OT_ERR_NONE);
     assert_int_equal(ln.argc, 3);
     assert_string_equal(ln.argv[0], "ping");
     assert_string_equal(ln.argv[1], "8.8.8.8");
@@ -156,7 +156,7 @@ static void test_tok_basic(void **state)
     assert_null(ln.argv[3]);
 
     /* A trailing newline, as read by fgets. */
-    assert_int_equal(cli_tokenize("state\n", &ln), CLI_ERR_NONE);
+    assert_int_equal(cli_tokenize("state\n", &ln), OT_ERR_NONE);
     assert_int_equal(ln.argc, 1);
     assert_string_equal(ln.argv[0], "state");
 }
@@ -166,25 +166,25 @@ static void test_tok_escapes(void **state)
     (void)state;
     struct cli_line ln;
     /* Backslash-space joins; double backslash is one backslash. */
-    assert_int_equal(cli_tokenize("networkname my\\ net x\\\\y", &ln), CLI_ERR_NONE);
+    assert_int_equal(cli_tokenize("networkname my\\ net x\\\\y", &ln), OT_ERR_NONE);
     assert_int_equal(ln.argc, 3);
     assert_string_equal(ln.argv[1], "my net");
     assert_string_equal(ln.argv[2], "x\\y");
     /* Escaped tab; a backslash before anything else is kept. */
-    assert_int_equal(cli_tokenize("a\\\tb c\\d e\\", &ln), CLI_ERR_NONE);
+    assert_int_equal(cli_tokenize("a\\\tb c\\d e\\", &ln), OT_ERR_NONE);
     assert_int_equal(ln.argc, 3);
     assert_string_equal(ln.argv[0], "a\tb");
     assert_string_equal(ln.argv[1], "c\\d");
     assert_string_equal(ln.argv[2], "e\\");
     /* An escaped space may start a token; "\\\\ " ends one. */
-    assert_int_equal(cli_tokenize("a \\ b c\\\\ d", &ln), CLI_ERR_NONE);
+    assert_int_equal(cli_tokenize("a \\ b c\\\\ d", &ln), OT_ERR_NONE);
     assert_int_equal(ln.argc, 4);
     assert_string_equal(ln.argv[0], "a");
     assert_string_equal(ln.argv[1], " b");
     assert_string_equal(ln.argv[2], "c\\");
     assert_string_equal(ln.argv[3], "d");
     /* Only an escaped space: one token of one space. */
-    assert_int_equal(cli_tokenize("\\ ", &ln), CLI_ERR_NONE);
+    assert_int_equal(cli_tokenize("\\ ", &ln), OT_ERR_NONE);
     assert_int_equal(ln.argc, 1);
     assert_string_equal(ln.argv[0], " ");
 }
@@ -199,38 +199,38 @@ static void test_tok_bounds(void **state)
     line[0] = 0;
     for (int i = 0; i < CLI_MAX_ARGS - 1; i++)
         strcat(line, "a ");
-    assert_int_equal(cli_tokenize(line, &ln), CLI_ERR_NONE);
+    assert_int_equal(cli_tokenize(line, &ln), OT_ERR_NONE);
     assert_int_equal(ln.argc, CLI_MAX_ARGS - 1);
     assert_null(ln.argv[CLI_MAX_ARGS - 1]);
     strcat(line, "b");
-    assert_int_equal(cli_tokenize(line, &ln), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(cli_tokenize(line, &ln), OT_ERR_INVALID_ARGS);
     assert_int_equal(ln.argc, 0);
 
     /* 511 bytes are accepted, 512 are a Parse error. */
     memset(line, 'x', CLI_MAX_LINE - 1);
     line[CLI_MAX_LINE - 1] = 0;
-    assert_int_equal(cli_tokenize(line, &ln), CLI_ERR_NONE);
+    assert_int_equal(cli_tokenize(line, &ln), OT_ERR_NONE);
     assert_int_equal(ln.argc, 1);
     assert_int_equal(strlen(ln.argv[0]), CLI_MAX_LINE - 1);
     memset(line, 'x', CLI_MAX_LINE);
     line[CLI_MAX_LINE] = 0;
-    assert_int_equal(cli_tokenize(line, &ln), CLI_ERR_PARSE);
+    assert_int_equal(cli_tokenize(line, &ln), OT_ERR_PARSE);
     assert_int_equal(ln.argc, 0);
 
     /* The longest line made of one-byte tokens still fits the buffer. */
     for (int i = 0; i < CLI_MAX_LINE - 1; i++)
         line[i] = (i % 2) ? ' ' : 'q';
     line[CLI_MAX_LINE - 1] = 0;
-    assert_int_equal(cli_tokenize(line, &ln), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(cli_tokenize(line, &ln), OT_ERR_INVALID_ARGS);
     /* And all escapes: 255 "\\\\" pairs plus one byte. */
     for (int i = 0; i < CLI_MAX_LINE - 1; i++)
         line[i] = '\\';
     line[CLI_MAX_LINE - 1] = 0;
-    assert_int_equal(cli_tokenize(line, &ln), CLI_ERR_NONE);
+    assert_int_equal(cli_tokenize(line, &ln), OT_ERR_NONE);
     assert_int_equal(ln.argc, 1);
     assert_int_equal(strlen(ln.argv[0]), 256);
 
-    assert_int_equal(cli_tokenize(NULL, &ln), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(cli_tokenize(NULL, &ln), OT_ERR_INVALID_ARGS);
 }
 
 /* ---- dispatcher ------------------------------------------------------------ */
@@ -241,19 +241,19 @@ struct dctx {
     char last_arg[32];
 };
 
-static cli_err cmd_state(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_state(void *ctx, int argc, char **argv, FILE *out)
 {
     struct dctx *d = ctx;
     (void)argv;
     d->calls++;
     d->last_argc = argc;
     if (argc != 0)
-        return CLI_ERR_INVALID_ARGS;
+        return OT_ERR_INVALID_ARGS;
     fputs("leader\n", out);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-static cli_err cmd_echo(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_echo(void *ctx, int argc, char **argv, FILE *out)
 {
     struct dctx *d = ctx;
     d->calls++;
@@ -264,16 +264,16 @@ static cli_err cmd_echo(void *ctx, int argc, char **argv, FILE *out)
         fprintf(out, "%s%s", i ? " " : "", argv[i]);
     fputc('\n', out);
     assert_null(argv[argc]);
-    return CLI_ERR_NONE;
+    return OT_ERR_NONE;
 }
 
-static cli_err cmd_pending(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_pending(void *ctx, int argc, char **argv, FILE *out)
 {
     (void)ctx;
     (void)argc;
     (void)argv;
     (void)out;
-    return CLI_ERR_PENDING;
+    return OT_ERR_PENDING;
 }
 
 static const struct cli_cmd nat64_cmds[] = {
@@ -294,54 +294,54 @@ static void test_dispatch(void **state)
     struct cap c;
     cap_open(&c);
 
-    assert_int_equal(cli_run_line(top_cmds, &d, "state", c.f), CLI_ERR_NONE);
+    assert_int_equal(cli_run_line(top_cmds, &d, "state", c.f), OT_ERR_NONE);
     assert_string_equal(cap_text(&c), "leader\nDone\n");
     assert_int_equal(d.calls, 1);
     assert_int_equal(d.last_argc, 0);
     cap_close(&c);
 
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "state x", c.f), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_run_line(top_cmds, &d, "bogus 1 2", c.f), CLI_ERR_INVALID_COMMAND);
-    assert_int_equal(cli_run_line(top_cmds, &d, "State", c.f), CLI_ERR_INVALID_COMMAND);
+    assert_int_equal(cli_run_line(top_cmds, &d, "state x", c.f), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_run_line(top_cmds, &d, "bogus 1 2", c.f), OT_ERR_INVALID_COMMAND);
+    assert_int_equal(cli_run_line(top_cmds, &d, "State", c.f), OT_ERR_INVALID_COMMAND);
     assert_string_equal(cap_text(&c), "Error 7: InvalidArgs\nError 35: InvalidCommand\n"
                                       "Error 35: InvalidCommand\n");
     cap_close(&c);
 
     /* Empty line: nothing at all. Pending: no result line. */
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "   ", c.f), CLI_ERR_NONE);
-    assert_int_equal(cli_run_line(top_cmds, &d, "ping 8.8.8.8", c.f), CLI_ERR_PENDING);
+    assert_int_equal(cli_run_line(top_cmds, &d, "   ", c.f), OT_ERR_NONE);
+    assert_int_equal(cli_run_line(top_cmds, &d, "ping 8.8.8.8", c.f), OT_ERR_PENDING);
     assert_string_equal(cap_text(&c), "");
     cap_close(&c);
 
     /* help lists the top-level names. */
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "help", c.f), CLI_ERR_NONE);
+    assert_int_equal(cli_run_line(top_cmds, &d, "help", c.f), OT_ERR_NONE);
     assert_string_equal(cap_text(&c), "echo\nnat64\nping\nstate\nDone\n");
     cap_close(&c);
 
     /* Sub-table: args after the sub-command name. */
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "nat64 cidr 192.168.255.0/24", c.f), CLI_ERR_NONE);
+    assert_int_equal(cli_run_line(top_cmds, &d, "nat64 cidr 192.168.255.0/24", c.f), OT_ERR_NONE);
     assert_string_equal(d.last_arg, "192.168.255.0/24");
     assert_int_equal(d.last_argc, 1);
     assert_string_equal(cap_text(&c), "192.168.255.0/24\nDone\n");
     cap_close(&c);
 
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "nat64 help", c.f), CLI_ERR_NONE);
+    assert_int_equal(cli_run_line(top_cmds, &d, "nat64 help", c.f), OT_ERR_NONE);
     assert_string_equal(cap_text(&c), "cidr\nstate\nDone\n");
     cap_close(&c);
 
     /* Sub-table with no sub-command: names then InvalidCommand (OT style). */
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "nat64", c.f), CLI_ERR_INVALID_COMMAND);
+    assert_int_equal(cli_run_line(top_cmds, &d, "nat64", c.f), OT_ERR_INVALID_COMMAND);
     assert_string_equal(cap_text(&c), "cidr\nstate\nError 35: InvalidCommand\n");
     cap_close(&c);
 
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "nat64 nope", c.f), CLI_ERR_INVALID_COMMAND);
+    assert_int_equal(cli_run_line(top_cmds, &d, "nat64 nope", c.f), OT_ERR_INVALID_COMMAND);
     assert_string_equal(cap_text(&c), "Error 35: InvalidCommand\n");
     cap_close(&c);
 
@@ -350,13 +350,13 @@ static void test_dispatch(void **state)
     char longl[CLI_MAX_LINE + 1];
     memset(longl, 'e', CLI_MAX_LINE);
     longl[CLI_MAX_LINE] = 0;
-    assert_int_equal(cli_run_line(top_cmds, &d, longl, c.f), CLI_ERR_PARSE);
+    assert_int_equal(cli_run_line(top_cmds, &d, longl, c.f), OT_ERR_PARSE);
     assert_string_equal(cap_text(&c), "Error 6: Parse\n");
     cap_close(&c);
 
     /* Escaped argument reaches the handler in one piece. */
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "echo a\\ b", c.f), CLI_ERR_NONE);
+    assert_int_equal(cli_run_line(top_cmds, &d, "echo a\\ b", c.f), OT_ERR_NONE);
     assert_int_equal(d.last_argc, 1);
     assert_string_equal(d.last_arg, "a b");
     cap_close(&c);
@@ -372,49 +372,49 @@ static void test_parse_uint(void **state)
     uint32_t u32 = 0;
     uint64_t u64 = 0;
 
-    assert_int_equal(cli_parse_u8("0", &u8), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_u8("0", &u8), OT_ERR_NONE);
     assert_int_equal(u8, 0);
-    assert_int_equal(cli_parse_u8("255", &u8), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_u8("255", &u8), OT_ERR_NONE);
     assert_int_equal(u8, 255);
-    assert_int_equal(cli_parse_u8("0xff", &u8), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_u8("0xff", &u8), OT_ERR_NONE);
     assert_int_equal(u8, 255);
-    assert_int_equal(cli_parse_u8("0X1A", &u8), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_u8("0X1A", &u8), OT_ERR_NONE);
     assert_int_equal(u8, 26);
-    assert_int_equal(cli_parse_u8("007", &u8), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_u8("007", &u8), OT_ERR_NONE);
     assert_int_equal(u8, 7);
     u8 = 9;
-    assert_int_equal(cli_parse_u8("256", &u8), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_u8("0x100", &u8), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_u8("", &u8), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_u8("0x", &u8), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_u8("-1", &u8), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_u8("+1", &u8), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_u8("1 ", &u8), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_u8("12a", &u8), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_u8("0xfg", &u8), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_u8(NULL, &u8), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u8("256", &u8), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u8("0x100", &u8), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u8("", &u8), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u8("0x", &u8), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u8("-1", &u8), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u8("+1", &u8), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u8("1 ", &u8), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u8("12a", &u8), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u8("0xfg", &u8), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u8(NULL, &u8), OT_ERR_INVALID_ARGS);
     assert_int_equal(u8, 9); /* untouched on error */
 
-    assert_int_equal(cli_parse_u16("65535", &u16), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_u16("65535", &u16), OT_ERR_NONE);
     assert_int_equal(u16, 65535);
-    assert_int_equal(cli_parse_u16("0xface", &u16), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_u16("0xface", &u16), OT_ERR_NONE);
     assert_int_equal(u16, 0xface);
-    assert_int_equal(cli_parse_u16("65536", &u16), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u16("65536", &u16), OT_ERR_INVALID_ARGS);
 
-    assert_int_equal(cli_parse_u32("4294967295", &u32), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_u32("4294967295", &u32), OT_ERR_NONE);
     assert_int_equal(u32, UINT32_MAX);
-    assert_int_equal(cli_parse_u32("4294967296", &u32), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_u32("0xdeadbeef", &u32), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_u32("4294967296", &u32), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u32("0xdeadbeef", &u32), OT_ERR_NONE);
     assert_int_equal(u32, 0xdeadbeef);
 
-    assert_int_equal(cli_parse_u64("18446744073709551615", &u64), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_u64("18446744073709551615", &u64), OT_ERR_NONE);
     assert_true(u64 == UINT64_MAX);
-    assert_int_equal(cli_parse_u64("18446744073709551616", &u64), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_u64("99999999999999999999", &u64), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_u64("0xffffffffffffffff", &u64), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_u64("18446744073709551616", &u64), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u64("99999999999999999999", &u64), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u64("0xffffffffffffffff", &u64), OT_ERR_NONE);
     assert_true(u64 == UINT64_MAX);
-    assert_int_equal(cli_parse_u64("0x10000000000000000", &u64), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_u64("0x00000000000000000001", &u64), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_u64("0x10000000000000000", &u64), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_u64("0x00000000000000000001", &u64), OT_ERR_NONE);
     assert_true(u64 == 1);
 }
 
@@ -426,38 +426,38 @@ static void test_parse_int_bool(void **state)
     int32_t i32;
     bool b = false;
 
-    assert_int_equal(cli_parse_i8("-128", &i8), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_i8("-128", &i8), OT_ERR_NONE);
     assert_int_equal(i8, -128);
-    assert_int_equal(cli_parse_i8("+127", &i8), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_i8("+127", &i8), OT_ERR_NONE);
     assert_int_equal(i8, 127);
-    assert_int_equal(cli_parse_i8("128", &i8), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_i8("-129", &i8), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_i8("-", &i8), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_i8("--1", &i8), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_i16("-32768", &i16), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_i8("128", &i8), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_i8("-129", &i8), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_i8("-", &i8), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_i8("--1", &i8), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_i16("-32768", &i16), OT_ERR_NONE);
     assert_int_equal(i16, -32768);
-    assert_int_equal(cli_parse_i16("32768", &i16), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_i32("-2147483648", &i32), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_i16("32768", &i16), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_i32("-2147483648", &i32), OT_ERR_NONE);
     assert_int_equal(i32, INT32_MIN);
-    assert_int_equal(cli_parse_i32("2147483648", &i32), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_i32("-0x10", &i32), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_i32("2147483648", &i32), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_i32("-0x10", &i32), OT_ERR_NONE);
     assert_int_equal(i32, -16);
 
-    assert_int_equal(cli_parse_bool("1", &b), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_bool("1", &b), OT_ERR_NONE);
     assert_true(b);
-    assert_int_equal(cli_parse_bool("0", &b), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_bool("0", &b), OT_ERR_NONE);
     assert_false(b);
-    assert_int_equal(cli_parse_bool("7", &b), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_bool("7", &b), OT_ERR_NONE);
     assert_true(b);
-    assert_int_equal(cli_parse_bool("true", &b), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_bool("true", &b), OT_ERR_INVALID_ARGS);
 
-    assert_int_equal(cli_parse_enable_disable("enable", &b), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_enable_disable("enable", &b), OT_ERR_NONE);
     assert_true(b);
-    assert_int_equal(cli_parse_enable_disable("disable", &b), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_enable_disable("disable", &b), OT_ERR_NONE);
     assert_false(b);
-    assert_int_equal(cli_parse_enable_disable("Enable", &b), CLI_ERR_INVALID_COMMAND);
-    assert_int_equal(cli_parse_enable_disable("1", &b), CLI_ERR_INVALID_COMMAND);
-    assert_int_equal(cli_parse_enable_disable(NULL, &b), CLI_ERR_INVALID_COMMAND);
+    assert_int_equal(cli_parse_enable_disable("Enable", &b), OT_ERR_INVALID_COMMAND);
+    assert_int_equal(cli_parse_enable_disable("1", &b), OT_ERR_INVALID_COMMAND);
+    assert_int_equal(cli_parse_enable_disable(NULL, &b), OT_ERR_INVALID_COMMAND);
 }
 
 /* ---- hex ------------------------------------------------------------------- */
@@ -470,50 +470,49 @@ static void test_parse_hex(void **state)
                                   0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
     size_t n;
 
-    assert_int_equal(cli_parse_network_key("00112233445566778899aabbccddeeff", key), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_network_key("00112233445566778899aabbccddeeff", key), OT_ERR_NONE);
     assert_memory_equal(key, k, 16);
-    assert_int_equal(cli_parse_network_key("00112233445566778899AABBCCDDEEFF", key), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_network_key("00112233445566778899AABBCCDDEEFF", key), OT_ERR_NONE);
     assert_memory_equal(key, k, 16);
-    assert_int_equal(cli_parse_network_key("00112233445566778899aabbccddeef", key), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_network_key("00112233445566778899aabbccddeef", key), OT_ERR_NONE);
     assert_int_equal(key[0], 0x00); /* odd: implicit leading 0 nibble */
     assert_int_equal(key[1], 0x01);
     assert_int_equal(key[15], 0xef);
     assert_int_equal(cli_parse_network_key("00112233445566778899aabbccddee", key),
-                     CLI_ERR_INVALID_ARGS);
+                     OT_ERR_INVALID_ARGS);
     assert_int_equal(cli_parse_network_key("00112233445566778899aabbccddeeff00", key),
-                     CLI_ERR_INVALID_ARGS);
+                     OT_ERR_INVALID_ARGS);
     memcpy(key, k, 16);
     assert_int_equal(cli_parse_network_key("00112233445566778899aabbccddeegg", key),
-                     CLI_ERR_INVALID_ARGS);
+                     OT_ERR_INVALID_ARGS);
     assert_memory_equal(key, k, 16); /* untouched on error */
-    assert_int_equal(cli_parse_network_key(NULL, key), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_network_key(NULL, key), OT_ERR_INVALID_ARGS);
 
-    assert_int_equal(cli_parse_ext_panid("dead00beef00cafe", xp), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ext_panid("dead00beef00cafe", xp), OT_ERR_NONE);
     assert_int_equal(xp[0], 0xde);
     assert_int_equal(xp[7], 0xfe);
-    assert_int_equal(cli_parse_ext_panid("dead00beef00caf", xp), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ext_panid("dead00beef00caf", xp), OT_ERR_NONE);
     assert_int_equal(xp[0], 0x0d);
-    assert_int_equal(cli_parse_ext_panid("dead00beef00ca", xp), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_ext_panid("0xdead00beef00ca", xp), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_ext_panid("dead00beef00ca", xp), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_ext_panid("0xdead00beef00ca", xp), OT_ERR_INVALID_ARGS);
 
-    assert_int_equal(cli_parse_pskc("c23a76e98f1a6483639b1ac1271e2e27", pskc), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_pskc("c23a76e98f1a6483639b1ac1271e2e27", pskc), OT_ERR_NONE);
     assert_int_equal(pskc[0], 0xc2);
     assert_int_equal(pskc[15], 0x27);
-    assert_int_equal(cli_parse_pskc("c23a76e98f1a6483639b1ac1271e2e2", pskc), CLI_ERR_NONE);
-    assert_int_equal(cli_parse_pskc("c23a76e98f1a6483639b1ac1271e2e-7", pskc),
-                     CLI_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_pskc("c23a76e98f1a6483639b1ac1271e2e2", pskc), OT_ERR_NONE);
+    assert_int_equal(cli_parse_pskc("c23a76e98f1a6483639b1ac1271e2e-7", pskc), OT_ERR_INVALID_ARGS);
 
-    assert_int_equal(cli_parse_hex_upto("abc", buf, sizeof(buf), &n), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_hex_upto("abc", buf, sizeof(buf), &n), OT_ERR_NONE);
     assert_int_equal(n, 2);
     assert_int_equal(buf[0], 0x0a);
     assert_int_equal(buf[1], 0xbc);
-    assert_int_equal(cli_parse_hex_upto("", buf, sizeof(buf), &n), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_hex_upto("", buf, sizeof(buf), &n), OT_ERR_NONE);
     assert_int_equal(n, 0);
     assert_int_equal(cli_parse_hex_upto("00112233445566778", buf, sizeof(buf), &n),
-                     CLI_ERR_INVALID_ARGS);
-    assert_int_equal(cli_parse_hex_upto("0011223344556677", buf, sizeof(buf), &n), CLI_ERR_NONE);
+                     OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_hex_upto("0011223344556677", buf, sizeof(buf), &n), OT_ERR_NONE);
     assert_int_equal(n, 8);
-    assert_int_equal(cli_parse_hex_exact("", buf, 0), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_hex_exact("", buf, 0), OT_ERR_NONE);
 }
 
 /* ---- addresses ------------------------------------------------------------- */
@@ -524,7 +523,7 @@ static void ip6_ok(const char *s, const char *want_ot)
     char buf[64];
     FILE *f = fmemopen(buf, sizeof(buf), "w");
     assert_non_null(f);
-    assert_int_equal(cli_parse_ip6(s, a), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ip6(s, a), OT_ERR_NONE);
     cli_print_ip6(f, a);
     fputc(0, f);
     fclose(f);
@@ -572,10 +571,10 @@ static void test_parse_ip6(void **state)
         "fe80::1%eth0",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        if (cli_parse_ip6(bad[i], a) != CLI_ERR_PARSE)
+        if (cli_parse_ip6(bad[i], a) != OT_ERR_PARSE)
             fail_msg("accepted bad IPv6 \"%s\"", bad[i]);
     }
-    assert_int_equal(cli_parse_ip6(NULL, a), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_ip6(NULL, a), OT_ERR_INVALID_ARGS);
 }
 
 static void test_parse_prefix(void **state)
@@ -583,41 +582,41 @@ static void test_parse_prefix(void **state)
     (void)state;
     uint8_t a[16], a4[4], len = 0;
     static const uint8_t fd00[16] = {0xfd};
-    assert_int_equal(cli_parse_ip6_prefix("fd00::/64", a, &len), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ip6_prefix("fd00::/64", a, &len), OT_ERR_NONE);
     assert_memory_equal(a, fd00, 16);
     assert_int_equal(len, 64);
-    assert_int_equal(cli_parse_ip6_prefix("64:ff9b::/96", a, &len), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ip6_prefix("64:ff9b::/96", a, &len), OT_ERR_NONE);
     assert_int_equal(len, 96);
     assert_int_equal(a[1], 0x64);
-    assert_int_equal(cli_parse_ip6_prefix("::/0", a, &len), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ip6_prefix("::/0", a, &len), OT_ERR_NONE);
     assert_int_equal(len, 0);
-    assert_int_equal(cli_parse_ip6_prefix("fd00::1/128", a, &len), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ip6_prefix("fd00::1/128", a, &len), OT_ERR_NONE);
     assert_int_equal(len, 128);
     assert_int_equal(a[15], 1); /* host bits kept */
-    assert_int_equal(cli_parse_ip6_prefix("fd00::/064", a, &len), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ip6_prefix("fd00::/064", a, &len), OT_ERR_NONE);
     assert_int_equal(len, 64);
     static const char *const bad6[] = {"fd00::",       "fd00::/",    "fd00::/129", "fd00::/64x",
                                        "fd00::/-1",    "fd00::/6 4", "fd00:/64",   "/64",
                                        "fd00::/64/64", "fd00::/0x40"};
     for (size_t i = 0; i < sizeof(bad6) / sizeof(bad6[0]); i++) {
-        if (cli_parse_ip6_prefix(bad6[i], a, &len) != CLI_ERR_PARSE)
+        if (cli_parse_ip6_prefix(bad6[i], a, &len) != OT_ERR_PARSE)
             fail_msg("accepted bad prefix \"%s\"", bad6[i]);
     }
-    assert_int_equal(cli_parse_ip6_prefix(NULL, a, &len), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_ip6_prefix(NULL, a, &len), OT_ERR_INVALID_ARGS);
 
-    assert_int_equal(cli_parse_ip4_cidr("192.168.255.0/24", a4, &len), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ip4_cidr("192.168.255.0/24", a4, &len), OT_ERR_NONE);
     assert_int_equal(a4[0], 192);
     assert_int_equal(a4[2], 255);
     assert_int_equal(len, 24);
-    assert_int_equal(cli_parse_ip4_cidr("10.0.0.1/32", a4, &len), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ip4_cidr("10.0.0.1/32", a4, &len), OT_ERR_NONE);
     assert_int_equal(len, 32);
-    assert_int_equal(cli_parse_ip4_cidr("0.0.0.0/0", a4, &len), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ip4_cidr("0.0.0.0/0", a4, &len), OT_ERR_NONE);
     assert_int_equal(len, 0);
     static const char *const bad4[] = {"192.168.255.0",  "192.168.255.0/",    "192.168.255.0/33",
                                        "192.168.255/24", "192.168.255.0/24 ", "256.0.0.0/8",
                                        "1.2.3.4.5/8",    "fd00::/64"};
     for (size_t i = 0; i < sizeof(bad4) / sizeof(bad4[0]); i++) {
-        if (cli_parse_ip4_cidr(bad4[i], a4, &len) != CLI_ERR_PARSE)
+        if (cli_parse_ip4_cidr(bad4[i], a4, &len) != OT_ERR_PARSE)
             fail_msg("accepted bad CIDR \"%s\"", bad4[i]);
     }
 }
@@ -626,21 +625,21 @@ static void test_parse_ip4(void **state)
 {
     (void)state;
     uint8_t a[4];
-    assert_int_equal(cli_parse_ip4("8.8.8.8", a), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ip4("8.8.8.8", a), OT_ERR_NONE);
     assert_int_equal(a[0], 8);
-    assert_int_equal(cli_parse_ip4("255.255.255.255", a), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ip4("255.255.255.255", a), OT_ERR_NONE);
     assert_int_equal(a[3], 255);
-    assert_int_equal(cli_parse_ip4("010.001.0.00", a), CLI_ERR_NONE); /* decimal */
+    assert_int_equal(cli_parse_ip4("010.001.0.00", a), OT_ERR_NONE); /* decimal */
     assert_int_equal(a[0], 10);
     assert_int_equal(a[1], 1);
     static const char *const bad[] = {"8.8.8",    "256.1.1.1", "1.2.3.4.5", "1.2.3.",    "",
                                       ".1.2.3",   "1..2.3",    "1.2.3.4 ",  "0x1.2.3.4", "1.2.3.a",
                                       "-1.2.3.4", "1.2.3.256", "::1"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        if (cli_parse_ip4(bad[i], a) != CLI_ERR_PARSE)
+        if (cli_parse_ip4(bad[i], a) != OT_ERR_PARSE)
             fail_msg("accepted bad IPv4 \"%s\"", bad[i]);
     }
-    assert_int_equal(cli_parse_ip4(NULL, a), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_ip4(NULL, a), OT_ERR_INVALID_ARGS);
 }
 
 static void test_parse_ip6_or_ip4(void **state)
@@ -649,21 +648,21 @@ static void test_parse_ip6_or_ip4(void **state)
     uint8_t a6[16], a4[4];
     bool v4 = true;
 
-    assert_int_equal(cli_parse_ip6_or_ip4("fd3b:c98b:a9aa:2::808:808", a6, a4, &v4), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ip6_or_ip4("fd3b:c98b:a9aa:2::808:808", a6, a4, &v4), OT_ERR_NONE);
     assert_false(v4);
     assert_int_equal(a6[15], 8);
 
-    assert_int_equal(cli_parse_ip6_or_ip4("8.8.8.8", a6, a4, &v4), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ip6_or_ip4("8.8.8.8", a6, a4, &v4), OT_ERR_NONE);
     assert_true(v4);
     static const uint8_t g[4] = {8, 8, 8, 8};
     assert_memory_equal(a4, g, 4);
 
     /* ot-nat64-behaviour.md §2.3: all three are Error 6: Parse. */
-    assert_int_equal(cli_parse_ip6_or_ip4("8.8.8", a6, a4, &v4), CLI_ERR_PARSE);
-    assert_int_equal(cli_parse_ip6_or_ip4("256.1.1.1", a6, a4, &v4), CLI_ERR_PARSE);
-    assert_int_equal(cli_parse_ip6_or_ip4("1.2.3.4.5", a6, a4, &v4), CLI_ERR_PARSE);
-    assert_int_equal(cli_parse_ip6_or_ip4("example.com", a6, a4, &v4), CLI_ERR_PARSE);
-    assert_int_equal(cli_parse_ip6_or_ip4(NULL, a6, a4, &v4), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(cli_parse_ip6_or_ip4("8.8.8", a6, a4, &v4), OT_ERR_PARSE);
+    assert_int_equal(cli_parse_ip6_or_ip4("256.1.1.1", a6, a4, &v4), OT_ERR_PARSE);
+    assert_int_equal(cli_parse_ip6_or_ip4("1.2.3.4.5", a6, a4, &v4), OT_ERR_PARSE);
+    assert_int_equal(cli_parse_ip6_or_ip4("example.com", a6, a4, &v4), OT_ERR_PARSE);
+    assert_int_equal(cli_parse_ip6_or_ip4(NULL, a6, a4, &v4), OT_ERR_INVALID_ARGS);
 
     /* Through the dispatcher, the way ping would report it. */
     struct cap c;

@@ -61,7 +61,8 @@ static void srv_rx(void *ctx, const struct tnode_udp_rx *rx)
         assert_int_equal(dns_build_a(&b, DNS_SECTION_ANSWER, &q.name, 60, a4), DNS_OK);
     }
     assert_int_equal(dns_build_finish(&b, &len), DNS_OK);
-    assert_int_equal(tnode_udp_send(s->node, s->handle, rx->src, rx->sport, out, len, 0), TNODE_OK);
+    assert_int_equal(tnode_udp_send(s->node, s->handle, rx->src, rx->sport, out, len, 0),
+                     OT_ERR_NONE);
 }
 
 static void on_done(void *user, const struct dns_node_result *res)
@@ -90,8 +91,8 @@ static int setup(void **state)
     f->nn = node_net_new(2);
     node_net_form(f->nn);
     f->srv.node = f->nn->node[0];
-    assert_int_equal(tnode_udp_open(f->srv.node, srv_rx, &f->srv, &f->srv.handle), TNODE_OK);
-    assert_int_equal(tnode_udp_bind(f->srv.node, f->srv.handle, NULL, 53), TNODE_OK);
+    assert_int_equal(tnode_udp_open(f->srv.node, srv_rx, &f->srv, &f->srv.handle), OT_ERR_NONE);
+    assert_int_equal(tnode_udp_bind(f->srv.node, f->srv.handle, NULL, 53), OT_ERR_NONE);
     node_net_addr(f->nn, 0, TNODE_ADDR_MLEID, f->leader);
     dns_node_init(&f->dns, f->nn->node[1], on_done, f);
     f->nn->step = step;
@@ -161,15 +162,16 @@ static void test_resolve__aaaa_answer(void **state)
     struct dns_node_config c = at_leader(f);
     uint8_t want[16];
 
-    assert_int_equal(dns_node_resolve(&f->dns, "host.example.", false, &c, f->nn->now), TNODE_OK);
+    assert_int_equal(dns_node_resolve(&f->dns, "host.example.", false, &c, f->nn->now),
+                     OT_ERR_NONE);
     assert_true(dns_node_busy(&f->dns));
     assert_int_equal(dns_node_resolve(&f->dns, "other.example", false, &c, f->nn->now),
-                     TNODE_ERR_BUSY);
+                     OT_ERR_BUSY);
     node_net_run(f->nn, 2000);
     assert_int_equal(f->done, 1);
     assert_false(dns_node_busy(&f->dns));
     assert_int_equal(f->srv.queries, 1);
-    assert_int_equal(f->res.send_err, TNODE_OK);
+    assert_int_equal(f->res.send_err, OT_ERR_NONE);
     assert_false(f->res.r.timed_out);
     assert_int_equal(f->res.r.n, 1);
     assert_true(addr_parse6("2001:db8::42", want));
@@ -185,7 +187,7 @@ static void test_resolve__silent_server__three_attempts_then_timeout(void **stat
     struct dns_node_config c = at_leader(f);
 
     f->srv.silent = true;
-    assert_int_equal(dns_node_resolve(&f->dns, "host.example", false, &c, f->nn->now), TNODE_OK);
+    assert_int_equal(dns_node_resolve(&f->dns, "host.example", false, &c, f->nn->now), OT_ERR_NONE);
     assert_int_equal(dns_node_next_timeout_ms(&f->dns, f->nn->now), 7000);
     node_net_run(f->nn, 20000);
     assert_int_equal(f->srv.queries, 3);
@@ -204,7 +206,8 @@ static void test_resolve__fallback_to_a__no_prefix(void **state)
     struct dns_node_config c = at_leader(f);
 
     f->srv.empty_aaaa = true;
-    assert_int_equal(dns_node_resolve(&f->dns, "v4only.example", false, &c, f->nn->now), TNODE_OK);
+    assert_int_equal(dns_node_resolve(&f->dns, "v4only.example", false, &c, f->nn->now),
+                     OT_ERR_NONE);
     node_net_run(f->nn, 2000);
     assert_int_equal(f->srv.queries, 2);
     assert_int_equal(f->srv.a_queries, 1);
@@ -227,12 +230,13 @@ static void test_resolve4__synthesized(void **state)
     uint8_t want[16];
 
     assert_int_equal(dns_node_resolve(&f->dns, "v4.example", true, &c, f->nn->now),
-                     TNODE_ERR_INVALID_STATE);
+                     OT_ERR_INVALID_STATE);
     nd[18] = (uint8_t)(rloc >> 8);
     nd[19] = (uint8_t)rloc;
-    assert_int_equal(tnode_set_local_netdata(f->nn->node[0], nd, sizeof(nd), f->nn->now), TNODE_OK);
+    assert_int_equal(tnode_set_local_netdata(f->nn->node[0], nd, sizeof(nd), f->nn->now),
+                     OT_ERR_NONE);
     node_net_run(f->nn, 3000);
-    assert_int_equal(dns_node_resolve(&f->dns, "v4.example", true, &c, f->nn->now), TNODE_OK);
+    assert_int_equal(dns_node_resolve(&f->dns, "v4.example", true, &c, f->nn->now), OT_ERR_NONE);
     node_net_run(f->nn, 2000);
     assert_int_equal(f->srv.a_queries, 1);
     assert_int_equal(f->srv.queries, 1);
@@ -248,12 +252,10 @@ static void test_resolve__bad_names__invalid_args(void **state)
 {
     struct fixture *f = *state;
 
-    assert_int_equal(dns_node_resolve(&f->dns, "", false, NULL, f->nn->now),
-                     TNODE_ERR_INVALID_ARGS);
-    assert_int_equal(dns_node_resolve(&f->dns, ".", false, NULL, f->nn->now),
-                     TNODE_ERR_INVALID_ARGS);
+    assert_int_equal(dns_node_resolve(&f->dns, "", false, NULL, f->nn->now), OT_ERR_INVALID_ARGS);
+    assert_int_equal(dns_node_resolve(&f->dns, ".", false, NULL, f->nn->now), OT_ERR_INVALID_ARGS);
     assert_int_equal(dns_node_resolve(&f->dns, "a..b", false, NULL, f->nn->now),
-                     TNODE_ERR_INVALID_ARGS);
+                     OT_ERR_INVALID_ARGS);
     assert_false(dns_node_busy(&f->dns));
 }
 
@@ -263,7 +265,7 @@ static void test_cancel__no_result(void **state)
     struct fixture *f = *state;
     struct dns_node_config c = at_leader(f);
 
-    assert_int_equal(dns_node_resolve(&f->dns, "host.example", false, &c, f->nn->now), TNODE_OK);
+    assert_int_equal(dns_node_resolve(&f->dns, "host.example", false, &c, f->nn->now), OT_ERR_NONE);
     dns_node_cancel(&f->dns);
     node_net_run(f->nn, 2000);
     assert_int_equal(f->srv.queries, 1);

@@ -427,9 +427,9 @@ static void medium_keys(struct medium *m)
 
 static void start_node(struct medium *m, struct mnode *mn, const struct dataset_tlvs *d)
 {
-    assert_int_equal(tnode_dataset_set_active(mn->node, d->tlvs, d->len, m->now), TNODE_OK);
-    assert_int_equal(tnode_ifconfig(mn->node, true, m->now), TNODE_OK);
-    assert_int_equal(tnode_thread_start(mn->node, m->now), TNODE_OK);
+    assert_int_equal(tnode_dataset_set_active(mn->node, d->tlvs, d->len, m->now), OT_ERR_NONE);
+    assert_int_equal(tnode_ifconfig(mn->node, true, m->now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(mn->node, m->now), OT_ERR_NONE);
 }
 
 static bool is_leader(void *arg)
@@ -454,7 +454,7 @@ static struct mnode *form_leader(struct medium *m, const struct dataset_tlvs *d)
 static struct mnode *attach_child(struct medium *m, uint8_t mode, bool router_eligible)
 {
     struct mnode *c = medium_add(m, router_eligible, NULL);
-    assert_int_equal(tnode_set_mode(c->node, mode, m->now), TNODE_OK);
+    assert_int_equal(tnode_set_mode(c->node, mode, m->now), OT_ERR_NONE);
     struct dataset_tlvs d;
     make_dataset(&d);
     start_node(m, c, &d);
@@ -506,7 +506,8 @@ static void ping_ok(struct medium *m, struct tnode *from, const uint8_t dst[16],
 {
     struct ping_log log = {0};
     assert_int_equal(
-        tnode_ping(from, dst, 16, (uint16_t)count, 200, 64, 2000, ping_cb, &log, m->now), TNODE_OK);
+        tnode_ping(from, dst, 16, (uint16_t)count, 200, 64, 2000, ping_cb, &log, m->now),
+        OT_ERR_NONE);
     medium_run(m, 200u * count + 4000);
     assert_true(log.done);
     assert_int_equal(log.sent, count);
@@ -528,7 +529,7 @@ static void test_form_partition(void **state)
     assert_int_equal(rloc & 0x3ff, 0);
     assert_true((rloc >> 10) <= 62);
     struct tnode_leader_data ld;
-    assert_int_equal(tnode_leader_data(l->node, &ld), TNODE_OK);
+    assert_int_equal(tnode_leader_data(l->node, &ld), OT_ERR_NONE);
     assert_int_equal(ld.weighting, 64);
     assert_int_equal(ld.leader_router_id, rloc >> 10);
     uint8_t a[16];
@@ -575,7 +576,7 @@ static void test_attach_ftd_child(void **state)
     tnode_ext_addr(c->node, ext);
     assert_memory_equal(ci[0].ext_addr, ext, 8);
     struct tnode_parent_info pi;
-    assert_int_equal(tnode_parent(c->node, m->now, &pi), TNODE_OK);
+    assert_int_equal(tnode_parent(c->node, m->now, &pi), OT_ERR_NONE);
     assert_int_equal(pi.rloc16, lr);
     size_t l1, l2;
     const uint8_t *n1 = tnode_netdata(l->node, &l1);
@@ -584,8 +585,8 @@ static void test_attach_ftd_child(void **state)
     if (l1)
         assert_memory_equal(n1, n2, l1);
     struct tnode_leader_data a, b;
-    assert_int_equal(tnode_leader_data(l->node, &a), TNODE_OK);
-    assert_int_equal(tnode_leader_data(c->node, &b), TNODE_OK);
+    assert_int_equal(tnode_leader_data(l->node, &a), OT_ERR_NONE);
+    assert_int_equal(tnode_leader_data(c->node, &b), OT_ERR_NONE);
     assert_int_equal(a.partition_id, b.partition_id);
     assert_int_equal(a.data_version, b.data_version);
     /* Keep-alives keep it attached well past the 240 s timeout. */
@@ -614,7 +615,7 @@ static void test_ping(void **state)
     /* A large ping: fragmented both ways. */
     struct ping_log log = {0};
     assert_int_equal(tnode_ping(c->node, lml, 500, 2, 300, 64, 2000, ping_cb, &log, m->now),
-                     TNODE_OK);
+                     OT_ERR_NONE);
     medium_run(m, 5000);
     assert_int_equal(log.received, 2);
     /* Every packet on air was MAC-secured except MLE. */
@@ -676,7 +677,7 @@ static void test_med_registers(void **state)
     assert_int_equal(
         ip6_build_udp(&scratch, rloc, ff032, 61631, 61631, msg, mlen, 64, pkt, sizeof(pkt), &len),
         IP6_OK);
-    assert_int_equal(tnode_send_ip6(ftd->node, pkt, len, m->now), TNODE_OK);
+    assert_int_equal(tnode_send_ip6(ftd->node, pkt, len, m->now), OT_ERR_NONE);
     medium_run(m, 3000);
     struct tmf_addr_notify an;
     assert_true(find_addr_notify(m, l->idx, med_ml, &an));
@@ -827,7 +828,7 @@ static void test_leader_restart(void **state)
     start_node(m, l, &d);
     assert_true(medium_run_while(m, 5000, is_leader, l->node) >= 0);
     struct tnode_leader_data ld0;
-    assert_int_equal(tnode_leader_data(l->node, &ld0), TNODE_OK);
+    assert_int_equal(tnode_leader_data(l->node, &ld0), OT_ERR_NONE);
     uint16_t rloc0 = tnode_rloc16(l->node);
     uint8_t ext0[8];
     tnode_ext_addr(l->node, ext0);
@@ -835,7 +836,7 @@ static void test_leader_restart(void **state)
     for (int i = 0; i < 3; i++) {
         kids[i] =
             attach_child(m, TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA, false);
-        assert_int_equal(tnode_set_child_timeout(kids[i]->node, 30), TNODE_OK);
+        assert_int_equal(tnode_set_child_timeout(kids[i]->node, 30), OT_ERR_NONE);
     }
     /* Traffic so the counters move, past one store-ahead step for MAC. */
     uint8_t lml[16];
@@ -845,7 +846,7 @@ static void test_leader_restart(void **state)
     /* More than one store-ahead step (1000) of MAC frame counters. */
     struct ping_log many = {0};
     assert_int_equal(tnode_ping(kids[0]->node, lml, 8, 1200, 10, 64, 1000, ping_cb, &many, m->now),
-                     TNODE_OK);
+                     OT_ERR_NONE);
     medium_run(m, 20000);
     assert_int_equal(many.received, 1200);
     assert_true(tnode_mac_counters(l->node)->tx_frames > 1200);
@@ -871,12 +872,12 @@ static void test_leader_restart(void **state)
     assert_memory_equal(ext0, ext1, 8);
     size_t dlen;
     assert_non_null(tnode_active_dataset(l->node, &dlen));
-    assert_int_equal(tnode_ifconfig(l->node, true, m->now), TNODE_OK);
-    assert_int_equal(tnode_thread_start(l->node, m->now), TNODE_OK);
+    assert_int_equal(tnode_ifconfig(l->node, true, m->now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(l->node, m->now), OT_ERR_NONE);
     medium_run(m, 100);
     assert_int_equal(tnode_role(l->node), TNODE_LEADER);
     struct tnode_leader_data ld1;
-    assert_int_equal(tnode_leader_data(l->node, &ld1), TNODE_OK);
+    assert_int_equal(tnode_leader_data(l->node, &ld1), OT_ERR_NONE);
     assert_int_equal(ld1.partition_id, ld0.partition_id);
     assert_int_equal(tnode_rloc16(l->node), rloc0);
     /* The restored child table is confirmed with Child Update Requests:
@@ -960,11 +961,11 @@ static void test_local_netdata(void **state)
     sv.stable = true;
     assert_int_equal(netdata_local_add_service(&loc, &sv), NETDATA_OK);
     struct tnode_leader_data ld0;
-    assert_int_equal(tnode_leader_data(l->node, &ld0), TNODE_OK);
-    assert_int_equal(tnode_set_local_netdata(l->node, loc.tlvs, loc.len, m->now), TNODE_OK);
+    assert_int_equal(tnode_leader_data(l->node, &ld0), OT_ERR_NONE);
+    assert_int_equal(tnode_set_local_netdata(l->node, loc.tlvs, loc.len, m->now), OT_ERR_NONE);
     medium_run(m, 5000);
     struct tnode_leader_data ld1;
-    assert_int_equal(tnode_leader_data(l->node, &ld1), TNODE_OK);
+    assert_int_equal(tnode_leader_data(l->node, &ld1), OT_ERR_NONE);
     assert_true(ld1.data_version != ld0.data_version);
     assert_true(ld1.stable_data_version != ld0.stable_data_version);
     size_t l1, l2;
@@ -997,15 +998,15 @@ static void test_local_netdata(void **state)
     assert_int_equal(service_alocs(l->node, aloc), 1);
     assert_int_equal(service_alocs(c->node, NULL), 0);
     int h;
-    assert_int_equal(tnode_udp_open(l->node, NULL, NULL, &h), TNODE_OK);
-    assert_int_equal(tnode_udp_send_from(l->node, h, aloc, sl, 1234, "x", 1, m->now), TNODE_OK);
+    assert_int_equal(tnode_udp_open(l->node, NULL, NULL, &h), OT_ERR_NONE);
+    assert_int_equal(tnode_udp_send_from(l->node, h, aloc, sl, 1234, "x", 1, m->now), OT_ERR_NONE);
     memcpy(other, aloc, 16);
     other[15] ^= 0x40;
     assert_int_equal(tnode_udp_send_from(l->node, h, other, sl, 1234, "x", 1, m->now),
-                     TNODE_ERR_INVALID_ARGS);
-    assert_int_equal(tnode_udp_close(l->node, h), TNODE_OK);
+                     OT_ERR_INVALID_ARGS);
+    assert_int_equal(tnode_udp_close(l->node, h), OT_ERR_NONE);
     netdata_local_init(&loc);
-    assert_int_equal(tnode_set_local_netdata(l->node, loc.tlvs, loc.len, m->now), TNODE_OK);
+    assert_int_equal(tnode_set_local_netdata(l->node, loc.tlvs, loc.len, m->now), OT_ERR_NONE);
     medium_run(m, 5000);
     assert_int_equal(service_alocs(l->node, NULL), 0);
     assert_int_equal(m->fc_violations, 0);
@@ -1030,7 +1031,7 @@ static void test_nat64_source(void **state)
     r.rloc16 = rloc;
     r.nat64 = r.stable = true;
     assert_int_equal(netdata_local_add_route(&loc, &r), NETDATA_OK);
-    assert_int_equal(tnode_set_local_netdata(l->node, loc.tlvs, loc.len, m->now), TNODE_OK);
+    assert_int_equal(tnode_set_local_netdata(l->node, loc.tlvs, loc.len, m->now), OT_ERR_NONE);
     medium_run(m, 5000);
     medium_sync_ctx(m, l->node);
     /* ping 64:ff9b::c000:201 from the MED: it goes out to the host side of
@@ -1039,7 +1040,7 @@ static void test_nat64_source(void **state)
     struct ping_log log = {0};
     unsigned before = m->sniff_n;
     assert_int_equal(tnode_ping(c->node, dst, 8, 1, 1000, 5, 1000, ping_cb, &log, m->now),
-                     TNODE_OK);
+                     OT_ERR_NONE);
     medium_run(m, 3000);
     assert_true(log.done);
     assert_int_equal(log.received, 0);
@@ -1086,7 +1087,8 @@ static void test_lossy_medium(void **state)
         assert_int_equal(tnode_role(kids[i]->node), TNODE_CHILD);
         struct ping_log log = {0};
         assert_int_equal(
-            tnode_ping(kids[i]->node, lml, 16, 10, 100, 64, 2000, ping_cb, &log, m->now), TNODE_OK);
+            tnode_ping(kids[i]->node, lml, 16, 10, 100, 64, 2000, ping_cb, &log, m->now),
+            OT_ERR_NONE);
         medium_run(m, 5000);
         assert_true(log.received >= 9); /* MAC retries hide most losses */
     }
@@ -1116,8 +1118,8 @@ static void test_child_timeout_and_parent_loss(void **state)
     struct mnode *a =
         attach_child(m, TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA, false);
     struct mnode *b = attach_child(m, TNODE_MODE_RX_ON | TNODE_MODE_FULL_NETDATA, false);
-    assert_int_equal(tnode_set_child_timeout(a->node, 30), TNODE_OK);
-    assert_int_equal(tnode_set_child_timeout(b->node, 30), TNODE_OK);
+    assert_int_equal(tnode_set_child_timeout(a->node, 30), OT_ERR_NONE);
+    assert_int_equal(tnode_set_child_timeout(b->node, 30), OT_ERR_NONE);
     medium_run(m, 1000);
     struct tnode_child_info ci[4];
     assert_int_equal(tnode_children(l->node, m->now, ci, 4), 2);
@@ -1200,9 +1202,9 @@ static void test_replay_captured(void **state)
     hexv(net, "mac_key", m->mac_key, 16);
     m->have_key = true;
     struct mnode *l = medium_add(m, true, st);
-    assert_int_equal(tnode_dataset_set_active(l->node, ds, dslen, m->now), TNODE_OK);
-    assert_int_equal(tnode_ifconfig(l->node, true, m->now), TNODE_OK);
-    assert_int_equal(tnode_thread_start(l->node, m->now), TNODE_OK);
+    assert_int_equal(tnode_dataset_set_active(l->node, ds, dslen, m->now), OT_ERR_NONE);
+    assert_int_equal(tnode_ifconfig(l->node, true, m->now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(l->node, m->now), OT_ERR_NONE);
     assert_true(medium_run_while(m, 5000, is_leader, l->node) >= 0);
 
     /* Frame 8: the OT child's Parent Request. */
@@ -1430,18 +1432,18 @@ static void test_api_states(void **state)
     struct tnode *n = a->node;
     assert_int_equal(tnode_role(n), TNODE_DISABLED);
     assert_string_equal(tnode_role_name(TNODE_LEADER), "leader");
-    assert_int_equal(tnode_thread_start(n, m->now), TNODE_ERR_INVALID_STATE);
-    assert_int_equal(tnode_ifconfig(n, true, m->now), TNODE_OK);
-    assert_int_equal(tnode_thread_start(n, m->now), TNODE_ERR_INVALID_STATE); /* no dataset */
-    assert_int_equal(tnode_dataset_init_new(n), TNODE_OK);
-    assert_int_equal(tnode_dataset_commit_active(n, m->now), TNODE_OK);
+    assert_int_equal(tnode_thread_start(n, m->now), OT_ERR_INVALID_STATE);
+    assert_int_equal(tnode_ifconfig(n, true, m->now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(n, m->now), OT_ERR_INVALID_STATE); /* no dataset */
+    assert_int_equal(tnode_dataset_init_new(n), OT_ERR_NONE);
+    assert_int_equal(tnode_dataset_commit_active(n, m->now), OT_ERR_NONE);
     size_t len;
     assert_non_null(tnode_active_dataset(n, &len));
     struct tnode_leader_data ld;
-    assert_int_equal(tnode_leader_data(n, &ld), TNODE_ERR_INVALID_STATE);
+    assert_int_equal(tnode_leader_data(n, &ld), OT_ERR_INVALID_STATE);
     struct tnode_parent_info pi;
-    assert_int_equal(tnode_parent(n, m->now, &pi), TNODE_ERR_INVALID_STATE);
-    assert_int_equal(tnode_thread_start(n, m->now), TNODE_OK);
+    assert_int_equal(tnode_parent(n, m->now, &pi), OT_ERR_INVALID_STATE);
+    assert_int_equal(tnode_thread_start(n, m->now), OT_ERR_NONE);
     assert_int_equal(tnode_role(n), TNODE_DETACHED);
     medium_run(m, 3000);
     assert_int_equal(tnode_role(n), TNODE_LEADER);
@@ -1454,8 +1456,8 @@ static void test_api_states(void **state)
     assert_null(tnode_active_dataset(n, &len));
     assert_int_equal(len, 0);
     uint8_t bad[3] = {1, 2, 3};
-    assert_int_equal(tnode_dataset_set_active(n, bad, 3, m->now), TNODE_ERR_INVALID_ARGS);
-    assert_int_equal(tnode_set_mode(n, 0x80, m->now), TNODE_ERR_INVALID_ARGS);
+    assert_int_equal(tnode_dataset_set_active(n, bad, 3, m->now), OT_ERR_INVALID_ARGS);
+    assert_int_equal(tnode_set_mode(n, 0x80, m->now), OT_ERR_INVALID_ARGS);
     medium_free(m);
 }
 

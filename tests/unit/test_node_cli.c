@@ -55,17 +55,17 @@ static void test_parse_mode(void **state)
     uint8_t m = 0xff;
 
     (void)state;
-    assert_int_equal(node_cli_parse_mode("rdn", &m), CLI_ERR_NONE);
+    assert_int_equal(node_cli_parse_mode("rdn", &m), OT_ERR_NONE);
     assert_int_equal(m, TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA);
-    assert_int_equal(node_cli_parse_mode("nr", &m), CLI_ERR_NONE);
+    assert_int_equal(node_cli_parse_mode("nr", &m), OT_ERR_NONE);
     assert_int_equal(m, TNODE_MODE_RX_ON | TNODE_MODE_FULL_NETDATA);
-    assert_int_equal(node_cli_parse_mode("-", &m), CLI_ERR_NONE);
+    assert_int_equal(node_cli_parse_mode("-", &m), OT_ERR_NONE);
     assert_int_equal(m, 0);
     m = 0x55;
-    assert_int_equal(node_cli_parse_mode("rx", &m), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(node_cli_parse_mode("rx", &m), OT_ERR_INVALID_ARGS);
     assert_int_equal(m, 0x55);
-    assert_int_equal(node_cli_parse_mode("R", &m), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(node_cli_parse_mode(NULL, &m), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(node_cli_parse_mode("R", &m), OT_ERR_INVALID_ARGS);
+    assert_int_equal(node_cli_parse_mode(NULL, &m), OT_ERR_INVALID_ARGS);
 }
 
 static void test_parse_interval(void **state)
@@ -73,24 +73,24 @@ static void test_parse_interval(void **state)
     uint32_t ms = 7;
 
     (void)state;
-    assert_int_equal(node_cli_parse_interval("1", &ms), CLI_ERR_NONE);
+    assert_int_equal(node_cli_parse_interval("1", &ms), OT_ERR_NONE);
     assert_int_equal(ms, 1000);
-    assert_int_equal(node_cli_parse_interval("0.5", &ms), CLI_ERR_NONE);
+    assert_int_equal(node_cli_parse_interval("0.5", &ms), OT_ERR_NONE);
     assert_int_equal(ms, 500);
-    assert_int_equal(node_cli_parse_interval("2.25", &ms), CLI_ERR_NONE);
+    assert_int_equal(node_cli_parse_interval("2.25", &ms), OT_ERR_NONE);
     assert_int_equal(ms, 2250);
-    assert_int_equal(node_cli_parse_interval("1.2345", &ms), CLI_ERR_NONE);
+    assert_int_equal(node_cli_parse_interval("1.2345", &ms), OT_ERR_NONE);
     assert_int_equal(ms, 1234); /* OpenThread ignores digits past the millisecond */
-    assert_int_equal(node_cli_parse_interval("10", &ms), CLI_ERR_NONE);
+    assert_int_equal(node_cli_parse_interval("10", &ms), OT_ERR_NONE);
     assert_int_equal(ms, 10000);
-    assert_int_equal(node_cli_parse_interval(".5", &ms), CLI_ERR_NONE);
+    assert_int_equal(node_cli_parse_interval(".5", &ms), OT_ERR_NONE);
     assert_int_equal(ms, 500);
     ms = 7;
-    assert_int_equal(node_cli_parse_interval("1..2", &ms), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(node_cli_parse_interval("1.2.3", &ms), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(node_cli_parse_interval("1s", &ms), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(node_cli_parse_interval("-1", &ms), CLI_ERR_INVALID_ARGS);
-    assert_int_equal(node_cli_parse_interval(NULL, &ms), CLI_ERR_INVALID_ARGS);
+    assert_int_equal(node_cli_parse_interval("1..2", &ms), OT_ERR_INVALID_ARGS);
+    assert_int_equal(node_cli_parse_interval("1.2.3", &ms), OT_ERR_INVALID_ARGS);
+    assert_int_equal(node_cli_parse_interval("1s", &ms), OT_ERR_INVALID_ARGS);
+    assert_int_equal(node_cli_parse_interval("-1", &ms), OT_ERR_INVALID_ARGS);
+    assert_int_equal(node_cli_parse_interval(NULL, &ms), OT_ERR_INVALID_ARGS);
     assert_int_equal(ms, 7);
 }
 
@@ -709,7 +709,7 @@ static void test_srp_node_glue(void **state)
     uint8_t addrs[SRP_CLIENT_MAX_ADDRS][16], mleid[16];
     char mleid_text[64], line[128];
     tm_first_line(run(m, 0, "ipaddr mleid"), mleid_text, sizeof(mleid_text));
-    assert_int_equal(cli_parse_ip6(mleid_text, mleid), CLI_ERR_NONE);
+    assert_int_equal(cli_parse_ip6(mleid_text, mleid), OT_ERR_NONE);
     assert_int_equal(srp_node_auto_addrs(t->node, addrs, SRP_CLIENT_MAX_ADDRS), 1);
     assert_memory_equal(addrs[0], mleid, 16);
     srp_node_process(&a, m->now);
@@ -733,7 +733,7 @@ static void test_srp_node_glue(void **state)
     nd[o++] = 2;
     nd[o++] = (uint8_t)(rloc16 >> 8);
     nd[o++] = (uint8_t)rloc16;
-    assert_int_equal(tnode_set_local_netdata(t->node, nd, o, m->now), TNODE_OK);
+    assert_int_equal(tnode_set_local_netdata(t->node, nd, o, m->now), OT_ERR_NONE);
     medium_run(m, 100);
     struct netdata_dns_srp srv;
     assert_true(srp_node_server(t->node, &srv));
@@ -763,7 +763,7 @@ static void test_srp_node_glue(void **state)
     expect_line(m, 0, "srp client host", line);
 
     /* the service leaves the Network Data: stopped, socket closed */
-    assert_int_equal(tnode_set_local_netdata(t->node, NULL, 0, m->now), TNODE_OK);
+    assert_int_equal(tnode_set_local_netdata(t->node, NULL, 0, m->now), OT_ERR_NONE);
     medium_run(m, 100);
     srp_node_process(&a, m->now);
     expect_line(m, 0, "srp client state", "Disabled\nDone\n");
@@ -863,12 +863,11 @@ static void test_ping_async_output(void **state)
     child = &m->nodes[1];
 
     snprintf(line, sizeof(line), "ping %s 8 2 0.5", n.leader_mleid);
-    assert_int_equal(node_cli_run_line(&child->cli, line, m->now, child->cap.f), CLI_ERR_PENDING);
+    assert_int_equal(node_cli_run_line(&child->cli, line, m->now, child->cap.f), OT_ERR_PENDING);
     assert_string_equal(tm_capture_take(&child->cap), "");
     assert_true(node_cli_pending(&child->cli));
     /* While it runs, lines are swallowed as OpenThread does. */
-    assert_int_equal(node_cli_run_line(&child->cli, "state", m->now, child->cap.f),
-                     CLI_ERR_PENDING);
+    assert_int_equal(node_cli_run_line(&child->cli, "state", m->now, child->cap.f), OT_ERR_PENDING);
     assert_string_equal(tm_capture_take(&child->cap), "");
 
     medium_run(m, 5000);
@@ -898,13 +897,13 @@ static void test_ping_async_output(void **state)
 
     /* A detached run prints nothing more; the next ping waits for its end. */
     snprintf(line, sizeof(line), "ping %s 8 3 1", n.leader_mleid);
-    assert_int_equal(node_cli_run_line(&child->cli, line, m->now, child->cap.f), CLI_ERR_PENDING);
+    assert_int_equal(node_cli_run_line(&child->cli, line, m->now, child->cap.f), OT_ERR_PENDING);
     node_cli_detach(&child->cli);
     assert_false(node_cli_pending(&child->cli));
     expect_line(m, 1, line, "Error 5: Busy\n");
     medium_run(m, 8000);
     assert_string_equal(tm_capture_take(&child->cap), "");
-    assert_int_equal(node_cli_run_line(&child->cli, line, m->now, child->cap.f), CLI_ERR_PENDING);
+    assert_int_equal(node_cli_run_line(&child->cli, line, m->now, child->cap.f), OT_ERR_PENDING);
 
     /* factoryreset gets through while a ping is pending, and ends it. */
     expect_line(m, 1, "factoryreset", "Done\n");
@@ -939,7 +938,8 @@ static void test_ping_ip4_synthesized(void **state)
     rloc = tnode_rloc16(m->nodes[0].node);
     nd[14] = nd[36] = (uint8_t)(rloc >> 8);
     nd[15] = nd[37] = (uint8_t)rloc;
-    assert_int_equal(tnode_set_local_netdata(m->nodes[0].node, nd, sizeof(nd), m->now), TNODE_OK);
+    assert_int_equal(tnode_set_local_netdata(m->nodes[0].node, nd, sizeof(nd), m->now),
+                     OT_ERR_NONE);
     medium_run(m, 3000);
 
     snprintf(want, sizeof(want),

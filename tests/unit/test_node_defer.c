@@ -74,15 +74,15 @@ static void test_deferred(void **state)
     assert_non_null(node);
 
     /* Malformed: refused at once, nothing queued. */
-    assert_int_equal(tnode_ip6_send_deferred(node, p, 10, now), TNODE_ERR_INVALID_ARGS);
-    assert_int_equal(tnode_ip6_send_deferred(node, p, pkt6(p, 1300), now), TNODE_ERR_INVALID_ARGS);
+    assert_int_equal(tnode_ip6_send_deferred(node, p, 10, now), OT_ERR_INVALID_ARGS);
+    assert_int_equal(tnode_ip6_send_deferred(node, p, pkt6(p, 1300), now), OT_ERR_INVALID_ARGS);
     tnode_defer_counters(node, &c);
     assert_int_equal(c.queued, 0);
 
     /* Detached: queued (bounded), then refused when flushed. */
     for (unsigned i = 0; i < TNODE_DEFER_QUEUE_LEN; i++)
-        assert_int_equal(tnode_ip6_send_deferred(node, p, pkt6(p, 8), now), TNODE_OK);
-    assert_int_equal(tnode_ip6_send_deferred(node, p, pkt6(p, 8), now), TNODE_ERR_NO_BUFS);
+        assert_int_equal(tnode_ip6_send_deferred(node, p, pkt6(p, 8), now), OT_ERR_NONE);
+    assert_int_equal(tnode_ip6_send_deferred(node, p, pkt6(p, 8), now), OT_ERR_NO_BUFS);
     assert_int_equal(tnode_next_timeout_ms(node, now), 0);
     tnode_defer_counters(node, &c);
     assert_int_equal(c.queued, TNODE_DEFER_QUEUE_LEN);
@@ -94,13 +94,13 @@ static void test_deferred(void **state)
     assert_int_equal(c.sent, 0);
 
     /* A leader: the queued packet goes out at the next process. */
-    assert_int_equal(tnode_dataset_init_new(node), TNODE_OK);
-    assert_int_equal(tnode_dataset_commit_active(node, now), TNODE_OK);
-    assert_int_equal(tnode_ifconfig(node, true, now), TNODE_OK);
-    assert_int_equal(tnode_thread_start(node, now), TNODE_OK);
+    assert_int_equal(tnode_dataset_init_new(node), OT_ERR_NONE);
+    assert_int_equal(tnode_dataset_commit_active(node, now), OT_ERR_NONE);
+    assert_int_equal(tnode_ifconfig(node, true, now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(node, now), OT_ERR_NONE);
     tm_run(&m, &now, 15000);
     assert_int_equal(tnode_role(node), TNODE_LEADER);
-    assert_int_equal(tnode_ip6_send_deferred(node, p, pkt6(p, 100), now), TNODE_OK);
+    assert_int_equal(tnode_ip6_send_deferred(node, p, pkt6(p, 100), now), OT_ERR_NONE);
     tnode_defer_counters(node, &c);
     assert_int_equal(c.sent, 0);
     tnode_process(node, now);

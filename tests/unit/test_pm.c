@@ -77,7 +77,7 @@ static void world_init(struct world *w)
 {
     struct addr_prefix6 ula = pfx6("fd4c:9574:3720::/48");
     w->now = 1000;
-    assert_int_equal(br_pm_init(&w->pm, &ula, w->now), BR_PM_OK);
+    assert_int_equal(br_pm_init(&w->pm, &ula, w->now), OT_ERR_NONE);
     netdata_leader_init(&w->ld, 10, 20);
 }
 
@@ -187,30 +187,30 @@ static void test_derived_prefixes(void **state)
     world_init(&w);
     struct addr_prefix6 p;
 
-    assert_int_equal(br_pm_omr_local(&w.pm, &p), BR_PM_OK);
+    assert_int_equal(br_pm_omr_local(&w.pm, &p), OT_ERR_NONE);
     assert_string_equal(fmt6(&p), "fd4c:9574:3720:1::/64");
-    assert_int_equal(br_pm_nat64_local(&w.pm, &p), BR_PM_OK);
+    assert_int_equal(br_pm_nat64_local(&w.pm, &p), OT_ERR_NONE);
     assert_string_equal(fmt6(&p), "fd4c:9574:3720:2:0:0::/96");
     int8_t pref = 0;
-    assert_int_equal(br_pm_nat64_favored(&w.pm, &p, &pref), BR_PM_OK);
+    assert_int_equal(br_pm_nat64_favored(&w.pm, &p, &pref), OT_ERR_NONE);
     assert_string_equal(fmt6(&p), "fd4c:9574:3720:2:0:0::/96");
     assert_int_equal(pref, NETDATA_PREF_LOW);
 
     /* Bits after /48 in the supplied ULA are ignored. */
     struct br_pm pm2;
     struct addr_prefix6 ula = pfx6("fd4c:9574:3720:ffff:1::/48");
-    assert_int_equal(br_pm_init(&pm2, &ula, 0), BR_PM_OK);
-    assert_int_equal(br_pm_nat64_local(&pm2, &p), BR_PM_OK);
+    assert_int_equal(br_pm_init(&pm2, &ula, 0), OT_ERR_NONE);
+    assert_int_equal(br_pm_nat64_local(&pm2, &p), OT_ERR_NONE);
     assert_string_equal(fmt6(&p), "fd4c:9574:3720:2:0:0::/96");
 
     /* ULA from random bytes. */
     const uint8_t rnd[5] = {0x87, 0x37, 0x65, 0xcf, 0x05};
     br_pm_ula_from_random(rnd, &ula);
     assert_string_equal(fmt6(&ula), "fd87:3765:cf05::/48");
-    assert_int_equal(br_pm_init(&pm2, &ula, 0), BR_PM_OK);
-    assert_int_equal(br_pm_nat64_local(&pm2, &p), BR_PM_OK);
+    assert_int_equal(br_pm_init(&pm2, &ula, 0), OT_ERR_NONE);
+    assert_int_equal(br_pm_nat64_local(&pm2, &p), OT_ERR_NONE);
     assert_string_equal(fmt6(&p), "fd87:3765:cf05:2:0:0::/96");
-    assert_int_equal(br_pm_omr_local(&pm2, &p), BR_PM_OK);
+    assert_int_equal(br_pm_omr_local(&pm2, &p), OT_ERR_NONE);
     assert_string_equal(fmt6(&p), "fd87:3765:cf05:1::/64");
 }
 
@@ -220,18 +220,18 @@ static void test_invalid_ula(void **state)
     struct br_pm pm;
     struct addr_prefix6 p = pfx6("fc00:1:2::/48"), q;
     int8_t pref;
-    assert_int_equal(br_pm_init(&pm, &p, 0), BR_PM_ERR_INVALID_ARGS);
+    assert_int_equal(br_pm_init(&pm, &p, 0), OT_ERR_INVALID_ARGS);
     p = pfx6("fd00:1:2::/64");
-    assert_int_equal(br_pm_init(&pm, &p, 0), BR_PM_ERR_INVALID_ARGS);
-    assert_int_equal(br_pm_init(&pm, NULL, 0), BR_PM_ERR_INVALID_ARGS);
+    assert_int_equal(br_pm_init(&pm, &p, 0), OT_ERR_INVALID_ARGS);
+    assert_int_equal(br_pm_init(&pm, NULL, 0), OT_ERR_INVALID_ARGS);
 
     /* OT before RoutingManager::Init: InvalidState, and it never runs. */
-    assert_int_equal(br_pm_nat64_local(&pm, &q), BR_PM_ERR_INVALID_STATE);
-    assert_int_equal(br_pm_nat64_favored(&pm, &q, &pref), BR_PM_ERR_INVALID_STATE);
-    assert_int_equal(br_pm_omr_local(&pm, &q), BR_PM_ERR_INVALID_STATE);
+    assert_int_equal(br_pm_nat64_local(&pm, &q), OT_ERR_INVALID_STATE);
+    assert_int_equal(br_pm_nat64_favored(&pm, &q, &pref), OT_ERR_INVALID_STATE);
+    assert_int_equal(br_pm_omr_local(&pm, &q), OT_ERR_INVALID_STATE);
     struct capture c;
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_nat64prefix(c.f, &pm, BR_PM_SHOW_BOTH), BR_PM_ERR_INVALID_STATE);
+    assert_int_equal(br_pm_fmt_nat64prefix(c.f, &pm, BR_PM_SHOW_BOTH), OT_ERR_INVALID_STATE);
     assert_string_equal(cap_close(&c), "");
     cap_free(&c);
 
@@ -364,7 +364,7 @@ static void test_codelab_sequence(void **state)
     /* the CIDR survives disable */
     struct capture c;
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_cidr(c.f, &w.pm), BR_PM_OK);
+    assert_int_equal(br_pm_fmt_cidr(c.f, &w.pm), OT_ERR_NONE);
     assert_string_equal(cap_close(&c), "192.168.255.0/24\n");
     cap_free(&c);
 
@@ -409,7 +409,7 @@ static void test_routing_not_running(void **state)
      * after the Local line (as cli_br.cpp). */
     struct capture c;
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_BOTH), BR_PM_ERR_INVALID_STATE);
+    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_BOTH), OT_ERR_INVALID_STATE);
     assert_string_equal(cap_close(&c), "Local: fd4c:9574:3720:1::/64\n");
     cap_free(&c);
 
@@ -461,12 +461,12 @@ static void test_incumbent_keeps_prefix(void **state)
     /* `br nat64prefix` still shows ours as favored; `br omrprefix` theirs. */
     struct capture c;
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_BOTH), BR_PM_OK);
+    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_BOTH), OT_ERR_NONE);
     assert_string_equal(cap_close(&c), "Local: fd4c:9574:3720:1::/64\n"
                                        "Favored: fdaa:bbbb:cccc:1::/64 prf:low\n");
     cap_free(&c);
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_nat64prefix(c.f, &w.pm, BR_PM_SHOW_BOTH), BR_PM_OK);
+    assert_int_equal(br_pm_fmt_nat64prefix(c.f, &w.pm, BR_PM_SHOW_BOTH), OT_ERR_NONE);
     assert_string_equal(cap_close(&c), "Local: fd4c:9574:3720:2:0:0::/96\n"
                                        "Favored: fd4c:9574:3720:2:0:0::/96 prf:low\n");
     cap_free(&c);
@@ -512,7 +512,7 @@ static void test_simultaneous_smaller_wins(void **state)
                            "Services:\n");
     struct capture c;
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_BOTH), BR_PM_OK);
+    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_BOTH), OT_ERR_NONE);
     assert_string_equal(cap_close(&c), "Local: fd4c:9574:3720:1::/64\n"
                                        "Favored: fd11:22:0:1::/64 prf:low\n");
     cap_free(&c);
@@ -599,7 +599,7 @@ static void test_infra_prefix(void **state)
     assert_int_equal(br_pm_next_eval_ms(&w.pm), w.now + BR_PM_EVAL_DELAY_MS);
     w.now += 3000;
     eval_push(&w);
-    assert_int_equal(br_pm_nat64_favored(&w.pm, &p, &pref), BR_PM_OK);
+    assert_int_equal(br_pm_nat64_favored(&w.pm, &p, &pref), OT_ERR_NONE);
     assert_string_equal(fmt6(&p), "fd4c:9574:3720:2:0:0::/96");
     assert_int_equal(pref, NETDATA_PREF_LOW);
     assert_state_text(&w.pm, "PrefixManager: Active\nTranslator: Active\n");
@@ -627,11 +627,11 @@ static void test_infra_prefix(void **state)
     assert_false(br_pm_translator_prefix(&w.pm, NULL));
     struct capture c;
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_nat64prefix(c.f, &w.pm, BR_PM_SHOW_FAVORED), BR_PM_OK);
+    assert_int_equal(br_pm_fmt_nat64prefix(c.f, &w.pm, BR_PM_SHOW_FAVORED), OT_ERR_NONE);
     assert_string_equal(cap_close(&c), "2001:db8:64:0:0:0::/96 prf:med\n");
     cap_free(&c);
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_FAVORED), BR_PM_OK);
+    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_FAVORED), OT_ERR_NONE);
     assert_string_equal(cap_close(&c), "2001:db8:1:2::/64 prf:med\n");
     cap_free(&c);
     w.now += 3000;
@@ -682,10 +682,10 @@ static void test_infra_prefix_ignored_while_disabled(void **state)
     br_pm_set_infra_prefix(&w.pm, &infra, BR_PM_LIFETIME_INFINITE, w.now);
     eval_push(&w);
     /* NAT64 disabled: OT has no infra prefix then (cleared on Stop). */
-    assert_int_equal(br_pm_nat64_favored(&w.pm, &p, &pref), BR_PM_OK);
+    assert_int_equal(br_pm_nat64_favored(&w.pm, &p, &pref), OT_ERR_NONE);
     assert_string_equal(fmt6(&p), "fd4c:9574:3720:2:0:0::/96");
     br_pm_set_enabled(&w.pm, true, w.now);
-    assert_int_equal(br_pm_nat64_favored(&w.pm, &p, &pref), BR_PM_OK);
+    assert_int_equal(br_pm_nat64_favored(&w.pm, &p, &pref), OT_ERR_NONE);
     assert_string_equal(fmt6(&p), "2001:db8:64:0:0:0::/96");
     assert_int_equal(pref, NETDATA_PREF_MED);
     /* lifetime 0 withdraws it */
@@ -699,7 +699,7 @@ static void assert_cidr_text(const struct br_pm *pm, const char *expect)
 {
     struct capture c;
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_cidr(c.f, pm), BR_PM_OK);
+    assert_int_equal(br_pm_fmt_cidr(c.f, pm), OT_ERR_NONE);
     assert_string_equal(cap_close(&c), expect);
     cap_free(&c);
 }
@@ -717,26 +717,26 @@ static void test_cidr_rules(void **state)
         "1.2.3.4/24x", "1.2.3.4/",   "a.b.c.d/8", "1.2.3.4.5/8",
         " 1.2.3.4/8",  "1.2.3.4/-1", "",          "/24"};
     for (size_t i = 0; i < sizeof(parse_errors) / sizeof(parse_errors[0]); i++) {
-        assert_int_equal(br_pm_set_cidr_str(&w.pm, parse_errors[i], w.now, &chg), BR_PM_ERR_PARSE);
+        assert_int_equal(br_pm_set_cidr_str(&w.pm, parse_errors[i], w.now, &chg), OT_ERR_PARSE);
         assert_int_equal(chg, 0);
     }
-    assert_int_equal(br_pm_set_cidr_str(&w.pm, "10.0.0.0/0", w.now, &chg), BR_PM_ERR_INVALID_ARGS);
+    assert_int_equal(br_pm_set_cidr_str(&w.pm, "10.0.0.0/0", w.now, &chg), OT_ERR_INVALID_ARGS);
     struct addr_prefix4 c0 = {{10, 0, 0, 0}, 33};
-    assert_int_equal(br_pm_set_cidr(&w.pm, &c0, w.now, &chg), BR_PM_ERR_INVALID_ARGS);
+    assert_int_equal(br_pm_set_cidr(&w.pm, &c0, w.now, &chg), OT_ERR_INVALID_ARGS);
     assert_cidr_text(&w.pm, "192.168.255.0/24\n");
 
     /* Same network: silent no-op keeping the first host bits. */
-    assert_int_equal(br_pm_set_cidr_str(&w.pm, "192.168.1.77/24", w.now, &chg), BR_PM_OK);
+    assert_int_equal(br_pm_set_cidr_str(&w.pm, "192.168.1.77/24", w.now, &chg), OT_ERR_NONE);
     assert_true(chg & BR_PM_CHG_CIDR);
-    assert_int_equal(br_pm_set_cidr_str(&w.pm, "192.168.1.0/24", w.now, &chg), BR_PM_OK);
+    assert_int_equal(br_pm_set_cidr_str(&w.pm, "192.168.1.0/24", w.now, &chg), OT_ERR_NONE);
     assert_int_equal(chg, 0);
     assert_cidr_text(&w.pm, "192.168.1.77/24\n");
     /* Different length: a change. */
-    assert_int_equal(br_pm_set_cidr_str(&w.pm, "192.168.1.0/25", w.now, &chg), BR_PM_OK);
+    assert_int_equal(br_pm_set_cidr_str(&w.pm, "192.168.1.0/25", w.now, &chg), OT_ERR_NONE);
     assert_int_equal(chg & BR_PM_CHG_CIDR, BR_PM_CHG_CIDR);
     assert_cidr_text(&w.pm, "192.168.1.0/25\n");
     /* Leading zeros are decimal (OT Ip4::Address::FromString). */
-    assert_int_equal(br_pm_set_cidr_str(&w.pm, "010.001.0.1/032", w.now, &chg), BR_PM_OK);
+    assert_int_equal(br_pm_set_cidr_str(&w.pm, "010.001.0.1/032", w.now, &chg), OT_ERR_NONE);
     assert_cidr_text(&w.pm, "10.1.0.1/32\n");
 
     /* Cleared: `nat64 cidr` gives NotFound; the translator cannot run. */
@@ -749,11 +749,11 @@ static void test_cidr_rules(void **state)
     assert_int_equal(br_pm_clear_cidr(&w.pm, w.now), 0);
     struct capture c;
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_cidr(c.f, &w.pm), BR_PM_ERR_NOT_FOUND);
+    assert_int_equal(br_pm_fmt_cidr(c.f, &w.pm), OT_ERR_NOT_FOUND);
     assert_string_equal(cap_close(&c), "");
     cap_free(&c);
     struct addr_prefix4 got;
-    assert_int_equal(br_pm_get_cidr(&w.pm, &got), BR_PM_ERR_NOT_FOUND);
+    assert_int_equal(br_pm_get_cidr(&w.pm, &got), OT_ERR_NOT_FOUND);
     /* Active/NotRunning: prefix published, no CIDR (an observed OT pair). */
     assert_state_text(&w.pm, "PrefixManager: Active\nTranslator: NotRunning\n");
     assert_int_equal(br_pm_xlat_why(&w.pm), BR_PM_WHY_NO_CIDR);
@@ -761,9 +761,9 @@ static void test_cidr_rules(void **state)
 
     /* Set while disabled is allowed and survives. */
     br_pm_set_enabled(&w.pm, false, w.now);
-    assert_int_equal(br_pm_set_cidr_str(&w.pm, "192.168.255.0/24", w.now, &chg), BR_PM_OK);
+    assert_int_equal(br_pm_set_cidr_str(&w.pm, "192.168.255.0/24", w.now, &chg), OT_ERR_NONE);
     assert_true(chg & BR_PM_CHG_CIDR);
-    assert_int_equal(br_pm_get_cidr(&w.pm, &got), BR_PM_OK);
+    assert_int_equal(br_pm_get_cidr(&w.pm, &got), OT_ERR_NONE);
     assert_int_equal(got.len, 24);
 }
 
@@ -806,14 +806,14 @@ static void test_parse_show(void **state)
     const char *fav[] = {"favored"};
     const char *bad[] = {"foo"};
     const char *extra[] = {"local", "x"};
-    assert_int_equal(br_pm_parse_show(0, none, &show), BR_PM_OK);
+    assert_int_equal(br_pm_parse_show(0, none, &show), OT_ERR_NONE);
     assert_int_equal(show, BR_PM_SHOW_BOTH);
-    assert_int_equal(br_pm_parse_show(1, local, &show), BR_PM_OK);
+    assert_int_equal(br_pm_parse_show(1, local, &show), OT_ERR_NONE);
     assert_int_equal(show, BR_PM_SHOW_LOCAL);
-    assert_int_equal(br_pm_parse_show(1, fav, &show), BR_PM_OK);
+    assert_int_equal(br_pm_parse_show(1, fav, &show), OT_ERR_NONE);
     assert_int_equal(show, BR_PM_SHOW_FAVORED);
-    assert_int_equal(br_pm_parse_show(1, bad, &show), BR_PM_ERR_INVALID_ARGS);
-    assert_int_equal(br_pm_parse_show(2, extra, &show), BR_PM_ERR_INVALID_ARGS);
+    assert_int_equal(br_pm_parse_show(1, bad, &show), OT_ERR_INVALID_ARGS);
+    assert_int_equal(br_pm_parse_show(2, extra, &show), OT_ERR_INVALID_ARGS);
 }
 
 static void test_prefix_output(void **state)
@@ -825,36 +825,36 @@ static void test_prefix_output(void **state)
 
     /* Running, not yet evaluated: OT prints the cleared favored prefix. */
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_FAVORED), BR_PM_OK);
+    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_FAVORED), OT_ERR_NONE);
     assert_string_equal(cap_close(&c), "::/0 prf:med\n");
     cap_free(&c);
 
     eval_push(&w);
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_BOTH), BR_PM_OK);
+    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_BOTH), OT_ERR_NONE);
     assert_string_equal(cap_close(&c), "Local: fd4c:9574:3720:1::/64\n"
                                        "Favored: fd4c:9574:3720:1::/64 prf:low\n");
     cap_free(&c);
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_LOCAL), BR_PM_OK);
+    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_LOCAL), OT_ERR_NONE);
     assert_string_equal(cap_close(&c), "fd4c:9574:3720:1::/64\n");
     cap_free(&c);
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_FAVORED), BR_PM_OK);
+    assert_int_equal(br_pm_fmt_omrprefix(c.f, &w.pm, BR_PM_SHOW_FAVORED), OT_ERR_NONE);
     assert_string_equal(cap_close(&c), "fd4c:9574:3720:1::/64 prf:low\n");
     cap_free(&c);
 
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_nat64prefix(c.f, &w.pm, BR_PM_SHOW_BOTH), BR_PM_OK);
+    assert_int_equal(br_pm_fmt_nat64prefix(c.f, &w.pm, BR_PM_SHOW_BOTH), OT_ERR_NONE);
     assert_string_equal(cap_close(&c), "Local: fd4c:9574:3720:2:0:0::/96\n"
                                        "Favored: fd4c:9574:3720:2:0:0::/96 prf:low\n");
     cap_free(&c);
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_nat64prefix(c.f, &w.pm, BR_PM_SHOW_LOCAL), BR_PM_OK);
+    assert_int_equal(br_pm_fmt_nat64prefix(c.f, &w.pm, BR_PM_SHOW_LOCAL), OT_ERR_NONE);
     assert_string_equal(cap_close(&c), "fd4c:9574:3720:2:0:0::/96\n");
     cap_free(&c);
     cap_open(&c);
-    assert_int_equal(br_pm_fmt_nat64prefix(c.f, &w.pm, BR_PM_SHOW_FAVORED), BR_PM_OK);
+    assert_int_equal(br_pm_fmt_nat64prefix(c.f, &w.pm, BR_PM_SHOW_FAVORED), OT_ERR_NONE);
     assert_string_equal(cap_close(&c), "fd4c:9574:3720:2:0:0::/96 prf:low\n");
     cap_free(&c);
 }
@@ -867,7 +867,7 @@ static void test_strings(void **state)
     assert_string_equal(br_pm_state_str(BR_PM_STATE_IDLE), "Idle");
     assert_string_equal(br_pm_state_str(BR_PM_STATE_ACTIVE), "Active");
     assert_int_equal(BR_PM_STATE_ACTIVE, 3); /* otNat64State ABI */
-    assert_int_equal(BR_PM_ERR_INVALID_STATE, 13);
+    assert_int_equal(OT_ERR_INVALID_STATE, 13);
     for (int i = 0; i < BR_PM_WHY__COUNT; i++) {
         const char *t = br_pm_why_token((enum br_pm_why)i);
         assert_non_null(t);

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "nat64/rfc6052.h"
+#include "util/rfc6052.h"
 #include "util/addr.h"
 
 static const uint8_t ex4[4] = {192, 0, 2, 33};

@@ -31,7 +31,7 @@ static void publish(struct node_net *nn, const struct netdata_service_cfg *sc)
         assert_int_equal(netdata_local_add_service(&l, sc), NETDATA_OK);
     assert_int_equal(tnode_set_local_netdata(nn->node[0], sc != NULL ? l.tlvs : NULL,
                                              sc != NULL ? l.len : 0, nn->now),
-                     TNODE_OK);
+                     OT_ERR_NONE);
     node_net_run(nn, 3000);
 }
 

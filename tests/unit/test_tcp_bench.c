@@ -73,7 +73,7 @@ static void test_start__not_connected__refused(void **state)
     (void)state;
     tcp_bench_init(&b, nn->node[0]);
     assert_false(tcp_bench_has_result(&b));
-    assert_int_equal(tnode_tcp_init(nn->node[0], on_tcp, &s, &id), TNODE_OK);
+    assert_int_equal(tnode_tcp_init(nn->node[0], on_tcp, &s, &id), OT_ERR_NONE);
     assert_false(tcp_bench_start(&b, id, 1000, nn->now));
     assert_false(tcp_bench_running(&b));
     assert_false(tcp_bench_on_send_space(&b, TCP_SNDBUF));
@@ -91,11 +91,11 @@ static void test_run__all_bytes_then_complete(void **state)
     (void)state;
     node_net_form(nn);
     node_net_addr(nn, 0, TNODE_ADDR_MLEID, leader);
-    assert_int_equal(tnode_tcp_init(nn->node[0], on_tcp, &rx, &lid), TNODE_OK);
-    assert_int_equal(tnode_tcp_listen(nn->node[0], lid, NULL, 12345), TNODE_OK);
-    assert_int_equal(tnode_tcp_init(nn->node[1], on_tcp, &tx, &cid), TNODE_OK);
+    assert_int_equal(tnode_tcp_init(nn->node[0], on_tcp, &rx, &lid), OT_ERR_NONE);
+    assert_int_equal(tnode_tcp_listen(nn->node[0], lid, NULL, 12345), OT_ERR_NONE);
+    assert_int_equal(tnode_tcp_init(nn->node[1], on_tcp, &tx, &cid), OT_ERR_NONE);
     assert_int_equal(tnode_tcp_connect(nn->node[1], cid, NULL, 0, leader, 12345, nn->now),
-                     TNODE_OK);
+                     OT_ERR_NONE);
     node_net_run(nn, 3000);
     assert_true(tx.connected);
     assert_true(rx.connected);
@@ -114,7 +114,7 @@ static void test_run__all_bytes_then_complete(void **state)
     assert_int_equal(rx.received, 20000);
     assert_true(rx.only_a);
     /* The connection closing drops nothing of a finished run's result. */
-    assert_int_equal(tnode_tcp_abort(nn->node[1], cid), TNODE_OK);
+    assert_int_equal(tnode_tcp_abort(nn->node[1], cid), OT_ERR_NONE);
     node_net_run(nn, 1000);
     tcp_bench_stop(&b);
     assert_int_equal(b.last_total, 20000);

@@ -6,8 +6,8 @@
  * octet is part of the prefix, which §2.2 requires to be zero there. The
  * suffix after the IPv4 bytes is zero.
  */
-#ifndef TBR_NAT64_RFC6052_H
-#define TBR_NAT64_RFC6052_H
+#ifndef TBR_UTIL_RFC6052_H
+#define TBR_UTIL_RFC6052_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "nat64/rfc6052.h"
+#include "util/rfc6052.h"
 
 #include <string.h>
 
