@@ -337,250 +337,355 @@ static int demo(void)
     return 0;
 }
 
-int main(int argc, char **argv)
-{
-    static struct nat64_cfg cfg;
-    nat64_cfg_default(&cfg);
-    const char *outdir = NULL;
-    const char **inputs = calloc((size_t)argc, sizeof(*inputs));
-    int n_in = 0;
-    unsigned long clock_s = 0, step_s = 0, v;
-    bool show_map = false, show_ctr = false, json = false;
-    int rc = 0;
-    if (!inputs)
-        return fail("%s", "out of memory");
+/* ---- Command line ---- */
 
+/* What the command line asks for. */
+struct opts {
+    struct nat64_cfg cfg;
+    const char *outdir;
+    const char **inputs; /* room for argc entries */
+    int n_in;
+    unsigned long clock_s, step_s;
+    bool show_map, show_ctr, json;
+};
+
+/* Option handlers: 0, or the exit status after printing why not. */
+typedef int opt_fn(struct opts *o, const char *opt, const char *val);
+
+static int opt_mode(struct opts *o, const char *opt, const char *val)
+{
+    (void)val;
+    o->cfg.mode = !strcmp(opt, "--stateless") ? NAT64_STATELESS : NAT64_STATEFUL;
+    return 0;
+}
+
+static int opt_napt(struct opts *o, const char *opt, const char *val)
+{
+    (void)opt;
+    (void)val;
+    o->cfg.bib.napt = true;
+    return 0;
+}
+
+static int opt_show(struct opts *o, const char *opt, const char *val)
+{
+    (void)val;
+    if (!strcmp(opt, "--mappings"))
+        o->show_map = true;
+    else if (!strcmp(opt, "--counters"))
+        o->show_ctr = true;
+    else
+        o->json = true;
+    return 0;
+}
+
+static int opt_out(struct opts *o, const char *opt, const char *val)
+{
+    (void)opt;
+    o->outdir = val;
+    return 0;
+}
+
+static int opt_prefix(struct opts *o, const char *opt, const char *val)
+{
+    (void)opt;
+    if (!addr_parse_prefix6(val, &o->cfg.prefix) || !rfc6052_valid_len(o->cfg.prefix.len))
+        return fail("bad --prefix '%s' (want an IPv6 prefix of length 32, 40, 48, 56, 64 "
+                    "or 96)",
+                    val);
+    return 0;
+}
+
+static int opt_pool(struct opts *o, const char *opt, const char *val)
+{
+    (void)opt;
+    if (!addr_parse_prefix4(val, &o->cfg.bib.pool) || o->cfg.bib.pool.len == 0)
+        return fail("bad --pool '%s' (want an IPv4 CIDR such as 192.168.255.0/24)", val);
+    return 0;
+}
+
+static int opt_pool_ports(struct opts *o, const char *opt, const char *val)
+{
+    (void)opt;
+    char tmp[32];
+    unsigned long lo, hi;
+    const char *dash = strchr(val, '-');
+    if (!dash || (size_t)(dash - val) >= sizeof(tmp) ||
+        (memcpy(tmp, val, (size_t)(dash - val)), tmp[dash - val] = 0,
+         !parse_uint(tmp, 65535, &lo)) ||
+        !parse_uint(dash + 1, 65535, &hi) || lo == 0 || lo > hi)
+        return fail("bad --pool-ports '%s' (want LO-HI, 1 <= LO <= HI <= 65535)", val);
+    o->cfg.bib.port_lo = (uint16_t)lo;
+    o->cfg.bib.port_hi = (uint16_t)hi;
+    return 0;
+}
+
+static int opt_eam(struct opts *o, const char *opt, const char *val)
+{
+    (void)opt;
+    struct siit_eam e;
+    if (!parse_eam(val, &e) || siit_add_eam(&o->cfg.siit, &e) != 0)
+        return fail("bad --eam '%s' (want V6PREFIX/LEN=V4PREFIX/LEN with equal suffix "
+                    "lengths)",
+                    val);
+    return 0;
+}
+
+static int opt_static(struct opts *o, const char *opt, const char *val)
+{
+    (void)opt;
+    struct nat64_cfg *cfg = &o->cfg;
+    if (cfg->n_static >= NAT64_MAX_STATIC || !parse_static(val, &cfg->statics[cfg->n_static]))
+        return fail("bad --static '%s' (want PROTO:IPV6#PORT=IPV4#PORT or IPV6=IPV4)", val);
+    cfg->n_static++;
+    return 0;
+}
+
+static int opt_rfc6791(struct opts *o, const char *opt, const char *val)
+{
+    (void)opt;
+    struct siit *s = &o->cfg.siit;
+    if (!addr_parse4(val, s->rfc6791v4))
+        return fail("bad --rfc6791 '%s' (want an IPv4 address)", val);
+    s->have_rfc6791v4 = true;
+    return 0;
+}
+
+static int opt_rfc6791v6(struct opts *o, const char *opt, const char *val)
+{
+    (void)opt;
+    struct siit *s = &o->cfg.siit;
+    if (!addr_parse_prefix6(val, &s->rfc6791v6) &&
+        !(addr_parse6(val, s->rfc6791v6.addr) && (s->rfc6791v6.len = 128)))
+        return fail("bad --rfc6791v6 '%s' (want an IPv6 prefix or address)", val);
+    s->have_rfc6791v6 = true;
+    return 0;
+}
+
+static int opt_self(struct opts *o, const char *opt, const char *val)
+{
+    struct xlat_cfg *x = &o->cfg.xlat;
+    if (!strcmp(opt, "--self4")) {
+        if (!addr_parse4(val, x->self4))
+            return fail("bad --self4 '%s' (want an IPv4 address)", val);
+        x->have_self4 = true;
+    } else {
+        if (!addr_parse6(val, x->self6))
+            return fail("bad --self6 '%s' (want an IPv6 address)", val);
+        x->have_self6 = true;
+    }
+    return 0;
+}
+
+static int opt_udp_zero_csum(struct opts *o, const char *opt, const char *val)
+{
+    (void)opt;
+    if (!strcmp(val, "compute"))
+        o->cfg.xlat.udp_zero_csum_compute = true;
+    else if (!strcmp(val, "drop"))
+        o->cfg.xlat.udp_zero_csum_compute = false;
+    else
+        return fail("bad --udp-zero-checksum '%s' (want compute or drop)", val);
+    return 0;
+}
+
+/* --lowest-ipv6-mtu, --mtu4, --mtu6 */
+static int opt_mtu(struct opts *o, const char *opt, const char *val)
+{
+    unsigned long v, min = strcmp(opt, "--mtu4") ? 1280 : 68;
+    if (!parse_uint(val, 65535, &v) || v < min) {
+        fprintf(stderr, "%s: bad %s '%s' (want %lu..65535)\n", prog, opt, val, min);
+        return 2;
+    }
+    if (!strcmp(opt, "--mtu4"))
+        o->cfg.xlat.mtu4 = (uint16_t)v;
+    else if (!strcmp(opt, "--mtu6"))
+        o->cfg.xlat.mtu6 = (uint16_t)v;
+    else
+        o->cfg.xlat.lowest_ipv6_mtu = (uint16_t)v;
+    return 0;
+}
+
+/* --max-sessions, --max-per-host */
+static int opt_sessions(struct opts *o, const char *opt, const char *val)
+{
+    unsigned long v;
+    bool sessions = !strcmp(opt, "--max-sessions");
+    if (!parse_uint(val, 16777216, &v) || (sessions && v == 0)) {
+        fprintf(stderr, "%s: bad %s '%s' (want %s..16777216)\n", prog, opt, val,
+                sessions ? "1" : "0");
+        return 2;
+    }
+    if (sessions)
+        o->cfg.bib.max_sessions = (uint32_t)v;
+    else
+        o->cfg.bib.max_per_host = (uint32_t)v;
+    return 0;
+}
+
+/* --clock, --step */
+static int opt_seconds(struct opts *o, const char *opt, const char *val)
+{
+    unsigned long v;
+    if (!parse_uint(val, 100000000000UL, &v)) {
+        fprintf(stderr, "%s: bad %s '%s' (want whole seconds)\n", prog, opt, val);
+        return 2;
+    }
+    if (!strcmp(opt, "--clock"))
+        o->clock_s = v;
+    else
+        o->step_s = v;
+    return 0;
+}
+
+static const struct opt_def {
+    const char *name;
+    bool takes; /* consumes the next argument as its value */
+    opt_fn *fn;
+} opt_table[] = {
+    {"--stateless", false, opt_mode},
+    {"--stateful", false, opt_mode},
+    {"--napt", false, opt_napt},
+    {"--mappings", false, opt_show},
+    {"--counters", false, opt_show},
+    {"--json", false, opt_show},
+    {"--out", true, opt_out},
+    {"--prefix", true, opt_prefix},
+    {"--pool", true, opt_pool},
+    {"--pool-ports", true, opt_pool_ports},
+    {"--eam", true, opt_eam},
+    {"--static", true, opt_static},
+    {"--rfc6791", true, opt_rfc6791},
+    {"--rfc6791v6", true, opt_rfc6791v6},
+    {"--self4", true, opt_self},
+    {"--self6", true, opt_self},
+    {"--udp-zero-checksum", true, opt_udp_zero_csum},
+    {"--lowest-ipv6-mtu", true, opt_mtu},
+    {"--mtu4", true, opt_mtu},
+    {"--mtu6", true, opt_mtu},
+    {"--max-sessions", true, opt_sessions},
+    {"--max-per-host", true, opt_sessions},
+    {"--clock", true, opt_seconds},
+    {"--step", true, opt_seconds},
+};
+
+#define PARSE_RUN (-1) /* parse_args: go on to the run */
+
+/* Fills *o from argv, in order: the first bad option ends it. Returns
+ * PARSE_RUN, or the exit status (--help, --demo, an error). */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = true;
-#define NEED_VAL                                                                                   \
-    do {                                                                                           \
-        if (!val) {                                                                                \
-            rc = fail("option %s needs a value", a);                                               \
-            goto out;                                                                              \
-        }                                                                                          \
-    } while (0)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
-            goto out;
-        } else if (!strcmp(a, "--demo")) {
-            rc = demo();
-            goto out;
-        } else if (!strcmp(a, "--stateless")) {
-            cfg.mode = NAT64_STATELESS;
-            takes = false;
-        } else if (!strcmp(a, "--stateful")) {
-            cfg.mode = NAT64_STATEFUL;
-            takes = false;
-        } else if (!strcmp(a, "--napt")) {
-            cfg.bib.napt = true;
-            takes = false;
-        } else if (!strcmp(a, "--mappings")) {
-            show_map = true;
-            takes = false;
-        } else if (!strcmp(a, "--counters")) {
-            show_ctr = true;
-            takes = false;
-        } else if (!strcmp(a, "--json")) {
-            json = true;
-            takes = false;
-        } else if (!strcmp(a, "--out")) {
-            NEED_VAL;
-            outdir = val;
-        } else if (!strcmp(a, "--prefix")) {
-            NEED_VAL;
-            if (!addr_parse_prefix6(val, &cfg.prefix) || !rfc6052_valid_len(cfg.prefix.len)) {
-                rc = fail("bad --prefix '%s' (want an IPv6 prefix of length 32, 40, 48, 56, 64 "
-                          "or 96)",
-                          val);
-                goto out;
-            }
-        } else if (!strcmp(a, "--pool")) {
-            NEED_VAL;
-            if (!addr_parse_prefix4(val, &cfg.bib.pool) || cfg.bib.pool.len == 0) {
-                rc = fail("bad --pool '%s' (want an IPv4 CIDR such as 192.168.255.0/24)", val);
-                goto out;
-            }
-        } else if (!strcmp(a, "--pool-ports")) {
-            NEED_VAL;
-            char tmp[32];
-            unsigned long lo, hi;
-            const char *dash = strchr(val, '-');
-            if (!dash || (size_t)(dash - val) >= sizeof(tmp) ||
-                (memcpy(tmp, val, (size_t)(dash - val)), tmp[dash - val] = 0,
-                 !parse_uint(tmp, 65535, &lo)) ||
-                !parse_uint(dash + 1, 65535, &hi) || lo == 0 || lo > hi) {
-                rc = fail("bad --pool-ports '%s' (want LO-HI, 1 <= LO <= HI <= 65535)", val);
-                goto out;
-            }
-            cfg.bib.port_lo = (uint16_t)lo;
-            cfg.bib.port_hi = (uint16_t)hi;
-        } else if (!strcmp(a, "--eam")) {
-            NEED_VAL;
-            struct siit_eam e;
-            if (!parse_eam(val, &e) || siit_add_eam(&cfg.siit, &e) != 0) {
-                rc = fail("bad --eam '%s' (want V6PREFIX/LEN=V4PREFIX/LEN with equal suffix "
-                          "lengths)",
-                          val);
-                goto out;
-            }
-        } else if (!strcmp(a, "--static")) {
-            NEED_VAL;
-            if (cfg.n_static >= NAT64_MAX_STATIC ||
-                !parse_static(val, &cfg.statics[cfg.n_static])) {
-                rc = fail("bad --static '%s' (want PROTO:IPV6#PORT=IPV4#PORT or IPV6=IPV4)", val);
-                goto out;
-            }
-            cfg.n_static++;
-        } else if (!strcmp(a, "--rfc6791")) {
-            NEED_VAL;
-            if (!addr_parse4(val, cfg.siit.rfc6791v4)) {
-                rc = fail("bad --rfc6791 '%s' (want an IPv4 address)", val);
-                goto out;
-            }
-            cfg.siit.have_rfc6791v4 = true;
-        } else if (!strcmp(a, "--rfc6791v6")) {
-            NEED_VAL;
-            if (!addr_parse_prefix6(val, &cfg.siit.rfc6791v6) &&
-                !(addr_parse6(val, cfg.siit.rfc6791v6.addr) && (cfg.siit.rfc6791v6.len = 128))) {
-                rc = fail("bad --rfc6791v6 '%s' (want an IPv6 prefix or address)", val);
-                goto out;
-            }
-            cfg.siit.have_rfc6791v6 = true;
-        } else if (!strcmp(a, "--self4")) {
-            NEED_VAL;
-            if (!addr_parse4(val, cfg.xlat.self4)) {
-                rc = fail("bad --self4 '%s' (want an IPv4 address)", val);
-                goto out;
-            }
-            cfg.xlat.have_self4 = true;
-        } else if (!strcmp(a, "--self6")) {
-            NEED_VAL;
-            if (!addr_parse6(val, cfg.xlat.self6)) {
-                rc = fail("bad --self6 '%s' (want an IPv6 address)", val);
-                goto out;
-            }
-            cfg.xlat.have_self6 = true;
-        } else if (!strcmp(a, "--udp-zero-checksum")) {
-            NEED_VAL;
-            if (!strcmp(val, "compute"))
-                cfg.xlat.udp_zero_csum_compute = true;
-            else if (!strcmp(val, "drop"))
-                cfg.xlat.udp_zero_csum_compute = false;
-            else {
-                rc = fail("bad --udp-zero-checksum '%s' (want compute or drop)", val);
-                goto out;
-            }
-        } else if (!strcmp(a, "--lowest-ipv6-mtu") || !strcmp(a, "--mtu4") ||
-                   !strcmp(a, "--mtu6")) {
-            NEED_VAL;
-            unsigned long min = strcmp(a, "--mtu4") ? 1280 : 68;
-            if (!parse_uint(val, 65535, &v) || v < min) {
-                fprintf(stderr, "%s: bad %s '%s' (want %lu..65535)\n", prog, a, val, min);
-                rc = 2;
-                goto out;
-            }
-            if (!strcmp(a, "--mtu4"))
-                cfg.xlat.mtu4 = (uint16_t)v;
-            else if (!strcmp(a, "--mtu6"))
-                cfg.xlat.mtu6 = (uint16_t)v;
-            else
-                cfg.xlat.lowest_ipv6_mtu = (uint16_t)v;
-        } else if (!strcmp(a, "--max-sessions") || !strcmp(a, "--max-per-host")) {
-            NEED_VAL;
-            bool sessions = !strcmp(a, "--max-sessions");
-            if (!parse_uint(val, 16777216, &v) || (sessions && v == 0)) {
-                fprintf(stderr, "%s: bad %s '%s' (want %s..16777216)\n", prog, a, val,
-                        sessions ? "1" : "0");
-                rc = 2;
-                goto out;
-            }
-            if (sessions)
-                cfg.bib.max_sessions = (uint32_t)v;
-            else
-                cfg.bib.max_per_host = (uint32_t)v;
-        } else if (!strcmp(a, "--clock") || !strcmp(a, "--step")) {
-            NEED_VAL;
-            if (!parse_uint(val, 100000000000UL, &v)) {
-                fprintf(stderr, "%s: bad %s '%s' (want whole seconds)\n", prog, a, val);
-                rc = 2;
-                goto out;
-            }
-            if (!strcmp(a, "--clock"))
-                clock_s = v;
-            else
-                step_s = v;
+            return 0;
+        }
+        if (!strcmp(a, "--demo"))
+            return demo();
+        const struct opt_def *d = NULL;
+        for (size_t k = 0; k < sizeof(opt_table) / sizeof(opt_table[0]) && !d; k++)
+            if (!strcmp(a, opt_table[k].name))
+                d = &opt_table[k];
+        if (d) {
+            if (d->takes && !val)
+                return fail("option %s needs a value", a);
+            int rc = d->fn(o, a, val);
+            if (rc)
+                return rc;
+            if (d->takes)
+                i++;
         } else if (a[0] == '-' && a[1] == '-') {
-            rc = fail("unknown option '%s' (see --help)", a);
-            goto out;
+            return fail("unknown option '%s' (see --help)", a);
         } else {
-            inputs[n_in++] = a;
-            takes = false;
-        }
-        if (takes)
-            i++;
-#undef NEED_VAL
-    }
-    if (!outdir) {
-        rc = fail("%s", "missing --out DIR (see --help)");
-        goto out;
-    }
-    if (n_in == 0) {
-        rc = fail("%s", "no input packet files (see --help)");
-        goto out;
-    }
-    if (mkdir(outdir, 0755) != 0 && errno != EEXIST) {
-        rc = fail("cannot create output directory: %s", strerror(errno));
-        goto out;
-    }
-    {
-        struct stat st;
-        if (stat(outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            rc = fail("%s is not a directory", outdir);
-            goto out;
+            o->inputs[o->n_in++] = a;
         }
     }
-    char err[160];
-    struct nat64 *nat = nat64_new(&cfg, err, sizeof(err));
-    if (!nat) {
-        rc = fail("%s", err);
-        goto out;
-    }
-    static uint8_t in[MAX_PKT + 1], obuf[XLAT_OUT_CAP];
-    struct xlat_out xo = {.buf = obuf, .cap = sizeof(obuf)};
-    uint64_t now_ms = (uint64_t)clock_s * 1000;
-    /* Read every file first so that a bad one fails before any output. */
-    for (int i = 0; i < n_in; i++) {
-        FILE *f = fopen(inputs[i], "rb");
-        if (!f) {
-            rc = fail("cannot read input: %s", inputs[i]);
-            nat64_free(nat);
-            goto out;
-        }
+    if (!o->outdir)
+        return fail("%s", "missing --out DIR (see --help)");
+    if (o->n_in == 0)
+        return fail("%s", "no input packet files (see --help)");
+    return PARSE_RUN;
+}
+
+/* ---- The run ---- */
+
+/* Creates the output directory unless it exists; 0 or the exit status. */
+static int make_outdir(const char *outdir)
+{
+    if (mkdir(outdir, 0755) != 0 && errno != EEXIST)
+        return fail("cannot create output directory: %s", strerror(errno));
+    struct stat st;
+    if (stat(outdir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return fail("%s is not a directory", outdir);
+    return 0;
+}
+
+/* Every input opens, so that a bad one fails before any output; 0 or the
+ * exit status. */
+static int check_inputs(const struct opts *o)
+{
+    for (int i = 0; i < o->n_in; i++) {
+        FILE *f = fopen(o->inputs[i], "rb");
+        if (!f)
+            return fail("cannot read input: %s", o->inputs[i]);
         fclose(f);
     }
-    for (int i = 0; i < n_in; i++) {
-        long len = read_pkt(inputs[i], in);
+    return 0;
+}
+
+/* Feeds the inputs through one translator, one result line each. */
+static int run(const struct opts *o)
+{
+    int rc = make_outdir(o->outdir);
+    if (rc)
+        return rc;
+    char err[160];
+    struct nat64 *nat = nat64_new(&o->cfg, err, sizeof(err));
+    if (!nat)
+        return fail("%s", err);
+    static uint8_t in[MAX_PKT + 1], obuf[XLAT_OUT_CAP];
+    struct xlat_out xo = {.buf = obuf, .cap = sizeof(obuf)};
+    uint64_t now_ms = (uint64_t)o->clock_s * 1000;
+    rc = check_inputs(o);
+    if (rc) {
+        nat64_free(nat);
+        return rc;
+    }
+    for (int i = 0; i < o->n_in; i++) {
+        long len = read_pkt(o->inputs[i], in);
         if (len < 0) {
             rc = 2;
             break;
         }
         if (i > 0)
-            now_ms += (uint64_t)step_s * 1000;
+            now_ms += (uint64_t)o->step_s * 1000;
         struct xlat_result r = nat64_translate(nat, in, (size_t)len, now_ms, &xo);
         if (r.verdict == XLAT_FORWARD || r.verdict == XLAT_REPLY) {
             for (unsigned m = 0; m < xo.n; m++)
-                if (write_pkt(outdir, (unsigned)i + 1, m, &xo.pkt[m]) != 0)
+                if (write_pkt(o->outdir, (unsigned)i + 1, m, &xo.pkt[m]) != 0)
                     rc = 2;
             printf("%d %s %u\n", i + 1, r.verdict == XLAT_FORWARD ? "ok" : "icmp", xo.n);
         } else {
             printf("%d drop %s\n", i + 1, nat64_drop_name(r.reason));
         }
     }
-    print_tables(nat, now_ms, show_map, show_ctr, json);
+    print_tables(nat, now_ms, o->show_map, o->show_ctr, o->json);
     nat64_free(nat);
-out:
-    free(inputs);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static struct opts o;
+    nat64_cfg_default(&o.cfg);
+    o.inputs = calloc((size_t)argc, sizeof(*o.inputs));
+    if (!o.inputs)
+        return fail("%s", "out of memory");
+    int rc = parse_args(argc, argv, &o);
+    if (rc == PARSE_RUN)
+        rc = run(&o);
+    free(o.inputs);
     return rc;
 }

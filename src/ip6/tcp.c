@@ -1050,125 +1050,131 @@ static enum tcp_drop take_text(struct tcp_ctx *t, struct tcp_ep *e, uint32_t seq
     return res;
 }
 
-/* Processing for SYN-RECEIVED and the synchronized states (§3.10.7.4). */
-static enum tcp_drop input_sync(struct tcp_ctx *t, struct tcp_ep *e, struct seg *s, uint64_t now)
+/* Retransmissions answered with our last segment again (§3.10.7.4): a
+ * repeated SYN in SYN-RECEIVED gets the SYN-ACK, a repeated FIN in
+ * TIME-WAIT its ACK and a fresh 2 MSL. True when the segment was answered. */
+static bool answer_retransmit(struct tcp_ctx *t, struct tcp_ep *e, const struct seg *s,
+                              uint32_t seg_len, uint64_t now)
 {
-    uint32_t seg_len =
-        (uint32_t)s->len + ((s->flags & F_SYN) ? 1 : 0) + ((s->flags & F_FIN) ? 1 : 0);
-    uint32_t wnd = rcv_space(e);
-    if (e->fin_done)
-        wnd = 0;
-
-    /* A retransmitted SYN while we wait in SYN-RECEIVED: resend SYN-ACK. */
     if (e->state == TCP_SYN_RECEIVED && (s->flags & (F_SYN | F_ACK | F_RST)) == F_SYN &&
         s->seq == e->irs) {
         send_syn(t, e);
-        return TCP_DROP_NONE;
+        return true;
     }
-    /* A retransmitted FIN in TIME-WAIT: ACK it, restart 2 MSL. */
     if (e->state == TCP_TIME_WAIT && !(s->flags & (F_RST | F_SYN))) {
         if ((s->flags & F_FIN) && s->seq + seg_len == e->rcv_nxt) {
             send_ack(t, e);
             e->close_at = now + TCP_TIME_WAIT_MS;
-            return TCP_DROP_NONE;
+            return true;
         }
     }
+    return false;
+}
 
-    /* First: sequence number acceptable? */
-    bool ok;
+/* §3.10.7.4 first step: the four acceptability cases for a segment of
+ * seg_len sequence numbers against a receive window of wnd. */
+static bool seq_acceptable(const struct tcp_ep *e, const struct seg *s, uint32_t seg_len,
+                           uint32_t wnd)
+{
     if (seg_len == 0)
-        ok = wnd == 0 ? s->seq == e->rcv_nxt
-                      : seq_le(e->rcv_nxt, s->seq) && seq_lt(s->seq, e->rcv_nxt + wnd);
-    else if (wnd == 0)
-        ok = false;
-    else
-        ok = (seq_le(e->rcv_nxt, s->seq) && seq_lt(s->seq, e->rcv_nxt + wnd)) ||
-             (seq_le(e->rcv_nxt, s->seq + seg_len - 1) &&
-              seq_lt(s->seq + seg_len - 1, e->rcv_nxt + wnd));
-    /* Zero window: keep the ACK of a probe at RCV.NXT (§3.10.7.4 note). */
-    bool probe = !ok && wnd == 0 && s->seq == e->rcv_nxt && !(s->flags & (F_SYN | F_RST));
-    if (!ok && !probe) {
-        if (!(s->flags & F_RST)) {
-            if (s->len && seq_lt(s->seq, e->rcv_nxt))
-                t->cnt.rx_dup_bytes += (uint32_t)s->len;
-            send_ack(t, e);
-        }
-        return count_drop(t,
-                          e->state == TCP_TIME_WAIT ? TCP_DROP_TIME_WAIT : TCP_DROP_OUT_OF_WINDOW);
-    }
+        return wnd == 0 ? s->seq == e->rcv_nxt
+                        : seq_le(e->rcv_nxt, s->seq) && seq_lt(s->seq, e->rcv_nxt + wnd);
+    if (wnd == 0)
+        return false;
+    return (seq_le(e->rcv_nxt, s->seq) && seq_lt(s->seq, e->rcv_nxt + wnd)) ||
+           (seq_le(e->rcv_nxt, s->seq + seg_len - 1) &&
+            seq_lt(s->seq + seg_len - 1, e->rcv_nxt + wnd));
+}
 
-    /* Second: RST (RFC 5961 §3.2). */
-    if (s->flags & F_RST) {
-        if (s->seq != e->rcv_nxt) {
-            t->cnt.challenge_acks++;
-            send_ack(t, e);
-            return count_drop(t, TCP_DROP_RST_CHALLENGE);
-        }
-        switch (e->state) {
-        case TCP_SYN_RECEIVED:
-            if (e->passive)
-                ep_reset(e, TCP_LISTEN);
-            else
-                ep_close(t, e, TCP_REASON_REFUSED, true);
-            break;
-        case TCP_TIME_WAIT:
-            ep_reset(e, TCP_CLOSED);
-            break;
-        default:
-            ep_close(t, e, TCP_REASON_RESET, true);
-            break;
-        }
-        return TCP_DROP_NONE;
+/* §3.10.7.4 first step: an unacceptable segment is dropped and, unless it
+ * is a RST, answered with an ACK. */
+static enum tcp_drop reject_unacceptable(struct tcp_ctx *t, struct tcp_ep *e, const struct seg *s)
+{
+    if (!(s->flags & F_RST)) {
+        if (s->len && seq_lt(s->seq, e->rcv_nxt))
+            t->cnt.rx_dup_bytes += (uint32_t)s->len;
+        send_ack(t, e);
     }
+    return count_drop(t, e->state == TCP_TIME_WAIT ? TCP_DROP_TIME_WAIT : TCP_DROP_OUT_OF_WINDOW);
+}
 
-    /* Fourth: SYN (RFC 5961 §4). */
-    if (s->flags & F_SYN) {
-        t->cnt.challenge_acks++;
-        send_ack(t, e);
-        return count_drop(t, TCP_DROP_SYN_CHALLENGE);
-    }
+/* A challenge ACK (RFC 5961 §3.2, §4) for an in-window RST or SYN. */
+static enum tcp_drop challenge_ack(struct tcp_ctx *t, struct tcp_ep *e, enum tcp_drop why)
+{
+    t->cnt.challenge_acks++;
+    send_ack(t, e);
+    return count_drop(t, why);
+}
 
-    /* Fifth: ACK. */
-    if (!(s->flags & F_ACK))
-        return count_drop(t, TCP_DROP_NO_ACK);
-    if (e->state == TCP_SYN_RECEIVED) {
-        if (!(seq_lt(e->snd_una, s->ack) && seq_le(s->ack, e->snd_max))) {
-            xmit_raw(t, s->dst, s->src, s->dport, s->sport, s->ack, 0, F_RST, 0, 0, NULL, 0);
-            return count_drop(t, TCP_DROP_SYN_RCVD_ACK);
-        }
-        e->snd_wnd = s->wnd;
-        e->max_snd_wnd = max_u32(e->max_snd_wnd, s->wnd);
-        e->snd_wl1 = s->seq;
-        e->snd_wl2 = s->ack;
-        ack_advance(e, s->ack, now);
-        if (!on_established(t, e))
-            return TCP_DROP_NONE;
+/* §3.10.7.4 second step with RFC 5961 §3.2: only a RST exactly at RCV.NXT
+ * resets the connection; any other in-window RST draws a challenge ACK. */
+static enum tcp_drop input_rst(struct tcp_ctx *t, struct tcp_ep *e, const struct seg *s)
+{
+    if (s->seq != e->rcv_nxt)
+        return challenge_ack(t, e, TCP_DROP_RST_CHALLENGE);
+    switch (e->state) {
+    case TCP_SYN_RECEIVED:
+        if (e->passive)
+            ep_reset(e, TCP_LISTEN);
+        else
+            ep_close(t, e, TCP_REASON_REFUSED, true);
+        break;
+    case TCP_TIME_WAIT:
+        ep_reset(e, TCP_CLOSED);
+        break;
+    default:
+        ep_close(t, e, TCP_REASON_RESET, true);
+        break;
     }
-    if (seq_lt(e->snd_max, s->ack)) {
-        send_ack(t, e);
-        return count_drop(t, TCP_DROP_ACK_UNSENT);
+    return TCP_DROP_NONE;
+}
+
+/* §3.10.7.4 fifth step in SYN-RECEIVED: an ACK of our SYN establishes the
+ * connection, any other ACK draws a RST. False when processing ends here,
+ * with the result in *res. */
+static bool ack_syn_received(struct tcp_ctx *t, struct tcp_ep *e, const struct seg *s, uint64_t now,
+                             enum tcp_drop *res)
+{
+    if (!(seq_lt(e->snd_una, s->ack) && seq_le(s->ack, e->snd_max))) {
+        xmit_raw(t, s->dst, s->src, s->dport, s->sport, s->ack, 0, F_RST, 0, 0, NULL, 0);
+        *res = count_drop(t, TCP_DROP_SYN_RCVD_ACK);
+        return false;
     }
-    if (seq_lt(s->ack, e->snd_una - e->max_snd_wnd)) {
-        send_ack(t, e);
-        return count_drop(t, TCP_DROP_ACK_TOO_OLD);
+    e->snd_wnd = s->wnd;
+    e->max_snd_wnd = max_u32(e->max_snd_wnd, s->wnd);
+    e->snd_wl1 = s->seq;
+    e->snd_wl2 = s->ack;
+    ack_advance(e, s->ack, now);
+    *res = TCP_DROP_NONE;
+    return on_established(t, e);
+}
+
+/* Duplicate ACK (RFC 5681 §2): nothing new acknowledged, no data, same
+ * window, data outstanding. */
+static bool is_dup_ack(const struct tcp_ep *e, const struct seg *s)
+{
+    return s->ack == e->snd_una && s->len == 0 && !(s->flags & F_FIN) && s->wnd == e->snd_wnd &&
+           e->snd_una != e->snd_max && !e->persist;
+}
+
+/* Fast retransmit on the third duplicate ACK (RFC 5681 §3.2). */
+static void dup_ack(struct tcp_ctx *t, struct tcp_ep *e, uint64_t now)
+{
+    if (++e->dupacks == 3) {
+        uint32_t flight = e->snd_max - e->snd_una;
+        e->ssthresh = max_u32(flight / 2, 2u * e->mss);
+        e->cwnd = e->ssthresh;
+        e->rtt_timing = false;
+        t->cnt.fast_retransmits++;
+        send_at(t, e, e->snd_una, e->mss);
+        arm_rtx(e, now);
     }
-    size_t freed = 0;
-    if (seq_lt(e->snd_una, s->ack)) {
-        freed = ack_advance(e, s->ack, now);
-    } else if (s->ack == e->snd_una && s->len == 0 && !(s->flags & F_FIN) && s->wnd == e->snd_wnd &&
-               e->snd_una != e->snd_max && !e->persist) {
-        /* Duplicate ACK (RFC 5681 §2): fast retransmit on the third. */
-        if (++e->dupacks == 3) {
-            uint32_t flight = e->snd_max - e->snd_una;
-            e->ssthresh = max_u32(flight / 2, 2u * e->mss);
-            e->cwnd = e->ssthresh;
-            e->rtt_timing = false;
-            t->cnt.fast_retransmits++;
-            send_at(t, e, e->snd_una, e->mss);
-            arm_rtx(e, now);
-        }
-    }
-    /* Window update (§3.10.7.4: SND.WL1/WL2 rule). */
+}
+
+/* §3.10.7.4 fifth step: the send window update (SND.WL1/WL2 rule); a
+ * window that opens ends persist mode (§3.8.6.1). */
+static void window_update(struct tcp_ep *e, const struct seg *s, uint64_t now)
+{
     if (seq_le(e->snd_una, s->ack) &&
         (seq_lt(e->snd_wl1, s->seq) || (e->snd_wl1 == s->seq && seq_le(e->snd_wl2, s->ack)))) {
         bool opened = e->snd_wnd == 0 && s->wnd > 0;
@@ -1184,10 +1190,12 @@ static enum tcp_drop input_sync(struct tcp_ctx *t, struct tcp_ep *e, struct seg 
     }
     if (e->snd_wnd)
         e->persist_ms = 0;
-    if (freed && tcp_send_space(t, ep_id(t, e))) {
-        if (!emit(t, e, TCP_EV_SEND_SPACE, TCP_REASON_NORMAL, NULL, tcp_send_space(t, ep_id(t, e))))
-            return TCP_DROP_NONE;
-    }
+}
+
+/* §3.10.7.4 fifth step, the per-state part: an ACK of our FIN moves the
+ * closing states on. False when processing ends here, with *res. */
+static bool ack_closing(struct tcp_ctx *t, struct tcp_ep *e, uint64_t now, enum tcp_drop *res)
+{
     switch (e->state) {
     case TCP_FIN_WAIT_1:
         if (fin_acked(e)) {
@@ -1201,58 +1209,137 @@ static enum tcp_drop input_sync(struct tcp_ctx *t, struct tcp_ep *e, struct seg 
     case TCP_CLOSING:
         if (fin_acked(e)) {
             enter_time_wait(t, e, now);
-            return TCP_DROP_NONE;
+            return false;
         }
         break;
     case TCP_LAST_ACK:
         if (fin_acked(e)) {
             ep_close(t, e, TCP_REASON_NORMAL, true);
-            return TCP_DROP_NONE;
+            return false;
         }
         break;
     case TCP_TIME_WAIT:
-        return count_drop(t, TCP_DROP_TIME_WAIT); /* only FINs matter here */
+        *res = count_drop(t, TCP_DROP_TIME_WAIT); /* only FINs matter here */
+        return false;
     default:
         break;
     }
+    return true;
+}
 
-    /* Seventh/eighth: trim to RCV.NXT .. RCV.NXT + RCV.WND. */
-    uint32_t seq = s->seq;
-    const uint8_t *data = s->data;
-    uint32_t len = (uint32_t)s->len;
-    bool fin = (s->flags & F_FIN) != 0;
-    if (seq_lt(seq, e->rcv_nxt)) {
-        uint32_t dup = e->rcv_nxt - seq;
-        if (dup >= len) {
-            t->cnt.rx_dup_bytes += len;
-            if (fin && dup > len)
-                fin = false; /* an old FIN */
-            data += len;
-            len = 0;
+/* §3.10.7.4 fifth step: check the ACK field. False when processing ends
+ * here (segment dropped or connection gone), with the result in *res. */
+static bool input_ack(struct tcp_ctx *t, struct tcp_ep *e, const struct seg *s, uint64_t now,
+                      enum tcp_drop *res)
+{
+    *res = TCP_DROP_NONE;
+    if (!(s->flags & F_ACK)) {
+        *res = count_drop(t, TCP_DROP_NO_ACK);
+        return false;
+    }
+    if (e->state == TCP_SYN_RECEIVED && !ack_syn_received(t, e, s, now, res))
+        return false;
+    if (seq_lt(e->snd_max, s->ack)) {
+        send_ack(t, e);
+        *res = count_drop(t, TCP_DROP_ACK_UNSENT);
+        return false;
+    }
+    if (seq_lt(s->ack, e->snd_una - e->max_snd_wnd)) {
+        send_ack(t, e);
+        *res = count_drop(t, TCP_DROP_ACK_TOO_OLD);
+        return false;
+    }
+    size_t freed = 0;
+    if (seq_lt(e->snd_una, s->ack))
+        freed = ack_advance(e, s->ack, now);
+    else if (is_dup_ack(e, s))
+        dup_ack(t, e, now);
+    window_update(e, s, now);
+    if (freed && tcp_send_space(t, ep_id(t, e))) {
+        if (!emit(t, e, TCP_EV_SEND_SPACE, TCP_REASON_NORMAL, NULL, tcp_send_space(t, ep_id(t, e))))
+            return false;
+    }
+    return ack_closing(t, e, now, res);
+}
+
+/* Segment text and FIN as the seventh and eighth steps see them. */
+struct seg_text {
+    uint32_t seq;
+    const uint8_t *data;
+    uint32_t len;
+    bool fin;
+};
+
+/* §3.10.7.4 seventh step: trim the text to RCV.NXT .. RCV.NXT + wnd and to
+ * the peer's FIN; a FIN trimmed away is not taken. */
+static struct seg_text trim_text(struct tcp_ctx *t, struct tcp_ep *e, const struct seg *s,
+                                 uint32_t wnd)
+{
+    struct seg_text x = {s->seq, s->data, (uint32_t)s->len, (s->flags & F_FIN) != 0};
+    if (seq_lt(x.seq, e->rcv_nxt)) {
+        uint32_t dup = e->rcv_nxt - x.seq;
+        if (dup >= x.len) {
+            t->cnt.rx_dup_bytes += x.len;
+            if (x.fin && dup > x.len)
+                x.fin = false; /* an old FIN */
+            x.data += x.len;
+            x.len = 0;
         } else {
             t->cnt.rx_dup_bytes += dup;
-            data += dup;
-            len -= dup;
+            x.data += dup;
+            x.len -= dup;
         }
-        seq = e->rcv_nxt;
+        x.seq = e->rcv_nxt;
         e->ack_now = true;
     }
-    if (e->fin_rcvd && len && seq_lt(e->rfin_seq, seq + len)) {
+    if (e->fin_rcvd && x.len && seq_lt(e->rfin_seq, x.seq + x.len)) {
         /* Nothing exists past the peer's FIN. */
-        len = seq_lt(seq, e->rfin_seq) ? e->rfin_seq - seq : 0;
-        fin = false;
+        x.len = seq_lt(x.seq, e->rfin_seq) ? e->rfin_seq - x.seq : 0;
+        x.fin = false;
     }
-    uint32_t off = seq - e->rcv_nxt;
+    uint32_t off = x.seq - e->rcv_nxt;
     uint32_t room = off >= wnd ? 0 : wnd - off;
-    if (len > room) {
-        len = room;
-        fin = false; /* beyond the window */
+    if (x.len > room) {
+        x.len = room;
+        x.fin = false; /* beyond the window */
         e->ack_now = true;
     }
+    return x;
+}
+
+/* Processing for SYN-RECEIVED and the synchronized states (§3.10.7.4), one
+ * helper per step. The third step (security) and the sixth (URG) have
+ * nothing to do: no security compartments, urgent data is not supported. */
+static enum tcp_drop input_sync(struct tcp_ctx *t, struct tcp_ep *e, struct seg *s, uint64_t now)
+{
+    uint32_t seg_len =
+        (uint32_t)s->len + ((s->flags & F_SYN) ? 1 : 0) + ((s->flags & F_FIN) ? 1 : 0);
+    uint32_t wnd = rcv_space(e);
+    if (e->fin_done)
+        wnd = 0;
+    if (answer_retransmit(t, e, s, seg_len, now))
+        return TCP_DROP_NONE;
+
+    bool ok = seq_acceptable(e, s, seg_len, wnd);
+    /* Zero window: keep the ACK of a probe at RCV.NXT (§3.10.7.4 note). */
+    bool probe = !ok && wnd == 0 && s->seq == e->rcv_nxt && !(s->flags & (F_SYN | F_RST));
+    if (!ok && !probe)
+        return reject_unacceptable(t, e, s);
+    if (s->flags & F_RST)
+        return input_rst(t, e, s);
+    /* Fourth step: SYN (RFC 5961 §4). */
+    if (s->flags & F_SYN)
+        return challenge_ack(t, e, TCP_DROP_SYN_CHALLENGE);
+    enum tcp_drop res;
+    if (!input_ack(t, e, s, now, &res))
+        return res;
+
+    /* Seventh and eighth steps: segment text and FIN. */
+    struct seg_text x = trim_text(t, e, s, wnd);
     if (probe)
         e->ack_now = true;
     bool alive;
-    enum tcp_drop res = take_text(t, e, seq, data, len, fin, now, &alive);
+    res = take_text(t, e, x.seq, x.data, x.len, x.fin, now, &alive);
     if (!alive)
         return res;
     output(t, e, now);
