@@ -901,7 +901,7 @@ static void tcp_event(void *ctx, int id, const struct tcp_event *ev)
         }
         break;
     case TCP_EV_SEND_SPACE:
-        if (tcp_bench_on_send_space(&c->bench, ev->len))
+        if (tcp_bench_on_send_space(&c->bench, ev->len, ev->now_ms))
             bench_output_result(c, c->io_out);
         break;
     case TCP_EV_PEER_FIN:

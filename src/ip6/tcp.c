@@ -165,10 +165,10 @@ static uint32_t rcv_space(const struct tcp_ep *e)
 /* Sends an event; false when the callback ended or replaced this
  * connection (the caller must stop touching it). */
 static bool emit(struct tcp_ctx *t, struct tcp_ep *e, enum tcp_event_kind k, enum tcp_reason r,
-                 const uint8_t *data, size_t len)
+                 const uint8_t *data, size_t len, uint64_t now)
 {
     uint32_t gen = e->gen;
-    struct tcp_event ev = {k, r, data, len};
+    struct tcp_event ev = {k, r, data, len, now};
     if (t->ops && t->ops->event)
         t->ops->event(t->user, t, ep_id(t, e), e->user, &ev);
     return e->used && e->gen == gen;
@@ -199,11 +199,12 @@ static void ep_reset(struct tcp_ep *e, enum tcp_state st)
 
 /* Ends the connection: CLOSED (or back to LISTEN for a passive open that
  * never completed) and, if report, TCP_EV_CLOSED. */
-static void ep_close(struct tcp_ctx *t, struct tcp_ep *e, enum tcp_reason r, bool report)
+static void ep_close(struct tcp_ctx *t, struct tcp_ep *e, enum tcp_reason r, bool report,
+                     uint64_t now)
 {
     ep_reset(e, TCP_CLOSED);
     if (report)
-        emit(t, e, TCP_EV_CLOSED, r, NULL, 0);
+        emit(t, e, TCP_EV_CLOSED, r, NULL, 0, now);
 }
 
 /* ---- Output ----------------------------------------------------------- */
@@ -505,7 +506,7 @@ static void on_rtx_timer(struct tcp_ctx *t, struct tcp_ep *e, uint64_t now)
             if (e->passive)
                 ep_reset(e, TCP_LISTEN); /* nobody saw this connection */
             else
-                ep_close(t, e, TCP_REASON_TIMED_OUT, true);
+                ep_close(t, e, TCP_REASON_TIMED_OUT, true, now);
             return;
         }
         rto_backoff(e);
@@ -519,7 +520,7 @@ static void on_rtx_timer(struct tcp_ctx *t, struct tcp_ep *e, uint64_t now)
     if (!can_output(e) || e->snd_una == e->snd_max)
         return;
     if (++e->retries > TCP_MAX_RETRIES) {
-        ep_close(t, e, TCP_REASON_TIMED_OUT, true); /* §3.8.3 R2 */
+        ep_close(t, e, TCP_REASON_TIMED_OUT, true, now); /* §3.8.3 R2 */
         return;
     }
     /* RFC 5681 §3.1 eq. 4 and loss window. */
@@ -549,7 +550,7 @@ void tcp_process(struct tcp_ctx *t, uint64_t now_ms)
                 continue;
             }
             if (e->state == TCP_FIN_WAIT_2) {
-                ep_close(t, e, TCP_REASON_TIMED_OUT, true);
+                ep_close(t, e, TCP_REASON_TIMED_OUT, true, now_ms);
                 continue;
             }
         }
@@ -759,7 +760,7 @@ enum tcp_err tcp_send_end(struct tcp_ctx *t, int id, uint64_t now_ms)
     switch (e->state) {
     case TCP_LISTEN:
     case TCP_SYN_SENT:
-        ep_close(t, e, TCP_REASON_NORMAL, true); /* §3.10.4 */
+        ep_close(t, e, TCP_REASON_NORMAL, true, now_ms); /* §3.10.4 */
         return TCP_OK;
     case TCP_SYN_RECEIVED:
         e->fin_queued = true; /* FIN-WAIT-1 once established */
@@ -896,7 +897,7 @@ static void set_peer_mss(struct tcp_ctx *t, struct tcp_ep *e, uint16_t opt)
 }
 
 /* The SYN exchange completed (both opens). */
-static bool on_established(struct tcp_ctx *t, struct tcp_ep *e)
+static bool on_established(struct tcp_ctx *t, struct tcp_ep *e, uint64_t now)
 {
     e->syn_acked = true;
     e->retries = 0;
@@ -908,7 +909,7 @@ static bool on_established(struct tcp_ctx *t, struct tcp_ep *e)
     } else {
         e->state = TCP_ESTABLISHED;
     }
-    return emit(t, e, TCP_EV_CONNECTED, TCP_REASON_NORMAL, NULL, 0);
+    return emit(t, e, TCP_EV_CONNECTED, TCP_REASON_NORMAL, NULL, 0, now);
 }
 
 /* A new cumulative ACK (SND.UNA < ack <= SND.MAX), RFC 9293 §3.10.7.4
@@ -961,7 +962,7 @@ static void enter_time_wait(struct tcp_ctx *t, struct tcp_ep *e, uint64_t now)
     e->delack_at = 0;
     e->close_at = now + TCP_TIME_WAIT_MS;
     e->gen++;
-    emit(t, e, TCP_EV_CLOSED, TCP_REASON_TIME_WAIT, NULL, 0);
+    emit(t, e, TCP_EV_CLOSED, TCP_REASON_TIME_WAIT, NULL, 0, now);
 }
 
 /* The FIN at RCV.NXT is consumed (§3.10.7.4 eighth step). False when the
@@ -989,7 +990,7 @@ static bool take_fin(struct tcp_ctx *t, struct tcp_ep *e, uint64_t now)
         return true;
     }
     send_ack(t, e);
-    if (!emit(t, e, TCP_EV_PEER_FIN, TCP_REASON_NORMAL, NULL, 0))
+    if (!emit(t, e, TCP_EV_PEER_FIN, TCP_REASON_NORMAL, NULL, 0, now))
         return false;
     if (tw) {
         enter_time_wait(t, e, now);
@@ -1029,7 +1030,7 @@ static enum tcp_drop take_text(struct tcp_ctx *t, struct tcp_ep *e, uint32_t seq
                 e->ack_now = true; /* RFC 5681 §4.2, §3.8.6.3 */
             else if (!e->delack_at)
                 e->delack_at = now + TCP_DELACK_MS;
-            if (!emit(t, e, TCP_EV_DATA, TCP_REASON_NORMAL, e->rcvbuf + before, got)) {
+            if (!emit(t, e, TCP_EV_DATA, TCP_REASON_NORMAL, e->rcvbuf + before, got, now)) {
                 *alive = false;
                 return res;
             }
@@ -1109,13 +1110,13 @@ static enum tcp_drop input_sync(struct tcp_ctx *t, struct tcp_ep *e, struct seg 
             if (e->passive)
                 ep_reset(e, TCP_LISTEN);
             else
-                ep_close(t, e, TCP_REASON_REFUSED, true);
+                ep_close(t, e, TCP_REASON_REFUSED, true, now);
             break;
         case TCP_TIME_WAIT:
             ep_reset(e, TCP_CLOSED);
             break;
         default:
-            ep_close(t, e, TCP_REASON_RESET, true);
+            ep_close(t, e, TCP_REASON_RESET, true, now);
             break;
         }
         return TCP_DROP_NONE;
@@ -1141,7 +1142,7 @@ static enum tcp_drop input_sync(struct tcp_ctx *t, struct tcp_ep *e, struct seg 
         e->snd_wl1 = s->seq;
         e->snd_wl2 = s->ack;
         ack_advance(e, s->ack, now);
-        if (!on_established(t, e))
+        if (!on_established(t, e, now))
             return TCP_DROP_NONE;
     }
     if (seq_lt(e->snd_max, s->ack)) {
@@ -1185,7 +1186,8 @@ static enum tcp_drop input_sync(struct tcp_ctx *t, struct tcp_ep *e, struct seg 
     if (e->snd_wnd)
         e->persist_ms = 0;
     if (freed && tcp_send_space(t, ep_id(t, e))) {
-        if (!emit(t, e, TCP_EV_SEND_SPACE, TCP_REASON_NORMAL, NULL, tcp_send_space(t, ep_id(t, e))))
+        if (!emit(t, e, TCP_EV_SEND_SPACE, TCP_REASON_NORMAL, NULL, tcp_send_space(t, ep_id(t, e)),
+                  now))
             return TCP_DROP_NONE;
     }
     switch (e->state) {
@@ -1206,7 +1208,7 @@ static enum tcp_drop input_sync(struct tcp_ctx *t, struct tcp_ep *e, struct seg 
         break;
     case TCP_LAST_ACK:
         if (fin_acked(e)) {
-            ep_close(t, e, TCP_REASON_NORMAL, true);
+            ep_close(t, e, TCP_REASON_NORMAL, true, now);
             return TCP_DROP_NONE;
         }
         break;
@@ -1277,7 +1279,7 @@ static enum tcp_drop input_syn_sent(struct tcp_ctx *t, struct tcp_ep *e, struct 
     if (s->flags & F_RST) {
         if (!acc)
             return count_drop(t, TCP_DROP_SYN_SENT_NOSYN);
-        ep_close(t, e, TCP_REASON_REFUSED, true);
+        ep_close(t, e, TCP_REASON_REFUSED, true, now);
         return TCP_DROP_NONE;
     }
     if (!(s->flags & F_SYN))
@@ -1300,7 +1302,7 @@ static enum tcp_drop input_syn_sent(struct tcp_ctx *t, struct tcp_ep *e, struct 
     }
     ack_advance(e, s->ack, now);
     e->ack_now = true;
-    if (!on_established(t, e))
+    if (!on_established(t, e, now))
         return TCP_DROP_NONE;
     bool alive = true;
     enum tcp_drop res = TCP_DROP_NONE;
