@@ -126,9 +126,10 @@ static void parse_token(const char *t)
     }
 }
 
-static enum ot_err fz_args(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err fz_args(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     (void)ctx;
+    (void)now_ms;
     check(argc >= 0 && argv[argc] == NULL);
     for (int i = 0; i < argc; i++)
         fprintf(out, "%s\n", argv[i]);
@@ -184,7 +185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(total <= slen);
 
     /* Dispatch the same line; the result is one of the codes we produce. */
-    e = cli_run_line(fz_top, NULL, line, sink());
+    e = cli_run_line(fz_top, NULL, line, 0, sink());
     check(e == OT_ERR_NONE || e == OT_ERR_INVALID_ARGS || e == OT_ERR_INVALID_COMMAND);
 
     /* Tokens as table titles, widths from the first bytes of the input. */

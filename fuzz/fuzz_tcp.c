@@ -59,9 +59,9 @@ static uint32_t fz_rand(void *user)
 static void fz_event(void *user, struct tcp_ctx *t, int id, void *ep_user,
                      const struct tcp_event *ev)
 {
-    (void)user;
     (void)ep_user;
     CHECK(id >= 0 && id < TCP_MAX_EP);
+    CHECK(ev->now_ms == *(const uint64_t *)user); /* events carry the call's time */
     if (ev->kind == TCP_EV_DATA) {
         CHECK(ev->len > 0 && ev->len <= TCP_RCVBUF);
         volatile uint8_t sink = 0;
@@ -108,12 +108,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct tcp_ctx t;
     rng = 1;
-    tcp_ctx_init(&t, &ops, NULL);
+    uint64_t now = 1000;
+    tcp_ctx_init(&t, &ops, &now); /* user: the time of the current call */
     int lid, cid;
     CHECK(tcp_init(&t, NULL, &lid) == TCP_OK);
     CHECK(tcp_init(&t, NULL, &cid) == TCP_OK);
     CHECK(tcp_listen(&t, lid, NULL, 80) == TCP_OK);
-    uint64_t now = 1000;
     connect_ep(&t, cid, now);
     tcp_set_rx_manual(&t, cid, true);
 

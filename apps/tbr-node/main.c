@@ -425,7 +425,7 @@ int main(int argc, char **argv)
     a->cli.on_finish = on_cli_finish;
     a->cli.user = a;
     /* The SRP key lives in the node's settings (made on first start). */
-    if (srp_node_init(&a->srp, a->node, ncfg.kv, node_random, a, now_ms()) != 0) {
+    if (srp_node_init(&a->srp, a->node, ncfg.kv, node_random, a) != 0) {
         fprintf(stderr, "%s: cannot make the SRP client key\n", a->prog);
         tnode_free(a->node);
         rc = 1;

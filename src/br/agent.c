@@ -369,12 +369,12 @@ static void node_log(void *user, int level, const char *msg)
         a->cfg.log(a->cfg.user, level, msg);
 }
 
-/* The node's host_rx: the time is that of the call into the node. */
-static void node_host_rx(void *user, const uint8_t *pkt, size_t len)
+/* The node's host_rx: now_ms is the time of the call into the node. */
+static void node_host_rx(void *user, const uint8_t *pkt, size_t len, uint64_t now_ms)
 {
     struct br_agent *a = user;
 
-    br_data_path_mesh_rx(&a->dp, pkt, len, tnode_now_ms(a->node));
+    br_data_path_mesh_rx(&a->dp, pkt, len, now_ms);
 }
 
 static void dp_host_tx(void *user, const uint8_t *pkt, size_t len)

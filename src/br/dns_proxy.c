@@ -112,9 +112,9 @@ static void srp_handle(struct br_dns_proxy *p, int handle, const struct tnode_ud
         p->ctr.dns_tx_errors++;
 }
 
-void br_dns_proxy_udp_rx(struct br_dns_proxy *p, int handle, const struct tnode_udp_rx *rx,
-                         uint64_t now_ms)
+void br_dns_proxy_udp_rx(struct br_dns_proxy *p, int handle, const struct tnode_udp_rx *rx)
 {
+    uint64_t now_ms = rx->now_ms;
     bool ok = from_thread(p, rx->src);
     struct dns_hdr h;
 
@@ -133,19 +133,19 @@ void br_dns_proxy_udp_rx(struct br_dns_proxy *p, int handle, const struct tnode_
     act_do(p, now_ms);
 }
 
-/* The node's callbacks: the time is that of the call into the node. */
+/* The node's callbacks (rx->now_ms: the time of the call into the node). */
 static void dns_udp_cb(void *ctx, const struct tnode_udp_rx *rx)
 {
     struct br_dns_proxy *p = ctx;
 
-    br_dns_proxy_udp_rx(p, p->udp, rx, tnode_now_ms(p->cfg.node));
+    br_dns_proxy_udp_rx(p, p->udp, rx);
 }
 
 static void srp_udp_cb(void *ctx, const struct tnode_udp_rx *rx)
 {
     struct br_dns_proxy *p = ctx;
 
-    br_dns_proxy_udp_rx(p, p->srp_udp, rx, tnode_now_ms(p->cfg.node));
+    br_dns_proxy_udp_rx(p, p->srp_udp, rx);
 }
 
 void br_dns_proxy_upstream_rx(void *user, uint32_t txn, const uint8_t *msg, size_t len,

@@ -23,8 +23,8 @@
  *     byte 0/1; default enabled, as otbr-agent).
  *
  * No sockets or files of its own, no clock reads, no global state: the node
- * callbacks take the time from tnode_now_ms() (the time of the call into
- * the node), every other call is given it.
+ * callbacks take the time from the datagram (rx->now_ms, the time of the
+ * call into the node), every other call is given it.
  */
 #ifndef TBR_BR_DNS_PROXY_H
 #define TBR_BR_DNS_PROXY_H
@@ -98,9 +98,9 @@ void br_dns_proxy_free(struct br_dns_proxy *p);
 void br_dns_proxy_process(struct br_dns_proxy *p, uint64_t now_ms);
 uint64_t br_dns_proxy_next_ms(const struct br_dns_proxy *p);
 
-/* A datagram on one of p's node sockets (handle p->udp or p->srp_udp). */
-void br_dns_proxy_udp_rx(struct br_dns_proxy *p, int handle, const struct tnode_udp_rx *rx,
-                         uint64_t now_ms);
+/* A datagram on one of p's node sockets (handle p->udp or p->srp_udp), at
+ * rx->now_ms. */
+void br_dns_proxy_udp_rx(struct br_dns_proxy *p, int handle, const struct tnode_udp_rx *rx);
 /* An upstream attempt's answer or failure (resolver_sock_rx_cb; user is p). */
 void br_dns_proxy_upstream_rx(void *user, uint32_t txn, const uint8_t *msg, size_t len,
                               const uint8_t addr[16], uint16_t port, int err, uint64_t now_ms);

@@ -9,12 +9,12 @@
 #include "br/pm.h"
 #include "dns/srp.h"
 
-static enum ot_err cmd_nat64(struct br_cli *c, int argc, char **argv, FILE *out)
+static enum ot_err cmd_nat64(struct br_cli *c, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     if (argc == 0)
         return OT_ERR_INVALID_COMMAND;
     if (strcmp(argv[0], "enable") == 0 || strcmp(argv[0], "disable") == 0) {
-        br_agent_set_nat64_enabled(c->agent, argv[0][0] == 'e', c->now_ms);
+        br_agent_set_nat64_enabled(c->agent, argv[0][0] == 'e', now_ms);
         return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "state") == 0) {
@@ -24,11 +24,11 @@ static enum ot_err cmd_nat64(struct br_cli *c, int argc, char **argv, FILE *out)
     if (strcmp(argv[0], "cidr") == 0) {
         if (argc == 1)
             return br_agent_fmt_nat64_cidr(c->agent, out);
-        return br_agent_set_cidr(c->agent, argv[1], c->now_ms);
+        return br_agent_set_cidr(c->agent, argv[1], now_ms);
     }
     if (strcmp(argv[0], "mappings") == 0)
-        return br_agent_fmt_nat64_mappings(c->agent, out, c->now_ms) == 0 ? OT_ERR_NONE
-                                                                          : OT_ERR_NO_BUFS;
+        return br_agent_fmt_nat64_mappings(c->agent, out, now_ms) == 0 ? OT_ERR_NONE
+                                                                       : OT_ERR_NO_BUFS;
     if (strcmp(argv[0], "counters") == 0) {
         br_agent_fmt_nat64_counters(c->agent, out);
         return OT_ERR_NONE;
@@ -36,12 +36,13 @@ static enum ot_err cmd_nat64(struct br_cli *c, int argc, char **argv, FILE *out)
     return OT_ERR_INVALID_COMMAND;
 }
 
-static enum ot_err cmd_br(struct br_cli *c, int argc, char **argv, FILE *out)
+static enum ot_err cmd_br(struct br_cli *c, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     bool omr;
     unsigned show;
     enum ot_err e;
 
+    (void)now_ms;
     if (argc == 0)
         return OT_ERR_INVALID_COMMAND;
     if (strcmp(argv[0], "omrprefix") == 0)
@@ -60,11 +61,13 @@ static enum ot_err cmd_br(struct br_cli *c, int argc, char **argv, FILE *out)
  * plus two tbr extensions: `dns server dns64 [enable|disable]` and
  * `dns server counters`. The other `dns` subcommands are the device's
  * (node_cli). */
-static enum ot_err cmd_dns_server(struct br_cli *c, int argc, char **argv, FILE *out)
+static enum ot_err cmd_dns_server(struct br_cli *c, int argc, char **argv, uint64_t now_ms,
+                                  FILE *out)
 {
     bool on, dns64;
     enum ot_err e;
 
+    (void)now_ms;
     if (argc == 0)
         return OT_ERR_INVALID_ARGS;
     if (strcmp(argv[0], "counters") == 0) {
@@ -115,7 +118,8 @@ static enum ot_err srp_lease(struct br_cli *c, int argc, char **argv, FILE *out)
 /* `srp server ...` (cli_srp_server.cpp): state, enable, disable, host,
  * service, lease, addrmode, seqnum, port, domain; plus `srp server counters`
  * (tbr). The `srp client` commands are the device's (node_cli). */
-static enum ot_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srp_server(struct br_cli *c, int argc, char **argv, uint64_t now_ms,
+                                  FILE *out)
 {
     if (argc == 0)
         return OT_ERR_INVALID_COMMAND;
@@ -124,7 +128,7 @@ static enum ot_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE 
         return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "enable") == 0 || strcmp(argv[0], "disable") == 0) {
-        br_agent_set_srp_enabled(c->agent, argv[0][0] == 'e', c->now_ms);
+        br_agent_set_srp_enabled(c->agent, argv[0][0] == 'e', now_ms);
         return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "host") == 0 || strcmp(argv[0], "service") == 0) {
@@ -225,7 +229,6 @@ enum ot_err br_cli_run_line(struct br_cli *c, const char *line, uint64_t now_ms,
     int skip;
     enum ot_err e;
 
-    c->now_ms = now_ms;
     if (node_cli_pending(&c->node) || cli_tokenize(line, &ln) != OT_ERR_NONE || ln.argc == 0)
         return node_cli_run_line(&c->node, line, now_ms, out);
     if (strcmp(ln.argv[0], "help") == 0) {
@@ -237,7 +240,7 @@ enum ot_err br_cli_run_line(struct br_cli *c, const char *line, uint64_t now_ms,
     if (cmd == NULL)
         return node_cli_run_line(&c->node, line, now_ms, out);
     skip = cmd->sub != NULL ? 2 : 1;
-    e = cmd->fn(c, ln.argc - skip, ln.argv + skip, out);
+    e = cmd->fn(c, ln.argc - skip, ln.argv + skip, now_ms, out);
     cli_print_result(out, e);
     return e;
 }

@@ -38,7 +38,6 @@
 struct br_cli {
     struct br_agent *agent;
     struct node_cli node; /* the device commands; node.on_finish / node.user are the caller's */
-    uint64_t now_ms;      /* time of the line being run */
 };
 
 /* Sets up c for agent (not owned). */
@@ -57,7 +56,7 @@ enum ot_err br_cli_run_line(struct br_cli *c, const char *line, uint64_t now_ms,
 struct br_cli_cmd {
     const char *name;
     const char *sub;
-    enum ot_err (*fn)(struct br_cli *c, int argc, char **argv, FILE *out);
+    enum ot_err (*fn)(struct br_cli *c, int argc, char **argv, uint64_t now_ms, FILE *out);
 };
 extern const struct br_cli_cmd br_cli_commands[];
 

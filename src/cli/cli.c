@@ -77,7 +77,8 @@ static void list_names(const struct cli_cmd *table, FILE *out)
         fprintf(out, "%s\n", c->name);
 }
 
-enum ot_err cli_dispatch(const struct cli_cmd *table, void *ctx, int argc, char **argv, FILE *out)
+enum ot_err cli_dispatch(const struct cli_cmd *table, void *ctx, int argc, char **argv,
+                         uint64_t now_ms, FILE *out)
 {
     if (argc <= 0 || !argv || !argv[0]) {
         list_names(table, out);
@@ -87,9 +88,9 @@ enum ot_err cli_dispatch(const struct cli_cmd *table, void *ctx, int argc, char 
         if (strcmp(c->name, argv[0]) != 0)
             continue;
         if (c->fn)
-            return c->fn(ctx, argc - 1, argv + 1, out);
+            return c->fn(ctx, argc - 1, argv + 1, now_ms, out);
         if (c->sub)
-            return cli_dispatch(c->sub, ctx, argc - 1, argv + 1, out);
+            return cli_dispatch(c->sub, ctx, argc - 1, argv + 1, now_ms, out);
         return OT_ERR_NOT_IMPLEMENTED;
     }
     if (strcmp(argv[0], "help") == 0) {
@@ -99,14 +100,15 @@ enum ot_err cli_dispatch(const struct cli_cmd *table, void *ctx, int argc, char 
     return OT_ERR_INVALID_COMMAND;
 }
 
-enum ot_err cli_run_line(const struct cli_cmd *table, void *ctx, const char *line, FILE *out)
+enum ot_err cli_run_line(const struct cli_cmd *table, void *ctx, const char *line, uint64_t now_ms,
+                         FILE *out)
 {
     struct cli_line ln;
     enum ot_err err = cli_tokenize(line, &ln);
     if (err == OT_ERR_NONE) {
         if (ln.argc == 0)
             return OT_ERR_NONE;
-        err = cli_dispatch(table, ctx, ln.argc, ln.argv, out);
+        err = cli_dispatch(table, ctx, ln.argc, ln.argv, now_ms, out);
     }
     cli_print_result(out, err);
     return err;

@@ -58,12 +58,13 @@ enum ot_err cli_tokenize(const char *line, struct cli_line *ln);
  * A table is an array of struct cli_cmd ended by an entry whose name is
  * NULL. An entry has either a handler fn or a sub-table sub (if both are set,
  * fn wins; fn may itself call cli_dispatch on a sub-table). A handler gets
- * the arguments AFTER its own name (argv[argc] is NULL) and returns the
- * result that cli_run_line prints.
+ * the arguments AFTER its own name (argv[argc] is NULL) and the time of the
+ * line (now_ms, as given to cli_run_line: handlers keep no copy of it), and
+ * returns the result that cli_run_line prints.
  */
 struct cli_cmd {
     const char *name;
-    enum ot_err (*fn)(void *ctx, int argc, char **argv, FILE *out);
+    enum ot_err (*fn)(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out);
     const struct cli_cmd *sub;
 };
 
@@ -74,13 +75,15 @@ struct cli_cmd {
  *  - argc == 0: prints every name, returns OT_ERR_INVALID_COMMAND (what
  *    OpenThread's sub-commands do, e.g. "srp client" alone);
  *  - otherwise OT_ERR_INVALID_COMMAND. */
-enum ot_err cli_dispatch(const struct cli_cmd *table, void *ctx, int argc, char **argv, FILE *out);
+enum ot_err cli_dispatch(const struct cli_cmd *table, void *ctx, int argc, char **argv,
+                         uint64_t now_ms, FILE *out);
 
 /* Tokenizes and dispatches one line and prints the result line (see
  * cli_print_result). A blank line prints nothing and returns OT_ERR_NONE;
  * a tokenizer error is printed as the command's result. Returns the
  * result. */
-enum ot_err cli_run_line(const struct cli_cmd *table, void *ctx, const char *line, FILE *out);
+enum ot_err cli_run_line(const struct cli_cmd *table, void *ctx, const char *line, uint64_t now_ms,
+                         FILE *out);
 
 /* ---- Argument parsers ------------------------------------------------------
  *

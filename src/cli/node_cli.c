@@ -186,7 +186,7 @@ void node_cli_print_leader_data(FILE *out, const struct tnode_leader_data *ld)
 
 /* ---- other commands ------------------------------------------------------------- */
 
-static enum ot_err cmd_child(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_child(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     struct tnode_child_info ch[MAX_CHILDREN];
@@ -197,7 +197,7 @@ static enum ot_err cmd_child(void *ctx, int argc, char **argv, FILE *out)
         return OT_ERR_INVALID_ARGS; /* ParseAsUint16 of an empty argument */
     table = strcmp(argv[0], "table") == 0;
     if (table || strcmp(argv[0], "list") == 0) {
-        n = tnode_children(c->node, c->now_ms, ch, MAX_CHILDREN);
+        n = tnode_children(c->node, now_ms, ch, MAX_CHILDREN);
         if (n > MAX_CHILDREN)
             n = MAX_CHILDREN;
         if (table) {
@@ -221,7 +221,7 @@ static enum ot_err cmd_child(void *ctx, int argc, char **argv, FILE *out)
 
         if (e != OT_ERR_NONE)
             return e;
-        n = tnode_children(c->node, c->now_ms, ch, MAX_CHILDREN);
+        n = tnode_children(c->node, now_ms, ch, MAX_CHILDREN);
         if (n > MAX_CHILDREN)
             n = MAX_CHILDREN;
         for (size_t i = 0; i < n; i++) {
@@ -257,11 +257,12 @@ static enum ot_err cmd_child(void *ctx, int argc, char **argv, FILE *out)
     }
 }
 
-static enum ot_err cmd_extaddr(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_extaddr(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     uint8_t ext[8];
 
     (void)argv;
+    (void)now_ms;
     if (argc != 0)
         return OT_ERR_NOT_IMPLEMENTED; /* setting the extended address */
     tnode_ext_addr(node_cli_of(ctx)->node, ext);
@@ -269,14 +270,14 @@ static enum ot_err cmd_extaddr(void *ctx, int argc, char **argv, FILE *out)
     return OT_ERR_NONE;
 }
 
-static enum ot_err cmd_factoryreset(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_factoryreset(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     (void)argc;
     (void)argv;
     (void)out;
-    tnode_factoryreset(c->node, c->now_ms);
+    tnode_factoryreset(c->node, now_ms);
     /* A running ping is gone with the old state. */
     c->ping_active = false;
     c->ping_out = NULL;
@@ -286,7 +287,7 @@ static enum ot_err cmd_factoryreset(void *ctx, int argc, char **argv, FILE *out)
     return OT_ERR_NONE;
 }
 
-static enum ot_err cmd_ifconfig(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ifconfig(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
@@ -295,9 +296,9 @@ static enum ot_err cmd_ifconfig(void *ctx, int argc, char **argv, FILE *out)
         return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "up") == 0)
-        return tnode_ifconfig(c->node, true, c->now_ms);
+        return tnode_ifconfig(c->node, true, now_ms);
     if (strcmp(argv[0], "down") == 0)
-        return tnode_ifconfig(c->node, false, c->now_ms);
+        return tnode_ifconfig(c->node, false, now_ms);
     return OT_ERR_INVALID_ARGS;
 }
 
@@ -320,10 +321,11 @@ static enum ot_err print_addr_kind(struct node_cli *c, enum tnode_addr_kind kind
     return OT_ERR_INVALID_STATE;
 }
 
-static enum ot_err cmd_ipaddr(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ipaddr(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
+    (void)now_ms;
     if (argc == 0) {
         struct tnode_addr a[MAX_ADDRS];
         size_t n = tnode_addrs(c->node, a, MAX_ADDRS);
@@ -346,13 +348,14 @@ static enum ot_err cmd_ipaddr(void *ctx, int argc, char **argv, FILE *out)
     return OT_ERR_INVALID_COMMAND;
 }
 
-static enum ot_err cmd_leaderdata(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_leaderdata(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct tnode_leader_data ld;
     enum ot_err e;
 
     (void)argc;
     (void)argv;
+    (void)now_ms;
     e = tnode_leader_data(node_cli_of(ctx)->node, &ld);
     if (e != OT_ERR_NONE)
         return e;
@@ -360,7 +363,7 @@ static enum ot_err cmd_leaderdata(void *ctx, int argc, char **argv, FILE *out)
     return OT_ERR_NONE;
 }
 
-static enum ot_err cmd_mode(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_mode(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t mode;
@@ -375,10 +378,10 @@ static enum ot_err cmd_mode(void *ctx, int argc, char **argv, FILE *out)
     e = node_cli_parse_mode(argv[0], &mode);
     if (e != OT_ERR_NONE)
         return e;
-    return tnode_set_mode(c->node, mode, c->now_ms);
+    return tnode_set_mode(c->node, mode, now_ms);
 }
 
-static enum ot_err cmd_netdata_show(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_netdata_show(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint16_t rloc16 = NETDATA_ANY_RLOC16;
@@ -386,6 +389,7 @@ static enum ot_err cmd_netdata_show(void *ctx, int argc, char **argv, FILE *out)
     const uint8_t *nd;
     size_t len = 0;
 
+    (void)now_ms;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "local") == 0) {
             local = true;
@@ -418,11 +422,12 @@ static enum ot_err cmd_netdata_show(void *ctx, int argc, char **argv, FILE *out)
     return OT_ERR_NONE;
 }
 
-static enum ot_err cmd_netdata_length(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_netdata_length(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     size_t len = 0;
 
     (void)argv;
+    (void)now_ms;
     if (argc != 0)
         return OT_ERR_INVALID_ARGS;
     if (tnode_netdata(node_cli_of(ctx)->node, &len) == NULL)
@@ -437,7 +442,7 @@ static const struct cli_cmd netdata_commands[] = {
     {NULL, NULL, NULL},
 };
 
-static enum ot_err cmd_parent(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_parent(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     struct tnode_parent_info p;
@@ -445,7 +450,7 @@ static enum ot_err cmd_parent(void *ctx, int argc, char **argv, FILE *out)
 
     if (argc != 0)
         return strcmp(argv[0], "search") == 0 ? OT_ERR_NOT_IMPLEMENTED : OT_ERR_INVALID_ARGS;
-    e = tnode_parent(c->node, c->now_ms, &p);
+    e = tnode_parent(c->node, now_ms, &p);
     if (e != OT_ERR_NONE)
         return e;
     node_cli_print_parent(out, &p);
@@ -507,7 +512,7 @@ static enum ot_err parse_to_ip6(struct node_cli *c, const char *s, uint8_t dst[1
 }
 
 /* ping [async] <addr> [size] [count] [interval] [hoplimit] [timeout] */
-static enum ot_err cmd_ping(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ping(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t dst[16];
@@ -567,8 +572,7 @@ static enum ot_err cmd_ping(void *ctx, int argc, char **argv, FILE *out)
     c->ping_async = async;
     c->ping_multicast = dst[0] == 0xff;
     c->pending = !async;
-    te = tnode_ping(c->node, dst, size, count, interval, hop_limit, timeout, ping_event, c,
-                    c->now_ms);
+    te = tnode_ping(c->node, dst, size, count, interval, hop_limit, timeout, ping_event, c, now_ms);
     if (te != OT_ERR_NONE) {
         c->ping_active = false;
         c->ping_out = NULL;
@@ -580,18 +584,20 @@ static enum ot_err cmd_ping(void *ctx, int argc, char **argv, FILE *out)
     return async ? OT_ERR_NONE : OT_ERR_PENDING;
 }
 
-static enum ot_err cmd_rloc16(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_rloc16(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     (void)argc;
     (void)argv;
+    (void)now_ms;
     fprintf(out, "%04x\n", (unsigned)tnode_rloc16(node_cli_of(ctx)->node));
     return OT_ERR_NONE;
 }
 
-static enum ot_err cmd_state(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_state(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
+    (void)now_ms;
     if (argc == 0) {
         fprintf(out, "%s\n", tnode_role_name(tnode_role(c->node)));
         return OT_ERR_NONE;
@@ -602,14 +608,14 @@ static enum ot_err cmd_state(void *ctx, int argc, char **argv, FILE *out)
     return OT_ERR_INVALID_ARGS;
 }
 
-static enum ot_err cmd_thread(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_thread(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     if (argc >= 1 && strcmp(argv[0], "start") == 0)
-        return tnode_thread_start(c->node, c->now_ms);
+        return tnode_thread_start(c->node, now_ms);
     if (argc >= 1 && strcmp(argv[0], "stop") == 0)
-        return tnode_thread_stop(c->node, c->now_ms);
+        return tnode_thread_stop(c->node, now_ms);
     if (argc >= 1 && strcmp(argv[0], "version") == 0) {
         fprintf(out, "%u\n", (unsigned)MLE_VERSION_1_4);
         return OT_ERR_NONE;
@@ -617,9 +623,10 @@ static enum ot_err cmd_thread(void *ctx, int argc, char **argv, FILE *out)
     return OT_ERR_INVALID_COMMAND;
 }
 
-static enum ot_err cmd_version(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_version(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     (void)ctx;
+    (void)now_ms;
     if (argc == 0) {
         fprintf(out, "%s\n", NODE_CLI_VERSION);
         return OT_ERR_NONE;
@@ -680,13 +687,14 @@ static enum ot_err parse_addr_port(int argc, char **argv, uint8_t addr[16], uint
 }
 
 /* udp bind [-u|-b|-h] <addr> <port> */
-static enum ot_err cmd_udp_bind(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_udp_bind(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t addr[16];
     uint16_t port;
     enum ot_err e;
 
+    (void)now_ms;
     /* The network interface choice has no meaning here: one interface. */
     if (argc >= 1 &&
         (strcmp(argv[0], "-u") == 0 || strcmp(argv[0], "-b") == 0 || strcmp(argv[0], "-h") == 0)) {
@@ -700,13 +708,14 @@ static enum ot_err cmd_udp_bind(void *ctx, int argc, char **argv, FILE *out)
     return tnode_udp_bind(c->node, c->udp_handle, addr, port);
 }
 
-static enum ot_err cmd_udp_close(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_udp_close(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     (void)argc;
     (void)argv;
     (void)out;
+    (void)now_ms;
     if (c->udp_open)
         tnode_udp_close(c->node, c->udp_handle);
     c->udp_open = false;
@@ -714,7 +723,7 @@ static enum ot_err cmd_udp_close(void *ctx, int argc, char **argv, FILE *out)
 }
 
 /* udp connect <addr> <port> */
-static enum ot_err cmd_udp_connect(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_udp_connect(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t addr[16];
@@ -722,6 +731,7 @@ static enum ot_err cmd_udp_connect(void *ctx, int argc, char **argv, FILE *out)
     bool synth;
     enum ot_err e;
 
+    (void)now_ms;
     if ((e = parse_to_ip6(c, argc >= 1 ? argv[0] : NULL, addr, &synth)) != OT_ERR_NONE)
         return e;
     if (synth) {
@@ -738,10 +748,12 @@ static enum ot_err cmd_udp_connect(void *ctx, int argc, char **argv, FILE *out)
     return tnode_udp_connect(c->node, c->udp_handle, addr, port);
 }
 
-static enum ot_err cmd_udp_linksecurity(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_udp_linksecurity(void *ctx, int argc, char **argv, uint64_t now_ms,
+                                        FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
+    (void)now_ms;
     if (argc == 0) {
         fputs(c->udp_link_security ? "Enabled\n" : "Disabled\n", out);
         return OT_ERR_NONE;
@@ -749,13 +761,14 @@ static enum ot_err cmd_udp_linksecurity(void *ctx, int argc, char **argv, FILE *
     return cli_parse_enable_disable(argv[0], &c->udp_link_security);
 }
 
-static enum ot_err cmd_udp_open(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_udp_open(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     enum ot_err te;
 
     (void)argc;
     (void)argv;
+    (void)now_ms;
     if (c->udp_open)
         return OT_ERR_ALREADY;
     te = tnode_udp_open(c->node, udp_rx, c, &c->udp_handle);
@@ -767,7 +780,7 @@ static enum ot_err cmd_udp_open(void *ctx, int argc, char **argv, FILE *out)
 }
 
 /* udp send [<addr> <port>] (<text> | -t <text> | -s <size> | -x <hex>) */
-static enum ot_err cmd_udp_send(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_udp_send(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t payload[UDP_PAYLOAD_MAX];
@@ -826,7 +839,7 @@ static enum ot_err cmd_udp_send(void *ctx, int argc, char **argv, FILE *out)
         memcpy(payload, argv[0], len);
     }
     return tnode_udp_send(c->node, c->udp_handle, has_dst ? addr : NULL, port, payload, len,
-                          c->now_ms);
+                          now_ms);
 }
 
 static const struct cli_cmd udp_commands[] = {
@@ -901,7 +914,7 @@ static void tcp_event(void *ctx, int id, const struct tcp_event *ev)
         }
         break;
     case TCP_EV_SEND_SPACE:
-        if (tcp_bench_on_send_space(&c->bench, ev->len))
+        if (tcp_bench_on_send_space(&c->bench, ev->len, ev->now_ms))
             bench_output_result(c, c->io_out);
         break;
     case TCP_EV_PEER_FIN:
@@ -921,13 +934,14 @@ static enum ot_err tcp_ready(struct node_cli *c, FILE *out)
     return c->tcp_inited ? OT_ERR_NONE : OT_ERR_INVALID_STATE;
 }
 
-static enum ot_err cmd_tcp_abort(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_abort(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     enum tcp_state st;
     enum ot_err e;
 
     (void)argv;
+    (void)now_ms;
     if (argc != 0)
         return OT_ERR_INVALID_ARGS;
     if ((e = tcp_ready(c, out)) != OT_ERR_NONE)
@@ -944,7 +958,7 @@ static enum ot_err cmd_tcp_abort(void *ctx, int argc, char **argv, FILE *out)
 }
 
 /* tcp benchmark run [<size>] | tcp benchmark result */
-static enum ot_err cmd_tcp_benchmark(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_benchmark(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     enum ot_err e;
@@ -976,7 +990,7 @@ static enum ot_err cmd_tcp_benchmark(void *ctx, int argc, char **argv, FILE *out
         }
         if (argc > 2)
             return OT_ERR_INVALID_ARGS;
-        if (!tcp_bench_start(&c->bench, c->tcp_id, total, c->now_ms)) {
+        if (!tcp_bench_start(&c->bench, c->tcp_id, total, now_ms)) {
             fputs("TCP Benchmark Failed\n", out);
             return OT_ERR_FAILED;
         }
@@ -986,13 +1000,14 @@ static enum ot_err cmd_tcp_benchmark(void *ctx, int argc, char **argv, FILE *out
 }
 
 /* tcp bind <addr> <port> */
-static enum ot_err cmd_tcp_bind(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_bind(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t addr[16];
     uint16_t port;
     enum ot_err e;
 
+    (void)now_ms;
     if ((e = tcp_ready(c, out)) != OT_ERR_NONE)
         return e;
     if ((e = parse_addr_port(argc, argv, addr, &port)) != OT_ERR_NONE)
@@ -1004,7 +1019,7 @@ static enum ot_err cmd_tcp_bind(void *ctx, int argc, char **argv, FILE *out)
 }
 
 /* tcp connect <addr> <port> [slow|fast] */
-static enum ot_err cmd_tcp_connect(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_connect(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t addr[16];
@@ -1033,18 +1048,19 @@ static enum ot_err cmd_tcp_connect(void *ctx, int argc, char **argv, FILE *out)
     }
     c->tcp_connecting = true;
     te = tnode_tcp_connect(c->node, c->tcp_id, c->tcp_bound ? c->tcp_bind_addr : NULL,
-                           c->tcp_bound ? c->tcp_bind_port : 0, addr, port, c->now_ms);
+                           c->tcp_bound ? c->tcp_bind_port : 0, addr, port, now_ms);
     if (te != OT_ERR_NONE)
         c->tcp_connecting = false;
     return te;
 }
 
-static enum ot_err cmd_tcp_deinit(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_deinit(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     enum ot_err e;
 
     (void)argv;
+    (void)now_ms;
     if (argc != 0)
         return OT_ERR_INVALID_ARGS;
     if ((e = tcp_ready(c, out)) != OT_ERR_NONE)
@@ -1057,11 +1073,12 @@ static enum ot_err cmd_tcp_deinit(void *ctx, int argc, char **argv, FILE *out)
 }
 
 /* tcp init [circular|linked [<size>]] */
-static enum ot_err cmd_tcp_init(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_init(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     enum ot_err te;
 
+    (void)now_ms;
     c->io_out = out;
     if (c->tcp_inited)
         return OT_ERR_ALREADY;
@@ -1093,13 +1110,14 @@ static enum ot_err cmd_tcp_init(void *ctx, int argc, char **argv, FILE *out)
 }
 
 /* tcp listen <addr> <port> */
-static enum ot_err cmd_tcp_listen(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_listen(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t addr[16];
     uint16_t port;
     enum ot_err e;
 
+    (void)now_ms;
     if ((e = tcp_ready(c, out)) != OT_ERR_NONE)
         return e;
     if ((e = parse_addr_port(argc, argv, addr, &port)) != OT_ERR_NONE)
@@ -1112,7 +1130,7 @@ static enum ot_err cmd_tcp_listen(void *ctx, int argc, char **argv, FILE *out)
 }
 
 /* tcp send <text> | tcp send -x <hex> */
-static enum ot_err cmd_tcp_send(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_send(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t buf[128]; /* kBufferSizeForHexData */
@@ -1138,11 +1156,11 @@ static enum ot_err cmd_tcp_send(void *ctx, int argc, char **argv, FILE *out)
     }
     if (tnode_tcp_send_space(c->node, c->tcp_id) == 0)
         return OT_ERR_FAILED; /* not connected, or our FIN is queued */
-    tnode_tcp_send(c->node, c->tcp_id, data, len, c->now_ms);
+    tnode_tcp_send(c->node, c->tcp_id, data, len, now_ms);
     return OT_ERR_NONE;
 }
 
-static enum ot_err cmd_tcp_sendend(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_sendend(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     enum ot_err e;
@@ -1152,15 +1170,17 @@ static enum ot_err cmd_tcp_sendend(void *ctx, int argc, char **argv, FILE *out)
         return e;
     if (argc != 0)
         return OT_ERR_INVALID_ARGS;
-    return tnode_tcp_send_end(c->node, c->tcp_id, c->now_ms);
+    return tnode_tcp_send_end(c->node, c->tcp_id, now_ms);
 }
 
-static enum ot_err cmd_tcp_stoplistening(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_tcp_stoplistening(void *ctx, int argc, char **argv, uint64_t now_ms,
+                                         FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     enum ot_err e;
 
     (void)argv;
+    (void)now_ms;
     if (argc != 0)
         return OT_ERR_INVALID_ARGS;
     if ((e = tcp_ready(c, out)) != OT_ERR_NONE)
@@ -1234,7 +1254,7 @@ static enum ot_err dns_parse_cfg(struct node_cli *c, int argc, char **argv, FILE
     return OT_ERR_NONE;
 }
 
-static enum ot_err cmd_dns_config(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_dns_config(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     struct dns_node_config q;
@@ -1242,6 +1262,7 @@ static enum ot_err cmd_dns_config(void *ctx, int argc, char **argv, FILE *out)
     char buf[ADDR_STR6];
     enum ot_err e;
 
+    (void)now_ms;
     if (argc == 0) {
         dns_node_get_config(&c->dns, &cfg);
         fprintf(out, "Server: [%s]:%u\n", addr_fmt6_ot(cfg.server, buf), (unsigned)cfg.port);
@@ -1327,7 +1348,8 @@ static void dns_done(void *user, const struct dns_node_result *res)
 }
 
 /* dns resolve|resolve4 <name> [server [port [timeout [attempts [rd ...]]]]] */
-static enum ot_err dns_resolve(struct node_cli *c, bool four, int argc, char **argv, FILE *out)
+static enum ot_err dns_resolve(struct node_cli *c, bool four, int argc, char **argv,
+                               uint64_t now_ms, FILE *out)
 {
     struct dns_node_config q;
     enum ot_err te;
@@ -1338,7 +1360,7 @@ static enum ot_err dns_resolve(struct node_cli *c, bool four, int argc, char **a
         return OT_ERR_INVALID_ARGS;
     if ((e = dns_parse_cfg(c, argc - 1, argv + 1, out, &q)) != OT_ERR_NONE)
         return e;
-    te = dns_node_resolve(&c->dns, argv[0], four, &q, c->now_ms);
+    te = dns_node_resolve(&c->dns, argv[0], four, &q, now_ms);
     if (te != OT_ERR_NONE)
         return te;
     tl = strlen(argv[0]);
@@ -1349,14 +1371,14 @@ static enum ot_err dns_resolve(struct node_cli *c, bool four, int argc, char **a
     return OT_ERR_PENDING;
 }
 
-static enum ot_err cmd_dns_resolve(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_dns_resolve(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
-    return dns_resolve(node_cli_of(ctx), false, argc, argv, out);
+    return dns_resolve(node_cli_of(ctx), false, argc, argv, now_ms, out);
 }
 
-static enum ot_err cmd_dns_resolve4(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_dns_resolve4(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
-    return dns_resolve(node_cli_of(ctx), true, argc, argv, out);
+    return dns_resolve(node_cli_of(ctx), true, argc, argv, now_ms, out);
 }
 
 static const struct cli_cmd dns_commands[] = {
@@ -1444,6 +1466,5 @@ enum ot_err node_cli_run_line(struct node_cli *c, const char *line, uint64_t now
             strcmp(ln.argv[0], "factoryreset") != 0)
             return OT_ERR_PENDING;
     }
-    c->now_ms = now_ms;
-    return cli_run_line(node_cli_commands, c, line, out);
+    return cli_run_line(node_cli_commands, c, line, now_ms, out);
 }

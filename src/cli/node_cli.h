@@ -47,7 +47,6 @@
 
 struct node_cli {
     struct tnode *node;
-    uint64_t now_ms; /* the time of the line being run (set by node_cli_run_line) */
     /* A ping in progress: where it prints, and how. */
     FILE *ping_out;
     bool ping_active;

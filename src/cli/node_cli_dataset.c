@@ -352,11 +352,12 @@ static bool active_tlvs(struct node_cli *c, struct dataset_tlvs *d)
     return true;
 }
 
-static enum ot_err cmd_ds_active(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ds_active(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     struct dataset_tlvs d;
 
+    (void)now_ms;
     if (!active_tlvs(c, &d))
         return OT_ERR_NOT_FOUND;
     if (argc == 0)
@@ -370,36 +371,38 @@ static enum ot_err cmd_ds_active(void *ctx, int argc, char **argv, FILE *out)
     return OT_ERR_INVALID_ARGS;
 }
 
-static enum ot_err cmd_ds_clear(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ds_clear(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct dataset_tlvs *d = tnode_dataset_buffer(node_cli_of(ctx)->node);
 
     (void)argc;
     (void)argv;
     (void)out;
+    (void)now_ms;
     if (d == NULL)
         return OT_ERR_INVALID_STATE;
     memset(d, 0, sizeof(*d));
     return OT_ERR_NONE;
 }
 
-static enum ot_err cmd_ds_commit(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ds_commit(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     (void)out;
     if (argc >= 1 && strcmp(argv[0], "active") == 0)
-        return tnode_dataset_commit_active(c->node, c->now_ms);
+        return tnode_dataset_commit_active(c->node, now_ms);
     if (argc >= 1 && strcmp(argv[0], "pending") == 0)
         return OT_ERR_NOT_IMPLEMENTED;
     return OT_ERR_INVALID_ARGS;
 }
 
-static enum ot_err cmd_ds_init(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ds_init(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
     (void)out;
+    (void)now_ms;
     if (argc >= 1 && strcmp(argv[0], "active") == 0)
         return tnode_dataset_init_active(c->node);
     if (argc >= 1 && strcmp(argv[0], "new") == 0)
@@ -421,16 +424,17 @@ static enum ot_err cmd_ds_init(void *ctx, int argc, char **argv, FILE *out)
     return OT_ERR_INVALID_ARGS;
 }
 
-static enum ot_err cmd_ds_pending(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ds_pending(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     (void)ctx;
     (void)argc;
     (void)argv;
     (void)out;
+    (void)now_ms;
     return OT_ERR_NOT_FOUND; /* otDatasetGetPendingTlvs without one */
 }
 
-static enum ot_err cmd_ds_set(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ds_set(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t buf[DATASET_MAX_LEN];
@@ -443,17 +447,18 @@ static enum ot_err cmd_ds_set(void *ctx, int argc, char **argv, FILE *out)
     if (e != OT_ERR_NONE)
         return e;
     if (strcmp(argv[0], "active") == 0)
-        return tnode_dataset_set_active(c->node, buf, len, c->now_ms);
+        return tnode_dataset_set_active(c->node, buf, len, now_ms);
     if (strcmp(argv[0], "pending") == 0)
         return OT_ERR_NOT_IMPLEMENTED;
     return OT_ERR_INVALID_ARGS;
 }
 
-static enum ot_err cmd_ds_tlvs(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_ds_tlvs(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct dataset_tlvs *d = tnode_dataset_buffer(node_cli_of(ctx)->node);
 
     (void)argv;
+    (void)now_ms;
     if (argc != 0)
         return OT_ERR_INVALID_ARGS;
     if (d == NULL)
@@ -469,7 +474,7 @@ static const struct cli_cmd ds_commands[] = {
     {"tlvs", cmd_ds_tlvs, NULL},       {NULL, NULL, NULL},
 };
 
-enum ot_err node_cli_dataset_cmd(void *ctx, int argc, char **argv, FILE *out)
+enum ot_err node_cli_dataset_cmd(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     const struct ds_component *comp;
@@ -491,7 +496,7 @@ enum ot_err node_cli_dataset_cmd(void *ctx, int argc, char **argv, FILE *out)
         return ds_component(c, comp, argc - 1, argv + 1, out);
     for (const struct cli_cmd *e = ds_commands; e->name != NULL; e++) {
         if (strcmp(e->name, argv[0]) == 0)
-            return e->fn(ctx, argc - 1, argv + 1, out);
+            return e->fn(ctx, argc - 1, argv + 1, now_ms, out);
     }
     return OT_ERR_INVALID_COMMAND;
 }

@@ -17,8 +17,8 @@ static inline struct node_cli *node_cli_of(void *ctx)
 }
 
 /* `dataset ...` (cli_dataset.cpp). */
-enum ot_err node_cli_dataset_cmd(void *ctx, int argc, char **argv, FILE *out);
+enum ot_err node_cli_dataset_cmd(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out);
 /* `srp client ...` (cli_srp_client.cpp); InvalidCommand without c->srp. */
-enum ot_err node_cli_srp_cmd(void *ctx, int argc, char **argv, FILE *out);
+enum ot_err node_cli_srp_cmd(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out);
 
 #endif

@@ -43,7 +43,7 @@ static void print_enabled(FILE *out, bool on)
     fprintf(out, "%s\n", on ? "Enabled" : "Disabled");
 }
 
-static enum ot_err cmd_srpc_autostart(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_autostart(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     bool on;
@@ -55,11 +55,11 @@ static enum ot_err cmd_srpc_autostart(void *ctx, int argc, char **argv, FILE *ou
     }
     if ((e = cli_parse_enable_disable(argv[0], &on)) != OT_ERR_NONE)
         return e;
-    srp_client_set_autostart(c->srp, on, c->now_ms);
+    srp_client_set_autostart(c->srp, on, now_ms);
     return OT_ERR_NONE;
 }
 
-static enum ot_err cmd_srpc_host(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_host(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     struct srp_client *sc = c->srp;
@@ -76,7 +76,7 @@ static enum ot_err cmd_srpc_host(void *ctx, int argc, char **argv, FILE *out)
         }
         if (argc > 2)
             return OT_ERR_INVALID_ARGS;
-        return from_srp(srp_client_set_host_name(sc, argv[1], c->now_ms));
+        return from_srp(srp_client_set_host_name(sc, argv[1], now_ms));
     }
     if (strcmp(argv[0], "state") == 0) {
         if (argc != 1)
@@ -99,7 +99,7 @@ static enum ot_err cmd_srpc_host(void *ctx, int argc, char **argv, FILE *out)
             return OT_ERR_NONE;
         }
         if (strcmp(argv[1], "auto") == 0)
-            return from_srp(srp_client_set_auto_addr(sc, c->now_ms));
+            return from_srp(srp_client_set_auto_addr(sc, now_ms));
         for (int i = 1; i < argc; i++) {
             if (n >= SRP_CLIENT_MAX_ADDRS)
                 return OT_ERR_NO_BUFS;
@@ -107,7 +107,7 @@ static enum ot_err cmd_srpc_host(void *ctx, int argc, char **argv, FILE *out)
                 return e;
             n++;
         }
-        return from_srp(srp_client_set_addrs(sc, (const uint8_t(*)[16])addrs, n, c->now_ms));
+        return from_srp(srp_client_set_addrs(sc, (const uint8_t(*)[16])addrs, n, now_ms));
     }
     if (strcmp(argv[0], "remove") == 0) {
         bool remove_key = false, send_unreg = false;
@@ -119,12 +119,12 @@ static enum ot_err cmd_srpc_host(void *ctx, int argc, char **argv, FILE *out)
             return e;
         if (argc >= 3 && (e = cli_parse_bool(argv[2], &send_unreg)) != OT_ERR_NONE)
             return e;
-        return from_srp(srp_client_remove_host(sc, remove_key, send_unreg, c->now_ms));
+        return from_srp(srp_client_remove_host(sc, remove_key, send_unreg, now_ms));
     }
     if (strcmp(argv[0], "clear") == 0) {
         if (argc != 1)
             return OT_ERR_INVALID_ARGS;
-        srp_client_clear_host(sc, c->now_ms);
+        srp_client_clear_host(sc, now_ms);
         return OT_ERR_NONE;
     }
     return OT_ERR_INVALID_COMMAND;
@@ -154,32 +154,38 @@ static void srpc_set_ttl(struct srp_client *sc, uint32_t v)
     sc->ttl = v;
 }
 
-static enum ot_err cmd_srpc_keyleaseinterval(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_keyleaseinterval(void *ctx, int argc, char **argv, uint64_t now_ms,
+                                             FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
+    (void)now_ms;
     return srpc_get_set(c, argc, argv, out, c->srp->key_lease, srp_client_set_key_lease);
 }
 
-static enum ot_err cmd_srpc_leaseinterval(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_leaseinterval(void *ctx, int argc, char **argv, uint64_t now_ms,
+                                          FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
+    (void)now_ms;
     return srpc_get_set(c, argc, argv, out, c->srp->lease, srp_client_set_lease);
 }
 
-static enum ot_err cmd_srpc_ttl(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_ttl(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
+    (void)now_ms;
     return srpc_get_set(c, argc, argv, out, c->srp->ttl, srpc_set_ttl);
 }
 
-static enum ot_err cmd_srpc_server(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_server(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     char buf[ADDR_STR6];
 
+    (void)now_ms;
     /* otSrpClientGetServerAddress: all zero and port 0 while stopped */
     if (argc == 0) {
         fprintf(out, "[%s]:%u\n", addr_fmt6_ot(c->srp->server, buf), (unsigned)c->srp->server_port);
@@ -196,7 +202,7 @@ static enum ot_err cmd_srpc_server(void *ctx, int argc, char **argv, FILE *out)
     return OT_ERR_NONE;
 }
 
-static enum ot_err cmd_srpc_service(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_service(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     struct srp_client *sc = c->srp;
@@ -224,18 +230,18 @@ static enum ot_err cmd_srpc_service(void *ctx, int argc, char **argv, FILE *out)
         if (argc > 7)
             return OT_ERR_INVALID_ARGS; /* per-service lease/key lease: not kept */
         return from_srp(srp_client_add_service(sc, argv[1], argv[2], port, prio, weight, txt,
-                                               (uint16_t)txt_len, c->now_ms));
+                                               (uint16_t)txt_len, now_ms));
     }
     if (strcmp(argv[0], "remove") == 0 || strcmp(argv[0], "clear") == 0) {
         if (argc != 3)
             return OT_ERR_INVALID_ARGS;
-        return from_srp(srp_client_remove_service(sc, argv[1], argv[2],
-                                                  strcmp(argv[0], "clear") == 0, c->now_ms));
+        return from_srp(
+            srp_client_remove_service(sc, argv[1], argv[2], strcmp(argv[0], "clear") == 0, now_ms));
     }
     return OT_ERR_INVALID_COMMAND;
 }
 
-static enum ot_err cmd_srpc_start(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_start(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
     uint8_t addr[16];
@@ -249,19 +255,20 @@ static enum ot_err cmd_srpc_start(void *ctx, int argc, char **argv, FILE *out)
         return e;
     if (argc > 2)
         return OT_ERR_INVALID_ARGS;
-    return from_srp(srp_client_start(c->srp, addr, port, c->now_ms));
+    return from_srp(srp_client_start(c->srp, addr, port, now_ms));
 }
 
-static enum ot_err cmd_srpc_state(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_state(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     (void)argv;
+    (void)now_ms;
     if (argc != 0)
         return OT_ERR_INVALID_ARGS;
     print_enabled(out, node_cli_of(ctx)->srp->running);
     return OT_ERR_NONE;
 }
 
-static enum ot_err cmd_srpc_stop(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_srpc_stop(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
 
@@ -269,7 +276,7 @@ static enum ot_err cmd_srpc_stop(void *ctx, int argc, char **argv, FILE *out)
     (void)out;
     if (argc != 0)
         return OT_ERR_INVALID_ARGS;
-    srp_client_stop(c->srp, c->now_ms);
+    srp_client_stop(c->srp, now_ms);
     return OT_ERR_NONE;
 }
 
@@ -292,9 +299,9 @@ static const struct cli_cmd srp_commands[] = {
     {NULL, NULL, NULL},
 };
 
-enum ot_err node_cli_srp_cmd(void *ctx, int argc, char **argv, FILE *out)
+enum ot_err node_cli_srp_cmd(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     if (node_cli_of(ctx)->srp == NULL)
         return OT_ERR_INVALID_COMMAND;
-    return cli_dispatch(srp_commands, ctx, argc, argv, out);
+    return cli_dispatch(srp_commands, ctx, argc, argv, now_ms, out);
 }

@@ -165,10 +165,10 @@ static uint32_t rcv_space(const struct tcp_ep *e)
 /* Sends an event; false when the callback ended or replaced this
  * connection (the caller must stop touching it). */
 static bool emit(struct tcp_ctx *t, struct tcp_ep *e, enum tcp_event_kind k, enum tcp_reason r,
-                 const uint8_t *data, size_t len)
+                 const uint8_t *data, size_t len, uint64_t now)
 {
     uint32_t gen = e->gen;
-    struct tcp_event ev = {k, r, data, len};
+    struct tcp_event ev = {k, r, data, len, now};
     if (t->ops && t->ops->event)
         t->ops->event(t->user, t, ep_id(t, e), e->user, &ev);
     return e->used && e->gen == gen;
@@ -199,11 +199,12 @@ static void ep_reset(struct tcp_ep *e, enum tcp_state st)
 
 /* Ends the connection: CLOSED (or back to LISTEN for a passive open that
  * never completed) and, if report, TCP_EV_CLOSED. */
-static void ep_close(struct tcp_ctx *t, struct tcp_ep *e, enum tcp_reason r, bool report)
+static void ep_close(struct tcp_ctx *t, struct tcp_ep *e, enum tcp_reason r, bool report,
+                     uint64_t now)
 {
     ep_reset(e, TCP_CLOSED);
     if (report)
-        emit(t, e, TCP_EV_CLOSED, r, NULL, 0);
+        emit(t, e, TCP_EV_CLOSED, r, NULL, 0, now);
 }
 
 /* ---- Output ----------------------------------------------------------- */
@@ -505,7 +506,7 @@ static void on_rtx_timer(struct tcp_ctx *t, struct tcp_ep *e, uint64_t now)
             if (e->passive)
                 ep_reset(e, TCP_LISTEN); /* nobody saw this connection */
             else
-                ep_close(t, e, TCP_REASON_TIMED_OUT, true);
+                ep_close(t, e, TCP_REASON_TIMED_OUT, true, now);
             return;
         }
         rto_backoff(e);
@@ -519,7 +520,7 @@ static void on_rtx_timer(struct tcp_ctx *t, struct tcp_ep *e, uint64_t now)
     if (!can_output(e) || e->snd_una == e->snd_max)
         return;
     if (++e->retries > TCP_MAX_RETRIES) {
-        ep_close(t, e, TCP_REASON_TIMED_OUT, true); /* §3.8.3 R2 */
+        ep_close(t, e, TCP_REASON_TIMED_OUT, true, now); /* §3.8.3 R2 */
         return;
     }
     /* RFC 5681 §3.1 eq. 4 and loss window. */
@@ -549,7 +550,7 @@ void tcp_process(struct tcp_ctx *t, uint64_t now_ms)
                 continue;
             }
             if (e->state == TCP_FIN_WAIT_2) {
-                ep_close(t, e, TCP_REASON_TIMED_OUT, true);
+                ep_close(t, e, TCP_REASON_TIMED_OUT, true, now_ms);
                 continue;
             }
         }
@@ -759,7 +760,7 @@ enum tcp_err tcp_send_end(struct tcp_ctx *t, int id, uint64_t now_ms)
     switch (e->state) {
     case TCP_LISTEN:
     case TCP_SYN_SENT:
-        ep_close(t, e, TCP_REASON_NORMAL, true); /* §3.10.4 */
+        ep_close(t, e, TCP_REASON_NORMAL, true, now_ms); /* §3.10.4 */
         return TCP_OK;
     case TCP_SYN_RECEIVED:
         e->fin_queued = true; /* FIN-WAIT-1 once established */
@@ -896,7 +897,7 @@ static void set_peer_mss(struct tcp_ctx *t, struct tcp_ep *e, uint16_t opt)
 }
 
 /* The SYN exchange completed (both opens). */
-static bool on_established(struct tcp_ctx *t, struct tcp_ep *e)
+static bool on_established(struct tcp_ctx *t, struct tcp_ep *e, uint64_t now)
 {
     e->syn_acked = true;
     e->retries = 0;
@@ -908,7 +909,7 @@ static bool on_established(struct tcp_ctx *t, struct tcp_ep *e)
     } else {
         e->state = TCP_ESTABLISHED;
     }
-    return emit(t, e, TCP_EV_CONNECTED, TCP_REASON_NORMAL, NULL, 0);
+    return emit(t, e, TCP_EV_CONNECTED, TCP_REASON_NORMAL, NULL, 0, now);
 }
 
 /* A new cumulative ACK (SND.UNA < ack <= SND.MAX), RFC 9293 §3.10.7.4
@@ -961,7 +962,7 @@ static void enter_time_wait(struct tcp_ctx *t, struct tcp_ep *e, uint64_t now)
     e->delack_at = 0;
     e->close_at = now + TCP_TIME_WAIT_MS;
     e->gen++;
-    emit(t, e, TCP_EV_CLOSED, TCP_REASON_TIME_WAIT, NULL, 0);
+    emit(t, e, TCP_EV_CLOSED, TCP_REASON_TIME_WAIT, NULL, 0, now);
 }
 
 /* The FIN at RCV.NXT is consumed (§3.10.7.4 eighth step). False when the
@@ -989,7 +990,7 @@ static bool take_fin(struct tcp_ctx *t, struct tcp_ep *e, uint64_t now)
         return true;
     }
     send_ack(t, e);
-    if (!emit(t, e, TCP_EV_PEER_FIN, TCP_REASON_NORMAL, NULL, 0))
+    if (!emit(t, e, TCP_EV_PEER_FIN, TCP_REASON_NORMAL, NULL, 0, now))
         return false;
     if (tw) {
         enter_time_wait(t, e, now);
@@ -1029,7 +1030,7 @@ static enum tcp_drop take_text(struct tcp_ctx *t, struct tcp_ep *e, uint32_t seq
                 e->ack_now = true; /* RFC 5681 §4.2, §3.8.6.3 */
             else if (!e->delack_at)
                 e->delack_at = now + TCP_DELACK_MS;
-            if (!emit(t, e, TCP_EV_DATA, TCP_REASON_NORMAL, e->rcvbuf + before, got)) {
+            if (!emit(t, e, TCP_EV_DATA, TCP_REASON_NORMAL, e->rcvbuf + before, got, now)) {
                 *alive = false;
                 return res;
             }
@@ -1108,7 +1109,8 @@ static enum tcp_drop challenge_ack(struct tcp_ctx *t, struct tcp_ep *e, enum tcp
 
 /* §3.10.7.4 second step with RFC 5961 §3.2: only a RST exactly at RCV.NXT
  * resets the connection; any other in-window RST draws a challenge ACK. */
-static enum tcp_drop input_rst(struct tcp_ctx *t, struct tcp_ep *e, const struct seg *s)
+static enum tcp_drop input_rst(struct tcp_ctx *t, struct tcp_ep *e, const struct seg *s,
+                               uint64_t now)
 {
     if (s->seq != e->rcv_nxt)
         return challenge_ack(t, e, TCP_DROP_RST_CHALLENGE);
@@ -1117,13 +1119,13 @@ static enum tcp_drop input_rst(struct tcp_ctx *t, struct tcp_ep *e, const struct
         if (e->passive)
             ep_reset(e, TCP_LISTEN);
         else
-            ep_close(t, e, TCP_REASON_REFUSED, true);
+            ep_close(t, e, TCP_REASON_REFUSED, true, now);
         break;
     case TCP_TIME_WAIT:
         ep_reset(e, TCP_CLOSED);
         break;
     default:
-        ep_close(t, e, TCP_REASON_RESET, true);
+        ep_close(t, e, TCP_REASON_RESET, true, now);
         break;
     }
     return TCP_DROP_NONE;
@@ -1146,7 +1148,7 @@ static bool ack_syn_received(struct tcp_ctx *t, struct tcp_ep *e, const struct s
     e->snd_wl2 = s->ack;
     ack_advance(e, s->ack, now);
     *res = TCP_DROP_NONE;
-    return on_established(t, e);
+    return on_established(t, e, now);
 }
 
 /* Duplicate ACK (RFC 5681 §2): nothing new acknowledged, no data, same
@@ -1214,7 +1216,7 @@ static bool ack_closing(struct tcp_ctx *t, struct tcp_ep *e, uint64_t now, enum 
         break;
     case TCP_LAST_ACK:
         if (fin_acked(e)) {
-            ep_close(t, e, TCP_REASON_NORMAL, true);
+            ep_close(t, e, TCP_REASON_NORMAL, true, now);
             return false;
         }
         break;
@@ -1256,7 +1258,8 @@ static bool input_ack(struct tcp_ctx *t, struct tcp_ep *e, const struct seg *s, 
         dup_ack(t, e, now);
     window_update(e, s, now);
     if (freed && tcp_send_space(t, ep_id(t, e))) {
-        if (!emit(t, e, TCP_EV_SEND_SPACE, TCP_REASON_NORMAL, NULL, tcp_send_space(t, ep_id(t, e))))
+        if (!emit(t, e, TCP_EV_SEND_SPACE, TCP_REASON_NORMAL, NULL, tcp_send_space(t, ep_id(t, e)),
+                  now))
             return false;
     }
     return ack_closing(t, e, now, res);
@@ -1326,7 +1329,7 @@ static enum tcp_drop input_sync(struct tcp_ctx *t, struct tcp_ep *e, struct seg 
     if (!ok && !probe)
         return reject_unacceptable(t, e, s);
     if (s->flags & F_RST)
-        return input_rst(t, e, s);
+        return input_rst(t, e, s, now);
     /* Fourth step: SYN (RFC 5961 §4). */
     if (s->flags & F_SYN)
         return challenge_ack(t, e, TCP_DROP_SYN_CHALLENGE);
@@ -1364,7 +1367,7 @@ static enum tcp_drop input_syn_sent(struct tcp_ctx *t, struct tcp_ep *e, struct 
     if (s->flags & F_RST) {
         if (!acc)
             return count_drop(t, TCP_DROP_SYN_SENT_NOSYN);
-        ep_close(t, e, TCP_REASON_REFUSED, true);
+        ep_close(t, e, TCP_REASON_REFUSED, true, now);
         return TCP_DROP_NONE;
     }
     if (!(s->flags & F_SYN))
@@ -1387,7 +1390,7 @@ static enum tcp_drop input_syn_sent(struct tcp_ctx *t, struct tcp_ep *e, struct 
     }
     ack_advance(e, s->ack, now);
     e->ack_now = true;
-    if (!on_established(t, e))
+    if (!on_established(t, e, now))
         return TCP_DROP_NONE;
     bool alive = true;
     enum tcp_drop res = TCP_DROP_NONE;

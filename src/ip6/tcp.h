@@ -183,6 +183,7 @@ struct tcp_event {
     enum tcp_reason reason; /* TCP_EV_CLOSED */
     const uint8_t *data;    /* TCP_EV_DATA */
     size_t len;             /* TCP_EV_DATA, TCP_EV_SEND_SPACE */
+    uint64_t now_ms;        /* the time of the tcp_* call that raised the event */
 };
 
 struct tcp_ctx;

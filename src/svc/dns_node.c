@@ -117,7 +117,7 @@ static enum ot_err send_due(struct dns_node *d, uint64_t now_ms, bool busy_ends)
 static void on_udp(void *ctx, const struct tnode_udp_rx *rx)
 {
     struct dns_node *d = ctx;
-    uint64_t now_ms = tnode_now_ms(d->node);
+    uint64_t now_ms = rx->now_ms;
     enum ot_err te;
 
     if (!dns_client_rx(&d->client, now_ms, rx->payload, rx->len))

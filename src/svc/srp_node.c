@@ -13,7 +13,7 @@ static void on_udp(void *ctx, const struct tnode_udp_rx *rx)
 {
     struct srp_node *sn = ctx;
 
-    srp_client_rx(&sn->client, sn->now_ms, rx->payload, rx->len, rx->src, rx->sport);
+    srp_client_rx(&sn->client, rx->now_ms, rx->payload, rx->len, rx->src, rx->sport);
 }
 
 /* The stored key, or a new one (saved). */
@@ -37,7 +37,7 @@ static int load_key(struct srp_node *sn, void (*random)(void *, uint8_t *, size_
 }
 
 int srp_node_init(struct srp_node *sn, struct tnode *node, const struct kv *kv,
-                  void (*random)(void *user, uint8_t *buf, size_t len), void *user, uint64_t now_ms)
+                  void (*random)(void *user, uint8_t *buf, size_t len), void *user)
 {
     uint8_t priv[SRP_CLIENT_KEY_LEN];
     uint8_t seed[4];
@@ -47,7 +47,6 @@ int srp_node_init(struct srp_node *sn, struct tnode *node, const struct kv *kv,
     sn->node = node;
     if (kv != NULL)
         sn->kv = *kv;
-    sn->now_ms = now_ms;
     random(user, seed, sizeof(seed));
     for (int tries = 0; tries < 2 && rc != 0; tries++) {
         if (load_key(sn, random, user, priv) != 0)
@@ -142,7 +141,6 @@ void srp_node_process(struct srp_node *sn, uint64_t now_ms)
     uint8_t dst[16];
     uint16_t dport;
 
-    sn->now_ms = now_ms;
     if (c->autostart)
         auto_start(sn, now_ms);
     if (c->auto_addr) {

@@ -39,8 +39,7 @@ struct srp_node {
     struct srp_client client;
     bool udp_open;
     int udp_handle;
-    uint64_t now_ms; /* of the last srp_node_process() */
-    bool has_sel;    /* the last auto-start selection */
+    bool has_sel; /* the last auto-start selection */
     struct netdata_dns_srp sel;
     uint64_t send_errors; /* tnode_udp_send refused an update (it is retried) */
     bool key_saved;       /* a new key was written to the store */
@@ -50,8 +49,7 @@ struct srp_node {
  * bytes (tnode_cfg.random's signature). Returns 0, or -1 when no key could
  * be made (mbedTLS failure). */
 int srp_node_init(struct srp_node *sn, struct tnode *node, const struct kv *kv,
-                  void (*random)(void *user, uint8_t *buf, size_t len), void *user,
-                  uint64_t now_ms);
+                  void (*random)(void *user, uint8_t *buf, size_t len), void *user);
 /* Closes the socket. */
 void srp_node_free(struct srp_node *sn);
 

@@ -10,14 +10,14 @@ void tcp_bench_init(struct tcp_bench *b, struct tnode *node)
 }
 
 /* ContinueBenchmarkCircularSend: fill the send buffer. */
-static void fill(struct tcp_bench *b)
+static void fill(struct tcp_bench *b, uint64_t now_ms)
 {
     char chunk[TCP_BENCH_CHUNK];
 
     memset(chunk, 'a', sizeof(chunk));
     while (b->unsent != 0 && tnode_tcp_send_space(b->node, b->id) != 0) {
         size_t n = b->unsent < TCP_BENCH_CHUNK ? b->unsent : TCP_BENCH_CHUNK;
-        size_t k = tnode_tcp_send(b->node, b->id, chunk, n, tnode_now_ms(b->node));
+        size_t k = tnode_tcp_send(b->node, b->id, chunk, n, now_ms);
 
         if (k == 0)
             break;
@@ -36,7 +36,7 @@ bool tcp_bench_start(struct tcp_bench *b, int id, uint32_t total, uint64_t now_m
     b->total = total;
     b->unsent = total;
     b->start_ms = now_ms;
-    fill(b);
+    fill(b, now_ms);
     return true;
 }
 
@@ -45,17 +45,17 @@ bool tcp_bench_running(const struct tcp_bench *b)
     return b->total != 0;
 }
 
-bool tcp_bench_on_send_space(struct tcp_bench *b, size_t space)
+bool tcp_bench_on_send_space(struct tcp_bench *b, size_t space, uint64_t now_ms)
 {
     if (b->total == 0)
         return false;
     if (b->unsent != 0) {
-        fill(b);
+        fill(b, now_ms);
         return false;
     }
     if (space < TCP_SNDBUF)
         return false; /* not everything acknowledged yet */
-    b->time_used_ms = tnode_now_ms(b->node) - b->start_ms;
+    b->time_used_ms = now_ms - b->start_ms;
     b->last_total = b->total;
     b->total = 0;
     return true;

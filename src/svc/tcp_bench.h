@@ -41,9 +41,10 @@ bool tcp_bench_start(struct tcp_bench *b, int id, uint32_t total, uint64_t now_m
 bool tcp_bench_running(const struct tcp_bench *b);
 
 /* The endpoint's TCP_EV_SEND_SPACE with space free octets in its send
- * buffer: queues more, or ends the run when everything was queued and the
- * buffer is empty. True when the run completed in this call. */
-bool tcp_bench_on_send_space(struct tcp_bench *b, size_t space);
+ * buffer, at now_ms (the event's now_ms): queues more, or ends the run when
+ * everything was queued and the buffer is empty. True when the run completed
+ * in this call. */
+bool tcp_bench_on_send_space(struct tcp_bench *b, size_t space, uint64_t now_ms);
 
 /* The connection went away: the run (if any) is dropped, no result. */
 void tcp_bench_stop(struct tcp_bench *b);

@@ -412,7 +412,7 @@ enum ot_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum t
     }
     if (origin != TN_FROM_HOST && n->cfg.host_rx) {
         n->cnt.host_packets++;
-        n->cfg.host_rx(n->cfg.user, pkt, len);
+        n->cfg.host_rx(n->cfg.user, pkt, len, n->now);
         return OT_ERR_NONE;
     }
     n->cnt.tx_drop_no_route++;

@@ -753,6 +753,7 @@ static void ping_reply(void *ctx, const struct ip6_ping_reply *r)
     ev.seq = r->seq;
     ev.hop_limit = r->hop_limit;
     ev.rtt_ms = r->rtt_ms;
+    ev.now_ms = n->now;
     n->ping_cb(n->ping_ctx, &ev);
 }
 
@@ -769,6 +770,7 @@ static void ping_done(void *ctx, const struct ip6_ping_stats *s)
     ev.rtt_min_ms = s->received ? s->min_rtt_ms : 0;
     ev.rtt_max_ms = s->max_rtt_ms;
     ev.rtt_sum_us = (uint64_t)s->total_rtt_ms * 1000u;
+    ev.now_ms = n->now;
     cb(n->ping_ctx, &ev);
 }
 
@@ -827,11 +829,6 @@ const struct tnode_counters *tnode_counters(const struct tnode *n)
 const struct mac_layer_counters *tnode_mac_counters(const struct tnode *n)
 {
     return mac_layer_counters(&n->mac);
-}
-
-uint64_t tnode_now_ms(const struct tnode *n)
-{
-    return n->now;
 }
 
 /* ---- receive: TCP before the IPv6 layer ---------------------------------------- */
@@ -1115,6 +1112,7 @@ static void udp_sock_rx(void *ctx, const struct ip6_udp_rx *rx)
         .payload = rx->payload,
         .len = rx->len,
         .hop_limit = rx->hop_limit,
+        .now_ms = u->node->now,
     };
     u->cb(u->ctx, &r);
 }

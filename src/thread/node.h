@@ -65,8 +65,9 @@ struct tnode_cfg {
     void (*log)(void *user, int level, const char *msg);
     /* Optional: IPv6 packets the node does not consume and cannot forward in
      * the mesh (destination outside the mesh) -- the border router's host
-     * side (TUN). The node keeps nothing after the call. */
-    void (*host_rx)(void *user, const uint8_t *pkt, size_t len);
+     * side (TUN). The node keeps nothing after the call. now_ms: the time of
+     * the call into the node that delivers the packet. */
+    void (*host_rx)(void *user, const uint8_t *pkt, size_t len, uint64_t now_ms);
     void *user;
     bool router_eligible; /* may form a partition as leader (FTD default true) */
 };
@@ -217,6 +218,7 @@ struct tnode_ping_event {
     uint32_t sent, received;
     uint32_t rtt_min_ms, rtt_max_ms;
     uint64_t rtt_sum_us; /* for the average with 3 decimals */
+    uint64_t now_ms;     /* the time of the call into the node that raised it */
 };
 
 typedef void (*tnode_ping_cb)(void *ctx, const struct tnode_ping_event *ev);
@@ -245,6 +247,7 @@ struct tnode_udp_rx {
     const uint8_t *payload;
     size_t len;
     uint8_t hop_limit;
+    uint64_t now_ms; /* the time of the call into the node that delivered it */
 };
 
 typedef void (*tnode_udp_cb)(void *ctx, const struct tnode_udp_rx *rx);
@@ -278,7 +281,8 @@ uint16_t tnode_udp_port(const struct tnode *n, int handle);
  * addresses go to tcp_input(); the segments TCP sends are queued and wrapped
  * in IPv6 once the TCP call returns. Events (struct tcp_event) reach the
  * endpoint's callback from inside tnode_radio_rx() / tnode_process() or the
- * API call; the callback may call any tnode_tcp_* function. Errors use
+ * API call (ev->now_ms: the time of that call); the callback may call any
+ * tnode_tcp_* function. Errors use
  * OpenThread's mapping: TCPlp's BSD errors are Failed. */
 
 typedef void (*tnode_tcp_cb)(void *ctx, int id, const struct tcp_event *ev);
@@ -306,9 +310,6 @@ enum tcp_state tnode_tcp_state(const struct tnode *n, int id);
 /* The peer of a connection (false when the endpoint has none). */
 bool tnode_tcp_peer(const struct tnode *n, int id, uint8_t addr[16], uint16_t *port);
 const struct tcp_counters *tnode_tcp_counters(const struct tnode *n);
-
-/* The node's notion of now (the latest time it was given). */
-uint64_t tnode_now_ms(const struct tnode *n);
 
 /* ---- host side (border router) ------------------------------------------ */
 

@@ -176,7 +176,8 @@ static void deliver(int handle, const char *src, const uint8_t *msg, size_t len,
     r.payload = msg;
     r.len = len;
     r.hop_limit = 255;
-    br_dns_proxy_udp_rx(&P, handle, &r, now);
+    r.now_ms = now;
+    br_dns_proxy_udp_rx(&P, handle, &r);
 }
 
 static size_t query(uint8_t *q, size_t cap, const char *name, uint16_t type)

@@ -239,12 +239,14 @@ struct dctx {
     int calls;
     int last_argc;
     char last_arg[32];
+    uint64_t last_now; /* the now_ms the dispatcher passed */
 };
 
-static enum ot_err cmd_state(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_state(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct dctx *d = ctx;
     (void)argv;
+    (void)now_ms;
     d->calls++;
     d->last_argc = argc;
     if (argc != 0)
@@ -253,11 +255,12 @@ static enum ot_err cmd_state(void *ctx, int argc, char **argv, FILE *out)
     return OT_ERR_NONE;
 }
 
-static enum ot_err cmd_echo(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_echo(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct dctx *d = ctx;
     d->calls++;
     d->last_argc = argc;
+    d->last_now = now_ms;
     if (argc > 0)
         snprintf(d->last_arg, sizeof(d->last_arg), "%s", argv[0]);
     for (int i = 0; i < argc; i++)
@@ -267,12 +270,13 @@ static enum ot_err cmd_echo(void *ctx, int argc, char **argv, FILE *out)
     return OT_ERR_NONE;
 }
 
-static enum ot_err cmd_pending(void *ctx, int argc, char **argv, FILE *out)
+static enum ot_err cmd_pending(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     (void)ctx;
     (void)argc;
     (void)argv;
     (void)out;
+    (void)now_ms;
     return OT_ERR_PENDING;
 }
 
@@ -294,54 +298,56 @@ static void test_dispatch(void **state)
     struct cap c;
     cap_open(&c);
 
-    assert_int_equal(cli_run_line(top_cmds, &d, "state", c.f), OT_ERR_NONE);
+    assert_int_equal(cli_run_line(top_cmds, &d, "state", 0, c.f), OT_ERR_NONE);
     assert_string_equal(cap_text(&c), "leader\nDone\n");
     assert_int_equal(d.calls, 1);
     assert_int_equal(d.last_argc, 0);
     cap_close(&c);
 
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "state x", c.f), OT_ERR_INVALID_ARGS);
-    assert_int_equal(cli_run_line(top_cmds, &d, "bogus 1 2", c.f), OT_ERR_INVALID_COMMAND);
-    assert_int_equal(cli_run_line(top_cmds, &d, "State", c.f), OT_ERR_INVALID_COMMAND);
+    assert_int_equal(cli_run_line(top_cmds, &d, "state x", 0, c.f), OT_ERR_INVALID_ARGS);
+    assert_int_equal(cli_run_line(top_cmds, &d, "bogus 1 2", 0, c.f), OT_ERR_INVALID_COMMAND);
+    assert_int_equal(cli_run_line(top_cmds, &d, "State", 0, c.f), OT_ERR_INVALID_COMMAND);
     assert_string_equal(cap_text(&c), "Error 7: InvalidArgs\nError 35: InvalidCommand\n"
                                       "Error 35: InvalidCommand\n");
     cap_close(&c);
 
     /* Empty line: nothing at all. Pending: no result line. */
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "   ", c.f), OT_ERR_NONE);
-    assert_int_equal(cli_run_line(top_cmds, &d, "ping 8.8.8.8", c.f), OT_ERR_PENDING);
+    assert_int_equal(cli_run_line(top_cmds, &d, "   ", 0, c.f), OT_ERR_NONE);
+    assert_int_equal(cli_run_line(top_cmds, &d, "ping 8.8.8.8", 0, c.f), OT_ERR_PENDING);
     assert_string_equal(cap_text(&c), "");
     cap_close(&c);
 
     /* help lists the top-level names. */
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "help", c.f), OT_ERR_NONE);
+    assert_int_equal(cli_run_line(top_cmds, &d, "help", 0, c.f), OT_ERR_NONE);
     assert_string_equal(cap_text(&c), "echo\nnat64\nping\nstate\nDone\n");
     cap_close(&c);
 
     /* Sub-table: args after the sub-command name. */
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "nat64 cidr 192.168.255.0/24", c.f), OT_ERR_NONE);
+    assert_int_equal(cli_run_line(top_cmds, &d, "nat64 cidr 192.168.255.0/24", 1234, c.f),
+                     OT_ERR_NONE);
     assert_string_equal(d.last_arg, "192.168.255.0/24");
+    assert_int_equal(d.last_now, 1234); /* the line's time reaches the handler */
     assert_int_equal(d.last_argc, 1);
     assert_string_equal(cap_text(&c), "192.168.255.0/24\nDone\n");
     cap_close(&c);
 
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "nat64 help", c.f), OT_ERR_NONE);
+    assert_int_equal(cli_run_line(top_cmds, &d, "nat64 help", 0, c.f), OT_ERR_NONE);
     assert_string_equal(cap_text(&c), "cidr\nstate\nDone\n");
     cap_close(&c);
 
     /* Sub-table with no sub-command: names then InvalidCommand (OT style). */
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "nat64", c.f), OT_ERR_INVALID_COMMAND);
+    assert_int_equal(cli_run_line(top_cmds, &d, "nat64", 0, c.f), OT_ERR_INVALID_COMMAND);
     assert_string_equal(cap_text(&c), "cidr\nstate\nError 35: InvalidCommand\n");
     cap_close(&c);
 
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "nat64 nope", c.f), OT_ERR_INVALID_COMMAND);
+    assert_int_equal(cli_run_line(top_cmds, &d, "nat64 nope", 0, c.f), OT_ERR_INVALID_COMMAND);
     assert_string_equal(cap_text(&c), "Error 35: InvalidCommand\n");
     cap_close(&c);
 
@@ -350,13 +356,13 @@ static void test_dispatch(void **state)
     char longl[CLI_MAX_LINE + 1];
     memset(longl, 'e', CLI_MAX_LINE);
     longl[CLI_MAX_LINE] = 0;
-    assert_int_equal(cli_run_line(top_cmds, &d, longl, c.f), OT_ERR_PARSE);
+    assert_int_equal(cli_run_line(top_cmds, &d, longl, 0, c.f), OT_ERR_PARSE);
     assert_string_equal(cap_text(&c), "Error 6: Parse\n");
     cap_close(&c);
 
     /* Escaped argument reaches the handler in one piece. */
     cap_open(&c);
-    assert_int_equal(cli_run_line(top_cmds, &d, "echo a\\ b", c.f), OT_ERR_NONE);
+    assert_int_equal(cli_run_line(top_cmds, &d, "echo a\\ b", 0, c.f), OT_ERR_NONE);
     assert_int_equal(d.last_argc, 1);
     assert_string_equal(d.last_arg, "a b");
     cap_close(&c);

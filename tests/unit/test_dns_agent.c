@@ -215,7 +215,7 @@ static struct tm_br *medium_new(bool assume_return_path, bool with_settings)
     assert_non_null(x);
     m = tm_br_new(assume_return_path, with_settings ? "test_dns_agent" : NULL, &hooks, x);
     cur = m;
-    assert_int_equal(srp_node_init(&x->dsrp, m->dev, NULL, tm_random, &m->air.st[1], m->now), 0);
+    assert_int_equal(srp_node_init(&x->dsrp, m->dev, NULL, tm_random, &m->air.st[1]), 0);
     m->dcli.srp = &x->dsrp.client;
     return m;
 }

@@ -61,7 +61,7 @@ static void srv_rx(void *ctx, const struct tnode_udp_rx *rx)
         assert_int_equal(dns_build_a(&b, DNS_SECTION_ANSWER, &q.name, 60, a4), DNS_OK);
     }
     assert_int_equal(dns_build_finish(&b, &len), DNS_OK);
-    assert_int_equal(tnode_udp_send(s->node, s->handle, rx->src, rx->sport, out, len, 0),
+    assert_int_equal(tnode_udp_send(s->node, s->handle, rx->src, rx->sport, out, len, rx->now_ms),
                      OT_ERR_NONE);
 }
 

@@ -58,6 +58,7 @@ struct mnode {
     size_t last_len;
     /* packets handed to the host side (cfg->host_rx) */
     unsigned host_n;
+    uint64_t host_now; /* now_ms of the last host_rx */
     uint8_t host_pkt[1280];
     size_t host_len;
 };
@@ -275,10 +276,11 @@ static void medium_free(struct medium *m)
     free(m);
 }
 
-static void host_rx(void *user, const uint8_t *pkt, size_t len)
+static void host_rx(void *user, const uint8_t *pkt, size_t len, uint64_t now_ms)
 {
     struct mnode *mn = user;
     mn->host_n++;
+    mn->host_now = now_ms;
     mn->host_len = len < sizeof(mn->host_pkt) ? len : sizeof(mn->host_pkt);
     memcpy(mn->host_pkt, pkt, mn->host_len);
 }
@@ -487,6 +489,7 @@ struct ping_log {
     bool done;
     uint32_t sent, received;
     uint8_t from[16];
+    uint64_t done_ms; /* now_ms of the DONE event */
 };
 
 static void ping_cb(void *ctx, const struct tnode_ping_event *ev)
@@ -499,6 +502,7 @@ static void ping_cb(void *ctx, const struct tnode_ping_event *ev)
         p->done = true;
         p->sent = ev->sent;
         p->received = ev->received;
+        p->done_ms = ev->now_ms;
     }
 }
 
@@ -1039,10 +1043,13 @@ static void test_nat64_source(void **state)
     uint8_t dst[16] = {0, 0x64, 0xff, 0x9b, [12] = 192, 0, 2, 1};
     struct ping_log log = {0};
     unsigned before = m->sniff_n;
+    uint64_t start = m->now;
     assert_int_equal(tnode_ping(c->node, dst, 8, 1, 1000, 5, 1000, ping_cb, &log, m->now),
                      OT_ERR_NONE);
     medium_run(m, 3000);
     assert_true(log.done);
+    /* DONE carries the time of the call that ended the 1000 ms wait. */
+    assert_true(log.done_ms >= start + 1000 && log.done_ms <= m->now);
     assert_int_equal(log.received, 0);
     bool seen = false;
     for (unsigned i = before; i < m->sniff_n; i++) {
@@ -1057,6 +1064,7 @@ static void test_nat64_source(void **state)
     }
     assert_true(seen);
     assert_int_equal(l->host_n, 1);
+    assert_true(l->host_now > 0 && l->host_now <= m->now); /* the time of the delivering call */
     assert_int_equal(tnode_counters(l->node)->host_packets, 1);
     assert_memory_equal(l->host_pkt + 24, dst, 16);
     assert_int_equal(l->host_pkt[8], 0xfd);

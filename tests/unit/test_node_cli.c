@@ -680,18 +680,18 @@ static void test_srp_node_glue(void **state)
     assert_int_equal(settings_open(&sc, &st, NULL), SETTINGS_OK);
     settings_kv(st, &kv);
     /* made once and saved; the next start loads the same key */
-    assert_int_equal(srp_node_init(&a, t->node, &kv, tm_random, &m->air.st[0], m->now), 0);
+    assert_int_equal(srp_node_init(&a, t->node, &kv, tm_random, &m->air.st[0]), 0);
     assert_true(a.key_saved);
     assert_int_equal(settings_get(st, SETTINGS_KEY_SRP_ECDSA_KEY, 0, stored, sizeof(stored), &len),
                      SETTINGS_OK);
     assert_int_equal(len, SRP_CLIENT_KEY_LEN);
     assert_memory_equal(stored, a.client.priv, SRP_CLIENT_KEY_LEN);
-    assert_int_equal(srp_node_init(&b, t->node, &kv, tm_random, &m->air.st[0], m->now), 0);
+    assert_int_equal(srp_node_init(&b, t->node, &kv, tm_random, &m->air.st[0]), 0);
     assert_false(b.key_saved);
     assert_memory_equal(b.client.pub, a.client.pub, SRP_CLIENT_PUBKEY_LEN);
     /* a stored value of the wrong size is replaced */
     assert_int_equal(settings_set(st, SETTINGS_KEY_SRP_ECDSA_KEY, stored, 5), SETTINGS_OK);
-    assert_int_equal(srp_node_init(&b, t->node, &kv, tm_random, &m->air.st[0], m->now), 0);
+    assert_int_equal(srp_node_init(&b, t->node, &kv, tm_random, &m->air.st[0]), 0);
     assert_true(b.key_saved);
     assert_memory_not_equal(b.client.pub, a.client.pub, SRP_CLIENT_PUBKEY_LEN);
     settings_close(st);

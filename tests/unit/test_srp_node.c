@@ -78,7 +78,7 @@ static void test_process__autostart_and_socket(void **state)
 
     (void)state;
     node_net_form(nn);
-    assert_int_equal(srp_node_init(&sn, nn->node[1], NULL, tm_random, &nn->air.st[1], nn->now), 0);
+    assert_int_equal(srp_node_init(&sn, nn->node[1], NULL, tm_random, &nn->air.st[1]), 0);
     assert_true(sn.client.autostart); /* OpenThread's default */
     srp_node_process(&sn, nn->now);
     assert_false(sn.client.running);

@@ -189,6 +189,7 @@ static void host_event(void *user, struct tcp_ctx *t, int id, void *ep_user,
     struct host *h = user;
     assert_ptr_equal(t, &h->tcp);
     assert_ptr_equal(ep_user, h);
+    assert_int_equal(ev->now_ms, h->net->now); /* the time of the tcp_* call */
     (void)id;
     switch (ev->kind) {
     case TCP_EV_CONNECTED:

@@ -40,7 +40,7 @@ static void on_tcp(void *ctx, int id, const struct tcp_event *ev)
         s->received += ev->len;
         break;
     case TCP_EV_SEND_SPACE:
-        if (s->bench != NULL && tcp_bench_on_send_space(s->bench, ev->len))
+        if (s->bench != NULL && tcp_bench_on_send_space(s->bench, ev->len, ev->now_ms))
             s->completed++;
         break;
     case TCP_EV_PEER_FIN:
@@ -76,7 +76,7 @@ static void test_start__not_connected__refused(void **state)
     assert_int_equal(tnode_tcp_init(nn->node[0], on_tcp, &s, &id), OT_ERR_NONE);
     assert_false(tcp_bench_start(&b, id, 1000, nn->now));
     assert_false(tcp_bench_running(&b));
-    assert_false(tcp_bench_on_send_space(&b, TCP_SNDBUF));
+    assert_false(tcp_bench_on_send_space(&b, TCP_SNDBUF, nn->now));
     node_net_free(nn);
 }
 
