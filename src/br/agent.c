@@ -9,9 +9,9 @@
 
 #include "br/host_config.h"
 #include "br/log.h"
+#include "br/node_view.h"
 #include "br/publisher.h"
 #include "br/routing.h"
-#include "thread/dataset.h"
 #include "util/addr.h"
 #include "util/kv.h"
 #include "util/textbuf.h"
@@ -42,35 +42,6 @@ static uint64_t wall_now(const struct br_agent *a)
 
 /* ---- what the parts follow -------------------------------------------------- */
 
-/* The node's ML-EID (or, with rloc, the first of ML-EID and RLOC): false
- * while it has none (detached). */
-static bool node_addr(const struct br_agent *a, bool rloc, uint8_t out[16])
-{
-    struct tnode_addr ad[16];
-    size_t n = tnode_addrs(a->node, ad, 16);
-
-    if (n > 16)
-        n = 16;
-    for (size_t i = 0; i < n; i++) {
-        if (ad[i].kind == TNODE_ADDR_MLEID || (rloc && ad[i].kind == TNODE_ADDR_RLOC)) {
-            memcpy(out, ad[i].addr, 16);
-            return true;
-        }
-    }
-    return false;
-}
-
-/* The mesh-local /64, false when detached. */
-static bool mesh_local_prefix(const struct br_agent *a, uint8_t out[8])
-{
-    uint8_t addr[16];
-
-    if (!node_addr(a, true, addr))
-        return false;
-    memcpy(out, addr, 8);
-    return true;
-}
-
 /* The translator follows the prefix manager's prefix, pool and state. */
 static void sync_xlat(struct br_agent *a, uint64_t now_ms)
 {
@@ -90,14 +61,17 @@ static unsigned sync_host(struct br_agent *a, uint64_t now_ms)
 {
     const struct br_pm *pm = br_routing_pm(&a->routing);
     struct br_host_config_want w;
+    struct br_node_view v;
     struct addr_prefix6 p;
     bool changed, ready;
 
+    br_node_view_read(&v, a->node);
     memset(&w, 0, sizeof(w));
     w.nat64_enabled = br_pm_enabled(pm);
     w.has_cidr = br_pm_get_cidr(pm, &w.cidr) == OT_ERR_NONE;
     w.has_xlat_prefix = br_pm_translator_prefix(pm, &p);
-    w.has_ml = tnode_role(a->node) >= TNODE_CHILD && mesh_local_prefix(a, w.ml);
+    w.has_ml = v.attached && v.has_ml;
+    memcpy(w.ml, v.ml, 8);
     w.has_omr = br_routing_running(&a->routing) && br_pm_omr_local(pm, &w.omr) == OT_ERR_NONE;
     w.has_onlink = a->has_link && br_infra_link_onlink(&a->link, &w.onlink);
     ready = br_host_config_sync(&a->host, &w, now_ms, &changed);
@@ -122,12 +96,9 @@ static void handle_chg(struct br_agent *a, unsigned chg, uint64_t now_ms)
 
 /* The infrastructure link follows routing, the favored OMR prefix and the
  * Extended PAN ID. */
-static void sync_link(struct br_agent *a, uint64_t now_ms)
+static void sync_link(struct br_agent *a, const struct br_node_view *v, uint64_t now_ms)
 {
     struct br_infra_link_input in;
-    struct dataset_info info;
-    size_t dlen = 0;
-    const uint8_t *ds;
     int8_t pref;
 
     if (!a->has_link)
@@ -135,12 +106,8 @@ static void sync_link(struct br_agent *a, uint64_t now_ms)
     memset(&in, 0, sizeof(in));
     in.running = br_routing_running(&a->routing);
     in.has_omr = br_pm_omr_favored(br_routing_pm(&a->routing), &in.omr, &pref) == OT_ERR_NONE;
-    ds = tnode_active_dataset(a->node, &dlen);
-    if (ds != NULL && dlen > 0 && dataset_parse(ds, dlen, &info) == DATASET_OK &&
-        info.has.extpanid) {
-        in.has_xpanid = true;
-        memcpy(in.xpanid, info.extpanid, 8);
-    }
+    in.has_xpanid = v->has_xpanid;
+    memcpy(in.xpanid, v->xpanid, 8);
     if (br_infra_link_update(&a->link, &in, now_ms))
         br_publisher_invalidate(&a->pub, now_ms);
 }
@@ -157,15 +124,17 @@ static void sync_dns(struct br_agent *a)
 }
 
 /* What the local Network Data is made of (br/publisher.h). */
-static void publisher_input(const struct br_agent *a, struct br_publisher_input *in)
+static void publisher_input(const struct br_agent *a, const struct br_node_view *v,
+                            struct br_publisher_input *in)
 {
     memset(in, 0, sizeof(*in));
-    in->attached = tnode_role(a->node) >= TNODE_CHILD;
-    in->rloc16 = tnode_rloc16(a->node);
+    in->attached = v->attached;
+    in->rloc16 = v->rloc16;
     in->pm = br_pm_local_netdata(br_routing_pm(&a->routing));
     in->has_onlink = a->has_link && br_infra_link_onlink(&a->link, &in->onlink);
     in->srp_enabled = a->srp->enabled;
-    in->has_mleid = in->srp_enabled && node_addr(a, false, in->mleid);
+    in->has_mleid = v->has_mleid;
+    memcpy(in->mleid, v->mleid, 16);
     in->srp_port = BR_DNS_PROXY_SRP_PORT;
     in->anycast = a->srp->anycast;
     in->seqnum = a->srp->seqnum;
@@ -174,18 +143,18 @@ static void publisher_input(const struct br_agent *a, struct br_publisher_input 
 /* One pass of the reconcile loop over every part. */
 static void reconcile(struct br_agent *a, uint64_t now_ms)
 {
-    struct br_routing_node n = {tnode_role(a->node), tnode_rloc16(a->node), NULL, 0};
+    struct br_node_view v;
     struct br_publisher_input in;
     bool reattached;
     unsigned chg;
 
-    n.netdata = tnode_netdata(a->node, &n.netdata_len);
-    chg = br_routing_update(&a->routing, &n, now_ms, &reattached);
+    br_node_view_read(&v, a->node);
+    chg = br_routing_update(&a->routing, &v, now_ms, &reattached);
     if (reattached)
         br_publisher_invalidate(&a->pub, now_ms);
     handle_chg(a, chg, now_ms);
-    sync_link(a, now_ms);
-    publisher_input(a, &in);
+    sync_link(a, &v, now_ms);
+    publisher_input(a, &v, &in);
     br_publisher_process(&a->pub, &in, now_ms);
     handle_chg(a, sync_host(a, now_ms), now_ms);
     sync_dns(a);
@@ -235,7 +204,9 @@ static int dp_mesh_tx(void *user, const uint8_t *pkt, size_t len, bool deferred,
 
 static bool dp_mesh_local(void *user, uint8_t out[8])
 {
-    return mesh_local_prefix(user, out);
+    struct br_agent *a = user;
+
+    return br_node_view_mesh_local(a->node, out);
 }
 
 static void link_pref64(void *user, const struct addr_prefix6 *prefix, uint32_t lifetime_s,

@@ -81,7 +81,7 @@ unsigned br_routing_start(struct br_routing *r, uint64_t now_ms)
     return r->stored_enabled ? note(r, br_pm_set_enabled(&r->pm, true, now_ms)) : 0;
 }
 
-unsigned br_routing_update(struct br_routing *r, const struct br_routing_node *n, uint64_t now_ms,
+unsigned br_routing_update(struct br_routing *r, const struct br_node_view *n, uint64_t now_ms,
                            bool *reattached)
 {
     bool attached = n->role >= TNODE_CHILD, eval = false;

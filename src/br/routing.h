@@ -25,8 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "br/node_view.h"
 #include "br/pm.h"
-#include "thread/node.h"
 
 struct kv;
 
@@ -37,14 +37,6 @@ struct br_routing_cfg {
     /* Optional log sink (level 1 error .. 4 debug). */
     void (*log)(void *user, int level, const char *msg);
     void *user;
-};
-
-/* The node as the policy sees it. */
-struct br_routing_node {
-    enum tnode_role role;
-    uint16_t rloc16;
-    const uint8_t *netdata; /* the full Network Data (NULL: none) */
-    size_t netdata_len;
 };
 
 struct br_routing {
@@ -65,10 +57,9 @@ void br_routing_init(struct br_routing *r, const struct br_routing_cfg *cfg, uin
 /* Applies the stored NAT64 flag (default enabled). */
 unsigned br_routing_start(struct br_routing *r, uint64_t now_ms);
 
-/* One look at the node (see above); *reattached: the node just attached
- * (or changed role while attached) and its local Network Data must be
- * pushed again. */
-unsigned br_routing_update(struct br_routing *r, const struct br_routing_node *n, uint64_t now_ms,
+/* One look at the node (its role, RLOC16 and Network Data; see above); *reattached: the node just
+ * attached (or changed role while attached) and its local Network Data must be pushed again. */
+unsigned br_routing_update(struct br_routing *r, const struct br_node_view *n, uint64_t now_ms,
                            bool *reattached);
 /* Border routing runs (the node was attached at the last update). */
 bool br_routing_running(const struct br_routing *r);

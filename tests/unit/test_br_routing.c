@@ -209,7 +209,7 @@ static void test_follow_node(void **state)
 {
     struct ctx c;
     struct br_routing r;
-    struct br_routing_node n;
+    struct br_node_view n;
     const struct netdata_local *l;
     struct netdata_iter it = NETDATA_ITER_INIT;
     struct netdata_prefix_cfg pc;
