@@ -231,7 +231,24 @@ static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64
 {
     struct br_data_path_cfg dc = {cfg->tun_ops,  cfg->tun,    NULL,     dp_mesh_tx,
                                   dp_mesh_local, node_random, node_log, a};
-    struct br_dns_proxy_cfg pc;
+    struct br_dns_proxy_cfg pc = {.node = a->node,
+                                  .kv = a->cfg.kv,
+                                  .up_ops = cfg->resolver_ops,
+                                  .up = cfg->resolver,
+                                  .file_ops = cfg->file_ops,
+                                  .file = cfg->file,
+                                  .upstreams = cfg->dns_upstreams,
+                                  .n_upstreams = cfg->dns_n_upstreams,
+                                  .resolv_conf = cfg->resolv_conf,
+                                  .dns64 = cfg->dns64,
+                                  .random = node_random,
+                                  .log = node_log,
+                                  .user = a};
+    const char *tun = cfg->tun_ops != NULL ? cfg->tun_name : NULL;
+    struct br_host_config_cfg hc = {cfg->netconf_ops,        cfg->netconf, tun, cfg->infra_if,
+                                    cfg->assume_return_path, node_log,     a};
+    struct br_routing_cfg rc = {a->cfg.kv, node_random, node_log, a};
+    struct br_publisher_cfg uc = {pub_push, node_log, a};
     int hosts;
 
     if (cfg->host_tx != NULL)
@@ -248,21 +265,7 @@ static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64
         ALOG(a, 2, "srp: the stored registrations were refused (corrupt); starting empty");
     else if (hosts > 0)
         ALOG(a, 3, "srp: %d host(s) restored", hosts);
-    memset(&pc, 0, sizeof(pc));
-    pc.node = a->node;
     pc.srp = a->srp;
-    pc.kv = a->cfg.kv;
-    pc.up_ops = cfg->resolver_ops;
-    pc.up = cfg->resolver;
-    pc.file_ops = cfg->file_ops;
-    pc.file = cfg->file;
-    pc.upstreams = cfg->dns_upstreams;
-    pc.n_upstreams = cfg->dns_n_upstreams;
-    pc.resolv_conf = cfg->resolv_conf;
-    pc.dns64 = cfg->dns64;
-    pc.random = node_random;
-    pc.log = node_log;
-    pc.user = a;
     if (br_dns_proxy_init(&a->dns, &pc, now_ms, err, errlen) != 0)
         return -1;
     a->dns_up = true;
@@ -274,25 +277,10 @@ static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64
         a->has_link = true;
         ALOG(a, 3, "infra: border routing on %s", cfg->infra_if != NULL ? cfg->infra_if : "?");
     }
-    {
-        struct br_host_config_cfg hc = {cfg->netconf_ops,
-                                        cfg->netconf,
-                                        cfg->tun_ops != NULL ? cfg->tun_name : NULL,
-                                        cfg->infra_if,
-                                        cfg->assume_return_path,
-                                        node_log,
-                                        a};
-
-        br_host_config_init(&a->host, &hc);
-        a->host_up = true;
-    }
-    {
-        struct br_routing_cfg rc = {a->cfg.kv, node_random, node_log, a};
-        struct br_publisher_cfg uc = {pub_push, node_log, a};
-
-        br_publisher_init(&a->pub, &uc);
-        br_routing_init(&a->routing, &rc, now_ms); /* the stored ULA and NAT64 settings */
-    }
+    br_host_config_init(&a->host, &hc);
+    a->host_up = true;
+    br_publisher_init(&a->pub, &uc);
+    br_routing_init(&a->routing, &rc, now_ms); /* the stored ULA and NAT64 settings */
     return 0;
 }
 
@@ -450,17 +438,15 @@ void br_agent_process(struct br_agent *a, uint64_t now_ms)
 int64_t br_agent_next_timeout_ms(const struct br_agent *a, uint64_t now_ms)
 {
     int64_t t = tnode_next_timeout_ms(a->node, now_ms);
-    uint64_t due[7];
-    unsigned n = 0;
+    const uint64_t due[] = {br_pm_next_eval_ms(br_routing_pm(&a->routing)),
+                            br_data_path_next_ms(&a->dp),
+                            br_publisher_next_ms(&a->pub),
+                            br_host_config_next_ms(&a->host),
+                            a->has_link ? br_infra_link_next_ms(&a->link) : UINT64_MAX,
+                            br_dns_proxy_next_ms(&a->dns),
+                            br_srp_server_next_timeout(a->srp)};
 
-    due[n++] = br_pm_next_eval_ms(br_routing_pm(&a->routing));
-    due[n++] = br_data_path_next_ms(&a->dp);
-    due[n++] = br_publisher_next_ms(&a->pub);
-    due[n++] = br_host_config_next_ms(&a->host);
-    due[n++] = a->has_link ? br_infra_link_next_ms(&a->link) : UINT64_MAX;
-    due[n++] = br_dns_proxy_next_ms(&a->dns);
-    due[n++] = br_srp_server_next_timeout(a->srp);
-    for (unsigned i = 0; i < n; i++) {
+    for (size_t i = 0; i < sizeof(due) / sizeof(due[0]); i++) {
         int64_t d;
 
         if (due[i] == UINT64_MAX) /* nothing due */
@@ -550,19 +536,6 @@ enum br_agent_srp_state br_agent_srp_state(const struct br_agent *a)
                    tnode_role(a->node) >= TNODE_CHILD
                ? BR_AGENT_SRP_RUNNING
                : BR_AGENT_SRP_STOPPED;
-}
-
-const char *br_agent_srp_state_str(enum br_agent_srp_state s)
-{
-    switch (s) {
-    case BR_AGENT_SRP_DISABLED:
-        return "disabled";
-    case BR_AGENT_SRP_RUNNING:
-        return "running";
-    case BR_AGENT_SRP_STOPPED:
-        return "stopped";
-    }
-    return "?";
 }
 
 void br_agent_set_srp_enabled(struct br_agent *a, bool enabled, uint64_t now_ms)

@@ -190,7 +190,6 @@ enum br_agent_srp_state {
     BR_AGENT_SRP_STOPPED,      /* "stopped": enabled, not attached / not published yet */
 };
 enum br_agent_srp_state br_agent_srp_state(const struct br_agent *a);
-const char *br_agent_srp_state_str(enum br_agent_srp_state s);
 /* `srp server enable|disable`: persisted. */
 void br_agent_set_srp_enabled(struct br_agent *a, bool enabled, uint64_t now_ms);
 /* br_srp_server_set_lease / _set_anycast / _set_seqnum (false: refused). */

@@ -119,6 +119,20 @@ static enum ot_err srp_lease(struct br_cli *c, int argc, char **argv, FILE *out)
                                                                     : OT_ERR_INVALID_ARGS;
 }
 
+/* `srp server state`: OpenThread's strings. */
+static const char *srp_state_str(enum br_agent_srp_state s)
+{
+    switch (s) {
+    case BR_AGENT_SRP_DISABLED:
+        return "disabled";
+    case BR_AGENT_SRP_RUNNING:
+        return "running";
+    case BR_AGENT_SRP_STOPPED:
+        return "stopped";
+    }
+    return "?";
+}
+
 /* `srp server ...` (cli_srp_server.cpp): state, enable, disable, host,
  * service, lease, addrmode, seqnum, port, domain; plus `srp server counters`
  * (tbr). The `srp client` commands are the device's (node_cli). */
@@ -127,7 +141,7 @@ static enum ot_err cmd_srp_server(struct br_cli *c, int argc, char **argv, FILE 
     if (argc == 0)
         return OT_ERR_INVALID_COMMAND;
     if (strcmp(argv[0], "state") == 0) {
-        fprintf(out, "%s\n", br_agent_srp_state_str(br_agent_srp_state(c->agent)));
+        fprintf(out, "%s\n", srp_state_str(br_agent_srp_state(c->agent)));
         return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "enable") == 0 || strcmp(argv[0], "disable") == 0) {
