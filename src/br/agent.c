@@ -403,11 +403,6 @@ void br_agent_infra_read(struct br_agent *a, uint64_t now_ms)
         br_publisher_invalidate(&a->pub, now_ms);
 }
 
-bool br_agent_onlink_prefix(const struct br_agent *a, struct addr_prefix6 *out)
-{
-    return a->has_link && br_infra_link_onlink(&a->link, out);
-}
-
 int br_agent_tun_read(struct br_agent *a, unsigned burst, uint64_t now_ms)
 {
     return br_data_path_tun_read(&a->dp, burst, now_ms);

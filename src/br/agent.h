@@ -142,9 +142,6 @@ struct tnode *br_agent_node(struct br_agent *a);
 void br_agent_radio_rx(void *user, const struct radio_rx_frame *f);
 /* Reads the pending RS / RA messages of the infrastructure link. */
 void br_agent_infra_read(struct br_agent *a, uint64_t now_ms);
-/* The on-link prefix published for the infrastructure link (ours or another
- * router's); false when none. */
-bool br_agent_onlink_prefix(const struct br_agent *a, struct addr_prefix6 *out);
 /* Reads up to burst packets from the TUN into br_agent_host_input(). How
  * many, -1 on a read error (logged). */
 int br_agent_tun_read(struct br_agent *a, unsigned burst, uint64_t now_ms);
