@@ -9,8 +9,9 @@
 
 #include "br/host_config.h"
 #include "br/log.h"
-#include "br/persist.h"
-#include "thread/dataset.h"
+#include "br/node_view.h"
+#include "br/publisher.h"
+#include "br/routing.h"
 #include "util/addr.h"
 #include "util/kv.h"
 #include "util/textbuf.h"
@@ -22,7 +23,8 @@ struct br_agent {
     struct br_agent_cfg cfg;
     struct kv kv; /* cfg.kv copied (ops NULL: none); cfg.kv points here */
     struct tnode *node;
-    struct br_pm pm;
+    struct br_routing routing; /* the prefix manager and its settings */
+    struct br_publisher pub;   /* the local Network Data */
     struct br_data_path dp;
     struct br_infra_link link;
     bool has_link;
@@ -31,20 +33,6 @@ struct br_agent {
     struct br_dns_proxy dns;
     bool dns_up;
     struct br_srp_server *srp; /* large: its own allocation */
-
-    /* the reconcile loop's view of the node */
-    bool running; /* border routing runs (attached) */
-    enum tnode_role last_role;
-    uint16_t last_rloc16;
-    uint8_t last_nd[NETDATA_MAX_LEN];
-    size_t last_nd_len;
-    bool nd_seen;
-    /* the local Network Data */
-    bool netdata_dirty;
-    uint64_t netdata_retry_ms;
-    bool dns_pub; /* the DNS/SRP service is in the pushed entries */
-    uint8_t dns_pub_addr[16];
-    uint64_t netdata_push_errors;
 };
 
 static uint64_t wall_now(const struct br_agent *a)
@@ -52,118 +40,42 @@ static uint64_t wall_now(const struct br_agent *a)
     return a->cfg.wall_ms != NULL ? a->cfg.wall_ms(a->cfg.user) : 0;
 }
 
-/* ---- settings (br/persist.h) -------------------------------------------- */
-
-/* The stored BR ULA, or a random one (saved). */
-static void load_ula(struct br_agent *a, uint64_t now_ms)
-{
-    struct addr_prefix6 ula;
-    bool have = br_persist_load_ula(a->cfg.kv, &ula);
-    char s[ADDR_STR6];
-
-    if (!have) {
-        uint8_t rnd[5];
-
-        a->cfg.random(a->cfg.user, rnd, sizeof(rnd));
-        br_pm_ula_from_random(rnd, &ula);
-        if (br_persist_save_ula(a->cfg.kv, &ula) != 0)
-            ALOG(a, 2, "br: cannot save the BR ULA prefix");
-    }
-    if (br_pm_init(&a->pm, &ula, now_ms) != OT_ERR_NONE)
-        ALOG(a, 1, "br: invalid BR ULA prefix");
-    ALOG(a, 3, "br: ULA prefix %s/48%s", addr_fmt6(ula.addr, s), have ? "" : " (new)");
-}
-
-static void save_nat64(struct br_agent *a)
-{
-    struct br_persist_nat64 v;
-
-    v.enabled = br_pm_enabled(&a->pm);
-    v.has_cidr = br_pm_get_cidr(&a->pm, &v.cidr) == OT_ERR_NONE;
-    if (br_persist_save_nat64(a->cfg.kv, &v) != 0)
-        ALOG(a, 2, "br: cannot save the NAT64 settings");
-}
-
-/* Enabled flag (default true) and CIDR (default: br_pm's) from settings. */
-static bool load_nat64(struct br_agent *a, uint64_t now_ms)
-{
-    struct br_persist_nat64 v;
-
-    if (!br_persist_load_nat64(a->cfg.kv, &v))
-        return true;
-    if (!v.has_cidr)
-        br_pm_clear_cidr(&a->pm, now_ms);
-    else if (br_pm_set_cidr(&a->pm, &v.cidr, now_ms, NULL) != OT_ERR_NONE)
-        ALOG(a, 2, "br: stored NAT64 CIDR is invalid; using the default");
-    return v.enabled;
-}
-
 /* ---- what the parts follow -------------------------------------------------- */
-
-/* The node's ML-EID (or, with rloc, the first of ML-EID and RLOC): false
- * while it has none (detached). */
-static bool node_addr(const struct br_agent *a, bool rloc, uint8_t out[16])
-{
-    struct tnode_addr ad[16];
-    size_t n = tnode_addrs(a->node, ad, 16);
-
-    if (n > 16)
-        n = 16;
-    for (size_t i = 0; i < n; i++) {
-        if (ad[i].kind == TNODE_ADDR_MLEID || (rloc && ad[i].kind == TNODE_ADDR_RLOC)) {
-            memcpy(out, ad[i].addr, 16);
-            return true;
-        }
-    }
-    return false;
-}
-
-/* The mesh-local /64, false when detached. */
-static bool mesh_local_prefix(const struct br_agent *a, uint8_t out[8])
-{
-    uint8_t addr[16];
-
-    if (!node_addr(a, true, addr))
-        return false;
-    memcpy(out, addr, 8);
-    return true;
-}
-
-static void netdata_dirty(struct br_agent *a, uint64_t now_ms)
-{
-    a->netdata_dirty = true;
-    a->netdata_retry_ms = now_ms;
-}
 
 /* The translator follows the prefix manager's prefix, pool and state. */
 static void sync_xlat(struct br_agent *a, uint64_t now_ms)
 {
+    const struct br_pm *pm = br_routing_pm(&a->routing);
     struct addr_prefix6 p;
     struct addr_prefix4 c;
-    bool hp = br_pm_translator_prefix(&a->pm, &p);
-    bool hc = br_pm_get_cidr(&a->pm, &c) == OT_ERR_NONE;
+    bool hp = br_pm_translator_prefix(pm, &p);
+    bool hc = br_pm_get_cidr(pm, &c) == OT_ERR_NONE;
 
     br_data_path_set_xlat(&a->dp, hp ? &p : NULL, hc ? &c : NULL,
-                          br_pm_xlat_state(&a->pm) == BR_PM_STATE_ACTIVE, now_ms, NULL, 0);
+                          br_pm_xlat_state(pm) == BR_PM_STATE_ACTIVE, now_ms, NULL, 0);
 }
 
 /* The host follows the prefix manager, the node and the link; the return
  * path it reports goes back to the prefix manager. */
 static unsigned sync_host(struct br_agent *a, uint64_t now_ms)
 {
+    const struct br_pm *pm = br_routing_pm(&a->routing);
     struct br_host_config_want w;
+    struct br_node_view v;
     struct addr_prefix6 p;
     bool changed, ready;
 
+    br_node_view_read(&v, a->node);
     memset(&w, 0, sizeof(w));
-    w.nat64_enabled = br_pm_enabled(&a->pm);
-    w.has_cidr = br_pm_get_cidr(&a->pm, &w.cidr) == OT_ERR_NONE;
-    w.has_xlat_prefix = br_pm_translator_prefix(&a->pm, &p);
-    w.has_ml = tnode_role(a->node) >= TNODE_CHILD && mesh_local_prefix(a, w.ml);
-    w.has_omr = a->running && br_pm_omr_local(&a->pm, &w.omr) == OT_ERR_NONE;
+    w.nat64_enabled = br_pm_enabled(pm);
+    w.has_cidr = br_pm_get_cidr(pm, &w.cidr) == OT_ERR_NONE;
+    w.has_xlat_prefix = br_pm_translator_prefix(pm, &p);
+    w.has_ml = v.attached && v.has_ml;
+    memcpy(w.ml, v.ml, 8);
+    w.has_omr = br_routing_running(&a->routing) && br_pm_omr_local(pm, &w.omr) == OT_ERR_NONE;
     w.has_onlink = a->has_link && br_infra_link_onlink(&a->link, &w.onlink);
     ready = br_host_config_sync(&a->host, &w, now_ms, &changed);
-    return changed ? br_pm_set_return_path(&a->pm, ready, now_ms) : 0;
+    return changed ? br_routing_set_return_path(&a->routing, ready, now_ms) : 0;
 }
 
 /* Pushes what the prefix manager reports changed to the parts following it,
@@ -174,16 +86,8 @@ static void handle_chg(struct br_agent *a, unsigned chg, uint64_t now_ms)
         unsigned more = 0;
 
         if (chg & BR_PM_CHG_NETDATA)
-            netdata_dirty(a, now_ms);
+            br_publisher_invalidate(&a->pub, now_ms);
         sync_xlat(a, now_ms);
-        if (chg & (BR_PM_CHG_PM_STATE | BR_PM_CHG_XLAT_STATE | BR_PM_CHG_REASON)) {
-            char r1[256], r2[256];
-
-            ALOG(a, 3, "nat64: PrefixManager %s (%s); Translator %s (%s)",
-                 br_pm_state_str(br_pm_state(&a->pm)), br_pm_fmt_reason(&a->pm, false, r1, 256),
-                 br_pm_state_str(br_pm_xlat_state(&a->pm)),
-                 br_pm_fmt_reason(&a->pm, true, r2, 256));
-        }
         if (chg & (BR_PM_CHG_XLAT_PREFIX | BR_PM_CHG_CIDR | BR_PM_CHG_NETDATA))
             more |= sync_host(a, now_ms);
         chg = more;
@@ -192,27 +96,20 @@ static void handle_chg(struct br_agent *a, unsigned chg, uint64_t now_ms)
 
 /* The infrastructure link follows routing, the favored OMR prefix and the
  * Extended PAN ID. */
-static void sync_link(struct br_agent *a, uint64_t now_ms)
+static void sync_link(struct br_agent *a, const struct br_node_view *v, uint64_t now_ms)
 {
     struct br_infra_link_input in;
-    struct dataset_info info;
-    size_t dlen = 0;
-    const uint8_t *ds;
     int8_t pref;
 
     if (!a->has_link)
         return;
     memset(&in, 0, sizeof(in));
-    in.running = a->running;
-    in.has_omr = br_pm_omr_favored(&a->pm, &in.omr, &pref) == OT_ERR_NONE;
-    ds = tnode_active_dataset(a->node, &dlen);
-    if (ds != NULL && dlen > 0 && dataset_parse(ds, dlen, &info) == DATASET_OK &&
-        info.has.extpanid) {
-        in.has_xpanid = true;
-        memcpy(in.xpanid, info.extpanid, 8);
-    }
+    in.running = br_routing_running(&a->routing);
+    in.has_omr = br_pm_omr_favored(br_routing_pm(&a->routing), &in.omr, &pref) == OT_ERR_NONE;
+    in.has_xpanid = v->has_xpanid;
+    memcpy(in.xpanid, v->xpanid, 8);
     if (br_infra_link_update(&a->link, &in, now_ms))
-        netdata_dirty(a, now_ms);
+        br_publisher_invalidate(&a->pub, now_ms);
 }
 
 /* NAT64 prefix for ipv4only.arpa.: the prefix manager's favored one. */
@@ -220,132 +117,45 @@ static void sync_dns(struct br_agent *a)
 {
     struct addr_prefix6 p;
     int8_t pref;
-    bool has =
-        br_pm_nat64_favored(&a->pm, &p, &pref) == OT_ERR_NONE && netdata_nat64_len_valid(p.len);
+    bool has = br_pm_nat64_favored(br_routing_pm(&a->routing), &p, &pref) == OT_ERR_NONE &&
+               netdata_nat64_len_valid(p.len);
 
     br_dns_proxy_set_nat64_prefix(&a->dns, has ? &p : NULL);
 }
 
-/* The prefix manager's entries, the on-link route and the DNS/SRP service
- * as the node's local Network Data. */
-static void push_netdata(struct br_agent *a, uint64_t now_ms)
+/* What the local Network Data is made of (br/publisher.h). */
+static void publisher_input(const struct br_agent *a, const struct br_node_view *v,
+                            struct br_publisher_input *in)
 {
-    struct netdata_local merged;
-    struct addr_prefix6 onlink;
-    uint8_t ml[16];
-    bool has_ml;
-    enum ot_err e;
-
-    if (!a->netdata_dirty || now_ms < a->netdata_retry_ms)
-        return;
-    merged = *br_pm_local_netdata(&a->pm);
-    if (a->has_link && br_infra_link_onlink(&a->link, &onlink)) {
-        /* The on-link prefix as an external route, `s med` (the codelab's
-         * netdata show). */
-        struct netdata_route_cfg rc;
-        enum netdata_err ne;
-
-        memset(&rc, 0, sizeof(rc));
-        rc.prefix = onlink;
-        rc.rloc16 = tnode_rloc16(a->node);
-        rc.preference = NETDATA_PREF_MED;
-        rc.stable = true;
-        ne = netdata_local_add_route(&merged, &rc);
-        if (ne != NETDATA_OK)
-            ALOG(a, 2, "br: cannot add the on-link route to the network data: %s",
-                 netdata_err_str(ne));
-    }
-    has_ml = a->srp->enabled && node_addr(a, false, ml);
-    if (has_ml) {
-        /* The DNS/SRP unicast service (otbr: `44970 5d <ML-EID><port> s`);
-         * anycast (`44970 5c<seq>`): devices use the service ALOC, port 53,
-         * which the node holds as the service's server. */
-        struct netdata_service_cfg sc;
-        enum netdata_err ne;
-
-        if (a->srp->anycast)
-            netdata_dns_srp_anycast_cfg(&sc, tnode_rloc16(a->node), a->srp->seqnum);
-        else
-            netdata_dns_srp_unicast_cfg(&sc, tnode_rloc16(a->node), ml, BR_DNS_PROXY_SRP_PORT);
-        ne = netdata_local_add_service(&merged, &sc);
-        if (ne != NETDATA_OK)
-            ALOG(a, 2, "dns: cannot add the DNS/SRP service to the network data: %s",
-                 netdata_err_str(ne));
-    }
-    if (tnode_role(a->node) < TNODE_CHILD) {
-        a->netdata_retry_ms = now_ms + 1000;
-        return;
-    }
-    e = tnode_set_local_netdata(a->node, merged.tlvs, merged.len, now_ms);
-    if (e == OT_ERR_NONE) {
-        a->netdata_dirty = false;
-        a->dns_pub = has_ml;
-        if (has_ml)
-            memcpy(a->dns_pub_addr, ml, 16);
-        ALOG(a, 4, "br: local network data pushed (%u bytes)", (unsigned)merged.len);
-    } else {
-        a->netdata_push_errors++;
-        a->netdata_retry_ms = now_ms + 1000;
-        ALOG(a, 4, "br: local network data refused (error %d), retrying", (int)e);
-    }
-}
-
-/* The prefix manager's inputs from the node. */
-static unsigned drive_pm(struct br_agent *a, uint64_t now_ms)
-{
-    enum tnode_role role = tnode_role(a->node);
-    bool attached = role >= TNODE_CHILD, eval = false;
-    uint16_t rloc16 = tnode_rloc16(a->node);
-    size_t nd_len = 0;
-    const uint8_t *nd = tnode_netdata(a->node, &nd_len);
-    unsigned chg = 0;
-
-    if (nd == NULL)
-        nd_len = 0;
-    if (nd_len > sizeof(a->last_nd))
-        nd_len = sizeof(a->last_nd);
-    if (role != a->last_role) {
-        ALOG(a, 4, "br: role %s -> %s", tnode_role_name(a->last_role), tnode_role_name(role));
-        if (attached) /* a new partition or parent: our entries must be registered again */
-            netdata_dirty(a, now_ms);
-        a->last_role = role;
-    }
-    if (attached != a->running) {
-        a->running = attached;
-        chg |= br_pm_set_routing_running(&a->pm, attached, now_ms);
-        eval = attached;
-    }
-    if (rloc16 != a->last_rloc16) {
-        a->last_rloc16 = rloc16;
-        eval = true;
-    }
-    if (!a->nd_seen || nd_len != a->last_nd_len ||
-        (nd_len > 0 && memcmp(nd, a->last_nd, nd_len) != 0)) {
-        a->nd_seen = true;
-        if (nd_len > 0)
-            memcpy(a->last_nd, nd, nd_len);
-        a->last_nd_len = nd_len;
-        eval = true;
-    }
-    if (eval || br_pm_next_eval_ms(&a->pm) <= now_ms)
-        chg |= br_pm_evaluate(&a->pm, a->last_nd, a->last_nd_len, rloc16, now_ms);
-    return chg;
+    memset(in, 0, sizeof(*in));
+    in->attached = v->attached;
+    in->rloc16 = v->rloc16;
+    in->pm = br_pm_local_netdata(br_routing_pm(&a->routing));
+    in->has_onlink = a->has_link && br_infra_link_onlink(&a->link, &in->onlink);
+    in->srp_enabled = a->srp->enabled;
+    in->has_mleid = v->has_mleid;
+    memcpy(in->mleid, v->mleid, 16);
+    in->srp_port = BR_DNS_PROXY_SRP_PORT;
+    in->anycast = a->srp->anycast;
+    in->seqnum = a->srp->seqnum;
 }
 
 /* One pass of the reconcile loop over every part. */
 static void reconcile(struct br_agent *a, uint64_t now_ms)
 {
-    handle_chg(a, drive_pm(a, now_ms), now_ms);
-    sync_link(a, now_ms);
-    if (a->running && !a->netdata_dirty) {
-        uint8_t ml[16];
-        bool has = a->srp->enabled && node_addr(a, false, ml);
+    struct br_node_view v;
+    struct br_publisher_input in;
+    bool reattached;
+    unsigned chg;
 
-        /* A new ML-EID (new mesh-local prefix): the service moves with it. */
-        if (has != a->dns_pub || (has && memcmp(ml, a->dns_pub_addr, 16) != 0))
-            netdata_dirty(a, now_ms);
-    }
-    push_netdata(a, now_ms);
+    br_node_view_read(&v, a->node);
+    chg = br_routing_update(&a->routing, &v, now_ms, &reattached);
+    if (reattached)
+        br_publisher_invalidate(&a->pub, now_ms);
+    handle_chg(a, chg, now_ms);
+    sync_link(a, &v, now_ms);
+    publisher_input(a, &v, &in);
+    br_publisher_process(&a->pub, &in, now_ms);
     handle_chg(a, sync_host(a, now_ms), now_ms);
     sync_dns(a);
 }
@@ -394,7 +204,9 @@ static int dp_mesh_tx(void *user, const uint8_t *pkt, size_t len, bool deferred,
 
 static bool dp_mesh_local(void *user, uint8_t out[8])
 {
-    return mesh_local_prefix(user, out);
+    struct br_agent *a = user;
+
+    return br_node_view_mesh_local(a->node, out);
 }
 
 static void link_pref64(void *user, const struct addr_prefix6 *prefix, uint32_t lifetime_s,
@@ -402,7 +214,14 @@ static void link_pref64(void *user, const struct addr_prefix6 *prefix, uint32_t 
 {
     struct br_agent *a = user;
 
-    handle_chg(a, br_pm_set_infra_prefix(&a->pm, prefix, lifetime_s, now_ms), now_ms);
+    handle_chg(a, br_routing_set_infra_prefix(&a->routing, prefix, lifetime_s, now_ms), now_ms);
+}
+
+static enum ot_err pub_push(void *user, const uint8_t *tlvs, size_t len, uint64_t now_ms)
+{
+    struct br_agent *a = user;
+
+    return tnode_set_local_netdata(a->node, tlvs, len, now_ms);
 }
 
 /* ---- lifecycle ------------------------------------------------------------- */
@@ -412,7 +231,24 @@ static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64
 {
     struct br_data_path_cfg dc = {cfg->tun_ops,  cfg->tun,    NULL,     dp_mesh_tx,
                                   dp_mesh_local, node_random, node_log, a};
-    struct br_dns_proxy_cfg pc;
+    struct br_dns_proxy_cfg pc = {.node = a->node,
+                                  .kv = a->cfg.kv,
+                                  .up_ops = cfg->resolver_ops,
+                                  .up = cfg->resolver,
+                                  .file_ops = cfg->file_ops,
+                                  .file = cfg->file,
+                                  .upstreams = cfg->dns_upstreams,
+                                  .n_upstreams = cfg->dns_n_upstreams,
+                                  .resolv_conf = cfg->resolv_conf,
+                                  .dns64 = cfg->dns64,
+                                  .random = node_random,
+                                  .log = node_log,
+                                  .user = a};
+    const char *tun = cfg->tun_ops != NULL ? cfg->tun_name : NULL;
+    struct br_host_config_cfg hc = {cfg->netconf_ops,        cfg->netconf, tun, cfg->infra_if,
+                                    cfg->assume_return_path, node_log,     a};
+    struct br_routing_cfg rc = {a->cfg.kv, node_random, node_log, a};
+    struct br_publisher_cfg uc = {pub_push, node_log, a};
     int hosts;
 
     if (cfg->host_tx != NULL)
@@ -429,21 +265,7 @@ static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64
         ALOG(a, 2, "srp: the stored registrations were refused (corrupt); starting empty");
     else if (hosts > 0)
         ALOG(a, 3, "srp: %d host(s) restored", hosts);
-    memset(&pc, 0, sizeof(pc));
-    pc.node = a->node;
     pc.srp = a->srp;
-    pc.kv = a->cfg.kv;
-    pc.up_ops = cfg->resolver_ops;
-    pc.up = cfg->resolver;
-    pc.file_ops = cfg->file_ops;
-    pc.file = cfg->file;
-    pc.upstreams = cfg->dns_upstreams;
-    pc.n_upstreams = cfg->dns_n_upstreams;
-    pc.resolv_conf = cfg->resolv_conf;
-    pc.dns64 = cfg->dns64;
-    pc.random = node_random;
-    pc.log = node_log;
-    pc.user = a;
     if (br_dns_proxy_init(&a->dns, &pc, now_ms, err, errlen) != 0)
         return -1;
     a->dns_up = true;
@@ -455,18 +277,10 @@ static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64
         a->has_link = true;
         ALOG(a, 3, "infra: border routing on %s", cfg->infra_if != NULL ? cfg->infra_if : "?");
     }
-    {
-        struct br_host_config_cfg hc = {cfg->netconf_ops,
-                                        cfg->netconf,
-                                        cfg->tun_ops != NULL ? cfg->tun_name : NULL,
-                                        cfg->infra_if,
-                                        cfg->assume_return_path,
-                                        node_log,
-                                        a};
-
-        br_host_config_init(&a->host, &hc);
-        a->host_up = true;
-    }
+    br_host_config_init(&a->host, &hc);
+    a->host_up = true;
+    br_publisher_init(&a->pub, &uc);
+    br_routing_init(&a->routing, &rc, now_ms); /* the stored ULA and NAT64 settings */
     return 0;
 }
 
@@ -475,7 +289,6 @@ struct br_agent *br_agent_new(const struct br_agent_cfg *cfg, uint64_t now_ms, c
 {
     struct br_agent *a;
     struct tnode_cfg ncfg;
-    bool enabled;
 
     if (cfg == NULL || cfg->radio_ops == NULL || cfg->random == NULL ||
         (cfg->resolv_conf != NULL && cfg->dns_n_upstreams == 0 && cfg->file_ops == NULL)) {
@@ -498,7 +311,6 @@ struct br_agent *br_agent_new(const struct br_agent_cfg *cfg, uint64_t now_ms, c
     }
     a->cfg.dns_upstreams = NULL;
     a->cfg.resolv_conf = a->cfg.infra_if = a->cfg.tun_name = NULL; /* copied by the parts */
-    a->last_role = TNODE_DISABLED;
 
     memset(&ncfg, 0, sizeof(ncfg));
     ncfg.node_id = cfg->node_id;
@@ -517,12 +329,9 @@ struct br_agent *br_agent_new(const struct br_agent_cfg *cfg, uint64_t now_ms, c
     }
     if (parts_init(a, cfg, now_ms, err, errlen) != 0)
         goto fail;
-    load_ula(a, now_ms);
-    enabled = load_nat64(a, now_ms);
     sync_xlat(a, now_ms);
     handle_chg(a, sync_host(a, now_ms), now_ms);
-    if (enabled)
-        handle_chg(a, br_pm_set_enabled(&a->pm, true, now_ms), now_ms);
+    handle_chg(a, br_routing_start(&a->routing, now_ms), now_ms);
     reconcile(a, now_ms);
     return a;
 
@@ -591,12 +400,7 @@ void br_agent_radio_rx(void *user, const struct radio_rx_frame *f)
 void br_agent_infra_read(struct br_agent *a, uint64_t now_ms)
 {
     if (a->has_link && br_infra_link_read(&a->link, now_ms))
-        netdata_dirty(a, now_ms);
-}
-
-bool br_agent_onlink_prefix(const struct br_agent *a, struct addr_prefix6 *out)
-{
-    return a->has_link && br_infra_link_onlink(&a->link, out);
+        br_publisher_invalidate(&a->pub, now_ms);
 }
 
 int br_agent_tun_read(struct br_agent *a, unsigned burst, uint64_t now_ms)
@@ -629,17 +433,15 @@ void br_agent_process(struct br_agent *a, uint64_t now_ms)
 int64_t br_agent_next_timeout_ms(const struct br_agent *a, uint64_t now_ms)
 {
     int64_t t = tnode_next_timeout_ms(a->node, now_ms);
-    uint64_t due[7];
-    unsigned n = 0;
+    const uint64_t due[] = {br_pm_next_eval_ms(br_routing_pm(&a->routing)),
+                            br_data_path_next_ms(&a->dp),
+                            br_publisher_next_ms(&a->pub),
+                            br_host_config_next_ms(&a->host),
+                            a->has_link ? br_infra_link_next_ms(&a->link) : UINT64_MAX,
+                            br_dns_proxy_next_ms(&a->dns),
+                            br_srp_server_next_timeout(a->srp)};
 
-    due[n++] = br_pm_next_eval_ms(&a->pm);
-    due[n++] = br_data_path_next_ms(&a->dp);
-    due[n++] = a->netdata_dirty ? a->netdata_retry_ms : UINT64_MAX;
-    due[n++] = br_host_config_next_ms(&a->host);
-    due[n++] = a->has_link ? br_infra_link_next_ms(&a->link) : UINT64_MAX;
-    due[n++] = br_dns_proxy_next_ms(&a->dns);
-    due[n++] = br_srp_server_next_timeout(a->srp);
-    for (unsigned i = 0; i < n; i++) {
+    for (size_t i = 0; i < sizeof(due) / sizeof(due[0]); i++) {
         int64_t d;
 
         if (due[i] == UINT64_MAX) /* nothing due */
@@ -662,71 +464,53 @@ void br_agent_counters(const struct br_agent *a, struct br_agent_counters *out)
     out->dns = a->dns.ctr;
     out->mesh_deferred_errors = q.send_errors;
     out->mesh_queue_full = q.dropped_full;
-    out->netdata_push_errors = a->netdata_push_errors;
+    out->netdata_push_errors = br_publisher_push_errors(&a->pub);
     out->netconf_errors = a->host.netconf_errors;
 }
 
 /* ---- commands ------------------------------------------------------------------ */
 
+const struct br_pm *br_agent_pm(const struct br_agent *a)
+{
+    return br_routing_pm(&a->routing);
+}
+
+const struct br_data_path *br_agent_data_path(const struct br_agent *a)
+{
+    return &a->dp;
+}
+
+const struct br_dns_proxy *br_agent_dns_proxy(const struct br_agent *a)
+{
+    return &a->dns;
+}
+
+const struct br_srp_server *br_agent_srp_server(const struct br_agent *a)
+{
+    return a->srp;
+}
+
 void br_agent_set_nat64_enabled(struct br_agent *a, bool enabled, uint64_t now_ms)
 {
-    bool was = br_pm_enabled(&a->pm);
-    unsigned chg = br_pm_set_enabled(&a->pm, enabled, now_ms);
+    bool toggled;
+    unsigned chg = br_routing_set_nat64_enabled(&a->routing, enabled, now_ms, &toggled);
 
-    if (was != enabled) {
-        ALOG(a, 3, "nat64: %s", enabled ? "enabled" : "disabled");
-        save_nat64(a);
-        if (!enabled)
-            br_data_path_clear(&a->dp); /* OpenThread drops the mappings on disable */
-    }
+    if (toggled && !enabled)
+        br_data_path_clear(&a->dp); /* OpenThread drops the mappings on disable */
     handle_chg(a, chg, now_ms);
     reconcile(a, now_ms);
 }
 
 enum ot_err br_agent_set_cidr(struct br_agent *a, const char *text, uint64_t now_ms)
 {
-    unsigned chg = 0;
-    enum ot_err e = br_pm_set_cidr_str(&a->pm, text, now_ms, &chg);
+    unsigned chg;
+    enum ot_err e = br_routing_set_cidr(&a->routing, text, now_ms, &chg);
 
     if (e != OT_ERR_NONE)
         return e;
-    if (chg & BR_PM_CHG_CIDR) {
-        ALOG(a, 3, "nat64: CIDR %s", text);
-        save_nat64(a);
-    }
     handle_chg(a, chg, now_ms);
     reconcile(a, now_ms);
     return OT_ERR_NONE;
-}
-
-void br_agent_fmt_nat64_state(const struct br_agent *a, FILE *out)
-{
-    br_pm_fmt_state(out, &a->pm);
-}
-
-enum ot_err br_agent_fmt_nat64_cidr(const struct br_agent *a, FILE *out)
-{
-    return br_pm_fmt_cidr(out, &a->pm);
-}
-
-int br_agent_fmt_nat64_mappings(const struct br_agent *a, FILE *out, uint64_t now_ms)
-{
-    return br_data_path_fmt_mappings(&a->dp, out, now_ms);
-}
-
-void br_agent_fmt_nat64_counters(const struct br_agent *a, FILE *out)
-{
-    br_data_path_fmt_counters(&a->dp, out);
-}
-
-enum ot_err br_agent_fmt_prefix(const struct br_agent *a, bool omr, unsigned show, FILE *out)
-{
-    return omr ? br_pm_fmt_omrprefix(out, &a->pm, show) : br_pm_fmt_nat64prefix(out, &a->pm, show);
-}
-
-bool br_agent_dns_upstream_enabled(const struct br_agent *a)
-{
-    return br_dns_proxy_upstream_enabled(&a->dns);
 }
 
 void br_agent_set_dns_upstream(struct br_agent *a, bool enabled)
@@ -734,41 +518,19 @@ void br_agent_set_dns_upstream(struct br_agent *a, bool enabled)
     br_dns_proxy_set_upstream(&a->dns, enabled);
 }
 
-bool br_agent_dns64_enabled(const struct br_agent *a)
-{
-    return br_dns_proxy_dns64_enabled(&a->dns);
-}
-
 void br_agent_set_dns64(struct br_agent *a, bool enabled)
 {
     br_dns_proxy_set_dns64(&a->dns, enabled);
-}
-
-void br_agent_fmt_dns_counters(const struct br_agent *a, FILE *out)
-{
-    br_dns_proxy_fmt_counters(&a->dns, out);
 }
 
 enum br_agent_srp_state br_agent_srp_state(const struct br_agent *a)
 {
     if (!a->srp->enabled)
         return BR_AGENT_SRP_DISABLED;
-    return a->dns_pub && br_dns_proxy_srp_open(&a->dns) && tnode_role(a->node) >= TNODE_CHILD
+    return br_publisher_service_published(&a->pub) && br_dns_proxy_srp_open(&a->dns) &&
+                   tnode_role(a->node) >= TNODE_CHILD
                ? BR_AGENT_SRP_RUNNING
                : BR_AGENT_SRP_STOPPED;
-}
-
-const char *br_agent_srp_state_str(enum br_agent_srp_state s)
-{
-    switch (s) {
-    case BR_AGENT_SRP_DISABLED:
-        return "disabled";
-    case BR_AGENT_SRP_RUNNING:
-        return "running";
-    case BR_AGENT_SRP_STOPPED:
-        return "stopped";
-    }
-    return "?";
 }
 
 void br_agent_set_srp_enabled(struct br_agent *a, bool enabled, uint64_t now_ms)
@@ -776,7 +538,7 @@ void br_agent_set_srp_enabled(struct br_agent *a, bool enabled, uint64_t now_ms)
     if (a->srp->enabled == enabled)
         return;
     br_dns_proxy_set_srp_enabled(&a->dns, enabled);
-    netdata_dirty(a, now_ms); /* the DNS/SRP service comes or goes with it */
+    br_publisher_invalidate(&a->pub, now_ms); /* the DNS/SRP service comes or goes with it */
 }
 
 bool br_agent_srp_set_lease(struct br_agent *a, uint32_t min, uint32_t max, uint32_t kmin,
@@ -793,11 +555,6 @@ bool br_agent_srp_set_anycast(struct br_agent *a, bool anycast)
 bool br_agent_srp_set_seqnum(struct br_agent *a, uint8_t seqnum)
 {
     return br_srp_server_set_seqnum(a->srp, seqnum);
-}
-
-void br_agent_fmt_srp(const struct br_agent *a, enum br_srp_server_view v, FILE *out)
-{
-    br_srp_server_fmt(a->srp, v, out);
 }
 
 uint16_t br_agent_srp_port(const struct br_agent *a)

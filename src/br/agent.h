@@ -4,6 +4,9 @@
  *
  *   the node        thread/node.h: one router-eligible Thread node
  *   br_pm           br/pm.h: OMR and NAT64 prefixes, NAT64 states (pure)
+ *   br_routing      br/routing.h: drives br_pm from the node; ULA and NAT64
+ *                   settings (br/persist.h)
+ *   br_publisher    br/publisher.h: the local Network Data and its push
  *   br_data_path    br/data_path.h: TUN <-> mesh, the NAT64 translator
  *   br_infra_link   br/infra_link.h: RAs, RS answers, other routers, PREF64
  *   br_host_config  br/host_config.h: forwarding, routes, NAT44 (netconf)
@@ -11,26 +14,16 @@
  *   br_srp_server   br/srp_server.h: the SRP service and its registry
  *
  * The agent creates and wires them and runs ONE reconcile loop
- * (br_agent_process): the node's timers; then the prefix manager is driven
- * as its header asks (routing runs while attached; evaluations when due,
- * when the Network Data or the RLOC16 changes); every change it reports is
- * pushed to the parts that follow it (the translator's prefix and pool, the
- * host's desired state, the link's RA content, the DNS server's NAT64
- * prefix); the local Network Data (the prefix manager's entries, the
- * favored on-link prefix as an external route `s med`, the DNS/SRP
- * service) is pushed with tnode_set_local_netdata() whenever it changes,
- * retried until the node accepts it and again after every new partition.
- *
- * Persistence (cfg.settings, shared with the node): the BR ULA /48 under
- * SETTINGS_KEY_BR_ULA_PREFIX (OpenThread's key 0x000f, 17 bytes: address +
- * length, as OpenThread stores an Ip6::Prefix), random at first start; the
- * NAT64 enabled flag and CIDR under SETTINGS_KEY_NAT64 (br/persist.h). Without a stored flag NAT64
- * starts enabled (otbr-agent enables it at init).
- *
- * The DNS/SRP unicast service (Thread enterprise 44970, service data 0x5d,
- * server data = ML-EID + port BR_DNS_PROXY_SRP_PORT) is published while the
- * SRP server is enabled; in anycast address mode the anycast one
- * (`44970 5c<seq>`) instead.
+ * (br_agent_process): the node's timers; then br_routing looks at the node
+ * (role, RLOC16, Network Data) and drives the prefix manager; every change
+ * it reports is pushed to the parts that follow it (the translator's prefix
+ * and pool, the host's desired state, the link's RA content, the DNS
+ * server's NAT64 prefix, the publisher); the publisher pushes the local
+ * Network Data whenever it changes, retried until the node accepts it and
+ * again after every new partition. Commands that change settings go to
+ * their part and then through the same loop. Settings persist in cfg.kv
+ * (shared with the node) through the parts that own them (routing.h,
+ * dns_proxy.h, srp_server.h).
  *
  * I/O: the caller opens the platform objects (TUN, ICMPv6 socket, netconf,
  * resolver sockets) and passes their ops tables; it polls them and calls
@@ -149,9 +142,6 @@ struct tnode *br_agent_node(struct br_agent *a);
 void br_agent_radio_rx(void *user, const struct radio_rx_frame *f);
 /* Reads the pending RS / RA messages of the infrastructure link. */
 void br_agent_infra_read(struct br_agent *a, uint64_t now_ms);
-/* The on-link prefix published for the infrastructure link (ours or another
- * router's); false when none. */
-bool br_agent_onlink_prefix(const struct br_agent *a, struct addr_prefix6 *out);
 /* Reads up to burst packets from the TUN into br_agent_host_input(). How
  * many, -1 on a read error (logged). */
 int br_agent_tun_read(struct br_agent *a, unsigned burst, uint64_t now_ms);
@@ -168,29 +158,26 @@ int64_t br_agent_next_timeout_ms(const struct br_agent *a, uint64_t now_ms);
 
 void br_agent_counters(const struct br_agent *a, struct br_agent_counters *out);
 
-/* ---- border-router commands (br_cli): settings and formatted views ------ */
+/* ---- border-router commands (br_cli) ------------------------------------ */
+
+/* The parts, for their views only (`nat64 state|cidr`, `br omrprefix|
+ * nat64prefix`: br_pm_fmt_*; `nat64 mappings|counters`: br_data_path_fmt_*;
+ * `dns server ...` state and counters: br_dns_proxy_*_enabled,
+ * br_dns_proxy_fmt_counters; `srp server ...` views: br_srp_server_fmt). */
+const struct br_pm *br_agent_pm(const struct br_agent *a);
+const struct br_data_path *br_agent_data_path(const struct br_agent *a);
+const struct br_dns_proxy *br_agent_dns_proxy(const struct br_agent *a);
+const struct br_srp_server *br_agent_srp_server(const struct br_agent *a);
 
 /* `nat64 enable|disable`: persisted; takes effect at once. */
 void br_agent_set_nat64_enabled(struct br_agent *a, bool enabled, uint64_t now_ms);
 /* `nat64 cidr <text>`: br_pm_set_cidr_str's errors; persisted; a new CIDR
  * rebuilds the translator (mappings dropped) and moves route and NAT44. */
 enum ot_err br_agent_set_cidr(struct br_agent *a, const char *text, uint64_t now_ms);
-/* `nat64 state`, `nat64 cidr` (NotFound without one), `nat64 mappings`
- * (-1: out of memory), `nat64 counters` (every translator's, rebuilds
- * included), `br omrprefix|nat64prefix` (show: br_pm_parse_show). */
-void br_agent_fmt_nat64_state(const struct br_agent *a, FILE *out);
-enum ot_err br_agent_fmt_nat64_cidr(const struct br_agent *a, FILE *out);
-int br_agent_fmt_nat64_mappings(const struct br_agent *a, FILE *out, uint64_t now_ms);
-void br_agent_fmt_nat64_counters(const struct br_agent *a, FILE *out);
-enum ot_err br_agent_fmt_prefix(const struct br_agent *a, bool omr, unsigned show, FILE *out);
 
-/* `dns server upstream|dns64 [enable|disable]` (upstream persisted) and
- * `dns server counters`. */
-bool br_agent_dns_upstream_enabled(const struct br_agent *a);
+/* `dns server upstream|dns64 enable|disable` (upstream persisted). */
 void br_agent_set_dns_upstream(struct br_agent *a, bool enabled);
-bool br_agent_dns64_enabled(const struct br_agent *a);
 void br_agent_set_dns64(struct br_agent *a, bool enabled);
-void br_agent_fmt_dns_counters(const struct br_agent *a, FILE *out);
 
 /* `srp server ...`. While disabled the SRP socket is closed and the DNS/SRP
  * service withdrawn from Network Data (OpenThread's behaviour). */
@@ -200,7 +187,6 @@ enum br_agent_srp_state {
     BR_AGENT_SRP_STOPPED,      /* "stopped": enabled, not attached / not published yet */
 };
 enum br_agent_srp_state br_agent_srp_state(const struct br_agent *a);
-const char *br_agent_srp_state_str(enum br_agent_srp_state s);
 /* `srp server enable|disable`: persisted. */
 void br_agent_set_srp_enabled(struct br_agent *a, bool enabled, uint64_t now_ms);
 /* br_srp_server_set_lease / _set_anycast / _set_seqnum (false: refused). */
@@ -208,8 +194,6 @@ bool br_agent_srp_set_lease(struct br_agent *a, uint32_t min, uint32_t max, uint
                             uint32_t kmax);
 bool br_agent_srp_set_anycast(struct br_agent *a, bool anycast);
 bool br_agent_srp_set_seqnum(struct br_agent *a, uint8_t seqnum);
-/* One `srp server` view (srp_server.h). */
-void br_agent_fmt_srp(const struct br_agent *a, enum br_srp_server_view v, FILE *out);
 /* The port devices use: BR_DNS_PROXY_SRP_PORT, 53 in anycast mode
  * (OpenThread kAnycastAddressModePort). */
 uint16_t br_agent_srp_port(const struct br_agent *a);

@@ -6,7 +6,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "br/data_path.h"
+#include "br/dns_proxy.h"
 #include "br/pm.h"
+#include "br/srp_server.h"
 #include "dns/srp.h"
 
 static enum ot_err cmd_nat64(struct br_cli *c, int argc, char **argv, uint64_t now_ms, FILE *out)
@@ -18,19 +21,20 @@ static enum ot_err cmd_nat64(struct br_cli *c, int argc, char **argv, uint64_t n
         return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "state") == 0) {
-        br_agent_fmt_nat64_state(c->agent, out);
+        br_pm_fmt_state(out, br_agent_pm(c->agent));
         return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "cidr") == 0) {
         if (argc == 1)
-            return br_agent_fmt_nat64_cidr(c->agent, out);
+            return br_pm_fmt_cidr(out, br_agent_pm(c->agent));
         return br_agent_set_cidr(c->agent, argv[1], now_ms);
     }
     if (strcmp(argv[0], "mappings") == 0)
-        return br_agent_fmt_nat64_mappings(c->agent, out, now_ms) == 0 ? OT_ERR_NONE
-                                                                       : OT_ERR_NO_BUFS;
+        return br_data_path_fmt_mappings(br_agent_data_path(c->agent), out, now_ms) == 0
+                   ? OT_ERR_NONE
+                   : OT_ERR_NO_BUFS;
     if (strcmp(argv[0], "counters") == 0) {
-        br_agent_fmt_nat64_counters(c->agent, out);
+        br_data_path_fmt_counters(br_agent_data_path(c->agent), out);
         return OT_ERR_NONE;
     }
     return OT_ERR_INVALID_COMMAND;
@@ -54,7 +58,8 @@ static enum ot_err cmd_br(struct br_cli *c, int argc, char **argv, uint64_t now_
     e = br_pm_parse_show(argc - 1, (const char *const *)(argv + 1), &show);
     if (e != OT_ERR_NONE)
         return e;
-    return br_agent_fmt_prefix(c->agent, omr, show, out);
+    return omr ? br_pm_fmt_omrprefix(out, br_agent_pm(c->agent), show)
+               : br_pm_fmt_nat64prefix(out, br_agent_pm(c->agent), show);
 }
 
 /* `dns server upstream [enable|disable]` (cli_dns.cpp Process<Cmd("server")>),
@@ -71,7 +76,7 @@ static enum ot_err cmd_dns_server(struct br_cli *c, int argc, char **argv, uint6
     if (argc == 0)
         return OT_ERR_INVALID_ARGS;
     if (strcmp(argv[0], "counters") == 0) {
-        br_agent_fmt_dns_counters(c->agent, out);
+        br_dns_proxy_fmt_counters(br_agent_dns_proxy(c->agent), out);
         return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "upstream") == 0)
@@ -81,7 +86,9 @@ static enum ot_err cmd_dns_server(struct br_cli *c, int argc, char **argv, uint6
     else
         return OT_ERR_INVALID_COMMAND;
     if (argc == 1) {
-        on = dns64 ? br_agent_dns64_enabled(c->agent) : br_agent_dns_upstream_enabled(c->agent);
+        const struct br_dns_proxy *p = br_agent_dns_proxy(c->agent);
+
+        on = dns64 ? br_dns_proxy_dns64_enabled(p) : br_dns_proxy_upstream_enabled(p);
         fprintf(out, "%s\n", on ? "Enabled" : "Disabled");
         return OT_ERR_NONE;
     }
@@ -100,7 +107,7 @@ static enum ot_err srp_lease(struct br_cli *c, int argc, char **argv, FILE *out)
     uint32_t v[4];
 
     if (argc == 1) {
-        br_agent_fmt_srp(c->agent, BR_SRP_SERVER_VIEW_LEASE, out);
+        br_srp_server_fmt(br_agent_srp_server(c->agent), BR_SRP_SERVER_VIEW_LEASE, out);
         return OT_ERR_NONE;
     }
     if (argc != 5)
@@ -115,6 +122,20 @@ static enum ot_err srp_lease(struct br_cli *c, int argc, char **argv, FILE *out)
                                                                     : OT_ERR_INVALID_ARGS;
 }
 
+/* `srp server state`: OpenThread's strings. */
+static const char *srp_state_str(enum br_agent_srp_state s)
+{
+    switch (s) {
+    case BR_AGENT_SRP_DISABLED:
+        return "disabled";
+    case BR_AGENT_SRP_RUNNING:
+        return "running";
+    case BR_AGENT_SRP_STOPPED:
+        return "stopped";
+    }
+    return "?";
+}
+
 /* `srp server ...` (cli_srp_server.cpp): state, enable, disable, host,
  * service, lease, addrmode, seqnum, port, domain; plus `srp server counters`
  * (tbr). The `srp client` commands are the device's (node_cli). */
@@ -124,7 +145,7 @@ static enum ot_err cmd_srp_server(struct br_cli *c, int argc, char **argv, uint6
     if (argc == 0)
         return OT_ERR_INVALID_COMMAND;
     if (strcmp(argv[0], "state") == 0) {
-        fprintf(out, "%s\n", br_agent_srp_state_str(br_agent_srp_state(c->agent)));
+        fprintf(out, "%s\n", srp_state_str(br_agent_srp_state(c->agent)));
         return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "enable") == 0 || strcmp(argv[0], "disable") == 0) {
@@ -134,16 +155,16 @@ static enum ot_err cmd_srp_server(struct br_cli *c, int argc, char **argv, uint6
     if (strcmp(argv[0], "host") == 0 || strcmp(argv[0], "service") == 0) {
         if (argc > 1)
             return OT_ERR_INVALID_ARGS;
-        br_agent_fmt_srp(c->agent,
-                         argv[0][0] == 'h' ? BR_SRP_SERVER_VIEW_HOSTS : BR_SRP_SERVER_VIEW_SERVICES,
-                         out);
+        br_srp_server_fmt(
+            br_agent_srp_server(c->agent),
+            argv[0][0] == 'h' ? BR_SRP_SERVER_VIEW_HOSTS : BR_SRP_SERVER_VIEW_SERVICES, out);
         return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "lease") == 0)
         return srp_lease(c, argc, argv, out);
     if (strcmp(argv[0], "addrmode") == 0) {
         if (argc == 1) {
-            br_agent_fmt_srp(c->agent, BR_SRP_SERVER_VIEW_ADDRMODE, out);
+            br_srp_server_fmt(br_agent_srp_server(c->agent), BR_SRP_SERVER_VIEW_ADDRMODE, out);
             return OT_ERR_NONE;
         }
         if (strcmp(argv[1], "unicast") != 0 && strcmp(argv[1], "anycast") != 0)
@@ -156,7 +177,7 @@ static enum ot_err cmd_srp_server(struct br_cli *c, int argc, char **argv, uint6
         enum ot_err e;
 
         if (argc == 1) {
-            br_agent_fmt_srp(c->agent, BR_SRP_SERVER_VIEW_SEQNUM, out);
+            br_srp_server_fmt(br_agent_srp_server(c->agent), BR_SRP_SERVER_VIEW_SEQNUM, out);
             return OT_ERR_NONE;
         }
         e = cli_parse_u8(argv[1], &seq);
@@ -175,7 +196,7 @@ static enum ot_err cmd_srp_server(struct br_cli *c, int argc, char **argv, uint6
         return OT_ERR_NONE;
     }
     if (strcmp(argv[0], "counters") == 0) {
-        br_agent_fmt_srp(c->agent, BR_SRP_SERVER_VIEW_COUNTERS, out);
+        br_srp_server_fmt(br_agent_srp_server(c->agent), BR_SRP_SERVER_VIEW_COUNTERS, out);
         return OT_ERR_NONE;
     }
     return OT_ERR_INVALID_COMMAND;

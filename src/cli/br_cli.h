@@ -18,7 +18,8 @@
  * Extra arguments after nat64 enable/disable/state/mappings/counters are
  * ignored, as OpenThread ignores them. `help` lists both tables' commands,
  * merged in order, each once. The CLI only parses and prints: it asks the
- * agent for settings changes and formatted views (br_agent_fmt_*).
+ * agent for settings changes and prints the parts' views (br_agent_pm() and
+ * the other const accessors).
  *
  * No global state, no clock reads, no I/O except fprintf to the caller's
  * FILE *. One struct br_cli per output stream (a control socket client):
