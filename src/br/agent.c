@@ -132,12 +132,12 @@ static void publisher_input(const struct br_agent *a, const struct br_node_view 
     in->rloc16 = v->rloc16;
     in->pm = br_pm_local_netdata(br_routing_pm(&a->routing));
     in->has_onlink = a->has_link && br_infra_link_onlink(&a->link, &in->onlink);
-    in->srp_enabled = a->srp->enabled;
+    in->srp_enabled = br_srp_server_enabled(a->srp);
     in->has_mleid = v->has_mleid;
     memcpy(in->mleid, v->mleid, 16);
     in->srp_port = BR_DNS_PROXY_SRP_PORT;
-    in->anycast = a->srp->anycast;
-    in->seqnum = a->srp->seqnum;
+    in->anycast = br_srp_server_anycast(a->srp);
+    in->seqnum = br_srp_server_seqnum(a->srp);
 }
 
 /* One pass of the reconcile loop over every part. */
@@ -459,13 +459,13 @@ void br_agent_counters(const struct br_agent *a, struct br_agent_counters *out)
 
     tnode_defer_counters(a->node, &q);
     memset(out, 0, sizeof(*out));
-    out->dp = a->dp.ctr;
-    out->link = a->link.ctr;
-    out->dns = a->dns.ctr;
+    out->dp = *br_data_path_counters(&a->dp);
+    out->link = *br_infra_link_counters(&a->link);
+    out->dns = *br_dns_proxy_counters(&a->dns);
     out->mesh_deferred_errors = q.send_errors;
     out->mesh_queue_full = q.dropped_full;
     out->netdata_push_errors = br_publisher_push_errors(&a->pub);
-    out->netconf_errors = a->host.netconf_errors;
+    out->netconf_errors = br_host_config_errors(&a->host);
 }
 
 /* ---- commands ------------------------------------------------------------------ */
@@ -525,7 +525,7 @@ void br_agent_set_dns64(struct br_agent *a, bool enabled)
 
 enum br_agent_srp_state br_agent_srp_state(const struct br_agent *a)
 {
-    if (!a->srp->enabled)
+    if (!br_srp_server_enabled(a->srp))
         return BR_AGENT_SRP_DISABLED;
     return br_publisher_service_published(&a->pub) && br_dns_proxy_srp_open(&a->dns) &&
                    tnode_role(a->node) >= TNODE_CHILD
@@ -535,7 +535,7 @@ enum br_agent_srp_state br_agent_srp_state(const struct br_agent *a)
 
 void br_agent_set_srp_enabled(struct br_agent *a, bool enabled, uint64_t now_ms)
 {
-    if (a->srp->enabled == enabled)
+    if (br_srp_server_enabled(a->srp) == enabled)
         return;
     br_dns_proxy_set_srp_enabled(&a->dns, enabled);
     br_publisher_invalidate(&a->pub, now_ms); /* the DNS/SRP service comes or goes with it */
@@ -559,5 +559,5 @@ bool br_agent_srp_set_seqnum(struct br_agent *a, uint8_t seqnum)
 
 uint16_t br_agent_srp_port(const struct br_agent *a)
 {
-    return a->srp->anycast ? 53u : (uint16_t)BR_DNS_PROXY_SRP_PORT;
+    return br_srp_server_anycast(a->srp) ? 53u : (uint16_t)BR_DNS_PROXY_SRP_PORT;
 }

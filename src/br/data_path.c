@@ -335,3 +335,8 @@ void br_data_path_fmt_counters(const struct br_data_path *dp, FILE *out)
     br_data_path_xlat_counters(dp, &c);
     nat64_fmt_counters(out, &c);
 }
+
+const struct br_data_path_counters *br_data_path_counters(const struct br_data_path *x)
+{
+    return &x->ctr;
+}

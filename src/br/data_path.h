@@ -125,4 +125,7 @@ void br_data_path_xlat_counters(const struct br_data_path *dp, struct nat64_fmt_
 int br_data_path_fmt_mappings(const struct br_data_path *dp, FILE *out, uint64_t now_ms);
 void br_data_path_fmt_counters(const struct br_data_path *dp, FILE *out);
 
+/* The part's counters; valid while the part is. */
+const struct br_data_path_counters *br_data_path_counters(const struct br_data_path *x);
+
 #endif

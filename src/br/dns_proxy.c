@@ -235,7 +235,7 @@ static int srp_sock_open(struct br_dns_proxy *p)
 
 void br_dns_proxy_set_srp_enabled(struct br_dns_proxy *p, bool on)
 {
-    if (p->cfg.srp->enabled == on)
+    if (br_srp_server_enabled(p->cfg.srp) == on)
         return;
     br_srp_server_set_enabled(p->cfg.srp, on);
     if (on) {
@@ -285,7 +285,7 @@ int br_dns_proxy_init(struct br_dns_proxy *p, const struct br_dns_proxy_cfg *cfg
     dc.dns64 = cfg->dns64;
     srp_registry_dns_ops(&p->srp_ops);
     dc.srp = &p->srp_ops;
-    dc.srp_ctx = &cfg->srp->reg;
+    dc.srp_ctx = br_srp_server_registry(cfg->srp);
     if (!dns_server_init(p->dns, &dc)) {
         textbuf_setf(err, errlen, "cannot set up the DNS server");
         return -1;
@@ -313,7 +313,7 @@ int br_dns_proxy_init(struct br_dns_proxy *p, const struct br_dns_proxy_cfg *cfg
     br_log(p->cfg.log, p->cfg.user, 3,
            "dns: server on UDP port %d of the Thread addresses, upstream %s%s", DNS_PORT,
            dc.upstream_enabled ? "enabled" : "disabled", dc.dns64 ? ", DNS64" : "");
-    if (cfg->srp->enabled && srp_sock_open(p) != 0) {
+    if (br_srp_server_enabled(cfg->srp) && srp_sock_open(p) != 0) {
         textbuf_setf(err, errlen, "cannot open the SRP server socket in the node");
         return -1;
     }
@@ -394,4 +394,9 @@ void br_dns_proxy_fmt_counters(const struct br_dns_proxy *p, FILE *out)
     for (int i = 0; i < DNS_SERVER_CNT__COUNT; i++)
         fprintf(out, "%s: %llu\n", dns_server_counter_name((enum dns_server_counter)i),
                 (unsigned long long)dns_server_counter(p->dns, (enum dns_server_counter)i));
+}
+
+const struct br_dns_proxy_counters *br_dns_proxy_counters(const struct br_dns_proxy *x)
+{
+    return &x->ctr;
 }

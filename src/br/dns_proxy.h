@@ -121,4 +121,7 @@ void br_dns_proxy_set_dns64(struct br_dns_proxy *p, bool on);
 /* `dns server counters`: "<name>: <n>" per dns_server counter. */
 void br_dns_proxy_fmt_counters(const struct br_dns_proxy *p, FILE *out);
 
+/* The part's counters; valid while the part is. */
+const struct br_dns_proxy_counters *br_dns_proxy_counters(const struct br_dns_proxy *x);
+
 #endif

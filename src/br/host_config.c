@@ -209,3 +209,8 @@ uint64_t br_host_config_next_ms(const struct br_host_config *h)
 {
     return h->cfg.ops != NULL && h->nat44_installed ? h->nat44_check_due_ms : UINT64_MAX;
 }
+
+uint64_t br_host_config_errors(const struct br_host_config *h)
+{
+    return h->netconf_errors;
+}

@@ -84,4 +84,7 @@ bool br_host_config_sync(struct br_host_config *h, const struct br_host_config_w
 /* When the next NAT44 check is due (UINT64_MAX: none). */
 uint64_t br_host_config_next_ms(const struct br_host_config *h);
 
+/* How many netconf calls failed (each one logged). */
+uint64_t br_host_config_errors(const struct br_host_config *h);
+
 #endif

@@ -275,3 +275,8 @@ uint64_t br_infra_link_next_ms(const struct br_infra_link *l)
 {
     return l->ra_due_ms;
 }
+
+const struct br_infra_link_counters *br_infra_link_counters(const struct br_infra_link *x)
+{
+    return &x->ctr;
+}

@@ -114,4 +114,7 @@ bool br_infra_link_onlink(const struct br_infra_link *l, struct addr_prefix6 *ou
 /* When the next RA is due (BR_INFRA_LINK_NONE: none). */
 uint64_t br_infra_link_next_ms(const struct br_infra_link *l);
 
+/* The part's counters; valid while the part is. */
+const struct br_infra_link_counters *br_infra_link_counters(const struct br_infra_link *x);
+
 #endif

@@ -104,6 +104,26 @@ bool br_srp_server_set_anycast(struct br_srp_server *s, bool anycast)
     return true;
 }
 
+bool br_srp_server_enabled(const struct br_srp_server *s)
+{
+    return s->enabled;
+}
+
+bool br_srp_server_anycast(const struct br_srp_server *s)
+{
+    return s->anycast;
+}
+
+uint8_t br_srp_server_seqnum(const struct br_srp_server *s)
+{
+    return s->seqnum;
+}
+
+struct srp_registry *br_srp_server_registry(struct br_srp_server *s)
+{
+    return &s->reg;
+}
+
 bool br_srp_server_set_seqnum(struct br_srp_server *s, uint8_t seqnum)
 {
     if (s->enabled)

@@ -84,6 +84,12 @@ void br_srp_server_set_enabled(struct br_srp_server *s, bool on);
  * while disabled (false otherwise: OpenThread's InvalidState); persisted. */
 bool br_srp_server_set_anycast(struct br_srp_server *s, bool anycast);
 bool br_srp_server_set_seqnum(struct br_srp_server *s, uint8_t seqnum);
+/* The settings above, read back. */
+bool br_srp_server_enabled(const struct br_srp_server *s);
+bool br_srp_server_anycast(const struct br_srp_server *s);
+uint8_t br_srp_server_seqnum(const struct br_srp_server *s);
+/* The registry the DNS server answers from (dns/srp.h); valid while s is. */
+struct srp_registry *br_srp_server_registry(struct br_srp_server *s);
 
 /* One datagram to the SRP server from src (from_thread: inside the Thread
  * network, as the DNS server checks). Returns true with a DNS UPDATE
