@@ -1,5 +1,5 @@
 /*
- * CLI plumbing: error names, tokenizer, dispatcher, argument parsers and
+ * CLI plumbing: result lines, tokenizer, dispatcher, argument parsers and
  * output helpers with ot-cli-ftd's behaviour (see cli.h for the contracts).
  */
 #include "cli/cli.h"

@@ -1,8 +1,9 @@
 /*
- * CLI plumbing shared by tbr-node and tbr-agent/tbr-ctl: OpenThread's error
- * codes and their CLI names, the command-line tokenizer, a command table
- * dispatcher, argument parsers with OpenThread's acceptance rules and error
- * codes, and output helpers (IPv6 addresses, hex bytes, table headers).
+ * CLI plumbing shared by tbr-node and tbr-agent/tbr-ctl: the result line of
+ * a command (enum ot_err, util/ot_err.h), the command-line tokenizer, a
+ * command table dispatcher, argument parsers with OpenThread's acceptance
+ * rules and error codes, and output helpers (IPv6 addresses, hex bytes,
+ * table headers).
  *
  * Behaviour follows ot-cli-ftd (src/cli/cli.cpp, src/cli/cli_utils.cpp,
  * src/core/utils/parse_cmdline.cpp, src/core/common/error.cpp). The module
