@@ -194,9 +194,18 @@ static void save(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms)
     if (s->kv == NULL)
         return;
     be64_put(buf, wall_ms);
-    if (srp_registry_save(&s->reg, now_ms, buf + WALL_LEN, BLOB_MAX, &len) != SRP_OK ||
-        kv_set(s->kv, SETTINGS_KEY_SRP_REGISTRY, buf, WALL_LEN + len) != 0) {
+    /* Too large for one record: retrying cannot help until the registry changes. */
+    if (srp_registry_save(&s->reg, now_ms, buf + WALL_LEN, BLOB_MAX, &len) != SRP_OK) {
         s->save_errors++;
+        return;
+    }
+    /* A failed write leaves the previous record in the store (util/kv.h): stay
+     * dirty and try again one delay later (or at the flush), else the
+     * registrations would be lost at the next restart. */
+    if (kv_set(s->kv, SETTINGS_KEY_SRP_REGISTRY, buf, WALL_LEN + len) != 0) {
+        s->save_errors++;
+        s->dirty = true;
+        s->save_due_ms = now_ms + BR_SRP_SERVER_SAVE_DELAY_MS;
         return;
     }
     s->saves++;

@@ -1,0 +1,666 @@
+/* The border router's SRP server service (src/br/srp_server.h): settings,
+ * counters per outcome and registrations kept across a restart, with the
+ * OpenThread updates of tests/vectors/srp. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+
+#include "br/srp_server.h"
+#include "dns/dns_msg.h"
+#include "support/hexvec.h"
+#include "support/kv_mem.h"
+#include "util/kv.h"
+#include "util/rd.h"
+
+#define T0 1000u               /* monotonic ms of the first update */
+#define WALL0 1800000000000ull /* wall clock at that time (ms since the epoch) */
+#define DELAY BR_SRP_SERVER_SAVE_DELAY_MS
+#define LEASE_MS (7200u * 1000u)         /* granted to ot-register.hex */
+#define KEY_LEASE_MS (680400ull * 1000u) /* its key-lease, clamped to the default max */
+
+/* kv_mem keeps values up to KV_MEM_VAL_MAX (256) octets and a registry
+ * record with one host and one service is larger, so this store keeps
+ * SETTINGS_KEY_SRP_REGISTRY itself (up to KV_VALUE_MAX) and passes every
+ * other key to kv_mem, honouring its fail flag and counting its writes. */
+struct store {
+    struct kv_mem mem;
+    struct kv inner, kv;
+    bool has_reg;
+    size_t reg_len;
+    uint8_t reg[KV_VALUE_MAX];
+};
+
+static int st_get(void *ctx, uint16_t key, unsigned index, void *buf, size_t cap, size_t *len)
+{
+    struct store *st = ctx;
+
+    if (key != SETTINGS_KEY_SRP_REGISTRY)
+        return kv_get(&st->inner, key, index, buf, cap, len);
+    if (!st->has_reg || index != 0)
+        return -ENOENT;
+    memcpy(buf, st->reg, st->reg_len < cap ? st->reg_len : cap);
+    *len = st->reg_len;
+    return 0;
+}
+
+static int st_set(void *ctx, uint16_t key, const void *val, size_t len)
+{
+    struct store *st = ctx;
+
+    if (key != SETTINGS_KEY_SRP_REGISTRY)
+        return kv_set(&st->inner, key, val, len);
+    if (st->mem.fail)
+        return -EIO;
+    if (len > KV_VALUE_MAX)
+        return -ENOSPC;
+    memcpy(st->reg, val, len);
+    st->reg_len = len;
+    st->has_reg = true;
+    st->mem.writes++;
+    return 0;
+}
+
+static int st_add(void *ctx, uint16_t key, const void *val, size_t len)
+{
+    struct store *st = ctx;
+
+    return key == SETTINGS_KEY_SRP_REGISTRY ? -EINVAL : kv_add(&st->inner, key, val, len);
+}
+
+static int st_delete(void *ctx, uint16_t key, int index)
+{
+    struct store *st = ctx;
+
+    if (key != SETTINGS_KEY_SRP_REGISTRY)
+        return kv_delete(&st->inner, key, index);
+    if (st->mem.fail)
+        return -EIO;
+    if (!st->has_reg)
+        return -ENOENT;
+    st->has_reg = false;
+    st->mem.writes++;
+    return 0;
+}
+
+static unsigned st_count(void *ctx, uint16_t key)
+{
+    struct store *st = ctx;
+
+    return key == SETTINGS_KEY_SRP_REGISTRY ? (unsigned)st->has_reg : kv_count(&st->inner, key);
+}
+
+static int st_wipe(void *ctx)
+{
+    struct store *st = ctx;
+    int r = kv_wipe(&st->inner);
+
+    if (r == 0)
+        st->has_reg = false;
+    return r;
+}
+
+static const struct kv_ops store_ops = {
+    .get = st_get,
+    .set = st_set,
+    .add = st_add,
+    .delete = st_delete,
+    .count = st_count,
+    .wipe = st_wipe,
+};
+
+static void store_init(struct store *st)
+{
+    kv_mem_init(&st->mem, &st->inner);
+    st->has_reg = false;
+    st->reg_len = 0;
+    st->kv.ops = &store_ops;
+    st->kv.ctx = st;
+}
+
+/* Large: static. Each test starts them over with store_init / init. */
+static struct store st;
+static struct br_srp_server srv, srv2;
+
+static size_t vec(const char *name, uint8_t *buf, size_t cap)
+{
+    return hexvec_read("srp", name, buf, cap);
+}
+
+/* One view of s as text. */
+static const char *view(const struct br_srp_server *s, enum br_srp_server_view v)
+{
+    static char text[4096];
+    FILE *f = tmpfile();
+    size_t n;
+
+    assert_non_null(f);
+    br_srp_server_fmt(s, v, f);
+    rewind(f);
+    n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static unsigned count_hosts(const struct br_srp_server *s)
+{
+    unsigned n = 0;
+
+    for (const struct srp_host *h = srp_registry_next_host(&s->reg, NULL); h != NULL;
+         h = srp_registry_next_host(&s->reg, h))
+        n++;
+    return n;
+}
+
+/* ot-register.hex into s at now_ms: accepted with a NOERROR reply. */
+static void register_host(struct br_srp_server *s, uint64_t now_ms)
+{
+    uint8_t msg[1500], out[BR_SRP_SERVER_REPLY_MAX];
+    size_t len = vec("ot-register.hex", msg, sizeof msg), out_len = 0;
+    enum srp_err e = SRP_ERR__COUNT;
+    struct dns_hdr q, r;
+
+    assert_true(br_srp_server_input(s, now_ms, msg, len, true, out, &out_len, &e));
+    assert_int_equal(e, SRP_OK);
+    assert_int_equal(dns_hdr_read(msg, len, &q), DNS_OK);
+    assert_int_equal(dns_hdr_read(out, out_len, &r), DNS_OK);
+    assert_int_equal(r.id, q.id);
+    assert_true(r.flags & DNS_FLAG_QR);
+    assert_int_equal(dns_hdr_rcode(&r), 0);
+}
+
+/* The stored config record (enabled, anycast, seqnum). */
+static void assert_cfg(uint8_t enabled, uint8_t anycast, uint8_t seqnum)
+{
+    uint8_t cfg[8];
+    size_t len = 0;
+
+    assert_int_equal(kv_get(&st.kv, SETTINGS_KEY_SRP_SERVER_CFG, 0, cfg, sizeof cfg, &len), 0);
+    assert_int_equal(len, 3);
+    assert_int_equal(cfg[0], enabled);
+    assert_int_equal(cfg[1], anycast);
+    assert_int_equal(cfg[2], seqnum);
+}
+
+/* Registers at T0 and saves at T0 + DELAY with the wall clock WALL0 + DELAY;
+ * returns the saved record's length. */
+static size_t saved_registry(void)
+{
+    store_init(&st);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    register_host(&srv, T0);
+    br_srp_server_process(&srv, T0 + DELAY, WALL0 + DELAY);
+    assert_int_equal(srv.saves, 1);
+    assert_true(st.has_reg);
+    br_srp_server_free(&srv);
+    return st.reg_len;
+}
+
+static void test_defaults_without_store(void **state)
+{
+    (void)state;
+    assert_int_equal(br_srp_server_init(&srv, NULL, 0, WALL0), 0);
+    assert_true(srv.enabled);
+    assert_false(srv.anycast);
+    assert_int_equal(srv.seqnum, 0);
+    assert_int_equal(count_hosts(&srv), 0);
+    assert_int_equal(br_srp_server_next_timeout(&srv), UINT64_MAX);
+    assert_string_equal(view(&srv, BR_SRP_SERVER_VIEW_ADDRMODE), "unicast\n");
+    assert_string_equal(view(&srv, BR_SRP_SERVER_VIEW_SEQNUM), "0\n");
+    assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "rx: 0\nreplies: 0\nok: 0\n"));
+    assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS),
+                           "expired: 0\nsaves: 0\nsave-errors: 0\nload-errors: 0\n"));
+
+    /* Settings work without a store; nothing is saved or counted. */
+    assert_false(br_srp_server_set_anycast(&srv, true)); /* only while disabled */
+    assert_false(br_srp_server_set_seqnum(&srv, 9));
+    br_srp_server_set_enabled(&srv, false);
+    assert_true(br_srp_server_set_anycast(&srv, true));
+    assert_true(br_srp_server_set_seqnum(&srv, 9));
+    assert_string_equal(view(&srv, BR_SRP_SERVER_VIEW_ADDRMODE), "anycast\n");
+    assert_string_equal(view(&srv, BR_SRP_SERVER_VIEW_SEQNUM), "9\n");
+    br_srp_server_set_enabled(&srv, true);
+    register_host(&srv, T0);
+    br_srp_server_flush(&srv, T0 + 1, WALL0);
+    assert_int_equal(srv.saves, 0);
+    assert_int_equal(srv.save_errors, 0);
+
+    /* Lease bounds with OpenThread's checks. */
+    assert_false(br_srp_server_set_lease(&srv, 60, 30, 100, 200));  /* MIN > MAX */
+    assert_false(br_srp_server_set_lease(&srv, 30, 60, 20, 200));   /* MIN > KEYMIN */
+    assert_false(br_srp_server_set_lease(&srv, 30, 600, 100, 200)); /* MAX > KEYMAX */
+    assert_false(br_srp_server_set_lease(&srv, 30, 60, 100, BR_SRP_SERVER_MAX_KEY_LEASE + 1));
+    assert_true(br_srp_server_set_lease(&srv, 30, 60, 100, 200));
+    assert_string_equal(view(&srv, BR_SRP_SERVER_VIEW_LEASE),
+                        "min lease: 30\nmax lease: 60\nmin key-lease: 100\nmax key-lease: 200\n");
+    br_srp_server_free(&srv);
+}
+
+static void test_settings_persisted(void **state)
+{
+    (void)state;
+    store_init(&st);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    assert_true(srv.enabled);
+    assert_int_equal(st.mem.writes, 0); /* defaults are not written */
+
+    /* Refused while enabled: unchanged, nothing written. */
+    assert_false(br_srp_server_set_anycast(&srv, true));
+    assert_false(br_srp_server_set_seqnum(&srv, 5));
+    assert_false(srv.anycast);
+    assert_int_equal(srv.seqnum, 0);
+    br_srp_server_set_enabled(&srv, true); /* no change: no write */
+    assert_int_equal(st.mem.writes, 0);
+
+    br_srp_server_set_enabled(&srv, false);
+    assert_int_equal(st.mem.writes, 1);
+    assert_cfg(0, 0, 0);
+    assert_true(br_srp_server_set_anycast(&srv, true));
+    assert_cfg(0, 1, 0);
+    assert_true(br_srp_server_set_seqnum(&srv, 200));
+    assert_cfg(0, 1, 200);
+    assert_int_equal(st.mem.writes, 3);
+    assert_true(br_srp_server_set_seqnum(&srv, 200)); /* same value: no write */
+    assert_true(br_srp_server_set_anycast(&srv, true));
+    assert_int_equal(st.mem.writes, 3);
+    assert_int_equal(srv.save_errors, 0);
+    br_srp_server_free(&srv);
+
+    /* A restart keeps all three. */
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, 0, WALL0), 0);
+    assert_false(srv2.enabled);
+    assert_true(srv2.anycast);
+    assert_int_equal(srv2.seqnum, 200);
+    assert_string_equal(view(&srv2, BR_SRP_SERVER_VIEW_ADDRMODE), "anycast\n");
+    assert_string_equal(view(&srv2, BR_SRP_SERVER_VIEW_SEQNUM), "200\n");
+    br_srp_server_set_enabled(&srv2, true);
+    assert_cfg(1, 1, 200);
+    br_srp_server_free(&srv2);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    assert_true(srv.enabled);
+    assert_true(srv.anycast);
+    assert_int_equal(srv.seqnum, 200);
+    br_srp_server_free(&srv);
+}
+
+/* The first version stored only the enabled flag (one octet). */
+static void test_settings_first_version(void **state)
+{
+    (void)state;
+    static const uint8_t off = 0, on = 1, two[2] = {0, 1};
+
+    store_init(&st);
+    assert_int_equal(kv_set(&st.kv, SETTINGS_KEY_SRP_SERVER_CFG, &off, 1), 0);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    assert_false(srv.enabled);
+    assert_false(srv.anycast);
+    assert_int_equal(srv.seqnum, 0);
+    /* The next change writes the three-octet record. */
+    assert_true(br_srp_server_set_seqnum(&srv, 3));
+    assert_cfg(0, 0, 3);
+    br_srp_server_free(&srv);
+
+    assert_int_equal(kv_set(&st.kv, SETTINGS_KEY_SRP_SERVER_CFG, &on, 1), 0);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    assert_true(srv.enabled);
+    assert_false(srv.anycast);
+    assert_int_equal(srv.seqnum, 0);
+    br_srp_server_free(&srv);
+
+    /* Neither version: the defaults (enabled, unicast, 0). */
+    assert_int_equal(kv_set(&st.kv, SETTINGS_KEY_SRP_SERVER_CFG, two, 2), 0);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    assert_true(srv.enabled);
+    assert_false(srv.anycast);
+    assert_int_equal(srv.seqnum, 0);
+    br_srp_server_free(&srv);
+}
+
+/* Every outcome is counted once under its own name. */
+static void test_counters_per_outcome(void **state)
+{
+    (void)state;
+    uint8_t msg[1500], bad[1500], out[BR_SRP_SERVER_REPLY_MAX];
+    size_t len = vec("ot-register.hex", msg, sizeof msg), out_len = 99;
+    enum srp_err e = SRP_OK;
+    struct dns_hdr r;
+    static const uint8_t query[12] = {0x12, 0x34}; /* a standard query, no records */
+    const char *text;
+
+    assert_int_equal(br_srp_server_init(&srv, NULL, 0, 0), 0);
+
+    /* Dropped without a reply. */
+    assert_false(br_srp_server_input(&srv, T0, msg, len, false, out, &out_len, &e));
+    assert_int_equal(out_len, 0);
+    assert_int_equal(srv.drops[BR_SRP_SERVER_DROP_NOT_THREAD], 1);
+    assert_false(br_srp_server_input(&srv, T0, msg, 11, true, out, &out_len, &e));
+    assert_int_equal(srv.drops[BR_SRP_SERVER_DROP_SHORT], 1);
+    memcpy(bad, msg, len);
+    bad[2] |= 0x80; /* QR */
+    assert_false(br_srp_server_input(&srv, T0, bad, len, true, out, &out_len, &e));
+    assert_int_equal(srv.drops[BR_SRP_SERVER_DROP_RESPONSE], 1);
+    br_srp_server_set_enabled(&srv, false);
+    assert_false(br_srp_server_input(&srv, T0, msg, len, true, out, &out_len, &e));
+    assert_int_equal(srv.drops[BR_SRP_SERVER_DROP_DISABLED], 1);
+    br_srp_server_set_enabled(&srv, true);
+    assert_int_equal(srv.replies, 0);
+    assert_int_equal(count_hosts(&srv), 0);
+
+    /* Answered with the error's RCODE, registry unchanged. */
+    memcpy(bad, msg, len);
+    bad[len - 1] ^= 0x01; /* the signature's last octet */
+    assert_true(br_srp_server_input(&srv, T0, bad, len, true, out, &out_len, &e));
+    assert_int_equal(e, SRP_ERR_SIG_FAILED);
+    assert_int_equal(dns_hdr_read(out, out_len, &r), DNS_OK);
+    assert_int_equal(dns_hdr_rcode(&r), srp_err_rcode(SRP_ERR_SIG_FAILED));
+    assert_true(br_srp_server_input(&srv, T0, query, sizeof query, true, out, &out_len, &e));
+    assert_int_equal(e, SRP_ERR_NOT_UPDATE);
+    assert_int_equal(dns_hdr_read(out, out_len, &r), DNS_OK);
+    assert_int_equal(r.id, 0x1234);
+    assert_int_equal(dns_hdr_rcode(&r), 4); /* NOTIMP */
+    assert_int_equal(count_hosts(&srv), 0);
+    assert_int_equal(br_srp_server_next_timeout(&srv), UINT64_MAX); /* nothing to save */
+
+    /* Accepted twice (a refresh with the same key). */
+    register_host(&srv, T0);
+    register_host(&srv, T0 + 10);
+    assert_int_equal(count_hosts(&srv), 1);
+
+    assert_int_equal(srv.rx, 8);
+    assert_int_equal(srv.replies, 4);
+    assert_int_equal(srv.results[SRP_OK], 2);
+    assert_int_equal(srv.results[SRP_ERR_SIG_FAILED], 1);
+    assert_int_equal(srv.results[SRP_ERR_NOT_UPDATE], 1);
+    for (int i = 0; i < SRP_ERR__COUNT; i++)
+        if (i != SRP_OK && i != SRP_ERR_SIG_FAILED && i != SRP_ERR_NOT_UPDATE)
+            assert_int_equal(srv.results[i], 0);
+    for (int i = 0; i < BR_SRP_SERVER_DROP__COUNT; i++)
+        assert_int_equal(srv.drops[i], 1);
+    text = view(&srv, BR_SRP_SERVER_VIEW_COUNTERS);
+    assert_non_null(strstr(text, "rx: 8\nreplies: 4\nok: 2\n"));
+    assert_non_null(strstr(text, "\nnot-update: 1\n"));
+    assert_non_null(strstr(text, "\nsig-failed: 1\n"));
+    assert_non_null(strstr(text, "drop-short: 1\ndrop-response: 1\ndrop-not-thread: 1\n"
+                                 "drop-disabled: 1\n"));
+    assert_string_equal(br_srp_server_drop_name(BR_SRP_SERVER_DROP_NOT_THREAD), "not-thread");
+    assert_string_equal(br_srp_server_drop_name(BR_SRP_SERVER_DROP__COUNT), "?");
+    br_srp_server_free(&srv);
+}
+
+/* Saves are coalesced (one per DELAY) and carry the wall clock. */
+static void test_save_coalesced(void **state)
+{
+    (void)state;
+    store_init(&st);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    register_host(&srv, T0);
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + DELAY);
+    br_srp_server_process(&srv, T0 + DELAY - 1, WALL0);
+    register_host(&srv, T0 + DELAY - 1); /* same pending save */
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + DELAY);
+    assert_false(st.has_reg);
+    br_srp_server_process(&srv, T0 + DELAY, WALL0 + DELAY);
+    assert_int_equal(srv.saves, 1);
+    assert_int_equal(st.mem.writes, 1);
+    assert_true(st.has_reg);
+    assert_true(st.reg_len > 8 && st.reg_len <= BR_SRP_SERVER_RECORD_MAX);
+    assert_int_equal(be64_get(st.reg), WALL0 + DELAY);
+    assert_int_equal(st.reg[8], SRP_REGISTRY_BLOB_VERSION);
+    /* Nothing changed since: no timer but the lease, no write. */
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + DELAY - 1 + LEASE_MS);
+    br_srp_server_process(&srv, T0 + 5 * DELAY, WALL0);
+    br_srp_server_flush(&srv, T0 + 5 * DELAY, WALL0);
+    assert_int_equal(st.mem.writes, 1);
+
+    /* A change then a flush at shutdown writes at once. */
+    register_host(&srv, T0 + 6 * DELAY);
+    br_srp_server_flush(&srv, T0 + 6 * DELAY, WALL0 + 6 * DELAY);
+    assert_int_equal(srv.saves, 2);
+    assert_int_equal(be64_get(st.reg), WALL0 + 6 * DELAY);
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 6 * DELAY + LEASE_MS);
+    assert_int_equal(srv.save_errors, 0);
+    br_srp_server_free(&srv);
+}
+
+/* The registration comes back in a fresh server with the time away taken
+ * off its leases (RFC 9665 §3.3.3: leases run in real time). */
+static void test_reload_time_away(void **state)
+{
+    (void)state;
+    const uint64_t now = 50, away = 3600u * 1000u;
+    /* Remaining when saved at T0 + DELAY. */
+    const uint64_t rem = LEASE_MS - DELAY, key_rem = KEY_LEASE_MS - DELAY;
+    const struct srp_host *h;
+    const struct srp_service *sv;
+
+    saved_registry();
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, WALL0 + DELAY + away), 1);
+    assert_int_equal(srv2.load_errors, 0);
+    h = srp_registry_next_host(&srv2.reg, NULL);
+    assert_non_null(h);
+    assert_false(h->deleted);
+    assert_int_equal(h->naddrs, 1);
+    assert_int_equal(h->lease, 7200);
+    assert_int_equal(h->lease_end_ms, now + rem - away);
+    assert_int_equal(h->key_lease_end_ms, now + key_rem - away);
+    sv = srp_registry_next_service(&srv2.reg, h, NULL);
+    assert_non_null(sv);
+    assert_false(sv->deleted);
+    assert_int_equal(sv->port, 5683);
+    assert_int_equal(sv->lease_end_ms, now + rem - away);
+    assert_non_null(strstr(view(&srv2, BR_SRP_SERVER_VIEW_HOSTS),
+                           "otdev.default.service.arpa.\n    deleted: false\n"));
+    assert_int_equal(br_srp_server_next_timeout(&srv2), now + rem - away);
+    /* The shortened lease runs out on time. */
+    br_srp_server_process(&srv2, now + rem - away - 1, WALL0);
+    assert_int_equal(srv2.expired, 0);
+    br_srp_server_process(&srv2, now + rem - away, WALL0);
+    assert_true(srv2.expired > 0);
+    assert_true(srp_registry_next_host(&srv2.reg, NULL)->deleted);
+    assert_int_equal(br_srp_server_next_timeout(&srv2), now + rem - away + DELAY); /* a save */
+    br_srp_server_free(&srv2);
+
+    /* Wall clock unknown (0) or gone backwards: nothing is taken off. */
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, 0), 1);
+    assert_int_equal(srp_registry_next_host(&srv2.reg, NULL)->lease_end_ms, now + rem);
+    br_srp_server_free(&srv2);
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, WALL0 - away), 1);
+    assert_int_equal(srp_registry_next_host(&srv2.reg, NULL)->lease_end_ms, now + rem);
+    br_srp_server_free(&srv2);
+}
+
+static void test_reload_expired(void **state)
+{
+    (void)state;
+    const uint64_t now = 50, rem = LEASE_MS - DELAY, key_rem = KEY_LEASE_MS - DELAY;
+    const struct srp_host *h;
+    const struct srp_service *sv;
+
+    saved_registry();
+    /* Away longer than the lease: the name stays claimed, deleted. */
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, WALL0 + DELAY + rem), 1);
+    assert_int_equal(srv2.load_errors, 0);
+    h = srp_registry_next_host(&srv2.reg, NULL);
+    assert_non_null(h);
+    assert_true(h->deleted);
+    assert_int_equal(h->naddrs, 0);
+    assert_int_equal(h->key_lease_end_ms, now + key_rem - rem);
+    sv = srp_registry_next_service(&srv2.reg, h, NULL);
+    assert_true(sv == NULL || sv->deleted);
+    assert_non_null(strstr(view(&srv2, BR_SRP_SERVER_VIEW_HOSTS),
+                           "otdev.default.service.arpa.\n    deleted: true\n"));
+    br_srp_server_free(&srv2);
+
+    /* Away longer than the key-lease: gone. */
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, WALL0 + DELAY + key_rem), 0);
+    assert_int_equal(srv2.load_errors, 0);
+    assert_int_equal(count_hosts(&srv2), 0);
+    assert_int_equal(br_srp_server_next_timeout(&srv2), UINT64_MAX);
+    br_srp_server_free(&srv2);
+}
+
+/* A stored record that does not parse is refused whole: counted, registry
+ * empty, the config (a separate record) still read. */
+static void test_corrupt_record_refused(void **state)
+{
+    (void)state;
+    static uint8_t good[BR_SRP_SERVER_RECORD_MAX + 2];
+    static const uint8_t off = 0;
+    size_t len = saved_registry();
+    struct {
+        const char *what;
+        size_t len;
+        size_t at; /* octet changed (len: none) */
+        uint8_t val;
+    } cases[] = {
+        {"shorter than the time", 5, 5, 0},
+        {"time only, no record", 8, 8, 0},
+        {"last service cut short (host part intact)", len - 1, len - 1, 0},
+        {"trailing octet", len + 1, len, 0},
+        {"unknown version", len, 8, SRP_REGISTRY_BLOB_VERSION + 1},
+        {"host count over what follows", len, 9, 2},
+        {"service of a host that is not there", len, 11 + 0, 0}, /* patched below */
+        {"over the record size", BR_SRP_SERVER_RECORD_MAX + 1, BR_SRP_SERVER_RECORD_MAX + 1, 0},
+    };
+
+    assert_true(len > 12 && len < 1000);
+    memcpy(good, st.reg, len);
+    /* The service's host index: the octet after its flags, right after the
+     * one host (its length is the record less the service's). */
+    assert_int_equal(good[9], 1);  /* nhosts */
+    assert_int_equal(good[10], 1); /* nservices */
+    {
+        /* name lengths: flags(1) len(1) name pubkey(64) naddrs(1) addrs ttl/leases(12) rem(16) */
+        size_t host_len = 2 + good[12] + SRP_PUBKEY_LEN;
+        host_len += 1 + 16u * good[11 + host_len] + 12 + 16;
+        assert_int_equal(good[11 + host_len], 0);     /* service flags: live */
+        assert_int_equal(good[11 + host_len + 1], 0); /* its host: index 0 */
+        cases[6].at = 11 + host_len + 1;
+        cases[6].val = 1;
+    }
+    assert_int_equal(kv_set(&st.kv, SETTINGS_KEY_SRP_SERVER_CFG, &off, 1), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(st.reg, good, len);
+        memset(st.reg + len, 0, sizeof st.reg - len);
+        if (cases[i].at < cases[i].len)
+            st.reg[cases[i].at] = cases[i].val;
+        st.reg_len = cases[i].len;
+        print_message("%s\n", cases[i].what);
+        assert_int_equal(br_srp_server_init(&srv2, &st.kv, 50, WALL0 + 2 * DELAY), -1);
+        assert_int_equal(srv2.load_errors, 1);
+        assert_int_equal(count_hosts(&srv2), 0);
+        assert_int_equal(br_srp_server_next_timeout(&srv2), UINT64_MAX);
+        assert_false(srv2.enabled); /* config still loaded */
+        /* Still serving: the host registers again. */
+        br_srp_server_set_enabled(&srv2, true);
+        register_host(&srv2, T0);
+        assert_int_equal(count_hosts(&srv2), 1);
+        br_srp_server_set_enabled(&srv2, false);
+        br_srp_server_free(&srv2);
+    }
+    /* The record unchanged still loads (the cases above were the cause). */
+    memcpy(st.reg, good, len);
+    st.reg_len = len;
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, 50, WALL0 + 2 * DELAY), 1);
+    assert_int_equal(srv2.load_errors, 0);
+    br_srp_server_free(&srv2);
+}
+
+/* A failed write (-EIO, the store keeps its previous contents) is counted
+ * and the registry written again later: the next save DELAY on, or the flush
+ * at shutdown. */
+static void test_save_failure(void **state)
+{
+    (void)state;
+    store_init(&st);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    register_host(&srv, T0);
+    st.mem.fail = true;
+    br_srp_server_process(&srv, T0 + DELAY, WALL0 + DELAY);
+    assert_int_equal(srv.save_errors, 1);
+    assert_int_equal(srv.saves, 0);
+    assert_false(st.has_reg);
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 2 * DELAY); /* the retry */
+    br_srp_server_process(&srv, T0 + 2 * DELAY - 1, WALL0);
+    assert_int_equal(srv.save_errors, 1);
+    br_srp_server_process(&srv, T0 + 2 * DELAY, WALL0);
+    assert_int_equal(srv.save_errors, 2);
+    st.mem.fail = false;
+    br_srp_server_process(&srv, T0 + 3 * DELAY, WALL0 + 3 * DELAY);
+    assert_int_equal(srv.saves, 1);
+    assert_int_equal(srv.save_errors, 2);
+    assert_true(st.has_reg);
+    assert_int_equal(be64_get(st.reg), WALL0 + 3 * DELAY);
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + LEASE_MS);
+    br_srp_server_free(&srv);
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, 0, WALL0 + 3 * DELAY), 1);
+    br_srp_server_free(&srv2);
+
+    /* Shutdown right after a failed save: the flush writes it. */
+    store_init(&st);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    register_host(&srv, T0);
+    st.mem.fail = true;
+    br_srp_server_process(&srv, T0 + DELAY, WALL0);
+    assert_int_equal(srv.save_errors, 1);
+    st.mem.fail = false;
+    br_srp_server_flush(&srv, T0 + DELAY + 1, WALL0 + DELAY);
+    assert_int_equal(srv.saves, 1);
+    assert_true(st.has_reg);
+    br_srp_server_free(&srv);
+
+    /* A config write that fails is counted; the switch still takes effect. */
+    store_init(&st);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    st.mem.fail = true;
+    br_srp_server_set_enabled(&srv, false);
+    assert_false(srv.enabled);
+    assert_int_equal(srv.save_errors, 1);
+    assert_int_equal(st.mem.writes, 0);
+    br_srp_server_free(&srv);
+}
+
+/* Expiry while running is counted and saved (DELAY later). */
+static void test_expiry_saved(void **state)
+{
+    (void)state;
+    store_init(&st);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    register_host(&srv, T0);
+    br_srp_server_flush(&srv, T0, WALL0);
+    assert_int_equal(srv.saves, 1);
+    br_srp_server_process(&srv, T0 + LEASE_MS, WALL0 + LEASE_MS);
+    assert_int_equal(srv.expired, 2); /* the host and its service */
+    assert_int_equal(srv.saves, 1);
+    br_srp_server_process(&srv, T0 + LEASE_MS + DELAY, WALL0 + LEASE_MS + DELAY);
+    assert_int_equal(srv.saves, 2);
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + KEY_LEASE_MS);
+    br_srp_server_free(&srv);
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, 0, WALL0 + LEASE_MS + DELAY), 1);
+    assert_true(srp_registry_next_host(&srv2.reg, NULL)->deleted);
+    br_srp_server_free(&srv2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_without_store),
+        cmocka_unit_test(test_settings_persisted),
+        cmocka_unit_test(test_settings_first_version),
+        cmocka_unit_test(test_counters_per_outcome),
+        cmocka_unit_test(test_save_coalesced),
+        cmocka_unit_test(test_reload_time_away),
+        cmocka_unit_test(test_reload_expired),
+        cmocka_unit_test(test_corrupt_record_refused),
+        cmocka_unit_test(test_save_failure),
+        cmocka_unit_test(test_expiry_saved),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
