@@ -30,8 +30,8 @@
 # status 0 only with no failure and no skip the policy refuses.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=tests/skip_policy.sh
-. "$here/skip_policy.sh"
+# shellcheck source=tests/common.sh
+. "$here/common.sh"
 
 passed=0
 failed=0

@@ -16,6 +16,8 @@
 # clean-up steps to TBR_CLEANUP (a function name) if it needs more.
 #
 # shellcheck shell=bash
+# shellcheck source=tests/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh" # wait_for, tbr_missing_shared
 
 SLOW=${TBR_TEST_SLOW:-1}
 PASS=0

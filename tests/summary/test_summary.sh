@@ -149,5 +149,17 @@ probe "wrapped: failed and skipped -> failure wins" 1 -- "$RUN" "$PROBE" skipfai
 probe "wrapped: TAP asked for, the skip still seen" 77 CMOCKA_MESSAGE_OUTPUT=TAP -- "$RUN" "$PROBE" skip
 probe "wrapped: a program failing with status 77 is not a skip" 1 -- "$RUN" sh -c 'exit 77'
 
+# ---- a test that needs the shared directory and does not find it ------------------------
+missing() { # missing "what" WANT_RC [env...]
+    local what=$1 want=$2 rc
+    shift 2
+    OUT=$(env -u CI "$@" bash -c '. "$1"; tbr_missing_shared ot/ot-cli-ftd; echo "not reached"' \
+        sh "$HERE/../common.sh" 2>&1)
+    rc=$?
+    [ "$rc" = "$want" ] && pass "$what: exit $rc ($OUT)" || fail "$what: exit $rc, want $want: $OUT"
+}
+missing "shared missing outside CI: skip" 77
+missing "shared missing in CI: fail" 1 CI=true
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

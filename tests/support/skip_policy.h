@@ -1,5 +1,5 @@
 /*
- * When a C test may skip: tests/skip_policy.sh's rule. CI (CI=true or CI=1)
+ * When a C test may skip: tests/common.sh's rule. CI (CI=true or CI=1)
  * has the shared directory (../shared: OpenThread binaries, capture and Jool
  * vectors), so a test that needs it and does not find it fails there; only
  * outside CI may it skip (cmocka skip(), or exit 77 for a plain program).

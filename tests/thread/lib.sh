@@ -6,6 +6,8 @@
 # removed on exit (TBR_TEST_KEEP=1 keeps it).
 #
 # shellcheck shell=bash
+# shellcheck source=tests/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh" # wait_for, tbr_missing_shared
 
 SLOW=${TBR_TEST_SLOW:-1}
 T=$(mktemp -d "${TMPDIR:-/tmp}/tbr-thread.XXXXXX")
