@@ -1,6 +1,6 @@
 # Shared by every shell test (sourced by tests/netns/lib.sh,
-# tests/thread/lib.sh and tests/summary.sh): when a test may skip, and a
-# bounded wait for a condition.
+# tests/thread/lib.sh and tests/summary.sh): PASS/FAIL bookkeeping, when a
+# test may skip, and a bounded wait for a condition.
 #
 # Skips: CI (CI=true or CI=1) has the shared directory (OpenThread binaries
 # in ot/, capture and Jool vectors in vectors/), so a test that needs it and
@@ -8,6 +8,18 @@
 # skip (exit 77). tests/support/skip_policy.h is the same rule for C tests.
 #
 # shellcheck shell=bash
+
+PASS=0
+FAIL=0
+# pass / fail MESSAGE: one counted check, one line.
+pass() {
+    PASS=$((PASS + 1))
+    echo "PASS: $*"
+}
+fail() {
+    FAIL=$((FAIL + 1))
+    echo "FAIL: $*"
+}
 
 # tbr_ci: true inside CI.
 tbr_ci() {

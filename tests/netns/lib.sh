@@ -17,11 +17,9 @@
 #
 # shellcheck shell=bash
 # shellcheck source=tests/common.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../common.sh" # wait_for, tbr_missing_shared
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh" # pass, fail, wait_for, tbr_missing_shared
 
 SLOW=${TBR_TEST_SLOW:-1}
-PASS=0
-FAIL=0
 APID=
 TBR_PIDS=()
 TBR_CLEANUP=
@@ -32,14 +30,6 @@ NODE_RESULT_RE='^(Done|Error [0-9]+: .*)$'
 skip() {
     echo "SKIP: $*"
     exit 77
-}
-pass() {
-    PASS=$((PASS + 1))
-    echo "PASS: $*"
-}
-fail() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL: $*"
 }
 now_ms() { date +%s%3N; }
 oneline() { echo "$*" | tr '\n' '|'; }

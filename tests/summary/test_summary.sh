@@ -18,36 +18,49 @@ SUMMARY=$HERE/../summary.sh
 RUN=$HERE/../support/cmocka_run.sh
 T=$(mktemp -d "${TMPDIR:-/tmp}/tbr-summary.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
-PASS=0
-FAIL=0
-pass() {
-    PASS=$((PASS + 1))
-    echo "PASS: $*"
-}
-fail() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL: $*"
-}
+# shellcheck source=tests/common.sh
+. "$HERE/../common.sh" # pass, fail
 
-# summary "what" RC "last line" [VAR=value...] -- ARGS...: runs summary.sh
-# with exactly the given environment for CI, TBR_SHARED and the uid; OUT
-# is its output.
-summary() {
-    local what=$1 want_rc=$2 want_last=$3 rc last
-    shift 3
+# run_env [VAR=value...] -- COMMAND...: COMMAND with exactly the given
+# CI, TBR_SHARED and uid settings; OUT (stdout and stderr) and RC.
+run_env() {
     local envs=()
     while [ "$1" != -- ]; do
         envs+=("$1")
         shift
     done
     shift
-    OUT=$(env -u CI -u TBR_SHARED -u TBR_SUMMARY_UID "${envs[@]}" "$SUMMARY" "$@" 2>&1)
-    rc=$?
+    OUT=$(env -u CI -u TBR_SHARED -u TBR_SUMMARY_UID "${envs[@]}" "$@" 2>&1)
+    RC=$?
+}
+
+# summary "what" RC "last line" [VAR=value...] -- ARGS...: summary.sh ARGS
+# (with those settings) must exit RC with that last line.
+summary() {
+    local what=$1 want_rc=$2 want_last=$3 a args=() seen='' last
+    shift 3
+    for a; do
+        args+=("$a")
+        [ -z "$seen" ] && [ "$a" = -- ] && seen=1 && args+=("$SUMMARY")
+    done
+    run_env "${args[@]}"
     last=$(printf '%s\n' "$OUT" | tail -1)
-    if [ "$rc" = "$want_rc" ] && [ "$last" = "$want_last" ]; then
-        pass "$what: exit $rc, '$last'"
+    if [ "$RC" = "$want_rc" ] && [ "$last" = "$want_last" ]; then
+        pass "$what: exit $RC, '$last'"
     else
-        fail "$what: exit $rc (want $want_rc), last line '$last' (want '$want_last')"
+        fail "$what: exit $RC (want $want_rc), last line '$last' (want '$want_last')"
+        printf '%s\n' "$OUT" | sed 's/^/    | /'
+    fi
+}
+# exits "what" RC [VAR=value...] -- COMMAND...: COMMAND must exit RC.
+exits() {
+    local what=$1 want=$2
+    shift 2
+    run_env "$@"
+    if [ "$RC" = "$want" ]; then
+        pass "$what: exit $RC"
+    else
+        fail "$what: exit $RC, want $want"
         printf '%s\n' "$OUT" | sed 's/^/    | /'
     fi
 }
@@ -123,43 +136,22 @@ summary "CI, root, shared, no skip" 0 "tests: 5 passed, 0 failed, 0 skipped" \
     CI=true TBR_SUMMARY_UID=0 TBR_SHARED="$SH" -- "$L/clean.log"
 
 # ---- a cmocka skip as ctest sees it ---------------------------------------------------
-probe() { # probe "what" WANT_RC [env...] -- ARGS...
-    local what=$1 want=$2 rc
-    shift 2
-    local envs=()
-    while [ "$1" != -- ]; do
-        envs+=("$1")
-        shift
-    done
-    shift
-    OUT=$(env "${envs[@]}" "$@" 2>&1)
-    rc=$?
-    [ "$rc" = "$want" ] && pass "$what: exit $rc" || {
-        fail "$what: exit $rc, want $want"
-        printf '%s\n' "$OUT" | sed 's/^/    | /'
-    }
-}
-probe "cmocka alone: a skipped case leaves exit 0 (why the wrapper is needed)" 0 -- "$PROBE" skip
+exits "cmocka alone: a skipped case leaves exit 0 (why the wrapper is needed)" 0 -- "$PROBE" skip
 has "cmocka prints the skip" '^\[  SKIPPED \] test_skip$'
-probe "wrapped: all passed -> 0" 0 -- "$RUN" "$PROBE" pass
-probe "wrapped: a skipped case -> 77 (ctest: Skipped)" 77 -- "$RUN" "$PROBE" skip
+exits "wrapped: all passed -> 0" 0 -- "$RUN" "$PROBE" pass
+exits "wrapped: a skipped case -> 77 (ctest: Skipped)" 77 -- "$RUN" "$PROBE" skip
 has "the output passes through" '^\[  SKIPPED \] test_skip$'
-probe "wrapped: a failed case -> non-zero, not 77" 1 -- "$RUN" "$PROBE" fail
-probe "wrapped: failed and skipped -> failure wins" 1 -- "$RUN" "$PROBE" skipfail
-probe "wrapped: TAP asked for, the skip still seen" 77 CMOCKA_MESSAGE_OUTPUT=TAP -- "$RUN" "$PROBE" skip
-probe "wrapped: a program failing with status 77 is not a skip" 1 -- "$RUN" sh -c 'exit 77'
+exits "wrapped: a failed case -> non-zero, not 77" 1 -- "$RUN" "$PROBE" fail
+exits "wrapped: failed and skipped -> failure wins" 1 -- "$RUN" "$PROBE" skipfail
+exits "wrapped: TAP asked for, the skip still seen" 77 CMOCKA_MESSAGE_OUTPUT=TAP -- "$RUN" "$PROBE" skip
+exits "wrapped: a program failing with status 77 is not a skip" 1 -- "$RUN" sh -c 'exit 77'
 
 # ---- a test that needs the shared directory and does not find it ------------------------
-missing() { # missing "what" WANT_RC [env...]
-    local what=$1 want=$2 rc
-    shift 2
-    OUT=$(env -u CI "$@" bash -c '. "$1"; tbr_missing_shared ot/ot-cli-ftd; echo "not reached"' \
-        sh "$HERE/../common.sh" 2>&1)
-    rc=$?
-    [ "$rc" = "$want" ] && pass "$what: exit $rc ($OUT)" || fail "$what: exit $rc, want $want: $OUT"
-}
-missing "shared missing outside CI: skip" 77
-missing "shared missing in CI: fail" 1 CI=true
+MISSING='. "$1"; tbr_missing_shared ot/ot-cli-ftd; echo "not reached"'
+exits "shared missing outside CI: skip" 77 -- bash -c "$MISSING" sh "$HERE/../common.sh"
+has "says SKIP" '^SKIP: ot/ot-cli-ftd is missing' 1
+exits "shared missing in CI: fail" 1 CI=true -- bash -c "$MISSING" sh "$HERE/../common.sh"
+has "says FAIL" '^FAIL: ot/ot-cli-ftd is missing .*CI has it' 1
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
