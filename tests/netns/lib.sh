@@ -16,10 +16,10 @@
 # clean-up steps to TBR_CLEANUP (a function name) if it needs more.
 #
 # shellcheck shell=bash
+# shellcheck source=tests/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh" # pass, fail, wait_for, tbr_missing_shared
 
 SLOW=${TBR_TEST_SLOW:-1}
-PASS=0
-FAIL=0
 APID=
 TBR_PIDS=()
 TBR_CLEANUP=
@@ -30,14 +30,6 @@ NODE_RESULT_RE='^(Done|Error [0-9]+: .*)$'
 skip() {
     echo "SKIP: $*"
     exit 77
-}
-pass() {
-    PASS=$((PASS + 1))
-    echo "PASS: $*"
-}
-fail() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL: $*"
 }
 now_ms() { date +%s%3N; }
 oneline() { echo "$*" | tr '\n' '|'; }

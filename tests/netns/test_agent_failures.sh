@@ -257,7 +257,9 @@ for _ in $(seq 1 $((50 * SLOW))); do
 done
 if wait_ctl 30 "leader
 Done" state; then pass "agent without nft runs (leader)"; else fail "agent without nft: $OUT"; fi
-sleep 2
+# nft_refused: the agent has tried to start the translator and said why not.
+nft_refused() { grep -qi "nft program was not found" "$T/agent.log.c"; }
+wait_for 10 nft_refused
 ctl nat64 state
 echo "$OUT" | grep -q "^Translator: NotRunning$" && pass "without nft: Translator NotRunning" ||
     fail "without nft: $(oneline "$OUT")"

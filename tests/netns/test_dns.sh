@@ -233,15 +233,19 @@ node "udp send $SVC_ADDR 53535 -x 1234a8000000000000000000"
 node "udp send $SVC_ADDR 53 -x 12342800000100000000000000"
 node "udp send $SVC_ADDR 53 -x 1234010000010000000000000377777703636f6d"
 node "udp close"
-sleep $((1 * SLOW))
-ctl srp server counters
-SRPC=$OUT
-ctl dns server counters
-DNSC=$OUT
-ctl state
-if echo "$SRPC" | grep -qx "drop-short: 1" && echo "$SRPC" | grep -qx "drop-response: 1" &&
-    [ "$(echo "$SRPC" | sed -n 's/^malformed: //p')" -ge 2 ] &&
-    echo "$DNSC" | grep -Eqx "formerr: [1-9][0-9]*" && [ "$OUT" = "leader
+# hostile_counted: the agent's counters (SRPC, DNSC) show the datagrams above.
+hostile_counted() {
+    local m
+    ctl srp server counters
+    SRPC=$OUT
+    ctl dns server counters
+    DNSC=$OUT
+    m=$(echo "$SRPC" | sed -n 's/^malformed: //p')
+    echo "$SRPC" | grep -qx "drop-short: 1" && echo "$SRPC" | grep -qx "drop-response: 1" &&
+        [ "${m:-0}" -ge 2 ] && echo "$DNSC" | grep -Eqx "formerr: [1-9][0-9]*"
+}
+wait_for 10 hostile_counted
+if hostile_counted && ctl state && [ "$OUT" = "leader
 Done" ]; then
     pass "malformed SRP/DNS datagrams counted (short, response, malformed, formerr); agent still leader"
 else

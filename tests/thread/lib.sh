@@ -6,12 +6,12 @@
 # removed on exit (TBR_TEST_KEEP=1 keeps it).
 #
 # shellcheck shell=bash
+# shellcheck source=tests/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../common.sh" # pass, fail, wait_for, tbr_missing_shared
 
 SLOW=${TBR_TEST_SLOW:-1}
 T=$(mktemp -d "${TMPDIR:-/tmp}/tbr-thread.XXXXXX")
 declare -A PID FD
-PASS=0
-FAIL=0
 
 cleanup() {
     local n
@@ -31,15 +31,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-pass() {
-    PASS=$((PASS + 1))
-    echo "PASS: $*"
-}
-fail() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL: $*"
-}
 
 now_ms() { date +%s%3N; }
 
