@@ -18,6 +18,7 @@
 
 #include "br/srp_server.h"
 #include "platform/settings.h"
+#include "support/hexvec.h"
 #include "support/kv_mem.h"
 #include "util/kv.h"
 #include "util/rd.h"
@@ -300,12 +301,37 @@ static void test_partial_and_corrupt(void **state)
     assert_int_equal(first_addr_tail(&kv), 4);
 }
 
+/* Through the server: OpenThread's update (no SIG(0) time: its client has
+ * no clock) registers at any wall-clock time, and is counted as such. */
+static void test_input_sig_no_time(void **state)
+{
+    (void)state;
+    uint8_t msg[1500], out[BR_SRP_SERVER_REPLY_MAX];
+    size_t len = hexvec_read("srp", "ot-register.hex", msg, sizeof msg), olen = 0;
+    enum srp_err e;
+    assert_int_equal(br_srp_server_init(&srv, NULL, T0, WALL), 0);
+    br_srp_server_process(&srv, T0, WALL);
+    assert_true(br_srp_server_input(&srv, T0 + 10, msg, len, true, out, &olen, &e));
+    assert_int_equal(e, SRP_OK);
+    assert_int_equal(srv.sig_no_time, 1);
+    char text[4096] = {0};
+    FILE *f = fmemopen(text, sizeof text - 1, "w");
+    br_srp_server_fmt(&srv, BR_SRP_SERVER_VIEW_COUNTERS, f);
+    fclose(f);
+    assert_non_null(strstr(text, "sig-no-time: 1\n"));
+    assert_non_null(strstr(text, "sig-time: 0\n"));
+    assert_non_null(strstr(text, "key-limit: 0\n"));
+    assert_non_null(strstr(text, "name-conflict: 0\n"));
+    br_srp_server_free(&srv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_worst_case_round_trip),
         cmocka_unit_test(test_save_retry),
         cmocka_unit_test(test_partial_and_corrupt),
+        cmocka_unit_test(test_input_sig_no_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
