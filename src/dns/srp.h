@@ -9,6 +9,7 @@
  *                        (RFC 9665 §3.3) -> struct srp_update.
  *   srp_verify_sig0()    SIG(0) (RFC 2931 §3.1) with the KEY of the update
  *                        (algorithm 13, ECDSA P-256 SHA-256, RFC 6605 §4).
+ *   srp_check_sig0_time() its validity period against the caller's clock.
  *   srp_registry_*       bounded registry: apply, expire, iterate, look up
  *                        (struct dns_srp_ops hooks for the DNS server).
  *   srp_build_response() the DNS UPDATE response with the granted leases
