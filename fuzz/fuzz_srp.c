@@ -216,6 +216,12 @@ static void run_update(const uint8_t *b, size_t n, uint8_t sel)
         return;
     e = srp_verify_sig0(b, n, &u);
     CHECK(e == SRP_OK || e == SRP_ERR_SIG_FAILED);
+    /* The validity period: a signature without time always passes. */
+    bool no_time = false;
+    e = srp_check_sig0_time(&u, (uint32_t)sel << 24, &no_time);
+    CHECK(e == SRP_OK || e == SRP_ERR_SIG_TIME);
+    CHECK(no_time == (u.sig.inception == 0 && u.sig.expiration == 0));
+    CHECK(!no_time || e == SRP_OK);
     srp_registry_init(&reg);
     uint64_t now = (uint64_t)sel << 20;
     uint32_t lease = 0, kl = 0;

@@ -5,14 +5,33 @@
 
 #include <string.h>
 
+#include <mbedtls/sha256.h>
+
+#include "platform/settings.h"
 #include "util/kv.h"
 #include "util/rd.h"
 
 #define WALL_LEN 8
 #define CFG_LEN 3
-#define BLOB_MAX (BR_SRP_SERVER_RECORD_MAX - WALL_LEN)
+#define DIGEST_LEN 8
+#define LEGACY_MAX 60008u /* the previous layout's one value */
+#define SCAN_MAX 64u      /* stored values looked at (a save leaves at most 3 sets) */
+/* What the other settings may use: the whole file before the SRP store
+ * was split (64 KiB). */
+#define STORE_RESERVE 65536u
+/* One set of chunks as stored in the settings file (record headers included). */
+#define STORE_SET_MAX                                                                              \
+    (BR_SRP_SERVER_CHUNKS * (SETTINGS_RECORD_HDR + BR_SRP_SERVER_CHUNK_HDR) +                      \
+     BR_SRP_SERVER_RECORD_MAX)
 
-_Static_assert(BR_SRP_SERVER_RECORD_MAX <= KV_VALUE_MAX, "the record must fit one settings value");
+_Static_assert(BR_SRP_SERVER_CHUNK_MAX <= KV_VALUE_MAX, "a chunk must fit one store value");
+_Static_assert(BR_SRP_SERVER_CHUNKS <= 32, "chunks of a set are tracked in a 32-bit mask");
+_Static_assert(SRP_MAX_HOSTS <= 255 && SRP_MAX_SERVICES <= 255, "record counts are one octet");
+/* The worst case (every host and service at its largest), twice: a save
+ * writes the new set before it deletes the old one. */
+_Static_assert(STORE_RESERVE + 2 * STORE_SET_MAX <=
+                   SETTINGS_MAX_FILE - SETTINGS_HEADER_LEN - SETTINGS_TRAILER_LEN,
+               "the SRP store's worst case must fit the settings file");
 
 static const char *const drop_names[] = {
 #define BR_SRP_SERVER_X_NAME(id, name, expl) name,
@@ -25,19 +44,202 @@ const char *br_srp_server_drop_name(enum br_srp_server_drop d)
     return (unsigned)d < BR_SRP_SERVER_DROP__COUNT ? drop_names[d] : "?";
 }
 
+/* ---- registry store (layout in srp_server.h) -------------------------------------- */
+
+struct chunk_hdr {
+    uint32_t gen, len;
+    uint8_t index, count;
+    uint8_t digest[DIGEST_LEN];
+};
+
+static bool digest(const uint8_t *p, size_t n, uint8_t out[DIGEST_LEN])
+{
+    uint8_t h[32];
+
+    if (mbedtls_sha256_ret(p, n, h, 0) != 0)
+        return false;
+    memcpy(out, h, DIGEST_LEN);
+    return true;
+}
+
+/* The header of stored value i (false: not a chunk of this format). */
+static bool chunk_read_hdr(struct br_srp_server *s, unsigned i, struct chunk_hdr *h, size_t *vlen)
+{
+    struct rd r;
+
+    if (kv_get(s->kv, SETTINGS_KEY_SRP_REGISTRY, i, s->chunk, BR_SRP_SERVER_CHUNK_HDR, vlen) != 0 ||
+        *vlen < BR_SRP_SERVER_CHUNK_HDR || *vlen > BR_SRP_SERVER_CHUNK_MAX ||
+        s->chunk[0] != BR_SRP_SERVER_STORE_FORMAT)
+        return false;
+    r = rd_init(s->chunk + 1, BR_SRP_SERVER_CHUNK_HDR - 1);
+    rd_be32(&r, &h->gen);
+    rd_u8(&r, &h->index);
+    rd_u8(&r, &h->count);
+    rd_be32(&r, &h->len);
+    rd_bytes(&r, h->digest, DIGEST_LEN);
+    return h->count > 0 && h->index < h->count && h->len <= BR_SRP_SERVER_RECORD_MAX &&
+           *vlen - BR_SRP_SERVER_CHUNK_HDR <= h->len;
+}
+
+/* Whether generation gen is whole among the n scanned headers: every index
+ * 0..count-1 exactly once, all agreeing, payloads adding up to len. */
+static bool set_complete(const struct chunk_hdr *h, const size_t *plen, const bool *ok, unsigned n,
+                         uint32_t gen, const struct chunk_hdr **first)
+{
+    uint32_t seen = 0, total = 0;
+    const struct chunk_hdr *f = NULL;
+
+    for (unsigned i = 0; i < n; i++) {
+        if (!ok[i] || h[i].gen != gen)
+            continue;
+        if (f == NULL)
+            f = &h[i];
+        if (h[i].count != f->count || h[i].len != f->len ||
+            memcmp(h[i].digest, f->digest, DIGEST_LEN) != 0 || h[i].index >= 32 ||
+            (seen & (1u << h[i].index)))
+            return false;
+        seen |= 1u << h[i].index;
+        total += (uint32_t)plen[i];
+    }
+    *first = f;
+    return f != NULL && f->count <= 32 && seen == (uint32_t)((1ull << f->count) - 1) &&
+           total == f->len;
+}
+
+/* Assembles generation gen into s->record (its chunks checked whole). */
+static bool set_read(struct br_srp_server *s, const struct chunk_hdr *h, const size_t *plen,
+                     const bool *ok, unsigned n, const struct chunk_hdr *f)
+{
+    uint8_t want[DIGEST_LEN];
+    size_t off = 0, vlen;
+
+    for (unsigned idx = 0; idx < f->count; idx++)
+        for (unsigned i = 0; i < n; i++) {
+            if (!ok[i] || h[i].gen != f->gen || h[i].index != idx)
+                continue;
+            if (kv_get(s->kv, SETTINGS_KEY_SRP_REGISTRY, i, s->chunk, BR_SRP_SERVER_CHUNK_MAX,
+                       &vlen) != 0 ||
+                vlen != BR_SRP_SERVER_CHUNK_HDR + plen[i] || off + plen[i] > f->len)
+                return false;
+            memcpy(s->record + off, s->chunk + BR_SRP_SERVER_CHUNK_HDR, plen[i]);
+            off += plen[i];
+        }
+    return off == f->len && digest(s->record, off, want) &&
+           memcmp(want, f->digest, DIGEST_LEN) == 0;
+}
+
+/* The newest whole set into s->record: its length, 0 when there is none
+ * (nothing stored), -1 when what is stored cannot be used. */
+static long store_read(struct br_srp_server *s)
+{
+    struct chunk_hdr h[SCAN_MAX];
+    size_t plen[SCAN_MAX], vlen = 0;
+    bool ok[SCAN_MAX], ignored = false;
+    const struct chunk_hdr *best = NULL;
+    unsigned n = kv_count(s->kv, SETTINGS_KEY_SRP_REGISTRY);
+
+    if (n == 0)
+        return 0;
+    if (n == 1 && kv_get(s->kv, SETTINGS_KEY_SRP_REGISTRY, 0, s->chunk, 1, &vlen) == 0 &&
+        vlen > 0 && s->chunk[0] == 0) {
+        /* The previous layout: one value, time + record. */
+        if (vlen < WALL_LEN || vlen > LEGACY_MAX ||
+            kv_get(s->kv, SETTINGS_KEY_SRP_REGISTRY, 0, s->record, vlen, &vlen) != 0)
+            return -1;
+        return (long)vlen;
+    }
+    n = n < SCAN_MAX ? n : SCAN_MAX;
+    for (unsigned i = 0; i < n; i++) {
+        ok[i] = chunk_read_hdr(s, i, &h[i], &vlen);
+        plen[i] = ok[i] ? vlen - BR_SRP_SERVER_CHUNK_HDR : 0;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const struct chunk_hdr *f;
+
+        if (ok[i] && (best == NULL || h[i].gen > best->gen) &&
+            set_complete(h, plen, ok, n, h[i].gen, &f))
+            best = f;
+    }
+    if (best == NULL)
+        return -1;
+    /* Newer chunks (a save cut short) or unreadable values are left out
+     * whole; the next save deletes them. */
+    for (unsigned i = 0; i < n; i++)
+        ignored |= !ok[i] || h[i].gen > best->gen;
+    s->load_partial += ignored;
+    s->store_gen = best->gen;
+    return set_read(s, h, plen, ok, n, best) ? (long)best->len : -1;
+}
+
+/* Deletes every stored value that is not a chunk of generation keep (from
+ * the last one, so the indexes of the others stay put). */
+static bool store_prune(struct br_srp_server *s, uint32_t keep)
+{
+    unsigned n = kv_count(s->kv, SETTINGS_KEY_SRP_REGISTRY);
+
+    while (n-- > 0) {
+        struct chunk_hdr h;
+        size_t vlen;
+
+        if (chunk_read_hdr(s, n, &h, &vlen) && h.gen == keep)
+            continue;
+        if (kv_delete(s->kv, SETTINGS_KEY_SRP_REGISTRY, (int)n) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Writes s->record[0..len) as generation gen after the set kept. */
+static bool store_write(struct br_srp_server *s, size_t len, uint32_t gen)
+{
+    uint8_t d[DIGEST_LEN];
+    unsigned count =
+        (unsigned)((len + BR_SRP_SERVER_CHUNK_PAYLOAD - 1) / BR_SRP_SERVER_CHUNK_PAYLOAD);
+
+    if (!digest(s->record, len, d))
+        return false;
+    for (unsigned i = 0; i < count; i++) {
+        size_t off = (size_t)i * BR_SRP_SERVER_CHUNK_PAYLOAD;
+        size_t n =
+            len - off < BR_SRP_SERVER_CHUNK_PAYLOAD ? len - off : BR_SRP_SERVER_CHUNK_PAYLOAD;
+        struct wr w = wr_init(s->chunk, BR_SRP_SERVER_CHUNK_MAX);
+
+        wr_u8(&w, BR_SRP_SERVER_STORE_FORMAT);
+        wr_be32(&w, gen);
+        wr_u8(&w, (uint8_t)i);
+        wr_u8(&w, (uint8_t)count);
+        wr_be32(&w, (uint32_t)len);
+        wr_bytes(&w, d, DIGEST_LEN);
+        wr_bytes(&w, s->record + off, n);
+        if (!w.ok ||
+            kv_add(s->kv, SETTINGS_KEY_SRP_REGISTRY, s->chunk, BR_SRP_SERVER_CHUNK_HDR + n) != 0)
+            return false;
+    }
+    return true;
+}
+
+static void note_wall(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms)
+{
+    if (wall_ms == 0)
+        return;
+    s->wall_ms = wall_ms;
+    s->wall_at_ms = now_ms;
+}
+
 int br_srp_server_init(struct br_srp_server *s, const struct kv *kv, uint64_t now_ms,
                        uint64_t wall_ms)
 {
-    uint8_t *buf, cfg[CFG_LEN];
+    uint8_t cfg[CFG_LEN];
     size_t len = 0;
+    long rec;
     int hosts = 0;
 
     memset(s, 0, sizeof(*s));
-    buf = s->record;
     srp_registry_init(&s->reg);
     srp_crypto_init(&s->crypto);
     s->enabled = true;
     s->kv = kv;
+    note_wall(s, now_ms, wall_ms);
     if (kv == NULL)
         return 0;
     /* [enabled] (first version) or [enabled, anycast, sequence number] */
@@ -49,18 +251,20 @@ int br_srp_server_init(struct br_srp_server *s, const struct kv *kv, uint64_t no
             s->seqnum = cfg[2];
         }
     }
-    if (kv_get(kv, SETTINGS_KEY_SRP_REGISTRY, 0, buf, BR_SRP_SERVER_RECORD_MAX, &len) != 0)
+    rec = store_read(s);
+    if (rec == 0)
         return 0;
-    if (len < WALL_LEN || len > BR_SRP_SERVER_RECORD_MAX) {
+    if (rec < WALL_LEN) {
         s->load_errors++;
         return -1;
     }
     {
-        uint64_t saved = be64_get(buf);
+        uint64_t saved = be64_get(s->record);
         /* A clock that went backwards (or is unknown) takes nothing off. */
         uint64_t elapsed = wall_ms > saved && saved != 0 ? wall_ms - saved : 0;
 
-        if (srp_registry_load(&s->reg, buf + WALL_LEN, len - WALL_LEN, now_ms, elapsed) != SRP_OK) {
+        if (srp_registry_load(&s->reg, s->record + WALL_LEN, (size_t)rec - WALL_LEN, now_ms,
+                              elapsed) != SRP_OK) {
             s->load_errors++;
             srp_registry_init(&s->reg);
             return -1;
@@ -166,6 +370,15 @@ bool br_srp_server_input(struct br_srp_server *s, uint64_t now_ms, const uint8_t
     if (e == SRP_OK)
         e = srp_verify_sig0_cx(&s->crypto, msg, len, u);
     if (e == SRP_OK) {
+        /* After the signature, as TSIG checks its time after the MAC
+         * (RFC 8945 §5.2): an unsigned message is a sig-failed, not a time. */
+        uint64_t wall = s->wall_ms != 0 ? s->wall_ms + (now_ms - s->wall_at_ms) : 0;
+        bool no_time = false;
+
+        e = srp_check_sig0_time(u, (uint32_t)(wall / 1000), &no_time);
+        s->sig_no_time += e == SRP_OK && no_time;
+    }
+    if (e == SRP_OK) {
         e = srp_registry_apply(&s->reg, u, now_ms, &lease, &key_lease);
         if (e == SRP_OK && !s->dirty) {
             s->dirty = true;
@@ -185,34 +398,50 @@ bool br_srp_server_input(struct br_srp_server *s, uint64_t now_ms, const uint8_t
     return true;
 }
 
+/* One save attempt: the new set is written whole before the old one goes
+ * (a failed attempt leaves the previous set as it was). */
+static bool save_try(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms)
+{
+    size_t len = 0;
+    uint32_t gen = s->store_gen + 1;
+
+    be64_put(s->record, wall_ms);
+    if (srp_registry_save(&s->reg, now_ms, s->record + WALL_LEN, SRP_REGISTRY_BLOB_MAX, &len) !=
+            SRP_OK ||
+        !store_prune(s, s->store_gen)) /* what an earlier failed attempt left */
+        return false;
+    /* Chunks a failed write leaves are pruned by the next attempt above. */
+    if (!store_write(s, WALL_LEN + len, gen))
+        return false;
+    s->store_gen = gen;
+    (void)store_prune(s, gen); /* the old set; what stays is pruned next time */
+    return true;
+}
+
 static void save(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms)
 {
-    uint8_t *buf = s->record;
-    size_t len = 0;
-
-    s->dirty = false;
-    if (s->kv == NULL)
-        return;
-    be64_put(buf, wall_ms);
-    /* Too large for one record: retrying cannot help until the registry changes. */
-    if (srp_registry_save(&s->reg, now_ms, buf + WALL_LEN, BLOB_MAX, &len) != SRP_OK) {
-        s->save_errors++;
+    if (s->kv == NULL) {
+        s->dirty = false;
         return;
     }
-    /* A failed write leaves the previous record in the store (util/kv.h): stay
-     * dirty and try again one delay later (or at the flush), else the
-     * registrations would be lost at the next restart. */
-    if (kv_set(s->kv, SETTINGS_KEY_SRP_REGISTRY, buf, WALL_LEN + len) != 0) {
-        s->save_errors++;
-        s->dirty = true;
-        s->save_due_ms = now_ms + BR_SRP_SERVER_SAVE_DELAY_MS;
+    if (save_try(s, now_ms, wall_ms)) {
+        s->dirty = false;
+        s->save_backoff_ms = 0;
+        s->saves++;
         return;
     }
-    s->saves++;
+    /* Kept dirty: retried after a doubling back-off. */
+    s->save_errors++;
+    s->save_backoff_ms = s->save_backoff_ms == 0 ? BR_SRP_SERVER_SAVE_DELAY_MS
+                         : s->save_backoff_ms >= BR_SRP_SERVER_SAVE_RETRY_MAX_MS / 2
+                             ? BR_SRP_SERVER_SAVE_RETRY_MAX_MS
+                             : 2 * s->save_backoff_ms;
+    s->save_due_ms = now_ms + s->save_backoff_ms;
 }
 
 void br_srp_server_process(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms)
 {
+    note_wall(s, now_ms, wall_ms);
     if (srp_registry_next_expiry(&s->reg) <= now_ms) {
         unsigned n = srp_registry_expire(&s->reg, now_ms);
 
@@ -237,6 +466,7 @@ uint64_t br_srp_server_next_timeout(const struct br_srp_server *s)
 
 void br_srp_server_flush(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms)
 {
+    note_wall(s, now_ms, wall_ms);
     if (s->dirty)
         save(s, now_ms, wall_ms);
 }
@@ -272,6 +502,9 @@ static void fmt_counters(const struct br_srp_server *s, FILE *out)
     fprintf(out, "expired: %llu\nsaves: %llu\nsave-errors: %llu\nload-errors: %llu\n",
             (unsigned long long)s->expired, (unsigned long long)s->saves,
             (unsigned long long)s->save_errors, (unsigned long long)s->load_errors);
+    fprintf(out, "load-partial: %llu\nsave-pending: %d\nsig-no-time: %llu\n",
+            (unsigned long long)s->load_partial, s->dirty ? 1 : 0,
+            (unsigned long long)s->sig_no_time);
 }
 
 void br_srp_server_fmt(const struct br_srp_server *s, enum br_srp_server_view v, FILE *out)

@@ -10,11 +10,12 @@
  * module writes. Persistence goes through the settings store the caller
  * owns (NULL: none): the enabled flag, the address mode and the anycast
  * sequence number under SETTINGS_KEY_SRP_SERVER_CFG (three bytes;
- * default enabled, unicast, 0, as otbr-agent), the
- * registry under SETTINGS_KEY_SRP_REGISTRY as an 8-octet wall-clock time
- * (ms since the epoch, big-endian) followed by srp_registry_save()'s record,
- * so leases keep running while the agent is down. Saves are coalesced to at
- * most one per BR_SRP_SERVER_SAVE_DELAY_MS.
+ * default enabled, unicast, 0, as otbr-agent), the registry under
+ * SETTINGS_KEY_SRP_REGISTRY (see "Registry store" below), so leases keep
+ * running while the agent is down. Saves are coalesced to at most one per
+ * BR_SRP_SERVER_SAVE_DELAY_MS; a failed save keeps the registry marked
+ * changed and is retried with a doubling back-off (save_errors counts
+ * each failure).
  */
 #ifndef TBR_BR_SRP_SERVER_H
 #define TBR_BR_SRP_SERVER_H
@@ -29,9 +30,35 @@
 struct kv;
 
 #define BR_SRP_SERVER_SAVE_DELAY_MS 1000u
+#define BR_SRP_SERVER_SAVE_RETRY_MAX_MS 60000u /* longest back-off after failed saves */
 #define BR_SRP_SERVER_REPLY_MAX 512
-#define BR_SRP_SERVER_RECORD_MAX                                                                   \
-    60008u /* stored value: 8-octet time + registry record (<= KV_VALUE_MAX) */
+
+/* Registry store. The record is an 8-octet wall-clock time (ms since the
+ * epoch, big-endian) followed by srp_registry_save()'s record; it is split
+ * into values of SETTINGS_KEY_SRP_REGISTRY ("chunks"), each:
+ *
+ *   u8  format = BR_SRP_SERVER_STORE_FORMAT
+ *   u32 generation (one per save attempt)
+ *   u8  index, u8 count (chunks of this generation)
+ *   u32 record length
+ *   8   first octets of the SHA-256 of the whole record
+ *   payload (at most BR_SRP_SERVER_CHUNK_MAX - BR_SRP_SERVER_CHUNK_HDR)
+ *
+ * A save appends the new generation's chunks and only then deletes the
+ * older values, so an interrupted or failed save leaves the previous set
+ * whole. A load takes the newest generation whose chunks are all there,
+ * agree and match the digest; a partial or corrupt set is never used in
+ * part (load_partial / load_errors). The worst case (every host and
+ * service at its largest, SRP_REGISTRY_BLOB_MAX) fits: statically asserted
+ * in srp_server.c against the settings file, two sets at once. A single
+ * value starting with 0x00 is the previous layout (time + record), read. */
+#define BR_SRP_SERVER_STORE_FORMAT 2
+#define BR_SRP_SERVER_CHUNK_HDR 19
+#define BR_SRP_SERVER_CHUNK_MAX 32768u /* octets per stored value (<= KV_VALUE_MAX) */
+#define BR_SRP_SERVER_RECORD_MAX (8u + SRP_REGISTRY_BLOB_MAX)
+#define BR_SRP_SERVER_CHUNK_PAYLOAD (BR_SRP_SERVER_CHUNK_MAX - BR_SRP_SERVER_CHUNK_HDR)
+#define BR_SRP_SERVER_CHUNKS                                                                       \
+    ((BR_SRP_SERVER_RECORD_MAX + BR_SRP_SERVER_CHUNK_PAYLOAD - 1) / BR_SRP_SERVER_CHUNK_PAYLOAD)
 
 /* Outcomes of br_srp_server_input() besides the srp_err of an answered update. */
 #define BR_SRP_SERVER_DROPS(X)                                                                     \
@@ -52,18 +79,25 @@ struct br_srp_server {
     struct srp_registry reg;
     struct srp_update scratch; /* the update being handled (large: not on the stack) */
     struct srp_crypto crypto;  /* P-256 kept across updates (faster verification) */
-    uint8_t record[BR_SRP_SERVER_RECORD_MAX]; /* settings value being read or written */
+    uint8_t record[BR_SRP_SERVER_RECORD_MAX]; /* the registry record being read or written */
+    uint8_t chunk[BR_SRP_SERVER_CHUNK_MAX];   /* one stored value */
     bool enabled;
     bool anycast;        /* `srp server addrmode anycast`: publish the anycast service */
     uint8_t seqnum;      /* its sequence number (`srp server seqnum`) */
     const struct kv *kv; /* optional; must outlive the server */
     bool dirty;
     uint64_t save_due_ms;
+    uint32_t save_backoff_ms; /* 0 after a good save; doubles per failure */
+    uint32_t store_gen;       /* generation of the last complete set stored */
+    /* The caller's wall clock as last given (init/process/flush): the
+     * SIG(0) validity check's "now" (0: unknown). */
+    uint64_t wall_ms, wall_at_ms;
     /* counters */
     uint64_t rx, replies;
     uint64_t results[SRP_ERR__COUNT]; /* answered updates by outcome (OK = accepted) */
     uint64_t drops[BR_SRP_SERVER_DROP__COUNT];
-    uint64_t saves, save_errors, load_errors, expired;
+    uint64_t saves, save_errors, load_errors, load_partial, expired;
+    uint64_t sig_no_time; /* accepted SIG(0)s without time (no clock: not checkable) */
 };
 
 /* Sets up s (registry empty, enabled) and restores the enabled flag and the
@@ -92,7 +126,9 @@ uint8_t br_srp_server_seqnum(const struct br_srp_server *s);
 struct srp_registry *br_srp_server_registry(struct br_srp_server *s);
 
 /* One datagram to the SRP server from src (from_thread: inside the Thread
- * network, as the DNS server checks). Returns true with a DNS UPDATE
+ * network, as the DNS server checks). The SIG(0) validity period is checked
+ * (srp_check_sig0_time) against the wall clock last given to
+ * br_srp_server_init/process/flush, advanced by now_ms since. Returns true with a DNS UPDATE
  * response in out[0..*out_len) to send back to the source and the update's
  * outcome in *result; false when the datagram is dropped without a reply
  * (see drops[]). out must hold BR_SRP_SERVER_REPLY_MAX octets. */

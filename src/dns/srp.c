@@ -402,6 +402,31 @@ enum srp_err srp_verify_sig0_cx(struct srp_crypto *cx, const uint8_t *msg, size_
     return rc ? SRP_ERR_SIG_FAILED : SRP_OK;
 }
 
+/* ---- SIG(0) validity period (RFC 2931 §3.1, RFC 2535 §4.1.5) ------------- */
+
+/* a < b in 32-bit serial number arithmetic (RFC 1982 §3.2). */
+static bool serial_lt(uint32_t a, uint32_t b)
+{
+    return a != b && (uint32_t)(b - a) < 0x80000000u;
+}
+
+enum srp_err srp_check_sig0_time(const struct srp_update *u, uint32_t now_s, bool *no_time)
+{
+    if (!u)
+        return SRP_ERR_INVALID_ARG;
+    bool none = u->sig.inception == 0 && u->sig.expiration == 0;
+    if (no_time)
+        *no_time = none;
+    if (none || now_s == 0)
+        return SRP_OK;
+    /* inception - fudge <= now <= expiration + fudge (the fudge is TSIG's
+     * usual 300 s, RFC 8945 §5.2.3, for clocks that are a little off). */
+    if (serial_lt(now_s, u->sig.inception - SRP_SIG_TIME_FUDGE) ||
+        serial_lt(u->sig.expiration + SRP_SIG_TIME_FUDGE, now_s))
+        return SRP_ERR_SIG_TIME;
+    return SRP_OK;
+}
+
 /* ---- Registry -------------------------------------------------------------- */
 
 void srp_registry_init(struct srp_registry *reg)
@@ -411,6 +436,8 @@ void srp_registry_init(struct srp_registry *reg)
     reg->max_lease = SRP_DEFAULT_MAX_LEASE;
     reg->min_key_lease = SRP_DEFAULT_MIN_KEY_LEASE;
     reg->max_key_lease = SRP_DEFAULT_MAX_KEY_LEASE;
+    reg->key_max_hosts = SRP_DEFAULT_KEY_MAX_HOSTS;
+    reg->key_max_services = SRP_DEFAULT_KEY_MAX_SERVICES;
 }
 
 static uint32_t clamp(uint32_t v, uint32_t lo, uint32_t hi)
@@ -447,6 +474,54 @@ static int find_service(const struct srp_registry *reg, const struct dns_name *i
     return -1;
 }
 
+/* The registry's checks before an update changes anything: names (one
+ * namespace for hosts and instances, each owned by one key), signature
+ * order, per-key caps. *h is the update's host slot (-1: new); *need the
+ * instances it adds. */
+static enum srp_err apply_check(const struct srp_registry *reg, const struct srp_update *u,
+                                uint32_t lease, int *h_out, unsigned *need_out)
+{
+    /* Names are claimed by their key (RFC 9665 §3.3.1.3 "first come, first served"). */
+    int h = find_host(reg, &u->host);
+    if (h >= 0 && memcmp(reg->hosts[h].pubkey, u->pubkey, SRP_PUBKEY_LEN) != 0)
+        return SRP_ERR_NAME_CLAIMED;
+    int hs = find_service(reg, &u->host);
+    if (hs >= 0 &&
+        memcmp(reg->hosts[reg->services[hs].host].pubkey, u->pubkey, SRP_PUBKEY_LEN) != 0)
+        return SRP_ERR_NAME_CONFLICT;
+    unsigned need = 0;
+    for (unsigned i = 0; i < u->nservices; i++) {
+        int si = find_service(reg, &u->services[i].instance);
+        if (si >= 0 && (h < 0 || reg->services[si].host != (unsigned)h))
+            return SRP_ERR_NAME_CLAIMED;
+        int ih = find_host(reg, &u->services[i].instance);
+        if (!u->services[i].remove && ih >= 0 &&
+            memcmp(reg->hosts[ih].pubkey, u->pubkey, SRP_PUBKEY_LEN) != 0)
+            return SRP_ERR_NAME_CONFLICT;
+        if (si < 0 && !u->services[i].remove)
+            need++;
+    }
+    /* A replay of an older update (signed with a clock) after a newer one. */
+    if (h >= 0 && u->sig.inception != 0 && reg->hosts[h].sig_inception != 0 &&
+        serial_lt(u->sig.inception, reg->hosts[h].sig_inception))
+        return SRP_ERR_SIG_TIME;
+    *h_out = h;
+    *need_out = need;
+    if (lease == 0)
+        return SRP_OK; /* a removal never adds */
+    unsigned key_hosts = 0, key_services = 0;
+    for (unsigned i = 0; i < SRP_MAX_HOSTS; i++)
+        key_hosts +=
+            reg->hosts[i].used && memcmp(reg->hosts[i].pubkey, u->pubkey, SRP_PUBKEY_LEN) == 0;
+    for (unsigned i = 0; i < SRP_MAX_SERVICES; i++)
+        key_services += reg->services[i].used && memcmp(reg->hosts[reg->services[i].host].pubkey,
+                                                        u->pubkey, SRP_PUBKEY_LEN) == 0;
+    if ((h < 0 && key_hosts + 1 > reg->key_max_hosts) ||
+        key_services + need > reg->key_max_services)
+        return SRP_ERR_KEY_LIMIT;
+    return SRP_OK;
+}
+
 static void free_host(struct srp_registry *reg, unsigned h)
 {
     for (unsigned i = 0; i < SRP_MAX_SERVICES; i++)
@@ -467,24 +542,19 @@ enum srp_err srp_registry_apply(struct srp_registry *reg, const struct srp_updat
     if (key_lease_out)
         *key_lease_out = key_lease;
 
-    /* Names are claimed by their key (RFC 9665 §3.3.1.3 "first come, first served"). */
-    int h = find_host(reg, &u->host);
-    if (h >= 0 && memcmp(reg->hosts[h].pubkey, u->pubkey, SRP_PUBKEY_LEN) != 0)
-        return SRP_ERR_NAME_CLAIMED;
+    int h = -1;
     unsigned need = 0;
-    for (unsigned i = 0; i < u->nservices; i++) {
-        int si = find_service(reg, &u->services[i].instance);
-        if (si >= 0 && (h < 0 || reg->services[si].host != (unsigned)h))
-            return SRP_ERR_NAME_CLAIMED;
-        if (si < 0 && !u->services[i].remove)
-            need++;
-    }
+    enum srp_err e = apply_check(reg, u, lease, &h, &need);
+    if (e != SRP_OK)
+        return e;
 
     /* Removal (RFC 9665 §3.3.5). */
     if (lease == 0) {
         if (h < 0)
             return SRP_OK;
         struct srp_host *hp = &reg->hosts[h];
+        if (u->sig.inception != 0) /* an update without time keeps the order */
+            hp->sig_inception = u->sig.inception;
         if (key_lease == 0) {
             free_host(reg, (unsigned)h);
             return SRP_OK;
@@ -522,6 +592,8 @@ enum srp_err srp_registry_apply(struct srp_registry *reg, const struct srp_updat
     }
     struct srp_host *hp = &reg->hosts[h];
     hp->deleted = false;
+    if (u->sig.inception != 0)
+        hp->sig_inception = u->sig.inception;
     hp->name = u->host;
     memcpy(hp->pubkey, u->pubkey, SRP_PUBKEY_LEN);
     memcpy(hp->addrs, u->addrs, sizeof hp->addrs);

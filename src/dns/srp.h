@@ -9,6 +9,7 @@
  *                        (RFC 9665 §3.3) -> struct srp_update.
  *   srp_verify_sig0()    SIG(0) (RFC 2931 §3.1) with the KEY of the update
  *                        (algorithm 13, ECDSA P-256 SHA-256, RFC 6605 §4).
+ *   srp_check_sig0_time() its validity period against the caller's clock.
  *   srp_registry_*       bounded registry: apply, expire, iterate, look up
  *                        (struct dns_srp_ops hooks for the DNS server).
  *   srp_build_response() the DNS UPDATE response with the granted leases
@@ -38,6 +39,7 @@
 #define SRP_KEY_ALG_ECDSAP256SHA256 13
 #define SRP_EDNS_UPDATE_LEASE 2 /* EDNS(0) option code, RFC 9664 §4 */
 #define SRP_RCODE_YXDOMAIN 6    /* RFC 2136 §2.2 */
+#define SRP_SIG_TIME_FUDGE 300u /* s of clock skew allowed around a SIG(0) validity period */
 #define SRP_ZONE_TEXT "default.service.arpa."
 
 /* Default lease bounds (seconds), as OpenThread's SRP server. */
@@ -45,6 +47,13 @@
 #define SRP_DEFAULT_MAX_LEASE 97200u
 #define SRP_DEFAULT_MIN_KEY_LEASE 30u
 #define SRP_DEFAULT_MAX_KEY_LEASE 680400u
+
+/* Default per-key caps (one SIG(0) public key = one device): a device may
+ * hold at most this many host names (a renamed host keeps its old name
+ * until the key lease ends) and service instances, so no single key can
+ * take the whole registry (SRP_MAX_HOSTS / SRP_MAX_SERVICES). */
+#define SRP_DEFAULT_KEY_MAX_HOSTS 4u
+#define SRP_DEFAULT_KEY_MAX_SERVICES 16u
 
 /* X(ID, "name", rcode) — rcode is what srp_build_response() sends. */
 #define SRP_ERRORS(X)                                                                               \
@@ -72,7 +81,10 @@
     X(NO_SIG, "no-sig", 1)         /* no SIG(0) as the last additional RR */                        \
     X(BAD_SIG, "bad-sig", 1)       /* SIG not type 0/alg 13/64 octets, or wrong signer */           \
     X(SIG_FAILED, "sig-failed", 5) /* signature does not verify */                                  \
-    X(NAME_CLAIMED, "name-claimed", SRP_RCODE_YXDOMAIN) /* name owned by another key */             \
+    X(SIG_TIME, "sig-time", 5)     /* SIG(0) outside its validity period, or older (replay) */      \
+    X(NAME_CLAIMED, "name-claimed", SRP_RCODE_YXDOMAIN)   /* name owned by another key */           \
+    X(NAME_CONFLICT, "name-conflict", SRP_RCODE_YXDOMAIN) /* host vs instance, another key */       \
+    X(KEY_LIMIT, "key-limit", 5) /* per-key cap on hosts/services reached (REFUSED) */              \
     X(REGISTRY_FULL, "registry-full", 2)                                                            \
     X(NO_SPACE, "no-space", 2)
 
@@ -150,6 +162,17 @@ void srp_crypto_free(struct srp_crypto *cx);
 enum srp_err srp_verify_sig0_cx(struct srp_crypto *cx, const uint8_t *msg, size_t len,
                                 const struct srp_update *parsed);
 
+/* The SIG(0) validity period (RFC 2931 §3.1 / RFC 2535 §4.1.5) against
+ * now_s, the caller's wall clock in seconds since the epoch (0: unknown).
+ * Times compare in 32-bit serial arithmetic (RFC 1982, as RFC 4034 §3.1.5).
+ * A signature with inception and expiration both 0 carries no time (the
+ * signer has no clock, as OpenThread's SRP client and ours sign): SRP_OK,
+ * *no_time set (may be NULL). Otherwise SRP_ERR_SIG_TIME unless
+ * inception - SRP_SIG_TIME_FUDGE <= now_s <= expiration + SRP_SIG_TIME_FUDGE;
+ * with now_s 0 the window cannot be checked and only the registry's
+ * per-host order check (srp_registry_apply) applies. */
+enum srp_err srp_check_sig0_time(const struct srp_update *parsed, uint32_t now_s, bool *no_time);
+
 /* ---- Wire pieces shared by the server and the client ------------------------ */
 
 #define SRP_LEASE_OPTION_LEN 12 /* code, length, lease, key lease (long form) */
@@ -183,7 +206,8 @@ struct srp_host {
     unsigned naddrs;
     uint32_t ttl, lease, key_lease; /* seconds, as granted */
     uint64_t lease_end_ms, key_lease_end_ms;
-    uint32_t seq; /* insertion order (newest first when printing) */
+    uint32_t seq;           /* insertion order (newest first when printing) */
+    uint32_t sig_inception; /* of the last update applied (0: none/no time); not persisted */
 };
 
 struct srp_service {
@@ -203,10 +227,11 @@ struct srp_registry {
     struct srp_host hosts[SRP_MAX_HOSTS];
     struct srp_service services[SRP_MAX_SERVICES];
     uint32_t min_lease, max_lease, min_key_lease, max_key_lease;
+    uint32_t key_max_hosts, key_max_services; /* per-key caps (configuration) */
     uint32_t next_seq;
 };
 
-/* Empties the registry and sets the default lease bounds. */
+/* Empties the registry and sets the default lease bounds and per-key caps. */
 void srp_registry_init(struct srp_registry *reg);
 
 /* The leases granted for a request (RFC 9665 §3.3.3): clamped to the bounds,
@@ -217,6 +242,15 @@ void srp_registry_grant(const struct srp_registry *reg, const struct srp_update 
 /* Applies a parsed AND verified update at time now_ms:
  *   - the host name (and every instance name) is claimed by its key: a
  *     different key -> SRP_ERR_NAME_CLAIMED (YXDOMAIN), registry unchanged;
+ *   - hosts and instances share one namespace: a host name that is another
+ *     key's instance name, or an instance name that is another key's host
+ *     name -> SRP_ERR_NAME_CONFLICT (YXDOMAIN, RFC 2136 §2.2), unchanged;
+ *   - an update signed with an inception time older (RFC 1982) than the
+ *     last one applied to the host (a replay of an older update inside
+ *     its validity period) -> SRP_ERR_SIG_TIME, unchanged;
+ *   - a key may hold at most key_max_hosts hosts and key_max_services
+ *     instances (deleted ones included: their names stay claimed): more ->
+ *     SRP_ERR_KEY_LIMIT (REFUSED, RFC 2136 §2.2 "for policy reasons");
  *   - granted lease > 0: the host's addresses are replaced, each service in
  *     the update is added or replaced (or marked deleted for a PTR delete);
  *   - granted lease 0 (RFC 9665 §3.3.5): the host and all its services are
@@ -272,11 +306,21 @@ void srp_registry_dns_ops(struct dns_srp_ops *ops);
  *
  * The *_rem_ms are the milliseconds REMAINING at now_ms until the lease /
  * key-lease end (0 = over), at most UINT32_MAX * 1000. Nothing follows the
- * last service. Worst case (full registry, longest names and TXT) is about
- * 67 KB; a typical host with two services is under 1 KB.
+ * last service. Worst case (full registry, longest names and TXT) is
+ * SRP_REGISTRY_BLOB_MAX (66,819 octets); a typical host with two services
+ * is under 1 KB.
  * SRP_ERR_NO_SPACE when cap is too small (*out_len is then 0 and buf holds
  * nothing useful); SRP_ERR_INVALID_ARG for NULL reg/out_len. */
 #define SRP_REGISTRY_BLOB_VERSION 1
+/* Largest record of one host / one service, and of a full registry with
+ * every entry at its largest: what a store must hold (computed from the
+ * limits above, so a change to any of them moves it). */
+#define SRP_BLOB_HOST_MAX                                                                          \
+    (1u + 1u + DNS_NAME_MAX + SRP_PUBKEY_LEN + 1u + SRP_MAX_ADDRS * 16u + 3u * 4u + 2u * 8u)
+#define SRP_BLOB_SERVICE_MAX                                                                       \
+    (1u + 1u + 2u * (1u + DNS_NAME_MAX) + 3u * 2u + 2u + SRP_TXT_MAX + 3u * 4u + 2u * 8u)
+#define SRP_REGISTRY_BLOB_MAX                                                                      \
+    (3u + SRP_MAX_HOSTS * SRP_BLOB_HOST_MAX + SRP_MAX_SERVICES * SRP_BLOB_SERVICE_MAX)
 enum srp_err srp_registry_save(const struct srp_registry *reg, uint64_t now_ms, uint8_t *buf,
                                size_t cap, size_t *out_len);
 

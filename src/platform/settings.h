@@ -55,13 +55,17 @@
 #define SETTINGS_HEADER_LEN 16
 #define SETTINGS_RECORD_HDR 4
 #define SETTINGS_TRAILER_LEN 4
-#define SETTINGS_MAX_FILE 65536u /* whole file, header and CRC included */
+/* Whole file, header and CRC included: 64 KiB for the node's settings plus
+ * twice the SRP registry's worst case (br/srp_server.c asserts it fits). */
+#define SETTINGS_MAX_FILE 262144u
 #define SETTINGS_MAX_KEYS 64     /* distinct keys */
 #define SETTINGS_MAX_RECORDS 256 /* values over all keys */
 #define SETTINGS_PATH_MAX 4200   /* longest path reported (dir/name.corrupt-...) */
-/* Largest single value that can fit the file. */
-#define SETTINGS_MAX_VALUE                                                                         \
-    (SETTINGS_MAX_FILE - SETTINGS_HEADER_LEN - SETTINGS_RECORD_HDR - SETTINGS_TRAILER_LEN)
+/* Largest single value: its length is a u16 in the record header. */
+#define SETTINGS_MAX_VALUE 65535u
+_Static_assert(SETTINGS_MAX_VALUE <= SETTINGS_MAX_FILE - SETTINGS_HEADER_LEN - SETTINGS_RECORD_HDR -
+                                         SETTINGS_TRAILER_LEN,
+               "one value of the largest size fits the file");
 
 enum settings_err {
     SETTINGS_OK = 0,

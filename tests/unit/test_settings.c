@@ -89,9 +89,9 @@ static uint8_t *slurp(const char *path, size_t *len)
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return NULL;
-    uint8_t *b = malloc(200000);
+    uint8_t *b = malloc(SETTINGS_MAX_FILE + 200);
     assert_non_null(b);
-    *len = fread(b, 1, 200000, fp);
+    *len = fread(b, 1, SETTINGS_MAX_FILE + 200, fp);
     fclose(fp);
     return b;
 }
@@ -565,7 +565,7 @@ static void test_corrupt(void **state)
     fix_crc(b, n);
     expect_corrupt(f, b, n, SETTINGS_ERR_BAD_LENGTH);
     memcpy(b, good, n);
-    put32(b + 8, 0x10000);
+    put32(b + 8, SETTINGS_MAX_FILE); /* just over the bound */
     expect_corrupt(f, b, n, SETTINGS_ERR_BAD_LENGTH);
 
     /* Trailing bytes after the CRC. */
@@ -602,7 +602,7 @@ static void test_corrupt(void **state)
     fix_crc(b, n);
     expect_corrupt(f, b, n, SETTINGS_ERR_BAD_RECORD);
 
-    /* A file over 64 KiB is refused without trusting anything in it. */
+    /* A file over the bound is refused without trusting anything in it. */
     size_t big = SETTINGS_MAX_FILE + 100;
     uint8_t *hb = calloc(1, big);
     memcpy(hb, good, n);
@@ -748,6 +748,18 @@ static void test_bounds(void **state)
         big[i] = (uint8_t)(i * 31);
     assert_int_equal(settings_set(s, 1, big, SETTINGS_MAX_VALUE + 1), SETTINGS_ERR_NO_SPACE);
     assert_int_equal(settings_set(s, 1, big, SETTINGS_MAX_VALUE), SETTINGS_OK);
+    /* More values up to the file bound: whole largest ones, then one that
+     * fills the file exactly; nothing more fits. */
+    size_t room = SETTINGS_MAX_FILE - SETTINGS_HEADER_LEN - SETTINGS_TRAILER_LEN -
+                  (SETTINGS_RECORD_HDR + SETTINGS_MAX_VALUE);
+    while (room >= SETTINGS_RECORD_HDR + SETTINGS_MAX_VALUE) {
+        assert_int_equal(settings_add(s, 3, big, SETTINGS_MAX_VALUE), SETTINGS_OK);
+        room -= SETTINGS_RECORD_HDR + SETTINGS_MAX_VALUE;
+    }
+    assert_true(room >= SETTINGS_RECORD_HDR);
+    assert_int_equal(settings_add(s, 3, big, room - SETTINGS_RECORD_HDR + 1),
+                     SETTINGS_ERR_NO_SPACE);
+    assert_int_equal(settings_add(s, 3, big, room - SETTINGS_RECORD_HDR), SETTINGS_OK);
     assert_int_equal(settings_add(s, 2, "", 0), SETTINGS_ERR_NO_SPACE);
     settings_close(s);
     struct stat st;

@@ -77,7 +77,8 @@ struct upd_opts {
     const char *inst2; /* a second instance of svc (added, never removed) */
     uint16_t port;
     uint8_t addr_tail;
-    bool compress_signer; /* SIG signer as a pointer to the host name */
+    bool compress_signer;                   /* SIG signer as a pointer to the host name */
+    uint32_t sig_inception, sig_expiration; /* both 0: expiration 0x65000000, inception 0 */
 };
 
 /* Builds and signs an SRP update (RFC 9665 §3.3) with key k. */
@@ -147,7 +148,11 @@ static size_t build_update(uint8_t *buf, size_t cap, struct key *k, const struct
     uint8_t sig[18 + DNS_NAME_MAX + 64];
     memset(sig, 0, sizeof sig);
     sig[2] = 13;
-    sig[8] = 0x65; /* expiration / inception: not checked */
+    sig[8] = 0x65; /* expiration 0x65000000, inception 0 unless given */
+    if (o->sig_inception || o->sig_expiration) {
+        be32_put(sig + 8, o->sig_expiration);
+        be32_put(sig + 12, o->sig_inception);
+    }
     sig[16] = 0x12;
     memcpy(sig + 18, host.b, host.len);
     size_t pre = 18 + host.len;
@@ -605,6 +610,149 @@ static enum srp_err apply_any(struct srp_registry *reg, struct key *k, const str
     struct srp_update u;
     assert_int_equal(srp_parse_update(msg, len, &u), SRP_OK);
     return srp_registry_apply(reg, &u, now, NULL, NULL);
+}
+
+/* Issue 11 finding 6: SIG(0) validity period (RFC 2931 §3.1) with a
+ * 300 s fudge, in serial arithmetic; no time (0/0) cannot be checked. */
+static void test_sig_time(void **state)
+{
+    (void)state;
+    struct srp_update u;
+    bool no_time = false;
+    memset(&u, 0, sizeof u);
+    u.sig.inception = 1000000;
+    u.sig.expiration = 1000600;
+    const uint32_t ok_now[] = {1000000 - 300, 1000000, 1000600, 1000600 + 300};
+    for (unsigned i = 0; i < 4; i++)
+        assert_int_equal(srp_check_sig0_time(&u, ok_now[i], &no_time), SRP_OK);
+    assert_false(no_time);
+    assert_int_equal(srp_check_sig0_time(&u, 1000000 - 301, NULL), SRP_ERR_SIG_TIME);
+    assert_int_equal(srp_check_sig0_time(&u, 1000600 + 301, NULL), SRP_ERR_SIG_TIME);
+    assert_int_equal(srp_check_sig0_time(&u, 0, NULL), SRP_OK); /* our clock unknown */
+    /* Across the 32-bit wrap (RFC 1982). */
+    u.sig.inception = 0xffffff00u;
+    u.sig.expiration = 0x100;
+    assert_int_equal(srp_check_sig0_time(&u, 0x10, NULL), SRP_OK);
+    assert_int_equal(srp_check_sig0_time(&u, 0x100 + 301, NULL), SRP_ERR_SIG_TIME);
+    /* Only one of the two set: checked (expiration 0x65000000 is 2023). */
+    u.sig.inception = 0;
+    u.sig.expiration = 0x65000000;
+    assert_int_equal(srp_check_sig0_time(&u, 1790000000, NULL), SRP_ERR_SIG_TIME);
+    assert_int_equal(srp_err_rcode(SRP_ERR_SIG_TIME), 5);
+    assert_int_equal(srp_check_sig0_time(NULL, 1, NULL), SRP_ERR_INVALID_ARG);
+
+    /* OpenThread's client has no clock: 0/0, accepted at any time. */
+    uint8_t msg[1500];
+    size_t len = read_hex_vector("ot-register.hex", msg, sizeof msg);
+    assert_int_equal(srp_parse_update(msg, len, &u), SRP_OK);
+    assert_int_equal(u.sig.inception, 0);
+    assert_int_equal(u.sig.expiration, 0);
+    assert_int_equal(srp_check_sig0_time(&u, 1790000000, &no_time), SRP_OK);
+    assert_true(no_time);
+
+    /* A signed update inside its period applies; an older one for the same
+     * host (a replay inside the period) is refused, registry unchanged. */
+    static struct srp_registry reg;
+    srp_registry_init(&reg);
+    struct key k;
+    key_make(&k, "tbr-srp-test-key-1");
+    struct upd_opts o = DEF;
+    o.sig_inception = 1790000000;
+    o.sig_expiration = 1790000600;
+    len = build_update(msg, sizeof msg, &k, &o);
+    assert_int_equal(srp_parse_update(msg, len, &u), SRP_OK);
+    assert_int_equal(srp_verify_sig0(msg, len, &u), SRP_OK);
+    assert_int_equal(srp_check_sig0_time(&u, 1790000100, NULL), SRP_OK);
+    assert_int_equal(srp_check_sig0_time(&u, 1790000000 + 86400, NULL), SRP_ERR_SIG_TIME);
+    assert_int_equal(srp_registry_apply(&reg, &u, 1000, NULL, NULL), SRP_OK);
+    o.sig_inception = 1790000200;
+    o.addr_tail = 9;
+    assert_int_equal(apply_any(&reg, &k, &o, 2000), SRP_OK);
+    o.sig_inception = 1790000100; /* older than the last one applied */
+    o.addr_tail = 0;
+    assert_int_equal(apply_any(&reg, &k, &o, 3000), SRP_ERR_SIG_TIME);
+    assert_int_equal(reg.hosts[0].naddrs, 3); /* still the 1790000200 update's */
+    o.sig_inception = 1790000200;             /* the same second: allowed */
+    assert_int_equal(apply_any(&reg, &k, &o, 3000), SRP_OK);
+    key_free(&k);
+}
+
+/* Issue 11 finding 6: per-key caps (REFUSED); other keys still register. */
+static void test_key_limits(void **state)
+{
+    (void)state;
+    static struct srp_registry reg;
+    struct key k1, k2;
+    key_make(&k1, "tbr-srp-test-key-1");
+    key_make(&k2, "tbr-srp-test-key-2");
+    char host[64], inst[80];
+    struct upd_opts o = DEF;
+    o.host = host;
+    o.inst = inst;
+
+    /* Defaults: one key cannot take the registry. */
+    srp_registry_init(&reg);
+    for (unsigned i = 0; i <= SRP_DEFAULT_KEY_MAX_HOSTS; i++) {
+        snprintf(host, sizeof host, "h%u.default.service.arpa.", i);
+        snprintf(inst, sizeof inst, "i%u._ipps._tcp.default.service.arpa.", i);
+        assert_int_equal(apply_any(&reg, &k1, &o, 1000),
+                         i < SRP_DEFAULT_KEY_MAX_HOSTS ? SRP_OK : SRP_ERR_KEY_LIMIT);
+    }
+    assert_true(SRP_DEFAULT_KEY_MAX_HOSTS < SRP_MAX_HOSTS);
+    assert_true(SRP_DEFAULT_KEY_MAX_SERVICES < SRP_MAX_SERVICES);
+    assert_int_equal(srp_err_rcode(SRP_ERR_KEY_LIMIT), 5);
+    snprintf(host, sizeof host, "other.default.service.arpa.");
+    assert_int_equal(apply_any(&reg, &k2, &o, 1000), SRP_OK);
+
+    /* Services: 3 per key; an update that would pass the cap changes nothing. */
+    srp_registry_init(&reg);
+    reg.key_max_hosts = 2;
+    reg.key_max_services = 3;
+    snprintf(host, sizeof host, "a.default.service.arpa.");
+    snprintf(inst, sizeof inst, "a1._ipps._tcp.default.service.arpa.");
+    o.inst2 = "a2._ipps._tcp.default.service.arpa.";
+    assert_int_equal(apply_any(&reg, &k1, &o, 1000), SRP_OK); /* 2 services */
+    snprintf(host, sizeof host, "b.default.service.arpa.");
+    snprintf(inst, sizeof inst, "b1._ipps._tcp.default.service.arpa.");
+    o.inst2 = "b2._ipps._tcp.default.service.arpa.";
+    assert_int_equal(apply_any(&reg, &k1, &o, 1000), SRP_ERR_KEY_LIMIT); /* would be 4 */
+    o.inst2 = NULL;
+    assert_int_equal(apply_any(&reg, &k1, &o, 1000), SRP_OK); /* 3 */
+    /* Renewing what it has is fine; a third host is not. */
+    assert_int_equal(apply_any(&reg, &k1, &o, 2000), SRP_OK);
+    snprintf(host, sizeof host, "c.default.service.arpa.");
+    o.with_service = false;
+    assert_int_equal(apply_any(&reg, &k1, &o, 2000), SRP_ERR_KEY_LIMIT);
+    assert_int_equal(apply_any(&reg, &k2, &o, 2000), SRP_OK);
+    key_free(&k1);
+    key_free(&k2);
+}
+
+/* Issue 11 finding 6: hosts and instances share one namespace (YXDOMAIN). */
+static void test_name_conflict(void **state)
+{
+    (void)state;
+    static struct srp_registry reg;
+    struct key k1, k2;
+    key_make(&k1, "tbr-srp-test-key-1");
+    key_make(&k2, "tbr-srp-test-key-2");
+    srp_registry_init(&reg);
+    apply_ok(&reg, &k1, &DEF, 1000); /* HOST with instance INST */
+    /* k2's host named as k1's instance. */
+    struct upd_opts o = {.lease = 7200, .key_lease = 86400, .host = INST};
+    assert_int_equal(apply_any(&reg, &k2, &o, 2000), SRP_ERR_NAME_CONFLICT);
+    assert_int_equal(srp_err_rcode(SRP_ERR_NAME_CONFLICT), SRP_RCODE_YXDOMAIN);
+    /* k2's instance named as k1's host. */
+    struct upd_opts o2 = DEF;
+    o2.host = "k2.default.service.arpa.";
+    o2.inst = HOST;
+    assert_int_equal(apply_any(&reg, &k2, &o2, 2000), SRP_ERR_NAME_CONFLICT);
+    assert_null(srp_registry_next_host(&reg, srp_registry_next_host(&reg, NULL)));
+    /* k2 with its own names is fine. */
+    o2.inst = "k2i._ipps._tcp.default.service.arpa.";
+    assert_int_equal(apply_any(&reg, &k2, &o2, 2000), SRP_OK);
+    key_free(&k1);
+    key_free(&k2);
 }
 
 /* Three hosts at T_SAVE:
@@ -1149,6 +1297,8 @@ int main(void)
         cmocka_unit_test(test_lease_zero),         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_persist_round_trip), cmocka_unit_test(test_persist_elapsed),
         cmocka_unit_test(test_persist_hostile),    cmocka_unit_test(test_persist_hand),
+        cmocka_unit_test(test_sig_time),           cmocka_unit_test(test_key_limits),
+        cmocka_unit_test(test_name_conflict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
