@@ -1,0 +1,282 @@
+/*
+ * Frame counters and a failing store (issue 11, finding 1): the node never
+ * sends a MAC or MLE frame counter at or above the value persisted in
+ * NETWORK_INFO (where a restart resumes), so a store that refuses the
+ * store-ahead write (ENOSPC) stops secured frames instead of letting a
+ * crash reuse counters with the same key (AES-CCM* nonce reuse).
+ *
+ * Two nodes on the simulated medium (support/node_net.h); the leader keeps
+ * its settings in the in-memory store (support/kv_mem.h) whose writes can
+ * be made to fail. Every frame the leader puts on the air is read: the MAC
+ * frame counter of MAC-secured frames, and the MLE frame counter of MLE
+ * messages (MAC-unsecured frames; a fragmented MLE message is MAC-secured
+ * and checked by its MAC counter).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ip6/ip6.h"
+#include "lowpan/lowpan.h"
+#include "lowpan/lowpan_frag.h"
+#include "mac/mac.h"
+#include "mac/mac_frame.h"
+#include "support/kv_mem.h"
+#include "support/node_net.h"
+#include "thread/node.h"
+#include "thread/node_store.h"
+
+/* What the leader (station 0) sent since the last air_mark(). */
+struct air {
+    unsigned mac_n, mle_n;     /* MAC-secured frames, MLE messages */
+    uint32_t mac_min, mac_max; /* their counters */
+    uint32_t mle_min, mle_max;
+    uint32_t mac_ever, mle_ever; /* highest counters ever sent + 1 */
+    struct lowpan_ctx_table ctx; /* none needed: MLE is link-local */
+    struct lowpan_reasm reasm;
+    unsigned refusal_logs; /* error lines about the refusal */
+};
+
+static struct air air;
+static struct radio_ops sniff_ops;
+
+static void air_mark(void)
+{
+    air.mac_n = air.mle_n = 0;
+    air.mac_min = air.mle_min = UINT32_MAX;
+    air.mac_max = air.mle_max = 0;
+}
+
+static void seen(unsigned *n, uint32_t *min, uint32_t *max, uint32_t *ever, uint32_t fc)
+{
+    (*n)++;
+    if (fc < *min)
+        *min = fc;
+    if (fc > *max)
+        *max = fc;
+    if (fc + 1 > *ever)
+        *ever = fc + 1;
+}
+
+static void sniff(const uint8_t *psdu, size_t len)
+{
+    struct mac_frame f;
+    if (mac_frame_parse(psdu, len, &f) != MAC_OK || f.type != MAC_FRAME_DATA)
+        return;
+    if (f.security_enabled) {
+        seen(&air.mac_n, &air.mac_min, &air.mac_max, &air.mac_ever, f.sec.frame_counter);
+        return;
+    }
+    struct lowpan_lladdr s = {0}, d = {0};
+    s.mode = f.src.mode == MAC_ADDR_SHORT ? LOWPAN_LL_SHORT : LOWPAN_LL_EXT;
+    s.short_addr = f.src.short_addr;
+    memcpy(s.ext, f.src.ext, 8);
+    d.mode = f.dst.mode == MAC_ADDR_SHORT ? LOWPAN_LL_SHORT : LOWPAN_LL_EXT;
+    d.short_addr = f.dst.short_addr;
+    memcpy(d.ext, f.dst.ext, 8);
+    uint8_t pkt[1280];
+    size_t plen = 0;
+    if (lowpan_reasm_input(&air.reasm, &air.ctx, &s, &d, f.payload, f.payload_len, 0, pkt,
+                           sizeof(pkt), &plen) != LOWPAN_OK)
+        return;
+    /* MLE (UDP 19788), security suite 0: aux header, frame counter LE32. */
+    if (plen >= 54 && pkt[6] == 17 && pkt[42] == 0x4d && pkt[43] == 0x4c && pkt[48] == 0) {
+        uint32_t fc = (uint32_t)pkt[50] | (uint32_t)pkt[51] << 8 | (uint32_t)pkt[52] << 16 |
+                      (uint32_t)pkt[53] << 24;
+        seen(&air.mle_n, &air.mle_min, &air.mle_max, &air.mle_ever, fc);
+    }
+}
+
+static int sniff_tx(void *radio, const uint8_t *psdu, size_t len, uint8_t channel)
+{
+    if (((struct tm_station *)radio)->idx == 0)
+        sniff(psdu, len);
+    return tm_radio_ops.transmit(radio, psdu, len, channel);
+}
+
+static void leader_log(void *user, int level, const char *msg)
+{
+    (void)user;
+    if (level == 1 && strstr(msg, "frame counters: cannot persist ahead"))
+        air.refusal_logs++;
+}
+
+/* Node 0 again, over kv, as after a restart (the previous one is freed). */
+static void leader_new(struct node_net *nn, struct kv *kv)
+{
+    struct tnode_cfg cfg;
+    tnode_free(nn->node[0]);
+    node_net_cfg(&cfg, &nn->air, 0);
+    cfg.radio_ops = &sniff_ops;
+    cfg.kv = kv;
+    cfg.log = leader_log;
+    nn->node[0] = tnode_new(&cfg, nn->now);
+    assert_non_null(nn->node[0]);
+}
+
+/* count UDP datagrams from the leader to the child's link-local address,
+ * one MAC-secured frame each. */
+static void send_udp(struct node_net *nn, unsigned count)
+{
+    static struct ip6 scratch; /* only for the checksum */
+    uint8_t src[16], dst[16], pkt[128];
+    size_t len;
+    node_net_addr(nn, 0, TNODE_ADDR_LINK_LOCAL, src);
+    node_net_addr(nn, 1, TNODE_ADDR_LINK_LOCAL, dst);
+    for (unsigned i = 0; i < count; i++) {
+        const uint8_t payload[8] = {(uint8_t)i, (uint8_t)(i >> 8)};
+        assert_int_equal(ip6_build_udp(&scratch, src, dst, 5000, 5001, payload, sizeof(payload), 64,
+                                       pkt, sizeof(pkt), &len),
+                         IP6_OK);
+        assert_int_equal(tnode_send_ip6(nn->node[0], pkt, len, nn->now), OT_ERR_NONE);
+        if (i % 16 == 15)
+            node_net_run(nn, 20);
+    }
+    node_net_run(nn, 200);
+}
+
+/* A leader over km (node 0, sniffed) and a child, attached. */
+static struct node_net *net_new(struct kv_mem *km, struct kv *kv)
+{
+    memset(&air, 0, sizeof(air));
+    lowpan_ctx_init(&air.ctx);
+    lowpan_reasm_init(&air.reasm, 0);
+    air_mark();
+    sniff_ops = tm_radio_ops;
+    sniff_ops.transmit = sniff_tx;
+    kv_mem_init(km, kv);
+    struct node_net *nn = node_net_new(2);
+    leader_new(nn, kv);
+    node_net_form(nn);
+    return nn;
+}
+
+static void test_fc_refused_until_persisted(void **state)
+{
+    struct kv_mem km;
+    struct kv kv;
+    struct tnode_fc_info fc;
+    struct node_store_network_info ni;
+    (void)state;
+
+    struct node_net *nn = net_new(&km, &kv);
+    struct tnode *l = nn->node[0];
+    send_udp(nn, 10);
+    tnode_frame_counters(l, &fc);
+    assert_false(fc.refusing);
+    assert_int_equal(node_store_get_network_info(&kv, &ni), 0);
+    assert_int_equal(fc.mac_saved, ni.mac_frame_counter);
+    assert_int_equal(fc.mle_saved, ni.mle_frame_counter);
+    assert_true(fc.mac < fc.mac_saved && fc.mle < fc.mle_saved);
+
+    /* A: the store fails (ENOSPC); more frames than the window holds. */
+    const uint32_t saved = fc.mac_saved, room = fc.mac_saved - fc.mac;
+    km.fail = true;
+    air_mark();
+    send_udp(nn, NODE_STORE_FC_AHEAD + 200);
+    assert_true(air.mac_n > 0);
+    assert_true(air.mac_max < saved); /* nothing at or above the persisted value */
+    assert_true(air.mle_n == 0 || air.mle_max < ni.mle_frame_counter);
+    const struct tnode_counters *c = tnode_counters(l);
+    assert_true(c->tx_drop_fc_unsaved >= NODE_STORE_FC_AHEAD + 200 - room);
+    tnode_frame_counters(l, &fc);
+    assert_true(fc.refusing);
+    assert_int_equal(fc.mac, saved);
+    assert_int_equal(air.refusal_logs, 1); /* once for the episode */
+    assert_int_equal(node_store_get_network_info(&kv, &ni), 0);
+    assert_int_equal(ni.mac_frame_counter, saved);
+
+    /* B: the store recovers; the next sends (after the retry hold-off)
+     * store ahead and go out, from the persisted value on. */
+    km.fail = false;
+    node_net_run(nn, TNODE_FC_RETRY_MS + 100);
+    air_mark();
+    uint32_t drops = c->tx_drop_fc_unsaved;
+    send_udp(nn, 20);
+    assert_int_equal(c->tx_drop_fc_unsaved, drops);
+    assert_true(air.mac_n >= 20);
+    assert_true(air.mac_min >= saved);
+    tnode_frame_counters(l, &fc);
+    assert_false(fc.refusing);
+    assert_int_equal(node_store_get_network_info(&kv, &ni), 0);
+    assert_true(ni.mac_frame_counter > air.mac_max);
+    assert_true(ni.mle_frame_counter >= air.mle_ever);
+
+    /* C: the store fails again and the node dies (its last save fails too)
+     * and restarts: it resumes at the persisted values, so every secured
+     * frame would need a write first; none goes out, MLE included. */
+    km.fail = true;
+    const uint32_t mac_before = air.mac_ever, mle_before = air.mle_ever;
+    leader_new(nn, &kv);
+    l = nn->node[0];
+    c = tnode_counters(l);
+    air_mark();
+    assert_int_equal(tnode_ifconfig(l, true, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(l, nn->now), OT_ERR_NONE);
+    node_net_run(nn, 5000);
+    if (tnode_role(l) == TNODE_LEADER)
+        send_udp(nn, 20);
+    assert_int_equal(air.mac_n, 0);
+    assert_int_equal(air.mle_n, 0);
+    assert_true(c->mle_tx_drop_fc_unsaved > 0);
+    tnode_frame_counters(l, &fc);
+    assert_true(fc.refusing);
+
+    /* D: the store recovers: MLE and MAC resume above every counter sent
+     * before the restart (no reuse with the same key). */
+    km.fail = false;
+    node_net_run(nn, 10000);
+    if (tnode_role(l) == TNODE_LEADER)
+        send_udp(nn, 20);
+    assert_true(air.mle_n > 0);
+    assert_true(air.mle_min >= mle_before);
+    if (tnode_role(l) == TNODE_LEADER) {
+        assert_true(air.mac_n > 0);
+        assert_true(air.mac_min >= mac_before);
+    }
+    tnode_frame_counters(l, &fc);
+    assert_false(fc.refusing);
+    node_net_free(nn);
+}
+
+/* The issue's reproduction: the store fails, the node sends past the
+ * window, dies, and restarts with the store working again. No counter it
+ * sent before may come back. */
+static void test_fc_no_reuse_after_crash(void **state)
+{
+    struct kv_mem km;
+    struct kv kv;
+    (void)state;
+
+    struct node_net *nn = net_new(&km, &kv);
+    km.fail = true;
+    send_udp(nn, 2 * NODE_STORE_FC_AHEAD);
+    const uint32_t mac_before = air.mac_ever, mle_before = air.mle_ever;
+    assert_true(mac_before > 0 && mle_before > 0);
+    leader_new(nn, &kv); /* its last save fails too: as a crash */
+    km.fail = false;
+    air_mark();
+    assert_int_equal(tnode_ifconfig(nn->node[0], true, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(nn->node[0], nn->now), OT_ERR_NONE);
+    node_net_run(nn, 5000);
+    assert_int_equal(tnode_role(nn->node[0]), TNODE_LEADER);
+    send_udp(nn, 20);
+    assert_true(air.mac_n >= 20 && air.mle_n > 0);
+    assert_true(air.mac_min >= mac_before);
+    assert_true(air.mle_min >= mle_before);
+    node_net_free(nn);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fc_refused_until_persisted),
+        cmocka_unit_test(test_fc_no_reuse_after_crash),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
