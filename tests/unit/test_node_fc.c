@@ -21,12 +21,14 @@
 
 #include <cmocka.h>
 
+#include "cli/node_cli.h"
 #include "ip6/ip6.h"
 #include "lowpan/lowpan.h"
 #include "lowpan/lowpan_frag.h"
 #include "mac/mac.h"
 #include "mac/mac_frame.h"
 #include "support/kv_mem.h"
+#include "support/medium.h"
 #include "support/node_net.h"
 #include "thread/node.h"
 #include "thread/node_store.h"
@@ -140,6 +142,22 @@ static void send_udp(struct node_net *nn, unsigned count)
     node_net_run(nn, 200);
 }
 
+/* The device CLI's `line` on node n (OpenThread's `counters mac|mle`): its
+ * output holds want. */
+static void cli_expect(struct tnode *n, const char *line, const char *want)
+{
+    struct node_cli c;
+    struct tm_capture cap;
+    tm_capture_open(&cap);
+    node_cli_init(&c, n);
+    node_cli_run_line(&c, line, 0, cap.f);
+    const char *out = tm_capture_take(&cap);
+    if (strstr(out, want) == NULL || strstr(out, "\nDone\n") == NULL)
+        fail_msg("'%s': no '%s' in '%s'", line, want, out);
+    node_cli_detach(&c);
+    tm_capture_close(&cap);
+}
+
 /* A leader over km (node 0, sniffed) and a child, attached. */
 static struct node_net *net_new(struct kv_mem *km, struct kv *kv)
 {
@@ -188,6 +206,12 @@ static void test_fc_refused_until_persisted(void **state)
     assert_true(fc.refusing);
     assert_int_equal(fc.mac, saved);
     assert_int_equal(air.refusal_logs, 1); /* once for the episode */
+    char want[96];
+    snprintf(want, sizeof(want), "\nTxErrFrameCounterNotPersisted: %u\n", c->tx_drop_fc_unsaved);
+    cli_expect(l, "counters mac", want);
+    snprintf(want, sizeof(want), "\nFrameCounterPersisted: %u\n", saved);
+    cli_expect(l, "counters mac", want);
+    cli_expect(l, "counters mac", "\nFrameCounterStore: failing (secured frames refused)\n");
     assert_int_equal(node_store_get_network_info(&kv, &ni), 0);
     assert_int_equal(ni.mac_frame_counter, saved);
 
@@ -224,6 +248,9 @@ static void test_fc_refused_until_persisted(void **state)
     assert_int_equal(air.mac_n, 0);
     assert_int_equal(air.mle_n, 0);
     assert_true(c->mle_tx_drop_fc_unsaved > 0);
+    snprintf(want, sizeof(want), "\nTxErrFrameCounterNotPersisted: %u\n",
+             c->mle_tx_drop_fc_unsaved);
+    cli_expect(l, "counters mle", want);
     tnode_frame_counters(l, &fc);
     assert_true(fc.refusing);
 
@@ -241,6 +268,7 @@ static void test_fc_refused_until_persisted(void **state)
     }
     tnode_frame_counters(l, &fc);
     assert_false(fc.refusing);
+    cli_expect(l, "counters mle", "\nFrameCounterStore: ok\n");
     node_net_free(nn);
 }
 
