@@ -155,15 +155,19 @@ static bool fc_usable(struct tnode *n, uint32_t live, const uint32_t *stored)
         return true;
     if (n->fc_refusing && n->now < n->fc_retry_ms)
         return false;
-    int err = save_network_info(n);
-    if (err == 0 && live < *stored)
-        return true;
+    const char *why = "counter exhausted: a new key sequence is needed";
+    if (live != UINT32_MAX) {
+        int err = save_network_info(n);
+        if (err == 0)
+            return true; /* now *stored = live + ahead (saturated) > live */
+        why = strerror(-err);
+    }
     n->fc_retry_ms = n->now + TNODE_FC_RETRY_MS;
     if (!n->fc_refusing)
         tn_log(n, 1,
                "frame counters: cannot persist ahead (%s): secured MAC and MLE frames refused "
                "until the store takes the write",
-               err != 0 ? strerror(-err) : "counter exhausted");
+               why);
     n->fc_refusing = true;
     return false;
 }

@@ -30,11 +30,15 @@
 #include "support/kv_mem.h"
 #include "support/medium.h"
 #include "support/node_net.h"
+#include "thread/dataset.h"
+#include "thread/mle_msg.h"
+#include "thread/mle_tlv.h"
 #include "thread/node.h"
 #include "thread/node_store.h"
 
-/* What the leader (station 0) sent since the last air_mark(). */
+/* What the node under test (station `who`) sent since the last air_mark(). */
 struct air {
+    int who;
     unsigned mac_n, mle_n;     /* MAC-secured frames, MLE messages */
     uint32_t mac_min, mac_max; /* their counters */
     uint32_t mle_min, mle_max;
@@ -96,46 +100,51 @@ static void sniff(const uint8_t *psdu, size_t len)
 
 static int sniff_tx(void *radio, const uint8_t *psdu, size_t len, uint8_t channel)
 {
-    if (((struct tm_station *)radio)->idx == 0)
+    if (((struct tm_station *)radio)->idx == air.who)
         sniff(psdu, len);
     return tm_radio_ops.transmit(radio, psdu, len, channel);
 }
 
-static void leader_log(void *user, int level, const char *msg)
+static void node_log(void *user, int level, const char *msg)
 {
     (void)user;
     if (level == 1 && strstr(msg, "frame counters: cannot persist ahead"))
         air.refusal_logs++;
 }
 
-/* Node 0 again, over kv, as after a restart (the previous one is freed). */
-static void leader_new(struct node_net *nn, struct kv *kv)
+/* Node i again, over kv, as after a restart (the previous one is freed). */
+static void node_new(struct node_net *nn, int i, struct kv *kv)
 {
     struct tnode_cfg cfg;
-    tnode_free(nn->node[0]);
-    node_net_cfg(&cfg, &nn->air, 0);
+    tnode_free(nn->node[i]);
+    node_net_cfg(&cfg, &nn->air, i);
     cfg.radio_ops = &sniff_ops;
     cfg.kv = kv;
-    cfg.log = leader_log;
-    nn->node[0] = tnode_new(&cfg, nn->now);
-    assert_non_null(nn->node[0]);
+    cfg.log = node_log;
+    nn->node[i] = tnode_new(&cfg, nn->now);
+    assert_non_null(nn->node[i]);
 }
 
-/* count UDP datagrams from the leader to the child's link-local address,
- * one MAC-secured frame each. */
+static void leader_new(struct node_net *nn, struct kv *kv)
+{
+    node_new(nn, 0, kv);
+}
+
+/* count UDP datagrams from the node under test to the other one's
+ * link-local address, one MAC-secured frame each. */
 static void send_udp(struct node_net *nn, unsigned count)
 {
     static struct ip6 scratch; /* only for the checksum */
     uint8_t src[16], dst[16], pkt[128];
     size_t len;
-    node_net_addr(nn, 0, TNODE_ADDR_LINK_LOCAL, src);
-    node_net_addr(nn, 1, TNODE_ADDR_LINK_LOCAL, dst);
+    node_net_addr(nn, air.who, TNODE_ADDR_LINK_LOCAL, src);
+    node_net_addr(nn, 1 - air.who, TNODE_ADDR_LINK_LOCAL, dst);
     for (unsigned i = 0; i < count; i++) {
         const uint8_t payload[8] = {(uint8_t)i, (uint8_t)(i >> 8)};
         assert_int_equal(ip6_build_udp(&scratch, src, dst, 5000, 5001, payload, sizeof(payload), 64,
                                        pkt, sizeof(pkt), &len),
                          IP6_OK);
-        assert_int_equal(tnode_send_ip6(nn->node[0], pkt, len, nn->now), OT_ERR_NONE);
+        assert_int_equal(tnode_send_ip6(nn->node[air.who], pkt, len, nn->now), OT_ERR_NONE);
         if (i % 16 == 15)
             node_net_run(nn, 20);
     }
@@ -158,10 +167,12 @@ static void cli_expect(struct tnode *n, const char *line, const char *want)
     tm_capture_close(&cap);
 }
 
-/* A leader over km (node 0, sniffed) and a child, attached. */
-static struct node_net *net_new(struct kv_mem *km, struct kv *kv)
+/* A leader and a child, attached; node `who` (sniffed) keeps its settings
+ * in km. */
+static struct node_net *net_new(int who, struct kv_mem *km, struct kv *kv)
 {
     memset(&air, 0, sizeof(air));
+    air.who = who;
     lowpan_ctx_init(&air.ctx);
     lowpan_reasm_init(&air.reasm, 0);
     air_mark();
@@ -169,7 +180,7 @@ static struct node_net *net_new(struct kv_mem *km, struct kv *kv)
     sniff_ops.transmit = sniff_tx;
     kv_mem_init(km, kv);
     struct node_net *nn = node_net_new(2);
-    leader_new(nn, kv);
+    node_new(nn, who, kv);
     node_net_form(nn);
     return nn;
 }
@@ -182,7 +193,7 @@ static void test_fc_refused_until_persisted(void **state)
     struct node_store_network_info ni;
     (void)state;
 
-    struct node_net *nn = net_new(&km, &kv);
+    struct node_net *nn = net_new(0, &km, &kv);
     struct tnode *l = nn->node[0];
     send_udp(nn, 10);
     tnode_frame_counters(l, &fc);
@@ -281,7 +292,7 @@ static void test_fc_no_reuse_after_crash(void **state)
     struct kv kv;
     (void)state;
 
-    struct node_net *nn = net_new(&km, &kv);
+    struct node_net *nn = net_new(0, &km, &kv);
     km.fail = true;
     send_udp(nn, 2 * NODE_STORE_FC_AHEAD);
     const uint32_t mac_before = air.mac_ever, mle_before = air.mle_ever;
@@ -300,11 +311,107 @@ static void test_fc_no_reuse_after_crash(void **state)
     node_net_free(nn);
 }
 
+/* A neighbour proves a newer key sequence (interop §3.2) while the store
+ * fails: the counters restart at 0 for the new key, and nothing for that
+ * key is persisted yet, so nothing secured may go out (a crash would bring
+ * the node back on the old key and the next switch would reuse them). The
+ * parent's MLE message with key sequence 1 is made here as the parent
+ * would send it (MLE-secured, MAC-unsecured). */
+static void switch_key(struct node_net *nn)
+{
+    size_t dlen = 0;
+    const uint8_t *ds = tnode_active_dataset(nn->node[0], &dlen);
+    struct dataset_info di;
+    assert_int_equal(dataset_parse(ds, dlen, &di), DATASET_OK);
+    uint8_t key[MLE_KEY_LEN], pext[8], cext[8], src[16], dst[16];
+    assert_int_equal(mle_key_derive(di.network_key, 1, key), MLE_OK);
+    tnode_ext_addr(nn->node[0], pext);
+    tnode_ext_addr(nn->node[1], cext);
+    node_net_addr(nn, 0, TNODE_ADDR_LINK_LOCAL, src);
+    node_net_addr(nn, 1, TNODE_ADDR_LINK_LOCAL, dst);
+    uint16_t rloc = tnode_rloc16(nn->node[0]);
+    const uint8_t plain[] = {MLE_CMD_DATA_RESPONSE, MLE_TLV_SOURCE_ADDRESS, 2, (uint8_t)(rloc >> 8),
+                             (uint8_t)rloc};
+    struct mle_aux aux = {
+        .sec_ctl = MLE_SEC_CTL, .frame_counter = 1, .key_seq = 1, .key_index = mle_key_index(1)};
+    uint8_t udp[64], pkt[128], lp[127], frame[127];
+    size_t ulen, plen, lplen, flen;
+    assert_int_equal(
+        mle_protect(key, src, dst, &aux, plain, sizeof(plain), udp, sizeof(udp), &ulen), MLE_OK);
+    static struct ip6 scratch;
+    assert_int_equal(ip6_build_udp(&scratch, src, dst, MLE_UDP_PORT, MLE_UDP_PORT, udp, ulen,
+                                   MLE_HOP_LIMIT, pkt, sizeof(pkt), &plen),
+                     IP6_OK);
+    struct lowpan_lladdr ls = {.mode = LOWPAN_LL_EXT}, ld = {.mode = LOWPAN_LL_EXT};
+    memcpy(ls.ext, pext, 8);
+    memcpy(ld.ext, cext, 8);
+    assert_int_equal(lowpan_compress(&air.ctx, &ls, &ld, pkt, plen, lp, sizeof(lp), &lplen),
+                     LOWPAN_OK);
+    struct mac_frame hdr = {0};
+    hdr.type = MAC_FRAME_DATA;
+    hdr.version = MAC_VERSION_2006;
+    hdr.ack_request = true;
+    hdr.pan_id_compression = true;
+    hdr.dst_pan = hdr.src_pan = di.panid;
+    hdr.dst.mode = hdr.src.mode = MAC_ADDR_EXT;
+    memcpy(hdr.dst.ext, cext, 8);
+    memcpy(hdr.src.ext, pext, 8);
+    assert_int_equal(mac_frame_build(&hdr, lp, lplen, frame, sizeof(frame), &flen), MAC_OK);
+    struct radio_rx_frame rx = {.psdu = frame,
+                                .len = flen,
+                                .channel = nn->air.st[1].channel,
+                                .rssi = -20,
+                                .timestamp_ms = nn->now};
+    uint32_t mle_rx = tnode_counters(nn->node[1])->mle_rx;
+    tnode_radio_rx(nn->node[1], &rx);
+    assert_int_equal(tnode_counters(nn->node[1])->mle_rx, mle_rx + 1);
+}
+
+static void test_fc_key_switch_unsaved(void **state)
+{
+    struct kv_mem km;
+    struct kv kv;
+    struct tnode_fc_info fc;
+    struct node_store_network_info ni;
+    (void)state;
+
+    struct node_net *nn = net_new(1, &km, &kv);
+    struct tnode *c = nn->node[1];
+    send_udp(nn, 10);
+    assert_true(air.mac_n >= 10);
+    km.fail = true;
+    switch_key(nn);
+    air_mark();
+    send_udp(nn, 20);
+    node_net_run(nn, 5000);
+    assert_int_equal(air.mac_n, 0);
+    assert_int_equal(air.mle_n, 0);
+    tnode_frame_counters(c, &fc);
+    assert_int_equal(fc.mac, 0);       /* counters restarted with the new key */
+    assert_int_equal(fc.mac_saved, 0); /* nothing persisted for key 1 */
+    assert_true(fc.refusing);
+    assert_int_equal(tnode_counters(c)->tx_drop_fc_unsaved, 20);
+    assert_int_equal(node_store_get_network_info(&kv, &ni), 0);
+    assert_int_equal(ni.key_sequence, 0);
+
+    /* The store recovers: key 1 and its counters are persisted first. */
+    km.fail = false;
+    node_net_run(nn, TNODE_FC_RETRY_MS + 100);
+    air_mark();
+    send_udp(nn, 20);
+    assert_true(air.mac_n >= 20);
+    assert_int_equal(node_store_get_network_info(&kv, &ni), 0);
+    assert_int_equal(ni.key_sequence, 1);
+    assert_true(ni.mac_frame_counter > air.mac_max);
+    node_net_free(nn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fc_refused_until_persisted),
         cmocka_unit_test(test_fc_no_reuse_after_crash),
+        cmocka_unit_test(test_fc_key_switch_unsaved),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
