@@ -1401,6 +1401,7 @@ int64_t node_cli_next_timeout_ms(const struct node_cli *c, uint64_t now_ms)
 /* Sorted by name, as OpenThread's kCommands ("help" is the dispatcher's). */
 const struct cli_cmd node_cli_commands[] = {
     {"child", cmd_child, NULL},
+    {"counters", node_cli_counters_cmd, NULL},
     {"dataset", node_cli_dataset_cmd, NULL},
     {"dns", NULL, dns_commands},
     {"extaddr", cmd_extaddr, NULL},

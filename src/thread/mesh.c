@@ -238,8 +238,12 @@ void tn_txq_kick(struct tnode *n)
         n->txq_count--;
         f.req.payload = f.data;
         f.req.len = f.len;
-        if (f.req.secure)
-            tn_check_mac_fc(n); /* store ahead before the counter is used */
+        /* Store ahead before the counter is used; never use one a restart
+         * would hand out again (node.h, tnode_frame_counters). */
+        if (f.req.secure && !tn_check_mac_fc(n)) {
+            n->cnt.tx_drop_fc_unsaved++;
+            continue;
+        }
         if (mac_layer_send(&n->mac, &f.req, n->now) != MAC_LAYER_OK)
             n->cnt.tx_drop_mac++;
     }
@@ -477,10 +481,13 @@ enum ot_err tn_mle_send(struct tnode *n, const uint8_t dst[16], const uint8_t *p
     tn_ll_from_ext(n->ext, src);
     struct mle_aux aux = {
         .sec_ctl = MLE_SEC_CTL,
-        .frame_counter = tn_next_mle_fc(n),
         .key_seq = n->key_seq,
         .key_index = mle_key_index(n->key_seq),
     };
+    if (!tn_next_mle_fc(n, &aux.frame_counter)) {
+        n->cnt.mle_tx_drop_fc_unsaved++; /* not persisted ahead: never reuse one */
+        return OT_ERR_SECURITY;
+    }
     uint8_t udp[MLE_MAX_PAYLOAD];
     size_t ulen;
     if (mle_protect(n->keys.mle, src, dst, &aux, plain, len, udp, sizeof(udp), &ulen) != MLE_OK) {

@@ -160,6 +160,10 @@ static void mle_udp_rx(void *ctx, const struct ip6_udp_rx *rx)
         if (f.aux.key_seq > n->key_seq) {
             set_key_seq(n, f.aux.key_seq); /* the MAC restarts its counter at 0 */
             n->mle_fc = 0;
+            /* Nothing is persisted for the new key yet: no secured frame
+             * until NETWORK_INFO holds it (else a restart would come back
+             * to the old key and reuse the new key's counters). */
+            n->mle_fc_stored = n->mac_fc_stored = 0;
             tn_save_network_info(n);
         }
     }
@@ -824,6 +828,15 @@ enum ot_err tnode_send_ip6(struct tnode *n, const uint8_t *pkt, size_t len, uint
 const struct tnode_counters *tnode_counters(const struct tnode *n)
 {
     return &n->cnt;
+}
+
+void tnode_frame_counters(const struct tnode *n, struct tnode_fc_info *out)
+{
+    out->mac = mac_layer_frame_counter(&n->mac);
+    out->mle = n->mle_fc;
+    out->mac_saved = n->mac_fc_stored;
+    out->mle_saved = n->mle_fc_stored;
+    out->refusing = n->fc_refusing;
 }
 
 const struct mac_layer_counters *tnode_mac_counters(const struct tnode *n)

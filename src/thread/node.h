@@ -348,6 +348,8 @@ struct tnode_counters {
     uint32_t mle_drop_partition;         /* other partition / leader */
     uint32_t mle_tx;                     /* MLE messages sent */
     uint32_t mle_tx_errors;              /* could not build or send */
+    uint32_t mle_tx_drop_fc_unsaved;     /* refused: its MLE frame counter is not persisted
+                                          * ahead (the store failed; see tnode_frame_counters) */
     /* TMF */
     uint32_t tmf_rx;               /* TMF requests / responses handled */
     uint32_t tmf_drop_parse;       /* CoAP or TMF TLVs did not parse */
@@ -366,6 +368,8 @@ struct tnode_counters {
     uint32_t tx_drop_lowpan;       /* compression / fragmentation failed */
     uint32_t tx_drop_queue_full;   /* frame queue full */
     uint32_t tx_drop_mac;          /* the MAC refused a frame */
+    uint32_t tx_drop_fc_unsaved;   /* secured frame dropped: its MAC frame counter is not
+                                    * persisted ahead (the store failed) */
     uint32_t tx_drop_bad_packet;   /* not a well-formed IPv6 packet */
     uint32_t tx_drop_hop_limit;    /* forwarding with hop limit <= 1 */
     uint32_t tx_drop_pending_full; /* no room to hold a packet for an address query */
@@ -382,6 +386,27 @@ struct tnode_counters {
 
 /* The node's counters (never reset while the node lives). */
 const struct tnode_counters *tnode_counters(const struct tnode *n);
+
+/* The frame counters and their store-ahead (interop §3.1, §3.9). The node
+ * uses a MAC or MLE frame counter only while it is below the value persisted
+ * in NETWORK_INFO (the value a restart resumes at), so no counter is ever
+ * used twice with one key. When the counter reaches the persisted value and
+ * the store refuses the write that moves it ahead, the node refuses every
+ * secured frame (MAC-secured frames and MLE messages; counted in
+ * tx_drop_fc_unsaved / mle_tx_drop_fc_unsaved), logs that once at error
+ * level, and tries the write again on a later send (at most once per
+ * TNODE_FC_RETRY_MS); once it succeeds, sending resumes. Frames sent without
+ * MAC security carry no MAC counter and still go out, but every MLE message
+ * the node sends is MLE-secured (it sends no Discovery), so MLE stops too. */
+#define TNODE_FC_RETRY_MS 1000
+
+struct tnode_fc_info {
+    uint32_t mac, mle;             /* next counters to use */
+    uint32_t mac_saved, mle_saved; /* persisted: 0 when nothing is for this key,
+                                    * UINT32_MAX without a store (cfg.kv NULL) */
+    bool refusing;                 /* secured frames refused: the store failed */
+};
+void tnode_frame_counters(const struct tnode *n, struct tnode_fc_info *out);
 
 /* The MAC layer's counters (ACKs, security drops, retries). */
 struct mac_layer_counters;

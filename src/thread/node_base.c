@@ -93,11 +93,17 @@ void tn_leader_data(const struct tnode *n, struct mle_leader_data *ld)
 
 /* ---- persistence ---------------------------------------------------------- */
 
-void tn_save_network_info(struct tnode *n)
+static uint32_t add_ahead(uint32_t fc)
+{
+    return fc > UINT32_MAX - NODE_STORE_FC_AHEAD ? UINT32_MAX : fc + NODE_STORE_FC_AHEAD;
+}
+
+/* Writes NETWORK_INFO; on success the counters persisted ahead become the
+ * limits of the live ones. A failure is counted; 0 or a kv error. */
+static int save_network_info(struct tnode *n)
 {
     if (!n->cfg.kv)
-        return;
-    uint32_t mac_fc = mac_layer_frame_counter(&n->mac);
+        return 0;
     struct node_store_network_info ni = {0};
     ni.role = n->saved_role;
     ni.device_mode = n->mode;
@@ -105,34 +111,78 @@ void tn_save_network_info(struct tnode *n)
     ni.key_sequence = n->key_seq;
     /* Store ahead (interop §3.1): after a restart the counters resume here,
      * above every value used before. */
-    ni.mle_frame_counter = n->mle_fc + NODE_STORE_FC_AHEAD;
-    ni.mac_frame_counter = mac_fc + NODE_STORE_FC_AHEAD;
+    ni.mle_frame_counter = add_ahead(n->mle_fc);
+    ni.mac_frame_counter = add_ahead(mac_layer_frame_counter(&n->mac));
     ni.partition_id = n->saved_partition;
     memcpy(ni.ext_addr, n->ext, 8);
     memcpy(ni.ml_iid, n->ml_iid, 8);
     ni.version = TN_MLE_VERSION;
-    if (node_store_set_network_info(n->cfg.kv, &ni) != 0) {
+    int err = node_store_set_network_info(n->cfg.kv, &ni);
+    if (err != 0) {
         n->cnt.settings_errors++;
-        tn_log(n, 1, "settings: cannot save network info");
-        return;
+        return err;
     }
     n->mle_fc_stored = ni.mle_frame_counter;
     n->mac_fc_stored = ni.mac_frame_counter;
+    if (n->fc_refusing)
+        tn_log(n, 2,
+               "frame counters: persisted ahead again (MAC %u, MLE %u); secured frames resume",
+               n->mac_fc_stored, n->mle_fc_stored);
+    n->fc_refusing = false;
+    return 0;
 }
 
-uint32_t tn_next_mle_fc(struct tnode *n)
+bool tn_save_network_info(struct tnode *n)
 {
-    if (n->mle_fc >= n->mle_fc_stored)
-        tn_save_network_info(n);
-    return n->mle_fc++;
+    int err = save_network_info(n);
+    if (err != 0)
+        tn_log(n, 1, "settings: cannot save network info (%s)", strerror(-err));
+    return err == 0;
 }
 
-void tn_check_mac_fc(struct tnode *n)
+/* May the counter `live` be used? Only below the persisted value `*stored`
+ * (a restart resumes there); at it, the counters are first stored ahead.
+ * When that write fails the secured frame is refused rather than sent with
+ * a counter a restart would hand out again (same key and nonce: AES-CCM*
+ * nonce reuse). While refusing, the write is tried again at most once per
+ * TNODE_FC_RETRY_MS, so a store that fails for good (ENOSPC) is not
+ * rewritten for every frame, and one that recovers resumes the sending. The
+ * episode (fc_refusing) is logged once when it starts and ends with the next
+ * write that succeeds, whoever makes it. */
+static bool fc_usable(struct tnode *n, uint32_t live, const uint32_t *stored)
 {
-    /* Called before every secured mac_layer_send: the counter about to be
-     * used must be below the stored one. */
-    if (mac_layer_frame_counter(&n->mac) >= n->mac_fc_stored)
-        tn_save_network_info(n);
+    if (live < *stored)
+        return true;
+    if (n->fc_refusing && n->now < n->fc_retry_ms)
+        return false;
+    const char *why = "counter exhausted: a new key sequence is needed";
+    if (live != UINT32_MAX) {
+        int err = save_network_info(n);
+        if (err == 0)
+            return true; /* now *stored = live + ahead (saturated) > live */
+        why = strerror(-err);
+    }
+    n->fc_retry_ms = n->now + TNODE_FC_RETRY_MS;
+    if (!n->fc_refusing)
+        tn_log(n, 1,
+               "frame counters: cannot persist ahead (%s): secured MAC and MLE frames refused "
+               "until the store takes the write",
+               why);
+    n->fc_refusing = true;
+    return false;
+}
+
+bool tn_next_mle_fc(struct tnode *n, uint32_t *fc)
+{
+    if (!fc_usable(n, n->mle_fc, &n->mle_fc_stored))
+        return false;
+    *fc = n->mle_fc++;
+    return true;
+}
+
+bool tn_check_mac_fc(struct tnode *n)
+{
+    return fc_usable(n, mac_layer_frame_counter(&n->mac), &n->mac_fc_stored);
 }
 
 void tn_save_children(struct tnode *n)

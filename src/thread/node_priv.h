@@ -215,7 +215,9 @@ struct tnode {
 
     /* frame counters and their store-ahead (interop §3.1, §3.9) */
     uint32_t mle_fc;
-    uint32_t mle_fc_stored, mac_fc_stored;
+    uint32_t mle_fc_stored, mac_fc_stored; /* 0: nothing persisted for key_seq */
+    bool fc_refusing;                      /* a failed store-ahead: secured frames refused */
+    uint64_t fc_retry_ms;                  /* while refusing: the next store attempt */
 
     /* saved state restored at thread start */
     uint8_t saved_role; /* enum tnode_role written to NETWORK_INFO */
@@ -291,12 +293,18 @@ void tn_random(struct tnode *n, void *buf, size_t len);
 uint32_t tn_rand32(struct tnode *n);
 /* Uniform in [lo, hi] (hi >= lo). */
 uint32_t tn_rand_range(struct tnode *n, uint32_t lo, uint32_t hi);
-/* Next MLE frame counter (stored ahead through the store first if needed). */
-uint32_t tn_next_mle_fc(struct tnode *n);
-/* Store the counters ahead if the MAC counter reached its stored value. */
-void tn_check_mac_fc(struct tnode *n);
-/* Persist NETWORK_INFO (role, RLOC16, partition, counters + ahead). */
-void tn_save_network_info(struct tnode *n);
+/* The next MLE frame counter in *fc (stored ahead through the store first
+ * if needed). False, with nothing handed out, when the counter has reached
+ * the persisted value and the store refused the write (node.h,
+ * tnode_frame_counters): the message must not be sent. */
+bool tn_next_mle_fc(struct tnode *n, uint32_t *fc);
+/* Before every MAC-secured mac_layer_send: true when the MAC counter about
+ * to be used is below the persisted one (stored ahead first if needed);
+ * false when the frame must be dropped, as for tn_next_mle_fc. */
+bool tn_check_mac_fc(struct tnode *n);
+/* Persist NETWORK_INFO (role, RLOC16, partition, counters + ahead); a
+ * failure is counted and logged. False when the store refused it. */
+bool tn_save_network_info(struct tnode *n);
 /* Persist the child table (CHILD_INFO); failures are counted. */
 void tn_save_children(struct tnode *n);
 /* The Leader Data we hold. */

@@ -276,6 +276,9 @@ static void test_errors_without_node(void **state)
         {"netdata show nonsense", "Error 7: InvalidArgs\n"},
         {"dataset set active zz", "Error 7: InvalidArgs\n"},
         {"dataset set", "Error 7: InvalidArgs\n"},
+        {"counters", "mac\nmle\nDone\n"},
+        {"counters ip", "Error 7: InvalidArgs\n"},
+        {"counters mac extra", "Error 7: InvalidArgs\n"},
         {"", ""},
         {"   ", ""},
     };
