@@ -2,8 +2,8 @@
  * tbr-agent: the border router daemon (otbr-agent's role).
  *
  *   tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]
- *             [--ctl-socket PATH] [--dns-upstream ADDR]... [--resolv-conf PATH] [--dns64]
- *             RADIO_URL
+ *             [--ctl-socket PATH] [--ctl-group NAME] [--dns-upstream ADDR]...
+ *             [--resolv-conf PATH] [--dns64] [--pref64 off|any|ROUTER] RADIO_URL
  *
  *   RADIO_URL     sim://NODEID: OpenThread's simulation radio (UDP multicast
  *                 on loopback; PORT_BASE / PORT_OFFSET from the environment)
@@ -16,6 +16,9 @@
  *   --state-dir   settings (dataset, keys, BR ULA, NAT64) (default /var/lib/tbr)
  *   --form        form a new network at start when none is saved
  *   --ctl-socket  control socket path (default /run/tbr/IFNAME.sock)
+ *   --ctl-group NAME  members of this group may use the control socket
+ *                 (it is made group NAME, mode 0660); otherwise only root
+ *                 and the agent's own user (SO_PEERCRED, ctl_socket.h)
  *   --dns-upstream ADDR   upstream DNS resolver (IPv4 or IPv6, optionally
  *                 a.b.c.d:PORT or [v6]:PORT); repeatable; overrides resolv.conf
  *   --resolv-conf PATH    where the resolvers are read from otherwise
@@ -24,10 +27,12 @@
  *                 default, as OpenThread: devices synthesize with resolve4)
  *
  * Commands arrive over the control socket (tbr-ctl) as plain CLI lines; see
- * src/cli/br_cli.h. SIGTERM / SIGINT: clean shutdown (routes, the nft table
- * and forwarding values undone, state saved).
+ * src/cli/br_cli.h; `ctl counters` (a tbr extension) shows the socket's
+ * own counters. The umask is 077: the state directory holds the network key. SIGTERM / SIGINT:
+ * clean shutdown (routes, the nft table and forwarding values undone, state saved).
  */
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -77,6 +82,8 @@ struct app {
     const char *infra_if;
     const char *state_dir;
     const char *ctl_path;
+    const char *ctl_group;
+    gid_t ctl_gid; /* of ctl_group, resolved at start */
     bool form;
     bool dns64;
     int log_level;
@@ -173,8 +180,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]\n"
-            "                 [--ctl-socket PATH] [--dns-upstream ADDR]... [--resolv-conf PATH]\n"
-            "                 [--dns64] RADIO_URL\n"
+            "                 [--ctl-socket PATH] [--ctl-group NAME] [--dns-upstream ADDR]...\n"
+            "                 [--resolv-conf PATH] [--dns64] [--pref64 off|any|ROUTER] RADIO_URL\n"
             "  RADIO_URL     sim://NODEID (1..%d), OpenThread's simulation radio\n"
             "  -I IFNAME     TUN device and control socket name (default wpan0)\n"
             "  -B INFRA_IF   infrastructure interface: NAT44 masquerade, Router\n"
@@ -183,6 +190,8 @@ static void usage(FILE *f)
             "  --state-dir   settings directory (default %s)\n"
             "  --form        form a new network at start when none is saved\n"
             "  --ctl-socket  control socket (default %s/IFNAME.sock)\n"
+            "  --ctl-group NAME  this group may use the control socket (default:\n"
+            "                root and the agent's user only)\n"
             "  --dns-upstream ADDR  upstream DNS resolver (a.b.c.d[:PORT], v6 or\n"
             "                [v6]:PORT), repeatable; overrides resolv.conf\n"
             "  --resolv-conf PATH   resolvers otherwise (default %s)\n"
@@ -280,6 +289,8 @@ static int parse_args(struct app *a, int argc, char **argv)
             val = &a->state_dir;
         else if (strcmp(arg, "--ctl-socket") == 0)
             val = &a->ctl_path;
+        else if (strcmp(arg, "--ctl-group") == 0)
+            val = &a->ctl_group;
         if (val != NULL || strcmp(arg, "-d") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "%s: %s needs a value\n", a->prog, arg);
@@ -433,6 +444,15 @@ static void on_ctl(void *ctx, struct ctl_server *srv, uint32_t client, enum ctl_
     }
     if (ev == CTL_EV_BAD_LINE) {
         ctl_error(srv, client, OT_ERR_PARSE, ot_err_name(OT_ERR_PARSE));
+        return;
+    }
+    if (strcmp(line, "ctl counters") == 0) {
+        const struct ctl_counters *c = ctl_server_counters(srv);
+
+        ctl_printf(srv, client, "accepted: %llu\nrefused-peer: %llu\nrefused-busy: %llu\n",
+                   (unsigned long long)c->accepted, (unsigned long long)c->refused_peer,
+                   (unsigned long long)c->refused_busy);
+        ctl_done(srv, client);
         return;
     }
     if (s == NULL)
@@ -595,6 +615,16 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    umask(077); /* settings hold the network key; the socket sets its own mode */
+    if (a->ctl_group != NULL) {
+        const struct group *g = getgrnam(a->ctl_group);
+
+        if (g == NULL) {
+            fprintf(stderr, "%s: --ctl-group: no group named '%s'\n", a->prog, a->ctl_group);
+            return 2;
+        }
+        a->ctl_gid = g->gr_gid;
+    }
 
     plat_signals_setup(on_signal, &waitmask);
 
@@ -658,6 +688,9 @@ int main(int argc, char **argv)
     ccfg.handler = on_ctl;
     ccfg.log = ctl_log;
     ccfg.ctx = a;
+    ccfg.has_group = a->ctl_group != NULL;
+    ccfg.group = a->ctl_gid;
+    ccfg.group_name = a->ctl_group;
     a->ctl = ctl_server_open(&ccfg, err, sizeof(err));
     if (a->ctl == NULL) {
         fprintf(stderr, "%s: %s\n", a->prog, err);
