@@ -25,6 +25,11 @@
  *                 (default /etc/resolv.conf; re-read when it changes)
  *   --dns64       synthesize AAAA from A in the DNS server (RFC 6147; off by
  *                 default, as OpenThread: devices synthesize with resolve4)
+ *   --pref64 off|any|ROUTER  whose RA PREF64 options (RFC 8781) may set the
+ *                 infrastructure NAT64 prefix: nobody (off, the default, as
+ *                 OpenThread's border router, which never reads them), any
+ *                 router on -B's link, or only the router with link-local
+ *                 address ROUTER (br/infra_link.h)
  *
  * Commands arrive over the control socket (tbr-ctl) as plain CLI lines; see
  * src/cli/br_cli.h; `ctl counters` (a tbr extension) shows the socket's
@@ -86,6 +91,8 @@ struct app {
     gid_t ctl_gid; /* of ctl_group, resolved at start */
     bool form;
     bool dns64;
+    enum br_infra_link_pref64 pref64_from;
+    uint8_t pref64_router[16];
     int log_level;
     unsigned node_id;
     const char *resolv_conf;
@@ -196,6 +203,8 @@ static void usage(FILE *f)
             "                [v6]:PORT), repeatable; overrides resolv.conf\n"
             "  --resolv-conf PATH   resolvers otherwise (default %s)\n"
             "  --dns64       synthesize AAAA from A for devices (RFC 6147; default off)\n"
+            "  --pref64 off|any|ROUTER  RA PREF64 (RFC 8781) taken from nobody (default),\n"
+            "                any router, or the router with link-local address ROUTER\n"
             "environment: PORT_BASE (9000), PORT_OFFSET (0)\n",
             SIM_RADIO_MAX_NODES, STATE_DIR_DEFAULT, CTL_DIR_DEFAULT, RESOLV_CONF_DEFAULT);
 }
@@ -244,6 +253,24 @@ static int parse_upstream(const char *text, struct dns_upstream_addr *out)
     return addr_parse6(host, out->addr) ? 0 : -1;
 }
 
+/* --pref64 off | any | a link-local router address. */
+static int parse_pref64(const char *text, struct app *a)
+{
+    if (strcmp(text, "off") == 0) {
+        a->pref64_from = BR_INFRA_LINK_PREF64_OFF;
+        return 0;
+    }
+    if (strcmp(text, "any") == 0) {
+        a->pref64_from = BR_INFRA_LINK_PREF64_ANY;
+        return 0;
+    }
+    if (!addr_parse6(text, a->pref64_router) || a->pref64_router[0] != 0xfe ||
+        (a->pref64_router[1] & 0xc0) != 0x80)
+        return -1; /* RAs come from link-local addresses (RFC 4861 §6.1.2) */
+    a->pref64_from = BR_INFRA_LINK_PREF64_ROUTER;
+    return 0;
+}
+
 static int parse_args(struct app *a, int argc, char **argv)
 {
     const char *url = NULL;
@@ -262,6 +289,15 @@ static int parse_args(struct app *a, int argc, char **argv)
         }
         if (strcmp(arg, "--dns64") == 0) {
             a->dns64 = true;
+            continue;
+        }
+        if (strcmp(arg, "--pref64") == 0) {
+            if (i + 1 >= argc || parse_pref64(argv[i + 1], a) != 0) {
+                fprintf(stderr, "%s: --pref64: 'off', 'any' or a link-local address (fe80::/10)\n",
+                        a->prog);
+                return -1;
+            }
+            i++;
             continue;
         }
         if (strcmp(arg, "--dns-upstream") == 0) {
@@ -673,6 +709,8 @@ int main(int argc, char **argv)
     acfg.resolver_ops = &resolver_sock_linux_ops;
     acfg.resolver = &a->resolver;
     acfg.dns64 = a->dns64;
+    acfg.pref64_from = a->pref64_from;
+    memcpy(acfg.pref64_router, a->pref64_router, 16);
     acfg.wall_ms = wall_ms;
     a->agent = br_agent_new(&acfg, now_ms(), err, sizeof(err));
     if (a->agent == NULL) {

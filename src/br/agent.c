@@ -270,8 +270,17 @@ static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64
         return -1;
     a->dns_up = true;
     if (cfg->infra_ops != NULL) {
-        struct br_infra_link_cfg lc = {
-            cfg->infra_ops, cfg->infra_sock, cfg->infra_if, node_random, node_log, link_pref64, a};
+        struct br_infra_link_cfg lc = {cfg->infra_ops,
+                                       cfg->infra_sock,
+                                       cfg->infra_if,
+                                       node_random,
+                                       node_log,
+                                       link_pref64,
+                                       a,
+                                       cfg->pref64_from,
+                                       {0}};
+
+        memcpy(lc.pref64_router, cfg->pref64_router, 16);
 
         br_infra_link_init(&a->link, &lc);
         a->has_link = true;

@@ -81,6 +81,10 @@ struct br_agent_cfg {
     /* Border routing on infra_if (platform/icmp6_sock.h); NULL: off. */
     const struct icmp6_sock_ops *infra_ops;
     void *infra_sock;
+    /* Whose RA PREF64 options set the infrastructure NAT64 prefix
+     * (br/infra_link.h; default OFF, as OpenThread). */
+    enum br_infra_link_pref64 pref64_from;
+    uint8_t pref64_router[16];
     /* Host configuration (platform/netconf.h; needs CAP_NET_ADMIN); NULL:
      * the host is left alone and the return path is assume_return_path. */
     const struct netconf_ops *netconf_ops;
