@@ -3,7 +3,8 @@
  *
  *   tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]
  *             [--ctl-socket PATH] [--ctl-group NAME] [--dns-upstream ADDR]...
- *             [--resolv-conf PATH] [--dns64] [--pref64 off|any|ROUTER] RADIO_URL
+ *             [--resolv-conf PATH] [--dns64] [--pref64 off|any|ROUTER]
+ *             [--icmp-err-limit N/B] RADIO_URL
  *
  *   RADIO_URL     sim://NODEID: OpenThread's simulation radio (UDP multicast
  *                 on loopback; PORT_BASE / PORT_OFFSET from the environment)
@@ -30,6 +31,8 @@
  *                 OpenThread's border router, which never reads them), any
  *                 router on -B's link, or only the router with link-local
  *                 address ROUTER (br/infra_link.h)
+ *   --icmp-err-limit N/B  ICMP errors the translator originates: N a second,
+ *                 bursts of B, per direction (RFC 4443 §2.4(f); default 10/10)
  *
  * Commands arrive over the control socket (tbr-ctl) as plain CLI lines; see
  * src/cli/br_cli.h; `ctl counters` (a tbr extension) shows the socket's
@@ -93,6 +96,7 @@ struct app {
     bool dns64;
     enum br_infra_link_pref64 pref64_from;
     uint8_t pref64_router[16];
+    struct nat64_icmp_limit icmp_err_limit;
     int log_level;
     unsigned node_id;
     const char *resolv_conf;
@@ -188,7 +192,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]\n"
             "                 [--ctl-socket PATH] [--ctl-group NAME] [--dns-upstream ADDR]...\n"
-            "                 [--resolv-conf PATH] [--dns64] [--pref64 off|any|ROUTER] RADIO_URL\n"
+            "                 [--resolv-conf PATH] [--dns64] [--pref64 off|any|ROUTER]\n"
+            "                 [--icmp-err-limit N/B] RADIO_URL\n"
             "  RADIO_URL     sim://NODEID (1..%d), OpenThread's simulation radio\n"
             "  -I IFNAME     TUN device and control socket name (default wpan0)\n"
             "  -B INFRA_IF   infrastructure interface: NAT44 masquerade, Router\n"
@@ -205,8 +210,11 @@ static void usage(FILE *f)
             "  --dns64       synthesize AAAA from A for devices (RFC 6147; default off)\n"
             "  --pref64 off|any|ROUTER  RA PREF64 (RFC 8781) taken from nobody (default),\n"
             "                any router, or the router with link-local address ROUTER\n"
+            "  --icmp-err-limit N/B  translator ICMP errors: N/s, bursts of B, per\n"
+            "                direction (RFC 4443 2.4(f); default %u/%u)\n"
             "environment: PORT_BASE (9000), PORT_OFFSET (0)\n",
-            SIM_RADIO_MAX_NODES, STATE_DIR_DEFAULT, CTL_DIR_DEFAULT, RESOLV_CONF_DEFAULT);
+            SIM_RADIO_MAX_NODES, STATE_DIR_DEFAULT, CTL_DIR_DEFAULT, RESOLV_CONF_DEFAULT,
+            BR_DATA_PATH_ICMP_ERR_PER_S, BR_DATA_PATH_ICMP_ERR_BURST);
 }
 
 /* a.b.c.d, a.b.c.d:PORT, an IPv6 literal, or [v6]:PORT. */
@@ -297,6 +305,21 @@ static int parse_args(struct app *a, int argc, char **argv)
                         a->prog);
                 return -1;
             }
+            i++;
+            continue;
+        }
+        if (strcmp(arg, "--icmp-err-limit") == 0) {
+            unsigned n, b;
+            char tail;
+
+            if (i + 1 >= argc || sscanf(argv[i + 1], "%u/%u%c", &n, &b, &tail) != 2 || n == 0 ||
+                b == 0 || n > 100000 || b > 100000) {
+                fprintf(stderr, "%s: --icmp-err-limit: N/B, both 1..100000 (e.g. 10/10)\n",
+                        a->prog);
+                return -1;
+            }
+            a->icmp_err_limit.per_s = n;
+            a->icmp_err_limit.burst = b;
             i++;
             continue;
         }
@@ -710,6 +733,7 @@ int main(int argc, char **argv)
     acfg.resolver = &a->resolver;
     acfg.dns64 = a->dns64;
     acfg.pref64_from = a->pref64_from;
+    acfg.icmp_err_limit = a->icmp_err_limit;
     memcpy(acfg.pref64_router, a->pref64_router, 16);
     acfg.wall_ms = wall_ms;
     a->agent = br_agent_new(&acfg, now_ms(), err, sizeof(err));

@@ -101,6 +101,9 @@ struct br_agent_cfg {
     const struct resolver_sock_ops *resolver_ops;
     void *resolver;
     bool dns64; /* DNS64 in the DNS server (RFC 6147; off by default, as OpenThread) */
+    /* ICMP errors the translator originates (br/data_path.h; per_s 0:
+     * BR_DATA_PATH_ICMP_ERR_PER_S / _BURST). */
+    struct nat64_icmp_limit icmp_err_limit;
     /* Optional: wall-clock time in ms since the epoch, so stored SRP leases
      * keep running while the agent is down (NULL: not taken off). */
     uint64_t (*wall_ms)(void *user);
