@@ -2,8 +2,9 @@
  * tbr-agent: the border router daemon (otbr-agent's role).
  *
  *   tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]
- *             [--ctl-socket PATH] [--dns-upstream ADDR]... [--resolv-conf PATH] [--dns64]
- *             RADIO_URL
+ *             [--ctl-socket PATH] [--ctl-group NAME] [--dns-upstream ADDR]...
+ *             [--resolv-conf PATH] [--dns64] [--pref64 off|any|ROUTER]
+ *             [--icmp-err-limit N/B] RADIO_URL
  *
  *   RADIO_URL     sim://NODEID: OpenThread's simulation radio (UDP multicast
  *                 on loopback; PORT_BASE / PORT_OFFSET from the environment)
@@ -16,18 +17,30 @@
  *   --state-dir   settings (dataset, keys, BR ULA, NAT64) (default /var/lib/tbr)
  *   --form        form a new network at start when none is saved
  *   --ctl-socket  control socket path (default /run/tbr/IFNAME.sock)
+ *   --ctl-group NAME  members of this group may use the control socket
+ *                 (it is made group NAME, mode 0660); otherwise only root
+ *                 and the agent's own user (SO_PEERCRED, ctl_socket.h)
  *   --dns-upstream ADDR   upstream DNS resolver (IPv4 or IPv6, optionally
  *                 a.b.c.d:PORT or [v6]:PORT); repeatable; overrides resolv.conf
  *   --resolv-conf PATH    where the resolvers are read from otherwise
  *                 (default /etc/resolv.conf; re-read when it changes)
  *   --dns64       synthesize AAAA from A in the DNS server (RFC 6147; off by
  *                 default, as OpenThread: devices synthesize with resolve4)
+ *   --pref64 off|any|ROUTER  whose RA PREF64 options (RFC 8781) may set the
+ *                 infrastructure NAT64 prefix: nobody (off, the default, as
+ *                 OpenThread's border router, which never reads them), any
+ *                 router on -B's link, or only the router with link-local
+ *                 address ROUTER (br/infra_link.h)
+ *   --icmp-err-limit N/B  ICMP errors the translator originates: N a second,
+ *                 bursts of B, per direction (RFC 4443 §2.4(f); default 10/10)
  *
  * Commands arrive over the control socket (tbr-ctl) as plain CLI lines; see
- * src/cli/br_cli.h. SIGTERM / SIGINT: clean shutdown (routes, the nft table
- * and forwarding values undone, state saved).
+ * src/cli/br_cli.h; `ctl counters` (a tbr extension) shows the socket's
+ * own counters. The umask is 077: the state directory holds the network key. SIGTERM / SIGINT:
+ * clean shutdown (routes, the nft table and forwarding values undone, state saved).
  */
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -77,8 +90,13 @@ struct app {
     const char *infra_if;
     const char *state_dir;
     const char *ctl_path;
+    const char *ctl_group;
+    gid_t ctl_gid; /* of ctl_group, resolved at start */
     bool form;
     bool dns64;
+    enum br_infra_link_pref64 pref64_from;
+    uint8_t pref64_router[16];
+    struct nat64_icmp_limit icmp_err_limit;
     int log_level;
     unsigned node_id;
     const char *resolv_conf;
@@ -173,8 +191,9 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]\n"
-            "                 [--ctl-socket PATH] [--dns-upstream ADDR]... [--resolv-conf PATH]\n"
-            "                 [--dns64] RADIO_URL\n"
+            "                 [--ctl-socket PATH] [--ctl-group NAME] [--dns-upstream ADDR]...\n"
+            "                 [--resolv-conf PATH] [--dns64] [--pref64 off|any|ROUTER]\n"
+            "                 [--icmp-err-limit N/B] RADIO_URL\n"
             "  RADIO_URL     sim://NODEID (1..%d), OpenThread's simulation radio\n"
             "  -I IFNAME     TUN device and control socket name (default wpan0)\n"
             "  -B INFRA_IF   infrastructure interface: NAT44 masquerade, Router\n"
@@ -183,12 +202,19 @@ static void usage(FILE *f)
             "  --state-dir   settings directory (default %s)\n"
             "  --form        form a new network at start when none is saved\n"
             "  --ctl-socket  control socket (default %s/IFNAME.sock)\n"
+            "  --ctl-group NAME  this group may use the control socket (default:\n"
+            "                root and the agent's user only)\n"
             "  --dns-upstream ADDR  upstream DNS resolver (a.b.c.d[:PORT], v6 or\n"
             "                [v6]:PORT), repeatable; overrides resolv.conf\n"
             "  --resolv-conf PATH   resolvers otherwise (default %s)\n"
             "  --dns64       synthesize AAAA from A for devices (RFC 6147; default off)\n"
+            "  --pref64 off|any|ROUTER  RA PREF64 (RFC 8781) taken from nobody (default),\n"
+            "                any router, or the router with link-local address ROUTER\n"
+            "  --icmp-err-limit N/B  translator ICMP errors: N/s, bursts of B, per\n"
+            "                direction (RFC 4443 2.4(f); default %u/%u)\n"
             "environment: PORT_BASE (9000), PORT_OFFSET (0)\n",
-            SIM_RADIO_MAX_NODES, STATE_DIR_DEFAULT, CTL_DIR_DEFAULT, RESOLV_CONF_DEFAULT);
+            SIM_RADIO_MAX_NODES, STATE_DIR_DEFAULT, CTL_DIR_DEFAULT, RESOLV_CONF_DEFAULT,
+            BR_DATA_PATH_ICMP_ERR_PER_S, BR_DATA_PATH_ICMP_ERR_BURST);
 }
 
 /* a.b.c.d, a.b.c.d:PORT, an IPv6 literal, or [v6]:PORT. */
@@ -235,6 +261,24 @@ static int parse_upstream(const char *text, struct dns_upstream_addr *out)
     return addr_parse6(host, out->addr) ? 0 : -1;
 }
 
+/* --pref64 off | any | a link-local router address. */
+static int parse_pref64(const char *text, struct app *a)
+{
+    if (strcmp(text, "off") == 0) {
+        a->pref64_from = BR_INFRA_LINK_PREF64_OFF;
+        return 0;
+    }
+    if (strcmp(text, "any") == 0) {
+        a->pref64_from = BR_INFRA_LINK_PREF64_ANY;
+        return 0;
+    }
+    if (!addr_parse6(text, a->pref64_router) || a->pref64_router[0] != 0xfe ||
+        (a->pref64_router[1] & 0xc0) != 0x80)
+        return -1; /* RAs come from link-local addresses (RFC 4861 §6.1.2) */
+    a->pref64_from = BR_INFRA_LINK_PREF64_ROUTER;
+    return 0;
+}
+
 static int parse_args(struct app *a, int argc, char **argv)
 {
     const char *url = NULL;
@@ -253,6 +297,30 @@ static int parse_args(struct app *a, int argc, char **argv)
         }
         if (strcmp(arg, "--dns64") == 0) {
             a->dns64 = true;
+            continue;
+        }
+        if (strcmp(arg, "--pref64") == 0) {
+            if (i + 1 >= argc || parse_pref64(argv[i + 1], a) != 0) {
+                fprintf(stderr, "%s: --pref64: 'off', 'any' or a link-local address (fe80::/10)\n",
+                        a->prog);
+                return -1;
+            }
+            i++;
+            continue;
+        }
+        if (strcmp(arg, "--icmp-err-limit") == 0) {
+            unsigned n, b;
+            char tail;
+
+            if (i + 1 >= argc || sscanf(argv[i + 1], "%u/%u%c", &n, &b, &tail) != 2 || n == 0 ||
+                b == 0 || n > 100000 || b > 100000) {
+                fprintf(stderr, "%s: --icmp-err-limit: N/B, both 1..100000 (e.g. 10/10)\n",
+                        a->prog);
+                return -1;
+            }
+            a->icmp_err_limit.per_s = n;
+            a->icmp_err_limit.burst = b;
+            i++;
             continue;
         }
         if (strcmp(arg, "--dns-upstream") == 0) {
@@ -280,6 +348,8 @@ static int parse_args(struct app *a, int argc, char **argv)
             val = &a->state_dir;
         else if (strcmp(arg, "--ctl-socket") == 0)
             val = &a->ctl_path;
+        else if (strcmp(arg, "--ctl-group") == 0)
+            val = &a->ctl_group;
         if (val != NULL || strcmp(arg, "-d") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "%s: %s needs a value\n", a->prog, arg);
@@ -433,6 +503,15 @@ static void on_ctl(void *ctx, struct ctl_server *srv, uint32_t client, enum ctl_
     }
     if (ev == CTL_EV_BAD_LINE) {
         ctl_error(srv, client, OT_ERR_PARSE, ot_err_name(OT_ERR_PARSE));
+        return;
+    }
+    if (strcmp(line, "ctl counters") == 0) {
+        const struct ctl_counters *c = ctl_server_counters(srv);
+
+        ctl_printf(srv, client, "accepted: %llu\nrefused-peer: %llu\nrefused-busy: %llu\n",
+                   (unsigned long long)c->accepted, (unsigned long long)c->refused_peer,
+                   (unsigned long long)c->refused_busy);
+        ctl_done(srv, client);
         return;
     }
     if (s == NULL)
@@ -595,6 +674,16 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    umask(077); /* settings hold the network key; the socket sets its own mode */
+    if (a->ctl_group != NULL) {
+        const struct group *g = getgrnam(a->ctl_group);
+
+        if (g == NULL) {
+            fprintf(stderr, "%s: --ctl-group: no group named '%s'\n", a->prog, a->ctl_group);
+            return 2;
+        }
+        a->ctl_gid = g->gr_gid;
+    }
 
     plat_signals_setup(on_signal, &waitmask);
 
@@ -643,6 +732,9 @@ int main(int argc, char **argv)
     acfg.resolver_ops = &resolver_sock_linux_ops;
     acfg.resolver = &a->resolver;
     acfg.dns64 = a->dns64;
+    acfg.pref64_from = a->pref64_from;
+    acfg.icmp_err_limit = a->icmp_err_limit;
+    memcpy(acfg.pref64_router, a->pref64_router, 16);
     acfg.wall_ms = wall_ms;
     a->agent = br_agent_new(&acfg, now_ms(), err, sizeof(err));
     if (a->agent == NULL) {
@@ -658,6 +750,9 @@ int main(int argc, char **argv)
     ccfg.handler = on_ctl;
     ccfg.log = ctl_log;
     ccfg.ctx = a;
+    ccfg.has_group = a->ctl_group != NULL;
+    ccfg.group = a->ctl_gid;
+    ccfg.group_name = a->ctl_group;
     a->ctl = ctl_server_open(&ccfg, err, sizeof(err));
     if (a->ctl == NULL) {
         fprintf(stderr, "%s: %s\n", a->prog, err);

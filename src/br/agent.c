@@ -229,8 +229,8 @@ static enum ot_err pub_push(void *user, const uint8_t *tlvs, size_t len, uint64_
 static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64_t now_ms,
                       char *err, size_t errlen)
 {
-    struct br_data_path_cfg dc = {cfg->tun_ops,  cfg->tun,    NULL,     dp_mesh_tx,
-                                  dp_mesh_local, node_random, node_log, a};
+    struct br_data_path_cfg dc = {cfg->tun_ops, cfg->tun, NULL, dp_mesh_tx,         dp_mesh_local,
+                                  node_random,  node_log, a,    cfg->icmp_err_limit};
     struct br_dns_proxy_cfg pc = {.node = a->node,
                                   .kv = a->cfg.kv,
                                   .up_ops = cfg->resolver_ops,
@@ -270,8 +270,17 @@ static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64
         return -1;
     a->dns_up = true;
     if (cfg->infra_ops != NULL) {
-        struct br_infra_link_cfg lc = {
-            cfg->infra_ops, cfg->infra_sock, cfg->infra_if, node_random, node_log, link_pref64, a};
+        struct br_infra_link_cfg lc = {cfg->infra_ops,
+                                       cfg->infra_sock,
+                                       cfg->infra_if,
+                                       node_random,
+                                       node_log,
+                                       link_pref64,
+                                       a,
+                                       cfg->pref64_from,
+                                       {0}};
+
+        memcpy(lc.pref64_router, cfg->pref64_router, 16);
 
         br_infra_link_init(&a->link, &lc);
         a->has_link = true;

@@ -81,6 +81,10 @@ struct br_agent_cfg {
     /* Border routing on infra_if (platform/icmp6_sock.h); NULL: off. */
     const struct icmp6_sock_ops *infra_ops;
     void *infra_sock;
+    /* Whose RA PREF64 options set the infrastructure NAT64 prefix
+     * (br/infra_link.h; default OFF, as OpenThread). */
+    enum br_infra_link_pref64 pref64_from;
+    uint8_t pref64_router[16];
     /* Host configuration (platform/netconf.h; needs CAP_NET_ADMIN); NULL:
      * the host is left alone and the return path is assume_return_path. */
     const struct netconf_ops *netconf_ops;
@@ -97,6 +101,9 @@ struct br_agent_cfg {
     const struct resolver_sock_ops *resolver_ops;
     void *resolver;
     bool dns64; /* DNS64 in the DNS server (RFC 6147; off by default, as OpenThread) */
+    /* ICMP errors the translator originates (br/data_path.h; per_s 0:
+     * BR_DATA_PATH_ICMP_ERR_PER_S / _BURST). */
+    struct nat64_icmp_limit icmp_err_limit;
     /* Optional: wall-clock time in ms since the epoch, so stored SRP leases
      * keep running while the agent is down (NULL: not taken off). */
     uint64_t (*wall_ms)(void *user);

@@ -43,6 +43,7 @@ static int rebuild(struct br_data_path *dp, char *err, size_t errlen)
         memset(&cfg->prefix, 0, sizeof(cfg->prefix));
     if (dp->has_cidr)
         cfg->bib.pool = dp->cidr;
+    cfg->icmp_err_limit = dp->cfg.icmp_err_limit;
     dp->cfg.random(dp->cfg.user, (uint8_t *)&cfg->bib.seed, sizeof(cfg->bib.seed));
     e[0] = '\0';
     n = nat64_new(cfg, e, sizeof(e));
@@ -68,6 +69,10 @@ int br_data_path_init(struct br_data_path *dp, const struct br_data_path_cfg *cf
 {
     memset(dp, 0, sizeof(*dp));
     dp->cfg = *cfg;
+    if (dp->cfg.icmp_err_limit.per_s == 0) {
+        dp->cfg.icmp_err_limit.per_s = BR_DATA_PATH_ICMP_ERR_PER_S;
+        dp->cfg.icmp_err_limit.burst = BR_DATA_PATH_ICMP_ERR_BURST;
+    }
     dp->out_buf = malloc(XLAT_OUT_CAP);
     dp->pkt_buf = malloc(BR_DATA_PATH_PKT_MAX);
     if (dp->out_buf == NULL || dp->pkt_buf == NULL) {

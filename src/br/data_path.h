@@ -12,7 +12,9 @@
  *                 pool is translated 4->6 and sent into the mesh; IPv6 is
  *                 sent into the mesh.
  *   ICMP errors the translator originates (XLAT_REPLY) go back the way the
- *   packet came; packets for the mesh made while handling a mesh packet
+ *   packet came, at most cfg.icmp_err_limit of them (nat64.h: a token bucket
+ *   per direction, RFC 4443 §2.4(f); the rest are dropped and counted as
+ *   the translator's icmp-rate-limit); packets for the mesh made while handling a mesh packet
  *   (those replies, hairpinned packets) are sent deferred (cfg.mesh_tx with
  *   deferred true: tnode_ip6_send_deferred), since mesh_rx runs inside the
  *   node's callback.
@@ -39,6 +41,10 @@
 
 #define BR_DATA_PATH_EXPIRE_MS 10000u /* translator session expiry tick */
 #define BR_DATA_PATH_PKT_MAX 65536    /* largest packet read from the TUN */
+/* Default ICMP error limit: RFC 4443 §2.4(f)'s example for a small or
+ * mid-size device, B=10 and N=10/s (per direction). */
+#define BR_DATA_PATH_ICMP_ERR_PER_S 10u
+#define BR_DATA_PATH_ICMP_ERR_BURST 10u
 
 struct br_data_path_cfg {
     const struct tun_ops *tun_ops; /* NULL: no TUN */
@@ -55,6 +61,8 @@ struct br_data_path_cfg {
     /* Optional log sink (level 1 error .. 4 debug). */
     void (*log)(void *user, int level, const char *msg);
     void *user;
+    /* ICMP errors the translator originates; per_s 0: the defaults above. */
+    struct nat64_icmp_limit icmp_err_limit;
 };
 
 /* Why packets went nowhere, one counter per reason. */

@@ -192,6 +192,44 @@ static void rs_rx(struct br_infra_link *l, uint64_t now_ms)
         l->ra_due_ms = due;
 }
 
+/* One PREF64 option of a valid RA from src: taken or refused (see the
+ * header: RFC 8781 §4-5 and cfg.pref64_from). */
+static void pref64_rx(struct br_infra_link *l, const struct ra_pref64 *p, const uint8_t src[16],
+                      uint64_t now_ms)
+{
+    char s[ADDR_STR6], r[ADDR_STR6];
+    const char *why = NULL;
+    bool ours;
+
+    if (l->has_pref64 && now_ms >= l->pref64_expire_ms)
+        l->has_pref64 = false;
+    ours =
+        l->has_pref64 && prefix_eq(&p->prefix, &l->pref64) && memcmp(src, l->pref64_src, 16) == 0;
+    if (l->cfg.pref64_from == BR_INFRA_LINK_PREF64_OFF)
+        why = "PREF64 is not taken (tbr-agent --pref64)";
+    else if (l->cfg.pref64_from == BR_INFRA_LINK_PREF64_ROUTER &&
+             memcmp(src, l->cfg.pref64_router, 16) != 0)
+        why = "not the router --pref64 names";
+    else if (p->lifetime_s == 0 && !ours)
+        why = "withdraws a prefix not in use";
+    if (why != NULL) {
+        l->ctr.pref64_ignored++;
+        br_log(l->cfg.log, l->cfg.user, 4, "infra: PREF64 %s/%u from %s ignored: %s",
+               addr_fmt6(p->prefix.addr, s), (unsigned)p->prefix.len, addr_fmt6(src, r), why);
+        return;
+    }
+    l->ctr.pref64_rx++;
+    br_log(l->cfg.log, l->cfg.user, 3, "infra: PREF64 %s/%u lifetime %us from %s",
+           addr_fmt6(p->prefix.addr, s), (unsigned)p->prefix.len, (unsigned)p->lifetime_s,
+           addr_fmt6(src, r));
+    l->has_pref64 = p->lifetime_s != 0;
+    l->pref64 = p->prefix;
+    memcpy(l->pref64_src, src, 16);
+    l->pref64_expire_ms = now_ms + (uint64_t)p->lifetime_s * 1000u;
+    if (l->cfg.pref64 != NULL)
+        l->cfg.pref64(l->cfg.user, &p->prefix, p->lifetime_s, now_ms);
+}
+
 bool br_infra_link_rx(struct br_infra_link *l, const uint8_t *msg, size_t len,
                       const uint8_t src[16], int hop_limit, uint64_t now_ms)
 {
@@ -232,15 +270,8 @@ bool br_infra_link_rx(struct br_infra_link *l, const uint8_t *msg, size_t len,
         l->onlink_other = p->prefix;
         l->onlink_other_expire_ms = now_ms + (uint64_t)p->valid_s * 1000u;
     }
-    for (unsigned i = 0; i < m.n_pref64; i++) {
-        char s[ADDR_STR6];
-
-        br_log(l->cfg.log, l->cfg.user, 3, "infra: PREF64 %s/%u lifetime %us",
-               addr_fmt6(m.pref64[i].prefix.addr, s), (unsigned)m.pref64[i].prefix.len,
-               (unsigned)m.pref64[i].lifetime_s);
-        if (l->cfg.pref64 != NULL)
-            l->cfg.pref64(l->cfg.user, &m.pref64[i].prefix, m.pref64[i].lifetime_s, now_ms);
-    }
+    for (unsigned i = 0; i < m.n_pref64; i++)
+        pref64_rx(l, &m.pref64[i], src, now_ms);
     return br_infra_link_update(l, &l->in, now_ms);
 }
 

@@ -12,12 +12,28 @@
  *   - Router Solicitations answered (§6.2.6: after 0..MAX_RA_DELAY_TIME, at
  *     most one per MIN_DELAY_BETWEEN_RAS).
  *   - Other routers' RAs read: their on-link prefix (until its valid
- *     lifetime ends) and their PREF64 options (handed to cfg.pref64).
+ *     lifetime ends) and their PREF64 options (handed to cfg.pref64 as
+ *     cfg.pref64_from allows, see below).
  *   - The favored on-link prefix (another router's, else ours) for Network
  *     Data and the host route: br_infra_link_onlink().
  * Messages are checked as §6.1.1-§6.1.2 ask (hop limit 255, link-local
  * source). The socket is behind struct icmp6_sock_ops (platform/icmp6_sock.h);
  * no clock reads, no global state.
+ *
+ * PREF64 (RFC 8781) sets the NAT64 prefix the border router may publish, so
+ * it is taken only as the RFC and the configuration allow (issue 11):
+ *   - only inside an RA that passed the checks above (§4: an option of a
+ *     Router Advertisement; Length 2 and PLC 0..5 are ra.h's), with its
+ *     Scaled Lifetime (§4: how long the prefix MAY be used; 0: no longer);
+ *   - only from the routers cfg.pref64_from names: none (OFF, the default:
+ *     OpenThread's border router never reads PREF64 and uses its own local
+ *     prefix), any router on the link (ANY: RFC 8781 §7 leaves the trust to
+ *     the link's RA protection, RA-Guard RFC 6105), or one router's
+ *     link-local address (ROUTER);
+ *   - a lifetime 0 withdraws only the prefix in use and only from the router
+ *     that gave it (§5: another router's zero lifetime for its own prefix
+ *     says nothing about ours).
+ * Refused options are counted in pref64_ignored (and logged).
  */
 #ifndef TBR_BR_INFRA_LINK_H
 #define TBR_BR_INFRA_LINK_H
@@ -28,6 +44,13 @@
 
 #include "platform/icmp6_sock.h"
 #include "util/addr.h"
+
+/* Whose PREF64 options are taken (see above). */
+enum br_infra_link_pref64 {
+    BR_INFRA_LINK_PREF64_OFF = 0, /* none (default, as OpenThread) */
+    BR_INFRA_LINK_PREF64_ANY,     /* any router on the infrastructure link */
+    BR_INFRA_LINK_PREF64_ROUTER,  /* only cfg.pref64_router */
+};
 
 /* RFC 4861 §6.2.1 / §10 router variables, OpenThread's 1800 s lifetimes. */
 #define BR_INFRA_LINK_RA_MAX_INTERVAL_MS 600000u    /* MaxRtrAdvInterval */
@@ -51,6 +74,8 @@ struct br_infra_link_cfg {
     void (*pref64)(void *user, const struct addr_prefix6 *prefix, uint32_t lifetime_s,
                    uint64_t now_ms);
     void *user;
+    enum br_infra_link_pref64 pref64_from;
+    uint8_t pref64_router[16]; /* ROUTER: its link-local address */
 };
 
 /* What the link should carry, from the rest of the border router. */
@@ -63,11 +88,14 @@ struct br_infra_link_input {
 };
 
 struct br_infra_link_counters {
-    uint64_t ra_tx;        /* Router Advertisements sent */
-    uint64_t ra_tx_errors; /* send failed (e.g. no link-local address yet) */
-    uint64_t ra_rx;        /* RAs from other routers, accepted */
-    uint64_t rs_rx;        /* Router Solicitations received */
-    uint64_t icmp6_rx_bad; /* malformed, hop limit != 255, source not link-local */
+    uint64_t ra_tx;          /* Router Advertisements sent */
+    uint64_t ra_tx_errors;   /* send failed (e.g. no link-local address yet) */
+    uint64_t ra_rx;          /* RAs from other routers, accepted */
+    uint64_t rs_rx;          /* Router Solicitations received */
+    uint64_t icmp6_rx_bad;   /* malformed, hop limit != 255, source not link-local */
+    uint64_t pref64_rx;      /* PREF64 options taken */
+    uint64_t pref64_ignored; /* refused: not allowed from that router, or a
+                              * withdrawal of a prefix not in use */
 };
 
 struct br_infra_link {
@@ -87,6 +115,10 @@ struct br_infra_link {
     bool has_onlink_other; /* another router's on-link prefix */
     struct addr_prefix6 onlink_other;
     uint64_t onlink_other_expire_ms;
+    bool has_pref64; /* the PREF64 taken last, and from whom */
+    struct addr_prefix6 pref64;
+    uint8_t pref64_src[16];
+    uint64_t pref64_expire_ms;
     bool has_onlink_pub; /* the favored on-link prefix */
     struct addr_prefix6 onlink_pub;
     struct br_infra_link_counters ctr;

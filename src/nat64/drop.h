@@ -43,7 +43,9 @@ enum nat64_ot_reason {
     X(HOST_LIMIT, "host-limit", NO_MAPPING, "per-host session cap reached")                        \
     X(TABLE_FULL, "table-full", NO_MAPPING, "session or mapping table at its bound")               \
     X(FILTERED, "filtered", NO_MAPPING, "inbound packet refused by RFC 6146 filtering")            \
-    X(NO_BUFS, "no-buffer", UNKNOWN, "translated packet did not fit the output buffer")
+    X(NO_BUFS, "no-buffer", UNKNOWN, "translated packet did not fit the output buffer")            \
+    X(ICMP_RATE_LIMIT, "icmp-rate-limit", UNKNOWN,                                                 \
+      "ICMP error not sent: over the rate limit (RFC 4443 2.4(f))")
 
 enum nat64_drop {
 #define NAT64_X_ENUM(id, name, ot, expl) NAT64_DROP_##id,

@@ -13,6 +13,13 @@
 
 #include "util/rfc6052.h"
 
+/* A token bucket (nat64.h, struct nat64_icmp_limit). */
+struct icmp_bucket {
+    bool started;
+    uint64_t last_ms;
+    uint64_t milli;
+};
+
 struct nat64 {
     struct nat64_cfg cfg;
     struct bib *bib; /* stateful only */
@@ -24,6 +31,9 @@ struct nat64 {
     /* A static mapping's IPv4 address lies outside the pool, so an address
      * outside the pool may still be ours. */
     bool static_outside_pool;
+    /* ICMP error token buckets (nat64.h): [0] towards IPv6, [1] towards
+     * IPv4, in thousandths of an error. */
+    struct icmp_bucket icmp_bucket[2];
 };
 
 void nat64_cfg_default(struct nat64_cfg *cfg)
@@ -275,6 +285,31 @@ static int proto_index(uint8_t proto)
     }
 }
 
+/* Takes one error from the bucket of that direction (RFC 4443 §2.4(f)). */
+static bool icmp_err_allowed(struct nat64 *n, bool to6, uint64_t now_ms)
+{
+    const struct nat64_icmp_limit *lim = &n->cfg.icmp_err_limit;
+    uint64_t cap = (uint64_t)lim->burst * 1000u;
+    struct icmp_bucket *b = &n->icmp_bucket[to6 ? 0 : 1];
+
+    if (lim->per_s == 0)
+        return true;
+    if (!b->started) {
+        b->started = true;
+        b->milli = cap; /* a full burst at start */
+    } else if (now_ms > b->last_ms) {
+        /* per_s errors a second = per_s thousandths a millisecond */
+        uint64_t add = (now_ms - b->last_ms) * lim->per_s;
+
+        b->milli = add >= cap - b->milli ? cap : b->milli + add;
+    }
+    b->last_ms = now_ms;
+    if (b->milli < 1000)
+        return false;
+    b->milli -= 1000;
+    return true;
+}
+
 struct xlat_result nat64_translate(struct nat64 *n, const uint8_t *pkt, size_t len, uint64_t now_ms,
                                    struct xlat_out *out)
 {
@@ -284,6 +319,11 @@ struct xlat_result nat64_translate(struct nat64 *n, const uint8_t *pkt, size_t l
     struct xlat_result res = xlat_translate(&n->cfg.xlat, &n->mapper, pkt, len, now_ms, out);
     bool from6 = res.in.family == 6 || (res.in.family == 0 && len && (pkt[0] >> 4) == 6);
 
+    if (res.verdict == XLAT_REPLY && !icmp_err_allowed(n, from6, now_ms)) {
+        res.verdict = XLAT_DROP;
+        res.reason = NAT64_DROP_ICMP_RATE_LIMIT;
+        out->n = 0;
+    }
     if (res.verdict != XLAT_FORWARD) {
         enum nat64_drop r = res.reason < NAT64_DROP_COUNT ? res.reason : NAT64_DROP_NONE;
         if (from6)

@@ -36,6 +36,24 @@ struct nat64_static {
     uint16_t port4;
 };
 
+/*
+ * ICMP errors the translator originates (verdict XLAT_REPLY: Time Exceeded,
+ * Packet Too Big, Destination Unreachable, Parameter Problem), RFC 4443
+ * §2.4(f) and RFC 1812 §4.3.2.8: a token bucket of `burst` errors refilled
+ * at `per_s` a second, one bucket per direction (errors towards the IPv6
+ * side, errors towards the IPv4 side), so a flood from one side cannot use
+ * up the other side's errors. Global, not per destination: no state that
+ * spoofed sources could grow or churn, and the airtime of the mesh it
+ * protects is shared by every destination anyway. Over the limit the
+ * packet is dropped as NAT64_DROP_ICMP_RATE_LIMIT and no error is sent.
+ * Translated errors (from routers beyond) are not limited here.
+ * per_s 0: no limit.
+ */
+struct nat64_icmp_limit {
+    uint32_t per_s;
+    uint32_t burst;
+};
+
 struct nat64_cfg {
     enum nat64_mode mode;
     struct addr_prefix6 prefix; /* pool6 (RFC 6052 prefix); len 0 = none */
@@ -44,9 +62,12 @@ struct nat64_cfg {
     struct siit siit;   /* stateless only (its pool6 is set from prefix) */
     struct nat64_static statics[NAT64_MAX_STATIC];
     unsigned n_static;
+    struct nat64_icmp_limit icmp_err_limit;
 };
 
-/* Defaults: stateful, no prefix, pool 192.168.255.0/24, RFC timeouts. */
+/* Defaults: stateful, no prefix, pool 192.168.255.0/24, RFC timeouts, no
+ * ICMP error limit (a tool translating a capture wants every error; the
+ * border router's data path sets one). */
 void nat64_cfg_default(struct nat64_cfg *cfg);
 
 struct nat64;

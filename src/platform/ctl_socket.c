@@ -44,6 +44,9 @@ struct ctl_server {
     unsigned nslots;
     bool closing;
     struct ctl_client **slots;
+    uid_t self_uid;
+    char group_name[32];
+    struct ctl_counters ctr;
 };
 
 static void logf_(struct ctl_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -203,10 +206,19 @@ static int open_listener(struct ctl_server *s, char *err, size_t errlen)
     memset(&sa, 0, sizeof(sa));
     sa.sun_family = AF_UNIX;
     memcpy(sa.sun_path, path, strlen(path));
-    if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        int e = errno;
-        textbuf_setf(err, errlen, "cannot bind %s: %s%s", path, strerror(e),
-                     e == EADDRINUSE ? " (another tbr-agent is starting?)" : "");
+    /* Born 0660 at most: no moment where others could connect. */
+    mode_t old_mask = umask(0117);
+    int brc = bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa));
+    int be = errno;
+    umask(old_mask);
+    if (brc < 0) {
+        textbuf_setf(err, errlen, "cannot bind %s: %s%s", path, strerror(be),
+                     be == EADDRINUSE ? " (another tbr-agent is starting?)" : "");
+        return -1;
+    }
+    if (s->cfg.has_group && chown(path, (uid_t)-1, s->cfg.group) < 0) {
+        textbuf_setf(err, errlen, "chown %s to group %s: %s", path, s->group_name, strerror(errno));
+        unlink(path);
         return -1;
     }
     if (chmod(path, 0660) < 0 || lstat(path, &st) < 0) {
@@ -249,6 +261,12 @@ struct ctl_server *ctl_server_open(const struct ctl_config *cfg, char *err, size
     if (cfg->ifname)
         snprintf(s->ifname, sizeof(s->ifname), "%s", cfg->ifname);
     s->cfg.ifname = s->ifname;
+    s->self_uid = geteuid();
+    if (cfg->group_name)
+        snprintf(s->group_name, sizeof(s->group_name), "%s", cfg->group_name);
+    else
+        snprintf(s->group_name, sizeof(s->group_name), "%lu", (unsigned long)cfg->group);
+    s->cfg.group_name = s->group_name;
     s->cfg.path = s->path;
 
     if (cfg->path) {
@@ -451,6 +469,11 @@ int ctl_client_peer(const struct ctl_server *srv, uint32_t client, pid_t *pid, u
     return 0;
 }
 
+const struct ctl_counters *ctl_server_counters(const struct ctl_server *srv)
+{
+    return &srv->ctr;
+}
+
 unsigned ctl_server_client_count(const struct ctl_server *srv)
 {
     unsigned n = 0;
@@ -597,6 +620,80 @@ static void read_client(struct ctl_server *s, struct ctl_client *c)
     }
 }
 
+/* ---- who may connect ----------------------------------------------------------- */
+
+bool ctl_peer_allowed(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups, uid_t self_uid,
+                      bool has_group, gid_t group)
+{
+    if (uid == 0 || uid == self_uid)
+        return true;
+    if (!has_group)
+        return false;
+    if (gid == group)
+        return true;
+    for (size_t i = 0; i < n_groups; i++)
+        if (groups[i] == group)
+            return true;
+    return false;
+}
+
+#define CTL_PEER_GROUPS 256
+
+/* SO_PEERCRED, plus SO_PEERGROUPS (Linux 4.13) for the supplementary
+ * groups; without it only the primary gid counts. pid/uid -1 when unknown. */
+static bool peer_check(const struct ctl_server *s, int fd, pid_t *pid, uid_t *uid)
+{
+    struct ucred cr;
+    socklen_t crlen = sizeof(cr);
+    gid_t groups[CTL_PEER_GROUPS];
+    size_t ng = 0;
+
+    *pid = -1;
+    *uid = (uid_t)-1;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) != 0)
+        return false; /* no credentials: nobody to trust */
+    *pid = cr.pid;
+    *uid = cr.uid;
+#ifdef SO_PEERGROUPS
+    if (s->cfg.has_group && cr.uid != 0 && cr.uid != s->self_uid && cr.gid != s->cfg.group) {
+        socklen_t glen = sizeof(groups);
+
+        /* ERANGE (more than CTL_PEER_GROUPS groups): only the primary gid */
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0)
+            ng = glen / sizeof(gid_t);
+    }
+#endif
+    return ctl_peer_allowed(cr.uid, cr.gid, groups, ng, s->self_uid, s->cfg.has_group,
+                            s->cfg.group);
+}
+
+/* Tells a refused peer why (one line, then the result line) and closes it. */
+static void refuse_peer(struct ctl_server *s, int fd, pid_t pid, uid_t uid)
+{
+    char msg[192];
+    int n;
+
+    if (s->cfg.has_group)
+        n = snprintf(msg, sizeof(msg),
+                     "permission denied: uid %ld is not root and not in group %s\n"
+                     "Error 8: Security\n",
+                     (long)uid, s->group_name);
+    else
+        n = snprintf(msg, sizeof(msg),
+                     "permission denied: uid %ld is not root (tbr-agent --ctl-group "
+                     "names a group that may connect)\nError 8: Security\n",
+                     (long)uid);
+    if (n > 0) {
+        ssize_t w = send(fd, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)w;
+    }
+    close(fd);
+    s->ctr.refused_peer++;
+    logf_(s, "ctl: connection refused: pid %ld uid %ld is not root%s%s", (long)pid, (long)uid,
+          s->cfg.has_group ? " and not in group " : "", s->cfg.has_group ? s->group_name : "");
+}
+
 static void accept_clients(struct ctl_server *s)
 {
     for (;;) {
@@ -607,6 +704,12 @@ static void accept_clients(struct ctl_server *s)
             if (errno != EAGAIN && errno != EWOULDBLOCK)
                 logf_(s, "ctl: accept on %s: %s", s->path, strerror(errno));
             return;
+        }
+        pid_t pid;
+        uid_t uid;
+        if (!peer_check(s, fd, &pid, &uid)) {
+            refuse_peer(s, fd, pid, uid);
+            continue;
         }
         unsigned slot = s->nslots;
         for (unsigned i = 0; i < s->nslots; i++) {
@@ -630,6 +733,7 @@ static void accept_clients(struct ctl_server *s)
             ssize_t w = send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
             (void)w;
             close(fd);
+            s->ctr.refused_busy++;
             logf_(s, "ctl: connection refused: %s",
                   slot < s->nslots ? "out of memory" : "too many clients");
             continue;
@@ -638,14 +742,9 @@ static void accept_clients(struct ctl_server *s)
         c->id = s->next_id++;
         if (s->next_id == 0)
             s->next_id = 1;
-        c->pid = -1;
-        c->uid = (uid_t)-1;
-        struct ucred cr;
-        socklen_t crlen = sizeof(cr);
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0) {
-            c->pid = cr.pid;
-            c->uid = cr.uid;
-        }
+        c->pid = pid;
+        c->uid = uid;
+        s->ctr.accepted++;
         s->slots[slot] = c;
     }
 }

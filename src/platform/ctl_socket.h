@@ -35,13 +35,23 @@
  *     cannot stall the agent or grow its memory.
  *   - At most cfg.max_clients connections; one more gets "Error 5: Busy"
  *     and is closed.
+ *   - Who may talk (SO_PEERCRED at accept, issue 11): root, the server's
+ *     own effective uid (it can already signal or ptrace the agent), and,
+ *     when cfg.has_group, members of cfg.group (the peer's primary gid or
+ *     one of its supplementary groups, SO_PEERGROUPS). Anyone else gets
+ *     one line saying why and "Error 8: Security" (OpenThread's
+ *     OT_ERROR_SECURITY), is closed, logged and counted (refused_peer).
+ *     The file mode alone is not trusted: it may have been changed, or the
+ *     socket reached through a descriptor passed on.
  *
  * Client ids are never reused within one server (32-bit counter), so an
  * async completion for a client that has gone is harmlessly refused
  * (ctl_write() returns -1 with errno ENOENT).
  *
  * Start-up: the socket's directory is created with mode 0755 when missing,
- * the socket gets mode 0660. "<path>.lock" is flock()ed for the server's
+ * the socket gets mode 0660: it is bound under umask 0117, so it never
+ * exists with a wider mode, then chmod()ed (and chown()ed to cfg.group
+ * when has_group) before listen(). "<path>.lock" is flock()ed for the server's
  * lifetime, so two agents on one interface exclude each other even when
  * they start together. A socket file left by a killed agent is replaced only
  * when nothing accepts connections on it (connect() is refused); if
@@ -105,7 +115,24 @@ struct ctl_config {
     ctl_handler_fn handler; /* required */
     ctl_log_fn log;         /* NULL: messages are dropped */
     void *ctx;              /* passed to handler and log */
+    bool has_group;         /* members of group may connect (see above) */
+    gid_t group;
+    const char *group_name; /* for messages; NULL: the number */
 };
+
+/* Connections, as counted since ctl_server_open(). */
+struct ctl_counters {
+    uint64_t accepted;
+    uint64_t refused_peer; /* not root, not us, not in the group */
+    uint64_t refused_busy; /* max_clients reached, or out of memory */
+};
+
+/*
+ * The access rule above, pure: may a peer with uid, primary gid and
+ * supplementary groups[0..n_groups) talk to a server running as self_uid?
+ */
+bool ctl_peer_allowed(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups, uid_t self_uid,
+                      bool has_group, gid_t group);
 
 /*
  * "/run/tbr/IFNAME.sock" into buf. 0, or -1 with err set when the name is
@@ -175,5 +202,7 @@ bool ctl_client_busy(const struct ctl_server *srv, uint32_t client);
 int ctl_client_peer(const struct ctl_server *srv, uint32_t client, pid_t *pid, uid_t *uid);
 /* Number of connected clients (closing ones excluded). */
 unsigned ctl_server_client_count(const struct ctl_server *srv);
+/* The server's connection counters; valid while the server is. */
+const struct ctl_counters *ctl_server_counters(const struct ctl_server *srv);
 
 #endif

@@ -114,8 +114,28 @@ static void mac_tx_done(void *user, const struct mac_tx_result *res)
     tn_txq_kick(n);
 }
 
+static bool on_mesh(const struct tnode *n, const uint8_t addr[16]);
+
+/* The leader's route for dst leads out of the mesh to the host side
+ * (tn_mesh_send's last branch). */
+static bool to_host(const struct tnode *n, const uint8_t dst[16])
+{
+    return n->role == TNODE_LEADER && n->cfg.host_rx && dst[0] != 0xff &&
+           !ip6_is_mine(&n->ip, dst) && !is_link_local(dst) && !tn_is_ml(n, dst) &&
+           !on_mesh(n, dst);
+}
+
 static void forward(struct tnode *n, const uint8_t *pkt, size_t len)
 {
+    if (to_host(n, pkt + 24)) {
+        /* Handing a packet to our own host interface is no router hop (RFC
+         * 8200 §3: forwarding nodes decrement): the host forwards it (the
+         * translator, RFC 7915 §5.1, and the kernel decrement there), so it
+         * keeps the hop limit it arrived with, as OpenThread's PassToHost. */
+        n->cnt.fwd_packets++;
+        tn_mesh_send(n, pkt, len, TN_FROM_MESH);
+        return;
+    }
     if (pkt[7] <= 1) {
         n->cnt.tx_drop_hop_limit++;
         return;

@@ -15,7 +15,8 @@ void tn_mesh_ip6_send(void *ctx, const uint8_t *pkt, size_t len);
 /* Where a packet handed to tn_mesh_send comes from. */
 enum tn_origin {
     TN_FROM_LOCAL, /* our own IPv6 stack (ip6, MLE, TMF) */
-    TN_FROM_MESH,  /* received from a child, to be forwarded (hop limit decremented) */
+    TN_FROM_MESH,  /* received from a child, to be forwarded (hop limit decremented,
+                    * unless it leaves for the host: mesh.c forward()) */
     TN_FROM_HOST,  /* the host side (tnode_send_ip6) */
 };
 /* Routes one IPv6 packet into the mesh (or to the host / ourselves). */

@@ -84,7 +84,30 @@ done
 SYN="$P96:c000:201"
 SYN_OT=$(echo "$SYN" | sed 's/::/:0:0:/') # the /96 prints as x:x:x:2:0:0::
 SYN_OT=${SYN_OT%:}
+# The hop count (issue 11 #7): the device sends with hop limit 64; the
+# translator (RFC 7915 §5.1) and the kernel's forwarding are the two router
+# hops, so the IPv4 host must see TTL 62 (handing the packet from the mesh to
+# the host interface is none). Counted by TTL in the host's input hook.
+inv4 nft -f - <<'NFT'
+table ip tbrttl {
+    chain in {
+        type filter hook input priority 0;
+        icmp type echo-request ip ttl 61 counter
+        icmp type echo-request ip ttl 62 counter
+        icmp type echo-request ip ttl 63 counter
+        icmp type echo-request ip ttl 64 counter
+        icmp type echo-request ip ttl != 61-64 counter
+    }
+}
+NFT
 node "ping 192.0.2.1" 15
+TTLS=$(inv4 nft list chain ip tbrttl in 2>&1 |
+    sed -n 's/.*ip ttl \(.*\) counter packets \([0-9]*\) .*/ttl \1: \2/p' | tr '\n' ',')
+if echo "$TTLS" | grep -q "ttl 62: [1-9]" && ! echo "$TTLS" | grep -Eq "ttl (6[134]|!= 61-64): [1-9]"; then
+    pass "the IPv4 host sees TTL 62 (hop limit 64; translator and kernel are the two hops)"
+else
+    fail "TTL arriving at the IPv4 host: $TTLS"
+fi
 if echo "$OUT" | grep -q "^Pinging synthesized IPv6 address: .*:c000:201$" &&
     echo "$OUT" | grep -Eq "^16 bytes from .*:c000:201: icmp_seq=[0-9]+ hlim=[0-9]+ time=[0-9]+ms$" &&
     echo "$OUT" | grep -q "^1 packets transmitted, 1 packets received." && [ "$RES" = Done ]; then

@@ -46,6 +46,7 @@ static void host_tx(void *user, const uint8_t *pkt, size_t len)
     }
     assert_true(len >= 28 && (pkt[0] >> 4) == 4);
     m->host_ip4_seen++;
+    m->host_ip4_ttl = pkt[8];
     ihl = (size_t)(pkt[0] & 0x0f) * 4;
     if (pkt[9] != 1 || memcmp(pkt + 16, peer, 4) != 0 || pkt[ihl] != 8 || m->hq_n >= TM_HOSTQ ||
         len > sizeof(r->data))

@@ -55,6 +55,7 @@ struct tm_br {
     struct tm_hostpkt hq[TM_HOSTQ];
     unsigned hq_n;
     unsigned host_ip4_seen, host_ip6_seen; /* packets the agent sent to the host */
+    uint8_t host_ip4_ttl;                  /* TTL of the last IPv4 packet to the host */
     char state_dir[64];
     struct settings *settings; /* the agent's, NULL without state_tag */
     const struct tm_br_hooks *hooks;

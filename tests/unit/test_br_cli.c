@@ -86,6 +86,9 @@ static void test_codelab_sequence(void **state)
         strstr(o, "\nDone\n") == NULL)
         fail_msg("ping output: '%s'", o);
     assert_true(m->host_ip4_seen >= 1);
+    /* Sent with hop limit 64, the translator is the one router hop before
+     * the TUN (RFC 7915 §5.1); the kernel's forwarding makes it 62. */
+    assert_int_equal(m->host_ip4_ttl, 63);
 
     o = tm_br_acmd(m, "nat64 mappings");
     snprintf(want, sizeof(want), "%s:", omrp);

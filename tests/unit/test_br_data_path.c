@@ -3,7 +3,7 @@
  * towards the NAT64 prefix (only while Active, mesh-local sources dropped),
  * other IPv6 to the host as is, 4->6 from the pool back into the mesh,
  * the translator's ICMP errors back the way they came (deferred towards the
- * mesh), host_tx, TUN reads, hostile input counted, and a rebuild on a new
+ * mesh) and rate-limited, host_tx, TUN reads, hostile input counted, and a rebuild on a new
  * pool keeping the counters.
  */
 #include <setjmp.h>
@@ -204,6 +204,31 @@ static void test_icmp_error_back_to_mesh(void **state)
     br_data_path_free(&DP);
 }
 
+/* Issue 11: the translator's own errors are rate-limited (RFC 4443 §2.4(f),
+ * BR_DATA_PATH_ICMP_ERR_*: a burst of 10, then 10 a second), counted. */
+static void test_icmp_error_rate_limit(void **state)
+{
+    uint8_t p[256];
+    struct nat64_fmt_counters c;
+
+    (void)state;
+    setup_dp(false);
+    F.mesh_rc = 1; /* the fake mesh keeps no copies: only the counts matter */
+    for (unsigned i = 0; i < BR_DATA_PATH_ICMP_ERR_BURST + 3; i++)
+        br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 1), 2000);
+    assert_int_equal(DP.ctr.xlat_replies, BR_DATA_PATH_ICMP_ERR_BURST);
+    assert_int_equal(DP.ctr.xlat_drops, 3);
+    br_data_path_xlat_counters(&DP, &c);
+    assert_int_equal(c.drops_6to4[NAT64_DROP_ICMP_RATE_LIMIT], 3);
+    assert_int_equal(c.drops_6to4[NAT64_DROP_HOP_LIMIT], BR_DATA_PATH_ICMP_ERR_BURST);
+    /* 100 ms later one more (10 a second) */
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 1), 2100);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 1), 2100);
+    assert_int_equal(DP.ctr.xlat_replies, BR_DATA_PATH_ICMP_ERR_BURST + 1);
+    assert_int_equal(DP.ctr.xlat_drops, 4);
+    br_data_path_free(&DP);
+}
+
 static void test_host_to_mesh(void **state)
 {
     uint8_t p[256], l4[64], back[256];
@@ -307,6 +332,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mesh_to_host),
         cmocka_unit_test(test_icmp_error_back_to_mesh),
+        cmocka_unit_test(test_icmp_error_rate_limit),
         cmocka_unit_test(test_host_to_mesh),
         cmocka_unit_test(test_rebuild_keeps_counters),
     };

@@ -4,7 +4,9 @@
  * timers (initial interval, then [Min, Max]RtrAdvInterval), RS answered no
  * sooner than MIN_DELAY_BETWEEN_RAS after the last RA, bad messages
  * counted, another router's on-link prefix preferred until it expires,
- * PREF64 handed on, and the final RA withdrawing everything.
+ * PREF64 handed on only as RFC 8781 and the configuration allow (off by
+ * default, any router, one router; a withdrawal only by the router whose
+ * prefix is in use), and the final RA withdrawing everything.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -94,10 +96,12 @@ static struct br_infra_link L;
 static struct br_infra_link_input IN;
 static const uint8_t XPANID[8] = {0xde, 0xad, 0x00, 0xbe, 0xef, 0x00, 0xca, 0xfe};
 
-static void setup_link(void)
+static void setup_link_pref64(enum br_infra_link_pref64 from, const char *router)
 {
-    struct br_infra_link_cfg cfg = {&fake_ops, &F, "eth0", rnd, NULL, on_pref64, &F};
+    struct br_infra_link_cfg cfg = {&fake_ops, &F, "eth0", rnd, NULL, on_pref64, &F, from, {0}};
 
+    if (router != NULL)
+        assert_true(addr_parse6(router, cfg.pref64_router));
     memset(&F, 0, sizeof(F));
     br_infra_link_init(&L, &cfg);
     memset(&IN, 0, sizeof(IN));
@@ -107,6 +111,11 @@ static void setup_link(void)
     IN.omr.len = 64;
     IN.has_xpanid = true;
     memcpy(IN.xpanid, XPANID, 8);
+}
+
+static void setup_link(void)
+{
+    setup_link_pref64(BR_INFRA_LINK_PREF64_ANY, NULL);
 }
 
 static void queue_in(const uint8_t *msg, size_t len, const char *src, int hlim)
@@ -260,9 +269,104 @@ static void test_other_router(void **state)
     assert_false(br_infra_link_onlink(&L, &on));
 }
 
+/* An RA holding one PREF64 (RFC 8781 §4, PLC 0): prefix/96, lifetime in s (a
+ * multiple of 8). Its length. */
+static size_t ra_pref64(uint8_t *buf, const char *prefix, unsigned lifetime_s)
+{
+    struct ra_msg m;
+    size_t len;
+    unsigned sl = lifetime_s / 8;
+
+    memset(&m, 0, sizeof(m));
+    len = ra_build(&m, buf, RA_MSG_MAX);
+    assert_true(len > 0);
+    buf[len] = 38, buf[len + 1] = 2;
+    buf[len + 2] = (uint8_t)(sl >> 5), buf[len + 3] = (uint8_t)((sl << 3) & 0xff);
+    uint8_t a[16];
+    assert_true(addr_parse6(prefix, a));
+    memcpy(buf + len + 4, a, 12);
+    return len + 16;
+}
+
+static bool rx_from(const uint8_t *buf, size_t len, const char *src, int hlim, uint64_t t)
+{
+    uint8_t a[16];
+
+    assert_true(addr_parse6(src, a));
+    return br_infra_link_rx(&L, buf, len, a, hlim, t);
+}
+
+/* Issue 11: any link-local host could set the NAT64 prefix with a PREF64. */
+static void test_pref64_policy(void **state)
+{
+    uint8_t buf[RA_MSG_MAX + 16];
+    size_t len;
+    uint64_t t = 1000;
+
+    (void)state;
+    /* default (OFF, as OpenThread): a valid router RA's PREF64 is not taken */
+    setup_link_pref64(BR_INFRA_LINK_PREF64_OFF, NULL);
+    len = ra_pref64(buf, "2001:db8:64::", 800);
+    rx_from(buf, len, "fe80::7", 255, t);
+    assert_int_equal(L.ctr.ra_rx, 1);
+    assert_int_equal(F.n_pref64, 0);
+    assert_int_equal(L.ctr.pref64_ignored, 1);
+    assert_int_equal(L.ctr.pref64_rx, 0);
+    {
+        struct br_infra_link_cfg zero;
+
+        memset(&zero, 0, sizeof(zero));
+        assert_int_equal(zero.pref64_from, BR_INFRA_LINK_PREF64_OFF); /* the default */
+    }
+
+    /* ANY: only from a valid RA (RFC 4861 §6.1.2: hop limit 255, link-local) */
+    setup_link_pref64(BR_INFRA_LINK_PREF64_ANY, NULL);
+    rx_from(buf, len, "fe80::7", 64, t);
+    rx_from(buf, len, "2001:db8::7", 255, t);
+    assert_int_equal(F.n_pref64, 0);
+    assert_int_equal(L.ctr.icmp6_rx_bad, 2);
+    rx_from(buf, len, "fe80::7", 255, t);
+    assert_int_equal(F.n_pref64, 1);
+    assert_int_equal(F.pref64.len, 96);
+    assert_int_equal(F.pref64_life, 800);
+    assert_int_equal(L.ctr.pref64_rx, 1);
+    /* another router's zero lifetime for another prefix does not withdraw ours */
+    len = ra_pref64(buf, "2001:db8:99::", 0);
+    rx_from(buf, len, "fe80::8", 255, t + 1);
+    assert_int_equal(F.n_pref64, 1);
+    assert_int_equal(L.ctr.pref64_ignored, 1);
+    /* nor does its zero lifetime for our prefix */
+    len = ra_pref64(buf, "2001:db8:64::", 0);
+    rx_from(buf, len, "fe80::8", 255, t + 2);
+    assert_int_equal(F.n_pref64, 1);
+    assert_int_equal(L.ctr.pref64_ignored, 2);
+    /* the router that gave it withdraws it (§4: lifetime 0) */
+    rx_from(buf, len, "fe80::7", 255, t + 3);
+    assert_int_equal(F.n_pref64, 2);
+    assert_int_equal(F.pref64_life, 0);
+    /* once expired, a late withdrawal has nothing to withdraw */
+    len = ra_pref64(buf, "2001:db8:64::", 16);
+    rx_from(buf, len, "fe80::7", 255, t + 4);
+    assert_int_equal(F.n_pref64, 3);
+    len = ra_pref64(buf, "2001:db8:64::", 0);
+    rx_from(buf, len, "fe80::7", 255, t + 4 + 16000);
+    assert_int_equal(F.n_pref64, 3);
+
+    /* ROUTER: only the named router */
+    setup_link_pref64(BR_INFRA_LINK_PREF64_ROUTER, "fe80::1");
+    len = ra_pref64(buf, "2001:db8:64::", 800);
+    rx_from(buf, len, "fe80::7", 255, t);
+    assert_int_equal(F.n_pref64, 0);
+    assert_int_equal(L.ctr.pref64_ignored, 1);
+    rx_from(buf, len, "fe80::1", 255, t);
+    assert_int_equal(F.n_pref64, 1);
+    assert_int_equal(L.ctr.pref64_rx, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pref64_policy),
         cmocka_unit_test(test_advertise_and_timers),
         cmocka_unit_test(test_rs_and_bad_input),
         cmocka_unit_test(test_other_router),

@@ -2,7 +2,8 @@
  * ctl_socket: the server and its clients in one process over real Unix
  * sockets under a fresh temp dir: line framing, several clients, async
  * completion, slow-client overflow, over-long lines, binary garbage, stale
- * socket replacement, a second agent refused, permissions, limits.
+ * socket replacement, a second agent refused, permissions, limits, and who
+ * may connect (SO_PEERCRED: root, our uid, the named group).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -743,9 +746,152 @@ static void test_close_with_clients(void **state)
     close(b);
 }
 
+/* ---- who may connect (SO_PEERCRED, issue 11) ------------------------------------------ */
+
+static void test_peer_rule(void **state)
+{
+    const gid_t supp[] = {10, 20, 30};
+
+    (void)state;
+    /* root and the server's own uid always */
+    assert_true(ctl_peer_allowed(0, 0, NULL, 0, 1000, false, 0));
+    assert_true(ctl_peer_allowed(1000, 1000, NULL, 0, 1000, false, 0));
+    /* anyone else only through the named group: primary or supplementary */
+    assert_false(ctl_peer_allowed(65534, 65534, NULL, 0, 0, false, 0));
+    assert_false(ctl_peer_allowed(65534, 0, NULL, 0, 0, false, 0)); /* gid 0 is not root */
+    assert_false(ctl_peer_allowed(65534, 65534, supp, 3, 0, true, 40));
+    assert_true(ctl_peer_allowed(65534, 40, supp, 3, 0, true, 40));
+    assert_true(ctl_peer_allowed(65534, 65534, supp, 3, 0, true, 20));
+    assert_false(ctl_peer_allowed(65534, 65534, supp, 2, 0, true, 30));
+}
+
+#define NOBODY 65534
+
+/* A child process as uid NOBODY (primary gid, supplementary groups) connects,
+ * sends "x", and reads to EOF or a result line into out; the server is
+ * pumped meanwhile. Returns the bytes read, or -errno of a failed connect. */
+static long as_nobody(struct fx *f, gid_t gid, const gid_t *supp, size_t nsupp, char *out,
+                      size_t cap)
+{
+    int pp[2];
+    assert_int_equal(pipe(pp), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char buf[512];
+        long n = 0;
+        close(pp[0]);
+        if (setgroups(nsupp, supp) != 0 || setgid(gid) != 0 || setuid(NOBODY) != 0)
+            _exit(3);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->path);
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+            n = -errno;
+        } else {
+            ssize_t r;
+            (void)!send(fd, "x\n", 2, MSG_NOSIGNAL);
+            while (n < (long)sizeof(buf) - 1 && !has_result(buf, (size_t)n) &&
+                   (r = recv(fd, buf + n, 1, 0)) > 0)
+                n += r;
+        }
+        (void)!write(pp[1], &n, sizeof(n));
+        if (n > 0)
+            (void)!write(pp[1], buf, (size_t)n);
+        _exit(0);
+    }
+    close(pp[1]);
+    int status = 0;
+    for (int i = 0; i < 400 && waitpid(pid, &status, WNOHANG) == 0; i++)
+        pump(f, 5);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    long n = 0;
+    assert_int_equal(read(pp[0], &n, sizeof(n)), (ssize_t)sizeof(n));
+    out[0] = '\0';
+    if (n > 0) {
+        assert_true((size_t)n < cap);
+        assert_int_equal(read(pp[0], out, (size_t)n), n);
+        out[n] = '\0';
+    }
+    close(pp[0]);
+    return n;
+}
+
+static void test_peer_refused(void **state)
+{
+    struct fx *f = *state;
+    char buf[512];
+
+    if (geteuid() != 0)
+        skip(); /* needs setuid() to be somebody else */
+    assert_int_equal(chmod(f->dir, 0755), 0);
+    struct ctl_config cfg = config(f);
+    open_server(f, &cfg);
+    /* root:root 0660: the kernel already keeps nobody out */
+    assert_int_equal(as_nobody(f, NOBODY, NULL, 0, buf, sizeof(buf)), -EACCES);
+    /* even with a world-writable socket, nobody is refused by credentials,
+     * and told why */
+    assert_int_equal(chmod(f->path, 0666), 0);
+    assert_true(as_nobody(f, NOBODY, NULL, 0, buf, sizeof(buf)) > 0);
+    assert_non_null(strstr(buf, "permission denied: uid 65534 is not root"));
+    assert_true(has_result(buf, strlen(buf)));
+    assert_non_null(strstr(buf, "\nError 8: Security\n"));
+    /* so is a member of the socket's group (gid 0) that was not named */
+    assert_true(as_nobody(f, 0, NULL, 0, buf, sizeof(buf)) > 0);
+    assert_non_null(strstr(buf, "Error 8: Security\n"));
+    assert_int_equal(ctl_server_counters(f->srv)->refused_peer, 2);
+    assert_int_equal(ctl_server_counters(f->srv)->accepted, 0);
+    assert_int_equal(count_ev(f, CTL_EV_LINE), 0); /* no command ever ran */
+    assert_non_null(strstr(f->logs, "connection refused: pid "));
+    /* root still talks */
+    int c = client(f->path);
+    says(c, "y\n");
+    reply(f, c, buf, sizeof(buf));
+    assert_string_equal(buf, "got y\nDone\n");
+    assert_int_equal(ctl_server_counters(f->srv)->accepted, 1);
+    close(c);
+}
+
+static void test_peer_group(void **state)
+{
+    struct fx *f = *state;
+    char buf[512];
+    struct stat st;
+    const gid_t supp[] = {NOBODY};
+
+    if (geteuid() != 0)
+        skip();
+    assert_int_equal(chmod(f->dir, 0755), 0);
+    struct ctl_config cfg = config(f);
+    cfg.has_group = true;
+    cfg.group = NOBODY;
+    cfg.group_name = "nogroup";
+    open_server(f, &cfg);
+    assert_int_equal(lstat(f->path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0660);
+    assert_int_equal(st.st_gid, NOBODY);
+    /* a member by its primary group, and by a supplementary one */
+    assert_true(as_nobody(f, NOBODY, NULL, 0, buf, sizeof(buf)) > 0);
+    assert_string_equal(buf, "got x\nDone\n");
+    assert_true(as_nobody(f, 4242, supp, 1, buf, sizeof(buf)) > 0);
+    assert_string_equal(buf, "got x\nDone\n");
+    /* not a member: refused by the mode, and by credentials when the mode
+     * lets it through */
+    assert_int_equal(as_nobody(f, 4242, NULL, 0, buf, sizeof(buf)), -EACCES);
+    assert_int_equal(chmod(f->path, 0666), 0);
+    assert_true(as_nobody(f, 4242, NULL, 0, buf, sizeof(buf)) > 0);
+    assert_non_null(strstr(buf, "permission denied: uid 65534 is not root and not in group "
+                                "nogroup\nError 8: Security\n"));
+    assert_int_equal(ctl_server_counters(f->srv)->refused_peer, 1);
+    assert_int_equal(ctl_server_counters(f->srv)->accepted, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_peer_rule),
+        cmocka_unit_test_setup_teardown(test_peer_refused, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_peer_group, fx_setup, fx_teardown),
         cmocka_unit_test(test_default_path),
         cmocka_unit_test_setup_teardown(test_open_modes, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_framing, fx_setup, fx_teardown),

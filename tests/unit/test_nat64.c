@@ -321,6 +321,60 @@ static void test_hop_limit_expired(void **state)
     nat64_free(n);
 }
 
+/* RFC 4443 §2.4(f): the errors the translator originates are rate-limited,
+ * one token bucket per direction; over it the packet is dropped and counted. */
+static void test_icmp_error_rate_limit(void **state)
+{
+    (void)state;
+    static struct nat64_cfg cfg;
+    uint8_t p[200], t[100], p4[200], t4[100];
+    size_t len = pb_ip6(p, DEV1, PEER6, 17, 1, t, pb_udp(t, 5000, 53, 4));
+    size_t len4 = pb_ip4(p4, PEER4, "192.0.2.9", 17, 1, false, t4, pb_udp(t4, 53, 5000, 4));
+    struct nat64_fmt_counters c;
+    char err[128];
+
+    /* no limit by default: every error goes out */
+    struct nat64 *n = make(false, NULL);
+    for (int i = 0; i < 30; i++)
+        assert_int_equal(xl(n, p, len, 0).verdict, XLAT_REPLY);
+    nat64_free(n);
+
+    nat64_cfg_default(&cfg);
+    assert_true(addr_parse_prefix6("fd4c:9574:3720:2::/96", &cfg.prefix));
+    assert_true(addr_parse_prefix4("192.0.2.0/24", &cfg.bib.pool));
+    cfg.icmp_err_limit.per_s = 10;
+    cfg.icmp_err_limit.burst = 5;
+    n = nat64_new(&cfg, err, sizeof(err));
+    assert_non_null(n);
+    /* a burst of 5 at once, then nothing */
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(xl(n, p, len, 1000).verdict, XLAT_REPLY);
+    struct xlat_result r = xl(n, p, len, 1000);
+    assert_int_equal(r.verdict, XLAT_DROP);
+    assert_int_equal(r.reason, NAT64_DROP_ICMP_RATE_LIMIT);
+    assert_int_equal(out.n, 0);
+    /* the other direction has its own bucket (TTL 1 towards the pool) */
+    r = xl(n, p4, len4, 1000);
+    assert_int_equal(r.verdict, XLAT_REPLY);
+    assert_int_equal(r.reason, NAT64_DROP_HOP_LIMIT);
+    /* 10/s: one more after 100 ms, not before */
+    assert_int_equal(xl(n, p, len, 1099).verdict, XLAT_DROP);
+    assert_int_equal(xl(n, p, len, 1100).verdict, XLAT_REPLY);
+    assert_int_equal(xl(n, p, len, 1100).verdict, XLAT_DROP);
+    /* a long pause refills no more than the burst */
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(xl(n, p, len, 60000).verdict, XLAT_REPLY);
+    assert_int_equal(xl(n, p, len, 60000).verdict, XLAT_DROP);
+    /* a clock that goes back adds nothing */
+    assert_int_equal(xl(n, p, len, 500).verdict, XLAT_DROP);
+    nat64_counters(n, &c);
+    assert_int_equal(c.drops_6to4[NAT64_DROP_HOP_LIMIT], 11);
+    assert_int_equal(c.drops_6to4[NAT64_DROP_ICMP_RATE_LIMIT], 5);
+    assert_int_equal(c.drops_4to6[NAT64_DROP_HOP_LIMIT], 1);
+    assert_string_equal(nat64_drop_name(NAT64_DROP_ICMP_RATE_LIMIT), "icmp-rate-limit");
+    nat64_free(n);
+}
+
 /* RFC 6146 §3.8: a device reaching another device's pool address through
  * the prefix is hairpinned back into IPv6, from its own pool address. */
 static void test_hairpin(void **state)
@@ -388,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_napt_two_devices),
         cmocka_unit_test(test_static_inbound),
         cmocka_unit_test(test_hop_limit_expired),
+        cmocka_unit_test(test_icmp_error_rate_limit),
         cmocka_unit_test(test_hairpin),
         cmocka_unit_test(test_clear),
         cmocka_unit_test(test_bad_config),

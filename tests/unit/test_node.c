@@ -1070,6 +1070,9 @@ static void test_nat64_source(void **state)
     assert_memory_equal(l->host_pkt + 24, dst, 16);
     assert_int_equal(l->host_pkt[8], 0xfd);
     assert_int_equal(l->host_pkt[6], 58); /* ICMPv6 echo request */
+    /* Handing it to the host is no router hop: the hop limit it arrived
+     * with (5), the translator and the kernel decrement (issue 11 #7). */
+    assert_int_equal(l->host_pkt[7], 5);
     medium_free(m);
 }
 
