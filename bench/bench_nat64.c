@@ -181,6 +181,10 @@ int main(int argc, char **argv)
             cfg.bib.max_sessions = S < 1024 ? 1024 : S;
             cfg.bib.max_mappings = 4096;
             cfg.bib.max_per_host = 0;
+            /* its 1000 hosts share one /64: no per-device caps here */
+            cfg.bib.max_sessions_per_64 = 0;
+            cfg.bib.max_mappings_per_64 = 0;
+            cfg.bib.max_pool_per_64 = 0;
             cfg.bib.seed = 1;
             struct nat64 *n = nat64_new(&cfg, NULL, 0);
             if (!n) {

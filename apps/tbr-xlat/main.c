@@ -48,6 +48,11 @@ static void usage(FILE *f)
             "  --lowest-ipv6-mtu N  --mtu4 N  --mtu6 N\n"
             "  --max-sessions N              bound on sessions (memory is allocated for N)\n"
             "  --max-per-host N              sessions one IPv6 host may hold (0 = no cap)\n"
+            "  --max-sessions-per-64 N       sessions one device (IPv6 /64) may hold (default\n"
+            "                                4096; 0 = no cap)\n"
+            "  --max-mappings-per-64 N       mappings one device may hold (default 256)\n"
+            "  --max-pool-per-64 N           IPv4 pool addresses one device may hold without\n"
+            "                                --napt (default 16)\n"
             "  --clock SECONDS               starting time (default 0)\n"
             "  --step SECONDS                time between consecutive packets (default 0)\n"
             "  --mappings | --counters       print the table after the run (text)\n"
@@ -179,8 +184,10 @@ static void print_tables(struct nat64 *nat, uint64_t now_ms, bool mappings, bool
     nat64_counters(nat, &c);
     if (mappings)
         nat64_fmt_mappings(stdout, maps, n);
-    if (counters)
+    if (counters) {
         nat64_fmt_counters(stdout, &c);
+        nat64_fmt_counters_ext(stdout, &c);
+    }
     if (json) {
         nat64_fmt_mappings_json(stdout, maps, n);
         nat64_fmt_counters_json(stdout, &c);
@@ -506,7 +513,7 @@ static int opt_mtu(struct opts *o, const char *opt, const char *val)
     return 0;
 }
 
-/* --max-sessions, --max-per-host */
+/* --max-sessions, --max-per-host, --max-{sessions,mappings,pool}-per-64 */
 static int opt_sessions(struct opts *o, const char *opt, const char *val)
 {
     unsigned long v;
@@ -516,10 +523,17 @@ static int opt_sessions(struct opts *o, const char *opt, const char *val)
                 sessions ? "1" : "0");
         return 2;
     }
+    struct bib_cfg *b = &o->cfg.bib;
     if (sessions)
-        o->cfg.bib.max_sessions = (uint32_t)v;
+        b->max_sessions = (uint32_t)v;
+    else if (!strcmp(opt, "--max-sessions-per-64"))
+        b->max_sessions_per_64 = (uint32_t)v;
+    else if (!strcmp(opt, "--max-mappings-per-64"))
+        b->max_mappings_per_64 = (uint32_t)v;
+    else if (!strcmp(opt, "--max-pool-per-64"))
+        b->max_pool_per_64 = (uint32_t)v;
     else
-        o->cfg.bib.max_per_host = (uint32_t)v;
+        b->max_per_host = (uint32_t)v;
     return 0;
 }
 
@@ -565,6 +579,9 @@ static const struct opt_def {
     {"--mtu6", true, opt_mtu},
     {"--max-sessions", true, opt_sessions},
     {"--max-per-host", true, opt_sessions},
+    {"--max-sessions-per-64", true, opt_sessions},
+    {"--max-mappings-per-64", true, opt_sessions},
+    {"--max-pool-per-64", true, opt_sessions},
     {"--clock", true, opt_seconds},
     {"--step", true, opt_seconds},
 };

@@ -149,6 +149,7 @@ static void reconcile(struct br_agent *a, uint64_t now_ms)
     unsigned chg;
 
     br_node_view_read(&v, a->node);
+    br_data_path_set_netdata(&a->dp, v.netdata, v.netdata_len); /* sources translated */
     chg = br_routing_update(&a->routing, &v, now_ms, &reattached);
     if (reattached)
         br_publisher_invalidate(&a->pub, now_ms);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "br/log.h"
+#include "netdata/netdata.h"
 #include "util/textbuf.h"
 
 #define ERR_MAX 512
@@ -130,6 +131,36 @@ int br_data_path_set_xlat(struct br_data_path *dp, const struct addr_prefix6 *pr
     return rebuild(dp, err, errlen);
 }
 
+void br_data_path_set_netdata(struct br_data_path *dp, const uint8_t *netdata, size_t len)
+{
+    struct netdata_iter it = NETDATA_ITER_INIT;
+    struct netdata_prefix_cfg pc;
+    unsigned n = 0;
+
+    while (netdata != NULL && n < BR_DATA_PATH_SRC_MAX &&
+           netdata_next_prefix(netdata, len, NETDATA_ANY_RLOC16, &it, &pc)) {
+        /* A device holds addresses only in prefixes the mesh is told are
+         * on-mesh or hand out addresses (Border Router flags 'o', 'a', 'd'). */
+        if (pc.on_mesh || pc.slaac || pc.dhcp)
+            dp->src_ok[n++] = pc.prefix;
+    }
+    dp->n_src_ok = n;
+}
+
+/* The source (pkt + 8) is one a Thread device may use: not link-local, in
+ * an on-mesh prefix (mesh-local sources are refused before). */
+static bool source_ok(const struct br_data_path *dp, const uint8_t *pkt)
+{
+    const uint8_t *src = pkt + 8;
+
+    if (src[0] == 0xfe && (src[1] & 0xc0) == 0x80)
+        return false;
+    for (unsigned i = 0; i < dp->n_src_ok; i++)
+        if (addr_prefix_match(src, dp->src_ok[i].addr, dp->src_ok[i].len))
+            return true;
+    return false;
+}
+
 void br_data_path_clear(struct br_data_path *dp)
 {
     nat64_clear(dp->xlat);
@@ -185,6 +216,10 @@ void br_data_path_mesh_rx(struct br_data_path *dp, const uint8_t *pkt, size_t le
         }
         if (!dp->active) {
             dp->ctr.host_rx_not_active++;
+            return;
+        }
+        if (!source_ok(dp, pkt)) {
+            dp->ctr.host_rx_bad_source++;
             return;
         }
         r = nat64_translate(dp->xlat, pkt, len, now_ms, &dp->out);
@@ -302,6 +337,7 @@ void br_data_path_xlat_counters(const struct br_data_path *dp, struct nat64_fmt_
     *out = dp->ctr_base;
     nat64_counters(dp->xlat, &c);
     add_counters(out, &c);
+    out->drops_6to4[NAT64_DROP_BAD_SOURCE] += dp->ctr.host_rx_bad_source;
 }
 
 #define MAPPINGS_FIRST 256
@@ -339,6 +375,7 @@ void br_data_path_fmt_counters(const struct br_data_path *dp, FILE *out)
 
     br_data_path_xlat_counters(dp, &c);
     nat64_fmt_counters(out, &c);
+    nat64_fmt_counters_ext(out, &c);
 }
 
 const struct br_data_path_counters *br_data_path_counters(const struct br_data_path *x)

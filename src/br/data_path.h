@@ -8,6 +8,12 @@
  *                 6->4 while the translator is Active (mesh-local sources are
  *                 dropped, as OpenThread does) and the IPv4 result written to
  *                 the host; other IPv6 packets go to the host as they are.
+ *                 Source validation (tbr, issue 11): only a source a Thread
+ *                 device may use is translated, one inside an on-mesh prefix
+ *                 of the Network Data (br_data_path_set_netdata()); link-local
+ *                 and any other source is dropped and counted, so a device
+ *                 cannot pose as another /64 to get round the translator's
+ *                 per-/64 caps (bib.h).
  *   host -> mesh  br_data_path_host_input() (the TUN's packets): IPv4 to the
  *                 pool is translated 4->6 and sent into the mesh; IPv6 is
  *                 sent into the mesh.
@@ -41,6 +47,7 @@
 
 #define BR_DATA_PATH_EXPIRE_MS 10000u /* translator session expiry tick */
 #define BR_DATA_PATH_PKT_MAX 65536    /* largest packet read from the TUN */
+#define BR_DATA_PATH_SRC_MAX 16       /* on-mesh prefixes kept (Network Data holds fewer) */
 /* Default ICMP error limit: RFC 4443 §2.4(f)'s example for a small or
  * mid-size device, B=10 and N=10/s (per direction). */
 #define BR_DATA_PATH_ICMP_ERR_PER_S 10u
@@ -70,6 +77,9 @@ struct br_data_path_counters {
     uint64_t host_rx;            /* packets the node passed to the host */
     uint64_t host_rx_mesh_local; /* dropped: mesh-local source towards the NAT64 prefix */
     uint64_t host_rx_not_active; /* dropped: NAT64 destination, translator not Active */
+    uint64_t host_rx_bad_source; /* dropped: NAT64 destination, source in no on-mesh
+                                  * prefix (spoofed, link-local), also shown as the
+                                  * translator's bad-source drops */
     uint64_t xlat_6to4;          /* IPv4 packets produced from the mesh */
     uint64_t xlat_4to6;          /* IPv6 packets produced from the host */
     uint64_t xlat_drops;         /* the translator dropped (see its counters) */
@@ -92,7 +102,9 @@ struct br_data_path {
     bool active; /* the translator state is Active */
     bool has_prefix, has_cidr;
     struct addr_prefix6 prefix;
-    struct addr_prefix4 cidr; /* masked */
+    struct addr_prefix4 cidr;                         /* masked */
+    struct addr_prefix6 src_ok[BR_DATA_PATH_SRC_MAX]; /* sources translated */
+    unsigned n_src_ok;
     uint64_t expire_due_ms;
     struct br_data_path_counters ctr;
 };
@@ -109,6 +121,11 @@ void br_data_path_free(struct br_data_path *dp);
 int br_data_path_set_xlat(struct br_data_path *dp, const struct addr_prefix6 *prefix,
                           const struct addr_prefix4 *cidr, bool active, uint64_t now_ms, char *err,
                           size_t errlen);
+/* The Network Data the sources are checked against: addresses in a prefix
+ * with a Border Router entry flagged on-mesh, SLAAC or DHCP (the OMR
+ * prefixes among them) are translated, nothing else (none before the first
+ * call). Call it whenever the Network Data may have changed. */
+void br_data_path_set_netdata(struct br_data_path *dp, const uint8_t *netdata, size_t len);
 /* Drops every mapping (OpenThread does on `nat64 disable`). */
 void br_data_path_clear(struct br_data_path *dp);
 
@@ -126,10 +143,12 @@ void br_data_path_process(struct br_data_path *dp, uint64_t now_ms);
 /* When br_data_path_process() has work next. */
 uint64_t br_data_path_next_ms(const struct br_data_path *dp);
 
-/* Counters of every translator dp had (rebuilds included). */
+/* Counters of every translator dp had (rebuilds included), with the data
+ * path's own source-validation drops as 6->4 bad-source. */
 void br_data_path_xlat_counters(const struct br_data_path *dp, struct nat64_fmt_counters *out);
 /* `nat64 mappings` and `nat64 counters` in OpenThread's tables
- * (nat64_fmt.h). mappings: 0, or -1 when out of memory. */
+ * (nat64_fmt.h; counters adds tbr's extra rows, nat64_fmt_counters_ext()).
+ * mappings: 0, or -1 when out of memory. */
 int br_data_path_fmt_mappings(const struct br_data_path *dp, FILE *out, uint64_t now_ms);
 void br_data_path_fmt_counters(const struct br_data_path *dp, FILE *out);
 

@@ -26,6 +26,11 @@
  *   hosts (NAPT only): per-IPv6-address session counts for max_per_host. A
  *   host entry exists while the address has sessions, so there are never more
  *   of them than mappings in use: max_mappings entries suffice.
+ *   devs: per-/64 counts of sessions and dynamic mappings for the
+ *   max_*_per_64 caps. A mapping keeps the index of its /64's entry, so
+ *   counting a session or mapping costs no hashing; the entry lives while it
+ *   counts anything (a static mapping holds it only while it has sessions),
+ *   hence never more entries than mappings in use either.
  * - Index 0 of every array is a sentinel and never used, so 0 means "none"
  *   and the zeroed memory from calloc() is already a valid empty index.
  *   Records are taken from a free list first, then from a high-water mark, so
@@ -118,12 +123,21 @@ struct bib_map {
     uint32_t newer, older; /* creation list; older also links the free list */
     uint32_t shead;        /* first session */
     uint32_t nsess;
+    uint32_t dev; /* its /64's entry (0: none, a static mapping without sessions) */
 };
 
 struct bib_host {
     uint8_t addr6[16];
     uint32_t count; /* sessions */
     uint32_t next;  /* hash chain; also the free list */
+};
+
+/* One IPv6 /64 (a device) with sessions: what its caps count. */
+struct bib_dev {
+    uint8_t pfx[8];
+    uint32_t sessions;
+    uint32_t maps; /* dynamic mappings (address mode: pool addresses held) */
+    uint32_t next; /* hash chain; also the free list */
 };
 
 struct bib_list {
@@ -153,6 +167,10 @@ struct bib {
     struct bib_host *host; /* NAPT: max_mappings + 1 */
     uint32_t *hbkt;
     uint32_t hmask, host_hw, host_free;
+
+    struct bib_dev *dev; /* max_mappings + 1 */
+    uint32_t *dbkt;
+    uint32_t dev_hw, dev_free; /* buckets: mmask + 1 */
 
     uint32_t *astack; /* address mode: released addresses, LIFO (as OpenThread) */
     uint32_t atop;
@@ -223,7 +241,7 @@ static uint64_t bib_splitmix(uint64_t *s)
 }
 
 /* Domain tags keep the different keys apart under one SipHash key. */
-enum { TAG_M6 = 1, TAG_M4, TAG_S, TAG_H, TAG_PAIR, TAG_PORT };
+enum { TAG_M6 = 1, TAG_M4, TAG_S, TAG_H, TAG_PAIR, TAG_PORT, TAG_D };
 
 static void bib_a6words(const uint8_t a[16], uint64_t *w)
 {
@@ -272,6 +290,13 @@ static uint32_t bib_hh(const struct bib *b, const uint8_t a6[16])
     return (uint32_t)bib_sip(b, w, 3) & b->hmask;
 }
 
+static uint32_t bib_hd(const struct bib *b, const uint8_t pfx[8])
+{
+    uint64_t w[2] = {TAG_D};
+    memcpy(&w[1], pfx, 8); /* the /64: every address of a device hashes alike */
+    return (uint32_t)bib_sip(b, w, 2) & b->mmask;
+}
+
 /* ---- configuration --------------------------------------------------------- */
 
 void bib_cfg_default(struct bib_cfg *cfg)
@@ -291,6 +316,13 @@ void bib_cfg_default(struct bib_cfg *cfg)
      * device cannot starve the others (user needs T3, Jool#175), while 8192
      * concurrent flows is far beyond what a real constrained device opens. */
     cfg->max_per_host = 8192;
+    /* Per device (/64): a sixteenth of the default session and mapping
+     * tables, and 16 of the default pool's 254 addresses, so at least 15
+     * devices at their caps still leave room for the others. A Thread device
+     * uses one or two addresses and a handful of flows. */
+    cfg->max_sessions_per_64 = 4096;
+    cfg->max_mappings_per_64 = 256;
+    cfg->max_pool_per_64 = 16;
     cfg->to_udp = BIB_TO_UDP;
     cfg->to_tcp_est = BIB_TO_TCP_EST;
     cfg->to_tcp_trans = BIB_TO_TCP_TRANS;
@@ -365,7 +397,9 @@ struct bib *bib_new(const struct bib_cfg *cfg)
     b->map = bib_alloc(b, (size_t)nm + 1, sizeof(*b->map));
     b->m6bkt = bib_alloc(b, (size_t)b->mmask + 1, sizeof(uint32_t));
     b->m4bkt = bib_alloc(b, (size_t)b->mmask + 1, sizeof(uint32_t));
-    bool ok = b->sess && b->sbkt && b->map && b->m6bkt && b->m4bkt;
+    b->dev = bib_alloc(b, (size_t)nm + 1, sizeof(*b->dev));
+    b->dbkt = bib_alloc(b, (size_t)b->mmask + 1, sizeof(uint32_t));
+    bool ok = b->sess && b->sbkt && b->map && b->m6bkt && b->m4bkt && b->dev && b->dbkt;
     if (cfg->napt) {
         b->hmask = b->mmask;
         b->host = bib_alloc(b, (size_t)nm + 1, sizeof(*b->host));
@@ -393,6 +427,8 @@ void bib_free(struct bib *b)
     free(b->m4bkt);
     free(b->host);
     free(b->hbkt);
+    free(b->dev);
+    free(b->dbkt);
     free(b->astack);
     free(b);
 }
@@ -439,6 +475,76 @@ static uint64_t bib_exp_ms(const struct bib *b, uint32_t exp)
     return (b->epoch_s + exp) * 1000;
 }
 
+/* ---- devices (per-/64 counts) --------------------------------------------- */
+
+static uint32_t bib_dev_find(const struct bib *b, const uint8_t a6[16])
+{
+    for (uint32_t i = b->dbkt[bib_hd(b, a6)]; i; i = b->dev[i].next)
+        if (memcmp(b->dev[i].pfx, a6, 8) == 0)
+            return i;
+    return 0;
+}
+
+/* The /64's entry, created empty if it has none. 0 only if every entry is
+ * taken, which cannot happen (see the top). */
+static uint32_t bib_dev_get(struct bib *b, const uint8_t a6[16])
+{
+    uint32_t i = bib_dev_find(b, a6);
+    if (i)
+        return i;
+    if (b->dev_free) {
+        i = b->dev_free;
+        b->dev_free = b->dev[i].next;
+    } else if (b->dev_hw < b->cfg.max_mappings) {
+        i = ++b->dev_hw;
+    } else {
+        return 0;
+    }
+    struct bib_dev *d = &b->dev[i];
+    uint32_t h = bib_hd(b, a6);
+    memcpy(d->pfx, a6, 8);
+    d->sessions = d->maps = 0;
+    d->next = b->dbkt[h];
+    b->dbkt[h] = i;
+    return i;
+}
+
+/* Frees the entry once it counts nothing. */
+static void bib_dev_put(struct bib *b, uint32_t i)
+{
+    struct bib_dev *d = &b->dev[i];
+    if (d->sessions || d->maps)
+        return;
+    uint32_t *p = &b->dbkt[bib_hd(b, d->pfx)];
+    while (*p != i)
+        p = &b->dev[*p].next;
+    *p = d->next;
+    d->next = b->dev_free;
+    b->dev_free = i;
+}
+
+/* The entry counting m's /64 (a static mapping without sessions has none
+ * of its own, though its /64 may). */
+static uint32_t bib_dev_of(const struct bib *b, const struct bib_map *m)
+{
+    return m->dev ? m->dev : bib_dev_find(b, m->addr6);
+}
+
+/* The per-/64 caps for one more session (and, new_map, one more dynamic
+ * mapping) on device entry i (0: a /64 with nothing yet). */
+static enum nat64_drop bib_dev_check(const struct bib *b, uint32_t i, bool new_map)
+{
+    const struct bib_cfg *c = &b->cfg;
+    uint32_t sessions = i ? b->dev[i].sessions : 0, maps = i ? b->dev[i].maps : 0;
+    if (c->max_sessions_per_64 && sessions >= c->max_sessions_per_64)
+        return NAT64_DROP_DEV_SESSIONS;
+    if (new_map && !c->napt && c->max_pool_per_64 && maps >= c->max_pool_per_64)
+        return NAT64_DROP_DEV_POOL;
+    if (new_map && c->max_mappings_per_64 && maps >= c->max_mappings_per_64)
+        return NAT64_DROP_DEV_MAPPINGS;
+    return NAT64_DROP_NONE;
+}
+
 /* ---- mappings ------------------------------------------------------------ */
 
 static uint32_t bib_find6(const struct bib *b, uint8_t proto, const uint8_t a6[16], uint16_t port)
@@ -483,17 +589,23 @@ static uint32_t bib_lookup4(const struct bib *b, uint8_t proto, uint32_t a4, uin
 static uint32_t bib_map_new(struct bib *b, uint8_t proto, const uint8_t a6[16], uint16_t port6,
                             uint32_t a4, uint16_t port4, bool is_static)
 {
-    uint32_t i;
+    uint32_t i, d = 0;
+    if (!b->map_free && b->map_hw >= b->cfg.max_mappings)
+        return 0;
+    if (!is_static && !(d = bib_dev_get(b, a6)))
+        return 0;
     if (b->map_free) {
         i = b->map_free;
         b->map_free = b->map[i].older;
-    } else if (b->map_hw < b->cfg.max_mappings) {
-        i = ++b->map_hw;
     } else {
-        return 0;
+        i = ++b->map_hw;
     }
     struct bib_map *m = &b->map[i];
     memset(m, 0, sizeof(*m));
+    if (d) {
+        m->dev = d;
+        b->dev[d].maps++;
+    }
     m->id = ++b->next_id; /* OpenThread: incremented before each assignment */
     memcpy(m->addr6, a6, 16);
     m->addr4 = a4;
@@ -549,6 +661,11 @@ static void bib_map_release(struct bib *b, uint32_t i)
         b->map[m->older].newer = m->newer;
     if (!b->cfg.napt && b->atop < b->cfg.max_mappings)
         b->astack[b->atop++] = m->addr4;
+    if (m->dev && !m->is_static) {
+        b->dev[m->dev].maps--;
+        bib_dev_put(b, m->dev);
+    }
+    m->dev = 0;
     m->in_use = 0;
     m->older = b->map_free;
     b->map_free = i;
@@ -769,11 +886,14 @@ static uint32_t bib_sess_new(struct bib *b, uint32_t map, uint16_t port, uint32_
         return 0;
     }
     struct bib_map *m = &b->map[map];
-    if (!bib_host_add(b, m->addr6, +1)) {
+    if (!m->dev)
+        m->dev = bib_dev_get(b, m->addr6); /* a static mapping's first session */
+    if (!m->dev || !bib_host_add(b, m->addr6, +1)) {
         b->sess[i].tnext = b->sess_free;
         b->sess_free = i;
         return 0;
     }
+    b->dev[m->dev].sessions++;
     struct bib_sess *s = &b->sess[i];
     memset(s, 0, sizeof(*s));
     s->map = map;
@@ -816,10 +936,16 @@ static void bib_sess_release(struct bib *b, uint32_t i)
     m->nsess--;
     b->nsess--;
     bib_host_add(b, m->addr6, -1);
+    b->dev[m->dev].sessions--;
     s->tnext = b->sess_free;
     b->sess_free = i;
-    if (m->nsess == 0 && !m->is_static)
+    if (m->nsess == 0 && !m->is_static) {
         bib_map_release(b, mi);
+    } else if (m->nsess == 0) {
+        uint32_t d = m->dev; /* a static mapping holds its entry only with sessions */
+        m->dev = 0;
+        bib_dev_put(b, d);
+    }
 }
 
 static uint32_t bib_expire_to(struct bib *b, uint32_t now_f)
@@ -945,6 +1071,18 @@ static bool bib_full(const struct bib *b)
     return b->nsess >= b->cfg.max_sessions || b->nmap >= b->cfg.max_mappings;
 }
 
+/* A device at its cap may hold sessions that timed out but were not yet
+ * expired: sweep them once per packet (amortized O(expired)) before
+ * refusing. True when it swept (the caller looks everything up again). */
+static bool bib_sweep_once(struct bib *b, uint32_t now_f, bool *expired)
+{
+    if (*expired)
+        return false;
+    bib_expire_to(b, now_f);
+    *expired = true;
+    return true;
+}
+
 static bool bib_cap_reached(const struct bib *b, uint32_t count)
 {
     return b->cfg.max_per_host && count >= b->cfg.max_per_host;
@@ -967,7 +1105,9 @@ enum nat64_drop bib_out(struct bib *b, uint8_t proto, const uint8_t src6[16], ui
     }
     uint32_t raddr = bib_get4(dst4);
     uint16_t rport = proto == BIB_ICMP ? 0 : dport;
-    uint32_t mi = bib_lookup6(b, proto, src6, sport);
+    uint32_t mi;
+again:
+    mi = bib_lookup6(b, proto, src6, sport);
 
     if (!has_ports) {
         /* Non-first fragment: address mode maps by address alone. */
@@ -997,6 +1137,11 @@ enum nat64_drop bib_out(struct bib *b, uint8_t proto, const uint8_t src6[16], ui
         }
         if (bib_cap_reached(b, bib_host_count(b, &b->map[mi], src6)))
             return NAT64_DROP_HOST_LIMIT;
+        enum nat64_drop r = bib_dev_check(b, bib_dev_of(b, &b->map[mi]), false);
+        if (r != NAT64_DROP_NONE && bib_sweep_once(b, now_f, &expired))
+            goto again; /* the sweep may have freed mi: look it up again */
+        if (r != NAT64_DROP_NONE)
+            return r;
         uint8_t st = proto == BIB_TCP ? ST_V6_INIT : ST_NONE;
         if (!bib_sess_new(b, mi, port, raddr, rport, proto, st, now_c))
             return NAT64_DROP_TABLE_FULL;
@@ -1009,6 +1154,11 @@ enum nat64_drop bib_out(struct bib *b, uint8_t proto, const uint8_t src6[16], ui
         return NAT64_DROP_NO_MAPPING;
     if (bib_cap_reached(b, bib_host_count(b, NULL, src6)))
         return NAT64_DROP_HOST_LIMIT;
+    enum nat64_drop r = bib_dev_check(b, bib_dev_find(b, src6), true);
+    if (r != NAT64_DROP_NONE && bib_sweep_once(b, now_f, &expired))
+        goto again;
+    if (r != NAT64_DROP_NONE)
+        return r;
     if (bib_full(b))
         return NAT64_DROP_TABLE_FULL;
 
@@ -1047,12 +1197,17 @@ enum nat64_drop bib_in(struct bib *b, uint8_t proto, const uint8_t dst4[4], uint
         return NAT64_DROP_UNSUP_PROTO;
     uint32_t now_c;
     uint32_t now_f = bib_clock(b, now_ms, &now_c);
-    if (bib_full(b))
+    bool expired = false;
+    if (bib_full(b)) {
         bib_expire_to(b, now_f);
+        expired = true;
+    }
     if (!has_ports && b->cfg.napt)
         return NAT64_DROP_FRAG_UNTRACKED;
     uint32_t a4 = bib_get4(dst4);
-    uint32_t mi = bib_lookup4(b, proto, a4, dport);
+    uint32_t mi;
+again:
+    mi = bib_lookup4(b, proto, a4, dport);
     if (!mi)
         return NAT64_DROP_NO_MAPPING;
     uint32_t raddr = bib_get4(src4);
@@ -1079,6 +1234,11 @@ enum nat64_drop bib_in(struct bib *b, uint8_t proto, const uint8_t dst4[4], uint
      * any peer may open a session to a live mapping. */
     if (bib_cap_reached(b, bib_host_count(b, &b->map[mi], b->map[mi].addr6)))
         return NAT64_DROP_HOST_LIMIT;
+    enum nat64_drop r = bib_dev_check(b, bib_dev_of(b, &b->map[mi]), false);
+    if (r != NAT64_DROP_NONE && bib_sweep_once(b, now_f, &expired))
+        goto again;
+    if (r != NAT64_DROP_NONE)
+        return r;
     if (!bib_sess_new(b, mi, port, raddr, rport, proto, st, now_c))
         return NAT64_DROP_TABLE_FULL;
     bib_fill_hit(b, mi, dport, hit);
@@ -1136,7 +1296,10 @@ enum nat64_drop bib_add_static(struct bib *b, uint8_t proto, const uint8_t addr6
     if (m6 || m4) {
         if (m6 != m4)
             return NAT64_DROP_POOL_EXHAUSTED; /* one side bound elsewhere */
-        b->map[m6].is_static = 1;             /* same binding: pin it */
+        struct bib_map *m = &b->map[m6];
+        if (!m->is_static && m->dev)
+            b->dev[m->dev].maps--; /* static: no longer the device's to count */
+        m->is_static = 1;          /* same binding: pin it */
         return NAT64_DROP_NONE;
     }
     /* A per-port static on an address held whole by an address-level one. */
@@ -1157,6 +1320,8 @@ void bib_clear(struct bib *b)
         memset(b->hbkt, 0, ((size_t)b->hmask + 1) * sizeof(uint32_t));
         b->host_hw = b->host_free = 0;
     }
+    memset(b->dbkt, 0, ((size_t)b->mmask + 1) * sizeof(uint32_t));
+    b->dev_hw = b->dev_free = 0;
     b->atop = 0;
     b->afresh = 0;
     /* Mappings: keep the static ones (in their order), free the rest. */
@@ -1178,6 +1343,7 @@ void bib_clear(struct bib *b)
         }
         m->shead = 0;
         m->nsess = 0;
+        m->dev = 0;
         m->newer = 0;
         m->older = b->newest;
         if (b->newest)

@@ -23,6 +23,10 @@
  *   (constant timeout per class, so a refreshed session moves to the tail);
  *   bib_expire() pops expired heads. A mapping lives while it has sessions
  *   (static mappings live forever).
+ * - Per-device caps (bib_cfg max_*_per_64): each IPv6 /64 with sessions has
+ *   one entry counting its sessions and dynamic mappings, found through the
+ *   mapping (O(1), no hashing on the per-packet path); entries never
+ *   outnumber mappings in use.
  * - Memory is bounded: every pool is allocated once in bib_new() from the
  *   configured maxima; no allocation afterwards.
  * No clock reads: every call takes now_ms.
@@ -54,6 +58,15 @@ struct bib_cfg {
     uint32_t max_sessions;     /* bound on sessions (and on memory) */
     uint32_t max_mappings;     /* bound on mappings */
     uint32_t max_per_host;     /* sessions per IPv6 source address, 0 = no cap */
+    /* Per device: a Thread device may use any address of its /64, so the
+     * caps that keep one device from starving the others count per IPv6
+     * source /64 (0 = no cap). Static mappings never count as mappings or
+     * pool addresses; their sessions count. */
+    uint32_t max_sessions_per_64; /* sessions */
+    uint32_t max_mappings_per_64; /* dynamic mappings (NAPT: ports held) */
+    uint32_t max_pool_per_64;     /* address mode: IPv4 pool addresses held (one
+                                   * per dynamic mapping); NAPT shares addresses,
+                                   * so max_mappings_per_64 bounds it there */
     uint32_t to_udp, to_tcp_est, to_tcp_trans, to_icmp; /* seconds */
     uint64_t seed;                                      /* hash keys and port choice */
 };
@@ -106,8 +119,10 @@ size_t bib_memory(const struct bib *b);
  * sport = dport = echo identifier. has_ports false (non-first fragment):
  * address mode maps by address alone (ports kept, no session is touched
  * when none matches); NAPT mode returns NAT64_DROP_FRAG_UNTRACKED.
- * Returns NAT64_DROP_NONE, NAT64_DROP_POOL_EXHAUSTED, NAT64_DROP_HOST_LIMIT or
- * NAT64_DROP_TABLE_FULL. Existing flows are never disturbed by exhaustion.
+ * Returns NAT64_DROP_NONE, NAT64_DROP_POOL_EXHAUSTED, NAT64_DROP_HOST_LIMIT,
+ * NAT64_DROP_DEV_SESSIONS / DEV_MAPPINGS / DEV_POOL (the per-/64 caps: a new
+ * session / mapping / pool address past them) or NAT64_DROP_TABLE_FULL.
+ * Existing flows are never disturbed by exhaustion.
  * Also: NAT64_DROP_NO_MAPPING for a TCP non-SYN with no mapping (RFC 6146
  * §3.5.2.2: only a SYN creates a TCP BIB entry; a non-SYN with a mapping is
  * passed without creating a session), NAT64_DROP_FRAG_UNTRACKED for a
@@ -124,7 +139,8 @@ enum nat64_drop bib_out(struct bib *b, uint8_t proto, const uint8_t src6[16], ui
  * is created (endpoint-independent filtering). TCP without a session: only a
  * SYN creates one (RFC 6146 §3.5.2.2, simplified: no 6 s hold), others are
  * NAT64_DROP_FILTERED. No mapping: NAT64_DROP_NO_MAPPING. A new session may
- * also meet NAT64_DROP_HOST_LIMIT or NAT64_DROP_TABLE_FULL; has_ports false
+ * also meet NAT64_DROP_HOST_LIMIT, NAT64_DROP_DEV_SESSIONS (the mapping's
+ * /64 at its session cap) or NAT64_DROP_TABLE_FULL; has_ports false
  * in NAPT mode gives NAT64_DROP_FRAG_UNTRACKED; other protocols
  * NAT64_DROP_UNSUP_PROTO.
  * Both bib_out() and bib_in() sweep timed-out state first when the table is

@@ -4,6 +4,8 @@
  * One X-macro table gives the enum, the short name used in tbr-xlat output
  * and JSON, the explanation, and the OpenThread error category the CLI's
  * `nat64 counters` table folds it into (OT has only four rows).
+ * Reasons OpenThread has no notion of (the per-device caps, spoofed
+ * sources) also get a row label of their own (nat64_drop_ext_label()).
  */
 #ifndef TBR_NAT64_DROP_H
 #define TBR_NAT64_DROP_H
@@ -41,6 +43,10 @@ enum nat64_ot_reason {
     X(NO_MAPPING, "no-mapping", NO_MAPPING, "no mapping for an IPv4 packet (or inner packet)")     \
     X(POOL_EXHAUSTED, "pool-exhausted", NO_MAPPING, "no free IPv4 address or port in the pool")    \
     X(HOST_LIMIT, "host-limit", NO_MAPPING, "per-host session cap reached")                        \
+    X(DEV_SESSIONS, "device-session-limit", NO_MAPPING, "sessions per IPv6 /64 at their cap")      \
+    X(DEV_MAPPINGS, "device-mapping-limit", NO_MAPPING, "mappings per IPv6 /64 at their cap")      \
+    X(DEV_POOL, "device-pool-limit", NO_MAPPING, "IPv4 pool addresses per IPv6 /64 at their cap")  \
+    X(BAD_SOURCE, "bad-source", ILLEGAL, "source not an address a Thread device may use")          \
     X(TABLE_FULL, "table-full", NO_MAPPING, "session or mapping table at its bound")               \
     X(FILTERED, "filtered", NO_MAPPING, "inbound packet refused by RFC 6146 filtering")            \
     X(NO_BUFS, "no-buffer", UNKNOWN, "translated packet did not fit the output buffer")            \
@@ -57,5 +63,8 @@ enum nat64_drop {
 const char *nat64_drop_name(enum nat64_drop r);
 const char *nat64_drop_explain(enum nat64_drop r);
 enum nat64_ot_reason nat64_drop_ot(enum nat64_drop r);
+/* Label (at most 13 characters) of the extra row `nat64 counters` shows for
+ * a reason with no OpenThread counterpart; NULL for the others. */
+const char *nat64_drop_ext_label(enum nat64_drop r);
 
 #endif

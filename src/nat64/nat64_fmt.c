@@ -119,6 +119,16 @@ void nat64_fmt_counters(FILE *out, const struct nat64_fmt_counters *c)
                 err6to4[r]);
 }
 
+void nat64_fmt_counters_ext(FILE *out, const struct nat64_fmt_counters *c)
+{
+    for (int r = 0; r < NAT64_DROP_COUNT; r++) {
+        const char *label = nat64_drop_ext_label((enum nat64_drop)r);
+        if (label != NULL && (c->drops_4to6[r] != 0 || c->drops_6to4[r] != 0))
+            fprintf(out, "| %13s | %23" PRIu64 " | %23" PRIu64 " |\n", label, c->drops_4to6[r],
+                    c->drops_6to4[r]);
+    }
+}
+
 static void json_ctr(FILE *out, const char *key, const struct nat64_ctr *c)
 {
     fprintf(out,

@@ -40,6 +40,11 @@ void nat64_fmt_mappings(FILE *out, const struct nat64_fmt_mapping *m, size_t n);
 /* `nat64 counters`: protocol table, then the four OpenThread error rows
  * (our named reasons folded by nat64_drop_ot()). */
 void nat64_fmt_counters(FILE *out, const struct nat64_fmt_counters *c);
+/* tbr's extra rows after that table, in the shape of its error rows: one
+ * per reason OpenThread has no counterpart for (nat64_drop_ext_label()),
+ * only those with a count, so the output stays OpenThread's until such a
+ * drop happened. The OpenThread rows above already include these counts. */
+void nat64_fmt_counters_ext(FILE *out, const struct nat64_fmt_counters *c);
 
 /* JSON forms: one object per call, newline-terminated. Every named drop
  * reason appears with its own count. */

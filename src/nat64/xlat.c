@@ -1206,6 +1206,9 @@ static void map_fail6(struct ctx *c, struct xlat_result *res, enum nat64_drop e,
         break;
     case NAT64_DROP_POOL_EXHAUSTED:
     case NAT64_DROP_HOST_LIMIT:
+    case NAT64_DROP_DEV_SESSIONS:
+    case NAT64_DROP_DEV_MAPPINGS:
+    case NAT64_DROP_DEV_POOL:
     case NAT64_DROP_TABLE_FULL:
         /* RFC 6146 §3.5.1.1/§3.5.2.1/§3.5.3: Address Unreachable. */
         if (!(icmp && ip->l4_avail >= 1 && ip->l4[0] < 128))

@@ -109,7 +109,8 @@ enum xlat_map_flags {
  * NAT64_DROP_NONE, or the reason the packet cannot be translated:
  * NAT64_DROP_NOT_OURS (not for the translator; the caller may route it
  * normally), NAT64_DROP_UNTRANSLATABLE, NAT64_DROP_NO_MAPPING,
- * NAT64_DROP_POOL_EXHAUSTED, NAT64_DROP_HOST_LIMIT, NAT64_DROP_TABLE_FULL,
+ * NAT64_DROP_POOL_EXHAUSTED, NAT64_DROP_HOST_LIMIT, NAT64_DROP_DEV_SESSIONS,
+ * NAT64_DROP_DEV_MAPPINGS, NAT64_DROP_DEV_POOL, NAT64_DROP_TABLE_FULL,
  * NAT64_DROP_FILTERED, NAT64_DROP_UNSUP_PROTO, NAT64_DROP_FRAG_UNTRACKED.
  * The engine calls map() only once the packet has passed every check that
  * could drop it, so stateful mappers may create state. inner_out is non-NULL
@@ -180,7 +181,7 @@ struct xlat_result {
  *   NOT_OURS                        XLAT_PASS, nothing sent (either direction)
  *   6->4 UNTRANSLATABLE, FILTERED   ICMPv6 1/1, not about any ICMPv6 message
  *   6->4 POOL_EXHAUSTED, HOST_LIMIT,
- *        TABLE_FULL                 ICMPv6 1/3 (address unreachable)
+ *        DEV_*, TABLE_FULL          ICMPv6 1/3 (address unreachable)
  *   4->6 FILTERED, UNTRANSLATABLE   ICMPv4 3/13
  *   4->6 NO_MAPPING                 ICMPv4 3/13 for UDP; TCP and ICMP silently
  *                                   dropped (RFC 6146 §3.5.2.2 leaves an

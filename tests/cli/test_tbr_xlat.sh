@@ -20,6 +20,16 @@ check() { # name, expected, actual
 }
 
 P=64:ff9b::
+# Bad input: clear one-line errors and non-zero exit, nothing half-done.
+bad() { # name, args...
+    local name=$1
+    shift
+    local err rc
+    err=$("$xlat" "$@" 2>&1 >/dev/null)
+    rc=$?
+    check "$name exits non-zero" "nonzero" "$([ $rc -ne 0 ] && echo nonzero || echo zero)"
+    check "$name one line" "1" "$(printf '%s\n' "$err" | wc -l)"
+}
 # 1. Stateful ping: request out, reply back, unmapped address dropped.
 $mk "$tmp/1.pkt" v6 fd00::1 ${P}192.0.2.1 echo
 $mk "$tmp/2.pkt" v4 192.0.2.1 192.168.255.254 echoreply
@@ -80,6 +90,18 @@ check "mappings table printed" "1" "$(echo "$out" | grep -c 'fd00::1 |  192.168.
 out=$("$xlat" --prefix 64:ff9b::/96 --json --out "$tmp/o8" "$tmp/1.pkt" | tail -n 2 | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]; print("ok")')
 check "json parses" "ok" "$out"
 
+# 6b. Per-device caps: two addresses of one /64 with --max-pool-per-64 1;
+#     the second is refused (ICMPv6 address unreachable) and counted by name.
+$mk "$tmp/d1.pkt" v6 fd00::1 ${P}192.0.2.1 echo
+$mk "$tmp/d2.pkt" v6 fd00::2 ${P}192.0.2.1 echo
+$mk "$tmp/d3.pkt" v6 fd00:0:0:1::2 ${P}192.0.2.1 echo
+out=$("$xlat" --prefix 64:ff9b::/96 --max-pool-per-64 1 --json --out "$tmp/od" \
+    "$tmp/d1.pkt" "$tmp/d2.pkt" "$tmp/d3.pkt")
+check "device pool cap lines" "1 ok 1|2 icmp 1|3 ok 1" "$(echo "$out" | head -n 3 | paste -sd'|')"
+check "device pool cap counted" "1" "$(echo "$out" | tail -n 1 |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["drops"]["6to4"]["device-pool-limit"])')"
+bad "bad per-64 cap" --max-sessions-per-64 x --out "$tmp/x" "$tmp/1.pkt"
+
 # 7. Packet vectors in files (tests/vectors/nat64, built independently of
 #    the translator by mkpkt.py): byte-exact outside the masked offsets.
 vec=$2/nat64
@@ -113,15 +135,6 @@ PY
 done <"$vec/manifest.tsv"
 
 # 8. Bad input: clear one-line errors and non-zero exit, nothing half-done.
-bad() { # name, args...
-    local name=$1
-    shift
-    local err rc
-    err=$("$xlat" "$@" 2>&1 >/dev/null)
-    rc=$?
-    check "$name exits non-zero" "nonzero" "$([ $rc -ne 0 ] && echo nonzero || echo zero)"
-    check "$name one line" "1" "$(printf '%s\n' "$err" | wc -l)"
-}
 bad "bad prefix" --prefix 64:ff9b::/33 --out "$tmp/x" "$tmp/1.pkt"
 bad "bad pool" --pool 300.1.1.0/24 --out "$tmp/x" "$tmp/1.pkt"
 bad "unknown option" --frobnicate --out "$tmp/x" "$tmp/1.pkt"

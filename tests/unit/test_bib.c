@@ -25,11 +25,16 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-/* fd00::<n> */
+/* fd00:0:<n>::<n>: host n is a device of its own (its own /64), as the
+ * per-device caps count per /64 (dev6() makes addresses of one device). */
 static void h6(uint32_t n, uint8_t out[16])
 {
     memset(out, 0, 16);
     out[0] = 0xfd;
+    out[4] = (uint8_t)(n >> 24);
+    out[5] = (uint8_t)(n >> 16);
+    out[6] = (uint8_t)(n >> 8);
+    out[7] = (uint8_t)n;
     out[12] = (uint8_t)(n >> 24);
     out[13] = (uint8_t)(n >> 16);
     out[14] = (uint8_t)(n >> 8);
@@ -132,6 +137,9 @@ static void test_cfg_default(void **state)
     assert_int_equal(c.max_sessions, 65536);
     assert_int_equal(c.max_mappings, 4096);
     assert_int_equal(c.max_per_host, 8192);
+    assert_int_equal(c.max_sessions_per_64, 4096);
+    assert_int_equal(c.max_mappings_per_64, 256);
+    assert_int_equal(c.max_pool_per_64, 16);
     assert_int_equal(c.to_udp, 300);
     assert_int_equal(c.to_tcp_est, 7440);
     assert_int_equal(c.to_tcp_trans, 240);
@@ -810,6 +818,169 @@ static void test_host_limit_napt(void **state)
     host_limit(true);
 }
 
+/* ---- per-device caps (issue 11 finding 3: one device exhausted NAT64) ---------------- */
+
+/* Address iid of device dev (fd00:0:<dev>::/64): a device may use any
+ * address of its /64. */
+static void dev6(uint32_t dev, uint32_t iid, uint8_t out[16])
+{
+    h6(dev, out);
+    out[8] = 0x02;
+    out[12] = (uint8_t)(iid >> 24);
+    out[13] = (uint8_t)(iid >> 16);
+    out[14] = (uint8_t)(iid >> 8);
+    out[15] = (uint8_t)iid;
+}
+
+static enum nat64_drop dev_udp(struct bib *b, uint32_t dev, uint32_t iid, uint16_t sport,
+                               uint16_t dport, uint64_t now, struct bib_hit *hit)
+{
+    uint8_t a6[16], d4[4] = {203, 0, 113, 8};
+    dev6(dev, iid, a6);
+    return bib_out(b, BIB_UDP, a6, sport, d4, dport, true, 0, now, hit);
+}
+
+/* 300 rotated addresses of one /64 take at most max_pool_per_64 of the 254
+ * pool addresses (default config); another device still gets one. Before the
+ * fix all 254 went and the next device got pool-exhausted. */
+static void test_dev_rotating_pool(void **state)
+{
+    (void)state;
+    struct bib *b = mk(false, NULL);
+    struct bib_cfg d;
+    bib_cfg_default(&d);
+    struct bib_hit h;
+    unsigned ok = 0, capped = 0;
+    for (uint32_t iid = 1; iid <= 300; iid++) {
+        enum nat64_drop r = dev_udp(b, 7, iid, 5000, 53, T0, &h);
+        ok += r == NAT64_DROP_NONE;
+        capped += r == NAT64_DROP_DEV_POOL;
+    }
+    assert_int_equal(ok, d.max_pool_per_64);
+    assert_int_equal(capped, 300 - d.max_pool_per_64);
+    assert_int_equal(bib_mappings(b), d.max_pool_per_64);
+    /* The device's existing flows keep working, a second device gets a
+     * mapping, and so do 200 more devices (the pool has room for them). */
+    assert_int_equal(dev_udp(b, 7, 1, 5000, 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(dev_udp(b, 8, 1, 5000, 53, T0, &h), NAT64_DROP_NONE);
+    for (uint32_t dev = 100; dev < 300; dev++)
+        assert_int_equal(dev_udp(b, dev, 1, 5000, 53, T0, &h), NAT64_DROP_NONE);
+    /* Once its mappings time out, the device may map new addresses again
+     * (timed-out state is swept before refusing: no bib_expire() call). */
+    uint64_t later = T0 + (uint64_t)d.to_udp * 1000 + 1000;
+    assert_int_equal(dev_udp(b, 8, 1, 5000, 53, later - 2000, &h), NAT64_DROP_NONE);
+    assert_int_equal(dev_udp(b, 7, 301, 5000, 53, later, &h), NAT64_DROP_NONE);
+    bib_free(b);
+}
+
+/* 9 addresses x 8192 flows from one /64 (each address within max_per_host)
+ * cannot fill the 65,536-session table; another device still gets mappings
+ * and sessions. Before the fix the table filled (table-full). */
+static void dev_sessions(bool napt)
+{
+    struct bib *b = mk(napt, NULL);
+    struct bib_cfg d;
+    bib_cfg_default(&d);
+    struct bib_hit h;
+    unsigned ok = 0, capped = 0;
+    enum nat64_drop want = napt ? NAT64_DROP_DEV_MAPPINGS : NAT64_DROP_DEV_SESSIONS;
+    for (uint32_t iid = 1; iid <= 9; iid++) {
+        for (uint32_t f = 0; f < 8192; f++) {
+            /* address mode: one mapping per address, a session per flow;
+             * NAPT: a mapping per source port */
+            enum nat64_drop r =
+                dev_udp(b, 7, iid, (uint16_t)(napt ? 1024 + f : 5000), (uint16_t)(1 + f), T0, &h);
+            ok += r == NAT64_DROP_NONE;
+            capped += r == want;
+        }
+    }
+    uint32_t cap = napt ? d.max_mappings_per_64 : d.max_sessions_per_64;
+    assert_int_equal(ok, cap);
+    assert_int_equal(capped, 9 * 8192 - cap);
+    assert_true(bib_sessions(b) < d.max_sessions / 8);
+    /* Inbound sessions to the capped device count too (address mode: each
+     * new peer is a new session). */
+    if (!napt) {
+        uint8_t a6[16];
+        dev6(7, 1, a6);
+        assert_int_equal(bib_peek_out(b, BIB_UDP, a6, 5000, &h), NAT64_DROP_NONE);
+        assert_int_equal(in_pkt(b, BIB_UDP, h.addr4, 5000, "198.51.100.1", 1, 0, T0, &h),
+                         NAT64_DROP_DEV_SESSIONS);
+    }
+    /* Another device: mappings and many sessions. */
+    for (uint32_t f = 0; f < 100; f++)
+        assert_int_equal(dev_udp(b, 8, 1 + f % 3, (uint16_t)(2000 + f), (uint16_t)(1 + f), T0, &h),
+                         NAT64_DROP_NONE);
+    /* When the capped device's sessions end, its counts go with them. */
+    assert_int_equal(bib_expire(b, T0 + (uint64_t)d.to_udp * 1000 + 1000), cap + 100);
+    assert_int_equal(bib_sessions(b), 0);
+    for (uint32_t f = 0; f < cap; f++)
+        assert_int_equal(dev_udp(b, 7, 1, (uint16_t)(napt ? 1024 + f : 5000), (uint16_t)(1 + f),
+                                 T0 + 400000, &h),
+                         NAT64_DROP_NONE);
+    assert_int_equal(dev_udp(b, 7, 2, 999, 1, T0 + 400000, &h), want);
+    bib_free(b);
+}
+
+static void test_dev_sessions_addr(void **state)
+{
+    (void)state;
+    dev_sessions(false);
+}
+
+static void test_dev_sessions_napt(void **state)
+{
+    (void)state;
+    dev_sessions(true);
+}
+
+/* Static mappings: never counted as the device's mappings or pool addresses,
+ * their sessions are; pinning a dynamic mapping hands its count back; the
+ * caps can be turned off. */
+static void test_dev_static_and_off(void **state)
+{
+    (void)state;
+    struct bib_cfg c = cfg_with(false, NULL);
+    c.max_pool_per_64 = 2;
+    c.max_sessions_per_64 = 3;
+    struct bib *b = bib_new(&c);
+    assert_non_null(b);
+    struct bib_hit h;
+    uint8_t a6[16], s4[4];
+    dev6(7, 1, a6);
+    v4("10.0.0.1", s4);
+    assert_int_equal(bib_add_static(b, 0, a6, 0, s4, 0), NAT64_DROP_NONE);
+    assert_int_equal(dev_udp(b, 7, 2, 5000, 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(dev_udp(b, 7, 3, 5000, 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(dev_udp(b, 7, 4, 5000, 53, T0, &h), NAT64_DROP_DEV_POOL);
+    /* the static mapping still works; its session is the device's third */
+    assert_int_equal(dev_udp(b, 7, 1, 5000, 53, T0, &h), NAT64_DROP_NONE);
+    assert_addr4(h.addr4, "10.0.0.1");
+    assert_int_equal(dev_udp(b, 7, 1, 5000, 54, T0, &h), NAT64_DROP_DEV_SESSIONS);
+    /* pin iid 2's dynamic mapping: the device holds one pool address now */
+    uint8_t a2[16];
+    dev6(7, 2, a2);
+    assert_int_equal(bib_peek_out(b, BIB_UDP, a2, 5000, &h), NAT64_DROP_NONE);
+    assert_int_equal(bib_add_static(b, 0, a2, 0, h.addr4, 0), NAT64_DROP_NONE);
+    assert_int_equal(bib_expire(b, T0 + 400000), 3);
+    assert_int_equal(bib_mappings(b), 2); /* both static */
+    assert_int_equal(dev_udp(b, 7, 4, 5000, 53, T0 + 400000, &h), NAT64_DROP_NONE);
+    assert_int_equal(dev_udp(b, 7, 5, 5000, 53, T0 + 400000, &h), NAT64_DROP_NONE);
+    assert_int_equal(dev_udp(b, 7, 6, 5000, 53, T0 + 400000, &h), NAT64_DROP_DEV_POOL);
+    bib_clear(b);
+    assert_int_equal(bib_mappings(b), 2);
+    assert_int_equal(dev_udp(b, 7, 6, 5000, 53, T0 + 400000, &h), NAT64_DROP_NONE);
+    bib_free(b);
+
+    c.max_pool_per_64 = c.max_sessions_per_64 = c.max_mappings_per_64 = 0;
+    b = bib_new(&c);
+    assert_non_null(b);
+    for (uint32_t iid = 1; iid <= 254; iid++)
+        assert_int_equal(dev_udp(b, 7, iid, 5000, 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(dev_udp(b, 7, 255, 5000, 53, T0, &h), NAT64_DROP_POOL_EXHAUSTED);
+    bib_free(b);
+}
+
 /* ---- static mappings -------------------------------------------------------------- */
 
 static void test_static_addr_mode(void **state)
@@ -1218,6 +1389,10 @@ int main(void)
         cmocka_unit_test(test_exhaust_table),
         cmocka_unit_test(test_host_limit_addr),
         cmocka_unit_test(test_host_limit_napt),
+        cmocka_unit_test(test_dev_rotating_pool),
+        cmocka_unit_test(test_dev_sessions_addr),
+        cmocka_unit_test(test_dev_sessions_napt),
+        cmocka_unit_test(test_dev_static_and_off),
         cmocka_unit_test(test_static_addr_mode),
         cmocka_unit_test(test_static_napt),
         cmocka_unit_test(test_peek_no_state_change),

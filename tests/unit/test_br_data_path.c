@@ -3,18 +3,22 @@
  * towards the NAT64 prefix (only while Active, mesh-local sources dropped),
  * other IPv6 to the host as is, 4->6 from the pool back into the mesh,
  * the translator's ICMP errors back the way they came (deferred towards the
- * mesh) and rate-limited, host_tx, TUN reads, hostile input counted, and a rebuild on a new
- * pool keeping the counters.
+ * mesh) and rate-limited, host_tx, TUN reads, hostile input counted, a
+ * rebuild on a new pool keeping the counters, and source validation against
+ * the Network Data (spoofed and link-local sources dropped and counted).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "br/data_path.h"
+#include "netdata/netdata.h"
 #include "pktbuild.h"
 
 #define QN 8
@@ -101,6 +105,32 @@ static void rnd(void *user, uint8_t *buf, size_t len)
 static struct fake F;
 static struct br_data_path DP;
 
+/* Network Data with an on-mesh prefix (flags as given; preferred, stable)
+ * and, route non-NULL, an external route (Has Route only). */
+static void netdata_with(struct netdata_local *l, const char *prefix, bool slaac, bool dhcp,
+                         bool on_mesh, const char *route)
+{
+    struct netdata_prefix_cfg pc;
+
+    memset(&pc, 0, sizeof(pc));
+    assert_true(addr_parse_prefix6(prefix, &pc.prefix));
+    pc.rloc16 = 0x0400;
+    pc.preferred = pc.stable = true;
+    pc.slaac = slaac;
+    pc.dhcp = dhcp;
+    pc.on_mesh = on_mesh;
+    assert_int_equal(netdata_local_add_prefix(l, &pc), NETDATA_OK);
+    if (route != NULL) {
+        struct netdata_route_cfg rc;
+
+        memset(&rc, 0, sizeof(rc));
+        assert_true(addr_parse_prefix6(route, &rc.prefix));
+        rc.rloc16 = 0x0400;
+        rc.stable = true;
+        assert_int_equal(netdata_local_add_route(l, &rc), NETDATA_OK);
+    }
+}
+
 static void setup_dp(bool with_host_tx)
 {
     struct br_data_path_cfg cfg;
@@ -129,6 +159,13 @@ static void setup_dp(bool with_host_tx)
     assert_true(addr_parse4("192.168.255.0", pool.addr));
     pool.len = 24;
     assert_int_equal(br_data_path_set_xlat(&DP, &pfx, &pool, true, 1000, NULL, 0), 0);
+    {
+        struct netdata_local l; /* the OMR prefix the devices' addresses are in */
+
+        netdata_local_init(&l);
+        netdata_with(&l, "fd11:22::/64", true, false, true, NULL);
+        br_data_path_set_netdata(&DP, l.tlvs, l.len);
+    }
 }
 
 /* UDP from an OMR address to 192.0.2.1 through the NAT64 prefix. */
@@ -327,6 +364,65 @@ static void test_rebuild_keeps_counters(void **state)
     br_data_path_free(&DP);
 }
 
+/* Only sources a Thread device may use are translated (issue 11): spoofed
+ * (outside every on-mesh prefix, or in an external route), link-local and
+ * everything before any Network Data are dropped, counted, and shown by
+ * `nat64 counters` (Illegal Pkt and tbr's Bad Source row). */
+static void test_source_validation(void **state)
+{
+    uint8_t p[256];
+    struct netdata_local l;
+    struct nat64_fmt_counters c;
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *f;
+
+    (void)state;
+    setup_dp(false);
+    netdata_local_init(&l);
+    netdata_with(&l, "fd11:22::/64", true, false, true, "fd33:44::/64");
+    br_data_path_set_netdata(&DP, l.tlvs, l.len);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    assert_int_equal(F.tun_n, 1);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "2001:db8:bad::1", 64), 2000); /* spoofed */
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fe80::1", 64), 2000);         /* link-local */
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd33:44::1", 64), 2000);      /* external route */
+    assert_int_equal(DP.ctr.host_rx_bad_source, 3);
+    assert_int_equal(F.tun_n, 1);
+    assert_int_equal(DP.ctr.xlat_6to4, 1);
+    br_data_path_xlat_counters(&DP, &c);
+    assert_int_equal(c.drops_6to4[NAT64_DROP_BAD_SOURCE], 3);
+    f = open_memstream(&text, &text_len);
+    assert_non_null(f);
+    br_data_path_fmt_counters(&DP, f);
+    fclose(f);
+    assert_non_null(
+        strstr(text, "|   Illegal Pkt |                       0 |                       3 |\n"));
+    assert_non_null(
+        strstr(text, "|    No Mapping |                       0 |                       0 |\n"
+                     "|    Bad Source |                       0 |                       3 |\n"));
+    free(text);
+
+    /* A DHCP prefix counts, a prefix gone from the Network Data does not. */
+    netdata_local_init(&l);
+    netdata_with(&l, "fd55::/64", false, true, true, NULL);
+    br_data_path_set_netdata(&DP, l.tlvs, l.len);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd55::9", 64), 2000);
+    assert_int_equal(F.tun_n, 2);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    assert_int_equal(F.tun_n, 2);
+    assert_int_equal(DP.ctr.host_rx_bad_source, 4);
+    /* No Network Data: nothing is translated. */
+    br_data_path_set_netdata(&DP, NULL, 0);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd55::9", 64), 2000);
+    assert_int_equal(F.tun_n, 2);
+    assert_int_equal(DP.ctr.host_rx_bad_source, 5);
+    /* Other IPv6 (not towards NAT64) is not the translator's business. */
+    br_data_path_mesh_rx(&DP, p, pb_ip6(p, "fe80::1", "2001:db8::1", 17, 64, p + 128, 0), 2000);
+    assert_int_equal(F.tun_n, 3);
+    br_data_path_free(&DP);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +431,7 @@ int main(void)
         cmocka_unit_test(test_icmp_error_rate_limit),
         cmocka_unit_test(test_host_to_mesh),
         cmocka_unit_test(test_rebuild_keeps_counters),
+        cmocka_unit_test(test_source_validation),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

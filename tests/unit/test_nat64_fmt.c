@@ -531,6 +531,31 @@ static void test_counters_directions_and_fold(void **state)
     free(got);
 }
 
+/* tbr's extra rows: none while no reason without an OpenThread counterpart
+ * counted (the output stays OpenThread's), then one per such reason. */
+static void test_counters_ext_rows(void **state)
+{
+    (void)state;
+    struct nat64_fmt_counters c = sample_counters();
+    struct mbuf b;
+    mbuf_open(&b);
+    nat64_fmt_counters_ext(b.f, &c);
+    char *got = mbuf_close(&b);
+    assert_string_equal(got, "");
+    free(got);
+    c.drops_6to4[NAT64_DROP_DEV_POOL] = 283;
+    c.drops_6to4[NAT64_DROP_BAD_SOURCE] = 2;
+    c.drops_4to6[NAT64_DROP_DEV_SESSIONS] = 1;
+    mbuf_open(&b);
+    nat64_fmt_counters_ext(b.f, &c);
+    got = mbuf_close(&b);
+    assert_string_equal(got,
+                        "|  Dev Sessions |                       1 |                       0 |\n"
+                        "| Dev Pool Addr |                       0 |                     283 |\n"
+                        "|    Bad Source |                       0 |                       2 |\n");
+    free(got);
+}
+
 static void test_counters_json(void **state)
 {
     (void)state;
@@ -592,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_mappings_json),
         cmocka_unit_test(test_counters_sample),
         cmocka_unit_test(test_counters_directions_and_fold),
+        cmocka_unit_test(test_counters_ext_rows),
         cmocka_unit_test(test_counters_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
