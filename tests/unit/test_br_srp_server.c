@@ -758,17 +758,18 @@ static void test_corrupt_record_refused(void **state)
     assert_loads(WALL0 + DELAY, 0);
 }
 
-/* A newer set not whole (a save cut short) is left out: the older whole
- * set loads, load_partial counts it, and the next save deletes it. */
+/* A newer set not whole (a save cut short) or not matching its digest is
+ * left out: the older whole set loads, load_partial counts it, and the next
+ * save deletes it. */
 static void test_partial_newer_set(void **state)
 {
     (void)state;
     static uint8_t good[BR_SRP_SERVER_RECORD_MAX];
     size_t len = saved_registry();
     uint32_t gen = 0;
-    static const char *const what[] = {"newest set: a chunk missing",
-                                       "newest set: a chunk cut short",
-                                       "newest set: a chunk's header damaged"};
+    static const char *const what[] = {
+        "newest set: a chunk missing", "newest set: a chunk cut short",
+        "newest set: a chunk's header damaged", "newest set: whole but damaged (digest)"};
 
     memcpy(good, rec, len);
     for (size_t i = 0; i < sizeof what / sizeof what[0]; i++) {
@@ -783,8 +784,10 @@ static void test_partial_newer_set(void **state)
             st.nreg--;
         else if (i == 1)
             st.reg_len[2]--;
-        else
+        else if (i == 2)
             st.reg[2][0] = 0xff;
+        else
+            st.reg[2][HDR] ^= 0x01;
         assert_loads(WALL0 + DELAY, 1); /* the older set's time */
     }
     /* Whole, the newer set is the one loaded. */
