@@ -153,22 +153,31 @@ static long store_read(struct br_srp_server *s)
         ok[i] = chunk_read_hdr(s, i, &h[i], &vlen);
         plen[i] = ok[i] ? vlen - BR_SRP_SERVER_CHUNK_HDR : 0;
     }
-    for (unsigned i = 0; i < n; i++) {
-        const struct chunk_hdr *f;
+    /* The newest whole set that matches its digest: a newer one that does
+     * not (damaged after it was written) is passed over, not the end. */
+    for (uint64_t below = UINT64_MAX;; below = best->gen) {
+        const struct chunk_hdr *cand = NULL;
 
-        if (ok[i] && (best == NULL || h[i].gen > best->gen) &&
-            set_complete(h, plen, ok, n, h[i].gen, &f))
-            best = f;
+        for (unsigned i = 0; i < n; i++) {
+            const struct chunk_hdr *f;
+
+            if (ok[i] && h[i].gen < below && (cand == NULL || h[i].gen > cand->gen) &&
+                set_complete(h, plen, ok, n, h[i].gen, &f))
+                cand = f;
+        }
+        if (cand == NULL)
+            return -1;
+        best = cand;
+        if (set_read(s, h, plen, ok, n, best))
+            break;
     }
-    if (best == NULL)
-        return -1;
-    /* Newer chunks (a save cut short) or unreadable values are left out
-     * whole; the next save deletes them. */
+    /* Newer chunks (a save cut short, a damaged set) or unreadable values
+     * are left out whole; the next save deletes them. */
     for (unsigned i = 0; i < n; i++)
         ignored |= !ok[i] || h[i].gen > best->gen;
     s->load_partial += ignored;
     s->store_gen = best->gen;
-    return set_read(s, h, plen, ok, n, best) ? (long)best->len : -1;
+    return (long)best->len;
 }
 
 /* Deletes every stored value that is not a chunk of generation keep (from

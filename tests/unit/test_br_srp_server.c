@@ -12,6 +12,8 @@
 
 #include <errno.h>
 
+#include <mbedtls/sha256.h>
+
 #include "br/srp_server.h"
 #include "dns/dns_msg.h"
 #include "support/hexvec.h"
@@ -26,15 +28,19 @@
 #define KEY_LEASE_MS (680400ull * 1000u) /* its key-lease, clamped to the default max */
 
 /* kv_mem keeps values up to KV_MEM_VAL_MAX (256) octets and a registry
- * record with one host and one service is larger, so this store keeps
- * SETTINGS_KEY_SRP_REGISTRY itself (up to KV_VALUE_MAX) and passes every
- * other key to kv_mem, honouring its fail flag and counting its writes. */
+ * record with one host and one service is larger, so this store keeps the
+ * values of SETTINGS_KEY_SRP_REGISTRY itself (each up to KV_VALUE_MAX, in
+ * insertion order as the file store) and passes every other key to kv_mem,
+ * honouring its fail flag and counting its writes. fail_reg_add fails only
+ * the registry's appends (a chunk write), nothing changed. */
+#define REG_VALS 8
 struct store {
     struct kv_mem mem;
     struct kv inner, kv;
-    bool has_reg;
-    size_t reg_len;
-    uint8_t reg[KV_VALUE_MAX];
+    bool fail_reg_add;
+    unsigned nreg;
+    size_t reg_len[REG_VALS];
+    uint8_t reg[REG_VALS][KV_VALUE_MAX];
 };
 
 static int st_get(void *ctx, uint16_t key, unsigned index, void *buf, size_t cap, size_t *len)
@@ -43,10 +49,51 @@ static int st_get(void *ctx, uint16_t key, unsigned index, void *buf, size_t cap
 
     if (key != SETTINGS_KEY_SRP_REGISTRY)
         return kv_get(&st->inner, key, index, buf, cap, len);
-    if (!st->has_reg || index != 0)
+    if (index >= st->nreg)
         return -ENOENT;
-    memcpy(buf, st->reg, st->reg_len < cap ? st->reg_len : cap);
-    *len = st->reg_len;
+    memcpy(buf, st->reg[index], st->reg_len[index] < cap ? st->reg_len[index] : cap);
+    *len = st->reg_len[index];
+    return 0;
+}
+
+static int st_add(void *ctx, uint16_t key, const void *val, size_t len)
+{
+    struct store *st = ctx;
+
+    if (key != SETTINGS_KEY_SRP_REGISTRY)
+        return kv_add(&st->inner, key, val, len);
+    if (st->mem.fail || st->fail_reg_add)
+        return -EIO;
+    if (len > KV_VALUE_MAX || st->nreg == REG_VALS)
+        return -ENOSPC;
+    memcpy(st->reg[st->nreg], val, len);
+    st->reg_len[st->nreg++] = len;
+    st->mem.writes++;
+    return 0;
+}
+
+static int st_delete(void *ctx, uint16_t key, int index)
+{
+    struct store *st = ctx;
+
+    if (key != SETTINGS_KEY_SRP_REGISTRY)
+        return kv_delete(&st->inner, key, index);
+    if (st->mem.fail)
+        return -EIO;
+    if (index >= 0 && (unsigned)index >= st->nreg)
+        return -ENOENT;
+    if (index < 0) {
+        if (st->nreg == 0)
+            return -ENOENT;
+        st->nreg = 0;
+    } else {
+        for (unsigned i = (unsigned)index; i + 1 < st->nreg; i++) {
+            memcpy(st->reg[i], st->reg[i + 1], st->reg_len[i + 1]);
+            st->reg_len[i] = st->reg_len[i + 1];
+        }
+        st->nreg--;
+    }
+    st->mem.writes++;
     return 0;
 }
 
@@ -60,31 +107,9 @@ static int st_set(void *ctx, uint16_t key, const void *val, size_t len)
         return -EIO;
     if (len > KV_VALUE_MAX)
         return -ENOSPC;
-    memcpy(st->reg, val, len);
-    st->reg_len = len;
-    st->has_reg = true;
-    st->mem.writes++;
-    return 0;
-}
-
-static int st_add(void *ctx, uint16_t key, const void *val, size_t len)
-{
-    struct store *st = ctx;
-
-    return key == SETTINGS_KEY_SRP_REGISTRY ? -EINVAL : kv_add(&st->inner, key, val, len);
-}
-
-static int st_delete(void *ctx, uint16_t key, int index)
-{
-    struct store *st = ctx;
-
-    if (key != SETTINGS_KEY_SRP_REGISTRY)
-        return kv_delete(&st->inner, key, index);
-    if (st->mem.fail)
-        return -EIO;
-    if (!st->has_reg)
-        return -ENOENT;
-    st->has_reg = false;
+    memcpy(st->reg[0], val, len);
+    st->reg_len[0] = len;
+    st->nreg = 1;
     st->mem.writes++;
     return 0;
 }
@@ -93,7 +118,7 @@ static unsigned st_count(void *ctx, uint16_t key)
 {
     struct store *st = ctx;
 
-    return key == SETTINGS_KEY_SRP_REGISTRY ? (unsigned)st->has_reg : kv_count(&st->inner, key);
+    return key == SETTINGS_KEY_SRP_REGISTRY ? st->nreg : kv_count(&st->inner, key);
 }
 
 static int st_wipe(void *ctx)
@@ -102,7 +127,7 @@ static int st_wipe(void *ctx)
     int r = kv_wipe(&st->inner);
 
     if (r == 0)
-        st->has_reg = false;
+        st->nreg = 0;
     return r;
 }
 
@@ -118,8 +143,8 @@ static const struct kv_ops store_ops = {
 static void store_init(struct store *st)
 {
     kv_mem_init(&st->mem, &st->inner);
-    st->has_reg = false;
-    st->reg_len = 0;
+    st->fail_reg_add = false;
+    st->nreg = 0;
     st->kv.ops = &store_ops;
     st->kv.ctx = st;
 }
@@ -127,6 +152,72 @@ static void store_init(struct store *st)
 /* Large: static. Each test starts them over with store_init / init. */
 static struct store st;
 static struct br_srp_server srv, srv2;
+
+/* Chunk header fields (layout in srp_server.h). */
+#define HDR BR_SRP_SERVER_CHUNK_HDR
+#define C_GEN 1
+#define C_INDEX 5
+#define C_COUNT 6
+#define C_LEN 7
+#define C_DIGEST 11
+#define DIGEST_LEN 8
+
+static uint8_t rec[BR_SRP_SERVER_RECORD_MAX + 2]; /* a registry record (time + registry) */
+
+/* What is stored must be one whole set: every value a chunk of one
+ * generation, in index order, all agreeing, payloads adding up to the
+ * record length and the SHA-256 prefix matching. Its record goes to rec;
+ * returns its length and the generation in *gen. */
+static size_t stored_set(uint32_t *gen)
+{
+    const uint8_t *v0 = st.reg[0];
+    uint8_t d[32];
+    size_t off = 0;
+
+    assert_true(st.nreg > 0);
+    for (unsigned i = 0; i < st.nreg; i++) {
+        const uint8_t *v = st.reg[i];
+
+        assert_true(st.reg_len[i] > HDR && st.reg_len[i] <= BR_SRP_SERVER_CHUNK_MAX);
+        assert_int_equal(v[0], BR_SRP_SERVER_STORE_FORMAT);
+        assert_int_equal(be32_get(v + C_GEN), be32_get(v0 + C_GEN));
+        assert_int_equal(v[C_INDEX], i);
+        assert_int_equal(v[C_COUNT], st.nreg);
+        assert_int_equal(be32_get(v + C_LEN), be32_get(v0 + C_LEN));
+        assert_memory_equal(v + C_DIGEST, v0 + C_DIGEST, DIGEST_LEN);
+        memcpy(rec + off, v + HDR, st.reg_len[i] - HDR);
+        off += st.reg_len[i] - HDR;
+    }
+    assert_int_equal(off, be32_get(v0 + C_LEN));
+    assert_int_equal(mbedtls_sha256_ret(rec, off, d, 0), 0);
+    assert_memory_equal(d, v0 + C_DIGEST, DIGEST_LEN);
+    *gen = be32_get(v0 + C_GEN);
+    return off;
+}
+
+/* Appends r[0..len) as generation gen in count chunks (of about equal size:
+ * the loader takes any split), as a save would. */
+static void put_set(uint32_t gen, const uint8_t *r, size_t len, unsigned count)
+{
+    static uint8_t v[KV_VALUE_MAX];
+    uint8_t d[32];
+    size_t off = 0;
+
+    assert_int_equal(mbedtls_sha256_ret(r, len, d, 0), 0);
+    for (unsigned i = 0; i < count; i++) {
+        size_t n = i + 1 < count ? len / count : len - off;
+
+        v[0] = BR_SRP_SERVER_STORE_FORMAT;
+        be32_put(v + C_GEN, gen);
+        v[C_INDEX] = (uint8_t)i;
+        v[C_COUNT] = (uint8_t)count;
+        be32_put(v + C_LEN, (uint32_t)len);
+        memcpy(v + C_DIGEST, d, DIGEST_LEN);
+        memcpy(v + HDR, r + off, n);
+        assert_int_equal(kv_add(&st.kv, SETTINGS_KEY_SRP_REGISTRY, v, HDR + n), 0);
+        off += n;
+    }
+}
 
 static size_t vec(const char *name, uint8_t *buf, size_t cap)
 {
@@ -190,17 +281,22 @@ static void assert_cfg(uint8_t enabled, uint8_t anycast, uint8_t seqnum)
 }
 
 /* Registers at T0 and saves at T0 + DELAY with the wall clock WALL0 + DELAY;
- * returns the saved record's length. */
+ * returns the saved record's length (the record in rec): one set, the
+ * first generation. */
 static size_t saved_registry(void)
 {
+    uint32_t gen = 0;
+    size_t len;
+
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
     register_host(&srv, T0);
     br_srp_server_process(&srv, T0 + DELAY, WALL0 + DELAY);
     assert_int_equal(srv.saves, 1);
-    assert_true(st.has_reg);
+    len = stored_set(&gen);
+    assert_int_equal(gen, 1);
     br_srp_server_free(&srv);
-    return st.reg_len;
+    return len;
 }
 
 static void test_defaults_without_store(void **state)
@@ -394,10 +490,14 @@ static void test_counters_per_outcome(void **state)
     br_srp_server_free(&srv);
 }
 
-/* Saves are coalesced (one per DELAY) and carry the wall clock. */
+/* Saves are coalesced (one per DELAY: one new generation) and carry the
+ * wall clock; a save deletes the set it replaces. */
 static void test_save_coalesced(void **state)
 {
     (void)state;
+    uint32_t gen = 0;
+    size_t len;
+
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
     register_host(&srv, T0);
@@ -405,25 +505,35 @@ static void test_save_coalesced(void **state)
     br_srp_server_process(&srv, T0 + DELAY - 1, WALL0);
     register_host(&srv, T0 + DELAY - 1); /* same pending save */
     assert_int_equal(br_srp_server_next_timeout(&srv), T0 + DELAY);
-    assert_false(st.has_reg);
+    assert_int_equal(st.nreg, 0);
+    assert_int_equal(st.mem.writes, 0);
     br_srp_server_process(&srv, T0 + DELAY, WALL0 + DELAY);
     assert_int_equal(srv.saves, 1);
-    assert_int_equal(st.mem.writes, 1);
-    assert_true(st.has_reg);
-    assert_true(st.reg_len > 8 && st.reg_len <= BR_SRP_SERVER_RECORD_MAX);
-    assert_int_equal(be64_get(st.reg), WALL0 + DELAY);
-    assert_int_equal(st.reg[8], SRP_REGISTRY_BLOB_VERSION);
+    assert_int_equal(st.nreg, 1);       /* a small record: one chunk */
+    assert_int_equal(st.mem.writes, 1); /* written once, nothing to delete */
+    len = stored_set(&gen);
+    assert_int_equal(gen, 1);
+    assert_true(len > 8 && len <= BR_SRP_SERVER_RECORD_MAX);
+    assert_int_equal(be64_get(rec), WALL0 + DELAY);
+    assert_int_equal(rec[8], SRP_REGISTRY_BLOB_VERSION);
     /* Nothing changed since: no timer but the lease, no write. */
     assert_int_equal(br_srp_server_next_timeout(&srv), T0 + DELAY - 1 + LEASE_MS);
     br_srp_server_process(&srv, T0 + 5 * DELAY, WALL0);
     br_srp_server_flush(&srv, T0 + 5 * DELAY, WALL0);
     assert_int_equal(st.mem.writes, 1);
+    stored_set(&gen);
+    assert_int_equal(gen, 1);
 
-    /* A change then a flush at shutdown writes at once. */
+    /* A change then a flush at shutdown writes at once: the next
+     * generation, the previous one deleted after it. */
     register_host(&srv, T0 + 6 * DELAY);
     br_srp_server_flush(&srv, T0 + 6 * DELAY, WALL0 + 6 * DELAY);
     assert_int_equal(srv.saves, 2);
-    assert_int_equal(be64_get(st.reg), WALL0 + 6 * DELAY);
+    assert_int_equal(st.mem.writes, 3); /* one chunk added, one deleted */
+    assert_int_equal(st.nreg, 1);
+    assert_int_equal(stored_set(&gen), len);
+    assert_int_equal(gen, 2);
+    assert_int_equal(be64_get(rec), WALL0 + 6 * DELAY);
     assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 6 * DELAY + LEASE_MS);
     assert_int_equal(srv.save_errors, 0);
     br_srp_server_free(&srv);
@@ -506,12 +616,44 @@ static void test_reload_expired(void **state)
     br_srp_server_free(&srv2);
 }
 
-/* A stored record that does not parse is refused whole: counted, registry
- * empty, the config (a separate record) still read. */
+/* Starts srv2 from what is stored: refused whole (counted, registry empty),
+ * the config (a separate record) still read, and still serving. */
+static void assert_refused(const char *what)
+{
+    print_message("%s\n", what);
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, 50, WALL0 + 2 * DELAY), -1);
+    assert_int_equal(srv2.load_errors, 1);
+    assert_int_equal(count_hosts(&srv2), 0);
+    assert_int_equal(br_srp_server_next_timeout(&srv2), UINT64_MAX);
+    assert_false(srv2.enabled); /* config still loaded */
+    br_srp_server_set_enabled(&srv2, true);
+    register_host(&srv2, T0);
+    assert_int_equal(count_hosts(&srv2), 1);
+    br_srp_server_set_enabled(&srv2, false);
+    br_srp_server_free(&srv2);
+}
+
+/* Starts srv2 from what is stored: the one host loaded, with the time away
+ * since saved_wall taken off (saved at T0 + DELAY). */
+static void assert_loads(uint64_t saved_wall, uint64_t load_partial)
+{
+    const uint64_t now = 50, wall = WALL0 + 2 * DELAY;
+
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, wall), 1);
+    assert_int_equal(srv2.load_errors, 0);
+    assert_int_equal(srv2.load_partial, load_partial);
+    assert_int_equal(srp_registry_next_host(&srv2.reg, NULL)->lease_end_ms,
+                     now + LEASE_MS - DELAY - (wall - saved_wall));
+    br_srp_server_free(&srv2);
+}
+
+/* A stored registry that does not check out is refused whole: a record
+ * that does not parse (in either layout), or a set of chunks that is not
+ * whole, does not agree or does not match its digest. */
 static void test_corrupt_record_refused(void **state)
 {
     (void)state;
-    static uint8_t good[BR_SRP_SERVER_RECORD_MAX + 2];
+    static uint8_t good[BR_SRP_SERVER_RECORD_MAX + 2], bad[BR_SRP_SERVER_RECORD_MAX + 2];
     static const uint8_t off = 0;
     size_t len = saved_registry();
     struct {
@@ -529,9 +671,26 @@ static void test_corrupt_record_refused(void **state)
         {"service of a host that is not there", len, 11 + 0, 0}, /* patched below */
         {"over the record size", BR_SRP_SERVER_RECORD_MAX + 1, BR_SRP_SERVER_RECORD_MAX + 1, 0},
     };
+    struct {
+        const char *what;
+        unsigned chunk; /* of the two */
+        unsigned at;    /* octet of that value changed (or below) */
+        uint8_t val;
+    } chunk_cases[] = {
+        {"digest wrong (in both chunks)", 2, C_DIGEST, 0},
+        {"a payload octet changed", 1, HDR, 0},
+        {"unknown chunk format", 1, 0, BR_SRP_SERVER_STORE_FORMAT + 1},
+        {"index past the count", 1, C_INDEX, 2},
+        {"chunks disagree on the count", 1, C_COUNT, 3},
+        {"chunks disagree on the length", 1, C_LEN + 3, 0},
+        {"a chunk cut short", 1, 0, 0},
+        {"a chunk missing", 1, 0, 0},
+        {"a chunk twice", 1, C_INDEX, 0},
+        {"chunks of different generations", 1, C_GEN + 3, 2},
+    };
 
     assert_true(len > 12 && len < 1000);
-    memcpy(good, st.reg, len);
+    memcpy(good, rec, len);
     /* The service's host index: the octet after its flags, right after the
      * one host (its length is the record less the service's). */
     assert_int_equal(good[9], 1);  /* nhosts */
@@ -545,40 +704,136 @@ static void test_corrupt_record_refused(void **state)
         cases[6].at = 11 + host_len + 1;
         cases[6].val = 1;
     }
+    chunk_cases[5].val = (uint8_t)(len + 1); /* the low octet of the length */
     assert_int_equal(kv_set(&st.kv, SETTINGS_KEY_SRP_SERVER_CFG, &off, 1), 0);
+
+    /* Records that do not parse, stored as a set of two chunks (digest
+     * right) and in the previous layout (one value; the time's first octet
+     * is 0). */
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        memcpy(st.reg, good, len);
-        memset(st.reg + len, 0, sizeof st.reg - len);
+        size_t legacy_len = cases[i].len < KV_VALUE_MAX ? cases[i].len : KV_VALUE_MAX;
+
+        memcpy(bad, good, len);
+        memset(bad + len, 0, sizeof bad - len);
         if (cases[i].at < cases[i].len)
-            st.reg[cases[i].at] = cases[i].val;
-        st.reg_len = cases[i].len;
-        print_message("%s\n", cases[i].what);
-        assert_int_equal(br_srp_server_init(&srv2, &st.kv, 50, WALL0 + 2 * DELAY), -1);
-        assert_int_equal(srv2.load_errors, 1);
-        assert_int_equal(count_hosts(&srv2), 0);
-        assert_int_equal(br_srp_server_next_timeout(&srv2), UINT64_MAX);
-        assert_false(srv2.enabled); /* config still loaded */
-        /* Still serving: the host registers again. */
-        br_srp_server_set_enabled(&srv2, true);
-        register_host(&srv2, T0);
-        assert_int_equal(count_hosts(&srv2), 1);
-        br_srp_server_set_enabled(&srv2, false);
-        br_srp_server_free(&srv2);
+            bad[cases[i].at] = cases[i].val;
+        assert_int_equal(bad[0], 0);
+        assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, -1), 0);
+        put_set(1, bad, cases[i].len, 2);
+        assert_refused(cases[i].what);
+        assert_int_equal(kv_set(&st.kv, SETTINGS_KEY_SRP_REGISTRY, bad, legacy_len), 0);
+        assert_refused(cases[i].what);
     }
-    /* The record unchanged still loads (the cases above were the cause). */
-    memcpy(st.reg, good, len);
-    st.reg_len = len;
-    assert_int_equal(br_srp_server_init(&srv2, &st.kv, 50, WALL0 + 2 * DELAY), 1);
-    assert_int_equal(srv2.load_errors, 0);
+
+    /* A good record in chunks that do not check out: never used in part. */
+    for (size_t i = 0; i < sizeof chunk_cases / sizeof chunk_cases[0]; i++) {
+        unsigned c = chunk_cases[i].chunk, at = chunk_cases[i].at;
+
+        assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, -1), 0);
+        put_set(1, good, len, 2);
+        assert_int_equal(st.nreg, 2);
+        if (c == 2) {
+            st.reg[0][at] ^= 0x01;
+            st.reg[1][at] ^= 0x01;
+        } else if (at == HDR) {
+            st.reg[c][at] ^= 0x01;
+        } else if (strcmp(chunk_cases[i].what, "a chunk cut short") == 0) {
+            st.reg_len[c]--;
+        } else if (strcmp(chunk_cases[i].what, "a chunk missing") == 0) {
+            st.nreg--;
+        } else if (strcmp(chunk_cases[i].what, "a chunk twice") == 0) {
+            memcpy(st.reg[1], st.reg[0], st.reg_len[0]);
+            st.reg_len[1] = st.reg_len[0];
+        } else {
+            st.reg[c][at] = chunk_cases[i].val;
+        }
+        assert_refused(chunk_cases[i].what);
+    }
+
+    /* Unchanged, both layouts still load (the cases above were the cause). */
+    assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, -1), 0);
+    put_set(1, good, len, 2);
+    assert_loads(WALL0 + DELAY, 0);
+    assert_int_equal(kv_set(&st.kv, SETTINGS_KEY_SRP_REGISTRY, good, len), 0);
+    assert_loads(WALL0 + DELAY, 0);
+}
+
+/* A newer set not whole (a save cut short) or not matching its digest is
+ * left out: the older whole set loads, load_partial counts it, and the next
+ * save deletes it. */
+static void test_partial_newer_set(void **state)
+{
+    (void)state;
+    static uint8_t good[BR_SRP_SERVER_RECORD_MAX];
+    size_t len = saved_registry();
+    uint32_t gen = 0;
+    static const char *const what[] = {
+        "newest set: a chunk missing", "newest set: a chunk cut short",
+        "newest set: a chunk's header damaged", "newest set: whole but damaged (digest)"};
+
+    memcpy(good, rec, len);
+    for (size_t i = 0; i < sizeof what / sizeof what[0]; i++) {
+        print_message("%s\n", what[i]);
+        assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, -1), 0);
+        put_set(1, good, len, 1);
+        be64_put(good, WALL0 + 2 * DELAY); /* the newer set: saved later */
+        put_set(2, good, len, 2);
+        be64_put(good, WALL0 + DELAY);
+        assert_int_equal(st.nreg, 3);
+        if (i == 0)
+            st.nreg--;
+        else if (i == 1)
+            st.reg_len[2]--;
+        else if (i == 2)
+            st.reg[2][0] = 0xff;
+        else
+            st.reg[2][HDR] ^= 0x01;
+        assert_loads(WALL0 + DELAY, 1); /* the older set's time */
+    }
+    /* Whole, the newer set is the one loaded. */
+    assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, -1), 0);
+    put_set(1, good, len, 1);
+    be64_put(good, WALL0 + 2 * DELAY);
+    put_set(2, good, len, 2);
+    assert_loads(WALL0 + 2 * DELAY, 0);
+
+    /* Newer chunks alone, no older set: nothing to load, refused. */
+    assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, 0), 0);
+    st.nreg--;
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, 50, WALL0), -1);
+    assert_int_equal(srv2.load_errors, 1);
+    assert_int_equal(count_hosts(&srv2), 0);
     br_srp_server_free(&srv2);
+
+    /* The next save after a partial load deletes the partial set. */
+    be64_put(good, WALL0 + DELAY);
+    assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, -1), 0);
+    put_set(1, good, len, 1);
+    put_set(2, good, len, 2);
+    st.nreg--;
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 50, WALL0 + 2 * DELAY), 1);
+    assert_int_equal(srv.load_partial, 1);
+    register_host(&srv, 60);
+    br_srp_server_flush(&srv, 60, WALL0 + 3 * DELAY);
+    assert_int_equal(srv.saves, 1);
+    stored_set(&gen);
+    assert_int_equal(gen, 2);
+    assert_int_equal(st.nreg, 1);
+    assert_int_equal(be64_get(rec), WALL0 + 3 * DELAY);
+    br_srp_server_free(&srv);
 }
 
 /* A failed write (-EIO, the store keeps its previous contents) is counted
- * and the registry written again later: the next save DELAY on, or the flush
- * at shutdown. */
+ * and the registry written again later, after a back-off that doubles
+ * (DELAY, 2 DELAY, ... BR_SRP_SERVER_SAVE_RETRY_MAX_MS), or by the flush at
+ * shutdown; the set stored before stays whole and loadable meanwhile. */
 static void test_save_failure(void **state)
 {
     (void)state;
+    uint32_t gen = 0;
+    uint64_t t;
+    uint32_t backoff;
+
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
     register_host(&srv, T0);
@@ -586,22 +841,70 @@ static void test_save_failure(void **state)
     br_srp_server_process(&srv, T0 + DELAY, WALL0 + DELAY);
     assert_int_equal(srv.save_errors, 1);
     assert_int_equal(srv.saves, 0);
-    assert_false(st.has_reg);
+    assert_int_equal(st.nreg, 0);
     assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 2 * DELAY); /* the retry */
     br_srp_server_process(&srv, T0 + 2 * DELAY - 1, WALL0);
     assert_int_equal(srv.save_errors, 1);
     br_srp_server_process(&srv, T0 + 2 * DELAY, WALL0);
     assert_int_equal(srv.save_errors, 2);
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 4 * DELAY); /* doubled */
+    br_srp_server_process(&srv, T0 + 4 * DELAY - 1, WALL0);
+    assert_int_equal(srv.save_errors, 2);
     st.mem.fail = false;
-    br_srp_server_process(&srv, T0 + 3 * DELAY, WALL0 + 3 * DELAY);
+    br_srp_server_process(&srv, T0 + 4 * DELAY, WALL0 + 4 * DELAY);
     assert_int_equal(srv.saves, 1);
     assert_int_equal(srv.save_errors, 2);
-    assert_true(st.has_reg);
-    assert_int_equal(be64_get(st.reg), WALL0 + 3 * DELAY);
+    assert_int_equal(srv.save_backoff_ms, 0);
+    stored_set(&gen);
+    assert_int_equal(be64_get(rec), WALL0 + 4 * DELAY);
     assert_int_equal(br_srp_server_next_timeout(&srv), T0 + LEASE_MS);
     br_srp_server_free(&srv);
-    assert_int_equal(br_srp_server_init(&srv2, &st.kv, 0, WALL0 + 3 * DELAY), 1);
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, 0, WALL0 + 4 * DELAY), 1);
     br_srp_server_free(&srv2);
+
+    /* A chunk write that fails: the previous set stays whole and loads;
+     * retried after 1 s, 2 s, 4 s ... up to 60 s, each failure counted. */
+    store_init(&st);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    register_host(&srv, T0);
+    br_srp_server_flush(&srv, T0, WALL0);
+    assert_int_equal(srv.saves, 1);
+    register_host(&srv, T0 + 10); /* a refresh: saved DELAY later */
+    st.fail_reg_add = true;
+    t = T0 + 10 + DELAY;
+    backoff = DELAY;
+    for (unsigned i = 1; i <= 8; i++) {
+        br_srp_server_process(&srv, t, WALL0 + t);
+        assert_int_equal(srv.save_errors, i);
+        assert_int_equal(srv.saves, 1);
+        assert_int_equal(srv.save_backoff_ms, backoff);
+        assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "save-pending: 1\n"));
+        assert_int_equal(br_srp_server_next_timeout(&srv), t + backoff);
+        br_srp_server_process(&srv, t + backoff - 1, WALL0 + t); /* not before its time */
+        assert_int_equal(srv.save_errors, i);
+        stored_set(&gen); /* the previous set, whole */
+        assert_int_equal(gen, 1);
+        assert_int_equal(be64_get(rec), WALL0);
+        assert_int_equal(br_srp_server_init(&srv2, &st.kv, 0, WALL0), 1);
+        assert_int_equal(srv2.load_errors + srv2.load_partial, 0);
+        br_srp_server_free(&srv2);
+        t += backoff;
+        backoff = 2 * backoff > BR_SRP_SERVER_SAVE_RETRY_MAX_MS ? BR_SRP_SERVER_SAVE_RETRY_MAX_MS
+                                                                : 2 * backoff;
+    }
+    assert_int_equal(srv.save_backoff_ms, BR_SRP_SERVER_SAVE_RETRY_MAX_MS);
+    st.fail_reg_add = false;
+    br_srp_server_process(&srv, t, WALL0 + t);
+    assert_int_equal(srv.saves, 2);
+    assert_int_equal(srv.save_errors, 8);
+    assert_int_equal(srv.save_backoff_ms, 0);
+    assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "saves: 2\nsave-errors: 8\n"));
+    assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "save-pending: 0\n"));
+    assert_int_equal(st.nreg, 1); /* the old set deleted */
+    stored_set(&gen);
+    assert_int_equal(gen, 2);
+    assert_int_equal(be64_get(rec), WALL0 + t);
+    br_srp_server_free(&srv);
 
     /* Shutdown right after a failed save: the flush writes it. */
     store_init(&st);
@@ -613,7 +916,8 @@ static void test_save_failure(void **state)
     st.mem.fail = false;
     br_srp_server_flush(&srv, T0 + DELAY + 1, WALL0 + DELAY);
     assert_int_equal(srv.saves, 1);
-    assert_true(st.has_reg);
+    stored_set(&gen);
+    assert_int_equal(be64_get(rec), WALL0 + DELAY);
     br_srp_server_free(&srv);
 
     /* A config write that fails is counted; the switch still takes effect. */
@@ -631,6 +935,8 @@ static void test_save_failure(void **state)
 static void test_expiry_saved(void **state)
 {
     (void)state;
+    uint32_t gen = 0;
+
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
     register_host(&srv, T0);
@@ -641,6 +947,10 @@ static void test_expiry_saved(void **state)
     assert_int_equal(srv.saves, 1);
     br_srp_server_process(&srv, T0 + LEASE_MS + DELAY, WALL0 + LEASE_MS + DELAY);
     assert_int_equal(srv.saves, 2);
+    stored_set(&gen);
+    assert_int_equal(gen, 2);
+    assert_int_equal(st.nreg, 1);
+    assert_int_equal(be64_get(rec), WALL0 + LEASE_MS + DELAY);
     assert_int_equal(br_srp_server_next_timeout(&srv), T0 + KEY_LEASE_MS);
     br_srp_server_free(&srv);
     assert_int_equal(br_srp_server_init(&srv2, &st.kv, 0, WALL0 + LEASE_MS + DELAY), 1);
@@ -659,6 +969,7 @@ int main(void)
         cmocka_unit_test(test_reload_time_away),
         cmocka_unit_test(test_reload_expired),
         cmocka_unit_test(test_corrupt_record_refused),
+        cmocka_unit_test(test_partial_newer_set),
         cmocka_unit_test(test_save_failure),
         cmocka_unit_test(test_expiry_saved),
     };
