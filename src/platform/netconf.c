@@ -1034,16 +1034,14 @@ const char *netconf_fw_counter_name(enum netconf_fw_counter c)
     return (unsigned)c < NETCONF_FW_COUNTERS ? fw_names[c] : "?";
 }
 
-/* "a/len" for each prefix (masked), comma separated, into b. */
-static void put_prefixes(struct textbuf *b, const struct addr_prefix6 *p, unsigned n)
+/* "a/len" (masked) into b. */
+static void put_prefix(struct textbuf *b, const struct addr_prefix6 *p)
 {
-    for (unsigned i = 0; i < n; i++) {
-        uint8_t a[16];
-        char s[ADDR_STR6];
-        memcpy(a, p[i].addr, 16);
-        mask_prefix(a, 16, p[i].len);
-        textbuf_put(b, "%s%s/%u", i ? ", " : "", addr_fmt6(a, s), p[i].len);
-    }
+    uint8_t a[16];
+    char s[ADDR_STR6];
+    memcpy(a, p->addr, 16);
+    mask_prefix(a, 16, p->len);
+    textbuf_put(b, "%s/%u", addr_fmt6(a, s), p->len);
 }
 
 int netconf_fw_ruleset(const struct netconf *nc, const struct netconf_fw *fw, char *buf,
@@ -1087,7 +1085,7 @@ int netconf_fw_ruleset(const struct netconf *nc, const struct netconf_fw *fw, ch
     if (fw->has_ml) {
         for (int dir = 0; dir < 2; dir++) {
             textbuf_put(&b, "\t\toifname != \"%s\" ip6 %s ", w, dir ? "daddr" : "saddr");
-            put_prefixes(&b, &src[nsrc - 1], 1);
+            put_prefix(&b, &src[nsrc - 1]);
             textbuf_put(&b, " counter name \"%s\" drop\n", fw_names[NETCONF_FW_MESH_LOCAL]);
         }
     }
@@ -1095,15 +1093,16 @@ int netconf_fw_ruleset(const struct netconf *nc, const struct netconf_fw *fw, ch
                 "\t\toifname \"%s\" meta nfproto ipv4 ct state established,related accept\n"
                 "\t\toifname \"%s\" meta nfproto ipv4 counter name \"%s\" drop\n",
                 w, w, fw_names[NETCONF_FW_NOT_ESTABLISHED]);
-    if (nsrc > 0) {
-        textbuf_put(&b, "\t\toifname \"%s\" ip6 saddr { ", w);
-        put_prefixes(&b, src, nsrc);
-        textbuf_put(&b, " } counter name \"%s\" drop\n", fw_names[NETCONF_FW_SPOOFED_SRC]);
+    /* one rule per prefix: prefixes may overlap, which an nft set refuses */
+    for (unsigned i = 0; i < nsrc; i++) {
+        textbuf_put(&b, "\t\toifname \"%s\" ip6 saddr ", w);
+        put_prefix(&b, &src[i]);
+        textbuf_put(&b, " counter name \"%s\" drop\n", fw_names[NETCONF_FW_SPOOFED_SRC]);
     }
-    if (fw->n_onmesh > 0) {
-        textbuf_put(&b, "\t\toifname \"%s\" ip6 daddr { ", w);
-        put_prefixes(&b, fw->onmesh, fw->n_onmesh);
-        textbuf_put(&b, " } accept\n");
+    for (unsigned i = 0; i < fw->n_onmesh; i++) {
+        textbuf_put(&b, "\t\toifname \"%s\" ip6 daddr ", w);
+        put_prefix(&b, &fw->onmesh[i]);
+        textbuf_put(&b, " accept\n");
     }
     textbuf_put(&b,
                 "\t\toifname \"%s\" meta nfproto ipv6 meta pkttype host counter name \"%s\" drop\n"
