@@ -46,15 +46,6 @@ udp4to6() {
     ctl nat64 counters
     echo "$OUT" | awk -F'|' '$2 ~ /^ *UDP *$/ { gsub(/ /, "", $3); print $3; exit }'
 }
-# wait_file SECONDS FILE PATTERN
-wait_file() {
-    local deadline=$(($(now_ms) + $1 * 1000 * SLOW))
-    while :; do
-        grep -q -- "$3" "$2" 2>/dev/null && return 0
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.1
-    done
-}
 # send4 SRC_PORT DST DST_PORT TEXT: one UDP datagram from the IPv4 host.
 send4() {
     inh python3 -c '
@@ -80,17 +71,7 @@ form_network
 nat64_up
 start_node 2
 join_device 2
-OMR_ADDR=
-for _ in $(seq 1 $((40 * SLOW))); do
-    node "netdata show"
-    if echo "$OUT" | grep -Eq "^$NAT64P sn low [0-9a-f]{4}$"; then
-        node ipaddr
-        OMR_ADDR=$(echo "$OUT" | grep -E "^${OMRP%::/64}:" | head -1)
-        ML_ADDR=$(echo "$OUT" | grep -vE "^${OMRP%::/64}:|^fe80:|:ff:fe00:" | head -1)
-        [ -n "$OMR_ADDR" ] && break
-    fi
-    sleep 0.5
-done
+wait_omr 2
 [ -n "$OMR_ADDR" ] && pass "device has the NAT64 prefix and an OMR address $OMR_ADDR" ||
     fail "device netdata/ipaddr: $(oneline "$OUT")"
 wait_nd 10 "^$OMRP paos" >/dev/null
