@@ -1276,12 +1276,6 @@ int netconf_cleanup(struct netconf *nc, char *err, size_t errlen)
         rc = -1;
         nc->nat44_owned = false; /* do not try again and again */
     }
-    if (nc->fw_owned && netconf_fw_remove(nc, e1, sizeof(e1)) < 0) {
-        if (rc == 0)
-            textbuf_setf(err, errlen, "%s", e1);
-        rc = -1;
-        nc->fw_owned = false;
-    }
     while (nc->nroutes > 0) {
         struct netconf_route r = nc->routes[nc->nroutes - 1];
         if (netconf_route_del(nc, &r, e1, sizeof(e1)) < 0) {
@@ -1301,6 +1295,13 @@ int netconf_cleanup(struct netconf *nc, char *err, size_t errlen)
         if (rc == 0)
             textbuf_setf(err, errlen, "%s", e1);
         rc = -1;
+    }
+    /* the policy last: forwarding was on no moment without it */
+    if (nc->fw_owned && netconf_fw_remove(nc, e1, sizeof(e1)) < 0) {
+        if (rc == 0)
+            textbuf_setf(err, errlen, "%s", e1);
+        rc = -1;
+        nc->fw_owned = false;
     }
     return rc;
 }

@@ -81,10 +81,11 @@ struct netconf_config {
 struct netconf *netconf_open(const struct netconf_config *cfg, char *err, size_t errlen);
 
 /*
- * Undoes what this handle did, in reverse: removes the NAT44 and policy
- * tables if it installed them, deletes the routes it added (already gone is fine), restores
- * the forwarding values and accept_ra it changed. Keeps going after a failure; returns 0,
- * or -1 with the first error in err. Safe to call twice.
+ * Undoes what this handle did, in reverse: removes the NAT44 table if it
+ * installed it, deletes the routes it added (already gone is fine), restores
+ * the forwarding values and accept_ra it changed, and removes the policy
+ * table last (forwarding is never on without it). Keeps going after a
+ * failure; returns 0, or -1 with the first error in err. Safe to call twice.
  */
 int netconf_cleanup(struct netconf *nc, char *err, size_t errlen);
 
