@@ -12,6 +12,7 @@
 #include "br/node_view.h"
 #include "br/publisher.h"
 #include "br/routing.h"
+#include "netdata/netdata.h"
 #include "util/addr.h"
 #include "util/kv.h"
 #include "util/textbuf.h"
@@ -55,6 +56,29 @@ static void sync_xlat(struct br_agent *a, uint64_t now_ms)
                           br_pm_xlat_state(pm) == BR_PM_STATE_ACTIVE, now_ms, NULL, 0);
 }
 
+/* The Network Data's on-mesh prefixes, each once (what OpenThread's posix
+ * firewall.cpp UpdateIpSets() puts in otbr-ingress-allow-dst: every Border
+ * Router entry, otNetDataGetNextOnMeshPrefix), at most cap. */
+static unsigned onmesh_prefixes(const struct br_node_view *v, struct addr_prefix6 *out,
+                                unsigned cap)
+{
+    struct netdata_iter it = NETDATA_ITER_INIT;
+    struct netdata_prefix_cfg pc;
+    unsigned n = 0;
+
+    while (v->netdata != NULL && n < cap &&
+           netdata_next_prefix(v->netdata, v->netdata_len, NETDATA_ANY_RLOC16, &it, &pc)) {
+        unsigned i = 0;
+
+        while (i < n && !(out[i].len == pc.prefix.len &&
+                          memcmp(out[i].addr, pc.prefix.addr, sizeof(out[i].addr)) == 0))
+            i++;
+        if (i == n)
+            out[n++] = pc.prefix;
+    }
+    return n;
+}
+
 /* The host follows the prefix manager, the node and the link; the return
  * path it reports goes back to the prefix manager. */
 static unsigned sync_host(struct br_agent *a, uint64_t now_ms)
@@ -74,6 +98,7 @@ static unsigned sync_host(struct br_agent *a, uint64_t now_ms)
     memcpy(w.ml, v.ml, 8);
     w.has_omr = br_routing_running(&a->routing) && br_pm_omr_local(pm, &w.omr) == OT_ERR_NONE;
     w.has_onlink = a->has_link && br_infra_link_onlink(&a->link, &w.onlink);
+    w.n_onmesh = onmesh_prefixes(&v, w.onmesh, NETCONF_FW_PREFIXES);
     ready = br_host_config_sync(&a->host, &w, now_ms, &changed);
     return changed ? br_routing_set_return_path(&a->routing, ready, now_ms) : 0;
 }
@@ -476,6 +501,13 @@ void br_agent_counters(const struct br_agent *a, struct br_agent_counters *out)
     out->mesh_queue_full = q.dropped_full;
     out->netdata_push_errors = br_publisher_push_errors(&a->pub);
     out->netconf_errors = br_host_config_errors(&a->host);
+    out->fw_reinstalls = br_host_config_fw_reinstalls(&a->host);
+}
+
+int br_agent_fw_counters(const struct br_agent *a, struct netconf_fw_counters *out, char *err,
+                         size_t errlen)
+{
+    return br_host_config_fw_counters(&a->host, out, err, errlen);
 }
 
 /* ---- commands ------------------------------------------------------------------ */

@@ -119,6 +119,7 @@ struct br_agent_counters {
     uint64_t mesh_queue_full;           /* dropped: the node's deferred queue was full */
     uint64_t netdata_push_errors;       /* tnode_set_local_netdata refused (retried) */
     uint64_t netconf_errors;            /* a netconf call failed (logged) */
+    uint64_t fw_reinstalls;             /* the forwarding policy was found flushed and put back */
 };
 
 struct br_agent;
@@ -164,6 +165,10 @@ void br_agent_process(struct br_agent *a, uint64_t now_ms);
 int64_t br_agent_next_timeout_ms(const struct br_agent *a, uint64_t now_ms);
 
 void br_agent_counters(const struct br_agent *a, struct br_agent_counters *out);
+/* The forwarding policy's drop counters, read from the host (runs nft).
+ * 0, or -1 with err (no host configuration, no policy, nft failed). */
+int br_agent_fw_counters(const struct br_agent *a, struct netconf_fw_counters *out, char *err,
+                         size_t errlen);
 
 /* ---- border-router commands (br_cli) ------------------------------------ */
 

@@ -9,6 +9,25 @@
 
 #include "br/log.h"
 
+/* Installs (or updates) the policy to fw. */
+static void fw_install(struct br_host_config *h, const struct netconf_fw *fw)
+{
+    char e[NETCONF_ERR_MAX];
+
+    h->fw = *fw;
+    h->fw_ok = h->cfg.ops->fw_install(h->cfg.nc, fw, e, sizeof(e)) == 0;
+    if (!h->fw_ok) {
+        h->netconf_errors++;
+        br_log(h->cfg.log, h->cfg.user, 1,
+               "netconf: forwarding policy for %s NOT installed (forwarding unfiltered): %s",
+               fw->thread_if, e);
+    } else {
+        br_log(h->cfg.log, h->cfg.user, 3,
+               "netconf: forwarding policy for %s in place (%u on-mesh prefixes%s)", fw->thread_if,
+               fw->n_onmesh, fw->has_ml ? ", mesh-local" : "");
+    }
+}
+
 void br_host_config_init(struct br_host_config *h, const struct br_host_config_cfg *cfg)
 {
     char e[NETCONF_ERR_MAX];
@@ -20,8 +39,19 @@ void br_host_config_init(struct br_host_config *h, const struct br_host_config_c
     if (cfg->infra_if != NULL)
         snprintf(h->infra_if, sizeof(h->infra_if), "%s", cfg->infra_if);
     h->cfg.tun_name = h->cfg.infra_if = NULL;
-    if (cfg->ops != NULL &&
-        cfg->ops->forwarding_enable(cfg->nc, NETCONF_IPV4 | NETCONF_IPV6, e, sizeof(e)) < 0) {
+    if (cfg->ops == NULL)
+        return;
+    /* the policy before forwarding: no moment with the TUN unfiltered */
+    if (h->tun_name[0] != '\0') {
+        snprintf(h->fw.thread_if, sizeof(h->fw.thread_if), "%s", h->tun_name);
+        fw_install(h, &h->fw);
+    }
+    if (h->infra_if[0] != '\0' &&
+        cfg->ops->accept_ra_set(cfg->nc, h->infra_if, 2, e, sizeof(e)) < 0) {
+        h->netconf_errors++;
+        br_log(h->cfg.log, h->cfg.user, 1, "netconf: accept_ra=2 on %s: %s", h->infra_if, e);
+    }
+    if (cfg->ops->forwarding_enable(cfg->nc, NETCONF_IPV4 | NETCONF_IPV6, e, sizeof(e)) < 0) {
         h->netconf_errors++;
         br_log(h->cfg.log, h->cfg.user, 1, "netconf: forwarding: %s", e);
     }
@@ -164,6 +194,43 @@ static void sync_nat44(struct br_host_config *h, const struct br_host_config_wan
     }
 }
 
+/* The policy follows the mesh-local /64 and the on-mesh prefixes; checked
+ * when due and put back if someone flushed or deleted it. */
+static void sync_fw(struct br_host_config *h, const struct br_host_config_want *w, uint64_t now_ms)
+{
+    struct netconf_fw fw;
+    char e[NETCONF_ERR_MAX];
+
+    if (h->tun_name[0] == '\0')
+        return;
+    memset(&fw, 0, sizeof(fw));
+    snprintf(fw.thread_if, sizeof(fw.thread_if), "%s", h->tun_name);
+    fw.has_ml = w->has_ml;
+    if (w->has_ml)
+        memcpy(fw.ml, w->ml, 8);
+    fw.n_onmesh = w->n_onmesh < NETCONF_FW_PREFIXES ? w->n_onmesh : NETCONF_FW_PREFIXES;
+    for (unsigned i = 0; i < fw.n_onmesh; i++) {
+        fw.onmesh[i] = w->onmesh[i];
+        addr_mask(fw.onmesh[i].addr, 16, fw.onmesh[i].len);
+    }
+    if (h->fw_check_due_ms == 0)
+        h->fw_check_due_ms = now_ms + BR_HOST_CONFIG_NAT44_RECHECK_MS;
+    if (memcmp(&fw, &h->fw, sizeof(fw)) != 0) {
+        fw_install(h, &fw);
+    } else if (now_ms >= h->fw_check_due_ms) {
+        h->fw_check_due_ms = now_ms + BR_HOST_CONFIG_NAT44_RECHECK_MS;
+        if (!h->fw_ok) { /* failed before: tried again when due, not every loop */
+            fw_install(h, &fw);
+        } else if (h->cfg.ops->fw_check(h->cfg.nc, &fw, e, sizeof(e)) != 1) {
+            h->fw_reinstalls++;
+            br_log(h->cfg.log, h->cfg.user, 1,
+                   "netconf: forwarding policy check: %s; re-installing (%llu)", e,
+                   (unsigned long long)h->fw_reinstalls);
+            fw_install(h, &fw);
+        }
+    }
+}
+
 bool br_host_config_sync(struct br_host_config *h, const struct br_host_config_want *w,
                          uint64_t now_ms, bool *changed)
 {
@@ -178,6 +245,7 @@ bool br_host_config_sync(struct br_host_config *h, const struct br_host_config_w
             cidr = w->cidr;
             addr_mask(cidr.addr, 4, cidr.len);
         }
+        sync_fw(h, w, now_ms);
         sync_nat44(h, w, &cidr, now_ms);
         if (h->tun_name[0] != '\0') {
             uint8_t dst[16] = {0};
@@ -207,10 +275,34 @@ bool br_host_config_sync(struct br_host_config *h, const struct br_host_config_w
 
 uint64_t br_host_config_next_ms(const struct br_host_config *h)
 {
-    return h->cfg.ops != NULL && h->nat44_installed ? h->nat44_check_due_ms : UINT64_MAX;
+    uint64_t t = UINT64_MAX;
+
+    if (h->cfg.ops == NULL)
+        return t;
+    if (h->nat44_installed)
+        t = h->nat44_check_due_ms;
+    if (h->tun_name[0] != '\0' && h->fw_check_due_ms != 0 && h->fw_check_due_ms < t)
+        t = h->fw_check_due_ms;
+    return t;
 }
 
 uint64_t br_host_config_errors(const struct br_host_config *h)
 {
     return h->netconf_errors;
+}
+
+uint64_t br_host_config_fw_reinstalls(const struct br_host_config *h)
+{
+    return h->fw_reinstalls;
+}
+
+int br_host_config_fw_counters(const struct br_host_config *h, struct netconf_fw_counters *out,
+                               char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    if (h->cfg.ops == NULL || h->tun_name[0] == '\0') {
+        snprintf(err, errlen, "no forwarding policy (the host is not configured)");
+        return -1;
+    }
+    return h->cfg.ops->fw_counters(h->cfg.nc, out, err, errlen);
 }

@@ -7,7 +7,16 @@
  *     mesh-local /64 (while attached) and the local OMR /64 (while routing
  *     runs); the favored on-link /64 via the infrastructure interface;
  *   - the NAT44 nftables table masquerading the pool out of the
- *     infrastructure interface (while NAT64 is enabled with a CIDR).
+ *     infrastructure interface (while NAT64 is enabled with a CIDR);
+ *   - the forwarding policy for the TUN (netconf_fw_install(): OTBR's
+ *     ingress policy plus established/related only for IPv4, the mesh-local
+ *     /64 never off-mesh), installed before forwarding is turned on and
+ *     following the mesh-local /64 and the Network Data's on-mesh prefixes;
+ *     re-checked with the NAT44 table and re-installed (counted) when found
+ *     flushed or deleted;
+ *   - accept_ra=2 on the infrastructure interface (also before forwarding:
+ *     with forwarding on, 1 would stop the host's own autoconfiguration
+ *     there), as OTBR's script/_border_routing sets it.
  * The "return path" the prefix manager needs (user-needs.md T1) is ready
  * only when the masquerade is verified (nat44_check) and the pool route is
  * in place, re-checked every BR_HOST_CONFIG_NAT44_RECHECK_MS. Without a
@@ -26,7 +35,7 @@
 #include "platform/netconf.h"
 #include "util/addr.h"
 
-#define BR_HOST_CONFIG_NAT44_RECHECK_MS 60000u
+#define BR_HOST_CONFIG_NAT44_RECHECK_MS 60000u /* the NAT44 and policy tables */
 
 struct br_host_config_cfg {
     const struct netconf_ops *ops; /* NULL: the host is not configured */
@@ -50,6 +59,8 @@ struct br_host_config_want {
     struct addr_prefix6 omr;
     bool has_onlink; /* the favored on-link prefix on the infrastructure link */
     struct addr_prefix6 onlink;
+    unsigned n_onmesh; /* the Network Data's on-mesh prefixes (policy: allowed in) */
+    struct addr_prefix6 onmesh[NETCONF_FW_PREFIXES];
 };
 
 /* One route as installed. */
@@ -69,9 +80,16 @@ struct br_host_config {
     struct br_host_config_route pool, ml, omr, onlink;
     bool return_path;
     uint64_t netconf_errors; /* a netconf call failed (logged) */
+    struct netconf_fw fw;    /* the policy as last installed */
+    bool fw_ok;              /* ... and that worked */
+    uint64_t fw_check_due_ms;
+    uint64_t fw_reinstalls; /* found flushed or deleted by someone else */
 };
 
-/* Sets h up and turns forwarding on (a failure is logged and counted). */
+/* Sets h up: the forwarding policy (with a TUN) and accept_ra=2 (with an
+ * infrastructure interface) first, then forwarding on. A failure is logged
+ * and counted; forwarding is turned on regardless (IPv6 border routing needs
+ * it), the log says the policy is missing. */
 void br_host_config_init(struct br_host_config *h, const struct br_host_config_cfg *cfg);
 /* Undoes everything (routes, NAT44 table, forwarding). */
 void br_host_config_free(struct br_host_config *h);
@@ -86,5 +104,12 @@ uint64_t br_host_config_next_ms(const struct br_host_config *h);
 
 /* How many netconf calls failed (each one logged). */
 uint64_t br_host_config_errors(const struct br_host_config *h);
+
+/* How many times the policy table was found flushed or deleted and put back. */
+uint64_t br_host_config_fw_reinstalls(const struct br_host_config *h);
+/* Reads the policy's drop counters (runs nft: not for every loop). 0, or -1
+ * (no netconf, no policy, or the read failed: err says why). */
+int br_host_config_fw_counters(const struct br_host_config *h, struct netconf_fw_counters *out,
+                               char *err, size_t errlen);
 
 #endif

@@ -62,6 +62,32 @@ static enum ot_err cmd_br(struct br_cli *c, int argc, char **argv, uint64_t now_
                : br_pm_fmt_nat64prefix(out, br_agent_pm(c->agent), show);
 }
 
+/* `firewall counters` (tbr): the forwarding policy's drops, one
+ * "name: packets bytes" line each (docs/security/firewall.md), and how many
+ * times the policy was found flushed and put back. */
+static enum ot_err cmd_firewall(struct br_cli *c, int argc, char **argv, uint64_t now_ms, FILE *out)
+{
+    struct netconf_fw_counters fc;
+    struct br_agent_counters ac;
+    char err[NETCONF_ERR_MAX];
+
+    (void)now_ms;
+    if (argc != 1 || strcmp(argv[0], "counters") != 0)
+        return OT_ERR_INVALID_COMMAND;
+    br_agent_counters(c->agent, &ac);
+    if (br_agent_fw_counters(c->agent, &fc, err, sizeof(err)) != 0) {
+        fprintf(out, "unavailable: %s\nreinstalls: %llu\n", err,
+                (unsigned long long)ac.fw_reinstalls);
+        return OT_ERR_INVALID_STATE;
+    }
+    for (int i = 0; i < NETCONF_FW_COUNTERS; i++)
+        fprintf(out, "%s: %llu packets %llu bytes\n",
+                netconf_fw_counter_name((enum netconf_fw_counter)i),
+                (unsigned long long)fc.packets[i], (unsigned long long)fc.bytes[i]);
+    fprintf(out, "reinstalls: %llu\n", (unsigned long long)ac.fw_reinstalls);
+    return OT_ERR_NONE;
+}
+
 /* `dns server upstream [enable|disable]` (cli_dns.cpp Process<Cmd("server")>),
  * plus two tbr extensions: `dns server dns64 [enable|disable]` and
  * `dns server counters`. The other `dns` subcommands are the device's
@@ -205,9 +231,8 @@ static enum ot_err cmd_srp_server(struct br_cli *c, int argc, char **argv, uint6
 /* The one command table: name, and the second word when the device's
  * command of that name keeps its other subcommands (`dns`, `srp`). */
 const struct br_cli_cmd br_cli_commands[] = {
-    {"br", NULL, cmd_br},       {"dns", "server", cmd_dns_server},
-    {"nat64", NULL, cmd_nat64}, {"srp", "server", cmd_srp_server},
-    {NULL, NULL, NULL},
+    {"br", NULL, cmd_br},       {"dns", "server", cmd_dns_server}, {"firewall", NULL, cmd_firewall},
+    {"nat64", NULL, cmd_nat64}, {"srp", "server", cmd_srp_server}, {NULL, NULL, NULL},
 };
 
 void br_cli_init(struct br_cli *c, struct br_agent *agent)

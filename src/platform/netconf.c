@@ -31,11 +31,15 @@ struct saved_sysctl {
 struct netconf {
     char nft_path[256]; /* empty: search */
     char table[NETCONF_TABLE_MAX];
+    char fw_table[NETCONF_TABLE_MAX]; /* table + "_fw" */
     char proc_sys[256];
     int nl;
     uint32_t seq;
     struct saved_sysctl fwd4, fwd6;
-    bool nat44_owned;
+    struct saved_sysctl ra; /* accept_ra of ra_if */
+    char ra_if[NETCONF_IFNAME_MAX];
+    int ra_set; /* the value written */
+    bool nat44_owned, fw_owned;
     unsigned nroutes;
     struct netconf_route routes[NETCONF_MAX_ROUTES];
 };
@@ -76,11 +80,11 @@ struct netconf *netconf_open(const struct netconf_config *cfg, char *err, size_t
     if (!cfg)
         cfg = &dflt;
     const char *table = cfg->nft_table ? cfg->nft_table : NETCONF_NFT_TABLE_DEFAULT;
-    if (!valid_table(table)) {
+    if (!valid_table(table) || strlen(table) + 3 >= NETCONF_TABLE_MAX) {
         textbuf_setf(err, errlen,
                      "invalid nftables table name '%.40s' (a letter, then letters, digits, _ or -; "
                      "at most %d)",
-                     table, NETCONF_TABLE_MAX - 1);
+                     table, NETCONF_TABLE_MAX - 4);
         errno = EINVAL;
         return NULL;
     }
@@ -90,6 +94,7 @@ struct netconf *netconf_open(const struct netconf_config *cfg, char *err, size_t
         return NULL;
     }
     snprintf(nc->table, sizeof(nc->table), "%s", table);
+    snprintf(nc->fw_table, sizeof(nc->fw_table), "%s_fw", table);
     snprintf(nc->proc_sys, sizeof(nc->proc_sys), "%s", cfg->proc_sys ? cfg->proc_sys : "/proc/sys");
     if (cfg->nft_path)
         snprintf(nc->nft_path, sizeof(nc->nft_path), "%s", cfg->nft_path);
@@ -882,53 +887,78 @@ int netconf_nat44_ruleset(const struct netconf *nc, const struct addr_prefix4 *p
     return n;
 }
 
+/* Feeds rules to `nft -f -` (one transaction). 0, or -1 with err ("cannot
+ * <what>: ..."). */
+static int nft_script(const struct netconf *nc, const char *rules, const char *what, char *err,
+                      size_t errlen)
+{
+    struct nft_result *res = malloc(sizeof(*res));
+    if (!res) {
+        textbuf_setf(err, errlen, "out of memory");
+        return -1;
+    }
+    static const char *const args[] = {"-f", "-", NULL};
+    int rc = -1;
+    if (run_nft(nc, args, rules, res, err, errlen) == 0) {
+        if (res->status == 0)
+            rc = 0;
+        else
+            nft_failed(res, what, err, errlen);
+    }
+    free(res);
+    return rc;
+}
+
+/* Deletes table inet <name>; a missing table is fine. */
+static int nft_delete_table(const struct netconf *nc, const char *name, const char *what, char *err,
+                            size_t errlen)
+{
+    char rules[128];
+    snprintf(rules, sizeof(rules), "table inet %s {}\ndelete table inet %s\n", name, name);
+    return nft_script(nc, rules, what, err, errlen);
+}
+
+/* `nft list <what> inet <table>` into res: 1 listed, 0 no such table (err
+ * says so), -1 failed (err set). */
+static int nft_list(const struct netconf *nc, const char *what, const char *table,
+                    struct nft_result *res, const char *doing, char *err, size_t errlen)
+{
+    const char *args[6] = {"list", what, "inet", table, NULL, NULL};
+    if (strcmp(what, "counters") == 0) {
+        args[2] = "table";
+        args[3] = "inet";
+        args[4] = table;
+    }
+    if (run_nft(nc, args, NULL, res, err, errlen) < 0)
+        return -1;
+    if (res->status == 0)
+        return 1;
+    if (strstr(res->errtxt, "No such file or directory")) {
+        textbuf_setf(err, errlen, "the nftables table inet %s is missing", table);
+        return 0;
+    }
+    nft_failed(res, doing, err, errlen);
+    return -1;
+}
+
 int netconf_nat44_install(struct netconf *nc, const struct addr_prefix4 *pool, const char *infra_if,
                           char *err, size_t errlen)
 {
     char rules[1024];
     if (netconf_nat44_ruleset(nc, pool, infra_if, rules, sizeof(rules), err, errlen) < 0)
         return -1;
-    struct nft_result *res = malloc(sizeof(*res));
-    if (!res) {
-        textbuf_setf(err, errlen, "out of memory");
+    if (nft_script(nc, rules, "install the NAT44 table", err, errlen) < 0)
         return -1;
-    }
-    static const char *const args[] = {"-f", "-", NULL};
-    int rc = -1;
-    if (run_nft(nc, args, rules, res, err, errlen) == 0) {
-        if (res->status == 0) {
-            nc->nat44_owned = true;
-            rc = 0;
-        } else {
-            nft_failed(res, "install the NAT44 table", err, errlen);
-        }
-    }
-    free(res);
-    return rc;
+    nc->nat44_owned = true;
+    return 0;
 }
 
 int netconf_nat44_remove(struct netconf *nc, char *err, size_t errlen)
 {
-    char rules[256];
-    snprintf(rules, sizeof(rules), "table inet %s {}\ndelete table inet %s\n", nc->table,
-             nc->table);
-    struct nft_result *res = malloc(sizeof(*res));
-    if (!res) {
-        textbuf_setf(err, errlen, "out of memory");
+    if (nft_delete_table(nc, nc->table, "remove the NAT44 table", err, errlen) < 0)
         return -1;
-    }
-    static const char *const args[] = {"-f", "-", NULL};
-    int rc = -1;
-    if (run_nft(nc, args, rules, res, err, errlen) == 0) {
-        if (res->status == 0) {
-            nc->nat44_owned = false;
-            rc = 0;
-        } else {
-            nft_failed(res, "remove the NAT44 table", err, errlen);
-        }
-    }
-    free(res);
-    return rc;
+    nc->nat44_owned = false;
+    return 0;
 }
 
 /* Is there a line in text holding all of the needles? */
@@ -969,19 +999,9 @@ int netconf_nat44_check(struct netconf *nc, const struct addr_prefix4 *pool, con
         textbuf_setf(err, errlen, "out of memory");
         return -1;
     }
-    const char *args[] = {"list", "table", "inet", nc->table, NULL};
-    int rc = -1;
-    if (run_nft(nc, args, NULL, res, err, errlen) < 0)
+    int rc = nft_list(nc, "table", nc->table, res, "list the NAT44 table", err, errlen);
+    if (rc != 1)
         goto out;
-    if (res->status != 0) {
-        if (strstr(res->errtxt, "No such file or directory")) {
-            textbuf_setf(err, errlen, "the nftables table inet %s is missing", nc->table);
-            rc = 0;
-        } else {
-            nft_failed(res, "list the NAT44 table", err, errlen);
-        }
-        goto out;
-    }
     char saddr[48], oif[48];
     snprintf(saddr, sizeof(saddr), "ip saddr %s ", p);
     snprintf(oif, sizeof(oif), "oifname \"%s\" ", infra_if);
@@ -1000,6 +1020,248 @@ int netconf_nat44_check(struct netconf *nc, const struct addr_prefix4 *pool, con
 out:
     free(res);
     return rc;
+}
+
+/* ---- forwarding policy ------------------------------------------------------------ */
+
+static const char *const fw_names[NETCONF_FW_COUNTERS] = {
+    "thread_hairpin",        "mesh_local_off_mesh",  "to_thread_not_established",
+    "to_thread_spoofed_src", "to_thread_not_onmesh",
+};
+
+const char *netconf_fw_counter_name(enum netconf_fw_counter c)
+{
+    return (unsigned)c < NETCONF_FW_COUNTERS ? fw_names[c] : "?";
+}
+
+/* "a/len" (masked) into b. */
+static void put_prefix(struct textbuf *b, const struct addr_prefix6 *p)
+{
+    uint8_t a[16];
+    char s[ADDR_STR6];
+    memcpy(a, p->addr, 16);
+    mask_prefix(a, 16, p->len);
+    textbuf_put(b, "%s/%u", addr_fmt6(a, s), p->len);
+}
+
+int netconf_fw_ruleset(const struct netconf *nc, const struct netconf_fw *fw, char *buf,
+                       size_t buflen, char *err, size_t errlen)
+{
+    struct textbuf b;
+    struct addr_prefix6 src[NETCONF_FW_PREFIXES + 1];
+    const char *t = nc->fw_table, *w = fw->thread_if;
+    unsigned nsrc = 0;
+
+    if (!valid_ifname(w)) {
+        textbuf_setf(err, errlen, "invalid Thread interface name '%.16s'", w);
+        return -1;
+    }
+    if (fw->n_onmesh > NETCONF_FW_PREFIXES) {
+        textbuf_setf(err, errlen, "more than %d on-mesh prefixes", NETCONF_FW_PREFIXES);
+        return -1;
+    }
+    for (unsigned i = 0; i < fw->n_onmesh; i++) {
+        if (fw->onmesh[i].len > 128) {
+            textbuf_setf(err, errlen, "invalid on-mesh prefix length %u", fw->onmesh[i].len);
+            return -1;
+        }
+        src[nsrc++] = fw->onmesh[i];
+    }
+    if (fw->has_ml) {
+        memset(&src[nsrc], 0, sizeof(src[nsrc]));
+        memcpy(src[nsrc].addr, fw->ml, 8);
+        src[nsrc++].len = 64;
+    }
+    textbuf_init(&b, buf, buflen);
+    /* create if missing, drop the rules (named counters stay), add them again */
+    textbuf_put(&b, "table inet %s {}\nflush table inet %s\ntable inet %s {\n", t, t, t);
+    for (int i = 0; i < NETCONF_FW_COUNTERS; i++)
+        textbuf_put(&b, "\tcounter %s { }\n", fw_names[i]);
+    textbuf_put(&b,
+                "\tchain forward {\n"
+                "\t\ttype filter hook forward priority filter; policy accept;\n"
+                "\t\tiifname \"%s\" oifname \"%s\" meta pkttype host counter name \"%s\" drop\n",
+                w, w, fw_names[NETCONF_FW_HAIRPIN]);
+    if (fw->has_ml) {
+        for (int dir = 0; dir < 2; dir++) {
+            textbuf_put(&b, "\t\toifname != \"%s\" ip6 %s ", w, dir ? "daddr" : "saddr");
+            put_prefix(&b, &src[nsrc - 1]);
+            textbuf_put(&b, " counter name \"%s\" drop\n", fw_names[NETCONF_FW_MESH_LOCAL]);
+        }
+    }
+    textbuf_put(&b,
+                "\t\toifname \"%s\" meta nfproto ipv4 ct state established,related accept\n"
+                "\t\toifname \"%s\" meta nfproto ipv4 counter name \"%s\" drop\n",
+                w, w, fw_names[NETCONF_FW_NOT_ESTABLISHED]);
+    /* one rule per prefix: prefixes may overlap, which an nft set refuses */
+    for (unsigned i = 0; i < nsrc; i++) {
+        textbuf_put(&b, "\t\toifname \"%s\" ip6 saddr ", w);
+        put_prefix(&b, &src[i]);
+        textbuf_put(&b, " counter name \"%s\" drop\n", fw_names[NETCONF_FW_SPOOFED_SRC]);
+    }
+    for (unsigned i = 0; i < fw->n_onmesh; i++) {
+        textbuf_put(&b, "\t\toifname \"%s\" ip6 daddr ", w);
+        put_prefix(&b, &fw->onmesh[i]);
+        textbuf_put(&b, " accept\n");
+    }
+    textbuf_put(&b,
+                "\t\toifname \"%s\" meta nfproto ipv6 meta pkttype host counter name \"%s\" drop\n"
+                "\t}\n}\n",
+                w, fw_names[NETCONF_FW_NOT_ONMESH]);
+    if (b.n + 1 >= buflen) {
+        textbuf_setf(err, errlen, "ruleset buffer too small");
+        return -1;
+    }
+    return (int)b.n;
+}
+
+int netconf_fw_install(struct netconf *nc, const struct netconf_fw *fw, char *err, size_t errlen)
+{
+    char rules[4096];
+    if (netconf_fw_ruleset(nc, fw, rules, sizeof(rules), err, errlen) < 0)
+        return -1;
+    if (nft_script(nc, rules, "install the forwarding policy table", err, errlen) < 0)
+        return -1;
+    nc->fw_owned = true;
+    return 0;
+}
+
+int netconf_fw_remove(struct netconf *nc, char *err, size_t errlen)
+{
+    if (nft_delete_table(nc, nc->fw_table, "remove the forwarding policy table", err, errlen) < 0)
+        return -1;
+    nc->fw_owned = false;
+    return 0;
+}
+
+int netconf_fw_check(struct netconf *nc, const struct netconf_fw *fw, char *err, size_t errlen)
+{
+    if (!valid_ifname(fw->thread_if)) {
+        textbuf_setf(err, errlen, "invalid Thread interface name '%.16s'", fw->thread_if);
+        return -1;
+    }
+    struct nft_result *res = malloc(sizeof(*res));
+    if (!res) {
+        textbuf_setf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc =
+        nft_list(nc, "table", nc->fw_table, res, "list the forwarding policy table", err, errlen);
+    if (rc == 1) {
+        char oif[48], hair[64], est[64];
+        snprintf(oif, sizeof(oif), "oifname \"%s\" ", fw->thread_if);
+        snprintf(hair, sizeof(hair), "counter name \"%s\" drop", fw_names[NETCONF_FW_HAIRPIN]);
+        snprintf(est, sizeof(est), "counter name \"%s\" drop",
+                 fw_names[NETCONF_FW_NOT_ESTABLISHED]);
+        const char *hook[] = {"type filter hook forward", "policy accept", NULL};
+        const char *r1[] = {oif, hair, NULL};
+        const char *r2[] = {oif, "ct state established,related accept", NULL};
+        const char *r3[] = {oif, est, NULL};
+        const char *r4[] = {oif, "counter name \"to_thread_not_onmesh\" drop", NULL};
+        const char *const *need[] = {hook, r1, r2, r3, r4};
+        for (size_t i = 0; i < sizeof(need) / sizeof(need[0]) && rc == 1; i++) {
+            if (!line_with(res->out, need[i])) {
+                textbuf_setf(err, errlen, "table inet %s lacks the rule with '%s'", nc->fw_table,
+                             need[i][1] ? need[i][1] : need[i][0]);
+                rc = 0;
+            }
+        }
+    }
+    free(res);
+    return rc;
+}
+
+int netconf_fw_counters(struct netconf *nc, struct netconf_fw_counters *out, char *err,
+                        size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    struct nft_result *res = malloc(sizeof(*res));
+    if (!res) {
+        textbuf_setf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc =
+        nft_list(nc, "counters", nc->fw_table, res, "list the policy counters", err, errlen) == 1
+            ? 0
+            : -1;
+    for (int i = 0; i < NETCONF_FW_COUNTERS && rc == 0; i++) {
+        /* "counter NAME {" then "packets N bytes M" */
+        char head[64];
+        snprintf(head, sizeof(head), "counter %s {", fw_names[i]);
+        const char *p = strstr(res->out, head);
+        unsigned long long pk, by;
+        if (!p || !(p = strstr(p, "packets ")) ||
+            sscanf(p, "packets %llu bytes %llu", &pk, &by) != 2) {
+            textbuf_setf(err, errlen, "table inet %s has no counter %s", nc->fw_table, fw_names[i]);
+            rc = -1;
+            break;
+        }
+        out->packets[i] = pk;
+        out->bytes[i] = by;
+    }
+    free(res);
+    return rc;
+}
+
+/* ---- accept_ra ---------------------------------------------------------------------- */
+
+static int ra_path(const struct netconf *nc, const char *ifname, char *path, size_t len, char *err,
+                   size_t errlen)
+{
+    if (!valid_ifname(ifname)) {
+        textbuf_setf(err, errlen, "invalid interface name '%.16s'", ifname ? ifname : "(null)");
+        return -1;
+    }
+    snprintf(path, len, "%s/net/ipv6/conf/%s/accept_ra", nc->proc_sys, ifname);
+    return 0;
+}
+
+int netconf_accept_ra_get(struct netconf *nc, const char *ifname, int *value, char *err,
+                          size_t errlen)
+{
+    char path[320];
+    if (ra_path(nc, ifname, path, sizeof(path), err, errlen) < 0)
+        return -1;
+    return sysctl_read(path, "accept_ra", value, err, errlen);
+}
+
+int netconf_accept_ra_set(struct netconf *nc, const char *ifname, int value, char *err,
+                          size_t errlen)
+{
+    char path[320], name[48];
+    int cur;
+    if (ra_path(nc, ifname, path, sizeof(path), err, errlen) < 0)
+        return -1;
+    snprintf(name, sizeof(name), "net.ipv6.conf.%s.accept_ra", ifname);
+    if (sysctl_read(path, name, &cur, err, errlen) < 0)
+        return -1;
+    if (cur == value)
+        return 0;
+    if (sysctl_write(path, name, value, err, errlen) < 0)
+        return -1;
+    if (!nc->ra.changed || strcmp(nc->ra_if, ifname) != 0) {
+        nc->ra.changed = true;
+        nc->ra.old = cur;
+        snprintf(nc->ra_if, sizeof(nc->ra_if), "%s", ifname);
+    }
+    nc->ra_set = value;
+    return 0;
+}
+
+/* Writes the saved accept_ra back when it still holds what was set. */
+static int accept_ra_restore(struct netconf *nc, char *err, size_t errlen)
+{
+    char path[320];
+    int cur;
+    if (!nc->ra.changed)
+        return 0;
+    nc->ra.changed = false;
+    if (ra_path(nc, nc->ra_if, path, sizeof(path), err, errlen) < 0 ||
+        sysctl_read(path, "accept_ra", &cur, err, errlen) < 0)
+        return -1;
+    if (cur == nc->ra_set && sysctl_write(path, "accept_ra", nc->ra.old, err, errlen) < 0)
+        return -1;
+    return 0;
 }
 
 /* ---- cleanup ----------------------------------------------------------------------- */
@@ -1028,6 +1290,18 @@ int netconf_cleanup(struct netconf *nc, char *err, size_t errlen)
             textbuf_setf(err, errlen, "%s", e1);
         rc = -1;
         nc->fwd4.changed = nc->fwd6.changed = false;
+    }
+    if (accept_ra_restore(nc, e1, sizeof(e1)) < 0) {
+        if (rc == 0)
+            textbuf_setf(err, errlen, "%s", e1);
+        rc = -1;
+    }
+    /* the policy last: forwarding was on no moment without it */
+    if (nc->fw_owned && netconf_fw_remove(nc, e1, sizeof(e1)) < 0) {
+        if (rc == 0)
+            textbuf_setf(err, errlen, "%s", e1);
+        rc = -1;
+        nc->fw_owned = false;
     }
     return rc;
 }
@@ -1072,7 +1346,36 @@ static int ops_cleanup(void *nc, char *err, size_t errlen)
     return netconf_cleanup(nc, err, errlen);
 }
 
+static int ops_fw_install(void *nc, const struct netconf_fw *fw, char *err, size_t errlen)
+{
+    return netconf_fw_install(nc, fw, err, errlen);
+}
+
+static int ops_fw_check(void *nc, const struct netconf_fw *fw, char *err, size_t errlen)
+{
+    return netconf_fw_check(nc, fw, err, errlen);
+}
+
+static int ops_fw_counters(void *nc, struct netconf_fw_counters *out, char *err, size_t errlen)
+{
+    return netconf_fw_counters(nc, out, err, errlen);
+}
+
+static int ops_accept_ra_set(void *nc, const char *ifname, int value, char *err, size_t errlen)
+{
+    return netconf_accept_ra_set(nc, ifname, value, err, errlen);
+}
+
 const struct netconf_ops netconf_linux_ops = {
-    ops_forwarding_enable, ops_route_add,   ops_route_del, ops_nat44_install,
-    ops_nat44_remove,      ops_nat44_check, ops_cleanup,
+    .forwarding_enable = ops_forwarding_enable,
+    .route_add = ops_route_add,
+    .route_del = ops_route_del,
+    .nat44_install = ops_nat44_install,
+    .nat44_remove = ops_nat44_remove,
+    .nat44_check = ops_nat44_check,
+    .cleanup = ops_cleanup,
+    .fw_install = ops_fw_install,
+    .fw_check = ops_fw_check,
+    .fw_counters = ops_fw_counters,
+    .accept_ra_set = ops_accept_ra_set,
 };

@@ -33,6 +33,14 @@
  *     the same text works with any nft >= 0.9.1 (priority keyword "srcnat").
  *   Cost: a fork/exec per install/remove/check (rare events, not per packet).
  *
+ *   - The forwarding policy towards and from the Thread interface: a second
+ *     table of its own, "inet <table>_fw" (default "inet tbr_fw"), with one
+ *     filter chain on the forward hook; see netconf_fw_install(). Kept apart
+ *     from the NAT44 table, which comes and goes with NAT64, while the
+ *     policy stays for as long as forwarding is on.
+ *   - accept_ra on the infrastructure interface (2: keep taking Router
+ *     Advertisements with forwarding on), restored on cleanup.
+ *
  * Forwarding in another table's base chain with policy drop (a host
  * firewall) is not overridden by an accept here (nftables evaluates every
  * base chain); that is a prerequisite the agent reports, not fixes.
@@ -75,8 +83,9 @@ struct netconf *netconf_open(const struct netconf_config *cfg, char *err, size_t
 /*
  * Undoes what this handle did, in reverse: removes the NAT44 table if it
  * installed it, deletes the routes it added (already gone is fine), restores
- * the forwarding values it changed. Keeps going after a failure; returns 0,
- * or -1 with the first error in err. Safe to call twice.
+ * the forwarding values and accept_ra it changed, and removes the policy
+ * table last (forwarding is never on without it). Keeps going after a
+ * failure; returns 0, or -1 with the first error in err. Safe to call twice.
  */
 int netconf_cleanup(struct netconf *nc, char *err, size_t errlen);
 
@@ -175,6 +184,86 @@ int netconf_nat44_check(struct netconf *nc, const struct addr_prefix4 *pool, con
 int netconf_nat44_ruleset(const struct netconf *nc, const struct addr_prefix4 *pool,
                           const char *infra_if, char *buf, size_t buflen, char *err, size_t errlen);
 
+/* ---- forwarding policy (nftables) ---------------------------------------------
+ *
+ * OpenThread Border Router's ingress policy (ot-br-posix script/otbr-firewall,
+ * chain OTBR_FORWARD_INGRESS on `FORWARD -o wpan0`, with the ipsets
+ * otbr-ingress-deny-src / -allow-dst that OpenThread's posix firewall.cpp
+ * UpdateIpSets() fills with every on-mesh prefix of the Network Data, plus
+ * the mesh-local /64 for deny-src), in nftables, plus what the NAT64 path
+ * needs. One chain on the forward hook (priority filter, policy accept:
+ * traffic not to or from the Thread interface is not ours to judge):
+ *
+ *   out of thread_if, in from thread_if, unicast      drop  thread_hairpin
+ *   leaving by another interface with the mesh-local
+ *     /64 as source or destination                     drop  mesh_local_off_mesh
+ *   out of thread_if, IPv4 ct established/related     accept (NAT64 replies)
+ *   out of thread_if, IPv4, anything else             drop  to_thread_not_established
+ *   out of thread_if, IPv6 source on-mesh or ML       drop  to_thread_spoofed_src
+ *   out of thread_if, IPv6 destination on-mesh        accept
+ *   out of thread_if, IPv6 unicast, anything else     drop  to_thread_not_onmesh
+ *   (out of thread_if, IPv6 multicast: accept, as OTBR's last rule)
+ *   in from thread_if: accept (Thread -> infrastructure is allowed)
+ *
+ * "From Thread" is the input interface, never the source prefix. Each drop
+ * rule counts into a named nft counter (netconf_fw_counters() reads them).
+ * Installing flushes the table's rules and adds them again in one
+ * transaction, so the counters survive an update and installing twice gives
+ * the same table. */
+#define NETCONF_FW_PREFIXES 8 /* on-mesh prefixes the policy names */
+
+enum netconf_fw_counter {
+    NETCONF_FW_HAIRPIN,
+    NETCONF_FW_MESH_LOCAL,
+    NETCONF_FW_NOT_ESTABLISHED,
+    NETCONF_FW_SPOOFED_SRC,
+    NETCONF_FW_NOT_ONMESH,
+    NETCONF_FW_COUNTERS
+};
+
+struct netconf_fw {
+    char thread_if[NETCONF_IFNAME_MAX];
+    bool has_ml; /* the mesh-local /64 */
+    uint8_t ml[8];
+    unsigned n_onmesh; /* the Network Data's on-mesh prefixes (OMR) */
+    struct addr_prefix6 onmesh[NETCONF_FW_PREFIXES];
+};
+
+struct netconf_fw_counters {
+    uint64_t packets[NETCONF_FW_COUNTERS];
+    uint64_t bytes[NETCONF_FW_COUNTERS];
+};
+
+/* The nft counter's name ("thread_hairpin", ...). */
+const char *netconf_fw_counter_name(enum netconf_fw_counter c);
+
+/* The ruleset netconf_fw_install() feeds to `nft -f -`, into buf. Its
+ * length, or -1 (err set). */
+int netconf_fw_ruleset(const struct netconf *nc, const struct netconf_fw *fw, char *buf,
+                       size_t buflen, char *err, size_t errlen);
+/* Installs or updates the policy table (counters kept). The handle then owns
+ * the table (removed on cleanup). 0, or -1 with err. */
+int netconf_fw_install(struct netconf *nc, const struct netconf_fw *fw, char *err, size_t errlen);
+/* Removes the policy table; a missing table is fine. 0, or -1 with err. */
+int netconf_fw_remove(struct netconf *nc, char *err, size_t errlen);
+/* 1: the table holds the forward chain and every rule of the policy for
+ * fw->thread_if; 0: missing or flushed (err says what); -1: cannot tell. */
+int netconf_fw_check(struct netconf *nc, const struct netconf_fw *fw, char *err, size_t errlen);
+/* Reads the named drop counters (a missing table or counter reads 0 and
+ * fails). 0, or -1 with err. */
+int netconf_fw_counters(struct netconf *nc, struct netconf_fw_counters *out, char *err,
+                        size_t errlen);
+
+/* ---- accept_ra ------------------------------------------------------------------ */
+
+/* Reads net.ipv6.conf.<ifname>.accept_ra. 0, or -1 with err. */
+int netconf_accept_ra_get(struct netconf *nc, const char *ifname, int *value, char *err,
+                          size_t errlen);
+/* Sets it (one interface per handle); the value found is saved the first
+ * time and written back on cleanup if it is still the one set. 0, or -1. */
+int netconf_accept_ra_set(struct netconf *nc, const char *ifname, int value, char *err,
+                          size_t errlen);
+
 /* ---- ops table (for br/host_config.h; tests pass fakes) --------------------
  *
  * The calls the border router's host configuration makes, over a void *
@@ -191,6 +280,10 @@ struct netconf_ops {
     int (*nat44_check)(void *nc, const struct addr_prefix4 *pool, const char *infra_if, char *err,
                        size_t errlen);
     int (*cleanup)(void *nc, char *err, size_t errlen);
+    int (*fw_install)(void *nc, const struct netconf_fw *fw, char *err, size_t errlen);
+    int (*fw_check)(void *nc, const struct netconf_fw *fw, char *err, size_t errlen);
+    int (*fw_counters)(void *nc, struct netconf_fw_counters *out, char *err, size_t errlen);
+    int (*accept_ra_set)(void *nc, const char *ifname, int value, char *err, size_t errlen);
 };
 
 extern const struct netconf_ops netconf_linux_ops;

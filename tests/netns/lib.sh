@@ -253,6 +253,36 @@ join_device() {
     wait_attached "$id" && pass "device $id attached ($OUT)" || fail "device $id did not attach: $OUT"
 }
 
+# wait_omr ID: device ID has the NAT64 prefix ($NAT64P, from nat64_up) in
+# its netdata and an address in the OMR /64 ($OMRP); sets OMR_ADDR (empty:
+# none in time) and ML_ADDR (its mesh-local EID); OUT is its last output.
+wait_omr() {
+    local id=$1
+    OMR_ADDR=
+    ML_ADDR=
+    for _ in $(seq 1 $((40 * SLOW))); do
+        nodeid "$id" "netdata show"
+        if echo "$OUT" | grep -Eq "^$NAT64P sn low [0-9a-f]{4}$"; then
+            nodeid "$id" ipaddr
+            OMR_ADDR=$(echo "$OUT" | grep -E "^${OMRP%::/64}:" | head -1)
+            ML_ADDR=$(echo "$OUT" | grep -vE "^${OMRP%::/64}:|^fe80:|:ff:fe00:" | head -1)
+            [ -n "$OMR_ADDR" ] && return 0
+        fi
+        sleep 0.5
+    done
+    return 1
+}
+
+# wait_file SECONDS FILE PATTERN: grep -q until it matches.
+wait_file() {
+    local deadline=$(($(now_ms) + $1 * 1000 * SLOW))
+    while :; do
+        grep -q -- "$3" "$2" 2>/dev/null && return 0
+        [ "$(now_ms)" -ge "$deadline" ] && return 1
+        sleep 0.1
+    done
+}
+
 # tbr_finish: the sanitizer check over the logs, the summary line, the exit
 # status (non-zero on any failure).
 tbr_finish() {

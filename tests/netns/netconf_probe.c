@@ -11,7 +11,14 @@
  *   tbr-netconf-probe [GLOBAL] cycle   (setup options): setup, check, netconf_cleanup(),
  *                                      then absent and forwarding back as found
  *   tbr-netconf-probe [GLOBAL] ruleset --infra IF --pool CIDR
+ *   tbr-netconf-probe [GLOBAL] ruleset --thread IF [--ml P] [--onmesh P]...
  *   tbr-netconf-probe [GLOBAL] forwarding          prints "ipv4=N ipv6=N"
+ *   tbr-netconf-probe [GLOBAL] accept-ra --infra IF  prints "accept_ra=N"
+ *   tbr-netconf-probe [GLOBAL] counters            the policy's "NAME PACKETS BYTES"
+ *
+ *   The forwarding policy: --thread IF [--ml P/64] [--onmesh P]... with
+ *   setup (install), check/absent, cleanup (remove), cycle; --accept-ra N
+ *   with setup/cycle sets accept_ra on --infra (cycle: restored after).
  *
  *   GLOBAL: --table NAME (nft table, default tbr), --nft PATH, --proc-sys DIR
  *
@@ -43,6 +50,8 @@ struct args {
     bool forwarding;
     bool exclusive;
     const char *restore;
+    struct netconf_fw fw; /* thread_if empty: no policy */
+    int accept_ra;        /* -1: not set */
 };
 
 static int usage(void)
@@ -96,7 +105,23 @@ static int do_setup(struct netconf *nc, const struct args *a)
         }
         printf("old-forwarding %d,%d\n", v4, v6);
     }
-    if (a->infra || a->pool) {
+    if (a->fw.thread_if[0]) {
+        if (netconf_fw_install(nc, &a->fw, err, sizeof(err)) < 0) {
+            fprintf(stderr, "tbr-netconf-probe: %s\n", err);
+            return 2;
+        }
+        printf("policy installed\n");
+    }
+    if (a->accept_ra >= 0) {
+        if (!a->infra)
+            return 64;
+        if (netconf_accept_ra_set(nc, a->infra, a->accept_ra, err, sizeof(err)) < 0) {
+            fprintf(stderr, "tbr-netconf-probe: %s\n", err);
+            return 2;
+        }
+        printf("accept_ra %d\n", a->accept_ra);
+    }
+    if (a->pool || (a->infra && a->accept_ra < 0)) {
         struct addr_prefix4 pool;
         if (!a->infra || parse_pool(a, &pool) < 0)
             return 64;
@@ -124,6 +149,17 @@ static int do_check(struct netconf *nc, const struct args *a, bool want_present)
     int status = 0;
     if (parse_routes(a, r) < 0)
         return 64;
+    if (a->fw.thread_if[0]) {
+        err[0] = '\0';
+        int rc = netconf_fw_check(nc, &a->fw, err, sizeof(err));
+        if (rc < 0) {
+            fprintf(stderr, "tbr-netconf-probe: %s\n", err);
+            return 2;
+        }
+        printf("policy %s%s%s\n", rc ? "present" : "absent", rc ? "" : ": ", rc ? "" : err);
+        if (rc != want_present)
+            status = 1;
+    }
     if (a->infra || a->pool) {
         struct addr_prefix4 pool;
         if (!a->infra || parse_pool(a, &pool) < 0)
@@ -162,6 +198,10 @@ static int do_cleanup(struct netconf *nc, const struct args *a)
         fprintf(stderr, "tbr-netconf-probe: %s\n", err);
         status = 2;
     }
+    if (a->fw.thread_if[0] && netconf_fw_remove(nc, err, sizeof(err)) < 0) {
+        fprintf(stderr, "tbr-netconf-probe: %s\n", err);
+        status = 2;
+    }
     for (unsigned i = 0; i < a->nroute; i++) {
         int rc = netconf_route_del(nc, &r[i], err, sizeof(err));
         if (rc < 0) {
@@ -196,9 +236,10 @@ static int do_cleanup(struct netconf *nc, const struct args *a)
 static int do_cycle(struct netconf *nc, const struct args *a)
 {
     char err[NETCONF_ERR_MAX];
-    int v4 = -1, v6 = -1, n4 = -1, n6 = -1;
+    int v4 = -1, v6 = -1, n4 = -1, n6 = -1, ra = -1, nra = -1;
     if (netconf_forwarding_get(nc, NETCONF_IPV4, &v4, err, sizeof(err)) < 0 ||
-        netconf_forwarding_get(nc, NETCONF_IPV6, &v6, err, sizeof(err)) < 0) {
+        netconf_forwarding_get(nc, NETCONF_IPV6, &v6, err, sizeof(err)) < 0 ||
+        (a->accept_ra >= 0 && netconf_accept_ra_get(nc, a->infra, &ra, err, sizeof(err)) < 0)) {
         fprintf(stderr, "tbr-netconf-probe: %s\n", err);
         return 2;
     }
@@ -220,6 +261,15 @@ static int do_cycle(struct netconf *nc, const struct args *a)
     printf("forwarding before %d,%d after cleanup %d,%d\n", v4, v6, n4, n6);
     if (n4 != v4 || n6 != v6)
         rc = 1;
+    if (a->accept_ra >= 0) {
+        if (netconf_accept_ra_get(nc, a->infra, &nra, err, sizeof(err)) < 0) {
+            fprintf(stderr, "tbr-netconf-probe: %s\n", err);
+            return 2;
+        }
+        printf("accept_ra before %d after cleanup %d\n", ra, nra);
+        if (nra != ra)
+            rc = 1;
+    }
     return rc;
 }
 
@@ -237,7 +287,11 @@ int main(int argc, char **argv)
         O_RESTORE,
         O_TABLE,
         O_NFT,
-        O_PROC
+        O_PROC,
+        O_THREAD,
+        O_ML,
+        O_ONMESH,
+        O_ACCEPT_RA
     };
     static const struct option opts[] = {
         {"infra", required_argument, NULL, O_INFRA},
@@ -252,9 +306,14 @@ int main(int argc, char **argv)
         {"table", required_argument, NULL, O_TABLE},
         {"nft", required_argument, NULL, O_NFT},
         {"proc-sys", required_argument, NULL, O_PROC},
+        {"thread", required_argument, NULL, O_THREAD},
+        {"ml", required_argument, NULL, O_ML},
+        {"onmesh", required_argument, NULL, O_ONMESH},
+        {"accept-ra", required_argument, NULL, O_ACCEPT_RA},
         {NULL, 0, NULL, 0},
     };
-    struct args a = {.metric = NETCONF_POOL_METRIC};
+    struct args a = {.metric = NETCONF_POOL_METRIC, .accept_ra = -1};
+    struct addr_prefix6 p6;
     struct netconf_config cfg = {0};
     const char *cmd = NULL;
     int o;
@@ -312,6 +371,26 @@ int main(int argc, char **argv)
         case O_PROC:
             cfg.proc_sys = optarg;
             break;
+        case O_THREAD:
+            snprintf(a.fw.thread_if, sizeof(a.fw.thread_if), "%s", optarg);
+            break;
+        case O_ML:
+        case O_ONMESH:
+            if (!addr_parse_prefix6(optarg, &p6) || (o == O_ML && p6.len != 64) ||
+                (o == O_ONMESH && a.fw.n_onmesh == NETCONF_FW_PREFIXES)) {
+                fprintf(stderr, "tbr-netconf-probe: bad --ml/--onmesh '%s'\n", optarg);
+                return 64;
+            }
+            if (o == O_ML) {
+                a.fw.has_ml = true;
+                memcpy(a.fw.ml, p6.addr, 8);
+            } else {
+                a.fw.onmesh[a.fw.n_onmesh++] = p6;
+            }
+            break;
+        case O_ACCEPT_RA:
+            a.accept_ra = atoi(optarg);
+            break;
         default:
             return usage();
         }
@@ -336,6 +415,37 @@ int main(int argc, char **argv)
         rc = do_cleanup(nc, &a);
     } else if (!strcmp(cmd, "cycle")) {
         rc = do_cycle(nc, &a);
+    } else if (!strcmp(cmd, "ruleset") && a.fw.thread_if[0]) {
+        char buf[4096];
+        rc = 2;
+        if (netconf_fw_ruleset(nc, &a.fw, buf, sizeof(buf), err, sizeof(err)) < 0) {
+            fprintf(stderr, "tbr-netconf-probe: %s\n", err);
+        } else {
+            fputs(buf, stdout);
+            rc = 0;
+        }
+    } else if (!strcmp(cmd, "counters")) {
+        struct netconf_fw_counters fc;
+        rc = 2;
+        if (netconf_fw_counters(nc, &fc, err, sizeof(err)) < 0) {
+            fprintf(stderr, "tbr-netconf-probe: %s\n", err);
+        } else {
+            for (int i = 0; i < NETCONF_FW_COUNTERS; i++)
+                printf("%s %llu %llu\n", netconf_fw_counter_name((enum netconf_fw_counter)i),
+                       (unsigned long long)fc.packets[i], (unsigned long long)fc.bytes[i]);
+            rc = 0;
+        }
+    } else if (!strcmp(cmd, "accept-ra")) {
+        int v;
+        rc = 2;
+        if (!a.infra) {
+            rc = 64;
+        } else if (netconf_accept_ra_get(nc, a.infra, &v, err, sizeof(err)) < 0) {
+            fprintf(stderr, "tbr-netconf-probe: %s\n", err);
+        } else {
+            printf("accept_ra=%d\n", v);
+            rc = 0;
+        }
     } else if (!strcmp(cmd, "ruleset")) {
         struct addr_prefix4 pool;
         char buf[1024];

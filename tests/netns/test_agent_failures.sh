@@ -181,7 +181,9 @@ ctl nat64 cidr
 [ "$OUT" = "192.168.255.0/30
 Done" ] && pass "restarted: NAT64 CIDR kept" || fail "restarted cidr: $(oneline "$OUT")"
 inbr nft list table inet tbr 2>/dev/null | grep -q "192.168.255.0/30" &&
-    [ "$(inbr nft list tables | grep -c 'inet tbr')" = 1 ] && pass "one nft table, for the /30" ||
+    [ "$(inbr nft list tables | grep -cx 'table inet tbr')" = 1 ] &&
+    [ "$(inbr nft list tables | grep -cx 'table inet tbr_fw')" = 1 ] &&
+    pass "one nft table, for the /30 (and one forwarding policy table)" ||
     fail "nft after restart: $(oneline "$(inbr nft list ruleset)")"
 ok=
 for _ in $(seq 1 $((10 * SLOW))); do

@@ -1,6 +1,7 @@
 #!/bin/sh
 # netconf on a real kernel, inside a network namespace of its own:
-# NAT44 table, routes, forwarding sysctls; idempotent setup; full cleanup.
+# NAT44 table, routes, forwarding sysctls, the forwarding policy table and
+# accept_ra; idempotent setup; a flushed policy noticed; full cleanup.
 #
 #   test_netconf.sh PATH/TO/tbr-netconf-probe
 #
@@ -104,6 +105,58 @@ has '^2001:db8:1::/64 dev tbrwpan0 .*metric 100' "ip -6 route: first prefix" ip 
 has '^2001:db8:2::/64 dev tbrwpan0 .*metric 100' "ip -6 route: second prefix" ip -6 route show
 expect 0 "probe check sees everything" "$PROBE" check $ARGS
 
+# --- the forwarding policy (table inet tbr_fw) and accept_ra ----------------------
+FW="--thread tbrwpan0 --ml fdde:ad00:beef::/64 --onmesh 2001:db8:1::/64"
+inns sh -c 'echo 1 > /proc/sys/net/ipv6/conf/tbrinf0/accept_ra'
+expect 0 "policy and accept_ra setup" "$PROBE" setup $FW --infra tbrinf0 --accept-ra 2
+has '^accept_ra=2$' "accept_ra reads 2 on the infrastructure interface" "$PROBE" accept-ra \
+    --infra tbrinf0
+has '^2$' "... as the kernel says" cat /proc/sys/net/ipv6/conf/tbrinf0/accept_ra
+has 'type filter hook forward priority filter; policy accept;' "nft: a forward filter chain" \
+    nft list table inet tbr_fw
+has 'iifname "tbrwpan0" oifname "tbrwpan0" meta pkttype host counter name "thread_hairpin" drop' \
+    "nft: no unicast hairpin through the Thread interface" nft list table inet tbr_fw
+has 'oifname != "tbrwpan0" ip6 saddr fdde:ad00:beef::/64 counter name "mesh_local_off_mesh" drop' \
+    "nft: the mesh-local /64 never leaves as a source" nft list table inet tbr_fw
+has 'oifname != "tbrwpan0" ip6 daddr fdde:ad00:beef::/64 counter name "mesh_local_off_mesh" drop' \
+    "nft: ... nor as a destination" nft list table inet tbr_fw
+has 'oifname "tbrwpan0" meta nfproto ipv4 ct state established,related accept' \
+    "nft: IPv4 into Thread only established/related" nft list table inet tbr_fw
+has 'oifname "tbrwpan0" meta nfproto ipv4 counter name "to_thread_not_established" drop' \
+    "nft: ... any other IPv4 into Thread dropped and counted" nft list table inet tbr_fw
+has 'oifname "tbrwpan0" ip6 saddr fdde:ad00:beef::/64 counter name "to_thread_spoofed_src" drop' \
+    "nft: a Thread source arriving from outside is dropped" nft list table inet tbr_fw
+has 'oifname "tbrwpan0" ip6 saddr 2001:db8:1::/64 counter name "to_thread_spoofed_src" drop' \
+    "nft: ... the on-mesh prefix as source too" nft list table inet tbr_fw
+has 'oifname "tbrwpan0" ip6 daddr 2001:db8:1::/64 accept' "nft: the on-mesh prefix is let in" \
+    nft list table inet tbr_fw
+has 'oifname "tbrwpan0" meta nfproto ipv6 meta pkttype host counter name "to_thread_not_onmesh" drop' \
+    "nft: other IPv6 unicast into Thread dropped and counted" nft list table inet tbr_fw
+hasnt 'tbrwpan0' "the NAT44 table stays apart" nft list table inet tbr
+expect 0 "probe check sees the policy" "$PROBE" check $FW
+has '^to_thread_not_established 0 0$' "the named counters read back" "$PROBE" counters
+n=$(inns "$PROBE" counters | wc -l)
+[ "$n" = 5 ] && ok "five drop counters" || fail "$n counter lines"
+inns nft list table inet tbr_fw >"$TMP/fw1"
+expect 0 "policy setup again" "$PROBE" setup $FW
+inns nft list table inet tbr_fw >"$TMP/fw2"
+if cmp -s "$TMP/fw1" "$TMP/fw2"; then ok "second policy setup: same table"; else
+    fail "second policy setup changed the table"
+    diff "$TMP/fw1" "$TMP/fw2" | sed 's/^/    /'
+fi
+# someone flushes or deletes it: the check says so, a setup puts it back
+inns nft flush table inet tbr_fw
+expect 1 "check notices the flushed policy table" "$PROBE" check $FW
+has 'lacks the rule' "... saying what is missing" "$PROBE" check $FW
+inns nft delete table inet tbr_fw
+has 'table inet tbr_fw is missing' "check notices the deleted policy table" "$PROBE" check $FW
+expect 0 "policy setup after the flush" "$PROBE" setup $FW
+expect 0 "... and it checks again" "$PROBE" check $FW
+expect 0 "cleanup the policy" "$PROBE" cleanup --thread tbrwpan0
+hasnt 'table inet tbr_fw' "nft: the policy table removed" nft list tables
+inns sh -c 'echo 1 > /proc/sys/net/ipv6/conf/tbrinf0/accept_ra'
+expect 0 "setup again (the cleanup took the NAT44 table too)" "$PROBE" setup $ARGS
+
 # --- idempotent -----------------------------------------------------------------
 inns nft list ruleset >"$TMP/rules1"
 inns ip route show >"$TMP/r4a"
@@ -169,8 +222,14 @@ expect 1 "check fails when nothing is installed" "$PROBE" check $ARGS
 
 # --- one process: setup, check, netconf_cleanup() undoes it all -----------------
 expect 0 "cycle (cleanup through the handle restores everything)" "$PROBE" cycle $ARGS \
-    --forwarding
-hasnt 'table inet tbr' "nft: nothing left after cycle" nft list ruleset
+    --forwarding $FW --accept-ra 2
+if grep -q '^accept_ra before 1 after cleanup 1$' "$TMP/out"; then
+    ok "cycle: accept_ra set to 2, then restored to 1"
+else
+    fail "cycle did not restore accept_ra"
+    sed 's/^/    /' "$TMP/out"
+fi
+hasnt 'table inet tbr' "nft: nothing left after cycle (NAT44 and policy)" nft list ruleset
 hasnt '192\.168\.255\.0/24|2001:db8:[12]::' "routes: nothing left after cycle" ip route show table all
 # forwarding already on before the agent: left on
 inns sh -c 'echo 1 > /proc/sys/net/ipv4/ip_forward'
@@ -196,6 +255,10 @@ has 'interface nosuch0: No such device' "route on a missing interface" \
 expect 64 "bad pool is a usage error" "$PROBE" setup --infra tbrinf0 --pool 300.1.2.3/24
 has 'invalid nftables table name' "bad table name" "$PROBE" --table 'x;y' check --infra tbrinf0 \
     --pool $POOL
+has 'invalid nftables table name' "a name with no room for its _fw twin" "$PROBE" \
+    --table abcdefghijklmnopqrstuvwxyzABC check --infra tbrinf0 --pool $POOL
+has 'invalid Thread interface name' "Thread interface name with a quote is refused" \
+    "$PROBE" setup --thread 'a"b'
 has 'invalid infrastructure interface name' "interface name with a quote is refused" \
     "$PROBE" setup --infra 'a"b' --pool $POOL
 hasnt 'table' "the refused names installed nothing" nft list tables inet

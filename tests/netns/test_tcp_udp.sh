@@ -51,16 +51,7 @@ nat64_up
 
 join_device 2
 
-OMR_ADDR=
-for _ in $(seq 1 $((40 * SLOW))); do
-    node "netdata show"
-    if echo "$OUT" | grep -Eq "^$NAT64P sn low [0-9a-f]{4}$"; then
-        node ipaddr
-        OMR_ADDR=$(echo "$OUT" | grep -E "^${OMRP%::/64}:" | head -1)
-        [ -n "$OMR_ADDR" ] && break
-    fi
-    sleep 0.5
-done
+wait_omr 2
 [ -n "$OMR_ADDR" ] && pass "device has the NAT64 prefix and an OMR address $OMR_ADDR" ||
     fail "device netdata/ipaddr: $(echo "$OUT" | tr '\n' '|')"
 
@@ -68,15 +59,6 @@ done
 SYN_OT=${P96%:}
 SYN_OT=${SYN_OT%:}:c000:201
 
-# wait_file SECONDS FILE PATTERN: grep -q until it matches.
-wait_file() {
-    local deadline=$(($(now_ms) + $1 * 1000 * SLOW))
-    while :; do
-        grep -q -- "$3" "$2" 2>/dev/null && return 0
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.1
-    done
-}
 
 # host_nc NAME ARGS...: netcat on the IPv4 host, stdin from a FIFO kept open
 # (fd in NCFD_<NAME>), output in $T/NAME.out.

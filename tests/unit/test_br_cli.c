@@ -159,6 +159,11 @@ static void test_commands(void **state)
     assert_true(strncmp(o, "br\nchild\n", 9) == 0);
     assert_non_null(strstr(o, "\nmode\nnat64\nnetdata\n"));
     assert_non_null(strstr(o, "\nversion\nDone\n"));
+    /* tbr's firewall counters: without host configuration there is no policy */
+    tm_br_expect_a(m, "firewall counters",
+                   "unavailable: no forwarding policy (the host is not configured)\n"
+                   "reinstalls: 0\nError 13: InvalidState\n");
+    tm_br_expect_a(m, "firewall", "Error 35: InvalidCommand\n");
     /* The device commands are all there. */
     tm_br_expect_a(m, "state", "disabled\nDone\n");
     tm_br_expect_a(m, "no-such-command", "Error 35: InvalidCommand\n");

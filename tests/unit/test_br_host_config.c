@@ -4,7 +4,10 @@
  * route via the infrastructure interface following the desired state, the
  * NAT44 table installed, moved and re-checked, the return path ready only
  * with a verified masquerade and the pool route, and everything undone.
- * Without netconf the return path is what the configuration assumes.
+ * The forwarding policy and accept_ra=2 come before forwarding; the policy
+ * follows the mesh-local and on-mesh prefixes and a flushed table is put
+ * back (counted) at the next re-check. Without netconf the return path is
+ * what the configuration assumes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +33,14 @@ struct fake {
     unsigned installs, removes, checks, cleanups;
     int check_rc;  /* what nat44_check answers while installed */
     bool fail_add; /* route_add fails */
+    /* the forwarding policy and accept_ra */
+    bool fw; /* installed (false: flushed behind the agent's back) */
+    struct netconf_fw fw_rules;
+    unsigned fw_installs, fw_checks;
+    unsigned calls; /* order: fw and accept_ra before forwarding */
+    unsigned fw_call, ra_call, fwd_call;
+    char ra_if[16];
+    int ra;
 };
 
 static int fwd(void *nc, unsigned mask, char *err, size_t errlen)
@@ -37,6 +48,7 @@ static int fwd(void *nc, unsigned mask, char *err, size_t errlen)
     (void)err;
     (void)errlen;
     ((struct fake *)nc)->fwd_mask = mask;
+    ((struct fake *)nc)->fwd_call = ++((struct fake *)nc)->calls;
     return 0;
 }
 
@@ -114,11 +126,68 @@ static int cleanup(void *nc, char *err, size_t errlen)
     f->n_routes = 0;
     f->nat44 = false;
     f->fwd_mask = 0;
+    f->fw = false;
     return 0;
 }
 
-static const struct netconf_ops fake_ops = {fwd,        route_add, route_del, nat_install,
-                                            nat_remove, nat_check, cleanup};
+static int fw_install(void *nc, const struct netconf_fw *fw, char *err, size_t errlen)
+{
+    struct fake *f = nc;
+
+    (void)err;
+    (void)errlen;
+    f->fw = true;
+    f->fw_rules = *fw;
+    f->fw_installs++;
+    if (f->fw_call == 0)
+        f->fw_call = ++f->calls;
+    return 0;
+}
+
+static int fw_check(void *nc, const struct netconf_fw *fw, char *err, size_t errlen)
+{
+    struct fake *f = nc;
+
+    f->fw_checks++;
+    snprintf(err, errlen, "table flushed");
+    return f->fw && memcmp(fw, &f->fw_rules, sizeof(*fw)) == 0;
+}
+
+static int fw_counters(void *nc, struct netconf_fw_counters *out, char *err, size_t errlen)
+{
+    (void)nc;
+    (void)err;
+    (void)errlen;
+    memset(out, 0, sizeof(*out));
+    out->packets[NETCONF_FW_NOT_ESTABLISHED] = 3;
+    return 0;
+}
+
+static int ra_set(void *nc, const char *ifname, int value, char *err, size_t errlen)
+{
+    struct fake *f = nc;
+
+    (void)err;
+    (void)errlen;
+    snprintf(f->ra_if, sizeof(f->ra_if), "%s", ifname);
+    f->ra = value;
+    f->ra_call = ++f->calls;
+    return 0;
+}
+
+static const struct netconf_ops fake_ops = {
+    .forwarding_enable = fwd,
+    .route_add = route_add,
+    .route_del = route_del,
+    .nat44_install = nat_install,
+    .nat44_remove = nat_remove,
+    .nat44_check = nat_check,
+    .cleanup = cleanup,
+    .fw_install = fw_install,
+    .fw_check = fw_check,
+    .fw_counters = fw_counters,
+    .accept_ra_set = ra_set,
+};
 
 static bool has_route(const struct fake *f, const char *dst, uint8_t plen, const char *dev)
 {
@@ -168,12 +237,22 @@ static void test_reconcile(void **state)
     br_host_config_init(&h, &cfg);
     assert_int_equal(f.fwd_mask, NETCONF_IPV4 | NETCONF_IPV6);
 
-    /* nothing wanted: not ready, nothing installed */
+    /* the policy for wpan0 and accept_ra=2 on eth0 before forwarding */
+    assert_true(f.fw);
+    assert_string_equal(f.fw_rules.thread_if, "wpan0");
+    assert_string_equal(f.ra_if, "eth0");
+    assert_int_equal(f.ra, 2);
+    assert_true(f.fw_call < f.fwd_call && f.ra_call < f.fwd_call);
+
+    /* nothing wanted: not ready, nothing installed but the policy (checked
+     * when due: no NAT44 check yet) */
     memset(&w, 0, sizeof(w));
     assert_false(br_host_config_sync(&h, &w, 1000, &changed));
     assert_false(changed);
     assert_int_equal(f.n_routes, 0);
-    assert_int_equal(br_host_config_next_ms(&h), UINT64_MAX);
+    assert_int_equal(br_host_config_next_ms(&h), 1000 + BR_HOST_CONFIG_NAT44_RECHECK_MS);
+    assert_int_equal(f.installs, 0);
+    assert_int_equal(f.fw_installs, 1);
 
     /* everything: four routes, NAT44 for the masked pool via eth0, ready */
     want_full(&w);
@@ -240,8 +319,75 @@ static void test_reconcile(void **state)
     assert_int_equal(f.cleanups, 1);
 }
 
+/* The forwarding policy follows the mesh-local /64 and the on-mesh
+ * prefixes, and a table flushed behind the agent's back is noticed when the
+ * re-check is due, put back and counted. */
+static void test_firewall(void **state)
+{
+    struct fake f;
+    struct br_host_config h;
+    struct br_host_config_cfg cfg = {&fake_ops, &f, "wpan0", "eth0", false, NULL, NULL};
+    struct br_host_config_want w;
+    struct netconf_fw_counters fc;
+    const uint64_t r = BR_HOST_CONFIG_NAT44_RECHECK_MS;
+    char err[NETCONF_ERR_MAX];
+    bool changed;
+
+    (void)state;
+    memset(&f, 0, sizeof(f));
+    f.check_rc = 1;
+    br_host_config_init(&h, &cfg);
+    want_full(&w);
+    w.n_onmesh = 2;
+    w.onmesh[0] = w.omr;
+    assert_true(addr_parse6("2001:db8:1:2:3::", w.onmesh[1].addr)); /* host bits masked */
+    w.onmesh[1].len = 64;
+    br_host_config_sync(&h, &w, 1000, &changed);
+    assert_int_equal(f.fw_installs, 2);
+    assert_true(f.fw_rules.has_ml);
+    assert_memory_equal(f.fw_rules.ml, w.ml, 8);
+    assert_int_equal(f.fw_rules.n_onmesh, 2);
+    assert_memory_equal(f.fw_rules.onmesh[1].addr,
+                        "\x20\x01\x0d\xb8\x00\x01\x00\x02\0\0\0\0\0\0\0\0", 16);
+    /* unchanged: no install, no check before it is due */
+    br_host_config_sync(&h, &w, 2000, &changed);
+    assert_int_equal(f.fw_installs, 2);
+    assert_int_equal(f.fw_checks, 0);
+    /* due and intact: checked, not re-installed */
+    br_host_config_sync(&h, &w, 1000 + r, &changed);
+    assert_int_equal(f.fw_checks, 1);
+    assert_int_equal(f.fw_installs, 2);
+    assert_int_equal(br_host_config_fw_reinstalls(&h), 0);
+    /* flushed behind the agent's back: put back at the next check, counted */
+    f.fw = false;
+    br_host_config_sync(&h, &w, 1000 + r + 1, &changed);
+    assert_false(f.fw);
+    assert_int_equal(br_host_config_next_ms(&h), 1000 + 2 * r);
+    br_host_config_sync(&h, &w, 1000 + 2 * r, &changed);
+    assert_true(f.fw);
+    assert_int_equal(f.fw_installs, 3);
+    assert_int_equal(br_host_config_fw_reinstalls(&h), 1);
+    /* detached: the mesh-local rules go (an update, not a re-install) */
+    w.has_ml = false;
+    br_host_config_sync(&h, &w, 1000 + 2 * r + 1, &changed);
+    assert_false(f.fw_rules.has_ml);
+    assert_int_equal(br_host_config_fw_reinstalls(&h), 1);
+    /* more on-mesh prefixes than the policy names: capped */
+    w.n_onmesh = NETCONF_FW_PREFIXES + 3;
+    for (unsigned i = 0; i < w.n_onmesh && i < NETCONF_FW_PREFIXES; i++)
+        w.onmesh[i] = w.omr;
+    br_host_config_sync(&h, &w, 1000 + 2 * r + 2, &changed);
+    assert_int_equal(f.fw_rules.n_onmesh, NETCONF_FW_PREFIXES);
+    assert_int_equal(br_host_config_fw_counters(&h, &fc, err, sizeof(err)), 0);
+    assert_int_equal(fc.packets[NETCONF_FW_NOT_ESTABLISHED], 3);
+    br_host_config_free(&h);
+    assert_false(f.fw);
+}
+
 static void test_without_netconf(void **state)
 {
+    struct netconf_fw_counters fc;
+    char err[NETCONF_ERR_MAX];
     struct br_host_config h;
     struct br_host_config_cfg cfg = {NULL, NULL, "wpan0", "eth0", true, NULL, NULL};
     struct br_host_config_want w;
@@ -255,6 +401,7 @@ static void test_without_netconf(void **state)
     assert_true(br_host_config_sync(&h, &w, 2000, &changed));
     assert_false(changed);
     assert_int_equal(br_host_config_next_ms(&h), UINT64_MAX);
+    assert_int_equal(br_host_config_fw_counters(&h, &fc, err, sizeof(err)), -1);
     br_host_config_free(&h);
 }
 
@@ -262,6 +409,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reconcile),
+        cmocka_unit_test(test_firewall),
         cmocka_unit_test(test_without_netconf),
     };
 
