@@ -48,12 +48,15 @@ void dns_server_cfg_default(struct dns_server_cfg *cfg)
     cfg->budget_ms = 5000;
     cfg->max_attempts = 6;
     cfg->max_udp = DNS_EDNS_UDP;
+    cfg->max_txns_per_client = DNS_SERVER_TXNS_PER_CLIENT;
+    cfg->client_prefix_len = DNS_SERVER_CLIENT_PREFIX_LEN;
 }
 
 bool dns_server_init(struct dns_server *s, const struct dns_server_cfg *cfg)
 {
     if (!s || !cfg || !cfg->rand16 || cfg->attempt_timeout_ms == 0 || cfg->budget_ms == 0 ||
-        cfg->max_attempts == 0 || cfg->max_udp < DNS_UDP_MAX || cfg->max_udp > DNS_SERVER_MSG_MAX)
+        cfg->max_attempts == 0 || cfg->max_udp < DNS_UDP_MAX || cfg->max_udp > DNS_SERVER_MSG_MAX ||
+        cfg->client_prefix_len > 128)
         return false;
     memset(s, 0, sizeof(*s));
     s->cfg = *cfg;
@@ -639,6 +642,13 @@ static void query(struct dns_server *s, uint64_t now_ms, const uint8_t *msg, siz
         reply_empty(s, &r, DNS_RCODE_SERVFAIL, false, src, sport, 0, out);
         return;
     }
+    size_t cap = s->cfg.max_txns_per_client;
+    if (cap > 0 && dns_server_client_txns(s, src) >= cap) {
+        /* Fair share (dns_server.h): SERVFAIL as for a full table. */
+        count(s, DNS_SERVER_CNT_SERVFAIL_CLIENT_LIMIT);
+        reply_empty(s, &r, DNS_RCODE_SERVFAIL, false, src, sport, 0, out);
+        return;
+    }
     struct dns_server_txn *t = txn_alloc(s);
     if (!t) {
         count(s, DNS_SERVER_CNT_SERVFAIL_TABLE_FULL);
@@ -902,5 +912,14 @@ size_t dns_server_txns_in_use(const struct dns_server *s)
     size_t n = 0;
     for (size_t i = 0; i < DNS_SERVER_MAX_TXNS; i++)
         n += s->txns[i].in_use;
+    return n;
+}
+
+size_t dns_server_client_txns(const struct dns_server *s, const uint8_t src[16])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < DNS_SERVER_MAX_TXNS; i++)
+        n += s->txns[i].in_use &&
+             addr_prefix_match(s->txns[i].dev_addr, src, s->cfg.client_prefix_len);
     return n;
 }

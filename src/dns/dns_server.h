@@ -51,6 +51,17 @@
  *     take (512 octets, or its EDNS0 size capped at cfg.max_udp) is cut at a
  *     record boundary with TC=1 (RFC 2181 §9, D7).
  *   - At most DNS_SERVER_MAX_TXNS transactions; when full, SERVFAIL (ot §5.3).
+ *   - Fair share per client (issue 11 #6): a client (the device's source
+ *     address masked to cfg.client_prefix_len, default /128) holds at most
+ *     cfg.max_txns_per_client transactions (default 8 of the 32: one
+ *     flooding client leaves 24 for the others, and only four clients all
+ *     at their cap fill the table). A query beyond the cap gets SERVFAIL at
+ *     once, as for a full table (ot §5.3: what OpenThread clients already
+ *     see and retry), counted servfail-client-limit. Why /128 by default and
+ *     not the NAT64 rule's /64: every Thread device takes its addresses from
+ *     the same mesh-local, OMR and link-local /64s, so a /64 key would make
+ *     the whole mesh one client; set 64 where devices have
+ *     a /64 each. See docs/security/dns.md.
  *
  * DNS64 (RFC 6147, off by default, D4/D6): AAAA queries are forwarded; when
  * the answer is NOERROR without a usable AAAA (NODATA; AAAA inside
@@ -82,7 +93,9 @@
 #define DNS_SERVER_MAX_HOST_ADDRS 8 /* AAAA per host in one local answer */
 #define DNS_SERVER_MAX_INSTANCES 16 /* PTR per service in one local answer */
 #define DNS_SERVER_TXT_MAX 255
-#define DNS_SERVER_IPV4ONLY_TTL 300 /* short: the NAT64 prefix may change */
+#define DNS_SERVER_IPV4ONLY_TTL 300      /* short: the NAT64 prefix may change */
+#define DNS_SERVER_TXNS_PER_CLIENT 8     /* default cap: a quarter of the table */
+#define DNS_SERVER_CLIENT_PREFIX_LEN 128 /* default client key: the whole source address */
 
 /* ---- SRP registry hook ---------------------------------------------------- */
 
@@ -120,6 +133,11 @@ struct dns_server_cfg {
     uint32_t budget_ms;          /* per device query, default 5000 */
     uint8_t max_attempts;        /* per device query incl. TCP and DNS64 A, default 6 */
     uint16_t max_udp;            /* cap on replies to devices, default DNS_EDNS_UDP */
+    /* Fair share: transactions one client may hold (0 = no cap, above
+     * DNS_SERVER_MAX_TXNS = the table); a client is the source address's
+     * first client_prefix_len bits (0..128). */
+    uint8_t max_txns_per_client; /* default DNS_SERVER_TXNS_PER_CLIENT */
+    uint8_t client_prefix_len;   /* default DNS_SERVER_CLIENT_PREFIX_LEN */
     const struct dns_srp_ops *srp;
     void *srp_ctx;
     uint16_t (*rand16)(void *ctx); /* required: uniformly random 16 bits */
@@ -171,7 +189,8 @@ struct dns_upstream {
     X(TRUNCATED_TO_DEVICE, "truncated-to-device", "answer cut to the device's size, TC=1")         \
     X(DNS64_A_QUERIES, "dns64-a-queries", "AAAA NODATA: A query sent for DNS64")                   \
     X(DNS64_SYNTHESIZED, "dns64-synthesized", "answers with synthesized AAAA records")             \
-    X(DNS64_EXCLUDED, "dns64-excluded", "A records not synthesized (special-purpose ranges)")
+    X(DNS64_EXCLUDED, "dns64-excluded", "A records not synthesized (special-purpose ranges)")      \
+    X(SERVFAIL_CLIENT_LIMIT, "servfail-client-limit", "the client holds its share of transactions")
 
 enum dns_server_counter {
 #define DNS_SERVER_X_ENUM(id, name, expl) DNS_SERVER_CNT_##id,
@@ -254,11 +273,12 @@ struct dns_server_action {
 };
 
 /* Defaults: forwarding off, DNS64 off, 2000 ms, 5000 ms, 6 attempts,
- * DNS_EDNS_UDP, no SRP registry, no rand16 (must be set). */
+ * DNS_EDNS_UDP, 8 transactions per /128 client, no SRP registry, no rand16
+ * (must be set). */
 void dns_server_cfg_default(struct dns_server_cfg *cfg);
 
 /* Initialises s with a copy of cfg. Returns false if cfg->rand16 is NULL or a
- * value is out of range (timeouts 0, max_udp < 512). */
+ * value is out of range (timeouts 0, max_udp < 512, client_prefix_len > 128). */
 bool dns_server_init(struct dns_server *s, const struct dns_server_cfg *cfg);
 
 void dns_server_set_upstream_enabled(struct dns_server *s, bool on);
@@ -321,6 +341,9 @@ uint64_t dns_server_next_timeout(const struct dns_server *s);
 
 /* Transactions in use. */
 size_t dns_server_txns_in_use(const struct dns_server *s);
+
+/* Transactions held by the client that `src` belongs to (cfg.client_prefix_len). */
+size_t dns_server_client_txns(const struct dns_server *s, const uint8_t src[16]);
 
 static inline uint64_t dns_server_counter(const struct dns_server *s, enum dns_server_counter c)
 {

@@ -339,6 +339,9 @@ static void test_srp_and_views(void **state)
     for (char *p = buf; *p != '\0'; p++)
         lines += *p == '\n';
     assert_int_equal(lines, DNS_SERVER_CNT__COUNT);
+    /* The per-client refusals are appended after the existing lines. */
+    assert_true(strncmp(buf, "queries: ", 9) == 0);
+    assert_non_null(strstr(buf, "dns64-excluded: 0\nservfail-client-limit: 0\n"));
     free(buf);
     teardown_proxy();
 }

@@ -830,6 +830,17 @@ static void ask(struct fx *f, uint64_t now, uint16_t id, const char *name, uint1
     dns_server_query(&f->s, now, q, len, f->dev, 5353, NULL, true, &f->a);
 }
 
+/* A forwarded A query from device DEV with its last octet set to `last`
+ * (another address in the same /64). */
+static void ask_from(struct fx *f, uint64_t now, uint16_t id, const char *name, uint8_t last)
+{
+    uint8_t q[512], src[16];
+    size_t len = mkquery(q, sizeof(q), id, DNS_FLAG_RD, name, DNS_TYPE_A, false);
+    memcpy(src, DEV, 16);
+    src[15] = last;
+    dns_server_query(&f->s, now, q, len, src, 5353, NULL, true, &f->a);
+}
+
 /* Parses the action's reply and checks it goes to the device. */
 static void reply_info(const struct fx *f, uint16_t id, unsigned rcode, struct dns_msg_info *info)
 {
@@ -1365,17 +1376,19 @@ static void test_table_full(void **state)
     assert_non_null(f);
     fx_init(f, true, 1);
     uint32_t txns[DNS_SERVER_MAX_TXNS];
+    /* 32 devices (one each: the per-client cap is tested apart). */
     for (int i = 0; i < DNS_SERVER_MAX_TXNS; i++) {
-        ask(f, 0, (uint16_t)i, "x.example", DNS_TYPE_A, false);
+        ask_from(f, 0, (uint16_t)i, "x.example", (uint8_t)(0x20 + i));
         assert_int_equal(f->a.kind, DNS_SERVER_ACT_UPSTREAM);
         txns[i] = f->a.txn;
         for (int k = 0; k < i; k++)
             assert_int_not_equal(txns[k], txns[i]);
     }
     assert_int_equal(dns_server_txns_in_use(&f->s), DNS_SERVER_MAX_TXNS);
-    ask(f, 0, 0x999, "x.example", DNS_TYPE_A, false);
+    ask(f, 0, 0x999, "x.example", DNS_TYPE_A, false); /* a new client */
     struct dns_msg_info info;
     reply_info(f, 0x999, DNS_RCODE_SERVFAIL, &info);
+    assert_int_equal(dns_server_counter(&f->s, DNS_SERVER_CNT_SERVFAIL_CLIENT_LIMIT), 0);
     assert_int_equal(f->a.txn, 0);
     assert_int_equal(dns_server_counter(&f->s, DNS_SERVER_CNT_SERVFAIL_TABLE_FULL), 1);
     /* Local names are still answered. */
@@ -1391,6 +1404,114 @@ static void test_table_full(void **state)
     assert_int_equal(dns_server_txns_in_use(&f->s), 0);
     ask(f, 7000, 1, "x.example", DNS_TYPE_A, false);
     assert_int_equal(f->a.kind, DNS_SERVER_ACT_UPSTREAM);
+    free(f);
+}
+
+/* Issue 11 #6: one device floods; the others are still forwarded and
+ * answered, and the refusals are counted. */
+static void test_client_fair_share(void **state)
+{
+    (void)state;
+    struct fx *f = malloc(sizeof(*f));
+    assert_non_null(f);
+    fx_init(f, true, 1);
+    /* The flooder (DEV) sends 40 queries: its share goes upstream, the rest
+     * get SERVFAIL at once. */
+    int up = 0, servfail = 0;
+    for (int i = 0; i < 40; i++) {
+        ask(f, 0, (uint16_t)(0x100 + i), "flood.example", DNS_TYPE_A, false);
+        if (f->a.kind == DNS_SERVER_ACT_UPSTREAM) {
+            up++;
+        } else {
+            struct dns_msg_info info;
+            reply_info(f, (uint16_t)(0x100 + i), DNS_RCODE_SERVFAIL, &info);
+            assert_int_equal(f->a.txn, 0);
+            servfail++;
+        }
+    }
+    assert_int_equal(up, DNS_SERVER_TXNS_PER_CLIENT);
+    assert_int_equal(servfail, 40 - DNS_SERVER_TXNS_PER_CLIENT);
+    assert_int_equal(dns_server_counter(&f->s, DNS_SERVER_CNT_SERVFAIL_CLIENT_LIMIT),
+                     40 - DNS_SERVER_TXNS_PER_CLIENT);
+    assert_int_equal(dns_server_counter(&f->s, DNS_SERVER_CNT_SERVFAIL_TABLE_FULL), 0);
+    assert_int_equal(dns_server_client_txns(&f->s, DEV), DNS_SERVER_TXNS_PER_CLIENT);
+    /* Every other device still gets its query forwarded and answered: the
+     * 24 transactions left. */
+    for (int d = 0; d < DNS_SERVER_MAX_TXNS - DNS_SERVER_TXNS_PER_CLIENT; d++) {
+        uint8_t src[16];
+        memcpy(src, DEV, 16);
+        src[15] = (uint8_t)(0x20 + d);
+        ask_from(f, 10, (uint16_t)(0x200 + d), "other.example", src[15]);
+        assert_int_equal(f->a.kind, DNS_SERVER_ACT_UPSTREAM);
+        struct dns_server_action q = f->a;
+        uint8_t r[512];
+        size_t rlen = mkanswer(&q, r, sizeof(r), 0, 1, 0);
+        dns_server_upstream_response(&f->s, 20, q.txn, r, rlen, q.addr, 53, &f->a);
+        assert_int_equal(f->a.kind, DNS_SERVER_ACT_REPLY);
+        assert_memory_equal(f->a.addr, src, 16);
+        struct dns_msg_info info;
+        assert_int_equal(dns_msg_parse(f->a.buf, f->a.len, &info), DNS_OK);
+        assert_int_equal(info.hdr.id, 0x200 + d);
+        assert_int_equal(dns_hdr_rcode(&info.hdr), DNS_RCODE_NOERROR);
+        assert_int_equal(info.hdr.ancount, 1);
+    }
+    assert_int_equal(dns_server_counter(&f->s, DNS_SERVER_CNT_UPSTREAM_RESPONSES),
+                     DNS_SERVER_MAX_TXNS - DNS_SERVER_TXNS_PER_CLIENT);
+    /* The flooder gets a new transaction once one of its own ends. */
+    struct dns_server_action a;
+    assert_true(dns_server_poll(&f->s, 2000, &a));     /* its first attempt times out */
+    assert_int_equal(a.kind, DNS_SERVER_ACT_UPSTREAM); /* retried: still held */
+    ask(f, 2000, 0x300, "flood.example", DNS_TYPE_A, false);
+    assert_int_equal(f->a.kind, DNS_SERVER_ACT_REPLY);
+    for (uint64_t now = 2000; now <= 6000; now += 500)
+        while (dns_server_poll(&f->s, now, &a))
+            ;
+    assert_int_equal(dns_server_txns_in_use(&f->s), 0);
+    ask(f, 6000, 0x301, "flood.example", DNS_TYPE_A, false);
+    assert_int_equal(f->a.kind, DNS_SERVER_ACT_UPSTREAM);
+    free(f);
+}
+
+/* The client key: /128 by default (Thread devices share their /64s), /64
+ * when configured (a device rotating addresses in its /64 stays one client);
+ * 0 turns the cap off. */
+static void test_client_prefix_len(void **state)
+{
+    (void)state;
+    struct fx *f = malloc(sizeof(*f));
+    assert_non_null(f);
+    fx_init(f, true, 1);
+    for (int i = 0; i < 20; i++) { /* 20 addresses of one /64: 20 clients */
+        ask_from(f, 0, (uint16_t)i, "x.example", (uint8_t)(0x40 + i));
+        assert_int_equal(f->a.kind, DNS_SERVER_ACT_UPSTREAM);
+    }
+    assert_int_equal(dns_server_counter(&f->s, DNS_SERVER_CNT_SERVFAIL_CLIENT_LIMIT), 0);
+
+    struct dns_server_cfg cfg = f->s.cfg;
+    cfg.client_prefix_len = 64;
+    assert_true(dns_server_init(&f->s, &cfg));
+    assert_int_equal(dns_server_set_upstreams(&f->s, f->up, 1), 1);
+    for (int i = 0; i < 20; i++) { /* now one client: 8 forwarded */
+        ask_from(f, 0, (uint16_t)i, "x.example", (uint8_t)(0x40 + i));
+        assert_int_equal(f->a.kind, i < DNS_SERVER_TXNS_PER_CLIENT ? DNS_SERVER_ACT_UPSTREAM
+                                                                   : DNS_SERVER_ACT_REPLY);
+    }
+    assert_int_equal(dns_server_counter(&f->s, DNS_SERVER_CNT_SERVFAIL_CLIENT_LIMIT),
+                     20 - DNS_SERVER_TXNS_PER_CLIENT);
+    uint8_t other[16];
+    memcpy(other, DEV, 16);
+    other[7] = 1; /* another /64 */
+    assert_int_equal(dns_server_client_txns(&f->s, other), 0);
+
+    cfg.max_txns_per_client = 0; /* no cap: only the table bounds */
+    assert_true(dns_server_init(&f->s, &cfg));
+    assert_int_equal(dns_server_set_upstreams(&f->s, f->up, 1), 1);
+    for (int i = 0; i < DNS_SERVER_MAX_TXNS; i++) {
+        ask(f, 0, (uint16_t)i, "x.example", DNS_TYPE_A, false);
+        assert_int_equal(f->a.kind, DNS_SERVER_ACT_UPSTREAM);
+    }
+    cfg.client_prefix_len = 129;
+    assert_false(dns_server_init(&f->s, &cfg));
     free(f);
 }
 
@@ -1743,6 +1864,8 @@ int main(void)
         cmocka_unit_test(test_resolver_recovers),
         cmocka_unit_test(test_tc_tcp_retry),
         cmocka_unit_test(test_table_full),
+        cmocka_unit_test(test_client_fair_share),
+        cmocka_unit_test(test_client_prefix_len),
         cmocka_unit_test(test_not_thread_source),
         cmocka_unit_test(test_bad_queries),
         cmocka_unit_test(test_resolv_conf),
