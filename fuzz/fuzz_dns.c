@@ -125,6 +125,7 @@ static void server_run(const uint8_t *b, size_t n, uint8_t sel)
     CHECK(dns_build_finish(&bld, &ql) == DNS_OK);
     dns_server_query(&s, 0, q, ql, dev, 1234, NULL, true, &up);
     check_action(&up, cfg.max_udp);
+    CHECK(dns_server_client_txns(&s, dev) <= cfg.max_txns_per_client); /* fair share */
     for (int round = 0; round < 3 && up.kind == DNS_SERVER_ACT_UPSTREAM; round++) {
         uint8_t m[2048];
         size_t ml = n < sizeof(m) ? n : sizeof(m);
