@@ -1369,6 +1369,17 @@ static void test_tc_tcp_retry(void **state)
     free(f);
 }
 
+/* Polls every 500 ms from `from` to `to`; returns the replies sent. */
+static int drain(struct fx *f, uint64_t from, uint64_t to)
+{
+    int replies = 0;
+    struct dns_server_action a;
+    for (uint64_t now = from; now <= to; now += 500)
+        while (dns_server_poll(&f->s, now, &a))
+            replies += a.kind == DNS_SERVER_ACT_REPLY;
+    return replies;
+}
+
 static void test_table_full(void **state)
 {
     (void)state;
@@ -1395,12 +1406,7 @@ static void test_table_full(void **state)
     ask(f, 0, 0x99a, "ipv4only.arpa", DNS_TYPE_AAAA, false);
     reply_info(f, 0x99a, DNS_RCODE_NOERROR, &info);
     /* The table drains through timeouts; then forwarding works again. */
-    int replies = 0;
-    struct dns_server_action a;
-    for (uint64_t now = 0; now <= 6000; now += 500)
-        while (dns_server_poll(&f->s, now, &a))
-            replies += a.kind == DNS_SERVER_ACT_REPLY;
-    assert_int_equal(replies, DNS_SERVER_MAX_TXNS);
+    assert_int_equal(drain(f, 0, 6000), DNS_SERVER_MAX_TXNS);
     assert_int_equal(dns_server_txns_in_use(&f->s), 0);
     ask(f, 7000, 1, "x.example", DNS_TYPE_A, false);
     assert_int_equal(f->a.kind, DNS_SERVER_ACT_UPSTREAM);
@@ -1463,9 +1469,7 @@ static void test_client_fair_share(void **state)
     assert_int_equal(a.kind, DNS_SERVER_ACT_UPSTREAM); /* retried: still held */
     ask(f, 2000, 0x300, "flood.example", DNS_TYPE_A, false);
     assert_int_equal(f->a.kind, DNS_SERVER_ACT_REPLY);
-    for (uint64_t now = 2000; now <= 6000; now += 500)
-        while (dns_server_poll(&f->s, now, &a))
-            ;
+    drain(f, 2000, 6000);
     assert_int_equal(dns_server_txns_in_use(&f->s), 0);
     ask(f, 6000, 0x301, "flood.example", DNS_TYPE_A, false);
     assert_int_equal(f->a.kind, DNS_SERVER_ACT_UPSTREAM);
