@@ -2,6 +2,7 @@
  * fuzz_thread.h). */
 #include "fuzz_thread.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,6 +222,32 @@ static void ll_from_mac(const struct mac_addr *a, struct lowpan_lladdr *ll)
     }
 }
 
+/* With FUZZ_THREAD_SEEDS=dir, every MLE message the nodes exchange while
+ * the network forms is written there as a fuzz_mle_node input (the other
+ * node hears it from its neighbour; Response TLVs answer the current
+ * challenge): how fuzz/corpus/mle_node was made. */
+static void dump_seed(int from, const uint8_t *plain, size_t len, bool mcast)
+{
+    static unsigned k;
+    const char *dir = getenv("FUZZ_THREAD_SEEDS");
+    if (!dir)
+        return;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s-%u-cmd%u", dir,
+             from == FT_LEADER ? "to-child" : "to-leader", k++, plain[0]);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    bool response = false;
+    for (size_t i = 1; i + 2 <= len; i += 2 + (size_t)plain[i + 1])
+        response |= plain[i] == MLE_TLV_RESPONSE;
+    uint8_t hdr[3] = {from == FT_LEADER,
+                      (uint8_t)(0x80 | (response ? 0x04 : 0) | (mcast ? 0x40 : 0)),
+                      (uint8_t)(len < 255 ? len : 255)};
+    fwrite(hdr, 1, 3, f);
+    fwrite(plain, 1, len, f);
+    fclose(f);
+}
+
 /* An MLE message node `from` sent: it must open and split. */
 static void sniff_mle(struct ft_net *net, int from, const uint8_t *pkt, size_t len)
 {
@@ -235,6 +262,7 @@ static void sniff_mle(struct ft_net *net, int from, const uint8_t *pkt, size_t l
            fnv(pkt + 48, len - 48));
     struct mle_msg m;
     CHECK(mle_msg_split(plain, plen, &m, NULL) == MLE_OK);
+    dump_seed(from, plain, plen, pkt[24] == 0xff);
     struct mle_tlv_iter it;
     struct mle_tlv t;
     mle_tlv_iter_init(&it, plain + 1, plen - 1);
@@ -617,6 +645,16 @@ static struct ft_net *ft_net_new(void)
     start(net, FT_CHILD, TNODE_CHILD);
     CHECK(ft_attach(net, FT_MEMBER));
     ft_run(net, 1000);
+    if (getenv("FUZZ_THREAD_SEEDS")) {
+        for (int i = 0; i < FT_STATIONS; i++) {
+            uint8_t a[16];
+            ft_mleid(net, i, a);
+            fprintf(stderr, "station %d: rloc16 0x%04x ml-eid ", i, ft_rloc16(net, i));
+            for (int k = 0; k < 16; k++)
+                fprintf(stderr, "%02x", a[k]);
+            fprintf(stderr, "\n");
+        }
+    }
     return net;
 }
 
@@ -656,6 +694,29 @@ struct ft_net *ft_net_get(void)
         memcpy(net->seen_mle[i], snap->seen_mle[i], sizeof(snap->seen_mle[i]));
     }
     return net;
+}
+
+/* ---- libFuzzer options ------------------------------------------------------------ */
+
+/* A run through the live network lights tens of thousands of features, and
+ * libFuzzer's entropic schedule then spends most of its time weighing them
+ * (6x fewer executions, less coverage in the same time): it is off unless
+ * the command line turns it on again (a later -entropic=1 wins). */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    static char flag[] = "-entropic=0";
+    static char *args[256];
+    if (*argc < 1 || *argc > 250)
+        return 0;
+    args[0] = (*argv)[0];
+    args[1] = flag;
+    for (int i = 1; i < *argc; i++)
+        args[i + 1] = (*argv)[i];
+    args[*argc + 1] = NULL;
+    *argc += 1;
+    *argv = args;
+    return 0;
 }
 
 /* ---- invariants ------------------------------------------------------------------ */

@@ -28,6 +28,8 @@
  *
  * Forming the network costs ~10 ms; it is formed once, and every input
  * starts from a snapshot of it (so a crash reproduces from its input alone).
+ * The harnesses run with libFuzzer's -entropic=0 by default (see
+ * LLVMFuzzerInitialize in fuzz_thread.c).
  * Test support for the fuzz harnesses only.
  */
 #ifndef TBR_FUZZ_THREAD_H
