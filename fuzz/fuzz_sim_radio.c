@@ -7,7 +7,7 @@
  * the simulated loss, the burst bound).
  *
  * Input: [channel][loss] then datagrams [from][len][bytes] (len 255: the
- * rest of the input), at most 100 of them.
+ * rest of the input, cut to 1500 bytes), at most 100 of them.
  *   channel  the receive channel: 11 + (channel & 15);
  *   loss     the simulated loss rate loss/255 (0: none), its seed loss;
  *   from     bits 0-1: the sender: node 2, node 33, a port outside the
@@ -41,6 +41,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_DGRAMS 100
+#define DGRAM_CAP 1500 /* longer datagrams are cut to this */
 #define NOW_MS 123456
 
 static struct sim_radio radio;
@@ -105,7 +106,7 @@ static void on_frame(void *user, const struct radio_rx_frame *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static uint8_t bufs[MAX_DGRAMS][300];
+    static uint8_t bufs[MAX_DGRAMS][DGRAM_CAP];
     if (size < 2)
         return 0;
     setup();
@@ -122,8 +123,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (len == 255 || len > size - i)
             len = size - i;
         uint8_t *b = bufs[sent];
-        memcpy(b, data + i, len);
+        size_t take = len;
         i += len;
+        if (len > DGRAM_CAP)
+            len = DGRAM_CAP;
+        memcpy(b, data + i - take, len);
         if ((from & 4) && len)
             b[0] = radio.channel;
         int fd = (from & 3) == 3 ? radio.tx_fd : senders[from & 3];
