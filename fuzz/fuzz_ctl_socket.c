@@ -188,15 +188,25 @@ static void check_events(const uint8_t *s, size_t n)
 
 /* ---- the harness -------------------------------------------------------------------- */
 
-static char path[108];
+static char dir[64], path[108];
 static char out[OUT_CAP];
+
+/* At exit: the server closed, its socket, lock file and directory gone. */
+static void cleanup(void)
+{
+    char lock[sizeof(path) + 8];
+    ctl_server_close(h.srv);
+    h.srv = NULL;
+    snprintf(lock, sizeof(lock), "%s.lock", path);
+    unlink(lock);
+    rmdir(dir);
+}
 
 static void setup(void)
 {
     if (h.srv)
         return;
     const char *t = getenv("TMPDIR");
-    char dir[64];
     snprintf(dir, sizeof(dir), "%s/tbr-fuzz-ctl-XXXXXX", t && strlen(t) < 32 ? t : "/tmp");
     CHECK(mkdtemp(dir) != NULL);
     snprintf(path, sizeof(path), "%s/ctl.sock", dir);
@@ -204,6 +214,7 @@ static void setup(void)
     char err[CTL_ERR_MAX];
     h.srv = ctl_server_open(&cfg, err, sizeof(err));
     CHECK(h.srv != NULL);
+    atexit(cleanup);
 }
 
 static int connect_client(void)

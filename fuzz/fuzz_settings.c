@@ -344,6 +344,13 @@ static void run_node(struct settings *s)
 
 static char dir[64];
 
+/* At exit: the file and its directory gone. */
+static void cleanup(void)
+{
+    unlink(fs.path);
+    rmdir(dir);
+}
+
 static void setup(void)
 {
     if (dir[0])
@@ -356,6 +363,7 @@ static void setup(void)
     fs.wbuf = malloc(SETTINGS_MAX_FILE);
     fs.disk = malloc(SETTINGS_MAX_FILE);
     CHECK(fs.wbuf && fs.disk);
+    atexit(cleanup);
 }
 
 static void write_file(const uint8_t *f, size_t n)
