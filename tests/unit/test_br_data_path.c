@@ -424,10 +424,62 @@ static void test_source_validation(void **state)
     br_data_path_free(&DP);
 }
 
+/* Sends a UDP packet from src as child rloc16 (0: the node itself); true
+ * when it was translated to the TUN. */
+static bool child_udp(uint16_t rloc16, const char *src)
+{
+    uint8_t p[256];
+    struct tnode_rx_link from = {rloc16 != 0, rloc16 ? rloc16 : TNODE_RLOC16_UNKNOWN};
+    uint64_t before = DP.ctr.xlat_6to4;
+
+    br_data_path_mesh_rx(&DP, p, udp6(p, src, 64), &from, 2000);
+    F.tun_n = F.mesh_n = 0; /* a refusal may answer with an ICMP error */
+    return DP.ctr.xlat_6to4 == before + 1;
+}
+
+/* Per-device caps per Thread child (issue 11 #3): every device of the mesh
+ * takes its address from the one OMR /64, so the translator counts per
+ * child (the sender the node reports), not per /64. 20 children of one /64
+ * all get a pool address (before: the 17th got none, dev-pool); a child
+ * rotating 300 addresses is capped at its own allowance; the node's own
+ * packets (sender unknown) count on their /64. */
+static void test_per_child_caps(void **state)
+{
+    struct bib_cfg d;
+    struct nat64_fmt_counters c;
+    char src[64];
+    unsigned ok = 0;
+
+    (void)state;
+    bib_cfg_default(&d);
+    setup_dp(false);
+    for (uint16_t i = 1; i <= 20; i++) {
+        snprintf(src, sizeof(src), "fd11:22::%x", i);
+        assert_true(child_udp((uint16_t)(0x0400 | i), src));
+    }
+    for (unsigned i = 0; i < 300; i++) {
+        snprintf(src, sizeof(src), "fd11:22::1:%x", i);
+        ok += child_udp(0x0401, src);
+    }
+    assert_int_equal(ok, d.max_pool_per_64 - 1); /* it held one already */
+    br_data_path_xlat_counters(&DP, &c);
+    /* refused as dev-pool (answered with an ICMP error until the error rate
+     * limit, then counted as icmp-rate-limit) */
+    assert_true(c.drops_6to4[NAT64_DROP_DEV_POOL] >= 1);
+    assert_int_equal(c.drops_6to4[NAT64_DROP_DEV_POOL] + c.drops_6to4[NAT64_DROP_ICMP_RATE_LIMIT],
+                     300 - (d.max_pool_per_64 - 1));
+    /* Other children and the node itself still get addresses. */
+    assert_true(child_udp(0x0415, "fd11:22::15"));
+    assert_true(child_udp(0, "fd11:22::ff00"));
+    assert_int_equal(br_data_path_dev_key(NULL), 0);
+    br_data_path_free(&DP);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mesh_to_host),
+        cmocka_unit_test(test_per_child_caps),
         cmocka_unit_test(test_icmp_error_back_to_mesh),
         cmocka_unit_test(test_icmp_error_rate_limit),
         cmocka_unit_test(test_host_to_mesh),
