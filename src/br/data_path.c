@@ -201,13 +201,6 @@ static void mesh_send(struct br_data_path *dp, const uint8_t *pkt, size_t len, b
 
 /* ---- the two directions ---------------------------------------------------------- */
 
-uint64_t br_data_path_dev_key(const struct tnode_rx_link *from)
-{
-    /* Bit 16 keeps RLOC16 0x0000 (a leader's own, never a child's) from
-     * meaning "no key". */
-    return from && from->known ? (uint64_t)1 << 16 | from->rloc16 : 0;
-}
-
 void br_data_path_mesh_rx(struct br_data_path *dp, const uint8_t *pkt, size_t len,
                           const struct tnode_rx_link *from, uint64_t now_ms)
 {
@@ -230,7 +223,7 @@ void br_data_path_mesh_rx(struct br_data_path *dp, const uint8_t *pkt, size_t le
             dp->ctr.host_rx_bad_source++;
             return;
         }
-        r = nat64_translate_dev(dp->xlat, pkt, len, now_ms, br_data_path_dev_key(from), &dp->out);
+        r = nat64_translate_dev(dp->xlat, pkt, len, now_ms, tnode_rx_link_key(from), &dp->out);
         switch (r.verdict) {
         case XLAT_FORWARD:
             for (unsigned i = 0; i < dp->out.n; i++) {

@@ -135,14 +135,10 @@ void br_data_path_clear(struct br_data_path *dp);
 /* A packet leaving the mesh (the node's host_rx callback). from: the child
  * that sent it (NULL or not known: the node itself or a sender the node
  * cannot name). A known child is the device its 6->4 translation counts on
- * for the translator's per-device caps (br_data_path_dev_key()); others
+ * for the translator's per-device caps (tnode_rx_link_key()); others
  * count on their source /64. */
 void br_data_path_mesh_rx(struct br_data_path *dp, const uint8_t *pkt, size_t len,
                           const struct tnode_rx_link *from, uint64_t now_ms);
-/* The translator's device key for a packet from `from` (nat64_translate_dev):
- * the child's RLOC16 tagged so it is never 0; 0 (the source /64) when from
- * is NULL or not known. */
-uint64_t br_data_path_dev_key(const struct tnode_rx_link *from);
 /* A packet from the host side: IPv4 or IPv6. */
 void br_data_path_host_input(struct br_data_path *dp, const uint8_t *pkt, size_t len,
                              uint64_t now_ms);

@@ -122,10 +122,12 @@ static enum ot_err mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, en
  * child with the frame's extended source (given, or resolved from a short
  * one by mac_neighbour), else the child with its short source. Multi-hop
  * (a mesh header, RFC 4944 §5.2) would name the originator here instead. */
-static struct tnode_rx_link rx_link(struct tnode *n, const struct mac_rx_info *info)
+struct tnode_rx_link tn_mesh_rx_link(struct tnode *n, const struct mac_rx_info *info)
 {
     struct tnode_rx_link l = {false, TNODE_RLOC16_UNKNOWN};
     struct child_table_entry *c = NULL;
+    if (!info)
+        return l;
     if (info->src_ext_known)
         c = child_table_by_ext(&n->children, info->src_ext);
     else if (info->frame->src.mode == MAC_ADDR_SHORT)
@@ -148,7 +150,7 @@ static bool to_host(const struct tnode *n, const uint8_t dst[16])
 
 static void forward(struct tnode *n, const uint8_t *pkt, size_t len, const struct mac_rx_info *info)
 {
-    struct tnode_rx_link from = rx_link(n, info);
+    struct tnode_rx_link from = tn_mesh_rx_link(n, info);
     if (to_host(n, pkt + 24)) {
         /* Handing a packet to our own host interface is no router hop (RFC
          * 8200 §3: forwarding nodes decrement): the host forwards it (the

@@ -69,6 +69,11 @@ struct tnode_rx_link {
     uint16_t rloc16;
 };
 
+/* A 64-bit key naming the sender (never 0 when known: 1 << 16 | rloc16);
+ * 0 for NULL or a sender not known. What the border router's per-device
+ * caps (NAT64, DNS transactions) count on. */
+uint64_t tnode_rx_link_key(const struct tnode_rx_link *l);
+
 struct tnode_cfg {
     uint8_t node_id; /* for logs and the default extended address seed */
     const struct radio_ops *radio_ops;
@@ -268,7 +273,9 @@ struct tnode_udp_rx {
     const uint8_t *payload;
     size_t len;
     uint8_t hop_limit;
-    uint64_t now_ms; /* the time of the call into the node that delivered it */
+    uint64_t now_ms;           /* the time of the call into the node that delivered it */
+    struct tnode_rx_link link; /* who sent it on the mesh (not known: the
+                                * node itself, or not from a child) */
 };
 
 typedef void (*tnode_udp_cb)(void *ctx, const struct tnode_udp_rx *rx);

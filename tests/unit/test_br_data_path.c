@@ -471,7 +471,7 @@ static void test_per_child_caps(void **state)
     /* Other children and the node itself still get addresses. */
     assert_true(child_udp(0x0415, "fd11:22::15"));
     assert_true(child_udp(0, "fd11:22::ff00"));
-    assert_int_equal(br_data_path_dev_key(NULL), 0);
+    assert_int_equal(tnode_rx_link_key(NULL), 0);
     br_data_path_free(&DP);
 }
 
