@@ -206,11 +206,12 @@ static void node_log(void *user, int level, const char *msg)
 }
 
 /* The node's host_rx: now_ms is the time of the call into the node. */
-static void node_host_rx(void *user, const uint8_t *pkt, size_t len, uint64_t now_ms)
+static void node_host_rx(void *user, const uint8_t *pkt, size_t len,
+                         const struct tnode_rx_link *from, uint64_t now_ms)
 {
     struct br_agent *a = user;
 
-    br_data_path_mesh_rx(&a->dp, pkt, len, now_ms);
+    br_data_path_mesh_rx(&a->dp, pkt, len, from, now_ms);
 }
 
 static void dp_host_tx(void *user, const uint8_t *pkt, size_t len)

@@ -201,7 +201,8 @@ static void mesh_send(struct br_data_path *dp, const uint8_t *pkt, size_t len, b
 
 /* ---- the two directions ---------------------------------------------------------- */
 
-void br_data_path_mesh_rx(struct br_data_path *dp, const uint8_t *pkt, size_t len, uint64_t now_ms)
+void br_data_path_mesh_rx(struct br_data_path *dp, const uint8_t *pkt, size_t len,
+                          const struct tnode_rx_link *from, uint64_t now_ms)
 {
     dp->ctr.host_rx++;
     if (len >= 40 && (pkt[0] >> 4) == 6 && dp->has_prefix &&
@@ -222,7 +223,7 @@ void br_data_path_mesh_rx(struct br_data_path *dp, const uint8_t *pkt, size_t le
             dp->ctr.host_rx_bad_source++;
             return;
         }
-        r = nat64_translate(dp->xlat, pkt, len, now_ms, &dp->out);
+        r = nat64_translate_dev(dp->xlat, pkt, len, now_ms, tnode_rx_link_key(from), &dp->out);
         switch (r.verdict) {
         case XLAT_FORWARD:
             for (unsigned i = 0; i < dp->out.n; i++) {

@@ -13,7 +13,9 @@
  *                 of the Network Data (br_data_path_set_netdata()); link-local
  *                 and any other source is dropped and counted, so a device
  *                 cannot pose as another /64 to get round the translator's
- *                 per-/64 caps (bib.h).
+ *                 per-device caps (bib.h). Those count per Thread child (the
+ *                 node reports the frame's sender, struct tnode_rx_link): every
+ *                 device of the mesh takes its OMR address from one /64.
  *   host -> mesh  br_data_path_host_input() (the TUN's packets): IPv4 to the
  *                 pool is translated 4->6 and sent into the mesh; IPv6 is
  *                 sent into the mesh.
@@ -43,6 +45,7 @@
 #include "nat64/nat64.h"
 #include "nat64/nat64_fmt.h"
 #include "platform/tun.h"
+#include "thread/node.h"
 #include "util/addr.h"
 
 #define BR_DATA_PATH_EXPIRE_MS 10000u /* translator session expiry tick */
@@ -129,8 +132,13 @@ void br_data_path_set_netdata(struct br_data_path *dp, const uint8_t *netdata, s
 /* Drops every mapping (OpenThread does on `nat64 disable`). */
 void br_data_path_clear(struct br_data_path *dp);
 
-/* A packet leaving the mesh (the node's host_rx callback). */
-void br_data_path_mesh_rx(struct br_data_path *dp, const uint8_t *pkt, size_t len, uint64_t now_ms);
+/* A packet leaving the mesh (the node's host_rx callback). from: the child
+ * that sent it (NULL or not known: the node itself or a sender the node
+ * cannot name). A known child is the device its 6->4 translation counts on
+ * for the translator's per-device caps (tnode_rx_link_key()); others
+ * count on their source /64. */
+void br_data_path_mesh_rx(struct br_data_path *dp, const uint8_t *pkt, size_t len,
+                          const struct tnode_rx_link *from, uint64_t now_ms);
 /* A packet from the host side: IPv4 or IPv6. */
 void br_data_path_host_input(struct br_data_path *dp, const uint8_t *pkt, size_t len,
                              uint64_t now_ms);

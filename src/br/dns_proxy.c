@@ -129,7 +129,9 @@ void br_dns_proxy_udp_rx(struct br_dns_proxy *p, int handle, const struct tnode_
         srp_handle(p, p->udp, rx, ok, now_ms);
         return;
     }
-    dns_server_query(p->dns, now_ms, rx->payload, rx->len, rx->src, rx->sport, rx->dst, ok, p->act);
+    /* The client for the fair share: the child that sent it (node.h). */
+    dns_server_query_dev(p->dns, now_ms, rx->payload, rx->len, rx->src, rx->sport, rx->dst, ok,
+                         tnode_rx_link_key(&rx->link), p->act);
     act_do(p, now_ms);
 }
 

@@ -534,13 +534,21 @@ static void txn_attempt(struct dns_server *s, struct dns_server_txn *t, uint64_t
 
 static void query(struct dns_server *s, uint64_t now_ms, const uint8_t *msg, size_t len,
                   const uint8_t src[16], uint16_t sport, const uint8_t *local, bool from_thread,
-                  struct dns_server_action *out);
+                  uint64_t dev_key, struct dns_server_action *out);
+static size_t client_txns(const struct dns_server *s, const uint8_t src[16], uint64_t dev_key);
 
 void dns_server_query(struct dns_server *s, uint64_t now_ms, const uint8_t *msg, size_t len,
                       const uint8_t src[16], uint16_t sport, const uint8_t *local, bool from_thread,
                       struct dns_server_action *out)
 {
-    query(s, now_ms, msg, len, src, sport, local, from_thread, out);
+    dns_server_query_dev(s, now_ms, msg, len, src, sport, local, from_thread, 0, out);
+}
+
+void dns_server_query_dev(struct dns_server *s, uint64_t now_ms, const uint8_t *msg, size_t len,
+                          const uint8_t src[16], uint16_t sport, const uint8_t *local,
+                          bool from_thread, uint64_t dev_key, struct dns_server_action *out)
+{
+    query(s, now_ms, msg, len, src, sport, local, from_thread, dev_key, out);
     if (out->kind == DNS_SERVER_ACT_REPLY && local) { /* answered at once */
         out->has_local = true;
         memcpy(out->local, local, 16);
@@ -549,7 +557,7 @@ void dns_server_query(struct dns_server *s, uint64_t now_ms, const uint8_t *msg,
 
 static void query(struct dns_server *s, uint64_t now_ms, const uint8_t *msg, size_t len,
                   const uint8_t src[16], uint16_t sport, const uint8_t *local, bool from_thread,
-                  struct dns_server_action *out)
+                  uint64_t dev_key, struct dns_server_action *out)
 {
     out->kind = DNS_SERVER_ACT_NONE;
     out->txn = 0;
@@ -643,7 +651,7 @@ static void query(struct dns_server *s, uint64_t now_ms, const uint8_t *msg, siz
         return;
     }
     size_t cap = s->cfg.max_txns_per_client;
-    if (cap > 0 && dns_server_client_txns(s, src) >= cap) {
+    if (cap > 0 && client_txns(s, src, dev_key) >= cap) {
         /* Fair share (dns_server.h): SERVFAIL as for a full table. */
         count(s, DNS_SERVER_CNT_SERVFAIL_CLIENT_LIMIT);
         reply_empty(s, &r, DNS_RCODE_SERVFAIL, false, src, sport, 0, out);
@@ -658,6 +666,7 @@ static void query(struct dns_server *s, uint64_t now_ms, const uint8_t *msg, siz
     count(s, DNS_SERVER_CNT_FORWARDED);
     memcpy(t->dev_addr, src, 16);
     t->dev_port = sport;
+    t->dev_key = dev_key;
     t->has_local = local != NULL;
     if (local)
         memcpy(t->dev_local, local, 16);
@@ -915,11 +924,25 @@ size_t dns_server_txns_in_use(const struct dns_server *s)
     return n;
 }
 
-size_t dns_server_client_txns(const struct dns_server *s, const uint8_t src[16])
+/* The client: the caller's device key when given (the Thread child), else
+ * the source masked to client_prefix_len among unkeyed transactions. */
+static size_t client_txns(const struct dns_server *s, const uint8_t src[16], uint64_t dev_key)
 {
     size_t n = 0;
-    for (size_t i = 0; i < DNS_SERVER_MAX_TXNS; i++)
-        n += s->txns[i].in_use &&
-             addr_prefix_match(s->txns[i].dev_addr, src, s->cfg.client_prefix_len);
+    for (size_t i = 0; i < DNS_SERVER_MAX_TXNS; i++) {
+        const struct dns_server_txn *t = &s->txns[i];
+        n += t->in_use && t->dev_key == dev_key &&
+             (dev_key || addr_prefix_match(t->dev_addr, src, s->cfg.client_prefix_len));
+    }
     return n;
+}
+
+size_t dns_server_client_txns(const struct dns_server *s, const uint8_t src[16])
+{
+    return client_txns(s, src, 0);
+}
+
+size_t dns_server_dev_txns(const struct dns_server *s, uint64_t dev_key)
+{
+    return dev_key ? client_txns(s, NULL, dev_key) : 0;
 }

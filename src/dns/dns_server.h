@@ -61,7 +61,10 @@
  *     not the NAT64 rule's /64: every Thread device takes its addresses from
  *     the same mesh-local, OMR and link-local /64s, so a /64 key would make
  *     the whole mesh one client; set 64 where devices have
- *     a /64 each. See docs/security/dns.md.
+ *     a /64 each. When the caller names the device below IPv6
+ *     (dns_server_query_dev: the border router passes the Thread child that
+ *     sent the query), the client is that device key instead, whatever
+ *     addresses it uses. See docs/security/dns.md.
  *
  * DNS64 (RFC 6147, off by default, D4/D6): AAAA queries are forwarded; when
  * the answer is NOERROR without a usable AAAA (NODATA; AAAA inside
@@ -214,6 +217,7 @@ struct dns_server_txn {
     /* The device and its question. */
     uint8_t dev_addr[16];
     uint16_t dev_port;
+    uint64_t dev_key; /* dns_server_query_dev's device key (0: none) */
     bool has_local;
     uint8_t dev_local[16]; /* the address the device asked (the reply's source) */
     uint16_t dev_id;
@@ -317,6 +321,13 @@ bool dns_server_source_allowed(const uint8_t src[16], const struct addr_prefix6 
 void dns_server_query(struct dns_server *s, uint64_t now_ms, const uint8_t *msg, size_t len,
                       const uint8_t src[16], uint16_t sport, const uint8_t *local, bool from_thread,
                       struct dns_server_action *out);
+/* dns_server_query() from a device the caller names by dev_key (not 0; e.g.
+ * the Thread child that sent it): the per-client cap counts that device's
+ * transactions, whatever source addresses it uses. dev_key 0: the source
+ * masked to cfg.client_prefix_len, as dns_server_query(). */
+void dns_server_query_dev(struct dns_server *s, uint64_t now_ms, const uint8_t *msg, size_t len,
+                          const uint8_t src[16], uint16_t sport, const uint8_t *local,
+                          bool from_thread, uint64_t dev_key, struct dns_server_action *out);
 
 /* An upstream answer for transaction txn, received from `from`/`from_port`
  * (over TCP: one unframed message from the connection). Fills *out: NONE
@@ -344,6 +355,8 @@ size_t dns_server_txns_in_use(const struct dns_server *s);
 
 /* Transactions held by the client that `src` belongs to (cfg.client_prefix_len). */
 size_t dns_server_client_txns(const struct dns_server *s, const uint8_t src[16]);
+/* Transactions held by device dev_key (dns_server_query_dev; 0 for 0). */
+size_t dns_server_dev_txns(const struct dns_server *s, uint64_t dev_key);
 
 static inline uint64_t dns_server_counter(const struct dns_server *s, enum dns_server_counter c)
 {

@@ -26,8 +26,9 @@
  *   hosts (NAPT only): per-IPv6-address session counts for max_per_host. A
  *   host entry exists while the address has sessions, so there are never more
  *   of them than mappings in use: max_mappings entries suffice.
- *   devs: per-/64 counts of sessions and dynamic mappings for the
- *   max_*_per_64 caps. A mapping keeps the index of its /64's entry, so
+ *   devs: per-device counts of sessions and dynamic mappings for the
+ *   max_*_per_64 caps, keyed by the caller's device key (bib_out_dev) or the
+ *   source /64. A mapping keeps the index of its device's entry, so
  *   counting a session or mapping costs no hashing; the entry lives while it
  *   counts anything (a static mapping holds it only while it has sessions),
  *   hence never more entries than mappings in use either.
@@ -132,9 +133,17 @@ struct bib_host {
     uint32_t next;  /* hash chain; also the free list */
 };
 
-/* One IPv6 /64 (a device) with sessions: what its caps count. */
+/* A device as the caps see it (bib.h, bib_out_dev): the caller's key
+ * (link = true: a Thread child) or the IPv6 source /64 (link = false); the
+ * flag keeps the two kinds apart whatever their values. */
+struct bib_dk {
+    uint64_t v;
+    bool link;
+};
+
+/* One device with sessions: what its caps count. */
 struct bib_dev {
-    uint8_t pfx[8];
+    struct bib_dk key;
     uint32_t sessions;
     uint32_t maps; /* dynamic mappings (address mode: pool addresses held) */
     uint32_t next; /* hash chain; also the free list */
@@ -290,10 +299,9 @@ static uint32_t bib_hh(const struct bib *b, const uint8_t a6[16])
     return (uint32_t)bib_sip(b, w, 3) & b->hmask;
 }
 
-static uint32_t bib_hd(const struct bib *b, const uint8_t pfx[8])
+static uint32_t bib_hd(const struct bib *b, struct bib_dk k)
 {
-    uint64_t w[2] = {TAG_D};
-    memcpy(&w[1], pfx, 8); /* the /64: every address of a device hashes alike */
+    uint64_t w[2] = {TAG_D | (uint64_t)k.link << 8, k.v};
     return (uint32_t)bib_sip(b, w, 2) & b->mmask;
 }
 
@@ -475,21 +483,32 @@ static uint64_t bib_exp_ms(const struct bib *b, uint32_t exp)
     return (b->epoch_s + exp) * 1000;
 }
 
-/* ---- devices (per-/64 counts) --------------------------------------------- */
+/* ---- devices (per-device counts) ------------------------------------------- */
 
-static uint32_t bib_dev_find(const struct bib *b, const uint8_t a6[16])
+/* The device of a packet from a6: the caller's key, else a6's /64 (every
+ * address of the /64 alike). */
+static struct bib_dk bib_dk_of(uint64_t dev_key, const uint8_t a6[16])
 {
-    for (uint32_t i = b->dbkt[bib_hd(b, a6)]; i; i = b->dev[i].next)
-        if (memcmp(b->dev[i].pfx, a6, 8) == 0)
+    struct bib_dk k = {dev_key, dev_key != 0};
+    if (!k.link)
+        for (unsigned i = 0; i < 8; i++)
+            k.v = k.v << 8 | a6[i];
+    return k;
+}
+
+static uint32_t bib_dev_find(const struct bib *b, struct bib_dk k)
+{
+    for (uint32_t i = b->dbkt[bib_hd(b, k)]; i; i = b->dev[i].next)
+        if (b->dev[i].key.v == k.v && b->dev[i].key.link == k.link)
             return i;
     return 0;
 }
 
-/* The /64's entry, created empty if it has none. 0 only if every entry is
- * taken, which cannot happen (see the top). */
-static uint32_t bib_dev_get(struct bib *b, const uint8_t a6[16])
+/* The device's entry, created empty if it has none. 0 only if every entry
+ * is taken, which cannot happen (see the top). */
+static uint32_t bib_dev_get(struct bib *b, struct bib_dk k)
 {
-    uint32_t i = bib_dev_find(b, a6);
+    uint32_t i = bib_dev_find(b, k);
     if (i)
         return i;
     if (b->dev_free) {
@@ -501,8 +520,8 @@ static uint32_t bib_dev_get(struct bib *b, const uint8_t a6[16])
         return 0;
     }
     struct bib_dev *d = &b->dev[i];
-    uint32_t h = bib_hd(b, a6);
-    memcpy(d->pfx, a6, 8);
+    uint32_t h = bib_hd(b, k);
+    d->key = k;
     d->sessions = d->maps = 0;
     d->next = b->dbkt[h];
     b->dbkt[h] = i;
@@ -515,7 +534,7 @@ static void bib_dev_put(struct bib *b, uint32_t i)
     struct bib_dev *d = &b->dev[i];
     if (d->sessions || d->maps)
         return;
-    uint32_t *p = &b->dbkt[bib_hd(b, d->pfx)];
+    uint32_t *p = &b->dbkt[bib_hd(b, d->key)];
     while (*p != i)
         p = &b->dev[*p].next;
     *p = d->next;
@@ -523,14 +542,14 @@ static void bib_dev_put(struct bib *b, uint32_t i)
     b->dev_free = i;
 }
 
-/* The entry counting m's /64 (a static mapping without sessions has none
- * of its own, though its /64 may). */
-static uint32_t bib_dev_of(const struct bib *b, const struct bib_map *m)
+/* The entry counting m's device (a static mapping without sessions has
+ * none of its own, though its device k may). */
+static uint32_t bib_dev_of(const struct bib *b, const struct bib_map *m, struct bib_dk k)
 {
-    return m->dev ? m->dev : bib_dev_find(b, m->addr6);
+    return m->dev ? m->dev : bib_dev_find(b, k);
 }
 
-/* The per-/64 caps for one more session (and, new_map, one more dynamic
+/* The per-device caps for one more session (and, new_map, one more dynamic
  * mapping) on device entry i (0: a /64 with nothing yet). */
 static enum nat64_drop bib_dev_check(const struct bib *b, uint32_t i, bool new_map)
 {
@@ -585,14 +604,15 @@ static uint32_t bib_lookup4(const struct bib *b, uint8_t proto, uint32_t a4, uin
     return m ? m : bib_find4(b, 0, a4, 0);
 }
 
-/* Takes a free mapping record and links it in (hashes, creation list). */
+/* Takes a free mapping record and links it in (hashes, creation list).
+ * dk: the device of a dynamic mapping; NULL: a static one. */
 static uint32_t bib_map_new(struct bib *b, uint8_t proto, const uint8_t a6[16], uint16_t port6,
-                            uint32_t a4, uint16_t port4, bool is_static)
+                            uint32_t a4, uint16_t port4, const struct bib_dk *dk)
 {
     uint32_t i, d = 0;
     if (!b->map_free && b->map_hw >= b->cfg.max_mappings)
         return 0;
-    if (!is_static && !(d = bib_dev_get(b, a6)))
+    if (dk && !(d = bib_dev_get(b, *dk)))
         return 0;
     if (b->map_free) {
         i = b->map_free;
@@ -612,7 +632,7 @@ static uint32_t bib_map_new(struct bib *b, uint8_t proto, const uint8_t a6[16], 
     m->port6 = port6;
     m->port4 = port4;
     m->proto = proto;
-    m->is_static = is_static;
+    m->is_static = dk == NULL;
     m->in_use = 1;
     uint32_t h6 = bib_h6(b, proto, a6, port6), h4 = bib_h4(b, proto, a4, port4);
     m->next6 = b->m6bkt[h6];
@@ -874,7 +894,8 @@ static uint8_t bib_class_of(uint8_t proto)
 }
 
 static uint32_t bib_sess_new(struct bib *b, uint32_t map, uint16_t port, uint32_t raddr,
-                             uint16_t rport, uint8_t proto, uint8_t state, uint32_t now_c)
+                             uint16_t rport, uint8_t proto, uint8_t state, uint32_t now_c,
+                             struct bib_dk dk)
 {
     uint32_t i;
     if (b->sess_free) {
@@ -887,7 +908,7 @@ static uint32_t bib_sess_new(struct bib *b, uint32_t map, uint16_t port, uint32_
     }
     struct bib_map *m = &b->map[map];
     if (!m->dev)
-        m->dev = bib_dev_get(b, m->addr6); /* a static mapping's first session */
+        m->dev = bib_dev_get(b, dk); /* a static mapping's first session */
     if (!m->dev || !bib_host_add(b, m->addr6, +1)) {
         b->sess[i].tnext = b->sess_free;
         b->sess_free = i;
@@ -1092,6 +1113,15 @@ enum nat64_drop bib_out(struct bib *b, uint8_t proto, const uint8_t src6[16], ui
                         const uint8_t dst4[4], uint16_t dport, bool has_ports, uint8_t tcp_flags,
                         uint64_t now_ms, struct bib_hit *hit)
 {
+    return bib_out_dev(b, proto, src6, sport, dst4, dport, has_ports, tcp_flags, 0, now_ms, hit);
+}
+
+enum nat64_drop bib_out_dev(struct bib *b, uint8_t proto, const uint8_t src6[16], uint16_t sport,
+                            const uint8_t dst4[4], uint16_t dport, bool has_ports,
+                            uint8_t tcp_flags, uint64_t dev_key, uint64_t now_ms,
+                            struct bib_hit *hit)
+{
+    struct bib_dk dk = bib_dk_of(dev_key, src6);
     if (!bib_proto_ok(proto))
         return NAT64_DROP_UNSUP_PROTO;
     uint32_t now_c;
@@ -1137,13 +1167,13 @@ again:
         }
         if (bib_cap_reached(b, bib_host_count(b, &b->map[mi], src6)))
             return NAT64_DROP_HOST_LIMIT;
-        enum nat64_drop r = bib_dev_check(b, bib_dev_of(b, &b->map[mi]), false);
+        enum nat64_drop r = bib_dev_check(b, bib_dev_of(b, &b->map[mi], dk), false);
         if (r != NAT64_DROP_NONE && bib_sweep_once(b, now_f, &expired))
             goto again; /* the sweep may have freed mi: look it up again */
         if (r != NAT64_DROP_NONE)
             return r;
         uint8_t st = proto == BIB_TCP ? ST_V6_INIT : ST_NONE;
-        if (!bib_sess_new(b, mi, port, raddr, rport, proto, st, now_c))
+        if (!bib_sess_new(b, mi, port, raddr, rport, proto, st, now_c, dk))
             return NAT64_DROP_TABLE_FULL;
         bib_fill_hit(b, mi, sport, hit);
         return NAT64_DROP_NONE;
@@ -1154,7 +1184,7 @@ again:
         return NAT64_DROP_NO_MAPPING;
     if (bib_cap_reached(b, bib_host_count(b, NULL, src6)))
         return NAT64_DROP_HOST_LIMIT;
-    enum nat64_drop r = bib_dev_check(b, bib_dev_find(b, src6), true);
+    enum nat64_drop r = bib_dev_check(b, bib_dev_find(b, dk), true);
     if (r != NAT64_DROP_NONE && bib_sweep_once(b, now_f, &expired))
         goto again;
     if (r != NAT64_DROP_NONE)
@@ -1177,11 +1207,11 @@ again:
         return NAT64_DROP_POOL_EXHAUSTED;
     uint8_t mproto = b->cfg.napt ? proto : 0;
     uint16_t mport6 = b->cfg.napt ? sport : 0;
-    mi = bib_map_new(b, mproto, src6, mport6, a4, port4, false);
+    mi = bib_map_new(b, mproto, src6, mport6, a4, port4, &dk);
     if (!mi)
         return NAT64_DROP_TABLE_FULL; /* not reached: bib_full() checked */
     uint8_t st = proto == BIB_TCP ? ST_V6_INIT : ST_NONE;
-    if (!bib_sess_new(b, mi, sport, raddr, rport, proto, st, now_c)) {
+    if (!bib_sess_new(b, mi, sport, raddr, rport, proto, st, now_c, dk)) {
         bib_map_release(b, mi); /* a mapping never outlives its last session */
         return NAT64_DROP_TABLE_FULL;
     }
@@ -1234,12 +1264,15 @@ again:
      * any peer may open a session to a live mapping. */
     if (bib_cap_reached(b, bib_host_count(b, &b->map[mi], b->map[mi].addr6)))
         return NAT64_DROP_HOST_LIMIT;
-    enum nat64_drop r = bib_dev_check(b, bib_dev_of(b, &b->map[mi]), false);
+    /* A mapping counts on the device that made it; a static one without
+     * sessions on the device of its IPv6 /64 (no link key on this side). */
+    struct bib_dk dk = bib_dk_of(0, b->map[mi].addr6);
+    enum nat64_drop r = bib_dev_check(b, bib_dev_of(b, &b->map[mi], dk), false);
     if (r != NAT64_DROP_NONE && bib_sweep_once(b, now_f, &expired))
         goto again;
     if (r != NAT64_DROP_NONE)
         return r;
-    if (!bib_sess_new(b, mi, port, raddr, rport, proto, st, now_c))
+    if (!bib_sess_new(b, mi, port, raddr, rport, proto, st, now_c, dk))
         return NAT64_DROP_TABLE_FULL;
     bib_fill_hit(b, mi, dport, hit);
     return NAT64_DROP_NONE;
@@ -1305,7 +1338,7 @@ enum nat64_drop bib_add_static(struct bib *b, uint8_t proto, const uint8_t addr6
     /* A per-port static on an address held whole by an address-level one. */
     if (proto != 0 && bib_find4(b, 0, a4, 0))
         return NAT64_DROP_POOL_EXHAUSTED;
-    if (!bib_map_new(b, proto, addr6, port6, a4, port4, true))
+    if (!bib_map_new(b, proto, addr6, port6, a4, port4, NULL))
         return NAT64_DROP_TABLE_FULL;
     return NAT64_DROP_NONE;
 }

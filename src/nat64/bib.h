@@ -23,8 +23,12 @@
  *   (constant timeout per class, so a refreshed session moves to the tail);
  *   bib_expire() pops expired heads. A mapping lives while it has sessions
  *   (static mappings live forever).
- * - Per-device caps (bib_cfg max_*_per_64): each IPv6 /64 with sessions has
- *   one entry counting its sessions and dynamic mappings, found through the
+ * - Per-device caps (bib_cfg max_*_per_64): each device with sessions has
+ *   one entry counting its sessions and dynamic mappings. A device is the
+ *   caller's device key when it gives one (bib_out_dev: the border router
+ *   passes the Thread child that sent the packet, since every device of a
+ *   mesh takes its OMR address from the same /64), else the IPv6 source /64.
+ *   The entry is found through the
  *   mapping (O(1), no hashing on the per-packet path); entries never
  *   outnumber mappings in use.
  * - Memory is bounded: every pool is allocated once in bib_new() from the
@@ -59,9 +63,10 @@ struct bib_cfg {
     uint32_t max_mappings;     /* bound on mappings */
     uint32_t max_per_host;     /* sessions per IPv6 source address, 0 = no cap */
     /* Per device: a Thread device may use any address of its /64, so the
-     * caps that keep one device from starving the others count per IPv6
-     * source /64 (0 = no cap). Static mappings never count as mappings or
-     * pool addresses; their sessions count. */
+     * caps that keep one device from starving the others count per device:
+     * the caller's device key (bib_out_dev; a Thread child), else the IPv6
+     * source /64 (the names keep "_per_64"; 0 = no cap). Static mappings
+     * never count as mappings or pool addresses; their sessions count. */
     uint32_t max_sessions_per_64; /* sessions */
     uint32_t max_mappings_per_64; /* dynamic mappings (NAPT: ports held) */
     uint32_t max_pool_per_64;     /* address mode: IPv4 pool addresses held (one
@@ -120,7 +125,7 @@ size_t bib_memory(const struct bib *b);
  * address mode maps by address alone (ports kept, no session is touched
  * when none matches); NAPT mode returns NAT64_DROP_FRAG_UNTRACKED.
  * Returns NAT64_DROP_NONE, NAT64_DROP_POOL_EXHAUSTED, NAT64_DROP_HOST_LIMIT,
- * NAT64_DROP_DEV_SESSIONS / DEV_MAPPINGS / DEV_POOL (the per-/64 caps: a new
+ * NAT64_DROP_DEV_SESSIONS / DEV_MAPPINGS / DEV_POOL (the per-device caps: a new
  * session / mapping / pool address past them) or NAT64_DROP_TABLE_FULL.
  * Existing flows are never disturbed by exhaustion.
  * Also: NAT64_DROP_NO_MAPPING for a TCP non-SYN with no mapping (RFC 6146
@@ -134,13 +139,28 @@ enum nat64_drop bib_out(struct bib *b, uint8_t proto, const uint8_t src6[16], ui
                         uint64_t now_ms, struct bib_hit *hit);
 
 /*
+ * bib_out() for a packet whose sender the caller knows below IPv6: the
+ * per-device caps count it on device dev_key (any value but 0, e.g. the
+ * Thread child that sent it) instead of its source /64, so devices sharing
+ * one /64 (a mesh's OMR prefix) get an allowance each, and one device is
+ * capped however many /64s or addresses it uses. Keys given here never
+ * meet /64-derived ones. dev_key 0: the source /64, as bib_out(). A
+ * mapping stays counted on the device that created it (a static one: on
+ * the device of its first session).
+ */
+enum nat64_drop bib_out_dev(struct bib *b, uint8_t proto, const uint8_t src6[16], uint16_t sport,
+                            const uint8_t dst4[4], uint16_t dport, bool has_ports,
+                            uint8_t tcp_flags, uint64_t dev_key, uint64_t now_ms,
+                            struct bib_hit *hit);
+
+/*
  * 4->6: find the mapping for (proto, dst4, dport) and the session from
  * (src4, sport); refresh it. UDP/ICMP with a mapping but no session: a session
  * is created (endpoint-independent filtering). TCP without a session: only a
  * SYN creates one (RFC 6146 §3.5.2.2, simplified: no 6 s hold), others are
  * NAT64_DROP_FILTERED. No mapping: NAT64_DROP_NO_MAPPING. A new session may
  * also meet NAT64_DROP_HOST_LIMIT, NAT64_DROP_DEV_SESSIONS (the mapping's
- * /64 at its session cap) or NAT64_DROP_TABLE_FULL; has_ports false
+ * device at its session cap) or NAT64_DROP_TABLE_FULL; has_ports false
  * in NAPT mode gives NAT64_DROP_FRAG_UNTRACKED; other protocols
  * NAT64_DROP_UNSUP_PROTO.
  * Both bib_out() and bib_in() sweep timed-out state first when the table is

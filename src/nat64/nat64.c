@@ -28,6 +28,9 @@ struct nat64 {
     /* Mapping that the packet being translated was matched to, so that the
      * forwarded packet can be counted on it (UINT32_MAX: none). */
     uint32_t cur_mapping;
+    /* Device key of the packet being translated (nat64_translate_dev; 0:
+     * its source /64). */
+    uint64_t cur_dev_key;
     /* A static mapping's IPv4 address lies outside the pool, so an address
      * outside the pool may still be ours. */
     bool static_outside_pool;
@@ -118,8 +121,8 @@ static enum nat64_drop map_6to4(struct nat64 *n, const struct xlat_tuple *in,
     }
     if ((r = peer4(n, in->dst, out->dst)) != NAT64_DROP_NONE)
         return r;
-    r = bib_out(n->bib, key, in->src, in->sport, out->dst, in->dport, in->has_ports, in->tcp_flags,
-                now_ms, &hit);
+    r = bib_out_dev(n->bib, key, in->src, in->sport, out->dst, in->dport, in->has_ports,
+                    in->tcp_flags, n->cur_dev_key, now_ms, &hit);
     if (r != NAT64_DROP_NONE)
         return r;
     n->cur_mapping = hit.mapping;
@@ -313,10 +316,18 @@ static bool icmp_err_allowed(struct nat64 *n, bool to6, uint64_t now_ms)
 struct xlat_result nat64_translate(struct nat64 *n, const uint8_t *pkt, size_t len, uint64_t now_ms,
                                    struct xlat_out *out)
 {
+    return nat64_translate_dev(n, pkt, len, now_ms, 0, out);
+}
+
+struct xlat_result nat64_translate_dev(struct nat64 *n, const uint8_t *pkt, size_t len,
+                                       uint64_t now_ms, uint64_t dev_key, struct xlat_out *out)
+{
     if (n->bib)
         bib_expire(n->bib, now_ms);
     n->cur_mapping = UINT32_MAX;
+    n->cur_dev_key = dev_key;
     struct xlat_result res = xlat_translate(&n->cfg.xlat, &n->mapper, pkt, len, now_ms, out);
+    n->cur_dev_key = 0;
     bool from6 = res.in.family == 6 || (res.in.family == 0 && len && (pkt[0] >> 4) == 6);
 
     if (res.verdict == XLAT_REPLY && !icmp_err_allowed(n, from6, now_ms)) {

@@ -81,6 +81,12 @@ void nat64_free(struct nat64 *n);
  * state first. */
 struct xlat_result nat64_translate(struct nat64 *n, const uint8_t *pkt, size_t len, uint64_t now_ms,
                                    struct xlat_out *out);
+/* nat64_translate() for a packet whose sending device the caller knows
+ * below IPv6 (the border router: the Thread child it came from): a 6->4
+ * packet counts on device dev_key for the per-device caps (bib_out_dev);
+ * 0: its source /64, as nat64_translate(). Ignored for 4->6 and stateless. */
+struct xlat_result nat64_translate_dev(struct nat64 *n, const uint8_t *pkt, size_t len,
+                                       uint64_t now_ms, uint64_t dev_key, struct xlat_out *out);
 
 /* Expires timed-out sessions; returns how many. */
 uint32_t nat64_expire(struct nat64 *n, uint64_t now_ms);

@@ -115,6 +115,29 @@ static void mac_tx_done(void *user, const struct mac_tx_result *res)
 }
 
 static bool on_mesh(const struct tnode *n, const uint8_t addr[16]);
+static enum ot_err mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum tn_origin origin,
+                             const struct tnode_rx_link *from);
+
+/* Who sent a frame, for the host side (node.h, struct tnode_rx_link): the
+ * child with the frame's extended source (given, or resolved from a short
+ * one by mac_neighbour), else the child with its short source. Multi-hop
+ * (a mesh header, RFC 4944 §5.2) would name the originator here instead. */
+struct tnode_rx_link tn_mesh_rx_link(struct tnode *n, const struct mac_rx_info *info)
+{
+    struct tnode_rx_link l = {false, TNODE_RLOC16_UNKNOWN};
+    struct child_table_entry *c = NULL;
+    if (!info)
+        return l;
+    if (info->src_ext_known)
+        c = child_table_by_ext(&n->children, info->src_ext);
+    else if (info->frame->src.mode == MAC_ADDR_SHORT)
+        c = child_table_by_rloc(&n->children, info->frame->src.short_addr);
+    if (c && (c->state == CHILD_TABLE_VALID || c->state == CHILD_TABLE_RESTORED)) {
+        l.known = true;
+        l.rloc16 = c->rloc16;
+    }
+    return l;
+}
 
 /* The leader's route for dst leads out of the mesh to the host side
  * (tn_mesh_send's last branch). */
@@ -125,15 +148,16 @@ static bool to_host(const struct tnode *n, const uint8_t dst[16])
            !on_mesh(n, dst);
 }
 
-static void forward(struct tnode *n, const uint8_t *pkt, size_t len)
+static void forward(struct tnode *n, const uint8_t *pkt, size_t len, const struct mac_rx_info *info)
 {
+    struct tnode_rx_link from = tn_mesh_rx_link(n, info);
     if (to_host(n, pkt + 24)) {
         /* Handing a packet to our own host interface is no router hop (RFC
          * 8200 §3: forwarding nodes decrement): the host forwards it (the
          * translator, RFC 7915 §5.1, and the kernel decrement there), so it
          * keeps the hop limit it arrived with, as OpenThread's PassToHost. */
         n->cnt.fwd_packets++;
-        tn_mesh_send(n, pkt, len, TN_FROM_MESH);
+        mesh_send(n, pkt, len, TN_FROM_MESH, &from);
         return;
     }
     if (pkt[7] <= 1) {
@@ -144,7 +168,7 @@ static void forward(struct tnode *n, const uint8_t *pkt, size_t len)
     memcpy(copy, pkt, len);
     copy[7]--;
     n->cnt.fwd_packets++;
-    tn_mesh_send(n, copy, len, TN_FROM_MESH);
+    mesh_send(n, copy, len, TN_FROM_MESH, &from);
 }
 
 /* One complete IPv6 datagram from the radio. */
@@ -194,10 +218,10 @@ static void mesh_input(struct tnode *n, const uint8_t *pkt, size_t len,
     if (v == IP6_RX_DELIVERED && n->role == TNODE_LEADER && secured && ri.multicast &&
         ri.mcast_scope >= 3 && ri.mpl.present && !ri.tunneled && info->src_ext_known &&
         child_table_by_ext(&n->children, info->src_ext))
-        forward(n, pkt, len);
+        forward(n, pkt, len, info);
     if (v == IP6_RX_FORWARD) {
         if (n->role == TNODE_LEADER && secured && !ri.tunneled)
-            forward(n, pkt, len);
+            forward(n, pkt, len, info);
         else
             n->cnt.rx_drop_no_forward++;
     }
@@ -363,6 +387,13 @@ static bool on_mesh(const struct tnode *n, const uint8_t addr[16])
 
 enum ot_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum tn_origin origin)
 {
+    return mesh_send(n, pkt, len, origin, NULL);
+}
+
+/* from: the sender of a forwarded packet (NULL: the node's own). */
+static enum ot_err mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum tn_origin origin,
+                             const struct tnode_rx_link *from)
+{
     if (len < IP6_HDR_LEN || len > IP6_MTU || (pkt[0] >> 4) != 6 ||
         IP6_HDR_LEN + (size_t)be16_get(pkt + 4) != len) {
         n->cnt.tx_drop_bad_packet++;
@@ -436,7 +467,8 @@ enum ot_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum t
     }
     if (origin != TN_FROM_HOST && n->cfg.host_rx) {
         n->cnt.host_packets++;
-        n->cfg.host_rx(n->cfg.user, pkt, len, n->now);
+        static const struct tnode_rx_link unknown = {false, TNODE_RLOC16_UNKNOWN};
+        n->cfg.host_rx(n->cfg.user, pkt, len, from ? from : &unknown, n->now);
         return OT_ERR_NONE;
     }
     n->cnt.tx_drop_no_route++;

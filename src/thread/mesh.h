@@ -21,6 +21,9 @@ enum tn_origin {
 };
 /* Routes one IPv6 packet into the mesh (or to the host / ourselves). */
 enum ot_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum tn_origin origin);
+/* The sender of the frame being received (node.h, struct tnode_rx_link);
+ * info NULL (a looped-back packet of our own): not known. */
+struct tnode_rx_link tn_mesh_rx_link(struct tnode *n, const struct mac_rx_info *info);
 /* Sends to a known RLOC16 / MAC destination (used after an address query). */
 enum ot_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
                             const struct mac_addr *dst);

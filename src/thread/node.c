@@ -524,6 +524,12 @@ enum tnode_role tnode_role(const struct tnode *n)
     return n->role;
 }
 
+uint64_t tnode_rx_link_key(const struct tnode_rx_link *l)
+{
+    /* Bit 16 keeps RLOC16 0x0000 from meaning "no key". */
+    return l && l->known ? (uint64_t)1 << 16 | l->rloc16 : 0;
+}
+
 uint16_t tnode_rloc16(const struct tnode *n)
 {
     return n->rloc16;
@@ -1126,6 +1132,7 @@ static void udp_sock_rx(void *ctx, const struct ip6_udp_rx *rx)
         .len = rx->len,
         .hop_limit = rx->hop_limit,
         .now_ms = u->node->now,
+        .link = tn_mesh_rx_link(u->node, u->node->rx.info),
     };
     u->cb(u->ctx, &r);
 }

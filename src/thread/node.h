@@ -50,6 +50,30 @@ const char *tnode_role_name(enum tnode_role r);
 #define TNODE_MODE_FTD 0x02
 #define TNODE_MODE_FULL_NETDATA 0x01
 
+/*
+ * The mesh neighbour a packet for the host side came from (host_rx): the
+ * MAC source of the frame that carried it, so the host side can tell the
+ * devices apart when they share one /64 (the OMR prefix; NAT64 per-device
+ * caps). known: the frame came from a child in our child table, rloc16 is
+ * that child's RLOC16 (an extended-address source is looked up in the
+ * child table; a short source is taken as it is, the MAC having found the
+ * child by it). Not known: the node's own packets (sent from the node's IPv6
+ * stack) or a sender outside the child table; rloc16 is then
+ * TNODE_RLOC16_UNKNOWN. Packets relayed over several hops (a mesh header
+ * naming the originator) would report the originator here; the node
+ * forwards only from its children, so the frame's sender is the device.
+ */
+#define TNODE_RLOC16_UNKNOWN 0xfffe /* IEEE 802.15.4: no short address */
+struct tnode_rx_link {
+    bool known;
+    uint16_t rloc16;
+};
+
+/* A 64-bit key naming the sender (never 0 when known: 1 << 16 | rloc16);
+ * 0 for NULL or a sender not known. What the border router's per-device
+ * caps (NAT64, DNS transactions) count on. */
+uint64_t tnode_rx_link_key(const struct tnode_rx_link *l);
+
 struct tnode_cfg {
     uint8_t node_id; /* for logs and the default extended address seed */
     const struct radio_ops *radio_ops;
@@ -65,9 +89,11 @@ struct tnode_cfg {
     void (*log)(void *user, int level, const char *msg);
     /* Optional: IPv6 packets the node does not consume and cannot forward in
      * the mesh (destination outside the mesh) -- the border router's host
-     * side (TUN). The node keeps nothing after the call. now_ms: the time of
-     * the call into the node that delivers the packet. */
-    void (*host_rx)(void *user, const uint8_t *pkt, size_t len, uint64_t now_ms);
+     * side (TUN). The node keeps nothing after the call. link: who sent it
+     * on the mesh (never NULL). now_ms: the time of the call into the node
+     * that delivers the packet. */
+    void (*host_rx)(void *user, const uint8_t *pkt, size_t len, const struct tnode_rx_link *link,
+                    uint64_t now_ms);
     void *user;
     bool router_eligible; /* may form a partition as leader (FTD default true) */
 };
@@ -247,7 +273,9 @@ struct tnode_udp_rx {
     const uint8_t *payload;
     size_t len;
     uint8_t hop_limit;
-    uint64_t now_ms; /* the time of the call into the node that delivered it */
+    uint64_t now_ms;           /* the time of the call into the node that delivered it */
+    struct tnode_rx_link link; /* who sent it on the mesh (not known: the
+                                * node itself, or not from a child) */
 };
 
 typedef void (*tnode_udp_cb)(void *ctx, const struct tnode_udp_rx *rx);

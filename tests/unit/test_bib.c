@@ -981,6 +981,91 @@ static void test_dev_static_and_off(void **state)
     bib_free(b);
 }
 
+/* Device key iid of /64 dev, sent as device key (bib_out_dev). */
+static enum nat64_drop key_udp(struct bib *b, uint64_t key, uint32_t dev, uint32_t iid,
+                               uint16_t dport, uint64_t now, struct bib_hit *hit)
+{
+    uint8_t a6[16], d4[4] = {203, 0, 113, 8};
+    dev6(dev, iid, a6);
+    return bib_out_dev(b, BIB_UDP, a6, 5000, d4, dport, true, 0, key, now, hit);
+}
+
+/* A Thread mesh: every device's OMR address is in the same /64, the border
+ * router names the device by its child (device key). Each key gets its own
+ * allowance: 17 devices of one /64 all map (before, the 17th got
+ * dev-pool); one key rotating 300 addresses of the shared /64 is still
+ * capped; the /64 itself (key 0) is another device. */
+static void test_dev_key_shared_64(void **state)
+{
+    (void)state;
+    struct bib *b = mk(false, NULL);
+    struct bib_cfg d;
+    bib_cfg_default(&d);
+    struct bib_hit h;
+    for (uint64_t key = 1; key <= 17; key++)
+        assert_int_equal(key_udp(b, key, 7, (uint32_t)key, 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(bib_mappings(b), 17);
+    unsigned ok = 0, capped = 0;
+    for (uint32_t iid = 1000; iid < 1300; iid++) {
+        enum nat64_drop r = key_udp(b, 1, 7, iid, 53, T0, &h);
+        ok += r == NAT64_DROP_NONE;
+        capped += r == NAT64_DROP_DEV_POOL;
+    }
+    assert_int_equal(ok, d.max_pool_per_64 - 1); /* it held one already */
+    assert_int_equal(capped, 300 - (d.max_pool_per_64 - 1));
+    /* Other keys in the same /64, and the /64 without a key, still map. */
+    assert_int_equal(key_udp(b, 18, 7, 18, 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(key_udp(b, 0, 7, 5000, 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(dev_udp(b, 7, 5001, 5000, 53, T0, &h), NAT64_DROP_NONE);
+    /* A key is one device whatever /64 it uses (stricter than per /64). */
+    assert_int_equal(key_udp(b, 1, 9, 1, 53, T0, &h), NAT64_DROP_DEV_POOL);
+    /* The key's existing mapping keeps working, under any key: a mapping
+     * counts on the device that made it. */
+    assert_int_equal(key_udp(b, 1, 7, 1, 53, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(key_udp(b, 2, 7, 1000, 53, T0, &h), NAT64_DROP_NONE);
+    bib_free(b);
+}
+
+/* Session caps per key too, inbound included; a static mapping's sessions
+ * count on the key of its first session. */
+static void test_dev_key_sessions(void **state)
+{
+    (void)state;
+    struct bib_cfg c = cfg_with(false, NULL);
+    c.max_sessions_per_64 = 4;
+    struct bib *b = bib_new(&c);
+    assert_non_null(b);
+    struct bib_hit h;
+    for (uint16_t p = 1; p <= 4; p++) {
+        assert_int_equal(key_udp(b, 1, 7, p, p, T0, &h), NAT64_DROP_NONE);
+        assert_int_equal(key_udp(b, 2, 7, 100 + p, p, T0, &h), NAT64_DROP_NONE);
+    }
+    assert_int_equal(key_udp(b, 1, 7, 5, 1, T0, &h), NAT64_DROP_DEV_SESSIONS);
+    assert_int_equal(key_udp(b, 1, 7, 1, 9, T0, &h), NAT64_DROP_DEV_SESSIONS);
+    assert_int_equal(key_udp(b, 3, 7, 1, 9, T0, &h), NAT64_DROP_DEV_SESSIONS); /* key 1's mapping */
+    uint8_t a6[16];
+    dev6(7, 1, a6);
+    assert_int_equal(bib_peek_out(b, BIB_UDP, a6, 5000, &h), NAT64_DROP_NONE);
+    assert_int_equal(in_pkt(b, BIB_UDP, h.addr4, 5000, "198.51.100.1", 1, 0, T0, &h),
+                     NAT64_DROP_DEV_SESSIONS);
+    assert_int_equal(key_udp(b, 3, 7, 200, 1, T0, &h), NAT64_DROP_NONE);
+    /* static mapping in the shared /64: its sessions count on key 3 */
+    uint8_t s6[16], s4[4];
+    dev6(7, 300, s6);
+    v4("10.0.0.1", s4);
+    assert_int_equal(bib_add_static(b, 0, s6, 0, s4, 0), NAT64_DROP_NONE);
+    for (uint16_t p = 1; p <= 3; p++)
+        assert_int_equal(key_udp(b, 3, 7, 300, p, T0, &h), NAT64_DROP_NONE);
+    assert_int_equal(key_udp(b, 3, 7, 300, 4, T0, &h), NAT64_DROP_DEV_SESSIONS);
+    assert_int_equal(key_udp(b, 3, 7, 201, 1, T0, &h), NAT64_DROP_DEV_SESSIONS);
+    assert_int_equal(key_udp(b, 4, 7, 202, 1, T0, &h), NAT64_DROP_NONE);
+    /* all gone when the sessions end */
+    assert_int_equal(bib_expire(b, T0 + 400000), 13);
+    for (uint16_t p = 1; p <= 4; p++)
+        assert_int_equal(key_udp(b, 1, 7, 50 + p, p, T0 + 400000, &h), NAT64_DROP_NONE);
+    bib_free(b);
+}
+
 /* ---- static mappings -------------------------------------------------------------- */
 
 static void test_static_addr_mode(void **state)
@@ -1393,6 +1478,8 @@ int main(void)
         cmocka_unit_test(test_dev_sessions_addr),
         cmocka_unit_test(test_dev_sessions_napt),
         cmocka_unit_test(test_dev_static_and_off),
+        cmocka_unit_test(test_dev_key_shared_64),
+        cmocka_unit_test(test_dev_key_sessions),
         cmocka_unit_test(test_static_addr_mode),
         cmocka_unit_test(test_static_napt),
         cmocka_unit_test(test_peek_no_state_change),

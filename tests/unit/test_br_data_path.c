@@ -185,7 +185,7 @@ static void test_mesh_to_host(void **state)
     (void)state;
     setup_dp(true);
     /* 6->4: an IPv4 packet from the pool on the TUN */
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), NULL, 2000);
     assert_int_equal(F.tun_n, 1);
     assert_int_equal(F.tun_out[0].data[0] >> 4, 4);
     assert_true(pb_valid(F.tun_out[0].data, F.tun_out[0].len));
@@ -195,20 +195,20 @@ static void test_mesh_to_host(void **state)
     assert_int_equal(F.host_tx_n, 1);
 
     /* mesh-local source: dropped (OpenThread never translates it) */
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fdde:ad00:beef::1234", 64), 2000);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fdde:ad00:beef::1234", 64), NULL, 2000);
     assert_int_equal(DP.ctr.host_rx_mesh_local, 1);
     assert_int_equal(F.tun_n, 1);
 
     /* not Active: dropped */
     assert_int_equal(br_data_path_set_xlat(&DP, &DP.prefix, &DP.cidr, false, 2000, NULL, 0), 0);
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), NULL, 2000);
     assert_int_equal(DP.ctr.host_rx_not_active, 1);
     assert_int_equal(F.tun_n, 1);
 
     /* other IPv6: to the host as is */
     n = pb_udp(l4, 1, 2, 8);
     n = pb_ip6(p, "fd11:22::1", "2001:db8::1", 17, 64, l4, n);
-    br_data_path_mesh_rx(&DP, p, n, 2000);
+    br_data_path_mesh_rx(&DP, p, n, NULL, 2000);
     assert_int_equal(F.tun_n, 2);
     assert_int_equal(F.tun_out[1].len, n);
     assert_memory_equal(F.tun_out[1].data, p, n);
@@ -216,7 +216,7 @@ static void test_mesh_to_host(void **state)
 
     /* a TUN write refused: counted */
     F.tun_write_rc = 1;
-    br_data_path_mesh_rx(&DP, p, n, 2000);
+    br_data_path_mesh_rx(&DP, p, n, NULL, 2000);
     assert_int_equal(DP.ctr.tun_tx_errors, 1);
     br_data_path_free(&DP);
 }
@@ -229,7 +229,7 @@ static void test_icmp_error_back_to_mesh(void **state)
     setup_dp(false);
     /* hop limit 1: the translator answers Time Exceeded, back into the mesh,
      * deferred (we are inside the node's callback) */
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 1), 2000);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 1), NULL, 2000);
     assert_int_equal(DP.ctr.xlat_replies, 1);
     assert_int_equal(F.tun_n, 0);
     assert_int_equal(F.mesh_n, 1);
@@ -252,15 +252,15 @@ static void test_icmp_error_rate_limit(void **state)
     setup_dp(false);
     F.mesh_rc = 1; /* the fake mesh keeps no copies: only the counts matter */
     for (unsigned i = 0; i < BR_DATA_PATH_ICMP_ERR_BURST + 3; i++)
-        br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 1), 2000);
+        br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 1), NULL, 2000);
     assert_int_equal(DP.ctr.xlat_replies, BR_DATA_PATH_ICMP_ERR_BURST);
     assert_int_equal(DP.ctr.xlat_drops, 3);
     br_data_path_xlat_counters(&DP, &c);
     assert_int_equal(c.drops_6to4[NAT64_DROP_ICMP_RATE_LIMIT], 3);
     assert_int_equal(c.drops_6to4[NAT64_DROP_HOP_LIMIT], BR_DATA_PATH_ICMP_ERR_BURST);
     /* 100 ms later one more (10 a second) */
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 1), 2100);
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 1), 2100);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 1), NULL, 2100);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 1), NULL, 2100);
     assert_int_equal(DP.ctr.xlat_replies, BR_DATA_PATH_ICMP_ERR_BURST + 1);
     assert_int_equal(DP.ctr.xlat_drops, 4);
     br_data_path_free(&DP);
@@ -281,7 +281,7 @@ static void test_host_to_mesh(void **state)
     assert_false(F.mesh_out[0].deferred);
 
     /* a mapping, then the answer from 192.0.2.1 to the pool address: 4->6 */
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), NULL, 2000);
     assert_int_equal(F.tun_n, 1);
     {
         const uint8_t *o = F.tun_out[0].data;
@@ -329,7 +329,7 @@ static void test_rebuild_keeps_counters(void **state)
 
     (void)state;
     setup_dp(false);
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), NULL, 2000);
     br_data_path_xlat_counters(&DP, &c);
     for (int i = 0; i < NAT64_PROTO_COUNT; i++)
         before += c.proto[i].pkts_6to4;
@@ -345,7 +345,7 @@ static void test_rebuild_keeps_counters(void **state)
     assert_true(addr_parse4("10.9.8.0", pool.addr));
     pool.len = 24;
     assert_int_equal(br_data_path_set_xlat(&DP, &DP.prefix, &pool, true, 2000, NULL, 0), 0);
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), NULL, 2000);
     assert_int_equal(F.tun_n, 2);
     assert_memory_equal(F.tun_out[1].data + 12, ((uint8_t[]){10, 9, 8}), 3);
     br_data_path_xlat_counters(&DP, &c);
@@ -354,7 +354,7 @@ static void test_rebuild_keeps_counters(void **state)
     assert_int_equal(after, 2);
     /* no prefix: nothing is translated, IPv6 goes to the host as is */
     assert_int_equal(br_data_path_set_xlat(&DP, NULL, &pool, true, 2000, NULL, 0), 0);
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), NULL, 2000);
     assert_int_equal(F.tun_n, 3);
     assert_int_equal(F.tun_out[2].data[0] >> 4, 6);
     /* expiry runs on its tick */
@@ -382,11 +382,11 @@ static void test_source_validation(void **state)
     netdata_local_init(&l);
     netdata_with(&l, "fd11:22::/64", true, false, true, "fd33:44::/64");
     br_data_path_set_netdata(&DP, l.tlvs, l.len);
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), NULL, 2000);
     assert_int_equal(F.tun_n, 1);
-    br_data_path_mesh_rx(&DP, p, udp6(p, "2001:db8:bad::1", 64), 2000); /* spoofed */
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fe80::1", 64), 2000);         /* link-local */
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fd33:44::1", 64), 2000);      /* external route */
+    br_data_path_mesh_rx(&DP, p, udp6(p, "2001:db8:bad::1", 64), NULL, 2000); /* spoofed */
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fe80::1", 64), NULL, 2000);         /* link-local */
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd33:44::1", 64), NULL, 2000);      /* external route */
     assert_int_equal(DP.ctr.host_rx_bad_source, 3);
     assert_int_equal(F.tun_n, 1);
     assert_int_equal(DP.ctr.xlat_6to4, 1);
@@ -407,19 +407,71 @@ static void test_source_validation(void **state)
     netdata_local_init(&l);
     netdata_with(&l, "fd55::/64", false, true, true, NULL);
     br_data_path_set_netdata(&DP, l.tlvs, l.len);
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fd55::9", 64), 2000);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd55::9", 64), NULL, 2000);
     assert_int_equal(F.tun_n, 2);
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), 2000);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd11:22::1", 64), NULL, 2000);
     assert_int_equal(F.tun_n, 2);
     assert_int_equal(DP.ctr.host_rx_bad_source, 4);
     /* No Network Data: nothing is translated. */
     br_data_path_set_netdata(&DP, NULL, 0);
-    br_data_path_mesh_rx(&DP, p, udp6(p, "fd55::9", 64), 2000);
+    br_data_path_mesh_rx(&DP, p, udp6(p, "fd55::9", 64), NULL, 2000);
     assert_int_equal(F.tun_n, 2);
     assert_int_equal(DP.ctr.host_rx_bad_source, 5);
     /* Other IPv6 (not towards NAT64) is not the translator's business. */
-    br_data_path_mesh_rx(&DP, p, pb_ip6(p, "fe80::1", "2001:db8::1", 17, 64, p + 128, 0), 2000);
+    br_data_path_mesh_rx(&DP, p, pb_ip6(p, "fe80::1", "2001:db8::1", 17, 64, p + 128, 0), NULL,
+                         2000);
     assert_int_equal(F.tun_n, 3);
+    br_data_path_free(&DP);
+}
+
+/* Sends a UDP packet from src as child rloc16 (0: the node itself); true
+ * when it was translated to the TUN. */
+static bool child_udp(uint16_t rloc16, const char *src)
+{
+    uint8_t p[256];
+    struct tnode_rx_link from = {rloc16 != 0, rloc16 ? rloc16 : TNODE_RLOC16_UNKNOWN};
+    uint64_t before = DP.ctr.xlat_6to4;
+
+    br_data_path_mesh_rx(&DP, p, udp6(p, src, 64), &from, 2000);
+    F.tun_n = F.mesh_n = 0; /* a refusal may answer with an ICMP error */
+    return DP.ctr.xlat_6to4 == before + 1;
+}
+
+/* Per-device caps per Thread child (issue 11 #3): every device of the mesh
+ * takes its address from the one OMR /64, so the translator counts per
+ * child (the sender the node reports), not per /64. 20 children of one /64
+ * all get a pool address (before: the 17th got none, dev-pool); a child
+ * rotating 300 addresses is capped at its own allowance; the node's own
+ * packets (sender unknown) count on their /64. */
+static void test_per_child_caps(void **state)
+{
+    struct bib_cfg d;
+    struct nat64_fmt_counters c;
+    char src[64];
+    unsigned ok = 0;
+
+    (void)state;
+    bib_cfg_default(&d);
+    setup_dp(false);
+    for (uint16_t i = 1; i <= 20; i++) {
+        snprintf(src, sizeof(src), "fd11:22::%x", i);
+        assert_true(child_udp((uint16_t)(0x0400 | i), src));
+    }
+    for (unsigned i = 0; i < 300; i++) {
+        snprintf(src, sizeof(src), "fd11:22::1:%x", i);
+        ok += child_udp(0x0401, src);
+    }
+    assert_int_equal(ok, d.max_pool_per_64 - 1); /* it held one already */
+    br_data_path_xlat_counters(&DP, &c);
+    /* refused as dev-pool (answered with an ICMP error until the error rate
+     * limit, then counted as icmp-rate-limit) */
+    assert_true(c.drops_6to4[NAT64_DROP_DEV_POOL] >= 1);
+    assert_int_equal(c.drops_6to4[NAT64_DROP_DEV_POOL] + c.drops_6to4[NAT64_DROP_ICMP_RATE_LIMIT],
+                     300 - (d.max_pool_per_64 - 1));
+    /* Other children and the node itself still get addresses. */
+    assert_true(child_udp(0x0415, "fd11:22::15"));
+    assert_true(child_udp(0, "fd11:22::ff00"));
+    assert_int_equal(tnode_rx_link_key(NULL), 0);
     br_data_path_free(&DP);
 }
 
@@ -427,6 +479,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mesh_to_host),
+        cmocka_unit_test(test_per_child_caps),
         cmocka_unit_test(test_icmp_error_back_to_mesh),
         cmocka_unit_test(test_icmp_error_rate_limit),
         cmocka_unit_test(test_host_to_mesh),

@@ -1519,6 +1519,46 @@ static void test_client_prefix_len(void **state)
     free(f);
 }
 
+/* ask_from() as device dev_key (dns_server_query_dev). */
+static void ask_dev(struct fx *f, uint16_t id, uint8_t last, uint64_t dev_key)
+{
+    uint8_t q[512], src[16];
+    size_t len = mkquery(q, sizeof(q), id, DNS_FLAG_RD, "k.example", DNS_TYPE_A, false);
+    memcpy(src, DEV, 16);
+    src[15] = last;
+    dns_server_query_dev(&f->s, 0, q, len, src, 5353, NULL, true, dev_key, &f->a);
+}
+
+/* The client named by the caller (the Thread child that sent the query, issue
+ * 11 #6): one device rotating addresses is one client even at /128; two
+ * devices sharing an address space are two; unkeyed queries keep the
+ * address rule and do not count on a key. */
+static void test_client_dev_key(void **state)
+{
+    (void)state;
+    struct fx *f = malloc(sizeof(*f));
+    assert_non_null(f);
+    fx_init(f, true, 1);
+    for (int i = 0; i < 20; i++) { /* key 1 rotating 20 addresses: 8 forwarded */
+        ask_dev(f, (uint16_t)i, (uint8_t)(0x40 + i), 0x10401);
+        assert_int_equal(f->a.kind, i < DNS_SERVER_TXNS_PER_CLIENT ? DNS_SERVER_ACT_UPSTREAM
+                                                                   : DNS_SERVER_ACT_REPLY);
+    }
+    assert_int_equal(dns_server_counter(&f->s, DNS_SERVER_CNT_SERVFAIL_CLIENT_LIMIT),
+                     20 - DNS_SERVER_TXNS_PER_CLIENT);
+    assert_int_equal(dns_server_dev_txns(&f->s, 0x10401), DNS_SERVER_TXNS_PER_CLIENT);
+    /* key 2, same addresses: its own share */
+    ask_dev(f, 100, 0x40, 0x10402);
+    assert_int_equal(f->a.kind, DNS_SERVER_ACT_UPSTREAM);
+    assert_int_equal(dns_server_dev_txns(&f->s, 0x10402), 1);
+    /* no key, an address key 1 used: the /128 client, none held */
+    assert_int_equal(dns_server_client_txns(&f->s, DEV), 0);
+    ask_from(f, 0, 101, "x.example", 0x41);
+    assert_int_equal(f->a.kind, DNS_SERVER_ACT_UPSTREAM);
+    assert_int_equal(dns_server_dev_txns(&f->s, 0), 0);
+    free(f);
+}
+
 static void test_not_thread_source(void **state)
 {
     (void)state;
@@ -1870,6 +1910,7 @@ int main(void)
         cmocka_unit_test(test_table_full),
         cmocka_unit_test(test_client_fair_share),
         cmocka_unit_test(test_client_prefix_len),
+        cmocka_unit_test(test_client_dev_key),
         cmocka_unit_test(test_not_thread_source),
         cmocka_unit_test(test_bad_queries),
         cmocka_unit_test(test_resolv_conf),

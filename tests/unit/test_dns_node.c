@@ -24,8 +24,9 @@ struct srv {
     struct tnode *node;
     int handle;
     unsigned queries, a_queries;
-    bool silent;     /* answer nothing */
-    bool empty_aaaa; /* NOERROR without records for AAAA */
+    bool silent;               /* answer nothing */
+    bool empty_aaaa;           /* NOERROR without records for AAAA */
+    struct tnode_rx_link link; /* of the last query */
 };
 
 struct fixture {
@@ -49,6 +50,7 @@ static void srv_rx(void *ctx, const struct tnode_udp_rx *rx)
     assert_int_equal(dns_parse_begin(&p, rx->payload, rx->len), DNS_OK);
     assert_int_equal(dns_parse_question(&p, &q), DNS_OK);
     s->queries++;
+    s->link = rx->link;
     s->a_queries += q.type == DNS_TYPE_A;
     if (s->silent)
         return;
@@ -171,6 +173,11 @@ static void test_resolve__aaaa_answer(void **state)
     assert_int_equal(f->done, 1);
     assert_false(dns_node_busy(&f->dns));
     assert_int_equal(f->srv.queries, 1);
+    /* The node names the sender on the mesh (the DNS proxy's per-device
+     * cap counts on it): the child's RLOC16. */
+    assert_true(f->srv.link.known);
+    assert_int_equal(f->srv.link.rloc16, tnode_rloc16(f->nn->node[1]));
+    assert_int_equal(tnode_rx_link_key(&f->srv.link), 0x10000u | tnode_rloc16(f->nn->node[1]));
     assert_int_equal(f->res.send_err, OT_ERR_NONE);
     assert_false(f->res.r.timed_out);
     assert_int_equal(f->res.r.n, 1);

@@ -59,7 +59,8 @@ struct mnode {
     size_t last_len;
     /* packets handed to the host side (cfg->host_rx) */
     unsigned host_n;
-    uint64_t host_now; /* now_ms of the last host_rx */
+    uint64_t host_now;              /* now_ms of the last host_rx */
+    struct tnode_rx_link host_from; /* link of the last host_rx */
     uint8_t host_pkt[1280];
     size_t host_len;
 };
@@ -277,10 +278,12 @@ static void medium_free(struct medium *m)
     free(m);
 }
 
-static void host_rx(void *user, const uint8_t *pkt, size_t len, uint64_t now_ms)
+static void host_rx(void *user, const uint8_t *pkt, size_t len, const struct tnode_rx_link *from,
+                    uint64_t now_ms)
 {
     struct mnode *mn = user;
     mn->host_n++;
+    mn->host_from = *from;
     mn->host_now = now_ms;
     mn->host_len = len < sizeof(mn->host_pkt) ? len : sizeof(mn->host_pkt);
     memcpy(mn->host_pkt, pkt, mn->host_len);
@@ -1073,6 +1076,20 @@ static void test_nat64_source(void **state)
     /* Handing it to the host is no router hop: the hop limit it arrived
      * with (5), the translator and the kernel decrement (issue 11 #7). */
     assert_int_equal(l->host_pkt[7], 5);
+    /* The sender on the mesh: the child's RLOC16 (NAT64 per-device caps
+     * tell children of one OMR /64 apart by it, issue 11 #3). */
+    assert_true(l->host_from.known);
+    assert_int_equal(l->host_from.rloc16, tnode_rloc16(c->node));
+    assert_int_not_equal(l->host_from.rloc16, tnode_rloc16(l->node));
+    /* The leader's own packet to the host side: sender not known. */
+    struct ping_log log2 = {0};
+    assert_int_equal(tnode_ping(l->node, dst, 8, 1, 1000, 5, 1000, ping_cb, &log2, m->now),
+                     OT_ERR_NONE);
+    medium_run(m, 100);
+    assert_int_equal(l->host_n, 2);
+    assert_false(l->host_from.known);
+    assert_int_equal(l->host_from.rloc16, TNODE_RLOC16_UNKNOWN);
+    medium_run(m, 2000);
     medium_free(m);
 }
 
