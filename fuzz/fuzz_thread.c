@@ -16,6 +16,7 @@
 #include "thread/child_table.h"
 #include "thread/dataset.h"
 #include "thread/keys.h"
+#include "thread/mesh.h"
 #include "thread/mle_msg.h"
 #include "thread/mle_tlv.h"
 #include "thread/node_priv.h"
@@ -209,19 +210,6 @@ bool ft_last_con(const struct ft_net *net, int from, uint16_t *mid, uint8_t *tok
 
 /* ---- the sniffer ---------------------------------------------------------------- */
 
-static void ll_from_mac(const struct mac_addr *a, struct lowpan_lladdr *ll)
-{
-    memset(ll, 0, sizeof(*ll));
-    ll->pan_id = PANID;
-    if (a->mode == MAC_ADDR_SHORT) {
-        ll->mode = LOWPAN_LL_SHORT;
-        ll->short_addr = a->short_addr;
-    } else if (a->mode == MAC_ADDR_EXT) {
-        ll->mode = LOWPAN_LL_EXT;
-        memcpy(ll->ext, a->ext, 8);
-    }
-}
-
 /* With FUZZ_THREAD_SEEDS=dir, every MLE message the nodes exchange while
  * the network forms is written there as a fuzz_mle_node input (the other
  * node hears it from its neighbour; Response TLVs answer the current
@@ -314,8 +302,8 @@ static void sniff(struct ft_net *net, int from, const uint8_t *psdu, size_t len)
         CHECK(mac_security_unprotect(net->keys[seq].mac, ext, buf, len, &f) == MAC_OK);
     }
     struct lowpan_lladdr s, d;
-    ll_from_mac(&f.src, &s);
-    ll_from_mac(&f.dst, &d);
+    tn_mesh_ll_from_mac(&f.src, PANID, &s);
+    tn_mesh_ll_from_mac(&f.dst, PANID, &d);
     static uint8_t pkt[LOWPAN_REASM_BUF];
     size_t plen = 0;
     /* Contexts beyond the mesh-local one come from Network Data the input
@@ -451,7 +439,7 @@ static void mac_addr_of(const struct ft_net *net, int station, bool short_addr, 
 
 static void lladdr_of(const struct mac_addr *a, struct lowpan_lladdr *ll)
 {
-    ll_from_mac(a, ll);
+    tn_mesh_ll_from_mac(a, PANID, ll);
 }
 
 void ft_send_udp(struct ft_net *net, const struct ft_tx *tx, const uint8_t *payload, size_t len)

@@ -42,7 +42,7 @@ static bool is_mle(const uint8_t *pkt, size_t len)
            be16_get(pkt + IP6_HDR_LEN + 2) == MLE_UDP_PORT;
 }
 
-static void ll_from_mac(const struct mac_addr *a, uint16_t pan, struct lowpan_lladdr *ll)
+void tn_mesh_ll_from_mac(const struct mac_addr *a, uint16_t pan, struct lowpan_lladdr *ll)
 {
     memset(ll, 0, sizeof(*ll));
     ll->pan_id = pan;
@@ -243,8 +243,8 @@ static void mac_rx(void *user, const struct mac_rx_info *info)
         return;
     }
     struct lowpan_lladdr src, dst;
-    ll_from_mac(&fr->src, fr->src_pan, &src);
-    ll_from_mac(&fr->dst, fr->dst_pan, &dst);
+    tn_mesh_ll_from_mac(&fr->src, fr->src_pan, &src);
+    tn_mesh_ll_from_mac(&fr->dst, fr->dst_pan, &dst);
     uint8_t pkt[LOWPAN_REASM_BUF];
     size_t len = 0;
     enum lowpan_err e = lowpan_reasm_input(&n->reasm, &n->ctx, &src, &dst, fr->payload,
@@ -327,8 +327,8 @@ enum ot_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
     }
     uint16_t pan = n->ds.panid;
     struct lowpan_lladdr ls, ld;
-    ll_from_mac(&msrc, pan, &ls);
-    ll_from_mac(dst, pan, &ld);
+    tn_mesh_ll_from_mac(&msrc, pan, &ls);
+    tn_mesh_ll_from_mac(dst, pan, &ld);
 
     bool mle = is_mle(pkt, len);
     bool secure = !mle;

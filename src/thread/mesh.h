@@ -36,4 +36,7 @@ void tn_mesh_flush(struct tnode *n);
  * to dst (link-local unicast or ff02::1/ff02::2). */
 enum ot_err tn_mle_send(struct tnode *n, const uint8_t dst[16], const uint8_t *plain, size_t len);
 
+/* A MAC address as the 6LoWPAN link-layer address IPHC compresses against. */
+void tn_mesh_ll_from_mac(const struct mac_addr *a, uint16_t pan, struct lowpan_lladdr *ll);
+
 #endif
