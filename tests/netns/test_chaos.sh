@@ -131,6 +131,7 @@ stop_dnsmasq() {
 
 # ctr "COMMAND" NAME: one "name: value" counter line of a tbr-ctl command.
 ctr() {
+    # shellcheck disable=SC2086 # COMMAND is words
     ctl $1
     echo "$OUT" | sed -n "s/^$2: \([0-9]*\).*/\1/p" | head -1
 }
@@ -359,30 +360,33 @@ after_round() {
 }
 
 # traffic TAG D: disturbance D on (dist_D: before the transfers start, or
-# for the kill once they are under way), TCP transfers, DNS and UDP from every
-# device during it, then check_D (its counters) undoes it; the transfers then
-# complete or fail visibly.
+# for the kill once they are under way), the TCP transfers run under it for
+# up to 4 s, DNS and UDP from every device during it, then check_D (its
+# counters) undoes it; the transfers then complete or fail visibly.
 traffic() {
-    local tag=$1 d=$2 deadline t n id
+    local tag=$1 d=$2 t n id
     [ "$d" = kill ] || "dist_$d"
     tcp_start "$tag"
+    t=$(($(now_ms) + 5000 * SLOW))
+    until tcp_step || [ "$(now_ms)" -ge "$t" ]; do
+        n=0
+        for id in $ALL_IDS; do [ "${STATE[$id]}" = connecting ] || n=$((n + 1)); done
+        [ "$n" = 10 ] && break
+        sleep 0.2
+    done
     if [ "$d" = kill ]; then
-        t=$(($(now_ms) + 5000 * SLOW))
-        until tcp_step || [ "$(now_ms)" -ge "$t" ]; do
-            n=0
-            for id in $ALL_IDS; do [ "${STATE[$id]}" = connecting ] || n=$((n + 1)); done
-            [ "$n" = 10 ] && break
-            sleep 0.2
-        done
         dist_kill
+    else
+        t=$(($(now_ms) + 4000 * SLOW))
+        until tcp_step || [ "$(now_ms)" -ge "$t" ]; do sleep 0.3; done
     fi
     dns_all
     DURING_DNS="$DNS_OK answered, $DNS_ERR failed"
     udp_all "$tag-during"
     DURING_UDP=$UDP_GOT
     "check_$d"
-    deadline=$(($(now_ms) + 40000 * SLOW))
-    until tcp_step || [ "$(now_ms)" -ge "$deadline" ]; do sleep 0.3; done
+    t=$(($(now_ms) + 40000 * SLOW))
+    until tcp_step || [ "$(now_ms)" -ge "$t" ]; do sleep 0.3; done
 }
 
 # ---- the disturbances ---------------------------------------------------------------------
@@ -474,12 +478,17 @@ check_flush() {
 
 dist_disk() {
     SAVEERR_BEFORE=$(ctr "srp server counters" save-errors)
+    SETERR_BEFORE=$(ctr "counters mle" SettingsErrors)
     dd if=/dev/zero of="$MNT/fill" bs=64k 2>/dev/null
     # a registration change the agent must save, on the full disk
     nodeid 2 "srp client service add extra$ROUND _chaosx._udp 9"
 }
 saves_failed() { [ "$(ctr "srp server counters" save-errors)" -gt "${SAVEERR_BEFORE:-0}" ]; }
 saves_back() { [ "$(ctr "srp server counters" saves)" -gt "$SAVES_FULL" ]; }
+fc_store_ok() {
+    ctl counters mle
+    echo "$OUT" | grep -qx "FrameCounterStore: ok"
+}
 check_disk() {
     local se
     wait_for 10 saves_failed
@@ -492,9 +501,9 @@ check_disk() {
     nodeid 2 "srp client service remove extra$ROUND _chaosx._udp"
     wait_for 70 saves_back && pass "disk: freed, the registry is saved again (saves $SAVES_FULL -> $(ctr "srp server counters" saves))" ||
         fail "disk: no save after freeing: $(oneline "$(ctl srp server counters && echo "$OUT")")"
-    ctl counters mle
+    wait_for 40 fc_store_ok
     echo "$OUT" | grep -qx "FrameCounterStore: ok" &&
-        pass "disk: the agent's frame counter store is ok again (SettingsErrors $(echo "$OUT" | sed -n 's/^SettingsErrors: //p'))" ||
+        pass "disk: the agent's frame counter store is ok again (SettingsErrors $SETERR_BEFORE -> $(echo "$OUT" | sed -n 's/^SettingsErrors: //p'); MAC TxErrFrameCounterNotPersisted $(ctr "counters mac" TxErrFrameCounterNotPersisted))" ||
         fail "disk: counters mle: $(oneline "$OUT")"
 }
 
