@@ -4,7 +4,7 @@
  *   tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]
  *             [--ctl-socket PATH] [--ctl-group NAME] [--dns-upstream ADDR]...
  *             [--resolv-conf PATH] [--dns64] [--pref64 off|any|ROUTER]
- *             [--icmp-err-limit N/B] RADIO_URL
+ *             [--icmp-err-limit N/B] [--recheck-ms MS] RADIO_URL
  *
  *   RADIO_URL     sim://NODEID: OpenThread's simulation radio (UDP multicast
  *                 on loopback; PORT_BASE / PORT_OFFSET from the environment)
@@ -33,6 +33,9 @@
  *                 address ROUTER (br/infra_link.h)
  *   --icmp-err-limit N/B  ICMP errors the translator originates: N a second,
  *                 bursts of B, per direction (RFC 4443 §2.4(f); default 10/10)
+ *   --recheck-ms MS  how often the NAT44 and forwarding-policy nftables
+ *                 tables are checked and put back if flushed (default 60000;
+ *                 tests shorten it: tests/netns/test_chaos.sh)
  *
  * Commands arrive over the control socket (tbr-ctl) as plain CLI lines; see
  * src/cli/br_cli.h; `ctl counters` (a tbr extension) shows the socket's
@@ -55,6 +58,7 @@
 #include <unistd.h>
 
 #include "br/agent.h"
+#include "br/host_config.h"
 #include "cli/br_cli.h"
 #include "platform/ctl_socket.h"
 #include "platform/icmp6_sock.h"
@@ -97,6 +101,7 @@ struct app {
     enum br_infra_link_pref64 pref64_from;
     uint8_t pref64_router[16];
     struct nat64_icmp_limit icmp_err_limit;
+    uint32_t recheck_ms; /* 0: BR_HOST_CONFIG_NAT44_RECHECK_MS */
     int log_level;
     unsigned node_id;
     const char *resolv_conf;
@@ -193,7 +198,7 @@ static void usage(FILE *f)
             "usage: tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]\n"
             "                 [--ctl-socket PATH] [--ctl-group NAME] [--dns-upstream ADDR]...\n"
             "                 [--resolv-conf PATH] [--dns64] [--pref64 off|any|ROUTER]\n"
-            "                 [--icmp-err-limit N/B] RADIO_URL\n"
+            "                 [--icmp-err-limit N/B] [--recheck-ms MS] RADIO_URL\n"
             "  RADIO_URL     sim://NODEID (1..%d), OpenThread's simulation radio\n"
             "  -I IFNAME     TUN device and control socket name (default wpan0)\n"
             "  -B INFRA_IF   infrastructure interface: NAT44 masquerade, Router\n"
@@ -212,9 +217,12 @@ static void usage(FILE *f)
             "                any router, or the router with link-local address ROUTER\n"
             "  --icmp-err-limit N/B  translator ICMP errors: N/s, bursts of B, per\n"
             "                direction (RFC 4443 2.4(f); default %u/%u)\n"
+            "  --recheck-ms MS  re-check the NAT44 and policy nft tables every MS\n"
+            "                (default %u)\n"
             "environment: PORT_BASE (9000), PORT_OFFSET (0)\n",
             SIM_RADIO_MAX_NODES, STATE_DIR_DEFAULT, CTL_DIR_DEFAULT, RESOLV_CONF_DEFAULT,
-            BR_DATA_PATH_ICMP_ERR_PER_S, BR_DATA_PATH_ICMP_ERR_BURST);
+            BR_DATA_PATH_ICMP_ERR_PER_S, BR_DATA_PATH_ICMP_ERR_BURST,
+            BR_HOST_CONFIG_NAT44_RECHECK_MS);
 }
 
 /* a.b.c.d, a.b.c.d:PORT, an IPv6 literal, or [v6]:PORT. */
@@ -320,6 +328,19 @@ static int parse_args(struct app *a, int argc, char **argv)
             }
             a->icmp_err_limit.per_s = n;
             a->icmp_err_limit.burst = b;
+            i++;
+            continue;
+        }
+        if (strcmp(arg, "--recheck-ms") == 0) {
+            unsigned ms;
+            char tail;
+
+            if (i + 1 >= argc || sscanf(argv[i + 1], "%u%c", &ms, &tail) != 1 || ms < 100 ||
+                ms > 3600000) {
+                fprintf(stderr, "%s: --recheck-ms: 100..3600000\n", a->prog);
+                return -1;
+            }
+            a->recheck_ms = ms;
             i++;
             continue;
         }
@@ -734,6 +755,7 @@ int main(int argc, char **argv)
     acfg.dns64 = a->dns64;
     acfg.pref64_from = a->pref64_from;
     acfg.icmp_err_limit = a->icmp_err_limit;
+    acfg.recheck_ms = a->recheck_ms;
     memcpy(acfg.pref64_router, a->pref64_router, 16);
     acfg.wall_ms = wall_ms;
     a->agent = br_agent_new(&acfg, now_ms(), err, sizeof(err));

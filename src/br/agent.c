@@ -273,7 +273,7 @@ static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64
                                   .user = a};
     const char *tun = cfg->tun_ops != NULL ? cfg->tun_name : NULL;
     struct br_host_config_cfg hc = {cfg->netconf_ops,        cfg->netconf, tun, cfg->infra_if,
-                                    cfg->assume_return_path, node_log,     a};
+                                    cfg->assume_return_path, node_log,     a,   cfg->recheck_ms};
     struct br_routing_cfg rc = {a->cfg.kv, node_random, node_log, a};
     struct br_publisher_cfg uc = {pub_push, node_log, a};
     int hosts;

@@ -90,6 +90,9 @@ struct br_agent_cfg {
     const struct netconf_ops *netconf_ops;
     void *netconf;
     bool assume_return_path;
+    /* The NAT44/policy tables' re-check period in ms (0: the default,
+     * BR_HOST_CONFIG_NAT44_RECHECK_MS; br/host_config.h). */
+    uint32_t recheck_ms;
 
     /* DNS: resolvers as dns_proxy.h describes (upstreams copied). */
     const struct dns_upstream_addr *dns_upstreams;

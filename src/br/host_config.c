@@ -157,6 +157,12 @@ static void nat44_install(struct br_host_config *h, const struct addr_prefix4 *c
 }
 
 /* The NAT44 table for the pool: (re)installed, removed, checked when due. */
+/* The re-check period: the configured one, else the default. */
+static uint64_t recheck_ms(const struct br_host_config *h)
+{
+    return h->cfg.recheck_ms != 0 ? h->cfg.recheck_ms : BR_HOST_CONFIG_NAT44_RECHECK_MS;
+}
+
 static void sync_nat44(struct br_host_config *h, const struct br_host_config_want *w,
                        const struct addr_prefix4 *cidr, uint64_t now_ms)
 {
@@ -176,7 +182,7 @@ static void sync_nat44(struct br_host_config *h, const struct br_host_config_wan
     if (want && !h->nat44_installed) {
         h->nat44_pool = *cidr;
         h->nat44_installed = true;
-        h->nat44_check_due_ms = now_ms + BR_HOST_CONFIG_NAT44_RECHECK_MS;
+        h->nat44_check_due_ms = now_ms + recheck_ms(h);
         nat44_install(h, cidr);
         if (h->nat44_ok)
             br_log(h->cfg.log, h->cfg.user, 3,
@@ -184,7 +190,7 @@ static void sync_nat44(struct br_host_config *h, const struct br_host_config_wan
     } else if (h->nat44_installed && now_ms >= h->nat44_check_due_ms) {
         int c = h->cfg.ops->nat44_check(h->cfg.nc, cidr, h->infra_if, e, sizeof(e));
 
-        h->nat44_check_due_ms = now_ms + BR_HOST_CONFIG_NAT44_RECHECK_MS;
+        h->nat44_check_due_ms = now_ms + recheck_ms(h);
         if (c != 1) {
             br_log(h->cfg.log, h->cfg.user, 1, "netconf: NAT44 check: %s; re-installing", e);
             nat44_install(h, cidr);
@@ -214,11 +220,11 @@ static void sync_fw(struct br_host_config *h, const struct br_host_config_want *
         addr_mask(fw.onmesh[i].addr, 16, fw.onmesh[i].len);
     }
     if (h->fw_check_due_ms == 0)
-        h->fw_check_due_ms = now_ms + BR_HOST_CONFIG_NAT44_RECHECK_MS;
+        h->fw_check_due_ms = now_ms + recheck_ms(h);
     if (memcmp(&fw, &h->fw, sizeof(fw)) != 0) {
         fw_install(h, &fw);
     } else if (now_ms >= h->fw_check_due_ms) {
-        h->fw_check_due_ms = now_ms + BR_HOST_CONFIG_NAT44_RECHECK_MS;
+        h->fw_check_due_ms = now_ms + recheck_ms(h);
         if (!h->fw_ok) { /* failed before: tried again when due, not every loop */
             fw_install(h, &fw);
         } else if (h->cfg.ops->fw_check(h->cfg.nc, &fw, e, sizeof(e)) != 1) {

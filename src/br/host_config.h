@@ -19,7 +19,7 @@
  *     there), as OTBR's script/_border_routing sets it.
  * The "return path" the prefix manager needs (user-needs.md T1) is ready
  * only when the masquerade is verified (nat44_check) and the pool route is
- * in place, re-checked every BR_HOST_CONFIG_NAT44_RECHECK_MS. Without a
+ * in place, re-checked every cfg.recheck_ms (BR_HOST_CONFIG_NAT44_RECHECK_MS). Without a
  * netconf handle it is cfg.assume_return_path.
  *
  * All host changes go through struct netconf_ops (platform/netconf.h);
@@ -45,6 +45,9 @@ struct br_host_config_cfg {
     bool assume_return_path; /* without ops: the return path's state */
     void (*log)(void *user, int level, const char *msg);
     void *user;
+    /* How often the NAT44 and policy tables are re-checked (0: the default,
+     * BR_HOST_CONFIG_NAT44_RECHECK_MS; tests shorten it). */
+    uint32_t recheck_ms;
 };
 
 /* The desired state, from the rest of the border router. */

@@ -227,7 +227,7 @@ static void test_reconcile(void **state)
 {
     struct fake f;
     struct br_host_config h;
-    struct br_host_config_cfg cfg = {&fake_ops, &f, "wpan0", "eth0", false, NULL, NULL};
+    struct br_host_config_cfg cfg = {&fake_ops, &f, "wpan0", "eth0", false, NULL, NULL, 0};
     struct br_host_config_want w;
     bool changed;
 
@@ -326,7 +326,7 @@ static void test_firewall(void **state)
 {
     struct fake f;
     struct br_host_config h;
-    struct br_host_config_cfg cfg = {&fake_ops, &f, "wpan0", "eth0", false, NULL, NULL};
+    struct br_host_config_cfg cfg = {&fake_ops, &f, "wpan0", "eth0", false, NULL, NULL, 0};
     struct br_host_config_want w;
     struct netconf_fw_counters fc;
     const uint64_t r = BR_HOST_CONFIG_NAT44_RECHECK_MS;
@@ -384,12 +384,37 @@ static void test_firewall(void **state)
     assert_false(f.fw);
 }
 
+/* A shorter re-check period (tbr-agent --recheck-ms, for tests): the
+ * flushed policy is found and put back after it, not after the default. */
+static void test_recheck_period(void **state)
+{
+    struct fake f;
+    struct br_host_config h;
+    struct br_host_config_cfg cfg = {&fake_ops, &f, "wpan0", "eth0", false, NULL, NULL, 2000};
+    struct br_host_config_want w;
+    bool changed;
+
+    (void)state;
+    memset(&f, 0, sizeof(f));
+    f.check_rc = 1;
+    br_host_config_init(&h, &cfg);
+    want_full(&w);
+    br_host_config_sync(&h, &w, 1000, &changed);
+    assert_int_equal(br_host_config_next_ms(&h), 3000);
+    f.fw = false;
+    br_host_config_sync(&h, &w, 3000, &changed);
+    assert_true(f.fw);
+    assert_int_equal(br_host_config_fw_reinstalls(&h), 1);
+    assert_int_equal(br_host_config_next_ms(&h), 5000);
+    br_host_config_free(&h);
+}
+
 static void test_without_netconf(void **state)
 {
     struct netconf_fw_counters fc;
     char err[NETCONF_ERR_MAX];
     struct br_host_config h;
-    struct br_host_config_cfg cfg = {NULL, NULL, "wpan0", "eth0", true, NULL, NULL};
+    struct br_host_config_cfg cfg = {NULL, NULL, "wpan0", "eth0", true, NULL, NULL, 0};
     struct br_host_config_want w;
     bool changed;
 
@@ -410,6 +435,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reconcile),
         cmocka_unit_test(test_firewall),
+        cmocka_unit_test(test_recheck_period),
         cmocka_unit_test(test_without_netconf),
     };
 
