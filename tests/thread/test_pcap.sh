@@ -198,6 +198,7 @@ expect 1 "ifconfig up" Done
 expect 1 "thread start" Done
 wait_state 1 leader 10 && pass "restarted node1 leader again after ${WAITED_MS} ms" ||
     fail "restarted node1 not leader within 10 s (state '$OUT')"
+LEADER_AGAIN_MS=$(now_ms)
 [ "$(get 1 rloc16)" = "$R1" ] && [ "$(get 1 extaddr)" = "$EXT1" ] &&
     pass "restarted node1 kept rloc16 $R1 and extaddr $EXT1" ||
     fail "restarted node1: rloc16 '$(get 1 rloc16)' extaddr '$(get 1 extaddr)', was $R1 $EXT1"
@@ -215,6 +216,12 @@ done
     fail "children after restart: table '$(echo "$OUT" | tr '\n' '|')' states $(get 2 state) $(get 3 state) $(get 4 state)"
 expect 1 "ping async $ML2 16 60000 0.05" Done
 wait_for 15 replied_past 2 "$ML1" $((KILLED2 + 10)) 1 "$ML2" $((KILLED1 + 10))
+# Deliberate: run2 must hold the restarted leader's MLE Advertisements
+# (checked by tshark below), so the capture spans the trickle timer's first
+# intervals (Imin 1 s, doubling: two or three Advertisements in 4 s) however
+# fast the pings above came back.
+left=$((LEADER_AGAIN_MS + 4000 * SLOW - $(now_ms)))
+[ "$left" -le 0 ] || sleep "$(printf '%d.%03d' $((left / 1000)) $((left % 1000)))"
 AFTER2=$(replies 2 "$ML1")
 [ "$AFTER2" -gt "$((KILLED2 + 10))" ] &&
     pass "node2's pings answered by the restarted leader ($((AFTER2 - KILLED2)) more replies)" ||
