@@ -292,3 +292,19 @@ tbr_finish() {
     echo "$PASS passed, $FAIL failed"
     [ "$FAIL" = 0 ]
 }
+
+# start_dnsmasq [DNSMASQ ARGS...]: the IPv4 host's resolver on 192.0.2.53
+# (example.com -> 192.0.2.2, plus the caller's arguments), logs in $T;
+# waits until it listens. DNSMASQ names the binary; DPID gets its pid.
+start_dnsmasq() {
+    ip netns exec "$NSV4" "$DNSMASQ" -k --conf-file=/dev/null --no-resolv --no-hosts \
+        --listen-address=192.0.2.53 --bind-interfaces --port=53 --user=root --group=root \
+        --pid-file="$T/dnsmasq.pid" --log-facility="$T/dnsmasq.log" \
+        --address=/example.com/192.0.2.2 "$@" </dev/null >>"$T/dnsmasq.out" 2>&1 &
+    DPID=$!
+    wait_for 5 eval 'inv4 ss -lun 2>/dev/null | grep -q "192.0.2.53:53 "'
+}
+stop_dnsmasq() {
+    [ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+    DPID=
+}

@@ -112,22 +112,6 @@ start_ot() {
     NPID[$id]=$!
 }
 
-start_dnsmasq() {
-    ip netns exec "$NSV4" "$DNSMASQ" -k --conf-file=/dev/null --no-resolv --no-hosts \
-        --listen-address=192.0.2.53 --bind-interfaces --port=53 --user=root --group=root \
-        --pid-file="$T/dnsmasq.pid" --log-facility="$T/dnsmasq.log" \
-        --address=/example.com/192.0.2.2 </dev/null >>"$T/dnsmasq.out" 2>&1 &
-    DPID=$!
-    for _ in $(seq 1 50); do
-        inv4 ss -lun 2>/dev/null | grep -q "192.0.2.53:53 " && return 0
-        sleep 0.1
-    done
-    return 1
-}
-stop_dnsmasq() {
-    [ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-    DPID=
-}
 
 # ctr "COMMAND" NAME: one "name: value" counter line of a tbr-ctl command.
 ctr() {
