@@ -383,7 +383,11 @@ static void deliver(struct ft_net *net, const struct ft_frame *f)
     for (int i = 0; i < 2; i++) {
         if (i == f->from || (f->to >= 0 && f->to != i) || net->st[i].channel != CHANNEL)
             continue;
-        struct radio_rx_frame rx = {f->psdu, f->len, CHANNEL, -20, net->now};
+        struct radio_rx_frame rx = {.psdu = f->psdu,
+                                    .len = f->len,
+                                    .channel = CHANNEL,
+                                    .rssi = -20,
+                                    .timestamp_ms = net->now};
         tnode_radio_rx(net->node[i], &rx);
     }
 }
@@ -494,7 +498,8 @@ void ft_send_udp(struct ft_net *net, const struct ft_tx *tx, const uint8_t *payl
               MAC_OK);
         if (tx->mac_secure)
             CHECK(mac_security_protect(net->keys[seq].mac, ext, psdu, flen) == MAC_OK);
-        struct radio_rx_frame rx = {psdu, flen, CHANNEL, -20, net->now};
+        struct radio_rx_frame rx = {
+            .psdu = psdu, .len = flen, .channel = CHANNEL, .rssi = -20, .timestamp_ms = net->now};
         tnode_radio_rx(net->node[tx->to], &rx);
     }
     net->injecting = false;

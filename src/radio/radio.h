@@ -16,13 +16,25 @@
  * what it is given at once (no CCA, no ACK wait, no retries, no auto-ACK) and
  * passes every received frame on the current channel up. The MAC layer then
  * generates ACKs and runs ACK timeouts and retries in software. The other
- * capability bits describe what an RCP does on its own; the MAC honours
- * RADIO_CAP_AUTO_ACK (it then does not send ACKs itself) and rejects
- * RADIO_CAP_TX_RETRIES for now (see mac.h, TODO).
+ * capability bits describe what a radio co-processor (RCP, radio/rcp.h) does
+ * on its own:
+ *   RADIO_CAP_AUTO_ACK: the radio sends the Imm-Ack for frames addressed to
+ *     it and says so in the received frame (acked, ack_frame_pending); the
+ *     MAC then never sends ACKs itself.
+ *   RADIO_CAP_TX_RETRIES: transmit() only starts a transmission; the radio
+ *     does CSMA/CA, waits for the ACK and retries, then reports the outcome
+ *     exactly once through the tx-done callback (radio_tx_done_cb) of its
+ *     owner, from inside its own input/tick functions (never from inside
+ *     transmit()). Received ACKs are consumed by the radio, not passed up.
+ *
+ * MAC security is always done by the host (mac/mac_security.h): a radio is
+ * handed finished, secured PSDUs and never holds a key, so there is exactly
+ * one MAC frame counter per key, the host's, persisted ahead.
  */
 #ifndef TBR_RADIO_RADIO_H
 #define TBR_RADIO_RADIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,19 +49,43 @@
 enum radio_caps {
     RADIO_CAP_AUTO_ACK = 1u << 0,   /* the radio sends Imm-Acks for frames addressed to it
                                      * (needs set_pan_id/set_short_addr/set_ext_addr) */
-    RADIO_CAP_TX_RETRIES = 1u << 1, /* the radio waits for ACKs and retries on its own */
+    RADIO_CAP_TX_RETRIES = 1u << 1, /* the radio does CSMA/CA, waits for ACKs and retries on
+                                     * its own, and reports through radio_tx_done_cb */
 };
+
+/* How a transmission ended, as a RADIO_CAP_TX_RETRIES radio reports it. */
+enum radio_tx_status {
+    RADIO_TX_OK = 0,              /* sent (no AR), or sent and acknowledged */
+    RADIO_TX_NO_ACK,              /* no ACK after the radio's retries */
+    RADIO_TX_CHANNEL_ACCESS_FAIL, /* CSMA/CA gave up: the channel stayed busy */
+    RADIO_TX_ABORTED,             /* the radio reset or its link went down meanwhile */
+    RADIO_TX_ERROR,               /* any other failure the radio reported */
+};
+
+/* The tx-done report; pointers are valid during the callback only. */
+struct radio_tx_done {
+    enum radio_tx_status status;
+    bool ack_frame_pending;  /* FP bit of the ACK (status OK, AR frames only) */
+    const uint8_t *ack_psdu; /* the ACK as received (FCS included), or NULL */
+    size_t ack_len;
+    uint64_t now_ms; /* the now_ms of the call that produced the report */
+};
+
+typedef void (*radio_tx_done_cb)(void *user, const struct radio_tx_done *done);
 
 /*
  * A received frame as a radio hands it up. Everything points into the
  * radio's buffer and is valid only during the callback.
  */
 struct radio_rx_frame {
-    const uint8_t *psdu;   /* the PSDU, FCS included (untrusted bytes) */
-    size_t len;            /* 1..127 */
-    uint8_t channel;       /* the channel it was received on */
-    int8_t rssi;           /* dBm; the sim radio reports -20 like OpenThread's */
-    uint64_t timestamp_ms; /* the now_ms the caller passed to the radio's receive call */
+    const uint8_t *psdu;    /* the PSDU, FCS included (untrusted bytes) */
+    size_t len;             /* 1..127 */
+    uint8_t channel;        /* the channel it was received on */
+    int8_t rssi;            /* dBm; the sim radio reports -20 like OpenThread's */
+    uint8_t lqi;            /* link quality indicator from the radio, 0 when unknown */
+    uint64_t timestamp_ms;  /* the now_ms the caller passed to the radio's receive call */
+    bool acked;             /* RADIO_CAP_AUTO_ACK: the radio sent an Imm-Ack for it */
+    bool ack_frame_pending; /* ... with the frame-pending bit set */
 };
 
 /*
@@ -90,6 +126,20 @@ struct radio_ops {
     /* Optional: a one-line description of the last error (never NULL when
      * the function is present). */
     const char *(*last_error)(void *radio);
+
+    /*
+     * Optional source-match tables (the frame-pending bit of auto-ACKs for
+     * sleepy children, RADIO_CAP_AUTO_ACK radios): with matching enabled the
+     * radio sets frame pending in the ACK of a Data Request only for sources
+     * in the tables; disabled, it sets it for every source. ext in extaddr
+     * print order. clear empties both tables.
+     */
+    int (*src_match_enable)(void *radio, bool enable);
+    int (*src_match_add_short)(void *radio, uint16_t short_addr);
+    int (*src_match_del_short)(void *radio, uint16_t short_addr);
+    int (*src_match_add_ext)(void *radio, const uint8_t ext[8]);
+    int (*src_match_del_ext)(void *radio, const uint8_t ext[8]);
+    int (*src_match_clear)(void *radio);
 };
 
 #endif

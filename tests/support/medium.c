@@ -120,7 +120,8 @@ void tm_run(struct tm_medium *m, uint64_t *now, uint64_t ms)
 
         while (m->count > 0) {
             struct tm_frame f = m->q[m->head];
-            struct radio_rx_frame rx = {f.psdu, f.len, f.ch, -20, *now};
+            struct radio_rx_frame rx = {
+                .psdu = f.psdu, .len = f.len, .channel = f.ch, .rssi = -20, .timestamp_ms = *now};
 
             m->head = (m->head + 1) % TM_QLEN;
             m->count--;
