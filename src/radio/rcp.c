@@ -108,12 +108,12 @@ static uint8_t take_tid(struct rcp *r)
     return tid;
 }
 
-static void ext_reversed(struct wr *w, const uint8_t ext[8])
+static void ext_put(struct wr *w, const uint8_t ext[8])
 {
-    /* OpenThread hands the radio extended addresses in reverse byte order
-     * (Mac::SetExtAddress, kReverseByteOrder); RadioSpinel passes them on. */
-    for (int i = 7; i >= 0; i--)
-        wr_u8(w, ext[i]);
+    /* Print order on the wire: the RCP's core reverses it for its radio
+     * (SubMac::SetExtAddress, Radio::AddSrcMatchExtEntry), as it does for
+     * OpenThread's own MAC. */
+    wr_bytes(w, ext, 8);
 }
 
 /* The value of one desired-state property. */
@@ -130,7 +130,7 @@ static uint32_t put_dirty_value(struct rcp *r, uint32_t bit, struct wr *w)
         spinel_wr_le16(w, r->short_addr);
         return SPINEL_PROP_MAC_15_4_SADDR;
     case D_LADDR:
-        ext_reversed(w, r->ext);
+        ext_put(w, r->ext);
         return SPINEL_PROP_MAC_15_4_LADDR;
     case D_CHAN:
         wr_u8(w, r->channel);
@@ -148,7 +148,7 @@ static uint32_t put_dirty_value(struct rcp *r, uint32_t bit, struct wr *w)
         return SPINEL_PROP_MAC_SRC_MATCH_SHORT_ADDRESSES;
     case D_SRC_EXT:
         for (unsigned i = 0; i < r->n_src_ext; i++)
-            ext_reversed(w, r->src_ext[i]);
+            ext_put(w, r->src_ext[i]);
         return SPINEL_PROP_MAC_SRC_MATCH_EXTENDED_ADDRESSES;
     case D_SRC_ENABLE:
         wr_u8(w, r->src_match_enabled);

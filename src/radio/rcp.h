@@ -100,8 +100,8 @@ struct rcp_config {
      * newline. Every fault is logged once when it happens. */
     void (*log)(void *user, int level, const char *msg);
     void *log_user;
-    uint8_t max_csma_backoffs; /* per transmission; 0: OpenThread's default 4 */
-    uint8_t max_frame_retries; /* per transmission; 0: OpenThread's default 15 */
+    uint8_t max_csma_backoffs;    /* per transmission; 0: OpenThread's default 4 */
+    uint8_t max_frame_retries;    /* per transmission; 0: OpenThread's default 15 */
     uint32_t response_timeout_ms; /* 0: RCP_RESPONSE_TIMEOUT_MS */
     uint32_t tx_timeout_ms;       /* 0: RCP_TX_TIMEOUT_MS */
 };
@@ -120,9 +120,9 @@ struct rcp_info {
 /* Named counters; never reset. */
 struct rcp_counters {
     /* the link */
-    uint64_t link_up;        /* rcp_link_up calls */
-    uint64_t link_down;      /* rcp_link_down calls and write failures */
-    uint64_t link_resets;    /* rcp_wants_link_reset turned true */
+    uint64_t link_up;     /* rcp_link_up calls */
+    uint64_t link_down;   /* rcp_link_down calls and write failures */
+    uint64_t link_resets; /* rcp_wants_link_reset turned true */
     uint64_t tx_bytes, rx_bytes;
     /* framing */
     uint64_t tx_spinel_frames, rx_spinel_frames;
@@ -133,15 +133,15 @@ struct rcp_counters {
     uint64_t rx_spinel_ignored;  /* parsed but of no interest (other IID, unknown prop) */
     uint64_t rx_unexpected_tid;  /* a response nobody waits for */
     /* the RCP */
-    uint64_t resets_sent;        /* CMD_RESET we sent */
+    uint64_t resets_sent;         /* CMD_RESET we sent */
     uint64_t reset_notifications; /* LAST_STATUS RESET_* received */
-    uint64_t unexpected_resets;  /* ... that we had not asked for */
-    uint64_t response_timeouts;  /* a request unanswered in time */
-    uint64_t tx_timeouts;        /* a transmission unreported in time */
-    uint64_t restores;           /* INIT completed after an earlier READY */
-    uint64_t errors_status;      /* requests answered with a LAST_STATUS error */
+    uint64_t unexpected_resets;   /* ... that we had not asked for */
+    uint64_t response_timeouts;   /* a request unanswered in time */
+    uint64_t tx_timeouts;         /* a transmission unreported in time */
+    uint64_t restores;            /* INIT completed after an earlier READY */
+    uint64_t errors_status;       /* requests answered with a LAST_STATUS error */
     /* the radio */
-    uint64_t tx_frames;          /* STREAM_RAW transmissions started */
+    uint64_t tx_frames; /* STREAM_RAW transmissions started */
     uint64_t tx_ok, tx_no_ack, tx_channel_access_fail, tx_aborted, tx_errors;
     uint64_t tx_not_ready;       /* transmit refused: not READY */
     uint64_t rx_frames;          /* received frames passed up */

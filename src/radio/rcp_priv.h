@@ -58,7 +58,7 @@ struct rcp {
     uint32_t dirty;
     uint8_t channel;
     uint16_t pan_id, short_addr;
-    uint8_t ext[8]; /* print order (radio.h); reversed on the wire */
+    uint8_t ext[8]; /* print order (radio.h), also on the wire */
     bool tx_power_set;
     int8_t tx_power;
     bool src_match_enabled;
