@@ -151,6 +151,20 @@ static void on_sim_rx(void *user, const struct radio_rx_frame *f)
     memcpy(c->sim_frame, f->psdu, f->len);
 }
 
+/* TBR_RCP_CAPTURE=file: appends what ot-rcp sends, in hex (the source of
+ * tests/vectors/hdlc/ot-rcp-*.txt and tests/vectors/spinel/ot-rcp.txt). */
+static void capture(const uint8_t *p, size_t n)
+{
+    const char *path = getenv("TBR_RCP_CAPTURE");
+    FILE *f = path ? fopen(path, "a") : NULL;
+    if (!f)
+        return;
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%02x", p[i]);
+    fputc('\n', f);
+    fclose(f);
+}
+
 /* Runs the loop until cond or the time is up; returns at EOF of the child
  * with *eof set (when eof is not NULL). */
 static bool run(struct ctx *c, int ms, bool (*cond)(struct ctx *), bool *eof)
@@ -168,6 +182,7 @@ static bool run(struct ctx *c, int ms, bool (*cond)(struct ctx *), bool *eof)
             uint8_t buf[512];
             ssize_t n = read(c->ot.from_fd, buf, sizeof(buf));
             if (n > 0) {
+                capture(buf, (size_t)n);
                 rcp_input(&c->rcp, buf, (size_t)n, now);
             } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
                 if (eof) {
