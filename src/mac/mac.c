@@ -691,6 +691,7 @@ void mac_layer_receive(struct mac_layer *m, const struct radio_rx_frame *rf)
     info.psdu_len = rf->len;
     info.channel = rf->channel;
     info.rssi = rf->rssi;
+    info.lqi = rf->lqi;
     info.now_ms = now;
     c->rx_delivered++;
     if (m->cfg.rx)

@@ -210,6 +210,7 @@ struct mac_rx_info {
     size_t psdu_len;
     uint8_t channel;
     int8_t rssi;
+    uint8_t lqi; /* from the radio (radio_rx_frame.lqi), 0 when unknown */
     uint64_t now_ms;
     bool secured;           /* MAC security verified (MIC, key, replay per the neighbour) */
     uint32_t key_seq;       /* the key sequence of the frame (secured only); a value
@@ -421,8 +422,9 @@ void mac_layer_tick(struct mac_layer *m, uint64_t now_ms);
 int mac_layer_timeout_ms(const struct mac_layer *m, uint64_t now_ms);
 
 /* Completes every queued frame (the one in flight included) with
- * MAC_TX_ABORTED. Frames queued by tx_done callbacks during the abort are
- * kept and go out at the next mac_layer_tick (mac_layer_timeout_ms is then 0). */
+ * MAC_TX_ABORTED (a RADIO_CAP_TX_RETRIES radio's later report for the one in
+ * flight is then counted as tx_done_unexpected). Frames queued by tx_done callbacks during the
+ * abort are kept and go out at the next mac_layer_tick (mac_layer_timeout_ms is then 0). */
 void mac_layer_abort_all(struct mac_layer *m);
 
 /* Frames queued (in flight included). */

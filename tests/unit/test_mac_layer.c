@@ -79,6 +79,7 @@ struct rec_rx {
     uint8_t payload[MAC_PSDU_MAX];
     bool secured, acked, ack_fp, src_ext_known;
     uint8_t src_ext[8];
+    uint8_t lqi;
     uint32_t key_seq;
 };
 
@@ -120,6 +121,7 @@ static void on_rx(void *user, const struct mac_rx_info *info)
     r->secured = info->secured;
     r->acked = info->acked;
     r->ack_fp = info->ack_frame_pending;
+    r->lqi = info->lqi;
     r->src_ext_known = info->src_ext_known;
     memcpy(r->src_ext, info->src_ext, 8);
     r->key_seq = info->key_seq;
@@ -1436,6 +1438,7 @@ static void rcp_rx_acked_flags(void **state)
     assert_int_equal(n.nrx, 4);
     assert_true(n.rx[0].acked);
     assert_true(n.rx[0].ack_fp);
+    assert_int_equal(n.rx[0].lqi, 200);
     assert_true(n.rx[1].acked);
     assert_false(n.rx[1].ack_fp);
     assert_false(n.rx[2].acked);
