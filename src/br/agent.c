@@ -433,6 +433,13 @@ void br_agent_radio_rx(void *user, const struct radio_rx_frame *f)
     tnode_radio_rx(a->node, f);
 }
 
+void br_agent_radio_tx_done(void *user, const struct radio_tx_done *d)
+{
+    struct br_agent *a = user;
+
+    tnode_radio_tx_done(a->node, d);
+}
+
 void br_agent_infra_read(struct br_agent *a, uint64_t now_ms)
 {
     if (a->has_link && br_infra_link_read(&a->link, now_ms))

@@ -151,6 +151,9 @@ enum ot_err br_agent_autostart(struct br_agent *a, bool form, uint64_t now_ms);
 struct tnode *br_agent_node(struct br_agent *a);
 /* The radio receive callback (radio_rx_cb; user is the struct br_agent). */
 void br_agent_radio_rx(void *user, const struct radio_rx_frame *f);
+/* The radio's tx-done callback (radio_tx_done_cb; user is the struct
+ * br_agent): for RADIO_CAP_TX_RETRIES radios (the RCP, rcp_set_handlers). */
+void br_agent_radio_tx_done(void *user, const struct radio_tx_done *d);
 /* Reads the pending RS / RA messages of the infrastructure link. */
 void br_agent_infra_read(struct br_agent *a, uint64_t now_ms);
 /* Reads up to burst packets from the TUN into br_agent_host_input(). How

@@ -4,7 +4,11 @@
  * `counters mle` print "Name: value" lines. The names are the node's own
  * counters (thread/node.h, mac/mac.h) in OpenThread's spelling, one per
  * named reason, including the frame counters and their store-ahead state
- * (docs/security/frame-counters.md).
+ * (docs/security/frame-counters.md). TxErrCca and TxErrBusyChannel both
+ * count channel access failures: OpenThread's host counts one of each per
+ * CHANNEL_ACCESS_FAILURE its RCP reports (sub_mac.cpp RecordCcaStatus,
+ * mac.cpp RecordFrameTransmitStatus); the sim radio has none. TxErrAbort is
+ * the frames flushed here plus those the radio aborted (an RCP reset).
  */
 #include <inttypes.h>
 #include <string.h>
@@ -47,7 +51,11 @@ static void print_mac(FILE *out, struct tnode *n)
         {"TxErrInvalid", m->tx_drop_invalid},
         {"TxErrSecurity", m->tx_drop_security},
         {"TxErrRadio", m->tx_radio_errors},
-        {"TxErrAbort", m->tx_aborted},
+        {"TxErrCca", m->tx_channel_access_failures},
+        {"TxErrBusyChannel", m->tx_channel_access_failures},
+        {"TxErrAbort", m->tx_aborted + m->tx_radio_aborted},
+        {"TxErrTxDoneTimeout", m->tx_done_timeouts},
+        {"TxDoneUnexpected", m->tx_done_unexpected},
         {"TxErrFrameCounterNotPersisted", c->tx_drop_fc_unsaved},
         {"RxTotal", m->rx_frames},
         {"RxDelivered", m->rx_delivered},

@@ -1,7 +1,8 @@
 /*
  * IEEE 802.15.4 MAC layer state machine: receive filtering, immediate ACKs,
  * duplicate detection, receive security policy, bounded TX queue with ACK
- * wait and retries. See mac.h for the contract.
+ * wait and retries in software, or the tx-done reports of a radio that
+ * retries itself. See mac.h for the contract.
  */
 #include "mac/mac.h"
 
@@ -42,6 +43,8 @@ const char *mac_tx_status_str(enum mac_tx_status st)
         return "radio error";
     case MAC_TX_ABORTED:
         return "aborted";
+    case MAC_TX_CHANNEL_ACCESS_FAILURE:
+        return "channel access failure";
     }
     return "unknown";
 }
@@ -54,6 +57,7 @@ void mac_layer_config_default(struct mac_layer_config *cfg)
     cfg->short_addr = MAC_SHORT_NONE;
     cfg->ack_timeout_ms = MAC_LAYER_ACK_TIMEOUT_MS;
     cfg->max_retries = MAC_LAYER_MAX_RETRIES_DIRECT;
+    cfg->tx_done_timeout_ms = MAC_LAYER_TX_DONE_TIMEOUT_MS;
 }
 
 /* ---- radio helpers ----------------------------------------------------------- */
@@ -65,6 +69,12 @@ static void capture(struct mac_layer *m, uint64_t now_ms, const uint8_t *psdu, s
         return;
     if (mac_pcap_write(p, now_ms * 1000, psdu, len) < 0)
         m->counters.pcap_errors++;
+}
+
+/* The radio does CSMA/CA, the ACK wait and retries, and reports (radio.h). */
+static bool radio_retries(const struct mac_layer *m)
+{
+    return (m->cfg.radio_ops->caps & RADIO_CAP_TX_RETRIES) != 0;
 }
 
 static int radio_tx(struct mac_layer *m, const uint8_t *psdu, size_t len, uint64_t now_ms)
@@ -90,10 +100,11 @@ int mac_layer_init(struct mac_layer *m, const struct mac_layer_config *cfg)
 {
     memset(m, 0, sizeof(*m));
     if (!cfg->radio_ops || !cfg->radio_ops->transmit || cfg->ack_timeout_ms == 0 ||
-        (cfg->radio_ops->caps & RADIO_CAP_TX_RETRIES) || cfg->channel < RADIO_CHANNEL_MIN ||
-        cfg->channel > RADIO_CHANNEL_MAX)
+        cfg->channel < RADIO_CHANNEL_MIN || cfg->channel > RADIO_CHANNEL_MAX)
         return -1;
     m->cfg = *cfg;
+    if (m->cfg.tx_done_timeout_ms == 0)
+        m->cfg.tx_done_timeout_ms = MAC_LAYER_TX_DONE_TIMEOUT_MS;
     m->seq = cfg->seq_init;
     if (cfg->radio_ops->set_channel && cfg->radio_ops->set_channel(cfg->radio, cfg->channel) < 0)
         return -1;
@@ -192,8 +203,12 @@ static void complete_head(struct mac_layer *m, enum mac_tx_status st, bool ack_f
     case MAC_TX_ABORTED:
         m->counters.tx_aborted++;
         break;
+    case MAC_TX_CHANNEL_ACCESS_FAILURE:
+        m->counters.tx_channel_access_failures++;
+        break;
     }
     m->waiting_ack = false;
+    m->waiting_tx_done = false;
     m->txq_head = (m->txq_head + 1) % MAC_LAYER_TXQ_LEN;
     m->txq_count--;
     if (m->cfg.tx_done)
@@ -208,16 +223,22 @@ static int transmit_entry(struct mac_layer *m, struct mac_txq_entry *e, uint64_t
     return radio_tx(m, e->psdu, e->len, now_ms);
 }
 
-/* Sends queued frames until one waits for its ACK or the queue is empty. */
+/* Sends queued frames until one waits for its ACK (or the radio's report) or
+ * the queue is empty. */
 static void kick(struct mac_layer *m, uint64_t now_ms)
 {
     if (m->in_kick)
         return; /* a callback inside the loop below queued a frame: the loop sends it */
     m->in_kick = true;
-    while (!m->waiting_ack && m->txq_count > 0) {
+    while (!m->waiting_ack && !m->waiting_tx_done && m->txq_count > 0) {
         struct mac_txq_entry *e = txq_head(m);
         if (transmit_entry(m, e, now_ms) < 0) {
             complete_head(m, MAC_TX_RADIO_ERROR, false);
+            continue;
+        }
+        if (radio_retries(m)) {
+            m->waiting_tx_done = true;
+            m->tx_done_deadline_ms = now_ms + m->cfg.tx_done_timeout_ms;
             continue;
         }
         if (!e->ack_request) {
@@ -318,8 +339,44 @@ enum mac_layer_err mac_layer_send(struct mac_layer *m, const struct mac_tx_req *
     return MAC_LAYER_OK;
 }
 
+void mac_layer_radio_tx_done(void *mac, const struct radio_tx_done *d)
+{
+    struct mac_layer *m = mac;
+    if (!m->waiting_tx_done) {
+        m->counters.tx_done_unexpected++;
+        return;
+    }
+    if (d->status == RADIO_TX_OK && d->ack_psdu && d->ack_len > 0 && d->ack_len <= MAC_PSDU_MAX)
+        capture(m, d->now_ms, d->ack_psdu, d->ack_len);
+    enum mac_tx_status st = MAC_TX_RADIO_ERROR;
+    switch (d->status) {
+    case RADIO_TX_OK:
+        st = MAC_TX_OK;
+        break;
+    case RADIO_TX_NO_ACK:
+        st = MAC_TX_NO_ACK;
+        break;
+    case RADIO_TX_CHANNEL_ACCESS_FAIL:
+        st = MAC_TX_CHANNEL_ACCESS_FAILURE;
+        break;
+    case RADIO_TX_ABORTED:
+        m->counters.tx_radio_aborted++;
+        break;
+    case RADIO_TX_ERROR:
+    default: /* a value outside the enum is an error too */
+        m->counters.tx_radio_failed++;
+        break;
+    }
+    complete_head(m, st, d->ack_frame_pending);
+    kick(m, d->now_ms);
+}
+
 void mac_layer_tick(struct mac_layer *m, uint64_t now_ms)
 {
+    if (m->waiting_tx_done && now_ms >= m->tx_done_deadline_ms) {
+        m->counters.tx_done_timeouts++;
+        complete_head(m, MAC_TX_RADIO_ERROR, false);
+    }
     if (m->waiting_ack && now_ms >= m->ack_deadline_ms) {
         struct mac_txq_entry *e = txq_head(m);
         /* attempts counts the first transmission: retries so far = attempts - 1. */
@@ -338,10 +395,11 @@ void mac_layer_tick(struct mac_layer *m, uint64_t now_ms)
 
 int mac_layer_timeout_ms(const struct mac_layer *m, uint64_t now_ms)
 {
-    if (m->waiting_ack) {
-        if (now_ms >= m->ack_deadline_ms)
+    if (m->waiting_ack || m->waiting_tx_done) {
+        uint64_t deadline = m->waiting_ack ? m->ack_deadline_ms : m->tx_done_deadline_ms;
+        if (now_ms >= deadline)
             return 0;
-        uint64_t d = m->ack_deadline_ms - now_ms;
+        uint64_t d = deadline - now_ms;
         return d > INT_MAX ? INT_MAX : (int)d;
     }
     return m->txq_count > 0 ? 0 : -1;
@@ -526,12 +584,16 @@ void mac_layer_receive(struct mac_layer *m, const struct radio_rx_frame *rf)
     struct mac_rx_info info;
     memset(&info, 0, sizeof(info));
     bool broadcast = f.dst.mode == MAC_ADDR_SHORT && f.dst.short_addr == MAC_SHORT_BROADCAST;
-    if (f.ack_request && !broadcast) {
+    if (m->cfg.radio_ops->caps & RADIO_CAP_AUTO_ACK) {
+        /* The radio has ACKed it (or not) already and says so. */
+        info.acked = rf->acked;
+        info.ack_frame_pending = rf->acked && rf->ack_frame_pending;
+        if (rf->acked)
+            c->rx_acks_by_radio++;
+    } else if (f.ack_request && !broadcast) {
         info.acked = true;
-        if (!(m->cfg.radio_ops->caps & RADIO_CAP_AUTO_ACK)) {
-            info.ack_frame_pending = ack_frame_pending(m, &f);
-            send_ack(m, &f, info.ack_frame_pending, now);
-        }
+        info.ack_frame_pending = ack_frame_pending(m, &f);
+        send_ack(m, &f, info.ack_frame_pending, now);
     }
 
     /* Step 5: source. */
@@ -629,6 +691,7 @@ void mac_layer_receive(struct mac_layer *m, const struct radio_rx_frame *rf)
     info.psdu_len = rf->len;
     info.channel = rf->channel;
     info.rssi = rf->rssi;
+    info.lqi = rf->lqi;
     info.now_ms = now;
     c->rx_delivered++;
     if (m->cfg.rx)

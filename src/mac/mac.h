@@ -18,8 +18,27 @@
  *   }
  *
  * Drain the radio before mac_layer_tick(): an ACK already waiting in the
- * socket must complete the transmission rather than be beaten by its own
- * timeout.
+ * socket (or a tx-done report, below) must complete the transmission rather
+ * than be beaten by its own timeout.
+ *
+ * Two kinds of radio (radio/radio.h, caps):
+ *   - a "dumb" radio (caps 0: the sim radio) sends what it is given at once.
+ *     The MAC does everything below in software: Imm-Acks for received
+ *     frames, the ACK wait and the retries.
+ *   - a radio co-processor (RADIO_CAP_AUTO_ACK | RADIO_CAP_TX_RETRIES: the
+ *     Spinel RCP). With RADIO_CAP_AUTO_ACK the radio ACKs received frames
+ *     itself and says so (radio_rx_frame.acked / ack_frame_pending, copied to
+ *     mac_rx_info); the MAC sends no ACK. With RADIO_CAP_TX_RETRIES each
+ *     finished, secured PSDU is handed to transmit() ONCE; the radio does
+ *     CSMA/CA, the ACK wait and the retries (byte-identical, so one frame
+ *     counter per frame still) and reports the outcome through
+ *     mac_layer_radio_tx_done() (a radio_tx_done_cb). The MAC runs no ACK
+ *     timer then, only a safety deadline (tx_done_timeout_ms, longer than
+ *     the RCP's own 5 s transmit timeout) after which the frame completes
+ *     as MAC_TX_RADIO_ERROR, so the queue never stalls. The report carries
+ *     no frame identity: it is applied to the one frame in flight; a report
+ *     with none in flight is counted and ignored. Capabilities can also come
+ *     alone (auto-ACK with software retries, or the reverse).
  *
  * What it does (thread-sim-interop.md 1.4, 3.1, 3.9; IEEE 802.15.4-2006 7.5):
  *
@@ -35,6 +54,8 @@
  *      3 and is not broadcast, the 5-byte Imm-Ack (version copied, same seq)
  *      is handed to the radio inside this call. OpenThread waits only 16 ms
  *      (sub_mac.hpp kAckTimeout). Frame pending in the ACK: see "Indirect".
+ *      A RADIO_CAP_AUTO_ACK radio has already ACKed (or not): its flags are
+ *      passed up instead and the MAC sends nothing.
  *   5. Source filter: our own extended address as source is dropped
  *      (duplicate address protection, OpenThread mac.cpp). A short source is
  *      resolved to the sender's extended address through the neighbour
@@ -64,16 +85,24 @@
  * (sequence number, PAN ID compression, AR = 1 for unicast, 0 for broadcast;
  * secured frames get level 5, key id mode 1, the current key's index and the
  * next frame counter, then AES-CCM*), queued (bounded, MAC_LAYER_TXQ_LEN),
- * and sent in order, one at a time:
+ * and sent in order, one at a time. On a dumb radio:
  *   - no AR: done (MAC_TX_OK) as soon as the radio took it;
  *   - AR: wait for the Imm-Ack up to ack_timeout_ms, then retransmit the
  *     byte-identical frame (same seq, same frame counter, as OpenThread's
  *     SubMac does) up to max_retries times, then MAC_TX_NO_ACK.
- * No CSMA/CCA: the sim radio has no collisions. The result comes back
- * through the tx_done callback with the caller's cookie.
+ *   No CSMA/CCA: the sim radio has no collisions.
+ * On a RADIO_CAP_TX_RETRIES radio every frame (AR or not) waits for the
+ * radio's report: RADIO_TX_OK -> MAC_TX_OK (ACK frame pending from the
+ * report, the ACK captured when the report has it), NO_ACK -> MAC_TX_NO_ACK,
+ * CHANNEL_ACCESS_FAIL -> MAC_TX_CHANNEL_ACCESS_FAILURE, ABORTED and ERROR ->
+ * MAC_TX_RADIO_ERROR (the upper layer treats them alike; the counters tell
+ * them apart). A transmit() that fails at once (ENETDOWN while the RCP
+ * resets, EBUSY) is MAC_TX_RADIO_ERROR at once, as on a dumb radio.
+ * The result comes back through the tx_done callback with the caller's
+ * cookie.
  *
  * Callbacks may call mac_layer_send() (it queues; the frame goes out when the
- * current one is done). They must not call mac_layer_receive/tick.
+ * current one is done). They must not call mac_layer_receive/tick/radio_tx_done.
  *
  * Indirect transmission (sleepy children) -- TODO, not implemented:
  *   frames for rx-off children must be held until the child's MAC Data
@@ -115,6 +144,10 @@
  * (config/mac.h OPENTHREAD_CONFIG_MAC_DEFAULT_MAX_FRAME_RETRIES_DIRECT = 15),
  * i.e. up to 16 attempts. */
 #define MAC_LAYER_MAX_RETRIES_DIRECT 15
+/* Safety deadline for a RADIO_CAP_TX_RETRIES radio's tx-done report: longer
+ * than the RCP's own transmit timeout (OpenThread's RCP_TX_WAIT_TIME_SECS,
+ * 5 s), which reports RADIO_TX_ABORTED first in every normal case. */
+#define MAC_LAYER_TX_DONE_TIMEOUT_MS 6000
 /* Short address meaning "none assigned": frames to it are not accepted and
  * short-source transmissions are refused (802.15.4 0xfffe). */
 #define MAC_SHORT_NONE 0xfffe
@@ -137,10 +170,12 @@ const char *mac_layer_strerror(enum mac_layer_err err);
 
 /* How a queued transmission ended. */
 enum mac_tx_status {
-    MAC_TX_OK = 0,      /* sent (AR=0), or sent and acknowledged (AR=1) */
-    MAC_TX_NO_ACK,      /* no ACK after 1 + max_retries attempts */
-    MAC_TX_RADIO_ERROR, /* the radio refused the frame (see radio last_error) */
-    MAC_TX_ABORTED,     /* flushed by mac_layer_abort_all */
+    MAC_TX_OK = 0,                 /* sent (AR=0), or sent and acknowledged (AR=1) */
+    MAC_TX_NO_ACK,                 /* no ACK after 1 + max_retries attempts */
+    MAC_TX_RADIO_ERROR,            /* the radio refused the frame (see radio last_error) */
+    MAC_TX_ABORTED,                /* flushed by mac_layer_abort_all */
+    MAC_TX_CHANNEL_ACCESS_FAILURE, /* RADIO_CAP_TX_RETRIES radio: CSMA/CA found the
+                                    * channel busy every time */
 };
 
 const char *mac_tx_status_str(enum mac_tx_status st);
@@ -162,7 +197,8 @@ struct mac_tx_result {
     uint32_t cookie;
     enum mac_tx_status status;
     uint8_t seq;            /* the frame's sequence number */
-    unsigned attempts;      /* radio transmissions of this frame (>= 1 unless aborted) */
+    unsigned attempts;      /* transmit() calls for this frame (>= 1 unless aborted; 1 on a
+                             * RADIO_CAP_TX_RETRIES radio, whose retries are its own) */
     bool ack_frame_pending; /* FP bit of the ACK (status OK with AR only) */
 };
 
@@ -174,6 +210,7 @@ struct mac_rx_info {
     size_t psdu_len;
     uint8_t channel;
     int8_t rssi;
+    uint8_t lqi; /* from the radio (radio_rx_frame.lqi), 0 when unknown */
     uint64_t now_ms;
     bool secured;           /* MAC security verified (MIC, key, replay per the neighbour) */
     uint32_t key_seq;       /* the key sequence of the frame (secured only); a value
@@ -182,7 +219,8 @@ struct mac_rx_info {
     bool src_ext_known;     /* src_ext is valid (ext source, or resolved by the neighbour
                              * callback) */
     uint8_t src_ext[MAC_EXT_ADDR_LEN]; /* the sender's extended address, print order */
-    bool acked;                        /* we sent an Imm-Ack for it */
+    bool acked;                        /* we (or, RADIO_CAP_AUTO_ACK, the radio) sent an
+                                        * Imm-Ack for it */
     bool ack_frame_pending;            /* FP bit of that ACK */
 };
 
@@ -200,7 +238,7 @@ struct mac_nbr_sec {
 };
 
 struct mac_layer_config {
-    const struct radio_ops *radio_ops; /* required; caps without RADIO_CAP_TX_RETRIES */
+    const struct radio_ops *radio_ops; /* required (header comment: kinds of radio) */
     void *radio;                       /* passed to radio_ops */
     uint8_t channel;                   /* 11..26 */
     uint16_t pan_id;
@@ -209,6 +247,8 @@ struct mac_layer_config {
     uint32_t ack_timeout_ms;            /* default MAC_LAYER_ACK_TIMEOUT_MS (must be > 0) */
     uint8_t max_retries;                /* default MAC_LAYER_MAX_RETRIES_DIRECT */
     uint8_t seq_init;                   /* first sequence number (OpenThread picks a random one) */
+    uint32_t tx_done_timeout_ms;        /* RADIO_CAP_TX_RETRIES: safety deadline for the
+                                         * radio's report; 0: MAC_LAYER_TX_DONE_TIMEOUT_MS */
 
     /* Delivers an accepted frame (may be NULL). */
     void (*rx)(void *user, const struct mac_rx_info *info);
@@ -224,7 +264,9 @@ struct mac_layer_config {
     void *user;
 
     struct mac_pcap *pcap; /* optional: every frame received and sent (ACKs and
-                            * retransmissions included) is captured */
+                            * retransmissions included) is captured; on an RCP
+                            * only what the host sees: each frame once, the ACKs
+                            * its reports carry, not the radio's own ACKs */
 };
 
 /* Named counters, one per outcome; never reset by the MAC. */
@@ -235,6 +277,7 @@ struct mac_layer_counters {
     uint64_t rx_acks_sent;            /* Imm-Acks we sent */
     uint64_t rx_ack_tx_errors;        /* the radio refused one of our Imm-Acks */
     uint64_t rx_acks_matched;         /* received ACKs that completed our frame */
+    uint64_t rx_acks_by_radio;        /* RADIO_CAP_AUTO_ACK: frames the radio says it ACKed */
     uint64_t rx_drop_channel;         /* not our channel */
     uint64_t rx_drop_parse;           /* codec rejected it (FCS, length, structure, version) */
     uint64_t rx_drop_ack_unexpected;  /* ACK with no frame waiting or another seq */
@@ -255,14 +298,20 @@ struct mac_layer_counters {
     uint64_t tx_drop_queue_full; /* refused: MAC_LAYER_ERR_QUEUE_FULL */
     uint64_t tx_drop_invalid;    /* refused: MAC_LAYER_ERR_INVALID / TOO_LONG */
     uint64_t tx_drop_security;   /* refused: NO_KEYS / COUNTER / SECURITY */
-    uint64_t tx_frames;          /* radio transmissions of queued frames (retries included) */
-    uint64_t tx_retries;         /* retransmissions after an ACK timeout */
+    uint64_t tx_frames;          /* transmit() calls for queued frames (software retries
+                                  * included) */
+    uint64_t tx_retries;         /* software retransmissions after an ACK timeout */
     uint64_t tx_ok;              /* completed MAC_TX_OK */
     uint64_t tx_acked;           /* ... of which acknowledged */
     uint64_t tx_no_ack;          /* completed MAC_TX_NO_ACK (counted failure) */
-    uint64_t tx_radio_errors;    /* completed MAC_TX_RADIO_ERROR */
-    uint64_t tx_aborted;         /* completed MAC_TX_ABORTED */
-    uint64_t pcap_errors;        /* captures that could not be written */
+    uint64_t tx_radio_errors;    /* completed MAC_TX_RADIO_ERROR, of which: */
+    uint64_t tx_radio_aborted;   /*   the radio reported RADIO_TX_ABORTED (reset, link down) */
+    uint64_t tx_radio_failed;    /*   the radio reported RADIO_TX_ERROR */
+    uint64_t tx_done_timeouts;   /*   no report within tx_done_timeout_ms */
+    uint64_t tx_channel_access_failures; /* completed MAC_TX_CHANNEL_ACCESS_FAILURE */
+    uint64_t tx_aborted;                 /* completed MAC_TX_ABORTED */
+    uint64_t tx_done_unexpected;         /* tx-done reports with no frame in flight (ignored) */
+    uint64_t pcap_errors;                /* captures that could not be written */
 };
 
 /* --- internal state (fields are private; use the functions) --------------- */
@@ -296,6 +345,8 @@ struct mac_layer {
     unsigned txq_head, txq_count;
     bool waiting_ack; /* txq[txq_head] is in flight and waits for its ACK */
     uint64_t ack_deadline_ms;
+    bool waiting_tx_done; /* txq[txq_head] is at a RADIO_CAP_TX_RETRIES radio */
+    uint64_t tx_done_deadline_ms;
     bool in_kick; /* re-entrancy guard for callbacks calling mac_layer_send */
 
     struct mac_dup_entry dup[MAC_LAYER_DUP_SLOTS];
@@ -304,15 +355,14 @@ struct mac_layer {
 };
 
 /* Fills cfg with defaults: channel 11, PAN 0xffff, short MAC_SHORT_NONE,
- * ACK timeout 16 ms, 15 retries, no callbacks. */
+ * ACK timeout 16 ms, 15 retries, tx-done deadline 6 s, no callbacks. */
 void mac_layer_config_default(struct mac_layer_config *cfg);
 
 /*
  * Initialises m from cfg (copied) and sets the radio's channel (and its
  * PAN/addresses when it has the optional setters).
  * @retval 0 ready. @retval -1 bad config (no radio ops or transmit, channel
- *         out of range, ack_timeout_ms 0, a radio with RADIO_CAP_TX_RETRIES)
- *         or the radio refused the channel.
+ *         out of range, ack_timeout_ms 0) or the radio refused the channel.
  */
 int mac_layer_init(struct mac_layer *m, const struct mac_layer_config *cfg);
 
@@ -354,7 +404,17 @@ void mac_layer_receive(struct mac_layer *m, const struct radio_rx_frame *f);
 /* radio_rx_cb adapter: mac is a struct mac_layer *. */
 void mac_layer_radio_rx(void *mac, const struct radio_rx_frame *f);
 
-/* Runs the ACK timeout / retry timer and sends queued frames. */
+/*
+ * radio_tx_done_cb adapter (RADIO_CAP_TX_RETRIES radios): mac is a struct
+ * mac_layer *. Completes the frame in flight as the header comment says and
+ * sends the next one; d->now_ms is the time. A report with no frame in
+ * flight (late, after the safety deadline or an abort) is counted
+ * (tx_done_unexpected) and ignored.
+ */
+void mac_layer_radio_tx_done(void *mac, const struct radio_tx_done *d);
+
+/* Runs the ACK timeout / retry timer (or the tx-done safety deadline) and
+ * sends queued frames. */
 void mac_layer_tick(struct mac_layer *m, uint64_t now_ms);
 
 /* Milliseconds until mac_layer_tick has work (0: now), or -1 when no MAC
@@ -362,8 +422,9 @@ void mac_layer_tick(struct mac_layer *m, uint64_t now_ms);
 int mac_layer_timeout_ms(const struct mac_layer *m, uint64_t now_ms);
 
 /* Completes every queued frame (the one in flight included) with
- * MAC_TX_ABORTED. Frames queued by tx_done callbacks during the abort are
- * kept and go out at the next mac_layer_tick (mac_layer_timeout_ms is then 0). */
+ * MAC_TX_ABORTED (a RADIO_CAP_TX_RETRIES radio's later report for the one in
+ * flight is then counted as tx_done_unexpected). Frames queued by tx_done callbacks during the
+ * abort are kept and go out at the next mac_layer_tick (mac_layer_timeout_ms is then 0). */
 void mac_layer_abort_all(struct mac_layer *m);
 
 /* Frames queued (in flight included). */

@@ -109,8 +109,18 @@ static bool mac_neighbour(void *user, const struct mac_addr *src, struct mac_nbr
 static void mac_tx_done(void *user, const struct mac_tx_result *res)
 {
     struct tnode *n = user;
-    if (res->status == MAC_TX_NO_ACK)
+    switch (res->status) {
+    case MAC_TX_NO_ACK:
         n->cnt.tx_mac_no_ack++;
+        break;
+    case MAC_TX_OK:
+    case MAC_TX_RADIO_ERROR:
+    case MAC_TX_ABORTED:
+    case MAC_TX_CHANNEL_ACCESS_FAILURE:
+        /* Counted by the MAC; the frame is gone either way (no retry at
+         * this layer, as before), so the queue just goes on. */
+        break;
+    }
     tn_txq_kick(n);
 }
 

@@ -313,6 +313,14 @@ void tnode_radio_rx(void *user, const struct radio_rx_frame *f)
     mac_layer_receive(&n->mac, f);
 }
 
+void tnode_radio_tx_done(void *user, const struct radio_tx_done *d)
+{
+    struct tnode *n = user;
+    if (d->now_ms > n->now)
+        n->now = d->now_ms;
+    mac_layer_radio_tx_done(&n->mac, d);
+}
+
 static void tn_deferq_flush(struct tnode *n);
 static bool tn_deferq_pending(const struct tnode *n);
 

@@ -2,7 +2,9 @@
  * mac_layer: the MAC state machine (mac/mac.h) against a fake radio ops
  * table that records every frame, and the pcap writer (mac/pcap.h). The
  * OpenThread captures in $TBR_THREAD_VECTORS are fed in as received frames:
- * our Imm-Acks must equal, byte for byte, the ones OpenThread sent.
+ * our Imm-Acks must equal, byte for byte, the ones OpenThread sent. The same
+ * fake radio claiming RADIO_CAP_AUTO_ACK | RADIO_CAP_TX_RETRIES stands in for
+ * an RCP: the tests deliver its tx-done reports.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -77,6 +79,7 @@ struct rec_rx {
     uint8_t payload[MAC_PSDU_MAX];
     bool secured, acked, ack_fp, src_ext_known;
     uint8_t src_ext[8];
+    uint8_t lqi;
     uint32_t key_seq;
 };
 
@@ -118,6 +121,7 @@ static void on_rx(void *user, const struct mac_rx_info *info)
     r->secured = info->secured;
     r->acked = info->acked;
     r->ack_fp = info->ack_frame_pending;
+    r->lqi = info->lqi;
     r->src_ext_known = info->src_ext_known;
     memcpy(r->src_ext, info->src_ext, 8);
     r->key_seq = info->key_seq;
@@ -171,14 +175,16 @@ static const uint8_t EXT_C[8] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88}
 static const uint8_t NET_KEY[16] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
                                     0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
 
-/* A node on channel 15, PAN 0x1234, with the given addresses. */
-static void node_init(struct node *n, const uint8_t ext[8], uint16_t short_addr)
+/* A node on channel 15, PAN 0x1234, with the given addresses, on a radio
+ * with the given ops. */
+static void node_init_ops(struct node *n, const uint8_t ext[8], uint16_t short_addr,
+                          const struct radio_ops *ops)
 {
     memset(n, 0, sizeof(*n));
     n->fp_answer = -1;
     struct mac_layer_config cfg;
     mac_layer_config_default(&cfg);
-    cfg.radio_ops = &fake_ops;
+    cfg.radio_ops = ops;
     cfg.radio = &n->radio;
     cfg.channel = 15;
     cfg.pan_id = 0x1234;
@@ -189,6 +195,12 @@ static void node_init(struct node *n, const uint8_t ext[8], uint16_t short_addr)
     cfg.user = n;
     assert_int_equal(mac_layer_init(&n->mac, &cfg), 0);
     assert_int_equal(n->radio.channel, 15);
+}
+
+/* The same on the dumb fake radio (caps 0). */
+static void node_init(struct node *n, const uint8_t ext[8], uint16_t short_addr)
+{
+    node_init_ops(n, ext, short_addr, &fake_ops);
 }
 
 static void node_add_nbr(struct node *n, const struct mac_addr *addr, const uint8_t ext[8])
@@ -1131,6 +1143,324 @@ static void vector_acks(void **state)
     assert_true(secured > 0);
 }
 
+/* ---- a radio co-processor: auto-ACK, retries and tx-done reports (radio.h) ------------ */
+
+/* The fake radio again, claiming what an RCP does: transmit() only records
+ * the frame; the test delivers the tx-done reports. */
+static const struct radio_ops rcp_ops = {
+    .caps = RADIO_CAP_AUTO_ACK | RADIO_CAP_TX_RETRIES,
+    .transmit = fake_transmit,
+    .set_channel = fake_set_channel,
+};
+
+/* The radio's report for the frame in flight (no ACK frame). */
+static void report(struct node *n, enum radio_tx_status st, bool fp, uint64_t now)
+{
+    struct radio_tx_done d = {.status = st, .ack_frame_pending = fp, .now_ms = now};
+    mac_layer_radio_tx_done(&n->mac, &d);
+}
+
+static void rcp_tx_ok_and_frame_pending(void **state)
+{
+    (void)state;
+    char path[256];
+    temp_path(path, sizeof(path), "rcp");
+    struct mac_pcap pc;
+    assert_int_equal(mac_pcap_open(&pc, path, 0), 0);
+    struct node n;
+    node_init_ops(&n, EXT_A, 0x1800, &rcp_ops);
+    n.mac.cfg.pcap = &pc;
+    const struct mac_layer_counters *c = mac_layer_counters(&n.mac);
+    assert_int_equal(n.mac.cfg.tx_done_timeout_ms, MAC_LAYER_TX_DONE_TIMEOUT_MS);
+
+    /* AR frame: handed over once; no ACK timer, no software retry. */
+    struct mac_tx_req req = unicast_req(7);
+    assert_int_equal(mac_layer_send(&n.mac, &req, 1000), MAC_LAYER_OK);
+    assert_int_equal(n.radio.n, 1);
+    assert_int_equal(mac_layer_timeout_ms(&n.mac, 1000), MAC_LAYER_TX_DONE_TIMEOUT_MS);
+    for (uint64_t t = 1000; t <= 1000 + 20 * MAC_LAYER_ACK_TIMEOUT_MS;
+         t += MAC_LAYER_ACK_TIMEOUT_MS)
+        mac_layer_tick(&n.mac, t);
+    assert_int_equal(n.radio.n, 1);
+    assert_int_equal(n.ntx, 0);
+    /* An ACK passed up anyway completes nothing (the radio consumes them). */
+    feed_ack(&n, n.radio.sent[0].psdu[2], false, 1400);
+    assert_int_equal(c->rx_drop_ack_unexpected, 1);
+    assert_int_equal(n.ntx, 0);
+
+    /* OK with frame pending and the ACK frame: captured after the frame. */
+    uint8_t ack[5];
+    size_t alen;
+    assert_int_equal(
+        mac_ack_build(n.radio.sent[0].psdu[2], true, MAC_VERSION_2006, ack, sizeof(ack), &alen),
+        MAC_OK);
+    unsigned rec = pc.records;
+    struct radio_tx_done d = {.status = RADIO_TX_OK,
+                              .ack_frame_pending = true,
+                              .ack_psdu = ack,
+                              .ack_len = alen,
+                              .now_ms = 1500};
+    mac_layer_radio_tx_done(&n.mac, &d);
+    assert_int_equal(pc.records, rec + 1);
+    assert_int_equal(n.ntx, 1);
+    assert_int_equal(n.tx[0].status, MAC_TX_OK);
+    assert_int_equal(n.tx[0].cookie, 7);
+    assert_int_equal(n.tx[0].attempts, 1);
+    assert_true(n.tx[0].ack_frame_pending);
+    assert_int_equal(c->tx_ok, 1);
+    assert_int_equal(c->tx_acked, 1);
+    assert_int_equal(c->tx_retries, 0);
+    assert_int_equal(mac_layer_timeout_ms(&n.mac, 1500), -1);
+
+    /* Broadcast (no AR) waits for the report too; frame pending means
+     * nothing without an ACK. An overlong ACK in a report is not captured. */
+    req.dst = short_addr(0xffff);
+    req.cookie = 8;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 2000), MAC_LAYER_OK);
+    assert_int_equal(n.ntx, 1);
+    assert_int_equal(mac_layer_txq_count(&n.mac), 1);
+    rec = pc.records;
+    d.ack_len = MAC_PSDU_MAX + 1;
+    d.now_ms = 2001;
+    mac_layer_radio_tx_done(&n.mac, &d);
+    assert_int_equal(pc.records, rec);
+    assert_int_equal(n.ntx, 2);
+    assert_int_equal(n.tx[1].status, MAC_TX_OK);
+    assert_false(n.tx[1].ack_frame_pending);
+    assert_int_equal(c->tx_ok, 2);
+    assert_int_equal(c->tx_acked, 1);
+    assert_int_equal(c->tx_frames, 2);
+    assert_int_equal(mac_pcap_close(&pc), 0);
+    unlink(path);
+}
+
+static void rcp_tx_failures_and_queue(void **state)
+{
+    (void)state;
+    struct node n;
+    node_init_ops(&n, EXT_A, 0x1800, &rcp_ops);
+    const struct mac_layer_counters *c = mac_layer_counters(&n.mac);
+    struct mac_tx_req req = unicast_req(0);
+    for (unsigned i = 0; i < 5; i++) {
+        req.cookie = 10 + i;
+        assert_int_equal(mac_layer_send(&n.mac, &req, 0), MAC_LAYER_OK);
+    }
+    assert_int_equal(n.radio.n, 1); /* one at a time */
+
+    /* Each report completes the head and hands the next frame over, once. */
+    static const enum radio_tx_status rs[] = {RADIO_TX_NO_ACK, RADIO_TX_CHANNEL_ACCESS_FAIL,
+                                              RADIO_TX_ABORTED, RADIO_TX_ERROR};
+    static const enum mac_tx_status ms[] = {MAC_TX_NO_ACK, MAC_TX_CHANNEL_ACCESS_FAILURE,
+                                            MAC_TX_RADIO_ERROR, MAC_TX_RADIO_ERROR};
+    for (unsigned i = 0; i < 4; i++) {
+        report(&n, rs[i], true, 10 + i);
+        assert_int_equal(n.ntx, i + 1);
+        assert_int_equal(n.tx[i].cookie, 10 + i);
+        assert_int_equal(n.tx[i].status, ms[i]);
+        assert_int_equal(n.tx[i].attempts, 1);
+        assert_false(n.tx[i].ack_frame_pending);
+        assert_int_equal(n.radio.n, i + 2);
+        assert_int_equal(n.radio.sent[i + 1].psdu[2], (uint8_t)(n.radio.sent[i].psdu[2] + 1));
+    }
+    assert_int_equal(c->tx_no_ack, 1);
+    assert_int_equal(c->tx_channel_access_failures, 1);
+    assert_int_equal(c->tx_radio_errors, 2);
+    assert_int_equal(c->tx_radio_aborted, 1);
+    assert_int_equal(c->tx_radio_failed, 1);
+    assert_int_equal(c->tx_retries, 0);
+    assert_string_equal(mac_tx_status_str(MAC_TX_CHANNEL_ACCESS_FAILURE), "channel access failure");
+
+    /* tx_done may queue a frame: it goes out from inside the report. */
+    n.send_from_done = true;
+    report(&n, RADIO_TX_OK, false, 20);
+    assert_int_equal(n.ntx, 5);
+    assert_int_equal(n.tx[4].cookie, 14);
+    assert_int_equal(n.radio.n, 6);
+    report(&n, RADIO_TX_OK, false, 21);
+    assert_int_equal(n.tx[5].cookie, 999);
+    assert_int_equal(mac_layer_txq_count(&n.mac), 0);
+
+    /* A report with nothing in flight: counted, ignored. */
+    report(&n, RADIO_TX_OK, false, 22);
+    report(&n, RADIO_TX_NO_ACK, false, 23);
+    assert_int_equal(c->tx_done_unexpected, 2);
+    assert_int_equal(n.ntx, 6);
+    assert_int_equal(c->tx_ok, 2);
+
+    /* transmit() failing at once (ENETDOWN while the RCP resets): radio
+     * error at once, and the queue goes on. */
+    n.radio.fail = true;
+    req.cookie = 30;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 30), MAC_LAYER_OK);
+    assert_int_equal(n.tx[6].status, MAC_TX_RADIO_ERROR);
+    assert_int_equal(c->tx_radio_errors, 3);
+    assert_int_equal(mac_layer_timeout_ms(&n.mac, 30), -1);
+    n.radio.fail = false;
+    req.cookie = 31;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 31), MAC_LAYER_OK);
+    assert_int_equal(n.radio.n, 7);
+
+    /* An abort while the radio holds a frame: its late report is ignored. */
+    mac_layer_abort_all(&n.mac);
+    assert_int_equal(n.tx[7].status, MAC_TX_ABORTED);
+    report(&n, RADIO_TX_OK, false, 32);
+    assert_int_equal(c->tx_done_unexpected, 3);
+    assert_int_equal(n.ntx, 8);
+    req.cookie = 32;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 33), MAC_LAYER_OK);
+    assert_int_equal(n.radio.n, 8);
+    report(&n, RADIO_TX_OK, true, 34);
+    assert_int_equal(n.tx[8].cookie, 32);
+    assert_true(n.tx[8].ack_frame_pending);
+}
+
+static void rcp_tx_done_deadline(void **state)
+{
+    (void)state;
+    struct node n;
+    node_init_ops(&n, EXT_A, 0x1800, &rcp_ops);
+    const struct mac_layer_counters *c = mac_layer_counters(&n.mac);
+    struct mac_tx_req req = unicast_req(1);
+    assert_int_equal(mac_layer_send(&n.mac, &req, 100), MAC_LAYER_OK);
+    req.cookie = 2;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 100), MAC_LAYER_OK);
+    uint64_t deadline = 100 + MAC_LAYER_TX_DONE_TIMEOUT_MS;
+    mac_layer_tick(&n.mac, deadline - 1);
+    assert_int_equal(n.ntx, 0);
+    assert_int_equal(mac_layer_timeout_ms(&n.mac, deadline - 1), 1);
+    assert_int_equal(mac_layer_timeout_ms(&n.mac, deadline + 5), 0);
+
+    /* No report: the frame completes as a radio error, the next one goes. */
+    mac_layer_tick(&n.mac, deadline);
+    assert_int_equal(n.ntx, 1);
+    assert_int_equal(n.tx[0].status, MAC_TX_RADIO_ERROR);
+    assert_int_equal(n.tx[0].cookie, 1);
+    assert_int_equal(c->tx_done_timeouts, 1);
+    assert_int_equal(c->tx_radio_errors, 1);
+    assert_int_equal(n.radio.n, 2);
+    assert_int_equal(mac_layer_timeout_ms(&n.mac, deadline), MAC_LAYER_TX_DONE_TIMEOUT_MS);
+    mac_layer_tick(&n.mac, deadline + MAC_LAYER_TX_DONE_TIMEOUT_MS);
+    assert_int_equal(n.tx[1].cookie, 2);
+    assert_int_equal(c->tx_done_timeouts, 2);
+    assert_int_equal(mac_layer_timeout_ms(&n.mac, deadline + MAC_LAYER_TX_DONE_TIMEOUT_MS), -1);
+    /* ... and a report coming after it is ignored. */
+    report(&n, RADIO_TX_OK, false, deadline + MAC_LAYER_TX_DONE_TIMEOUT_MS + 1);
+    assert_int_equal(c->tx_done_unexpected, 1);
+    assert_int_equal(n.ntx, 2);
+
+    /* The deadline is configurable; 0 means the default. */
+    struct mac_layer_config cfg = n.mac.cfg;
+    cfg.tx_done_timeout_ms = 250;
+    assert_int_equal(mac_layer_init(&n.mac, &cfg), 0);
+    assert_int_equal(mac_layer_send(&n.mac, &req, 0), MAC_LAYER_OK);
+    assert_int_equal(mac_layer_timeout_ms(&n.mac, 0), 250);
+    mac_layer_tick(&n.mac, 250);
+    assert_int_equal(n.ntx, 3);
+    assert_int_equal(mac_layer_counters(&n.mac)->tx_done_timeouts, 1);
+    cfg.tx_done_timeout_ms = 0;
+    assert_int_equal(mac_layer_init(&n.mac, &cfg), 0);
+    assert_int_equal(n.mac.cfg.tx_done_timeout_ms, MAC_LAYER_TX_DONE_TIMEOUT_MS);
+}
+
+/* The radio retries on its own: one frame counter per frame, whatever the
+ * outcome, never reused. */
+static void rcp_frame_counters(void **state)
+{
+    (void)state;
+    struct mac_keys keys;
+    assert_int_equal(thread_keys_mac_keys(NET_KEY, 0, &keys), 0);
+    struct node n;
+    node_init_ops(&n, EXT_A, 0x1800, &rcp_ops);
+    mac_layer_set_keys(&n.mac, &keys);
+    mac_layer_set_frame_counter(&n.mac, 100);
+    struct mac_tx_req req = unicast_req(1);
+    req.secure = true;
+    for (unsigned i = 0; i < 4; i++)
+        assert_int_equal(mac_layer_send(&n.mac, &req, i), MAC_LAYER_OK);
+    assert_int_equal(mac_layer_frame_counter(&n.mac), 104); /* secured when queued */
+    static const enum radio_tx_status rs[] = {RADIO_TX_NO_ACK, RADIO_TX_CHANNEL_ACCESS_FAIL,
+                                              RADIO_TX_ABORTED, RADIO_TX_OK};
+    for (unsigned i = 0; i < 4; i++)
+        report(&n, rs[i], false, 10 + i);
+    assert_int_equal(n.radio.n, 4);
+    assert_int_equal(mac_layer_frame_counter(&n.mac), 104);
+    for (unsigned i = 0; i < 4; i++) {
+        struct mac_frame f;
+        assert_int_equal(mac_frame_parse(n.radio.sent[i].psdu, n.radio.sent[i].len, &f), MAC_OK);
+        assert_true(f.security_enabled);
+        assert_int_equal(f.sec.frame_counter, 100 + i);
+    }
+    /* The next frame after failures takes the next counter. */
+    assert_int_equal(mac_layer_send(&n.mac, &req, 20), MAC_LAYER_OK);
+    struct mac_frame f;
+    assert_int_equal(mac_frame_parse(n.radio.sent[4].psdu, n.radio.sent[4].len, &f), MAC_OK);
+    assert_int_equal(f.sec.frame_counter, 104);
+    assert_int_equal(mac_layer_counters(&n.mac)->tx_frames, 5);
+}
+
+static void rcp_rx_acked_flags(void **state)
+{
+    (void)state;
+    struct node n;
+    node_init_ops(&n, EXT_A, 0x1800, &rcp_ops);
+    n.mac.cfg.ack_frame_pending = on_ack_fp;
+    n.fp_answer = 0; /* ignored: the radio decides */
+    uint8_t f[MAC_PSDU_MAX];
+    size_t len = build(f, short_addr(0x1800), ext_addr(EXT_B), 1, true, PAYLOAD, sizeof(PAYLOAD));
+    struct radio_rx_frame rf = {.psdu = f,
+                                .len = len,
+                                .channel = 15,
+                                .rssi = -40,
+                                .lqi = 200,
+                                .timestamp_ms = 10,
+                                .acked = true,
+                                .ack_frame_pending = true};
+    mac_layer_radio_rx(&n.mac, &rf);
+    /* ACKed with frame pending, by the radio: nothing sent by the MAC. */
+    len = build(f, short_addr(0x1800), ext_addr(EXT_B), 2, true, PAYLOAD, sizeof(PAYLOAD));
+    rf.len = len;
+    rf.ack_frame_pending = false;
+    rf.timestamp_ms = 11;
+    mac_layer_radio_rx(&n.mac, &rf);
+    /* The radio did not ACK it (e.g. it was busy): not acked. */
+    len = build(f, short_addr(0x1800), ext_addr(EXT_B), 3, true, PAYLOAD, sizeof(PAYLOAD));
+    rf.len = len;
+    rf.acked = false;
+    rf.ack_frame_pending = true; /* meaningless without the ACK */
+    rf.timestamp_ms = 12;
+    mac_layer_radio_rx(&n.mac, &rf);
+    /* Broadcast: no ACK. */
+    len = build(f, short_addr(0xffff), ext_addr(EXT_B), 4, false, PAYLOAD, sizeof(PAYLOAD));
+    rf.len = len;
+    rf.timestamp_ms = 13;
+    mac_layer_radio_rx(&n.mac, &rf);
+
+    assert_int_equal(n.nrx, 4);
+    assert_true(n.rx[0].acked);
+    assert_true(n.rx[0].ack_fp);
+    assert_int_equal(n.rx[0].lqi, 200);
+    assert_true(n.rx[1].acked);
+    assert_false(n.rx[1].ack_fp);
+    assert_false(n.rx[2].acked);
+    assert_false(n.rx[2].ack_fp);
+    assert_false(n.rx[3].acked);
+    assert_int_equal(n.radio.n, 0);
+    const struct mac_layer_counters *c = mac_layer_counters(&n.mac);
+    assert_int_equal(c->rx_acks_sent, 0);
+    assert_int_equal(c->rx_acks_by_radio, 2);
+    assert_int_equal(c->rx_delivered, 4);
+
+    /* Duplicate detection still applies: the retransmission of seq 3. */
+    len = build(f, short_addr(0x1800), ext_addr(EXT_B), 3, true, PAYLOAD, sizeof(PAYLOAD));
+    rf.len = len;
+    rf.acked = true;
+    rf.timestamp_ms = 14;
+    mac_layer_radio_rx(&n.mac, &rf);
+    assert_int_equal(n.nrx, 4);
+    assert_int_equal(c->rx_drop_duplicate, 1);
+    assert_int_equal(c->rx_acks_by_radio, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1146,6 +1476,11 @@ int main(void)
         cmocka_unit_test(pcap_written_and_reread),
         cmocka_unit_test(pcap_bounded_and_errors),
         cmocka_unit_test(vector_acks),
+        cmocka_unit_test(rcp_tx_ok_and_frame_pending),
+        cmocka_unit_test(rcp_tx_failures_and_queue),
+        cmocka_unit_test(rcp_tx_done_deadline),
+        cmocka_unit_test(rcp_frame_counters),
+        cmocka_unit_test(rcp_rx_acked_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
