@@ -394,6 +394,35 @@ static void test_reset_during_tx(void **state)
     transmit(f, 2);
 }
 
+/* A fresh RCP announces its power-on and then our reset, the second after
+ * it answered a query (seen with ot-rcp): not a fault. A third is. */
+static void test_double_reset_notification(void **state)
+{
+    struct fake *f = *state;
+    f->auto_answer = false;
+    rcp_link_up(&f->rcp, f->now);
+    assert_int_equal(f->n_sent, 1); /* CMD_RESET */
+    say_status(f, 0, SPINEL_STATUS_RESET_POWER_ON);
+    assert_int_equal(rcp_state(&f->rcp), RCP_STATE_INIT);
+    assert_int_equal(f->n_sent, 2); /* GET PROTOCOL_VERSION */
+    answer(f, &f->sent[1]);
+    assert_int_equal(f->n_sent, 3); /* GET NCP_VERSION */
+    say_status(f, 0, SPINEL_STATUS_RESET_SOFTWARE);
+    assert_int_equal(rcp_counters(&f->rcp)->unexpected_resets, 0);
+    assert_int_equal(f->n_sent, 4); /* INIT again: GET PROTOCOL_VERSION */
+    assert_int_equal(f->sent[3].prop, SPINEL_PROP_PROTOCOL_VERSION);
+    f->n_answered = 3;
+    f->auto_answer = true;
+    settle(f);
+    assert_int_equal(rcp_state(&f->rcp), RCP_STATE_READY);
+    assert_int_equal(rcp_counters(&f->rcp)->unexpected_resets, 0);
+    assert_int_equal(rcp_counters(&f->rcp)->reset_notifications, 2);
+    say_status(f, 0, SPINEL_STATUS_RESET_SOFTWARE);
+    assert_int_equal(rcp_counters(&f->rcp)->unexpected_resets, 1);
+    settle(f);
+    assert_int_equal(rcp_state(&f->rcp), RCP_STATE_READY);
+}
+
 static void test_timeout_reset_link_reset(void **state)
 {
     struct fake *f = *state;
@@ -611,13 +640,21 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_init_sequence),        T(test_incompatible_major),
-        T(test_incompatible_not_rcp), T(test_incompatible_no_raw),
-        T(test_incompatible_old_api), T(test_incompatible_new_host),
-        T(test_reset_during_tx),      T(test_timeout_reset_link_reset),
-        T(test_tx_timeout),           T(test_garbage),
-        T(test_slow_answers),         T(test_tx_ack_and_rx),
-        T(test_energy_scan),          T(test_link_down_and_write_failure),
+        T(test_init_sequence),
+        T(test_incompatible_major),
+        T(test_incompatible_not_rcp),
+        T(test_incompatible_no_raw),
+        T(test_incompatible_old_api),
+        T(test_incompatible_new_host),
+        T(test_reset_during_tx),
+        T(test_double_reset_notification),
+        T(test_timeout_reset_link_reset),
+        T(test_tx_timeout),
+        T(test_garbage),
+        T(test_slow_answers),
+        T(test_tx_ack_and_rx),
+        T(test_energy_scan),
+        T(test_link_down_and_write_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
