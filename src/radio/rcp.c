@@ -5,6 +5,17 @@
  * API versions, RADIO_CAPS; Enable/Receive: PHY_ENABLED, PAN ID, short
  * address, RAW_STREAM_ENABLED; RestoreProperties after an RCP reset;
  * Transmit/HandleTransmitDone; ParseRadioFrame; EnergyScan).
+ *
+ * Where it differs from RadioSpinel, and why:
+ *   - source-match tables are sent whole with PROP_VALUE_SET (NcpBase's
+ *     setter replaces the table), one request instead of one INSERT per
+ *     entry, so a restore is bounded by the number of properties;
+ *   - requests are asynchronous (one outstanding, answered or timed out)
+ *     instead of RadioSpinel's blocking Get/Set; a timeout resets the RCP
+ *     instead of exiting the daemon;
+ *   - the received frame's `acked` is derived from its AR bit: with
+ *     promiscuous mode off the RCP passes up only frames for us and
+ *     acknowledges every one that asks (Spinel carries only ACKED_FP).
  */
 #include "radio/rcp.h"
 
