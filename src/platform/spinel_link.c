@@ -375,8 +375,9 @@ void spinel_link_close(struct spinel_link *l)
     memcpy(l->why, keep, sizeof(keep)); /* our own SIGTERM is not news */
 }
 
-/* The link is down: why says so; read then returns 0. */
-static ssize_t went_down(struct spinel_link *l, int err, bool eof)
+/* The link is down (op failed with err, or end of file): why says so,
+ * naming how the child ended when it did; read then returns 0. */
+static ssize_t went_down(struct spinel_link *l, const char *op, int err, bool eof)
 {
     const char *scheme = radio_url_scheme(l->url.kind);
     const char *path = radio_url_path(&l->url);
@@ -387,13 +388,16 @@ static ssize_t went_down(struct spinel_link *l, int err, bool eof)
     if (l->pid > 0 && child_reaped(l, CHILD_EXIT_WAIT_MS)) {
         l->counters.child_exits++;
     } else if (l->pid > 0) {
-        set_why(l, "%s: %s", prog_name(l), eof ? "closed its terminal" : strerror(err));
+        if (eof)
+            set_why(l, "%s: closed its terminal", prog_name(l));
+        else
+            set_why(l, "%s: %s: %s", prog_name(l), op, strerror(err));
     } else if (l->url.kind == RADIO_URL_UART && stat(path, &st) < 0 && errno == ENOENT) {
         set_why(l, "%s: %s vanished", scheme, path);
     } else if (eof) {
         set_why(l, "%s: %s: hang-up (end of file)", scheme, path);
     } else {
-        set_why(l, "%s: %s: read: %s", scheme, path, strerror(err));
+        set_why(l, "%s: %s: %s: %s", scheme, path, op, strerror(err));
     }
     return 0;
 }
@@ -414,17 +418,17 @@ ssize_t spinel_link_read(struct spinel_link *l, uint8_t *buf, size_t cap)
             return n;
         }
         if (n == 0)
-            return went_down(l, 0, true);
+            return went_down(l, "read", 0, true);
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return went_down(l, errno, false);
+            return went_down(l, "read", errno, false);
         /* Nothing to read; a hang-up with nothing buffered must not leave
          * the caller's poll loop spinning on POLLHUP. */
         struct pollfd pfd = {l->fd, POLLIN, 0};
         if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) &&
             !(pfd.revents & POLLIN))
-            return went_down(l, EIO, true);
+            return went_down(l, "read", EIO, true);
         errno = EAGAIN;
         return -1;
     }
@@ -484,7 +488,7 @@ int spinel_link_write(void *link, const uint8_t *p, size_t n)
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
             int e = errno;
             l->counters.write_errors++;
-            set_why(l, "%s: %s: write: %s", scheme, path, strerror(e));
+            went_down(l, "write", e, false);
             errno = e;
             return -1;
         }
