@@ -308,6 +308,36 @@ static void test_forkpty_missing_program(void **state)
     }
 }
 
+/* A program that starts and exits at once: the open succeeds, the first
+ * reads end the link with its status. */
+static void test_forkpty_child_exits(void **state)
+{
+    (void)state;
+    struct radio_url u;
+    struct spinel_link l;
+    char err[RADIO_URL_ERR_MAX];
+    if (radio_url_parse(&u, "spinel+hdlc+forkpty:///bin/sh?forkpty-arg=-c&forkpty-arg=exit 3", err,
+                        sizeof(err)) != 0)
+        fail_msg("%s", err);
+    spinel_link_init(&l, &u);
+    assert_int_equal(spinel_link_open(&l), 0);
+    pid_t pid = spinel_link_child(&l);
+    uint8_t buf[64];
+    ssize_t r = -1;
+    for (uint64_t end = now_ms() + 3000; now_ms() < end && r != 0;) {
+        struct pollfd pfd = {spinel_link_fd(&l), POLLIN, 0};
+        poll(&pfd, 1, 100);
+        r = spinel_link_read(&l, buf, sizeof(buf));
+    }
+    assert_int_equal(r, 0);
+    assert_string_equal(spinel_link_why(&l), "sh exited (status 3)");
+    spinel_link_close(&l);
+    assert_string_equal(spinel_link_why(&l), "sh exited (status 3)");
+    assert_int_equal(waitpid(pid, NULL, WNOHANG), -1);
+    assert_int_equal(spinel_link_counters(&l)->child_exits, 1);
+    assert_int_equal(spinel_link_counters(&l)->child_kills, 0);
+}
+
 /* ---- the UART path through a pty pair ---- */
 
 struct pair {
@@ -577,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_fcs_vector),
         cmocka_unit_test(test_forkpty_probe_and_kill),
         cmocka_unit_test(test_forkpty_missing_program),
+        cmocka_unit_test(test_forkpty_child_exits),
         cmocka_unit_test(test_uart_pty),
         cmocka_unit_test(test_uart_settings),
         cmocka_unit_test(test_uart_vanished),
