@@ -301,7 +301,7 @@ static void test_forkpty_missing_program(void **state)
     /* Not executable: the exec error, not a hang. */
     assert_int_equal(radio_url_parse(&u, "spinel+hdlc+forkpty:///etc/hostname", NULL, 0), 0);
     spinel_link_init(&l, &u);
-    if (access("/etc/hostname", F_OK) == 0 && geteuid() != 0) {
+    if (access("/etc/hostname", X_OK) != 0) { /* root too needs an x bit */
         assert_int_equal(spinel_link_open(&l), -1);
         assert_string_equal(spinel_link_why(&l),
                             "spinel+hdlc+forkpty: /etc/hostname: Permission denied");
@@ -558,6 +558,36 @@ static void test_uart_reset(void **state)
     static const uint8_t hello[] = {0x7e, 0x42, 0x7e};
     assert_int_equal(write(p.master, hello, sizeof(hello)), (ssize_t)sizeof(hello));
     assert_true(read_until(&l, hello, sizeof(hello), 2000));
+
+    /* The dongle does not come back: reopen attempts every 50 ms (the loop
+     * sleeps as spinel_link_timeout_ms says: no busy wait), then down. */
+    assert_int_equal(unlink(link), 0);
+    assert_int_equal(spinel_link_write(&l, frame, n), 0);
+    uint64_t t0 = now_ms();
+    int rc = 0, ticks = 0;
+    while (rc == 0 && now_ms() - t0 < 10000) {
+        int wait = spinel_link_timeout_ms(&l);
+        assert_true(wait >= 0);
+        poll(NULL, 0, wait);
+        rc = spinel_link_tick(&l);
+        ticks++;
+    }
+    assert_int_equal(rc, -1);
+    uint64_t took = now_ms() - t0;
+    assert_true(took >= SPINEL_LINK_UART_RESET_DELAY_MS + SPINEL_LINK_UART_REOPEN_MS - 100);
+    assert_true(took < SPINEL_LINK_UART_RESET_DELAY_MS + SPINEL_LINK_UART_REOPEN_MS + 1000);
+    assert_true(ticks <= 2 + SPINEL_LINK_UART_REOPEN_MS / SPINEL_LINK_UART_REOPEN_STEP_MS + 5);
+    char want[256];
+    snprintf(want, sizeof(want),
+             "uart-reset: %s did not come back within 7000 ms (spinel+hdlc+uart: %s: No such "
+             "file or directory)",
+             link, link);
+    assert_string_equal(spinel_link_why(&l), want);
+    assert_int_equal(spinel_link_fd(&l), -1);
+    assert_int_equal(spinel_link_timeout_ms(&l), -1);
+    assert_int_equal(spinel_link_read(&l, buf, sizeof(buf)), 0); /* down */
+    assert_int_equal(spinel_link_counters(&l)->uart_resets, 2);
+    assert_int_equal(spinel_link_counters(&l)->link_down, 1);
     spinel_link_close(&l);
     unlink(link);
     pair_close(&p);
