@@ -119,6 +119,20 @@ static bool read_until(struct spinel_link *l, const uint8_t *needle, size_t m, u
     return false;
 }
 
+/* Reads until the link reports down (0) or ms pass. @return the last
+ * spinel_link_read result. */
+static ssize_t read_until_down(struct spinel_link *l, unsigned ms)
+{
+    uint8_t buf[256];
+    ssize_t r = -1;
+    for (uint64_t end = now_ms() + ms; now_ms() < end && r != 0;) {
+        struct pollfd pfd = {spinel_link_fd(l), POLLIN, 0};
+        poll(&pfd, 1, 50);
+        r = spinel_link_read(l, buf, sizeof(buf));
+    }
+    return r;
+}
+
 /* ---- forkpty of ot-rcp ---- */
 
 static char ot_rcp[512];
@@ -214,15 +228,7 @@ static void test_forkpty_probe_and_kill(void **state)
     pid_t pid = spinel_link_child(&l);
     assert_int_equal(kill(pid, SIGKILL), 0);
     uint8_t buf[256];
-    ssize_t r = -1;
-    for (uint64_t end = now_ms() + 3000; now_ms() < end;) {
-        struct pollfd pfd = {spinel_link_fd(&l), POLLIN, 0};
-        poll(&pfd, 1, 100);
-        r = spinel_link_read(&l, buf, sizeof(buf));
-        if (r == 0)
-            break;
-    }
-    assert_int_equal(r, 0);
+    assert_int_equal(read_until_down(&l, 3000), 0);
     assert_string_equal(spinel_link_why(&l), "ot-rcp exited (signal 9)");
     assert_int_equal(spinel_link_read(&l, buf, sizeof(buf)), 0); /* stays down */
     assert_int_equal(spinel_link_write(&l, probe, 1), -1);
@@ -322,14 +328,7 @@ static void test_forkpty_child_exits(void **state)
     spinel_link_init(&l, &u);
     assert_int_equal(spinel_link_open(&l), 0);
     pid_t pid = spinel_link_child(&l);
-    uint8_t buf[64];
-    ssize_t r = -1;
-    for (uint64_t end = now_ms() + 3000; now_ms() < end && r != 0;) {
-        struct pollfd pfd = {spinel_link_fd(&l), POLLIN, 0};
-        poll(&pfd, 1, 100);
-        r = spinel_link_read(&l, buf, sizeof(buf));
-    }
-    assert_int_equal(r, 0);
+    assert_int_equal(read_until_down(&l, 3000), 0);
     assert_string_equal(spinel_link_why(&l), "sh exited (status 3)");
     spinel_link_close(&l);
     assert_string_equal(spinel_link_why(&l), "sh exited (status 3)");
@@ -491,14 +490,7 @@ static void test_uart_vanished(void **state)
     p.slave = -1;
     close(p.master);
     p.master = -1;
-    uint8_t buf[64];
-    ssize_t r = -1;
-    for (uint64_t end = now_ms() + 2000; now_ms() < end && r != 0;) {
-        struct pollfd pfd = {spinel_link_fd(&l), POLLIN, 0};
-        poll(&pfd, 1, 50);
-        r = spinel_link_read(&l, buf, sizeof(buf));
-    }
-    assert_int_equal(r, 0);
+    assert_int_equal(read_until_down(&l, 2000), 0);
     char want[128];
     snprintf(want, sizeof(want), "spinel+hdlc+uart: %s vanished", link);
     assert_string_equal(spinel_link_why(&l), want);
