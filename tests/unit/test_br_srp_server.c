@@ -26,6 +26,7 @@
 #define DELAY BR_SRP_SERVER_SAVE_DELAY_MS
 #define LEASE_MS (7200u * 1000u)         /* granted to ot-register.hex */
 #define KEY_LEASE_MS (680400ull * 1000u) /* its key-lease, clamped to the default max */
+#define SAVED_WALL (WALL0 + T0)          /* wall clock of saved_registry()'s save */
 
 /* kv_mem keeps values up to KV_MEM_VAL_MAX (256) octets and a registry
  * record with one host and one service is larger, so this store keeps the
@@ -280,9 +281,10 @@ static void assert_cfg(uint8_t enabled, uint8_t anycast, uint8_t seqnum)
     assert_int_equal(cfg[2], seqnum);
 }
 
-/* Registers at T0 and saves at T0 + DELAY with the wall clock WALL0 + DELAY;
- * returns the saved record's length (the record in rec): one set, the
- * first generation. */
+/* Registers at T0, saved before the response with the wall clock
+ * WALL0 + T0 (init at 0 with WALL0) and the whole lease remaining; returns
+ * the saved record's length (the record in rec): one set, the first
+ * generation. Nothing is saved again DELAY later. */
 static size_t saved_registry(void)
 {
     uint32_t gen = 0;
@@ -291,10 +293,12 @@ static size_t saved_registry(void)
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
     register_host(&srv, T0);
+    assert_int_equal(srv.saves, 1);
     br_srp_server_process(&srv, T0 + DELAY, WALL0 + DELAY);
     assert_int_equal(srv.saves, 1);
     len = stored_set(&gen);
     assert_int_equal(gen, 1);
+    assert_int_equal(be64_get(rec), SAVED_WALL);
     br_srp_server_free(&srv);
     return len;
 }
@@ -490,49 +494,64 @@ static void test_counters_per_outcome(void **state)
     br_srp_server_free(&srv);
 }
 
-/* Saves are coalesced (one per DELAY: one new generation) and carry the
- * wall clock; a save deletes the set it replaces. */
+/* A new registration is saved before its response; renewals (the same
+ * contents again) are coalesced (one per DELAY: one new generation) and
+ * carry the wall clock; a save deletes the set it replaces. */
 static void test_save_coalesced(void **state)
 {
     (void)state;
+    const uint64_t t1 = T0 + DELAY - 1; /* the first renewal */
     uint32_t gen = 0;
     size_t len;
 
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
     register_host(&srv, T0);
-    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + DELAY);
-    br_srp_server_process(&srv, T0 + DELAY - 1, WALL0);
-    register_host(&srv, T0 + DELAY - 1); /* same pending save */
-    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + DELAY);
-    assert_int_equal(st.nreg, 0);
-    assert_int_equal(st.mem.writes, 0);
-    br_srp_server_process(&srv, T0 + DELAY, WALL0 + DELAY);
     assert_int_equal(srv.saves, 1);
+    assert_int_equal(srv.saves_sync, 1);
     assert_int_equal(st.nreg, 1);       /* a small record: one chunk */
     assert_int_equal(st.mem.writes, 1); /* written once, nothing to delete */
     len = stored_set(&gen);
     assert_int_equal(gen, 1);
     assert_true(len > 8 && len <= BR_SRP_SERVER_RECORD_MAX);
-    assert_int_equal(be64_get(rec), WALL0 + DELAY);
+    assert_int_equal(be64_get(rec), WALL0 + T0);
     assert_int_equal(rec[8], SRP_REGISTRY_BLOB_VERSION);
-    /* Nothing changed since: no timer but the lease, no write. */
-    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + DELAY - 1 + LEASE_MS);
-    br_srp_server_process(&srv, T0 + 5 * DELAY, WALL0);
-    br_srp_server_flush(&srv, T0 + 5 * DELAY, WALL0);
-    assert_int_equal(st.mem.writes, 1);
-    stored_set(&gen);
-    assert_int_equal(gen, 1);
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + LEASE_MS); /* no save pending */
 
-    /* A change then a flush at shutdown writes at once: the next
-     * generation, the previous one deleted after it. */
-    register_host(&srv, T0 + 6 * DELAY);
-    br_srp_server_flush(&srv, T0 + 6 * DELAY, WALL0 + 6 * DELAY);
+    /* Renewals: one save DELAY after the first of them. */
+    register_host(&srv, t1);
+    assert_int_equal(br_srp_server_next_timeout(&srv), t1 + DELAY);
+    br_srp_server_process(&srv, t1 + DELAY - 1, WALL0);
+    register_host(&srv, t1 + DELAY - 1); /* same pending save */
+    assert_int_equal(br_srp_server_next_timeout(&srv), t1 + DELAY);
+    assert_int_equal(st.mem.writes, 1);
+    assert_int_equal(srv.saves, 1);
+    br_srp_server_process(&srv, t1 + DELAY, WALL0 + t1 + DELAY);
     assert_int_equal(srv.saves, 2);
-    assert_int_equal(st.mem.writes, 3); /* one chunk added, one deleted */
+    assert_int_equal(srv.saves_sync, 1);
     assert_int_equal(st.nreg, 1);
+    assert_int_equal(st.mem.writes, 3); /* one chunk added, one deleted */
     assert_int_equal(stored_set(&gen), len);
     assert_int_equal(gen, 2);
+    assert_int_equal(be64_get(rec), WALL0 + t1 + DELAY);
+    /* Nothing changed since: no timer but the lease, no write. */
+    assert_int_equal(br_srp_server_next_timeout(&srv), t1 + DELAY - 1 + LEASE_MS);
+    br_srp_server_process(&srv, T0 + 5 * DELAY, WALL0);
+    br_srp_server_flush(&srv, T0 + 5 * DELAY, WALL0);
+    assert_int_equal(st.mem.writes, 3);
+    stored_set(&gen);
+    assert_int_equal(gen, 2);
+
+    /* A renewal then a flush at shutdown writes at once: the next
+     * generation, the previous one deleted after it. */
+    register_host(&srv, T0 + 6 * DELAY);
+    assert_int_equal(st.mem.writes, 3);
+    br_srp_server_flush(&srv, T0 + 6 * DELAY, WALL0 + 6 * DELAY);
+    assert_int_equal(srv.saves, 3);
+    assert_int_equal(st.mem.writes, 5);
+    assert_int_equal(st.nreg, 1);
+    assert_int_equal(stored_set(&gen), len);
+    assert_int_equal(gen, 3);
     assert_int_equal(be64_get(rec), WALL0 + 6 * DELAY);
     assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 6 * DELAY + LEASE_MS);
     assert_int_equal(srv.save_errors, 0);
@@ -545,13 +564,13 @@ static void test_reload_time_away(void **state)
 {
     (void)state;
     const uint64_t now = 50, away = 3600u * 1000u;
-    /* Remaining when saved at T0 + DELAY. */
-    const uint64_t rem = LEASE_MS - DELAY, key_rem = KEY_LEASE_MS - DELAY;
+    /* Remaining when saved (at the registration). */
+    const uint64_t rem = LEASE_MS, key_rem = KEY_LEASE_MS;
     const struct srp_host *h;
     const struct srp_service *sv;
 
     saved_registry();
-    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, WALL0 + DELAY + away), 1);
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, SAVED_WALL + away), 1);
     assert_int_equal(srv2.load_errors, 0);
     h = srp_registry_next_host(&srv2.reg, NULL);
     assert_non_null(h);
@@ -589,13 +608,13 @@ static void test_reload_time_away(void **state)
 static void test_reload_expired(void **state)
 {
     (void)state;
-    const uint64_t now = 50, rem = LEASE_MS - DELAY, key_rem = KEY_LEASE_MS - DELAY;
+    const uint64_t now = 50, rem = LEASE_MS, key_rem = KEY_LEASE_MS; /* when saved */
     const struct srp_host *h;
     const struct srp_service *sv;
 
     saved_registry();
     /* Away longer than the lease: the name stays claimed, deleted. */
-    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, WALL0 + DELAY + rem), 1);
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, SAVED_WALL + rem), 1);
     assert_int_equal(srv2.load_errors, 0);
     h = srp_registry_next_host(&srv2.reg, NULL);
     assert_non_null(h);
@@ -609,7 +628,7 @@ static void test_reload_expired(void **state)
     br_srp_server_free(&srv2);
 
     /* Away longer than the key-lease: gone. */
-    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, WALL0 + DELAY + key_rem), 0);
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, SAVED_WALL + key_rem), 0);
     assert_int_equal(srv2.load_errors, 0);
     assert_int_equal(count_hosts(&srv2), 0);
     assert_int_equal(br_srp_server_next_timeout(&srv2), UINT64_MAX);
@@ -634,7 +653,7 @@ static void assert_refused(const char *what)
 }
 
 /* Starts srv2 from what is stored: the one host loaded, with the time away
- * since saved_wall taken off (saved at T0 + DELAY). */
+ * since saved_wall taken off (saved with the whole lease remaining). */
 static void assert_loads(uint64_t saved_wall, uint64_t load_partial)
 {
     const uint64_t now = 50, wall = WALL0 + 2 * DELAY;
@@ -643,7 +662,7 @@ static void assert_loads(uint64_t saved_wall, uint64_t load_partial)
     assert_int_equal(srv2.load_errors, 0);
     assert_int_equal(srv2.load_partial, load_partial);
     assert_int_equal(srp_registry_next_host(&srv2.reg, NULL)->lease_end_ms,
-                     now + LEASE_MS - DELAY - (wall - saved_wall));
+                     now + LEASE_MS - (wall - saved_wall));
     br_srp_server_free(&srv2);
 }
 
@@ -753,9 +772,9 @@ static void test_corrupt_record_refused(void **state)
     /* Unchanged, both layouts still load (the cases above were the cause). */
     assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, -1), 0);
     put_set(1, good, len, 2);
-    assert_loads(WALL0 + DELAY, 0);
+    assert_loads(SAVED_WALL, 0);
     assert_int_equal(kv_set(&st.kv, SETTINGS_KEY_SRP_REGISTRY, good, len), 0);
-    assert_loads(WALL0 + DELAY, 0);
+    assert_loads(SAVED_WALL, 0);
 }
 
 /* A newer set not whole (a save cut short) or not matching its digest is
@@ -778,7 +797,7 @@ static void test_partial_newer_set(void **state)
         put_set(1, good, len, 1);
         be64_put(good, WALL0 + 2 * DELAY); /* the newer set: saved later */
         put_set(2, good, len, 2);
-        be64_put(good, WALL0 + DELAY);
+        be64_put(good, SAVED_WALL);
         assert_int_equal(st.nreg, 3);
         if (i == 0)
             st.nreg--;
@@ -788,7 +807,7 @@ static void test_partial_newer_set(void **state)
             st.reg[2][0] = 0xff;
         else
             st.reg[2][HDR] ^= 0x01;
-        assert_loads(WALL0 + DELAY, 1); /* the older set's time */
+        assert_loads(SAVED_WALL, 1); /* the older set's time */
     }
     /* Whole, the newer set is the one loaded. */
     assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, -1), 0);
@@ -806,7 +825,7 @@ static void test_partial_newer_set(void **state)
     br_srp_server_free(&srv2);
 
     /* The next save after a partial load deletes the partial set. */
-    be64_put(good, WALL0 + DELAY);
+    be64_put(good, SAVED_WALL);
     assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, -1), 0);
     put_set(1, good, len, 1);
     put_set(2, good, len, 2);
@@ -823,10 +842,11 @@ static void test_partial_newer_set(void **state)
     br_srp_server_free(&srv);
 }
 
-/* A failed write (-EIO, the store keeps its previous contents) is counted
- * and the registry written again later, after a back-off that doubles
- * (DELAY, 2 DELAY, ... BR_SRP_SERVER_SAVE_RETRY_MAX_MS), or by the flush at
- * shutdown; the set stored before stays whole and loadable meanwhile. */
+/* A failed coalesced write (a renewal's; -EIO, the store keeps its
+ * previous contents) is counted and the registry written again later,
+ * after a back-off that doubles (DELAY, 2 DELAY, ...
+ * BR_SRP_SERVER_SAVE_RETRY_MAX_MS), or by the flush at shutdown; the set
+ * stored before stays whole and loadable meanwhile. */
 static void test_save_failure(void **state)
 {
     (void)state;
@@ -836,12 +856,15 @@ static void test_save_failure(void **state)
 
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
-    register_host(&srv, T0);
+    register_host(&srv, 0);  /* saved at once */
+    register_host(&srv, T0); /* a renewal: saved DELAY later */
+    assert_int_equal(srv.saves, 1);
     st.mem.fail = true;
     br_srp_server_process(&srv, T0 + DELAY, WALL0 + DELAY);
     assert_int_equal(srv.save_errors, 1);
-    assert_int_equal(srv.saves, 0);
-    assert_int_equal(st.nreg, 0);
+    assert_int_equal(srv.saves, 1);
+    stored_set(&gen);
+    assert_int_equal(gen, 1);
     assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 2 * DELAY); /* the retry */
     br_srp_server_process(&srv, T0 + 2 * DELAY - 1, WALL0);
     assert_int_equal(srv.save_errors, 1);
@@ -852,10 +875,11 @@ static void test_save_failure(void **state)
     assert_int_equal(srv.save_errors, 2);
     st.mem.fail = false;
     br_srp_server_process(&srv, T0 + 4 * DELAY, WALL0 + 4 * DELAY);
-    assert_int_equal(srv.saves, 1);
+    assert_int_equal(srv.saves, 2);
     assert_int_equal(srv.save_errors, 2);
     assert_int_equal(srv.save_backoff_ms, 0);
     stored_set(&gen);
+    assert_int_equal(gen, 2);
     assert_int_equal(be64_get(rec), WALL0 + 4 * DELAY);
     assert_int_equal(br_srp_server_next_timeout(&srv), T0 + LEASE_MS);
     br_srp_server_free(&srv);
@@ -866,7 +890,7 @@ static void test_save_failure(void **state)
      * retried after 1 s, 2 s, 4 s ... up to 60 s, each failure counted. */
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
-    register_host(&srv, T0);
+    register_host(&srv, T0); /* saved at once, wall clock WALL0 + T0 */
     br_srp_server_flush(&srv, T0, WALL0);
     assert_int_equal(srv.saves, 1);
     register_host(&srv, T0 + 10); /* a refresh: saved DELAY later */
@@ -884,8 +908,8 @@ static void test_save_failure(void **state)
         assert_int_equal(srv.save_errors, i);
         stored_set(&gen); /* the previous set, whole */
         assert_int_equal(gen, 1);
-        assert_int_equal(be64_get(rec), WALL0);
-        assert_int_equal(br_srp_server_init(&srv2, &st.kv, 0, WALL0), 1);
+        assert_int_equal(be64_get(rec), WALL0 + T0);
+        assert_int_equal(br_srp_server_init(&srv2, &st.kv, 0, WALL0 + T0), 1);
         assert_int_equal(srv2.load_errors + srv2.load_partial, 0);
         br_srp_server_free(&srv2);
         t += backoff;
@@ -909,14 +933,16 @@ static void test_save_failure(void **state)
     /* Shutdown right after a failed save: the flush writes it. */
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
-    register_host(&srv, T0);
+    register_host(&srv, 0);
+    register_host(&srv, T0); /* a renewal */
     st.mem.fail = true;
     br_srp_server_process(&srv, T0 + DELAY, WALL0);
     assert_int_equal(srv.save_errors, 1);
     st.mem.fail = false;
     br_srp_server_flush(&srv, T0 + DELAY + 1, WALL0 + DELAY);
-    assert_int_equal(srv.saves, 1);
+    assert_int_equal(srv.saves, 2);
     stored_set(&gen);
+    assert_int_equal(gen, 2);
     assert_int_equal(be64_get(rec), WALL0 + DELAY);
     br_srp_server_free(&srv);
 
