@@ -417,14 +417,14 @@ static enum srp_err apply_update(struct br_srp_server *s, const struct srp_updat
     enum srp_err e;
 
     if (s->kv != NULL)
-        s->before = s->reg;
+        memcpy(&s->before, &s->reg, sizeof s->reg);
     e = srp_registry_apply(&s->reg, u, now_ms, lease, key_lease);
     if (e != SRP_OK)
         return e;
     if (s->kv != NULL && !content_same(&s->before, &s->reg)) {
         if (!save_try(s, now_ms, wall_at(s, now_ms))) {
             s->save_errors++;
-            s->reg = s->before;
+            memcpy(&s->reg, &s->before, sizeof s->reg);
             return SRP_ERR_SAVE_FAILED;
         }
         /* The whole registry went out: any renewal pending with it. */

@@ -16,6 +16,7 @@
 
 #include "br/srp_server.h"
 #include "dns/dns_msg.h"
+#include "dns/srp_client.h"
 #include "support/hexvec.h"
 #include "support/kv_mem.h"
 #include "util/kv.h"
@@ -984,6 +985,269 @@ static void test_expiry_saved(void **state)
     br_srp_server_free(&srv2);
 }
 
+/* One update (a vector or a client's) into s at now_ms: its outcome, the
+ * response checked to carry the query's id and the outcome's RCODE. */
+static enum srp_err input_msg(struct br_srp_server *s, uint64_t now_ms, const uint8_t *msg,
+                              size_t len)
+{
+    uint8_t out[BR_SRP_SERVER_REPLY_MAX];
+    size_t out_len = 0;
+    enum srp_err e = SRP_ERR__COUNT;
+    struct dns_hdr q, r;
+
+    assert_true(br_srp_server_input(s, now_ms, msg, len, true, out, &out_len, &e));
+    assert_int_equal(dns_hdr_read(msg, len, &q), DNS_OK);
+    assert_int_equal(dns_hdr_read(out, out_len, &r), DNS_OK);
+    assert_int_equal(r.id, q.id);
+    assert_int_equal(dns_hdr_rcode(&r), srp_err_rcode(e));
+    return e;
+}
+
+static enum srp_err input_vec(struct br_srp_server *s, uint64_t now_ms, const char *name)
+{
+    uint8_t msg[1500];
+    size_t len = vec(name, msg, sizeof msg);
+
+    return input_msg(s, now_ms, msg, len);
+}
+
+/* What a restart right now would find (as after a SIGKILL: no flush): the
+ * stored registry loaded into srv2 (one host expected), for a look. */
+static const struct srp_host *restart_host(uint64_t now_ms, uint64_t wall_ms)
+{
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now_ms, wall_ms), 1);
+    assert_int_equal(srv2.load_errors + srv2.load_partial, 0);
+    return srp_registry_next_host(&srv2.reg, NULL);
+}
+
+/* A client of our own (src/dns/srp_client.h) with host "cdev" and one
+ * service, registering address fd00::<tail>. */
+static struct srp_client cli;
+static struct {
+    uint8_t msg[SRP_CLIENT_MSG_MAX];
+    size_t len;
+} cupd;
+
+static void client_setup(void)
+{
+    uint8_t rnd[48], priv[SRP_CLIENT_KEY_LEN];
+
+    for (unsigned k = 0; k < sizeof rnd; k++)
+        rnd[k] = (uint8_t)(k * 7 + 3);
+    assert_int_equal(srp_client_make_key(rnd, sizeof rnd, priv), SRP_CLIENT_ERR_OK);
+    assert_int_equal(srp_client_init(&cli, priv, 1), SRP_CLIENT_ERR_OK);
+    assert_int_equal(srp_client_set_host_name(&cli, "cdev", 0), SRP_CLIENT_ERR_OK);
+    assert_int_equal(srp_client_add_service(&cli, "cins", "_c._udp", 1234, 0, 0, NULL, 0, 0),
+                     SRP_CLIENT_ERR_OK);
+}
+
+/* The client's update for address fd00::<tail>, built and signed at now_ms. */
+static void client_update(uint8_t tail, uint64_t now_ms)
+{
+    static const uint8_t server[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53};
+    uint8_t addr[1][16] = {{0xfd, 0}};
+    const uint8_t *m = NULL;
+    uint8_t dst[16];
+    uint16_t dport;
+
+    addr[0][15] = tail;
+    srp_client_set_auto_addrs(&cli, addr, 1, now_ms);
+    srp_client_set_server(&cli, server, 53535, now_ms);
+    cli.waiting = false; /* a fresh update each time: the answer is not fed back */
+    cli.tx_at_ms = now_ms;
+    assert_true(srp_client_poll(&cli, now_ms, &m, &cupd.len, dst, &dport));
+    assert_true(cupd.len <= sizeof cupd.msg);
+    memcpy(cupd.msg, m, cupd.len);
+}
+
+/* Issue 11: an accepted change of contents is in the store when its
+ * response is handed out, so a SIGKILL right after the reply loses
+ * nothing: a new registration, a removed service, a removed host, a
+ * registration again, a changed address set. Each restart below reads the
+ * store with no flush and no process() in between. */
+static void test_change_saved_before_response(void **state)
+{
+    (void)state;
+    const struct srp_host *h;
+    const struct srp_service *sv;
+    uint32_t gen = 0;
+
+    store_init(&st);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    assert_int_equal(input_vec(&srv, T0, "ot-register.hex"), SRP_OK);
+    assert_int_equal(st.mem.writes, 1);
+    stored_set(&gen);
+    assert_int_equal(gen, 1);
+    h = restart_host(50, WALL0 + T0);
+    assert_false(h->deleted);
+    assert_int_equal(h->naddrs, 1);
+    sv = srp_registry_next_service(&srv2.reg, h, NULL);
+    assert_non_null(sv);
+    assert_false(sv->deleted);
+    assert_int_equal(sv->port, 5683);
+    br_srp_server_free(&srv2);
+
+    assert_int_equal(input_vec(&srv, T0 + 10, "ot-remove-service.hex"), SRP_OK);
+    stored_set(&gen);
+    assert_int_equal(gen, 2);
+    h = restart_host(50, WALL0 + T0 + 10);
+    assert_false(h->deleted);
+    sv = srp_registry_next_service(&srv2.reg, h, NULL);
+    assert_true(sv == NULL || sv->deleted);
+    br_srp_server_free(&srv2);
+
+    assert_int_equal(input_vec(&srv, T0 + 20, "ot-remove-host.hex"), SRP_OK);
+    stored_set(&gen);
+    assert_int_equal(gen, 3);
+    h = restart_host(50, WALL0 + T0 + 20);
+    assert_true(h->deleted);
+    br_srp_server_free(&srv2);
+
+    assert_int_equal(input_vec(&srv, T0 + 30, "ot-register.hex"), SRP_OK);
+    stored_set(&gen);
+    assert_int_equal(gen, 4);
+    h = restart_host(50, WALL0 + T0 + 30);
+    assert_false(h->deleted);
+    br_srp_server_free(&srv2);
+    assert_int_equal(srv.saves, 4);
+    assert_int_equal(srv.saves_sync, 4);
+    assert_int_equal(srv.save_errors, 0);
+    assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "save-pending: 0\n"));
+    assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "saves-sync: 4\n"));
+    br_srp_server_free(&srv);
+
+    /* A changed address set (the same key, names and service). */
+    store_init(&st);
+    client_setup();
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    client_update(1, T0);
+    assert_int_equal(input_msg(&srv, T0, cupd.msg, cupd.len), SRP_OK);
+    assert_int_equal(srv.saves_sync, 1);
+    client_update(2, T0 + 10);
+    assert_int_equal(input_msg(&srv, T0 + 10, cupd.msg, cupd.len), SRP_OK);
+    assert_int_equal(srv.saves_sync, 2);
+    h = restart_host(50, WALL0 + T0 + 10);
+    assert_int_equal(h->naddrs, 1);
+    assert_int_equal(h->addrs[0][15], 2);
+    br_srp_server_free(&srv2);
+    br_srp_server_free(&srv);
+}
+
+/* Issue 11: a change that cannot be stored is refused, not acknowledged
+ * and lost: SERVFAIL (SRP_ERR_SAVE_FAILED, counted as "save-failed"), the
+ * registry exactly as before the update (nothing half-registered), the
+ * store's set untouched; the client's retry succeeds once the store does. */
+static void test_save_failure_refused(void **state)
+{
+    (void)state;
+    static struct srp_registry before;
+    const struct srp_host *h;
+    const struct srp_service *sv;
+    uint32_t gen = 0;
+
+    /* A new registration while every write fails. */
+    store_init(&st);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    memcpy(&before, &srv.reg, sizeof before);
+    st.mem.fail = true;
+    assert_int_equal(input_vec(&srv, T0, "ot-register.hex"), SRP_ERR_SAVE_FAILED);
+    assert_int_equal(srp_err_rcode(SRP_ERR_SAVE_FAILED), 2); /* SERVFAIL */
+    assert_memory_equal(&srv.reg, &before, sizeof before);
+    assert_int_equal(count_hosts(&srv), 0);
+    assert_int_equal(br_srp_server_next_timeout(&srv), UINT64_MAX); /* nothing pending */
+    assert_int_equal(srv.results[SRP_ERR_SAVE_FAILED], 1);
+    assert_int_equal(srv.results[SRP_OK], 0);
+    assert_int_equal(srv.save_errors, 1);
+    assert_int_equal(srv.saves, 0);
+    assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "\nsave-failed: 1\n"));
+    assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "save-pending: 0\n"));
+    assert_int_equal(st.nreg, 0);
+    /* The retry, the store working again. */
+    st.mem.fail = false;
+    register_host(&srv, T0 + 10);
+    stored_set(&gen);
+    assert_int_equal(gen, 1);
+
+    /* A change to a stored registration with a renewal pending: the chunk
+     * write fails; back to the state before the update (the renewal's lease
+     * kept, still pending), the stored set whole. */
+    register_host(&srv, T0 + 20); /* a renewal: pending */
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 20 + DELAY);
+    memcpy(&before, &srv.reg, sizeof before);
+    st.fail_reg_add = true;
+    assert_int_equal(input_vec(&srv, T0 + 30, "ot-remove-service.hex"), SRP_ERR_SAVE_FAILED);
+    assert_memory_equal(&srv.reg, &before, sizeof before);
+    sv = srp_registry_next_service(&srv.reg, srp_registry_next_host(&srv.reg, NULL), NULL);
+    assert_non_null(sv);
+    assert_false(sv->deleted);
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 20 + DELAY);
+    assert_int_equal(srv.results[SRP_ERR_SAVE_FAILED], 2);
+    assert_int_equal(srv.save_errors, 2);
+    stored_set(&gen);
+    assert_int_equal(gen, 1);
+    h = restart_host(50, WALL0 + T0 + 30);
+    sv = srp_registry_next_service(&srv2.reg, h, NULL);
+    assert_non_null(sv);
+    assert_false(sv->deleted);
+    br_srp_server_free(&srv2);
+    /* Store back: the retry is saved before its response. */
+    st.fail_reg_add = false;
+    assert_int_equal(input_vec(&srv, T0 + 40, "ot-remove-service.hex"), SRP_OK);
+    stored_set(&gen);
+    assert_int_equal(gen, 2);
+    assert_int_equal(st.nreg, 1); /* what the failed attempt left, pruned */
+    h = restart_host(50, WALL0 + T0 + 40);
+    sv = srp_registry_next_service(&srv2.reg, h, NULL);
+    assert_true(sv == NULL || sv->deleted);
+    br_srp_server_free(&srv2);
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 40 + LEASE_MS); /* renewal went too */
+    br_srp_server_free(&srv);
+
+    /* No store at all: nothing to save, accepted as before. */
+    assert_int_equal(br_srp_server_init(&srv, NULL, 0, WALL0), 0);
+    register_host(&srv, T0);
+    assert_int_equal(srv.saves_sync, 0);
+    br_srp_server_free(&srv);
+}
+
+/* A renewal (the same contents, a new lease end) is not written before its
+ * response but coalesced DELAY later; a failed renewal save is retried, never
+ * refused (test_save_failure). */
+static void test_renewal_coalesced(void **state)
+{
+    (void)state;
+    const uint64_t t = T0 + 100 * DELAY;
+    uint32_t gen = 0;
+    const struct srp_host *h;
+
+    store_init(&st);
+    client_setup();
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    client_update(1, T0);
+    assert_int_equal(input_msg(&srv, T0, cupd.msg, cupd.len), SRP_OK);
+    assert_int_equal(st.mem.writes, 1);
+    client_update(1, t); /* the same address again */
+    assert_int_equal(input_msg(&srv, t, cupd.msg, cupd.len), SRP_OK);
+    assert_int_equal(st.mem.writes, 1);
+    assert_int_equal(srv.saves_sync, 1);
+    assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "save-pending: 1\n"));
+    assert_int_equal(br_srp_server_next_timeout(&srv), t + DELAY);
+    /* Until then the store has the registration's save (its lease end). */
+    stored_set(&gen);
+    assert_int_equal(gen, 1);
+    assert_int_equal(be64_get(rec), WALL0 + T0);
+    h = restart_host(50, WALL0 + T0);
+    assert_int_equal(h->lease_end_ms, 50 + SRP_CLIENT_DEFAULT_LEASE * 1000ull);
+    br_srp_server_free(&srv2);
+    br_srp_server_process(&srv, t + DELAY, WALL0 + t + DELAY);
+    assert_int_equal(srv.saves, 2);
+    assert_int_equal(srv.saves_sync, 1);
+    stored_set(&gen);
+    assert_int_equal(gen, 2);
+    assert_int_equal(be64_get(rec), WALL0 + t + DELAY);
+    br_srp_server_free(&srv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -998,6 +1262,9 @@ int main(void)
         cmocka_unit_test(test_partial_newer_set),
         cmocka_unit_test(test_save_failure),
         cmocka_unit_test(test_expiry_saved),
+        cmocka_unit_test(test_change_saved_before_response),
+        cmocka_unit_test(test_save_failure_refused),
+        cmocka_unit_test(test_renewal_coalesced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
