@@ -416,7 +416,7 @@ check_kill() {
     echo "$KILL_SERVICES" | grep -A1 -x "kill$ROUND._chaosk._udp.default.service.arpa." |
         grep -qx "    deleted: false" && [ "$KILL_UPDATES" = 0 ] &&
         pass "kill: the service registered right before the kill was restored from the store" ||
-        fail "kill: service kill$ROUND after the restart ($KILL_UPDATES updates before the look): $(oneline "$KILL_SERVICES")"
+        fail "kill: service kill$ROUND not restored ($KILL_UPDATES updates before the look); instances: $(oneline "$(echo "$KILL_SERVICES" | grep -v '^ ')")"
     nodeid 2 "srp client service remove kill$ROUND _chaosk._udp"
     fc=$(ctr "counters mac" FrameCounter)
     [ -n "$fc" ] && [ -n "$FC_BEFORE" ] && [ "$fc" -gt "$FC_BEFORE" ] &&
