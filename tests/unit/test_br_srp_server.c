@@ -1072,43 +1072,39 @@ static void test_change_saved_before_response(void **state)
     const struct srp_service *sv;
     uint32_t gen = 0;
 
+    static const struct {
+        const char *vec;
+        bool host_deleted, service_live;
+    } steps[] = {
+        {"ot-register.hex", false, true},        /* a new host and service */
+        {"ot-remove-service.hex", false, false}, /* a service removed */
+        {"ot-remove-host.hex", true, false},     /* the host removed */
+        {"ot-register.hex", false, true},        /* registered again */
+    };
+
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
-    assert_int_equal(input_vec(&srv, T0, "ot-register.hex"), SRP_OK);
-    assert_int_equal(st.mem.writes, 1);
-    stored_set(&gen);
-    assert_int_equal(gen, 1);
-    h = restart_host(50, WALL0 + T0);
-    assert_false(h->deleted);
-    assert_int_equal(h->naddrs, 1);
-    sv = srp_registry_next_service(&srv2.reg, h, NULL);
-    assert_non_null(sv);
-    assert_false(sv->deleted);
-    assert_int_equal(sv->port, 5683);
-    br_srp_server_free(&srv2);
+    for (unsigned i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        const uint64_t t = T0 + 10 * i;
 
-    assert_int_equal(input_vec(&srv, T0 + 10, "ot-remove-service.hex"), SRP_OK);
-    stored_set(&gen);
-    assert_int_equal(gen, 2);
-    h = restart_host(50, WALL0 + T0 + 10);
-    assert_false(h->deleted);
-    sv = srp_registry_next_service(&srv2.reg, h, NULL);
-    assert_true(sv == NULL || sv->deleted);
-    br_srp_server_free(&srv2);
-
-    assert_int_equal(input_vec(&srv, T0 + 20, "ot-remove-host.hex"), SRP_OK);
-    stored_set(&gen);
-    assert_int_equal(gen, 3);
-    h = restart_host(50, WALL0 + T0 + 20);
-    assert_true(h->deleted);
-    br_srp_server_free(&srv2);
-
-    assert_int_equal(input_vec(&srv, T0 + 30, "ot-register.hex"), SRP_OK);
-    stored_set(&gen);
-    assert_int_equal(gen, 4);
-    h = restart_host(50, WALL0 + T0 + 30);
-    assert_false(h->deleted);
-    br_srp_server_free(&srv2);
+        print_message("%s\n", steps[i].vec);
+        assert_int_equal(input_vec(&srv, t, steps[i].vec), SRP_OK);
+        stored_set(&gen);
+        assert_int_equal(gen, i + 1);
+        h = restart_host(50, WALL0 + t);
+        assert_int_equal(h->deleted, steps[i].host_deleted);
+        assert_int_equal(h->naddrs, steps[i].host_deleted ? 0 : 1);
+        sv = srp_registry_next_service(&srv2.reg, h, NULL);
+        if (steps[i].service_live) {
+            assert_non_null(sv);
+            assert_false(sv->deleted);
+            assert_int_equal(sv->port, 5683);
+        } else {
+            assert_true(sv == NULL || sv->deleted);
+        }
+        br_srp_server_free(&srv2);
+    }
+    assert_int_equal(st.mem.writes, 1 + 3 * 2); /* then one chunk added, one deleted each */
     assert_int_equal(srv.saves, 4);
     assert_int_equal(srv.saves_sync, 4);
     assert_int_equal(srv.save_errors, 0);
