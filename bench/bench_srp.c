@@ -1,7 +1,7 @@
 /*
  * SRP and DNS benchmark (a program, not a timed test).
  *
- *   tbr-srp-bench [--quick]
+ *   tbr-srp-bench [--quick] [--store DIR]
  *
  * In process, no I/O, median of 5 runs:
  *   - client: building and signing one update (srp_client_poll: DNS
@@ -15,6 +15,13 @@
  *     share of our own code is visible;
  *   - DNS: one AAAA query for a registered host answered from the registry
  *     (dns_server_query, local answer).
+ *
+ * With --store DIR (a directory on the disk the agent's state lives on):
+ * one update through the border router's SRP server (br_srp_server_input)
+ * with its registry stored in a settings file in DIR, for the same
+ * SRP_MAX_HOSTS devices: a renewal (the same contents again: the save is
+ * coalesced, none on the response path) and a change (each device's
+ * address set alternates: saved before the response, issue 11).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,6 +36,10 @@
 #include "dns/dns_server.h"
 #include "dns/srp.h"
 #include "dns/srp_client.h"
+
+#include "br/srp_server.h"
+#include "platform/settings.h"
+#include "util/kv.h"
 
 #define RUNS 5
 
@@ -74,6 +85,8 @@ struct upd {
 
 static struct srp_client clients[SRP_MAX_HOSTS];
 static struct upd upds[SRP_MAX_HOSTS];
+static struct upd upds_b[SRP_MAX_HOSTS]; /* the same devices, another address */
+static struct br_srp_server brs;
 static struct srp_registry reg;
 static struct srp_update parsed;
 static struct dns_server dns;
@@ -117,19 +130,108 @@ static void client_update(unsigned i, uint64_t t, struct upd *u)
     memcpy(u->msg, m, u->len);
 }
 
+/* One update into the border router's server at now_ms: accepted. */
+static void br_update(const struct upd *u, uint64_t now_ms)
+{
+    uint8_t out[BR_SRP_SERVER_REPLY_MAX];
+    size_t out_len = 0;
+    enum srp_err e = SRP_ERR__COUNT;
+
+    if (!br_srp_server_input(&brs, now_ms, u->msg, u->len, true, out, &out_len, &e) ||
+        e != SRP_OK) {
+        fprintf(stderr, "br update: %s\n", srp_err_str(e));
+        die("the border router's server refused an update");
+    }
+}
+
+/* --store DIR: renewals and changes through br_srp_server_input with the
+ * registry in a settings file in dir (made afresh each run). */
+static void bench_store(const char *dir, unsigned n)
+{
+    static const uint8_t addr_b[1][16] = {{0xfd, 0, 0, 0, 0, 0, 0, 2}};
+    uint64_t r_renew[RUNS], r_change[RUNS], saves = 0, sync = 0;
+    char path[4096];
+
+    /* The second address set of every device (its first is in upds[]). */
+    for (unsigned i = 0; i < SRP_MAX_HOSTS; i++) {
+        uint8_t a[1][16];
+
+        memcpy(a, addr_b, sizeof a);
+        a[0][15] = (uint8_t)(i + 1);
+        srp_client_set_auto_addrs(&clients[i], a, 1, 1500);
+        client_update(i, 1500, &upds_b[i]);
+    }
+    snprintf(path, sizeof path, "%s/bench.settings", dir);
+    for (int run = 0; run < RUNS; run++) {
+        struct settings_config cfg = {dir, "bench.settings", NULL, NULL};
+        struct settings *st = NULL;
+        struct settings_report rep;
+        struct kv kv;
+        uint64_t t0, t1, now = 10000;
+
+        (void)remove(path);
+        if (settings_open(&cfg, &st, &rep) != SETTINGS_OK)
+            die("cannot open the settings file in --store DIR");
+        settings_kv(st, &kv);
+        if (br_srp_server_init(&brs, &kv, now, 1790000000000ull) != 0)
+            die("br_srp_server_init");
+        for (unsigned i = 0; i < SRP_MAX_HOSTS; i++)
+            br_update(&upds[i], now); /* the registry full: 32 hosts */
+        t0 = now_ns();
+        for (unsigned k = 0; k < n; k++)
+            br_update(&upds[k % SRP_MAX_HOSTS], now);
+        t1 = now_ns();
+        r_renew[run] = (t1 - t0) / n;
+        t0 = now_ns();
+        for (unsigned k = 0; k < n; k++) {
+            unsigned i = k % SRP_MAX_HOSTS;
+
+            br_update((k / SRP_MAX_HOSTS) % 2 == 0 ? &upds_b[i] : &upds[i], now);
+        }
+        t1 = now_ns();
+        r_change[run] = (t1 - t0) / n;
+        saves = brs.saves;
+        sync = brs.saves_sync;
+        br_srp_server_free(&brs);
+        settings_close(st);
+    }
+    (void)remove(path);
+    printf("SRP server with its store in %s, median of %d runs (%u updates per run, %u hosts)\n",
+           dir, RUNS, n, (unsigned)SRP_MAX_HOSTS);
+    printf("  renewal (save coalesced)             %8llu ns\n",
+           (unsigned long long)median(r_renew));
+    printf("  change (saved before the response)   %8llu ns  (last run: %llu saves, %llu before a "
+           "response)\n",
+           (unsigned long long)median(r_change), (unsigned long long)saves,
+           (unsigned long long)sync);
+}
+
 int main(int argc, char **argv)
 {
-    bool quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
-    unsigned rounds = quick ? 2 : 10, n = rounds * SRP_MAX_HOSTS;
+    bool quick = false;
+    const char *store = NULL;
+    unsigned rounds, n;
     uint64_t r_client[RUNS], r_server[RUNS], r_nocache[RUNS], r_floor[RUNS], r_dns[RUNS];
     struct srp_crypto cx;
 
+    for (int a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "--quick") == 0)
+            quick = true;
+        else if (strcmp(argv[a], "--store") == 0 && a + 1 < argc)
+            store = argv[++a];
+        else
+            die("usage: tbr-srp-bench [--quick] [--store DIR]");
+    }
+    rounds = quick ? 2 : 10;
+    n = rounds * SRP_MAX_HOSTS;
     srp_crypto_init(&cx);
 
     for (unsigned i = 0; i < SRP_MAX_HOSTS; i++) {
         make_client(i);
         client_update(i, 1000, &upds[i]);
     }
+    if (store != NULL)
+        bench_store(store, n);
 
     for (int run = 0; run < RUNS; run++) {
         uint64_t t0 = now_ns(), t1;

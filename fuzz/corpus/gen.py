@@ -213,3 +213,39 @@ put("tmf", tmf)
 put("settings", settings)
 put("ctl_socket", ctl)
 put("sim_radio", sim)
+
+# ---- hdlc: a byte stream from an RCP; spinel: [mode] then a frame or chunks ----------
+# Captured from ../shared/ot/ot-rcp (tests/vectors/hdlc/ot-rcp-probe.txt).
+
+OT_RCP_STREAM = h("7e80060070ee747e 7e8106010403db0a7e 7e810605050c182281044041c1267e"
+                  "7e81060818b4300000000001fac07e 7e810600097d33867e 7e81068b247f95ef7e")
+RX_VALUE = h("1800619c423412f0debc9a7856341202007462722d726370a661ec8010000a000f00ff"
+             "cc79b70200000001000005000000000000")
+TXDONE_OK = h("0000010000008000000a000000000000000000000001000005000000000000")
+
+
+def chunk(op, b):
+    return bytes([op, len(b)]) + b
+
+
+hdlc = {
+    "ot-rcp": OT_RCP_STREAM,
+    "escapes": h("7e807e7d1113f8207e") + OT_RCP_STREAM[:9] + h("7d7e 7e01027e"),
+    "split": OT_RCP_STREAM[5:] + OT_RCP_STREAM[:20],
+}
+spinel = {
+    "parse-rx": b"\x00" + h("800671") + RX_VALUE,
+    "parse-txdone": b"\x00" + h("8f0600") + TXDONE_OK,
+    "parse-caps": b"\x00" + h("810605050c182281044041"),
+    "sm-rx": b"\x01" + chunk(1, h("800671") + RX_VALUE) + chunk(0, OT_RCP_STREAM),
+    "sm-tx": b"\x01" + chunk(3, bytes(10)[:0]) + bytes([3, 80]) + bytes(80)
+    + chunk(1, h("8f0600") + TXDONE_OK) + chunk(1, h("8f0600110001")),
+    "sm-reset": b"\x01" + bytes([3, 80]) + bytes(80) + chunk(1, h("80060070"))
+    + bytes([7, 9]) + bytes(9) + bytes([2, 200]),
+    "sm-timeout": b"\x01" + bytes([3, 9]) + bytes(9) + bytes([2, 60]) + bytes([2, 60])
+    + bytes([2, 255]),
+    "sm-scan": b"\x01" + bytes([7, 14]) + bytes(14) + chunk(1, h("8006390bb5")),
+}
+
+put("hdlc", hdlc)
+put("spinel", spinel)

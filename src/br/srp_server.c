@@ -348,6 +348,99 @@ bool br_srp_server_set_seqnum(struct br_srp_server *s, uint8_t seqnum)
     return true;
 }
 
+/* One save attempt: the new set is written whole before the old one goes
+ * (a failed attempt leaves the previous set as it was). */
+static bool save_try(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms)
+{
+    size_t len = 0;
+    uint32_t gen = s->store_gen + 1;
+
+    be64_put(s->record, wall_ms);
+    if (srp_registry_save(&s->reg, now_ms, s->record + WALL_LEN, SRP_REGISTRY_BLOB_MAX, &len) !=
+            SRP_OK ||
+        !store_prune(s, s->store_gen)) /* what an earlier failed attempt left */
+        return false;
+    /* Chunks a failed write leaves are pruned by the next attempt above. */
+    if (!store_write(s, WALL_LEN + len, gen))
+        return false;
+    s->store_gen = gen;
+    (void)store_prune(s, gen); /* the old set; what stays is pruned next time */
+    return true;
+}
+
+/* The wall clock at now_ms, from the last one given (0: unknown). */
+static uint64_t wall_at(const struct br_srp_server *s, uint64_t now_ms)
+{
+    return s->wall_ms != 0 ? s->wall_ms + (now_ms - s->wall_at_ms) : 0;
+}
+
+/* Whether a and b hold the same contents a client relies on: the same
+ * names (live or deleted), keys, addresses and service data. Lease times,
+ * TTLs and SIG(0) inception times are left out: a renewal changes only
+ * those. apply keeps every entry in its slot, so slots compare 1:1. */
+static bool content_same(const struct srp_registry *a, const struct srp_registry *b)
+{
+    for (unsigned i = 0; i < SRP_MAX_HOSTS; i++) {
+        const struct srp_host *x = &a->hosts[i], *y = &b->hosts[i];
+
+        if (x->used != y->used)
+            return false;
+        if (x->used &&
+            (x->deleted != y->deleted || !dns_name_equal(&x->name, &y->name) ||
+             memcmp(x->pubkey, y->pubkey, SRP_PUBKEY_LEN) != 0 || x->naddrs != y->naddrs ||
+             memcmp(x->addrs, y->addrs, (size_t)x->naddrs * 16) != 0))
+            return false;
+    }
+    for (unsigned i = 0; i < SRP_MAX_SERVICES; i++) {
+        const struct srp_service *x = &a->services[i], *y = &b->services[i];
+
+        if (x->used != y->used)
+            return false;
+        if (x->used && (x->deleted != y->deleted || x->host != y->host ||
+                        !dns_name_equal(&x->service, &y->service) ||
+                        !dns_name_equal(&x->instance, &y->instance) || x->priority != y->priority ||
+                        x->weight != y->weight || x->port != y->port || x->txt_len != y->txt_len ||
+                        memcmp(x->txt, y->txt, x->txt_len) != 0))
+            return false;
+    }
+    return true;
+}
+
+/* Applies a verified update. A change of contents is stored before the
+ * response (a registration acknowledged is one that survives a crash);
+ * when that fails the registry goes back to its state before the update
+ * (its contents are what is stored) and the update is refused. A renewal
+ * is saved coalesced, BR_SRP_SERVER_SAVE_DELAY_MS later. */
+static enum srp_err apply_update(struct br_srp_server *s, const struct srp_update *u,
+                                 uint64_t now_ms, uint32_t *lease, uint32_t *key_lease)
+{
+    enum srp_err e;
+
+    if (s->kv != NULL)
+        memcpy(&s->before, &s->reg, sizeof s->reg);
+    e = srp_registry_apply(&s->reg, u, now_ms, lease, key_lease);
+    if (e != SRP_OK)
+        return e;
+    if (s->kv != NULL && !content_same(&s->before, &s->reg)) {
+        if (!save_try(s, now_ms, wall_at(s, now_ms))) {
+            s->save_errors++;
+            memcpy(&s->reg, &s->before, sizeof s->reg);
+            return SRP_ERR_SAVE_FAILED;
+        }
+        /* The whole registry went out: any renewal pending with it. */
+        s->saves++;
+        s->saves_sync++;
+        s->dirty = false;
+        s->save_backoff_ms = 0;
+        return SRP_OK;
+    }
+    if (!s->dirty) {
+        s->dirty = true;
+        s->save_due_ms = now_ms + BR_SRP_SERVER_SAVE_DELAY_MS;
+    }
+    return SRP_OK;
+}
+
 bool br_srp_server_input(struct br_srp_server *s, uint64_t now_ms, const uint8_t *msg, size_t len,
                          bool from_thread, uint8_t *out, size_t *out_len, enum srp_err *result)
 {
@@ -381,19 +474,14 @@ bool br_srp_server_input(struct br_srp_server *s, uint64_t now_ms, const uint8_t
     if (e == SRP_OK) {
         /* After the signature, as TSIG checks its time after the MAC
          * (RFC 8945 §5.2): an unsigned message is a sig-failed, not a time. */
-        uint64_t wall = s->wall_ms != 0 ? s->wall_ms + (now_ms - s->wall_at_ms) : 0;
+        uint64_t wall = wall_at(s, now_ms);
         bool no_time = false;
 
         e = srp_check_sig0_time(u, (uint32_t)(wall / 1000), &no_time);
         s->sig_no_time += e == SRP_OK && no_time;
     }
-    if (e == SRP_OK) {
-        e = srp_registry_apply(&s->reg, u, now_ms, &lease, &key_lease);
-        if (e == SRP_OK && !s->dirty) {
-            s->dirty = true;
-            s->save_due_ms = now_ms + BR_SRP_SERVER_SAVE_DELAY_MS;
-        }
-    }
+    if (e == SRP_OK)
+        e = apply_update(s, u, now_ms, &lease, &key_lease);
     if ((unsigned)e >= SRP_ERR__COUNT)
         e = SRP_ERR_MALFORMED;
     s->results[e]++;
@@ -404,26 +492,6 @@ bool br_srp_server_input(struct br_srp_server *s, uint64_t now_ms, const uint8_t
         return false;
     }
     s->replies++;
-    return true;
-}
-
-/* One save attempt: the new set is written whole before the old one goes
- * (a failed attempt leaves the previous set as it was). */
-static bool save_try(struct br_srp_server *s, uint64_t now_ms, uint64_t wall_ms)
-{
-    size_t len = 0;
-    uint32_t gen = s->store_gen + 1;
-
-    be64_put(s->record, wall_ms);
-    if (srp_registry_save(&s->reg, now_ms, s->record + WALL_LEN, SRP_REGISTRY_BLOB_MAX, &len) !=
-            SRP_OK ||
-        !store_prune(s, s->store_gen)) /* what an earlier failed attempt left */
-        return false;
-    /* Chunks a failed write leaves are pruned by the next attempt above. */
-    if (!store_write(s, WALL_LEN + len, gen))
-        return false;
-    s->store_gen = gen;
-    (void)store_prune(s, gen); /* the old set; what stays is pruned next time */
     return true;
 }
 
@@ -511,9 +579,9 @@ static void fmt_counters(const struct br_srp_server *s, FILE *out)
     fprintf(out, "expired: %llu\nsaves: %llu\nsave-errors: %llu\nload-errors: %llu\n",
             (unsigned long long)s->expired, (unsigned long long)s->saves,
             (unsigned long long)s->save_errors, (unsigned long long)s->load_errors);
-    fprintf(out, "load-partial: %llu\nsave-pending: %d\nsig-no-time: %llu\n",
+    fprintf(out, "load-partial: %llu\nsave-pending: %d\nsig-no-time: %llu\nsaves-sync: %llu\n",
             (unsigned long long)s->load_partial, s->dirty ? 1 : 0,
-            (unsigned long long)s->sig_no_time);
+            (unsigned long long)s->sig_no_time, (unsigned long long)s->saves_sync);
 }
 
 void br_srp_server_fmt(const struct br_srp_server *s, enum br_srp_server_view v, FILE *out)

@@ -12,10 +12,21 @@
  * sequence number under SETTINGS_KEY_SRP_SERVER_CFG (three bytes;
  * default enabled, unicast, 0, as otbr-agent), the registry under
  * SETTINGS_KEY_SRP_REGISTRY (see "Registry store" below), so leases keep
- * running while the agent is down. Saves are coalesced to at most one per
- * BR_SRP_SERVER_SAVE_DELAY_MS; a failed save keeps the registry marked
- * changed and is retried with a doubling back-off (save_errors counts
- * each failure).
+ * running while the agent is down.
+ *
+ * When a save happens ("never lose a registration the user gave us"): an
+ * update that changes what a client relies on (a host or service name
+ * added or removed, a key, an address set, a service's port, priority,
+ * weight or TXT) is stored BEFORE br_srp_server_input() returns its
+ * response, so an acknowledged registration survives a SIGKILL right
+ * after the reply. If that save fails the update is refused: the registry
+ * goes back to what it held before it (which is what is stored), the
+ * response is SERVFAIL (SRP_ERR_SAVE_FAILED, counted as "save-failed") and
+ * the client retries. Pure lease renewals (same contents, new lease end)
+ * and expiries are coalesced to at most one save per
+ * BR_SRP_SERVER_SAVE_DELAY_MS (a lost renewal costs nothing: the device
+ * renews); a failed coalesced save keeps the registry marked changed and
+ * is retried with a doubling back-off (save_errors counts each failure).
  */
 #ifndef TBR_BR_SRP_SERVER_H
 #define TBR_BR_SRP_SERVER_H
@@ -77,8 +88,9 @@ const char *br_srp_server_drop_name(enum br_srp_server_drop d);
 
 struct br_srp_server {
     struct srp_registry reg;
-    struct srp_update scratch; /* the update being handled (large: not on the stack) */
-    struct srp_crypto crypto;  /* P-256 kept across updates (faster verification) */
+    struct srp_registry before; /* reg before the update being applied (rollback) */
+    struct srp_update scratch;  /* the update being handled (large: not on the stack) */
+    struct srp_crypto crypto;   /* P-256 kept across updates (faster verification) */
     uint8_t record[BR_SRP_SERVER_RECORD_MAX]; /* the registry record being read or written */
     uint8_t chunk[BR_SRP_SERVER_CHUNK_MAX];   /* one stored value */
     bool enabled;
@@ -97,6 +109,7 @@ struct br_srp_server {
     uint64_t results[SRP_ERR__COUNT]; /* answered updates by outcome (OK = accepted) */
     uint64_t drops[BR_SRP_SERVER_DROP__COUNT];
     uint64_t saves, save_errors, load_errors, load_partial, expired;
+    uint64_t saves_sync;  /* of saves: made before a response (a change of contents) */
     uint64_t sig_no_time; /* accepted SIG(0)s without time (no clock: not checkable) */
 };
 
@@ -126,7 +139,9 @@ uint8_t br_srp_server_seqnum(const struct br_srp_server *s);
 struct srp_registry *br_srp_server_registry(struct br_srp_server *s);
 
 /* One datagram to the SRP server from src (from_thread: inside the Thread
- * network, as the DNS server checks). The SIG(0) validity period is checked
+ * network, as the DNS server checks). An accepted change of contents is
+ * stored before this returns (see above; a failed save: SRP_ERR_SAVE_FAILED,
+ * registry unchanged). The SIG(0) validity period is checked
  * (srp_check_sig0_time) against the wall clock last given to
  * br_srp_server_init/process/flush, advanced by now_ms since. Returns true with a DNS UPDATE
  * response in out[0..*out_len) to send back to the source and the update's

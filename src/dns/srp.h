@@ -86,7 +86,8 @@
     X(NAME_CONFLICT, "name-conflict", SRP_RCODE_YXDOMAIN) /* host vs instance, another key */       \
     X(KEY_LIMIT, "key-limit", 5) /* per-key cap on hosts/services reached (REFUSED) */              \
     X(REGISTRY_FULL, "registry-full", 2)                                                            \
-    X(NO_SPACE, "no-space", 2)
+    X(NO_SPACE, "no-space", 2)                                                                      \
+    X(SAVE_FAILED, "save-failed", 2) /* the change could not be stored: refused (SERVFAIL) */
 
 enum srp_err {
 #define SRP_X_ENUM(id, name, rc) SRP_ERR_##id,

@@ -252,7 +252,9 @@ struct mac_layer_config {
 
     /* Delivers an accepted frame (may be NULL). */
     void (*rx)(void *user, const struct mac_rx_info *info);
-    /* Reports the end of each queued transmission (may be NULL). */
+    /* Reports the end of each queued transmission (may be NULL); on a
+     * RADIO_CAP_TX_RETRIES radio from inside mac_layer_radio_tx_done() or, at
+     * the safety deadline, mac_layer_tick(). */
     void (*tx_done)(void *user, const struct mac_tx_result *res);
     /* Looks up the neighbour for src (short or ext): fills *out and returns
      * true, or returns false when unknown. NULL: no neighbour table (secured

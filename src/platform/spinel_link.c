@@ -216,6 +216,10 @@ __attribute__((noreturn)) static void child_exec(const struct spinel_link *l, in
      * program gets the defaults (exec keeps both). */
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    /* The daemon's sockets, TUN and files are not the RCP's business. */
+    if (report_fd > 3)
+        close_range(3, (unsigned)report_fd - 1, 0);
+    close_range((unsigned)report_fd + 1, ~0u, 0);
     signal(SIGPIPE, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
@@ -227,8 +231,9 @@ __attribute__((noreturn)) static void child_exec(const struct spinel_link *l, in
 }
 
 /* Waits for the child to exec (the close-on-exec pipe closes) or to report
- * why it could not. @retval 0 exec'd, else the errno (ETIMEDOUT: neither). */
-static int exec_result(int rfd)
+ * why it could not. @retval 0 exec'd. @retval 1 the child reported *err and
+ * exits. @retval -1 neither in time or a poll error (*err): it still runs. */
+static int exec_result(int rfd, int *err)
 {
     struct pollfd pfd = {rfd, POLLIN, 0};
     uint64_t end = mono_ms() + SPINEL_LINK_EXEC_WAIT_MS;
@@ -236,17 +241,20 @@ static int exec_result(int rfd)
 
     for (;;) {
         uint64_t now = mono_ms();
-        if (now >= end)
-            return ETIMEDOUT;
-        int r = poll(&pfd, 1, (int)(end - now));
+        int r = now >= end ? 0 : poll(&pfd, 1, (int)(end - now));
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0)
-            return r < 0 ? errno : ETIMEDOUT;
+        if (r <= 0) {
+            *err = r < 0 ? errno : ETIMEDOUT;
+            return -1;
+        }
         ssize_t n = read(rfd, &e, sizeof(e));
         if (n < 0 && errno == EINTR)
             continue;
-        return n == (ssize_t)sizeof(e) ? (e ? e : ENOEXEC) : 0;
+        if (n != (ssize_t)sizeof(e))
+            return 0;
+        *err = e ? e : ENOEXEC;
+        return 1;
     }
 }
 
@@ -278,18 +286,25 @@ static int open_forkpty(struct spinel_link *l)
         errno = e;
         return -1;
     }
-    e = exec_result(pipefd[0]);
+    int res = exec_result(pipefd[0], &e);
     close(pipefd[0]);
-    l->fd = master;
-    l->pid = pid;
-    if (e == 0) {
+    if (res == 0) {
         int fl = fcntl(master, F_GETFL);
         if (fl >= 0 && fcntl(master, F_SETFL, fl | O_NONBLOCK) >= 0 &&
-            fcntl(master, F_SETFD, FD_CLOEXEC) >= 0)
+            fcntl(master, F_SETFD, FD_CLOEXEC) >= 0) {
+            l->fd = master;
+            l->pid = pid;
             return 0;
+        }
         e = errno;
     }
-    spinel_link_close(l); /* reaps the child */
+    /* Not started: the child exits by itself after an exec failure; it
+     * is killed otherwise. Either way it is reaped here, not counted. */
+    close(master);
+    if (res != 1)
+        kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
     set_why(l, "%s: %s: %s", scheme, path, strerror(e));
     errno = e;
     return -1;
@@ -297,7 +312,7 @@ static int open_forkpty(struct spinel_link *l)
 
 int spinel_link_open(struct spinel_link *l)
 {
-    if (l->fd >= 0)
+    if (l->fd >= 0 || l->pid > 0)
         spinel_link_close(l);
     l->why[0] = '\0';
     l->down = false;
@@ -375,8 +390,9 @@ void spinel_link_close(struct spinel_link *l)
     memcpy(l->why, keep, sizeof(keep)); /* our own SIGTERM is not news */
 }
 
-/* The link is down: why says so; read then returns 0. */
-static ssize_t went_down(struct spinel_link *l, int err, bool eof)
+/* The link is down (op failed with err, or end of file): why says so,
+ * naming how the child ended when it did; read then returns 0. */
+static ssize_t went_down(struct spinel_link *l, const char *op, int err, bool eof)
 {
     const char *scheme = radio_url_scheme(l->url.kind);
     const char *path = radio_url_path(&l->url);
@@ -387,13 +403,16 @@ static ssize_t went_down(struct spinel_link *l, int err, bool eof)
     if (l->pid > 0 && child_reaped(l, CHILD_EXIT_WAIT_MS)) {
         l->counters.child_exits++;
     } else if (l->pid > 0) {
-        set_why(l, "%s: %s", prog_name(l), eof ? "closed its terminal" : strerror(err));
+        if (eof)
+            set_why(l, "%s: closed its terminal", prog_name(l));
+        else
+            set_why(l, "%s: %s: %s", prog_name(l), op, strerror(err));
     } else if (l->url.kind == RADIO_URL_UART && stat(path, &st) < 0 && errno == ENOENT) {
         set_why(l, "%s: %s vanished", scheme, path);
     } else if (eof) {
         set_why(l, "%s: %s: hang-up (end of file)", scheme, path);
     } else {
-        set_why(l, "%s: %s: read: %s", scheme, path, strerror(err));
+        set_why(l, "%s: %s: %s: %s", scheme, path, op, strerror(err));
     }
     return 0;
 }
@@ -414,17 +433,17 @@ ssize_t spinel_link_read(struct spinel_link *l, uint8_t *buf, size_t cap)
             return n;
         }
         if (n == 0)
-            return went_down(l, 0, true);
+            return went_down(l, "read", 0, true);
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK)
-            return went_down(l, errno, false);
+            return went_down(l, "read", errno, false);
         /* Nothing to read; a hang-up with nothing buffered must not leave
          * the caller's poll loop spinning on POLLHUP. */
         struct pollfd pfd = {l->fd, POLLIN, 0};
         if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) &&
             !(pfd.revents & POLLIN))
-            return went_down(l, EIO, true);
+            return went_down(l, "read", EIO, true);
         errno = EAGAIN;
         return -1;
     }
@@ -484,7 +503,7 @@ int spinel_link_write(void *link, const uint8_t *p, size_t n)
         if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
             int e = errno;
             l->counters.write_errors++;
-            set_why(l, "%s: %s: write: %s", scheme, path, strerror(e));
+            went_down(l, "write", e, false);
             errno = e;
             return -1;
         }

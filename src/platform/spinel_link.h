@@ -73,7 +73,7 @@ struct spinel_link_counters {
     uint64_t write_bytes;
     uint64_t write_timeouts; /* no room within SPINEL_LINK_WRITE_WAIT_MS */
     uint64_t write_errors;   /* write() failed (e.g. EIO) */
-    uint64_t link_down;      /* read or tick reported the link down */
+    uint64_t link_down;      /* read, write or tick found the link down */
     uint64_t child_exits;    /* the forkpty child ended on its own */
     uint64_t child_kills;    /* the child needed SIGKILL at close */
     uint64_t uart_resets;    /* uart-reset reopen cycles started */
@@ -115,7 +115,8 @@ int spinel_link_fd(const struct spinel_link *l);
  * @return > 0 bytes read; 0 the link is down (end of file, EIO as a pty
  * gives when its program died, hang-up, the device gone: spinel_link_why()
  * says which; close it); -1 nothing to read now (errno EAGAIN; also when
- * closed or during a uart-reset).
+ * closed or during a uart-reset). When a forkpty child's pty ends, waits up
+ * to 100 ms for the child to finish dying, so that why names its status.
  */
 ssize_t spinel_link_read(struct spinel_link *l, uint8_t *buf, size_t cap);
 
@@ -123,7 +124,8 @@ ssize_t spinel_link_read(struct spinel_link *l, uint8_t *buf, size_t cap);
  * Writes all n bytes (the Spinel host's stream write op: link is a struct
  * spinel_link *), waiting for room at most SPINEL_LINK_WRITE_WAIT_MS.
  * @retval 0 written. @retval -1 errno ETIMEDOUT (no room in time), ENOTCONN
- * (closed or reopening) or the write error; spinel_link_why() says so.
+ * (closed, down or reopening) or the write error (then the link is down, as
+ * after a read of 0); spinel_link_why() says so.
  */
 int spinel_link_write(void *link, const uint8_t *p, size_t n);
 

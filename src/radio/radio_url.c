@@ -50,6 +50,28 @@ __attribute__((format(printf, 4, 5))) static int url_err(char *err, size_t errle
     return -1;
 }
 
+/* "radio URL '...': a control character at offset N", the URL escaped. */
+static int ctl_err(char *err, size_t errlen, const char *s, size_t len, size_t at)
+{
+    char q[RADIO_URL_MAX * 4];
+    struct textbuf b;
+
+    textbuf_init(&b, q, sizeof(q));
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\t')
+            textbuf_put(&b, "\\t");
+        else if (c == '\n')
+            textbuf_put(&b, "\\n");
+        else if (c < ' ' || c == 0x7f)
+            textbuf_put(&b, "\\x%02x", c);
+        else
+            textbuf_put(&b, "%c", c);
+    }
+    textbuf_setf(err, errlen, "radio URL '%s': a control character at offset %zu", q, at);
+    return -1;
+}
+
 const char *radio_url_scheme(enum radio_url_kind kind)
 {
     switch (kind) {
@@ -259,9 +281,11 @@ int radio_url_parse(struct radio_url *u, const char *s, char *err, size_t errlen
         textbuf_setf(err, errlen, "radio URL is empty (expected %s)", schemes_help);
         return -1;
     }
+    /* Control characters would garble the error line and the logs; the
+     * quoted URL shows them as \t, \n or \xNN. */
     for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
-            return ERR("a space or control character at offset %zu", i);
+        if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
+            return ctl_err(err, errlen, s, len, i);
     const char *sep = strstr(s, "://");
     if (!sep)
         return ERR("no scheme (expected %s)", schemes_help);

@@ -23,7 +23,8 @@
  *
  * PATH is everything between "://" and the first '?'; parameters are
  * separated by '&'. No percent-decoding (OpenThread does none either).
- * Stricter than OpenThread, which ignores what it does not know and takes
+ * Spaces pass (a path or an argument may have them); control characters do
+ * not. Stricter than OpenThread, which ignores what it does not know and takes
  * numbers with trailing junk: here every unknown or misplaced parameter,
  * repeated single parameter, bad number, unsupported rate, missing path,
  * too many arguments and overlong URL is an error with one clear line.

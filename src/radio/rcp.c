@@ -5,6 +5,17 @@
  * API versions, RADIO_CAPS; Enable/Receive: PHY_ENABLED, PAN ID, short
  * address, RAW_STREAM_ENABLED; RestoreProperties after an RCP reset;
  * Transmit/HandleTransmitDone; ParseRadioFrame; EnergyScan).
+ *
+ * Where it differs from RadioSpinel, and why:
+ *   - source-match tables are sent whole with PROP_VALUE_SET (NcpBase's
+ *     setter replaces the table), one request instead of one INSERT per
+ *     entry, so a restore is bounded by the number of properties;
+ *   - requests are asynchronous (one outstanding, answered or timed out)
+ *     instead of RadioSpinel's blocking Get/Set; a timeout resets the RCP
+ *     instead of exiting the daemon;
+ *   - the received frame's `acked` is derived from its AR bit: with
+ *     promiscuous mode off the RCP passes up only frames for us and
+ *     acknowledges every one that asks (Spinel carries only ACKED_FP).
  */
 #include "radio/rcp.h"
 
@@ -201,6 +212,7 @@ static void send_scan_step(struct rcp *r, uint64_t now)
 static void become_ready(struct rcp *r, uint64_t now)
 {
     r->state = RCP_STATE_READY;
+    r->spare_reset = false;
     r->ready_at_ms = now;
     r->backoff_ms = RCP_REOPEN_MIN_MS;
     if (r->was_ready)
@@ -293,6 +305,7 @@ static void request_reset(struct rcp *r, uint64_t now)
     r->state = RCP_STATE_RESETTING;
     r->dirty = D_ALL;
     r->reset_deadline_ms = now + resp_timeout(r);
+    r->spare_reset = true;
     abort_tx(r, now);
     end_scan(r);
     /* SpinelDriver::ResetCoprocessor: a software reset of the stack, TID 0 */
@@ -519,8 +532,12 @@ static void on_reset(struct rcp *r, uint32_t status, uint64_t now)
         break;
     case RCP_STATE_INIT:
     case RCP_STATE_READY:
-        if (r->state == RCP_STATE_INIT && !r->init_answered) {
-            enter_init(r, now); /* a second notification for one reset (power-on, then ours) */
+        if (r->state == RCP_STATE_INIT && (!r->init_answered || r->spare_reset)) {
+            /* A freshly started RCP announces its power-on and then our
+             * reset; which comes when depends on its start-up (seen with
+             * ot-rcp): one extra notification during INIT is expected. */
+            r->spare_reset = false;
+            enter_init(r, now);
             break;
         }
         r->ctr.unexpected_resets++;

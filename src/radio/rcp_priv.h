@@ -40,6 +40,7 @@ struct rcp {
     uint8_t next_tid;   /* 1..14; 15 is the transmission's own */
     unsigned init_step; /* INIT: the next query */
     bool init_answered; /* INIT: any answer since the reset notification */
+    bool spare_reset;   /* INIT: one more reset notification is not a fault */
     bool has_cap_api, has_cap_min_host;
     bool was_ready; /* READY once before: INIT now is a restore */
     bool wants_link_reset;

@@ -22,8 +22,10 @@
 # Asserted: every TCP transfer the device calls complete arrived with the
 # right sha256, the others failed visibly (counted and reported; at most 3
 # per round, any number in the kill round: the translator's sessions die with
-# the agent); the registry was saved before the kill and the restarted agent
-# restores all 10 hosts; after each round every device's SRP host is
+# the agent); a service registered right before the kill (SIGKILL as soon as
+# the device has the agent's response, no wait for a save) is in the
+# restarted agent's registry, which restores all 10 hosts; after each round
+# every device's SRP host is
 # still registered, every device resolves and reaches the host over UDP;
 # a last calm round loses no transfer; counters name each disturbance (agent
 # frame counter ahead after the restart, MAC retries and the nft drop rule
@@ -375,17 +377,33 @@ traffic() {
 
 # ---- the disturbances ---------------------------------------------------------------------
 
-srp_saved() { [ "$(ctr "srp server counters" save-pending)" = 0 ]; }
+# kill_acked: device 2 has the agent's response to its new service (the
+# registration the kill comes right after).
+kill_acked() {
+    nodeid 2 "srp client service"
+    echo "$OUT" | grep -q "instance:\"kill$ROUND\", name:\"_chaosk._udp\", state:Registered"
+}
 dist_kill() {
     FC_BEFORE=$(ctr "counters mac" FrameCounter)
-    # what the agent acknowledged is on disk (saves are coalesced for 1 s)
-    wait_for 5 srp_saved || echo "    note: SRP registry save still pending at the kill"
     SAVES_KILLED=$(ctr "srp server counters" saves)
+    # A new registration, then the kill as soon as the device has the
+    # response: no wait for a save (a change is stored before its response
+    # goes out, so nothing the agent acknowledged is lost).
+    nodeid 2 "srp client service add kill$ROUND _chaosk._udp 7"
+    wait_for 10 kill_acked || fail "kill: device 2's service kill$ROUND not acknowledged: $(oneline "$OUT")"
     kill -9 "$APID"
     wait "$APID" 2>/dev/null
     APID=
+    # The store as the killed agent left it (the instance name's label is
+    # there in the registry record's wire form).
+    grep -qaF "kill$ROUND" "$T"/agent/* 2>/dev/null && KILL_STORED=yes || KILL_STORED=no
     rm -f "$SOCK"
+    KILL_LOG_FROM=$(($(wc -l <"$T/agent.log") + 1))
     start_agent
+    # At once, before any device can reach the new agent: what it loaded.
+    ctl srp server service
+    KILL_SERVICES=$OUT
+    KILL_UPDATES=$(tail -n +"$KILL_LOG_FROM" "$T/agent.log" | grep -c "srp: update from")
     wait_ctl 30 "leader
 Done" state || fail "kill: restarted agent state: $(oneline "$OUT")"
     wait_ctl 20 "PrefixManager: Active
@@ -398,6 +416,12 @@ check_kill() {
     echo "$restored" | grep -q "srp: 10 host(s) restored" &&
         pass "kill: the restarted agent restored all 10 SRP hosts (saved $SAVES_KILLED times before)" ||
         fail "kill: after the restart: '$restored' (saves before the kill: $SAVES_KILLED)"
+    [ "$KILL_STORED" = yes ] &&
+        echo "$KILL_SERVICES" | grep -A1 -x "kill$ROUND._chaosk._udp.default.service.arpa." |
+        grep -qx "    deleted: false" &&
+        pass "kill: the service acknowledged right before the kill was in the store and is restored ($KILL_UPDATES SRP updates had reached the new agent)" ||
+        fail "kill: service kill$ROUND in the store: $KILL_STORED; after the restart ($KILL_UPDATES updates before the look): $(oneline "$(echo "$KILL_SERVICES" | grep -v '^ ')")"
+    nodeid 2 "srp client service remove kill$ROUND _chaosk._udp"
     fc=$(ctr "counters mac" FrameCounter)
     [ -n "$fc" ] && [ -n "$FC_BEFORE" ] && [ "$fc" -gt "$FC_BEFORE" ] &&
         pass "kill: the restarted agent's MAC frame counter $fc is past the killed one's $FC_BEFORE" ||

@@ -11,7 +11,7 @@ proxy keeps the slave open itself, raw, so that the host may close and
 reopen PATH and no echo reaches the RCP.
 
 The control FIFO (created when missing) takes one command per line:
-    garbage N      N random bytes to the host
+    garbage N      N random bytes to the host (at most 65536)
     truncate       the next RCP->host HDLC frame is cut in half (its first
                    half and a closing flag: the host sees a bad FCS)
     delay MS       hold RCP->host bytes for MS ms from now on (0: off)
@@ -186,7 +186,7 @@ class Proxy:
         cmd, rest = words[0], words[1:]
         try:
             if cmd == "garbage" and len(rest) == 1:
-                n = int(rest[0])
+                n = min(max(0, int(rest[0])), 65536)
                 self.to_host(bytes(self.rng.randrange(256) for _ in range(n)))
                 self.event("garbage %d" % n)
             elif cmd == "truncate" and not rest:

@@ -84,7 +84,8 @@ def main():
     link, ctl = os.path.join(tmp, "ttyRCP"), os.path.join(tmp, "ctl")
     env = dict(os.environ, PORT_OFFSET=str(40 + os.getpid() % 40))
     argv = [sys.executable, os.path.join(HERE, "rcp_proxy.py"), "--link", link]
-    argv += ["--control", ctl, "--rcp", os.path.abspath(rcp)]
+    # node 2: test_spinel_link's ot-rcp is node 1 on the same PORT_OFFSET rule
+    argv += ["--control", ctl, "--rcp", os.path.abspath(rcp), "--node", "2"]
     proxy = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=tmp, env=env)
     events = []
 

@@ -16,6 +16,7 @@
 
 #include "br/srp_server.h"
 #include "dns/dns_msg.h"
+#include "dns/srp_client.h"
 #include "support/hexvec.h"
 #include "support/kv_mem.h"
 #include "util/kv.h"
@@ -26,6 +27,7 @@
 #define DELAY BR_SRP_SERVER_SAVE_DELAY_MS
 #define LEASE_MS (7200u * 1000u)         /* granted to ot-register.hex */
 #define KEY_LEASE_MS (680400ull * 1000u) /* its key-lease, clamped to the default max */
+#define SAVED_WALL (WALL0 + T0)          /* wall clock of saved_registry()'s save */
 
 /* kv_mem keeps values up to KV_MEM_VAL_MAX (256) octets and a registry
  * record with one host and one service is larger, so this store keeps the
@@ -280,9 +282,10 @@ static void assert_cfg(uint8_t enabled, uint8_t anycast, uint8_t seqnum)
     assert_int_equal(cfg[2], seqnum);
 }
 
-/* Registers at T0 and saves at T0 + DELAY with the wall clock WALL0 + DELAY;
- * returns the saved record's length (the record in rec): one set, the
- * first generation. */
+/* Registers at T0, saved before the response with the wall clock
+ * WALL0 + T0 (init at 0 with WALL0) and the whole lease remaining; returns
+ * the saved record's length (the record in rec): one set, the first
+ * generation. Nothing is saved again DELAY later. */
 static size_t saved_registry(void)
 {
     uint32_t gen = 0;
@@ -291,10 +294,12 @@ static size_t saved_registry(void)
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
     register_host(&srv, T0);
+    assert_int_equal(srv.saves, 1);
     br_srp_server_process(&srv, T0 + DELAY, WALL0 + DELAY);
     assert_int_equal(srv.saves, 1);
     len = stored_set(&gen);
     assert_int_equal(gen, 1);
+    assert_int_equal(be64_get(rec), SAVED_WALL);
     br_srp_server_free(&srv);
     return len;
 }
@@ -490,49 +495,64 @@ static void test_counters_per_outcome(void **state)
     br_srp_server_free(&srv);
 }
 
-/* Saves are coalesced (one per DELAY: one new generation) and carry the
- * wall clock; a save deletes the set it replaces. */
+/* A new registration is saved before its response; renewals (the same
+ * contents again) are coalesced (one per DELAY: one new generation) and
+ * carry the wall clock; a save deletes the set it replaces. */
 static void test_save_coalesced(void **state)
 {
     (void)state;
+    const uint64_t t1 = T0 + DELAY - 1; /* the first renewal */
     uint32_t gen = 0;
     size_t len;
 
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
     register_host(&srv, T0);
-    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + DELAY);
-    br_srp_server_process(&srv, T0 + DELAY - 1, WALL0);
-    register_host(&srv, T0 + DELAY - 1); /* same pending save */
-    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + DELAY);
-    assert_int_equal(st.nreg, 0);
-    assert_int_equal(st.mem.writes, 0);
-    br_srp_server_process(&srv, T0 + DELAY, WALL0 + DELAY);
     assert_int_equal(srv.saves, 1);
+    assert_int_equal(srv.saves_sync, 1);
     assert_int_equal(st.nreg, 1);       /* a small record: one chunk */
     assert_int_equal(st.mem.writes, 1); /* written once, nothing to delete */
     len = stored_set(&gen);
     assert_int_equal(gen, 1);
     assert_true(len > 8 && len <= BR_SRP_SERVER_RECORD_MAX);
-    assert_int_equal(be64_get(rec), WALL0 + DELAY);
+    assert_int_equal(be64_get(rec), WALL0 + T0);
     assert_int_equal(rec[8], SRP_REGISTRY_BLOB_VERSION);
-    /* Nothing changed since: no timer but the lease, no write. */
-    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + DELAY - 1 + LEASE_MS);
-    br_srp_server_process(&srv, T0 + 5 * DELAY, WALL0);
-    br_srp_server_flush(&srv, T0 + 5 * DELAY, WALL0);
-    assert_int_equal(st.mem.writes, 1);
-    stored_set(&gen);
-    assert_int_equal(gen, 1);
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + LEASE_MS); /* no save pending */
 
-    /* A change then a flush at shutdown writes at once: the next
-     * generation, the previous one deleted after it. */
-    register_host(&srv, T0 + 6 * DELAY);
-    br_srp_server_flush(&srv, T0 + 6 * DELAY, WALL0 + 6 * DELAY);
+    /* Renewals: one save DELAY after the first of them. */
+    register_host(&srv, t1);
+    assert_int_equal(br_srp_server_next_timeout(&srv), t1 + DELAY);
+    br_srp_server_process(&srv, t1 + DELAY - 1, WALL0);
+    register_host(&srv, t1 + DELAY - 1); /* same pending save */
+    assert_int_equal(br_srp_server_next_timeout(&srv), t1 + DELAY);
+    assert_int_equal(st.mem.writes, 1);
+    assert_int_equal(srv.saves, 1);
+    br_srp_server_process(&srv, t1 + DELAY, WALL0 + t1 + DELAY);
     assert_int_equal(srv.saves, 2);
-    assert_int_equal(st.mem.writes, 3); /* one chunk added, one deleted */
+    assert_int_equal(srv.saves_sync, 1);
     assert_int_equal(st.nreg, 1);
+    assert_int_equal(st.mem.writes, 3); /* one chunk added, one deleted */
     assert_int_equal(stored_set(&gen), len);
     assert_int_equal(gen, 2);
+    assert_int_equal(be64_get(rec), WALL0 + t1 + DELAY);
+    /* Nothing changed since: no timer but the lease, no write. */
+    assert_int_equal(br_srp_server_next_timeout(&srv), t1 + DELAY - 1 + LEASE_MS);
+    br_srp_server_process(&srv, T0 + 5 * DELAY, WALL0);
+    br_srp_server_flush(&srv, T0 + 5 * DELAY, WALL0);
+    assert_int_equal(st.mem.writes, 3);
+    stored_set(&gen);
+    assert_int_equal(gen, 2);
+
+    /* A renewal then a flush at shutdown writes at once: the next
+     * generation, the previous one deleted after it. */
+    register_host(&srv, T0 + 6 * DELAY);
+    assert_int_equal(st.mem.writes, 3);
+    br_srp_server_flush(&srv, T0 + 6 * DELAY, WALL0 + 6 * DELAY);
+    assert_int_equal(srv.saves, 3);
+    assert_int_equal(st.mem.writes, 5);
+    assert_int_equal(st.nreg, 1);
+    assert_int_equal(stored_set(&gen), len);
+    assert_int_equal(gen, 3);
     assert_int_equal(be64_get(rec), WALL0 + 6 * DELAY);
     assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 6 * DELAY + LEASE_MS);
     assert_int_equal(srv.save_errors, 0);
@@ -545,13 +565,13 @@ static void test_reload_time_away(void **state)
 {
     (void)state;
     const uint64_t now = 50, away = 3600u * 1000u;
-    /* Remaining when saved at T0 + DELAY. */
-    const uint64_t rem = LEASE_MS - DELAY, key_rem = KEY_LEASE_MS - DELAY;
+    /* Remaining when saved (at the registration). */
+    const uint64_t rem = LEASE_MS, key_rem = KEY_LEASE_MS;
     const struct srp_host *h;
     const struct srp_service *sv;
 
     saved_registry();
-    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, WALL0 + DELAY + away), 1);
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, SAVED_WALL + away), 1);
     assert_int_equal(srv2.load_errors, 0);
     h = srp_registry_next_host(&srv2.reg, NULL);
     assert_non_null(h);
@@ -589,13 +609,13 @@ static void test_reload_time_away(void **state)
 static void test_reload_expired(void **state)
 {
     (void)state;
-    const uint64_t now = 50, rem = LEASE_MS - DELAY, key_rem = KEY_LEASE_MS - DELAY;
+    const uint64_t now = 50, rem = LEASE_MS, key_rem = KEY_LEASE_MS; /* when saved */
     const struct srp_host *h;
     const struct srp_service *sv;
 
     saved_registry();
     /* Away longer than the lease: the name stays claimed, deleted. */
-    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, WALL0 + DELAY + rem), 1);
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, SAVED_WALL + rem), 1);
     assert_int_equal(srv2.load_errors, 0);
     h = srp_registry_next_host(&srv2.reg, NULL);
     assert_non_null(h);
@@ -609,7 +629,7 @@ static void test_reload_expired(void **state)
     br_srp_server_free(&srv2);
 
     /* Away longer than the key-lease: gone. */
-    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, WALL0 + DELAY + key_rem), 0);
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now, SAVED_WALL + key_rem), 0);
     assert_int_equal(srv2.load_errors, 0);
     assert_int_equal(count_hosts(&srv2), 0);
     assert_int_equal(br_srp_server_next_timeout(&srv2), UINT64_MAX);
@@ -634,7 +654,7 @@ static void assert_refused(const char *what)
 }
 
 /* Starts srv2 from what is stored: the one host loaded, with the time away
- * since saved_wall taken off (saved at T0 + DELAY). */
+ * since saved_wall taken off (saved with the whole lease remaining). */
 static void assert_loads(uint64_t saved_wall, uint64_t load_partial)
 {
     const uint64_t now = 50, wall = WALL0 + 2 * DELAY;
@@ -643,7 +663,7 @@ static void assert_loads(uint64_t saved_wall, uint64_t load_partial)
     assert_int_equal(srv2.load_errors, 0);
     assert_int_equal(srv2.load_partial, load_partial);
     assert_int_equal(srp_registry_next_host(&srv2.reg, NULL)->lease_end_ms,
-                     now + LEASE_MS - DELAY - (wall - saved_wall));
+                     now + LEASE_MS - (wall - saved_wall));
     br_srp_server_free(&srv2);
 }
 
@@ -753,9 +773,9 @@ static void test_corrupt_record_refused(void **state)
     /* Unchanged, both layouts still load (the cases above were the cause). */
     assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, -1), 0);
     put_set(1, good, len, 2);
-    assert_loads(WALL0 + DELAY, 0);
+    assert_loads(SAVED_WALL, 0);
     assert_int_equal(kv_set(&st.kv, SETTINGS_KEY_SRP_REGISTRY, good, len), 0);
-    assert_loads(WALL0 + DELAY, 0);
+    assert_loads(SAVED_WALL, 0);
 }
 
 /* A newer set not whole (a save cut short) or not matching its digest is
@@ -778,7 +798,7 @@ static void test_partial_newer_set(void **state)
         put_set(1, good, len, 1);
         be64_put(good, WALL0 + 2 * DELAY); /* the newer set: saved later */
         put_set(2, good, len, 2);
-        be64_put(good, WALL0 + DELAY);
+        be64_put(good, SAVED_WALL);
         assert_int_equal(st.nreg, 3);
         if (i == 0)
             st.nreg--;
@@ -788,7 +808,7 @@ static void test_partial_newer_set(void **state)
             st.reg[2][0] = 0xff;
         else
             st.reg[2][HDR] ^= 0x01;
-        assert_loads(WALL0 + DELAY, 1); /* the older set's time */
+        assert_loads(SAVED_WALL, 1); /* the older set's time */
     }
     /* Whole, the newer set is the one loaded. */
     assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, -1), 0);
@@ -806,7 +826,7 @@ static void test_partial_newer_set(void **state)
     br_srp_server_free(&srv2);
 
     /* The next save after a partial load deletes the partial set. */
-    be64_put(good, WALL0 + DELAY);
+    be64_put(good, SAVED_WALL);
     assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, -1), 0);
     put_set(1, good, len, 1);
     put_set(2, good, len, 2);
@@ -823,10 +843,11 @@ static void test_partial_newer_set(void **state)
     br_srp_server_free(&srv);
 }
 
-/* A failed write (-EIO, the store keeps its previous contents) is counted
- * and the registry written again later, after a back-off that doubles
- * (DELAY, 2 DELAY, ... BR_SRP_SERVER_SAVE_RETRY_MAX_MS), or by the flush at
- * shutdown; the set stored before stays whole and loadable meanwhile. */
+/* A failed coalesced write (a renewal's; -EIO, the store keeps its
+ * previous contents) is counted and the registry written again later,
+ * after a back-off that doubles (DELAY, 2 DELAY, ...
+ * BR_SRP_SERVER_SAVE_RETRY_MAX_MS), or by the flush at shutdown; the set
+ * stored before stays whole and loadable meanwhile. */
 static void test_save_failure(void **state)
 {
     (void)state;
@@ -836,12 +857,15 @@ static void test_save_failure(void **state)
 
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
-    register_host(&srv, T0);
+    register_host(&srv, 0);  /* saved at once */
+    register_host(&srv, T0); /* a renewal: saved DELAY later */
+    assert_int_equal(srv.saves, 1);
     st.mem.fail = true;
     br_srp_server_process(&srv, T0 + DELAY, WALL0 + DELAY);
     assert_int_equal(srv.save_errors, 1);
-    assert_int_equal(srv.saves, 0);
-    assert_int_equal(st.nreg, 0);
+    assert_int_equal(srv.saves, 1);
+    stored_set(&gen);
+    assert_int_equal(gen, 1);
     assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 2 * DELAY); /* the retry */
     br_srp_server_process(&srv, T0 + 2 * DELAY - 1, WALL0);
     assert_int_equal(srv.save_errors, 1);
@@ -852,10 +876,11 @@ static void test_save_failure(void **state)
     assert_int_equal(srv.save_errors, 2);
     st.mem.fail = false;
     br_srp_server_process(&srv, T0 + 4 * DELAY, WALL0 + 4 * DELAY);
-    assert_int_equal(srv.saves, 1);
+    assert_int_equal(srv.saves, 2);
     assert_int_equal(srv.save_errors, 2);
     assert_int_equal(srv.save_backoff_ms, 0);
     stored_set(&gen);
+    assert_int_equal(gen, 2);
     assert_int_equal(be64_get(rec), WALL0 + 4 * DELAY);
     assert_int_equal(br_srp_server_next_timeout(&srv), T0 + LEASE_MS);
     br_srp_server_free(&srv);
@@ -866,7 +891,7 @@ static void test_save_failure(void **state)
      * retried after 1 s, 2 s, 4 s ... up to 60 s, each failure counted. */
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
-    register_host(&srv, T0);
+    register_host(&srv, T0); /* saved at once, wall clock WALL0 + T0 */
     br_srp_server_flush(&srv, T0, WALL0);
     assert_int_equal(srv.saves, 1);
     register_host(&srv, T0 + 10); /* a refresh: saved DELAY later */
@@ -884,8 +909,8 @@ static void test_save_failure(void **state)
         assert_int_equal(srv.save_errors, i);
         stored_set(&gen); /* the previous set, whole */
         assert_int_equal(gen, 1);
-        assert_int_equal(be64_get(rec), WALL0);
-        assert_int_equal(br_srp_server_init(&srv2, &st.kv, 0, WALL0), 1);
+        assert_int_equal(be64_get(rec), WALL0 + T0);
+        assert_int_equal(br_srp_server_init(&srv2, &st.kv, 0, WALL0 + T0), 1);
         assert_int_equal(srv2.load_errors + srv2.load_partial, 0);
         br_srp_server_free(&srv2);
         t += backoff;
@@ -909,14 +934,16 @@ static void test_save_failure(void **state)
     /* Shutdown right after a failed save: the flush writes it. */
     store_init(&st);
     assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
-    register_host(&srv, T0);
+    register_host(&srv, 0);
+    register_host(&srv, T0); /* a renewal */
     st.mem.fail = true;
     br_srp_server_process(&srv, T0 + DELAY, WALL0);
     assert_int_equal(srv.save_errors, 1);
     st.mem.fail = false;
     br_srp_server_flush(&srv, T0 + DELAY + 1, WALL0 + DELAY);
-    assert_int_equal(srv.saves, 1);
+    assert_int_equal(srv.saves, 2);
     stored_set(&gen);
+    assert_int_equal(gen, 2);
     assert_int_equal(be64_get(rec), WALL0 + DELAY);
     br_srp_server_free(&srv);
 
@@ -958,6 +985,265 @@ static void test_expiry_saved(void **state)
     br_srp_server_free(&srv2);
 }
 
+/* One update (a vector or a client's) into s at now_ms: its outcome, the
+ * response checked to carry the query's id and the outcome's RCODE. */
+static enum srp_err input_msg(struct br_srp_server *s, uint64_t now_ms, const uint8_t *msg,
+                              size_t len)
+{
+    uint8_t out[BR_SRP_SERVER_REPLY_MAX];
+    size_t out_len = 0;
+    enum srp_err e = SRP_ERR__COUNT;
+    struct dns_hdr q, r;
+
+    assert_true(br_srp_server_input(s, now_ms, msg, len, true, out, &out_len, &e));
+    assert_int_equal(dns_hdr_read(msg, len, &q), DNS_OK);
+    assert_int_equal(dns_hdr_read(out, out_len, &r), DNS_OK);
+    assert_int_equal(r.id, q.id);
+    assert_int_equal(dns_hdr_rcode(&r), srp_err_rcode(e));
+    return e;
+}
+
+static enum srp_err input_vec(struct br_srp_server *s, uint64_t now_ms, const char *name)
+{
+    uint8_t msg[1500];
+    size_t len = vec(name, msg, sizeof msg);
+
+    return input_msg(s, now_ms, msg, len);
+}
+
+/* What a restart right now would find (as after a SIGKILL: no flush): the
+ * stored registry loaded into srv2 (one host expected), for a look. */
+static const struct srp_host *restart_host(uint64_t now_ms, uint64_t wall_ms)
+{
+    assert_int_equal(br_srp_server_init(&srv2, &st.kv, now_ms, wall_ms), 1);
+    assert_int_equal(srv2.load_errors + srv2.load_partial, 0);
+    return srp_registry_next_host(&srv2.reg, NULL);
+}
+
+/* A client of our own (src/dns/srp_client.h) with host "cdev" and one
+ * service, registering address fd00::<tail>. */
+static struct srp_client cli;
+static struct {
+    uint8_t msg[SRP_CLIENT_MSG_MAX];
+    size_t len;
+} cupd;
+
+static void client_setup(void)
+{
+    uint8_t rnd[48], priv[SRP_CLIENT_KEY_LEN];
+
+    for (unsigned k = 0; k < sizeof rnd; k++)
+        rnd[k] = (uint8_t)(k * 7 + 3);
+    assert_int_equal(srp_client_make_key(rnd, sizeof rnd, priv), SRP_CLIENT_ERR_OK);
+    assert_int_equal(srp_client_init(&cli, priv, 1), SRP_CLIENT_ERR_OK);
+    assert_int_equal(srp_client_set_host_name(&cli, "cdev", 0), SRP_CLIENT_ERR_OK);
+    assert_int_equal(srp_client_add_service(&cli, "cins", "_c._udp", 1234, 0, 0, NULL, 0, 0),
+                     SRP_CLIENT_ERR_OK);
+}
+
+/* The client's update for address fd00::<tail>, built and signed at now_ms. */
+static void client_update(uint8_t tail, uint64_t now_ms)
+{
+    static const uint8_t server[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53};
+    uint8_t addr[1][16] = {{0xfd, 0}};
+    const uint8_t *m = NULL;
+    uint8_t dst[16];
+    uint16_t dport;
+
+    addr[0][15] = tail;
+    srp_client_set_auto_addrs(&cli, addr, 1, now_ms);
+    srp_client_set_server(&cli, server, 53535, now_ms);
+    cli.waiting = false; /* a fresh update each time: the answer is not fed back */
+    cli.tx_at_ms = now_ms;
+    assert_true(srp_client_poll(&cli, now_ms, &m, &cupd.len, dst, &dport));
+    assert_true(cupd.len <= sizeof cupd.msg);
+    memcpy(cupd.msg, m, cupd.len);
+}
+
+/* Issue 11: an accepted change of contents is in the store when its
+ * response is handed out, so a SIGKILL right after the reply loses
+ * nothing: a new registration, a removed service, a removed host, a
+ * registration again, a changed address set. Each restart below reads the
+ * store with no flush and no process() in between. */
+static void test_change_saved_before_response(void **state)
+{
+    (void)state;
+    const struct srp_host *h;
+    const struct srp_service *sv;
+    uint32_t gen = 0;
+
+    static const struct {
+        const char *vec;
+        bool host_deleted, service_live;
+    } steps[] = {
+        {"ot-register.hex", false, true},        /* a new host and service */
+        {"ot-remove-service.hex", false, false}, /* a service removed */
+        {"ot-remove-host.hex", true, false},     /* the host removed */
+        {"ot-register.hex", false, true},        /* registered again */
+    };
+
+    store_init(&st);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    for (unsigned i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        const uint64_t t = T0 + 10 * i;
+
+        print_message("%s\n", steps[i].vec);
+        assert_int_equal(input_vec(&srv, t, steps[i].vec), SRP_OK);
+        stored_set(&gen);
+        assert_int_equal(gen, i + 1);
+        h = restart_host(50, WALL0 + t);
+        assert_int_equal(h->deleted, steps[i].host_deleted);
+        assert_int_equal(h->naddrs, steps[i].host_deleted ? 0 : 1);
+        sv = srp_registry_next_service(&srv2.reg, h, NULL);
+        if (steps[i].service_live) {
+            assert_non_null(sv);
+            assert_false(sv->deleted);
+            assert_int_equal(sv->port, 5683);
+        } else {
+            assert_true(sv == NULL || sv->deleted);
+        }
+        br_srp_server_free(&srv2);
+    }
+    assert_int_equal(st.mem.writes, 1 + 3 * 2); /* then one chunk added, one deleted each */
+    assert_int_equal(srv.saves, 4);
+    assert_int_equal(srv.saves_sync, 4);
+    assert_int_equal(srv.save_errors, 0);
+    assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "save-pending: 0\n"));
+    assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "saves-sync: 4\n"));
+    br_srp_server_free(&srv);
+
+    /* A changed address set (the same key, names and service). */
+    store_init(&st);
+    client_setup();
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    client_update(1, T0);
+    assert_int_equal(input_msg(&srv, T0, cupd.msg, cupd.len), SRP_OK);
+    assert_int_equal(srv.saves_sync, 1);
+    client_update(2, T0 + 10);
+    assert_int_equal(input_msg(&srv, T0 + 10, cupd.msg, cupd.len), SRP_OK);
+    assert_int_equal(srv.saves_sync, 2);
+    h = restart_host(50, WALL0 + T0 + 10);
+    assert_int_equal(h->naddrs, 1);
+    assert_int_equal(h->addrs[0][15], 2);
+    br_srp_server_free(&srv2);
+    br_srp_server_free(&srv);
+}
+
+/* Issue 11: a change that cannot be stored is refused, not acknowledged
+ * and lost: SERVFAIL (SRP_ERR_SAVE_FAILED, counted as "save-failed"), the
+ * registry exactly as before the update (nothing half-registered), the
+ * store's set untouched; the client's retry succeeds once the store does. */
+static void test_save_failure_refused(void **state)
+{
+    (void)state;
+    static struct srp_registry before;
+    const struct srp_host *h;
+    const struct srp_service *sv;
+    uint32_t gen = 0;
+
+    /* A new registration while every write fails. */
+    store_init(&st);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    memcpy(&before, &srv.reg, sizeof before);
+    st.mem.fail = true;
+    assert_int_equal(input_vec(&srv, T0, "ot-register.hex"), SRP_ERR_SAVE_FAILED);
+    assert_int_equal(srp_err_rcode(SRP_ERR_SAVE_FAILED), 2); /* SERVFAIL */
+    assert_memory_equal(&srv.reg, &before, sizeof before);
+    assert_int_equal(count_hosts(&srv), 0);
+    assert_int_equal(br_srp_server_next_timeout(&srv), UINT64_MAX); /* nothing pending */
+    assert_int_equal(srv.results[SRP_ERR_SAVE_FAILED], 1);
+    assert_int_equal(srv.results[SRP_OK], 0);
+    assert_int_equal(srv.save_errors, 1);
+    assert_int_equal(srv.saves, 0);
+    assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "\nsave-failed: 1\n"));
+    assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "save-pending: 0\n"));
+    assert_int_equal(st.nreg, 0);
+    /* The retry, the store working again. */
+    st.mem.fail = false;
+    register_host(&srv, T0 + 10);
+    stored_set(&gen);
+    assert_int_equal(gen, 1);
+
+    /* A change to a stored registration with a renewal pending: the chunk
+     * write fails; back to the state before the update (the renewal's lease
+     * kept, still pending), the stored set whole. */
+    register_host(&srv, T0 + 20); /* a renewal: pending */
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 20 + DELAY);
+    memcpy(&before, &srv.reg, sizeof before);
+    st.fail_reg_add = true;
+    assert_int_equal(input_vec(&srv, T0 + 30, "ot-remove-service.hex"), SRP_ERR_SAVE_FAILED);
+    assert_memory_equal(&srv.reg, &before, sizeof before);
+    sv = srp_registry_next_service(&srv.reg, srp_registry_next_host(&srv.reg, NULL), NULL);
+    assert_non_null(sv);
+    assert_false(sv->deleted);
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 20 + DELAY);
+    assert_int_equal(srv.results[SRP_ERR_SAVE_FAILED], 2);
+    assert_int_equal(srv.save_errors, 2);
+    stored_set(&gen);
+    assert_int_equal(gen, 1);
+    h = restart_host(50, WALL0 + T0 + 30);
+    sv = srp_registry_next_service(&srv2.reg, h, NULL);
+    assert_non_null(sv);
+    assert_false(sv->deleted);
+    br_srp_server_free(&srv2);
+    /* Store back: the retry is saved before its response. */
+    st.fail_reg_add = false;
+    assert_int_equal(input_vec(&srv, T0 + 40, "ot-remove-service.hex"), SRP_OK);
+    stored_set(&gen);
+    assert_int_equal(gen, 2);
+    assert_int_equal(st.nreg, 1); /* what the failed attempt left, pruned */
+    h = restart_host(50, WALL0 + T0 + 40);
+    sv = srp_registry_next_service(&srv2.reg, h, NULL);
+    assert_true(sv == NULL || sv->deleted);
+    br_srp_server_free(&srv2);
+    assert_int_equal(br_srp_server_next_timeout(&srv), T0 + 40 + LEASE_MS); /* renewal went too */
+    br_srp_server_free(&srv);
+
+    /* No store at all: nothing to save, accepted as before. */
+    assert_int_equal(br_srp_server_init(&srv, NULL, 0, WALL0), 0);
+    register_host(&srv, T0);
+    assert_int_equal(srv.saves_sync, 0);
+    br_srp_server_free(&srv);
+}
+
+/* A renewal (the same contents, a new lease end) is not written before its
+ * response but coalesced DELAY later; a failed renewal save is retried, never
+ * refused (test_save_failure). */
+static void test_renewal_coalesced(void **state)
+{
+    (void)state;
+    const uint64_t t = T0 + 100 * DELAY;
+    uint32_t gen = 0;
+    const struct srp_host *h;
+
+    store_init(&st);
+    client_setup();
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    client_update(1, T0);
+    assert_int_equal(input_msg(&srv, T0, cupd.msg, cupd.len), SRP_OK);
+    assert_int_equal(st.mem.writes, 1);
+    client_update(1, t); /* the same address again */
+    assert_int_equal(input_msg(&srv, t, cupd.msg, cupd.len), SRP_OK);
+    assert_int_equal(st.mem.writes, 1);
+    assert_int_equal(srv.saves_sync, 1);
+    assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "save-pending: 1\n"));
+    assert_int_equal(br_srp_server_next_timeout(&srv), t + DELAY);
+    /* Until then the store has the registration's save (its lease end). */
+    stored_set(&gen);
+    assert_int_equal(gen, 1);
+    assert_int_equal(be64_get(rec), WALL0 + T0);
+    h = restart_host(50, WALL0 + T0);
+    assert_int_equal(h->lease_end_ms, 50 + SRP_CLIENT_DEFAULT_LEASE * 1000ull);
+    br_srp_server_free(&srv2);
+    br_srp_server_process(&srv, t + DELAY, WALL0 + t + DELAY);
+    assert_int_equal(srv.saves, 2);
+    assert_int_equal(srv.saves_sync, 1);
+    stored_set(&gen);
+    assert_int_equal(gen, 2);
+    assert_int_equal(be64_get(rec), WALL0 + t + DELAY);
+    br_srp_server_free(&srv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -972,6 +1258,9 @@ int main(void)
         cmocka_unit_test(test_partial_newer_set),
         cmocka_unit_test(test_save_failure),
         cmocka_unit_test(test_expiry_saved),
+        cmocka_unit_test(test_change_saved_before_response),
+        cmocka_unit_test(test_save_failure_refused),
+        cmocka_unit_test(test_renewal_coalesced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
