@@ -7,7 +7,11 @@
  *             [--icmp-err-limit N/B] [--recheck-ms MS] RADIO_URL
  *
  *   RADIO_URL     sim://NODEID: OpenThread's simulation radio (UDP multicast
- *                 on loopback; PORT_BASE / PORT_OFFSET from the environment)
+ *                 on loopback; PORT_BASE / PORT_OFFSET from the environment);
+ *                 spinel+hdlc+uart://DEVICE[?uart-baudrate=N&uart-flow-control
+ *                 &uart-reset...]: an OpenThread RCP on a serial line;
+ *                 spinel+hdlc+forkpty://PROGRAM[?forkpty-arg=A...]: an RCP
+ *                 program started on a pty (radio/radio_url.h, docs/hardware.md)
  *   -I IFNAME     the TUN device and control socket name (wpan0)
  *   -B INFRA_IF   the infrastructure interface: NAT44 masquerades towards it,
  *                 and border routing runs on it (Router Advertisements with
@@ -36,6 +40,11 @@
  *   --recheck-ms MS  how often the NAT44 and forwarding-policy nftables
  *                 tables are checked and put back if flushed (default 60000;
  *                 tests shorten it: tests/netns/test_chaos.sh)
+ *
+ * On an RCP the daemon waits up to RCP_START_WAIT_MS for it at start (no
+ * answer, an unusable device or an incompatible RCP: one line, exit 1);
+ * afterwards a failing radio link is recovered (radio/rcp.h) and never ends
+ * the daemon, except an RCP found incompatible after a reset.
  *
  * Commands arrive over the control socket (tbr-ctl) as plain CLI lines; see
  * src/cli/br_cli.h; `ctl counters` (a tbr extension) shows the socket's
@@ -67,14 +76,21 @@
 #include "platform/settings.h"
 #include "platform/signals.h"
 #include "platform/sim_radio.h"
+#include "platform/spinel_link.h"
 #include "platform/textfile.h"
 #include "platform/tun.h"
+#include "radio/radio_url.h"
+#include "radio/rcp.h"
 #include "util/addr.h"
 
 #define MAX_CLIENTS CTL_CLIENTS_DEFAULT
 #define TUN_BURST 64
 #define STATE_DIR_DEFAULT "/var/lib/tbr"
 #define RESOLV_CONF_DEFAULT "/etc/resolv.conf"
+/* How long the daemon waits for an RCP to become ready at start. */
+#define RCP_START_WAIT_MS 10000
+/* Reads of the radio link per loop pass (so a flood cannot starve the rest). */
+#define RCP_READ_BURST 16
 
 struct app;
 
@@ -108,7 +124,13 @@ struct app {
     struct dns_upstream_addr dns_up[DNS_SERVER_MAX_UPSTREAMS];
     size_t dns_n;
 
-    struct sim_radio radio;
+    const char *radio_text; /* RADIO_URL as given */
+    struct radio_url url;
+    struct sim_radio radio;  /* sim:// */
+    struct spinel_link link; /* spinel+hdlc+...: the serial line or pty */
+    struct rcp rcp;          /* ... and the Spinel host on it */
+    bool rcp_starting;       /* rcp_start() runs: faults go to rcp_start_err */
+    char rcp_start_err[RCP_ERR_MAX];
     struct settings *settings;
     /* the platform objects behind the agent's ops tables */
     struct tun_dev tun;
@@ -121,6 +143,7 @@ struct app {
 };
 
 static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_fatal; /* the loop ends for a fatal radio condition */
 
 static void on_signal(int sig)
 {
@@ -199,7 +222,11 @@ static void usage(FILE *f)
             "                 [--ctl-socket PATH] [--ctl-group NAME] [--dns-upstream ADDR]...\n"
             "                 [--resolv-conf PATH] [--dns64] [--pref64 off|any|ROUTER]\n"
             "                 [--icmp-err-limit N/B] [--recheck-ms MS] RADIO_URL\n"
-            "  RADIO_URL     sim://NODEID (1..%d), OpenThread's simulation radio\n"
+            "  RADIO_URL     sim://NODEID (1..%d), OpenThread's simulation radio;\n"
+            "                spinel+hdlc+uart://DEVICE[?uart-baudrate=N&uart-flow-control\n"
+            "                &uart-reset], an OpenThread RCP on a serial line;\n"
+            "                spinel+hdlc+forkpty://PROGRAM[?forkpty-arg=ARG...], an RCP\n"
+            "                program on a pty (docs/hardware.md)\n"
             "  -I IFNAME     TUN device and control socket name (default wpan0)\n"
             "  -B INFRA_IF   infrastructure interface: NAT44 masquerade, Router\n"
             "                Advertisements (OMR route, on-link prefix)\n"
@@ -401,22 +428,17 @@ static int parse_args(struct app *a, int argc, char **argv)
         fprintf(stderr, "%s: RADIO_URL missing\n", a->prog);
         return -1;
     }
-    if (strncmp(url, "sim://", 6) != 0) {
-        fprintf(stderr, "%s: unsupported radio URL '%s' (only sim://NODEID)\n", a->prog, url);
-        return -1;
-    }
     {
-        char *end;
-        unsigned long id;
+        char err[RADIO_URL_ERR_MAX];
 
-        errno = 0;
-        id = strtoul(url + 6, &end, 10);
-        if (errno != 0 || end == url + 6 || *end != '\0' || id < 1 || id > SIM_RADIO_MAX_NODES) {
-            fprintf(stderr, "%s: node id in '%s' is not in 1..%d\n", a->prog, url,
-                    SIM_RADIO_MAX_NODES);
-            return -1;
+        if (radio_url_parse(&a->url, url, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s: %s\n", a->prog, err);
+            return -2; /* said in one line: no usage text after it */
         }
-        a->node_id = (unsigned)id;
+        a->radio_text = url;
+        /* An RCP node keeps node 1's state file: the settings do not depend on
+         * which radio carries the node. */
+        a->node_id = a->url.kind == RADIO_URL_SIM ? a->url.sim_node : 1;
     }
     return 0;
 }
@@ -450,6 +472,27 @@ static int open_settings(struct app *a)
 }
 
 /* ---- control socket sessions ------------------------------------------------ */
+
+static bool on_rcp(const struct app *a)
+{
+    return a->url.kind != RADIO_URL_SIM;
+}
+
+/* `rcp counters`: the serial link's own counters, after the Spinel host's. */
+static void fmt_link(void *user, FILE *out)
+{
+    const struct app *a = user;
+    const struct spinel_link_counters *k = spinel_link_counters(&a->link);
+
+    fprintf(out,
+            "link-opens: %llu\nlink-open-failures: %llu\nlink-write-timeouts: %llu\n"
+            "link-write-errors: %llu\nlink-child-exits: %llu\nlink-child-kills: %llu\n"
+            "link-uart-resets: %llu\n",
+            (unsigned long long)k->opens, (unsigned long long)k->open_failures,
+            (unsigned long long)k->write_timeouts, (unsigned long long)k->write_errors,
+            (unsigned long long)k->child_exits, (unsigned long long)k->child_kills,
+            (unsigned long long)k->uart_resets);
+}
 
 static ssize_t session_write(void *cookie, const char *buf, size_t size)
 {
@@ -494,7 +537,12 @@ static struct session *session_new(struct app *a, uint32_t client)
         s->used = true;
         s->client = client;
         s->app = a;
-        br_cli_init(&s->cli, a->agent);
+        {
+            const struct br_cli_rcp rc = {
+                .rcp = &a->rcp, .url = a->radio_text, .fmt_link = fmt_link, .user = a};
+
+            br_cli_init(&s->cli, a->agent, on_rcp(a) ? &rc : NULL);
+        }
         s->cli.node.on_finish = session_finished;
         s->cli.node.user = s;
         return s;
@@ -545,6 +593,195 @@ static void on_ctl(void *ctx, struct ctl_server *srv, uint32_t client, enum ctl_
         ctl_complete(srv, client);
 }
 
+/* ---- the radio ------------------------------------------------------------------- */
+
+/* The Spinel host's log. While the daemon starts, its faults are kept
+ * (the last one ends the one-line start error) rather than printed. */
+static void rcp_log(void *user, int level, const char *msg)
+{
+    struct app *a = user;
+
+    if (a->rcp_starting && level <= 2) {
+        snprintf(a->rcp_start_err, sizeof(a->rcp_start_err), "%s", msg);
+        return;
+    }
+    log_msg(a, level, msg);
+}
+
+static const struct rcp_stream_ops spinel_link_stream_ops = {.write = spinel_link_write};
+
+/* The link ended (EOF, EIO, the device gone, the child dead) or must be
+ * restarted: close it (a forkpty child is reaped) and tell the Spinel host,
+ * which schedules the reopen. */
+static void rcp_link_lost(struct app *a, uint64_t now, const char *why)
+{
+    char msg[SPINEL_LINK_WHY_MAX];
+
+    snprintf(msg, sizeof(msg), "%s", why[0] != '\0' ? why : "link closed");
+    spinel_link_close(&a->link);
+    rcp_link_down(&a->rcp, now, msg);
+}
+
+/* Everything the radio link needs in one loop pass: input (bounded), the
+ * link's own timers (uart-reset), the Spinel host's timers, the link reset it
+ * asks for and the reopen when its back-off has passed. */
+static void rcp_service(struct app *a, bool readable, uint64_t now)
+{
+    uint8_t buf[1024];
+
+    for (int i = 0; readable && i < RCP_READ_BURST; i++) {
+        ssize_t n = spinel_link_read(&a->link, buf, sizeof(buf));
+
+        if (n > 0) {
+            rcp_input(&a->rcp, buf, (size_t)n, now);
+            continue;
+        }
+        if (n == 0)
+            rcp_link_lost(a, now, spinel_link_why(&a->link));
+        break;
+    }
+    if (spinel_link_tick(&a->link) < 0)
+        rcp_link_lost(a, now, spinel_link_why(&a->link));
+    rcp_tick(&a->rcp, now);
+    if (rcp_wants_link_reset(&a->rcp))
+        rcp_link_lost(a, now, "the RCP answers nothing, not even a reset: restarting the link");
+    /* A failed write put the Spinel host DOWN behind the link's back. */
+    if (rcp_state(&a->rcp) == RCP_STATE_DOWN && spinel_link_fd(&a->link) >= 0)
+        spinel_link_close(&a->link);
+    if (rcp_reopen_due(&a->rcp, now)) {
+        if (spinel_link_open(&a->link) == 0)
+            rcp_link_up(&a->rcp, now);
+        else
+            rcp_link_down(&a->rcp, now, spinel_link_why(&a->link));
+    }
+}
+
+static int64_t rcp_wait_ms(const struct app *a, uint64_t now)
+{
+    int64_t t = rcp_timeout_ms(&a->rcp, now);
+    int l = spinel_link_timeout_ms(&a->link);
+
+    if (l >= 0 && (t < 0 || l < t))
+        t = l;
+    return t;
+}
+
+/*
+ * Opens the link and waits for the RCP to be READY (RCP_START_WAIT_MS).
+ * Failing here is fatal and says why in one line: the device or program
+ * cannot be opened, the RCP is incompatible, or it does not answer (a wrong
+ * baud rate, NCP firmware, not an RCP at all).
+ */
+static int rcp_start_wait(struct app *a);
+
+static int rcp_start(struct app *a)
+{
+    int r;
+
+    a->rcp_starting = true;
+    r = rcp_start_wait(a);
+    a->rcp_starting = false;
+    return r;
+}
+
+static int rcp_start_wait(struct app *a)
+{
+    struct rcp_config cfg;
+    uint64_t start = now_ms(), now;
+
+    spinel_link_init(&a->link, &a->url);
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.stream_ops = &spinel_link_stream_ops;
+    cfg.stream = &a->link;
+    cfg.log = rcp_log;
+    cfg.log_user = a;
+    if (rcp_init(&a->rcp, &cfg) != 0) {
+        fprintf(stderr, "%s: radio: cannot set up the Spinel host\n", a->prog);
+        return -1;
+    }
+    if (spinel_link_open(&a->link) != 0) {
+        fprintf(stderr, "%s: %s\n", a->prog, spinel_link_why(&a->link));
+        return -1;
+    }
+    rcp_link_up(&a->rcp, start);
+    for (now = start; now - start < RCP_START_WAIT_MS && stop_signal == 0; now = now_ms()) {
+        struct pollfd pfd = {.fd = spinel_link_fd(&a->link), .events = POLLIN};
+        int64_t wait = rcp_wait_ms(a, now), left = (int64_t)(RCP_START_WAIT_MS - (now - start));
+        ssize_t n;
+
+        if (wait < 0 || wait > left)
+            wait = left;
+        if (poll(&pfd, 1, (int)wait) < 0 && errno != EINTR)
+            break;
+        now = now_ms();
+        if (pfd.revents != 0) {
+            uint8_t buf[1024];
+
+            n = spinel_link_read(&a->link, buf, sizeof(buf));
+            if (n > 0) {
+                rcp_input(&a->rcp, buf, (size_t)n, now);
+            } else if (n == 0) {
+                fprintf(stderr, "%s: radio: %s, before it was ready\n", a->prog,
+                        spinel_link_why(&a->link));
+                spinel_link_close(&a->link);
+                return -1;
+            }
+        }
+        if (spinel_link_tick(&a->link) < 0) {
+            fprintf(stderr, "%s: radio: %s\n", a->prog, spinel_link_why(&a->link));
+            spinel_link_close(&a->link);
+            return -1;
+        }
+        rcp_tick(&a->rcp, now);
+        if (rcp_state(&a->rcp) == RCP_STATE_READY) {
+            const struct rcp_info *in = rcp_info(&a->rcp);
+
+            logf_(a, 3, "radio: RCP ready on %s in %llu ms: %s (Spinel %u.%u)", a->radio_text,
+                  (unsigned long long)(now - start), in->ncp_version, in->protocol_major,
+                  in->protocol_minor);
+            return 0;
+        }
+        if (rcp_state(&a->rcp) == RCP_STATE_INCOMPATIBLE) {
+            fprintf(stderr, "%s: radio: %s\n", a->prog, rcp_last_error(&a->rcp));
+            spinel_link_close(&a->link);
+            return -1;
+        }
+        if (rcp_wants_link_reset(&a->rcp) || rcp_state(&a->rcp) == RCP_STATE_DOWN)
+            break;
+    }
+    fprintf(stderr,
+            "%s: radio: no answer from the RCP on %s (check the device, the baud rate and that "
+            "it runs OpenThread RCP firmware)%s%s\n",
+            a->prog, radio_url_path(&a->url), a->rcp_start_err[0] != '\0' ? ": " : "",
+            a->rcp_start_err);
+    spinel_link_close(&a->link);
+    return -1;
+}
+
+static int radio_open(struct app *a)
+{
+    struct sim_radio_config rcfg;
+
+    if (on_rcp(a))
+        return rcp_start(a);
+    memset(&rcfg, 0, sizeof(rcfg));
+    rcfg.node_id = a->node_id;
+    rcfg.channel = RADIO_CHANNEL_MIN;
+    if (sim_radio_open(&a->radio, &rcfg) != 0) {
+        fprintf(stderr, "%s: radio: %s\n", a->prog, a->radio.err);
+        return -1;
+    }
+    return 0;
+}
+
+static void radio_close(struct app *a)
+{
+    if (on_rcp(a))
+        spinel_link_close(&a->link);
+    else
+        sim_radio_close(&a->radio);
+}
+
 /* ---- the loop ------------------------------------------------------------------- */
 
 static int loop(struct app *a, const sigset_t *waitmask)
@@ -565,7 +802,7 @@ static int loop(struct app *a, const sigset_t *waitmask)
         uint64_t now;
         int r;
 
-        pfd[n].fd = sim_radio_fd(&a->radio);
+        pfd[n].fd = on_rcp(a) ? spinel_link_fd(&a->link) : sim_radio_fd(&a->radio);
         pfd[n].events = POLLIN;
         pfd[n].revents = 0;
         n++;
@@ -598,6 +835,12 @@ static int loop(struct app *a, const sigset_t *waitmask)
             if (t >= 0 && (wait < 0 || t < wait))
                 wait = t;
         }
+        if (on_rcp(a)) {
+            int64_t t = rcp_wait_ms(a, now);
+
+            if (t >= 0 && (wait < 0 || t < wait))
+                wait = t;
+        }
         if (ctl_server_has_pending(a->ctl))
             wait = 0;
         if (wait >= 0) {
@@ -614,7 +857,14 @@ static int loop(struct app *a, const sigset_t *waitmask)
             return -1;
         }
         now = now_ms();
-        if (pfd[0].revents & (POLLIN | POLLERR)) {
+        if (on_rcp(a)) {
+            rcp_service(a, pfd[0].fd >= 0 && pfd[0].revents != 0, now);
+            if (rcp_state(&a->rcp) == RCP_STATE_INCOMPATIBLE) {
+                logf_(a, 1, "radio: %s: stopping", rcp_last_error(&a->rcp));
+                stop_fatal = 1;
+                break;
+            }
+        } else if (pfd[0].revents & (POLLIN | POLLERR)) {
             if (sim_radio_receive(&a->radio, now, br_agent_radio_rx, a->agent) < 0)
                 logf_(a, 2, "radio: %s", a->radio.err);
         }
@@ -631,8 +881,10 @@ static int loop(struct app *a, const sigset_t *waitmask)
                 node_cli_process(&a->sessions[i].cli.node, now_ms());
         ctl_server_process(a->ctl, r > 0 ? pfd + n : NULL, r > 0 ? ctl_n : 0);
     }
-    logf_(a, 3, "%s: shutting down", strsignal(stop_signal));
     free(pfd);
+    if (stop_fatal)
+        return -1;
+    logf_(a, 3, "%s: shutting down", strsignal(stop_signal));
     return 0;
 }
 
@@ -678,21 +930,22 @@ int main(int argc, char **argv)
 {
     static struct app app;
     struct app *a = &app;
-    struct sim_radio_config rcfg;
     struct br_agent_cfg acfg;
     struct kv kv;
     struct ctl_config ccfg;
     sigset_t waitmask;
     char err[BR_AGENT_ERR_MAX];
     enum ot_err te;
-    int rc = 0;
+    int rc = 0, r;
 
     a->prog = "tbr-agent";
     a->ifname = "wpan0";
     a->state_dir = STATE_DIR_DEFAULT;
     a->log_level = 3;
-    if (parse_args(a, argc, argv) != 0) {
-        usage(stderr);
+    r = parse_args(a, argc, argv);
+    if (r != 0) {
+        if (r != -2)
+            usage(stderr);
         return 2;
     }
     umask(077); /* settings hold the network key; the socket sets its own mode */
@@ -708,13 +961,8 @@ int main(int argc, char **argv)
 
     plat_signals_setup(on_signal, &waitmask);
 
-    memset(&rcfg, 0, sizeof(rcfg));
-    rcfg.node_id = a->node_id;
-    rcfg.channel = RADIO_CHANNEL_MIN;
-    if (sim_radio_open(&a->radio, &rcfg) != 0) {
-        fprintf(stderr, "%s: radio: %s\n", a->prog, a->radio.err);
+    if (radio_open(a) != 0)
         return 1;
-    }
     if (open_settings(a) != 0) {
         rc = 1;
         goto out_radio;
@@ -726,8 +974,13 @@ int main(int argc, char **argv)
     }
     memset(&acfg, 0, sizeof(acfg));
     acfg.node_id = (uint8_t)a->node_id;
-    acfg.radio_ops = &sim_radio_ops;
-    acfg.radio = &a->radio;
+    if (on_rcp(a)) {
+        acfg.radio_ops = &rcp_radio_ops;
+        acfg.radio = &a->rcp;
+    } else {
+        acfg.radio_ops = &sim_radio_ops;
+        acfg.radio = &a->radio;
+    }
     if (a->settings != NULL)
         settings_kv(a->settings, &kv); /* the agent copies kv */
     acfg.kv = a->settings != NULL ? &kv : NULL;
@@ -765,6 +1018,9 @@ int main(int argc, char **argv)
         goto out_platform;
     }
 
+    if (on_rcp(a))
+        rcp_set_handlers(&a->rcp, br_agent_radio_rx, br_agent_radio_tx_done, a->agent);
+
     memset(&ccfg, 0, sizeof(ccfg));
     ccfg.ifname = a->ifname;
     ccfg.path = a->ctl_path;
@@ -801,6 +1057,6 @@ out_platform:
     if (a->settings != NULL)
         settings_close(a->settings);
 out_radio:
-    sim_radio_close(&a->radio);
+    radio_close(a);
     return rc;
 }

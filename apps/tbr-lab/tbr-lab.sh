@@ -30,31 +30,52 @@ CTL=$DIR/tbr-ctl
 NODE=$DIR/tbr-node
 SLOW=${TBR_TEST_SLOW:-1}
 MODE=walk
+RCP=
+RADIO=sim://1
+ORIG_ARGS=$*
 
 usage() {
     cat <<EOF
-usage: tbr-lab [shell]
+usage: tbr-lab [--rcp OT_RCP] [shell]
   (no argument)  build a private lab (network namespaces) and walk OpenThread's
                  NAT64 codelab with tbr-agent, tbr-ctl and tbr-node; prints each
                  command, its output and a verdict per step; exit 0 if all passed
   shell          build the lab, bring the network and the device up, then read
                  commands: br <cmd> (tbr-ctl), device <cmd> (the device's CLI),
                  host <shell command> (on the IPv4 host), help, exit
+  --rcp OT_RCP   the border router drives a radio co-processor instead of the
+                 simulated radio: tbr-agent starts the program OT_RCP (e.g.
+                 OpenThread's simulation ot-rcp) on a pty, radio URL
+                 spinel+hdlc+forkpty://OT_RCP?forkpty-arg=1
 Runs as root. The lab is always torn down when tbr-lab ends.
 EOF
 }
-case ${1:-} in
-"") ;;
-shell) MODE=shell ;;
--h | --help | help)
-    usage
-    exit 0
-    ;;
-*)
-    usage >&2
-    exit 2
-    ;;
-esac
+while [ $# -gt 0 ]; do
+    case $1 in
+    shell) MODE=shell ;;
+    --rcp)
+        [ $# -ge 2 ] || {
+            usage >&2
+            exit 2
+        }
+        RCP=$(readlink -f "$2") && [ -x "$RCP" ] && [ -f "$RCP" ] || {
+            echo "tbr-lab: --rcp: '$2' is not an executable program" >&2
+            exit 2
+        }
+        RADIO="spinel+hdlc+forkpty://$RCP?forkpty-arg=1"
+        shift
+        ;;
+    -h | --help | help)
+        usage
+        exit 0
+        ;;
+    *)
+        usage >&2
+        exit 2
+        ;;
+    esac
+    shift
+done
 
 # ---- presentation ----------------------------------------------------------------
 
@@ -80,7 +101,7 @@ die() {
 
 if [ "$(id -u)" != 0 ]; then
     echo "tbr-lab: needs root (it creates network namespaces, a TUN device and nftables rules)."
-    echo "         run it as: sudo $0${1:+ $1}"
+    echo "         run it as: sudo $0${ORIG_ARGS:+ $ORIG_ARGS}"
     exit 77
 fi
 missing=
@@ -397,7 +418,7 @@ done
         inv4 ip link set "$VV4" up
 } 2>"$T/err" || setup_fail "cannot wire the namespaces: $(oneline "$(cat "$T/err")")"
 cat <<EOF
-  border router  namespace $NSBR: tbr-agent (wpan0, radio sim://1),
+  border router  namespace $NSBR: tbr-agent (wpan0, radio $RADIO),
                  infrastructure link $VBR 192.0.2.254/24, NAT64 pool 192.168.255.0/24
   Thread device  tbr-node 2 in the same namespace (the simulated radio is its loopback)
   internet host  namespace $NSV4: 192.0.2.1/24 and 192.0.2.2 (example.com);
@@ -406,8 +427,10 @@ EOF
 
 # setsid: a Ctrl-C at the terminal (shell mode: stopping a host command)
 # must not reach the lab's daemons; cleanup() stops them by pid.
-setsid ip netns exec "$NSBR" "$AGENT" -I wpan0 -B "$VBR" -d 3 --state-dir "$T/agent" \
-    --ctl-socket "$SOCK" sim://1 </dev/null >"$T/agent.out" 2>"$T/agent.log" &
+# In $T: a forkpty RCP (--rcp) starts in the agent's directory and
+# OpenThread's simulation programs keep their files in ./tmp there.
+(cd "$T" && exec setsid ip netns exec "$NSBR" "$AGENT" -I wpan0 -B "$VBR" -d 3 --state-dir "$T/agent" \
+    --ctl-socket "$SOCK" "$RADIO" </dev/null >"$T/agent.out" 2>"$T/agent.log") &
 APID=$!
 setsid ip netns exec "$NSV4" dnsmasq -k -C /dev/null --user=root --group=root --no-resolv --no-hosts --local-ttl=300 \
     --bind-interfaces --listen-address=192.0.2.1 --pid-file="$T/dnsmasq.pid" \

@@ -228,17 +228,128 @@ static enum ot_err cmd_srp_server(struct br_cli *c, int argc, char **argv, uint6
     return OT_ERR_INVALID_COMMAND;
 }
 
+/* `rcp version` / `version rcp`: the string the RCP reported
+ * (SPINEL_PROP_NCP_VERSION), as OpenThread's CLI prints it. */
+static enum ot_err cmd_version_rcp(struct br_cli *c, int argc, char **argv, uint64_t now_ms,
+                                   FILE *out)
+{
+    (void)argv;
+    (void)now_ms;
+    if (c->rcp.rcp == NULL)
+        return OT_ERR_INVALID_COMMAND;
+    if (argc != 0)
+        return OT_ERR_INVALID_ARGS;
+    if (rcp_info(c->rcp.rcp)->ncp_version[0] == '\0')
+        return OT_ERR_INVALID_STATE; /* never READY yet */
+    fprintf(out, "%s\n", rcp_info(c->rcp.rcp)->ncp_version);
+    return OT_ERR_NONE;
+}
+
+static void fmt_rcp_link(const struct br_cli *c, uint64_t now_ms, FILE *out)
+{
+    const struct rcp *r = c->rcp.rcp;
+    const struct rcp_info *in = rcp_info(r);
+    const uint8_t *e = in->eui64;
+
+    fprintf(out, "url: %s\n", c->rcp.url != NULL ? c->rcp.url : "");
+    fprintf(out, "state: %s\n", rcp_state_name(rcp_state(r)));
+    fprintf(out, "ready for: %llu ms\n", (unsigned long long)rcp_ready_since_ms(r, now_ms));
+    fprintf(out, "last error: %s\n", rcp_last_error(r));
+    fprintf(out, "version: %s\n", in->ncp_version);
+    fprintf(out, "spinel: %u.%u\n", in->protocol_major, in->protocol_minor);
+    if (in->has_rcp_api_version)
+        fprintf(out, "rcp api: %u (min host %u)\n", in->rcp_api_version,
+                in->rcp_min_host_api_version);
+    fprintf(out, "radio caps: 0x%04x\n", (unsigned)in->radio_caps);
+    fprintf(out, "eui64: %02x%02x%02x%02x%02x%02x%02x%02x\n", e[0], e[1], e[2], e[3], e[4], e[5],
+            e[6], e[7]);
+}
+
+static void fmt_rcp_counters(const struct br_cli *c, FILE *out)
+{
+    const struct rcp_counters *k = rcp_counters(c->rcp.rcp);
+    const struct {
+        const char *name;
+        uint64_t v;
+    } rows[] = {
+        {"link-up", k->link_up},
+        {"link-down", k->link_down},
+        {"link-resets", k->link_resets},
+        {"tx-bytes", k->tx_bytes},
+        {"rx-bytes", k->rx_bytes},
+        {"tx-spinel-frames", k->tx_spinel_frames},
+        {"rx-spinel-frames", k->rx_spinel_frames},
+        {"rx-hdlc-fcs-errors", k->rx_hdlc_fcs_errors},
+        {"rx-hdlc-too-long", k->rx_hdlc_too_long},
+        {"rx-hdlc-too-short", k->rx_hdlc_too_short},
+        {"rx-spinel-bad", k->rx_spinel_bad},
+        {"rx-spinel-ignored", k->rx_spinel_ignored},
+        {"rx-unexpected-tid", k->rx_unexpected_tid},
+        {"resets-sent", k->resets_sent},
+        {"reset-notifications", k->reset_notifications},
+        {"unexpected-resets", k->unexpected_resets},
+        {"response-timeouts", k->response_timeouts},
+        {"tx-timeouts", k->tx_timeouts},
+        {"restores", k->restores},
+        {"errors-status", k->errors_status},
+        {"tx-frames", k->tx_frames},
+        {"tx-ok", k->tx_ok},
+        {"tx-no-ack", k->tx_no_ack},
+        {"tx-channel-access-fail", k->tx_channel_access_fail},
+        {"tx-aborted", k->tx_aborted},
+        {"tx-errors", k->tx_errors},
+        {"tx-not-ready", k->tx_not_ready},
+        {"rx-frames", k->rx_frames},
+        {"rx-drop-no-handler", k->rx_drop_no_handler},
+        {"rx-drop-bad-frame", k->rx_drop_bad_frame},
+        {"rx-drop-rx-error", k->rx_drop_rx_error},
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        fprintf(out, "%s: %llu\n", rows[i].name, (unsigned long long)rows[i].v);
+    if (c->rcp.fmt_link != NULL)
+        c->rcp.fmt_link(c->rcp.user, out);
+}
+
+/* `rcp version | link | counters` (see br_cli.h). */
+static enum ot_err cmd_rcp(struct br_cli *c, int argc, char **argv, uint64_t now_ms, FILE *out)
+{
+    if (c->rcp.rcp == NULL || argc == 0)
+        return OT_ERR_INVALID_COMMAND;
+    if (strcmp(argv[0], "version") == 0)
+        return cmd_version_rcp(c, argc - 1, argv + 1, now_ms, out);
+    if (argc != 1)
+        return OT_ERR_INVALID_ARGS;
+    if (strcmp(argv[0], "link") == 0) {
+        fmt_rcp_link(c, now_ms, out);
+        return OT_ERR_NONE;
+    }
+    if (strcmp(argv[0], "counters") == 0) {
+        fmt_rcp_counters(c, out);
+        return OT_ERR_NONE;
+    }
+    return OT_ERR_INVALID_COMMAND;
+}
+
 /* The one command table: name, and the second word when the device's
  * command of that name keeps its other subcommands (`dns`, `srp`). */
 const struct br_cli_cmd br_cli_commands[] = {
-    {"br", NULL, cmd_br},       {"dns", "server", cmd_dns_server}, {"firewall", NULL, cmd_firewall},
-    {"nat64", NULL, cmd_nat64}, {"srp", "server", cmd_srp_server}, {NULL, NULL, NULL},
+    {"br", NULL, cmd_br},
+    {"dns", "server", cmd_dns_server},
+    {"firewall", NULL, cmd_firewall},
+    {"nat64", NULL, cmd_nat64},
+    {"rcp", NULL, cmd_rcp},
+    {"srp", "server", cmd_srp_server},
+    {"version", "rcp", cmd_version_rcp},
+    {NULL, NULL, NULL},
 };
 
-void br_cli_init(struct br_cli *c, struct br_agent *agent)
+void br_cli_init(struct br_cli *c, struct br_agent *agent, const struct br_cli_rcp *rcp)
 {
     memset(c, 0, sizeof(*c));
     c->agent = agent;
+    if (rcp != NULL)
+        c->rcp = *rcp;
     node_cli_init(&c->node, br_agent_node(agent));
 }
 

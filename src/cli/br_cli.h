@@ -14,6 +14,13 @@
  *   br nat64prefix [local|favored]
  *   br [anything else]           Error 35: InvalidCommand
  *   dns server upstream|dns64|counters, srp server ... (see br_cli.c)
+ *   rcp version | version rcp    the RCP's version string (on an RCP only;
+ *                                Error 35: InvalidCommand on the sim radio)
+ *   rcp link                     tbr extension: the radio URL, the Spinel
+ *                                host's state, last fault, RCP identity
+ *   rcp counters                 tbr extension: the Spinel host's counters
+ *                                (frames, resets, framing errors, timeouts)
+ *                                and the serial link's
  *
  * Extra arguments after nat64 enable/disable/state/mappings/counters are
  * ignored, as OpenThread ignores them. `help` lists both tables' commands,
@@ -35,14 +42,27 @@
 #include "br/agent.h"
 #include "cli/cli.h"
 #include "cli/node_cli.h"
+#include "radio/rcp.h"
+
+/* The radio co-processor the agent runs on, for the `rcp` commands. */
+struct br_cli_rcp {
+    const struct rcp *rcp; /* NULL: the simulated radio (no `rcp` commands) */
+    const char *url;       /* the radio URL as given */
+    /* Optional: prints the serial link's own counters ("name: value"
+     * lines), which live below the CLI (platform/spinel_link.h). */
+    void (*fmt_link)(void *user, FILE *out);
+    void *user;
+};
 
 struct br_cli {
     struct br_agent *agent;
+    struct br_cli_rcp rcp;
     struct node_cli node; /* the device commands; node.on_finish / node.user are the caller's */
 };
 
-/* Sets up c for agent (not owned). */
-void br_cli_init(struct br_cli *c, struct br_agent *agent);
+/* Sets up c for agent (not owned). rcp may be NULL (the simulated radio);
+ * it is copied, its pointers must outlive c. */
+void br_cli_init(struct br_cli *c, struct br_agent *agent, const struct br_cli_rcp *rcp);
 
 /* Runs one command line, printing its output and result line ("Done" /
  * "Error N: Name") to out; returns the result (OT_ERR_PENDING when a device

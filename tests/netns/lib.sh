@@ -48,6 +48,8 @@ tbr_check_env() {
             exit 1
         }
     done
+    # absolute: start_agent runs the agent from $T
+    AGENT=$(readlink -f "$AGENT") CTL=$(readlink -f "$CTL") NODE=$(readlink -f "$NODE")
     export PORT_OFFSET
     T=$(mktemp -d "${TMPDIR:-/tmp}/tbr-$TEST_NAME.XXXXXX") || exit 1
     SOCK=$T/wpan0.sock
@@ -86,12 +88,17 @@ tbr_topology() {
 }
 
 # start_agent [wrapper...]: tbr-agent in the BR namespace on -B $VBR with
-# AGENT_ARGS (an array the test may set), $APID; waits for its socket.
-# Not through inbr: $! must be the agent itself.
+# AGENT_ARGS (an array the test may set) and the radio AGENT_RADIO (default
+# sim://1), $APID; waits for its socket. It runs in $T: an RCP it starts
+# (spinel+hdlc+forkpty://) keeps OpenThread's ./tmp files there. Not through
+# inbr: $! must be the agent itself.
 start_agent() {
-    ip netns exec "$NSBR" "$@" "$AGENT" -I wpan0 -B "$VBR" -d "${AGENT_LOG_LEVEL:-3}" \
-        --state-dir "$T/agent" --ctl-socket "$SOCK" "${AGENT_ARGS[@]}" sim://1 </dev/null \
-        >>"$T/agent.out" 2>>"$T/agent.log" &
+    (
+        cd "$T" || exit 1
+        exec ip netns exec "$NSBR" "$@" "$AGENT" -I wpan0 -B "$VBR" -d "${AGENT_LOG_LEVEL:-3}" \
+            --state-dir "$T/agent" --ctl-socket "$SOCK" "${AGENT_ARGS[@]}" "${AGENT_RADIO:-sim://1}" \
+            </dev/null >>"$T/agent.out" 2>>"$T/agent.log"
+    ) &
     APID=$!
     for _ in $(seq 1 $((50 * SLOW))); do
         [ -S "$SOCK" ] && break
@@ -144,6 +151,38 @@ nodeid() {
         sleep 0.05
     done
 }
+# OT_IDS: the ids of OpenThread devices (start_ot); their CLI echoes each
+# command, which nodeid takes out of OUT.
+OT_IDS=${OT_IDS:-}
+is_ot() { case " $OT_IDS " in *" $1 "*) return 0 ;; esac; return 1; }
+eval "lib_nodeid() $(declare -f nodeid | tail -n +2)"
+nodeid() {
+    local rc
+    lib_nodeid "$@"
+    rc=$?
+    if is_ot "$1" && [ "$(echo "$OUT" | head -1)" = "$2" ]; then OUT=$(echo "$OUT" | tail -n +2); fi
+    return $rc
+}
+
+# start_ot ID: OpenThread's ot-cli-ftd ($OT) as device ID in $T/otID (its
+# flash), reading a FIFO like start_node; its prompt ("> ") and CRs are taken
+# off its output. Add ID to OT_IDS.
+start_ot() {
+    local id=$1 fd
+    mkdir -p "$T/ot$id"
+    mkfifo "$T/nin$id"
+    exec {fd}<>"$T/nin$id"
+    NFD[$id]=$fd
+    : >"$T/nout$id"
+    (
+        exec {fd}>&-
+        cd "$T/ot$id" || exit 1
+        exec ip netns exec "$NSBR" "${OT:?}" "$id" <"$T/nin$id" 2>"$T/ot$id.log" \
+            > >(exec sed -u -e 's/\r$//' -e ':a' -e 's/^> //' -e 'ta' >>"$T/nout$id")
+    ) &
+    NPID[$id]=$!
+}
+
 # node "command" [timeout_s]: the same for the one device of most tests (ID 2).
 node() { nodeid 2 "$@"; }
 

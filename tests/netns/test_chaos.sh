@@ -85,34 +85,6 @@ chaos_cleanup() {
 TBR_CLEANUP=chaos_cleanup
 NODE_RESULT_RE='^(Done|Error [0-9]+: .*)$'
 
-# The library's nodeid, with OpenThread's echo of the command taken out.
-eval "lib_nodeid() $(declare -f nodeid | tail -n +2)"
-is_ot() { case " $OT_IDS " in *" $1 "*) return 0 ;; esac; return 1; }
-nodeid() {
-    local rc
-    lib_nodeid "$@"
-    rc=$?
-    if is_ot "$1" && [ "$(echo "$OUT" | head -1)" = "$2" ]; then OUT=$(echo "$OUT" | tail -n +2); fi
-    return $rc
-}
-
-# start_ot ID: ot-cli-ftd in $T/otID (its flash), reading a FIFO like
-# start_node; its prompt ("> ") and CRs are taken off its output.
-start_ot() {
-    local id=$1 fd
-    mkdir -p "$T/ot$id"
-    mkfifo "$T/nin$id"
-    exec {fd}<>"$T/nin$id"
-    NFD[$id]=$fd
-    : >"$T/nout$id"
-    (
-        exec {fd}>&-
-        cd "$T/ot$id" || exit 1
-        exec ip netns exec "$NSBR" "$OT" "$id" <"$T/nin$id" 2>"$T/ot$id.log" \
-            > >(exec sed -u -e 's/\r$//' -e ':a' -e 's/^> //' -e 'ta' >>"$T/nout$id")
-    ) &
-    NPID[$id]=$!
-}
 
 
 # ctr "COMMAND" NAME: one "name: value" counter line of a tbr-ctl command.

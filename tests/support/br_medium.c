@@ -144,7 +144,7 @@ void tm_br_agent_new(struct tm_br *b, bool assume_return_path)
     b->agent = br_agent_new(&cfg, b->now, err, sizeof(err));
     if (b->agent == NULL)
         fail_msg("br_agent_new: %s", err);
-    br_cli_init(&b->acli, b->agent);
+    br_cli_init(&b->acli, b->agent, NULL);
 }
 
 struct tm_br *tm_br_new(bool assume_return_path, const char *state_tag,
