@@ -12,7 +12,9 @@
 #          60 s by default) and put them back
 #   disk   the state directory's filesystem (a 1 MiB tmpfs) fills up, then
 #          is freed
-#   (the RCP reset waits for the RCP issue: tbr-agent has no RCP yet)
+#   rcp    the radio co-processor dies mid-transfer (kill -9): the agent runs
+#          on OpenThread's ot-rcp (spinel+hdlc+forkpty://, from the shared
+#          directory) throughout, restarts it, re-initialises and restores it
 # Devices: 5 tbr-node (ids 2-6) and 5 unmodified OpenThread ot-cli-ftd
 # (ids 7-11, from the shared directory, each in a working directory of its
 # own for its flash). An IPv4 host runs nc and dnsmasq.
@@ -65,8 +67,11 @@ MNT=
 # shellcheck source=tests/netns/lib.sh
 . "$HERE/lib.sh"
 OT=$(tbr_shared_dir)/ot/ot-cli-ftd
+OTRCP=$(tbr_shared_dir)/ot/ot-rcp
 tbr_check_env
 [ -x "$OT" ] || tbr_missing_shared ot/ot-cli-ftd
+[ -x "$OTRCP" ] || tbr_missing_shared ot/ot-rcp
+AGENT_RADIO="spinel+hdlc+forkpty://$(readlink -f "$OTRCP")?forkpty-arg=1"
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 [ -x "$DNSMASQ" ] || skip "dnsmasq is missing"
 nc -h 2>&1 | grep -q "OpenBSD netcat" || skip "nc is not netcat-openbsd"
@@ -323,7 +328,7 @@ after_round() {
 # counters) undoes it; the transfers then complete or fail visibly.
 traffic() {
     local tag=$1 d=$2 t n id
-    [ "$d" = kill ] || "dist_$d"
+    [ "$d" = kill ] || [ "$d" = rcp ] || "dist_$d"
     tcp_start "$tag"
     t=$(($(now_ms) + 5000 * SLOW))
     until tcp_step || [ "$(now_ms)" -ge "$t" ]; do
@@ -332,8 +337,8 @@ traffic() {
         [ "$n" = 10 ] && break
         sleep 0.2
     done
-    if [ "$d" = kill ]; then
-        dist_kill
+    if [ "$d" = kill ] || [ "$d" = rcp ]; then
+        "dist_$d"
     else
         t=$(($(now_ms) + 4000 * SLOW))
         until tcp_step || [ "$(now_ms)" -ge "$t" ]; do sleep 0.3; done
@@ -487,17 +492,43 @@ check_disk() {
         fail "disk: counters mle: $(oneline "$OUT")"
 }
 
+rcp_child() { pgrep -P "$APID" -f "$OTRCP" | head -1; }
+dist_rcp() {
+    RCP_OLD=$(rcp_child)
+    RCP_RESTORES=$(ctr "rcp counters" restores)
+    RCP_T0=$(now_ms)
+    [ -n "$RCP_OLD" ] && kill -9 "$RCP_OLD"
+    wait_for 20 rcp_ready_again
+    RCP_T1=$(now_ms)
+}
+rcp_ready_again() {
+    ctl rcp link
+    echo "$OUT" | grep -qx "state: ready" && [ "$(ctr "rcp counters" restores)" -gt "$RCP_RESTORES" ]
+}
+check_rcp() {
+    local new
+    new=$(rcp_child)
+    [ -n "$RCP_OLD" ] && [ -n "$new" ] && [ "$new" != "$RCP_OLD" ] && kill -0 "$APID" &&
+        pass "rcp: the RCP (pid $RCP_OLD) killed mid-transfer; a new one (pid $new) restored in $((RCP_T1 - RCP_T0)) ms, the agent ran on" ||
+        fail "rcp: old RCP '$RCP_OLD', new '$new', agent alive: $(kill -0 "$APID" && echo yes || echo no) (log: $(oneline "$(grep rcp "$T/agent.log" | tail -4)"))"
+    ctl rcp counters
+    echo "$OUT" | grep -q "^link-child-exits: [1-9]" && echo "$OUT" | grep -q "^restores: [1-9]" &&
+        pass "rcp: counted ($(echo "$OUT" | grep -E "^(link-down|restores|link-child-exits|tx-aborted):" | tr '\n' ' '))" ||
+        fail "rcp counters: $(oneline "$OUT")"
+}
+
 # ---- the rounds ------------------------------------------------------------------------------
 
 ROUND=0
 while :; do
     ROUND=$((ROUND + 1))
-    for d in kill loss dns flush disk; do
+    for d in kill loss dns flush disk rcp; do
         tag="r$ROUND-$d"
         echo "--- round $ROUND: $d ($(($(now_ms) - T0)) ms)"
         traffic "$tag" "$d"
         # the translator's sessions die with a killed agent: its transfers may
         # all fail (visibly); the other disturbances are survivable by TCP
+        # (the RCP's death too: the translator and the node live on the host)
         [ "$d" = kill ] && maxfail=10 || maxfail=3
         echo "    during: DNS $DURING_DNS; UDP $DURING_UDP of 10 arrived"
         tcp_finish "$tag" "$maxfail"
