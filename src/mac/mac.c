@@ -71,10 +71,15 @@ static void capture(struct mac_layer *m, uint64_t now_ms, const uint8_t *psdu, s
         m->counters.pcap_errors++;
 }
 
-/* The radio does CSMA/CA, the ACK wait and retries, and reports (radio.h). */
-static bool radio_retries(const struct mac_layer *m)
+/* What the radio does itself now (radio.h): get_caps when it has one (an
+ * RCP's depend on its firmware); TX_RETRIES implies TX_DONE. */
+static unsigned radio_caps(const struct mac_layer *m)
 {
-    return (m->cfg.radio_ops->caps & RADIO_CAP_TX_RETRIES) != 0;
+    const struct radio_ops *ops = m->cfg.radio_ops;
+    unsigned caps = ops->get_caps ? ops->get_caps(m->cfg.radio) : ops->caps;
+    if (caps & RADIO_CAP_TX_RETRIES)
+        caps |= RADIO_CAP_TX_DONE;
+    return caps;
 }
 
 static int radio_tx(struct mac_layer *m, const uint8_t *psdu, size_t len, uint64_t now_ms)
@@ -215,12 +220,45 @@ static void complete_head(struct mac_layer *m, enum mac_tx_status st, bool ack_f
         m->cfg.tx_done(m->cfg.user, &res);
 }
 
-/* One radio transmission of e. */
-static int transmit_entry(struct mac_layer *m, struct mac_txq_entry *e, uint64_t now_ms)
+/* One radio transmission of the head e, and what it then waits for, by the
+ * radio's capabilities at this transmission (an RCP replaced by another
+ * firmware after a reset changes them). Completes e when nothing is left to
+ * wait for: transmit() failed, or no AR on a dumb radio. */
+static void transmit_head(struct mac_layer *m, struct mac_txq_entry *e, uint64_t now_ms)
 {
+    unsigned caps = radio_caps(m);
     e->attempts++;
     m->counters.tx_frames++;
-    return radio_tx(m, e->psdu, e->len, now_ms);
+    if (radio_tx(m, e->psdu, e->len, now_ms) < 0) {
+        complete_head(m, MAC_TX_RADIO_ERROR, false);
+    } else if (caps & RADIO_CAP_TX_DONE) {
+        m->waiting_tx_done = true;
+        m->tx_done_mac_retries = !(caps & RADIO_CAP_TX_RETRIES);
+        m->tx_done_deadline_ms = now_ms + m->cfg.tx_done_timeout_ms;
+    } else if (!e->ack_request) {
+        complete_head(m, MAC_TX_OK, false);
+    } else {
+        m->waiting_ack = true;
+        m->ack_deadline_ms = now_ms + m->cfg.ack_timeout_ms;
+    }
+}
+
+/* The head's attempt failed (no ACK in time; or a NO_ACK / busy-channel
+ * report of a radio that does not retry itself): retransmit the
+ * byte-identical PSDU (same seq, same frame counter, as OpenThread's SubMac
+ * does) while retries remain, else complete it with st. */
+static void retry_head(struct mac_layer *m, enum mac_tx_status st, uint64_t now_ms)
+{
+    struct mac_txq_entry *e = txq_head(m);
+    /* attempts counts the first transmission: retries so far = attempts - 1. */
+    if (e->attempts > m->cfg.max_retries) {
+        complete_head(m, st, false);
+        return;
+    }
+    m->counters.tx_retries++;
+    m->waiting_ack = false;
+    m->waiting_tx_done = false;
+    transmit_head(m, e, now_ms);
 }
 
 /* Sends queued frames until one waits for its ACK (or the radio's report) or
@@ -230,24 +268,8 @@ static void kick(struct mac_layer *m, uint64_t now_ms)
     if (m->in_kick)
         return; /* a callback inside the loop below queued a frame: the loop sends it */
     m->in_kick = true;
-    while (!m->waiting_ack && !m->waiting_tx_done && m->txq_count > 0) {
-        struct mac_txq_entry *e = txq_head(m);
-        if (transmit_entry(m, e, now_ms) < 0) {
-            complete_head(m, MAC_TX_RADIO_ERROR, false);
-            continue;
-        }
-        if (radio_retries(m)) {
-            m->waiting_tx_done = true;
-            m->tx_done_deadline_ms = now_ms + m->cfg.tx_done_timeout_ms;
-            continue;
-        }
-        if (!e->ack_request) {
-            complete_head(m, MAC_TX_OK, false);
-            continue;
-        }
-        m->waiting_ack = true;
-        m->ack_deadline_ms = now_ms + m->cfg.ack_timeout_ms;
-    }
+    while (!m->waiting_ack && !m->waiting_tx_done && m->txq_count > 0)
+        transmit_head(m, txq_head(m), now_ms);
     m->in_kick = false;
 }
 
@@ -349,15 +371,18 @@ void mac_layer_radio_tx_done(void *mac, const struct radio_tx_done *d)
     if (d->status == RADIO_TX_OK && d->ack_psdu && d->ack_len > 0 && d->ack_len <= MAC_PSDU_MAX)
         capture(m, d->now_ms, d->ack_psdu, d->ack_len);
     enum mac_tx_status st = MAC_TX_RADIO_ERROR;
+    bool retry = false;
     switch (d->status) {
     case RADIO_TX_OK:
         st = MAC_TX_OK;
         break;
     case RADIO_TX_NO_ACK:
         st = MAC_TX_NO_ACK;
+        retry = m->tx_done_mac_retries;
         break;
     case RADIO_TX_CHANNEL_ACCESS_FAIL:
         st = MAC_TX_CHANNEL_ACCESS_FAILURE;
+        retry = m->tx_done_mac_retries;
         break;
     case RADIO_TX_ABORTED:
         m->counters.tx_radio_aborted++;
@@ -367,7 +392,10 @@ void mac_layer_radio_tx_done(void *mac, const struct radio_tx_done *d)
         m->counters.tx_radio_failed++;
         break;
     }
-    complete_head(m, st, d->ack_frame_pending);
+    if (retry)
+        retry_head(m, st, d->now_ms);
+    else
+        complete_head(m, st, d->ack_frame_pending);
     kick(m, d->now_ms);
 }
 
@@ -377,19 +405,8 @@ void mac_layer_tick(struct mac_layer *m, uint64_t now_ms)
         m->counters.tx_done_timeouts++;
         complete_head(m, MAC_TX_RADIO_ERROR, false);
     }
-    if (m->waiting_ack && now_ms >= m->ack_deadline_ms) {
-        struct mac_txq_entry *e = txq_head(m);
-        /* attempts counts the first transmission: retries so far = attempts - 1. */
-        if (e->attempts <= m->cfg.max_retries) {
-            m->counters.tx_retries++;
-            if (transmit_entry(m, e, now_ms) < 0)
-                complete_head(m, MAC_TX_RADIO_ERROR, false);
-            else
-                m->ack_deadline_ms = now_ms + m->cfg.ack_timeout_ms;
-        } else {
-            complete_head(m, MAC_TX_NO_ACK, false);
-        }
-    }
+    if (m->waiting_ack && now_ms >= m->ack_deadline_ms)
+        retry_head(m, MAC_TX_NO_ACK, now_ms);
     kick(m, now_ms);
 }
 
@@ -584,7 +601,7 @@ void mac_layer_receive(struct mac_layer *m, const struct radio_rx_frame *rf)
     struct mac_rx_info info;
     memset(&info, 0, sizeof(info));
     bool broadcast = f.dst.mode == MAC_ADDR_SHORT && f.dst.short_addr == MAC_SHORT_BROADCAST;
-    if (m->cfg.radio_ops->caps & RADIO_CAP_AUTO_ACK) {
+    if (radio_caps(m) & RADIO_CAP_AUTO_ACK) {
         /* The radio has ACKed it (or not) already and says so. */
         info.acked = rf->acked;
         info.ack_frame_pending = rf->acked && rf->ack_frame_pending;

@@ -21,7 +21,8 @@
  * socket (or a tx-done report, below) must complete the transmission rather
  * than be beaten by its own timeout.
  *
- * Two kinds of radio (radio/radio.h, caps):
+ * Two kinds of radio (radio/radio.h, caps; read through get_caps when the
+ * radio has it, at each transmission and each received frame):
  *   - a "dumb" radio (caps 0: the sim radio) sends what it is given at once.
  *     The MAC does everything below in software: Imm-Acks for received
  *     frames, the ACK wait and the retries.
@@ -39,6 +40,12 @@
  *     no frame identity: it is applied to the one frame in flight; a report
  *     with none in flight is counted and ignored. Capabilities can also come
  *     alone (auto-ACK with software retries, or the reverse).
+ *     A RADIO_CAP_TX_DONE radio without RADIO_CAP_TX_RETRIES (an RCP whose
+ *     firmware has no software retransmission) reports each single attempt
+ *     the same way; the MAC then retries a NO_ACK or CHANNEL_ACCESS_FAIL
+ *     report itself, at once, with the byte-identical PSDU, up to
+ *     max_retries times (tx_retries), as it does after an ACK timeout on a
+ *     dumb radio; the last report's status is the result.
  *
  * What it does (thread-sim-interop.md 1.4, 3.1, 3.9; IEEE 802.15.4-2006 7.5):
  *
@@ -91,7 +98,7 @@
  *     byte-identical frame (same seq, same frame counter, as OpenThread's
  *     SubMac does) up to max_retries times, then MAC_TX_NO_ACK.
  *   No CSMA/CCA: the sim radio has no collisions.
- * On a RADIO_CAP_TX_RETRIES radio every frame (AR or not) waits for the
+ * On a RADIO_CAP_TX_DONE radio every frame (AR or not) waits for the
  * radio's report: RADIO_TX_OK -> MAC_TX_OK (ACK frame pending from the
  * report, the ACK captured when the report has it), NO_ACK -> MAC_TX_NO_ACK,
  * CHANNEL_ACCESS_FAIL -> MAC_TX_CHANNEL_ACCESS_FAILURE, ABORTED and ERROR ->
@@ -247,13 +254,13 @@ struct mac_layer_config {
     uint32_t ack_timeout_ms;            /* default MAC_LAYER_ACK_TIMEOUT_MS (must be > 0) */
     uint8_t max_retries;                /* default MAC_LAYER_MAX_RETRIES_DIRECT */
     uint8_t seq_init;                   /* first sequence number (OpenThread picks a random one) */
-    uint32_t tx_done_timeout_ms;        /* RADIO_CAP_TX_RETRIES: safety deadline for the
+    uint32_t tx_done_timeout_ms;        /* RADIO_CAP_TX_DONE: safety deadline for the
                                          * radio's report; 0: MAC_LAYER_TX_DONE_TIMEOUT_MS */
 
     /* Delivers an accepted frame (may be NULL). */
     void (*rx)(void *user, const struct mac_rx_info *info);
     /* Reports the end of each queued transmission (may be NULL); on a
-     * RADIO_CAP_TX_RETRIES radio from inside mac_layer_radio_tx_done() or, at
+     * RADIO_CAP_TX_DONE radio from inside mac_layer_radio_tx_done() or, at
      * the safety deadline, mac_layer_tick(). */
     void (*tx_done)(void *user, const struct mac_tx_result *res);
     /* Looks up the neighbour for src (short or ext): fills *out and returns
@@ -302,7 +309,9 @@ struct mac_layer_counters {
     uint64_t tx_drop_security;   /* refused: NO_KEYS / COUNTER / SECURITY */
     uint64_t tx_frames;          /* transmit() calls for queued frames (software retries
                                   * included) */
-    uint64_t tx_retries;         /* software retransmissions after an ACK timeout */
+    uint64_t tx_retries;         /* software retransmissions: after an ACK timeout, or a
+                                  * NO_ACK / busy-channel report of a radio with
+                                  * RADIO_CAP_TX_DONE but not RADIO_CAP_TX_RETRIES */
     uint64_t tx_ok;              /* completed MAC_TX_OK */
     uint64_t tx_acked;           /* ... of which acknowledged */
     uint64_t tx_no_ack;          /* completed MAC_TX_NO_ACK (counted failure) */
@@ -347,7 +356,8 @@ struct mac_layer {
     unsigned txq_head, txq_count;
     bool waiting_ack; /* txq[txq_head] is in flight and waits for its ACK */
     uint64_t ack_deadline_ms;
-    bool waiting_tx_done; /* txq[txq_head] is at a RADIO_CAP_TX_RETRIES radio */
+    bool waiting_tx_done;     /* txq[txq_head] is at a RADIO_CAP_TX_DONE radio */
+    bool tx_done_mac_retries; /* ... which does not retry: the MAC does (caps at send) */
     uint64_t tx_done_deadline_ms;
     bool in_kick; /* re-entrancy guard for callbacks calling mac_layer_send */
 
@@ -407,10 +417,10 @@ void mac_layer_receive(struct mac_layer *m, const struct radio_rx_frame *f);
 void mac_layer_radio_rx(void *mac, const struct radio_rx_frame *f);
 
 /*
- * radio_tx_done_cb adapter (RADIO_CAP_TX_RETRIES radios): mac is a struct
- * mac_layer *. Completes the frame in flight as the header comment says and
- * sends the next one; d->now_ms is the time. A report with no frame in
- * flight (late, after the safety deadline or an abort) is counted
+ * radio_tx_done_cb adapter (RADIO_CAP_TX_DONE radios): mac is a struct
+ * mac_layer *. Completes (or, without RADIO_CAP_TX_RETRIES, may retransmit)
+ * the frame in flight as the header comment says and sends the next one; d->now_ms is the time. A
+ * report with no frame in flight (late, after the safety deadline or an abort) is counted
  * (tx_done_unexpected) and ignored.
  */
 void mac_layer_radio_tx_done(void *mac, const struct radio_tx_done *d);

@@ -21,11 +21,21 @@
  *   RADIO_CAP_AUTO_ACK: the radio sends the Imm-Ack for frames addressed to
  *     it and says so in the received frame (acked, ack_frame_pending); the
  *     MAC then never sends ACKs itself.
- *   RADIO_CAP_TX_RETRIES: transmit() only starts a transmission; the radio
- *     does CSMA/CA, waits for the ACK and retries, then reports the outcome
- *     exactly once through the tx-done callback (radio_tx_done_cb) of its
- *     owner, from inside its own input/tick functions (never from inside
- *     transmit()). Received ACKs are consumed by the radio, not passed up.
+ *   RADIO_CAP_TX_DONE: transmit() only starts a transmission; the radio
+ *     waits for the ACK itself (one attempt) and reports the outcome exactly
+ *     once through the tx-done callback (radio_tx_done_cb) of its owner, from
+ *     inside its own input/tick functions (never from inside transmit()).
+ *     Received ACKs are consumed by the radio, not passed up. The MAC retries
+ *     a NO_ACK or CHANNEL_ACCESS_FAIL report itself (an RCP whose firmware
+ *     has no software retransmission: no OT_RADIO_CAPS_TRANSMIT_RETRIES).
+ *   RADIO_CAP_TX_RETRIES: as TX_DONE, and the radio also does CSMA/CA and
+ *     the retries before it reports. It implies TX_DONE (the MAC treats a
+ *     radio claiming TX_RETRIES alone as TX_DONE | TX_RETRIES).
+ *
+ * Capabilities may depend on the radio instance (an RCP says what it does
+ * when it starts, and another firmware may answer after a reset): get_caps,
+ * when present, wins over the static caps field; the MAC reads it at each
+ * transmission.
  *
  * MAC security is always done by the host (mac/mac_security.h): a radio is
  * handed finished, secured PSDUs and never holds a key, so there is exactly
@@ -50,14 +60,18 @@ enum radio_caps {
     RADIO_CAP_AUTO_ACK = 1u << 0,   /* the radio sends Imm-Acks for frames addressed to it
                                      * (needs set_pan_id/set_short_addr/set_ext_addr) */
     RADIO_CAP_TX_RETRIES = 1u << 1, /* the radio does CSMA/CA, waits for ACKs and retries on
-                                     * its own, and reports through radio_tx_done_cb */
+                                     * its own, and reports through radio_tx_done_cb
+                                     * (implies RADIO_CAP_TX_DONE) */
+    RADIO_CAP_TX_DONE = 1u << 2,    /* the radio waits for the ACK of one attempt and reports
+                                     * through radio_tx_done_cb; the MAC retries */
 };
 
-/* How a transmission ended, as a RADIO_CAP_TX_RETRIES radio reports it. */
+/* How a transmission ended, as a RADIO_CAP_TX_DONE radio reports it (after its
+ * own retries when it has RADIO_CAP_TX_RETRIES). */
 enum radio_tx_status {
     RADIO_TX_OK = 0,              /* sent (no AR), or sent and acknowledged */
-    RADIO_TX_NO_ACK,              /* no ACK after the radio's retries */
-    RADIO_TX_CHANNEL_ACCESS_FAIL, /* CSMA/CA gave up: the channel stayed busy */
+    RADIO_TX_NO_ACK,              /* no ACK (after the radio's retries, if any) */
+    RADIO_TX_CHANNEL_ACCESS_FAIL, /* CSMA/CA (or the one CCA) found the channel busy */
     RADIO_TX_ABORTED,             /* the radio reset or its link went down meanwhile */
     RADIO_TX_ERROR,               /* any other failure the radio reported */
 };
@@ -101,7 +115,11 @@ typedef void (*radio_rx_cb)(void *user, const struct radio_rx_frame *frame);
  * where the cause is a system call. None of them blocks.
  */
 struct radio_ops {
-    unsigned caps; /* enum radio_caps bits */
+    unsigned caps; /* enum radio_caps bits (when get_caps is NULL) */
+
+    /* Optional: the capabilities of this radio instance now (enum
+     * radio_caps bits); NULL: the caps field. */
+    unsigned (*get_caps)(void *radio);
 
     /*
      * Sends one PSDU (len 1..127, FCS included and already correct) on

@@ -15,7 +15,11 @@
  *     instead of exiting the daemon;
  *   - the received frame's `acked` is derived from its AR bit: with
  *     promiscuous mode off the RCP passes up only frames for us and
- *     acknowledges every one that asks (Spinel carries only ACKED_FP).
+ *     acknowledges every one that asks (Spinel carries only ACKED_FP);
+ *   - RADIO_CAPS: OpenThread's host SubMac fills in any capability the RCP
+ *     lacks; here the MAC (mac/mac.h) retries when TRANSMIT_RETRIES is
+ *     missing, but an RCP without ACK_TIMEOUT is INCOMPATIBLE: ACK timing
+ *     (16 ms, sub_mac.hpp kAckTimeout) cannot be done across a serial line.
  */
 #include "radio/rcp.h"
 
@@ -220,6 +224,10 @@ static void become_ready(struct rcp *r, uint64_t now)
     r->was_ready = true;
     logf_(r, 3, false, "rcp: ready (%s, Spinel %u.%u, RCP API %u)", r->info.ncp_version,
           r->info.protocol_major, r->info.protocol_minor, r->info.rcp_api_version);
+    if (!(r->info.radio_caps & RCP_RADIO_CAPS_CSMA_BACKOFF))
+        logf_(r, 2, false,
+              "rcp: the RCP has no CSMA/CA backoff (radio caps 0x%x): frames go after one CCA",
+              (unsigned)r->info.radio_caps);
 }
 
 /* Sends the next request if none is outstanding. */
@@ -405,6 +413,11 @@ static bool init_answer(struct rcp *r, uint32_t prop, const uint8_t *v, size_t n
         if (!spinel_rd_uint(&rd, &x))
             return false;
         r->info.radio_caps = x;
+        if (!(x & RCP_RADIO_CAPS_ACK_TIMEOUT))
+            incompatible(r,
+                         "no ACK timeout in the RCP (radio caps 0x%x): tbr cannot time ACKs "
+                         "over a serial line%.0u",
+                         x, 0);
         return true;
     default: /* SPINEL_PROP_HWADDR */
         return rd_bytes(&rd, r->info.eui64, 8);
@@ -839,8 +852,12 @@ static int op_transmit(void *radio, const uint8_t *psdu, size_t len, uint8_t cha
         errno = EBUSY;
         return -1;
     }
-    struct spinel_tx_request req = {
-        psdu, len, channel, r->cfg.max_csma_backoffs, r->cfg.max_frame_retries, true, r->channel};
+    /* Without TRANSMIT_RETRIES the RCP makes one attempt and the MAC retries
+     * (radio.h RADIO_CAP_TX_DONE); ask for no retries so neither side guesses. */
+    uint8_t retries =
+        r->info.radio_caps & RCP_RADIO_CAPS_TRANSMIT_RETRIES ? r->cfg.max_frame_retries : 0;
+    struct spinel_tx_request req = {psdu,    len,  channel,   r->cfg.max_csma_backoffs,
+                                    retries, true, r->channel};
     spinel_build_stream_raw_tx(&w, RCP_IID, RCP_TX_TID, &req);
     if (send_spinel(r, &w, buf) != 0)
         return -1;
@@ -849,6 +866,21 @@ static int op_transmit(void *radio, const uint8_t *psdu, size_t len, uint8_t cha
         r->now_ms + (r->cfg.tx_timeout_ms ? r->cfg.tx_timeout_ms : RCP_TX_TIMEOUT_MS);
     r->ctr.tx_frames++;
     return 0;
+}
+
+/* An RCP acks in hardware or in its SubMac; it reports transmissions when it
+ * times ACKs (always, once READY: INCOMPATIBLE otherwise) and retries when
+ * its radio or SubMac does (OpenThread sub_mac.cpp GetCaps). */
+static unsigned op_get_caps(void *radio)
+{
+    const struct rcp *r = radio;
+    unsigned caps = RADIO_CAP_AUTO_ACK;
+    if (r->info.radio_caps & RCP_RADIO_CAPS_ACK_TIMEOUT) {
+        caps |= RADIO_CAP_TX_DONE;
+        if (r->info.radio_caps & RCP_RADIO_CAPS_TRANSMIT_RETRIES)
+            caps |= RADIO_CAP_TX_RETRIES;
+    }
+    return caps;
 }
 
 static int op_set_channel(void *radio, uint8_t channel)
@@ -985,7 +1017,8 @@ static int op_src_match_clear(void *radio)
 }
 
 const struct radio_ops rcp_radio_ops = {
-    .caps = RADIO_CAP_AUTO_ACK | RADIO_CAP_TX_RETRIES,
+    .caps = RADIO_CAP_AUTO_ACK | RADIO_CAP_TX_DONE | RADIO_CAP_TX_RETRIES,
+    .get_caps = op_get_caps,
     .transmit = op_transmit,
     .set_channel = op_set_channel,
     .set_pan_id = op_set_pan_id,

@@ -39,7 +39,7 @@
  *   READY         frames flow; setters are sent at once (one request
  *                 outstanding at a time, the rest kept as desired state).
  *   INCOMPATIBLE  the RCP is not one we can drive (wrong protocol major, not
- *                 an RCP, API version out of range). Final: rcp_last_error()
+ *                 an RCP, API version out of range, no ACK timeout). Final: rcp_last_error()
  *                 says why; the daemon exits with that line.
  *
  * Faults, all counted by name (struct rcp_counters) and recovered without
@@ -105,6 +105,13 @@ struct rcp_config {
     uint32_t response_timeout_ms; /* 0: RCP_RESPONSE_TIMEOUT_MS */
     uint32_t tx_timeout_ms;       /* 0: RCP_TX_TIMEOUT_MS */
 };
+
+/* OpenThread's radio capability bits (include/openthread/platform/radio.h
+ * OT_RADIO_CAPS_*, SPINEL_PROP_RADIO_CAPS) the host acts on. An RCP reports
+ * what its radio does plus what its SubMac emulates (sub_mac.cpp GetCaps). */
+#define RCP_RADIO_CAPS_ACK_TIMEOUT (1u << 0)      /* it waits for ACKs itself */
+#define RCP_RADIO_CAPS_TRANSMIT_RETRIES (1u << 2) /* it retries (with CSMA/CA) */
+#define RCP_RADIO_CAPS_CSMA_BACKOFF (1u << 3)     /* it backs off on a busy channel */
 
 /* What the RCP said about itself during INIT (valid once READY). */
 struct rcp_info {
@@ -210,8 +217,15 @@ int rcp_energy_scan(struct rcp *r, uint32_t mask, uint16_t duration_ms, rcp_scan
 int rcp_set_tx_power(struct rcp *r, int8_t dbm);
 
 /*
- * The radio ops (radio.h): r is a struct rcp *. caps = RADIO_CAP_AUTO_ACK |
- * RADIO_CAP_TX_RETRIES. transmit fails with errno ENETDOWN when not READY
+ * The radio ops (radio.h): r is a struct rcp *. get_caps follows what the
+ * RCP reported (struct rcp_info.radio_caps, refreshed at each INIT):
+ * RADIO_CAP_AUTO_ACK always; RADIO_CAP_TX_DONE with RCP_RADIO_CAPS_ACK_TIMEOUT
+ * (an RCP without it is INCOMPATIBLE: the host cannot time ACKs over a serial
+ * line); RADIO_CAP_TX_RETRIES with RCP_RADIO_CAPS_TRANSMIT_RETRIES as well,
+ * else transmissions ask the RCP for 0 retries and the MAC retries. Without
+ * RCP_RADIO_CAPS_CSMA_BACKOFF one warning is logged at READY (frames go after
+ * the RCP's single CCA). The static caps field says AUTO_ACK | TX_DONE |
+ * TX_RETRIES (an OpenThread RCP's usual set). transmit fails with errno ENETDOWN when not READY
  * and EBUSY while a frame is in flight; setters record the desired state and
  * send it when READY (they fail only on bad arguments).
  */

@@ -4,7 +4,8 @@
  * OpenThread captures in $TBR_THREAD_VECTORS are fed in as received frames:
  * our Imm-Acks must equal, byte for byte, the ones OpenThread sent. The same
  * fake radio claiming RADIO_CAP_AUTO_ACK | RADIO_CAP_TX_RETRIES stands in for
- * an RCP: the tests deliver its tx-done reports.
+ * an RCP: the tests deliver its tx-done reports; claiming RADIO_CAP_TX_DONE
+ * alone (through get_caps), an RCP that does not retry: the MAC retries.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,7 +39,8 @@ struct fake_radio {
     struct fake_frame sent[FAKE_MAX];
     unsigned n;
     uint8_t channel;
-    bool fail; /* transmit returns -1 */
+    bool fail;     /* transmit returns -1 */
+    unsigned caps; /* what fake_get_caps says */
 };
 
 static int fake_transmit(void *radio, const uint8_t *psdu, size_t len, uint8_t channel)
@@ -62,6 +64,11 @@ static int fake_set_channel(void *radio, uint8_t channel)
 {
     ((struct fake_radio *)radio)->channel = channel;
     return 0;
+}
+
+static unsigned fake_get_caps(void *radio)
+{
+    return ((struct fake_radio *)radio)->caps;
 }
 
 static const struct radio_ops fake_ops = {
@@ -1398,6 +1405,212 @@ static void rcp_frame_counters(void **state)
     assert_int_equal(mac_layer_counters(&n.mac)->tx_frames, 5);
 }
 
+/* ---- a radio that reports but does not retry (RADIO_CAP_TX_DONE alone) ------------------ */
+
+/* The caps come from get_caps (the static field says otherwise, and loses). */
+static const struct radio_ops txdone_ops = {
+    .caps = RADIO_CAP_AUTO_ACK | RADIO_CAP_TX_RETRIES,
+    .get_caps = fake_get_caps,
+    .transmit = fake_transmit,
+    .set_channel = fake_set_channel,
+};
+
+static void txdone_node(struct node *n, uint8_t max_retries)
+{
+    node_init_ops(n, EXT_A, 0x1800, &txdone_ops);
+    n->radio.caps = RADIO_CAP_AUTO_ACK | RADIO_CAP_TX_DONE;
+    n->mac.cfg.max_retries = max_retries;
+}
+
+/* Every transmission so far carries the same bytes as the first. */
+static void assert_all_sent_equal(const struct node *n)
+{
+    for (unsigned i = 1; i < n->radio.n; i++) {
+        assert_int_equal(n->radio.sent[i].len, n->radio.sent[0].len);
+        assert_memory_equal(n->radio.sent[i].psdu, n->radio.sent[0].psdu, n->radio.sent[0].len);
+    }
+}
+
+/* NO_ACK and busy-channel reports are retried with the byte-identical PSDU:
+ * same seq, same frame counter; the result counts every attempt. */
+static void txdone_retries_no_ack_and_cca(void **state)
+{
+    (void)state;
+    struct mac_keys keys;
+    assert_int_equal(thread_keys_mac_keys(NET_KEY, 0, &keys), 0);
+    struct node n;
+    txdone_node(&n, MAC_LAYER_MAX_RETRIES_DIRECT);
+    mac_layer_set_keys(&n.mac, &keys);
+    mac_layer_set_frame_counter(&n.mac, 500);
+    const struct mac_layer_counters *c = mac_layer_counters(&n.mac);
+    struct mac_tx_req req = unicast_req(5);
+    req.secure = true;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 100), MAC_LAYER_OK);
+    assert_int_equal(n.radio.n, 1);
+    assert_int_equal(mac_layer_frame_counter(&n.mac), 501);
+    /* no ACK timer: the radio times the ACK; only the safety deadline */
+    assert_int_equal(mac_layer_timeout_ms(&n.mac, 100), MAC_LAYER_TX_DONE_TIMEOUT_MS);
+    mac_layer_tick(&n.mac, 100 + 5 * MAC_LAYER_ACK_TIMEOUT_MS);
+    assert_int_equal(n.radio.n, 1);
+
+    report(&n, RADIO_TX_NO_ACK, false, 200);
+    assert_int_equal(n.radio.n, 2);
+    assert_int_equal(n.ntx, 0);
+    assert_int_equal(mac_layer_timeout_ms(&n.mac, 200), MAC_LAYER_TX_DONE_TIMEOUT_MS);
+    report(&n, RADIO_TX_CHANNEL_ACCESS_FAIL, false, 210);
+    assert_int_equal(n.radio.n, 3);
+    assert_int_equal(n.ntx, 0);
+    assert_int_equal(c->tx_retries, 2);
+    assert_all_sent_equal(&n);
+    struct mac_frame f;
+    assert_int_equal(mac_frame_parse(n.radio.sent[2].psdu, n.radio.sent[2].len, &f), MAC_OK);
+    assert_true(f.security_enabled);
+    assert_int_equal(f.sec.frame_counter, 500);
+    assert_int_equal(mac_layer_frame_counter(&n.mac), 501);
+
+    /* The third attempt is acknowledged (frame pending from the report). */
+    report(&n, RADIO_TX_OK, true, 220);
+    assert_int_equal(n.ntx, 1);
+    assert_int_equal(n.tx[0].status, MAC_TX_OK);
+    assert_int_equal(n.tx[0].cookie, 5);
+    assert_int_equal(n.tx[0].attempts, 3);
+    assert_true(n.tx[0].ack_frame_pending);
+    assert_int_equal(c->tx_frames, 3);
+    assert_int_equal(c->tx_ok, 1);
+    assert_int_equal(c->tx_no_ack, 0);
+    assert_int_equal(c->tx_channel_access_failures, 0);
+    assert_int_equal(mac_layer_timeout_ms(&n.mac, 220), -1);
+
+    /* A broadcast that finds the channel busy is retried too. */
+    req = unicast_req(6);
+    req.dst = short_addr(0xffff);
+    assert_int_equal(mac_layer_send(&n.mac, &req, 300), MAC_LAYER_OK);
+    report(&n, RADIO_TX_CHANNEL_ACCESS_FAIL, false, 301);
+    assert_int_equal(n.radio.n, 5);
+    assert_memory_equal(n.radio.sent[4].psdu, n.radio.sent[3].psdu, n.radio.sent[3].len);
+    report(&n, RADIO_TX_OK, false, 302);
+    assert_int_equal(n.tx[1].status, MAC_TX_OK);
+    assert_int_equal(n.tx[1].attempts, 2);
+    assert_int_equal(c->tx_retries, 3);
+}
+
+/* After max_retries the last report's status is the result; aborts, errors
+ * and a transmit() failing on a retry are not retried. */
+static void txdone_gives_up(void **state)
+{
+    (void)state;
+    struct node n;
+    txdone_node(&n, 2);
+    const struct mac_layer_counters *c = mac_layer_counters(&n.mac);
+    struct mac_tx_req req = unicast_req(1);
+    req.secure = false;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 0), MAC_LAYER_OK);
+    req.cookie = 2;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 0), MAC_LAYER_OK);
+    for (unsigned i = 0; i < 3; i++)
+        report(&n, RADIO_TX_NO_ACK, false, 10 + i);
+    assert_int_equal(n.ntx, 1);
+    assert_int_equal(n.tx[0].status, MAC_TX_NO_ACK);
+    assert_int_equal(n.tx[0].attempts, 3);
+    assert_int_equal(c->tx_no_ack, 1);
+    assert_int_equal(c->tx_retries, 2);
+    assert_int_equal(n.radio.n, 4); /* 3 of the first, the second frame's first */
+    assert_int_equal(n.radio.sent[3].psdu[2], (uint8_t)(n.radio.sent[0].psdu[2] + 1));
+
+    /* Busy channel three times, the last one NO_ACK: the last status wins. */
+    report(&n, RADIO_TX_CHANNEL_ACCESS_FAIL, false, 20);
+    report(&n, RADIO_TX_NO_ACK, false, 21);
+    report(&n, RADIO_TX_CHANNEL_ACCESS_FAIL, false, 22);
+    assert_int_equal(n.ntx, 2);
+    assert_int_equal(n.tx[1].cookie, 2);
+    assert_int_equal(n.tx[1].status, MAC_TX_CHANNEL_ACCESS_FAILURE);
+    assert_int_equal(n.tx[1].attempts, 3);
+    assert_int_equal(c->tx_channel_access_failures, 1);
+    assert_int_equal(c->tx_retries, 4);
+    assert_int_equal(n.radio.n, 6);
+
+    /* ABORTED and ERROR complete at once. */
+    req.cookie = 3;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 30), MAC_LAYER_OK);
+    report(&n, RADIO_TX_ABORTED, false, 31);
+    req.cookie = 4;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 32), MAC_LAYER_OK);
+    report(&n, RADIO_TX_ERROR, false, 33);
+    assert_int_equal(n.ntx, 4);
+    assert_int_equal(n.tx[2].status, MAC_TX_RADIO_ERROR);
+    assert_int_equal(n.tx[2].attempts, 1);
+    assert_int_equal(n.tx[3].status, MAC_TX_RADIO_ERROR);
+    assert_int_equal(n.tx[3].attempts, 1);
+    assert_int_equal(c->tx_retries, 4);
+
+    /* The retry's transmit() fails (the RCP went away): a radio error. */
+    req.cookie = 5;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 40), MAC_LAYER_OK);
+    n.radio.fail = true;
+    report(&n, RADIO_TX_NO_ACK, false, 41);
+    assert_int_equal(n.ntx, 5);
+    assert_int_equal(n.tx[4].status, MAC_TX_RADIO_ERROR);
+    assert_int_equal(n.tx[4].attempts, 2);
+    assert_int_equal(c->tx_retries, 5);
+    assert_int_equal(mac_layer_timeout_ms(&n.mac, 41), -1);
+    n.radio.fail = false;
+
+    /* The safety deadline still applies to a retry. */
+    req.cookie = 6;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 50), MAC_LAYER_OK);
+    report(&n, RADIO_TX_NO_ACK, false, 60);
+    mac_layer_tick(&n.mac, 60 + MAC_LAYER_TX_DONE_TIMEOUT_MS);
+    assert_int_equal(n.tx[5].status, MAC_TX_RADIO_ERROR);
+    assert_int_equal(n.tx[5].attempts, 2);
+    assert_int_equal(c->tx_done_timeouts, 1);
+}
+
+/* The caps are read at each transmission: the same radio (an RCP that came
+ * back with another firmware) retries itself, then not, then is dumb. */
+static void txdone_caps_per_transmission(void **state)
+{
+    (void)state;
+    struct node n;
+    txdone_node(&n, 3);
+    const struct mac_layer_counters *c = mac_layer_counters(&n.mac);
+    struct mac_tx_req req = unicast_req(1);
+    n.radio.caps = RADIO_CAP_AUTO_ACK | RADIO_CAP_TX_RETRIES; /* implies TX_DONE */
+    assert_int_equal(mac_layer_send(&n.mac, &req, 0), MAC_LAYER_OK);
+    report(&n, RADIO_TX_NO_ACK, false, 1);
+    assert_int_equal(n.ntx, 1);
+    assert_int_equal(n.tx[0].status, MAC_TX_NO_ACK);
+    assert_int_equal(n.tx[0].attempts, 1);
+    assert_int_equal(c->tx_retries, 0);
+
+    /* The frame in flight keeps the caps it was sent with. */
+    req.cookie = 2;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 2), MAC_LAYER_OK);
+    n.radio.caps = RADIO_CAP_AUTO_ACK | RADIO_CAP_TX_DONE;
+    report(&n, RADIO_TX_NO_ACK, false, 3);
+    assert_int_equal(n.tx[1].attempts, 1);
+    req.cookie = 3;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 4), MAC_LAYER_OK);
+    report(&n, RADIO_TX_NO_ACK, false, 5);
+    assert_int_equal(n.ntx, 2);
+    assert_int_equal(c->tx_retries, 1);
+    report(&n, RADIO_TX_OK, false, 6);
+    assert_int_equal(n.tx[2].attempts, 2);
+
+    /* caps 0 now: the software ACK wait, and the MAC ACKs received frames. */
+    n.radio.caps = 0;
+    req.cookie = 4;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 10), MAC_LAYER_OK);
+    assert_int_equal(mac_layer_timeout_ms(&n.mac, 10), MAC_LAYER_ACK_TIMEOUT_MS);
+    unsigned sent = n.radio.n;
+    feed_ack(&n, n.radio.sent[sent - 1].psdu[2], false, 12);
+    assert_int_equal(n.tx[3].status, MAC_TX_OK);
+    uint8_t fr[MAC_PSDU_MAX];
+    size_t len = build(fr, short_addr(0x1800), ext_addr(EXT_B), 9, true, PAYLOAD, sizeof(PAYLOAD));
+    rx_at(&n, fr, len, 15, 13);
+    assert_int_equal(c->rx_acks_sent, 1);
+    assert_int_equal(n.radio.n, sent + 1);
+}
+
 static void rcp_rx_acked_flags(void **state)
 {
     (void)state;
@@ -1481,6 +1694,9 @@ int main(void)
         cmocka_unit_test(rcp_tx_done_deadline),
         cmocka_unit_test(rcp_frame_counters),
         cmocka_unit_test(rcp_rx_acked_flags),
+        cmocka_unit_test(txdone_retries_no_ack_and_cca),
+        cmocka_unit_test(txdone_gives_up),
+        cmocka_unit_test(txdone_caps_per_transmission),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,7 +38,11 @@ struct fake {
     uint32_t caps[8];
     size_t n_caps;
     unsigned api, min_host;
+    uint32_t radio_caps; /* OT_RADIO_CAPS_* bits */
     uint64_t now;
+    /* what the host logged */
+    int warnings;
+    char last_log[RCP_ERR_MAX];
     /* what the host got */
     int tx_done;
     struct radio_tx_done done;
@@ -138,7 +142,7 @@ static void answer(struct fake *f, const struct sent *s)
         spinel_wr_uint(&w, f->min_host);
         break;
     case SPINEL_PROP_RADIO_CAPS:
-        spinel_wr_uint(&w, 0x7f);
+        spinel_wr_uint(&w, f->radio_caps);
         break;
     case SPINEL_PROP_HWADDR:
         wr_bytes(&w, "\x18\xb4\x30\x00\x00\x00\x00\x01", 8);
@@ -175,10 +179,18 @@ static void on_rx(void *user, const struct radio_rx_frame *fr)
     f->rxf = *fr;
 }
 
+static void on_log(void *user, int level, const char *msg)
+{
+    struct fake *f = user;
+    if (level == 2)
+        f->warnings++;
+    snprintf(f->last_log, sizeof(f->last_log), "%s", msg);
+}
+
 static int setup(void **state)
 {
     struct fake *f = test_calloc(1, sizeof(*f));
-    struct rcp_config cfg = {.stream_ops = &g_ops, .stream = f};
+    struct rcp_config cfg = {.stream_ops = &g_ops, .stream = f, .log = on_log, .log_user = f};
     assert_int_equal(rcp_init(&f->rcp, &cfg), 0);
     rcp_set_handlers(&f->rcp, on_rx, on_tx_done, f);
     hdlc_decoder_init(&f->dec, on_host_frame, f);
@@ -194,6 +206,7 @@ static int setup(void **state)
     f->n_caps = 6;
     f->api = 11;
     f->min_host = 4;
+    f->radio_caps = 0x7f; /* ot-rcp's: ACK_TIMEOUT .. TRANSMIT_TIMING */
     f->now = 1000;
     *state = f;
     return 0;
@@ -268,6 +281,9 @@ static void test_init_sequence(void **state)
     assert_string_equal(in->ncp_version, "OPENTHREAD/fake");
     assert_int_equal(in->rcp_api_version, 11);
     assert_int_equal(in->radio_caps, 0x7f);
+    assert_int_equal(rcp_radio_ops.get_caps(&f->rcp),
+                     RADIO_CAP_AUTO_ACK | RADIO_CAP_TX_DONE | RADIO_CAP_TX_RETRIES);
+    assert_int_equal(f->warnings, 0); /* CSMA_BACKOFF: nothing to warn about */
     assert_memory_equal(in->eui64, "\x18\xb4\x30\x00\x00\x00\x00\x01", 8);
     assert_int_equal(rcp_counters(&f->rcp)->resets_sent, 1);
     assert_int_equal(rcp_counters(&f->rcp)->unexpected_resets, 0);
@@ -328,6 +344,15 @@ static void test_incompatible_new_host(void **state)
     incompatible(f, "host API version 12");
 }
 
+/* An RCP that does not time ACKs cannot be driven from across a serial line. */
+static void test_incompatible_no_ack_timeout(void **state)
+{
+    struct fake *f = *state;
+    f->radio_caps = 0x7e;
+    incompatible(f, "no ACK timeout in the RCP (radio caps 0x7e)");
+    assert_non_null(strstr(rcp_last_error(&f->rcp), "cannot time ACKs over a serial line"));
+}
+
 static size_t transmit(struct fake *f, uint8_t seq)
 {
     uint8_t psdu[12] = {0x61, 0x88, seq, 0xce, 0xfa, 0x02, 0x00, 0x01, 0x00, 0xaa, 0, 0};
@@ -337,11 +362,15 @@ static size_t transmit(struct fake *f, uint8_t seq)
     const struct sent *s = &f->sent[n];
     assert_int_equal(s->tid, 15);
     assert_int_equal(s->prop, SPINEL_PROP_STREAM_RAW);
-    /* frame, channel 20, backoffs 4, retries 15, CSMA, header updated,
-     * not a retx, security processed, delays, rx channel, no power */
+    /* frame, channel 20, backoffs 4, retries 15 (0 when the RCP does not
+     * retry: the MAC does), CSMA, header updated, not a retx, security
+     * processed, delays, rx channel, no power */
     assert_int_equal(s->len, 2 + sizeof(psdu) + 7 + 8 + 2);
     assert_int_equal(s->value[2 + sizeof(psdu)], 20);
-    assert_memory_equal(s->value + 2 + sizeof(psdu) + 1, "\x04\x0f\x01\x01\x00\x01", 6);
+    if (f->radio_caps & RCP_RADIO_CAPS_TRANSMIT_RETRIES)
+        assert_memory_equal(s->value + 2 + sizeof(psdu) + 1, "\x04\x0f\x01\x01\x00\x01", 6);
+    else
+        assert_memory_equal(s->value + 2 + sizeof(psdu) + 1, "\x04\x00\x01\x01\x00\x01", 6);
     return n;
 }
 
@@ -392,6 +421,53 @@ static void test_reset_during_tx(void **state)
         find_after(f, mark, SPINEL_CMD_PROP_VALUE_SET, SPINEL_PROP_MAC_RAW_STREAM_ENABLED));
     /* the same transmission again works */
     transmit(f, 2);
+}
+
+/* An RCP firmware without software retransmission or CSMA backoff (ACK
+ * timeout and energy scan only): the host asks for no retries (the MAC
+ * retries, RADIO_CAP_TX_DONE alone) and warns once that frames go after one
+ * CCA. Another firmware after a reset brings its own caps. */
+static void test_caps_without_retries(void **state)
+{
+    struct fake *f = *state;
+    f->radio_caps = RCP_RADIO_CAPS_ACK_TIMEOUT | 0x2;
+    assert_int_equal(rcp_radio_ops.get_caps(&f->rcp), RADIO_CAP_AUTO_ACK); /* nothing known */
+    up(f);
+    assert_int_equal(rcp_state(&f->rcp), RCP_STATE_READY);
+    assert_int_equal(rcp_radio_ops.get_caps(&f->rcp), RADIO_CAP_AUTO_ACK | RADIO_CAP_TX_DONE);
+    assert_int_equal(f->warnings, 1);
+    assert_non_null(strstr(f->last_log, "no CSMA/CA backoff (radio caps 0x3)"));
+    /* a warning, not a fault */
+    assert_string_equal(rcp_last_error(&f->rcp), "");
+    /* retries 0; the MAC's retry goes out the same way */
+    transmit(f, 1);
+    say_is(f, 15, SPINEL_PROP_LAST_STATUS, (const uint8_t *)"\x11\x00\x01", 3);
+    assert_int_equal(f->done.status, RADIO_TX_NO_ACK);
+    transmit(f, 1);
+    say_is(f, 15, SPINEL_PROP_LAST_STATUS, (const uint8_t *)"\x12\x00\x01", 3);
+    assert_int_equal(f->done.status, RADIO_TX_CHANNEL_ACCESS_FAIL);
+    assert_int_equal(f->tx_done, 2);
+    assert_int_equal(f->warnings, 1); /* once, nothing counted per frame */
+
+    /* Retransmission but still no CSMA backoff: the RCP retries again. */
+    f->radio_caps = RCP_RADIO_CAPS_ACK_TIMEOUT | RCP_RADIO_CAPS_TRANSMIT_RETRIES;
+    f->now += 10;
+    say_status(f, 0, SPINEL_STATUS_RESET_POWER_ON);
+    settle(f);
+    assert_int_equal(rcp_state(&f->rcp), RCP_STATE_READY);
+    assert_int_equal(rcp_radio_ops.get_caps(&f->rcp),
+                     RADIO_CAP_AUTO_ACK | RADIO_CAP_TX_DONE | RADIO_CAP_TX_RETRIES);
+    assert_int_equal(f->warnings, 3); /* the unexpected reset, then CSMA again */
+    transmit(f, 2);                   /* retries 15 */
+
+    /* The full set: no warning at READY. */
+    f->radio_caps = 0x7f;
+    f->now += 10;
+    say_status(f, 0, SPINEL_STATUS_RESET_POWER_ON);
+    settle(f);
+    assert_int_equal(rcp_state(&f->rcp), RCP_STATE_READY);
+    assert_int_equal(f->warnings, 4); /* the unexpected reset only */
+    transmit(f, 3);
 }
 
 /* A fresh RCP announces its power-on and then our reset, the second after
@@ -646,6 +722,8 @@ int main(void)
         T(test_incompatible_no_raw),
         T(test_incompatible_old_api),
         T(test_incompatible_new_host),
+        T(test_incompatible_no_ack_timeout),
+        T(test_caps_without_retries),
         T(test_reset_during_tx),
         T(test_double_reset_notification),
         T(test_timeout_reset_link_reset),
