@@ -187,9 +187,23 @@ static void start_req(struct rcp *r, uint32_t cmd, uint32_t prop, uint32_t what,
     r->req = (struct rcp_req){true, tid, cmd, prop, what, now + resp_timeout(r)};
 }
 
+/*
+ * What may not reach the RCP while a transmission is in flight: setting the
+ * channel, the PHY or the raw stream makes the RCP's SubMac receive
+ * (NcpBase PHY_CHAN -> otLinkRawReceive -> SubMac::Receive), which abandons
+ * the transmission without a transmit-done. Sent once it is reported.
+ */
+#define D_NOT_DURING_TX (D_CHAN | D_PHY_ENABLED | D_RAW_STREAM)
+
+static uint32_t sendable(const struct rcp *r)
+{
+    return r->tx_active ? r->dirty & ~(uint32_t)D_NOT_DURING_TX : r->dirty;
+}
+
 static void send_dirty(struct rcp *r, uint64_t now)
 {
-    uint32_t bit = r->dirty & (uint32_t) - (int32_t)r->dirty; /* lowest first */
+    uint32_t ok = sendable(r);
+    uint32_t bit = ok & (uint32_t) - (int32_t)ok; /* lowest first */
     uint8_t val[RCP_TX_FRAME_MAX - 8];
     struct wr w = wr_init(val, sizeof(val));
     uint32_t prop = put_dirty_value(r, bit, &w);
@@ -242,11 +256,14 @@ static void pump(struct rcp *r, uint64_t now)
                 continue;
             }
             start_req(r, SPINEL_CMD_PROP_VALUE_GET, prop, D_INIT, NULL, 0, now);
-        } else if ((r->state == RCP_STATE_INIT || r->state == RCP_STATE_READY) && r->dirty) {
+        } else if ((r->state == RCP_STATE_INIT || r->state == RCP_STATE_READY) && sendable(r)) {
             send_dirty(r, now);
+        } else if (r->state == RCP_STATE_INIT && r->dirty) {
+            return; /* the rest after the transmission in flight */
         } else if (r->state == RCP_STATE_INIT) {
             become_ready(r, now);
-        } else if (r->state == RCP_STATE_READY && r->scan_channel && r->scan_step < 3) {
+        } else if (r->state == RCP_STATE_READY && r->scan_channel && r->scan_step < 3 &&
+                   !r->tx_active) { /* a scan moves the radio too */
             send_scan_step(r, now);
         } else {
             return;
@@ -283,6 +300,10 @@ static void report_tx(struct rcp *r, enum radio_tx_status st, const struct spine
         done.ack_len = d->ack.len;
         done.ack_frame_pending = d->frame_pending;
     }
+    /* What waited for the transmission goes first: the callback may start
+     * the next one at once. */
+    if (r->state == RCP_STATE_READY)
+        pump(r, now);
     if (r->tx_done)
         r->tx_done(r->user, &done);
 }

@@ -322,6 +322,32 @@ wait_file() {
     done
 }
 
+# air_capture: every frame on the BR namespace's sim radio (port base from
+# PORT_OFFSET) into $T/air.txt, by tests/netns/chaos_air.py; SNIFF is its
+# pid (the test's clean-up kills it should the test end early).
+air_capture() {
+    ip netns exec "$NSBR" python3 "$(dirname "${BASH_SOURCE[0]}")/chaos_air.py" capture \
+        "$((${PORT_BASE:-9000} + 34 * PORT_OFFSET))" "$T/air.txt" >"$T/air.log" 2>&1 &
+    SNIFF=$!
+}
+
+# air_check: stops the capture and decrypts every frame with the agent's
+# network key: PASS when no MAC or MLE frame counter was used twice.
+air_check() {
+    local key rc
+    ctl dataset networkkey
+    key=$(echo "$OUT" | head -1)
+    kill -TERM "$SNIFF" 2>/dev/null
+    wait "$SNIFF" 2>/dev/null
+    SNIFF=
+    python3 "$(dirname "${BASH_SOURCE[0]}")/chaos_air.py" check --key "$key" "$T/air.txt" \
+        >"$T/air-check.txt" 2>&1
+    rc=$?
+    sed 's/^/    /' "$T/air-check.txt"
+    [ "$rc" = 0 ] && pass "no MAC or MLE frame counter used twice on the air ($(wc -l <"$T/air.txt") frames)" ||
+        fail "frame counters on the air (exit $rc, see above)"
+}
+
 # tbr_finish: the sanitizer check over the logs, the summary line, the exit
 # status (non-zero on any failure).
 tbr_finish() {

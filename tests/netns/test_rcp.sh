@@ -45,7 +45,6 @@ OT=$(tbr_shared_dir)/ot/ot-cli-ftd
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 [ -x "$DNSMASQ" ] || skip "dnsmasq is missing"
 python3 -c 'import cryptography' 2>/dev/null || skip "python3 with the cryptography module is missing"
-PORT_BASE_SIM=$((${PORT_BASE:-9000} + 34 * PORT_OFFSET))
 
 rcp_cleanup() {
     [ -n "$SNIFF" ] && kill -9 "$SNIFF" && wait "$SNIFF"
@@ -97,8 +96,7 @@ bad_start "a device that never answers" "spinel+hdlc+forkpty://$T/mute-rcp" "no 
 start_dnsmasq && pass "dnsmasq listens on 192.0.2.53" || fail "dnsmasq did not start"
 AGENT_ARGS=(--dns-upstream 192.0.2.53)
 AGENT_RADIO="spinel+hdlc+forkpty://$OTRCP?forkpty-arg=1"
-ip netns exec "$NSBR" python3 "$HERE/chaos_air.py" capture "$PORT_BASE_SIM" "$T/air.txt" >"$T/air.log" 2>&1 &
-SNIFF=$!
+air_capture
 T_START=$(now_ms)
 start_agent
 [ -S "$SOCK" ] && pass "the agent on ot-rcp listens on its control socket" ||
@@ -216,15 +214,6 @@ done
 
 # ---- 5. frame counters on the air ------------------------------------------------------------
 
-ctl dataset networkkey
-KEY=$(echo "$OUT" | head -1)
-kill -TERM "$SNIFF" 2>/dev/null
-wait "$SNIFF" 2>/dev/null
-SNIFF=
-python3 "$HERE/chaos_air.py" check --key "$KEY" "$T/air.txt" >"$T/air-check.txt" 2>&1
-rc=$?
-sed 's/^/    /' "$T/air-check.txt"
-[ "$rc" = 0 ] && pass "no MAC or MLE frame counter used twice on the air ($(wc -l <"$T/air.txt") frames)" ||
-    fail "frame counters on the air (exit $rc, see above)"
+air_check
 
 tbr_finish

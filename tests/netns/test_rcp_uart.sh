@@ -41,7 +41,6 @@ tbr_check_env
 OTRCP=$(tbr_shared_dir)/ot/ot-rcp
 [ -x "$OTRCP" ] || tbr_missing_shared ot/ot-rcp
 python3 -c 'import cryptography' 2>/dev/null || skip "python3 with the cryptography module is missing"
-PORT_BASE_SIM=$((${PORT_BASE:-9000} + 34 * PORT_OFFSET))
 TTY=$T/ttyRCP
 CTLF=$T/proxy.ctl
 
@@ -96,8 +95,7 @@ tbr_topology 192.0.2.100/24 192.0.2.1/24
 PPID_=$!
 wait_file 10 "$T/proxy.out" "^ready" && pass "rcp_proxy: a pty at $TTY with ot-rcp behind it" ||
     fail "rcp_proxy did not start: $(oneline "$(cat "$T/proxy.out" "$T/proxy.log")")"
-ip netns exec "$NSBR" python3 "$HERE/chaos_air.py" capture "$PORT_BASE_SIM" "$T/air.txt" >"$T/air.log" 2>&1 &
-SNIFF=$!
+air_capture
 
 AGENT_RADIO="spinel+hdlc+uart://$TTY?uart-baudrate=460800&uart-flow-control"
 start_agent
@@ -196,15 +194,6 @@ nodeid 2 state
 
 # ---- frame counters on the air ---------------------------------------------------------
 
-ctl dataset networkkey
-KEY=$(echo "$OUT" | head -1)
-kill -TERM "$SNIFF" 2>/dev/null
-wait "$SNIFF" 2>/dev/null
-SNIFF=
-python3 "$HERE/chaos_air.py" check --key "$KEY" "$T/air.txt" >"$T/air-check.txt" 2>&1
-rc=$?
-sed 's/^/    /' "$T/air-check.txt"
-[ "$rc" = 0 ] && pass "no MAC or MLE frame counter used twice on the air ($(wc -l <"$T/air.txt") frames)" ||
-    fail "frame counters on the air (exit $rc, see above)"
+air_check
 
 tbr_finish

@@ -653,6 +653,34 @@ static void test_tx_ack_and_rx(void **state)
     assert_int_equal(rcp_counters(&f->rcp)->rx_drop_rx_error, 1);
 }
 
+/* A channel change while a transmission is in flight waits for its report:
+ * the RCP would abandon the transmission on PHY_CHAN (SubMac::Receive) and
+ * never report it. It goes out before the next transmission can. */
+static void test_channel_waits_for_tx(void **state)
+{
+    struct fake *f = *state;
+    up(f);
+    transmit(f, 8);
+    size_t mark = f->n_sent;
+    assert_int_equal(rcp_radio_ops.set_channel(&f->rcp, 25), 0);
+    assert_int_equal(rcp_radio_ops.set_pan_id(&f->rcp, 0xbeef), 0);
+    settle(f);
+    /* the PAN ID may go, the channel may not */
+    assert_non_null(find_after(f, mark, SPINEL_CMD_PROP_VALUE_SET, SPINEL_PROP_MAC_15_4_PANID));
+    assert_null(find_after(f, mark, SPINEL_CMD_PROP_VALUE_SET, SPINEL_PROP_PHY_CHAN));
+    size_t before_done = f->n_sent;
+    say_is(f, 15, SPINEL_PROP_LAST_STATUS, (const uint8_t *)"\x11\x00\x01", 3); /* NO_ACK */
+    assert_int_equal(f->tx_done, 1);
+    const struct sent *c =
+        find_after(f, before_done, SPINEL_CMD_PROP_VALUE_SET, SPINEL_PROP_PHY_CHAN);
+    assert_non_null(c);
+    assert_int_equal(c->value[0], 25);
+    /* already on the line when tx_done ran: a transmission started from the
+     * callback follows it */
+    size_t n = transmit(f, 9);
+    assert_true(&f->sent[n] > c);
+}
+
 static void scan_cb(void *user, uint8_t ch, int8_t rssi, bool done)
 {
     struct fake *f = user;
@@ -731,6 +759,7 @@ int main(void)
         T(test_garbage),
         T(test_slow_answers),
         T(test_tx_ack_and_rx),
+        T(test_channel_waits_for_tx),
         T(test_energy_scan),
         T(test_link_down_and_write_failure),
     };
