@@ -112,7 +112,7 @@ void tnode_free(struct tnode *n);
 /* The radio receive callback (radio_rx_cb): user is the struct tnode. Must be
  * called as soon as a frame arrives (the MAC ACKs inside this call). */
 void tnode_radio_rx(void *user, const struct radio_rx_frame *f);
-/* The radio's tx-done callback (radio_tx_done_cb; RADIO_CAP_TX_RETRIES
+/* The radio's tx-done callback (radio_tx_done_cb; RADIO_CAP_TX_DONE
  * radios such as the RCP): user is the struct tnode. Completes the MAC frame
  * in flight (mac_layer_radio_tx_done); d->now_ms is the time. */
 void tnode_radio_tx_done(void *user, const struct radio_tx_done *d);
