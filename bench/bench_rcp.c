@@ -16,9 +16,13 @@
  *           counts what arrives on the air.
  *   rcp rx  node 2 sends broadcast frames to the RCP's PAN; received frames
  *           come up through rcp_input. Paced by a window: at most
- *           --rx-window frames sent and not yet passed up (a frame missing
- *           for 100 ms is written off as lost), or open loop at --rx-rate
- *           frames/s. Offered and delivered rates are both reported.
+ *           --rx-window (default 64) frames sent and not yet passed up (a
+ *           frame missing for 100 ms is written off as lost), which runs at
+ *           what the RCP passes up; or open loop at --rx-rate frames/s.
+ *           Offered and delivered rates are both reported, and where a loss
+ *           happened: HDLC/Spinel errors on our side of the pty, datagrams
+ *           dropped on the RCP's UDP socket (/proc/net/udp), else inside
+ *           the RCP.
  *   sim tx/rx  the baseline: node 3 sim_radio_transmit -> node 2
  *           sim_radio_receive (window 64), one transfer seen from each end.
  *   codec   no I/O: STREAM_RAW transmit request built and HDLC-encoded, and
@@ -28,7 +32,9 @@
  * the interval less the CPU of the in-process peer node's own calls
  * (CLOCK_THREAD_CPUTIME_ID around them): what the path under test costs,
  * its poll loop included. The RCP's CPU is read from /proc/<pid>/stat
- * (utime+stime, clock ticks: 10 ms resolution at 100 Hz).
+ * (utime+stime, clock ticks: 10 ms resolution at 100 Hz). Per RCP row the
+ * link writes and reads, Spinel frames and loop wakeups per frame are
+ * printed too: they show where the host's time goes.
  *
  * Without ot-rcp the RCP rows are skipped (outside CI; in CI it is an error).
  */
@@ -71,6 +77,7 @@ struct row {
     /* per delivered frame, RCP rows: link writes and reads, Spinel frames
      * in, poll wakeups of the loop */
     double writes, reads, spinel_in, wakeups;
+    uint64_t rcp_drops; /* datagrams dropped on the RCP's UDP socket */
 };
 
 struct bench {
@@ -141,6 +148,41 @@ static uint64_t proc_cpu_us(pid_t pid)
     return (ut + st) * 1000000ull / (unsigned long long)sysconf(_SC_CLK_TCK);
 }
 
+/* Datagrams the kernel dropped on pid's UDP sockets (its receive buffer
+ * was full): the "drops" column of /proc/net/udp for the socket inodes in
+ * /proc/<pid>/fd. */
+static uint64_t proc_udp_drops(pid_t pid)
+{
+    unsigned long inodes[16];
+    unsigned n = 0;
+    char path[64], link[64], line[512];
+    uint64_t drops = 0;
+
+    for (int fd = 0; fd < 64 && n < 16; fd++) {
+        snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+        ssize_t k = readlink(path, link, sizeof(link) - 1);
+        if (k <= 0)
+            continue;
+        link[k] = '\0';
+        if (sscanf(link, "socket:[%lu]", &inodes[n]) == 1)
+            n++;
+    }
+    FILE *f = fopen("/proc/net/udp", "r");
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long ino;
+        unsigned long long d;
+        if (sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %*s %*s %llu", &ino, &d) != 2)
+            continue;
+        for (unsigned i = 0; i < n; i++)
+            if (inodes[i] == ino)
+                drops += d;
+    }
+    fclose(f);
+    return drops;
+}
+
 static void die(const char *fmt, const char *arg)
 {
     fprintf(stderr, "tbr-rcp-bench: ");
@@ -206,13 +248,14 @@ static const struct rcp_stream_ops link_ops = {.write = spinel_link_write};
 
 /* One pass of the loop: waits at most wait_ms for the link or the peer
  * node, feeds the Spinel host, runs its timers and the peer's receive. */
-static void service(struct bench *b, int wait_ms, bool peer_rx)
+static void service(struct bench *b, uint64_t wait_us, bool peer_rx)
 {
     struct pollfd pfd[2] = {{spinel_link_fd(&b->link), POLLIN, 0},
                             {peer_rx ? sim_radio_fd(&b->peer) : -1, POLLIN, 0}};
     uint8_t buf[1024];
 
-    int ready = poll(pfd, 2, wait_ms);
+    struct timespec ts = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
+    int ready = ppoll(pfd, 2, &ts, NULL);
     if (ready < 0 && errno != EINTR)
         die("poll: %s", strerror(errno));
     if (ready > 0)
@@ -279,16 +322,17 @@ static void rcp_start(struct bench *b)
 
 struct mark {
     uint64_t t_ns, self_us, rcp_us;
-    uint64_t writes, reads, spinel_in, wakeups;
+    uint64_t writes, reads, spinel_in, wakeups, rcp_drops;
 };
 
 static struct mark mark(const struct bench *b)
 {
-    struct mark m = {mono_ns(), self_cpu_us(), 0, 0, 0, 0, b->wakeups};
+    struct mark m = {mono_ns(), self_cpu_us(), 0, 0, 0, 0, b->wakeups, 0};
 
     if (b->have_rcp) {
         const struct spinel_link_counters *k = spinel_link_counters(&b->link);
         m.rcp_us = proc_cpu_us(spinel_link_child(&b->link));
+        m.rcp_drops = proc_udp_drops(spinel_link_child(&b->link));
         m.writes = k->writes;
         m.reads = k->reads;
         m.spinel_in = rcp_counters(&b->rcp)->rx_spinel_frames;
@@ -315,7 +359,8 @@ static void add_row(struct bench *b, const char *path, const struct mark *m0, co
     double host = (double)(m1->self_us - m0->self_us) - (double)peer_ns / 1000.0;
 
     *r = (struct row){
-        path, (double)(m1->t_ns - m0->t_ns) / 1e9, offered, delivered, lost, 0, -1, 0, 0, 0, 0};
+        path, (double)(m1->t_ns - m0->t_ns) / 1e9, offered, delivered, lost, 0, -1, 0, 0, 0,
+        0,    m1->rcp_drops - m0->rcp_drops};
     if (delivered) {
         double d = (double)delivered;
         r->host_us = host / d;
@@ -335,7 +380,7 @@ static void drain(struct bench *b, bool peer_rx, uint64_t want)
     uint64_t end = mono_ns() + 300000000ull;
 
     while (mono_ns() < end && (b->tx_busy || b->got < want))
-        service(b, 10, peer_rx);
+        service(b, 10000, peer_rx);
 }
 
 static void bench_rcp_tx(struct bench *b)
@@ -354,7 +399,7 @@ static void bench_rcp_tx(struct bench *b)
             b->tx_busy = true;
             sent++;
         }
-        service(b, 100, true);
+        service(b, 100000, true);
     }
     struct mark m1 = mark(b);
     uint64_t done = b->tx_ok + b->tx_fail, peer_ns = b->peer_ns;
@@ -403,11 +448,27 @@ static void bench_rcp_rx(struct bench *b)
             } while (rx_may_send(b, m0.t_ns, now, sent, written_off));
             b->peer_ns += thread_ns() - t0;
         }
-        service(b, b->rx_rate > 0 ? 0 : 1, false);
+        /* wait for the RCP, or until the next frame is due (--rx-rate) */
+        uint64_t wait_us = 1000;
+        if (b->rx_rate > 0) {
+            uint64_t due = m0.t_ns + (uint64_t)((double)sent * 1e9 / b->rx_rate);
+            now = mono_ns();
+            wait_us = due > now ? (due - now) / 1000 : 0;
+        }
+        service(b, wait_us, false);
     }
     struct mark m1 = mark(b);
     uint64_t got = b->got, peer_ns = b->peer_ns;
     drain(b, false, sent);
+    const struct rcp_counters *k = rcp_counters(&b->rcp);
+    if (k->rx_hdlc_fcs_errors || k->rx_hdlc_too_long || k->rx_spinel_bad || k->rx_drop_bad_frame ||
+        k->rx_drop_rx_error)
+        fprintf(stderr,
+                "tbr-rcp-bench: rcp rx: link errors (HDLC FCS %llu, too long %llu, Spinel "
+                "%llu, bad frame %llu, rx error %llu)\n",
+                (unsigned long long)k->rx_hdlc_fcs_errors, (unsigned long long)k->rx_hdlc_too_long,
+                (unsigned long long)k->rx_spinel_bad, (unsigned long long)k->rx_drop_bad_frame,
+                (unsigned long long)k->rx_drop_rx_error);
     add_row(b, "rcp rx", &m0, &m1, sent, got, sent - b->got, peer_ns, true);
 }
 
@@ -456,12 +517,6 @@ static void bench_sim(struct bench *b)
     uint64_t got = b->got, stop = mono_ns() + 300000000ull;
     while (b->got < sent && mono_ns() < stop)
         sim_rx(b, 10, &rx_ns);
-    if (getenv("TBR_BENCH_VERBOSE"))
-        fprintf(stderr, "sim: sent %llu got %llu peer rx %llu own %llu sim tx %llu\n",
-                (unsigned long long)sent, (unsigned long long)b->got,
-                (unsigned long long)b->peer.counters.rx_frames,
-                (unsigned long long)b->peer.counters.rx_own,
-                (unsigned long long)b->sim.counters.tx_frames);
     add_row(b, "sim tx", &m0, &m1, sent, got, sent - b->got, rx_ns, false);
     add_row(b, "sim rx", &m0, &m1, sent, got, sent - b->got, tx_ns, false);
 }
@@ -503,7 +558,7 @@ static size_t build_rx_frame(const uint8_t *psdu, size_t len, uint8_t *out, size
     return n;
 }
 
-static void bench_codec(const struct bench *b, double *enc_ns, double *dec_ns)
+static void bench_codec(const struct bench *b, double *enc_ns, double *dec_ns, double *fcs_ns)
 {
     uint8_t psdu[RADIO_PSDU_MAX], raw[256], enc[HDLC_ENCODED_MAX(256)], rx[HDLC_ENCODED_MAX(256)];
     static struct hdlc_decoder dec;
@@ -529,6 +584,14 @@ static void bench_codec(const struct bench *b, double *enc_ns, double *dec_ns)
     uint64_t t2 = mono_ns();
     if (dec.ctr.frames != iters)
         die("%s", "codec: decode lost frames");
+    struct wr w = wr_init(raw, sizeof(raw));
+    spinel_build_stream_raw_tx(&w, 0, 2, &req);
+    uint64_t t3 = mono_ns();
+    for (unsigned i = 0; i < iters; i++) {
+        raw[3] = (uint8_t)i;
+        g_sink += hdlc_fcs(HDLC_FCS_INIT, raw, (size_t)(w.p - raw));
+    }
+    *fcs_ns = (double)(mono_ns() - t3) / iters;
     *enc_ns = (double)(t1 - t0) / iters;
     *dec_ns = (double)(t2 - t1) / iters;
 }
@@ -548,7 +611,7 @@ static void parse_args(struct bench *b, int argc, char **argv)
 
     b->seconds = 5;
     b->len = RADIO_PSDU_MAX;
-    b->rx_window = 16;
+    b->rx_window = 64;
     b->port_offset = 500 + (int)(getpid() % 40);
     if (shared)
         snprintf(b->rcp_path, sizeof(b->rcp_path), "%s/ot/ot-rcp", shared);
@@ -593,7 +656,8 @@ static void open_sim(struct sim_radio *s, unsigned node)
         die("sim radio: %s", s->err);
 }
 
-static void print_report(const struct bench *b, int argc, char **argv, double enc, double dec)
+static void print_report(const struct bench *b, int argc, char **argv, double enc, double dec,
+                         double fcs)
 {
     printf("%-8s %10s %10s %10s %14s %13s %8s\n", "path", "frames/s", "offered/s", "frames",
            "host us/frame", "RCP us/frame", "loss");
@@ -610,12 +674,13 @@ static void print_report(const struct bench *b, int argc, char **argv, double en
         const struct row *r = &b->rows[i];
         if (r->rcp_us >= 0)
             printf("%s per frame: %.2f link writes, %.2f link reads, %.2f Spinel frames in, %.2f "
-                   "loop wakeups\n",
-                   r->path, r->writes, r->reads, r->spinel_in, r->wakeups);
+                   "loop wakeups; %llu dropped on the RCP's UDP socket\n",
+                   r->path, r->writes, r->reads, r->spinel_in, r->wakeups,
+                   (unsigned long long)r->rcp_drops);
     }
     printf("codec (%u-byte PSDU): STREAM_RAW tx build + HDLC encode %.0f ns/frame, HDLC decode + "
-           "STREAM_RAW parse %.0f ns/frame\n",
-           b->len, enc, dec);
+           "STREAM_RAW parse %.0f ns/frame; the HDLC FCS alone over one transmit request %.0f ns\n",
+           b->len, enc, dec, fcs);
     printf("command:");
     for (int i = 0; i < argc; i++)
         printf(" %s", argv[i]);
@@ -628,7 +693,7 @@ int main(int argc, char **argv)
 {
     static struct bench b;
     char off[16], abs_path[PATH_MAX];
-    double enc = 0, dec = 0;
+    double enc = 0, dec = 0, fcs = 0;
 
     parse_args(&b, argc, argv);
     signal(SIGPIPE, SIG_IGN);
@@ -655,7 +720,7 @@ int main(int argc, char **argv)
         bench_rcp_rx(&b);
     }
     bench_sim(&b);
-    bench_codec(&b, &enc, &dec);
+    bench_codec(&b, &enc, &dec, &fcs);
     if (b.have_rcp) {
         spinel_link_close(&b.link);
         char cmd[128];
@@ -665,6 +730,6 @@ int main(int argc, char **argv)
     }
     sim_radio_close(&b.peer);
     sim_radio_close(&b.sim);
-    print_report(&b, argc, argv, enc, dec);
+    print_report(&b, argc, argv, enc, dec, fcs);
     return g_sink == 0;
 }
