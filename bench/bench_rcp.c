@@ -410,18 +410,36 @@ static void bench_rcp_tx(struct bench *b)
     add_row(b, "rcp tx", &m0, &m1, sent, done, sent - b->got, peer_ns, true);
 }
 
-/* May the rx run send one more frame now? */
-static bool rx_may_send(const struct bench *b, uint64_t start_ns, uint64_t now, uint64_t sent,
-                        uint64_t written_off)
+/* Sends up to n frames from s as one batch (the CPU clock is read once
+ * around it: it is a system call); returns the batch's thread CPU. */
+static uint64_t send_frames(struct bench *b, struct sim_radio *s, uint64_t n, uint64_t *sent)
 {
-    if (b->rx_rate > 0)
-        return (double)(now - start_ns) * b->rx_rate / 1e9 >= (double)sent;
-    return sent - b->got - written_off < b->rx_window;
+    uint8_t f[RADIO_PSDU_MAX];
+    uint64_t t0 = thread_ns();
+
+    for (; n > 0; n--) {
+        make_frame(f, b->len, (uint8_t)*sent, b->src_ext, b->tag);
+        if (sim_radio_transmit(s, f, b->len, CHANNEL) != 0)
+            break;
+        (*sent)++;
+    }
+    return thread_ns() - t0;
+}
+
+/* How many frames the rx run may send now. */
+static uint64_t rx_allowed(const struct bench *b, uint64_t start_ns, uint64_t now, uint64_t sent,
+                           uint64_t written_off)
+{
+    if (b->rx_rate > 0) {
+        uint64_t due = (uint64_t)((double)(now - start_ns) * b->rx_rate / 1e9) + 1;
+        return due > sent ? due - sent : 0;
+    }
+    uint64_t out = sent - b->got - written_off;
+    return out < b->rx_window ? b->rx_window - out : 0;
 }
 
 static void bench_rcp_rx(struct bench *b)
 {
-    uint8_t f[RADIO_PSDU_MAX];
     uint64_t sent = 0, written_off = 0, last_got = 0;
 
     begin(b, 2);
@@ -429,25 +447,17 @@ static void bench_rcp_rx(struct bench *b)
     uint64_t end = m0.t_ns + (uint64_t)(b->seconds * 1e9), last_t = m0.t_ns;
     while (mono_ns() < end) {
         uint64_t now = mono_ns();
-        bool go = rx_may_send(b, m0.t_ns, now, sent, written_off);
+        uint64_t n = rx_allowed(b, m0.t_ns, now, sent, written_off);
         if (b->got != last_got) {
             last_got = b->got;
             last_t = now;
-        } else if (b->rx_rate <= 0 && !go && now - last_t > STALL_NS) {
+        } else if (b->rx_rate <= 0 && !n && now - last_t > STALL_NS) {
             written_off = sent - b->got; /* lost: stop waiting for them */
             last_t = now;
-            go = true;
+            n = b->rx_window;
         }
-        if (go) { /* a batch: the CPU clock is read once around it */
-            uint64_t t0 = thread_ns();
-            do {
-                make_frame(f, b->len, (uint8_t)sent, b->src_ext, b->tag);
-                if (sim_radio_transmit(&b->peer, f, b->len, CHANNEL) != 0)
-                    break;
-                sent++;
-            } while (rx_may_send(b, m0.t_ns, now, sent, written_off));
-            b->peer_ns += thread_ns() - t0;
-        }
+        if (n)
+            b->peer_ns += send_frames(b, &b->peer, n, &sent);
         /* wait for the RCP, or until the next frame is due (--rx-rate) */
         uint64_t wait_us = 1000;
         if (b->rx_rate > 0) {
@@ -488,7 +498,6 @@ static void sim_rx(struct bench *b, int wait_ms, uint64_t *ns)
  * SIM_WINDOW frames on the way (a frame missing 100 ms is written off). */
 static void bench_sim(struct bench *b)
 {
-    uint8_t f[RADIO_PSDU_MAX];
     uint64_t sent = 0, tx_ns = 0, rx_ns = 0, written_off = 0, last_got = 0;
 
     begin(b, 3);
@@ -499,16 +508,10 @@ static void bench_sim(struct bench *b)
             last_got = b->got;
             last_t = now;
         }
-        if (sent - b->got - written_off < SIM_WINDOW) { /* fill the window */
-            uint64_t t0 = thread_ns();
-            do {
-                make_frame(f, b->len, (uint8_t)sent, b->src_ext, b->tag);
-                if (sim_radio_transmit(&b->sim, f, b->len, CHANNEL) != 0)
-                    break;
-                sent++;
-            } while (sent - b->got - written_off < SIM_WINDOW);
-            tx_ns += thread_ns() - t0;
-        } else if (now - last_t > STALL_NS) {
+        uint64_t out = sent - b->got - written_off;
+        if (out < SIM_WINDOW) /* fill the window */
+            tx_ns += send_frames(b, &b->sim, SIM_WINDOW - out, &sent);
+        else if (now - last_t > STALL_NS) {
             written_off = sent - b->got;
         }
         sim_rx(b, sent - b->got - written_off < SIM_WINDOW ? 0 : 1, &rx_ns);
