@@ -604,7 +604,7 @@ static void bench_codec(const struct bench *b, double *enc_ns, double *dec_ns, d
 static void usage(void)
 {
     fprintf(stderr, "usage: tbr-rcp-bench [--seconds N] [--rcp PATH] [--port-offset N] [--len "
-                    "17..127] [--rx-window N] [--rx-rate FPS]\n");
+                    "22..127] [--rx-window N] [--rx-rate FPS]\n");
     exit(2);
 }
 
