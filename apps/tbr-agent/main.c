@@ -527,7 +527,7 @@ static struct session *session_new(struct app *a, uint32_t client)
         struct session *s = &a->sessions[i];
 
         /* A slot whose old ping still runs stays out of use until it ends. */
-        if (s->used || s->cli.node.ping_active)
+        if (s->used || s->cli.node.ping_active || s->cli.scan_active)
             continue;
         memset(s, 0, sizeof(*s));
         s->out = fopencookie(s, "w", io);
@@ -559,7 +559,7 @@ static void on_ctl(void *ctx, struct ctl_server *srv, uint32_t client, enum ctl_
     (void)len;
     if (ev == CTL_EV_CLOSED) {
         if (s != NULL) {
-            node_cli_detach(&s->cli.node);
+            br_cli_detach(&s->cli);
             s->used = false;
             fclose(s->out);
             s->out = NULL;

@@ -331,6 +331,73 @@ static enum ot_err cmd_rcp(struct br_cli *c, int argc, char **argv, uint64_t now
     return OT_ERR_INVALID_COMMAND;
 }
 
+/* `scan energy [duration] [channel]` (cli.cpp Process<Cmd("scan")>): the
+ * table header now, a row per channel as the RCP reports it, "Done" at the
+ * end; the CLI is pending meanwhile. OpenThread's default duration is the
+ * MAC's 300 ms per channel (mac.hpp kScanDurationDefault). */
+#define BR_CLI_SCAN_MS_DEFAULT 300
+
+static void scan_result(void *user, uint8_t channel, int8_t max_rssi, bool done)
+{
+    struct br_cli *c = user;
+
+    if (!done) {
+        if (c->scan_out != NULL)
+            fprintf(c->scan_out, "| %2u | %4d |\n", channel, max_rssi);
+        return;
+    }
+    c->scan_active = false;
+    if (c->scan_out == NULL)
+        return;
+    cli_print_result(c->scan_out, OT_ERR_NONE);
+    c->scan_out = NULL;
+    c->node.pending = false;
+    if (c->node.on_finish != NULL)
+        c->node.on_finish(c->node.user);
+}
+
+static enum ot_err cmd_scan_energy(struct br_cli *c, int argc, char **argv, uint64_t now_ms,
+                                   FILE *out)
+{
+    uint16_t ms = BR_CLI_SCAN_MS_DEFAULT;
+    uint32_t mask = 0xffffffffu;
+    uint8_t ch;
+    enum ot_err e;
+
+    if (c->rcp.rcp == NULL)
+        return OT_ERR_INVALID_STATE; /* the sim radio has no energy detection */
+    if (argc > 2)
+        return OT_ERR_INVALID_ARGS;
+    if (argc >= 1) {
+        e = cli_parse_u16(argv[0], &ms);
+        if (e != OT_ERR_NONE)
+            return e;
+        if (ms == 0)
+            ms = BR_CLI_SCAN_MS_DEFAULT;
+    }
+    if (argc == 2) {
+        e = cli_parse_u8(argv[1], &ch);
+        if (e != OT_ERR_NONE)
+            return e;
+        if (ch >= 32)
+            return OT_ERR_INVALID_ARGS;
+        mask = 1u << ch;
+    }
+    if (c->scan_active)
+        return OT_ERR_BUSY;
+    fprintf(out, "| Ch | RSSI |\n+----+------+\n");
+    c->scan_out = out;
+    c->scan_active = true;
+    if (rcp_energy_scan(c->rcp.rcp, mask, ms, scan_result, c, now_ms) != 0) {
+        c->scan_active = false;
+        c->scan_out = NULL;
+        return rcp_state(c->rcp.rcp) != RCP_STATE_READY ? OT_ERR_INVALID_STATE
+                                                        : OT_ERR_INVALID_ARGS;
+    }
+    c->node.pending = true;
+    return OT_ERR_PENDING;
+}
+
 /* The one command table: name, and the second word when the device's
  * command of that name keeps its other subcommands (`dns`, `srp`). */
 const struct br_cli_cmd br_cli_commands[] = {
@@ -339,6 +406,7 @@ const struct br_cli_cmd br_cli_commands[] = {
     {"firewall", NULL, cmd_firewall},
     {"nat64", NULL, cmd_nat64},
     {"rcp", NULL, cmd_rcp},
+    {"scan", "energy", cmd_scan_energy},
     {"srp", "server", cmd_srp_server},
     {"version", "rcp", cmd_version_rcp},
     {NULL, NULL, NULL},
@@ -351,6 +419,12 @@ void br_cli_init(struct br_cli *c, struct br_agent *agent, const struct br_cli_r
     if (rcp != NULL)
         c->rcp = *rcp;
     node_cli_init(&c->node, br_agent_node(agent));
+}
+
+void br_cli_detach(struct br_cli *c)
+{
+    c->scan_out = NULL;
+    node_cli_detach(&c->node);
 }
 
 /* `help`: the names of both tables, merged in order, each once. */

@@ -18,6 +18,10 @@
  *                                Error 35: InvalidCommand on the sim radio)
  *   rcp link                     tbr extension: the radio URL, the Spinel
  *                                host's state, last fault, RCP identity
+ *   scan energy [ms] [channel]   on an RCP: OpenThread's energy scan table,
+ *                                printed as the RCP reports each channel
+ *                                (pending until the last; Error 13 on the
+ *                                sim radio or when the RCP is not ready)
  *   rcp counters                 tbr extension: the Spinel host's counters
  *                                (frames, resets, framing errors, timeouts)
  *                                and the serial link's
@@ -46,8 +50,8 @@
 
 /* The radio co-processor the agent runs on, for the `rcp` commands. */
 struct br_cli_rcp {
-    const struct rcp *rcp; /* NULL: the simulated radio (no `rcp` commands) */
-    const char *url;       /* the radio URL as given */
+    struct rcp *rcp; /* NULL: the simulated radio (no `rcp` commands) */
+    const char *url; /* the radio URL as given */
     /* Optional: prints the serial link's own counters ("name: value"
      * lines), which live below the CLI (platform/spinel_link.h). */
     void (*fmt_link)(void *user, FILE *out);
@@ -57,12 +61,20 @@ struct br_cli_rcp {
 struct br_cli {
     struct br_agent *agent;
     struct br_cli_rcp rcp;
+    /* `scan energy` running: the RCP calls back into this struct until it
+     * ends, so its owner must not reuse it before (scan_active false). */
+    bool scan_active;
+    FILE *scan_out;       /* NULL once the client went away (br_cli_detach) */
     struct node_cli node; /* the device commands; node.on_finish / node.user are the caller's */
 };
 
 /* Sets up c for agent (not owned). rcp may be NULL (the simulated radio);
  * it is copied, its pointers must outlive c. */
 void br_cli_init(struct br_cli *c, struct br_agent *agent, const struct br_cli_rcp *rcp);
+
+/* The client's stream is going away: nothing more is printed to it (the
+ * node's commands as node_cli_detach; a running scan ends silently). */
+void br_cli_detach(struct br_cli *c);
 
 /* Runs one command line, printing its output and result line ("Done" /
  * "Error N: Name") to out; returns the result (OT_ERR_PENDING when a device

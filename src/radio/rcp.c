@@ -314,6 +314,8 @@ static void abort_tx(struct rcp *r, uint64_t now)
         report_tx(r, RADIO_TX_ABORTED, NULL, now);
 }
 
+static void want(struct rcp *r, uint32_t bit);
+
 static void end_scan(struct rcp *r)
 {
     if (!r->scan_cb)
@@ -323,6 +325,10 @@ static void end_scan(struct rcp *r)
     r->scan_cb = NULL;
     r->scan_channel = 0;
     r->scan_mask = 0;
+    /* The scan left the radio on the last channel it sampled: receive on
+     * ours again (PHY_CHAN makes the RCP receive, as RadioSpinel::Receive
+     * does after a scan). */
+    want(r, D_CHAN);
     cb(user, 0, 0, true);
 }
 

@@ -7,7 +7,8 @@
 #
 #   1. a bad radio URL (exit 2), a missing device or RCP program, a device
 #      that never answers (exit 1): one line each
-#   2. the RCP answers: `rcp version` (OpenThread's string), `rcp link` ready
+#   2. the RCP answers: `rcp version` (OpenThread's string), `rcp link` ready;
+#      `scan energy` prints OpenThread's table and leaves the radio on channel
 #   3. the codelab's network on it: leader, NAT64 Active; both devices
 #      attach, ping 192.0.2.1 through NAT64 and resolve example.com through
 #      the border router's DNS server
@@ -148,6 +149,23 @@ nodeid 3 "dns resolve4 example.com" 15
 [ "$RES" = Done ] && echo "$OUT" | grep -q "^DNS response for example.com. - .*:c000:202 TTL:" &&
     pass "ot-cli-ftd resolves example.com through the border router" ||
     fail "ot-cli-ftd dns resolve4: $RES $(oneline "$OUT")"
+
+# energy scan through the RCP (OpenThread's table), then the radio is back on
+# the network's channel: the devices still reach the IPv4 host
+ctl scan energy 20
+ROWS=$(echo "$OUT" | grep -Ec '^\| (1[1-9]|2[0-6]) \| +-?[0-9]+ \|$')
+if [ "$(echo "$OUT" | head -2 | tr '\n' '/')" = "| Ch | RSSI |/+----+------+/" ] && [ "$ROWS" = 16 ] &&
+    [ "$(echo "$OUT" | tail -1)" = Done ]; then
+    pass "scan energy 20: 16 channels in OpenThread's table"
+else
+    fail "scan energy: $(oneline "$OUT")"
+fi
+ctl scan energy 20 15
+[ "$(echo "$OUT" | grep -Ec '^\| 15 \| +-?[0-9]+ \|$')" = 1 ] && [ "$(echo "$OUT" | wc -l)" = 4 ] &&
+    pass "scan energy 20 15: channel 15 only" || fail "scan energy 20 15: $(oneline "$OUT")"
+nodeid 2 "ping 192.0.2.1" 15
+echo "$OUT" | grep -q "1 packets received" && pass "after the scans the device still pings 192.0.2.1" ||
+    fail "device ping after the energy scan: $RES $(oneline "$OUT")"
 
 # ---- 4. kill -9 of the RCP under traffic ---------------------------------------------------
 
