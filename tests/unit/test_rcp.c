@@ -708,11 +708,14 @@ static void test_energy_scan(void **state)
     say_is(f, 0, SPINEL_PROP_MAC_ENERGY_SCAN_RESULT, (const uint8_t *)"\x0b\xb5", 2);
     settle(f);
     assert_int_equal(f->sent[f->n_sent - 3].value[0], 26);
+    size_t mark = f->n_sent;
     say_is(f, 0, SPINEL_PROP_MAC_ENERGY_SCAN_RESULT, (const uint8_t *)"\x1a\xa0", 2);
     assert_int_equal(f->scans, 2);
     assert_int_equal(f->scan_ch[1], 26);
     assert_int_equal(f->scan_rssi[0], -75);
     assert_true(f->scan_done);
+    /* the radio goes back to receiving on the network's channel */
+    assert_non_null(find_after(f, mark, SPINEL_CMD_PROP_VALUE_SET, SPINEL_PROP_PHY_CHAN));
 }
 
 static void test_link_down_and_write_failure(void **state)
