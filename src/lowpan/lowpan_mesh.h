@@ -9,7 +9,7 @@
  *
  * What OpenThread sends and accepts, mirrored here:
  *   - Sends: V=F=1 (RLOC16s), hops left LOWPAN_MESH_HOPS_DEFAULT (19, so
- *     always the deep form 8f 13), the short form only below 15 (a relay
+ *     always the deep form bf 13), the short form only below 15 (a relay
  *     decrementing 15 rebuilds a 5-byte header). Every fragment of a
  *     datagram carries the mesh header, then FRAG1/FRAGN, then IPHC; IPHC
  *     elides IIDs against the mesh originator / final destination.
