@@ -24,6 +24,12 @@
  *     with 0 it is dropped. RFC 4944 §5.2 stops one hop earlier ("not
  *     forwarded if decremented to 0"); OT's rule is the one the mesh runs.
  *
+ * A receive path built on this (OT's MeshForwarder::HandleMesh) also takes
+ * mesh frames only with MAC security on, treats a frame as its own when the
+ * final destination is its RLOC16 or one of its sleepy children's (then
+ * lowpan_reasm_input on the whole frame: the mesh addresses replace the MAC
+ * ones), and otherwise relays it towards final_dst's next hop.
+ *
  * Pure functions over caller buffers; the optional context struct carries
  * the policy and the drop counters. All input is read through util/rd.h.
  */
