@@ -249,3 +249,27 @@ spinel = {
 
 put("hdlc", hdlc)
 put("spinel", spinel)
+
+# ---- mesh_header: [config][frame] --------------------------------------------------------
+# The frames of tests/vectors/lowpan_mesh (RFC 4944 forms, OT's mesh frames),
+# each once in Thread mode (config 0x01) and once in RFC mode framed with its
+# own header (0x08).
+
+VEC = os.path.join(HERE, "..", "..", "tests", "vectors", "lowpan_mesh")
+mesh = {}
+for vf in sorted(os.listdir(VEC)):
+    if not vf.endswith(".txt"):
+        continue
+    name, n = None, 0
+    for line in open(os.path.join(VEC, vf)):
+        w = line.split(None, 1)
+        if not w or w[0].startswith("#"):
+            continue
+        if w[0] == "case":
+            name, n = w[1].strip(), 0
+        elif w[0] in ("frame", "out") and len(w) > 1:
+            n += 1
+            fr = h(w[1].strip())
+            mesh["%s-%d-thread" % (name, n)] = b"\x01" + fr
+            mesh["%s-%d-rfc" % (name, n)] = b"\x08" + fr
+put("mesh_header", mesh)

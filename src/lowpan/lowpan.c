@@ -1,6 +1,6 @@
 /*
- * 6LoWPAN IPHC/NHC compression and decompression (RFC 6282), RFC 4944
- * dispatch and mesh header. See lowpan.h for the contracts.
+ * 6LoWPAN IPHC/NHC compression and decompression (RFC 6282) and the RFC 4944
+ * dispatch. See lowpan.h for the contracts.
  */
 #include "lowpan/lowpan.h"
 
@@ -71,6 +71,8 @@ static const char *const err_names[LOWPAN_ERR__COUNT] = {
     [LOWPAN_ERR_FRAG_DUPLICATE] = "frag_duplicate",
     [LOWPAN_ERR_FRAG_TIMEOUT] = "frag_timeout",
     [LOWPAN_ERR_NO_SLOT] = "no_slot",
+    [LOWPAN_ERR_MESH_LONG_ADDR] = "mesh_long_addr",
+    [LOWPAN_ERR_MESH_HOP_LIMIT] = "mesh_hop_limit",
 };
 
 const char *lowpan_err_str(enum lowpan_err e)
@@ -155,7 +157,7 @@ static bool prefix_match(const uint8_t *a, const uint8_t *p, unsigned len)
     return true;
 }
 
-/* ---- Dispatch and mesh header (RFC 4944 §5) --------------------------- */
+/* ---- Dispatch (RFC 4944 §5) ----------------------------------------- */
 
 enum lowpan_dispatch lowpan_dispatch_of(uint8_t b)
 {
@@ -172,39 +174,6 @@ enum lowpan_dispatch lowpan_dispatch_of(uint8_t b)
     if ((b & 0xf8) == 0xe0)
         return LOWPAN_DISPATCH_FRAGN;
     return LOWPAN_DISPATCH_NALP;
-}
-
-static bool rd_lladdr(struct rd *r, bool is_short, struct lowpan_lladdr *ll)
-{
-    memset(ll, 0, sizeof(*ll));
-    if (is_short) {
-        ll->mode = LOWPAN_LL_SHORT;
-        return rd_be16(r, &ll->short_addr);
-    }
-    ll->mode = LOWPAN_LL_EXT;
-    return rd_bytes(r, ll->ext, 8);
-}
-
-enum lowpan_err lowpan_mesh_parse(const uint8_t *in, size_t len, struct lowpan_mesh *m,
-                                  size_t *hdr_len)
-{
-    if (!in || !m || !hdr_len)
-        return LOWPAN_ERR_INVALID_ARG;
-    struct rd r = rd_init(in, len);
-    uint8_t d;
-    if (!rd_u8(&r, &d))
-        return LOWPAN_ERR_TRUNCATED;
-    if (lowpan_dispatch_of(d) != LOWPAN_DISPATCH_MESH)
-        return LOWPAN_ERR_BAD_DISPATCH;
-    /* 10 V F HopsLeft: V/F = 1 for 16-bit originator / final addresses. */
-    m->hops_left = d & 0x0f;
-    if (m->hops_left == 0x0f && !rd_u8(&r, &m->hops_left))
-        return LOWPAN_ERR_TRUNCATED;
-    if (!rd_lladdr(&r, (d & 0x20) != 0, &m->originator) ||
-        !rd_lladdr(&r, (d & 0x10) != 0, &m->final_dst))
-        return LOWPAN_ERR_TRUNCATED;
-    *hdr_len = len - r.left;
-    return LOWPAN_OK;
 }
 
 /* ---- Decompression ---------------------------------------------------- */

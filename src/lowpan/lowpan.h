@@ -1,6 +1,6 @@
 /*
  * 6LoWPAN header compression for Thread (RFC 6282 IPHC and NHC, RFC 4944
- * dispatch and mesh header), wire-compatible with OpenThread's lowpan.cpp.
+ * dispatch), wire-compatible with OpenThread's lowpan.cpp.
  *
  * Pure functions over caller buffers: no global state, no allocation, no I/O.
  * Every byte of untrusted input is read through the bounded reader of
@@ -13,9 +13,9 @@
  *   - NHC (RFC 6282 §4): extension headers EID 0..3 (trailing Pad1/PadN
  *     re-inserted for HBH/DST, §4.2), IPv6-in-IPv6 (EID 7, bounded nesting),
  *     UDP with all port forms and inline or elided checksum (§4.3).
- *   - RFC 4944 §5.1 uncompressed IPv6 dispatch (0x41), §5.2 mesh header
- *     (plus Thread's "deep hops left" escape), §11.1 LOWPAN_BC0.
- * Fragmentation (RFC 4944 §5.3) lives in lowpan_frag.h.
+ *   - RFC 4944 §5.1 uncompressed IPv6 dispatch (0x41).
+ * Fragmentation (RFC 4944 §5.3) lives in lowpan_frag.h; the mesh header
+ * (§5.2), LOWPAN_BC0 (§11.1) and the header walk in lowpan_mesh.h.
  */
 #ifndef TBR_LOWPAN_LOWPAN_H
 #define TBR_LOWPAN_LOWPAN_H
@@ -44,6 +44,8 @@ enum lowpan_err {
     LOWPAN_ERR_FRAG_DUPLICATE,  /* fragment fully covers received data: frame ignored */
     LOWPAN_ERR_FRAG_TIMEOUT,    /* reassembly timed out: slot dropped */
     LOWPAN_ERR_NO_SLOT,         /* every reassembly slot is busy: fragment dropped */
+    LOWPAN_ERR_MESH_LONG_ADDR,  /* 64-bit mesh address where Thread uses RLOC16s */
+    LOWPAN_ERR_MESH_HOP_LIMIT,  /* mesh hops left 0: not forwarded (RFC 4944 §5.2) */
     LOWPAN_ERR__COUNT
 };
 
@@ -106,18 +108,7 @@ enum lowpan_dispatch {
 
 enum lowpan_dispatch lowpan_dispatch_of(uint8_t first_byte);
 
-/* Mesh addressing header (RFC 4944 §5.2). Extended addresses are read as
- * written (print order). Hops left 0xf is followed by an 8-bit "deep hops
- * left" count (Thread), which is then reported in hops_left. */
-struct lowpan_mesh {
-    uint8_t hops_left;
-    struct lowpan_lladdr originator;
-    struct lowpan_lladdr final_dst;
-};
-
-/* Parses a mesh header at in[0..len). On success *hdr_len is its length. */
-enum lowpan_err lowpan_mesh_parse(const uint8_t *in, size_t len, struct lowpan_mesh *m,
-                                  size_t *hdr_len);
+/* The mesh addressing header (RFC 4944 §5.2) is in lowpan_mesh.h. */
 
 /* ---- Decompression ---------------------------------------------------- */
 

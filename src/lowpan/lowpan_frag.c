@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "lowpan/lowpan_mesh.h"
+
 #include "util/rd.h"
 
 #define FRAG1_DISPATCH 0xc0u
@@ -265,38 +267,22 @@ static enum lowpan_err rx(struct lowpan_reasm *r, const struct lowpan_ctx_table 
                           size_t out_cap, size_t *out_len)
 {
     struct lowpan_lladdr src = *mac_src, dst = *mac_dst;
-    struct rd rdr = rd_init(frame, len);
-    if (rdr.left == 0)
-        return LOWPAN_ERR_TRUNCATED;
-    if (lowpan_dispatch_of(rdr.p[0]) == LOWPAN_DISPATCH_MESH) {
-        /* RFC 4944 §5.2; the mesh addresses stand in for the MAC ones. */
-        struct lowpan_mesh m;
-        size_t hl;
-        enum lowpan_err e = lowpan_mesh_parse(rdr.p, rdr.left, &m, &hl);
-        if (e)
-            return e == LOWPAN_ERR_TRUNCATED ? LOWPAN_ERR_BAD_MESH : e;
-        m.originator.pan_id = mac_src->pan_id;
-        m.final_dst.pan_id = mac_dst->pan_id;
-        src = m.originator;
-        dst = m.final_dst;
-        rd_skip(&rdr, hl);
+    struct lowpan_mesh_frame f;
+    struct rd rest;
+    /* Mesh header, BC0, then one of FRAG1/FRAGN/IPHC/IPv6 (RFC 4944 §5). */
+    enum lowpan_err e = lowpan_mesh_split(NULL, frame, len, &f, &rest);
+    if (e)
+        return e;
+    if (f.has_mesh) {
+        /* RFC 4944 §5.2: the mesh addresses stand in for the MAC ones. */
+        src = f.mesh.originator;
+        dst = f.mesh.final_dst;
+        src.pan_id = mac_src->pan_id;
+        dst.pan_id = mac_dst->pan_id;
     }
-    if (rdr.left && lowpan_dispatch_of(rdr.p[0]) == LOWPAN_DISPATCH_BC0) {
-        if (!rd_skip(&rdr, 2)) /* RFC 4944 §11.1: dispatch + sequence number */
-            return LOWPAN_ERR_TRUNCATED;
-    }
-    if (rdr.left == 0)
-        return LOWPAN_ERR_TRUNCATED;
-    switch (lowpan_dispatch_of(rdr.p[0])) {
-    case LOWPAN_DISPATCH_IPHC:
-    case LOWPAN_DISPATCH_IPV6:
-        return lowpan_decompress(ctx, &src, &dst, rdr.p, rdr.left, 0, out, out_cap, out_len, NULL);
-    case LOWPAN_DISPATCH_FRAG1:
-    case LOWPAN_DISPATCH_FRAGN:
-        return frag_input(r, ctx, &src, &dst, rdr.p, rdr.left, now_ms, out, out_cap, out_len);
-    default:
-        return LOWPAN_ERR_BAD_DISPATCH;
-    }
+    if (f.next == LOWPAN_DISPATCH_FRAG1 || f.next == LOWPAN_DISPATCH_FRAGN)
+        return frag_input(r, ctx, &src, &dst, rest.p, rest.left, now_ms, out, out_cap, out_len);
+    return lowpan_decompress(ctx, &src, &dst, rest.p, rest.left, 0, out, out_cap, out_len, NULL);
 }
 
 enum lowpan_err lowpan_reasm_input(struct lowpan_reasm *r, const struct lowpan_ctx_table *ctx,

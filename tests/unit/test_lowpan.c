@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "lowpan/lowpan.h"
+#include "lowpan/lowpan_mesh.h"
 #include "lowpan/lowpan_frag.h"
 #include "util/addr.h"
 #include "util/csum.h"
