@@ -375,7 +375,8 @@ enum ot_err router_table_addr_release(struct router_table *t, uint16_t rloc16, c
 void router_table_link_rx(struct router_table *t, uint8_t id, int8_t rss, int8_t nf)
 {
     struct router_table_entry *e = router_table_get(t, id);
-    if (e && id != t->my_id)
+    /* Mac feeds only frames of known neighbours (NeighborTable lookup). */
+    if (e && id != t->my_id && e->link != ROUTER_TABLE_LINK_NONE)
         link_add_rss(e, rss, nf);
 }
 
@@ -662,6 +663,8 @@ enum ot_err router_table_advertisement(struct router_table *t, uint16_t src_rloc
 {
     uint8_t src = (uint8_t)(src_rloc16 >> 10);
     memset(out, 0, sizeof(*out));
+    if (!is_attached(t))
+        return OT_ERR_INVALID_STATE;
     if (mask_count(r->mask) > ROUTER_TABLE_MAX_ROUTERS) {
         t->cnt.route64_too_many++;
         return OT_ERR_PARSE;
@@ -788,7 +791,9 @@ static void tick_router(struct router_table *t, uint8_t id, uint64_t now_ms,
 void router_table_tick(struct router_table *t, uint64_t now_ms, struct router_table_tick_out *out)
 {
     memset(out, 0, sizeof(*out));
-    if (t->role == ROUTER_TABLE_ROUTER &&
+    /* A router or REED child that hears no new ID sequence for 120 s
+     * looks for its partition again (Mle::HandleTimeTick). */
+    if ((t->role == ROUTER_TABLE_ROUTER || t->role == ROUTER_TABLE_CHILD) &&
         router_table_leader_age_s(t, now_ms) >= ROUTER_TABLE_NETWORK_ID_TIMEOUT_S && t->n_alloc > 0)
         out->reattach = true;
     for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++) {

@@ -44,7 +44,8 @@
 #define ROUTER_TABLE_LEADER_TO_ROUTER_TIMEOUT_MS 90000 /* kMaxLeaderToRouterTimeout */
 #define ROUTER_TABLE_LINK_REQUEST_ATTEMPTS 3           /* kLinkRequestAttempts */
 #define ROUTER_TABLE_LINK_ACCEPT_TIMEOUT_S 3           /* kLinkAcceptTimeout */
-#define ROUTER_TABLE_LINK_REQUEST_MIN_MARGIN 10  /* OPENTHREAD_CONFIG_MLE_LINK_REQUEST_MARGIN_MIN  \
+#define ROUTER_TABLE_LINK_REQUEST_MIN_MARGIN                                                       \
+    10                                           /* OPENTHREAD_CONFIG_MLE_LINK_REQUEST_MARGIN_MIN  \
                                                   */
 #define ROUTER_TABLE_UPGRADE_THRESHOLD 16        /* kRouterUpgradeThreshold */
 #define ROUTER_TABLE_BR_REQUEST_THRESHOLD 2      /* kRouterUpgradeBorderRouterRequestThreshold */
@@ -245,7 +246,7 @@ void router_table_mask(const struct router_table *t, uint8_t mask[8]);
 
 /* A frame from router id was received with rss, noise floor nf (Mac's
  * UpdateNeighborLinkInfo -> LinkQualityInfo::AddRss): the RSS average and LQ
- * in follow (no effect for an invalid RSS or an unallocated ID). */
+ * in follow (no effect for an invalid RSS, or an ID without a link). */
 void router_table_link_rx(struct router_table *t, uint8_t id, int8_t rss, int8_t nf);
 /* Link Accept (HandleLinkAcceptVariant) from router id: link valid, ext,
  * version, LQ out from the Link Margin TLV (no hysteresis), heard now, the
@@ -277,7 +278,8 @@ struct router_table_adv_out {
  * of ours (router link, parent, or a child turned router); link_margin of
  * the frame. Mirrors HandleAdvertisementOnFtd from "Process RouteTlv" on:
  * take a newer ID set, then as a child follow the parent's costs, as a
- * router start a link or UpdateRoutes. OT_ERR_NONE; OT_ERR_PARSE (more than
+ * router start a link or UpdateRoutes. OT_ERR_NONE; OT_ERR_INVALID_STATE
+ * (detached: nothing to do); OT_ERR_PARSE (more than
  * 32 IDs); OT_ERR_DROP (not a router / ourselves); OT_ERR_NO_ROUTE (detach,
  * or a link request is due); OT_ERR_NOT_FOUND (sender not in our set). */
 enum ot_err router_table_advertisement(struct router_table *t, uint16_t src_rloc16,
@@ -328,7 +330,7 @@ struct router_table_tick_out {
     uint64_t link_lost;    /* bit i: link to router i removed (no Link Accept) */
     uint64_t released;     /* bit i: leader released ID i (no route for 90 s) */
     bool id_seq_bumped;
-    bool reattach; /* router: leader age reached the network ID timeout */
+    bool reattach; /* router or child: leader age reached the network ID timeout */
 };
 /* Mle::HandleTimeTick's router table part and RouterTable::HandleTimeTick:
  * call once a second. Neighbours unheard for 100 s get up to 3 Link

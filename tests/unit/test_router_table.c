@@ -748,6 +748,17 @@ static void test_ftd_child(void **state)
     h = router_table_next_hop(&c, 0x4400 | 3, -1); /* a sibling */
     assert_int_equal(h.next_hop, 0x4400);
     assert_int_equal(h.cost, 2 + 1);
+    /* No new ID sequence for 120 s: look for the partition again. */
+    struct router_table_tick_out to;
+    router_table_tick(&c, m.now + 119999, &to);
+    assert_false(to.reattach);
+    router_table_tick(&c, m.now + 120000, &to);
+    assert_true(to.reattach);
+    /* Detached: Advertisements are not for the table. */
+    struct router_table d;
+    router_table_init(&d, 0);
+    assert_int_equal(router_table_advertisement(&d, 0x4400, &r, true, 40, m.now, &o),
+                     OT_ERR_INVALID_STATE);
     /* The parent's ID leaves the set: detach. */
     uint8_t e2[8];
     ext_of(2, e2);
