@@ -430,6 +430,23 @@ static int hop(const struct mesh *m, int a, int b, uint8_t *cost)
     return -1;
 }
 
+static void assert_hop(const struct mesh *m, int a, int b, int next, uint8_t cost)
+{
+    uint8_t c;
+    assert_int_equal(hop(m, a, b, &c), next);
+    assert_int_equal(c, cost);
+}
+
+/* The link a -- b goes down on both sides, then rounds of Advertisements. */
+static void cut(struct mesh *m, int a, int b, int rounds)
+{
+    router_table_link_down(&m->t[a], line_ids[b], m->now);
+    router_table_link_down(&m->t[b], line_ids[a], m->now);
+    m->link[a][b] = m->link[b][a] = false;
+    for (int r = 0; r < rounds; r++)
+        mesh_round(m);
+}
+
 static void test_line_converges(void **state)
 {
     (void)state;
@@ -531,33 +548,19 @@ static void test_link_down_reroute(void **state)
     connect(&m, 1, 3, -95, -95);
     for (int r = 0; r < 2 * N; r++)
         mesh_round(&m);
-    uint8_t c;
-    assert_int_equal(hop(&m, 0, 4, &c), 1);
-    assert_int_equal(c, 4); /* 3-10-17-40-62 */
-    assert_int_equal(hop(&m, 1, 4, &c), 2);
-    assert_int_equal(c, 3);
+    assert_hop(&m, 0, 4, 1, 4); /* 3-10-17-40-62 */
+    assert_hop(&m, 1, 4, 2, 3);
 
-    /* 17 -- 40 goes down on both sides. */
-    router_table_link_down(&m.t[2], line_ids[3], m.now);
-    router_table_link_down(&m.t[3], line_ids[2], m.now);
-    m.link[2][3] = m.link[3][2] = false;
-    for (int r = 0; r < 20; r++)
-        mesh_round(&m);
-    assert_int_equal(hop(&m, 0, 4, &c), 1);
-    assert_int_equal(c, 6); /* 1 + 4 + 1 through the weak link */
-    assert_int_equal(hop(&m, 1, 4, &c), 3);
-    assert_int_equal(c, 5);
-    assert_int_equal(hop(&m, 2, 3, &c), 1);
-    assert_int_equal(c, 5);
-    assert_int_equal(hop(&m, 3, 2, &c), 1);
-    assert_int_equal(c, 5);
+    /* 17 -- 40 goes down. */
+    cut(&m, 2, 3, 20);
+    assert_hop(&m, 0, 4, 1, 6); /* 1 + 4 + 1 through the weak link */
+    assert_hop(&m, 1, 4, 3, 5);
+    assert_hop(&m, 2, 3, 1, 5);
+    assert_hop(&m, 3, 2, 1, 5);
 
     /* The weak link goes too: the line splits, the far side is unreachable. */
-    router_table_link_down(&m.t[1], line_ids[3], m.now);
-    router_table_link_down(&m.t[3], line_ids[1], m.now);
-    m.link[1][3] = m.link[3][1] = false;
-    for (int r = 0; r < 20; r++)
-        mesh_round(&m);
+    cut(&m, 1, 3, 20);
+    uint8_t c;
     for (int a = 0; a < 3; a++)
         for (int b = 3; b < N; b++) {
             assert_int_equal(hop(&m, a, b, &c), -1);
