@@ -868,6 +868,7 @@ void router_table_fmt_table(FILE *out, const struct router_table *t, uint64_t no
         fmt_ext(out, i.ext);
         fprintf(out, " | %4d |\n", i.link);
     }
+    fputc('\n', out); /* OpenThread ends both forms with OutputNewLine() */
 }
 
 void router_table_fmt_list(FILE *out, const struct router_table *t)

@@ -356,9 +356,10 @@ struct router_table_info { /* otRouterInfo */
  * OT_ERR_INVALID_ARGS, OT_ERR_NOT_FOUND. */
 enum ot_err router_table_info(const struct router_table *t, uint16_t id_or_rloc16, uint64_t now_ms,
                               struct router_table_info *out);
-/* `router table`: header and one row per allocated ID (widths 4, 8, 10, 11,
- * 7, 8, 5, 18, 6). `router list`: the IDs on one line. `router <id>`: the
- * lines of that command. The caller prints "Done". */
+/* `router table`: header, one row per allocated ID (widths 4, 8, 10, 11,
+ * 7, 8, 5, 18, 6) and the empty line OpenThread prints after them.
+ * `router list`: the IDs on one line. `router <id>`: the lines of that
+ * command. The caller prints "Done". */
 void router_table_fmt_table(FILE *out, const struct router_table *t, uint64_t now_ms);
 void router_table_fmt_list(FILE *out, const struct router_table *t);
 void router_table_fmt_router(FILE *out, const struct router_table_info *info);

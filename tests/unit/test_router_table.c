@@ -5,7 +5,8 @@
  * by Advertisements, a link lost and routes recomputed, the Route64 each
  * router sends (OpenThread's FillRouteTlv, expected bytes in
  * tests/vectors/router_table/line5_route64.txt) and the `router table` text
- * (tests/vectors/router_table/router_table.txt).
+ * (tests/vectors/router_table/router_table.txt, and router_table_ot.txt as
+ * OpenThread's ot-cli-ftd printed it for a line of three).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -772,6 +773,54 @@ static void test_ftd_child(void **state)
     assert_true(o.detach);
 }
 
+static void hex8(const char *s, uint8_t out[8])
+{
+    assert_int_equal(linevec_hex(s, out, 8), 8);
+}
+
+/* The middle router (22) of OpenThread's line 52 -- 22 -- 59 (leader 52),
+ * rebuilt from the Advertisements it heard, prints what ot-cli-ftd printed
+ * (tests/vectors/router_table/router_table_ot.txt). */
+static void test_ot_capture_table(void **state)
+{
+    (void)state;
+    struct router_table t;
+    struct router_table_adv_out o;
+    uint8_t me[8], e52[8], e59[8], mask[8] = {0};
+    hex8("92e53a5894b5b326", me);
+    hex8("bae31ae29110432a", e52);
+    hex8("b662b4d8e65d8b14", e59);
+    uint64_t now = 500000;
+    router_table_init(&t, 0);
+    mask[22 / 8] |= 0x80 >> (22 % 8);
+    mask[52 / 8] |= 0x80 >> (52 % 8);
+    mask[59 / 8] |= 0x80 >> (59 % 8);
+    router_table_update_id_set(&t, 0x40, mask, now - 60000, &o);
+    router_table_set_role(&t, ROUTER_TABLE_ROUTER, 22, me, 52);
+    assert_int_equal(router_table_link_up(&t, 52, e52, 40, 4, -40, -100, now - 30000), OT_ERR_NONE);
+    assert_int_equal(router_table_link_up(&t, 59, e59, 40, 4, -40, -100, now - 30000), OT_ERR_NONE);
+    /* What 52 and 59 send: each reaches the other through us at 2. */
+    struct mle_route64 a52, a59;
+    memset(&a52, 0, sizeof(a52));
+    memset(&a59, 0, sizeof(a59));
+    a52.id_seq = a59.id_seq = 0x40;
+    mle_route64_add(&a52, 22, 0xf1);
+    mle_route64_add(&a52, 52, 0x01);
+    mle_route64_add(&a52, 59, 0x02);
+    mle_route64_add(&a59, 22, 0xf1);
+    mle_route64_add(&a59, 52, 0x02);
+    mle_route64_add(&a59, 59, 0x01);
+    assert_int_equal(router_table_advertisement(&t, 0xec00, &a59, true, 60, now - 11000, &o),
+                     OT_ERR_NONE);
+    assert_int_equal(router_table_advertisement(&t, 0xd000, &a52, true, 60, now - 2000, &o),
+                     OT_ERR_NONE);
+    assert_string_equal(fmt_to_string(&t, now, 0), read_file("router_table_ot.txt", NULL));
+    /* The direct links still win: cost 1 each. */
+    struct router_table_hop h = router_table_next_hop(&t, 0xd000, -1);
+    assert_int_equal(h.next_hop, 0xd000);
+    assert_int_equal(h.cost, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -781,6 +830,7 @@ int main(void)
         cmocka_unit_test(test_link_accept_route64), cmocka_unit_test(test_link_down_reroute),
         cmocka_unit_test(test_id_set_from_route64), cmocka_unit_test(test_link_timeout),
         cmocka_unit_test(test_link_request_on_adv), cmocka_unit_test(test_ftd_child),
+        cmocka_unit_test(test_ot_capture_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
