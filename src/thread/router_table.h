@@ -19,6 +19,17 @@
  *     quality, next hop and path cost to every router (UpdateRoutes,
  *     GetNextHopAndPathCost) and the Route64 this node advertises;
  *   - the CLI views `router table`, `router list`, `router <id>`.
+ *
+ * Wiring (what the node does around it, as mle_ftd.cpp does): becoming
+ * leader is router_table_clear + router_table_allocate(own ID) +
+ * router_table_set_role(LEADER); a granted Address Solicit is
+ * router_table_update_id_set(its Router Mask TLV) + router_table_set_role
+ * (ROUTER), then the former parent's link; every frame from a neighbour router feeds
+ * router_table_link_rx; Link Accept -> router_table_link_up; each
+ * Advertisement (after the partition / leader checks) ->
+ * router_table_advertisement; router_table_tick once a second; forwarding
+ * asks router_table_next_hop; Advertisements and Link Accepts carry
+ * router_table_fill_route64.
  */
 #ifndef TBR_THREAD_ROUTER_TABLE_H
 #define TBR_THREAD_ROUTER_TABLE_H
