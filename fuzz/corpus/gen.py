@@ -273,3 +273,31 @@ for vf in sorted(os.listdir(VEC)):
             mesh["%s-%d-thread" % (name, n)] = b"\x01" + fr
             mesh["%s-%d-rfc" % (name, n)] = b"\x08" + fr
 put("mesh_header", mesh)
+
+# fuzz_route64: records flags | link margin | len | Route64 TLV value (the
+# harness's table: router 17 of {3, 10, 17, 40, 62}, ID sequence 0x85).
+def r64(flags, margin, value):
+    return bytes([flags, margin, len(value)]) + value
+
+
+def r64_value(seq, routes):
+    mask = bytearray(8)
+    for rid in routes:
+        mask[rid // 8] |= 0x80 >> (rid % 8)
+    return bytes([seq]) + bytes(mask) + bytes(routes[rid] for rid in sorted(routes))
+
+
+LINE = {3: 0xF1, 10: 0x01, 17: 0xF1, 40: 0x02, 62: 0x03}
+TICK = r64(0xB0, 0, b"")
+route64 = {
+    "from-10": r64(0x09, 40, r64_value(0x85, LINE)),
+    "from-40-newer": r64(0x0B, 40, r64_value(0x86, {3: 0x05, 17: 0x51, 40: 0x01, 62: 0xF1})),
+    "drops-me": r64(0x09, 40, r64_value(0x86, {3: 0xF1, 10: 0x01, 40: 0x02})),
+    "stranger": r64(0x05, 30, r64_value(0x86, {1: 0x01, 3: 0x02, 17: 0x00})),
+    "link-request": r64(0x00, 20, r64_value(0x85, {3: 0x01, 10: 0xF1, 17: 0x00, 40: 0, 62: 0})),
+    "ages-out": r64(0x09, 40, r64_value(0x85, LINE)) + TICK * 6 + r64(0x10, 0, b"") * 4,
+    "leader": r64(0x70, 0, b"") + TICK * 5,
+    "many-ids": r64(0x09, 40, r64_value(0x86, {i: 0x01 for i in range(0, 63, 2)})),
+    "too-many": r64(0x09, 40, r64_value(0x86, {i: 0x01 for i in range(33)})),
+}
+put("route64", route64)
