@@ -5,7 +5,8 @@
  * the filter's effect on real nodes on the simulated medium: a denylisted
  * leader cannot be attached to until `macfilter addr clear`, an allowlist
  * without the leader keeps a node out, and `macfilter rss add` lowers the
- * link quality `child table` and `parent` report.
+ * link quality `child table` and `parent` report. The same against a
+ * tbr-agent leader through its CLI (tests/support/br_medium.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include "mac/mac.h"
 #include "mac/mac_filter.h"
 #include "support/linevec.h"
+#include "support/br_medium.h"
 #include "support/medium.h"
 #include "support/node_net.h"
 #include "thread/node.h"
@@ -261,10 +263,9 @@ static void ping(struct net *t, int i, int j)
     (void)tm_capture_take(&t->cap[i]); /* the reply lines */
 }
 
-/* The LQ In column of the leader's child table for the child with ext. */
-static unsigned lq_in_of(struct net *t, const char *ext)
+/* The LQ In column of a `child table` output o for the child with ext. */
+static unsigned lq_in_of(const char *o, const char *ext)
 {
-    const char *o = run(t, 0, "child table");
     const char *row = strstr(o, ext);
     unsigned id, rloc, timeout, age, lq;
 
@@ -296,14 +297,14 @@ static void test_rss_link_quality(void **state)
     ext_str(t, 0, leader);
     ext_str(t, 1, child);
     ping(t, 1, 0);
-    assert_int_equal(lq_in_of(t, child), 3); /* the medium's -20 dBm */
+    assert_int_equal(lq_in_of(run(t, 0, "child table"), child), 3); /* the medium's -20 dBm */
     assert_int_equal(parent_lq_in(t, 1), 3);
 
     /* The leader fixes the child's RSS at -95 dBm: margin 5 dB, quality 1. */
     snprintf(line, sizeof(line), "macfilter rss add %s -95", child);
     expect(t, 0, line, "Done\n");
     ping(t, 1, 0);
-    assert_int_equal(lq_in_of(t, child), 1);
+    assert_int_equal(lq_in_of(run(t, 0, "child table"), child), 1);
     /* The child takes a default of quality 2 for everyone (-85 dBm). */
     expect(t, 1, "macfilter rss add-lqi * 2", "Done\n");
     expect(t, 1, "macfilter rss", "Default rss: -85 (lqi 2)\nDone\n");
@@ -319,9 +320,76 @@ static void test_rss_link_quality(void **state)
     expect(t, 0, "macfilter rss clear", "Done\n");
     expect(t, 1, "macfilter rss clear", "Done\n");
     ping(t, 1, 0);
-    assert_int_equal(lq_in_of(t, child), 3);
+    assert_int_equal(lq_in_of(run(t, 0, "child table"), child), 3);
     assert_int_equal(parent_lq_in(t, 1), 3);
     assert_true(tnode_mac_filter(t->nn->node[0])->counters.rss_fixed >= 1);
+}
+
+/* ---- a tbr-agent leader (its CLI includes the device's) ---------------------------------- */
+
+static struct tm_br *cur_br;
+
+static int teardown_br(void **state)
+{
+    (void)state;
+    if (cur_br != NULL)
+        tm_br_free(cur_br);
+    cur_br = NULL;
+    return 0;
+}
+
+static void expect_d(struct tm_br *b, const char *line, const char *want)
+{
+    const char *got = tm_br_dcmd(b, line);
+
+    if (strcmp(got, want) != 0)
+        fail_msg("device '%s': got '%s', want '%s'", line, got, want);
+}
+
+static void test_agent_leader(void **state)
+{
+    struct tm_br *b = cur_br = tm_br_new(true, NULL, NULL, NULL);
+    char agent[32], dev[32], ds[600], mleid[64], line[700];
+    const char *o;
+
+    (void)state;
+    tm_br_form(b);
+    tm_first_line(tm_br_acmd(b, "extaddr"), agent, sizeof(agent));
+    tm_first_line(tm_br_acmd(b, "dataset active -x"), ds, sizeof(ds));
+    tm_first_line(tm_br_acmd(b, "ipaddr mleid"), mleid, sizeof(mleid));
+    tm_br_expect_a(b, "macfilter", "Address Mode: Disabled\nRssIn List:\nDone\n");
+
+    /* The device (an end device: it must not form a partition of its own)
+     * denies the agent: it stays detached until the list is cleared. */
+    snprintf(line, sizeof(line), "macfilter addr add %s", agent);
+    expect_d(b, line, "Done\n");
+    expect_d(b, "macfilter addr denylist", "Done\n");
+    expect_d(b, "mode rn", "Done\n");
+    snprintf(line, sizeof(line), "dataset set active %s", ds);
+    expect_d(b, line, "Done\n");
+    expect_d(b, "ifconfig up", "Done\n");
+    expect_d(b, "thread start", "Done\n");
+    tm_br_run(b, 30000);
+    expect_d(b, "state", "detached\nDone\n");
+    assert_true(tnode_mac_counters(b->dev)->rx_drop_filtered > 0);
+    expect_d(b, "macfilter addr clear", "Done\n");
+    tm_br_run(b, 20000);
+    expect_d(b, "state", "child\nDone\n");
+
+    /* The agent fixes the device's RSS-in at -95 dBm: LQ In 1 in its table. */
+    tm_first_line(tm_br_dcmd(b, "extaddr"), dev, sizeof(dev));
+    snprintf(line, sizeof(line), "macfilter rss add %s -95", dev);
+    tm_br_expect_a(b, line, "Done\n");
+    snprintf(line, sizeof(line), "%s : rss -95 (lqi 1)\nDone\n", dev);
+    tm_br_expect_a(b, "macfilter rss", line);
+    snprintf(line, sizeof(line), "ping async %s", mleid);
+    expect_d(b, line, "Done\n");
+    tm_br_run(b, 2000);
+    (void)tm_br_dcmd(b, "state"); /* take the ping's lines */
+    o = tm_br_acmd(b, "child table");
+    assert_int_equal(lq_in_of(o, dev), 1);
+    /* ... and the agent's `help` lists the command. */
+    assert_non_null(strstr(tm_br_acmd(b, "help"), "\nmacfilter\n"));
 }
 
 int main(void)
@@ -331,6 +399,7 @@ int main(void)
         cmocka_unit_test_teardown(test_limits, teardown),
         cmocka_unit_test_teardown(test_denylist_and_allowlist, teardown),
         cmocka_unit_test_teardown(test_rss_link_quality, teardown),
+        cmocka_unit_test_teardown(test_agent_leader, teardown_br),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
