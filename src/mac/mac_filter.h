@@ -62,7 +62,8 @@ struct mac_filter_entry {
     int8_t rss; /* MAC_FILTER_RSS_NONE when the entry has none */
 };
 
-/* Counted by mac_filter_apply; never reset. */
+/* Counted by mac_filter_apply (the MAC applies it to received frames and to
+ * the ACKs of its own frames, mac.h); never reset. */
 struct mac_filter_counters {
     uint64_t applied;        /* frames checked */
     uint64_t drop_allowlist; /* dropped: Allowlist and the address is not listed */
