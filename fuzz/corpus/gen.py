@@ -301,3 +301,29 @@ route64 = {
     "too-many": r64(0x09, 40, r64_value(0x86, {i: 0x01 for i in range(33)})),
 }
 put("route64", route64)
+
+# ---- mac_filter: [opcode, arg(, rss)]... 0xff [PSDU without FCS] ------------------------------
+
+def mf_frame(src):
+    """A 2006 data frame, AR, PAN 0x1234, to short 0x1800, from src (8 bytes
+    ext or 2 bytes short), payload 'hi'."""
+    fcf = 0x9861 if len(src) == 2 else 0xd861  # data, AR, PAN compression, dst short
+    return struct.pack("<HBHH", fcf, 7, 0x1234, 0x1800) + src[::-1] + b"hi"
+
+
+def mf_rss(k, rss):
+    """`rss add`: address k's RSS-in to rss."""
+    return bytes([3, k, rss & 0xff])
+
+
+MF_EXT3 = h("d29596e8f3cdbe03")
+mac_filter = {
+    # list 3 with an RSS of -95, deny; a frame from 3 (dropped)
+    "deny-ext": h("0003") + mf_rss(3, -95) + h("0802") + b"\xff" + mf_frame(MF_EXT3),
+    # allow 3 only, default RSS -50; a frame from short 3 (resolved, passes)
+    "allow-short": h("0003 0801 05ce") + b"\xff" + mf_frame(h("0003")),
+    # fill the table (40 addresses), remove some, iterate and apply
+    "table": bytes(b for k in range(40) for b in (0, k)) + h("0105 0a00 0a01 0905 0328 0a01"),
+    "rss-none": mf_rss(3, -20) + mf_rss(3, 127) + h("0400 0503 057f 0903 0a01"),
+}
+put("mac_filter", mac_filter)

@@ -3,8 +3,8 @@
  * output strings follow OpenThread's src/cli (cli.cpp, cli_network_data.cpp,
  * cli_ping.cpp, cli_udp.cpp, cli_tcp.cpp, cli_dns.cpp, cli_utils.cpp). It
  * parses and prints: the DNS client, the SRP client and the TCP benchmark
- * are device services (src/svc/); `dataset` and `srp client` are in
- * node_cli_dataset.c and node_cli_srp.c.
+ * are device services (src/svc/); `dataset`, `srp client` and `macfilter`
+ * are in node_cli_dataset.c, node_cli_srp.c and node_cli_macfilter.c.
  */
 #include "cli/node_cli.h"
 
@@ -1409,6 +1409,7 @@ const struct cli_cmd node_cli_commands[] = {
     {"ifconfig", cmd_ifconfig, NULL},
     {"ipaddr", cmd_ipaddr, NULL},
     {"leaderdata", cmd_leaderdata, NULL},
+    {"macfilter", node_cli_macfilter_cmd, NULL},
     {"mode", cmd_mode, NULL},
     {"netdata", NULL, netdata_commands},
     {"parent", cmd_parent, NULL},

@@ -1,6 +1,6 @@
 /*
  * Shared by the files of the device CLI (node_cli.c, node_cli_dataset.c,
- * node_cli_srp.c, node_cli_counters.c): not for other modules.
+ * node_cli_srp.c, node_cli_counters.c, node_cli_macfilter.c): not for other modules.
  */
 #ifndef TBR_CLI_NODE_CLI_PRIV_H
 #define TBR_CLI_NODE_CLI_PRIV_H
@@ -20,6 +20,8 @@ static inline struct node_cli *node_cli_of(void *ctx)
 enum ot_err node_cli_counters_cmd(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out);
 /* `dataset ...` (cli_dataset.cpp). */
 enum ot_err node_cli_dataset_cmd(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out);
+/* `macfilter ...` (cli_mac_filter.cpp). */
+enum ot_err node_cli_macfilter_cmd(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out);
 /* `srp client ...` (cli_srp_client.cpp); InvalidCommand without c->srp. */
 enum ot_err node_cli_srp_cmd(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out);
 

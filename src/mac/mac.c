@@ -111,6 +111,7 @@ int mac_layer_init(struct mac_layer *m, const struct mac_layer_config *cfg)
     if (m->cfg.tx_done_timeout_ms == 0)
         m->cfg.tx_done_timeout_ms = MAC_LAYER_TX_DONE_TIMEOUT_MS;
     m->seq = cfg->seq_init;
+    mac_filter_init(&m->filter);
     if (cfg->radio_ops->set_channel && cfg->radio_ops->set_channel(cfg->radio, cfg->channel) < 0)
         return -1;
     radio_push_identity(m);
@@ -172,6 +173,43 @@ unsigned mac_layer_txq_count(const struct mac_layer *m)
 const struct mac_layer_counters *mac_layer_counters(const struct mac_layer *m)
 {
     return &m->counters;
+}
+
+struct mac_filter *mac_layer_filter(struct mac_layer *m)
+{
+    return &m->filter;
+}
+
+/* The extended address of a (source or destination) address: itself, or a
+ * short one resolved through the neighbour callback (*nbr filled then).
+ * False when there is none to know. */
+static bool resolve_ext(struct mac_layer *m, const struct mac_addr *a, struct mac_nbr_sec *nbr,
+                        uint8_t ext[MAC_EXT_ADDR_LEN])
+{
+    if (a->mode == MAC_ADDR_EXT) {
+        memcpy(ext, a->ext, MAC_EXT_ADDR_LEN);
+        return true;
+    }
+    if (a->mode != MAC_ADDR_SHORT || !m->cfg.neighbour || !m->cfg.neighbour(m->cfg.user, a, nbr))
+        return false;
+    memcpy(ext, nbr->ext, MAC_EXT_ADDR_LEN);
+    return true;
+}
+
+/* The head was acknowledged (an ACK, or a radio's OK report): true when the
+ * MAC filter drops its destination, so the ACK does not count. */
+static bool ack_filtered(struct mac_layer *m, const struct mac_txq_entry *e)
+{
+    struct mac_nbr_sec nbr;
+    uint8_t ext[MAC_EXT_ADDR_LEN];
+    int8_t rss;
+
+    memset(&nbr, 0, sizeof(nbr));
+    if (!e->ack_request || !resolve_ext(m, &e->dst, &nbr, ext) ||
+        mac_filter_apply(&m->filter, ext, &rss) == OT_ERR_NONE)
+        return false;
+    m->counters.tx_ack_filtered++;
+    return true;
 }
 
 /* ---- transmit queue ------------------------------------------------------------- */
@@ -351,6 +389,7 @@ enum mac_layer_err mac_layer_send(struct mac_layer *m, const struct mac_tx_req *
         m->frame_counter++;
     }
     e->len = (uint8_t)len;
+    e->dst = req->dst;
     e->seq = m->seq;
     e->ack_request = hdr.ack_request;
     e->cookie = req->cookie;
@@ -374,7 +413,7 @@ void mac_layer_radio_tx_done(void *mac, const struct radio_tx_done *d)
     bool retry = false;
     switch (d->status) {
     case RADIO_TX_OK:
-        st = MAC_TX_OK;
+        st = ack_filtered(m, txq_head(m)) ? MAC_TX_NO_ACK : MAC_TX_OK;
         break;
     case RADIO_TX_NO_ACK:
         st = MAC_TX_NO_ACK;
@@ -539,7 +578,10 @@ static void handle_ack(struct mac_layer *m, const struct mac_frame *f, uint64_t 
         return;
     }
     m->counters.rx_acks_matched++;
-    complete_head(m, MAC_TX_OK, f->frame_pending);
+    if (ack_filtered(m, txq_head(m)))
+        complete_head(m, MAC_TX_NO_ACK, false);
+    else
+        complete_head(m, MAC_TX_OK, f->frame_pending);
     kick(m, now_ms);
 }
 
@@ -635,6 +677,20 @@ void mac_layer_receive(struct mac_layer *m, const struct radio_rx_frame *rf)
         info.src_ext_known = true;
     }
 
+    /* Step 5a: the MAC filter, on the sender's extended address. */
+    int8_t rssi = rf->rssi;
+    if (info.src_ext_known) {
+        int8_t fixed;
+        if (mac_filter_apply(&m->filter, info.src_ext, &fixed) != OT_ERR_NONE) {
+            c->rx_drop_filtered++;
+            return;
+        }
+        if (fixed != MAC_FILTER_RSS_NONE) {
+            rssi = fixed;
+            info.rss_fixed = true;
+        }
+    }
+
     /* Step 6: retransmission of a frame already delivered. */
     uint16_t fcs = frame_fcs(rf->psdu, rf->len);
     if (f.ack_request && f.src.mode != MAC_ADDR_NONE && dup_find(m, &f, rf->len, fcs, now)) {
@@ -707,7 +763,7 @@ void mac_layer_receive(struct mac_layer *m, const struct radio_rx_frame *rf)
     info.psdu = psdu;
     info.psdu_len = rf->len;
     info.channel = rf->channel;
-    info.rssi = rf->rssi;
+    info.rssi = rssi;
     info.lqi = rf->lqi;
     info.now_ms = now;
     c->rx_delivered++;

@@ -68,6 +68,17 @@
  *      resolved to the sender's extended address through the neighbour
  *      callback; an unknown short source is dropped when a neighbour callback
  *      is configured (as OpenThread does).
+ *   5a. MAC filter (mac_filter.h, mac_layer_filter()): the sender's extended
+ *      address (given, or resolved in 5) is checked against the address
+ *      mode (Allowlist / Denylist) and a filtered frame is dropped here,
+ *      counted (rx_drop_filtered); an accepted one gets the fixed RSS-in, if
+ *      any, as its rssi (rss_fixed set), so the link quality the upper layer
+ *      computes follows it. This is where OpenThread's Mac::HandleReceivedFrame
+ *      applies its Filter: after the destination check and the duplicate
+ *      address protection, before duplicates and security. The Imm-Ack of 4
+ *      has gone out already, as OpenThread's radio ACKs before its MAC
+ *      filters. Frames without a source address, or from a short source
+ *      with no neighbour callback to resolve it, are not filtered.
  *   6. Duplicates: a frame with AR=1 equal to one already delivered from the
  *      same source address (same seq, same length, same FCS) within
  *      MAC_LAYER_DUP_WINDOW_MS is a retransmission whose ACK was lost: it was
@@ -105,6 +116,11 @@
  * MAC_TX_RADIO_ERROR (the upper layer treats them alike; the counters tell
  * them apart). A transmit() that fails at once (ENETDOWN while the RCP
  * resets, EBUSY) is MAC_TX_RADIO_ERROR at once, as on a dumb radio.
+ * MAC filter on ACKs (OpenThread Mac::HandleTransmitDone): an ACK (or an OK
+ * report of a RADIO_CAP_TX_DONE radio) for a frame whose destination the
+ * MAC filter drops -- its extended address, or a short one the neighbour
+ * callback resolves -- makes the frame MAC_TX_NO_ACK at once, without
+ * retries (tx_ack_filtered), so a filtered link fails both ways.
  * The result comes back through the tx_done callback with the caller's
  * cookie.
  *
@@ -133,6 +149,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mac/mac_filter.h"
 #include "mac/mac_frame.h"
 #include "mac/mac_security.h"
 #include "mac/pcap.h"
@@ -229,6 +246,10 @@ struct mac_rx_info {
     bool acked;                        /* we (or, RADIO_CAP_AUTO_ACK, the radio) sent an
                                         * Imm-Ack for it */
     bool ack_frame_pending;            /* FP bit of that ACK */
+    bool rss_fixed;                    /* rssi is the MAC filter's fixed RSS-in, not the
+                                        * radio's: a running RSS average for the sender
+                                        * should restart from it (OpenThread clears the
+                                        * neighbour's average, mac_filter.cpp) */
 };
 
 /*
@@ -294,6 +315,8 @@ struct mac_layer_counters {
     uint64_t rx_drop_dst_addr;        /* destination address not ours */
     uint64_t rx_drop_src_pan;         /* no destination and the source PAN is not ours */
     uint64_t rx_drop_own_src;         /* our own extended address as source */
+    uint64_t rx_drop_filtered;        /* MAC filter: the sender's address is filtered
+                                       * (OpenThread's RxAddressFiltered) */
     uint64_t rx_drop_unknown_nbr;     /* short source or secured frame from an unknown neighbour */
     uint64_t rx_drop_duplicate;       /* retransmission of a frame already delivered */
     uint64_t rx_drop_sec_no_keys;     /* secured, but no keys or no neighbour callback */
@@ -315,6 +338,9 @@ struct mac_layer_counters {
     uint64_t tx_ok;              /* completed MAC_TX_OK */
     uint64_t tx_acked;           /* ... of which acknowledged */
     uint64_t tx_no_ack;          /* completed MAC_TX_NO_ACK (counted failure) */
+    uint64_t tx_ack_filtered;    /* ... of which ACKed by a neighbour the MAC filter
+                                  * drops: a NO_ACK at once, no retry (OpenThread
+                                  * Mac::HandleTransmitDone) */
     uint64_t tx_radio_errors;    /* completed MAC_TX_RADIO_ERROR, of which: */
     uint64_t tx_radio_aborted;   /*   the radio reported RADIO_TX_ABORTED (reset, link down) */
     uint64_t tx_radio_failed;    /*   the radio reported RADIO_TX_ERROR */
@@ -329,6 +355,7 @@ struct mac_layer_counters {
 
 struct mac_txq_entry {
     uint8_t psdu[MAC_PSDU_MAX];
+    struct mac_addr dst; /* for the MAC filter's check of its ACK */
     uint8_t len;
     uint8_t seq;
     bool ack_request;
@@ -362,6 +389,8 @@ struct mac_layer {
     bool in_kick; /* re-entrancy guard for callbacks calling mac_layer_send */
 
     struct mac_dup_entry dup[MAC_LAYER_DUP_SLOTS];
+
+    struct mac_filter filter;
 
     struct mac_layer_counters counters;
 };
@@ -443,5 +472,9 @@ void mac_layer_abort_all(struct mac_layer *m);
 unsigned mac_layer_txq_count(const struct mac_layer *m);
 
 const struct mac_layer_counters *mac_layer_counters(const struct mac_layer *m);
+
+/* The layer's MAC filter (mac_filter.h; empty after mac_layer_init): the
+ * caller configures it (the `macfilter` CLI) and reads its counters. */
+struct mac_filter *mac_layer_filter(struct mac_layer *m);
 
 #endif

@@ -858,6 +858,11 @@ const struct mac_layer_counters *tnode_mac_counters(const struct tnode *n)
     return mac_layer_counters(&n->mac);
 }
 
+struct mac_filter *tnode_mac_filter(struct tnode *n)
+{
+    return mac_layer_filter(&n->mac);
+}
+
 /* ---- receive: TCP before the IPv6 layer ---------------------------------------- */
 
 /* The node's IPv6 input (struct tn_up ip6_input): mesh.c hands every

@@ -444,6 +444,11 @@ void tnode_frame_counters(const struct tnode *n, struct tnode_fc_info *out);
 struct mac_layer_counters;
 const struct mac_layer_counters *tnode_mac_counters(const struct tnode *n);
 
+/* The MAC layer's filter (mac/mac_filter.h): `macfilter` configures it; it
+ * applies to every frame the node receives from now on. */
+struct mac_filter;
+struct mac_filter *tnode_mac_filter(struct tnode *n);
+
 /* Child timeout (seconds, >= 10) this node asks for as a child (default
  * 240). A child tells its parent at once (Child Update Request). */
 enum ot_err tnode_set_child_timeout(struct tnode *n, uint32_t timeout_s);

@@ -87,6 +87,8 @@ struct rec_rx {
     bool secured, acked, ack_fp, src_ext_known;
     uint8_t src_ext[8];
     uint8_t lqi;
+    int8_t rssi;
+    bool rss_fixed;
     uint32_t key_seq;
 };
 
@@ -129,6 +131,8 @@ static void on_rx(void *user, const struct mac_rx_info *info)
     r->acked = info->acked;
     r->ack_fp = info->ack_frame_pending;
     r->lqi = info->lqi;
+    r->rssi = info->rssi;
+    r->rss_fixed = info->rss_fixed;
     r->src_ext_known = info->src_ext_known;
     memcpy(r->src_ext, info->src_ext, 8);
     r->key_seq = info->key_seq;
@@ -1674,6 +1678,171 @@ static void rcp_rx_acked_flags(void **state)
     assert_int_equal(c->rx_acks_by_radio, 3);
 }
 
+/* ---- MAC filter (mac_filter.h) in the receive and ACK paths ------------------------- */
+
+/* Receive: the address mode drops after the ACK (OpenThread's radio ACKs
+ * before its MAC filters), on the ext source or the short one resolved;
+ * the RSS-in replaces the radio's RSSI. */
+static void mac_filter_rx(void **state)
+{
+    (void)state;
+    struct node n;
+    node_init(&n, EXT_A, 0x1800);
+    struct mac_filter *mf = mac_layer_filter(&n.mac);
+    const struct mac_layer_counters *c = mac_layer_counters(&n.mac);
+    uint8_t f[MAC_PSDU_MAX];
+    size_t len;
+
+    assert_int_equal(mac_filter_mode(mf), MAC_FILTER_DISABLED);
+    /* Denylist EXT_B: its frame is ACKed, then dropped and counted. */
+    assert_int_equal(mac_filter_add_addr(mf, EXT_B), OT_ERR_NONE);
+    mac_filter_set_mode(mf, MAC_FILTER_DENYLIST);
+    len = build(f, short_addr(0x1800), ext_addr(EXT_B), 1, true, PAYLOAD, sizeof(PAYLOAD));
+    rx_at(&n, f, len, 15, 1);
+    assert_int_equal(n.radio.n, 1); /* the Imm-Ack */
+    assert_int_equal(n.nrx, 0);
+    assert_int_equal(c->rx_drop_filtered, 1);
+    assert_int_equal(mf->counters.drop_denylist, 1);
+    /* ... and a duplicate check never saw it: the same frame again is
+     * filtered again, not a duplicate. */
+    rx_at(&n, f, len, 15, 2);
+    assert_int_equal(c->rx_drop_filtered, 2);
+    assert_int_equal(c->rx_drop_duplicate, 0);
+    /* EXT_C passes with the radio's RSSI. */
+    len = build(f, short_addr(0x1800), ext_addr(EXT_C), 2, true, PAYLOAD, sizeof(PAYLOAD));
+    rx_at(&n, f, len, 15, 3);
+    assert_int_equal(n.nrx, 1);
+    assert_int_equal(n.rx[0].rssi, -20);
+    assert_false(n.rx[0].rss_fixed);
+
+    /* A short source is filtered on the ext address it resolves to. */
+    struct mac_addr nb = short_addr(0x1801);
+    node_add_nbr(&n, &nb, EXT_B);
+    len = build(f, short_addr(0x1800), short_addr(0x1801), 3, true, PAYLOAD, sizeof(PAYLOAD));
+    rx_at(&n, f, len, 15, 4);
+    assert_int_equal(c->rx_drop_filtered, 3);
+    assert_int_equal(n.nrx, 1);
+
+    /* No source address: nothing to filter on. */
+    mac_filter_set_mode(mf, MAC_FILTER_ALLOWLIST);
+    struct mac_frame h;
+    memset(&h, 0, sizeof(h));
+    h.type = MAC_FRAME_DATA;
+    h.version = MAC_VERSION_2006;
+    h.seq = 4;
+    h.dst_pan = 0x1234;
+    h.dst = short_addr(0xffff);
+    assert_int_equal(mac_frame_build(&h, PAYLOAD, sizeof(PAYLOAD), f, sizeof(f), &len), MAC_OK);
+    rx_at(&n, f, len, 15, 5);
+    assert_int_equal(n.nrx, 2);
+
+    /* Allowlist: only EXT_B (listed) passes now; EXT_C is dropped. */
+    len = build(f, short_addr(0x1800), ext_addr(EXT_C), 5, true, PAYLOAD, sizeof(PAYLOAD));
+    rx_at(&n, f, len, 15, 6);
+    assert_int_equal(c->rx_drop_filtered, 4);
+    assert_int_equal(mf->counters.drop_allowlist, 1);
+    len = build(f, short_addr(0x1800), short_addr(0x1801), 6, true, PAYLOAD, sizeof(PAYLOAD));
+    rx_at(&n, f, len, 15, 7);
+    assert_int_equal(n.nrx, 3);
+    assert_memory_equal(n.rx[2].src_ext, EXT_B, 8);
+
+    /* RSS-in: EXT_B's own value wins over the default; others get the default. */
+    assert_int_equal(mac_filter_add_rss(mf, EXT_B, -95), OT_ERR_NONE);
+    mac_filter_set_default_rss(mf, -70);
+    mac_filter_set_mode(mf, MAC_FILTER_DISABLED);
+    len = build(f, short_addr(0x1800), ext_addr(EXT_B), 7, true, PAYLOAD, sizeof(PAYLOAD));
+    rx_at(&n, f, len, 15, 8);
+    assert_int_equal(n.nrx, 4);
+    assert_int_equal(n.rx[3].rssi, -95);
+    assert_true(n.rx[3].rss_fixed);
+    len = build(f, short_addr(0x1800), ext_addr(EXT_C), 8, true, PAYLOAD, sizeof(PAYLOAD));
+    rx_at(&n, f, len, 15, 9);
+    assert_int_equal(n.rx[4].rssi, -70);
+    assert_true(n.rx[4].rss_fixed);
+    mac_filter_clear_rss(mf);
+    len = build(f, short_addr(0x1800), ext_addr(EXT_C), 9, true, PAYLOAD, sizeof(PAYLOAD));
+    rx_at(&n, f, len, 15, 10);
+    assert_int_equal(n.rx[5].rssi, -20);
+    assert_false(n.rx[5].rss_fixed);
+    assert_int_equal(c->rx_drop_filtered, 4);
+    assert_int_equal(c->rx_delivered, 6);
+
+    /* Own-address protection still comes first (not counted as filtered). */
+    assert_int_equal(mac_filter_add_addr(mf, EXT_A), OT_ERR_NONE);
+    mac_filter_set_mode(mf, MAC_FILTER_DENYLIST);
+    len = build(f, short_addr(0x1800), ext_addr(EXT_A), 10, true, PAYLOAD, sizeof(PAYLOAD));
+    rx_at(&n, f, len, 15, 11);
+    assert_int_equal(c->rx_drop_own_src, 1);
+    assert_int_equal(c->rx_drop_filtered, 4);
+}
+
+/* Transmit: an ACK from a filtered destination is a NO_ACK at once, no retry,
+ * on a dumb radio and in a radio's OK report. */
+static void mac_filter_ack(void **state)
+{
+    (void)state;
+    struct node n;
+    node_init(&n, EXT_A, 0x1800);
+    struct mac_filter *mf = mac_layer_filter(&n.mac);
+    const struct mac_layer_counters *c = mac_layer_counters(&n.mac);
+    struct mac_addr nb = short_addr(0x1801);
+    node_add_nbr(&n, &nb, EXT_B);
+    assert_int_equal(mac_filter_add_addr(mf, EXT_B), OT_ERR_NONE);
+    mac_filter_set_mode(mf, MAC_FILTER_DENYLIST);
+
+    /* To short 0x1801 (resolved to EXT_B): ACKed, but filtered. */
+    struct mac_tx_req req = unicast_req(1);
+    assert_int_equal(mac_layer_send(&n.mac, &req, 100), MAC_LAYER_OK);
+    feed_ack(&n, n.radio.sent[0].psdu[2], false, 101);
+    assert_int_equal(n.ntx, 1);
+    assert_int_equal(n.tx[0].status, MAC_TX_NO_ACK);
+    assert_int_equal(n.tx[0].attempts, 1);
+    assert_int_equal(c->tx_ack_filtered, 1);
+    assert_int_equal(c->tx_no_ack, 1);
+    assert_int_equal(c->tx_acked, 0);
+    assert_int_equal(mac_layer_timeout_ms(&n.mac, 101), -1);
+    /* To EXT_C: acknowledged. */
+    req.dst = ext_addr(EXT_C);
+    req.cookie = 2;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 200), MAC_LAYER_OK);
+    feed_ack(&n, n.radio.sent[1].psdu[2], false, 201);
+    assert_int_equal(n.tx[1].status, MAC_TX_OK);
+    /* Broadcasts have no ACK to filter. */
+    req.dst = short_addr(0xffff);
+    req.cookie = 3;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 300), MAC_LAYER_OK);
+    assert_int_equal(n.tx[2].status, MAC_TX_OK);
+    /* An unknown short destination cannot be resolved: not filtered. */
+    req.dst = short_addr(0x2000);
+    req.cookie = 4;
+    assert_int_equal(mac_layer_send(&n.mac, &req, 400), MAC_LAYER_OK);
+    feed_ack(&n, n.radio.sent[3].psdu[2], false, 401);
+    assert_int_equal(n.tx[3].status, MAC_TX_OK);
+    assert_int_equal(c->tx_ack_filtered, 1);
+
+    /* A radio that retries itself: its OK report for EXT_B becomes NO_ACK. */
+    struct node r;
+    node_init_ops(&r, EXT_A, 0x1800, &rcp_ops);
+    mf = mac_layer_filter(&r.mac);
+    assert_int_equal(mac_filter_add_addr(mf, EXT_C), OT_ERR_NONE);
+    mac_filter_set_mode(mf, MAC_FILTER_ALLOWLIST);
+    req.dst = ext_addr(EXT_B);
+    req.cookie = 5;
+    assert_int_equal(mac_layer_send(&r.mac, &req, 500), MAC_LAYER_OK);
+    report(&r, RADIO_TX_OK, true, 510);
+    assert_int_equal(r.ntx, 1);
+    assert_int_equal(r.tx[0].status, MAC_TX_NO_ACK);
+    assert_false(r.tx[0].ack_frame_pending);
+    assert_int_equal(r.radio.n, 1);
+    req.dst = ext_addr(EXT_C);
+    req.cookie = 6;
+    assert_int_equal(mac_layer_send(&r.mac, &req, 600), MAC_LAYER_OK);
+    report(&r, RADIO_TX_OK, true, 610);
+    assert_int_equal(r.tx[1].status, MAC_TX_OK);
+    assert_true(r.tx[1].ack_frame_pending);
+    assert_int_equal(mac_layer_counters(&r.mac)->tx_ack_filtered, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1697,6 +1866,8 @@ int main(void)
         cmocka_unit_test(txdone_retries_no_ack_and_cca),
         cmocka_unit_test(txdone_gives_up),
         cmocka_unit_test(txdone_caps_per_transmission),
+        cmocka_unit_test(mac_filter_rx),
+        cmocka_unit_test(mac_filter_ack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
