@@ -7,6 +7,13 @@
 # does not find it fails there (tbr_missing_shared); only outside CI may it
 # skip (exit 77). tests/support/skip_policy.h is the same rule for C tests.
 #
+# PORT_OFFSET ranges of the tests that share the root namespace's loopback
+# (the simulated radio is UDP multicast there; ctest runs two at a time):
+# test_sim_radio 20..200 and test_nodes 40..189 (sim radio only, no
+# OpenThread process), test_pcap 200..249, tbr-rcp-bench 500..539,
+# test_spinel_link 600..699, test_rcp_ot 700..799, test_macfilter 800..899.
+# The namespace tests (tests/netns) have a loopback each.
+#
 # shellcheck shell=bash
 
 PASS=0

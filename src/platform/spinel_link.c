@@ -360,25 +360,34 @@ static bool child_reaped(struct spinel_link *l, unsigned wait_ms)
     return true;
 }
 
-void spinel_link_close(struct spinel_link *l)
+static void close_fd(struct spinel_link *l)
 {
     if (l->fd >= 0) {
         close(l->fd);
         l->fd = -1;
     }
+}
+
+void spinel_link_close(struct spinel_link *l)
+{
     l->reset_at_ms = 0;
-    if (l->pid <= 0)
+    if (l->pid <= 0) {
+        close_fd(l);
         return;
-    /* It may have ended on its own (why then says how). */
+    }
+    /* It may have ended on its own (why then says how). Asked before the
+     * pty closes: closing it hangs the child up, and that end is ours. */
     char keep[SPINEL_LINK_WHY_MAX];
     memcpy(keep, l->why, sizeof(keep));
     if (child_reaped(l, 0)) {
         l->counters.child_exits++;
+        close_fd(l);
         return;
     }
     pid_t pid = l->pid;
     kill(-pid, SIGTERM); /* its process group: forkpty made it a session leader */
     kill(pid, SIGTERM);
+    close_fd(l);
     if (!child_reaped(l, SPINEL_LINK_TERM_WAIT_MS)) {
         kill(-pid, SIGKILL);
         kill(pid, SIGKILL);

@@ -25,7 +25,7 @@ BIN=${1:?usage: $0 path/to/tbr-node}
     echo "not executable: $BIN" >&2
     exit 2
 }
-export PORT_OFFSET=${PORT_OFFSET:-$((40 + ($$ + 77) % 150))}
+export PORT_OFFSET=${PORT_OFFSET:-$((800 + $$ % 100))} # 800..899: its own range
 
 # shellcheck source=tests/thread/lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -418,7 +418,7 @@ int main(void)
         fprintf(stderr, "test_rcp_ot: %s missing; skipped\n", g_rcp_path);
         return 77;
     }
-    g_offset = 40 + (int)(getpid() % 40);
+    g_offset = 700 + (int)(getpid() % 100); /* 700..799: its own range */
     char off[16];
     snprintf(off, sizeof(off), "%d", g_offset);
     setenv("PORT_OFFSET", off, 1);

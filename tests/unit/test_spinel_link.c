@@ -163,7 +163,7 @@ static bool rcp_setup(void)
         return false;
     }
     char off[16];
-    snprintf(off, sizeof(off), "%d", 40 + (int)(getpid() % 40));
+    snprintf(off, sizeof(off), "%d", 600 + (int)(getpid() % 100)); /* 600..699: its own range */
     setenv("PORT_OFFSET", off, 1);
     assert_non_null(getcwd(old_cwd, sizeof(old_cwd)));
     snprintf(run_dir, sizeof(run_dir), "/tmp/tbr-spinel-link-XXXXXX");
