@@ -14,7 +14,7 @@
 #define OPT_PAD1 0x00
 #define OPT_PADN 0x01
 
-/* ff03::fc, realm-local all MPL forwarders (RFC 7731 §12; Thread 1.3 §5.10). */
+/* ff03::fc, realm-local all MPL forwarders (RFC 7731 §5.1). */
 static const uint8_t all_mpl_forwarders[16] = {0xff, 0x03, [15] = 0xfc};
 
 static const char *const drop_names[MPL_DROP__COUNT] = {
@@ -89,7 +89,7 @@ enum mpl_drop mpl_option_decode(const uint8_t *opt, size_t len, struct mpl_optio
     if (data.left != mpl_seed_len(s))
         return MPL_DROP_OPT_LENGTH;
     if (ctl & 0x10)
-        return MPL_DROP_V_FLAG; /* RFC 7731 §6.2; the 4 rsv bits are ignored */
+        return MPL_DROP_V_FLAG; /* RFC 7731 §6.1; the 4 rsv bits are ignored */
     memset(o, 0, sizeof(*o));
     o->s = s;
     o->m = (ctl & 0x20) != 0;
@@ -98,7 +98,7 @@ enum mpl_drop mpl_option_decode(const uint8_t *opt, size_t len, struct mpl_optio
     return MPL_DROP_NONE;
 }
 
-/* IID 0000:00ff:fe00:xxxx: an RLOC (or ALOC), Thread 1.3 §5.2.2.2. */
+/* IID 0000:00ff:fe00:xxxx: an RLOC (or ALOC), as OT Iid::IsLocator. */
 static bool iid_locator(const uint8_t a[16], uint16_t *loc16)
 {
     static const uint8_t pat[6] = {0, 0, 0, 0xff, 0xfe, 0};
@@ -262,7 +262,7 @@ static uint8_t max_expirations(const struct mpl *m)
     }
 }
 
-/* ---- Seed set (RFC 7731 §5.2, OT Mpl::UpdateSeedSet) ---------------------- */
+/* ---- Seed set (RFC 7731 §7.3, OT Mpl::UpdateSeedSet) ---------------------- */
 
 /* RFC 1982 serial-number order of 8-bit sequences (OT SerialNumber::IsLess). */
 static bool seq_less(uint8_t a, uint8_t b)
@@ -371,7 +371,7 @@ bool mpl_seed_has(const struct mpl *m, uint16_t seed_id, uint8_t sequence, uint6
     return false;
 }
 
-/* ---- Buffered message set (RFC 7731 §5.3, OT AddBufferedMessage) --------- */
+/* ---- Buffered message set (RFC 7731 §7.4, OT AddBufferedMessage) --------- */
 
 /* OT's trickle emulation (Metadata::GenerateNextTransmissionTime): the
  * next transmission at t in [0, interval) into the next interval, which

@@ -11,20 +11,20 @@
  * mpl_process() hands it.
  *
  * Parts:
- *   - the MPL Option codec (RFC 7731 §6.2): type 0x6D, S (seed-id length
+ *   - the MPL Option codec (RFC 7731 §6.1): type 0x6D, S (seed-id length
  *     0/2/8/16 bytes), M and V flags, sequence, seed-id;
- *   - the seed set (RFC 7731 §5.2) with OpenThread's policy: 35 entries of
+ *   - the seed set (RFC 7731 §7.3) with OpenThread's policy: 35 entries of
  *     (seed RLOC16, sequence), grouped by seed and ordered by sequence, each
  *     kept 5 s after it was last seen; when full, the oldest entry of the
  *     seed holding the most entries makes room;
- *   - the buffered message set (RFC 7731 §5.3) with OpenThread's data-message
+ *   - the buffered message set (RFC 7731 §7.4) with OpenThread's data-message
  *     schedule: routers (and leaders) transmit each new message twice in
- *     total, end devices never retransmit (Thread 1.3 §5.10.2 / OT's
+ *     total, end devices never retransmit (OpenThread's
  *     kRouterRetransmissions / kChildRetransmissions);
  *   - the IPv6 encapsulation OpenThread uses for multicast it originates or
  *     forwards from the host: realm-local destinations get the MPL option in
  *     their own Hop-by-Hop header, larger scopes are tunnelled (RFC 2473)
- *     to ff03::fc (all MPL forwarders, RFC 7731 §12) with the option on the
+ *     to ff03::fc (all MPL forwarders, RFC 7731 §5.1) with the option on the
  *     outer header; and the reverse for delivery.
  *
  * Receive flow for the node: a packet whose Hop-by-Hop header carries the
@@ -45,7 +45,7 @@
 
 #include "util/ot_err.h"
 
-#define MPL_OPT_TYPE 0x6d   /* RFC 7731 §6.2: 01 1 01101 (discard if unknown; may change) */
+#define MPL_OPT_TYPE 0x6d   /* RFC 7731 §6.1: 01 1 01101 (discard if unknown; may change) */
 #define MPL_OPT_MIN_SIZE 4  /* type, length, S/M/V, sequence */
 #define MPL_OPT_MAX_SIZE 20 /* ... and a 16-byte seed-id */
 #define MPL_HBH_SIZE 8      /* a Hop-by-Hop header holding one MPL option and padding */
@@ -53,7 +53,7 @@
 #define MPL_MAX_PKT 1280 /* Thread's IPv6 MTU: the largest message buffered */
 #define MPL_HOP_LIMIT 64 /* OPENTHREAD_CONFIG_IP6_HOP_LIMIT_DEFAULT, of the tunnel header */
 
-/* S field values (RFC 7731 §6.2). */
+/* S field values (RFC 7731 §6.1). */
 #define MPL_S_0 0  /* seed-id elided: the IPv6 source (an RLOC in Thread) */
 #define MPL_S_2 1  /* 16-bit seed-id (an RLOC16 in Thread) */
 #define MPL_S_8 2  /* 64-bit seed-id */
@@ -82,10 +82,10 @@ enum mpl_drop {
     MPL_DROP_NO_OPTION,        /* no MPL option (mpl_decapsulate, mpl_option_decode) */
     MPL_DROP_MULTIPLE,         /* more than one MPL option (OT: kErrorDrop) */
     MPL_DROP_OPT_LENGTH,       /* option data length < 2 or != 2 + the S field's seed length */
-    MPL_DROP_V_FLAG,           /* V set: RFC 7731 §6.2 says MUST drop */
+    MPL_DROP_V_FLAG,           /* V set: RFC 7731 §6.1 says MUST drop */
     MPL_DROP_SEED_UNSUPPORTED, /* S = 2 or 3: OpenThread takes 0 and 2-byte seeds only */
     MPL_DROP_SEED_NOT_RLOC,    /* S = 0 but the source IID is not 0:ff:fe00:xxxx */
-    MPL_DROP_DUPLICATE,        /* (seed, sequence) already in the seed set (RFC 7731 §5.2) */
+    MPL_DROP_DUPLICATE,        /* (seed, sequence) already in the seed set (RFC 7731 §7.3) */
     MPL_DROP_SEED_SET_FULL,    /* no free entry and no seed with 2+ entries to evict from */
     MPL_DROP_SEED_STALE,       /* set full and the sequence is older than all kept for its seed */
     MPL_DROP_TUNNEL_DST,       /* IPv6-in-IPv6 not addressed to ff03::fc */
@@ -100,7 +100,7 @@ const char *mpl_drop_str(enum mpl_drop d);
 struct mpl_counters {
     uint32_t rx_new;             /* new (seed, sequence) accepted by mpl_input */
     uint32_t local_untracked;    /* own packets the seed set refused (sent anyway, not buffered) */
-    uint32_t seed_evictions;     /* entries dropped to make room (RFC 7731 §5.2 MAY) */
+    uint32_t seed_evictions;     /* entries dropped to make room (OT policy) */
     uint32_t seed_expired;       /* entries whose 5 s lifetime ran out */
     uint32_t buffered;           /* messages put in the buffered set */
     uint32_t buffered_full;      /* new messages not buffered: all MPL_BUFFERED_ENTRIES in use */
@@ -112,13 +112,13 @@ struct mpl_counters {
     uint32_t drops[MPL_DROP__COUNT]; /* why mpl_input refused packets */
 };
 
-/* ---- Option codec (RFC 7731 §6.2) -------------------------------------- */
+/* ---- Option codec (RFC 7731 §6.1) -------------------------------------- */
 
 struct mpl_option {
     uint8_t s;        /* MPL_S_*: seed-id length 0, 2, 8 or 16 bytes */
     bool m;           /* M: the sequence is the largest this forwarder knows of */
     bool v;           /* V: must be 0 */
-    uint8_t sequence; /* RFC 7731 §6.2, compared in serial arithmetic (RFC 1982) */
+    uint8_t sequence; /* compared in serial arithmetic (RFC 7731 §8, RFC 1982) */
     uint8_t seed[16]; /* the first mpl_seed_len(s) bytes, in wire order */
 };
 

@@ -114,9 +114,9 @@ def options():
     ]
     for why, h in bad:
         lines.append("bad %s %s" % (why, h))
-    # reserved bits ignored on reception (RFC 7731 §6.2)
+    # reserved bits ignored on reception (RFC 7731 §6.1)
     lines.append("opt 0 0 0 9 - 6d020f09 rsv")
-    write("options.txt", """# MPL Option TLVs (RFC 7731 §6.2), written by gen.py.
+    write("options.txt", """# MPL Option TLVs (RFC 7731 §6.1), written by gen.py.
 # opt S M V SEQ SEED(hex or -) BYTES [rsv]: encode gives BYTES, decode gives the fields
 #   ("rsv": reserved bits set in BYTES: decode only, they are ignored)
 # bad REASON BYTES: mpl_option_decode refuses with that mpl_drop name
