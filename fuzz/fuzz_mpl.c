@@ -11,8 +11,8 @@
  *     from a packet whose Hop-by-Hop header led to a non-extension header,
  *     the result carries no MPL option any more;
  *   - encapsulate -> decapsulate gives the packet back (its payload-length
- *     bytes) whenever the decapsulation succeeds, and always for a packet
- *     without a Hop-by-Hop header;
+ *     bytes) for every tunnel, and for every realm-local packet whose
+ *     options are well formed and without an MPL option;
  *   - mpl_input on a router: counters add up, the seed set stays within
  *     its 35 entries with every seed's entries contiguous and no pair twice,
  *     a new pair is then in the set; buffered messages are at most
@@ -108,13 +108,19 @@ static void fuzz_encap(const uint8_t *data, size_t size)
     if (n == end)
         return; /* unchanged */
     CHECK(n == end + 8 || n == end + 48);
-    if (n == end + 8 && data[6] == 41)
-        return; /* realm-local IPv6-in-IPv6 of its own: reads back as a tunnel */
+    /* A realm-local packet whose own next header (after its Hop-by-Hop
+     * header, which encapsulate found complete) is IPv6 reads back as a
+     * tunnel: nothing to compare. */
+    if (n == end + 8 && (data[6] == 0 ? data[40] : data[6]) == 41)
+        return;
+    /* Round trip for tunnels, and for realm-local packets whose options
+     * are well formed and hold no MPL option yet (else the new option can
+     * be swallowed by a bad one, or read as a second one). */
+    size_t n0 = 0;
+    bool clean = mpl_decapsulate(data, size, back, sizeof(back), &n0, NULL) == MPL_DROP_NO_OPTION;
     enum mpl_drop d = mpl_decapsulate(out, n, back, sizeof(back), &nb, NULL);
-    if (data[6] != 0 || n == end + 48)
-        CHECK(d == MPL_DROP_NONE);
-    if (d == MPL_DROP_NONE)
-        CHECK(nb == end && memcmp(back, data, end) == 0);
+    if (n == end + 48 || clean)
+        CHECK(d == MPL_DROP_NONE && nb == end && memcmp(back, data, end) == 0);
 }
 
 /* Events of 3 bytes: seed (one of 8), sequence, flags (from_thread, time step). */
