@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "ip6/mpl.h"
 #include "util/addr.h"
 #include "util/csum.h"
 #include "util/rd.h"
@@ -831,29 +832,21 @@ static bool ends_in_icmp_error(const uint8_t *p, size_t end, uint8_t nh, size_t 
     return false;
 }
 
-/* RFC 7731 §6.2 MPL option, as OpenThread accepts it (Mpl::ReadAndValidateOption):
- * S=0 (seed = the source's RLOC16) or S=1 (2-byte seed); V must be 0. */
-static bool parse_mpl(const uint8_t *src, const uint8_t *d, size_t n, struct ip6_mpl *m)
+/* RFC 7731 §6.2 MPL option, as OpenThread accepts it (Mpl::ReadAndValidateOption,
+ * ip6/mpl.c): S=0 (seed = the source's RLOC16) or S=1 (2-byte seed); V must
+ * be 0. opt is the option TLV (type first), n its bytes. */
+static bool parse_mpl(const uint8_t *src, const uint8_t *opt, size_t n, struct ip6_mpl *m)
 {
-    if (n < 2 || m->present)
+    struct mpl_option o;
+    uint16_t seed;
+    if (m->present || mpl_option_decode(opt, n, &o) != MPL_DROP_NONE ||
+        mpl_option_seed_id(&o, src, &seed) != MPL_DROP_NONE)
         return false;
-    uint8_t s = d[0] >> 6;
-    if (d[0] & 0x10)
-        return false; /* V flag: a version we do not understand */
     memset(m, 0, sizeof(*m));
-    m->m_flag = (d[0] & 0x20) != 0;
-    m->sequence = d[1];
-    if (s == 0) {
-        if (n != 2 || !ip6_iid_is_locator(src, &m->seed_id))
-            return false;
-    } else if (s == 1) {
-        if (n != 4)
-            return false;
-        m->seed_id = be16_get(d + 2);
-        m->seed_len = 2;
-    } else {
-        return false;
-    }
+    m->m_flag = o.m;
+    m->sequence = o.sequence;
+    m->seed_id = seed;
+    m->seed_len = (uint8_t)mpl_seed_len(o.s);
     m->present = true;
     return true;
 }
@@ -881,7 +874,7 @@ static enum ip6_drop walk_options(struct ip6 *ip, struct pkt_ctx *pc, size_t off
         if (type == IP6_OPT_PADN) {
             /* nothing */
         } else if (type == IP6_OPT_MPL && hbh) {
-            if (!parse_mpl(p + 8, p + i + 2, olen, &mpl))
+            if (!parse_mpl(p + 8, p + i, olen + 2, &mpl))
                 return IP6_DROP_MPL;
         } else {
             switch (type >> 6) {
