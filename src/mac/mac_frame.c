@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "util/crc16.h"
 #include "util/rd.h"
 
 /* Frame Control field bits (7.2.1.1). */
@@ -65,13 +66,7 @@ const char *mac_strerror(enum mac_err err)
 
 uint16_t mac_crc16_kermit(const uint8_t *data, size_t len)
 {
-    uint16_t crc = 0;
-    for (size_t i = 0; i < len; i++) {
-        crc ^= data[i];
-        for (int b = 0; b < 8; b++)
-            crc = (crc & 1u) ? (uint16_t)((crc >> 1) ^ 0x8408u) : (uint16_t)(crc >> 1);
-    }
-    return crc;
+    return crc16_8408_update(0, data, len); /* CRC-16/KERMIT: start 0, no final xor */
 }
 
 size_t mac_mic_len(uint8_t level)

@@ -1,22 +1,12 @@
 #include "radio/hdlc.h"
 
-enum { ST_NOSYNC = 0, ST_FRAME, ST_ESCAPED, ST_DISCARD };
+#include "util/crc16.h"
 
-/* RFC 1662 C.2's table for the reflected polynomial 0x8408, computed at
- * build time so the per-byte cost is one lookup (the bit-by-bit loop was
- * most of a frame's HDLC cost, docs/PERFORMANCE.md §4). */
-#define FCS_B(c) ((c)&1 ? ((c) >> 1) ^ 0x8408u : (c) >> 1)
-#define FCS_8(c) FCS_B(FCS_B(FCS_B(FCS_B(FCS_B(FCS_B(FCS_B(FCS_B(c))))))))
-#define FCS_4(c) FCS_8(c), FCS_8((c) + 1u), FCS_8((c) + 2u), FCS_8((c) + 3u)
-#define FCS_16(c) FCS_4(c), FCS_4((c) + 4u), FCS_4((c) + 8u), FCS_4((c) + 12u)
-#define FCS_64(c) FCS_16(c), FCS_16((c) + 16u), FCS_16((c) + 32u), FCS_16((c) + 48u)
-static const uint16_t fcs_table[256] = {FCS_64(0u), FCS_64(64u), FCS_64(128u), FCS_64(192u)};
+enum { ST_NOSYNC = 0, ST_FRAME, ST_ESCAPED, ST_DISCARD };
 
 uint16_t hdlc_fcs(uint16_t fcs, const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        fcs = (uint16_t)((fcs >> 8) ^ fcs_table[(fcs ^ p[i]) & 0xff]);
-    return fcs;
+    return crc16_8408_update(fcs, p, n); /* RFC 1662 C.2 */
 }
 
 bool hdlc_needs_escape(uint8_t b)

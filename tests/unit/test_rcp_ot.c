@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "mac/mac_frame.h"
 #include "platform/sim_radio.h"
 #include "radio/rcp.h"
 #include "radio/spinel.h"
@@ -218,17 +219,6 @@ static bool got_sim_rx(struct ctx *c)
     return c->sim_rx > 0;
 }
 
-static uint16_t kermit(const uint8_t *p, size_t n)
-{
-    uint16_t crc = 0;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int b = 0; b < 8; b++)
-            crc = (uint16_t)((crc & 1) ? (crc >> 1) ^ 0x8408 : crc >> 1);
-    }
-    return crc;
-}
-
 /* A data frame, PAN ID compressed, short source 0x0002; dst short or ext
  * (ext in print order); ar sets the AR bit. Returns the PSDU length. */
 static size_t make_frame(uint8_t *f, uint8_t seq, bool ar, uint16_t dst_short,
@@ -253,7 +243,7 @@ static size_t make_frame(uint8_t *f, uint8_t seq, bool ar, uint16_t dst_short,
     f[n++] = 0x00;
     memcpy(f + n, "tbr-rcp", 7);
     n += 7;
-    uint16_t fcs = kermit(f, n);
+    uint16_t fcs = mac_crc16_kermit(f, n);
     f[n++] = (uint8_t)fcs;
     f[n++] = (uint8_t)(fcs >> 8);
     return n;

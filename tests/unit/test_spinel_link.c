@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "platform/spinel_link.h"
+#include "radio/hdlc.h"
 #include "support/skip_policy.h"
 
 static uint64_t now_ms(void)
@@ -41,51 +42,19 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* HDLC-lite FCS (RFC 1662 FCS-16, as OpenThread's src/lib/hdlc). */
-static uint16_t fcs16(const uint8_t *p, size_t n)
-{
-    uint16_t fcs = 0xffff;
-    for (size_t i = 0; i < n; i++) {
-        fcs ^= p[i];
-        for (int b = 0; b < 8; b++)
-            fcs = (fcs & 1) ? (uint16_t)((fcs >> 1) ^ 0x8408) : (uint16_t)(fcs >> 1);
-    }
-    return (uint16_t)~fcs;
-}
-
-static bool needs_escape(uint8_t b)
-{
-    return b == 0x7e || b == 0x7d || b == 0x11 || b == 0x13 || b == 0xf8;
-}
-
-/* Frames payload: 7E, escaped payload and FCS (little-endian), 7E. */
+/* Frames payload with the project's HDLC-lite encoder (radio/hdlc.h). */
 static size_t hdlc_frame(const uint8_t *payload, size_t n, uint8_t *out)
 {
-    uint8_t raw[64];
     size_t k = 0;
-    uint16_t fcs = fcs16(payload, n);
-    assert_true(n + 2 <= sizeof(raw));
-    memcpy(raw, payload, n);
-    raw[n] = (uint8_t)(fcs & 0xff);
-    raw[n + 1] = (uint8_t)(fcs >> 8);
-    out[k++] = 0x7e;
-    for (size_t i = 0; i < n + 2; i++) {
-        if (needs_escape(raw[i])) {
-            out[k++] = 0x7d;
-            out[k++] = raw[i] ^ 0x20;
-        } else {
-            out[k++] = raw[i];
-        }
-    }
-    out[k++] = 0x7e;
+    assert_int_equal(hdlc_encode(payload, n, out, HDLC_ENCODED_MAX(n), &k), 0);
     return k;
 }
 
 static void test_fcs_vector(void **state)
 {
     (void)state;
-    /* CRC-16/X-25 check value ("123456789" -> 0x906E): the test's own FCS. */
-    assert_int_equal(fcs16((const uint8_t *)"123456789", 9), 0x906e);
+    /* CRC-16/X-25 check value ("123456789" -> 0x906E): the FCS the frames carry. */
+    assert_int_equal(hdlc_fcs(HDLC_FCS_INIT, (const uint8_t *)"123456789", 9) ^ 0xffff, 0x906e);
 }
 
 static bool mem_has(const uint8_t *hay, size_t n, const uint8_t *needle, size_t m)
