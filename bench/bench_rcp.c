@@ -252,7 +252,6 @@ static void service(struct bench *b, uint64_t wait_us, bool peer_rx)
 {
     struct pollfd pfd[2] = {{spinel_link_fd(&b->link), POLLIN, 0},
                             {peer_rx ? sim_radio_fd(&b->peer) : -1, POLLIN, 0}};
-    uint8_t buf[1024];
 
     struct timespec ts = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
     int ready = ppoll(pfd, 2, &ts, NULL);
@@ -261,16 +260,8 @@ static void service(struct bench *b, uint64_t wait_us, bool peer_rx)
     if (ready > 0)
         b->wakeups++;
     uint64_t now = mono_ns() / 1000000;
-    if (pfd[0].revents) {
-        for (int i = 0; i < 16; i++) { /* tbr-agent's RCP_READ_BURST */
-            ssize_t n = spinel_link_read(&b->link, buf, sizeof(buf));
-            if (n == 0)
-                die("%s", spinel_link_why(&b->link));
-            if (n < 0)
-                break;
-            rcp_input(&b->rcp, buf, (size_t)n, now);
-        }
-    }
+    if (pfd[0].revents && spinel_link_feed(&b->link, &b->rcp, 16, now) == 0) /* RCP_READ_BURST */
+        die("%s", spinel_link_why(&b->link));
     rcp_tick(&b->rcp, now);
     if (rcp_state(&b->rcp) != RCP_STATE_READY)
         die("the RCP left READY: %s", rcp_last_error(&b->rcp));
@@ -308,14 +299,10 @@ static void rcp_start(struct bench *b)
         if (now - start > START_WAIT_MS || rcp_state(&b->rcp) == RCP_STATE_INCOMPATIBLE)
             die("the RCP is not ready: %s", rcp_last_error(&b->rcp));
         struct pollfd pfd = {spinel_link_fd(&b->link), POLLIN, 0};
-        uint8_t buf[1024];
         (void)poll(&pfd, 1, 50);
         now = mono_ns() / 1000000;
-        ssize_t n = spinel_link_read(&b->link, buf, sizeof(buf));
-        if (n == 0)
+        if (spinel_link_feed(&b->link, &b->rcp, 1, now) == 0)
             die("%s", spinel_link_why(&b->link));
-        if (n > 0)
-            rcp_input(&b->rcp, buf, (size_t)n, now);
         rcp_tick(&b->rcp, now);
     }
 }

@@ -627,19 +627,8 @@ static void rcp_link_lost(struct app *a, uint64_t now, const char *why)
  * asks for and the reopen when its back-off has passed. */
 static void rcp_service(struct app *a, bool readable, uint64_t now)
 {
-    uint8_t buf[1024];
-
-    for (int i = 0; readable && i < RCP_READ_BURST; i++) {
-        ssize_t n = spinel_link_read(&a->link, buf, sizeof(buf));
-
-        if (n > 0) {
-            rcp_input(&a->rcp, buf, (size_t)n, now);
-            continue;
-        }
-        if (n == 0)
-            rcp_link_lost(a, now, spinel_link_why(&a->link));
-        break;
-    }
+    if (readable && spinel_link_feed(&a->link, &a->rcp, RCP_READ_BURST, now) == 0)
+        rcp_link_lost(a, now, spinel_link_why(&a->link));
     if (spinel_link_tick(&a->link) < 0)
         rcp_link_lost(a, now, spinel_link_why(&a->link));
     rcp_tick(&a->rcp, now);
@@ -707,25 +696,17 @@ static int rcp_start_wait(struct app *a)
     for (now = start; now - start < RCP_START_WAIT_MS && stop_signal == 0; now = now_ms()) {
         struct pollfd pfd = {.fd = spinel_link_fd(&a->link), .events = POLLIN};
         int64_t wait = rcp_wait_ms(a, now), left = (int64_t)(RCP_START_WAIT_MS - (now - start));
-        ssize_t n;
 
         if (wait < 0 || wait > left)
             wait = left;
         if (poll(&pfd, 1, (int)wait) < 0 && errno != EINTR)
             break;
         now = now_ms();
-        if (pfd.revents != 0) {
-            uint8_t buf[1024];
-
-            n = spinel_link_read(&a->link, buf, sizeof(buf));
-            if (n > 0) {
-                rcp_input(&a->rcp, buf, (size_t)n, now);
-            } else if (n == 0) {
-                fprintf(stderr, "%s: radio: %s, before it was ready\n", a->prog,
-                        spinel_link_why(&a->link));
-                spinel_link_close(&a->link);
-                return -1;
-            }
+        if (pfd.revents != 0 && spinel_link_feed(&a->link, &a->rcp, 1, now) == 0) {
+            fprintf(stderr, "%s: radio: %s, before it was ready\n", a->prog,
+                    spinel_link_why(&a->link));
+            spinel_link_close(&a->link);
+            return -1;
         }
         if (spinel_link_tick(&a->link) < 0) {
             fprintf(stderr, "%s: radio: %s\n", a->prog, spinel_link_why(&a->link));

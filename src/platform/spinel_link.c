@@ -578,3 +578,21 @@ int spinel_link_tick(struct spinel_link *l)
     l->down = true;
     return -1;
 }
+
+int spinel_link_feed(struct spinel_link *l, struct rcp *r, unsigned burst, uint64_t now_ms)
+{
+    uint8_t buf[SPINEL_LINK_FEED_BUF];
+    int fed = -1;
+
+    for (unsigned i = 0; i < burst; i++) {
+        ssize_t n = spinel_link_read(l, buf, sizeof(buf));
+
+        if (n == 0)
+            return 0;
+        if (n < 0)
+            break;
+        rcp_input(r, buf, (size_t)n, now_ms);
+        fed = 1;
+    }
+    return fed;
+}

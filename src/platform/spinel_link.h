@@ -54,6 +54,7 @@
 #include <sys/types.h>
 
 #include "radio/radio_url.h"
+#include "radio/rcp.h"
 
 #define SPINEL_LINK_WRITE_WAIT_MS 200
 #define SPINEL_LINK_TERM_WAIT_MS 500         /* SIGTERM to SIGKILL */
@@ -119,6 +120,16 @@ int spinel_link_fd(const struct spinel_link *l);
  * to 100 ms for the child to finish dying, so that why names its status.
  */
 ssize_t spinel_link_read(struct spinel_link *l, uint8_t *buf, size_t cap);
+
+/*
+ * Reads what the link has, at most burst reads of SPINEL_LINK_FEED_BUF
+ * bytes (so a flood cannot starve the caller's loop), into the Spinel host
+ * (rcp_input at now_ms).
+ * @return 1 bytes were fed; 0 the link is down (as spinel_link_read; what
+ * was read before is fed); -1 nothing to read.
+ */
+#define SPINEL_LINK_FEED_BUF 1024
+int spinel_link_feed(struct spinel_link *l, struct rcp *r, unsigned burst, uint64_t now_ms);
 
 /*
  * Writes all n bytes (the Spinel host's stream write op: link is a struct
