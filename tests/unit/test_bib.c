@@ -727,7 +727,7 @@ static void test_exhaust_pool(void **state)
     assert_int_equal(bib_sessions(b), 2);
     /* The first two keep working, old and new flows, both ways. */
     assert_int_equal(out_udp(b, 1, 5000, "203.0.113.8", 53, T0 + 1000, &h), NAT64_DROP_NONE);
-    assert_int_equal(out_udp(b, 1, 5001, "8.8.4.4", 53, T0 + 1000, &h), NAT64_DROP_NONE);
+    assert_int_equal(out_udp(b, 1, 5001, "198.51.100.4", 53, T0 + 1000, &h), NAT64_DROP_NONE);
     assert_addr4(h.addr4, "192.0.2.2");
     uint8_t t[4];
     v4("192.0.2.1", t);
@@ -786,7 +786,7 @@ static void host_limit(bool napt)
     assert_int_equal(out_udp(b, 1, 2, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_int_equal(out_udp(b, 1, 3, "203.0.113.8", 53, T0, &h), NAT64_DROP_NONE);
     assert_int_equal(out_udp(b, 1, 4, "203.0.113.8", 53, T0, &h), NAT64_DROP_HOST_LIMIT);
-    assert_int_equal(out_udp(b, 1, 1, "8.8.4.4", 53, T0, &h), NAT64_DROP_HOST_LIMIT);
+    assert_int_equal(out_udp(b, 1, 1, "198.51.100.4", 53, T0, &h), NAT64_DROP_HOST_LIMIT);
     /* Inbound sessions count too. */
     assert_int_equal(in_pkt(b, BIB_UDP, first.addr4, first.port4, "203.0.113.9", 1, 0, T0, &h),
                      NAT64_DROP_HOST_LIMIT);
