@@ -227,6 +227,11 @@ static void reset_state(struct tnode *n)
     n->mode = TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA; /* "rdn" */
     n->timeout_s = TN_CHILD_TIMEOUT_S;
     n->mle_fc_stored = n->mac_fc_stored = n->cfg.kv ? 0 : UINT32_MAX;
+    n->rcfg.router_eligible = n->cfg.router_eligible;
+    n->rcfg.jitter_s = TN_ROUTER_SELECTION_JITTER_S;
+    n->rcfg.upgrade_threshold = TN_ROUTER_UPGRADE_THRESHOLD;
+    n->rcfg.downgrade_threshold = TN_ROUTER_DOWNGRADE_THRESHOLD;
+    n->rcfg.leader_weight = TN_WEIGHTING;
 }
 
 struct tnode *tnode_new(const struct tnode_cfg *cfg, uint64_t now_ms)
@@ -276,6 +281,7 @@ struct tnode *tnode_new(const struct tnode_cfg *cfg, uint64_t now_ms)
     lowpan_ctx_init(&n->ctx);
     lowpan_reasm_init(&n->reasm, 0);
     coap_ctx_init(&n->coap, (uint16_t)tn_rand32(n));
+    router_table_init(&n->rt, (uint8_t)tn_rand32(n));
     n->tmf_token = (uint16_t)tn_rand32(n);
     n->frag_tag = (uint16_t)tn_rand32(n);
 

@@ -36,6 +36,7 @@
 #include "thread/keys.h"
 #include "thread/mle_msg.h"
 #include "thread/node.h"
+#include "thread/router_table.h"
 #include "util/kv.h"
 
 #define TN_ADDR_CACHE 32   /* EID -> RLOC16 entries */
@@ -158,6 +159,27 @@ struct tn_tmf_retx {
     uint8_t msg[TN_TMF_MSG_MAX];
 };
 
+/* A neighbour router's security state (by router ID): the MAC and MLE
+ * replay windows of its frames, as a child's (child_table_sec). */
+struct tn_rnbr {
+    uint8_t ext[8];
+    struct child_table_sec sec;
+};
+
+/* Router-role settings (OpenThread's CLI names; mle.hpp defaults). */
+#define TN_ROUTER_SELECTION_JITTER_S 120 /* kRouterSelectionJitter */
+#define TN_ROUTER_UPGRADE_THRESHOLD 16   /* kRouterUpgradeThreshold */
+#define TN_ROUTER_DOWNGRADE_THRESHOLD 23 /* kRouterDowngradeThreshold */
+struct tn_router_cfg {
+    bool router_eligible;        /* `routereligible` (FTD; starts as cfg.router_eligible) */
+    uint8_t jitter_s;            /* `routerselectionjitter` */
+    uint8_t upgrade_threshold;   /* `routerupgradethreshold` */
+    uint8_t downgrade_threshold; /* `routerdowngradethreshold` */
+    uint8_t leader_weight;       /* `leaderweight` (Leader Data weighting) */
+    bool has_preferred_partition;
+    uint32_t preferred_partition; /* `partitionid preferred` (tests) */
+};
+
 /* The MAC rx frame being processed (valid inside tnode_radio_rx). */
 struct tn_rx {
     const struct mac_rx_info *info;
@@ -231,6 +253,11 @@ struct tnode {
     size_t netdata_len;
     bool has_nat64;
     struct addr_prefix6 nat64;
+
+    /* routers (thread/router_table.h): IDs, links, routes; settings */
+    struct router_table rt;
+    struct tn_rnbr rnbr[ROUTER_TABLE_MAX_ID + 1];
+    struct tn_router_cfg rcfg;
 
     /* leader / parent role */
     struct netdata_leader store;
