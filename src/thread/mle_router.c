@@ -114,7 +114,7 @@ static uint8_t link_margin(const struct tnode *n)
 
 static void leader_refresh(struct tnode *n)
 {
-    n->leader.weighting = TN_WEIGHTING;
+    n->leader.weighting = tn_partition_weight(n); /* `leaderweight` */
     n->leader.data_version = n->store.version;
     n->leader.stable_data_version = n->store.stable_version;
     n->leader.leader_router_id = n->router_id;
@@ -247,9 +247,10 @@ void tn_router_become_leader(struct tnode *n, bool restore)
         n->router_id = (uint8_t)(n->saved_rloc16 >> 10);
         n->leader.partition_id = n->saved_partition;
     } else {
-        n->router_id = (uint8_t)tn_rand_range(n, 0, MLE_MAX_ROUTER_ID);
-        n->leader.partition_id = tn_rand32(n);
+        n->router_id = tn_partition_leader_id(n); /* BecomeLeader (mle_partition.c) */
+        n->leader.partition_id = tn_partition_new_id(n);
     }
+    tn_partition_formed(n, n->router_id);
     n->rloc16 = (uint16_t)(n->router_id << 10);
     uint8_t v[3];
     tn_random(n, v, sizeof(v));
@@ -586,7 +587,8 @@ void tn_router_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t
         rx_child_update_response(n, plain, len, src);
         break;
     case MLE_CMD_ADVERTISEMENT:
-        n->cnt.mle_drop_partition++; /* another router/partition: no merging */
+        if (!tn_partition_adv_msg(n, plain, len, src)) /* another partition: merge? */
+            n->cnt.mle_drop_partition++;               /* ours: no routers yet */
         break;
     default:
         n->cnt.mle_drop_unexpected++; /* Link Request etc.: ignored (§3.3) */

@@ -168,7 +168,7 @@ static void mle_udp_rx(void *ctx, const struct ip6_udp_rx *rx)
         }
     }
     n->cnt.mle_rx++;
-    if (n->role == TNODE_LEADER)
+    if (n->role == TNODE_LEADER && !tn_partition_for_attach(n, m.cmd))
         tn_router_mle_rx(n, m.cmd, plain, plen, rx->src, rx->dst, child);
     else
         tn_child_mle_rx(n, m.cmd, plain, plen, rx->src, rx->dst);
@@ -232,6 +232,7 @@ static void reset_state(struct tnode *n)
     n->rcfg.upgrade_threshold = TN_ROUTER_UPGRADE_THRESHOLD;
     n->rcfg.downgrade_threshold = TN_ROUTER_DOWNGRADE_THRESHOLD;
     n->rcfg.leader_weight = TN_WEIGHTING;
+    tn_partition_init(n);
 }
 
 struct tnode *tnode_new(const struct tnode_cfg *cfg, uint64_t now_ms)
@@ -339,8 +340,8 @@ void tnode_process(struct tnode *n, uint64_t now_ms)
     tn_mesh_process(n);
     if (n->role == TNODE_LEADER)
         tn_router_process(n);
-    else if (n->role == TNODE_CHILD || n->role == TNODE_DETACHED)
-        tn_child_process(n);
+    if (n->role == TNODE_CHILD || n->role == TNODE_DETACHED || tn_partition_attaching(n))
+        tn_child_process(n); /* also a leader's better-partition attach */
     tn_tmf_process(n);
     uint64_t when;
     if (ip6_ping_deadline(&n->ip, &when) && when <= n->now)
@@ -358,7 +359,7 @@ int64_t tnode_next_timeout_ms(const struct tnode *n, uint64_t now_ms)
     t = tn_min_due(t, tn_mesh_next(n));
     if (n->role == TNODE_LEADER)
         t = tn_min_due(t, tn_router_next(n));
-    else if (n->role == TNODE_CHILD || n->role == TNODE_DETACHED)
+    if (n->role == TNODE_CHILD || n->role == TNODE_DETACHED || tn_partition_attaching(n))
         t = tn_min_due(t, tn_child_next(n));
     t = tn_min_due(t, tn_tmf_next(n));
     /* Those timers are relative to n->now; the caller's now may be later. */

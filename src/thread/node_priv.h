@@ -10,6 +10,7 @@
  *                 dispatch, TCP/UDP sockets                    (top)
  *   mle_child.c   attach, keep-alive, re-attach (the child role)
  *   mle_router.c  leader formation and the parent role (interop §3.3)
+ *   mle_partition.c  partition comparison, attach modes, merging
  *   tmf_agent.c   TMF (UDP 61631): a/aq, a/an, a/as, a/sd; address cache
  *   mesh.c        IPv6 <-> 6LoWPAN <-> MAC, next hop, MAC security policy,
  *                 forwarding for children, the MAC callbacks; secured MLE send
@@ -35,6 +36,7 @@
 #include "thread/dataset.h"
 #include "thread/keys.h"
 #include "thread/mle_msg.h"
+#include "thread/mle_partition.h"
 #include "thread/node.h"
 #include "thread/router_table.h"
 #include "util/kv.h"
@@ -258,6 +260,7 @@ struct tnode {
     struct router_table rt;
     struct tn_rnbr rnbr[ROUTER_TABLE_MAX_ID + 1];
     struct tn_router_cfg rcfg;
+    struct tn_partition part; /* attach modes, the partition we left (mle_partition.c) */
 
     /* leader / parent role */
     struct netdata_leader store;
