@@ -1,0 +1,481 @@
+/*
+ * Partitions (src/thread/mle_partition.c): OpenThread's ComparePartitions,
+ * the attach-mode decisions (which Parent Responses an attach accepts, what
+ * follows a failed attach, BecomeLeader's choices, stale Advertisements of
+ * the partition just left), and on the simulated medium with real nodes
+ * (virtual time): two partitions kept apart by MAC denylists merge into the
+ * better one once the filters are lifted (leaders and FTD children both
+ * move), a higher leader weight beats a higher partition ID, and a killed
+ * leader is replaced by a new partition that its former children share.
+ * The merge and failover times are printed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mac/mac_filter.h"
+#include "support/medium.h"
+#include "support/node_net.h"
+#include "thread/mle_partition.h"
+#include "thread/node.h"
+#include "thread/node_priv.h"
+
+/* ---- ComparePartitions ------------------------------------------------------------ */
+
+static struct mle_leader_data ld(uint32_t pid, uint8_t weight)
+{
+    struct mle_leader_data d = {.partition_id = pid, .weighting = weight};
+    return d;
+}
+
+static void test_compare(void **state)
+{
+    (void)state;
+    struct mle_leader_data a = ld(0x100, 64), b = ld(0x200, 64);
+
+    /* Same weight and singleton-ness: the higher partition ID wins. */
+    assert_int_equal(tn_partition_compare(true, &a, true, &b), -1);
+    assert_int_equal(tn_partition_compare(true, &b, true, &a), 1);
+    assert_int_equal(tn_partition_compare(false, &b, false, &a), 1);
+    /* Not being a singleton beats the partition ID. */
+    assert_int_equal(tn_partition_compare(false, &a, true, &b), 1);
+    assert_int_equal(tn_partition_compare(true, &b, false, &a), -1);
+    /* The weighting beats both. */
+    struct mle_leader_data heavy = ld(0x1, 65);
+    assert_int_equal(tn_partition_compare(true, &heavy, false, &b), 1);
+    assert_int_equal(tn_partition_compare(false, &b, true, &heavy), -1);
+    /* The same partition. */
+    assert_int_equal(tn_partition_compare(true, &a, true, &a), 0);
+    assert_int_equal(tn_partition_compare(false, &a, false, &a), 0);
+    /* Unsigned partition IDs (OT compares uint32_t). */
+    struct mle_leader_data hi = ld(0xffffffffu, 64), lo = ld(0x7fffffff, 64);
+    assert_int_equal(tn_partition_compare(true, &hi, true, &lo), 1);
+}
+
+static void test_route_singleton(void **state)
+{
+    (void)state;
+    struct mle_route64 r;
+
+    memset(&r, 0, sizeof(r));
+    assert_true(tn_partition_route_singleton(&r));
+    assert_true(mle_route64_add(&r, 5, 0x01));
+    assert_true(tn_partition_route_singleton(&r));
+    assert_true(mle_route64_add(&r, 62, 0x11));
+    assert_false(tn_partition_route_singleton(&r));
+}
+
+/* ---- decisions on a node ---------------------------------------------------------- */
+
+static struct node_net *cur;
+
+static int teardown(void **state)
+{
+    (void)state;
+    node_net_free(cur);
+    cur = NULL;
+    return 0;
+}
+
+static struct mle_advertisement adv_of(uint32_t pid, uint8_t weight, unsigned routers,
+                                       uint8_t id_seq)
+{
+    struct mle_advertisement a;
+
+    memset(&a, 0, sizeof(a));
+    a.src_rloc16 = 0x0400;
+    a.leader = ld(pid, weight);
+    a.has_route = true;
+    a.route.id_seq = id_seq;
+    for (unsigned i = 0; i < routers; i++)
+        mle_route64_add(&a.route, 1 + i, 0x01);
+    return a;
+}
+
+/* HandleAdvertisementOnFtd's partition branch on a leader. */
+static void test_advertisement_decisions(void **state)
+{
+    (void)state;
+    cur = node_net_new(1);
+    struct tnode *n = cur->node[0];
+    n->rcfg.has_preferred_partition = true;
+    n->rcfg.preferred_partition = 0x5000;
+    node_net_form(cur);
+    assert_int_equal(n->leader.partition_id, 0x5000);
+    assert_true(tn_partition_singleton(n));
+
+    /* Our own partition: not ours to handle. */
+    struct mle_advertisement a = adv_of(0x5000, 64, 1, 1);
+    assert_false(tn_partition_adv_rx(n, &a, 50, false));
+    assert_false(tn_partition_attaching(n));
+
+    /* A worse partition: dropped, no attach (they come to us). */
+    uint32_t drops = n->cnt.mle_drop_partition;
+    a = adv_of(0x4fff, 64, 1, 1);
+    assert_true(tn_partition_adv_rx(n, &a, 50, false));
+    assert_int_equal(n->cnt.mle_drop_partition, drops + 1);
+    assert_false(tn_partition_attaching(n));
+    /* A lower weight loses even with a higher ID and more routers. */
+    a = adv_of(0xffff0000u, 63, 3, 1);
+    assert_true(tn_partition_adv_rx(n, &a, 50, false));
+    assert_false(tn_partition_attaching(n));
+
+    /* A better one heard with a weak link (margin < 10): ignored. */
+    a = adv_of(0x6000, 64, 1, 1);
+    assert_true(tn_partition_adv_rx(n, &a, 9, false));
+    assert_false(tn_partition_attaching(n));
+    /* ... from our parent: the parent's business (a leader has none, but the
+     * check comes first as in OT). */
+    assert_true(tn_partition_adv_rx(n, &a, 50, true));
+    assert_false(tn_partition_attaching(n));
+
+    /* A partition that left us (ours is the previous one): its stale
+     * Advertisements (ID sequence not newer) are ignored for 120 s. */
+    n->part.prev_id = 0x6000;
+    n->part.prev_id_seq = 10;
+    n->part.prev_until_ms = n->now + 1000;
+    a = adv_of(0x6000, 64, 2, 10);
+    assert_true(tn_partition_adv_rx(n, &a, 50, false));
+    assert_false(tn_partition_attaching(n));
+    n->part.prev_until_ms = 0;
+
+    /* A better partition with a good link: a better-partition attach. */
+    uint32_t tries = n->part.better_attaches;
+    assert_true(tn_partition_adv_rx(n, &a, 10, false));
+    assert_true(tn_partition_attaching(n));
+    assert_int_equal(n->part.mode, TN_ATTACH_BETTER);
+    assert_int_equal(n->part.better_attaches, tries + 1);
+    /* Only one attach at a time. */
+    assert_true(tn_partition_adv_rx(n, &a, 50, false));
+    assert_int_equal(n->part.better_attaches, tries + 1);
+
+    /* Which Parent Responses this attach takes: a better partition only. */
+    struct mle_connectivity conn = {.active_routers = 1, .id_seq = 3};
+    struct mle_leader_data better = ld(0x6000, 64), worse = ld(0x4000, 64), ours = ld(0x5000, 64);
+    assert_true(tn_partition_parent_ok(n, &better, &conn));
+    assert_false(tn_partition_parent_ok(n, &worse, &conn));
+    assert_false(tn_partition_parent_ok(n, &ours, &conn));
+    /* ... and prefers the better of two candidates. */
+    struct mle_connectivity two = {.active_routers = 2};
+    assert_true(tn_partition_cand_cmp(n, &worse, &two, &better, &conn) > 0);
+    assert_true(tn_partition_cand_cmp(n, &worse, &conn, &better, &conn) < 0);
+    assert_int_equal(tn_partition_cand_cmp(n, &better, &conn, &better, &conn), 0);
+
+    /* Nobody answered: a better-partition attach leaves us as we were. */
+    assert_int_equal(tn_partition_attach_failed(n), TN_NEXT_STAY);
+    assert_int_equal(n->part.mode, TN_ATTACH_ANY);
+
+    /* Same-partition mode (leader age): ours with a newer ID sequence only;
+     * failing it goes on to any partition. */
+    n->part.mode = TN_ATTACH_SAME;
+    uint8_t seq = tn_partition_id_seq(n);
+    struct mle_connectivity newer = {.active_routers = 2, .id_seq = (uint8_t)(seq + 1)};
+    struct mle_connectivity older = {.active_routers = 2, .id_seq = seq};
+    assert_true(tn_partition_parent_ok(n, &ours, &newer));
+    assert_false(tn_partition_parent_ok(n, &ours, &older));
+    assert_false(tn_partition_parent_ok(n, &better, &newer));
+    assert_int_equal(tn_partition_attach_failed(n), TN_NEXT_ANY);
+    /* Any partition while attached: another partition, or ours if newer. */
+    assert_true(tn_partition_parent_ok(n, &worse, &older));
+    assert_true(tn_partition_parent_ok(n, &ours, &newer));
+    assert_false(tn_partition_parent_ok(n, &ours, &older));
+
+    /* The leader age check is a router's (OT: roles child/router). */
+    assert_false(tn_partition_leader_age(n, 500));
+}
+
+/* BecomeLeader's choices, and Reattach after any-partition attempts. */
+static void test_become_leader_choices(void **state)
+{
+    (void)state;
+    cur = node_net_new(1);
+    struct tnode *n = cur->node[0];
+
+    /* The previous router ID when there is one (SelectLeaderId). */
+    n->part.prev_router_id = 17;
+    assert_int_equal(tn_partition_leader_id(n), 17);
+    n->part.prev_router_id = TN_NO_ROUTER_ID;
+    for (int i = 0; i < 50; i++)
+        assert_true(tn_partition_leader_id(n) <= MLE_MAX_ROUTER_ID);
+    /* The preferred partition ID (`partitionid preferred`) or a random one. */
+    n->rcfg.has_preferred_partition = true;
+    n->rcfg.preferred_partition = 0xabcdef01;
+    assert_int_equal(tn_partition_new_id(n), 0xabcdef01);
+    n->rcfg.has_preferred_partition = false;
+    assert_int_not_equal(tn_partition_new_id(n), tn_partition_new_id(n));
+    n->rcfg.leader_weight = 72;
+    assert_int_equal(tn_partition_weight(n), 72);
+
+    /* A detached router-eligible FTD forms a partition after an unanswered
+     * any-partition attach; a non-eligible one tries again later. */
+    n->role = TNODE_DETACHED;
+    n->part.mode = TN_ATTACH_ANY;
+    assert_int_equal(tn_partition_attach_failed(n), TN_NEXT_LEADER);
+    n->rcfg.router_eligible = false;
+    assert_int_equal(tn_partition_attach_failed(n), TN_NEXT_WAIT);
+    n->role = TNODE_DISABLED;
+}
+
+/* A node that is not an FTD ignores other partitions (MTD: no merge). */
+static void test_mtd_ignores(void **state)
+{
+    (void)state;
+    cur = node_net_new(2);
+    node_net_form(cur);
+    struct tnode *c = cur->node[1];
+    assert_int_equal(tnode_set_mode(c, TNODE_MODE_RX_ON | TNODE_MODE_FULL_NETDATA, cur->now),
+                     OT_ERR_NONE);
+    struct mle_advertisement a = adv_of(c->leader.partition_id + 1, 64, 3, 1);
+    assert_true(tn_partition_adv_rx(c, &a, 80, false));
+    assert_false(tn_partition_attaching(c));
+    struct mle_leader_data other = ld(c->leader.partition_id + 1, 64);
+    struct mle_connectivity conn = {.active_routers = 1};
+    assert_true(tn_partition_parent_ok(c, &other, &conn)); /* MTD: any parent */
+    assert_int_equal(tn_partition_cand_cmp(c, &other, &conn, &c->leader, &conn), 0);
+}
+
+/* ---- on the medium ------------------------------------------------------------------ */
+
+static void deny(struct tnode *n, const struct tnode *peer)
+{
+    uint8_t ext[8];
+    struct mac_filter *f = tnode_mac_filter(n);
+
+    tnode_ext_addr(peer, ext);
+    assert_int_equal(mac_filter_add_addr(f, ext), OT_ERR_NONE);
+    mac_filter_set_mode(f, MAC_FILTER_DENYLIST);
+}
+
+static void lift(struct tnode *n)
+{
+    mac_filter_clear_addrs(tnode_mac_filter(n));
+    mac_filter_set_mode(tnode_mac_filter(n), MAC_FILTER_DISABLED);
+}
+
+static uint32_t partition_of(const struct tnode *n)
+{
+    struct tnode_leader_data d;
+
+    if (tnode_leader_data(n, &d) != OT_ERR_NONE)
+        return 0;
+    return d.partition_id;
+}
+
+static void start_with(struct node_net *nn, int i, const uint8_t *ds, size_t len)
+{
+    struct tnode *n = nn->node[i];
+
+    assert_int_equal(tnode_dataset_set_active(n, ds, len, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_ifconfig(n, true, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(n, nn->now), OT_ERR_NONE);
+}
+
+/* Runs until every running node is in partition pid (0: the one leader's)
+ * with exactly one leader, at most max_ms; returns the virtual time it took. */
+static uint64_t until_one_partition(struct node_net *nn, uint32_t pid, uint64_t max_ms)
+{
+    uint64_t t0 = nn->now;
+
+    for (;;) {
+        int leaders = 0, in = 0, running = 0;
+        uint32_t want = pid;
+        for (int i = 0; i < nn->n && !want; i++)
+            if (tnode_role(nn->node[i]) == TNODE_LEADER)
+                want = partition_of(nn->node[i]);
+        for (int i = 0; i < nn->n; i++) {
+            enum tnode_role r = tnode_role(nn->node[i]);
+            if (r == TNODE_DISABLED)
+                continue;
+            running++;
+            leaders += r == TNODE_LEADER;
+            in += (r == TNODE_LEADER || r == TNODE_CHILD) && partition_of(nn->node[i]) == want;
+        }
+        if (leaders == 1 && in == running)
+            return nn->now - t0;
+        if (nn->now - t0 >= max_ms)
+            fail_msg("no single partition 0x%08x after %llu ms (%d leaders, %d of %d in it)", pid,
+                     (unsigned long long)max_ms, leaders, in, running);
+        node_net_run(nn, 100);
+    }
+}
+
+/*
+ * Two partitions: node 1 leads A (child node 3), node 2 leads B (child node
+ * 4, which cannot hear node 1), the leaders deny each other. Lifting the
+ * filters merges them into the better partition: the worse leader and its
+ * FTD child attach to the better one.
+ */
+static void merge(uint32_t pid_a, uint8_t weight_a, uint32_t pid_b, uint8_t weight_b, uint32_t want)
+{
+    cur = node_net_new(4);
+    struct node_net *nn = cur;
+    struct tnode **n = nn->node;
+    n[0]->rcfg.has_preferred_partition = n[1]->rcfg.has_preferred_partition = true;
+    n[0]->rcfg.preferred_partition = pid_a;
+    n[0]->rcfg.leader_weight = weight_a;
+    n[1]->rcfg.preferred_partition = pid_b;
+    n[1]->rcfg.leader_weight = weight_b;
+    deny(n[0], n[1]);
+    deny(n[0], n[3]);
+    deny(n[1], n[0]);
+    deny(n[1], n[2]);
+    deny(n[2], n[1]);
+    deny(n[3], n[0]);
+
+    assert_int_equal(tnode_dataset_init_new(n[0]), OT_ERR_NONE);
+    assert_int_equal(tnode_dataset_commit_active(n[0], nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_ifconfig(n[0], true, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(n[0], nn->now), OT_ERR_NONE);
+    node_net_run(nn, 5000);
+    assert_int_equal(tnode_role(n[0]), TNODE_LEADER);
+    size_t len = 0;
+    const uint8_t *ds = tnode_active_dataset(n[0], &len);
+    assert_non_null(ds);
+    start_with(nn, 1, ds, len);
+    node_net_run(nn, 5000);
+    start_with(nn, 2, ds, len);
+    start_with(nn, 3, ds, len);
+    node_net_run(nn, 10000);
+    assert_int_equal(tnode_role(n[0]), TNODE_LEADER);
+    assert_int_equal(tnode_role(n[1]), TNODE_LEADER);
+    assert_int_equal(partition_of(n[0]), pid_a);
+    assert_int_equal(partition_of(n[1]), pid_b);
+    assert_int_equal(tnode_role(n[2]), TNODE_CHILD);
+    assert_int_equal(partition_of(n[2]), pid_a);
+    assert_int_equal(tnode_role(n[3]), TNODE_CHILD);
+    assert_int_equal(partition_of(n[3]), pid_b);
+
+    for (int i = 0; i < 4; i++)
+        lift(n[i]);
+    uint64_t ms = until_one_partition(nn, want, 300000);
+    int loser = want == pid_a ? 1 : 0;
+    print_message("merge into 0x%08x (weights %u/%u): %llu ms after the filters were lifted\n",
+                  want, weight_a, weight_b, (unsigned long long)ms);
+    assert_int_equal(tnode_role(n[loser]), TNODE_CHILD);
+    assert_int_equal(n[loser]->part.merges, 1);
+    assert_true(n[loser]->part.better_attaches >= 1);
+    assert_int_equal(n[1 - loser]->part.better_attaches, 0);
+    /* The winner keeps leading: its partition never changed. */
+    assert_int_equal(n[1 - loser]->part.merges, 0);
+    /* The loser gave up the Leader ALOC and its children. */
+    struct tnode_addr ad[32];
+    size_t k = tnode_addrs(n[loser], ad, 32);
+    for (size_t j = 0; j < k && j < 32; j++)
+        assert_false(ad[j].addr[14] == 0xfc && ad[j].addr[15] == 0x00 && ad[j].addr[11] == 0xff);
+    /* A merge of FTDs within a few attach cycles (Advertisement trickle up
+     * to 32 s + Parent Requests 0.75 + 1.25 s + Child ID 1.25 s), far below
+     * the 240 s child timeout. */
+    assert_true(ms <= 60000);
+    /* Stable: still one partition a while later. */
+    node_net_run(nn, 60000);
+    assert_int_equal(until_one_partition(nn, want, 0), 0);
+}
+
+static void test_merge_higher_id_wins(void **state)
+{
+    (void)state;
+    merge(0x11110000, 64, 0x22220000, 64, 0x22220000);
+}
+
+static void test_merge_higher_id_wins_other_way(void **state)
+{
+    (void)state;
+    merge(0x33330000, 64, 0x22220000, 64, 0x33330000);
+}
+
+static void test_merge_weight_beats_id(void **state)
+{
+    (void)state;
+    merge(0x11110000, 72, 0x77770000, 64, 0x11110000);
+}
+
+/*
+ * The leader is killed (its thread stops, it falls silent): its FTD children
+ * lose their parent at the next keep-alive, look for any partition, and one
+ * of them forms a new one that the other joins (directly, or by merging).
+ */
+static void test_leader_loss(void **state)
+{
+    (void)state;
+    cur = node_net_new(4);
+    struct node_net *nn = cur;
+    node_net_form(nn);
+    uint32_t old = partition_of(nn->node[0]);
+    for (int i = 1; i < 4; i++)
+        assert_int_equal(partition_of(nn->node[i]), old);
+    node_net_run(nn, 30000);
+
+    assert_int_equal(tnode_thread_stop(nn->node[0], nn->now), OT_ERR_NONE);
+    uint64_t t0 = nn->now;
+    int leader = -1;
+    while (leader < 0) {
+        for (int i = 1; i < 4; i++)
+            if (tnode_role(nn->node[i]) == TNODE_LEADER)
+                leader = i;
+        if (nn->now - t0 > 400000)
+            fail_msg("no new leader 400 s after the leader stopped");
+        if (leader < 0)
+            node_net_run(nn, 100);
+    }
+    uint64_t elected = nn->now - t0;
+    uint64_t settled = until_one_partition(nn, 0, 300000);
+    for (int i = 1; i < 4; i++)
+        if (tnode_role(nn->node[i]) == TNODE_LEADER)
+            leader = i;
+    uint32_t pid = partition_of(nn->node[leader]);
+    assert_int_not_equal(pid, old);
+    print_message("leader loss: first new leader after %llu ms; one partition (0x%08x, node %d "
+                  "leads) after %llu ms\n",
+                  (unsigned long long)elected, pid, leader + 1,
+                  (unsigned long long)(elected + settled));
+    /* Children notice at their keep-alive: within the 240 s child timeout
+     * (plus the 4 x 1 s retries and one attach cycle). */
+    assert_true(elected <= 240000 + 4 * 1100 + 3000);
+    assert_int_equal(nn->node[leader]->part.partitions_formed, 1);
+    assert_true(settled <= 60000);
+    for (int i = 1; i < 4; i++)
+        if (i != leader)
+            assert_int_equal(tnode_role(nn->node[i]), TNODE_CHILD);
+}
+
+/* A leader that merged into another partition and then lost that leader
+ * forms a partition again with the router ID it had (SelectLeaderId). */
+static void test_previous_router_id(void **state)
+{
+    (void)state;
+    merge(0x11110000, 64, 0x22220000, 64, 0x22220000);
+    struct node_net *nn = cur;
+    uint8_t had = nn->node[0]->part.prev_router_id;
+    assert_true(had <= MLE_MAX_ROUTER_ID);
+    /* Only node 1 may form: the others are not router-eligible. */
+    nn->node[2]->rcfg.router_eligible = nn->node[3]->rcfg.router_eligible = false;
+    nn->node[2]->cfg.router_eligible = nn->node[3]->cfg.router_eligible = false;
+    assert_int_equal(tnode_thread_stop(nn->node[1], nn->now), OT_ERR_NONE);
+    for (int t = 0; t < 4000 && tnode_role(nn->node[0]) != TNODE_LEADER; t++)
+        node_net_run(nn, 100);
+    assert_int_equal(tnode_role(nn->node[0]), TNODE_LEADER);
+    assert_int_equal(tnode_rloc16(nn->node[0]), (uint16_t)(had << 10));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_route_singleton),
+        cmocka_unit_test_teardown(test_advertisement_decisions, teardown),
+        cmocka_unit_test_teardown(test_become_leader_choices, teardown),
+        cmocka_unit_test_teardown(test_mtd_ignores, teardown),
+        cmocka_unit_test_teardown(test_merge_higher_id_wins, teardown),
+        cmocka_unit_test_teardown(test_merge_higher_id_wins_other_way, teardown),
+        cmocka_unit_test_teardown(test_merge_weight_beats_id, teardown),
+        cmocka_unit_test_teardown(test_leader_loss, teardown),
+        cmocka_unit_test_teardown(test_previous_router_id, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
