@@ -32,53 +32,7 @@ export PORT_OFFSET=${PORT_OFFSET:-$((800 + $$ % 100))} # 800..899: its own range
 
 OT=$(tbr_shared_dir)/ot/ot-cli-ftd
 [ -x "$OT" ] || tbr_missing_shared ot/ot-cli-ftd
-
-# start_ot N: ot-cli-ftd as node N in its own directory (its flash), on a
-# FIFO like start_node; the prompt and CRs are taken off its output.
-start_ot() {
-    local n=$1 fd
-    mkdir -p "$T/ot$n"
-    mkfifo "$T/in$n"
-    exec {fd}<>"$T/in$n"
-    FD[$n]=$fd
-    : >"$T/out$n"
-    (
-        for fd in "${FD[@]}"; do
-            eval "exec $fd>&-"
-        done
-        cd "$T/ot$n" || exit 1
-        exec "$OT" "$n" <"$T/in$n" 2>"$T/err$n" \
-            > >(exec sed -u -e 's/\r$//' -e ':a' -e 's/^> //' -e 'ta' >>"$T/out$n")
-    ) &
-    PID[$n]=$!
-}
-
-# ocmd N "command" [timeout]: cmd, without OpenThread's echo of the command.
-ocmd() {
-    local rc
-    cmd "$@"
-    rc=$?
-    if [ "$(printf '%s\n' "$OUT" | head -1)" = "$2" ]; then
-        OUT=$(printf '%s\n' "$OUT" | tail -n +2)
-    fi
-    return $rc
-}
-
-# oget N "command": its output when Done.
-oget() { ocmd "$1" "$2" && [ "$RES" = Done ] && printf '%s\n' "$OUT"; }
-
-# role N: its `state` now.
-role() { oget "$1" state; }
-
-# reach N ROLE SECONDS: polls `state` until it reads ROLE.
-reach() {
-    local deadline=$(($(now_ms) + $3 * 1000 * SLOW))
-    while [ "$(now_ms)" -lt "$deadline" ]; do
-        [ "$(role "$1")" = "$2" ] && return 0
-        sleep 0.3
-    done
-    return 1
-}
+# start_ot, ocmd, oget, role, reach, form, oneline: tests/thread/lib.sh
 
 # stays_unattached N SECONDS: never child or leader within SECONDS.
 stays_unattached() {
@@ -95,15 +49,6 @@ stays_unattached() {
 # "Name: value").
 mac_counter() { oget "$1" "counters mac" | sed -n "s/^ *$2: //p"; }
 
-# form N: dataset init new .. thread start; leader within 20 s.
-form() {
-    expect "$1" "dataset init new" Done
-    expect "$1" "dataset commit active" Done
-    expect "$1" "ifconfig up" Done
-    expect "$1" "thread start" Done
-    if reach "$1" leader 20; then pass "node$1 leads"; else fail "node$1 state: $(role "$1")"; fi
-}
-
 # join N DATASET: as an end device (mode rn) with that dataset.
 join() {
     expect "$1" "mode rn" Done
@@ -118,7 +63,6 @@ ping_once() {
     echo "$OUT" | grep -q "1 packets received"
 }
 
-oneline() { printf '%s' "$1" | tr '\n' '|'; }
 
 echo "macfilter interop: PORT_OFFSET=$PORT_OFFSET dir=$T"
 
