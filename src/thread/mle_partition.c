@@ -8,6 +8,7 @@
 
 #include "thread/mle_partition.h"
 #include "thread/node_priv.h"
+#include "thread/tmf.h"
 #include "thread/tmf_agent.h"
 
 static int three_way(uint32_t a, uint32_t b)
@@ -45,6 +46,7 @@ void tn_partition_init(struct tnode *n)
 {
     memset(&n->part, 0, sizeof(n->part));
     n->part.prev_router_id = TN_NO_ROUTER_ID;
+    n->part.sd_old_rloc16 = MAC_SHORT_NONE;
 }
 
 static bool attached(const struct tnode *n)
@@ -242,4 +244,91 @@ bool tn_partition_leader_age(struct tnode *n, uint32_t leader_age_s)
     tn_log(n, 2, "leader age %u s: reattaching to the same partition", leader_age_s);
     tn_partition_request_attach(n, TN_ATTACH_SAME, 1);
     return true;
+}
+
+/* ---- Server Data sync (NetworkData::Notifier) -------------------------------- */
+
+void tn_partition_sd_changed(struct tnode *n)
+{
+    n->part.sd_dirty = true;
+}
+
+/* Does the leader's Network Data hold exactly our local entries? Registering
+ * ours into a copy changes nothing then (netdata_leader_register bumps the
+ * version only on a change). Local data that cannot be registered under our
+ * RLOC16 (built for the previous one) is left for its owner to rebuild. */
+static bool sd_consistent(const struct tnode *n)
+{
+    struct netdata_leader copy;
+    if (netdata_leader_load(&copy, n->netdata, n->netdata_len, 0, 0) != NETDATA_OK)
+        return true;
+    if (netdata_leader_register(&copy, n->rloc16, n->local_nd, n->local_nd_len) != NETDATA_OK)
+        return true;
+    return copy.version == 0 && copy.stable_version == 0;
+}
+
+static void sd_send(struct tnode *n)
+{
+    const uint8_t *ml = tn_ml_prefix(n);
+    if (!ml)
+        return;
+    struct tmf_server_data sd = {
+        .has_network_data = true,
+        .network_data = n->local_nd,
+        .network_data_len = n->local_nd_len,
+    };
+    if (n->part.sd_old_rloc16 != MAC_SHORT_NONE && n->part.sd_old_rloc16 != n->rloc16) {
+        sd.has_rloc16 = true; /* the leader drops what we registered before */
+        sd.rloc16 = n->part.sd_old_rloc16;
+    }
+    uint8_t payload[NETDATA_MAX_LEN + 8];
+    size_t plen;
+    if (tmf_build_server_data(&sd, payload, sizeof(payload), &plen) != TMF_OK) {
+        n->cnt.tmf_tx_errors++;
+        return;
+    }
+    /* SetSockAddrToRlocPeerAddrToLeaderAloc: ML prefix + 0:ff:fe00:fc00. */
+    uint8_t dst[16] = {0};
+    memcpy(dst, ml, 8);
+    dst[11] = 0xff;
+    dst[12] = 0xfe;
+    dst[14] = (uint8_t)(TN_LEADER_ALOC >> 8);
+    dst[15] = (uint8_t)TN_LEADER_ALOC;
+    tn_tmf_send_con(n, dst, TMF_URI_SERVER_DATA, payload, plen);
+    n->part.sd_old_rloc16 = n->rloc16;
+    n->part.sd_sent++;
+    tn_log(n, 3, "a/sd: %zu bytes of local Network Data to the leader", n->local_nd_len);
+}
+
+void tn_partition_sd_process(struct tnode *n)
+{
+    /* The leader registers its own entries directly; a stable-only copy of
+     * the Network Data cannot show ours. */
+    if ((n->role != TNODE_CHILD && n->role != TNODE_ROUTER) || !(n->mode & TNODE_MODE_FULL_NETDATA))
+        return;
+    struct tn_partition *p = &n->part;
+    bool same = p->sd_fp_partition == n->leader.partition_id &&
+                p->sd_fp_leader == n->leader.leader_router_id &&
+                p->sd_fp_version == n->leader.data_version && p->sd_fp_rloc16 == n->rloc16;
+    if (same && !p->sd_dirty && (!p->sd_recheck_ms || n->now < p->sd_recheck_ms))
+        return;
+    p->sd_fp_partition = n->leader.partition_id;
+    p->sd_fp_leader = n->leader.leader_router_id;
+    p->sd_fp_version = n->leader.data_version;
+    p->sd_fp_rloc16 = n->rloc16;
+    p->sd_dirty = false;
+    p->sd_recheck_ms = 0;
+    if (sd_consistent(n))
+        return;
+    sd_send(n);
+    p->sd_recheck_ms = n->now + TN_SD_RECHECK_MS;
+}
+
+int64_t tn_partition_sd_next(const struct tnode *n)
+{
+    if (n->role != TNODE_CHILD && n->role != TNODE_ROUTER)
+        return -1;
+    if (n->part.sd_dirty)
+        return 0;
+    return n->part.sd_recheck_ms ? tn_until(n->now, n->part.sd_recheck_ms) : -1;
 }

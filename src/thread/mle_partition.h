@@ -57,6 +57,15 @@ struct tn_partition {
     uint8_t prev_id_seq;    /* ... its router ID sequence then */
     uint64_t prev_until_ms; /* ... remembered until (0: none) */
     uint8_t prev_router_id; /* our last router ID (TN_NO_ROUTER_ID: none) */
+    /* Server Data sync (a/sd) of a node that is not the leader */
+    bool sd_dirty;            /* our local Network Data changed */
+    uint64_t sd_recheck_ms;   /* look again then (0: only on a change) */
+    uint32_t sd_fp_partition; /* what the last check saw: partition, leader, */
+    uint8_t sd_fp_leader;     /* data version, our RLOC16 */
+    uint8_t sd_fp_version;
+    uint16_t sd_fp_rloc16;
+    uint16_t sd_old_rloc16; /* RLOC16 of the last a/sd (0xfffe: none) */
+    uint32_t sd_sent;       /* a/sd sent */
     /* event counts (tests, logs) */
     uint32_t better_attaches; /* better-partition attach attempts (OT counter) */
     uint32_t merges;          /* attached to another partition from a partition */
@@ -138,6 +147,20 @@ uint32_t tn_partition_new_id(struct tnode *n);
 uint8_t tn_partition_weight(const struct tnode *n);
 /* The node became leader of a new partition (counted, the router ID kept). */
 void tn_partition_formed(struct tnode *n, uint8_t router_id);
+
+/*
+ * A border router that is not the leader keeps its entries in the
+ * partition's Network Data (OT's NetworkData::Notifier): whenever the
+ * partition, the leader, the Network Data or our RLOC16 changed, or our
+ * local Network Data did (tn_partition_sd_changed), the leader's data is
+ * compared with ours; if its entries for our RLOC16 differ (a new leader
+ * has none), a/sd with our local Network Data goes to the Leader ALOC
+ * (with the old RLOC16 when ours changed), checked again 30 s later.
+ */
+#define TN_SD_RECHECK_MS 30000
+void tn_partition_sd_changed(struct tnode *n);
+void tn_partition_sd_process(struct tnode *n);
+int64_t tn_partition_sd_next(const struct tnode *n);
 
 /* Leader age check for a router (HandleTimeTick): when the leader has not
  * been heard for the network ID timeout, a same-partition attach is asked

@@ -342,6 +342,7 @@ void tnode_process(struct tnode *n, uint64_t now_ms)
         tn_router_process(n);
     if (n->role == TNODE_CHILD || n->role == TNODE_DETACHED || tn_partition_attaching(n))
         tn_child_process(n); /* also a leader's better-partition attach */
+    tn_partition_sd_process(n);
     tn_tmf_process(n);
     uint64_t when;
     if (ip6_ping_deadline(&n->ip, &when) && when <= n->now)
@@ -362,6 +363,7 @@ int64_t tnode_next_timeout_ms(const struct tnode *n, uint64_t now_ms)
     if (n->role == TNODE_CHILD || n->role == TNODE_DETACHED || tn_partition_attaching(n))
         t = tn_min_due(t, tn_child_next(n));
     t = tn_min_due(t, tn_tmf_next(n));
+    t = tn_min_due(t, tn_partition_sd_next(n));
     /* Those timers are relative to n->now; the caller's now may be later. */
     if (t > 0 && now_ms > n->now) {
         uint64_t late = now_ms - n->now;
@@ -687,8 +689,6 @@ enum ot_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, size_t
     if (len > NETDATA_MAX_LEN || (len && !tlvs) ||
         (len && netdata_validate(tlvs, len) != NETDATA_OK))
         return OT_ERR_INVALID_ARGS;
-    if (n->role == TNODE_CHILD)
-        return OT_ERR_INVALID_STATE; /* a/sd from a child: not built */
     if (n->role == TNODE_LEADER) {
         struct netdata_leader save = n->store;
         enum netdata_err e = netdata_leader_register(&n->store, n->rloc16, tlvs, len);
@@ -706,6 +706,7 @@ enum ot_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, size_t
     if (len)
         memcpy(n->local_nd, tlvs, len);
     n->local_nd_len = len;
+    tn_partition_sd_changed(n); /* not the leader: a/sd (mle_partition.c) */
     return OT_ERR_NONE;
 }
 

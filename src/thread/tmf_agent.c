@@ -66,8 +66,7 @@ static void reply(struct tnode *n, const struct coap_msg *req, const struct ip6_
     tmf_send(n, rx->src, out, olen);
 }
 
-/* Sends a CON request and keeps it for retransmission. */
-static void send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
+void tn_tmf_send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
                      const uint8_t *payload, size_t plen)
 {
     struct tn_tmf_retx *r = NULL;
@@ -282,7 +281,7 @@ static void rx_addr_query(struct tnode *n, const struct coap_msg *m, const struc
         n->cnt.tmf_tx_errors++;
         return;
     }
-    send_con(n, rx->src, TMF_URI_ADDR_NOTIFY, payload, plen);
+    tn_tmf_send_con(n, rx->src, TMF_URI_ADDR_NOTIFY, payload, plen);
 }
 
 static void rx_addr_notify(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx)

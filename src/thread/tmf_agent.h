@@ -7,6 +7,7 @@
 #define TBR_THREAD_TMF_AGENT_H
 
 #include "thread/node_priv.h"
+#include "thread/tmf.h"
 
 void tn_tmf_init(struct tnode *n);
 void tn_tmf_udp_rx(void *ctx, const struct ip6_udp_rx *rx);
@@ -16,6 +17,9 @@ void tn_cache_learn(struct tnode *n, const uint8_t eid[16], uint16_t rloc16);
 void tn_cache_forget_rloc(struct tnode *n, uint16_t rloc16);
 /* Queues pkt and queries eid (a/aq to ff03::2). NoRoute while in hold-off. */
 enum ot_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt, size_t len);
+/* Sends a CON request and keeps it for retransmission. */
+void tn_tmf_send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
+                     const uint8_t *payload, size_t plen);
 void tn_tmf_process(struct tnode *n);
 int64_t tn_tmf_next(const struct tnode *n);
 void tn_tmf_reset(struct tnode *n);

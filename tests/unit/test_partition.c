@@ -20,6 +20,8 @@
 #include <cmocka.h>
 
 #include "mac/mac_filter.h"
+#include "netdata/netdata.h"
+#include "util/addr.h"
 #include "support/medium.h"
 #include "support/node_net.h"
 #include "thread/mle_partition.h"
@@ -463,6 +465,111 @@ static void test_previous_router_id(void **state)
     assert_int_equal(tnode_rloc16(nn->node[0]), (uint16_t)(had << 10));
 }
 
+/* ---- a border router that is not the leader -------------------------------------- */
+
+/* What tbr-agent's publisher does: the NAT64 route and OMR prefix of node
+ * i, with its current RLOC16, pushed whenever that RLOC16 changed. */
+static uint16_t br_rloc = 0xfffe;
+
+static void br_publish(struct node_net *nn, int i)
+{
+    struct tnode *n = nn->node[i];
+    uint16_t rloc = tnode_rloc16(n);
+    enum tnode_role r = tnode_role(n);
+
+    if (rloc == br_rloc || (r != TNODE_CHILD && r != TNODE_LEADER))
+        return;
+    struct netdata_local loc;
+    netdata_local_init(&loc);
+    struct netdata_prefix_cfg p = {0};
+    assert_true(addr_parse_prefix6("fd11:22::/64", &p.prefix));
+    p.rloc16 = rloc;
+    p.preferred = p.slaac = p.on_mesh = p.stable = true;
+    assert_int_equal(netdata_local_add_prefix(&loc, &p), NETDATA_OK);
+    struct netdata_route_cfg rt = {0};
+    assert_true(addr_parse_prefix6("64:ff9b::/96", &rt.prefix));
+    rt.rloc16 = rloc;
+    rt.nat64 = rt.stable = true;
+    assert_int_equal(netdata_local_add_route(&loc, &rt), NETDATA_OK);
+    assert_int_equal(tnode_set_local_netdata(n, loc.tlvs, loc.len, nn->now), OT_ERR_NONE);
+    br_rloc = rloc;
+}
+
+/* Every running node has the BR's NAT64 prefix (with its current RLOC16) in
+ * the Network Data it holds. */
+static bool all_have_nat64(struct node_net *nn, int br)
+{
+    for (int i = 0; i < nn->n; i++) {
+        if (tnode_role(nn->node[i]) == TNODE_DISABLED)
+            continue;
+        struct addr_prefix6 p;
+        if (!tnode_nat64_prefix(nn->node[i], &p) || p.len != 96)
+            return false;
+        size_t len = 0;
+        const uint8_t *nd = tnode_netdata(nn->node[i], &len);
+        struct netdata_iter it = NETDATA_ITER_INIT;
+        struct netdata_route_cfg rc;
+        if (!nd || !netdata_next_route(nd, len, tnode_rloc16(nn->node[br]), &it, &rc))
+            return false;
+    }
+    return true;
+}
+
+/* Runs (publishing for br as its RLOC16 changes) until every node has the
+ * NAT64 prefix; returns the time taken. */
+static uint64_t until_nat64(struct node_net *nn, int br, uint64_t max_ms)
+{
+    uint64_t t0 = nn->now;
+
+    for (;;) {
+        br_publish(nn, br);
+        if (all_have_nat64(nn, br))
+            return nn->now - t0;
+        if (nn->now - t0 >= max_ms)
+            fail_msg("NAT64 not everywhere after %llu ms", (unsigned long long)max_ms);
+        node_net_run(nn, 100);
+    }
+}
+
+/*
+ * Node 2, a child, is a border router: its entries reach the leader by
+ * a/sd and everyone's Network Data. The leader is killed; a new partition
+ * forms (whoever leads it) and the BR's entries are in its Network Data
+ * too: node 3 and node 4 regain the NAT64 prefix.
+ */
+static void test_br_child_keeps_nat64(void **state)
+{
+    (void)state;
+    cur = node_net_new(4);
+    struct node_net *nn = cur;
+    node_net_form(nn);
+    br_rloc = 0xfffe;
+    uint64_t ms = until_nat64(nn, 1, 10000);
+    print_message("BR child's NAT64 route in everyone's Network Data after %llu ms\n",
+                  (unsigned long long)ms);
+    assert_true(nn->node[1]->part.sd_sent >= 1);
+    /* Nothing more to send while the leader holds it. */
+    uint32_t sent = nn->node[1]->part.sd_sent;
+    node_net_run(nn, 60000);
+    assert_int_equal(nn->node[1]->part.sd_sent, sent);
+
+    assert_int_equal(tnode_thread_stop(nn->node[0], nn->now), OT_ERR_NONE);
+    uint64_t t0 = nn->now;
+    until_one_partition(nn, 0, 400000);
+    ms = until_nat64(nn, 1, 60000);
+    print_message("leader loss: NAT64 back everywhere %llu ms after the leader stopped\n",
+                  (unsigned long long)(nn->now - t0));
+    (void)ms;
+    /* Withdrawn: an empty local set removes the entries (as a child or as
+     * the leader). */
+    assert_int_equal(tnode_set_local_netdata(nn->node[1], NULL, 0, nn->now), OT_ERR_NONE);
+    node_net_run(nn, 5000);
+    for (int i = 1; i < 4; i++) {
+        struct addr_prefix6 p;
+        assert_false(tnode_nat64_prefix(nn->node[i], &p));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +583,7 @@ int main(void)
         cmocka_unit_test_teardown(test_merge_weight_beats_id, teardown),
         cmocka_unit_test_teardown(test_leader_loss, teardown),
         cmocka_unit_test_teardown(test_previous_router_id, teardown),
+        cmocka_unit_test_teardown(test_br_child_keeps_nat64, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
