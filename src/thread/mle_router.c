@@ -114,7 +114,7 @@ static uint8_t link_margin(const struct tnode *n)
 
 static void leader_refresh(struct tnode *n)
 {
-    n->leader.weighting = TN_WEIGHTING;
+    n->leader.weighting = n->rcfg.leader_weight; /* `leaderweight` */
     n->leader.data_version = n->store.version;
     n->leader.stable_data_version = n->store.stable_version;
     n->leader.leader_router_id = n->router_id;
@@ -248,7 +248,9 @@ void tn_router_become_leader(struct tnode *n, bool restore)
         n->leader.partition_id = n->saved_partition;
     } else {
         n->router_id = (uint8_t)tn_rand_range(n, 0, MLE_MAX_ROUTER_ID);
-        n->leader.partition_id = tn_rand32(n);
+        /* `partitionid preferred` (OT's reference-device setting), else random. */
+        n->leader.partition_id =
+            n->rcfg.has_preferred_partition ? n->rcfg.preferred_partition : tn_rand32(n);
     }
     n->rloc16 = (uint16_t)(n->router_id << 10);
     uint8_t v[3];
@@ -264,7 +266,7 @@ void tn_router_become_leader(struct tnode *n, bool restore)
         tn_log(n, 2, "commissioning data not set: %s", netdata_err_str(ce));
     n->id_seq = v[2];
     n->id_seq_ms = n->now;
-    child_table_init(&n->children);
+    child_table_reset(&n->children);
     n->parent.valid = n->cand.valid = false;
     mac_layer_set_short_addr(&n->mac, n->rloc16);
     ip6_set_rloc16(&n->ip, n->rloc16);
@@ -291,7 +293,7 @@ void tn_router_become_leader(struct tnode *n, bool restore)
 
 void tn_router_stop(struct tnode *n)
 {
-    child_table_init(&n->children);
+    child_table_reset(&n->children);
 }
 
 void tn_router_netdata_changed(struct tnode *n)
