@@ -239,10 +239,14 @@ void node_cli_router_print_eidcache(FILE *out, const struct tnode_eidcache_entry
     fprintf(out, " %04x", (unsigned)e->rloc16);
     fprintf(out, " %s", e->state < 4 ? states[e->state] : "unknown");
     fprintf(out, " canEvict=%d", e->can_evict ? 1 : 0);
-    /* Cached entries: no last transaction time is kept here (OT prints
-     * transTime/eid only when an a/an carried them). */
-    if (e->state != TNODE_EIDCACHE_CACHED)
+    if (e->state == TNODE_EIDCACHE_CACHED) {
+        if (e->valid_last_trans) {
+            fprintf(out, " transTime=%" PRIu32 " eid=", e->last_trans_s);
+            cli_print_ip6(out, e->ml_eid);
+        }
+    } else {
         fprintf(out, " timeout=%u", (unsigned)e->timeout_s);
+    }
     if (e->state == TNODE_EIDCACHE_RETRY)
         fprintf(out, " retryDelay=%u rampDown=%d", (unsigned)e->retry_s, e->ramp_down ? 1 : 0);
     fputc('\n', out);

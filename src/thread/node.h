@@ -317,9 +317,12 @@ struct tnode_eidcache_entry {
     uint16_t rloc16;
     uint8_t state; /* enum tnode_eidcache_state */
     bool can_evict;
-    bool ramp_down;     /* RETRY only */
-    uint16_t timeout_s; /* SNOOPED / QUERY / RETRY: seconds left */
-    uint16_t retry_s;   /* RETRY: the retry delay */
+    bool ramp_down;        /* RETRY only */
+    bool valid_last_trans; /* CACHED: the a/an carried a Last Transaction Time */
+    uint32_t last_trans_s; /* valid_last_trans: that time */
+    uint8_t ml_eid[16];    /* valid_last_trans: the target's ML-EID */
+    uint16_t timeout_s;    /* SNOOPED / QUERY / RETRY: seconds left */
+    uint16_t retry_s;      /* RETRY: the retry delay */
 };
 
 /* Entries in OpenThread's list order (cached, snooped, query, retry; most
