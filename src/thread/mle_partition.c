@@ -175,10 +175,19 @@ int tn_partition_cand_cmp(const struct tnode *n, const struct mle_leader_data *l
     return tn_partition_compare(conn_singleton(conn), ld, conn_singleton(cand_conn), cand_ld);
 }
 
+/* SetRouterId keeps mPreviousRouterId: the ID we hold now, if any. */
+static void note_router_id(struct tnode *n)
+{
+    if (n->rloc16 != MAC_SHORT_NONE && (n->rloc16 & 0x1ff) == 0 &&
+        (n->role == TNODE_ROUTER || n->role == TNODE_LEADER))
+        n->part.prev_router_id = (uint8_t)(n->rloc16 >> 10);
+}
+
 enum tn_attach_next tn_partition_attach_failed(struct tnode *n)
 {
     enum tn_attach_mode mode = (enum tn_attach_mode)n->part.mode;
     n->part.mode = TN_ATTACH_ANY;
+    note_router_id(n);
     switch (mode) {
     case TN_ATTACH_BETTER:
         return TN_NEXT_STAY;
@@ -194,8 +203,7 @@ enum tn_attach_next tn_partition_attach_failed(struct tnode *n)
 void tn_partition_attached(struct tnode *n, const struct mle_leader_data *ld)
 {
     n->part.mode = TN_ATTACH_ANY;
-    if (n->rloc16 != MAC_SHORT_NONE && (n->rloc16 & 0x1ff) == 0)
-        n->part.prev_router_id = (uint8_t)(n->rloc16 >> 10);
+    note_router_id(n);
     if (!attached(n) || ld->partition_id == n->leader.partition_id)
         return;
     /* HandlePartitionChange. */
@@ -237,7 +245,8 @@ void tn_partition_formed(struct tnode *n, uint8_t router_id)
 
 bool tn_partition_leader_age(struct tnode *n, uint32_t leader_age_s)
 {
-    if (n->role != TNODE_ROUTER || leader_age_s < TN_NETWORK_ID_TIMEOUT_S)
+    if ((n->role != TNODE_ROUTER && n->role != TNODE_CHILD) ||
+        leader_age_s < TN_NETWORK_ID_TIMEOUT_S)
         return false;
     if (tn_partition_attaching(n))
         return false;

@@ -162,7 +162,7 @@ void tn_partition_sd_changed(struct tnode *n);
 void tn_partition_sd_process(struct tnode *n);
 int64_t tn_partition_sd_next(const struct tnode *n);
 
-/* Leader age check for a router (HandleTimeTick): when the leader has not
+/* Leader age check for a router or REED (HandleTimeTick): when the leader has not
  * been heard for the network ID timeout, a same-partition attach is asked
  * for; true then. */
 bool tn_partition_leader_age(struct tnode *n, uint32_t leader_age_s);

@@ -18,10 +18,17 @@ void tn_cache_forget_rloc(struct tnode *n, uint16_t rloc16);
 /* Queues pkt and queries eid (a/aq to ff03::2). NoRoute while in hold-off. */
 enum ot_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt, size_t len);
 /* Sends a CON request and keeps it for retransmission. */
-void tn_tmf_send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
-                     const uint8_t *payload, size_t plen);
+enum ot_err tn_tmf_send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
+                            const uint8_t *payload, size_t plen);
 void tn_tmf_process(struct tnode *n);
 int64_t tn_tmf_next(const struct tnode *n);
 void tn_tmf_reset(struct tnode *n);
+/* REED: a/as to the leader's RLOC (CON); the answer goes to
+ * n->up.addr_solicit_done. Router: a/ar of our router ID (CON). */
+enum ot_err tn_tmf_addr_solicit(struct tnode *n, uint8_t reason);
+void tn_tmf_addr_release(struct tnode *n);
+/* Routers with a border router entry in our Network Data (OpenThread's
+ * CountBorderRouters(kRouterRoleOnly)). */
+unsigned tn_tmf_br_routers(const struct tnode *n);
 
 #endif

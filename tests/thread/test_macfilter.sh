@@ -29,10 +29,11 @@ export PORT_OFFSET=${PORT_OFFSET:-$((800 + $$ % 100))} # 800..899: its own range
 
 # shellcheck source=tests/thread/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/thread/ot_lib.sh
+. "$(dirname "$0")/ot_lib.sh"
 
 OT=$(tbr_shared_dir)/ot/ot-cli-ftd
 [ -x "$OT" ] || tbr_missing_shared ot/ot-cli-ftd
-# start_ot, ocmd, oget, role, reach, form, oneline: tests/thread/lib.sh
 
 # stays_unattached N SECONDS: never child or leader within SECONDS.
 stays_unattached() {
@@ -49,6 +50,15 @@ stays_unattached() {
 # "Name: value").
 mac_counter() { oget "$1" "counters mac" | sed -n "s/^ *$2: //p"; }
 
+# form N: dataset init new .. thread start; leader within 20 s.
+form() {
+    expect "$1" "dataset init new" Done
+    expect "$1" "dataset commit active" Done
+    expect "$1" "ifconfig up" Done
+    expect "$1" "thread start" Done
+    if reach "$1" leader 20; then pass "node$1 leads"; else fail "node$1 state: $(role "$1")"; fi
+}
+
 # join N DATASET: as an end device (mode rn) with that dataset.
 join() {
     expect "$1" "mode rn" Done
@@ -62,7 +72,6 @@ ping_once() {
     ocmd "$1" "ping $2" 10
     echo "$OUT" | grep -q "1 packets received"
 }
-
 
 echo "macfilter interop: PORT_OFFSET=$PORT_OFFSET dir=$T"
 
