@@ -231,11 +231,6 @@ uint32_t tn_partition_new_id(struct tnode *n)
     return tn_rand32(n);
 }
 
-uint8_t tn_partition_weight(const struct tnode *n)
-{
-    return n->rcfg.leader_weight;
-}
-
 void tn_partition_formed(struct tnode *n, uint8_t router_id)
 {
     n->part.mode = TN_ATTACH_ANY;

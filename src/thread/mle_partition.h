@@ -141,10 +141,10 @@ enum tn_attach_next tn_partition_attach_failed(struct tnode *n);
  * changes): HandlePartitionChange when the partition is another one. */
 void tn_partition_attached(struct tnode *n, const struct mle_leader_data *ld);
 
-/* BecomeLeader's choices (SelectLeaderId, SelectPartitionId, weight). */
+/* BecomeLeader's choices (SelectLeaderId, SelectPartitionId); the weight
+ * is `leaderweight` (rcfg.leader_weight, mle_router.c). */
 uint8_t tn_partition_leader_id(struct tnode *n);
 uint32_t tn_partition_new_id(struct tnode *n);
-uint8_t tn_partition_weight(const struct tnode *n);
 /* The node became leader of a new partition (counted, the router ID kept). */
 void tn_partition_formed(struct tnode *n, uint8_t router_id);
 

@@ -18,6 +18,11 @@
 #     fails to reattach to the old partition and forms a new one as leader
 #     with its router ID and weight 64; tbr-node 7 follows its parent into
 #     the new partition.
+# (c) Leader loss in a mesh of three routers: OpenThread leader 8, tbr-node 9
+#     and OpenThread 10 routers (routerselectionjitter 1). Node 8 is killed:
+#     both routers see the leader age reach 120 s, fail to reattach to the
+#     old partition, and end in one new partition (one leads, the other
+#     joins it); the leader keeps the router ID it had.
 # Prints "N passed, N failed"; exit 77 (skip) without the OpenThread binary
 # outside CI (tests/common.sh).
 set -u
@@ -70,8 +75,11 @@ lift() {
     expect "$1" "macfilter addr disable" Done
 }
 
-# joined N PID ROLE: node N is ROLE in partition PID.
-joined() { [ "$(role "$1")" = "$3" ] && [ "$(ld "$1" "Partition ID")" = "$2" ]; }
+# joined N PID: node N is a child or router in partition PID (a router-
+# eligible node that joined as a child may become a router).
+joined() {
+    case $(role "$1") in child | router) [ "$(ld "$1" "Partition ID")" = "$2" ] ;; *) false ;; esac
+}
 
 # merge TBR OTN WEIGHT: tbr-node TBR leads, OpenThread OTN with that leader
 # weight leads a second partition; lifting the filters merges them.
@@ -107,11 +115,11 @@ merge() {
     lift "$o"
     t0=$(now_ms)
     while [ $(($(now_ms) - t0)) -lt $((120000 * SLOW)) ]; do
-        joined "$loser" "$wpid" child && [ "$(role "$winner")" = leader ] && break
+        joined "$loser" "$wpid" && [ "$(role "$winner")" = leader ] && break
         sleep 0.5
     done
     ms=$(($(now_ms) - t0))
-    if joined "$loser" "$wpid" child && [ "$(role "$winner")" = leader ]; then
+    if joined "$loser" "$wpid" && [ "$(role "$winner")" = leader ]; then
         pass "merge (OpenThread weight $w): node$loser joined node$winner's partition $wpid in $ms ms"
         echo "MEASURED merge weight$w: $ms ms"
     else
@@ -119,7 +127,7 @@ merge() {
     fi
     # One partition still, a while later (no flapping back).
     sleep $((5 * SLOW))
-    joined "$loser" "$wpid" child && [ "$(ld "$winner" "Partition ID")" = "$wpid" ] &&
+    joined "$loser" "$wpid" && [ "$(ld "$winner" "Partition ID")" = "$wpid" ] &&
         pass "still one partition $wpid" || fail "after 5 s: node$loser $(role "$loser") $(ld "$loser" "Partition ID")"
     kill_node "$t"
     kill_node "$o"
@@ -169,11 +177,11 @@ NEW=$(ld 6 "Partition ID")
     pass "node6 kept its router ID $RID6 as leader, weight 64" ||
     fail "node6 leader router id $(ld 6 "Leader Router ID") (was router $RID6), weight $(ld 6 Weighting)"
 while [ $(($(now_ms) - t0)) -lt $((300000 * SLOW)) ]; do
-    joined 7 "$NEW" child && break
+    joined 7 "$NEW" && break
     sleep 0.5
 done
 ms=$(($(now_ms) - t0))
-if joined 7 "$NEW" child; then
+if joined 7 "$NEW"; then
     pass "node7 (tbr-node) in the new partition $ms ms after the leader was killed"
     echo "MEASURED leader loss (tbr-node in the new partition): $ms ms"
 else
@@ -183,6 +191,52 @@ ML6=$(oget 6 "ipaddr mleid")
 ocmd 7 "ping $ML6" 10
 echo "$OUT" | grep -q "1 packets received" && pass "node7 pings the new leader" ||
     fail "node7 ping node6: $(oneline "$OUT")"
+
+kill_node 6
+kill_node 7
+
+# ---- (c) leader loss in a mesh of three routers ------------------------------------------------
+start_ot 8
+start_node 9
+start_ot 10
+form 8
+DS=$(oget 8 "dataset active -x")
+OLD=$(ld 8 "Partition ID")
+for n in 9 10; do
+    expect $n "routerselectionjitter 1" Done
+    expect $n "dataset set active $DS" Done
+    expect $n "ifconfig up" Done
+    expect $n "thread start" Done
+    if reach $n router 60; then pass "node$n became a router"; else fail "node$n: $(role $n)"; fi
+done
+RID9=$(($(oget 9 rloc16 | sed 's/^/0x/') >> 10))
+RID10=$(($(oget 10 rloc16 | sed 's/^/0x/') >> 10))
+kill_node 8
+t0=$(now_ms)
+LEADER=
+while [ $(($(now_ms) - t0)) -lt $((300000 * SLOW)) ]; do
+    r9=$(role 9)
+    r10=$(role 10)
+    p9=$(ld 9 "Partition ID")
+    p10=$(ld 10 "Partition ID")
+    if [ -n "$p9" ] && [ "$p9" = "$p10" ] && [ "$p9" != "$OLD" ]; then
+        [ "$r9" = leader ] && [ "$r10" != leader ] && LEADER=9
+        [ "$r10" = leader ] && [ "$r9" != leader ] && LEADER=10
+        [ -n "$LEADER" ] && break
+    fi
+    sleep 0.5
+done
+ms=$(($(now_ms) - t0))
+if [ -n "$LEADER" ]; then
+    pass "one new partition $p9 led by node$LEADER ($r9 / $r10) $ms ms after the leader was killed"
+    echo "MEASURED leader loss, three routers (one new partition): $ms ms"
+    [ "$LEADER" = 9 ] && want=$RID9 || want=$RID10
+    [ "$(ld $LEADER "Leader Router ID")" = "$want" ] && [ "$(ld $LEADER Weighting)" = 64 ] &&
+        pass "node$LEADER leads with its router ID $want, weight 64" ||
+        fail "node$LEADER leader router id $(ld $LEADER "Leader Router ID") (router id was $want)"
+else
+    fail "after $ms ms: node9 $r9 in $p9, node10 $r10 in $p10 (old $OLD)"
+fi
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

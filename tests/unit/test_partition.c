@@ -211,8 +211,6 @@ static void test_become_leader_choices(void **state)
     assert_int_equal(tn_partition_new_id(n), 0xabcdef01);
     n->rcfg.has_preferred_partition = false;
     assert_int_not_equal(tn_partition_new_id(n), tn_partition_new_id(n));
-    n->rcfg.leader_weight = 72;
-    assert_int_equal(tn_partition_weight(n), 72);
 
     /* A detached router-eligible FTD forms a partition after an unanswered
      * any-partition attach; a non-eligible one tries again later. */
