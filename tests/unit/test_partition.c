@@ -468,6 +468,56 @@ static void test_leader_loss(void **state)
             assert_int_equal(tnode_role(nn->node[i]), TNODE_CHILD);
 }
 
+/*
+ * A mesh of routers: node 1 leads, nodes 2 and 3 become routers (selection
+ * jitter 1 s), node 4 stays a child. The leader stops: the routers see the
+ * leader age reach the network ID timeout (120 s), try the same partition
+ * (nobody has a newer ID sequence), then any; one forms a new partition
+ * keeping its router ID, the others join it.
+ */
+static void test_leader_loss_routers(void **state)
+{
+    (void)state;
+    cur = node_net_new(4);
+    struct node_net *nn = cur;
+    for (int i = 1; i < 3; i++) {
+        eligible(nn->node[i]);
+        nn->node[i]->rcfg.jitter_s = 1;
+    }
+    node_net_form(nn);
+    for (int t = 0; t < 300 && (tnode_role(nn->node[1]) != TNODE_ROUTER ||
+                                tnode_role(nn->node[2]) != TNODE_ROUTER);
+         t++)
+        node_net_run(nn, 100);
+    assert_int_equal(tnode_role(nn->node[1]), TNODE_ROUTER);
+    assert_int_equal(tnode_role(nn->node[2]), TNODE_ROUTER);
+    uint8_t rid[4] = {0};
+    for (int i = 1; i < 3; i++)
+        rid[i] = (uint8_t)(tnode_rloc16(nn->node[i]) >> 10);
+    uint32_t old = partition_of(nn->node[0]);
+    node_net_run(nn, 20000);
+
+    assert_int_equal(tnode_thread_stop(nn->node[0], nn->now), OT_ERR_NONE);
+    uint64_t ms = until_one_partition(nn, 0, 400000);
+    int leader = -1;
+    for (int i = 1; i < 4; i++)
+        if (tnode_role(nn->node[i]) == TNODE_LEADER)
+            leader = i;
+    assert_true(leader == 1 || leader == 2);
+    print_message("leader loss with routers: one new partition (node %d leads) after %llu ms\n",
+                  leader + 1, (unsigned long long)ms);
+    assert_int_not_equal(partition_of(nn->node[leader]), old);
+    /* Leader age 120 s + same-partition attempt + any-partition attempt. */
+    assert_true(ms >= 120000 && ms <= 200000);
+    assert_true(nn->node[leader]->part.leader_losses >= 1);
+    /* BecomeLeader kept the router ID it had. */
+    assert_int_equal(tnode_rloc16(nn->node[leader]), (uint16_t)(rid[leader] << 10));
+    struct tnode_leader_data d;
+    assert_int_equal(tnode_leader_data(nn->node[leader], &d), OT_ERR_NONE);
+    assert_int_equal(d.weighting, 64);
+    assert_int_equal(d.leader_router_id, rid[leader]);
+}
+
 /* A leader that merged into another partition and then lost that leader
  * forms a partition again with the router ID it had (SelectLeaderId). */
 static void test_previous_router_id(void **state)
@@ -610,6 +660,7 @@ int main(void)
         cmocka_unit_test_teardown(test_merge_higher_id_wins_other_way, teardown),
         cmocka_unit_test_teardown(test_merge_weight_beats_id, teardown),
         cmocka_unit_test_teardown(test_leader_loss, teardown),
+        cmocka_unit_test_teardown(test_leader_loss_routers, teardown),
         cmocka_unit_test_teardown(test_previous_router_id, teardown),
         cmocka_unit_test_teardown(test_br_child_keeps_nat64, teardown),
     };
