@@ -13,11 +13,11 @@
 #     move to OpenThread's partition) and with `leaderweight 63` (OpenThread
 #     must move to tbr-node's).
 # (b) Leader loss: OpenThread node 5 leads, OpenThread node 6 becomes a
-#     router, tbr-node 7 (denying node 5) is node 6's child. Node 5 is killed:
-#     node 6 notices the leader gone after the network ID timeout (120 s),
-#     fails to reattach to the old partition and forms a new one as leader
-#     with its router ID and weight 64; tbr-node 7 follows its parent into
-#     the new partition.
+#     router, tbr-node 7 (denying node 5, `routereligible disable`) is node
+#     6's child. Node 5 is killed: both notice the leader gone after the
+#     network ID timeout (120 s), fail to reattach to the old partition, and
+#     node 6 forms a new one as leader with its router ID and weight 64;
+#     tbr-node 7 attaches to it.
 # (c) Leader loss in a mesh of three routers: OpenThread leader 8, tbr-node 9
 #     and OpenThread 10 routers (routerselectionjitter 1). Node 8 is killed:
 #     both routers see the leader age reach 120 s, fail to reattach to the
@@ -37,7 +37,7 @@ export PORT_OFFSET=${PORT_OFFSET:-$((1000 + $$ % 40))} # 1000..1039: its own ran
 # shellcheck source=tests/thread/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/thread/ot_lib.sh
-. "$(dirname "$0")/ot_lib.sh" # start_ot, ocmd, oget, role, reach
+. "$(dirname "$0")/ot_lib.sh" # start_ot, ocmd, oget, role, reach, oneline
 
 OT=$(tbr_shared_dir)/ot/ot-cli-ftd
 [ -x "$OT" ] || tbr_missing_shared ot/ot-cli-ftd
@@ -50,8 +50,6 @@ form() {
     expect "$1" "thread start" Done
     if reach "$1" leader 20; then pass "node$1 leads"; else fail "node$1 state: $(role "$1")"; fi
 }
-
-oneline() { printf '%s' "$1" | tr '\n' '|'; }
 
 # ld N FIELD: a `leaderdata` field (both CLIs print "Field: value").
 ld() { oget "$1" leaderdata | sed -n "s/^$2: //p"; }
@@ -79,6 +77,28 @@ lift() {
 # eligible node that joined as a child may become a router).
 joined() {
     case $(role "$1") in child | router) [ "$(ld "$1" "Partition ID")" = "$2" ] ;; *) false ;; esac
+}
+
+# one_new_partition A B OLD SECONDS: waits until nodes A and B share a
+# partition other than OLD, one of them leading; sets LEADER, NEWP, WAITED
+# (ms), R_A / R_B / P_A / P_B (their roles and partitions last seen).
+one_new_partition() {
+    local a=$1 b=$2 old=$3 t0
+    t0=$(now_ms)
+    LEADER=
+    while [ $(($(now_ms) - t0)) -lt $(($4 * 1000 * SLOW)) ]; do
+        R_A=$(role "$a") R_B=$(role "$b")
+        P_A=$(ld "$a" "Partition ID") P_B=$(ld "$b" "Partition ID")
+        if [ -n "$P_A" ] && [ "$P_A" = "$P_B" ] && [ "$P_A" != "$old" ]; then
+            [ "$R_A" = leader ] && [ "$R_B" != leader ] && LEADER=$a
+            [ "$R_B" = leader ] && [ "$R_A" != leader ] && LEADER=$b
+            [ -n "$LEADER" ] && break
+        fi
+        sleep 0.5
+    done
+    WAITED=$(($(now_ms) - t0))
+    NEWP=$P_A
+    [ -n "$LEADER" ]
 }
 
 # merge TBR OTN WEIGHT: tbr-node TBR leads, OpenThread OTN with that leader
@@ -154,6 +174,7 @@ expect 6 "thread start" Done
 if reach 6 router 40; then pass "node6 (OpenThread) became a router"; else fail "node6: $(role 6)"; fi
 RID6=$(($(oget 6 rloc16 | sed 's/^/0x/') >> 10))
 deny 7 "$EXT5"
+expect 7 "routereligible disable" Done
 expect 7 "dataset set active $DS" Done
 expect 7 "ifconfig up" Done
 expect 7 "thread start" Done
@@ -163,33 +184,18 @@ R6=$(oget 6 rloc16)
 [ -n "$P7" ] && [ $((0x$P7)) = $((0x$R6)) ] && pass "node7's parent is node6 ($P7)" || fail "node7 parent '$P7'"
 
 kill_node 5
-t0=$(now_ms)
-if reach 6 leader 200; then
-    ms=$(($(now_ms) - t0))
-    pass "node6 leads a new partition $ms ms after the leader was killed"
-    echo "MEASURED leader loss (new leader): $ms ms"
+if one_new_partition 6 7 "$OLD" 300; then
+    pass "node$LEADER leads the new partition $NEWP (was $OLD), $WAITED ms after the leader was killed; node6 $R_A, node7 $R_B"
+    echo "MEASURED leader loss, router + child (one new partition): $WAITED ms"
+    [ "$LEADER" = 6 ] && [ "$(ld 6 "Leader Router ID")" = "$RID6" ] && [ "$(ld 6 Weighting)" = 64 ] &&
+        pass "node6 kept its router ID $RID6 as leader, weight 64" ||
+        fail "leader node$LEADER, leader router id $(ld "$LEADER" "Leader Router ID") (node6 was router $RID6), weight $(ld "$LEADER" Weighting)"
 else
-    fail "node6 after the leader was killed: $(role 6)"
-fi
-NEW=$(ld 6 "Partition ID")
-[ -n "$NEW" ] && [ "$NEW" != "$OLD" ] && pass "new partition $NEW (was $OLD)" || fail "partition '$NEW' (was $OLD)"
-[ "$(ld 6 "Leader Router ID")" = "$RID6" ] && [ "$(ld 6 Weighting)" = 64 ] &&
-    pass "node6 kept its router ID $RID6 as leader, weight 64" ||
-    fail "node6 leader router id $(ld 6 "Leader Router ID") (was router $RID6), weight $(ld 6 Weighting)"
-while [ $(($(now_ms) - t0)) -lt $((300000 * SLOW)) ]; do
-    joined 7 "$NEW" && break
-    sleep 0.5
-done
-ms=$(($(now_ms) - t0))
-if joined 7 "$NEW"; then
-    pass "node7 (tbr-node) in the new partition $ms ms after the leader was killed"
-    echo "MEASURED leader loss (tbr-node in the new partition): $ms ms"
-else
-    fail "node7: $(role 7) in $(ld 7 "Partition ID")"
+    fail "after $WAITED ms: node6 $R_A in $P_A, node7 $R_B in $P_B (old $OLD)"
 fi
 ML6=$(oget 6 "ipaddr mleid")
 ocmd 7 "ping $ML6" 10
-echo "$OUT" | grep -q "1 packets received" && pass "node7 pings the new leader" ||
+echo "$OUT" | grep -q "1 packets received" && pass "node7 pings node6 in the new partition" ||
     fail "node7 ping node6: $(oneline "$OUT")"
 
 kill_node 6
@@ -212,30 +218,15 @@ done
 RID9=$(($(oget 9 rloc16 | sed 's/^/0x/') >> 10))
 RID10=$(($(oget 10 rloc16 | sed 's/^/0x/') >> 10))
 kill_node 8
-t0=$(now_ms)
-LEADER=
-while [ $(($(now_ms) - t0)) -lt $((300000 * SLOW)) ]; do
-    r9=$(role 9)
-    r10=$(role 10)
-    p9=$(ld 9 "Partition ID")
-    p10=$(ld 10 "Partition ID")
-    if [ -n "$p9" ] && [ "$p9" = "$p10" ] && [ "$p9" != "$OLD" ]; then
-        [ "$r9" = leader ] && [ "$r10" != leader ] && LEADER=9
-        [ "$r10" = leader ] && [ "$r9" != leader ] && LEADER=10
-        [ -n "$LEADER" ] && break
-    fi
-    sleep 0.5
-done
-ms=$(($(now_ms) - t0))
-if [ -n "$LEADER" ]; then
-    pass "one new partition $p9 led by node$LEADER ($r9 / $r10) $ms ms after the leader was killed"
-    echo "MEASURED leader loss, three routers (one new partition): $ms ms"
+if one_new_partition 9 10 "$OLD" 300; then
+    pass "one new partition $NEWP led by node$LEADER (node9 $R_A, node10 $R_B) $WAITED ms after the leader was killed"
+    echo "MEASURED leader loss, three routers (one new partition): $WAITED ms"
     [ "$LEADER" = 9 ] && want=$RID9 || want=$RID10
-    [ "$(ld $LEADER "Leader Router ID")" = "$want" ] && [ "$(ld $LEADER Weighting)" = 64 ] &&
+    [ "$(ld "$LEADER" "Leader Router ID")" = "$want" ] && [ "$(ld "$LEADER" Weighting)" = 64 ] &&
         pass "node$LEADER leads with its router ID $want, weight 64" ||
-        fail "node$LEADER leader router id $(ld $LEADER "Leader Router ID") (router id was $want)"
+        fail "node$LEADER leader router id $(ld "$LEADER" "Leader Router ID") (router id was $want)"
 else
-    fail "after $ms ms: node9 $r9 in $p9, node10 $r10 in $p10 (old $OLD)"
+    fail "after $WAITED ms: node9 $R_A in $P_A, node10 $R_B in $P_B (old $OLD)"
 fi
 
 echo "$PASS passed, $FAIL failed"

@@ -248,6 +248,16 @@ static void eligible(struct tnode *n)
     n->cfg.router_eligible = n->rcfg.router_eligible = true;
 }
 
+/* Four nodes, all router-eligible, node 1 leading the others (children). */
+static struct node_net *formed_eligible(void)
+{
+    cur = node_net_new(4);
+    for (int i = 1; i < 4; i++)
+        eligible(cur->node[i]);
+    node_net_form(cur);
+    return cur;
+}
+
 static void deny(struct tnode *n, const struct tnode *peer)
 {
     uint8_t ext[8];
@@ -425,11 +435,7 @@ static void test_merge_weight_beats_id(void **state)
 static void test_leader_loss(void **state)
 {
     (void)state;
-    cur = node_net_new(4);
-    struct node_net *nn = cur;
-    for (int i = 1; i < 4; i++)
-        eligible(nn->node[i]);
-    node_net_form(nn);
+    struct node_net *nn = formed_eligible();
     uint32_t old = partition_of(nn->node[0]);
     for (int i = 1; i < 4; i++)
         assert_int_equal(partition_of(nn->node[i]), old);
@@ -616,11 +622,7 @@ static uint64_t until_nat64(struct node_net *nn, int br, uint64_t max_ms)
 static void test_br_child_keeps_nat64(void **state)
 {
     (void)state;
-    cur = node_net_new(4);
-    struct node_net *nn = cur;
-    for (int i = 1; i < 4; i++)
-        eligible(nn->node[i]);
-    node_net_form(nn);
+    struct node_net *nn = formed_eligible();
     br_rloc = 0xfffe;
     uint64_t ms = until_nat64(nn, 1, 10000);
     print_message("BR child's NAT64 route in everyone's Network Data after %llu ms\n",
