@@ -564,6 +564,8 @@ void tn_link_addr_solicit_done(struct tnode *n, const struct tmf_addr_solicit_rs
     /* Tell the former parent and the other routers at once. */
     tn_link_send_advertisement(n);
     tn_link_trickle_reset(n);
+    if (n->local_nd_len)
+        tn_tmf_server_data(n); /* our border router entries, under the router RLOC16 */
 }
 
 /* NeighborHasComparableConnectivity: the neighbour's links (its Route64)

@@ -776,6 +776,13 @@ enum ot_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, size_t
         return OT_ERR_INVALID_ARGS;
     if (n->role == TNODE_CHILD)
         return OT_ERR_INVALID_STATE; /* a/sd from a child: not built */
+    if (n->role == TNODE_ROUTER) {
+        if (len)
+            memcpy(n->local_nd, tlvs, len);
+        n->local_nd_len = len;
+        tn_tmf_server_data(n); /* to the leader */
+        return OT_ERR_NONE;
+    }
     if (n->role == TNODE_LEADER) {
         struct netdata_leader save = n->store;
         enum netdata_err e = netdata_leader_register(&n->store, n->rloc16, tlvs, len);

@@ -45,7 +45,7 @@
 #define TN_LOOPBACK_PKTS 2 /* packets to ourselves, delivered at the next process */
 #define TN_TXQ 64          /* 6LoWPAN frames waiting for room in the MAC queue */
 #define TN_TMF_RETX 4      /* CON messages we may have to retransmit */
-#define TN_TMF_MSG_MAX 128 /* largest TMF message we send */
+#define TN_TMF_MSG_MAX 256 /* largest TMF message we send (a/sd with Network Data) */
 #define TN_MLE_VERSION 4   /* Thread 1.3 in our Version TLV (interop §3.3: 4 or 5) */
 #define TN_WEIGHTING 64    /* Leader Data weighting */
 #define TN_CHILD_TIMEOUT_S CHILD_TABLE_TIMEOUT_S

@@ -463,6 +463,22 @@ void tn_tmf_addr_release(struct tnode *n, uint16_t rloc16)
         send_con(n, dst, TMF_URI_ADDR_RELEASE, pl, plen);
 }
 
+void tn_tmf_server_data(struct tnode *n)
+{
+    struct tmf_server_data sd = {.has_network_data = true};
+    sd.network_data = n->local_nd;
+    sd.network_data_len = n->local_nd_len;
+    uint8_t pl[TN_TMF_MSG_MAX - 32], dst[16];
+    size_t plen;
+    if (!leader_rloc(n, dst) || tmf_build_server_data(&sd, pl, sizeof(pl), &plen) != TMF_OK) {
+        n->cnt.tmf_tx_errors++;
+        return;
+    }
+    dst[14] = (uint8_t)(TN_LEADER_ALOC >> 8); /* the leader ALOC, not its RLOC */
+    dst[15] = (uint8_t)TN_LEADER_ALOC;
+    send_con(n, dst, TMF_URI_SERVER_DATA, pl, plen);
+}
+
 /* The answer to a request of ours (piggybacked ACK). */
 static void rx_answer(struct tnode *n, const struct coap_msg *m, struct tn_tmf_retx *r)
 {
