@@ -370,6 +370,33 @@ static void test_router_parent(void **state)
     node_net_free(nn);
 }
 
+/* The leader goes away: 120 s without a new ID sequence (leader age), the
+ * routers look for a partition; finding none, one forms a new one. */
+static void test_leader_lost(void **state)
+{
+    (void)state;
+    struct node_net *nn = routers_net(3);
+    for (int t = 0; t < 60 && !tables_agree(nn); t++)
+        node_net_run(nn, 1000);
+    struct tnode_leader_data old;
+    assert_int_equal(tnode_leader_data(nn->node[1], &old), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_stop(nn->node[0], nn->now), OT_ERR_NONE);
+    node_net_run(nn, 100000);
+    assert_int_equal(tnode_role(nn->node[1]), TNODE_ROUTER); /* not yet */
+    node_net_run(nn, 60000);
+    unsigned leaders = 0;
+    for (int i = 1; i < 3; i++) {
+        enum tnode_role r = tnode_role(nn->node[i]);
+        leaders += r == TNODE_LEADER;
+        assert_true(r == TNODE_LEADER || r == TNODE_ROUTER || r == TNODE_CHILD);
+        struct tnode_leader_data ld;
+        assert_int_equal(tnode_leader_data(nn->node[i], &ld), OT_ERR_NONE);
+        assert_int_not_equal(ld.partition_id, old.partition_id);
+    }
+    assert_true(leaders >= 1);
+    node_net_free(nn);
+}
+
 /* `state router|child|leader|detached` through the node API. */
 static void test_become(void **state)
 {
@@ -420,7 +447,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tbr_routers_agree), cmocka_unit_test(test_downgrade),
         cmocka_unit_test(test_hostile),           cmocka_unit_test(test_become),
-        cmocka_unit_test(test_router_parent),
+        cmocka_unit_test(test_router_parent),     cmocka_unit_test(test_leader_lost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
