@@ -1,10 +1,14 @@
 /*
- * Leader formation and the parent role (thread-sim-interop.md §3.3 table,
- * §3.4 leader duties, §3.9 timers): Parent Response, Child ID Response,
- * Child Update Request/Response, Data Request/Response, multicast Data
- * Response on Network Data change, trickle Advertisements with the Route64
- * id sequence bumped every 10 s, child timeouts. Link Request is ignored
- * (§3.3 last row): the node then falls back to attaching as a child.
+ * Leader formation, the parent role and the router role
+ * (thread-sim-interop.md §3.3 table, §3.4 leader duties, §3.9 timers;
+ * OpenThread's mle_ftd.cpp): Parent Response with a real Connectivity TLV,
+ * Child ID Response (RLOC16 = our router ID | child ID, our Route64),
+ * Child Update Request/Response, Data Request/Response (children and
+ * neighbour routers), multicast Data Response on Network Data change, child
+ * timeouts. A router takes Network Data from its neighbour routers' Data
+ * Responses (newer versions) and passes it on to its children; becoming a
+ * router (a granted a/as), detaching, downgrading. Router links and
+ * Advertisements are mle_link.c's.
  */
 #include <string.h>
 

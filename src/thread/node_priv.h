@@ -63,11 +63,9 @@
 /* Keep-alive (mle.cpp: kUnicastRetxDelay 1 s, 4 attempts). */
 #define TN_KEEPALIVE_RETX_MS 1000
 #define TN_KEEPALIVE_TRIES 4
-/* Trickle for Advertisements (interop §3.3: Imin 1 s, Imax 32 s) and the
- * Route64 id sequence bump every 10 s (router_table.cpp). */
+/* Trickle for Advertisements (interop §3.3: Imin 1 s, Imax 32 s). */
 #define TN_ADV_IMIN_MS 1000
 #define TN_ADV_IMAX_MS 32000
-#define TN_IDSEQ_BUMP_MS 10000
 /* Address query (config/tmf.h): 3 s wait, retry delay 15 s doubling to 120 s. */
 #define TN_AQ_TIMEOUT_MS 3000
 #define TN_AQ_RETRY_MIN_S 15
@@ -174,9 +172,11 @@ struct tn_rnbr {
 /* The receiver's noise floor for link margins (the simulated radios,
  * OpenThread's sim platform included, report -100 dBm). */
 #define TN_NOISE_FLOOR (-100)
-/* mle.hpp kMaxLinkRequestDelayOnRouter / kMaxLinkAcceptDelay (ms). */
+/* mle.hpp kMaxLinkRequestDelayOnRouter (ms): a Link Request after an
+ * Advertisement waits a random delay up to this. (A Link Accept goes out at
+ * once, also to a multicast Link Request, where OpenThread waits up to
+ * kMaxLinkAcceptDelay: OpenThread sends those only to restore a router.) */
 #define TN_LINK_REQUEST_DELAY_MS 1000
-#define TN_LINK_ACCEPT_DELAY_MS 1000
 #define TN_MIN_DOWNGRADE_NEIGHBORS 7 /* mle.hpp kMinDowngradeNeighbors */
 
 /* Router-role settings (OpenThread's CLI names; mle.hpp defaults). */
