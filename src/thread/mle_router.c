@@ -319,7 +319,7 @@ static void rx_data_response(struct tnode *n, const uint8_t *plain, size_t len,
  * caller then takes the ID set and the former parent's link. */
 void tn_router_become_router(struct tnode *n, uint8_t id)
 {
-    n->router_id = id;
+    n->router_id = n->prev_router_id = id;
     n->rloc16 = router_table_rloc16(id);
     n->parent.valid = n->cand.valid = false;
     n->keepalive_waiting = false;
@@ -358,6 +358,7 @@ void tn_router_detach(struct tnode *n)
 void tn_router_downgrade(struct tnode *n)
 {
     uint16_t rloc16 = n->rloc16;
+    n->prev_router_id = ROUTER_TABLE_INVALID_ID; /* SetRouterId(kInvalidRouterId) */
     n->cnt.router_downgrades++;
     tn_router_detach(n);
     n->release_rloc16 = rloc16;

@@ -287,6 +287,7 @@ struct tnode {
     uint8_t local_nd[NETDATA_MAX_LEN];
     size_t local_nd_len;
     uint8_t router_id;
+    uint8_t prev_router_id;  /* asked for again in our a/as (ROUTER_TABLE_INVALID_ID: none) */
     uint64_t rt_tick_ms;     /* next router_table_tick (once a second) */
     uint64_t upgrade_ms;     /* REED: the Address Solicit is due (0: none) */
     bool as_pending;         /* an a/as of ours waits for its answer */

@@ -445,6 +445,10 @@ enum ot_err tn_tmf_addr_solicit(struct tnode *n, uint8_t reason)
 {
     struct tmf_addr_solicit as = {.reason = reason};
     memcpy(as.ext_mac, n->ext, 8);
+    if (n->prev_router_id <= ROUTER_TABLE_MAX_ID) {
+        as.has_rloc16 = true; /* our former router ID, if still free */
+        as.rloc16 = router_table_rloc16(n->prev_router_id);
+    }
     uint8_t pl[32], dst[16];
     size_t plen;
     if (!leader_rloc(n, dst) || tmf_build_addr_solicit(&as, pl, sizeof(pl), &plen) != TMF_OK)
