@@ -8,7 +8,6 @@
 
 #include "thread/mle_partition.h"
 #include "thread/node_priv.h"
-#include "thread/tmf.h"
 #include "thread/tmf_agent.h"
 
 static int three_way(uint32_t a, uint32_t b)
@@ -45,7 +44,6 @@ static bool conn_singleton(const struct mle_connectivity *c)
 void tn_partition_init(struct tnode *n)
 {
     memset(&n->part, 0, sizeof(n->part));
-    n->part.prev_router_id = TN_NO_ROUTER_ID;
     n->part.sd_old_rloc16 = MAC_SHORT_NONE;
 }
 
@@ -180,7 +178,7 @@ static void note_router_id(struct tnode *n)
 {
     if (n->rloc16 != MAC_SHORT_NONE && (n->rloc16 & 0x1ff) == 0 &&
         (n->role == TNODE_ROUTER || n->role == TNODE_LEADER))
-        n->part.prev_router_id = (uint8_t)(n->rloc16 >> 10);
+        n->prev_router_id = (uint8_t)(n->rloc16 >> 10);
 }
 
 enum tn_attach_next tn_partition_attach_failed(struct tnode *n)
@@ -218,8 +216,8 @@ void tn_partition_attached(struct tnode *n, const struct mle_leader_data *ld)
 uint8_t tn_partition_leader_id(struct tnode *n)
 {
     /* SelectLeaderId: the previous router ID when valid, else random. */
-    if (n->part.prev_router_id <= MLE_MAX_ROUTER_ID)
-        return n->part.prev_router_id;
+    if (n->prev_router_id <= MLE_MAX_ROUTER_ID)
+        return n->prev_router_id;
     return (uint8_t)tn_rand_range(n, 0, MLE_MAX_ROUTER_ID);
 }
 
@@ -234,7 +232,7 @@ uint32_t tn_partition_new_id(struct tnode *n)
 void tn_partition_formed(struct tnode *n, uint8_t router_id)
 {
     n->part.mode = TN_ATTACH_ANY;
-    n->part.prev_router_id = router_id;
+    n->prev_router_id = router_id;
     n->part.partitions_formed++;
 }
 
@@ -273,32 +271,7 @@ static bool sd_consistent(const struct tnode *n)
 
 static void sd_send(struct tnode *n)
 {
-    const uint8_t *ml = tn_ml_prefix(n);
-    if (!ml)
-        return;
-    struct tmf_server_data sd = {
-        .has_network_data = true,
-        .network_data = n->local_nd,
-        .network_data_len = n->local_nd_len,
-    };
-    if (n->part.sd_old_rloc16 != MAC_SHORT_NONE && n->part.sd_old_rloc16 != n->rloc16) {
-        sd.has_rloc16 = true; /* the leader drops what we registered before */
-        sd.rloc16 = n->part.sd_old_rloc16;
-    }
-    uint8_t payload[NETDATA_MAX_LEN + 8];
-    size_t plen;
-    if (tmf_build_server_data(&sd, payload, sizeof(payload), &plen) != TMF_OK) {
-        n->cnt.tmf_tx_errors++;
-        return;
-    }
-    /* SetSockAddrToRlocPeerAddrToLeaderAloc: ML prefix + 0:ff:fe00:fc00. */
-    uint8_t dst[16] = {0};
-    memcpy(dst, ml, 8);
-    dst[11] = 0xff;
-    dst[12] = 0xfe;
-    dst[14] = (uint8_t)(TN_LEADER_ALOC >> 8);
-    dst[15] = (uint8_t)TN_LEADER_ALOC;
-    tn_tmf_send_con(n, dst, TMF_URI_SERVER_DATA, payload, plen);
+    tn_tmf_server_data(n, n->part.sd_old_rloc16);
     n->part.sd_old_rloc16 = n->rloc16;
     n->part.sd_sent++;
     tn_log(n, 3, "a/sd: %zu bytes of local Network Data to the leader", n->local_nd_len);

@@ -31,7 +31,6 @@
 /* mle.hpp kNetworkIdTimeout; config/mle.h PARTITION_MERGE_MARGIN_MIN. */
 #define TN_NETWORK_ID_TIMEOUT_S 120
 #define TN_PARTITION_MERGE_MIN_MARGIN 10
-#define TN_NO_ROUTER_ID 0xff
 
 /* Attacher::AttachMode (the ones a partition needs). */
 enum tn_attach_mode {
@@ -56,7 +55,6 @@ struct tn_partition {
     uint32_t prev_id;       /* HandlePartitionChange: the partition we left */
     uint8_t prev_id_seq;    /* ... its router ID sequence then */
     uint64_t prev_until_ms; /* ... remembered until (0: none) */
-    uint8_t prev_router_id; /* our last router ID (TN_NO_ROUTER_ID: none) */
     /* Server Data sync (a/sd) of a node that is not the leader */
     bool sd_dirty;            /* our local Network Data changed */
     uint64_t sd_recheck_ms;   /* look again then (0: only on a change) */

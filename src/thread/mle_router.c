@@ -1,10 +1,14 @@
 /*
- * Leader formation and the parent role (thread-sim-interop.md §3.3 table,
- * §3.4 leader duties, §3.9 timers): Parent Response, Child ID Response,
- * Child Update Request/Response, Data Request/Response, multicast Data
- * Response on Network Data change, trickle Advertisements with the Route64
- * id sequence bumped every 10 s, child timeouts. Link Request is ignored
- * (§3.3 last row): the node then falls back to attaching as a child.
+ * Leader formation, the parent role and the router role
+ * (thread-sim-interop.md §3.3 table, §3.4 leader duties, §3.9 timers;
+ * OpenThread's mle_ftd.cpp): Parent Response with a real Connectivity TLV,
+ * Child ID Response (RLOC16 = our router ID | child ID, our Route64),
+ * Child Update Request/Response, Data Request/Response (children and
+ * neighbour routers), multicast Data Response on Network Data change, child
+ * timeouts. A router takes Network Data from its neighbour routers' Data
+ * Responses (newer versions) and passes it on to its children; becoming a
+ * router (a granted a/as), detaching, downgrading. Router links and
+ * Advertisements are mle_link.c's.
  */
 #include <string.h>
 
@@ -315,7 +319,7 @@ static void rx_data_response(struct tnode *n, const uint8_t *plain, size_t len,
  * caller then takes the ID set and the former parent's link. */
 void tn_router_become_router(struct tnode *n, uint8_t id)
 {
-    n->router_id = id;
+    n->router_id = n->prev_router_id = id;
     n->rloc16 = router_table_rloc16(id);
     n->parent.valid = n->cand.valid = false;
     n->keepalive_waiting = false;
@@ -349,13 +353,15 @@ void tn_router_detach(struct tnode *n)
     n->up.reattach(n);
 }
 
-/* Downgrade (mle_ftd.cpp BecomeChild after ShouldDowngrade): give the ID
- * back (a/ar to the leader) and attach as a child. */
+/* Downgrade (Attach(kDowngradeToReed)): attach as a child, then give the
+ * ID back (a/ar to the leader, HandleChildStart). */
 void tn_router_downgrade(struct tnode *n)
 {
-    tn_tmf_addr_release(n);
+    uint16_t rloc16 = n->rloc16;
+    n->prev_router_id = ROUTER_TABLE_INVALID_ID; /* SetRouterId(kInvalidRouterId) */
     n->cnt.router_downgrades++;
     tn_router_detach(n);
+    n->release_rloc16 = rloc16;
 }
 
 /* ---- leader formation -------------------------------------------------------- */
@@ -538,6 +544,9 @@ static void rx_child_id_request(struct tnode *n, const uint8_t *plain, size_t le
         store_addrs(n, c, &req.addr_reg);
     c->state = CHILD_TABLE_VALID;
     tn_cache_forget_rloc(n, c->rloc16);
+    int rid = tn_rnbr_by_ext(n, ext);
+    if (rid >= 0) /* a neighbour router that is a child now: no router link */
+        router_table_link_down(&n->rt, (uint8_t)rid, n->now);
 
     uint8_t nd[NETDATA_MAX_LEN];
     struct mle_child_id_response r = {0};
@@ -633,7 +642,9 @@ static void rx_child_update_request(struct tnode *n, struct child_table_entry *c
 static void rx_data_request(struct tnode *n, struct child_table_entry *c, const uint8_t *plain,
                             size_t len, const uint8_t src[16])
 {
-    if (!c) {
+    uint8_t ext[8];
+    mle_ext_from_ip6(src, ext);
+    if (!c && tn_rnbr_by_ext(n, ext) < 0) { /* a child, or a neighbour router */
         n->cnt.mle_drop_unknown_neighbour++;
         return;
     }
@@ -642,7 +653,8 @@ static void rx_data_request(struct tnode *n, struct child_table_entry *c, const 
         n->cnt.mle_drop_parse++;
         return;
     }
-    c->last_heard_ms = n->now;
+    if (c)
+        c->last_heard_ms = n->now;
     send_data_response(n, src, c, &req);
 }
 

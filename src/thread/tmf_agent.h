@@ -24,9 +24,16 @@ void tn_tmf_process(struct tnode *n);
 int64_t tn_tmf_next(const struct tnode *n);
 void tn_tmf_reset(struct tnode *n);
 /* REED: a/as to the leader's RLOC (CON); the answer goes to
- * n->up.addr_solicit_done. Router: a/ar of our router ID (CON). */
+ * n->up.addr_solicit_done. A downgraded router, attached as a child again:
+ * a/ar of its former router RLOC16 (CON). */
 enum ot_err tn_tmf_addr_solicit(struct tnode *n, uint8_t reason);
-void tn_tmf_addr_release(struct tnode *n);
+void tn_tmf_addr_release(struct tnode *n, uint16_t rloc16);
+/* A router or child registers its local Network Data (n->local_nd) with the
+ * leader: a/sd (CON) to the leader ALOC (Thread 1.3 §5.15.6, OpenThread's
+ * NetworkData::Notifier SendServerDataNotification), with old_rloc16 in a
+ * Rloc16 TLV when it is not MAC_SHORT_NONE and not ours (the leader drops
+ * the entries registered under it). When to send: mle_partition.c. */
+void tn_tmf_server_data(struct tnode *n, uint16_t old_rloc16);
 /* Routers with a border router entry in our Network Data (OpenThread's
  * CountBorderRouters(kRouterRoleOnly)). */
 unsigned tn_tmf_br_routers(const struct tnode *n);

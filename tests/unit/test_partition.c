@@ -200,9 +200,9 @@ static void test_become_leader_choices(void **state)
     struct tnode *n = cur->node[0];
 
     /* The previous router ID when there is one (SelectLeaderId). */
-    n->part.prev_router_id = 17;
+    n->prev_router_id = 17;
     assert_int_equal(tn_partition_leader_id(n), 17);
-    n->part.prev_router_id = TN_NO_ROUTER_ID;
+    n->prev_router_id = ROUTER_TABLE_INVALID_ID;
     for (int i = 0; i < 50; i++)
         assert_true(tn_partition_leader_id(n) <= MLE_MAX_ROUTER_ID);
     /* The preferred partition ID (`partitionid preferred`) or a random one. */
@@ -535,7 +535,7 @@ static void test_previous_router_id(void **state)
      * the new partition. */
     uint8_t had = tnode_role(nn->node[0]) == TNODE_ROUTER
                       ? (uint8_t)(tnode_rloc16(nn->node[0]) >> 10)
-                      : nn->node[0]->part.prev_router_id;
+                      : nn->node[0]->prev_router_id;
     assert_true(had <= MLE_MAX_ROUTER_ID);
     /* Only node 1 may form: the others are not router-eligible. */
     nn->node[2]->rcfg.router_eligible = nn->node[3]->rcfg.router_eligible = false;
