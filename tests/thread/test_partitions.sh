@@ -37,19 +37,10 @@ export PORT_OFFSET=${PORT_OFFSET:-$((1000 + $$ % 40))} # 1000..1039: its own ran
 # shellcheck source=tests/thread/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/thread/ot_lib.sh
-. "$(dirname "$0")/ot_lib.sh" # start_ot, ocmd, oget, role, reach, oneline
+. "$(dirname "$0")/ot_lib.sh" # start_ot, ocmd, oget, role, reach, form, oneline
 
 OT=$(tbr_shared_dir)/ot/ot-cli-ftd
 [ -x "$OT" ] || tbr_missing_shared ot/ot-cli-ftd
-
-# form N: dataset init new .. thread start; leader within 20 s.
-form() {
-    expect "$1" "dataset init new" Done
-    expect "$1" "dataset commit active" Done
-    expect "$1" "ifconfig up" Done
-    expect "$1" "thread start" Done
-    if reach "$1" leader 20; then pass "node$1 leads"; else fail "node$1 state: $(role "$1")"; fi
-}
 
 # ld N FIELD: a `leaderdata` field (both CLIs print "Field: value").
 ld() { oget "$1" leaderdata | sed -n "s/^$2: //p"; }
