@@ -153,9 +153,11 @@ void tn_partition_formed(struct tnode *n, uint8_t router_id);
  * local Network Data did (tn_partition_sd_changed), the leader's data is
  * compared with ours; if its entries for our RLOC16 differ (a new leader
  * has none), a/sd with our local Network Data goes to the Leader ALOC
- * (with the old RLOC16 when ours changed), checked again 30 s later.
+ * (with the old RLOC16 when ours changed), checked again 300 s later
+ * (network_data_notifier.hpp kDelaySynchronizeServerData) if nothing else
+ * changes meanwhile.
  */
-#define TN_SD_RECHECK_MS 30000
+#define TN_SD_RECHECK_MS 300000
 void tn_partition_sd_changed(struct tnode *n);
 void tn_partition_sd_process(struct tnode *n);
 int64_t tn_partition_sd_next(const struct tnode *n);
