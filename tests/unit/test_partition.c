@@ -428,6 +428,91 @@ static void test_merge_weight_beats_id(void **state)
 }
 
 /*
+ * Not being a singleton beats a higher partition ID: partition A (node 1
+ * leads, node 2 is a router: two routers) and partition B (node 3 leads
+ * alone, child node 4, a higher ID). Lifting the filters, B's leader joins A.
+ */
+static void test_merge_routers_beat_singleton(void **state)
+{
+    (void)state;
+    cur = node_net_new(4);
+    struct node_net *nn = cur;
+    struct tnode **n = nn->node;
+    eligible(n[1]);
+    eligible(n[2]);
+    n[1]->rcfg.jitter_s = 1;
+    n[0]->rcfg.has_preferred_partition = n[2]->rcfg.has_preferred_partition = true;
+    n[0]->rcfg.preferred_partition = 0x1000;
+    n[2]->rcfg.preferred_partition = 0xffff0000u;
+    for (int a = 0; a < 2; a++)
+        for (int b = 2; b < 4; b++) {
+            deny(n[a], n[b]);
+            deny(n[b], n[a]);
+        }
+    assert_int_equal(tnode_dataset_init_new(n[0]), OT_ERR_NONE);
+    assert_int_equal(tnode_dataset_commit_active(n[0], nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_ifconfig(n[0], true, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(n[0], nn->now), OT_ERR_NONE);
+    node_net_run(nn, 5000);
+    size_t len = 0;
+    const uint8_t *ds = tnode_active_dataset(n[0], &len);
+    assert_non_null(ds);
+    start_with(nn, 1, ds, len);
+    start_with(nn, 2, ds, len);
+    node_net_run(nn, 5000);
+    start_with(nn, 3, ds, len);
+    for (int t = 0; t < 300 && tnode_role(n[1]) != TNODE_ROUTER; t++)
+        node_net_run(nn, 100);
+    assert_int_equal(tnode_role(n[1]), TNODE_ROUTER);
+    assert_int_equal(tnode_role(n[2]), TNODE_LEADER);
+    assert_int_equal(partition_of(n[2]), 0xffff0000u);
+    assert_false(tn_partition_singleton(n[0]));
+    assert_true(tn_partition_singleton(n[2]));
+
+    for (int i = 0; i < 4; i++)
+        lift(n[i]);
+    uint64_t t0 = nn->now;
+    while (partition_of(n[2]) != 0x1000) {
+        if (nn->now - t0 > 60000)
+            fail_msg("node 3 still in 0x%08x", partition_of(n[2]));
+        node_net_run(nn, 100);
+    }
+    uint64_t joined = nn->now - t0;
+    uint64_t all = joined + until_one_partition(nn, 0x1000, 300000);
+    print_message("two routers beat a singleton with a higher ID: its leader joined after %llu "
+                  "ms, all nodes after %llu ms\n",
+                  (unsigned long long)joined, (unsigned long long)all);
+    assert_int_equal(tnode_role(n[0]), TNODE_LEADER);
+    assert_int_equal(n[0]->part.better_attaches, 0);
+    assert_true(n[2]->part.better_attaches >= 1);
+}
+
+/* Hostile Advertisements: what does not parse is counted and changes
+ * nothing. */
+static void test_adv_garbage(void **state)
+{
+    (void)state;
+    cur = node_net_new(1);
+    struct tnode *n = cur->node[0];
+    node_net_form(cur);
+    uint8_t buf[64];
+    uint32_t parse = n->cnt.mle_drop_parse;
+    uint8_t src[16] = {0xfe, 0x80, [8] = 0x02, [15] = 0x01};
+    for (unsigned len = 0; len < sizeof(buf); len++) {
+        for (unsigned i = 0; i < len; i++)
+            buf[i] = (uint8_t)(i * 37 + len);
+        buf[0] = MLE_CMD_ADVERTISEMENT;
+        tn_partition_adv_msg(n, buf, len, src);
+    }
+    /* A Leader Data TLV cut short. */
+    static const uint8_t cut[] = {MLE_CMD_ADVERTISEMENT, 0x00, 0x02, 0x04, 0x00, 0x0b, 0x08, 0x00};
+    assert_true(tn_partition_adv_msg(n, cut, sizeof(cut), src));
+    assert_true(n->cnt.mle_drop_parse > parse);
+    assert_false(tn_partition_attaching(n));
+    assert_int_equal(tnode_role(n), TNODE_LEADER);
+}
+
+/*
  * The leader is killed (its thread stops, it falls silent): its FTD children
  * lose their parent at the next keep-alive, look for any partition, and one
  * of them forms a new one that the other joins (directly, or by merging).
@@ -661,6 +746,8 @@ int main(void)
         cmocka_unit_test_teardown(test_merge_higher_id_wins, teardown),
         cmocka_unit_test_teardown(test_merge_higher_id_wins_other_way, teardown),
         cmocka_unit_test_teardown(test_merge_weight_beats_id, teardown),
+        cmocka_unit_test_teardown(test_merge_routers_beat_singleton, teardown),
+        cmocka_unit_test_teardown(test_adv_garbage, teardown),
         cmocka_unit_test_teardown(test_leader_loss, teardown),
         cmocka_unit_test_teardown(test_leader_loss_routers, teardown),
         cmocka_unit_test_teardown(test_previous_router_id, teardown),
