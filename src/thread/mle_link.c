@@ -495,22 +495,51 @@ void tn_link_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t l
 
 /* ---- the REED's upgrade, the router's downgrade --------------------------------- */
 
+/* Notifier::IsEligibleForRouterRoleUpgradeAsBorderRouter: a border router
+ * whose entries the leader holds, with enough routers but fewer than 2
+ * border routers among them. */
+static bool br_upgrade_eligible(const struct tnode *n)
+{
+    unsigned active = router_table_active(&n->rt);
+    if (!n->local_nd_len || n->rcfg.upgrade_threshold == 0 || active < n->rcfg.upgrade_threshold ||
+        active >= ROUTER_TABLE_MAX_ROUTERS)
+        return false;
+    struct netdata_iter it = NETDATA_ITER_INIT;
+    struct netdata_prefix_cfg p;
+    struct netdata_route_cfg r;
+    bool listed = netdata_next_prefix(n->netdata, n->netdata_len, n->rloc16, &it, &p);
+    it = (struct netdata_iter)NETDATA_ITER_INIT;
+    listed = listed || netdata_next_route(n->netdata, n->netdata_len, n->rloc16, &it, &r);
+    return listed && tn_tmf_br_routers(n) < ROUTER_TABLE_BR_REQUEST_THRESHOLD;
+}
+
 void tn_link_child_check_upgrade(struct tnode *n)
 {
     if (n->role != TNODE_CHILD || !(n->mode & TNODE_MODE_FTD) || !n->rcfg.router_eligible ||
         n->upgrade_ms || n->as_pending)
         return;
-    if (router_table_active(&n->rt) >= n->rcfg.upgrade_threshold)
+    if (router_table_active(&n->rt) >= n->rcfg.upgrade_threshold && !br_upgrade_eligible(n))
         return;
     /* mRouterRoleTransition.StartTimeout: a random delay in [1, jitter]. */
     uint32_t jitter = n->rcfg.jitter_s ? n->rcfg.jitter_s : 1;
     n->upgrade_ms = n->now + 1000ull * tn_rand_range(n, 1, jitter);
 }
 
-/* Our local Network Data holds a border router or service entry. */
-static bool have_br_entry(const struct tnode *n)
+/* HasNeighborWithGoodLinkQuality: the parent (or a neighbour router) heard
+ * with a link margin of at least 10 dB. */
+static bool good_neighbor(const struct tnode *n)
 {
-    return n->local_nd_len > 0;
+    if (router_table_link_margin(TN_NOISE_FLOOR, n->parent.rssi) >=
+        ROUTER_TABLE_LINK_REQUEST_MIN_MARGIN)
+        return true;
+    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++) {
+        const struct router_table_entry *e = router_table_cget(&n->rt, id);
+        if (e && e->link == ROUTER_TABLE_LINK_VALID &&
+            router_table_link_margin(TN_NOISE_FLOOR, e->last_rss) >=
+                ROUTER_TABLE_LINK_REQUEST_MIN_MARGIN)
+            return true;
+    }
+    return false;
 }
 
 static void upgrade_due(struct tnode *n)
@@ -519,9 +548,8 @@ static void upgrade_due(struct tnode *n)
     if (n->role != TNODE_CHILD || !n->rcfg.router_eligible)
         return;
     uint8_t reason = ROUTER_TABLE_REASON_TOO_FEW_ROUTERS;
-    if (router_table_active(&n->rt) >= n->rcfg.upgrade_threshold) {
-        /* BR request: a border router with fewer than 2 BR routers. */
-        if (!have_br_entry(n) || tn_tmf_br_routers(n) >= ROUTER_TABLE_BR_REQUEST_THRESHOLD)
+    if (router_table_active(&n->rt) >= n->rcfg.upgrade_threshold || !good_neighbor(n)) {
+        if (!br_upgrade_eligible(n))
             return;
         reason = ROUTER_TABLE_REASON_BORDER_ROUTER_REQUEST;
     }
