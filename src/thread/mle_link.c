@@ -94,7 +94,15 @@ void tn_link_reset(struct tnode *n)
 
 /* ---- Advertisements and the trickle timer ------------------------------------ */
 
+static void send_advertisement_to(struct tnode *n, const uint8_t dst[16]);
+
 void tn_link_send_advertisement(struct tnode *n)
+{
+    send_advertisement_to(n, all_nodes);
+}
+
+/* SendAdvertisement: Source Address, Leader Data, and a router's Route64. */
+static void send_advertisement_to(struct tnode *n, const uint8_t dst[16])
 {
     if (n->as_pending)
         return; /* SendAdvertisement: not while an Address Solicit is pending */
@@ -111,7 +119,15 @@ void tn_link_send_advertisement(struct tnode *n)
         n->cnt.mle_tx_errors++;
         return;
     }
-    tn_mle_send(n, all_nodes, plain, len);
+    tn_mle_send(n, dst, plain, len);
+}
+
+/* DetermineAdvertiseIntervalMax: 4 s per neighbour router with LQ >= 2
+ * (plus one), within [12 s, 32 s]. */
+static uint64_t adv_imax(const struct tnode *n)
+{
+    uint64_t i = (router_table_neighbor_count(&n->rt, 2) + 1ull) * TN_ADV_IMAX_PER_NBR_MS;
+    return i < TN_ADV_IMAX_MIN_MS ? TN_ADV_IMAX_MIN_MS : i > TN_ADV_IMAX_MS ? TN_ADV_IMAX_MS : i;
 }
 
 static void trickle_interval(struct tnode *n)
@@ -387,6 +403,8 @@ static void act_on_adv(struct tnode *n, uint8_t id, const struct router_table_ad
             forget_router(n, i);
     if (out->link_request)
         schedule_link_request(n, id);
+    if (out->unicast_adv) /* ScheduleUnicastAdvertisementTo: within 1 s */
+        n->rnbr[id].adv_due_ms = n->now + tn_rand_range(n, 1, TN_LINK_REQUEST_DELAY_MS);
     if (out->reset_trickle)
         tn_link_trickle_reset(n);
 }
@@ -656,7 +674,7 @@ static void tick(struct tnode *n)
         if (o.link_request & bit)
             schedule_link_request(n, id);
         if (o.link_lost & bit) {
-            n->rnbr[id].lr_due_ms = 0;
+            n->rnbr[id].lr_due_ms = n->rnbr[id].adv_due_ms = 0;
             forget_router(n, id);
         }
         if (o.released & bit)
@@ -684,15 +702,24 @@ void tn_link_process(struct tnode *n)
             return;
         }
     }
-    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++)
-        if (n->rnbr[id].lr_due_ms && n->now >= n->rnbr[id].lr_due_ms)
+    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++) {
+        struct tn_rnbr *r = &n->rnbr[id];
+        if (r->lr_due_ms && n->now >= r->lr_due_ms)
             send_link_request(n, id);
+        if (r->adv_due_ms && n->now >= r->adv_due_ms) {
+            r->adv_due_ms = 0;
+            uint8_t dst[16];
+            tn_ll_from_ext(r->ext, dst);
+            send_advertisement_to(n, dst);
+        }
+    }
     if (!n->adv_sent_this_interval && n->now >= n->adv_t_ms) {
         n->adv_sent_this_interval = true;
         tn_link_send_advertisement(n);
     }
     if (n->now >= n->adv_end_ms) {
-        n->adv_i_ms = n->adv_i_ms * 2 > TN_ADV_IMAX_MS ? TN_ADV_IMAX_MS : n->adv_i_ms * 2;
+        uint64_t imax = adv_imax(n);
+        n->adv_i_ms = n->adv_i_ms * 2 > imax ? imax : n->adv_i_ms * 2;
         trickle_interval(n);
     }
 }
@@ -708,9 +735,12 @@ int64_t tn_link_next(const struct tnode *n)
         return t;
     if (n->role == TNODE_ROUTER && n->downgrade_ms)
         t = tn_min_due(t, tn_until(n->now, n->downgrade_ms));
-    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++)
+    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++) {
         if (n->rnbr[id].lr_due_ms)
             t = tn_min_due(t, tn_until(n->now, n->rnbr[id].lr_due_ms));
+        if (n->rnbr[id].adv_due_ms)
+            t = tn_min_due(t, tn_until(n->now, n->rnbr[id].adv_due_ms));
+    }
     if (!n->adv_sent_this_interval)
         t = tn_min_due(t, tn_until(n->now, n->adv_t_ms));
     return tn_min_due(t, tn_until(n->now, n->adv_end_ms));
