@@ -7,7 +7,8 @@
 # Network A: tbr-node 1 leads; OpenThread FTDs 2 and 3 (`routerselectionjitter
 # 1`) attach, ask for router IDs (a/as) and become routers; OpenThread's
 # `router table` on each lists the three IDs with links to the other two,
-# and tbr-node's `router table` lists the same IDs with links to both.
+# and tbr-node's `router table` lists the same IDs with links to both; an
+# OpenThread router restarted from its flash is a router again at once.
 # Network B: OpenThread 5 leads; tbr-node 6 (`routerselectionjitter 1`)
 # attaches as a REED and becomes a router: OpenThread's `router table`
 # lists it with a link, tbr-node's lists the leader with a link.
@@ -106,6 +107,23 @@ LL2=$(oget 2 "ipaddr linklocal")
 ocmd 1 "ping $LL2" 10
 echo "$OUT" | grep -q "1 packets received" && pass "leader node1 pings router node2's link-local" ||
     fail "node1 ping node2 $LL2: $(oneline "$OUT")"
+
+# An OpenThread router restarts (kill -9, its flash kept): it restores its
+# router role with a multicast Link Request, which tbr-node 1 answers with a
+# Link Accept carrying its Address16 and Route64 (mle_ftd.cpp).
+R2=$(oget 2 rloc16)
+{
+    kill -9 "${PID[2]}"
+    wait "${PID[2]}"
+} 2>/dev/null
+start_ot 2
+expect 2 "ifconfig up" Done
+expect 2 "thread start" Done
+if reach 2 router 15 && [ "$(oget 2 rloc16)" = "$R2" ]; then
+    pass "restarted node2 is router $R2 again"
+else
+    fail "restarted node2: $(role 2) rloc16 $(oget 2 rloc16), was $R2"
+fi
 
 # ---- network B: OpenThread leads, tbr-node becomes a router -----------------------------
 start_ot 5
