@@ -201,6 +201,7 @@ enum tn_attach_next tn_partition_attach_failed(struct tnode *n)
 void tn_partition_attached(struct tnode *n, const struct mle_leader_data *ld)
 {
     n->part.mode = TN_ATTACH_ANY;
+    n->part.sd_dirty = true; /* a new parent may not know our entries: check */
     note_router_id(n);
     if (!attached(n) || ld->partition_id == n->leader.partition_id)
         return;
