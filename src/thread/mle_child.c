@@ -495,13 +495,18 @@ static void attach_failed(struct tnode *n)
     case TN_NEXT_STAY:
         break;
     case TN_NEXT_ANY:
-        if (n->role == TNODE_ROUTER)
-            tn_router_detach(n); /* stops routing, then any partition */
-        else
+        if (n->role == TNODE_ROUTER) {
+            /* Attach(kAnyPartition) as a router: still routing for our
+             * children meanwhile. */
+            n->cand.valid = false;
+            n->attach_round = 0;
+            send_parent_request(n);
+        } else {
             tn_child_start_attach(n);
+        }
         break;
     case TN_NEXT_LEADER:
-        if (n->role == TNODE_DETACHED) {
+        if (n->role == TNODE_DETACHED || n->role == TNODE_ROUTER) {
             tn_router_become_leader(n, false); /* nobody answered: form a partition */
             break;
         }

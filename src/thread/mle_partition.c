@@ -230,6 +230,11 @@ uint32_t tn_partition_new_id(struct tnode *n)
     return tn_rand32(n);
 }
 
+bool tn_partition_keeps_children(const struct tnode *n, uint8_t router_id)
+{
+    return n->role == TNODE_ROUTER && n->rloc16 == (uint16_t)(router_id << 10);
+}
+
 void tn_partition_formed(struct tnode *n, uint8_t router_id)
 {
     n->part.mode = TN_ATTACH_ANY;
@@ -278,11 +283,17 @@ static void sd_send(struct tnode *n)
     tn_log(n, 3, "a/sd: %zu bytes of local Network Data to the leader", n->local_nd_len);
 }
 
+/* The leader registers its own entries directly; a stable-only copy of the
+ * Network Data cannot show ours. */
+static bool sd_applies(const struct tnode *n)
+{
+    return (n->role == TNODE_CHILD || n->role == TNODE_ROUTER) &&
+           (n->mode & TNODE_MODE_FULL_NETDATA);
+}
+
 void tn_partition_sd_process(struct tnode *n)
 {
-    /* The leader registers its own entries directly; a stable-only copy of
-     * the Network Data cannot show ours. */
-    if ((n->role != TNODE_CHILD && n->role != TNODE_ROUTER) || !(n->mode & TNODE_MODE_FULL_NETDATA))
+    if (!sd_applies(n))
         return;
     struct tn_partition *p = &n->part;
     bool same = p->sd_fp_partition == n->leader.partition_id &&
@@ -304,7 +315,7 @@ void tn_partition_sd_process(struct tnode *n)
 
 int64_t tn_partition_sd_next(const struct tnode *n)
 {
-    if (n->role != TNODE_CHILD && n->role != TNODE_ROUTER)
+    if (!sd_applies(n))
         return -1;
     if (n->part.sd_dirty)
         return 0;

@@ -143,6 +143,9 @@ void tn_partition_attached(struct tnode *n, const struct mle_leader_data *ld);
  * is `leaderweight` (rcfg.leader_weight, mle_router.c). */
 uint8_t tn_partition_leader_id(struct tnode *n);
 uint32_t tn_partition_new_id(struct tnode *n);
+/* BecomeLeader from the router role with the router ID we hold: our
+ * children keep their RLOC16s and follow us into the new partition. */
+bool tn_partition_keeps_children(const struct tnode *n, uint8_t router_id);
 /* The node became leader of a new partition (counted, the router ID kept). */
 void tn_partition_formed(struct tnode *n, uint8_t router_id);
 

@@ -376,6 +376,7 @@ void tn_router_become_leader(struct tnode *n, bool restore)
         n->router_id = tn_partition_leader_id(n); /* BecomeLeader (mle_partition.c) */
         n->leader.partition_id = tn_partition_new_id(n);
     }
+    bool keep_children = !restore && tn_partition_keeps_children(n, n->router_id);
     tn_partition_formed(n, n->router_id);
     n->rloc16 = (uint16_t)(n->router_id << 10);
     uint8_t v[3];
@@ -396,7 +397,8 @@ void tn_router_become_leader(struct tnode *n, bool restore)
         tn_log(n, 1, "router id %u not allocatable", n->router_id);
     router_table_set_role(&n->rt, ROUTER_TABLE_LEADER, n->router_id, n->ext, n->router_id);
     tn_link_reset(n);
-    child_table_reset(&n->children);
+    if (!keep_children) /* a router forming a partition keeps them (same RLOC16s) */
+        child_table_reset(&n->children);
     n->parent.valid = n->cand.valid = false;
     mac_layer_set_short_addr(&n->mac, n->rloc16);
     ip6_set_rloc16(&n->ip, n->rloc16);

@@ -598,8 +598,9 @@ static void test_leader_loss_routers(void **state)
     print_message("leader loss with routers: one new partition (node %d leads) after %llu ms\n",
                   leader + 1, (unsigned long long)ms);
     assert_int_not_equal(partition_of(nn->node[leader]), old);
-    /* Leader age 120 s + same-partition attempt + any-partition attempt. */
-    assert_true(ms >= 120000 && ms <= 200000);
+    /* Leader age 120 s (from the last ID sequence heard, bumped every 10 s)
+     * + a same-partition attempt + an any-partition attempt. */
+    assert_true(ms >= 100000 && ms <= 200000);
     assert_true(nn->node[leader]->part.leader_losses >= 1);
     /* BecomeLeader kept the router ID it had. */
     assert_int_equal(tnode_rloc16(nn->node[leader]), (uint16_t)(rid[leader] << 10));
@@ -695,10 +696,13 @@ static uint64_t until_nat64(struct node_net *nn, int br, uint64_t max_ms)
         if (nn->now - t0 >= max_ms) {
             for (int i = 0; i < nn->n; i++) {
                 struct addr_prefix6 p;
-                print_message("node %d role %d rloc 0x%04x partition 0x%08x nat64 %d sd_sent %u tmf_rx %u parse %u notleader %u txerr %u nolocal %u\n",
+                print_message("node %d role %d rloc 0x%04x partition 0x%08x nat64 %d sd_sent %u "
+                              "tmf_rx %u parse %u notleader %u txerr %u nolocal %u\n",
                               i + 1, (int)tnode_role(nn->node[i]), tnode_rloc16(nn->node[i]),
                               partition_of(nn->node[i]), tnode_nat64_prefix(nn->node[i], &p),
-                              nn->node[i]->part.sd_sent, nn->node[i]->cnt.tmf_rx, nn->node[i]->cnt.tmf_drop_parse, nn->node[i]->cnt.tmf_drop_not_leader, nn->node[i]->cnt.tmf_tx_errors, (unsigned)nn->node[i]->local_nd_len);
+                              nn->node[i]->part.sd_sent, nn->node[i]->cnt.tmf_rx,
+                              nn->node[i]->cnt.tmf_drop_parse, nn->node[i]->cnt.tmf_drop_not_leader,
+                              nn->node[i]->cnt.tmf_tx_errors, (unsigned)nn->node[i]->local_nd_len);
             }
             fail_msg("NAT64 not everywhere after %llu ms", (unsigned long long)max_ms);
         }
@@ -712,20 +716,10 @@ static uint64_t until_nat64(struct node_net *nn, int br, uint64_t max_ms)
  * forms (whoever leads it) and the BR's entries are in its Network Data
  * too: node 3 and node 4 regain the NAT64 prefix.
  */
-static void dbg_log(void *user, int level, const char *msg)
-{
-    (void)user;
-    (void)level;
-    if (getenv("PDEBUG"))
-        fprintf(stderr, "%s\n", msg);
-}
-
 static void test_br_child_keeps_nat64(void **state)
 {
     (void)state;
     struct node_net *nn = formed_eligible();
-    for (int i = 0; i < 4; i++)
-        nn->node[i]->cfg.log = dbg_log;
     br_rloc = 0xfffe;
     uint64_t ms = until_nat64(nn, 1, 10000);
     print_message("BR child's NAT64 route in everyone's Network Data after %llu ms\n",
@@ -739,7 +733,7 @@ static void test_br_child_keeps_nat64(void **state)
     assert_int_equal(tnode_thread_stop(nn->node[0], nn->now), OT_ERR_NONE);
     uint64_t t0 = nn->now;
     until_one_partition(nn, 0, 400000);
-    ms = until_nat64(nn, 1, 300000); /* a BR orphaned by a parent that reset: its keep-alive */
+    ms = until_nat64(nn, 1, 200000);
     print_message("leader loss: NAT64 back everywhere %llu ms after the leader stopped\n",
                   (unsigned long long)(nn->now - t0));
     (void)ms;
