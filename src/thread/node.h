@@ -393,6 +393,12 @@ struct tnode_counters {
     uint32_t addr_solicits_refused; /* a/as answered "no address available" (§3.8) */
     uint32_t addr_queries;          /* a/aq we sent */
     uint32_t addr_query_timeouts;
+    uint32_t addr_notifies_sent;  /* a/an we sent (own EIDs, MTD children's) */
+    uint32_t addr_notify_unasked; /* a/an for an EID we hold no entry for */
+    uint32_t addr_errors_sent;    /* a/ae (duplicate address) we sent */
+    uint32_t addr_errors_rx;      /* a/ae received and parsed */
+    uint32_t eid_cache_snooped;   /* EID cache entries added by snooping */
+    uint32_t eid_cache_evictions; /* entries evicted to make room */
     /* transmit / forwarding */
     uint32_t tx_packets;           /* IPv6 packets handed to the MAC */
     uint32_t tx_frames;            /* 6LoWPAN frames queued */
@@ -427,6 +433,35 @@ struct tnode_counters {
     uint32_t tcp_tx_drop_queue_full; /* TCP segment lost: the segment queue was full */
     uint32_t tcp_tx_drop_no_route;   /* TCP segment not handed to the mesh (detached, ...) */
 };
+
+/* The EID-to-RLOC cache (OT's otCacheEntryInfo, `eidcache`), listed by
+ * tnode_eidcache_next: cached, snooped, query, then query-retry entries,
+ * each newest first. */
+enum tnode_eid_state {
+    TNODE_EID_CACHED,      /* "cache" */
+    TNODE_EID_SNOOPED,     /* "snoop" */
+    TNODE_EID_QUERY,       /* "query" */
+    TNODE_EID_RETRY_QUERY, /* "retry" */
+};
+struct tnode_eidcache_entry {
+    uint8_t eid[16];
+    uint16_t rloc16; /* 0xfffe while unresolved */
+    enum tnode_eid_state state;
+    bool can_evict;
+    bool ramp_down;        /* RETRY_QUERY: the retry delay ramps down */
+    bool valid_last_trans; /* CACHED: last_trans_time and ml_eid are valid */
+    uint32_t last_trans_time;
+    uint8_t ml_eid[16];
+    uint16_t timeout;     /* s (not CACHED) */
+    uint16_t retry_delay; /* s (not CACHED) */
+};
+struct tnode_eidcache_iter { /* zero it to start */
+    unsigned list;
+    uint32_t below;
+};
+/* The next entry: OT_ERR_NONE, or OT_ERR_NOT_FOUND after the last. */
+enum ot_err tnode_eidcache_next(const struct tnode *n, struct tnode_eidcache_iter *it,
+                                struct tnode_eidcache_entry *out);
 
 /* The node's counters (never reset while the node lives). */
 const struct tnode_counters *tnode_counters(const struct tnode *n);
