@@ -20,8 +20,8 @@ enum ot_err tn_tmf_send(struct tnode *n, const uint8_t dst[16], const uint8_t *m
 void tn_tmf_reply(struct tnode *n, const struct coap_msg *req, const struct ip6_udp_rx *rx,
                   uint8_t code, const uint8_t *payload, size_t plen);
 /* CON request, kept for retransmission. */
-void tn_tmf_send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
-                     const uint8_t *payload, size_t plen);
+enum ot_err tn_tmf_send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
+                            const uint8_t *payload, size_t plen);
 
 /* ---- addr_resolver.c: the EID cache, a/aq, a/an, a/ae --------------------- */
 
@@ -42,5 +42,12 @@ void tn_ar_rx_notify(struct tnode *n, const struct coap_msg *m, const struct ip6
 void tn_ar_rx_error(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx);
 void tn_ar_process(struct tnode *n);
 int64_t tn_ar_next(const struct tnode *n);
+/* REED: a/as to the leader's RLOC (CON); the answer goes to
+ * n->up.addr_solicit_done. Router: a/ar of our router ID (CON). */
+enum ot_err tn_tmf_addr_solicit(struct tnode *n, uint8_t reason);
+void tn_tmf_addr_release(struct tnode *n);
+/* Routers with a border router entry in our Network Data (OpenThread's
+ * CountBorderRouters(kRouterRoleOnly)). */
+unsigned tn_tmf_br_routers(const struct tnode *n);
 
 #endif
