@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ip6/mpl.h"
 #include "ip6/tcp.h"
 #include "radio/radio.h"
 #include "util/addr.h"
@@ -435,8 +436,12 @@ struct tnode_counters {
                                        * hop is our next hop (OT ResolveRoutingLoops) */
     uint32_t rx_drop_mesh_no_route;   /* not ours and no next hop to its final destination */
     uint32_t rx_drop_mesh_not_router; /* not ours and we are no router */
-    uint32_t host_packets;            /* packets handed to cfg->host_rx */
-    uint32_t loopback_packets;        /* packets to our own addresses */
+    /* MPL (RFC 7731; ip6/mpl.h has its own counters: tnode_mpl_counters) */
+    uint32_t mpl_tx;           /* realm-local multicast we sent with the MPL option */
+    uint32_t mpl_retx;         /* MPL retransmissions (forwarding) sent */
+    uint32_t rx_drop_mpl;      /* refused by MPL: duplicate, bad option, seed set full */
+    uint32_t host_packets;     /* packets handed to cfg->host_rx */
+    uint32_t loopback_packets; /* packets to our own addresses */
     /* persistence */
     uint32_t settings_errors; /* a settings write failed */
     /* TCP / UDP sockets */
@@ -472,6 +477,9 @@ struct tnode_eidcache_iter { /* zero it to start */
 /* The next entry: OT_ERR_NONE, or OT_ERR_NOT_FOUND after the last. */
 enum ot_err tnode_eidcache_next(const struct tnode *n, struct tnode_eidcache_iter *it,
                                 struct tnode_eidcache_entry *out);
+
+/* The MPL forwarder's counters (seed set, buffered set, drops by reason). */
+const struct mpl_counters *tnode_mpl_counters(const struct tnode *n);
 
 /* The node's counters (never reset while the node lives). */
 const struct tnode_counters *tnode_counters(const struct tnode *n);

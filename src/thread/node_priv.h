@@ -27,6 +27,7 @@
 
 #include "coap/coap.h"
 #include "ip6/ip6.h"
+#include "ip6/mpl.h"
 #include "ip6/tcp.h"
 #include "lowpan/lowpan.h"
 #include "lowpan/lowpan_frag.h"
@@ -327,6 +328,7 @@ struct tnode {
     struct tn_rx rx;
     struct tn_pkt loopback[TN_LOOPBACK_PKTS];
     struct tn_pkt pending[TN_PENDING_PKTS];
+    struct mpl mpl; /* RFC 7731 seed set and buffered set (mesh.c) */
 
     /* TMF */
     struct tn_cache cache[TN_ADDR_CACHE];
