@@ -41,6 +41,24 @@ void tn_ar_reset(struct tnode *n)
 static void push(struct tnode *n, struct tn_cache *e, uint8_t st)
 {
     e->state = st;
+    if (n->cache_order >= TN_CACHE_ORDER_MAX) {
+        /* Renumber 1.. in the same order so orders fit the iterator. */
+        uint32_t k = 0, floor = 0;
+        for (;;) {
+            struct tn_cache *next = NULL;
+            for (unsigned i = 0; i < TN_ADDR_CACHE; i++) {
+                struct tn_cache *c = &n->cache[i];
+                if (c->state != TN_CACHE_FREE && c != e && c->order > floor &&
+                    (!next || c->order < next->order))
+                    next = c;
+            }
+            if (!next)
+                break;
+            floor = next->order;
+            next->order = ++k;
+        }
+        n->cache_order = k;
+    }
     e->order = ++n->cache_order;
 }
 
@@ -528,34 +546,38 @@ int64_t tn_ar_next(const struct tnode *n)
 
 /* ---- public view (node.h) -------------------------------------------------- */
 
-enum ot_err tnode_eidcache_next(const struct tnode *n, struct tnode_eidcache_iter *it,
+enum ot_err tnode_eidcache_next(const struct tnode *n, uint64_t now_ms, unsigned *iter,
                                 struct tnode_eidcache_entry *out)
 {
     /* GetNextCacheEntry: cached, snooped, query, retry lists, each newest
-     * first; it->below is the order of the entry handed out last. */
+     * first. *iter: the list (top 2 bits) and the order of the entry handed
+     * out last (0: the list's head next). */
     static const uint8_t lists[] = {TN_CACHE_CACHED, TN_CACHE_SNOOPED, TN_CACHE_QUERY,
                                     TN_CACHE_RETRY};
-    for (; it->list < sizeof(lists); it->list++, it->below = 0) {
+    (void)now_ms; /* timeouts are kept in seconds, as OT's ticks */
+    unsigned list = *iter >> TN_CACHE_ORDER_BITS;
+    uint32_t below = *iter & TN_CACHE_ORDER_MAX;
+    for (; list < sizeof(lists); list++, below = 0) {
         const struct tn_cache *best = NULL;
         for (unsigned i = 0; i < TN_ADDR_CACHE; i++) {
             const struct tn_cache *e = &n->cache[i];
-            if (e->state != lists[it->list] || (it->below && e->order >= it->below))
+            if (e->state != lists[list] || (below && e->order >= below))
                 continue;
             if (!best || e->order > best->order)
                 best = e;
         }
         if (!best)
             continue;
-        it->below = best->order;
+        *iter = (list << TN_CACHE_ORDER_BITS) | best->order;
         memset(out, 0, sizeof(*out));
         memcpy(out->eid, best->eid, 16);
         out->rloc16 = best->rloc16;
-        out->state = (enum tnode_eid_state)it->list;
+        out->state = (uint8_t)list; /* enum tnode_eidcache_state, same order */
         if (best->state == TN_CACHE_CACHED) {
             out->can_evict = true;
             out->valid_last_trans = best->ltt_valid;
             if (best->ltt_valid) {
-                out->last_trans_time = best->ltt;
+                out->last_trans_s = best->ltt;
                 const uint8_t *ml = tn_ml_prefix(n);
                 if (ml)
                     memcpy(out->ml_eid, ml, 8);
@@ -565,8 +587,8 @@ enum ot_err tnode_eidcache_next(const struct tnode *n, struct tnode_eidcache_ite
         }
         out->ramp_down = best->state == TN_CACHE_RETRY && best->ramp_down;
         out->can_evict = best->can_evict;
-        out->timeout = best->timeout;
-        out->retry_delay = best->retry_delay;
+        out->timeout_s = best->timeout;
+        out->retry_s = best->retry_delay;
         return OT_ERR_NONE;
     }
     return OT_ERR_NOT_FOUND;

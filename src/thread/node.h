@@ -547,35 +547,6 @@ struct tnode_counters {
     uint32_t tcp_tx_drop_no_route;   /* TCP segment not handed to the mesh (detached, ...) */
 };
 
-/* The EID-to-RLOC cache (OT's otCacheEntryInfo, `eidcache`), listed by
- * tnode_eidcache_next: cached, snooped, query, then query-retry entries,
- * each newest first. */
-enum tnode_eid_state {
-    TNODE_EID_CACHED,      /* "cache" */
-    TNODE_EID_SNOOPED,     /* "snoop" */
-    TNODE_EID_QUERY,       /* "query" */
-    TNODE_EID_RETRY_QUERY, /* "retry" */
-};
-struct tnode_eidcache_entry {
-    uint8_t eid[16];
-    uint16_t rloc16; /* 0xfffe while unresolved */
-    enum tnode_eid_state state;
-    bool can_evict;
-    bool ramp_down;        /* RETRY_QUERY: the retry delay ramps down */
-    bool valid_last_trans; /* CACHED: last_trans_time and ml_eid are valid */
-    uint32_t last_trans_time;
-    uint8_t ml_eid[16];
-    uint16_t timeout;     /* s (not CACHED) */
-    uint16_t retry_delay; /* s (not CACHED) */
-};
-struct tnode_eidcache_iter { /* zero it to start */
-    unsigned list;
-    uint32_t below;
-};
-/* The next entry: OT_ERR_NONE, or OT_ERR_NOT_FOUND after the last. */
-enum ot_err tnode_eidcache_next(const struct tnode *n, struct tnode_eidcache_iter *it,
-                                struct tnode_eidcache_entry *out);
-
 /* The MPL forwarder's counters (seed set, buffered set, drops by reason). */
 const struct mpl_counters *tnode_mpl_counters(const struct tnode *n);
 

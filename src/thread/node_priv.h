@@ -122,6 +122,9 @@ struct tn_cache {
     uint16_t retry_delay; /* s */
     uint32_t order;       /* position in its list: higher = nearer the head */
 };
+/* Orders fit in 30 bits (tnode_eidcache_next's iterator holds the list too). */
+#define TN_CACHE_ORDER_BITS 30
+#define TN_CACHE_ORDER_MAX ((1u << TN_CACHE_ORDER_BITS) - 1)
 
 struct tn_pkt {
     bool used;
