@@ -27,6 +27,9 @@
 #include "thread/dataset.h"
 #include "thread/keys.h"
 #include "thread/node.h"
+#include "thread/tmf.h"
+#include "ip6/ip6.h"
+#include "util/addr.h"
 
 #define LINE 4
 
@@ -336,7 +339,7 @@ static void test_hostile_mesh_headers(void **state)
 /* ---- a border router that is not the leader ------------------------------------ */
 
 static unsigned host_n;
-static uint8_t host_dst[16];
+static uint8_t host_pkt[1280];
 
 static void host_rx(void *user, const uint8_t *pkt, size_t len, const struct tnode_rx_link *link,
                     uint64_t now_ms)
@@ -344,27 +347,104 @@ static void host_rx(void *user, const uint8_t *pkt, size_t len, const struct tno
     (void)user;
     (void)link;
     (void)now_ms;
-    assert_true(len >= 40);
+    assert_true(len >= 40 && len <= sizeof(host_pkt));
     host_n++;
-    memcpy(host_dst, pkt + 24, 16);
+    memcpy(host_pkt, pkt, len);
+}
+
+/* Node 2 registers Network Data at the leader as a border router does
+ * (a/sd from its RLOC, Thread 1.3 §5.15.6), built by the test: the OMR
+ * prefix fd11:22::/64 (on-mesh, SLAAC, default route) and 64:ff9b::/96
+ * (NAT64) as a Has Route entry, both naming node 2's RLOC16. */
+static void register_br(struct node_net *nn, int br)
+{
+    uint16_t r = rloc(nn, br);
+    struct netdata_local loc;
+    netdata_local_init(&loc);
+    struct netdata_prefix_cfg p = {0};
+    assert_true(addr_parse_prefix6("fd11:22::/64", &p.prefix));
+    p.rloc16 = r;
+    p.preferred = p.slaac = p.on_mesh = p.stable = p.default_route = true;
+    assert_int_equal(netdata_local_add_prefix(&loc, &p), NETDATA_OK);
+    struct netdata_route_cfg rt = {0};
+    assert_true(addr_parse_prefix6("64:ff9b::/96", &rt.prefix));
+    rt.rloc16 = r;
+    rt.nat64 = rt.stable = true;
+    assert_int_equal(netdata_local_add_route(&loc, &rt), NETDATA_OK);
+    struct tmf_server_data sd = {.has_network_data = true,
+                                 .network_data = loc.tlvs,
+                                 .network_data_len = loc.len,
+                                 .has_rloc16 = true,
+                                 .rloc16 = r};
+    uint8_t pl[300], msg[320], pkt[400], src[16], dst[16];
+    size_t plen, mlen, len;
+    assert_int_equal(tmf_build_server_data(&sd, pl, sizeof(pl), &plen), TMF_OK);
+    const uint8_t tok[2] = {0x51, 0x52};
+    assert_int_equal(tmf_build_request(COAP_TYPE_NON, 0x5151, tok, 2, TMF_URI_SERVER_DATA, pl, plen,
+                                       msg, sizeof(msg), &mlen, NULL),
+                     TMF_OK);
+    node_net_addr(nn, br, TNODE_ADDR_RLOC, src);
+    node_net_addr(nn, 0, TNODE_ADDR_RLOC, dst);
+    static struct ip6 scratch; /* only for the checksum helper */
+    assert_int_equal(
+        ip6_build_udp(&scratch, src, dst, 61631, 61631, msg, mlen, 64, pkt, sizeof(pkt), &len),
+        IP6_OK);
+    assert_int_equal(tnode_send_ip6(nn->node[br], pkt, len, nn->now), OT_ERR_NONE);
+    node_net_run(nn, 20000); /* the leader's new Network Data reaches everyone */
+}
+
+static bool slaac_in(struct tnode *n, uint8_t out[16])
+{
+    struct tnode_addr ad[32];
+    size_t k = tnode_addrs(n, ad, 32);
+    for (size_t j = 0; j < k && j < 32; j++)
+        if (ad[j].addr[0] == 0xfd && ad[j].addr[1] == 0x11) {
+            memcpy(out, ad[j].addr, 16);
+            return true;
+        }
+    return false;
 }
 
 static void test_border_router_not_leader(void **state)
 {
     (void)state;
-    /* Node 2 (a router two hops from the leader) is the border router: it
-     * has the host side and publishes the OMR prefix with a default route
-     * and NAT64. Node 3 (its child) and node 0 (the leader) reach outside
-     * through it. */
-    struct node_net *nn = node_net_new(LINE);
-    tnode_free(nn->node[2]);
-    struct tnode_cfg cfg;
-    node_net_cfg(&cfg, &nn->air, 2);
-    cfg.host_rx = host_rx;
-    nn->node[2] = tnode_new(&cfg, nn->now);
-    assert_non_null(nn->node[2]);
+    /* Node 2, a router two hops from the leader, is the border router (the
+     * host side); node 0 (the leader, no host side) and node 3 (the BR's
+     * MED child) reach NAT64 through it (RouteLookup on the Has Route
+     * entry), and the BR hands those packets to its host. */
+    host_n = 0;
+    struct node_net *nn = line_with(false, host_rx);
+    register_br(nn, 2);
+    const uint8_t nat64_dst[16] = {0, 0x64, 0xff, 0x9b, [12] = 192, 0, 2, 1};
+    for (int from = 0; from <= 3; from += 3) {
+        uint8_t src[16];
+        assert_true(slaac_in(nn->node[from], src));
+        unsigned before = host_n;
+        struct ping_log log;
+        ping(nn, from, nat64_dst, &log);
+        assert_int_equal(log.received, 0); /* nobody answers behind the host */
+        assert_int_equal(host_n, before + 1);
+        assert_memory_equal(host_pkt + 24, nat64_dst, 16);
+        assert_memory_equal(host_pkt + 8, src, 16); /* the OMR (SLAAC) source */
+        assert_int_equal(host_pkt[6], 58);          /* ICMPv6 echo request */
+    }
+    assert_true(tnode_counters(nn->node[0])->tx_to_border_router > 0);
+    assert_true(tnode_counters(nn->node[0])->tx_mesh_packets > 0);
+    assert_true(tnode_counters(nn->node[2])->host_packets >= 2);
+    /* The BR's host side answers: its reply (from the host, tnode_send_ip6)
+     * goes back across the mesh to the leader. */
+    uint8_t reply[64], a0[16];
+    size_t rlen;
+    static struct ip6 scratch;
+    assert_true(slaac_in(nn->node[0], a0));
+    assert_int_equal(ip6_build_echo(&scratch, nat64_dst, a0, 129, 0x1234, 1, "x", 1, 50, reply,
+                                    sizeof(reply), &rlen),
+                     IP6_OK);
+    uint32_t rx_before = tnode_counters(nn->node[1])->rx_mesh_relayed;
+    assert_int_equal(tnode_send_ip6(nn->node[2], reply, rlen, nn->now), OT_ERR_NONE);
+    node_net_run(nn, 2000);
+    assert_true(tnode_counters(nn->node[1])->rx_mesh_relayed > rx_before);
     node_net_free(nn);
-    (void)host_dst;
 }
 
 int main(void)
