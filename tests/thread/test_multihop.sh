@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Multi-hop forwarding against unmodified OpenThread (issue 13): tbr-node and
+# ../shared/ot/ot-cli-ftd on the simulated radio, each node hearing only its
+# neighbours in a line (macfilter allowlists), so every packet between the
+# ends crosses two relays with a 6LoWPAN mesh header (RFC 4944 §5.2).
+#
+#   tests/thread/test_multihop.sh path/to/tbr-node
+#
+# Line A: tbr-node 1 (leader) - OpenThread 2 (router) - OpenThread 3
+# (router) - tbr-node 4 (MED child of 3). Pings end to end both ways to the
+# ML-EID (address query across the routers, a/an back over the hops) and
+# the RLOC; a realm-local ping to ff03::1 (MPL, RFC 7731) is answered by
+# every other node, each once.
+# Line B (tbr-node as the relay): OpenThread 5 (leader) - tbr-node 6 (router)
+# - OpenThread 7 (router) - OpenThread 8 (MED child of 7): the same pings
+# through tbr-node's relaying, and ff03::1 across it.
+# Hostile mesh headers (hops left 0, our own originator, unknown final
+# destination) are counted and dropped in the unit tests (test_mesh.c),
+# which can forge MAC-secured frames.
+# Prints "N passed, N failed"; exit 77 (skip) without the OpenThread binary
+# outside CI (tests/common.sh).
+set -u
+
+BIN=${1:?usage: $0 path/to/tbr-node}
+[ -x "$BIN" ] || {
+    echo "not executable: $BIN" >&2
+    exit 2
+}
+export PORT_OFFSET=${PORT_OFFSET:-$((950 + $$ % 50))} # 950..999: its own range
+
+# shellcheck source=tests/thread/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/thread/ot_lib.sh
+. "$(dirname "$0")/ot_lib.sh"
+
+OT=$(tbr_shared_dir)/ot/ot-cli-ftd
+[ -x "$OT" ] || tbr_missing_shared ot/ot-cli-ftd
+
+# allow N PEER...: node N hears only the given nodes.
+allow() {
+    local n=$1 p
+    shift
+    for p in "$@"; do expect "$n" "macfilter addr add ${EXT[$p]}" Done; done
+    expect "$n" "macfilter addr allowlist" Done
+}
+
+form() {
+    expect "$1" "dataset init new" Done
+    expect "$1" "dataset commit active" Done
+    expect "$1" "ifconfig up" Done
+    expect "$1" "thread start" Done
+    if reach "$1" leader 20; then pass "node$1 leads"; else fail "node$1 state: $(role "$1")"; fi
+}
+
+# router N DATASET: an FTD that asks for a router ID within a second.
+router() {
+    expect "$1" "routerselectionjitter 1" Done
+    expect "$1" "dataset set active $2" Done
+    expect "$1" "ifconfig up" Done
+    expect "$1" "thread start" Done
+    if reach "$1" router 90; then pass "node$1 became a router"; else fail "node$1 state: $(role "$1")"; fi
+}
+
+# med N DATASET: a minimal end device (rx-on, full network data).
+med() {
+    expect "$1" "mode rn" Done
+    expect "$1" "dataset set active $2" Done
+    expect "$1" "ifconfig up" Done
+    expect "$1" "thread start" Done
+    if reach "$1" child 30; then pass "node$1 attached as a child"; else fail "node$1 state: $(role "$1")"; fi
+}
+
+ping_once() {
+    ocmd "$1" "ping $2" 10
+    echo "$OUT" | grep -q "1 packets received"
+}
+
+# ping_until N DST SECONDS: until the routes have converged.
+ping_until() {
+    local deadline=$(($(now_ms) + $3 * 1000 * SLOW))
+    while [ "$(now_ms)" -lt "$deadline" ]; do
+        ping_once "$1" "$2" && return 0
+        sleep 1
+    done
+    return 1
+}
+
+# check_ping N DST WHAT: one ping answered (a second try for a first query).
+check_ping() {
+    if ping_once "$1" "$2" || ping_once "$1" "$2"; then pass "node$1 pings $3"; else
+        fail "node$1 ping $3 ($2): $(oneline "$OUT")"
+    fi
+}
+
+# realm N PEER...: `ping ff03::1` from N is answered by each peer exactly once.
+realm() {
+    local n=$1 p a ok=1 c total
+    shift
+    ocmd "$n" "ping ff03::1" 10
+    total=$(echo "$OUT" | grep -c "bytes from")
+    for p in "$@"; do
+        c=0
+        for a in $(oget "$p" ipaddr); do
+            c=$((c + $(echo "$OUT" | grep -c "bytes from $a:")))
+        done
+        [ "$c" -eq 1 ] || ok=0
+    done
+    if [ $ok = 1 ] && [ "$total" -eq $# ]; then
+        pass "node$n ping ff03::1: one reply from each of nodes $*"
+    else
+        fail "node$n ping ff03::1 ($total replies): $(oneline "$OUT")"
+    fi
+}
+
+echo "multihop interop: PORT_OFFSET=$PORT_OFFSET dir=$T"
+declare -A EXT
+
+# ---- line A: tbr-node leader, OpenThread routers, tbr-node child -------------------------
+start_node 1
+start_ot 2
+start_ot 3
+start_node 4
+for n in 1 2 3 4; do EXT[$n]=$(oget $n extaddr); done
+allow 1 2
+allow 2 1 3
+allow 3 2 4
+allow 4 3
+form 1
+DSA=$(oget 1 "dataset active -x")
+router 2 "$DSA"
+router 3 "$DSA"
+med 4 "$DSA"
+ML1=$(oget 1 "ipaddr mleid")
+RL1=$(oget 1 "ipaddr rloc")
+ML4=$(oget 4 "ipaddr mleid")
+RL4=$(oget 4 "ipaddr rloc")
+if ping_until 4 "$RL1" 90; then pass "node4 reaches the leader's RLOC over three hops"; else
+    fail "node4 ping node1 RLOC $RL1: $(oneline "$OUT")"
+fi
+check_ping 1 "$ML4" "node4's ML-EID (address query, two relays)"
+check_ping 4 "$ML1" "node1's ML-EID"
+check_ping 1 "$RL4" "node4's RLOC"
+ML3=$(oget 3 "ipaddr mleid")
+check_ping 1 "$ML3" "OpenThread router node3's ML-EID"
+realm 1 2 3 4
+realm 4 1 2 3
+ocmd 1 eidcache
+echo "$OUT" | grep -q "^$ML4 " && pass "node1 eidcache holds node4's ML-EID" ||
+    fail "node1 eidcache: $(oneline "$OUT")"
+
+# ---- line B: tbr-node relays between OpenThread nodes ----------------------------------
+start_ot 5
+start_node 6
+start_ot 7
+start_ot 8
+for n in 5 6 7 8; do EXT[$n]=$(oget $n extaddr); done
+allow 5 6
+allow 6 5 7
+allow 7 6 8
+allow 8 7
+form 5
+DSB=$(oget 5 "dataset active -x")
+router 6 "$DSB"
+router 7 "$DSB"
+med 8 "$DSB"
+ML5=$(oget 5 "ipaddr mleid")
+RL5=$(oget 5 "ipaddr rloc")
+ML8=$(oget 8 "ipaddr mleid")
+if ping_until 8 "$RL5" 90; then pass "node8 reaches the leader's RLOC through tbr-node 6"; else
+    fail "node8 ping node5 RLOC $RL5: $(oneline "$OUT")"
+fi
+check_ping 5 "$ML8" "node8's ML-EID through tbr-node 6"
+check_ping 8 "$ML5" "node5's ML-EID through tbr-node 6"
+ML6=$(oget 6 "ipaddr mleid")
+check_ping 8 "$ML6" "the relay tbr-node 6's ML-EID"
+realm 5 6 7 8
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
