@@ -496,20 +496,28 @@ void tn_txq_kick(struct tnode *n)
     n->in_kick = false;
 }
 
-static void loopback(struct tnode *n, const uint8_t *pkt, size_t len)
+bool tn_pkt_store(struct tn_pkt *slots, unsigned count, const uint8_t *pkt, size_t len,
+                  uint64_t now_ms)
 {
-    for (unsigned i = 0; i < TN_LOOPBACK_PKTS; i++) {
-        struct tn_pkt *p = &n->loopback[i];
+    for (unsigned i = 0; i < count; i++) {
+        struct tn_pkt *p = &slots[i];
         if (p->used)
             continue;
         p->used = true;
         p->len = (uint16_t)len;
-        p->time_ms = n->now;
+        p->time_ms = now_ms;
         memcpy(p->data, pkt, len);
-        n->cnt.loopback_packets++;
-        return;
+        return true;
     }
-    n->cnt.tx_drop_queue_full++;
+    return false;
+}
+
+static void loopback(struct tnode *n, const uint8_t *pkt, size_t len)
+{
+    if (tn_pkt_store(n->loopback, TN_LOOPBACK_PKTS, pkt, len, n->now))
+        n->cnt.loopback_packets++;
+    else
+        n->cnt.tx_drop_queue_full++;
 }
 
 /* Puts nf 6LoWPAN frames for one packet on the frame queue (all or none). */

@@ -14,9 +14,10 @@
 # Line B (tbr-node as the relay): OpenThread 5 (leader) - tbr-node 6 (router)
 # - OpenThread 7 (router) - OpenThread 8 (MED child of 7): the same pings
 # through tbr-node's relaying, and ff03::1 across it.
-# Hostile mesh headers (hops left 0, our own originator, unknown final
-# destination) are counted and dropped in the unit tests (test_mesh.c),
-# which can forge MAC-secured frames.
+# Last, hostile mesh headers forged as from OpenThread 7 (mesh_inject.py:
+# MAC-secured with the network's key) at the relay tbr-node 6: hops left 0,
+# its own RLOC16 as originator, an unknown final destination, a truncated
+# header; each is counted (`counters mesh`) and none is relayed.
 # Prints "N passed, N failed"; exit 77 (skip) without the OpenThread binary
 # outside CI (tests/common.sh).
 set -u
@@ -112,24 +113,32 @@ realm() {
     fi
 }
 
-echo "multihop interop: PORT_OFFSET=$PORT_OFFSET dir=$T"
+# build_line A B C D: started nodes, each hearing only its neighbours; A
+# forms and leads, B and C become routers, D attaches to C as a MED.
 declare -A EXT
+build_line() {
+    local n
+    for n in "$@"; do EXT[$n]=$(oget "$n" extaddr); done
+    allow "$1" "$2"
+    allow "$2" "$1" "$3"
+    allow "$3" "$2" "$4"
+    allow "$4" "$3"
+    form "$1"
+    local ds
+    ds=$(oget "$1" "dataset active -x")
+    router "$2" "$ds"
+    router "$3" "$ds"
+    med "$4" "$ds"
+}
+
+echo "multihop interop: PORT_OFFSET=$PORT_OFFSET dir=$T"
 
 # ---- line A: tbr-node leader, OpenThread routers, tbr-node child -------------------------
 start_node 1
 start_ot 2
 start_ot 3
 start_node 4
-for n in 1 2 3 4; do EXT[$n]=$(oget $n extaddr); done
-allow 1 2
-allow 2 1 3
-allow 3 2 4
-allow 4 3
-form 1
-DSA=$(oget 1 "dataset active -x")
-router 2 "$DSA"
-router 3 "$DSA"
-med 4 "$DSA"
+build_line 1 2 3 4
 ML1=$(oget 1 "ipaddr mleid")
 RL1=$(oget 1 "ipaddr rloc")
 ML4=$(oget 4 "ipaddr mleid")
@@ -153,16 +162,8 @@ start_ot 5
 start_node 6
 start_ot 7
 start_ot 8
-for n in 5 6 7 8; do EXT[$n]=$(oget $n extaddr); done
-allow 5 6
-allow 6 5 7
-allow 7 6 8
-allow 8 7
-form 5
+build_line 5 6 7 8
 DSB=$(oget 5 "dataset active -x")
-router 6 "$DSB"
-router 7 "$DSB"
-med 8 "$DSB"
 ML5=$(oget 5 "ipaddr mleid")
 RL5=$(oget 5 "ipaddr rloc")
 ML8=$(oget 8 "ipaddr mleid")
@@ -174,6 +175,47 @@ check_ping 8 "$ML5" "node5's ML-EID through tbr-node 6"
 ML6=$(oget 6 "ipaddr mleid")
 check_ping 8 "$ML6" "the relay tbr-node 6's ML-EID"
 realm 5 6 7 8
+
+# ---- hostile mesh headers at the relay tbr-node 6 ---------------------------------------
+mesh_counter() { oget 6 "counters mesh" | sed -n "s/^$1: //p"; }
+INJ="$(dirname "$0")/mesh_inject.py"
+R5=$(oget 5 rloc16)
+R6=$(oget 6 rloc16)
+R7=$(oget 7 rloc16)
+R8=$(oget 8 rloc16)
+FC=1073741824
+# hostile WHAT COUNTER ORIG FINAL HOPS [truncate]: a forged frame from node 7
+# until node 6 counts it (a MAC sequence number equal to node 7's last real
+# frame makes one a duplicate the MAC drops first: up to three tries).
+hostile() {
+    local what=$1 name=$2 before after relayed _
+    shift 2
+    before=$(mesh_counter "$name")
+    relayed=$(mesh_counter RxMeshRelayed)
+    for _ in 1 2 3; do
+        FC=$((FC + 1))
+        if ! python3 "$INJ" "$DSB" "$R7" "${EXT[7]}" "$R6" "$FC" "$@"; then
+            fail "mesh_inject.py ($what)"
+            return
+        fi
+        for _ in 1 2 3 4 5 6; do
+            sleep 0.5
+            after=$(mesh_counter "$name")
+            [ "${after:-0}" -gt "${before:-0}" ] && break 2
+        done
+    done
+    if [ "${after:-0}" -gt "${before:-0}" ] && [ "$(mesh_counter RxMeshRelayed)" = "$relayed" ]; then
+        pass "node6 drops a mesh frame with $what ($name $after)"
+    else
+        fail "node6 $what: $name ${before:-?} -> ${after:-?}, relayed $relayed -> $(mesh_counter RxMeshRelayed): $(oneline "$(oget 6 "counters mesh")")"
+    fi
+}
+hostile "hops left 0" RxErrMeshHopsLeft "$R8" "$R5" 0
+hostile "its own RLOC16 as originator" RxErrMeshLoop "$R6" "$R5" 5
+hostile "an unknown final destination" RxErrMeshNoRoute "$R8" c807 5
+hostile "a truncated mesh header" RxErrMeshParse "$R8" "$R5" 5 truncate
+[ "$(role 6)" = router ] && pass "node6 is still a router" || fail "node6 state: $(role 6)"
+check_ping 5 "$ML6" "the relay tbr-node 6 after the hostile frames"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
