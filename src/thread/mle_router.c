@@ -349,13 +349,14 @@ void tn_router_detach(struct tnode *n)
     n->up.reattach(n);
 }
 
-/* Downgrade (mle_ftd.cpp BecomeChild after ShouldDowngrade): give the ID
- * back (a/ar to the leader) and attach as a child. */
+/* Downgrade (Attach(kDowngradeToReed)): attach as a child, then give the
+ * ID back (a/ar to the leader, HandleChildStart). */
 void tn_router_downgrade(struct tnode *n)
 {
-    tn_tmf_addr_release(n);
+    uint16_t rloc16 = n->rloc16;
     n->cnt.router_downgrades++;
     tn_router_detach(n);
+    n->release_rloc16 = rloc16;
 }
 
 /* ---- leader formation -------------------------------------------------------- */
@@ -539,6 +540,9 @@ static void rx_child_id_request(struct tnode *n, const uint8_t *plain, size_t le
         store_addrs(n, c, &req.addr_reg);
     c->state = CHILD_TABLE_VALID;
     tn_cache_forget_rloc(n, c->rloc16);
+    int rid = tn_rnbr_by_ext(n, ext);
+    if (rid >= 0) /* a neighbour router that is a child now: no router link */
+        router_table_link_down(&n->rt, (uint8_t)rid, n->now);
 
     uint8_t nd[NETDATA_MAX_LEN];
     struct mle_child_id_response r = {0};
@@ -634,7 +638,9 @@ static void rx_child_update_request(struct tnode *n, struct child_table_entry *c
 static void rx_data_request(struct tnode *n, struct child_table_entry *c, const uint8_t *plain,
                             size_t len, const uint8_t src[16])
 {
-    if (!c) {
+    uint8_t ext[8];
+    mle_ext_from_ip6(src, ext);
+    if (!c && tn_rnbr_by_ext(n, ext) < 0) { /* a child, or a neighbour router */
         n->cnt.mle_drop_unknown_neighbour++;
         return;
     }
@@ -643,7 +649,8 @@ static void rx_data_request(struct tnode *n, struct child_table_entry *c, const 
         n->cnt.mle_drop_parse++;
         return;
     }
-    c->last_heard_ms = n->now;
+    if (c)
+        c->last_heard_ms = n->now;
     send_data_response(n, src, c, &req);
 }
 

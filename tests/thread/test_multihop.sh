@@ -45,14 +45,6 @@ allow() {
     expect "$n" "macfilter addr allowlist" Done
 }
 
-form() {
-    expect "$1" "dataset init new" Done
-    expect "$1" "dataset commit active" Done
-    expect "$1" "ifconfig up" Done
-    expect "$1" "thread start" Done
-    if reach "$1" leader 20; then pass "node$1 leads"; else fail "node$1 state: $(role "$1")"; fi
-}
-
 # router N DATASET: an FTD that asks for a router ID within a second.
 router() {
     expect "$1" "routerselectionjitter 1" Done
