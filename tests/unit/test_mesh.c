@@ -27,7 +27,6 @@
 #include "thread/dataset.h"
 #include "thread/keys.h"
 #include "thread/node.h"
-#include "thread/tmf.h"
 #include "ip6/ip6.h"
 #include "util/addr.h"
 
@@ -352,10 +351,9 @@ static void host_rx(void *user, const uint8_t *pkt, size_t len, const struct tno
     memcpy(host_pkt, pkt, len);
 }
 
-/* Node 2 registers Network Data at the leader as a border router does
- * (a/sd from its RLOC, Thread 1.3 §5.15.6), built by the test: the OMR
- * prefix fd11:22::/64 (on-mesh, SLAAC, default route) and 64:ff9b::/96
- * (NAT64) as a Has Route entry, both naming node 2's RLOC16. */
+/* Node br publishes the OMR prefix fd11:22::/64 (on-mesh, SLAAC, default
+ * route) and 64:ff9b::/96 (NAT64) as a Has Route entry, both naming its
+ * RLOC16: a router sends them to the leader (a/sd). */
 static void register_br(struct node_net *nn, int br)
 {
     uint16_t r = rloc(nn, br);
@@ -371,25 +369,8 @@ static void register_br(struct node_net *nn, int br)
     rt.rloc16 = r;
     rt.nat64 = rt.stable = true;
     assert_int_equal(netdata_local_add_route(&loc, &rt), NETDATA_OK);
-    struct tmf_server_data sd = {.has_network_data = true,
-                                 .network_data = loc.tlvs,
-                                 .network_data_len = loc.len,
-                                 .has_rloc16 = true,
-                                 .rloc16 = r};
-    uint8_t pl[300], msg[320], pkt[400], src[16], dst[16];
-    size_t plen, mlen, len;
-    assert_int_equal(tmf_build_server_data(&sd, pl, sizeof(pl), &plen), TMF_OK);
-    const uint8_t tok[2] = {0x51, 0x52};
-    assert_int_equal(tmf_build_request(COAP_TYPE_NON, 0x5151, tok, 2, TMF_URI_SERVER_DATA, pl, plen,
-                                       msg, sizeof(msg), &mlen, NULL),
-                     TMF_OK);
-    node_net_addr(nn, br, TNODE_ADDR_RLOC, src);
-    node_net_addr(nn, 0, TNODE_ADDR_RLOC, dst);
-    static struct ip6 scratch; /* only for the checksum helper */
-    assert_int_equal(
-        ip6_build_udp(&scratch, src, dst, 61631, 61631, msg, mlen, 64, pkt, sizeof(pkt), &len),
-        IP6_OK);
-    assert_int_equal(tnode_send_ip6(nn->node[br], pkt, len, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_set_local_netdata(nn->node[br], loc.tlvs, loc.len, nn->now),
+                     OT_ERR_NONE);
     node_net_run(nn, 20000); /* the leader's new Network Data reaches everyone */
 }
 
@@ -447,6 +428,68 @@ static void test_border_router_not_leader(void **state)
     node_net_free(nn);
 }
 
+/* OpenThread's address query timers through the `eidcache` view: a query
+ * nobody answers waits 3 s, then the entry is held 15 s (retry delay
+ * doubled to 30 s), then ramps down (120 s steps halving the delay). */
+static void test_eid_cache_query_timers(void **state)
+{
+    (void)state;
+    struct node_net *nn = node_net_new(2);
+    node_net_form(nn);
+    uint8_t ml[16], nobody[16];
+    node_net_addr(nn, 0, TNODE_ADDR_MLEID, ml);
+    memcpy(nobody, ml, 16);
+    nobody[15] ^= 0x5a; /* on-mesh, nobody's */
+    struct ping_log log;
+    memset(&log, 0, sizeof(log));
+    assert_int_equal(tnode_ping(nn->node[0], nobody, 8, 1, 1000, 64, 1000, ping_cb, &log, nn->now),
+                     OT_ERR_NONE);
+    node_net_run(nn, 500);
+    struct tnode_eidcache_entry e;
+    unsigned it = 0;
+    assert_int_equal(tnode_eidcache_next(nn->node[0], nn->now, &it, &e), OT_ERR_NONE);
+    assert_memory_equal(e.eid, nobody, 16);
+    assert_int_equal(e.state, TNODE_EIDCACHE_QUERY);
+    assert_false(e.can_evict);
+    assert_int_equal(e.retry_s, 15);
+    assert_true(e.timeout_s >= 2 && e.timeout_s <= 3);
+    assert_int_equal(tnode_eidcache_next(nn->node[0], nn->now, &it, &e), OT_ERR_NOT_FOUND);
+    assert_int_equal(tnode_counters(nn->node[0])->addr_queries, 1);
+    node_net_run(nn, 3000); /* the query timed out */
+    it = 0;
+    assert_int_equal(tnode_eidcache_next(nn->node[0], nn->now, &it, &e), OT_ERR_NONE);
+    assert_int_equal(e.state, TNODE_EIDCACHE_RETRY);
+    assert_true(e.can_evict);
+    assert_false(e.ramp_down);
+    assert_int_equal(e.retry_s, 30);
+    assert_true(e.timeout_s >= 13 && e.timeout_s <= 15);
+    assert_int_equal(tnode_counters(nn->node[0])->addr_query_timeouts, 1);
+    /* No new query during the delay: the packet is dropped. */
+    assert_int_equal(tnode_ping(nn->node[0], nobody, 8, 1, 1000, 64, 1000, ping_cb, &log, nn->now),
+                     OT_ERR_NONE);
+    node_net_run(nn, 1500);
+    assert_int_equal(tnode_counters(nn->node[0])->addr_queries, 1);
+    node_net_run(nn, 15000); /* the delay is over: ramp down */
+    it = 0;
+    assert_int_equal(tnode_eidcache_next(nn->node[0], nn->now, &it, &e), OT_ERR_NONE);
+    assert_int_equal(e.state, TNODE_EIDCACHE_RETRY);
+    assert_true(e.ramp_down);
+    assert_true(e.timeout_s > 100 && e.timeout_s <= 120);
+    node_net_run(nn, 120000); /* one ramp-down step: 30 -> 15 */
+    it = 0;
+    assert_int_equal(tnode_eidcache_next(nn->node[0], nn->now, &it, &e), OT_ERR_NONE);
+    assert_int_equal(e.retry_s, 15);
+    /* In ramp-down a packet may query again. */
+    assert_int_equal(tnode_ping(nn->node[0], nobody, 8, 1, 1000, 64, 1000, ping_cb, &log, nn->now),
+                     OT_ERR_NONE);
+    node_net_run(nn, 500);
+    assert_int_equal(tnode_counters(nn->node[0])->addr_queries, 2);
+    it = 0;
+    assert_int_equal(tnode_eidcache_next(nn->node[0], nn->now, &it, &e), OT_ERR_NONE);
+    assert_int_equal(e.state, TNODE_EIDCACHE_QUERY);
+    node_net_free(nn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -455,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_line_realm_multicast),
         cmocka_unit_test(test_hostile_mesh_headers),
         cmocka_unit_test(test_border_router_not_leader),
+        cmocka_unit_test(test_eid_cache_query_timers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
