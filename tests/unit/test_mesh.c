@@ -27,6 +27,7 @@
 #include "thread/dataset.h"
 #include "thread/keys.h"
 #include "thread/node.h"
+#include "thread/tmf.h"
 #include "ip6/ip6.h"
 #include "util/addr.h"
 
@@ -428,6 +429,43 @@ static void test_border_router_not_leader(void **state)
     node_net_free(nn);
 }
 
+/* a/ae (Thread 1.3 §5.5.4): node 0 reports node 3's OMR address as held
+ * by another ML-EID (NON to ff03::2, across the routers by MPL); node 2,
+ * the parent of the MED node 3, drops it from the child's registration and
+ * sends node 3 an a/ae of its own (CON), and node 3 removes the address. */
+static void test_address_error(void **state)
+{
+    (void)state;
+    struct node_net *nn = line_with(false, host_rx);
+    register_br(nn, 2);
+    uint8_t omr3[16], src[16];
+    assert_true(slaac_in(nn->node[3], omr3));
+    node_net_addr(nn, 0, TNODE_ADDR_RLOC, src);
+    struct tmf_addr_error ae;
+    memcpy(ae.target_eid, omr3, 16);
+    memset(ae.ml_eid, 0x77, 8); /* someone else's ML-IID */
+    uint8_t pl[64], msg[128], pkt[256];
+    size_t plen, mlen, len;
+    assert_int_equal(tmf_build_addr_error(&ae, pl, sizeof(pl), &plen), TMF_OK);
+    const uint8_t tok[2] = {0xae, 0x01};
+    assert_int_equal(tmf_build_request(COAP_TYPE_NON, 0xae01, tok, 2, TMF_URI_ADDR_ERROR, pl, plen,
+                                       msg, sizeof(msg), &mlen, NULL),
+                     TMF_OK);
+    const uint8_t ff032[16] = {0xff, 0x03, [15] = 2};
+    static struct ip6 scratch; /* only for the checksum helper */
+    assert_int_equal(
+        ip6_build_udp(&scratch, src, ff032, 61631, 61631, msg, mlen, 0, pkt, sizeof(pkt), &len),
+        IP6_OK);
+    assert_int_equal(tnode_send_ip6(nn->node[0], pkt, len, nn->now), OT_ERR_NONE);
+    node_net_run(nn, 3000);
+    assert_true(tnode_counters(nn->node[2])->addr_errors_rx >= 1);
+    assert_true(tnode_counters(nn->node[2])->addr_errors_sent >= 1);
+    assert_true(tnode_counters(nn->node[3])->addr_errors_rx >= 1);
+    uint8_t now3[16];
+    assert_false(slaac_in(nn->node[3], now3) && memcmp(now3, omr3, 16) == 0);
+    node_net_free(nn);
+}
+
 /* OpenThread's address query timers through the `eidcache` view: a query
  * nobody answers waits 3 s, then the entry is held 15 s (retry delay
  * doubled to 30 s), then ramps down (120 s steps halving the delay). */
@@ -499,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_hostile_mesh_headers),
         cmocka_unit_test(test_border_router_not_leader),
         cmocka_unit_test(test_eid_cache_query_timers),
+        cmocka_unit_test(test_address_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
