@@ -10,7 +10,8 @@
 # (router) - tbr-node 4 (MED child of 3). Pings end to end both ways to the
 # ML-EID (address query across the routers, a/an back over the hops) and
 # the RLOC; a realm-local ping to ff03::1 (MPL, RFC 7731) is answered by
-# every other node, each once.
+# every other node, each once. Then tbr-node 9, an FTD child of 3, gets
+# mesh frames addressed to itself from OpenThread.
 # Line B (tbr-node as the relay): OpenThread 5 (leader) - tbr-node 6 (router)
 # - OpenThread 7 (router) - OpenThread 8 (MED child of 7): the same pings
 # through tbr-node's relaying, and ff03::1 across it.
@@ -148,6 +149,23 @@ realm 4 1 2 3
 ocmd 1 eidcache
 echo "$OUT" | grep -q "^$ML4 " && pass "node1 eidcache holds node4's ML-EID" ||
     fail "node1 eidcache: $(oneline "$OUT")"
+
+# An FTD child (tbr-node 9, not router-eligible) of OpenThread router 3:
+# OpenThread relays mesh frames for an FTD child with the mesh header on.
+start_node 9
+EXT[9]=$(oget 9 extaddr)
+expect 3 "macfilter addr add ${EXT[9]}" Done
+allow 9 3
+expect 9 "routereligible disable" Done
+expect 9 "mode rdn" Done
+expect 9 "dataset set active $(oget 1 "dataset active -x")" Done
+expect 9 "ifconfig up" Done
+expect 9 "thread start" Done
+if reach 9 child 30; then pass "node9 (tbr-node FTD) attached to node3"; else fail "node9: $(role 9)"; fi
+ML9=$(oget 9 "ipaddr mleid")
+check_ping 1 "$ML9" "FTD child node9's ML-EID (mesh header to the child)"
+check_ping 9 "$ML1" "node1's ML-EID from FTD child node9"
+check_ping 4 "$ML9" "node9 from node4 (child to child through OpenThread 3)"
 
 # ---- line B: tbr-node relays between OpenThread nodes ----------------------------------
 start_ot 5
