@@ -111,6 +111,7 @@ static void print_mesh(FILE *out, struct tnode *n)
         {"RxErrMeshHopsLeft", c->rx_drop_mesh_hops_left},
         {"RxErrMeshLoop", c->rx_drop_mesh_loop},
         {"RxErrMeshNoRoute", c->rx_drop_mesh_no_route},
+        {"TxDstUnreach", c->tx_mesh_dst_unreach},
         {"RxErrMeshNotRouter", c->rx_drop_mesh_not_router},
         {"AddressQueries", c->addr_queries},
         {"AddressQueryTimeouts", c->addr_query_timeouts},

@@ -548,6 +548,7 @@ struct tnode_counters {
     uint32_t rx_drop_mesh_loop;       /* our own originator came back, or the previous
                                        * hop is our next hop (OT ResolveRoutingLoops) */
     uint32_t rx_drop_mesh_no_route;   /* not ours and no next hop to its final destination */
+    uint32_t tx_mesh_dst_unreach;     /* ICMPv6 Destination Unreachable sent for those */
     uint32_t rx_drop_mesh_not_router; /* not ours and we are no router */
     /* MPL (RFC 7731; ip6/mpl.h has its own counters: tnode_mpl_counters) */
     uint32_t mpl_tx;           /* realm-local multicast we sent with the MPL option */

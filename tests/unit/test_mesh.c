@@ -316,6 +316,9 @@ static void test_hostile_mesh_headers(void **state)
     before = c->rx_drop_mesh_no_route;
     inject(nn, 2, 1, f, mesh_frame(rloc(nn, 3), (50 << 10) | 7, 5, f), fc++);
     assert_int_equal(c->rx_drop_mesh_no_route, before + 1);
+    /* ... and the originator hears of it (ICMPv6 Destination Unreachable
+     * to its RLOC, OT's SendDestinationUnreachable). */
+    assert_int_equal(c->tx_mesh_dst_unreach, 1);
     /* A truncated mesh header. */
     before = c->rx_drop_mesh_parse;
     f[0] = 0xbf;
