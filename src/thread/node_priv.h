@@ -70,11 +70,13 @@
 /* Keep-alive (mle.cpp: kUnicastRetxDelay 1 s, 4 attempts). */
 #define TN_KEEPALIVE_RETX_MS 1000
 #define TN_KEEPALIVE_TRIES 4
-/* Trickle for Advertisements (interop §3.3: Imin 1 s, Imax 32 s) and the
- * Route64 id sequence bump every 10 s (router_table.cpp). */
+/* Trickle for Advertisements (interop §3.3: Imin 1 s, Imax 32 s). */
 #define TN_ADV_IMIN_MS 1000
 #define TN_ADV_IMAX_MS 32000
-#define TN_IDSEQ_BUMP_MS 10000
+/* Imax per neighbour router with LQ >= 2, and its lower bound
+ * (mle.hpp kAdvIntervalNeighborMultiplier, kAdvIntervalMaxLowerBound). */
+#define TN_ADV_IMAX_PER_NBR_MS 4000
+#define TN_ADV_IMAX_MIN_MS 12000
 /* Address query (config/tmf.h): 3 s wait, retry delay 15 s doubling to 120 s. */
 #define TN_AQ_TIMEOUT_S 3
 #define TN_AQ_RETRY_MIN_S 15
@@ -187,14 +189,17 @@ struct tn_rnbr {
     struct child_table_sec sec;
     struct mle_challenge challenge; /* ours in a Link Request / Link Accept And Request */
     uint64_t lr_due_ms;             /* a Link Request is due then (0: none) */
+    uint64_t adv_due_ms;            /* a unicast Advertisement is due then (0: none) */
 };
 
 /* The receiver's noise floor for link margins (the simulated radios,
  * OpenThread's sim platform included, report -100 dBm). */
 #define TN_NOISE_FLOOR (-100)
-/* mle.hpp kMaxLinkRequestDelayOnRouter / kMaxLinkAcceptDelay (ms). */
+/* mle.hpp kMaxLinkRequestDelayOnRouter (ms): a Link Request after an
+ * Advertisement waits a random delay up to this. (A Link Accept goes out at
+ * once, also to a multicast Link Request, where OpenThread waits up to
+ * kMaxLinkAcceptDelay: OpenThread sends those only to restore a router.) */
 #define TN_LINK_REQUEST_DELAY_MS 1000
-#define TN_LINK_ACCEPT_DELAY_MS 1000
 #define TN_MIN_DOWNGRADE_NEIGHBORS 7 /* mle.hpp kMinDowngradeNeighbors */
 
 /* Router-role settings (OpenThread's CLI names; mle.hpp defaults). */
@@ -306,6 +311,7 @@ struct tnode {
     uint8_t local_nd[NETDATA_MAX_LEN];
     size_t local_nd_len;
     uint8_t router_id;
+    uint8_t prev_router_id;  /* asked for again in our a/as (ROUTER_TABLE_INVALID_ID: none) */
     uint64_t rt_tick_ms;     /* next router_table_tick (once a second) */
     uint64_t upgrade_ms;     /* REED: the Address Solicit is due (0: none) */
     bool as_pending;         /* an a/as of ours waits for its answer */

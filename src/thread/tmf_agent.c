@@ -157,6 +157,7 @@ static void rx_addr_solicit(struct tnode *n, const struct coap_msg *m, const str
 {
     if (n->role != TNODE_LEADER) {
         n->cnt.tmf_drop_not_leader++;
+        tn_log(n, 2, "a/as dropped (not leader)");
         return;
     }
     struct tmf_addr_solicit as;
@@ -210,6 +211,7 @@ static void rx_addr_release(struct tnode *n, const struct coap_msg *m, const str
     }
     if (router_table_addr_release(&n->rt, ar.rloc16, ar.ext_mac, n->now) != OT_ERR_NONE) {
         n->cnt.tmf_drop_addr_release++;
+        tn_log(n, 2, "a/ar for 0x%04x dropped (not that router)", ar.rloc16);
         return;
     }
     n->cnt.addr_releases++;
@@ -237,6 +239,10 @@ enum ot_err tn_tmf_addr_solicit(struct tnode *n, uint8_t reason)
 {
     struct tmf_addr_solicit as = {.reason = reason};
     memcpy(as.ext_mac, n->ext, 8);
+    if (n->prev_router_id <= ROUTER_TABLE_MAX_ID) {
+        as.has_rloc16 = true; /* our former router ID, if still free */
+        as.rloc16 = router_table_rloc16(n->prev_router_id);
+    }
     uint8_t pl[32], dst[16];
     size_t plen;
     if (!leader_rloc(n, dst) || tmf_build_addr_solicit(&as, pl, sizeof(pl), &plen) != TMF_OK)
