@@ -105,6 +105,7 @@ static void print_mesh(FILE *out, struct tnode *n)
         {"TxToBorderRouter", c->tx_to_border_router},
         {"TxErrNoRoute", c->tx_drop_no_route},
         {"RxMeshFrames", c->rx_mesh_frames},
+        {"RxMeshLocal", c->rx_mesh_local},
         {"RxMeshRelayed", c->rx_mesh_relayed},
         {"RxErrMeshUnsecured", c->rx_drop_mesh_unsecured},
         {"RxErrMeshParse", c->rx_drop_mesh_parse},

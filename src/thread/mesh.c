@@ -414,6 +414,7 @@ static void mesh_frame_rx(struct tnode *n, const struct mac_rx_info *info)
     }
     uint16_t orig = mf.mesh.originator.short_addr, final = mf.mesh.final_dst.short_addr;
     if (final == n->rloc16 || tn_mesh_minimal_child(n, final)) {
+        n->cnt.rx_mesh_local++;
         mf.mesh.originator.pan_id = mf.mesh.final_dst.pan_id = n->ds.panid;
         n->rx.mesh_orig = orig;
         n->rx.mesh_final = final;
