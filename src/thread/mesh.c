@@ -262,7 +262,9 @@ static void forward(struct tnode *n, const uint8_t *pkt, size_t len, const struc
 /* UpdateEidRlocCacheAndStaleChild / UpdateSnoopedCacheEntry: an FTD learns
  * the RLOC16 behind an on-mesh, non-locator source of a unicast frame from
  * a short address (the mesh originator, else the MAC source) sent to itself
- * or to an MTD child of its own; never for its own RLOC16 or such a child. */
+ * or to an MTD child of its own; never for its own RLOC16 or such a child.
+ * A registered address of an MTD child of ours from another router's RLOC16
+ * means that child moved. */
 static void snoop(struct tnode *n, const uint8_t *pkt, const struct mac_rx_info *info)
 {
     const struct mac_frame *fr = info->frame;
@@ -273,8 +275,18 @@ static void snoop(struct tnode *n, const uint8_t *pkt, const struct mac_rx_info 
         src = fr->src.short_addr;
         dst = fr->dst.short_addr;
     }
-    if (!(n->mode & MLE_MODE_FTD) || dst == MAC_SHORT_BROADCAST ||
-        ip6_iid_is_locator(pkt + 8, &loc) || !tn_mesh_on_mesh(n, pkt + 8))
+    if (dst == MAC_SHORT_BROADCAST)
+        return;
+    /* A former MTD child of ours heard through another router has moved to
+     * a new parent (UpdateEidRlocCacheAndStaleChild). */
+    struct child_table_entry *c = child_table_by_addr(&n->children, pkt + 8);
+    if (c && c->state == CHILD_TABLE_VALID && !(c->mode & MLE_MODE_FTD) &&
+        (src & ~TN_CHILD_ID_MASK) != (n->rloc16 & ~TN_CHILD_ID_MASK)) {
+        n->cnt.children_moved++;
+        n->up.child_moved(n, c);
+    }
+    if (!(n->mode & MLE_MODE_FTD) || ip6_iid_is_locator(pkt + 8, &loc) ||
+        !tn_mesh_on_mesh(n, pkt + 8))
         return;
     if (src == n->rloc16 || tn_mesh_minimal_child(n, src))
         return;

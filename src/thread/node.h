@@ -543,6 +543,7 @@ struct tnode_counters {
     uint32_t rx_mesh_frames;          /* frames received with a mesh header */
     uint32_t rx_mesh_relayed;         /* mesh frames relayed to the next hop */
     uint32_t rx_mesh_local;           /* mesh frames for us or an MTD child of ours */
+    uint32_t children_moved;          /* MTD children heard through another router: removed */
     uint32_t rx_drop_mesh_unsecured;  /* mesh frame without MAC security */
     uint32_t rx_drop_mesh_parse;      /* mesh header / what follows it refused */
     uint32_t rx_drop_mesh_hops_left;  /* not ours and hops left 0 */

@@ -493,6 +493,30 @@ static void test_address_error(void **state)
     node_net_free(nn);
 }
 
+/* UpdateEidRlocCacheAndStaleChild: a packet from an MTD child's registered
+ * address that reaches its parent from another router's RLOC16 means the
+ * child moved: the parent forgets it (here node 0 forges one). */
+static void test_mtd_child_moved(void **state)
+{
+    (void)state;
+    struct node_net *nn = line(false);
+    uint8_t a3[16], r2[16], pkt[128];
+    size_t len;
+    node_net_addr(nn, 3, TNODE_ADDR_MLEID, a3);
+    node_net_addr(nn, 2, TNODE_ADDR_RLOC, r2);
+    struct tnode_child_info ci[4];
+    assert_int_equal(tnode_children(nn->node[2], nn->now, ci, 4), 1);
+    static struct ip6 scratch;
+    assert_int_equal(ip6_build_echo(&scratch, a3, r2, IP6_ICMP_ECHO_REQUEST, 7, 1, "m", 1, 64, pkt,
+                                    sizeof(pkt), &len),
+                     IP6_OK);
+    assert_int_equal(tnode_send_ip6(nn->node[0], pkt, len, nn->now), OT_ERR_NONE);
+    node_net_run(nn, 200);
+    assert_int_equal(tnode_counters(nn->node[2])->children_moved, 1);
+    assert_int_equal(tnode_children(nn->node[2], nn->now, ci, 4), 0);
+    node_net_free(nn);
+}
+
 /* OpenThread's address query timers through the `eidcache` view: a query
  * nobody answers waits 3 s, then the entry is held 15 s (retry delay
  * doubled to 30 s), then ramps down (120 s steps halving the delay). */
@@ -565,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_border_router_not_leader),
         cmocka_unit_test(test_eid_cache_query_timers),
         cmocka_unit_test(test_address_error),
+        cmocka_unit_test(test_mtd_child_moved),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
