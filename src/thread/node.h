@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ip6/mpl.h"
 #include "ip6/tcp.h"
 #include "radio/radio.h"
 #include "util/addr.h"
@@ -59,9 +60,9 @@ const char *tnode_role_name(enum tnode_role r);
  * child table; a short source is taken as it is, the MAC having found the
  * child by it). Not known: the node's own packets (sent from the node's IPv6
  * stack) or a sender outside the child table; rloc16 is then
- * TNODE_RLOC16_UNKNOWN. Packets relayed over several hops (a mesh header
- * naming the originator) would report the originator here; the node
- * forwards only from its children, so the frame's sender is the device.
+ * TNODE_RLOC16_UNKNOWN. A packet that came over several hops (a mesh
+ * header, RFC 4944 §5.2) reports the mesh originator: the device's RLOC16,
+ * or its parent router's when the parent forwarded it for an MTD child.
  */
 #define TNODE_RLOC16_UNKNOWN 0xfffe /* IEEE 802.15.4: no short address */
 struct tnode_rx_link {
@@ -518,6 +519,12 @@ struct tnode_counters {
     uint32_t router_downgrades;     /* this node gave its router ID back */
     uint32_t addr_queries;          /* a/aq we sent */
     uint32_t addr_query_timeouts;
+    uint32_t addr_notifies_sent;  /* a/an we sent (own EIDs, MTD children's) */
+    uint32_t addr_notify_unasked; /* a/an for an EID we hold no entry for */
+    uint32_t addr_errors_sent;    /* a/ae (duplicate address) we sent */
+    uint32_t addr_errors_rx;      /* a/ae received and parsed */
+    uint32_t eid_cache_snooped;   /* EID cache entries added by snooping */
+    uint32_t eid_cache_evictions; /* entries evicted to make room */
     /* transmit / forwarding */
     uint32_t tx_packets;           /* IPv6 packets handed to the MAC */
     uint32_t tx_frames;            /* 6LoWPAN frames queued */
@@ -532,14 +539,36 @@ struct tnode_counters {
     uint32_t tx_drop_pending_full; /* no room to hold a packet for an address query */
     uint32_t tx_mac_no_ack;        /* frames the MAC gave up on (no ACK) */
     uint32_t fwd_packets;          /* packets forwarded for children */
-    uint32_t host_packets;         /* packets handed to cfg->host_rx */
-    uint32_t loopback_packets;     /* packets to our own addresses */
+    /* multi-hop (RFC 4944 §5.2 mesh header; OT mesh_forwarder_ftd.cpp) */
+    uint32_t tx_mesh_packets;         /* packets sent with a mesh header (next hop != dest) */
+    uint32_t tx_to_border_router;     /* packets routed to another border router (RouteLookup) */
+    uint32_t rx_mesh_frames;          /* frames received with a mesh header */
+    uint32_t rx_mesh_relayed;         /* mesh frames relayed to the next hop */
+    uint32_t rx_mesh_local;           /* mesh frames for us or an MTD child of ours */
+    uint32_t children_moved;          /* MTD children heard through another router: removed */
+    uint32_t rx_drop_mesh_unsecured;  /* mesh frame without MAC security */
+    uint32_t rx_drop_mesh_parse;      /* mesh header / what follows it refused */
+    uint32_t rx_drop_mesh_hops_left;  /* not ours and hops left 0 */
+    uint32_t rx_drop_mesh_loop;       /* our own originator came back, or the previous
+                                       * hop is our next hop (OT ResolveRoutingLoops) */
+    uint32_t rx_drop_mesh_no_route;   /* not ours and no next hop to its final destination */
+    uint32_t tx_mesh_dst_unreach;     /* ICMPv6 Destination Unreachable sent for those */
+    uint32_t rx_drop_mesh_not_router; /* not ours and we are no router */
+    /* MPL (RFC 7731; ip6/mpl.h has its own counters: tnode_mpl_counters) */
+    uint32_t mpl_tx;           /* realm-local multicast we sent with the MPL option */
+    uint32_t mpl_retx;         /* MPL retransmissions (forwarding) sent */
+    uint32_t rx_drop_mpl;      /* refused by MPL: duplicate, bad option, seed set full */
+    uint32_t host_packets;     /* packets handed to cfg->host_rx */
+    uint32_t loopback_packets; /* packets to our own addresses */
     /* persistence */
     uint32_t settings_errors; /* a settings write failed */
     /* TCP / UDP sockets */
     uint32_t tcp_tx_drop_queue_full; /* TCP segment lost: the segment queue was full */
     uint32_t tcp_tx_drop_no_route;   /* TCP segment not handed to the mesh (detached, ...) */
 };
+
+/* The MPL forwarder's counters (seed set, buffered set, drops by reason). */
+const struct mpl_counters *tnode_mpl_counters(const struct tnode *n);
 
 /* The node's counters (never reset while the node lives). */
 const struct tnode_counters *tnode_counters(const struct tnode *n);
