@@ -155,6 +155,15 @@ static void test_commands(void **state)
     assert_non_null(strstr(o, ":1::/64\nError 13: InvalidState\n"));
     o = tm_br_acmd(m, "br nat64prefix local");
     assert_non_null(strstr(o, ":2:0:0::/96\nDone\n"));
+    /* The node's router-role commands reach tbr-ctl too (node_cli_router.c). */
+    o = tm_br_acmd(m, "router table");
+    assert_true(strncmp(o, "| ID | RLOC16 | Next Hop | Path Cost | LQ In | LQ Out | Age |", 60) ==
+                0);
+    tm_br_expect_a(m, "routerselectionjitter", "120\nDone\n");
+    tm_br_expect_a(m, "routerselectionjitter 1", "Done\n");
+    tm_br_expect_a(m, "routerselectionjitter", "1\nDone\n");
+    tm_br_expect_a(m, "childmax", "64\nDone\n");
+    tm_br_expect_a(m, "neighbor", "Error 7: InvalidArgs\n");
     o = tm_br_acmd(m, "help");
     assert_true(strncmp(o, "br\nchild\n", 9) == 0);
     assert_non_null(strstr(o, "\nmode\nnat64\nneighbor\nnetdata\n"));
