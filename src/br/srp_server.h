@@ -65,7 +65,7 @@ struct kv;
  * value starting with 0x00 is the previous layout (time + record), read. */
 #define BR_SRP_SERVER_STORE_FORMAT 2
 #define BR_SRP_SERVER_CHUNK_HDR 19
-#define BR_SRP_SERVER_CHUNK_MAX 32768u /* octets per stored value (<= KV_VALUE_MAX) */
+#define BR_SRP_SERVER_CHUNK_MAX 65000u /* octets per stored value (<= KV_VALUE_MAX) */
 #define BR_SRP_SERVER_RECORD_MAX (8u + SRP_REGISTRY_BLOB_MAX)
 #define BR_SRP_SERVER_CHUNK_PAYLOAD (BR_SRP_SERVER_CHUNK_MAX - BR_SRP_SERVER_CHUNK_HDR)
 #define BR_SRP_SERVER_CHUNKS                                                                       \

@@ -35,7 +35,7 @@
  * insertion order as the file store) and passes every other key to kv_mem,
  * honouring its fail flag and counting its writes. fail_reg_add fails only
  * the registry's appends (a chunk write), nothing changed. */
-#define REG_VALS 8
+#define REG_VALS (3 * BR_SRP_SERVER_CHUNKS + 8) /* what a server may scan */
 struct store {
     struct kv_mem mem;
     struct kv inner, kv;
@@ -687,8 +687,8 @@ static void test_corrupt_record_refused(void **state)
         {"last service cut short (host part intact)", len - 1, len - 1, 0},
         {"trailing octet", len + 1, len, 0},
         {"unknown version", len, 8, SRP_REGISTRY_BLOB_VERSION + 1},
-        {"host count over what follows", len, 9, 2},
-        {"service of a host that is not there", len, 11 + 0, 0}, /* patched below */
+        {"host count over what follows", len, 10, 2},            /* low octet of the u16 count */
+        {"service of a host that is not there", len, 13 + 0, 0}, /* patched below */
         {"over the record size", BR_SRP_SERVER_RECORD_MAX + 1, BR_SRP_SERVER_RECORD_MAX + 1, 0},
     };
     struct {
@@ -713,15 +713,17 @@ static void test_corrupt_record_refused(void **state)
     memcpy(good, rec, len);
     /* The service's host index: the octet after its flags, right after the
      * one host (its length is the record less the service's). */
-    assert_int_equal(good[9], 1);  /* nhosts */
-    assert_int_equal(good[10], 1); /* nservices */
+    assert_int_equal(good[8], SRP_REGISTRY_BLOB_VERSION);
+    assert_int_equal(good[9] << 8 | good[10], 1);  /* nhosts (u16) */
+    assert_int_equal(good[11] << 8 | good[12], 1); /* nservices (u16) */
     {
         /* name lengths: flags(1) len(1) name pubkey(64) naddrs(1) addrs ttl/leases(12) rem(16) */
-        size_t host_len = 2 + good[12] + SRP_PUBKEY_LEN;
-        host_len += 1 + 16u * good[11 + host_len] + 12 + 16;
-        assert_int_equal(good[11 + host_len], 0);     /* service flags: live */
-        assert_int_equal(good[11 + host_len + 1], 0); /* its host: index 0 */
-        cases[6].at = 11 + host_len + 1;
+        size_t host_len = 2 + good[14] + SRP_PUBKEY_LEN;
+        host_len += 1 + 16u * good[13 + host_len] + 12 + 16;
+        assert_int_equal(good[13 + host_len], 0);     /* service flags: live */
+        assert_int_equal(good[13 + host_len + 1], 0); /* its host: index 0 (u16) */
+        assert_int_equal(good[13 + host_len + 2], 0);
+        cases[6].at = 13 + host_len + 2;
         cases[6].val = 1;
     }
     chunk_cases[5].val = (uint8_t)(len + 1); /* the low octet of the length */
@@ -739,7 +741,12 @@ static void test_corrupt_record_refused(void **state)
             bad[cases[i].at] = cases[i].val;
         assert_int_equal(bad[0], 0);
         assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, -1), 0);
-        put_set(1, bad, cases[i].len, 2);
+        /* Two chunks, or as many as the record needs (the largest case). */
+        put_set(1, bad, cases[i].len,
+                cases[i].len > 2 * BR_SRP_SERVER_CHUNK_PAYLOAD
+                    ? (unsigned)((cases[i].len + BR_SRP_SERVER_CHUNK_PAYLOAD - 1) /
+                                 BR_SRP_SERVER_CHUNK_PAYLOAD)
+                    : 2);
         assert_refused(cases[i].what);
         assert_int_equal(kv_set(&st.kv, SETTINGS_KEY_SRP_REGISTRY, bad, legacy_len), 0);
         assert_refused(cases[i].what);
