@@ -563,7 +563,27 @@ bool br_srp_server_set_lease(struct br_srp_server *s, uint32_t min, uint32_t max
     return true;
 }
 
+bool br_srp_server_set_capacity(struct br_srp_server *s, uint32_t hosts, uint32_t services)
+{
+    return srp_registry_set_capacity(&s->reg, hosts, services);
+}
+
 /* ---- views ------------------------------------------------------------------------ */
+
+/* "hosts: 12/2048 (pool 2048)" and the same for services: held (deleted
+ * ones included), the live capacity, the compiled pool. */
+static void fmt_capacity(const struct br_srp_server *s, FILE *out)
+{
+    unsigned h = 0, sv = 0;
+
+    for (unsigned i = 0; i < SRP_MAX_HOSTS; i++)
+        h += s->reg.hosts[i].used;
+    for (unsigned i = 0; i < SRP_MAX_SERVICES; i++)
+        sv += s->reg.services[i].used;
+    fprintf(out, "hosts: %u/%lu (pool %u)\nservices: %u/%lu (pool %u)\n", h,
+            (unsigned long)s->reg.max_hosts, (unsigned)SRP_MAX_HOSTS, sv,
+            (unsigned long)s->reg.max_services, (unsigned)SRP_MAX_SERVICES);
+}
 
 static void print_line(void *ctx, const char *line)
 {
@@ -609,6 +629,9 @@ void br_srp_server_fmt(const struct br_srp_server *s, enum br_srp_server_view v,
         break;
     case BR_SRP_SERVER_VIEW_COUNTERS:
         fmt_counters(s, out);
+        break;
+    case BR_SRP_SERVER_VIEW_CAPACITY:
+        fmt_capacity(s, out);
         break;
     }
 }
