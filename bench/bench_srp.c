@@ -101,6 +101,8 @@ static void make_client(unsigned i)
 
     for (unsigned k = 0; k < sizeof(rnd); k++)
         rnd[k] = (uint8_t)(i * 131 + k * 7 + 1);
+    rnd[0] = (uint8_t)(i >> 8); /* one key per device for all SRP_MAX_HOSTS of them */
+    rnd[1] = (uint8_t)i;
     addr[0][14] = (uint8_t)(i >> 8);
     addr[0][15] = (uint8_t)(i + 1);
     snprintf(name, sizeof(name), "dev%u", i);

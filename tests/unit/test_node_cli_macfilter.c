@@ -25,60 +25,35 @@
 #include "support/linevec.h"
 #include "support/br_medium.h"
 #include "support/medium.h"
+#include "support/cli_net.h"
 #include "support/node_net.h"
 #include "thread/node.h"
 
-struct net {
-    struct node_net *nn;
-    struct node_cli cli[TM_MAX_STATIONS];
-    struct tm_capture cap[TM_MAX_STATIONS];
-};
-
 /* The running test's net, freed by the teardown even after a failure. */
-static struct net *cur;
+static struct cli_net *cur;
 
-static struct net *net_new(int n)
+static struct cli_net *net_new(int n)
 {
-    struct net *t = calloc(1, sizeof(*t));
-
-    assert_non_null(t);
-    cur = t;
-    t->nn = node_net_new(n);
-    for (int i = 0; i < n; i++) {
-        node_cli_init(&t->cli[i], t->nn->node[i]);
-        tm_capture_open(&t->cap[i]);
-    }
-    return t;
+    cur = cli_net_new(n);
+    return cur;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    if (cur == NULL)
-        return 0;
-    for (int i = 0; i < cur->nn->n; i++) {
-        node_cli_detach(&cur->cli[i]);
-        tm_capture_close(&cur->cap[i]);
-    }
-    node_net_free(cur->nn);
-    free(cur);
+    cli_net_free(cur);
     cur = NULL;
     return 0;
 }
 
-/* Runs one line on node i; returns what it printed. */
-static const char *run(struct net *t, int i, const char *line)
+static const char *run(struct cli_net *t, int i, const char *line)
 {
-    node_cli_run_line(&t->cli[i], line, t->nn->now, t->cap[i].f);
-    return tm_capture_take(&t->cap[i]);
+    return cli_net_run(t, i, line);
 }
 
-static void expect(struct net *t, int i, const char *line, const char *want)
+static void expect(struct cli_net *t, int i, const char *line, const char *want)
 {
-    const char *got = run(t, i, line);
-
-    if (strcmp(got, want) != 0)
-        fail_msg("node%d '%s': got '%s', want '%s'", i + 1, line, got, want);
+    cli_net_expect(t, i, line, want);
 }
 
 /* ---- OpenThread's transcript ----------------------------------------------------- */
@@ -91,7 +66,7 @@ static void test_transcript(void **state)
     char cmd[256] = "";
     size_t wlen = 0;
     int cmds = 0;
-    struct net *t = net_new(1);
+    struct cli_net *t = net_new(1);
     FILE *f;
 
     (void)state;
@@ -127,7 +102,7 @@ static void test_transcript(void **state)
 /* Behaviour the transcript cannot show: the table limit and help. */
 static void test_limits(void **state)
 {
-    struct net *t = net_new(1);
+    struct cli_net *t = net_new(1);
     char line[64];
 
     (void)state;
@@ -163,7 +138,7 @@ static void hex_of(const uint8_t ext[8], char out[17])
         snprintf(out + 2 * i, 3, "%02x", ext[i]);
 }
 
-static void ext_str(struct net *t, int i, char out[17])
+static void ext_str(struct cli_net *t, int i, char out[17])
 {
     uint8_t ext[8];
 
@@ -172,7 +147,7 @@ static void ext_str(struct net *t, int i, char out[17])
 }
 
 /* Runs the medium until node i reads role, up to ms; true when it did. */
-static bool reach(struct net *t, int i, enum tnode_role role, uint64_t ms)
+static bool reach(struct cli_net *t, int i, enum tnode_role role, uint64_t ms)
 {
     for (uint64_t w = 0; w <= ms; w += 100) {
         if (tnode_role(t->nn->node[i]) == role)
@@ -183,7 +158,7 @@ static bool reach(struct net *t, int i, enum tnode_role role, uint64_t ms)
 }
 
 /* The value of a `counters mac` line of node i (the test fails without it). */
-static unsigned long long counter(struct net *t, int i, const char *name)
+static unsigned long long counter(struct cli_net *t, int i, const char *name)
 {
     const char *o = run(t, i, "counters mac");
     char key[64];
@@ -199,7 +174,7 @@ static unsigned long long counter(struct net *t, int i, const char *name)
 /* Restarts node i's Thread as a minimal end device (stop, `mode rn`,
  * start): it attaches anew, and finding no parent it keeps looking rather
  * than forming a partition of its own as a router-eligible node would. */
-static void restart(struct net *t, int i)
+static void restart(struct cli_net *t, int i)
 {
     expect(t, i, "thread stop", "Done\n");
     expect(t, i, "mode rn", "Done\n");
@@ -208,7 +183,7 @@ static void restart(struct net *t, int i)
 
 static void test_denylist_and_allowlist(void **state)
 {
-    struct net *t = net_new(3);
+    struct cli_net *t = net_new(3);
     char leader[17], child1[17], line[80];
 
     (void)state;
@@ -250,7 +225,7 @@ static void test_denylist_and_allowlist(void **state)
 }
 
 /* Node i pings node j's ML-EID once (async) and the medium runs 2 s. */
-static void ping(struct net *t, int i, int j)
+static void ping(struct cli_net *t, int i, int j)
 {
     uint8_t a[16];
     char txt[INET6_ADDRSTRLEN], line[128];
@@ -277,7 +252,7 @@ static unsigned lq_in_of(const char *o, const char *ext)
     return lq;
 }
 
-static unsigned parent_lq_in(struct net *t, int i)
+static unsigned parent_lq_in(struct cli_net *t, int i)
 {
     const char *p = strstr(run(t, i, "parent"), "\nLink Quality In: ");
 
@@ -289,7 +264,7 @@ static unsigned parent_lq_in(struct net *t, int i)
  * reported with the fixed RSS, and the link quality follows. */
 static void test_rss_link_quality(void **state)
 {
-    struct net *t = net_new(2);
+    struct cli_net *t = net_new(2);
     char leader[17], child[17], line[80];
 
     (void)state;

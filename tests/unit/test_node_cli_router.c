@@ -25,62 +25,39 @@
 #include "cli/node_cli.h"
 #include "support/linevec.h"
 #include "support/medium.h"
+#include "support/cli_net.h"
 #include "support/node_net.h"
 #include "thread/node.h"
 #include "thread/router_table.h"
 
-struct net {
-    struct node_net *nn;
-    struct node_cli cli[TM_MAX_STATIONS];
-    struct tm_capture cap[TM_MAX_STATIONS];
-};
+/* The running test's net, freed by the teardown even after a failure. */
+static struct cli_net *cur;
 
-static struct net *cur; /* freed by the teardown even after a failure */
-
-static struct net *net_new(int n)
+static struct cli_net *net_new(int n)
 {
-    struct net *t = calloc(1, sizeof(*t));
-
-    assert_non_null(t);
-    cur = t;
-    t->nn = node_net_new(n);
-    for (int i = 0; i < n; i++) {
-        node_cli_init(&t->cli[i], t->nn->node[i]);
-        tm_capture_open(&t->cap[i]);
-    }
-    return t;
+    cur = cli_net_new(n);
+    return cur;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    if (cur == NULL)
-        return 0;
-    for (int i = 0; i < cur->nn->n; i++) {
-        node_cli_detach(&cur->cli[i]);
-        tm_capture_close(&cur->cap[i]);
-    }
-    node_net_free(cur->nn);
-    free(cur);
+    cli_net_free(cur);
     cur = NULL;
     return 0;
 }
 
-static const char *run(struct net *t, int i, const char *line)
+static const char *run(struct cli_net *t, int i, const char *line)
 {
-    node_cli_run_line(&t->cli[i], line, t->nn->now, t->cap[i].f);
-    return tm_capture_take(&t->cap[i]);
+    return cli_net_run(t, i, line);
 }
 
-static void expect(struct net *t, int i, const char *line, const char *want)
+static void expect(struct cli_net *t, int i, const char *line, const char *want)
 {
-    const char *got = run(t, i, line);
-
-    if (strcmp(got, want) != 0)
-        fail_msg("node%d '%s': got '%s', want '%s'", i + 1, line, got, want);
+    cli_net_expect(t, i, line, want);
 }
 
-static void expect_has(struct net *t, int i, const char *line, const char *part)
+static void expect_has(struct cli_net *t, int i, const char *line, const char *part)
 {
     const char *got = run(t, i, line);
 
@@ -145,7 +122,7 @@ static FILE *open_vector(const char *name)
 
 static void test_transcript(void **state)
 {
-    struct net *t = net_new(1);
+    struct cli_net *t = net_new(1);
     static struct block b;
     char pending[512] = "";
     int cmds = 0;
@@ -336,7 +313,7 @@ static void test_ot_formats(void **state)
  * it); the cast is the test reaching into the node as the role code does. */
 static void test_router_views(void **state)
 {
-    struct net *t = net_new(1);
+    struct cli_net *t = net_new(1);
     struct router_table *rt = (struct router_table *)tnode_router_table(t->nn->node[0]);
     static const uint8_t me[8] = {0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11};
     static const uint8_t peer[8] = {0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22};
@@ -372,7 +349,7 @@ static void test_router_views(void **state)
  * reference-device command, a uint32 ProcessGetSet. */
 static void test_childmax_preferred(void **state)
 {
-    struct net *t = net_new(1);
+    struct cli_net *t = net_new(1);
 
     (void)state;
     expect(t, 0, "childmax", "64\nDone\n");
@@ -407,7 +384,7 @@ static void test_childmax_preferred(void **state)
 
 /* ---- the settings in real nodes ------------------------------------------------------ */
 
-static bool reach(struct net *t, int i, enum tnode_role role, uint64_t ms)
+static bool reach(struct cli_net *t, int i, enum tnode_role role, uint64_t ms)
 {
     for (uint64_t w = 0; w <= ms; w += 100) {
         if (tnode_role(t->nn->node[i]) == role)
@@ -417,7 +394,7 @@ static bool reach(struct net *t, int i, enum tnode_role role, uint64_t ms)
     return false;
 }
 
-static void start(struct net *t, int i)
+static void start(struct cli_net *t, int i)
 {
     const uint8_t *ds;
     size_t len = 0;
@@ -437,7 +414,7 @@ static void start(struct net *t, int i)
 
 static void test_settings_in_the_node(void **state)
 {
-    struct net *t = net_new(3);
+    struct cli_net *t = net_new(3);
     char want[160];
     uint8_t ext[8];
 
