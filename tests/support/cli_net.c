@@ -37,6 +37,19 @@ void cli_net_free(struct cli_net *t)
     free(t);
 }
 
+struct cli_net *cli_net_new_state(void **state, int n)
+{
+    *state = cli_net_new(n);
+    return *state;
+}
+
+int cli_net_teardown(void **state)
+{
+    cli_net_free(*state);
+    *state = NULL;
+    return 0;
+}
+
 const char *cli_net_run(struct cli_net *t, int i, const char *line)
 {
     node_cli_run_line(&t->cli[i], line, t->nn->now, t->cap[i].f);

@@ -27,4 +27,9 @@ const char *cli_net_run(struct cli_net *t, int i, const char *line);
 /* Fails the test unless node i prints exactly want for line. */
 void cli_net_expect(struct cli_net *t, int i, const char *line, const char *want);
 
+/* For cmocka: cli_net_new kept in *state, so cli_net_teardown (a test's
+ * teardown) frees it even after a failure. */
+struct cli_net *cli_net_new_state(void **state, int n);
+int cli_net_teardown(void **state);
+
 #endif

@@ -30,36 +30,9 @@
 #include "thread/node.h"
 #include "thread/router_table.h"
 
-/* The running test's net, freed by the teardown even after a failure. */
-static struct cli_net *cur;
-
-static struct cli_net *net_new(int n)
-{
-    cur = cli_net_new(n);
-    return cur;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    cli_net_free(cur);
-    cur = NULL;
-    return 0;
-}
-
-static const char *run(struct cli_net *t, int i, const char *line)
-{
-    return cli_net_run(t, i, line);
-}
-
-static void expect(struct cli_net *t, int i, const char *line, const char *want)
-{
-    cli_net_expect(t, i, line, want);
-}
-
 static void expect_has(struct cli_net *t, int i, const char *line, const char *part)
 {
-    const char *got = run(t, i, line);
+    const char *got = cli_net_run(t, i, line);
 
     if (strstr(got, part) == NULL)
         fail_msg("node%d '%s': got '%s', want it to hold '%s'", i + 1, line, got, part);
@@ -122,7 +95,7 @@ static FILE *open_vector(const char *name)
 
 static void test_transcript(void **state)
 {
-    struct cli_net *t = net_new(1);
+    struct cli_net *t = cli_net_new_state(state, 1);
     static struct block b;
     char pending[512] = "";
     int cmds = 0;
@@ -130,7 +103,7 @@ static void test_transcript(void **state)
 
     (void)state;
     while (next_block(f, &b, pending, sizeof(pending))) {
-        expect(t, 0, b.cmd, b.out);
+        cli_net_expect(t, 0, b.cmd, b.out);
         cmds++;
     }
     fclose(f);
@@ -313,7 +286,7 @@ static void test_ot_formats(void **state)
  * it); the cast is the test reaching into the node as the role code does. */
 static void test_router_views(void **state)
 {
-    struct cli_net *t = net_new(1);
+    struct cli_net *t = cli_net_new_state(state, 1);
     struct router_table *rt = (struct router_table *)tnode_router_table(t->nn->node[0]);
     static const uint8_t me[8] = {0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11};
     static const uint8_t peer[8] = {0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22, 0x22};
@@ -332,14 +305,15 @@ static void test_router_views(void **state)
     f = open_vector("ot-formats.txt");
     while (next_block(f, &b, pending, sizeof(pending))) {
         if (strncmp(b.cmd, "router", 6) == 0) {
-            expect(t, 0, b.cmd, b.out);
+            cli_net_expect(t, 0, b.cmd, b.out);
             views++;
         }
     }
     fclose(f);
     assert_int_equal(views, 3);
-    expect(t, 0, "router 6", "Alloc: 1\nRouter ID: 6\nRloc: 1800\nNext Hop: fc00\nLink: 0\nDone\n");
-    expect(t, 0, "router 7", "Error 23: NotFound\n");
+    cli_net_expect(t, 0, "router 6",
+                   "Alloc: 1\nRouter ID: 6\nRloc: 1800\nNext Hop: fc00\nLink: 0\nDone\n");
+    cli_net_expect(t, 0, "router 7", "Error 23: NotFound\n");
 }
 
 /* ---- what the transcript leaves out ------------------------------------------------ */
@@ -349,33 +323,33 @@ static void test_router_views(void **state)
  * reference-device command, a uint32 ProcessGetSet. */
 static void test_childmax_preferred(void **state)
 {
-    struct cli_net *t = net_new(1);
+    struct cli_net *t = cli_net_new_state(state, 1);
 
     (void)state;
-    expect(t, 0, "childmax", "64\nDone\n");
-    expect(t, 0, "childmax 0", "Error 7: InvalidArgs\n");
-    expect(t, 0, "childmax 65", "Error 7: InvalidArgs\n");
-    expect(t, 0, "childmax 70000", "Error 7: InvalidArgs\n");
-    expect(t, 0, "childmax x", "Error 7: InvalidArgs\n");
-    expect(t, 0, "childmax 1 2", "Error 7: InvalidArgs\n");
-    expect(t, 0, "childmax 10", "Done\n");
-    expect(t, 0, "childmax", "10\nDone\n");
-    expect(t, 0, "childmax 64", "Done\n");
-    expect(t, 0, "partitionid preferred", "0\nDone\n");
-    expect(t, 0, "partitionid preferred 0x12345678", "Done\n");
-    expect(t, 0, "partitionid preferred", "305419896\nDone\n");
-    expect(t, 0, "partitionid preferred 4294967296", "Error 7: InvalidArgs\n");
-    expect(t, 0, "partitionid preferred -1", "Error 7: InvalidArgs\n");
-    expect(t, 0, "partitionid preferred 1 2", "Error 7: InvalidArgs\n");
-    expect(t, 0, "partitionid preferred 4294967295", "Done\n");
-    expect(t, 0, "partitionid preferred", "4294967295\nDone\n");
-    expect(t, 0, "neighbor linkquality", "Error 12: NotImplemented\n");
+    cli_net_expect(t, 0, "childmax", "64\nDone\n");
+    cli_net_expect(t, 0, "childmax 0", "Error 7: InvalidArgs\n");
+    cli_net_expect(t, 0, "childmax 65", "Error 7: InvalidArgs\n");
+    cli_net_expect(t, 0, "childmax 70000", "Error 7: InvalidArgs\n");
+    cli_net_expect(t, 0, "childmax x", "Error 7: InvalidArgs\n");
+    cli_net_expect(t, 0, "childmax 1 2", "Error 7: InvalidArgs\n");
+    cli_net_expect(t, 0, "childmax 10", "Done\n");
+    cli_net_expect(t, 0, "childmax", "10\nDone\n");
+    cli_net_expect(t, 0, "childmax 64", "Done\n");
+    cli_net_expect(t, 0, "partitionid preferred", "0\nDone\n");
+    cli_net_expect(t, 0, "partitionid preferred 0x12345678", "Done\n");
+    cli_net_expect(t, 0, "partitionid preferred", "305419896\nDone\n");
+    cli_net_expect(t, 0, "partitionid preferred 4294967296", "Error 7: InvalidArgs\n");
+    cli_net_expect(t, 0, "partitionid preferred -1", "Error 7: InvalidArgs\n");
+    cli_net_expect(t, 0, "partitionid preferred 1 2", "Error 7: InvalidArgs\n");
+    cli_net_expect(t, 0, "partitionid preferred 4294967295", "Done\n");
+    cli_net_expect(t, 0, "partitionid preferred", "4294967295\nDone\n");
+    cli_net_expect(t, 0, "neighbor linkquality", "Error 12: NotImplemented\n");
     /* An MTD may not be router-eligible (Mle::SetRouterEligible). */
-    expect(t, 0, "mode rn", "Done\n");
-    expect(t, 0, "routereligible enable", "Error 27: NotCapable\n");
-    expect(t, 0, "routereligible disable", "Done\n");
-    expect(t, 0, "routereligible", "Disabled\nDone\n");
-    const char *help = run(t, 0, "help");
+    cli_net_expect(t, 0, "mode rn", "Done\n");
+    cli_net_expect(t, 0, "routereligible enable", "Error 27: NotCapable\n");
+    cli_net_expect(t, 0, "routereligible disable", "Done\n");
+    cli_net_expect(t, 0, "routereligible", "Disabled\nDone\n");
+    const char *help = cli_net_run(t, 0, "help");
     assert_non_null(strstr(help, "\nchildmax\n"));
     assert_non_null(strstr(help, "\neidcache\n"));
     assert_non_null(strstr(help, "\nrouter\nrouterdowngradethreshold\nroutereligible\n"
@@ -408,33 +382,33 @@ static void start(struct cli_net *t, int i)
         assert_int_equal(tnode_dataset_set_active(t->nn->node[i], ds, len, t->nn->now),
                          OT_ERR_NONE);
     }
-    expect(t, i, "ifconfig up", "Done\n");
-    expect(t, i, "thread start", "Done\n");
+    cli_net_expect(t, i, "ifconfig up", "Done\n");
+    cli_net_expect(t, i, "thread start", "Done\n");
 }
 
 static void test_settings_in_the_node(void **state)
 {
-    struct cli_net *t = net_new(3);
+    struct cli_net *t = cli_net_new_state(state, 3);
     char want[160];
     uint8_t ext[8];
 
     (void)state;
-    expect(t, 0, "leaderweight 72", "Done\n");
-    expect(t, 0, "partitionid preferred 0x12345678", "Done\n");
-    expect(t, 0, "childmax 1", "Done\n");
+    cli_net_expect(t, 0, "leaderweight 72", "Done\n");
+    cli_net_expect(t, 0, "partitionid preferred 0x12345678", "Done\n");
+    cli_net_expect(t, 0, "childmax 1", "Done\n");
     start(t, 0);
     assert_true(reach(t, 0, TNODE_LEADER, 20000));
     /* The Leader Data of the partition this node formed. */
     expect_has(t, 0, "leaderdata", "Partition ID: 305419896\nWeighting: 72\n");
-    expect(t, 0, "partitionid", "305419896\nDone\n");
+    cli_net_expect(t, 0, "partitionid", "305419896\nDone\n");
     /* One child fits; then childmax may not change. */
     start(t, 1);
     assert_true(reach(t, 1, TNODE_CHILD, 20000));
-    expect(t, 0, "childmax 2", "Error 13: InvalidState\n");
-    expect(t, 0, "childmax", "1\nDone\n");
+    cli_net_expect(t, 0, "childmax 2", "Error 13: InvalidState\n");
+    cli_net_expect(t, 0, "childmax", "1\nDone\n");
     /* neighbor table / list: the child (OpenThread's C row). */
     snprintf(want, sizeof(want), "0x%04x \nDone\n", (unsigned)tnode_rloc16(t->nn->node[1]));
-    expect(t, 0, "neighbor list", want);
+    cli_net_expect(t, 0, "neighbor list", want);
     tnode_ext_addr(t->nn->node[1], ext);
     snprintf(want, sizeof(want),
              "|   C  | 0x%04x |   0 |      -20 |       -20 |1|1|1| "
@@ -445,7 +419,8 @@ static void test_settings_in_the_node(void **state)
 
     /* A second child finds no room: its Parent Requests go unanswered. */
     uint32_t full0 = tnode_counters(t->nn->node[0])->mle_drop_table_full;
-    expect(t, 2, "routereligible disable", "Done\n"); /* or it would form its own partition */
+    cli_net_expect(t, 2, "routereligible disable",
+                   "Done\n"); /* or it would form its own partition */
     start(t, 2);
     assert_false(reach(t, 2, TNODE_CHILD, 8000));
     assert_true(tnode_counters(t->nn->node[0])->mle_drop_table_full > full0);
@@ -461,12 +436,12 @@ static void test_settings_in_the_node(void **state)
         ml[14] ^= 0xa5;
         inet_ntop(AF_INET6, ml, a, sizeof(a));
         snprintf(line, sizeof(line), "ping %s 8 1 1 64 1", a);
-        run(t, 0, line);
+        cli_net_run(t, 0, line);
         node_net_run(t->nn, 1000);
-        const char *o = run(t, 0, "eidcache");
+        const char *o = cli_net_run(t, 0, "eidcache");
         assert_non_null(strstr(o, " fffe query canEvict=0 timeout=2\nDone\n"));
         node_net_run(t->nn, 3000);
-        o = run(t, 0, "eidcache");
+        o = cli_net_run(t, 0, "eidcache");
         /* 1 s into the 15 s hold-off: 14 left, or 15 with OpenThread's
          * whole-second ticks (it printed 15 at 1.2 s). */
         if (strstr(o, " fffe retry canEvict=1 timeout=14 retryDelay=30 rampDown=0\n") == NULL &&
@@ -476,20 +451,20 @@ static void test_settings_in_the_node(void **state)
 
     /* No longer router-eligible: the leader leaves its role (and, not
      * eligible, does not form a partition again). */
-    expect(t, 0, "routereligible disable", "Done\n");
+    cli_net_expect(t, 0, "routereligible disable", "Done\n");
     assert_int_not_equal(tnode_role(t->nn->node[0]), TNODE_LEADER);
-    expect(t, 0, "routereligible", "Disabled\nDone\n");
+    cli_net_expect(t, 0, "routereligible", "Disabled\nDone\n");
     assert_false(reach(t, 0, TNODE_LEADER, 6000));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_transcript, teardown),
+        cmocka_unit_test_teardown(test_transcript, cli_net_teardown),
         cmocka_unit_test(test_ot_formats),
-        cmocka_unit_test_teardown(test_router_views, teardown),
-        cmocka_unit_test_teardown(test_childmax_preferred, teardown),
-        cmocka_unit_test_teardown(test_settings_in_the_node, teardown),
+        cmocka_unit_test_teardown(test_router_views, cli_net_teardown),
+        cmocka_unit_test_teardown(test_childmax_preferred, cli_net_teardown),
+        cmocka_unit_test_teardown(test_settings_in_the_node, cli_net_teardown),
     };
     return cmocka_run_group_tests_name("node_cli_router", tests, NULL, NULL);
 }
