@@ -27,7 +27,9 @@
 
 _Static_assert(BR_SRP_SERVER_CHUNK_MAX <= KV_VALUE_MAX, "a chunk must fit one store value");
 _Static_assert(BR_SRP_SERVER_CHUNKS <= 255, "a chunk's index and count are one octet");
-_Static_assert(SCAN_MAX + 32u <= SETTINGS_MAX_RECORDS, "three sets and the other settings fit");
+/* Three sets at once (a save after one cut short), a full child table's 64
+ * CHILD_INFO values and the other settings. */
+_Static_assert(SCAN_MAX + 64u + 32u <= SETTINGS_MAX_RECORDS, "the settings' values fit");
 /* The worst case (every host and service at its largest), twice: a save
  * writes the new set before it deletes the old one. */
 _Static_assert(STORE_RESERVE + 2 * STORE_SET_MAX <=

@@ -61,7 +61,7 @@
  * is as long as what it holds; this is the bound a read accepts. */
 #define SETTINGS_MAX_FILE 9437184u /* 9 MiB */
 #define SETTINGS_MAX_KEYS 64       /* distinct keys */
-#define SETTINGS_MAX_RECORDS 256   /* values over all keys */
+#define SETTINGS_MAX_RECORDS 512   /* values over all keys (SRP chunks, 64 CHILD_INFO) */
 #define SETTINGS_PATH_MAX 4200     /* longest path reported (dir/name.corrupt-...) */
 /* Largest single value: its length is a u16 in the record header. */
 #define SETTINGS_MAX_VALUE 65535u
