@@ -1,7 +1,7 @@
 /*
  * SRP and DNS benchmark (a program, not a timed test).
  *
- *   tbr-srp-bench [--quick] [--store DIR]
+ *   tbr-srp-bench [--quick] [--store DIR] [--full DIR]
  *
  * In process, no I/O, median of 5 runs:
  *   - client: building and signing one update (srp_client_poll: DNS
@@ -22,12 +22,23 @@
  * SRP_MAX_HOSTS devices: a renewal (the same contents again: the save is
  * coalesced, none on the response path) and a change (each device's
  * address set alternates: saved before the response, issue 11).
+ *
+ * With --full DIR instead (issue 13, capacity): the border router's server
+ * filled once to its pool (SRP_MAX_HOSTS devices, each saved before its
+ * response, store in DIR), then the numbers of a full registry: the
+ * registration time at the start and at the end, the record and settings
+ * file sizes, the server's size and the process's peak RSS, and a
+ * registration beyond a capacity one below the pool, refused as
+ * registry-full.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
@@ -101,6 +112,8 @@ static void make_client(unsigned i)
 
     for (unsigned k = 0; k < sizeof(rnd); k++)
         rnd[k] = (uint8_t)(i * 131 + k * 7 + 1);
+    rnd[0] = (uint8_t)(i >> 8); /* one key per device for all SRP_MAX_HOSTS of them */
+    rnd[1] = (uint8_t)i;
     addr[0][14] = (uint8_t)(i >> 8);
     addr[0][15] = (uint8_t)(i + 1);
     snprintf(name, sizeof(name), "dev%u", i);
@@ -142,6 +155,67 @@ static void br_update(const struct upd *u, uint64_t now_ms)
         fprintf(stderr, "br update: %s\n", srp_err_str(e));
         die("the border router's server refused an update");
     }
+}
+
+/* --full DIR: one registration per device into a store-backed server. */
+static void bench_full(const char *dir)
+{
+    struct settings_config cfg = {dir, "bench.settings", NULL, NULL};
+    struct settings *st = NULL;
+    struct settings_report rep;
+    struct kv kv;
+    struct rusage ru;
+    struct stat sb;
+    static uint8_t blob[SRP_REGISTRY_BLOB_MAX];
+    uint8_t out[BR_SRP_SERVER_REPLY_MAX];
+    size_t out_len = 0, blob_len = 0;
+    enum srp_err e = SRP_ERR__COUNT;
+    uint64_t now = 10000, t0, t_first = 0, t_last = 0;
+    char path[4096];
+    const unsigned tenth = SRP_MAX_HOSTS / 10;
+
+    snprintf(path, sizeof path, "%s/bench.settings", dir);
+    (void)remove(path);
+    if (settings_open(&cfg, &st, &rep) != SETTINGS_OK)
+        die("cannot open the settings file in --full DIR");
+    settings_kv(st, &kv);
+    if (br_srp_server_init(&brs, &kv, now, 1790000000000ull) != 0)
+        die("br_srp_server_init");
+    if (!br_srp_server_set_capacity(&brs, SRP_MAX_HOSTS - 1, SRP_MAX_SERVICES))
+        die("capacity");
+    for (unsigned i = 0; i + 1 < SRP_MAX_HOSTS; i++) {
+        t0 = now_ns();
+        br_update(&upds[i], now);
+        if (i < tenth)
+            t_first += now_ns() - t0;
+        else if (i + 1 + tenth >= SRP_MAX_HOSTS)
+            t_last += now_ns() - t0;
+    }
+    /* One more device: over the capacity, refused whole. */
+    if (!br_srp_server_input(&brs, now, upds[SRP_MAX_HOSTS - 1].msg, upds[SRP_MAX_HOSTS - 1].len,
+                             true, out, &out_len, &e) ||
+        e != SRP_ERR_REGISTRY_FULL)
+        die("the update over the capacity was not refused as registry-full");
+    if (srp_registry_save(&brs.reg, now, blob, sizeof blob, &blob_len) != SRP_OK ||
+        stat(path, &sb) != 0 || getrusage(RUSAGE_SELF, &ru) != 0)
+        die("measuring");
+    printf("SRP server filled to %u hosts (capacity %u, pool %u hosts / %u services), store in "
+           "%s\n",
+           SRP_MAX_HOSTS - 1, SRP_MAX_HOSTS - 1, (unsigned)SRP_MAX_HOSTS,
+           (unsigned)SRP_MAX_SERVICES, dir);
+    printf("  registration, first %u devices          %8llu ns\n", tenth,
+           (unsigned long long)(t_first / tenth));
+    printf("  registration, last %u devices           %8llu ns  (saved before the response)\n",
+           tenth, (unsigned long long)(t_last / tenth));
+    printf("  one more: %s (registry-full %llu)\n", srp_err_str(e),
+           (unsigned long long)brs.results[SRP_ERR_REGISTRY_FULL]);
+    printf("  registry record %zu octets, settings file %lld octets\n", blob_len,
+           (long long)sb.st_size);
+    printf("  struct br_srp_server %zu octets (registry %zu); peak RSS %ld KiB\n",
+           sizeof(struct br_srp_server), sizeof(struct srp_registry), ru.ru_maxrss);
+    br_srp_server_free(&brs);
+    settings_close(st);
+    (void)remove(path);
 }
 
 /* --store DIR: renewals and changes through br_srp_server_input with the
@@ -209,7 +283,7 @@ static void bench_store(const char *dir, unsigned n)
 int main(int argc, char **argv)
 {
     bool quick = false;
-    const char *store = NULL;
+    const char *store = NULL, *full = NULL;
     unsigned rounds, n;
     uint64_t r_client[RUNS], r_server[RUNS], r_nocache[RUNS], r_floor[RUNS], r_dns[RUNS];
     struct srp_crypto cx;
@@ -219,8 +293,10 @@ int main(int argc, char **argv)
             quick = true;
         else if (strcmp(argv[a], "--store") == 0 && a + 1 < argc)
             store = argv[++a];
+        else if (strcmp(argv[a], "--full") == 0 && a + 1 < argc)
+            full = argv[++a];
         else
-            die("usage: tbr-srp-bench [--quick] [--store DIR]");
+            die("usage: tbr-srp-bench [--quick] [--store DIR] [--full DIR]");
     }
     rounds = quick ? 2 : 10;
     n = rounds * SRP_MAX_HOSTS;
@@ -229,6 +305,10 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < SRP_MAX_HOSTS; i++) {
         make_client(i);
         client_update(i, 1000, &upds[i]);
+    }
+    if (full != NULL) {
+        bench_full(full);
+        return 0;
     }
     if (store != NULL)
         bench_store(store, n);

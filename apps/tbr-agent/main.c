@@ -40,6 +40,9 @@
  *   --recheck-ms MS  how often the NAT44 and forwarding-policy nftables
  *                 tables are checked and put back if flushed (default 60000;
  *                 tests shorten it: tests/netns/test_chaos.sh)
+ *   --srp-capacity H/S  the SRP registry's limits: H hosts, S service
+ *                 instances (default and most: 2048/4096, a full network;
+ *                 beyond: refused, counted as registry-full)
  *
  * On an RCP the daemon waits up to RCP_START_WAIT_MS for it at start (no
  * answer, an unusable device or an incompatible RCP: one line, exit 1);
@@ -117,7 +120,8 @@ struct app {
     enum br_infra_link_pref64 pref64_from;
     uint8_t pref64_router[16];
     struct nat64_icmp_limit icmp_err_limit;
-    uint32_t recheck_ms; /* 0: BR_HOST_CONFIG_NAT44_RECHECK_MS */
+    uint32_t recheck_ms;              /* 0: BR_HOST_CONFIG_NAT44_RECHECK_MS */
+    uint32_t srp_hosts, srp_services; /* --srp-capacity (0: the pool) */
     int log_level;
     unsigned node_id;
     const char *resolv_conf;
@@ -221,7 +225,8 @@ static void usage(FILE *f)
             "usage: tbr-agent [-I wpan0] [-B INFRA_IF] [-d LEVEL] [--state-dir DIR] [--form]\n"
             "                 [--ctl-socket PATH] [--ctl-group NAME] [--dns-upstream ADDR]...\n"
             "                 [--resolv-conf PATH] [--dns64] [--pref64 off|any|ROUTER]\n"
-            "                 [--icmp-err-limit N/B] [--recheck-ms MS] RADIO_URL\n"
+            "                 [--icmp-err-limit N/B] [--recheck-ms MS]\n"
+            "                 [--srp-capacity H/S] RADIO_URL\n"
             "  RADIO_URL     sim://NODEID (1..%d), OpenThread's simulation radio;\n"
             "                spinel+hdlc+uart://DEVICE[?uart-baudrate=N&uart-flow-control\n"
             "                &uart-reset], an OpenThread RCP on a serial line;\n"
@@ -246,10 +251,12 @@ static void usage(FILE *f)
             "                direction (RFC 4443 2.4(f); default %u/%u)\n"
             "  --recheck-ms MS  re-check the NAT44 and policy nft tables every MS\n"
             "                (default %u)\n"
+            "  --srp-capacity H/S  SRP registry limits: H hosts, S service instances\n"
+            "                (default and most %u/%u)\n"
             "environment: PORT_BASE (9000), PORT_OFFSET (0)\n",
             SIM_RADIO_MAX_NODES, STATE_DIR_DEFAULT, CTL_DIR_DEFAULT, RESOLV_CONF_DEFAULT,
             BR_DATA_PATH_ICMP_ERR_PER_S, BR_DATA_PATH_ICMP_ERR_BURST,
-            BR_HOST_CONFIG_NAT44_RECHECK_MS);
+            BR_HOST_CONFIG_NAT44_RECHECK_MS, (unsigned)SRP_MAX_HOSTS, (unsigned)SRP_MAX_SERVICES);
 }
 
 /* a.b.c.d, a.b.c.d:PORT, an IPv6 literal, or [v6]:PORT. */
@@ -355,6 +362,21 @@ static int parse_args(struct app *a, int argc, char **argv)
             }
             a->icmp_err_limit.per_s = n;
             a->icmp_err_limit.burst = b;
+            i++;
+            continue;
+        }
+        if (strcmp(arg, "--srp-capacity") == 0) {
+            unsigned h, s;
+            char tail;
+
+            if (i + 1 >= argc || sscanf(argv[i + 1], "%u/%u%c", &h, &s, &tail) != 2 || h == 0 ||
+                s == 0 || h > SRP_MAX_HOSTS || s > SRP_MAX_SERVICES) {
+                fprintf(stderr, "%s: --srp-capacity: H/S, 1..%u hosts and 1..%u services\n",
+                        a->prog, (unsigned)SRP_MAX_HOSTS, (unsigned)SRP_MAX_SERVICES);
+                return -1;
+            }
+            a->srp_hosts = h;
+            a->srp_services = s;
             i++;
             continue;
         }
@@ -992,6 +1014,8 @@ int main(int argc, char **argv)
     acfg.recheck_ms = a->recheck_ms;
     memcpy(acfg.pref64_router, a->pref64_router, 16);
     acfg.wall_ms = wall_ms;
+    acfg.srp_max_hosts = a->srp_hosts;
+    acfg.srp_max_services = a->srp_services;
     a->agent = br_agent_new(&acfg, now_ms(), err, sizeof(err));
     if (a->agent == NULL) {
         fprintf(stderr, "%s: %s\n", a->prog, err);

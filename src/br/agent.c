@@ -288,6 +288,14 @@ static int parts_init(struct br_agent *a, const struct br_agent_cfg *cfg, uint64
         return -1;
     }
     hosts = br_srp_server_init(a->srp, a->cfg.kv, now_ms, wall_now(a));
+    if ((cfg->srp_max_hosts != 0 || cfg->srp_max_services != 0) &&
+        !br_srp_server_set_capacity(a->srp, cfg->srp_max_hosts ? cfg->srp_max_hosts : SRP_MAX_HOSTS,
+                                    cfg->srp_max_services ? cfg->srp_max_services
+                                                          : SRP_MAX_SERVICES)) {
+        textbuf_setf(err, errlen, "srp capacity out of range (1..%u hosts, 1..%u services)",
+                     (unsigned)SRP_MAX_HOSTS, (unsigned)SRP_MAX_SERVICES);
+        return -1;
+    }
     if (hosts < 0)
         ALOG(a, 2, "srp: the stored registrations were refused (corrupt); starting empty");
     else if (hosts > 0)
@@ -605,6 +613,11 @@ bool br_agent_srp_set_anycast(struct br_agent *a, bool anycast)
 bool br_agent_srp_set_seqnum(struct br_agent *a, uint8_t seqnum)
 {
     return br_srp_server_set_seqnum(a->srp, seqnum);
+}
+
+bool br_agent_srp_set_capacity(struct br_agent *a, uint32_t hosts, uint32_t services)
+{
+    return br_srp_server_set_capacity(a->srp, hosts, services);
 }
 
 uint16_t br_agent_srp_port(const struct br_agent *a)

@@ -110,6 +110,9 @@ struct br_agent_cfg {
     /* Optional: wall-clock time in ms since the epoch, so stored SRP leases
      * keep running while the agent is down (NULL: not taken off). */
     uint64_t (*wall_ms)(void *user);
+    /* The SRP registry's capacity (br_srp_server_set_capacity); 0: the
+     * pool (SRP_MAX_HOSTS / SRP_MAX_SERVICES). */
+    uint32_t srp_max_hosts, srp_max_services;
 };
 
 /* Why packets went nowhere and what failed, one counter per reason: the
@@ -212,6 +215,8 @@ bool br_agent_srp_set_lease(struct br_agent *a, uint32_t min, uint32_t max, uint
                             uint32_t kmax);
 bool br_agent_srp_set_anycast(struct br_agent *a, bool anycast);
 bool br_agent_srp_set_seqnum(struct br_agent *a, uint8_t seqnum);
+/* br_srp_server_set_capacity (false: out of range, unchanged). */
+bool br_agent_srp_set_capacity(struct br_agent *a, uint32_t hosts, uint32_t services);
 /* The port devices use: BR_DNS_PROXY_SRP_PORT, 53 in anycast mode
  * (OpenThread kAnycastAddressModePort). */
 uint16_t br_agent_srp_port(const struct br_agent *a);

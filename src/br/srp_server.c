@@ -15,7 +15,8 @@
 #define CFG_LEN 3
 #define DIGEST_LEN 8
 #define LEGACY_MAX 60008u /* the previous layout's one value */
-#define SCAN_MAX 64u      /* stored values looked at (a save leaves at most 3 sets) */
+/* Stored values looked at (a save leaves at most 3 sets). */
+#define SCAN_MAX (3u * BR_SRP_SERVER_CHUNKS + 8u)
 /* What the other settings may use: the whole file before the SRP store
  * was split (64 KiB). */
 #define STORE_RESERVE 65536u
@@ -25,8 +26,10 @@
      BR_SRP_SERVER_RECORD_MAX)
 
 _Static_assert(BR_SRP_SERVER_CHUNK_MAX <= KV_VALUE_MAX, "a chunk must fit one store value");
-_Static_assert(BR_SRP_SERVER_CHUNKS <= 32, "chunks of a set are tracked in a 32-bit mask");
-_Static_assert(SRP_MAX_HOSTS <= 255 && SRP_MAX_SERVICES <= 255, "record counts are one octet");
+_Static_assert(BR_SRP_SERVER_CHUNKS <= 255, "a chunk's index and count are one octet");
+/* Three sets at once (a save after one cut short), a full child table's 64
+ * CHILD_INFO values and the other settings. */
+_Static_assert(SCAN_MAX + 64u + 32u <= SETTINGS_MAX_RECORDS, "the settings' values fit");
 /* The worst case (every host and service at its largest), twice: a save
  * writes the new set before it deletes the old one. */
 _Static_assert(STORE_RESERVE + 2 * STORE_SET_MAX <=
@@ -86,7 +89,9 @@ static bool chunk_read_hdr(struct br_srp_server *s, unsigned i, struct chunk_hdr
 static bool set_complete(const struct chunk_hdr *h, const size_t *plen, const bool *ok, unsigned n,
                          uint32_t gen, const struct chunk_hdr **first)
 {
-    uint32_t seen = 0, total = 0;
+    uint8_t seen[256 / 8] = {0}; /* chunk indexes met (an index is one octet) */
+    uint32_t total = 0;
+    unsigned nseen = 0;
     const struct chunk_hdr *f = NULL;
 
     for (unsigned i = 0; i < n; i++) {
@@ -95,15 +100,15 @@ static bool set_complete(const struct chunk_hdr *h, const size_t *plen, const bo
         if (f == NULL)
             f = &h[i];
         if (h[i].count != f->count || h[i].len != f->len ||
-            memcmp(h[i].digest, f->digest, DIGEST_LEN) != 0 || h[i].index >= 32 ||
-            (seen & (1u << h[i].index)))
+            memcmp(h[i].digest, f->digest, DIGEST_LEN) != 0 || h[i].index >= f->count ||
+            (seen[h[i].index / 8] & (1u << (h[i].index % 8))))
             return false;
-        seen |= 1u << h[i].index;
+        seen[h[i].index / 8] |= (uint8_t)(1u << (h[i].index % 8));
+        nseen++;
         total += (uint32_t)plen[i];
     }
     *first = f;
-    return f != NULL && f->count <= 32 && seen == (uint32_t)((1ull << f->count) - 1) &&
-           total == f->len;
+    return f != NULL && nseen == f->count && total == f->len;
 }
 
 /* Assembles generation gen into s->record (its chunks checked whole). */
@@ -560,7 +565,27 @@ bool br_srp_server_set_lease(struct br_srp_server *s, uint32_t min, uint32_t max
     return true;
 }
 
+bool br_srp_server_set_capacity(struct br_srp_server *s, uint32_t hosts, uint32_t services)
+{
+    return srp_registry_set_capacity(&s->reg, hosts, services);
+}
+
 /* ---- views ------------------------------------------------------------------------ */
+
+/* "hosts: 12/2048 (pool 2048)" and the same for services: held (deleted
+ * ones included), the live capacity, the compiled pool. */
+static void fmt_capacity(const struct br_srp_server *s, FILE *out)
+{
+    unsigned h = 0, sv = 0;
+
+    for (unsigned i = 0; i < SRP_MAX_HOSTS; i++)
+        h += s->reg.hosts[i].used;
+    for (unsigned i = 0; i < SRP_MAX_SERVICES; i++)
+        sv += s->reg.services[i].used;
+    fprintf(out, "hosts: %u/%lu (pool %u)\nservices: %u/%lu (pool %u)\n", h,
+            (unsigned long)s->reg.max_hosts, (unsigned)SRP_MAX_HOSTS, sv,
+            (unsigned long)s->reg.max_services, (unsigned)SRP_MAX_SERVICES);
+}
 
 static void print_line(void *ctx, const char *line)
 {
@@ -606,6 +631,9 @@ void br_srp_server_fmt(const struct br_srp_server *s, enum br_srp_server_view v,
         break;
     case BR_SRP_SERVER_VIEW_COUNTERS:
         fmt_counters(s, out);
+        break;
+    case BR_SRP_SERVER_VIEW_CAPACITY:
+        fmt_capacity(s, out);
         break;
     }
 }

@@ -65,7 +65,7 @@ struct kv;
  * value starting with 0x00 is the previous layout (time + record), read. */
 #define BR_SRP_SERVER_STORE_FORMAT 2
 #define BR_SRP_SERVER_CHUNK_HDR 19
-#define BR_SRP_SERVER_CHUNK_MAX 32768u /* octets per stored value (<= KV_VALUE_MAX) */
+#define BR_SRP_SERVER_CHUNK_MAX 65000u /* octets per stored value (<= KV_VALUE_MAX) */
 #define BR_SRP_SERVER_RECORD_MAX (8u + SRP_REGISTRY_BLOB_MAX)
 #define BR_SRP_SERVER_CHUNK_PAYLOAD (BR_SRP_SERVER_CHUNK_MAX - BR_SRP_SERVER_CHUNK_HDR)
 #define BR_SRP_SERVER_CHUNKS                                                                       \
@@ -164,6 +164,14 @@ void br_srp_server_flush(struct br_srp_server *s, uint64_t now_ms, uint64_t wall
 bool br_srp_server_set_lease(struct br_srp_server *s, uint32_t min, uint32_t max, uint32_t kmin,
                              uint32_t kmax);
 
+/* The registry's live capacity (srp_registry_set_capacity): hosts and
+ * service instances, each 1..SRP_MAX_HOSTS / SRP_MAX_SERVICES (the pool,
+ * the default). Configuration from tbr-agent's --srp-capacity or `srp
+ * server capacity H S`, not persisted. An update beyond it is answered
+ * SERVFAIL and counted as "registry-full" (results[SRP_ERR_REGISTRY_FULL]).
+ * False (unchanged) out of range. */
+bool br_srp_server_set_capacity(struct br_srp_server *s, uint32_t hosts, uint32_t services);
+
 /* ---- views (`srp server ...` output, OpenThread's cli_srp_server.cpp) ---- */
 
 enum br_srp_server_view {
@@ -173,6 +181,7 @@ enum br_srp_server_view {
     BR_SRP_SERVER_VIEW_ADDRMODE, /* "unicast" | "anycast" */
     BR_SRP_SERVER_VIEW_SEQNUM,   /* the anycast sequence number */
     BR_SRP_SERVER_VIEW_COUNTERS, /* `srp server counters` (tbr): "<name>: <n>" lines */
+    BR_SRP_SERVER_VIEW_CAPACITY, /* `srp server capacity` (tbr): entries held and the limits */
 };
 /* Writes one view of s to out. */
 void br_srp_server_fmt(const struct br_srp_server *s, enum br_srp_server_view v, FILE *out);

@@ -162,9 +162,30 @@ static const char *srp_state_str(enum br_agent_srp_state s)
     return "?";
 }
 
+/* `srp server capacity [HOSTS SERVICES]` (tbr): the registry's entries and
+ * live limits, or new limits (1..the pool each; InvalidArgs otherwise). */
+static enum ot_err srp_capacity(struct br_cli *c, int argc, char **argv, FILE *out)
+{
+    uint32_t h, s;
+    enum ot_err e;
+
+    if (argc == 1) {
+        br_srp_server_fmt(br_agent_srp_server(c->agent), BR_SRP_SERVER_VIEW_CAPACITY, out);
+        return OT_ERR_NONE;
+    }
+    if (argc != 3)
+        return OT_ERR_INVALID_ARGS;
+    e = cli_parse_u32(argv[1], &h);
+    if (e == OT_ERR_NONE)
+        e = cli_parse_u32(argv[2], &s);
+    if (e != OT_ERR_NONE)
+        return e;
+    return br_agent_srp_set_capacity(c->agent, h, s) ? OT_ERR_NONE : OT_ERR_INVALID_ARGS;
+}
+
 /* `srp server ...` (cli_srp_server.cpp): state, enable, disable, host,
  * service, lease, addrmode, seqnum, port, domain; plus `srp server counters`
- * (tbr). The `srp client` commands are the device's (node_cli). */
+ * and `srp server capacity` (tbr). The `srp client` commands are the device's (node_cli). */
 static enum ot_err cmd_srp_server(struct br_cli *c, int argc, char **argv, uint64_t now_ms,
                                   FILE *out)
 {
@@ -225,6 +246,8 @@ static enum ot_err cmd_srp_server(struct br_cli *c, int argc, char **argv, uint6
         br_srp_server_fmt(br_agent_srp_server(c->agent), BR_SRP_SERVER_VIEW_COUNTERS, out);
         return OT_ERR_NONE;
     }
+    if (strcmp(argv[0], "capacity") == 0)
+        return srp_capacity(c, argc, argv, out);
     return OT_ERR_INVALID_COMMAND;
 }
 

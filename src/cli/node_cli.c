@@ -207,6 +207,7 @@ static enum ot_err cmd_child(void *ctx, int argc, char **argv, uint64_t now_ms, 
             if (tnode_leader_data(c->node, &ld) == OT_ERR_NONE)
                 version = ld.data_version;
             node_cli_print_child_table(out, ch, n, version);
+            fputc('\n', out); /* OpenThread's OutputNewLine() after the rows */
         } else {
             for (size_t i = 0; i < n; i++)
                 fprintf(out, "%u ", (unsigned)ch[i].id);

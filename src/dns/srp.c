@@ -2,6 +2,7 @@
 #include "dns/srp.h"
 
 #include <stdio.h>
+#include <assert.h>
 #include <string.h>
 
 #include <mbedtls/ecdsa.h>
@@ -438,6 +439,17 @@ void srp_registry_init(struct srp_registry *reg)
     reg->max_key_lease = SRP_DEFAULT_MAX_KEY_LEASE;
     reg->key_max_hosts = SRP_DEFAULT_KEY_MAX_HOSTS;
     reg->key_max_services = SRP_DEFAULT_KEY_MAX_SERVICES;
+    reg->max_hosts = SRP_MAX_HOSTS;
+    reg->max_services = SRP_MAX_SERVICES;
+}
+
+bool srp_registry_set_capacity(struct srp_registry *reg, uint32_t hosts, uint32_t services)
+{
+    if (hosts == 0 || hosts > SRP_MAX_HOSTS || services == 0 || services > SRP_MAX_SERVICES)
+        return false;
+    reg->max_hosts = hosts;
+    reg->max_services = services;
+    return true;
 }
 
 static uint32_t clamp(uint32_t v, uint32_t lo, uint32_t hi)
@@ -574,13 +586,18 @@ enum srp_err srp_registry_apply(struct srp_registry *reg, const struct srp_updat
         return SRP_OK;
     }
 
-    /* Room check first so a refusal leaves the registry unchanged. */
-    unsigned free_svc = 0;
+    /* Room check first so a refusal leaves the registry unchanged: the
+     * pool's free slots and the live capacity (srp_registry_set_capacity). */
+    unsigned used_svc = 0, used_hosts = 0;
     for (unsigned i = 0; i < SRP_MAX_SERVICES; i++)
-        free_svc += !reg->services[i].used;
-    if (need > free_svc)
+        used_svc += reg->services[i].used;
+    if (need > SRP_MAX_SERVICES - used_svc || used_svc + need > reg->max_services)
         return SRP_ERR_REGISTRY_FULL;
     if (h < 0) {
+        for (unsigned i = 0; i < SRP_MAX_HOSTS; i++)
+            used_hosts += reg->hosts[i].used;
+        if (used_hosts >= reg->max_hosts)
+            return SRP_ERR_REGISTRY_FULL;
         for (unsigned i = 0; i < SRP_MAX_HOSTS && h < 0; i++)
             if (!reg->hosts[i].used)
                 h = (int)i;
@@ -834,7 +851,8 @@ enum srp_err srp_registry_save(const struct srp_registry *reg, uint64_t now_ms, 
     *out_len = 0;
     unsigned hidx[SRP_MAX_HOSTS], sidx[SRP_MAX_SERVICES], nh = 0, ns = 0;
     uint32_t hseq[SRP_MAX_HOSTS], sseq[SRP_MAX_SERVICES];
-    uint8_t ord[SRP_MAX_HOSTS] = {0}; /* host slot -> position in the blob */
+    static_assert(SRP_MAX_HOSTS <= 0xffff && SRP_MAX_SERVICES <= 0xffff, "u16 counts");
+    uint16_t ord[SRP_MAX_HOSTS] = {0}; /* host slot -> position in the blob */
     for (unsigned i = 0; i < SRP_MAX_HOSTS; i++) {
         hseq[i] = reg->hosts[i].seq;
         if (reg->hosts[i].used)
@@ -852,11 +870,11 @@ enum srp_err srp_registry_save(const struct srp_registry *reg, uint64_t now_ms, 
 
     struct wr w = wr_init(buf, cap);
     wr_u8(&w, SRP_REGISTRY_BLOB_VERSION);
-    wr_u8(&w, (uint8_t)nh);
-    wr_u8(&w, (uint8_t)ns);
+    wr_be16(&w, (uint16_t)nh);
+    wr_be16(&w, (uint16_t)ns);
     for (unsigned k = 0; k < nh; k++) {
         const struct srp_host *hp = &reg->hosts[hidx[k]];
-        ord[hidx[k]] = (uint8_t)k;
+        ord[hidx[k]] = (uint16_t)k;
         wr_u8(&w, hp->deleted ? BLOB_DELETED : 0);
         wr_name(&w, &hp->name);
         wr_bytes(&w, hp->pubkey, SRP_PUBKEY_LEN);
@@ -871,7 +889,7 @@ enum srp_err srp_registry_save(const struct srp_registry *reg, uint64_t now_ms, 
     for (unsigned k = 0; k < ns; k++) {
         const struct srp_service *sp = &reg->services[sidx[k]];
         wr_u8(&w, sp->deleted ? BLOB_DELETED : 0);
-        wr_u8(&w, ord[sp->host]);
+        wr_be16(&w, ord[sp->host]);
         wr_name(&w, &sp->service);
         wr_name(&w, &sp->instance);
         wr_be16(&w, sp->priority);
@@ -936,11 +954,23 @@ static bool load_host(struct rd *r, struct srp_host *hp, uint64_t now_ms, uint64
     return true;
 }
 
-static bool load_service(struct rd *r, struct srp_service *sp, unsigned nhosts, uint64_t now_ms,
-                         uint64_t elapsed_ms)
+/* A count or host index: one octet in version 1 records, two after. */
+static bool rd_count(struct rd *r, uint8_t version, uint16_t *v)
 {
-    uint8_t host;
-    if (!rd_flags(r, &sp->deleted) || !rd_u8(r, &host) || host >= nhosts ||
+    uint8_t b;
+    if (version >= 2)
+        return rd_be16(r, v);
+    if (!rd_u8(r, &b))
+        return false;
+    *v = b;
+    return true;
+}
+
+static bool load_service(struct rd *r, struct srp_service *sp, uint8_t version, unsigned nhosts,
+                         uint64_t now_ms, uint64_t elapsed_ms)
+{
+    uint16_t host;
+    if (!rd_flags(r, &sp->deleted) || !rd_count(r, version, &host) || host >= nhosts ||
         !rd_name(r, &sp->service) || !rd_name(r, &sp->instance) || !rd_be16(r, &sp->priority) ||
         !rd_be16(r, &sp->weight) || !rd_be16(r, &sp->port) || !rd_be16(r, &sp->txt_len) ||
         sp->txt_len > SRP_TXT_MAX || !rd_bytes(r, sp->txt, sp->txt_len) || !rd_be32(r, &sp->ttl) ||
@@ -958,9 +988,11 @@ static bool load_service(struct rd *r, struct srp_service *sp, unsigned nhosts, 
  * class is ever used). */
 static bool load_all(struct srp_registry *reg, struct rd *r, uint64_t now_ms, uint64_t elapsed_ms)
 {
-    uint8_t version, nh, ns;
-    if (!rd_u8(r, &version) || version != SRP_REGISTRY_BLOB_VERSION || !rd_u8(r, &nh) ||
-        nh > SRP_MAX_HOSTS || !rd_u8(r, &ns) || ns > SRP_MAX_SERVICES)
+    uint8_t version;
+    uint16_t nh, ns;
+    if (!rd_u8(r, &version) || version < 1 || version > SRP_REGISTRY_BLOB_VERSION ||
+        !rd_count(r, version, &nh) || nh > SRP_MAX_HOSTS || !rd_count(r, version, &ns) ||
+        ns > SRP_MAX_SERVICES)
         return false;
     for (unsigned i = 0; i < nh; i++) {
         if (!load_host(r, &reg->hosts[i], now_ms, elapsed_ms) ||
@@ -970,7 +1002,7 @@ static bool load_all(struct srp_registry *reg, struct rd *r, uint64_t now_ms, ui
     }
     for (unsigned i = 0; i < ns; i++) {
         struct srp_service *sp = &reg->services[i];
-        if (!load_service(r, sp, nh, now_ms, elapsed_ms) ||
+        if (!load_service(r, sp, version, nh, now_ms, elapsed_ms) ||
             find_service(reg, &sp->instance) != (int)i)
             return false;
         /* A deleted host has only deleted services (apply and expire). */
@@ -992,11 +1024,17 @@ enum srp_err srp_registry_load(struct srp_registry *reg, const uint8_t *buf, siz
     reg->next_seq = 0;
     struct rd r = rd_init(buf, buf ? len : 0);
     if (!buf || !load_all(reg, &r, now_ms, elapsed_ms)) {
+        uint32_t caps[4] = {reg->key_max_hosts, reg->key_max_services, reg->max_hosts,
+                            reg->max_services};
         srp_registry_init(reg);
         reg->min_lease = bounds[0];
         reg->max_lease = bounds[1];
         reg->min_key_lease = bounds[2];
         reg->max_key_lease = bounds[3];
+        reg->key_max_hosts = caps[0];
+        reg->key_max_services = caps[1];
+        reg->max_hosts = caps[2];
+        reg->max_services = caps[3];
         return SRP_ERR_MALFORMED;
     }
     srp_registry_expire(reg, now_ms);

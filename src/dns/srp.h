@@ -29,8 +29,16 @@
 #include "dns/dns_msg.h"
 #include "dns/dns_server.h"
 
-#define SRP_MAX_HOSTS 32
-#define SRP_MAX_SERVICES 64
+/* The registry's pool, sized for a full Thread network: 32 routers with 64
+ * children each (OpenThread's posix FTD child table, thread/child_table.h),
+ * one host per child is 2048, and two service instances per host on
+ * average (a Matter device registers its operational instance and often a
+ * commissionable one). Every device of a full network can register with
+ * this one server, as it must when it is the network's only SRP server.
+ * Memory: struct srp_registry is ~4.4 MB; the live capacity
+ * (srp_registry_set_capacity) may be set lower, not higher. */
+#define SRP_MAX_HOSTS 2048
+#define SRP_MAX_SERVICES 4096
 #define SRP_MAX_ADDRS 8           /* AAAA records per host */
 #define SRP_MAX_UPDATE_SERVICES 8 /* service instructions in one update */
 #define SRP_TXT_MAX 255
@@ -229,11 +237,21 @@ struct srp_registry {
     struct srp_service services[SRP_MAX_SERVICES];
     uint32_t min_lease, max_lease, min_key_lease, max_key_lease;
     uint32_t key_max_hosts, key_max_services; /* per-key caps (configuration) */
+    uint32_t max_hosts, max_services;         /* the live capacity (configuration) */
     uint32_t next_seq;
 };
 
-/* Empties the registry and sets the default lease bounds and per-key caps. */
+/* Empties the registry and sets the default lease bounds, per-key caps and
+ * the capacity (the whole pool: SRP_MAX_HOSTS hosts, SRP_MAX_SERVICES
+ * instances). */
 void srp_registry_init(struct srp_registry *reg);
+
+/* The live capacity: at most hosts hosts and services instances (deleted
+ * ones included: their names stay claimed), each 1..the pool. An update
+ * that would go beyond is refused whole with SRP_ERR_REGISTRY_FULL. Entries
+ * already held above a lowered capacity stay until they go. False (nothing
+ * changed) for a value out of range. */
+bool srp_registry_set_capacity(struct srp_registry *reg, uint32_t hosts, uint32_t services);
 
 /* The leases granted for a request (RFC 9665 §3.3.3): clamped to the bounds,
  * 0 stays 0 (removal); key_lease >= lease. */
@@ -287,8 +305,9 @@ void srp_registry_dns_ops(struct dns_srp_ops *ops);
  * SETTINGS_KEY_SRP_REGISTRY). All integers big-endian; names in their
  * uncompressed wire form (struct dns_name) behind a length octet:
  *
- *   u8 version = SRP_REGISTRY_BLOB_VERSION
- *   u8 nhosts (<= SRP_MAX_HOSTS), u8 nservices (<= SRP_MAX_SERVICES)
+ *   u8 version = SRP_REGISTRY_BLOB_VERSION (2; version 1 records, with
+ *      one-octet counts and host index, are still read)
+ *   u16 nhosts (<= SRP_MAX_HOSTS), u16 nservices (<= SRP_MAX_SERVICES)
  *   nhosts x host, oldest first (ascending seq):
  *     u8 flags (0x01 = deleted; other bits 0)
  *     u8 name_len, name[name_len]
@@ -298,7 +317,7 @@ void srp_registry_dns_ops(struct dns_srp_ops *ops);
  *     u64 lease_rem_ms, u64 key_lease_rem_ms (see below)
  *   nservices x service, oldest first (ascending seq):
  *     u8 flags (0x01 = deleted; other bits 0; never live under a deleted host)
- *     u8 host (index of its host among the hosts above, < nhosts)
+ *     u16 host (index of its host among the hosts above, < nhosts)
  *     u8 len, service name; u8 len, instance name
  *     u16 priority, u16 weight, u16 port
  *     u16 txt_len (<= SRP_TXT_MAX), txt[txt_len]
@@ -308,20 +327,20 @@ void srp_registry_dns_ops(struct dns_srp_ops *ops);
  * The *_rem_ms are the milliseconds REMAINING at now_ms until the lease /
  * key-lease end (0 = over), at most UINT32_MAX * 1000. Nothing follows the
  * last service. Worst case (full registry, longest names and TXT) is
- * SRP_REGISTRY_BLOB_MAX (66,819 octets); a typical host with two services
+ * SRP_REGISTRY_BLOB_MAX (4,280,325 octets); a typical host with two services
  * is under 1 KB.
  * SRP_ERR_NO_SPACE when cap is too small (*out_len is then 0 and buf holds
  * nothing useful); SRP_ERR_INVALID_ARG for NULL reg/out_len. */
-#define SRP_REGISTRY_BLOB_VERSION 1
+#define SRP_REGISTRY_BLOB_VERSION 2
 /* Largest record of one host / one service, and of a full registry with
  * every entry at its largest: what a store must hold (computed from the
  * limits above, so a change to any of them moves it). */
 #define SRP_BLOB_HOST_MAX                                                                          \
     (1u + 1u + DNS_NAME_MAX + SRP_PUBKEY_LEN + 1u + SRP_MAX_ADDRS * 16u + 3u * 4u + 2u * 8u)
 #define SRP_BLOB_SERVICE_MAX                                                                       \
-    (1u + 1u + 2u * (1u + DNS_NAME_MAX) + 3u * 2u + 2u + SRP_TXT_MAX + 3u * 4u + 2u * 8u)
+    (1u + 2u + 2u * (1u + DNS_NAME_MAX) + 3u * 2u + 2u + SRP_TXT_MAX + 3u * 4u + 2u * 8u)
 #define SRP_REGISTRY_BLOB_MAX                                                                      \
-    (3u + SRP_MAX_HOSTS * SRP_BLOB_HOST_MAX + SRP_MAX_SERVICES * SRP_BLOB_SERVICE_MAX)
+    (5u + SRP_MAX_HOSTS * SRP_BLOB_HOST_MAX + SRP_MAX_SERVICES * SRP_BLOB_SERVICE_MAX)
 enum srp_err srp_registry_save(const struct srp_registry *reg, uint64_t now_ms, uint8_t *buf,
                                size_t cap, size_t *out_len);
 

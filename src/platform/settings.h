@@ -56,11 +56,13 @@
 #define SETTINGS_RECORD_HDR 4
 #define SETTINGS_TRAILER_LEN 4
 /* Whole file, header and CRC included: 64 KiB for the node's settings plus
- * twice the SRP registry's worst case (br/srp_server.c asserts it fits). */
-#define SETTINGS_MAX_FILE 262144u
-#define SETTINGS_MAX_KEYS 64     /* distinct keys */
-#define SETTINGS_MAX_RECORDS 256 /* values over all keys */
-#define SETTINGS_PATH_MAX 4200   /* longest path reported (dir/name.corrupt-...) */
+ * twice the SRP registry's worst case (br/srp_server.c asserts it fits:
+ * 2048 hosts and 4096 instances at their largest, 4.3 MB a set). The file
+ * is as long as what it holds; this is the bound a read accepts. */
+#define SETTINGS_MAX_FILE 9437184u /* 9 MiB */
+#define SETTINGS_MAX_KEYS 64       /* distinct keys */
+#define SETTINGS_MAX_RECORDS 512   /* values over all keys (SRP chunks, 64 CHILD_INFO) */
+#define SETTINGS_PATH_MAX 4200     /* longest path reported (dir/name.corrupt-...) */
 /* Largest single value: its length is a u16 in the record header. */
 #define SETTINGS_MAX_VALUE 65535u
 _Static_assert(SETTINGS_MAX_VALUE <= SETTINGS_MAX_FILE - SETTINGS_HEADER_LEN - SETTINGS_RECORD_HDR -

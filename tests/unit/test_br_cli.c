@@ -155,6 +155,25 @@ static void test_commands(void **state)
     assert_non_null(strstr(o, ":1::/64\nError 13: InvalidState\n"));
     o = tm_br_acmd(m, "br nat64prefix local");
     assert_non_null(strstr(o, ":2:0:0::/96\nDone\n"));
+    /* The node's router-role commands reach tbr-ctl too (node_cli_router.c). */
+    o = tm_br_acmd(m, "router table");
+    assert_true(strncmp(o, "| ID | RLOC16 | Next Hop | Path Cost | LQ In | LQ Out | Age |", 60) ==
+                0);
+    tm_br_expect_a(m, "routerselectionjitter", "120\nDone\n");
+    tm_br_expect_a(m, "routerselectionjitter 1", "Done\n");
+    tm_br_expect_a(m, "routerselectionjitter", "1\nDone\n");
+    tm_br_expect_a(m, "childmax", "64\nDone\n");
+    tm_br_expect_a(m, "neighbor", "Error 7: InvalidArgs\n");
+    /* The SRP registry's capacity (tbr): view, limits, refusals. */
+    o = tm_br_acmd(m, "srp server capacity");
+    assert_non_null(strstr(o, "/2048 (pool 2048)\nservices: "));
+    tm_br_expect_a(m, "srp server capacity 10 20", "Done\n");
+    assert_non_null(strstr(tm_br_acmd(m, "srp server capacity"), "/10 (pool 2048)\n"));
+    tm_br_expect_a(m, "srp server capacity 0 1", "Error 7: InvalidArgs\n");
+    tm_br_expect_a(m, "srp server capacity 1 4097", "Error 7: InvalidArgs\n");
+    tm_br_expect_a(m, "srp server capacity 1", "Error 7: InvalidArgs\n");
+    tm_br_expect_a(m, "srp server capacity x 1", "Error 7: InvalidArgs\n");
+    tm_br_expect_a(m, "srp server capacity 2048 4096", "Done\n");
     o = tm_br_acmd(m, "help");
     assert_true(strncmp(o, "br\nchild\n", 9) == 0);
     assert_non_null(strstr(o, "\nmode\nnat64\nneighbor\nnetdata\n"));

@@ -35,7 +35,7 @@
  * insertion order as the file store) and passes every other key to kv_mem,
  * honouring its fail flag and counting its writes. fail_reg_add fails only
  * the registry's appends (a chunk write), nothing changed. */
-#define REG_VALS 8
+#define REG_VALS (3 * BR_SRP_SERVER_CHUNKS + 8) /* what a server may scan */
 struct store {
     struct kv_mem mem;
     struct kv inner, kv;
@@ -687,8 +687,8 @@ static void test_corrupt_record_refused(void **state)
         {"last service cut short (host part intact)", len - 1, len - 1, 0},
         {"trailing octet", len + 1, len, 0},
         {"unknown version", len, 8, SRP_REGISTRY_BLOB_VERSION + 1},
-        {"host count over what follows", len, 9, 2},
-        {"service of a host that is not there", len, 11 + 0, 0}, /* patched below */
+        {"host count over what follows", len, 10, 2},            /* low octet of the u16 count */
+        {"service of a host that is not there", len, 13 + 0, 0}, /* patched below */
         {"over the record size", BR_SRP_SERVER_RECORD_MAX + 1, BR_SRP_SERVER_RECORD_MAX + 1, 0},
     };
     struct {
@@ -713,15 +713,17 @@ static void test_corrupt_record_refused(void **state)
     memcpy(good, rec, len);
     /* The service's host index: the octet after its flags, right after the
      * one host (its length is the record less the service's). */
-    assert_int_equal(good[9], 1);  /* nhosts */
-    assert_int_equal(good[10], 1); /* nservices */
+    assert_int_equal(good[8], SRP_REGISTRY_BLOB_VERSION);
+    assert_int_equal(good[9] << 8 | good[10], 1);  /* nhosts (u16) */
+    assert_int_equal(good[11] << 8 | good[12], 1); /* nservices (u16) */
     {
         /* name lengths: flags(1) len(1) name pubkey(64) naddrs(1) addrs ttl/leases(12) rem(16) */
-        size_t host_len = 2 + good[12] + SRP_PUBKEY_LEN;
-        host_len += 1 + 16u * good[11 + host_len] + 12 + 16;
-        assert_int_equal(good[11 + host_len], 0);     /* service flags: live */
-        assert_int_equal(good[11 + host_len + 1], 0); /* its host: index 0 */
-        cases[6].at = 11 + host_len + 1;
+        size_t host_len = 2 + good[14] + SRP_PUBKEY_LEN;
+        host_len += 1 + 16u * good[13 + host_len] + 12 + 16;
+        assert_int_equal(good[13 + host_len], 0);     /* service flags: live */
+        assert_int_equal(good[13 + host_len + 1], 0); /* its host: index 0 (u16) */
+        assert_int_equal(good[13 + host_len + 2], 0);
+        cases[6].at = 13 + host_len + 2;
         cases[6].val = 1;
     }
     chunk_cases[5].val = (uint8_t)(len + 1); /* the low octet of the length */
@@ -739,7 +741,12 @@ static void test_corrupt_record_refused(void **state)
             bad[cases[i].at] = cases[i].val;
         assert_int_equal(bad[0], 0);
         assert_int_equal(kv_delete(&st.kv, SETTINGS_KEY_SRP_REGISTRY, -1), 0);
-        put_set(1, bad, cases[i].len, 2);
+        /* Two chunks, or as many as the record needs (the largest case). */
+        put_set(1, bad, cases[i].len,
+                cases[i].len > 2 * BR_SRP_SERVER_CHUNK_PAYLOAD
+                    ? (unsigned)((cases[i].len + BR_SRP_SERVER_CHUNK_PAYLOAD - 1) /
+                                 BR_SRP_SERVER_CHUNK_PAYLOAD)
+                    : 2);
         assert_refused(cases[i].what);
         assert_int_equal(kv_set(&st.kv, SETTINGS_KEY_SRP_REGISTRY, bad, legacy_len), 0);
         assert_refused(cases[i].what);
@@ -1244,6 +1251,78 @@ static void test_renewal_coalesced(void **state)
     br_srp_server_free(&srv);
 }
 
+/* The registry's live capacity (br_srp_server_set_capacity): hosts of
+ * distinct devices (each its own key) fill it; one more is refused whole
+ * (SERVFAIL, counted as registry-full) and so is an instance over the
+ * service limit; raising the limit lets them in. */
+static void test_capacity(void **state)
+{
+    static struct srp_client devs[5];
+    static uint8_t msg[SRP_CLIENT_MSG_MAX];
+    static const uint8_t server[16] = {0xfd, [15] = 0x53};
+    (void)state;
+
+    store_init(&st);
+    assert_int_equal(br_srp_server_init(&srv, &st.kv, 0, WALL0), 0);
+    assert_string_equal(view(&srv, BR_SRP_SERVER_VIEW_CAPACITY),
+                        "hosts: 0/2048 (pool 2048)\nservices: 0/4096 (pool 4096)\n");
+    assert_false(br_srp_server_set_capacity(&srv, 0, 1));
+    assert_false(br_srp_server_set_capacity(&srv, 1, 0));
+    assert_false(br_srp_server_set_capacity(&srv, SRP_MAX_HOSTS + 1, 1));
+    assert_false(br_srp_server_set_capacity(&srv, 1, SRP_MAX_SERVICES + 1));
+    assert_true(br_srp_server_set_capacity(&srv, 3, 4));
+    for (unsigned d = 0; d < 5; d++) {
+        uint8_t rnd[48], priv[SRP_CLIENT_KEY_LEN], addr[1][16] = {{0xfd, [15] = 1}};
+        char host[16];
+        const uint8_t *m = NULL;
+        size_t len = 0;
+        uint8_t dst[16];
+        uint16_t dport;
+        enum srp_err want = d < 3 ? SRP_OK : SRP_ERR_REGISTRY_FULL;
+
+        for (unsigned k = 0; k < sizeof rnd; k++)
+            rnd[k] = (uint8_t)(k * 5 + d * 11 + 1);
+        assert_int_equal(srp_client_make_key(rnd, sizeof rnd, priv), SRP_CLIENT_ERR_OK);
+        assert_int_equal(srp_client_init(&devs[d], priv, 1), SRP_CLIENT_ERR_OK);
+        snprintf(host, sizeof host, "dev%u", d);
+        assert_int_equal(srp_client_set_host_name(&devs[d], host, 0), SRP_CLIENT_ERR_OK);
+        assert_int_equal(srp_client_add_service(&devs[d], host, "_c._udp", 1234, 0, 0, NULL, 0, 0),
+                         SRP_CLIENT_ERR_OK);
+        addr[0][14] = (uint8_t)d;
+        srp_client_set_auto_addrs(&devs[d], addr, 1, T0);
+        srp_client_set_server(&devs[d], server, 53535, T0);
+        devs[d].tx_at_ms = T0;
+        assert_true(srp_client_poll(&devs[d], T0, &m, &len, dst, &dport));
+        memcpy(msg, m, len);
+        if (d == 3) {
+            /* Host limit reached: refused, nothing changed. */
+            assert_int_equal(input_msg(&srv, T0, msg, len), want);
+            assert_int_equal(count_hosts(&srv), 3);
+            assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "registry-full: 1\n"));
+            /* Room for a fourth host, but its instance would be the fifth. */
+            assert_true(br_srp_server_set_capacity(&srv, 5, 4));
+            assert_int_equal(input_msg(&srv, T0, msg, len), SRP_OK);
+            continue;
+        }
+        if (d == 4) {
+            assert_int_equal(input_msg(&srv, T0, msg, len), SRP_ERR_REGISTRY_FULL);
+            assert_non_null(strstr(view(&srv, BR_SRP_SERVER_VIEW_COUNTERS), "registry-full: 2\n"));
+            assert_string_equal(view(&srv, BR_SRP_SERVER_VIEW_CAPACITY),
+                                "hosts: 4/5 (pool 2048)\nservices: 4/4 (pool 4096)\n");
+            assert_true(br_srp_server_set_capacity(&srv, 5, 5));
+            assert_int_equal(input_msg(&srv, T0, msg, len), SRP_OK);
+            continue;
+        }
+        assert_int_equal(input_msg(&srv, T0, msg, len), want);
+    }
+    assert_int_equal(count_hosts(&srv), 5);
+    assert_int_equal(srv.results[SRP_ERR_REGISTRY_FULL], 2);
+    /* Lowered below what is held: nothing goes, nothing new comes in. */
+    assert_true(br_srp_server_set_capacity(&srv, 2, 2));
+    assert_int_equal(count_hosts(&srv), 5);
+    br_srp_server_free(&srv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1261,6 +1340,7 @@ int main(void)
         cmocka_unit_test(test_change_saved_before_response),
         cmocka_unit_test(test_save_failure_refused),
         cmocka_unit_test(test_renewal_coalesced),
+        cmocka_unit_test(test_capacity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

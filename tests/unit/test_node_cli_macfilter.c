@@ -25,61 +25,9 @@
 #include "support/linevec.h"
 #include "support/br_medium.h"
 #include "support/medium.h"
+#include "support/cli_net.h"
 #include "support/node_net.h"
 #include "thread/node.h"
-
-struct net {
-    struct node_net *nn;
-    struct node_cli cli[TM_MAX_STATIONS];
-    struct tm_capture cap[TM_MAX_STATIONS];
-};
-
-/* The running test's net, freed by the teardown even after a failure. */
-static struct net *cur;
-
-static struct net *net_new(int n)
-{
-    struct net *t = calloc(1, sizeof(*t));
-
-    assert_non_null(t);
-    cur = t;
-    t->nn = node_net_new(n);
-    for (int i = 0; i < n; i++) {
-        node_cli_init(&t->cli[i], t->nn->node[i]);
-        tm_capture_open(&t->cap[i]);
-    }
-    return t;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    if (cur == NULL)
-        return 0;
-    for (int i = 0; i < cur->nn->n; i++) {
-        node_cli_detach(&cur->cli[i]);
-        tm_capture_close(&cur->cap[i]);
-    }
-    node_net_free(cur->nn);
-    free(cur);
-    cur = NULL;
-    return 0;
-}
-
-/* Runs one line on node i; returns what it printed. */
-static const char *run(struct net *t, int i, const char *line)
-{
-    node_cli_run_line(&t->cli[i], line, t->nn->now, t->cap[i].f);
-    return tm_capture_take(&t->cap[i]);
-}
-
-static void expect(struct net *t, int i, const char *line, const char *want)
-{
-    const char *got = run(t, i, line);
-
-    if (strcmp(got, want) != 0)
-        fail_msg("node%d '%s': got '%s', want '%s'", i + 1, line, got, want);
-}
 
 /* ---- OpenThread's transcript ----------------------------------------------------- */
 
@@ -91,7 +39,7 @@ static void test_transcript(void **state)
     char cmd[256] = "";
     size_t wlen = 0;
     int cmds = 0;
-    struct net *t = net_new(1);
+    struct cli_net *t = cli_net_new_state(state, 1);
     FILE *f;
 
     (void)state;
@@ -110,7 +58,7 @@ static void test_transcript(void **state)
             continue;
         }
         if (cmd[0] != '\0') {
-            expect(t, 0, cmd, want);
+            cli_net_expect(t, 0, cmd, want);
             cmds++;
         }
         if (more) {
@@ -127,32 +75,32 @@ static void test_transcript(void **state)
 /* Behaviour the transcript cannot show: the table limit and help. */
 static void test_limits(void **state)
 {
-    struct net *t = net_new(1);
+    struct cli_net *t = cli_net_new_state(state, 1);
     char line[64];
 
     (void)state;
     for (int i = 0; i < MAC_FILTER_MAX_ENTRIES; i++) {
         snprintf(line, sizeof(line), "macfilter addr add 00000000000000%02x", i);
-        expect(t, 0, line, "Done\n");
+        cli_net_expect(t, 0, line, "Done\n");
     }
-    expect(t, 0, "macfilter addr add 1100000000000000", "Error 3: NoBufs\n");
-    expect(t, 0, "macfilter rss add 1100000000000000 -50", "Error 3: NoBufs\n");
-    expect(t, 0, "macfilter addr add 0000000000000005 -50", "Done\n"); /* its own entry */
-    expect(t, 0, "macfilter rss add * -60", "Done\n");                 /* no entry */
-    expect(t, 0, "macfilter rss",
-           "0000000000000005 : rss -50 (lqi 3)\n"
-           "Default rss: -60 (lqi 3)\nDone\n");
+    cli_net_expect(t, 0, "macfilter addr add 1100000000000000", "Error 3: NoBufs\n");
+    cli_net_expect(t, 0, "macfilter rss add 1100000000000000 -50", "Error 3: NoBufs\n");
+    cli_net_expect(t, 0, "macfilter addr add 0000000000000005 -50", "Done\n"); /* its own entry */
+    cli_net_expect(t, 0, "macfilter rss add * -60", "Done\n");                 /* no entry */
+    cli_net_expect(t, 0, "macfilter rss",
+                   "0000000000000005 : rss -50 (lqi 3)\n"
+                   "Default rss: -60 (lqi 3)\nDone\n");
     /* The mode word takes no argument; other words ignore extra ones. */
-    expect(t, 0, "macfilter addr allowlist now", "Error 7: InvalidArgs\n");
-    expect(t, 0, "macfilter addr remove 0000000000000005 extra", "Done\n");
-    expect(t, 0, "macfilter rss add-lqi 0000000000000007 3 extra", "Done\n");
-    expect(t, 0, "macfilter rss remove 0000000000000007 extra", "Done\n");
-    expect(t, 0, "macfilter rss remove 0000000000000042", "Done\n"); /* absent: no-op */
-    expect(t, 0, "macfilter addr clear", "Done\n");
-    expect(t, 0, "macfilter rss clear", "Done\n");
-    expect(t, 0, "macfilter", "Address Mode: Disabled\nRssIn List:\nDone\n");
+    cli_net_expect(t, 0, "macfilter addr allowlist now", "Error 7: InvalidArgs\n");
+    cli_net_expect(t, 0, "macfilter addr remove 0000000000000005 extra", "Done\n");
+    cli_net_expect(t, 0, "macfilter rss add-lqi 0000000000000007 3 extra", "Done\n");
+    cli_net_expect(t, 0, "macfilter rss remove 0000000000000007 extra", "Done\n");
+    cli_net_expect(t, 0, "macfilter rss remove 0000000000000042", "Done\n"); /* absent: no-op */
+    cli_net_expect(t, 0, "macfilter addr clear", "Done\n");
+    cli_net_expect(t, 0, "macfilter rss clear", "Done\n");
+    cli_net_expect(t, 0, "macfilter", "Address Mode: Disabled\nRssIn List:\nDone\n");
     /* The command is in the table `help` prints. */
-    assert_non_null(strstr(run(t, 0, "help"), "\nmacfilter\n"));
+    assert_non_null(strstr(cli_net_run(t, 0, "help"), "\nmacfilter\n"));
 }
 
 /* ---- the filter on real nodes ------------------------------------------------------------- */
@@ -163,7 +111,7 @@ static void hex_of(const uint8_t ext[8], char out[17])
         snprintf(out + 2 * i, 3, "%02x", ext[i]);
 }
 
-static void ext_str(struct net *t, int i, char out[17])
+static void ext_str(struct cli_net *t, int i, char out[17])
 {
     uint8_t ext[8];
 
@@ -172,7 +120,7 @@ static void ext_str(struct net *t, int i, char out[17])
 }
 
 /* Runs the medium until node i reads role, up to ms; true when it did. */
-static bool reach(struct net *t, int i, enum tnode_role role, uint64_t ms)
+static bool reach(struct cli_net *t, int i, enum tnode_role role, uint64_t ms)
 {
     for (uint64_t w = 0; w <= ms; w += 100) {
         if (tnode_role(t->nn->node[i]) == role)
@@ -183,9 +131,9 @@ static bool reach(struct net *t, int i, enum tnode_role role, uint64_t ms)
 }
 
 /* The value of a `counters mac` line of node i (the test fails without it). */
-static unsigned long long counter(struct net *t, int i, const char *name)
+static unsigned long long counter(struct cli_net *t, int i, const char *name)
 {
-    const char *o = run(t, i, "counters mac");
+    const char *o = cli_net_run(t, i, "counters mac");
     char key[64];
     const char *p;
 
@@ -199,16 +147,16 @@ static unsigned long long counter(struct net *t, int i, const char *name)
 /* Restarts node i's Thread as a minimal end device (stop, `mode rn`,
  * start): it attaches anew, and finding no parent it keeps looking rather
  * than forming a partition of its own as a router-eligible node would. */
-static void restart(struct net *t, int i)
+static void restart(struct cli_net *t, int i)
 {
-    expect(t, i, "thread stop", "Done\n");
-    expect(t, i, "mode rn", "Done\n");
-    expect(t, i, "thread start", "Done\n");
+    cli_net_expect(t, i, "thread stop", "Done\n");
+    cli_net_expect(t, i, "mode rn", "Done\n");
+    cli_net_expect(t, i, "thread start", "Done\n");
 }
 
 static void test_denylist_and_allowlist(void **state)
 {
-    struct net *t = net_new(3);
+    struct cli_net *t = cli_net_new_state(state, 3);
     char leader[17], child1[17], line[80];
 
     (void)state;
@@ -219,10 +167,10 @@ static void test_denylist_and_allowlist(void **state)
     /* Node 2 (index 1) denylists the leader and restarts: every Parent
      * Response is dropped, it stays detached. */
     snprintf(line, sizeof(line), "macfilter addr add %s", leader);
-    expect(t, 1, line, "Done\n");
-    expect(t, 1, "macfilter addr denylist", "Done\n");
+    cli_net_expect(t, 1, line, "Done\n");
+    cli_net_expect(t, 1, "macfilter addr denylist", "Done\n");
     snprintf(line, sizeof(line), "Address Mode: Denylist\n%s\nRssIn List:\nDone\n", leader);
-    expect(t, 1, "macfilter", line);
+    cli_net_expect(t, 1, "macfilter", line);
     restart(t, 1);
     assert_false(reach(t, 1, TNODE_CHILD, 30000));
     assert_int_equal(tnode_role(t->nn->node[1]), TNODE_DETACHED);
@@ -232,25 +180,25 @@ static void test_denylist_and_allowlist(void **state)
 
     /* `macfilter addr clear` (the mode stays Denylist, nothing listed): it
      * attaches. */
-    expect(t, 1, "macfilter addr clear", "Done\n");
-    expect(t, 1, "macfilter addr", "Denylist\nDone\n");
+    cli_net_expect(t, 1, "macfilter addr clear", "Done\n");
+    cli_net_expect(t, 1, "macfilter addr", "Denylist\nDone\n");
     assert_true(reach(t, 1, TNODE_CHILD, 30000));
 
     /* Node 3 allowlists only node 2, a child (which answers no Parent
      * Request): it stays detached until the leader is allowed too. */
     snprintf(line, sizeof(line), "macfilter addr add %s", child1);
-    expect(t, 2, line, "Done\n");
-    expect(t, 2, "macfilter addr allowlist", "Done\n");
+    cli_net_expect(t, 2, line, "Done\n");
+    cli_net_expect(t, 2, "macfilter addr allowlist", "Done\n");
     restart(t, 2);
     assert_false(reach(t, 2, TNODE_CHILD, 30000));
     assert_true(counter(t, 2, "RxAddressFiltered") > 0);
     snprintf(line, sizeof(line), "macfilter addr add %s", leader);
-    expect(t, 2, line, "Done\n");
+    cli_net_expect(t, 2, line, "Done\n");
     assert_true(reach(t, 2, TNODE_CHILD, 30000));
 }
 
 /* Node i pings node j's ML-EID once (async) and the medium runs 2 s. */
-static void ping(struct net *t, int i, int j)
+static void ping(struct cli_net *t, int i, int j)
 {
     uint8_t a[16];
     char txt[INET6_ADDRSTRLEN], line[128];
@@ -258,7 +206,7 @@ static void ping(struct net *t, int i, int j)
     node_net_addr(t->nn, j, TNODE_ADDR_MLEID, a);
     assert_non_null(inet_ntop(AF_INET6, a, txt, sizeof(txt)));
     snprintf(line, sizeof(line), "ping async %s", txt);
-    expect(t, i, line, "Done\n");
+    cli_net_expect(t, i, line, "Done\n");
     node_net_run(t->nn, 2000);
     (void)tm_capture_take(&t->cap[i]); /* the reply lines */
 }
@@ -277,9 +225,9 @@ static unsigned lq_in_of(const char *o, const char *ext)
     return lq;
 }
 
-static unsigned parent_lq_in(struct net *t, int i)
+static unsigned parent_lq_in(struct cli_net *t, int i)
 {
-    const char *p = strstr(run(t, i, "parent"), "\nLink Quality In: ");
+    const char *p = strstr(cli_net_run(t, i, "parent"), "\nLink Quality In: ");
 
     assert_non_null(p);
     return (unsigned)strtoul(p + strlen("\nLink Quality In: "), NULL, 10);
@@ -289,7 +237,7 @@ static unsigned parent_lq_in(struct net *t, int i)
  * reported with the fixed RSS, and the link quality follows. */
 static void test_rss_link_quality(void **state)
 {
-    struct net *t = net_new(2);
+    struct cli_net *t = cli_net_new_state(state, 2);
     char leader[17], child[17], line[80];
 
     (void)state;
@@ -297,30 +245,31 @@ static void test_rss_link_quality(void **state)
     ext_str(t, 0, leader);
     ext_str(t, 1, child);
     ping(t, 1, 0);
-    assert_int_equal(lq_in_of(run(t, 0, "child table"), child), 3); /* the medium's -20 dBm */
+    assert_int_equal(lq_in_of(cli_net_run(t, 0, "child table"), child),
+                     3); /* the medium's -20 dBm */
     assert_int_equal(parent_lq_in(t, 1), 3);
 
     /* The leader fixes the child's RSS at -95 dBm: margin 5 dB, quality 1. */
     snprintf(line, sizeof(line), "macfilter rss add %s -95", child);
-    expect(t, 0, line, "Done\n");
+    cli_net_expect(t, 0, line, "Done\n");
     ping(t, 1, 0);
-    assert_int_equal(lq_in_of(run(t, 0, "child table"), child), 1);
+    assert_int_equal(lq_in_of(cli_net_run(t, 0, "child table"), child), 1);
     /* The child takes a default of quality 2 for everyone (-85 dBm). */
-    expect(t, 1, "macfilter rss add-lqi * 2", "Done\n");
-    expect(t, 1, "macfilter rss", "Default rss: -85 (lqi 2)\nDone\n");
+    cli_net_expect(t, 1, "macfilter rss add-lqi * 2", "Done\n");
+    cli_net_expect(t, 1, "macfilter rss", "Default rss: -85 (lqi 2)\nDone\n");
     ping(t, 1, 0);
     assert_int_equal(parent_lq_in(t, 1), 2);
     /* ... and its own entry for the leader wins over the default. */
     snprintf(line, sizeof(line), "macfilter rss add-lqi %s 0", leader);
-    expect(t, 1, line, "Done\n");
+    cli_net_expect(t, 1, line, "Done\n");
     ping(t, 1, 0);
     assert_int_equal(parent_lq_in(t, 1), 0);
 
     /* Cleared: back to the radio's RSS. */
-    expect(t, 0, "macfilter rss clear", "Done\n");
-    expect(t, 1, "macfilter rss clear", "Done\n");
+    cli_net_expect(t, 0, "macfilter rss clear", "Done\n");
+    cli_net_expect(t, 1, "macfilter rss clear", "Done\n");
     ping(t, 1, 0);
-    assert_int_equal(lq_in_of(run(t, 0, "child table"), child), 3);
+    assert_int_equal(lq_in_of(cli_net_run(t, 0, "child table"), child), 3);
     assert_int_equal(parent_lq_in(t, 1), 3);
     assert_true(tnode_mac_filter(t->nn->node[0])->counters.rss_fixed >= 1);
 }
@@ -395,10 +344,10 @@ static void test_agent_leader(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_transcript, teardown),
-        cmocka_unit_test_teardown(test_limits, teardown),
-        cmocka_unit_test_teardown(test_denylist_and_allowlist, teardown),
-        cmocka_unit_test_teardown(test_rss_link_quality, teardown),
+        cmocka_unit_test_teardown(test_transcript, cli_net_teardown),
+        cmocka_unit_test_teardown(test_limits, cli_net_teardown),
+        cmocka_unit_test_teardown(test_denylist_and_allowlist, cli_net_teardown),
+        cmocka_unit_test_teardown(test_rss_link_quality, cli_net_teardown),
         cmocka_unit_test_teardown(test_agent_leader, teardown_br),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -907,10 +907,10 @@ static void test_persist_round_trip(void **state)
 
     size_t len = 0, len2 = 0;
     assert_int_equal(srp_registry_save(&preg, T_SAVE, pblob, sizeof pblob, &len), SRP_OK);
-    assert_true(len > 3 && len < 2048);
+    assert_true(len > 5 && len < 2048);
     assert_int_equal(pblob[0], SRP_REGISTRY_BLOB_VERSION);
-    assert_int_equal(pblob[1], 3); /* hosts */
-    assert_int_equal(pblob[2], 4); /* services: PA, PB1, PB2, PC */
+    assert_int_equal(pblob[1] << 8 | pblob[2], 3); /* hosts */
+    assert_int_equal(pblob[3] << 8 | pblob[4], 4); /* services: PA, PB1, PB2, PC */
 
     /* Same clock: identical text, lookups, expiry and bytes. */
     srp_registry_init(&preg2);
@@ -1119,12 +1119,12 @@ static void test_persist_hostile(void **state)
     assert_int_equal(l2, len);
     assert_int_equal(srp_registry_save(NULL, T_SAVE, pblob2, len, &l2), SRP_ERR_INVALID_ARG);
 
-    /* An empty registry is the three header octets. */
+    /* An empty registry is the five header octets. */
     srp_registry_init(&preg3);
     assert_int_equal(srp_registry_save(&preg3, 0, pblob2, sizeof pblob2, &l2), SRP_OK);
-    assert_int_equal(l2, 3);
-    const uint8_t empty[3] = {SRP_REGISTRY_BLOB_VERSION, 0, 0};
-    assert_memory_equal(pblob2, empty, 3);
+    assert_int_equal(l2, 5);
+    const uint8_t empty[5] = {SRP_REGISTRY_BLOB_VERSION, 0, 0, 0, 0};
+    assert_memory_equal(pblob2, empty, 5);
     key_free(&k1);
     key_free(&k2);
     key_free(&k3);
@@ -1133,7 +1133,8 @@ static void test_persist_hostile(void **state)
 /* A blob written by hand after the layout in srp.h: one host, one service,
  * with the fields a test wants to spoil. */
 struct hand {
-    uint8_t version, nh, ns, hflags, naddrs, sflags, shost;
+    uint8_t version, hflags, naddrs, sflags;
+    uint16_t nh, ns, shost; /* one octet each in a version 1 record, two after */
     uint16_t txt_len;
     const uint8_t *hname; /* wire form with its length octet; NULL: HAND_HOST */
     uint64_t rem;
@@ -1174,15 +1175,23 @@ static size_t hand_blob(uint8_t *buf, size_t cap, const struct hand *h)
 {
     struct wr w = wr_init(buf, cap);
     wr_u8(&w, h->version);
-    wr_u8(&w, h->nh);
-    wr_u8(&w, h->ns);
+    if (h->version == 1) {
+        wr_u8(&w, (uint8_t)h->nh);
+        wr_u8(&w, (uint8_t)h->ns);
+    } else {
+        wr_be16(&w, h->nh);
+        wr_be16(&w, h->ns);
+    }
     hand_host(&w, h, false);
     if (h->dup_host)
         hand_host(&w, h, true);
     struct dns_name svc = nm("_coap._udp.default.service.arpa."),
                     inst = nm("i._coap._udp.default.service.arpa.");
     wr_u8(&w, h->sflags);
-    wr_u8(&w, h->shost);
+    if (h->version == 1)
+        wr_u8(&w, (uint8_t)h->shost);
+    else
+        wr_be16(&w, h->shost);
     wr_u8(&w, svc.len);
     wr_bytes(&w, svc.b, svc.len);
     wr_u8(&w, inst.len);
@@ -1210,8 +1219,16 @@ static void test_persist_hand(void **state)
 {
     (void)state;
     srp_registry_init(&preg); /* load_check starts from a copy of it */
-    const struct hand good = {
-        SRP_REGISTRY_BLOB_VERSION, 1, 1, 0, 2, 0, 0, 3, NULL, 120000, false, false};
+    const struct hand good = {.version = SRP_REGISTRY_BLOB_VERSION,
+                              .nh = 1,
+                              .ns = 1,
+                              .hflags = 0,
+                              .naddrs = 2,
+                              .sflags = 0,
+                              .shost = 0,
+                              .txt_len = 3,
+                              .hname = NULL,
+                              .rem = 120000};
     static uint8_t b[4096];
     size_t n = hand_blob(b, sizeof b, &good);
     assert_true(load_check(b, n));
@@ -1224,8 +1241,18 @@ static void test_persist_hand(void **state)
                                     "    deleted: false\n"));
     assert_non_null(strstr(sv.text, "    port: 5683\n"));
     assert_non_null(strstr(sv.text, "    TXT: [xx]\n"));
-    /* Limits that are allowed. */
+    /* A version 1 record (one-octet counts and host index) still loads. */
     struct hand t = good;
+    t.version = 1;
+    assert_true(load_check(b, hand_blob(b, sizeof b, &t)));
+    fmt_all(&preg2, &h, &sv);
+    assert_non_null(strstr(h.text, "h-dev.default.service.arpa.\n"));
+    t.version = 3; /* a newer layout than this reader knows */
+    assert_false(load_check(b, hand_blob(b, sizeof b, &t)));
+    t.version = 0;
+    assert_false(load_check(b, hand_blob(b, sizeof b, &t)));
+    /* Limits that are allowed. */
+    t = good;
     t.naddrs = SRP_MAX_ADDRS;
     t.txt_len = SRP_TXT_MAX;
     t.rem = (uint64_t)UINT32_MAX * 1000;
