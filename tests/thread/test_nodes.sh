@@ -114,6 +114,9 @@ echo "$OUT" | grep -q -E '^Partition ID: [0-9]+$' && echo "$OUT" | grep -q -E '^
     pass "node1 leaderdata" || fail "node1 leaderdata: $RES $(echo "$OUT" | tr '\n' '|')"
 
 # ---- node 2 attaches as a child ------------------------------------------------------
+# An FTD child that stays one: router-eligible, it would become a router
+# within its selection jitter (test_thread_routers covers that).
+expect 2 "routereligible disable" Done
 expect 2 "dataset set active $DS" Done
 expect 2 "ifconfig up" Done
 expect 2 "thread start" Done
@@ -272,7 +275,7 @@ ten_children() {
     for n in $(seq 11 20); do
         MODE[$n]=$([ $((n % 2)) = 1 ] && echo rn || echo rdn)
         ok=1
-        for c in "dataset set active $ds" "mode ${MODE[$n]}" "ifconfig up"; do
+        for c in "dataset set active $ds" "mode ${MODE[$n]}" "routereligible disable" "ifconfig up"; do
             cmd $n "$c"
             [ "$RES" = Done ] || ok=0
         done
