@@ -235,6 +235,7 @@ static void reset_state(struct tnode *n)
     n->rcfg.router_eligible = n->cfg.router_eligible;
     n->rcfg.jitter_s = TN_ROUTER_SELECTION_JITTER_S;
     n->rcfg.upgrade_threshold = TN_ROUTER_UPGRADE_THRESHOLD;
+    n->rt.upgrade_threshold = TN_ROUTER_UPGRADE_THRESHOLD; /* the leader's copy (a/as) */
     n->rcfg.downgrade_threshold = TN_ROUTER_DOWNGRADE_THRESHOLD;
     n->rcfg.leader_weight = TN_WEIGHTING;
     tn_partition_init(n);

@@ -312,6 +312,47 @@ wait_omr() {
     return 1
 }
 
+# ---- multi-hop topologies (test_mesh, test_mesh_failover) -------------------------------
+
+# role_of ID: the `state` of device ID, or of the agent for ID 1, in OUT.
+role_of() {
+    if [ "$1" = 1 ]; then
+        ctl state
+        OUT=$(echo "$OUT" | head -1)
+    else
+        nodeid "$1" state
+    fi
+}
+
+# wait_role ID ROLE SECONDS: polls role_of until it reads ROLE.
+wait_role() {
+    local deadline=$(($(now_ms) + $3 * 1000 * SLOW))
+    while :; do
+        role_of "$1"
+        [ "$OUT" = "$2" ] && return 0
+        [ "$(now_ms)" -ge "$deadline" ] && return 1
+        sleep 0.5
+    done
+}
+
+# mesh_allow ID NEIGHBOURS...: device ID (1: the agent) hears only the
+# extended addresses EXT[NEIGHBOUR] (an array the test fills): a macfilter
+# allowlist, as OpenThread's certification tests build topologies.
+mesh_allow() {
+    local i=$1 j
+    shift
+    for j in "$@"; do
+        if [ "$i" = 1 ]; then ctl macfilter addr add "${EXT[$j]}"; else nodeid "$i" "macfilter addr add ${EXT[$j]}"; fi
+    done
+    if [ "$i" = 1 ]; then
+        ctl macfilter addr allowlist
+        [ "$RC" = 0 ] && pass "agent allowlists node $*" || fail "agent macfilter: $OUT"
+    else
+        nodeid "$i" "macfilter addr allowlist"
+        [ "$RES" = Done ] && pass "node $i allowlists $*" || fail "node $i macfilter: $RES"
+    fi
+}
+
 # wait_file SECONDS FILE PATTERN: grep -q until it matches.
 wait_file() {
     local deadline=$(($(now_ms) + $1 * 1000 * SLOW))

@@ -65,26 +65,11 @@ for i in 1 2 3 4 5; do
     [[ "${EXT[$i]}" =~ ^[0-9a-f]{16}$ ]] || fail "node $i extaddr '${EXT[$i]}'"
 done
 
-# allow I NEIGHBOURS...: node I hears only its neighbours in the line.
-allow() {
-    local i=$1 j
-    shift
-    for j in "$@"; do
-        if [ "$i" = 1 ]; then ctl macfilter addr add "${EXT[$j]}"; else nodeid "$i" "macfilter addr add ${EXT[$j]}"; fi
-    done
-    if [ "$i" = 1 ]; then
-        ctl macfilter addr allowlist
-        [ "$RC" = 0 ] && pass "agent allowlists node $*" || fail "agent macfilter: $OUT"
-    else
-        nodeid "$i" "macfilter addr allowlist"
-        [ "$RES" = Done ] && pass "node $i allowlists $*" || fail "node $i macfilter: $RES"
-    fi
-}
-allow 1 2
-allow 2 1 3
-allow 3 2 4
-allow 4 3 5
-allow 5 4
+mesh_allow 1 2
+mesh_allow 2 1 3
+mesh_allow 3 2 4
+mesh_allow 4 3 5
+mesh_allow 5 4
 
 # The routers-to-be upgrade within a second of attaching (OT's default jitter is 120 s).
 for i in 2 3 4; do
@@ -92,17 +77,6 @@ for i in 2 3 4; do
     [ "$RES" = Done ] && pass "node $i routerselectionjitter 1" || fail "node $i routerselectionjitter: $RES"
 done
 nodeid 5 "mode rn"
-
-# wait_role ID ROLE SECONDS
-wait_role() {
-    local deadline=$(($(now_ms) + $3 * 1000 * SLOW))
-    while :; do
-        nodeid "$1" state
-        [ "$OUT" = "$2" ] && return 0
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.5
-    done
-}
 
 ctl dataset active -x
 DS=$(echo "$OUT" | head -1)

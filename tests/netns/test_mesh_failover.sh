@@ -57,24 +57,6 @@ start_ot 4
 start_node 5
 echo "mesh failover: PORT_OFFSET=$PORT_OFFSET dir=$T"
 
-# wait_role ID ROLE SECONDS (ID 1: the agent)
-role_of() {
-    if [ "$1" = 1 ]; then
-        ctl state
-        OUT=$(echo "$OUT" | head -1)
-    else
-        nodeid "$1" state
-    fi
-}
-wait_role() {
-    local deadline=$(($(now_ms) + $3 * 1000 * SLOW))
-    while :; do
-        role_of "$1"
-        [ "$OUT" = "$2" ] && return 0
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.5
-    done
-}
 # netdata_of ID: its `netdata show` in OUT.
 netdata_of() {
     if [ "$1" = 1 ]; then ctl netdata show; else nodeid "$1" "netdata show"; fi
@@ -96,19 +78,11 @@ for i in 2 3 4 5; do
     nodeid $i extaddr
     EXT[$i]=$(echo "$OUT" | head -1)
 done
-allow() {
-    local i=$1 j
-    shift
-    for j in "$@"; do
-        if [ "$i" = 1 ]; then ctl macfilter addr add "${EXT[$j]}"; else nodeid "$i" "macfilter addr add ${EXT[$j]}"; fi
-    done
-    if [ "$i" = 1 ]; then ctl macfilter addr allowlist; else nodeid "$i" "macfilter addr allowlist"; fi
-}
-allow 1 2 3
-allow 2 1 3
-allow 3 1 2 4
-allow 4 3 5
-allow 5 4
+mesh_allow 1 2 3
+mesh_allow 2 1 3
+mesh_allow 3 1 2 4
+mesh_allow 4 3 5
+mesh_allow 5 4
 for i in 2 3 4; do nodeid $i "routerselectionjitter 1"; done
 ctl routerselectionjitter 1
 [ "$RC" = 0 ] && pass "agent routerselectionjitter 1" || fail "agent routerselectionjitter: $OUT"
