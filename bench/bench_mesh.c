@@ -428,11 +428,21 @@ static int bm_start_nodes(struct bm *b)
     return 0;
 }
 
+static void bm_free(struct bm *b)
+{
+    for (int i = 1; i < b->n && b->nodes != NULL; i++)
+        tnode_free(b->nodes[i].tn);
+    br_agent_free(b->agent, b->now);
+    mm_medium_free(&b->air);
+    free(b->nodes);
+    free(b->hq);
+}
+
 /* ---- report ------------------------------------------------------------------------------- */
 
 struct bm_result {
     int max_hops, unreachable;
-    size_t heap_nodes, heap_end, heap_agent, medium_bytes;
+    size_t heap0, heap_nodes, heap_end, heap_agent, medium_bytes;
     double wall_s, sim_min;
     struct bm_census c;
 };
@@ -571,15 +581,87 @@ static int bm_parse(int argc, char **argv, struct bm_opts *o)
     return 0;
 }
 
+/* The medium, the border router and the nodes, started; the memory figures. */
+static int bm_setup(struct bm *b, struct bm_result *r)
+{
+    struct mm_cfg mc = {.n = b->n,
+                        .topology = b->o.topology,
+                        .spacing_m = b->o.spacing,
+                        .range_m = b->o.range,
+                        .loss = b->o.loss,
+                        .seed = b->o.seed};
+    int *hops = calloc((size_t)b->n, sizeof(int));
+    size_t h0;
+
+    b->nodes = calloc((size_t)b->n, sizeof(*b->nodes));
+    b->hq = calloc(BM_HOSTQ, sizeof(*b->hq));
+    if (b->nodes == NULL || b->hq == NULL || hops == NULL ||
+        mm_medium_init(&b->air, &mc, bm_rx, b) != 0) {
+        fprintf(stderr, "out of memory\n");
+        free(hops);
+        return -1;
+    }
+    r->medium_bytes = mm_medium_bytes(&b->air);
+    r->max_hops = mm_medium_hops(&b->air, hops);
+    for (int i = 0; i < b->n; i++) {
+        r->unreachable += hops[i] < 0;
+        b->nodes[i] = (struct bm_node){
+            .b = b, .due = BM_NEVER, .attached_at = BM_NEVER, .nat64_at = BM_NEVER};
+    }
+    free(hops);
+    h0 = bm_heap();
+    if (bm_start_agent(b) != 0)
+        return -1;
+    r->heap_agent = bm_heap() - h0;
+    r->heap0 = bm_heap();
+    if (bm_new_nodes(b) != 0)
+        return -1;
+    r->heap_nodes = bm_heap() - r->heap0;
+    if (bm_start_nodes(b) != 0) {
+        fprintf(stderr, "starting the nodes failed\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Runs the simulated minutes (progress on stderr once a simulated minute). */
+static void bm_measure(struct bm *b, struct bm_result *r)
+{
+    uint64_t end, next_report;
+    double w0 = bm_wall_s();
+
+    b->t0 = b->now;
+    end = b->t0 + (uint64_t)(b->o.minutes * 60000.0);
+    next_report = b->t0 + 60000;
+    while (b->now < end) {
+        bm_run(b, b->now + BM_TICK_MS);
+        bm_tick(b);
+        if (!b->o.quiet && b->now >= next_report) {
+            struct bm_census c;
+
+            bm_census(b, &c);
+            fprintf(stderr,
+                    "  t=%5.0f s: %d/%d attached, %d routers, %d partitions, %d nat64, "
+                    "wall %.1f s\n",
+                    (double)(b->now - b->t0) / 1000, c.attached - 1, b->n - 1, c.routers,
+                    c.partitions, c.nat64, bm_wall_s() - w0);
+            next_report += 60000;
+        }
+        if (b->o.until_done && b->all_partition_at != BM_NEVER && b->all_nat64_at != BM_NEVER)
+            break;
+    }
+    r->wall_s = bm_wall_s() - w0;
+    r->sim_min = (double)(b->now - b->t0) / 60000.0;
+    /* what the nodes (and the agent's growth) hold now, over what was there before them */
+    r->heap_end = bm_heap() - r->heap0;
+    bm_census(b, &r->c);
+}
+
 int main(int argc, char **argv)
 {
     struct bm b;
     struct bm_result r;
-    struct mm_cfg mc;
-    int *hops;
-    size_t h0, h1;
-    double w0;
-    uint64_t end, next_report;
+    int rc = 1;
 
     memset(&b, 0, sizeof(b));
     memset(&r, 0, sizeof(r));
@@ -589,72 +671,15 @@ int main(int argc, char **argv)
     b.now = 5000;
     b.rng = b.o.seed * 0x9e3779b97f4a7c15ULL | 1;
     b.all_attached_at = b.all_partition_at = b.all_nat64_at = BM_NEVER;
-    mc = (struct mm_cfg){.n = b.n,
-                         .topology = b.o.topology,
-                         .spacing_m = b.o.spacing,
-                         .range_m = b.o.range,
-                         .loss = b.o.loss,
-                         .seed = b.o.seed};
-    b.nodes = calloc((size_t)b.n, sizeof(*b.nodes));
-    b.hq = calloc(BM_HOSTQ, sizeof(*b.hq));
-    hops = calloc((size_t)b.n, sizeof(int));
-    if (b.nodes == NULL || b.hq == NULL || hops == NULL ||
-        mm_medium_init(&b.air, &mc, bm_rx, &b) != 0) {
-        fprintf(stderr, "out of memory\n");
-        return 1;
-    }
-    r.medium_bytes = mm_medium_bytes(&b.air);
-    r.max_hops = mm_medium_hops(&b.air, hops);
-    for (int i = 0; i < b.n; i++) {
-        r.unreachable += hops[i] < 0;
-        b.nodes[i] = (struct bm_node){
-            .b = &b, .due = BM_NEVER, .attached_at = BM_NEVER, .nat64_at = BM_NEVER};
-    }
-    free(hops);
-
-    h0 = bm_heap();
-    if (bm_start_agent(&b) != 0)
-        return 1;
-    r.heap_agent = bm_heap() - h0;
-    h0 = bm_heap();
-    if (bm_new_nodes(&b) != 0)
-        return 1;
-    h1 = bm_heap();
-    r.heap_nodes = h1 - h0;
-    if (bm_start_nodes(&b) != 0) {
-        fprintf(stderr, "starting the nodes failed\n");
-        return 1;
-    }
-    b.t0 = b.now;
-    end = b.t0 + (uint64_t)(b.o.minutes * 60000.0);
-    next_report = b.t0 + 60000;
-    w0 = bm_wall_s();
-    while (b.now < end) {
-        bm_run(&b, b.now + BM_TICK_MS);
-        bm_tick(&b);
-        if (!b.o.quiet && b.now >= next_report) {
-            struct bm_census c;
-
-            bm_census(&b, &c);
-            fprintf(stderr,
-                    "  t=%5.0f s: %d/%d attached, %d routers, %d partitions, %d nat64, "
-                    "wall %.1f s\n",
-                    (double)(b.now - b.t0) / 1000, c.attached - 1, b.n - 1, c.routers, c.partitions,
-                    c.nat64, bm_wall_s() - w0);
-            next_report += 60000;
+    if (bm_setup(&b, &r) == 0) {
+        bm_measure(&b, &r);
+        bm_report(&b, &r);
+        rc = 0;
+        if (b.o.check && (b.all_partition_at == BM_NEVER || b.all_nat64_at == BM_NEVER)) {
+            fprintf(stderr, "check failed: not every node attached in one partition with NAT64\n");
+            rc = 1;
         }
-        if (b.o.until_done && b.all_partition_at != BM_NEVER && b.all_nat64_at != BM_NEVER)
-            break;
     }
-    r.wall_s = bm_wall_s() - w0;
-    r.sim_min = (double)(b.now - b.t0) / 60000.0;
-    /* what the nodes (and the agent's growth) hold now, over what was there before them */
-    r.heap_end = bm_heap() - h0;
-    bm_census(&b, &r.c);
-    bm_report(&b, &r);
-    if (b.o.check && (b.all_partition_at == BM_NEVER || b.all_nat64_at == BM_NEVER)) {
-        fprintf(stderr, "check failed: not every node attached in one partition with NAT64\n");
-        return 1;
-    }
-    return 0;
+    bm_free(&b);
+    return rc;
 }
