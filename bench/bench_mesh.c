@@ -447,6 +447,34 @@ struct bm_result {
     struct bm_census c;
 };
 
+static int bm_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The median of the nodes' attach (nat64 false) or first-reply times, in
+ * ms after t0, over the nodes that got there; BM_NEVER for none. */
+static uint64_t bm_median(const struct bm *b, bool nat64)
+{
+    uint64_t *t = calloc((size_t)b->n, sizeof(uint64_t)), med = BM_NEVER;
+    size_t k = 0;
+
+    for (int i = 1; i < b->n && t != NULL; i++) {
+        uint64_t at = nat64 ? b->nodes[i].nat64_at : b->nodes[i].attached_at;
+
+        if (at != BM_NEVER)
+            t[k++] = at;
+    }
+    if (k > 0) {
+        qsort(t, k, sizeof(*t), bm_cmp_u64);
+        med = t[k / 2];
+    }
+    free(t);
+    return med;
+}
+
 static void bm_fmt_s(char *buf, size_t cap, const struct bm *b, uint64_t at)
 {
     if (at == BM_NEVER)
@@ -458,25 +486,28 @@ static void bm_fmt_s(char *buf, size_t cap, const struct bm *b, uint64_t at)
 static void bm_report(const struct bm *b, const struct bm_result *r)
 {
     int others = b->n - 1;
-    char att[24], part[24], nat[24];
+    char att[24], part[24], nat[24], att_med[24], nat_med[24];
     double per_node = (double)r->heap_nodes / others, per_node_end = (double)r->heap_end / others;
 
     bm_fmt_s(att, sizeof(att), b, b->all_attached_at);
     bm_fmt_s(part, sizeof(part), b, b->all_partition_at);
     bm_fmt_s(nat, sizeof(nat), b, b->all_nat64_at);
+    bm_fmt_s(att_med, sizeof(att_med), b, bm_median(b, false));
+    bm_fmt_s(nat_med, sizeof(nat_med), b, bm_median(b, true));
     printf("mesh: %d nodes = 1 border router + %d router-capable FTDs + %d MTDs (rn); %s, "
            "spacing %.0f m, range %.0f m, loss %.2f, seed %llu\n",
            b->n, b->o.routers, b->o.devices, b->o.topology == MM_GRID ? "grid" : "random",
            b->o.spacing, b->o.range, b->o.loss, (unsigned long long)b->o.seed);
     printf("  radio hops from the border router   max %d, unreachable %d\n", r->max_hops,
            r->unreachable);
-    printf("  all attached (virtual s)            %s  (%d/%d attached)\n", att, r->c.attached - 1,
-           others);
+    printf("  all attached (virtual s)            %s  (%d/%d attached, median %s s)\n", att,
+           r->c.attached - 1, others, att_med);
     printf("  all in the BR's partition (s)       %s  (%d partitions)\n", part, r->c.partitions);
     printf("  roles                               %d leader, %d routers, %d children, %d "
            "detached\n",
            r->c.leaders, r->c.routers - r->c.leaders, r->c.children, r->c.detached);
-    printf("  all got a NAT64 echo reply (s)      %s  (%d/%d)\n", nat, r->c.nat64, others);
+    printf("  all got a NAT64 echo reply (s)      %s  (%d/%d, median %s s)\n", nat, r->c.nat64,
+           others, nat_med);
     printf("  sizeof(struct tnode)                %zu bytes\n", sizeof(struct tnode));
     printf("  heap per node at start / at end     %.0f / %.0f bytes\n", per_node, per_node_end);
     printf("  border router (agent) heap          %zu bytes; medium %zu bytes\n", r->heap_agent,
@@ -493,18 +524,20 @@ static void bm_report(const struct bm *b, const struct bm_result *r)
            "dropped\n",
            (unsigned long long)b->host_echo, (unsigned long long)b->host_other,
            (unsigned long long)b->host_drops);
-    printf("{\"nodes\":%d,\"router_capable\":%d,\"devices\":%d,\"topology\":\"%s\","
-           "\"range_m\":%.0f,\"spacing_m\":%.0f,\"loss\":%.2f,\"seed\":%llu,\"max_hops\":%d,"
-           "\"all_attached_s\":%s,\"all_in_partition_s\":%s,\"attached\":%d,\"partitions\":%d,"
-           "\"routers\":%d,\"children\":%d,\"all_nat64_s\":%s,\"nat64_ok\":%d,"
-           "\"tnode_sizeof\":%zu,\"heap_per_node\":%.0f,\"heap_per_node_end\":%.0f,"
-           "\"sim_min\":%.2f,\"wall_s\":%.3f,\"wall_s_per_sim_min\":%.4f,\"frames\":%llu,"
-           "\"deliveries\":%llu}\n",
-           b->n, b->o.routers, b->o.devices, b->o.topology == MM_GRID ? "grid" : "random",
-           b->o.range, b->o.spacing, b->o.loss, (unsigned long long)b->o.seed, r->max_hops, att,
-           part, r->c.attached - 1, r->c.partitions, r->c.routers, r->c.children, nat, r->c.nat64,
-           sizeof(struct tnode), per_node, per_node_end, r->sim_min, r->wall_s,
-           r->wall_s / r->sim_min, (unsigned long long)b->air.ctr.tx_frames,
+    printf("{\"nodes\":%d,\"router_capable\":%d,\"devices\":%d,\"topology\":\"%s\",", b->n,
+           b->o.routers, b->o.devices, b->o.topology == MM_GRID ? "grid" : "random");
+    printf("\"range_m\":%.0f,\"spacing_m\":%.0f,\"loss\":%.2f,\"seed\":%llu,\"max_hops\":%d,",
+           b->o.range, b->o.spacing, b->o.loss, (unsigned long long)b->o.seed, r->max_hops);
+    printf("\"all_attached_s\":%s,\"median_attached_s\":%s,\"all_in_partition_s\":%s,", att,
+           att_med, part);
+    printf("\"attached\":%d,\"partitions\":%d,\"routers\":%d,\"children\":%d,", r->c.attached - 1,
+           r->c.partitions, r->c.routers, r->c.children);
+    printf("\"all_nat64_s\":%s,\"median_nat64_s\":%s,\"nat64_ok\":%d,", nat, nat_med, r->c.nat64);
+    printf("\"tnode_sizeof\":%zu,\"heap_per_node\":%.0f,\"heap_per_node_end\":%.0f,",
+           sizeof(struct tnode), per_node, per_node_end);
+    printf("\"sim_min\":%.2f,\"wall_s\":%.3f,\"wall_s_per_sim_min\":%.4f,", r->sim_min, r->wall_s,
+           r->wall_s / r->sim_min);
+    printf("\"frames\":%llu,\"deliveries\":%llu}\n", (unsigned long long)b->air.ctr.tx_frames,
            (unsigned long long)b->air.ctr.deliveries);
 }
 
