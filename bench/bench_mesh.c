@@ -65,8 +65,9 @@ struct bm_node {
     struct bm *b;
     struct tnode *tn; /* NULL for station 0, the agent */
     bool router_capable;
-    bool dirty;                     /* input arrived: process it */
-    uint64_t due;                   /* absolute ms of its nearest timer, BM_NEVER */
+    int hops;     /* radio hops from the border router over the medium's links, -1 unreachable */
+    bool dirty;   /* input arrived: process it */
+    uint64_t due; /* absolute ms of its nearest timer, BM_NEVER */
     uint64_t attached_at, nat64_at; /* BM_NEVER until it happens */
     bool ping_busy;
     uint64_t ping_next;
@@ -319,7 +320,7 @@ static void bm_tick(struct bm *b)
 
         if (att && nd->attached_at == BM_NEVER) {
             nd->attached_at = b->now;
-            nd->ping_next = b->now + bm_rand(b, 5000);
+            nd->ping_next = b->now + bm_rand(b, 1000);
         }
         all_att &= att;
         all_part &=
@@ -483,6 +484,36 @@ static void bm_fmt_s(char *buf, size_t cap, const struct bm *b, uint64_t at)
         snprintf(buf, cap, "%.1f", (double)(at - b->t0) / 1000.0);
 }
 
+/* One line per radio-hop distance from the border router: how many nodes,
+ * how many attached / reached NAT64 and the latest of those times. */
+static void bm_report_hops(const struct bm *b, int max_hops)
+{
+    for (int h = 1; h <= max_hops; h++) {
+        int n = 0, att = 0, nat = 0;
+        uint64_t att_max = 0, nat_max = 0;
+
+        for (int i = 1; i < b->n; i++) {
+            const struct bm_node *nd = &b->nodes[i];
+
+            if (nd->hops != h)
+                continue;
+            n++;
+            if (nd->attached_at != BM_NEVER) {
+                att++;
+                att_max = nd->attached_at - b->t0 > att_max ? nd->attached_at - b->t0 : att_max;
+            }
+            if (nd->nat64_at != BM_NEVER) {
+                nat++;
+                nat_max = nd->nat64_at - b->t0 > nat_max ? nd->nat64_at - b->t0 : nat_max;
+            }
+        }
+        printf("    %2d hop%s %4d nodes: %4d attached (latest %6.1f s), %4d NAT64 (latest %6.1f "
+               "s)\n",
+               h, h == 1 ? ": " : "s:", n, att, (double)att_max / 1000, nat,
+               (double)nat_max / 1000);
+    }
+}
+
 static void bm_report(const struct bm *b, const struct bm_result *r)
 {
     int others = b->n - 1;
@@ -508,6 +539,7 @@ static void bm_report(const struct bm *b, const struct bm_result *r)
            r->c.leaders, r->c.routers - r->c.leaders, r->c.children, r->c.detached);
     printf("  all got a NAT64 echo reply (s)      %s  (%d/%d, median %s s)\n", nat, r->c.nat64,
            others, nat_med);
+    bm_report_hops(b, r->max_hops);
     printf("  sizeof(struct tnode)                %zu bytes\n", sizeof(struct tnode));
     printf("  heap per node at start / at end     %.0f / %.0f bytes\n", per_node, per_node_end);
     printf("  border router (agent) heap          %zu bytes; medium %zu bytes\n", r->heap_agent,
@@ -638,8 +670,11 @@ static int bm_setup(struct bm *b, struct bm_result *r)
     r->max_hops = mm_medium_hops(&b->air, hops);
     for (int i = 0; i < b->n; i++) {
         r->unreachable += hops[i] < 0;
-        b->nodes[i] = (struct bm_node){
-            .b = b, .due = BM_NEVER, .attached_at = BM_NEVER, .nat64_at = BM_NEVER};
+        b->nodes[i] = (struct bm_node){.b = b,
+                                       .hops = hops[i],
+                                       .due = BM_NEVER,
+                                       .attached_at = BM_NEVER,
+                                       .nat64_at = BM_NEVER};
     }
     free(hops);
     h0 = bm_heap();
