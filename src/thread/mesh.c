@@ -22,11 +22,13 @@
 #include <string.h>
 
 #include "thread/mesh.h"
+#include "lowpan/lowpan_mesh.h"
 #include "util/rd.h"
 
 void tn_mesh_init(struct tnode *n)
 {
     n->txq_head = n->txq_count = 0;
+    n->rx.mesh_orig = n->rx.mesh_final = TN_MESH_NO_RLOC16;
 }
 
 static bool is_link_local(const uint8_t a[16])
@@ -58,6 +60,14 @@ void tn_mesh_ll_from_mac(const struct mac_addr *a, uint16_t pan, struct lowpan_l
 }
 
 /* ---- MAC callbacks ----------------------------------------------------------- */
+
+static void reasm_input(struct tnode *n, const struct mac_rx_info *info,
+                        const struct lowpan_lladdr *src, const struct lowpan_lladdr *dst,
+                        const uint8_t *frame, size_t flen);
+static enum ot_err queue_frames(struct tnode *n, const struct lowpan_frame *frames, size_t nf,
+                                const struct mac_addr *dst, enum mac_addr_mode src_mode,
+                                bool secure);
+static size_t max_payload(bool dst_short, bool src_short, bool secure);
 
 static bool mac_neighbour(void *user, const struct mac_addr *src, struct mac_nbr_sec *out)
 {
@@ -124,20 +134,24 @@ static void mac_tx_done(void *user, const struct mac_tx_result *res)
     tn_txq_kick(n);
 }
 
-static bool on_mesh(const struct tnode *n, const uint8_t addr[16]);
 static enum ot_err mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum tn_origin origin,
                              const struct tnode_rx_link *from);
 
 /* Who sent a frame, for the host side (node.h, struct tnode_rx_link): the
  * child with the frame's extended source (given, or resolved from a short
- * one by mac_neighbour), else the child with its short source. Multi-hop
- * (a mesh header, RFC 4944 §5.2) would name the originator here instead. */
+ * one by mac_neighbour), else the child with its short source; after a
+ * mesh header (RFC 4944 §5.2) its originator. */
 struct tnode_rx_link tn_mesh_rx_link(struct tnode *n, const struct mac_rx_info *info)
 {
     struct tnode_rx_link l = {false, TNODE_RLOC16_UNKNOWN};
     struct child_table_entry *c = NULL;
     if (!info)
         return l;
+    if (n->rx.mesh_orig != TN_MESH_NO_RLOC16) {
+        l.known = true; /* multi-hop: the mesh header's originator */
+        l.rloc16 = n->rx.mesh_orig;
+        return l;
+    }
     if (info->src_ext_known)
         c = child_table_by_ext(&n->children, info->src_ext);
     else if (info->frame->src.mode == MAC_ADDR_SHORT)
@@ -149,13 +163,11 @@ struct tnode_rx_link tn_mesh_rx_link(struct tnode *n, const struct mac_rx_info *
     return l;
 }
 
-/* The leader's route for dst leads out of the mesh to the host side
- * (tn_mesh_send's last branch). */
+/* The route for dst leads out of the mesh to our host side (mesh_send). */
 static bool to_host(const struct tnode *n, const uint8_t dst[16])
 {
-    return n->role == TNODE_LEADER && n->cfg.host_rx && dst[0] != 0xff &&
-           !ip6_is_mine(&n->ip, dst) && !is_link_local(dst) && !tn_is_ml(n, dst) &&
-           !on_mesh(n, dst);
+    return n->cfg.host_rx && dst[0] != 0xff && !ip6_is_mine(&n->ip, dst) && !is_link_local(dst) &&
+           !tn_mesh_on_mesh(n, dst);
 }
 
 static void forward(struct tnode *n, const uint8_t *pkt, size_t len, const struct mac_rx_info *info)
@@ -179,6 +191,30 @@ static void forward(struct tnode *n, const uint8_t *pkt, size_t len, const struc
     copy[7]--;
     n->cnt.fwd_packets++;
     mesh_send(n, copy, len, TN_FROM_MESH, &from);
+}
+
+/* UpdateEidRlocCacheAndStaleChild / UpdateSnoopedCacheEntry: an FTD learns
+ * the RLOC16 behind an on-mesh, non-locator source of a unicast frame from
+ * a short address (the mesh originator, else the MAC source) sent to itself
+ * or to an MTD child of its own; never for its own RLOC16 or such a child. */
+static void snoop(struct tnode *n, const uint8_t *pkt, const struct mac_rx_info *info)
+{
+    const struct mac_frame *fr = info->frame;
+    uint16_t src = n->rx.mesh_orig, dst = n->rx.mesh_final, loc;
+    if (src == TN_MESH_NO_RLOC16) {
+        if (fr->src.mode != MAC_ADDR_SHORT || fr->dst.mode != MAC_ADDR_SHORT)
+            return;
+        src = fr->src.short_addr;
+        dst = fr->dst.short_addr;
+    }
+    if (!(n->mode & MLE_MODE_FTD) || dst == MAC_SHORT_BROADCAST ||
+        ip6_iid_is_locator(pkt + 8, &loc) || !tn_mesh_on_mesh(n, pkt + 8))
+        return;
+    if (src == n->rloc16 || tn_mesh_minimal_child(n, src))
+        return;
+    if (dst != n->rloc16 && !tn_mesh_minimal_child(n, dst))
+        return;
+    n->up.cache_learn(n, pkt + 8, src);
 }
 
 /* One complete IPv6 datagram from the radio. */
@@ -212,6 +248,8 @@ static void mesh_input(struct tnode *n, const uint8_t *pkt, size_t len,
             n->parent.rssi = info->rssi;
         }
     }
+    if (secured)
+        snoop(n, pkt, info);
     struct ip6_link_info link = {.link_secured = secured, .from_host = false};
     struct ip6_rx_info ri;
     n->rx.info = info;
@@ -230,11 +268,88 @@ static void mesh_input(struct tnode *n, const uint8_t *pkt, size_t len,
         child_table_by_ext(&n->children, info->src_ext))
         forward(n, pkt, len, info);
     if (v == IP6_RX_FORWARD) {
-        if (n->role == TNODE_LEADER && secured && !ri.tunneled)
+        if (tn_mesh_is_router(n) && secured && !ri.tunneled)
             forward(n, pkt, len, info);
+        else if (secured && to_host(n, pkt + 24))
+            forward(n, pkt, len, info); /* a child border router's host side */
         else
             n->cnt.rx_drop_no_forward++;
     }
+}
+
+/*
+ * A frame with a mesh header (OT's MeshForwarder::HandleMesh): MAC security
+ * required; for us (final destination our RLOC16) or an MTD child of ours
+ * -> reassembled against the mesh addresses (RFC 4944 §5.2, the mesh
+ * addresses replace the MAC ones); else, on a router, relayed frame by
+ * frame (no reassembly) with hops left decremented towards the final
+ * destination's next hop. Each refusal has its counter.
+ */
+static void mesh_frame_rx(struct tnode *n, const struct mac_rx_info *info)
+{
+    const struct mac_frame *fr = info->frame;
+    n->cnt.rx_mesh_frames++;
+    if (!info->secured) {
+        n->cnt.rx_drop_mesh_unsecured++;
+        return;
+    }
+    struct lowpan_mesh_ctx mc;
+    struct lowpan_mesh_frame mf;
+    struct rd rest;
+    lowpan_mesh_ctx_init(&mc, true);
+    if (lowpan_mesh_split(&mc, fr->payload, fr->payload_len, &mf, &rest) != LOWPAN_OK ||
+        !mf.has_mesh) {
+        n->cnt.rx_drop_mesh_parse++;
+        return;
+    }
+    uint16_t orig = mf.mesh.originator.short_addr, final = mf.mesh.final_dst.short_addr;
+    if (final == n->rloc16 || tn_mesh_minimal_child(n, final)) {
+        mf.mesh.originator.pan_id = mf.mesh.final_dst.pan_id = n->ds.panid;
+        n->rx.mesh_orig = orig;
+        n->rx.mesh_final = final;
+        reasm_input(n, info, &mf.mesh.originator, &mf.mesh.final_dst, fr->payload + mf.mesh_len,
+                    fr->payload_len - mf.mesh_len);
+        n->rx.mesh_orig = n->rx.mesh_final = TN_MESH_NO_RLOC16;
+        return;
+    }
+    if (orig == n->rloc16) {
+        n->cnt.rx_drop_mesh_loop++; /* our own frame came back */
+        return;
+    }
+    if (!tn_mesh_is_router(n)) {
+        n->cnt.rx_drop_mesh_not_router++;
+        return;
+    }
+    uint8_t out[LOWPAN_FRAME_MAX];
+    size_t olen;
+    enum lowpan_err e =
+        lowpan_mesh_relay(&mc, fr->payload, fr->payload_len, out, sizeof(out), &olen, NULL);
+    if (e == LOWPAN_ERR_MESH_HOP_LIMIT) {
+        n->cnt.rx_drop_mesh_hops_left++;
+        return;
+    }
+    if (e != LOWPAN_OK || olen > max_payload(true, true, true)) {
+        n->cnt.rx_drop_mesh_parse++;
+        return;
+    }
+    uint16_t nh = tn_mesh_next_hop(n, final);
+    if (nh == TN_MESH_NO_RLOC16) {
+        n->cnt.rx_drop_mesh_no_route++;
+        return;
+    }
+    /* ResolveRoutingLoops: the frame came from our own next hop for it (a
+     * two-hop loop); OT then invalidates that route, so only a final
+     * destination that is our neighbour is still reachable. */
+    if (nh != final && fr->src.mode == MAC_ADDR_SHORT && fr->src.short_addr == nh) {
+        n->cnt.rx_drop_mesh_loop++;
+        return;
+    }
+    struct lowpan_frame f;
+    f.len = olen;
+    memcpy(f.data, out, olen);
+    struct mac_addr dst = {.mode = MAC_ADDR_SHORT, .short_addr = nh};
+    if (queue_frames(n, &f, 1, &dst, MAC_ADDR_SHORT, true) == OT_ERR_NONE)
+        n->cnt.rx_mesh_relayed++;
 }
 
 static void mac_rx(void *user, const struct mac_rx_info *info)
@@ -252,13 +367,26 @@ static void mac_rx(void *user, const struct mac_rx_info *info)
         n->cnt.rx_drop_frame_type++; /* Data Request polls: sleepy children not served */
         return;
     }
+    if ((fr->payload[0] & 0xc0) == 0x80) {
+        mesh_frame_rx(n, info);
+        return;
+    }
     struct lowpan_lladdr src, dst;
     tn_mesh_ll_from_mac(&fr->src, fr->src_pan, &src);
     tn_mesh_ll_from_mac(&fr->dst, fr->dst_pan, &dst);
+    reasm_input(n, info, &src, &dst, fr->payload, fr->payload_len);
+}
+
+/* One 6LoWPAN frame (fragment or whole IPHC datagram) into reassembly; a
+ * complete datagram goes to mesh_input. */
+static void reasm_input(struct tnode *n, const struct mac_rx_info *info,
+                        const struct lowpan_lladdr *src, const struct lowpan_lladdr *dst,
+                        const uint8_t *frame, size_t flen)
+{
     uint8_t pkt[LOWPAN_REASM_BUF];
     size_t len = 0;
-    enum lowpan_err e = lowpan_reasm_input(&n->reasm, &n->ctx, &src, &dst, fr->payload,
-                                           fr->payload_len, n->now, pkt, sizeof(pkt), &len);
+    enum lowpan_err e = lowpan_reasm_input(&n->reasm, &n->ctx, src, dst, frame, flen, n->now, pkt,
+                                           sizeof(pkt), &len);
     if (e != LOWPAN_OK) {
         n->cnt.rx_drop_lowpan++;
         return;
@@ -320,6 +448,41 @@ static void loopback(struct tnode *n, const uint8_t *pkt, size_t len)
     n->cnt.tx_drop_queue_full++;
 }
 
+/* Puts nf 6LoWPAN frames for one packet on the frame queue (all or none). */
+static enum ot_err queue_frames(struct tnode *n, const struct lowpan_frame *frames, size_t nf,
+                                const struct mac_addr *dst, enum mac_addr_mode src_mode,
+                                bool secure)
+{
+    if (nf > 1)
+        n->frag_tag++;
+    if (TN_TXQ - n->txq_count < nf) {
+        n->cnt.tx_drop_queue_full++;
+        return OT_ERR_NO_BUFS;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        struct tn_frame *f = &n->txq[(n->txq_head + n->txq_count) % TN_TXQ];
+        memset(&f->req, 0, sizeof(f->req));
+        f->req.type = MAC_FRAME_DATA;
+        f->req.dst = *dst;
+        f->req.src_mode = src_mode;
+        f->req.secure = secure;
+        f->len = (uint8_t)frames[i].len;
+        memcpy(f->data, frames[i].data, frames[i].len);
+        n->txq_count++;
+    }
+    n->cnt.tx_frames += (uint32_t)nf;
+    tn_txq_kick(n);
+    return OT_ERR_NONE;
+}
+
+/* MAC payload room of a data frame: MAC header (FCF, seq, dst PAN, dst, src
+ * with the PAN compressed, aux header when secured), MIC-32, FCS. */
+static size_t max_payload(bool dst_short, bool src_short, bool secure)
+{
+    size_t hdr = 3 + 2 + (dst_short ? 2 : 8) + (src_short ? 2 : 8) + (secure ? 6 : 0);
+    return MAC_PSDU_MAX - hdr - (secure ? 4 : 0) - MAC_FCS_LEN;
+}
+
 enum ot_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
                             const struct mac_addr *dst)
 {
@@ -345,12 +508,9 @@ enum ot_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
     struct lowpan_frame frames[24];
     size_t nf = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
-        /* MAC header: FCF, seq, dst PAN, dst, src (PAN compressed), aux; MIC, FCS. */
-        size_t hdr = 3 + 2 + (dst->mode == MAC_ADDR_SHORT ? 2 : 8) +
-                     (msrc.mode == MAC_ADDR_SHORT ? 2 : 8) + (secure ? 6 : 0);
-        size_t max_payload = MAC_PSDU_MAX - hdr - (secure ? 4 : 0) - MAC_FCS_LEN;
-        enum lowpan_err e = lowpan_frag_split(&n->ctx, &ls, &ld, pkt, len, max_payload, n->frag_tag,
-                                              frames, 24, &nf);
+        size_t room = max_payload(dst->mode == MAC_ADDR_SHORT, msrc.mode == MAC_ADDR_SHORT, secure);
+        enum lowpan_err e =
+            lowpan_frag_split(&n->ctx, &ls, &ld, pkt, len, room, n->frag_tag, frames, 24, &nf);
         if (e != LOWPAN_OK) {
             n->cnt.tx_drop_lowpan++;
             return OT_ERR_NO_BUFS;
@@ -361,38 +521,52 @@ enum ot_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
         }
         break;
     }
-    if (nf > 1)
-        n->frag_tag++;
-    if (TN_TXQ - n->txq_count < nf) {
-        n->cnt.tx_drop_queue_full++;
-        return OT_ERR_NO_BUFS;
-    }
-    for (size_t i = 0; i < nf; i++) {
-        struct tn_frame *f = &n->txq[(n->txq_head + n->txq_count) % TN_TXQ];
-        memset(&f->req, 0, sizeof(f->req));
-        f->req.type = MAC_FRAME_DATA;
-        f->req.dst = *dst;
-        f->req.src_mode = msrc.mode;
-        f->req.secure = secure;
-        f->len = (uint8_t)frames[i].len;
-        memcpy(f->data, frames[i].data, frames[i].len);
-        n->txq_count++;
-    }
-    n->cnt.tx_packets++;
-    n->cnt.tx_frames += (uint32_t)nf;
-    tn_txq_kick(n);
-    return OT_ERR_NONE;
+    enum ot_err err = queue_frames(n, frames, nf, dst, msrc.mode, secure);
+    if (err == OT_ERR_NONE)
+        n->cnt.tx_packets++;
+    return err;
 }
 
-/* Inside an on-mesh prefix of the Network Data. */
-static bool on_mesh(const struct tnode *n, const uint8_t addr[16])
+/* A packet for a node more than one hop away: every frame starts with a mesh
+ * header (RFC 4944 §5.2, OT kMeshHeaderHopsLeft) from originator to final,
+ * MAC-secured, short MAC addresses (UpdateIp6RouteFtd / UpdateMeshRoute). */
+static enum ot_err send_mesh(struct tnode *n, const uint8_t *pkt, size_t len, uint16_t final,
+                             uint16_t next_hop)
 {
-    struct netdata_iter it = NETDATA_ITER_INIT;
-    struct netdata_prefix_cfg p;
-    while (netdata_next_prefix(n->netdata, n->netdata_len, NETDATA_ANY_RLOC16, &it, &p))
-        if (p.on_mesh && addr_prefix_match(addr, p.prefix.addr, p.prefix.len))
-            return true;
-    return false;
+    struct lowpan_mesh m;
+    lowpan_mesh_init(&m, n->rloc16, final, LOWPAN_MESH_HOPS_DEFAULT);
+    m.originator.pan_id = m.final_dst.pan_id = n->ds.panid;
+    struct lowpan_frame frames[24];
+    size_t nf = 0;
+    if (lowpan_mesh_frag_split(&n->ctx, &m, pkt, len, max_payload(true, true, true), n->frag_tag,
+                               frames, 24, &nf) != LOWPAN_OK) {
+        n->cnt.tx_drop_lowpan++;
+        return OT_ERR_NO_BUFS;
+    }
+    struct mac_addr dst = {.mode = MAC_ADDR_SHORT, .short_addr = next_hop};
+    enum ot_err err = queue_frames(n, frames, nf, &dst, MAC_ADDR_SHORT, true);
+    if (err == OT_ERR_NONE) {
+        n->cnt.tx_packets++;
+        n->cnt.tx_mesh_packets++;
+    }
+    return err;
+}
+
+enum ot_err tn_mesh_send_rloc(struct tnode *n, const uint8_t *pkt, size_t len, uint16_t dest)
+{
+    if (dest == n->rloc16) {
+        loopback(n, pkt, len);
+        return OT_ERR_NONE;
+    }
+    uint16_t nh = tn_mesh_next_hop(n, dest);
+    if (nh == TN_MESH_NO_RLOC16) {
+        n->cnt.tx_drop_no_route++;
+        return OT_ERR_NO_ROUTE;
+    }
+    if (nh != dest && tn_mesh_is_router(n))
+        return send_mesh(n, pkt, len, dest, nh);
+    struct mac_addr mdst = {.mode = MAC_ADDR_SHORT, .short_addr = nh};
+    return tn_mesh_send_to(n, pkt, len, &mdst);
 }
 
 enum ot_err tn_mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, enum tn_origin origin)
@@ -436,9 +610,19 @@ static enum ot_err mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, en
         }
         return tn_mesh_send_to(n, pkt, len, &mdst);
     }
+    /* Outside the mesh: a node with the host side hands it to its host
+     * whatever its role (the border router's TUN); the others route it to
+     * the border router the Network Data names (RouteLookup, below). */
+    bool ml = tn_is_ml(n, dst);
+    bool onmesh = ml || tn_mesh_on_mesh(n, dst);
+    if (!onmesh && origin != TN_FROM_HOST && n->cfg.host_rx) {
+        n->cnt.host_packets++;
+        static const struct tnode_rx_link unknown = {false, TNODE_RLOC16_UNKNOWN};
+        n->cfg.host_rx(n->cfg.user, pkt, len, from ? from : &unknown, n->now);
+        return OT_ERR_NONE;
+    }
     if (n->role == TNODE_CHILD) {
-        /* A child sends everything else to its parent (the border router
-         * for destinations outside the mesh). */
+        /* A child sends everything else to its parent, which routes it. */
         if (!n->parent.valid) {
             n->cnt.tx_drop_no_route++;
             return OT_ERR_NO_ROUTE;
@@ -447,42 +631,43 @@ static enum ot_err mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, en
         mdst.short_addr = n->parent.rloc16;
         return tn_mesh_send_to(n, pkt, len, &mdst);
     }
-    if (n->role != TNODE_LEADER) {
+    if (!tn_mesh_is_router(n)) {
         n->cnt.tx_drop_no_route++;
         return OT_ERR_NO_ROUTE;
     }
-    /* Leader: our children, address queries, or the host side. */
-    bool ml = tn_is_ml(n, dst);
+    /* Router / leader (UpdateIp6RouteFtd): the destination's RLOC16 from
+     * its locator IID (RLOC, or ALOC through the Network Data), a child's
+     * registered address, the EID cache (else an address query), or the
+     * border router for it; then the next hop towards that RLOC16. */
+    uint16_t dest;
     if (ml && ip6_iid_is_locator(dst, &loc)) {
-        struct child_table_entry *c = child_table_by_rloc(&n->children, loc);
-        if (!c) {
+        if (loc >= TN_LEADER_ALOC) {
+            if (!tn_mesh_aloc_lookup(n, loc, &dest)) {
+                n->cnt.tx_drop_no_route++;
+                return OT_ERR_NO_ROUTE;
+            }
+        } else if ((loc >> 10) > ROUTER_TABLE_MAX_ID) {
             n->cnt.tx_drop_no_route++;
-            return OT_ERR_NO_ROUTE;
+            return OT_ERR_DROP;
+        } else {
+            dest = loc;
         }
-        mdst.mode = MAC_ADDR_SHORT;
-        mdst.short_addr = c->rloc16;
-        return tn_mesh_send_to(n, pkt, len, &mdst);
+        return tn_mesh_send_rloc(n, pkt, len, dest);
     }
-    if (ml || on_mesh(n, dst)) {
+    if (onmesh) {
         struct child_table_entry *c = child_table_by_addr(&n->children, dst);
-        uint16_t rloc;
-        if (!c && n->up.cache_lookup(n, dst, &rloc))
-            c = child_table_by_rloc(&n->children, rloc);
-        if (c) {
-            mdst.mode = MAC_ADDR_SHORT;
-            mdst.short_addr = c->rloc16;
-            return tn_mesh_send_to(n, pkt, len, &mdst);
-        }
+        if (c && (c->state == CHILD_TABLE_VALID || c->state == CHILD_TABLE_RESTORED))
+            return tn_mesh_send_rloc(n, pkt, len, c->rloc16);
+        if (n->up.cache_lookup(n, dst, &dest))
+            return tn_mesh_send_rloc(n, pkt, len, dest);
         return n->up.addr_query(n, dst, pkt, len);
     }
-    if (origin != TN_FROM_HOST && n->cfg.host_rx) {
-        n->cnt.host_packets++;
-        static const struct tnode_rx_link unknown = {false, TNODE_RLOC16_UNKNOWN};
-        n->cfg.host_rx(n->cfg.user, pkt, len, from ? from : &unknown, n->now);
-        return OT_ERR_NONE;
+    if (!tn_mesh_route_lookup(n, pkt + 8, dst, &dest) || dest == n->rloc16) {
+        n->cnt.tx_drop_no_route++;
+        return OT_ERR_NO_ROUTE;
     }
-    n->cnt.tx_drop_no_route++;
-    return OT_ERR_NO_ROUTE;
+    n->cnt.tx_to_border_router++;
+    return tn_mesh_send_rloc(n, pkt, len, dest);
 }
 
 void tn_mesh_ip6_send(void *ctx, const uint8_t *pkt, size_t len)

@@ -407,8 +407,20 @@ struct tnode_counters {
     uint32_t tx_drop_pending_full; /* no room to hold a packet for an address query */
     uint32_t tx_mac_no_ack;        /* frames the MAC gave up on (no ACK) */
     uint32_t fwd_packets;          /* packets forwarded for children */
-    uint32_t host_packets;         /* packets handed to cfg->host_rx */
-    uint32_t loopback_packets;     /* packets to our own addresses */
+    /* multi-hop (RFC 4944 §5.2 mesh header; OT mesh_forwarder_ftd.cpp) */
+    uint32_t tx_mesh_packets;         /* packets sent with a mesh header (next hop != dest) */
+    uint32_t tx_to_border_router;     /* packets routed to another border router (RouteLookup) */
+    uint32_t rx_mesh_frames;          /* frames received with a mesh header */
+    uint32_t rx_mesh_relayed;         /* mesh frames relayed to the next hop */
+    uint32_t rx_drop_mesh_unsecured;  /* mesh frame without MAC security */
+    uint32_t rx_drop_mesh_parse;      /* mesh header / what follows it refused */
+    uint32_t rx_drop_mesh_hops_left;  /* not ours and hops left 0 */
+    uint32_t rx_drop_mesh_loop;       /* our own originator came back, or the previous
+                                       * hop is our next hop (OT ResolveRoutingLoops) */
+    uint32_t rx_drop_mesh_no_route;   /* not ours and no next hop to its final destination */
+    uint32_t rx_drop_mesh_not_router; /* not ours and we are no router */
+    uint32_t host_packets;            /* packets handed to cfg->host_rx */
+    uint32_t loopback_packets;        /* packets to our own addresses */
     /* persistence */
     uint32_t settings_errors; /* a settings write failed */
     /* TCP / UDP sockets */

@@ -184,6 +184,7 @@ struct tn_router_cfg {
 struct tn_rx {
     const struct mac_rx_info *info;
     bool secured;
+    uint16_t mesh_orig, mesh_final; /* its mesh header's addresses (0xfffe: none) */
 };
 
 struct tnode;

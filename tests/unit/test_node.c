@@ -302,7 +302,10 @@ static struct tnode_cfg node_cfg(struct mnode *mn, bool router_eligible, struct 
     if (s)
         settings_kv(s, &mn->kv);
     cfg.kv = s ? &mn->kv : NULL;
-    cfg.host_rx = host_rx;
+    /* A host side (a border router's TUN) on the first node (the leader
+     * the tests form) only: a node with one hands packets for outside the
+     * mesh to it in every role, children included (mesh.c). */
+    cfg.host_rx = mn->idx == 0 ? host_rx : NULL;
     return cfg;
 }
 
