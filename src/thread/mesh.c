@@ -74,7 +74,8 @@ static bool mac_neighbour(void *user, const struct mac_addr *src, struct mac_nbr
     struct tnode *n = user;
     const uint8_t *ext = NULL;
     struct child_table_sec *sec = NULL;
-    if (n->role == TNODE_LEADER) {
+    if (n->role == TNODE_LEADER || n->role == TNODE_ROUTER) {
+        sec = tn_rnbr_sec(n, src, &ext); /* a neighbour router */
         for (unsigned i = 0; i < CHILD_TABLE_MAX && !sec; i++) {
             struct child_table_entry *c = &n->children.child[i];
             if (c->state == CHILD_TABLE_RESTORED &&
@@ -230,8 +231,10 @@ static void mesh_input(struct tnode *n, const uint8_t *pkt, size_t len,
         n->cnt.rx_drop_ip6++;
         return;
     }
+    if (info->src_ext_known)
+        tn_rnbr_heard(n, info->src_ext, info->rssi); /* a neighbour router's link */
     if (secured && info->src_ext_known) {
-        if (n->role == TNODE_LEADER) {
+        if (n->role == TNODE_LEADER || n->role == TNODE_ROUTER) {
             struct child_table_entry *c = child_table_by_ext(&n->children, info->src_ext);
             if (c && c->state == CHILD_TABLE_VALID) {
                 c->last_heard_ms = n->now;

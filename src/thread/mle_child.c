@@ -160,6 +160,11 @@ static void detach(struct tnode *n)
     ip6_unsubscribe(&n->ip, realm_routers);
     n->keepalive_waiting = false;
     n->data_req_ms = 0;
+    n->upgrade_ms = 0;
+    n->as_pending = false;
+    router_table_clear(&n->rt);
+    router_table_set_role(&n->rt, ROUTER_TABLE_DETACHED, ROUTER_TABLE_INVALID_ID, n->ext,
+                          ROUTER_TABLE_INVALID_ID);
     tn_tmf_reset(n);
     if (n->role == TNODE_CHILD)
         tn_set_role(n, TNODE_DETACHED);
@@ -225,6 +230,8 @@ static void rx_parent_response(struct tnode *n, const uint8_t *plain, size_t len
     c->last_heard_ms = n->now;
 }
 
+static void reed_start(struct tnode *n, const struct mle_child_id_response *r);
+
 static void rx_child_id_response(struct tnode *n, const uint8_t *plain, size_t len,
                                  const uint8_t src[16])
 {
@@ -265,7 +272,28 @@ static void rx_child_id_response(struct tnode *n, const uint8_t *plain, size_t l
     n->addr_reg_due = false;
     tn_netdata_apply(n, r.netdata, r.netdata_len);
     schedule_keepalive(n);
+    if (n->mode & TNODE_MODE_FTD)
+        reed_start(n, &r);
     tn_log(n, 3, "child 0x%04x of parent 0x%04x", n->rloc16, n->parent.rloc16);
+}
+
+/* An FTD child (REED) follows the router IDs through its parent
+ * (ReadAndProcessRouteTlvOnFtdChild) and may become a router. */
+static void reed_start(struct tnode *n, const struct mle_child_id_response *r)
+{
+    uint8_t pid = (uint8_t)(n->parent.rloc16 >> 10);
+    router_table_clear(&n->rt);
+    router_table_set_role(&n->rt, ROUTER_TABLE_CHILD, ROUTER_TABLE_INVALID_ID, n->ext,
+                          r->leader.leader_router_id);
+    uint8_t lq = router_table_lq_for_margin(
+        router_table_link_margin(TN_NOISE_FLOOR, n->parent.rssi), ROUTER_TABLE_LQ_NONE);
+    router_table_set_parent(&n->rt, pid, lq, true);
+    if (r->has_route) {
+        struct router_table_adv_out out;
+        router_table_update_id_set(&n->rt, r->route.id_seq, r->route.mask, n->now, &out);
+        router_table_update_on_ftd_child(&n->rt, &r->route, pid);
+    }
+    tn_link_child_check_upgrade(n);
 }
 
 /* Leader Data from the parent: newer data -> Data Request (§3.3). */
@@ -394,13 +422,15 @@ static void rx_advertisement(struct tnode *n, const uint8_t *plain, size_t len,
         n->cnt.mle_drop_parse++;
         return;
     }
-    if (!from_parent(n, src)) {
-        if (a.leader.partition_id != n->leader.partition_id)
-            n->cnt.mle_drop_partition++;
-        return;
+    bool parent = from_parent(n, src);
+    if (parent) {
+        n->parent.last_heard_ms = n->now;
+        check_leader_data(n, &a.leader);
     }
-    n->parent.last_heard_ms = n->now;
-    check_leader_data(n, &a.leader);
+    if (n->mode & TNODE_MODE_FTD)
+        tn_link_rx_advertisement(n, &a, src, parent); /* REED: router IDs, upgrade */
+    else if (!parent && a.leader.partition_id != n->leader.partition_id)
+        n->cnt.mle_drop_partition++;
 }
 
 void tn_child_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t len,

@@ -471,9 +471,25 @@ static const struct fld data_response[] = {
 #define MSG struct mle_link_request
 static const struct fld link_request[] = {
     REQ(VERSION, U16, version),
-    REQ(CHALLENGE, CHALLENGE, challenge),
+    OPT_BYTES(TLV_REQUEST, tlv_request, n_tlv_request, has_tlv_request),
     OPT(SOURCE_ADDRESS, U16, src_rloc16, has_src),
     OPT(LEADER_DATA, LEADER, leader, has_leader),
+    REQ(CHALLENGE, CHALLENGE, challenge),
+};
+#undef MSG
+
+#define MSG struct mle_link_accept
+static const struct fld link_accept[] = {
+    REQ(VERSION, U16, version),
+    REQ(SOURCE_ADDRESS, U16, src_rloc16),
+    REQ(RESPONSE, CHALLENGE, response),
+    REQ(LINK_FRAME_COUNTER, U32, link_fc),
+    OR_ELSE(MLE_FRAME_COUNTER, mle_fc, has_mle_fc, link_fc),
+    OPT(LINK_MARGIN, U8, link_margin, has_link_margin),
+    OPT(LEADER_DATA, LEADER, leader, has_leader),
+    OPT(ROUTE64, ROUTE, route, has_route),
+    OPT(ADDRESS16, U16, address16, has_address16),
+    OPT(CHALLENGE, CHALLENGE, challenge, has_challenge),
     OPT_BYTES(TLV_REQUEST, tlv_request, n_tlv_request, has_tlv_request),
 };
 #undef MSG
@@ -755,6 +771,41 @@ enum mle_err mle_parse_data_request(const uint8_t *plain, size_t len, struct mle
 enum mle_err mle_parse_link_request(const uint8_t *plain, size_t len, struct mle_link_request *m)
 {
     return PARSE(LINK_REQUEST, link_request, NULL);
+}
+
+enum mle_err mle_build_link_request(const struct mle_link_request *m, uint8_t *out, size_t cap,
+                                    size_t *len)
+{
+    return BUILD(LINK_REQUEST, link_request);
+}
+
+static bool is_link_accept(uint8_t cmd)
+{
+    return cmd == MLE_CMD_LINK_ACCEPT || cmd == MLE_CMD_LINK_ACCEPT_REQUEST;
+}
+
+enum mle_err mle_build_link_accept(const struct mle_link_accept *m, uint8_t *out, size_t cap,
+                                   size_t *len)
+{
+    *len = 0;
+    if (!is_link_accept(m->cmd))
+        return MLE_ERR_WRONG_CMD;
+    if (m->cmd == MLE_CMD_LINK_ACCEPT_REQUEST && !m->has_challenge)
+        return MLE_ERR_ARG;
+    return build(m->cmd, link_accept, N_FLD(link_accept), m, out, cap, len);
+}
+
+enum mle_err mle_parse_link_accept(const uint8_t *plain, size_t len, struct mle_link_accept *m)
+{
+    uint8_t cmd = plain && len ? plain[0] : 0xff;
+    if (!is_link_accept(cmd)) {
+        memset(m, 0, sizeof(*m));
+        return plain && len ? MLE_ERR_WRONG_CMD : MLE_ERR_EMPTY;
+    }
+    enum mle_err e = parse(cmd, link_accept, N_FLD(link_accept), plain, len, m, sizeof(*m), NULL);
+    if (e == MLE_OK)
+        m->cmd = cmd;
+    return e;
 }
 
 enum mle_err mle_parse_announce(const uint8_t *plain, size_t len, struct mle_announce *m)

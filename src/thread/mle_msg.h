@@ -236,8 +236,10 @@ struct mle_data_request {
 };
 enum mle_err mle_parse_data_request(const uint8_t *plain, size_t len, struct mle_data_request *m);
 
-/* Link Request (a rebooted router; we ignore it or reject it): Version and
- * Challenge required; Source Address, Leader Data, TLV Request optional. */
+/* Link Request (Thread 1.3 §4.7; mle_ftd.cpp SendLinkRequest /
+ * HandleLinkRequest): Version and Challenge required; TLV Request, Source
+ * Address, Leader Data optional. The builder writes OpenThread's order:
+ * Version, TLV Request, Source Address, Leader Data, Challenge. */
 struct mle_link_request {
     uint16_t version;
     struct mle_challenge challenge;
@@ -248,6 +250,37 @@ struct mle_link_request {
     uint8_t n_tlv_request;
 };
 enum mle_err mle_parse_link_request(const uint8_t *plain, size_t len, struct mle_link_request *m);
+enum mle_err mle_build_link_request(const struct mle_link_request *m, uint8_t *out, size_t cap,
+                                    size_t *len);
+
+/* Link Accept / Link Accept And Request (mle_ftd.cpp SendLinkAccept,
+ * HandleLinkAcceptVariant), OpenThread's order: Version, Source Address,
+ * Response, Link FC, MLE FC, Link Margin, [Leader Data], [Route64],
+ * [Address16], then for Link Accept And Request Challenge and TLV Request.
+ * Parse: Version, Source Address, Response, Link FC required; MLE FC
+ * defaults to the link FC; the rest optional. cmd: MLE_CMD_LINK_ACCEPT or
+ * MLE_CMD_LINK_ACCEPT_REQUEST (MLE_ERR_WRONG_CMD otherwise; the builder
+ * refuses Link Accept And Request without a Challenge, MLE_ERR_ARG). */
+struct mle_link_accept {
+    uint8_t cmd;
+    uint16_t version;
+    uint16_t src_rloc16;
+    struct mle_challenge response;
+    uint32_t link_fc;
+    uint32_t mle_fc;
+    bool has_mle_fc, has_link_margin, has_leader, has_route, has_address16, has_challenge;
+    bool has_tlv_request;
+    uint8_t link_margin;
+    struct mle_leader_data leader;
+    struct mle_route64 route;
+    uint16_t address16;
+    struct mle_challenge challenge;
+    const uint8_t *tlv_request;
+    uint8_t n_tlv_request;
+};
+enum mle_err mle_build_link_accept(const struct mle_link_accept *m, uint8_t *out, size_t cap,
+                                   size_t *len);
+enum mle_err mle_parse_link_accept(const uint8_t *plain, size_t len, struct mle_link_accept *m);
 
 /* Announce: Channel, Active Timestamp, PAN ID required. */
 struct mle_announce {

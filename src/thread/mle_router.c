@@ -84,6 +84,11 @@ static void restored_confirm(struct tnode *n, struct child_table_entry *c, uint3
     mac_replay_init(&c->sec.mle, mle_fc);
 }
 
+void tn_router_child_remove(struct tnode *n, struct child_table_entry *c)
+{
+    child_remove(n, c);
+}
+
 static void child_remove(struct tnode *n, struct child_table_entry *c)
 {
     uint16_t rloc = c->rloc16;
@@ -96,6 +101,8 @@ static void child_remove(struct tnode *n, struct child_table_entry *c)
         return;
     tn_log(n, 3, "child 0x%04x removed", rloc);
     tn_cache_forget_rloc(n, rloc);
+    if (n->role != TNODE_LEADER)
+        return;
     uint8_t v = n->store.version;
     /* Remove the entries of a child that left (interop §3.4). */
     netdata_leader_remove_rloc(&n->store, rloc, false);
@@ -114,7 +121,9 @@ static uint8_t link_margin(const struct tnode *n)
 
 static void leader_refresh(struct tnode *n)
 {
-    n->leader.weighting = TN_WEIGHTING;
+    if (n->role != TNODE_LEADER)
+        return;
+    n->leader.weighting = n->rcfg.leader_weight;
     n->leader.data_version = n->store.version;
     n->leader.stable_data_version = n->store.stable_version;
     n->leader.leader_router_id = n->router_id;
@@ -122,10 +131,7 @@ static void leader_refresh(struct tnode *n)
 
 static void my_route(const struct tnode *n, struct mle_route64 *r)
 {
-    memset(r, 0, sizeof(*r));
-    r->id_seq = n->id_seq;
-    /* OT writes 0x01 for its own entry (router_table.cpp FillRouteTlv). */
-    mle_route64_add(r, n->router_id, 0x01);
+    router_table_fill_route64(&n->rt, -1, r);
 }
 
 static bool requested(const uint8_t *types, uint8_t n_types, uint8_t t)
@@ -162,10 +168,22 @@ static void store_addrs(struct tnode *n, struct child_table_entry *c, const stru
     }
 }
 
+/* The Network Data a child of this mode gets: the leader's store, or on
+ * a router what it learnt from the leader (full, or its stable subset). */
 static size_t netdata_for(const struct tnode *n, uint8_t mode, uint8_t *buf)
 {
     size_t len = 0;
     bool stable_only = !(mode & MLE_MODE_FULL_NETDATA);
+    if (n->role != TNODE_LEADER) {
+        if (!stable_only) {
+            memcpy(buf, n->netdata, n->netdata_len);
+            return n->netdata_len;
+        }
+        if (netdata_stable_subset(n->netdata, n->netdata_len, buf, NETDATA_MAX_LEN, &len) !=
+            NETDATA_OK)
+            len = 0;
+        return len;
+    }
     if (netdata_leader_copy(&n->store, stable_only, buf, NETDATA_MAX_LEN, &len) != NETDATA_OK)
         len = 0;
     return len;
@@ -205,37 +223,138 @@ static void send_data_response(struct tnode *n, const uint8_t dst[16],
     tn_mle_send(n, dst, plain, len);
 }
 
-static void send_advertisement(struct tnode *n)
+/* FillConnectivityTlv (mle_ftd.cpp): parent priority from the room left
+ * for children, the two-way link qualities of our neighbour routers, the
+ * active routers, our cost to the leader, the ID sequence. */
+static void fill_connectivity(const struct tnode *n, struct mle_connectivity *c)
 {
-    struct mle_advertisement a = {0};
-    a.src_rloc16 = n->rloc16;
-    a.leader = n->leader;
-    a.has_route = true;
-    my_route(n, &a.route);
-    uint8_t plain[128];
+    unsigned kids = 0;
+    for (unsigned i = 0; i < CHILD_TABLE_MAX; i++)
+        if (n->children.child[i].state == CHILD_TABLE_VALID)
+            kids++;
+    memset(c, 0, sizeof(*c));
+    c->flags = (CHILD_TABLE_MAX - kids) < CHILD_TABLE_MAX / 3 ? 0xc0 : 0x00; /* low : medium */
+    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++) {
+        const struct router_table_entry *e = router_table_cget(&n->rt, id);
+        if (!e || id == n->rt.my_id || e->link != ROUTER_TABLE_LINK_VALID)
+            continue;
+        uint8_t lq = e->lq_in < e->lq_out ? e->lq_in : e->lq_out;
+        if (lq == 3)
+            c->lq3++;
+        else if (lq == 2)
+            c->lq2++;
+        else if (lq == 1)
+            c->lq1++;
+    }
+    c->active_routers = (uint8_t)router_table_active(&n->rt);
+    uint8_t cost = 0;
+    if (n->role != TNODE_LEADER)
+        cost =
+            router_table_next_hop(&n->rt, router_table_rloc16(n->leader.leader_router_id), -1).cost;
+    c->leader_cost = cost < ROUTER_TABLE_MAX_COST ? cost : ROUTER_TABLE_MAX_COST;
+    c->id_seq = n->rt.id_seq;
+    c->has_sed = true;
+    c->sed_buffer_size = 1280;
+    c->sed_datagram_count = 1;
+}
+
+/* ---- router role --------------------------------------------------------------- */
+
+/* Data Request to a neighbour router (its Leader Data shows newer Network
+ * Data): TLV Request Network Data + our Active Timestamp. */
+void tn_router_data_request(struct tnode *n, const uint8_t dst[16])
+{
+    static const uint8_t req[] = {MLE_TLV_NETWORK_DATA};
+    struct mle_data_request r = {0};
+    r.tlv_request = req;
+    r.n_tlv_request = sizeof(req);
+    r.has_active_ts = n->has_active_ts;
+    r.active_ts = n->active_ts;
+    uint8_t out[64];
     size_t len;
-    if (mle_build_advertisement(&a, plain, sizeof(plain), &len) != MLE_OK) {
+    if (mle_build_data_request(&r, out, sizeof(out), &len) != MLE_OK) {
         n->cnt.mle_tx_errors++;
         return;
     }
+    tn_mle_send(n, dst, out, len);
+}
+
+/* A router takes Network Data from a neighbour router's Data Response
+ * (newer version only) and passes it on to its children. */
+static void rx_data_response(struct tnode *n, const uint8_t *plain, size_t len,
+                             const uint8_t src[16])
+{
+    uint8_t ext[8];
+    mle_ext_from_ip6(src, ext);
+    if (n->role != TNODE_ROUTER || tn_rnbr_by_ext(n, ext) < 0) {
+        n->cnt.mle_drop_unexpected++;
+        return;
+    }
+    struct mle_data_response r;
+    if (mle_parse_data_response(plain, len, &r) != MLE_OK) {
+        n->cnt.mle_drop_parse++;
+        return;
+    }
+    if (r.leader.partition_id != n->leader.partition_id ||
+        r.leader.leader_router_id != n->leader.leader_router_id) {
+        n->cnt.mle_drop_partition++;
+        return;
+    }
+    if (!r.has_netdata ||
+        (n->netdata_len && (int8_t)(r.leader.data_version - n->leader.data_version) <= 0))
+        return;
+    n->leader = r.leader;
+    tn_netdata_apply(n, r.netdata, r.netdata_len);
     static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
-    tn_mle_send(n, all_nodes, plain, len);
+    send_data_response(n, all_nodes, NULL, NULL); /* HandleNetworkDataUpdateRouter */
 }
 
-/* ---- trickle (RFC 6206 without suppression; Imin 1 s, Imax 32 s) ------------- */
-
-static void trickle_interval(struct tnode *n)
+/* The router role with router ID id (a granted Address Solicit; mle_ftd.cpp
+ * SetStateRouter): RLOC16, all-routers, children of other IDs dropped. The
+ * caller then takes the ID set and the former parent's link. */
+void tn_router_become_router(struct tnode *n, uint8_t id)
 {
-    uint32_t half = (uint32_t)(n->adv_i_ms / 2);
-    n->adv_end_ms = n->now + n->adv_i_ms;
-    n->adv_t_ms = n->now + half + tn_rand_range(n, 0, half ? half - 1 : 0);
-    n->adv_sent_this_interval = false;
+    n->router_id = id;
+    n->rloc16 = router_table_rloc16(id);
+    n->parent.valid = n->cand.valid = false;
+    n->keepalive_waiting = false;
+    n->attach_state = TN_ATTACH_IDLE;
+    mac_layer_set_short_addr(&n->mac, n->rloc16);
+    ip6_set_rloc16(&n->ip, n->rloc16);
+    ip6_set_router(&n->ip, true);
+    router_table_set_role(&n->rt, ROUTER_TABLE_ROUTER, id, n->ext, n->leader.leader_router_id);
+    for (uint8_t i = 0; i <= ROUTER_TABLE_MAX_ID; i++) {
+        struct router_table_entry *e = router_table_get(&n->rt, i);
+        if (e && e->link != ROUTER_TABLE_LINK_NONE)
+            router_table_link_down(&n->rt, i, n->now); /* ClearNeighbors */
+    }
+    child_table_init(&n->children);
+    tn_set_role(n, TNODE_ROUTER);
+    n->saved_role = TNODE_ROUTER;
+    n->saved_rloc16 = n->rloc16;
+    tn_save_network_info(n);
 }
 
-void tn_router_trickle_reset(struct tnode *n)
+/* Router or REED leaves the partition (leader gone, our ID removed, a
+ * Leader ID mismatch): detached, then attach again (mle_child.c). */
+void tn_router_detach(struct tnode *n)
 {
-    n->adv_i_ms = TN_ADV_IMIN_MS;
-    trickle_interval(n);
+    tn_log(n, 3, "detaching (%s)", tnode_role_name(n->role));
+    if (n->role == TNODE_ROUTER || n->role == TNODE_LEADER)
+        tn_router_stop(n);
+    ip6_remove_aloc(&n->ip, TN_LEADER_ALOC);
+    ip6_set_router(&n->ip, false);
+    tn_set_role(n, TNODE_DETACHED);
+    n->up.reattach(n);
+}
+
+/* Downgrade (mle_ftd.cpp BecomeChild after ShouldDowngrade): give the ID
+ * back (a/ar to the leader) and attach as a child. */
+void tn_router_downgrade(struct tnode *n)
+{
+    tn_tmf_addr_release(n);
+    n->cnt.router_downgrades++;
+    tn_router_detach(n);
 }
 
 /* ---- leader formation -------------------------------------------------------- */
@@ -262,8 +381,13 @@ void tn_router_become_leader(struct tnode *n, bool restore)
     enum netdata_err ce = netdata_leader_set_commissioning(&n->store, comm, sizeof(comm));
     if (ce != NETDATA_OK)
         tn_log(n, 2, "commissioning data not set: %s", netdata_err_str(ce));
-    n->id_seq = v[2];
-    n->id_seq_ms = n->now;
+    /* Mle::BecomeLeader: our ID the only one, a random ID sequence. */
+    router_table_clear(&n->rt);
+    n->rt.id_seq = v[2];
+    if (router_table_allocate(&n->rt, n->router_id, n->now) != OT_ERR_NONE)
+        tn_log(n, 1, "router id %u not allocatable", n->router_id);
+    router_table_set_role(&n->rt, ROUTER_TABLE_LEADER, n->router_id, n->ext, n->router_id);
+    tn_link_reset(n);
     child_table_init(&n->children);
     n->parent.valid = n->cand.valid = false;
     mac_layer_set_short_addr(&n->mac, n->rloc16);
@@ -271,6 +395,7 @@ void tn_router_become_leader(struct tnode *n, bool restore)
     ip6_add_aloc(&n->ip, TN_LEADER_ALOC);
     ip6_set_router(&n->ip, true);
     tn_set_role(n, TNODE_LEADER);
+    n->leader.leader_router_id = n->router_id;
     if (n->local_nd_len) {
         enum netdata_err e =
             netdata_leader_register(&n->store, n->rloc16, n->local_nd, n->local_nd_len);
@@ -292,6 +417,10 @@ void tn_router_become_leader(struct tnode *n, bool restore)
 void tn_router_stop(struct tnode *n)
 {
     child_table_init(&n->children);
+    router_table_clear(&n->rt);
+    router_table_set_role(&n->rt, ROUTER_TABLE_DETACHED, ROUTER_TABLE_INVALID_ID, n->ext,
+                          ROUTER_TABLE_INVALID_ID);
+    tn_link_reset(n);
 }
 
 void tn_router_netdata_changed(struct tnode *n)
@@ -305,7 +434,7 @@ void tn_router_netdata_changed(struct tnode *n)
     /* Multicast Data Response (OT does it too), then advertise soon. */
     static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
     send_data_response(n, all_nodes, NULL, NULL);
-    tn_router_trickle_reset(n);
+    tn_link_trickle_reset(n);
 }
 
 /* ---- received MLE -------------------------------------------------------------- */
@@ -345,12 +474,7 @@ static void rx_parent_request(struct tnode *n, const uint8_t *plain, size_t len,
     r.response = pr.challenge;
     r.challenge = c->challenge;
     r.link_margin = link_margin(n);
-    r.conn.flags = 0x00; /* medium parent priority */
-    r.conn.id_seq = n->id_seq;
-    r.conn.active_routers = 1;
-    r.conn.has_sed = true;
-    r.conn.sed_buffer_size = 1280;
-    r.conn.sed_datagram_count = 1;
+    fill_connectivity(n, &r.conn);
     r.version = TN_MLE_VERSION;
     uint8_t out[128];
     size_t olen;
@@ -424,7 +548,7 @@ static void rx_child_id_request(struct tnode *n, const uint8_t *plain, size_t le
     r.netdata = nd;
     r.netdata_len = (uint8_t)netdata_for(n, c->mode, nd);
     if (c->mode & MLE_MODE_FTD) {
-        r.has_route = true; /* must hold our router id (mle_ftd.cpp:1077) */
+        r.has_route = true; /* must hold our router id (mle_ftd.cpp SendChildIdResponse) */
         my_route(n, &r.route);
     }
     r.has_active_dataset = n->has_active;
@@ -585,11 +709,11 @@ void tn_router_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t
     case MLE_CMD_CHILD_UPDATE_RESPONSE:
         rx_child_update_response(n, plain, len, src);
         break;
-    case MLE_CMD_ADVERTISEMENT:
-        n->cnt.mle_drop_partition++; /* another router/partition: no merging */
+    case MLE_CMD_DATA_RESPONSE:
+        rx_data_response(n, plain, len, src);
         break;
     default:
-        n->cnt.mle_drop_unexpected++; /* Link Request etc.: ignored (§3.3) */
+        tn_link_mle_rx(n, cmd, plain, len, src); /* router links, Advertisements */
         break;
     }
 }
@@ -598,18 +722,6 @@ void tn_router_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t
 
 void tn_router_process(struct tnode *n)
 {
-    if (n->now - n->id_seq_ms >= TN_IDSEQ_BUMP_MS) {
-        n->id_seq++; /* router_table.cpp: +1 whenever the leader age reaches 10 s */
-        n->id_seq_ms = n->now;
-    }
-    if (!n->adv_sent_this_interval && n->now >= n->adv_t_ms) {
-        n->adv_sent_this_interval = true;
-        send_advertisement(n);
-    }
-    if (n->now >= n->adv_end_ms) {
-        n->adv_i_ms = n->adv_i_ms * 2 > TN_ADV_IMAX_MS ? TN_ADV_IMAX_MS : n->adv_i_ms * 2;
-        trickle_interval(n);
-    }
     for (unsigned i = 0; i < CHILD_TABLE_MAX; i++) {
         struct child_table_entry *c = &n->children.child[i];
         if (child_table_timed_out(c, n->now))
@@ -622,10 +734,7 @@ void tn_router_process(struct tnode *n)
 
 int64_t tn_router_next(const struct tnode *n)
 {
-    int64_t t = tn_until(n->now, n->id_seq_ms + TN_IDSEQ_BUMP_MS);
-    if (!n->adv_sent_this_interval)
-        t = tn_min_due(t, tn_until(n->now, n->adv_t_ms));
-    t = tn_min_due(t, tn_until(n->now, n->adv_end_ms));
+    int64_t t = -1;
     t = tn_min_due(t, child_table_next_timeout(&n->children, n->now));
     for (unsigned i = 0; i < CHILD_TABLE_MAX; i++) {
         const struct child_table_entry *c = &n->children.child[i];

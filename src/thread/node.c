@@ -82,13 +82,16 @@ static struct child_table_sec *mle_neighbour(struct tnode *n, const uint8_t ext[
                                              struct child_table_entry **cp)
 {
     *cp = NULL;
-    if (n->role == TNODE_LEADER) {
+    if (n->role == TNODE_LEADER || n->role == TNODE_ROUTER) {
         struct child_table_entry *c = child_table_by_ext(&n->children, ext);
         if (c && c->state == CHILD_TABLE_VALID) {
             *cp = c;
             return &c->sec;
         }
-        return NULL;
+        /* a neighbour router (mle_link.c) */
+        struct mac_addr a = {.mode = MAC_ADDR_EXT};
+        memcpy(a.ext, ext, 8);
+        return tn_rnbr_sec(n, &a, NULL);
     }
     if (n->parent.valid && memcmp(n->parent.ext, ext, 8) == 0)
         return &n->parent.sec;
@@ -168,7 +171,7 @@ static void mle_udp_rx(void *ctx, const struct ip6_udp_rx *rx)
         }
     }
     n->cnt.mle_rx++;
-    if (n->role == TNODE_LEADER)
+    if (n->role == TNODE_LEADER || n->role == TNODE_ROUTER)
         tn_router_mle_rx(n, m.cmd, plain, plen, rx->src, rx->dst, child);
     else
         tn_child_mle_rx(n, m.cmd, plain, plen, rx->src, rx->dst);
@@ -257,6 +260,10 @@ struct tnode *tnode_new(const struct tnode_cfg *cfg, uint64_t now_ms)
     n->up.cache_learn = tn_cache_learn;
     n->up.addr_query = tn_addr_query;
     n->up.netdata_changed = tn_router_netdata_changed;
+    n->up.routers_changed = tn_link_routers_changed;
+    n->up.router_released = tn_link_router_released;
+    n->up.addr_solicit_done = tn_link_addr_solicit_done;
+    n->up.reattach = tn_child_start_attach;
     n->now = now_ms;
     reset_state(n);
     new_identity(n);
@@ -337,10 +344,12 @@ void tnode_process(struct tnode *n, uint64_t now_ms)
     tn_deferq_flush(n);
     mac_layer_tick(&n->mac, n->now);
     tn_mesh_process(n);
-    if (n->role == TNODE_LEADER)
+    if (n->role == TNODE_LEADER || n->role == TNODE_ROUTER)
         tn_router_process(n);
     else if (n->role == TNODE_CHILD || n->role == TNODE_DETACHED)
         tn_child_process(n);
+    if (n->role != TNODE_DISABLED)
+        tn_link_process(n);
     tn_tmf_process(n);
     uint64_t when;
     if (ip6_ping_deadline(&n->ip, &when) && when <= n->now)
@@ -356,10 +365,12 @@ int64_t tnode_next_timeout_ms(const struct tnode *n, uint64_t now_ms)
     if (n->txq_count && mac_layer_txq_count(&n->mac) < MAC_LAYER_TXQ_LEN)
         t = tn_min_due(t, 0);
     t = tn_min_due(t, tn_mesh_next(n));
-    if (n->role == TNODE_LEADER)
+    if (n->role == TNODE_LEADER || n->role == TNODE_ROUTER)
         t = tn_min_due(t, tn_router_next(n));
     else if (n->role == TNODE_CHILD || n->role == TNODE_DETACHED)
         t = tn_min_due(t, tn_child_next(n));
+    if (n->role != TNODE_DISABLED)
+        t = tn_min_due(t, tn_link_next(n));
     t = tn_min_due(t, tn_tmf_next(n));
     /* Those timers are relative to n->now; the caller's now may be later. */
     if (t > 0 && now_ms > n->now) {
@@ -493,7 +504,7 @@ enum ot_err tnode_thread_stop(struct tnode *n, uint64_t now_ms)
         n->now = now_ms;
     if (n->role == TNODE_DISABLED)
         return OT_ERR_NONE;
-    if (n->role == TNODE_LEADER)
+    if (n->role == TNODE_LEADER || n->role == TNODE_ROUTER)
         tn_router_stop(n);
     tn_child_stop(n);
     tn_tmf_reset(n);
@@ -567,7 +578,7 @@ enum ot_err tnode_set_mode(struct tnode *n, uint8_t mode, uint64_t now_ms)
         return OT_ERR_INVALID_ARGS;
     if (!(mode & TNODE_MODE_RX_ON))
         return OT_ERR_NOT_IMPLEMENTED; /* sleepy children need indirect TX (mac.h TODO) */
-    if (n->role == TNODE_LEADER && !(mode & TNODE_MODE_FTD))
+    if ((n->role == TNODE_LEADER || n->role == TNODE_ROUTER) && !(mode & TNODE_MODE_FTD))
         return OT_ERR_INVALID_STATE;
     if (mode == n->mode)
         return OT_ERR_NONE;
@@ -659,7 +670,7 @@ const uint8_t *tnode_netdata(const struct tnode *n, size_t *len)
 
 enum ot_err tnode_leader_data(const struct tnode *n, struct tnode_leader_data *out)
 {
-    if (n->role != TNODE_CHILD && n->role != TNODE_LEADER)
+    if (n->role != TNODE_CHILD && n->role != TNODE_ROUTER && n->role != TNODE_LEADER)
         return OT_ERR_INVALID_STATE;
     out->partition_id = n->leader.partition_id;
     out->weighting = n->leader.weighting;
@@ -726,7 +737,7 @@ size_t tnode_children(const struct tnode *n, uint64_t now_ms, struct tnode_child
                       size_t max)
 {
     size_t total = 0;
-    if (n->role != TNODE_LEADER)
+    if (n->role != TNODE_LEADER && n->role != TNODE_ROUTER)
         return 0;
     for (unsigned i = 0; i < CHILD_TABLE_MAX; i++) {
         const struct child_table_entry *c = &n->children.child[i];
@@ -840,7 +851,7 @@ enum ot_err tnode_send_ip6(struct tnode *n, const uint8_t *pkt, size_t len, uint
         n->now = now_ms;
     if (!pkt || len < IP6_HDR_LEN || len > IP6_MTU || (pkt[0] >> 4) != 6)
         return OT_ERR_INVALID_ARGS;
-    if (n->role != TNODE_LEADER && n->role != TNODE_CHILD)
+    if (n->role != TNODE_LEADER && n->role != TNODE_ROUTER && n->role != TNODE_CHILD)
         return OT_ERR_INVALID_STATE;
     return tn_mesh_send(n, pkt, len, TN_FROM_HOST);
 }

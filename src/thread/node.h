@@ -38,7 +38,7 @@ enum tnode_role {
     TNODE_DISABLED, /* "disabled": thread stopped */
     TNODE_DETACHED, /* "detached": looking for a parent or about to form */
     TNODE_CHILD,    /* "child" */
-    TNODE_ROUTER,   /* "router" (reserved: not reached yet) */
+    TNODE_ROUTER,   /* "router" */
     TNODE_LEADER,   /* "leader" */
 };
 
@@ -378,10 +378,15 @@ struct tnode_counters {
     uint32_t mle_drop_bad_challenge;     /* Response does not echo our Challenge */
     uint32_t mle_drop_table_full;        /* no room for one more child */
     uint32_t mle_drop_partition;         /* other partition / leader */
-    uint32_t mle_tx;                     /* MLE messages sent */
-    uint32_t mle_tx_errors;              /* could not build or send */
-    uint32_t mle_tx_drop_fc_unsaved;     /* refused: its MLE frame counter is not persisted
-                                          * ahead (the store failed; see tnode_frame_counters) */
+    uint32_t mle_drop_from_self;         /* an Advertisement carrying our own router ID */
+    uint32_t mle_link_requests_rx;       /* Link Requests answered */
+    uint32_t mle_link_requests_tx;
+    uint32_t mle_links_up;           /* Link Accepts that made a router link valid */
+    uint32_t mle_adv_rx;             /* Advertisements of our partition processed */
+    uint32_t mle_tx;                 /* MLE messages sent */
+    uint32_t mle_tx_errors;          /* could not build or send */
+    uint32_t mle_tx_drop_fc_unsaved; /* refused: its MLE frame counter is not persisted
+                                      * ahead (the store failed; see tnode_frame_counters) */
     /* TMF */
     uint32_t tmf_rx;               /* TMF requests / responses handled */
     uint32_t tmf_drop_parse;       /* CoAP or TMF TLVs did not parse */
@@ -391,6 +396,11 @@ struct tnode_counters {
     uint32_t tmf_tx;
     uint32_t tmf_tx_errors;
     uint32_t addr_solicits_refused; /* a/as answered "no address available" (§3.8) */
+    uint32_t addr_solicits_granted; /* a/as answered with a router ID */
+    uint32_t addr_releases;         /* a/ar that released a router ID */
+    uint32_t tmf_drop_addr_release; /* a/ar with an unknown RLOC16 or a wrong ext address */
+    uint32_t router_upgrades;       /* this node became a router (a/as granted) */
+    uint32_t router_downgrades;     /* this node gave its router ID back */
     uint32_t addr_queries;          /* a/aq we sent */
     uint32_t addr_query_timeouts;
     /* transmit / forwarding */

@@ -239,7 +239,7 @@ void tn_netdata_apply(struct tnode *n, const uint8_t *nd, size_t len)
         if (c.id > 0 && c.id < LOWPAN_CTX_MAX)
             lowpan_ctx_set(&n->ctx, c.id, c.prefix.addr, c.prefix.len, c.compress);
 
-    if (n->role != TNODE_CHILD && n->role != TNODE_LEADER)
+    if (n->role != TNODE_CHILD && n->role != TNODE_ROUTER && n->role != TNODE_LEADER)
         return;
     /* SLAAC addresses from on-mesh 'a' prefixes (OT Slaac), IID derived from
      * the extended address, so it is stable across restarts. */
@@ -348,4 +348,47 @@ void tn_set_role(struct tnode *n, enum tnode_role role)
         tn_log(n, 3, "role %s -> %s", tnode_role_name(n->role), tnode_role_name(role));
     n->role = role;
     tn_service_alocs_sync(n);
+}
+
+/* ---- neighbour routers (n->rt links, n->rnbr state) ------------------------- */
+
+int tn_rnbr_by_ext(const struct tnode *n, const uint8_t ext[8])
+{
+    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++) {
+        const struct router_table_entry *e = router_table_cget(&n->rt, id);
+        if (e && id != n->rt.my_id && e->link == ROUTER_TABLE_LINK_VALID &&
+            memcmp(e->ext, ext, 8) == 0)
+            return id;
+    }
+    return -1;
+}
+
+struct child_table_sec *tn_rnbr_sec(struct tnode *n, const struct mac_addr *src,
+                                    const uint8_t **ext)
+{
+    if (n->role != TNODE_ROUTER && n->role != TNODE_LEADER)
+        return NULL;
+    int id = -1;
+    if (src->mode == MAC_ADDR_EXT) {
+        id = tn_rnbr_by_ext(n, src->ext);
+    } else if (src->mode == MAC_ADDR_SHORT && (src->short_addr & 0x1ff) == 0 &&
+               (src->short_addr >> 10) <= ROUTER_TABLE_MAX_ID) {
+        const struct router_table_entry *e = router_table_cget(&n->rt, src->short_addr >> 10);
+        if (e && (src->short_addr >> 10) != n->rt.my_id && e->link == ROUTER_TABLE_LINK_VALID)
+            id = src->short_addr >> 10;
+    }
+    if (id < 0)
+        return NULL;
+    if (ext)
+        *ext = n->rnbr[id].ext;
+    return &n->rnbr[id].sec;
+}
+
+void tn_rnbr_heard(struct tnode *n, const uint8_t ext[8], int8_t rssi)
+{
+    int id = n->role == TNODE_ROUTER || n->role == TNODE_LEADER ? tn_rnbr_by_ext(n, ext) : -1;
+    if (id < 0)
+        return;
+    router_table_link_rx(&n->rt, (uint8_t)id, rssi, TN_NOISE_FLOOR);
+    router_table_get(&n->rt, (uint8_t)id)->last_heard_ms = n->now;
 }

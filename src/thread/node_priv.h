@@ -9,7 +9,8 @@
  *   node.c        public API, lifecycle, dataset and keys, MLE receive
  *                 dispatch, TCP/UDP sockets                    (top)
  *   mle_child.c   attach, keep-alive, re-attach (the child role)
- *   mle_router.c  leader formation and the parent role (interop §3.3)
+ *   mle_router.c  leader formation, the parent and router roles (interop §3.3)
+ *   mle_link.c    router links, Advertisements, REED upgrade / downgrade
  *   tmf_agent.c   TMF (UDP 61631): a/aq, a/an, a/as, a/sd; address cache
  *   mesh.c        IPv6 <-> 6LoWPAN <-> MAC, next hop, MAC security policy,
  *                 forwarding for children, the MAC callbacks; secured MLE send
@@ -153,6 +154,7 @@ struct tn_tcp_seg {
 
 struct tn_tmf_retx {
     bool used;
+    uint8_t uri;   /* enum tmf_uri of the request */
     unsigned slot; /* coap pending slot */
     uint8_t dst[16];
     uint16_t len;
@@ -160,11 +162,21 @@ struct tn_tmf_retx {
 };
 
 /* A neighbour router's security state (by router ID): the MAC and MLE
- * replay windows of its frames, as a child's (child_table_sec). */
+ * replay windows of its frames, as a child's (child_table_sec); the
+ * challenge of our Link Request to it, and when a delayed one is due. */
 struct tn_rnbr {
     uint8_t ext[8];
     struct child_table_sec sec;
+    struct mle_challenge challenge; /* ours in a Link Request / Link Accept And Request */
+    uint64_t lr_due_ms;             /* a Link Request is due then (0: none) */
 };
+
+/* The receiver's noise floor for link margins (the simulated radios,
+ * OpenThread's sim platform included, report -100 dBm). */
+#define TN_NOISE_FLOOR (-100)
+/* mle.hpp kMaxLinkRequestDelayOnRouter / kMaxLinkAcceptDelay (ms). */
+#define TN_LINK_REQUEST_DELAY_MS 1000
+#define TN_LINK_ACCEPT_DELAY_MS 1000
 
 /* Router-role settings (OpenThread's CLI names; mle.hpp defaults). */
 #define TN_ROUTER_SELECTION_JITTER_S 120 /* kRouterSelectionJitter */
@@ -188,6 +200,7 @@ struct tn_rx {
 };
 
 struct tnode;
+struct tmf_addr_solicit_rsp;
 
 /* Upward calls, set by node.c when the node is made: the lower files reach
  * the files above them only through these. */
@@ -203,6 +216,15 @@ struct tn_up {
                               size_t len);
     /* tmf_agent -> mle_router: the leader's Network Data store changed. */
     void (*netdata_changed)(struct tnode *n);
+    /* tmf_agent -> mle_link: the leader allocated a router ID (a/as). */
+    void (*routers_changed)(struct tnode *n);
+    /* tmf_agent -> mle_link: the leader released router ID id (a/ar):
+     * its Network Data and EID cache entries go. */
+    void (*router_released)(struct tnode *n, uint8_t id);
+    /* tmf_agent -> mle_link: the answer to our a/as (NULL: none came). */
+    void (*addr_solicit_done)(struct tnode *n, const struct tmf_addr_solicit_rsp *rsp);
+    /* mle_router -> mle_child: attach again (a router leaving its partition). */
+    void (*reattach)(struct tnode *n);
 };
 
 struct tnode {
@@ -265,8 +287,10 @@ struct tnode {
     uint8_t local_nd[NETDATA_MAX_LEN];
     size_t local_nd_len;
     uint8_t router_id;
-    uint8_t id_seq;
-    uint64_t id_seq_ms;
+    uint64_t rt_tick_ms;                     /* next router_table_tick (once a second) */
+    uint64_t upgrade_ms;                     /* REED: the Address Solicit is due (0: none) */
+    bool as_pending;                         /* an a/as of ours waits for its answer */
+    uint64_t downgrade_ms;                   /* router: the downgrade is due (0: none) */
     uint64_t adv_i_ms, adv_t_ms, adv_end_ms; /* trickle interval, send time, end */
     bool adv_sent_this_interval;
     struct child_table children;
@@ -353,6 +377,17 @@ void tn_addr_reg_build(struct tnode *n, struct mle_addr_reg *ar);
 /* Resolves an Address Registration entry (context id -> prefix) into a full
  * address. False for unknown contexts. */
 bool tn_addr_reg_resolve(const struct tnode *n, const struct mle_addr_entry *e, uint8_t out[16]);
+
+/* The valid neighbour router with this ext address, or -1. */
+int tn_rnbr_by_ext(const struct tnode *n, const uint8_t ext[8]);
+/* MAC/MLE replay state of the valid neighbour router sending from src
+ * (ext, or its router RLOC16) while we are a router or leader; *ext
+ * (optional) its ext address. NULL: no such neighbour. */
+struct child_table_sec *tn_rnbr_sec(struct tnode *n, const struct mac_addr *src,
+                                    const uint8_t **ext);
+/* A frame from ext: a neighbour router's RSS average and last heard
+ * (router_table_link_rx). */
+void tn_rnbr_heard(struct tnode *n, const uint8_t ext[8], int8_t rssi);
 
 /* helpers */
 static inline int64_t tn_min_due(int64_t a, int64_t b)

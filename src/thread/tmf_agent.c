@@ -5,7 +5,9 @@
  *         as proxy for children's registered / learned EIDs (+ Last
  *         Transaction Time for MTD children);
  *   a/an  fills the address cache and releases packets held for the query;
- *   a/as  refused: 2.04 + Status 1 "no address available" (§3.8);
+ *   a/as  the leader's router ID allocation (router_table_solicit): 2.04 +
+ *         Status [, RLOC16, Router Mask];
+ *   a/ar  the leader releases a router ID (router_table_addr_release);
  *   a/sd  registers the sender's Network Data in the leader store.
  * The leader's own queries: a/aq (NON) to ff03::2, 3 s wait, then a retry
  * hold-off of 15 s doubling to 120 s (config/tmf.h).
@@ -67,8 +69,8 @@ static void reply(struct tnode *n, const struct coap_msg *req, const struct ip6_
 }
 
 /* Sends a CON request and keeps it for retransmission. */
-static void send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
-                     const uint8_t *payload, size_t plen)
+static enum ot_err send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
+                            const uint8_t *payload, size_t plen)
 {
     struct tn_tmf_retx *r = NULL;
     for (unsigned i = 0; i < TN_TMF_RETX && !r; i++)
@@ -83,7 +85,7 @@ static void send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
     if (tmf_build_request(COAP_TYPE_CON, coap_next_mid(&n->coap), token, 2, uri, payload, plen, out,
                           sizeof(out), &olen, NULL) != TMF_OK) {
         n->cnt.tmf_tx_errors++;
-        return;
+        return OT_ERR_NO_BUFS;
     }
     if (r) {
         struct coap_msg m;
@@ -94,13 +96,14 @@ static void send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
         if (coap_parse(out, olen, &m) == COAP_OK &&
             coap_pending_add(&n->coap, &peer, &m, n->now, tn_rand32(n), r, &idx) == COAP_OK) {
             r->used = true;
+            r->uri = (uint8_t)uri;
             r->slot = idx;
             memcpy(r->dst, dst, 16);
             r->len = (uint16_t)olen;
             memcpy(r->msg, out, olen);
         }
     }
-    tmf_send(n, dst, out, olen);
+    return tmf_send(n, dst, out, olen);
 }
 
 /* ---- address cache ------------------------------------------------------------ */
@@ -335,33 +338,151 @@ static void rx_server_data(struct tnode *n, const struct coap_msg *m, const stru
         n->up.netdata_changed(n);
 }
 
+/* CountBorderRouters(kRouterRoleOnly): distinct router RLOC16s with a
+ * Border Router or Has Route entry in the leader's Network Data. */
+unsigned tn_tmf_br_routers(const struct tnode *n)
+{
+    uint64_t seen = 0;
+    struct netdata_iter it = NETDATA_ITER_INIT;
+    struct netdata_prefix_cfg p;
+    struct netdata_route_cfg r;
+    while (netdata_next_prefix(n->netdata, n->netdata_len, NETDATA_ANY_RLOC16, &it, &p))
+        if ((p.rloc16 & 0x1ff) == 0 && (p.rloc16 >> 10) <= ROUTER_TABLE_MAX_ID)
+            seen |= 1ull << (p.rloc16 >> 10);
+    it = (struct netdata_iter)NETDATA_ITER_INIT;
+    while (netdata_next_route(n->netdata, n->netdata_len, NETDATA_ANY_RLOC16, &it, &r))
+        if ((r.rloc16 & 0x1ff) == 0 && (r.rloc16 >> 10) <= ROUTER_TABLE_MAX_ID)
+            seen |= 1ull << (r.rloc16 >> 10);
+    unsigned k = 0;
+    for (; seen; seen &= seen - 1)
+        k++;
+    return k;
+}
+
+/* a/as (Thread 1.3 §5.11; mle_ftd.cpp ProcessAddressSolicit): the router
+ * table decides; 2.04 with Status [, RLOC16, Router Mask]. */
 static void rx_addr_solicit(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx)
 {
     if (n->role != TNODE_LEADER) {
         n->cnt.tmf_drop_not_leader++;
         return;
     }
-    /* Refuse: 2.04 + Status 1 (no address available), §3.8. */
-    uint8_t out[TN_TMF_MSG_MAX];
-    size_t olen;
-    if (tmf_build_addr_solicit_reject(m, coap_next_mid(&n->coap), out, sizeof(out), &olen, NULL) !=
-        TMF_OK) {
+    struct tmf_addr_solicit as;
+    if (tmf_parse_addr_solicit(m->payload, m->payload_len, &as) != TMF_OK) {
         n->cnt.tmf_drop_parse++;
         return;
     }
-    struct coap_peer peer;
-    memcpy(peer.addr, rx->src, 16);
-    peer.port = rx->sport;
-    coap_dedup_set_response(&n->coap, &peer, m->mid, out, olen);
-    n->cnt.addr_solicits_refused++;
-    tn_log(n, 3, "a/as refused (no address available)");
-    tmf_send(n, rx->src, out, olen);
+    struct router_table_solicit req = {0};
+    memcpy(req.ext, as.ext_mac, 8);
+    req.reason = as.reason;
+    req.has_rloc16 = as.has_rloc16;
+    req.rloc16 = as.rloc16;
+    req.br_routers = tn_tmf_br_routers(n);
+    req.rnd = tn_rand32(n);
+    struct router_table_solicit_answer a = router_table_solicit(&n->rt, &req, n->now);
+    struct tmf_addr_solicit_rsp rsp = {.status = a.status};
+    if (a.status == ROUTER_TABLE_AS_SUCCESS) {
+        rsp.has_rloc16 = true;
+        rsp.rloc16 = router_table_rloc16(a.id);
+        rsp.has_router_mask = true;
+        rsp.router_mask.id_seq = n->rt.id_seq;
+        router_table_mask(&n->rt, rsp.router_mask.mask);
+        n->cnt.addr_solicits_granted++;
+    } else {
+        n->cnt.addr_solicits_refused++;
+    }
+    tn_log(n, 3, "a/as: %s (router id %u)", router_table_as_why_name(a.why), a.id);
+    uint8_t pl[64];
+    size_t plen;
+    if (tmf_build_addr_solicit_rsp(&rsp, pl, sizeof(pl), &plen) != TMF_OK) {
+        n->cnt.tmf_tx_errors++;
+        return;
+    }
+    reply(n, m, rx, COAP_CODE_CHANGED, pl, plen);
+    if (a.status == ROUTER_TABLE_AS_SUCCESS)
+        n->up.routers_changed(n);
+}
+
+/* a/ar (mle_ftd.cpp HandleAddressRelease): the router with this RLOC16 and
+ * ext address gives its ID back; a mismatch gets no answer. */
+static void rx_addr_release(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx)
+{
+    if (n->role != TNODE_LEADER) {
+        n->cnt.tmf_drop_not_leader++;
+        return;
+    }
+    struct tmf_addr_release ar;
+    if (tmf_parse_addr_release(m->payload, m->payload_len, &ar) != TMF_OK) {
+        n->cnt.tmf_drop_parse++;
+        return;
+    }
+    if (router_table_addr_release(&n->rt, ar.rloc16, ar.ext_mac, n->now) != OT_ERR_NONE) {
+        n->cnt.tmf_drop_addr_release++;
+        return;
+    }
+    n->cnt.addr_releases++;
+    tn_log(n, 3, "a/ar: router id %u released", ar.rloc16 >> 10);
+    if (m->type == COAP_TYPE_CON)
+        reply(n, m, rx, COAP_CODE_CHANGED, NULL, 0);
+    n->up.router_released(n, (uint8_t)(ar.rloc16 >> 10));
+}
+
+/* The leader's RLOC (mesh-local prefix + 0:ff:fe00:<leader RLOC16>). */
+static bool leader_rloc(const struct tnode *n, uint8_t out[16])
+{
+    const uint8_t *ml = tn_ml_prefix(n);
+    if (!ml)
+        return false;
+    static const uint8_t iid[6] = {0, 0, 0, 0xff, 0xfe, 0};
+    memcpy(out, ml, 8);
+    memcpy(out + 8, iid, 6);
+    out[14] = (uint8_t)(n->leader.leader_router_id << 2);
+    out[15] = 0;
+    return true;
+}
+
+enum ot_err tn_tmf_addr_solicit(struct tnode *n, uint8_t reason)
+{
+    struct tmf_addr_solicit as = {.reason = reason};
+    memcpy(as.ext_mac, n->ext, 8);
+    uint8_t pl[32], dst[16];
+    size_t plen;
+    if (!leader_rloc(n, dst) || tmf_build_addr_solicit(&as, pl, sizeof(pl), &plen) != TMF_OK)
+        return OT_ERR_INVALID_STATE;
+    tn_log(n, 3, "a/as to the leader (reason %u)", reason);
+    return send_con(n, dst, TMF_URI_ADDR_SOLICIT, pl, plen);
+}
+
+void tn_tmf_addr_release(struct tnode *n)
+{
+    struct tmf_addr_release ar = {.rloc16 = n->rloc16};
+    memcpy(ar.ext_mac, n->ext, 8);
+    uint8_t pl[32], dst[16];
+    size_t plen;
+    if (leader_rloc(n, dst) && tmf_build_addr_release(&ar, pl, sizeof(pl), &plen) == TMF_OK)
+        send_con(n, dst, TMF_URI_ADDR_RELEASE, pl, plen);
+}
+
+/* The answer to a request of ours (piggybacked ACK). */
+static void rx_answer(struct tnode *n, const struct coap_msg *m, struct tn_tmf_retx *r)
+{
+    r->used = false;
+    if (r->uri != TMF_URI_ADDR_SOLICIT)
+        return;
+    struct tmf_addr_solicit_rsp rsp;
+    if (m->code != COAP_CODE_CHANGED ||
+        tmf_parse_addr_solicit_rsp(m->payload, m->payload_len, &rsp) != TMF_OK) {
+        n->cnt.tmf_drop_parse++;
+        n->up.addr_solicit_done(n, NULL);
+        return;
+    }
+    n->up.addr_solicit_done(n, &rsp);
 }
 
 void tn_tmf_udp_rx(void *ctx, const struct ip6_udp_rx *rx)
 {
     struct tnode *n = ctx;
-    if (n->role != TNODE_CHILD && n->role != TNODE_LEADER)
+    if (n->role != TNODE_CHILD && n->role != TNODE_ROUTER && n->role != TNODE_LEADER)
         return;
     struct coap_msg m;
     if (coap_parse(rx->payload, rx->len, &m) != COAP_OK) {
@@ -375,7 +496,9 @@ void tn_tmf_udp_rx(void *ctx, const struct ip6_udp_rx *rx)
     if (m.type == COAP_TYPE_ACK || m.type == COAP_TYPE_RST) {
         void *user = NULL;
         enum coap_match r = coap_pending_match(&n->coap, &peer, &m, n->now, &user);
-        if ((r == COAP_MATCH_RESPONSE || r == COAP_MATCH_RESET) && user)
+        if (r == COAP_MATCH_RESPONSE && user)
+            rx_answer(n, &m, user);
+        else if (r == COAP_MATCH_RESET && user)
             ((struct tn_tmf_retx *)user)->used = false;
         return;
     }
@@ -406,6 +529,9 @@ void tn_tmf_udp_rx(void *ctx, const struct ip6_udp_rx *rx)
     case TMF_URI_ADDR_SOLICIT:
         rx_addr_solicit(n, &m, rx);
         break;
+    case TMF_URI_ADDR_RELEASE:
+        rx_addr_release(n, &m, rx);
+        break;
     default:
         n->cnt.tmf_drop_unknown_uri++;
         if (m.type == COAP_TYPE_CON)
@@ -427,8 +553,11 @@ void tn_tmf_process(struct tnode *n)
             continue;
         if (ev == COAP_PENDING_RESEND && r->used)
             tmf_send(n, r->dst, r->msg, r->len);
-        else if (ev == COAP_PENDING_TIMEOUT)
+        else if (ev == COAP_PENDING_TIMEOUT) {
             r->used = false;
+            if (r->uri == TMF_URI_ADDR_SOLICIT)
+                n->up.addr_solicit_done(n, NULL);
+        }
     }
     for (unsigned i = 0; i < TN_ADDR_CACHE; i++) {
         struct tn_cache *e = &n->cache[i];

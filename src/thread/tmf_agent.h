@@ -19,5 +19,12 @@ enum ot_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8_t 
 void tn_tmf_process(struct tnode *n);
 int64_t tn_tmf_next(const struct tnode *n);
 void tn_tmf_reset(struct tnode *n);
+/* REED: a/as to the leader's RLOC (CON); the answer goes to
+ * n->up.addr_solicit_done. Router: a/ar of our router ID (CON). */
+enum ot_err tn_tmf_addr_solicit(struct tnode *n, uint8_t reason);
+void tn_tmf_addr_release(struct tnode *n);
+/* Routers with a border router entry in our Network Data (OpenThread's
+ * CountBorderRouters(kRouterRoleOnly)). */
+unsigned tn_tmf_br_routers(const struct tnode *n);
 
 #endif

@@ -175,7 +175,7 @@ struct tm_br *tm_br_new(bool assume_return_path, const char *state_tag,
     cfg.radio = &b->air.st[1];
     cfg.random = tm_random;
     cfg.user = &b->air.st[1];
-    cfg.router_eligible = true;
+    cfg.router_eligible = false; /* the device stays a child (no REED upgrade) */
     b->dev = tnode_new(&cfg, b->now);
     assert_non_null(b->dev);
     node_cli_init(&b->dcli, b->dev);

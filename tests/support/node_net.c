@@ -52,7 +52,10 @@ void node_net_cfg(struct tnode_cfg *cfg, struct tm_medium *air, int i)
     cfg->radio = &air->st[i];
     cfg->random = tm_random;
     cfg->user = &air->st[i];
-    cfg->router_eligible = true;
+    /* Node 0 forms the partition; the others stay children (a router-
+     * eligible FTD child becomes a router after the selection jitter,
+     * mle_link.c): the tests that want routers set it themselves. */
+    cfg->router_eligible = i == 0;
 }
 
 struct node_net *node_net_new(int n)

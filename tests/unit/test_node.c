@@ -574,8 +574,14 @@ static void test_attach_ftd_child(void **state)
 {
     (void)state;
     struct mnode *l, *c;
-    struct medium *m =
-        net_with_child(&l, &c, TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA);
+    /* Not router-eligible: it stays a child for the keep-alive check below
+     * (a REED would become a router after the selection jitter). */
+    struct medium *m = medium_new();
+    medium_keys(m);
+    struct dataset_tlvs d;
+    make_dataset(&d);
+    l = form_leader(m, &d);
+    c = attach_child(m, TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA, false);
     uint16_t lr = tnode_rloc16(l->node), cr = tnode_rloc16(c->node);
     assert_int_equal(cr & 0xfc00, lr);
     assert_true((cr & 0x1ff) >= 1);
