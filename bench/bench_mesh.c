@@ -3,14 +3,18 @@
  *
  *   tbr-mesh-bench [--routers N] [--devices M] [--seed S] [--range METRES]
  *                  [--spacing METRES] [--loss P] [--minutes T]
- *                  [--topology grid|random] [--until-done] [--check] [--quiet]
+ *                  [--topology grid|random] [--start all|rings] [--ring-s S]
+ *                  [--until-done] [--check] [--quiet]
  *
  * One process, virtual time, no sockets: a border router (src/br/agent.c
  * with NAT64 enabled, station 0 in the middle of the field) and N
  * router-eligible FTDs plus M MTD end devices (mode rn) on the in-process
  * medium (bench/mesh_medium.h: positions, radio range, RSSI from the
  * distance). The border router forms the network; then every other node
- * gets its active dataset and starts at once. Every node, once attached
+ * gets its active dataset and starts: all at once (--start all, the
+ * default), or ring by ring of radio hops from the border router, ring h
+ * at (h - 1) * --ring-s (150 s: more than OpenThread's 120 s router
+ * selection jitter), as an installer adds devices outward. Every node, once attached
  * and holding a NAT64 prefix from the Network Data, pings 192.0.2.1
  * through it (RFC 6052 synthesis of the agent's NAT64 /96; the agent's
  * host side answers IPv4 echo requests), retried until one reply comes
@@ -57,6 +61,8 @@ struct bm_opts {
     double minutes;
     enum mm_topology topology;
     bool until_done, check, quiet;
+    bool rings;       /* --start rings: ring h of radio hops starts at (h - 1) * ring_ms */
+    uint64_t ring_ms; /* --ring-s */
 };
 
 struct bm;
@@ -68,6 +74,8 @@ struct bm_node {
     int hops;     /* radio hops from the border router over the medium's links, -1 unreachable */
     bool dirty;   /* input arrived: process it */
     uint64_t due; /* absolute ms of its nearest timer, BM_NEVER */
+    uint64_t start_at; /* when `thread start` is due */
+    bool started;
     uint64_t attached_at, nat64_at; /* BM_NEVER until it happens */
     bool ping_busy;
     uint64_t ping_next;
@@ -305,6 +313,16 @@ static void bm_census(struct bm *b, struct bm_census *c)
     free(pids);
 }
 
+static void bm_start_due(struct bm *b, struct bm_node *nd)
+{
+    if (nd->started || b->now < nd->start_at)
+        return;
+    nd->started = true;
+    nd->dirty = true;
+    if (tnode_thread_start(nd->tn, b->now) != OT_ERR_NONE)
+        fprintf(stderr, "thread start failed at node %d\n", (int)(nd - b->nodes));
+}
+
 /* The per-tick checks: attach times, pings, the "all" milestones. */
 static void bm_tick(struct bm *b)
 {
@@ -316,7 +334,10 @@ static void bm_tick(struct bm *b)
         br_pid = ld.partition_id;
     for (int i = 1; i < b->n; i++) {
         struct bm_node *nd = &b->nodes[i];
-        bool att = bm_attached(tnode_role(nd->tn));
+        bool att;
+
+        bm_start_due(b, nd);
+        att = bm_attached(tnode_role(nd->tn));
 
         if (att && nd->attached_at == BM_NEVER) {
             nd->attached_at = b->now;
@@ -404,7 +425,9 @@ static int bm_new_nodes(struct bm *b)
     return 0;
 }
 
-static int bm_start_nodes(struct bm *b)
+/* Gives every node the border router's active dataset (and the MTDs their
+ * mode) and its start time: all at t0, or ring by ring of radio hops. */
+static int bm_prepare_nodes(struct bm *b)
 {
     size_t len;
     const uint8_t *ds = tnode_active_dataset(br_agent_node(b->agent), &len);
@@ -415,15 +438,16 @@ static int bm_start_nodes(struct bm *b)
     memcpy(copy, ds, len);
     for (int i = 1; i < b->n; i++) {
         struct bm_node *nd = &b->nodes[i];
+        int ring = nd->hops > 0 ? nd->hops - 1 : 0;
 
         if (!nd->router_capable &&
             tnode_set_mode(nd->tn, TNODE_MODE_RX_ON | TNODE_MODE_FULL_NETDATA, b->now) !=
                 OT_ERR_NONE)
             return -1;
         if (tnode_dataset_set_active(nd->tn, copy, len, b->now) != OT_ERR_NONE ||
-            tnode_ifconfig(nd->tn, true, b->now) != OT_ERR_NONE ||
-            tnode_thread_start(nd->tn, b->now) != OT_ERR_NONE)
+            tnode_ifconfig(nd->tn, true, b->now) != OT_ERR_NONE)
             return -1;
+        nd->start_at = b->now + (b->o.rings ? (uint64_t)ring * b->o.ring_ms : 0);
         nd->dirty = true;
     }
     return 0;
@@ -587,7 +611,7 @@ static int bm_usage(void)
 {
     fprintf(stderr, "usage: tbr-mesh-bench [--routers N] [--devices M] [--seed S] [--range M] "
                     "[--spacing M] [--loss P] [--minutes T] [--topology grid|random] "
-                    "[--until-done] [--check] [--quiet]\n");
+                    "[--start all|rings] [--ring-s S] [--until-done] [--check] [--quiet]\n");
     return 2;
 }
 
@@ -599,6 +623,7 @@ static int bm_parse(int argc, char **argv, struct bm_opts *o)
                           .range = 25,
                           .spacing = 10,
                           .minutes = 10,
+                          .ring_ms = 150000,
                           .topology = MM_GRID};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -629,7 +654,14 @@ static int bm_parse(int argc, char **argv, struct bm_opts *o)
             o->loss = strtod(v, &end);
         else if (strcmp(a, "--minutes") == 0)
             o->minutes = strtod(v, &end);
-        else if (strcmp(a, "--topology") == 0) {
+        else if (strcmp(a, "--ring-s") == 0)
+            o->ring_ms = (uint64_t)(strtod(v, &end) * 1000);
+        else if (strcmp(a, "--start") == 0) {
+            if (strcmp(v, "all") != 0 && strcmp(v, "rings") != 0)
+                return -1;
+            o->rings = strcmp(v, "rings") == 0;
+            continue;
+        } else if (strcmp(a, "--topology") == 0) {
             if (strcmp(v, "grid") != 0 && strcmp(v, "random") != 0)
                 return -1;
             o->topology = strcmp(v, "grid") == 0 ? MM_GRID : MM_RANDOM;
@@ -685,7 +717,7 @@ static int bm_setup(struct bm *b, struct bm_result *r)
     if (bm_new_nodes(b) != 0)
         return -1;
     r->heap_nodes = bm_heap() - r->heap0;
-    if (bm_start_nodes(b) != 0) {
+    if (bm_prepare_nodes(b) != 0) {
         fprintf(stderr, "starting the nodes failed\n");
         return -1;
     }
@@ -702,8 +734,8 @@ static void bm_measure(struct bm *b, struct bm_result *r)
     end = b->t0 + (uint64_t)(b->o.minutes * 60000.0);
     next_report = b->t0 + 60000;
     while (b->now < end) {
-        bm_run(b, b->now + BM_TICK_MS);
         bm_tick(b);
+        bm_run(b, b->now + BM_TICK_MS);
         if (!b->o.quiet && b->now >= next_report) {
             struct bm_census c;
 
@@ -718,6 +750,7 @@ static void bm_measure(struct bm *b, struct bm_result *r)
         if (b->o.until_done && b->all_partition_at != BM_NEVER && b->all_nat64_at != BM_NEVER)
             break;
     }
+    bm_tick(b);
     r->wall_s = bm_wall_s() - w0;
     r->sim_min = (double)(b->now - b->t0) / 60000.0;
     /* what the nodes (and the agent's growth) hold now, over what was there before them */
