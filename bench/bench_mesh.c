@@ -4,7 +4,7 @@
  *   tbr-mesh-bench [--routers N] [--devices M] [--seed S] [--range METRES]
  *                  [--spacing METRES] [--loss P] [--minutes T]
  *                  [--topology grid|random] [--start all|rings] [--ring-s S]
- *                  [--until-done] [--check] [--quiet]
+ *                  [--until-done] [--check] [--quiet] [--dump]
  *
  * One process, virtual time, no sockets: a border router (src/br/agent.c
  * with NAT64 enabled, station 0 in the middle of the field) and N
@@ -60,7 +60,7 @@ struct bm_opts {
     double range, spacing, loss;
     double minutes;
     enum mm_topology topology;
-    bool until_done, check, quiet;
+    bool until_done, check, quiet, dump;
     bool rings;       /* --start rings: ring h of radio hops starts at (h - 1) * ring_ms */
     uint64_t ring_ms; /* --ring-s */
 };
@@ -538,6 +538,30 @@ static void bm_report_hops(const struct bm *b, int max_hops)
     }
 }
 
+/* --dump: one line per node (stderr), to find where a mesh went wrong. */
+static void bm_dump(const struct bm *b)
+{
+    for (int i = 0; i < b->n; i++) {
+        struct tnode *tn = bm_tnode(b, i);
+        const struct bm_node *nd = &b->nodes[i];
+        struct tnode_leader_data ld = {0};
+        const struct mm_station *st = &b->air.st[i];
+
+        tnode_leader_data(tn, &ld);
+        fprintf(stderr,
+                "node %4d %s hops %2d at (%5.1f,%5.1f) %-8s rloc16 0x%04x partition %08x "
+                "attached %7.1f nat64 %7.1f pings %u\n",
+                i,
+                i == 0               ? "BR "
+                : nd->router_capable ? "FTD"
+                                     : "MTD",
+                nd->hops, st->x, st->y, tnode_role_name(tnode_role(tn)), tnode_rloc16(tn),
+                (unsigned)ld.partition_id,
+                nd->attached_at == BM_NEVER ? -1.0 : (double)(nd->attached_at - b->t0) / 1000,
+                nd->nat64_at == BM_NEVER ? -1.0 : (double)(nd->nat64_at - b->t0) / 1000, nd->pings);
+    }
+}
+
 static void bm_report(const struct bm *b, const struct bm_result *r)
 {
     int others = b->n - 1;
@@ -609,9 +633,10 @@ static double bm_wall_s(void)
 
 static int bm_usage(void)
 {
-    fprintf(stderr, "usage: tbr-mesh-bench [--routers N] [--devices M] [--seed S] [--range M] "
-                    "[--spacing M] [--loss P] [--minutes T] [--topology grid|random] "
-                    "[--start all|rings] [--ring-s S] [--until-done] [--check] [--quiet]\n");
+    fprintf(stderr,
+            "usage: tbr-mesh-bench [--routers N] [--devices M] [--seed S] [--range M] "
+            "[--spacing M] [--loss P] [--minutes T] [--topology grid|random] "
+            "[--start all|rings] [--ring-s S] [--until-done] [--check] [--quiet] [--dump]\n");
     return 2;
 }
 
@@ -630,10 +655,11 @@ static int bm_parse(int argc, char **argv, struct bm_opts *o)
         char *end = NULL;
 
         if (strcmp(a, "--until-done") == 0 || strcmp(a, "--check") == 0 ||
-            strcmp(a, "--quiet") == 0) {
+            strcmp(a, "--quiet") == 0 || strcmp(a, "--dump") == 0) {
             o->until_done |= a[2] == 'u';
             o->check |= a[2] == 'c';
             o->quiet |= a[2] == 'q';
+            o->dump |= a[2] == 'd';
             continue;
         }
         if (v == NULL)
@@ -774,6 +800,8 @@ int main(int argc, char **argv)
     b.all_attached_at = b.all_partition_at = b.all_nat64_at = BM_NEVER;
     if (bm_setup(&b, &r) == 0) {
         bm_measure(&b, &r);
+        if (b.o.dump)
+            bm_dump(&b);
         bm_report(&b, &r);
         rc = 0;
         if (b.o.check && (b.all_partition_at == BM_NEVER || b.all_nat64_at == BM_NEVER)) {
