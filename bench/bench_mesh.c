@@ -645,7 +645,7 @@ static int bm_parse(int argc, char **argv, struct bm_opts *o)
     *o = (struct bm_opts){.routers = 32,
                           .devices = 200,
                           .seed = 1,
-                          .range = 25,
+                          .range = 40,
                           .spacing = 10,
                           .minutes = 10,
                           .ring_ms = 150000,
