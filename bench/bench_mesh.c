@@ -581,7 +581,8 @@ static void bm_report(const struct bm *b, const struct bm_result *r)
            r->unreachable);
     printf("  all attached (virtual s)            %s  (%d/%d attached, median %s s)\n", att,
            r->c.attached - 1, others, att_med);
-    printf("  all in the BR's partition (s)       %s  (%d partitions)\n", part, r->c.partitions);
+    printf("  all in the BR's partition (s)       %s  (%d/%d in it; %d partitions)\n", part,
+           r->c.in_br_partition - 1, others, r->c.partitions);
     printf("  roles                               %d leader, %d routers, %d children, %d "
            "detached\n",
            r->c.leaders, r->c.routers - r->c.leaders, r->c.children, r->c.detached);
@@ -610,8 +611,9 @@ static void bm_report(const struct bm *b, const struct bm_result *r)
            b->o.range, b->o.spacing, b->o.loss, (unsigned long long)b->o.seed, r->max_hops);
     printf("\"all_attached_s\":%s,\"median_attached_s\":%s,\"all_in_partition_s\":%s,", att,
            att_med, part);
-    printf("\"attached\":%d,\"partitions\":%d,\"routers\":%d,\"children\":%d,", r->c.attached - 1,
-           r->c.partitions, r->c.routers, r->c.children);
+    printf(
+        "\"attached\":%d,\"in_br_partition\":%d,\"partitions\":%d,\"routers\":%d,\"children\":%d,",
+        r->c.attached - 1, r->c.in_br_partition - 1, r->c.partitions, r->c.routers, r->c.children);
     printf("\"all_nat64_s\":%s,\"median_nat64_s\":%s,\"nat64_ok\":%d,", nat, nat_med, r->c.nat64);
     printf("\"tnode_sizeof\":%zu,\"heap_per_node\":%.0f,\"heap_per_node_end\":%.0f,",
            sizeof(struct tnode), per_node, per_node_end);
