@@ -142,6 +142,11 @@ void node_cli_print_udp_rx(FILE *out, const struct tnode_udp_rx *rx);
  * fills the C_VN column (the node does not report it per child). */
 void node_cli_print_child_table(FILE *out, const struct tnode_child_info *ch, size_t n,
                                 uint8_t netdata_version);
+/* `neighbor table` (node_cli_router.c): header, one row per neighbour and
+ * the empty line OpenThread ends it with. */
+void node_cli_router_print_neighbors(FILE *out, const struct tnode_neighbor_info *nb, size_t n);
+/* One `eidcache` line. */
+void node_cli_router_print_eidcache(FILE *out, const struct tnode_eidcache_entry *e);
 /* `parent` (without the CSL lines). */
 void node_cli_print_parent(FILE *out, const struct tnode_parent_info *p);
 /* `leaderdata`. */

@@ -14,6 +14,31 @@ void child_table_init(struct child_table *t)
     t->next_id = 1;
 }
 
+void child_table_reset(struct child_table *t)
+{
+    uint16_t max = t->max_allowed;
+
+    child_table_init(t);
+    t->max_allowed = max;
+}
+
+uint16_t child_table_max(const struct child_table *t)
+{
+    return t->max_allowed == 0 || t->max_allowed > CHILD_TABLE_MAX ? CHILD_TABLE_MAX
+                                                                   : t->max_allowed;
+}
+
+enum ot_err child_table_set_max(struct child_table *t, uint16_t max)
+{
+    if (max == 0 || max > CHILD_TABLE_MAX)
+        return OT_ERR_INVALID_ARGS;
+    for (unsigned i = 0; i < CHILD_TABLE_MAX; i++)
+        if (t->child[i].state != CHILD_TABLE_FREE)
+            return OT_ERR_INVALID_STATE;
+    t->max_allowed = max;
+    return OT_ERR_NONE;
+}
+
 struct child_table_entry *child_table_by_ext(struct child_table *t, const uint8_t ext[8])
 {
     for (unsigned i = 0; i < CHILD_TABLE_MAX; i++) {
@@ -49,12 +74,14 @@ struct child_table_entry *child_table_by_addr(struct child_table *t, const uint8
 
 static struct child_table_entry *entry_alloc(struct child_table *t)
 {
-    for (unsigned i = 0; i < CHILD_TABLE_MAX; i++)
+    unsigned max = child_table_max(t);
+
+    for (unsigned i = 0; i < max; i++)
         if (t->child[i].state == CHILD_TABLE_FREE)
             return &t->child[i];
     /* Reuse the oldest candidate that never finished attaching. */
     struct child_table_entry *old = NULL;
-    for (unsigned i = 0; i < CHILD_TABLE_MAX; i++) {
+    for (unsigned i = 0; i < max; i++) {
         struct child_table_entry *c = &t->child[i];
         if (c->state == CHILD_TABLE_PARENT_REQ && (!old || c->pr_ms < old->pr_ms))
             old = c;
@@ -162,8 +189,8 @@ int child_table_save(const struct child_table *t, const struct kv *kv)
 unsigned child_table_load(struct child_table *t, const struct kv *kv, uint8_t router_id,
                           uint64_t now_ms)
 {
-    unsigned cnt = kv_count(kv, SETTINGS_KEY_CHILD_INFO), k = 0;
-    for (unsigned i = 0; i < cnt && k < CHILD_TABLE_MAX; i++) {
+    unsigned cnt = kv_count(kv, SETTINGS_KEY_CHILD_INFO), k = 0, max = child_table_max(t);
+    for (unsigned i = 0; i < cnt && k < max; i++) {
         uint8_t v[CHILD_TABLE_INFO_LEN];
         size_t len = 0;
         if (kv_get(kv, SETTINGS_KEY_CHILD_INFO, i, v, sizeof(v), &len) != 0 || len != sizeof(v))

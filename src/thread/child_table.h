@@ -18,8 +18,12 @@
 #include "mac/mac_security.h"
 #include "thread/mle_tlv.h"
 #include "util/kv.h"
+#include "util/ot_err.h"
 
-#define CHILD_TABLE_MAX 32
+/* The pool: OpenThread's FTD on posix (OPENTHREAD_CONFIG_MLE_MAX_CHILDREN
+ * in openthread-core-posix-config.h, what otbr-agent runs with); the live
+ * limit is child_table_set_max() (`childmax`). */
+#define CHILD_TABLE_MAX 64
 #define CHILD_TABLE_ADDRS 8       /* registered addresses kept per MTD child */
 #define CHILD_TABLE_TIMEOUT_S 240 /* OpenThread's default child timeout */
 /* Parent Request entries of candidates that never sent a Child ID Request. */
@@ -61,11 +65,22 @@ struct child_table_entry {
 
 struct child_table {
     struct child_table_entry child[CHILD_TABLE_MAX];
-    uint16_t next_id; /* next child id to try */
+    uint16_t next_id;     /* next child id to try */
+    uint16_t max_allowed; /* entries in use at most (`childmax`); 0 means CHILD_TABLE_MAX */
 };
 
-/* Empty table; child ids are handed out from 1. */
+/* Empty table; child ids are handed out from 1; the limit CHILD_TABLE_MAX. */
 void child_table_init(struct child_table *t);
+/* Empties the table (every entry freed, ids from 1 again) but keeps the
+ * limit, as OpenThread keeps mMaxChildrenAllowed across roles. */
+void child_table_reset(struct child_table *t);
+
+/* The live limit (ChildTable::GetMaxChildrenAllowed). */
+uint16_t child_table_max(const struct child_table *t);
+/* SetMaxChildrenAllowed: OT_ERR_INVALID_ARGS unless 1..CHILD_TABLE_MAX,
+ * OT_ERR_INVALID_STATE while any entry is in use (a child or candidate).
+ * Only the first max entries are used from then on. */
+enum ot_err child_table_set_max(struct child_table *t, uint16_t max);
 
 /* Any entry (candidate, valid or restored) with this extended address. */
 struct child_table_entry *child_table_by_ext(struct child_table *t, const uint8_t ext[8]);
@@ -74,9 +89,10 @@ struct child_table_entry *child_table_by_rloc(struct child_table *t, uint16_t rl
 /* The valid child that registered addr, or NULL. */
 struct child_table_entry *child_table_by_addr(struct child_table *t, const uint8_t addr[16]);
 
-/* A new candidate (state PARENT_REQ, all else zero but ext) in a free entry,
- * or in place of the oldest candidate when none is free; NULL when every
- * entry is a valid or restored child. */
+/* A new candidate (state PARENT_REQ, all else zero but ext) in a free entry
+ * among the first child_table_max(), or in place of the oldest candidate
+ * when none is free; NULL when every one of them is a valid or restored
+ * child (OpenThread's GetNewChild: the Parent Request gets no answer). */
 struct child_table_entry *child_table_add(struct child_table *t, const uint8_t ext[8]);
 /* Frees the entry. */
 void child_table_remove(struct child_table *t, struct child_table_entry *c);
@@ -102,7 +118,8 @@ void child_table_record_encode(const struct child_table_entry *c,
 int child_table_save(const struct child_table *t, const struct kv *kv);
 /* Restores CHILD_INFO into an empty table as RESTORED children of router_id
  * (records of other routers, child id 0, duplicates or bad sizes skipped),
- * heard at now, timeout 0 read as CHILD_TABLE_TIMEOUT_S; next ids continue
+ * heard at now, timeout 0 read as CHILD_TABLE_TIMEOUT_S, at most
+ * child_table_max() of them; next ids continue
  * after the restored ones. The caller then confirms each (Child Update
  * Request with a fresh challenge). Returns the number restored. */
 unsigned child_table_load(struct child_table *t, const struct kv *kv, uint8_t router_id,

@@ -472,7 +472,7 @@ static void attach_timer(struct tnode *n)
         } else if (n->attach_round == 0) {
             n->attach_round = 1;
             send_parent_request(n);
-        } else if (n->cfg.router_eligible && n->role == TNODE_DETACHED &&
+        } else if (n->rcfg.router_eligible && n->role == TNODE_DETACHED &&
                    (n->mode & TNODE_MODE_FTD)) {
             n->attach_state = TN_ATTACH_IDLE;
             tn_router_become_leader(n, false); /* nobody answered: form a partition */

@@ -233,7 +233,8 @@ static void fill_connectivity(const struct tnode *n, struct mle_connectivity *c)
         if (n->children.child[i].state == CHILD_TABLE_VALID)
             kids++;
     memset(c, 0, sizeof(*c));
-    c->flags = (CHILD_TABLE_MAX - kids) < CHILD_TABLE_MAX / 3 ? 0xc0 : 0x00; /* low : medium */
+    unsigned max = child_table_max(&n->children);
+    c->flags = (max - kids) < max / 3 ? 0xc0 : 0x00; /* low : medium */
     for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++) {
         const struct router_table_entry *e = router_table_cget(&n->rt, id);
         if (!e || id == n->rt.my_id || e->link != ROUTER_TABLE_LINK_VALID)
@@ -328,7 +329,7 @@ void tn_router_become_router(struct tnode *n, uint8_t id)
         if (e && e->link != ROUTER_TABLE_LINK_NONE)
             router_table_link_down(&n->rt, i, n->now); /* ClearNeighbors */
     }
-    child_table_init(&n->children);
+    child_table_reset(&n->children);
     tn_set_role(n, TNODE_ROUTER);
     n->saved_role = TNODE_ROUTER;
     n->saved_rloc16 = n->rloc16;
@@ -367,7 +368,9 @@ void tn_router_become_leader(struct tnode *n, bool restore)
         n->leader.partition_id = n->saved_partition;
     } else {
         n->router_id = (uint8_t)tn_rand_range(n, 0, MLE_MAX_ROUTER_ID);
-        n->leader.partition_id = tn_rand32(n);
+        /* `partitionid preferred` (OT's reference-device setting), else random. */
+        n->leader.partition_id =
+            n->rcfg.has_preferred_partition ? n->rcfg.preferred_partition : tn_rand32(n);
     }
     n->rloc16 = (uint16_t)(n->router_id << 10);
     uint8_t v[3];
@@ -388,7 +391,7 @@ void tn_router_become_leader(struct tnode *n, bool restore)
         tn_log(n, 1, "router id %u not allocatable", n->router_id);
     router_table_set_role(&n->rt, ROUTER_TABLE_LEADER, n->router_id, n->ext, n->router_id);
     tn_link_reset(n);
-    child_table_init(&n->children);
+    child_table_reset(&n->children);
     n->parent.valid = n->cand.valid = false;
     mac_layer_set_short_addr(&n->mac, n->rloc16);
     ip6_set_rloc16(&n->ip, n->rloc16);
@@ -416,7 +419,7 @@ void tn_router_become_leader(struct tnode *n, bool restore)
 
 void tn_router_stop(struct tnode *n)
 {
-    child_table_init(&n->children);
+    child_table_reset(&n->children);
     router_table_clear(&n->rt);
     router_table_set_role(&n->rt, ROUTER_TABLE_DETACHED, ROUTER_TABLE_INVALID_ID, n->ext,
                           ROUTER_TABLE_INVALID_ID);

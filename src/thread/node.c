@@ -490,7 +490,7 @@ enum ot_err tnode_thread_start(struct tnode *n, uint64_t now_ms)
     if (n->saved_role == TNODE_LEADER && (n->saved_rloc16 & 0x3ff) == 0 &&
         (n->saved_rloc16 >> 10) <= MLE_MAX_ROUTER_ID)
         n->restore_leader = true;
-    if (n->restore_leader && n->cfg.router_eligible) {
+    if (n->restore_leader && n->rcfg.router_eligible) {
         tn_router_become_leader(n, true);
         return OT_ERR_NONE;
     }
@@ -670,8 +670,8 @@ const uint8_t *tnode_netdata(const struct tnode *n, size_t *len)
 
 enum ot_err tnode_leader_data(const struct tnode *n, struct tnode_leader_data *out)
 {
-    if (n->role != TNODE_CHILD && n->role != TNODE_ROUTER && n->role != TNODE_LEADER)
-        return OT_ERR_INVALID_STATE;
+    if (n->role == TNODE_DISABLED || n->role == TNODE_DETACHED)
+        return OT_ERR_DETACHED; /* otThreadGetLeaderData: not attached */
     out->partition_id = n->leader.partition_id;
     out->weighting = n->leader.weighting;
     out->data_version = n->leader.data_version;

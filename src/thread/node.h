@@ -233,6 +233,104 @@ struct tnode_parent_info {
 /* InvalidState unless a child. */
 enum ot_err tnode_parent(const struct tnode *n, uint64_t now_ms, struct tnode_parent_info *out);
 
+/* ---- router role: views and settings (node_router.c) ----------------------
+ *
+ * OpenThread's otThread* FTD getters and setters as the CLI uses them
+ * (thread_ftd_api.cpp, mle_ftd.cpp, child_table.cpp, address_resolver.cpp).
+ * The settings live in the node (struct tn_router_cfg) and act where
+ * OpenThread's do: the jitter and thresholds on the next upgrade/downgrade
+ * decision, the leader weight in the Leader Data of a partition this node
+ * forms, the preferred partition ID (a reference-device setting) as the ID
+ * of a partition this node forms. Like OpenThread none is persisted (its
+ * settings keys hold no router configuration); factoryreset restores the
+ * defaults. */
+
+struct router_table;
+/* The node's router table (thread/router_table.h), for `router table`,
+ * `router list` and `router <id>` (router_table_fmt_*, router_table_info). */
+const struct router_table *tnode_router_table(const struct tnode *n);
+
+/* One neighbour (otNeighborInfo): a child or a router with a valid link. */
+struct tnode_neighbor_info {
+    bool is_child;
+    uint16_t rloc16;
+    uint32_t age_s;   /* since last heard */
+    int8_t avg_rssi;  /* average RSS (127: none yet) */
+    int8_t last_rssi; /* RSS of the last frame (127: none yet) */
+    uint8_t mode;     /* TNODE_MODE_* (routers: rdn) */
+    uint8_t lq_in;    /* 0..3 */
+    uint16_t version; /* MLE Version TLV */
+    uint8_t ext[8];
+};
+/* Neighbours in OpenThread's order (GetNextNeighborInfo): valid children in
+ * child table order, then routers with a valid link by router ID. Returns
+ * the total count (may exceed max). Nothing while detached or disabled. */
+size_t tnode_neighbors(const struct tnode *n, uint64_t now_ms, struct tnode_neighbor_info *out,
+                       size_t max);
+
+/* ROUTER_SELECTION_JITTER (s, default 120), ROUTER_UPGRADE_THRESHOLD (16),
+ * ROUTER_DOWNGRADE_THRESHOLD (23): any uint8 value, as OpenThread. */
+uint8_t tnode_router_selection_jitter(const struct tnode *n);
+void tnode_set_router_selection_jitter(struct tnode *n, uint8_t jitter_s);
+uint8_t tnode_router_upgrade_threshold(const struct tnode *n);
+void tnode_set_router_upgrade_threshold(struct tnode *n, uint8_t threshold);
+uint8_t tnode_router_downgrade_threshold(const struct tnode *n);
+void tnode_set_router_downgrade_threshold(struct tnode *n, uint8_t threshold);
+
+/* `routereligible`: NotCapable to enable on an MTD (mode without d). A
+ * router or leader that stops being eligible detaches (and attaches again
+ * as a child), as Mle::SetRouterEligible. */
+bool tnode_router_eligible(const struct tnode *n);
+enum ot_err tnode_set_router_eligible(struct tnode *n, bool eligible, uint64_t now_ms);
+
+/* `leaderweight` (default 64): the Weighting of the Leader Data when this
+ * node forms a partition. */
+uint8_t tnode_leader_weight(const struct tnode *n);
+void tnode_set_leader_weight(struct tnode *n, uint8_t weight);
+
+/* `partitionid`: the partition ID of the Leader Data held (the last one
+ * once detached; 0 before any). */
+uint32_t tnode_partition_id(const struct tnode *n);
+/* `partitionid preferred` (reference device): 0 (default) for a random ID. */
+uint32_t tnode_preferred_partition_id(const struct tnode *n);
+void tnode_set_preferred_partition_id(struct tnode *n, uint32_t id);
+
+/* `childmax`: children allowed at once, 1..CHILD_TABLE_MAX (64, OpenThread's
+ * posix OPENTHREAD_CONFIG_MLE_MAX_CHILDREN; the default). InvalidArgs out of
+ * range, InvalidState while the table holds any entry (a child or a
+ * candidate), as ChildTable::SetMaxChildrenAllowed. A full table leaves
+ * Parent Requests unanswered (mle_drop_table_full). */
+uint16_t tnode_child_max(const struct tnode *n);
+enum ot_err tnode_set_child_max(struct tnode *n, uint16_t max);
+
+/* ---- EID-to-RLOC cache (`eidcache`, otThreadGetNextCacheEntry) ---------- */
+
+enum tnode_eidcache_state {
+    TNODE_EIDCACHE_CACHED = 0, /* "cache" */
+    TNODE_EIDCACHE_SNOOPED,    /* "snoop" */
+    TNODE_EIDCACHE_QUERY,      /* "query" */
+    TNODE_EIDCACHE_RETRY,      /* "retry" */
+};
+
+struct tnode_eidcache_entry {
+    uint8_t eid[16];
+    uint16_t rloc16;
+    uint8_t state; /* enum tnode_eidcache_state */
+    bool can_evict;
+    bool ramp_down;        /* RETRY only */
+    bool valid_last_trans; /* CACHED: the a/an carried a Last Transaction Time */
+    uint32_t last_trans_s; /* valid_last_trans: that time */
+    uint8_t ml_eid[16];    /* valid_last_trans: the target's ML-EID */
+    uint16_t timeout_s;    /* SNOOPED / QUERY / RETRY: seconds left */
+    uint16_t retry_s;      /* RETRY: the retry delay */
+};
+
+/* Entries in OpenThread's list order (cached, snooped, query, retry; most
+ * recently used first within a list). *iter starts at 0. NotFound at the
+ * end. */
+enum ot_err tnode_eidcache_next(const struct tnode *n, uint64_t now_ms, unsigned *iter,
+                                struct tnode_eidcache_entry *out);
+
 /* ---- ping ---------------------------------------------------------------- */
 
 /* Events of a ping run, in order: one REPLY per echo reply, then DONE. */

@@ -83,7 +83,7 @@ static void rss_add(struct router_table_entry *e, int8_t rss)
     e->rss_avg = (uint16_t)((e->rss_avg * (e->rss_count - 1u) + v) / e->rss_count);
 }
 
-static int8_t rss_average(const struct router_table_entry *e)
+int8_t router_table_avg_rss(const struct router_table_entry *e)
 {
     if (!e->rss_count)
         return ROUTER_TABLE_INVALID_RSSI;
@@ -101,7 +101,8 @@ static void link_add_rss(struct router_table_entry *e, int8_t rss, int8_t nf)
     e->last_rss = rss;
     uint8_t old = e->rss_count ? e->lq_in : ROUTER_TABLE_LQ_NONE;
     rss_add(e, rss);
-    e->lq_in = router_table_lq_for_margin(router_table_link_margin(nf, rss_average(e)), old);
+    e->lq_in =
+        router_table_lq_for_margin(router_table_link_margin(nf, router_table_avg_rss(e)), old);
 }
 
 static void link_info_clear(struct router_table_entry *e)

@@ -166,6 +166,10 @@ struct router_table {
 /* CalculateLinkQuality: 0..3 for a link margin (dB), the thresholds raised
  * by the hysteresis above the last quality (ROUTER_TABLE_LQ_NONE: none). */
 uint8_t router_table_lq_for_margin(uint8_t margin, uint8_t last_lq);
+/* RssAverager::GetAverage of a router's link: the average RSS (dBm, 0.5
+ * rounded away from zero), ROUTER_TABLE_INVALID_RSSI before any sample. */
+struct router_table_entry;
+int8_t router_table_avg_rss(const struct router_table_entry *e);
 /* CostForLinkQuality: 3 -> 1, 2 -> 2, 1 -> 4, 0 (or >3) -> 16. */
 uint8_t router_table_cost_for_lq(uint8_t lq);
 /* ComputeLinkMargin: rss - noise floor, 0 when negative or rss invalid. */

@@ -11,7 +11,7 @@
 
 #include "util/kv.h"
 
-#define KV_MEM_RECS 64
+#define KV_MEM_RECS 128 /* a full child table (64 CHILD_INFO values) and more */
 #define KV_MEM_VAL_MAX 256
 
 struct kv_mem_rec {

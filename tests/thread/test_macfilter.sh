@@ -29,56 +29,11 @@ export PORT_OFFSET=${PORT_OFFSET:-$((800 + $$ % 100))} # 800..899: its own range
 
 # shellcheck source=tests/thread/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/thread/ot_lib.sh
+. "$(dirname "$0")/ot_lib.sh"
 
 OT=$(tbr_shared_dir)/ot/ot-cli-ftd
 [ -x "$OT" ] || tbr_missing_shared ot/ot-cli-ftd
-
-# start_ot N: ot-cli-ftd as node N in its own directory (its flash), on a
-# FIFO like start_node; the prompt and CRs are taken off its output.
-start_ot() {
-    local n=$1 fd
-    mkdir -p "$T/ot$n"
-    mkfifo "$T/in$n"
-    exec {fd}<>"$T/in$n"
-    FD[$n]=$fd
-    : >"$T/out$n"
-    (
-        for fd in "${FD[@]}"; do
-            eval "exec $fd>&-"
-        done
-        cd "$T/ot$n" || exit 1
-        exec "$OT" "$n" <"$T/in$n" 2>"$T/err$n" \
-            > >(exec sed -u -e 's/\r$//' -e ':a' -e 's/^> //' -e 'ta' >>"$T/out$n")
-    ) &
-    PID[$n]=$!
-}
-
-# ocmd N "command" [timeout]: cmd, without OpenThread's echo of the command.
-ocmd() {
-    local rc
-    cmd "$@"
-    rc=$?
-    if [ "$(printf '%s\n' "$OUT" | head -1)" = "$2" ]; then
-        OUT=$(printf '%s\n' "$OUT" | tail -n +2)
-    fi
-    return $rc
-}
-
-# oget N "command": its output when Done.
-oget() { ocmd "$1" "$2" && [ "$RES" = Done ] && printf '%s\n' "$OUT"; }
-
-# role N: its `state` now.
-role() { oget "$1" state; }
-
-# reach N ROLE SECONDS: polls `state` until it reads ROLE.
-reach() {
-    local deadline=$(($(now_ms) + $3 * 1000 * SLOW))
-    while [ "$(now_ms)" -lt "$deadline" ]; do
-        [ "$(role "$1")" = "$2" ] && return 0
-        sleep 0.3
-    done
-    return 1
-}
 
 # stays_unattached N SECONDS: never child or leader within SECONDS.
 stays_unattached() {
@@ -117,8 +72,6 @@ ping_once() {
     ocmd "$1" "ping $2" 10
     echo "$OUT" | grep -q "1 packets received"
 }
-
-oneline() { printf '%s' "$1" | tr '\n' '|'; }
 
 echo "macfilter interop: PORT_OFFSET=$PORT_OFFSET dir=$T"
 

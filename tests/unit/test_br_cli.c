@@ -157,7 +157,7 @@ static void test_commands(void **state)
     assert_non_null(strstr(o, ":2:0:0::/96\nDone\n"));
     o = tm_br_acmd(m, "help");
     assert_true(strncmp(o, "br\nchild\n", 9) == 0);
-    assert_non_null(strstr(o, "\nmode\nnat64\nnetdata\n"));
+    assert_non_null(strstr(o, "\nmode\nnat64\nneighbor\nnetdata\n"));
     assert_non_null(strstr(o, "\nversion\nDone\n"));
     /* tbr's firewall counters: without host configuration there is no policy */
     tm_br_expect_a(m, "firewall counters",

@@ -226,12 +226,86 @@ static void test_records(void **state)
     assert_int_equal(child_table_load(&r, &kv, 5, 0), 0);
 }
 
+/* The pool is OpenThread's posix FTD (64) and all of it is saved and
+ * restored: 64 CHILD_INFO values. */
+static void test_full_table_persists(void **state)
+{
+    (void)state;
+    struct kv_mem m;
+    struct kv kv;
+    kv_mem_init(&m, &kv);
+    struct child_table t, r;
+    child_table_init(&t);
+    assert_int_equal(CHILD_TABLE_MAX, 64);
+    assert_int_equal(child_table_max(&t), 64);
+    for (uint8_t i = 1; i <= CHILD_TABLE_MAX; i++)
+        add_valid(&t, i, 0)->timeout_s = 1000u + i;
+    uint8_t ext[8];
+    ext_of(200, ext);
+    assert_null(child_table_add(&t, ext)); /* full of children */
+    assert_int_equal(child_table_save(&t, &kv), 0);
+    assert_int_equal(kv_count(&kv, SETTINGS_KEY_CHILD_INFO), 64);
+
+    child_table_init(&r);
+    assert_int_equal(child_table_load(&r, &kv, 5, 42), 64);
+    for (unsigned i = 0; i < CHILD_TABLE_MAX; i++) {
+        const struct child_table_entry *c = &r.child[i];
+        assert_int_equal(c->state, CHILD_TABLE_RESTORED);
+        assert_int_equal(c->rloc16, 5 << 10 | (i + 1));
+        assert_int_equal(c->timeout_s, 1000u + i + 1);
+        assert_memory_equal(c->ext, t.child[i].ext, 8);
+        assert_int_equal(c->last_heard_ms, 42);
+    }
+    assert_int_equal(r.next_id, 65);
+
+    /* A smaller live limit restores that many only. */
+    child_table_init(&r);
+    assert_int_equal(child_table_set_max(&r, 10), OT_ERR_NONE);
+    assert_int_equal(child_table_load(&r, &kv, 5, 42), 10);
+    assert_int_equal(r.child[10].state, CHILD_TABLE_FREE);
+}
+
+/* `childmax` (ChildTable::SetMaxChildrenAllowed): 1..64, only while the
+ * table is empty; only the first max entries are used; a reset keeps it. */
+static void test_max_allowed(void **state)
+{
+    (void)state;
+    struct child_table t;
+    uint8_t ext[8];
+    child_table_init(&t);
+    assert_int_equal(child_table_set_max(&t, 0), OT_ERR_INVALID_ARGS);
+    assert_int_equal(child_table_set_max(&t, 65), OT_ERR_INVALID_ARGS);
+    assert_int_equal(child_table_max(&t), 64);
+    assert_int_equal(child_table_set_max(&t, 2), OT_ERR_NONE);
+    assert_int_equal(child_table_max(&t), 2);
+    add_valid(&t, 1, 0);
+    assert_int_equal(child_table_set_max(&t, 3), OT_ERR_INVALID_STATE);
+    ext_of(2, ext);
+    struct child_table_entry *cand = child_table_add(&t, ext);
+    assert_ptr_equal(cand, &t.child[1]);
+    /* A candidate is reused for a newer one, never an entry past the limit. */
+    cand->pr_ms = 5;
+    ext_of(3, ext);
+    assert_ptr_equal(child_table_add(&t, ext), &t.child[1]);
+    t.child[1].state = CHILD_TABLE_VALID;
+    ext_of(4, ext);
+    assert_null(child_table_add(&t, ext));
+    assert_int_equal(t.child[2].state, CHILD_TABLE_FREE);
+    child_table_reset(&t);
+    assert_int_equal(t.child[0].state, CHILD_TABLE_FREE);
+    assert_int_equal(t.next_id, 1);
+    assert_int_equal(child_table_max(&t), 2);
+    assert_int_equal(child_table_set_max(&t, 64), OT_ERR_NONE);
+    assert_int_equal(child_table_max(&t), 64);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lookups),  cmocka_unit_test(test_full_table),
-        cmocka_unit_test(test_alloc_id), cmocka_unit_test(test_timeouts),
-        cmocka_unit_test(test_records),
+        cmocka_unit_test(test_lookups),     cmocka_unit_test(test_full_table),
+        cmocka_unit_test(test_alloc_id),    cmocka_unit_test(test_timeouts),
+        cmocka_unit_test(test_records),     cmocka_unit_test(test_full_table_persists),
+        cmocka_unit_test(test_max_allowed),
     };
     return cmocka_run_group_tests_name("child_table", tests, NULL, NULL);
 }

@@ -1481,7 +1481,7 @@ static void test_api_states(void **state)
     size_t len;
     assert_non_null(tnode_active_dataset(n, &len));
     struct tnode_leader_data ld;
-    assert_int_equal(tnode_leader_data(n, &ld), OT_ERR_INVALID_STATE);
+    assert_int_equal(tnode_leader_data(n, &ld), OT_ERR_DETACHED); /* as otThreadGetLeaderData */
     struct tnode_parent_info pi;
     assert_int_equal(tnode_parent(n, m->now, &pi), OT_ERR_INVALID_STATE);
     assert_int_equal(tnode_thread_start(n, m->now), OT_ERR_NONE);

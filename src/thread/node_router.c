@@ -1,0 +1,259 @@
+/*
+ * The router role's views and settings (node.h, "router role: views and
+ * settings" and "EID-to-RLOC cache"): getters and setters over the node's
+ * router table (n->rt), router settings (n->rcfg), Leader Data, child table
+ * and address cache, as OpenThread's otThread* FTD API
+ * (thread_ftd_api.cpp, mle_ftd.cpp, child_table.cpp, neighbor_table.cpp,
+ * address_resolver.cpp). No MLE here: the role machinery reads n->rcfg.
+ */
+#include <string.h>
+
+#include "thread/node.h"
+#include "thread/node_priv.h"
+
+/* The simulated radio's noise floor (node.c reads link margins against it). */
+#define NR_NOISE_FLOOR (-100)
+
+const struct router_table *tnode_router_table(const struct tnode *n)
+{
+    return &n->rt;
+}
+
+static uint32_t age_s(uint64_t now_ms, uint64_t heard_ms)
+{
+    return now_ms > heard_ms ? (uint32_t)((now_ms - heard_ms) / 1000u) : 0;
+}
+
+static bool is_router_role(const struct tnode *n)
+{
+    return n->role == TNODE_ROUTER || n->role == TNODE_LEADER;
+}
+
+size_t tnode_neighbors(const struct tnode *n, uint64_t now_ms, struct tnode_neighbor_info *out,
+                       size_t max)
+{
+    size_t total = 0;
+
+    if (!is_router_role(n))
+        return 0; /* an FTD child's routers have no links; MTD API not offered */
+    /* Children first, in table order (GetNextNeighborInfo's non-negative iterator). */
+    for (unsigned i = 0; i < CHILD_TABLE_MAX; i++) {
+        const struct child_table_entry *c = &n->children.child[i];
+
+        if (c->state != CHILD_TABLE_VALID)
+            continue;
+        if (total < max) {
+            struct tnode_neighbor_info *o = &out[total];
+
+            memset(o, 0, sizeof(*o));
+            o->is_child = true;
+            o->rloc16 = c->rloc16;
+            o->age_s = age_s(now_ms, c->last_heard_ms);
+            o->avg_rssi = c->rssi; /* the child table keeps the last RSS only */
+            o->last_rssi = c->rssi;
+            o->mode = c->mode & (TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA);
+            o->lq_in = router_table_lq_for_margin(router_table_link_margin(NR_NOISE_FLOOR, c->rssi),
+                                                  ROUTER_TABLE_LQ_NONE);
+            o->version = c->version;
+            memcpy(o->ext, c->ext, 8);
+        }
+        total++;
+    }
+    /* Then routers with a valid link, by router ID. */
+    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++) {
+        const struct router_table_entry *e = router_table_cget(&n->rt, id);
+
+        if (!e || e->link != ROUTER_TABLE_LINK_VALID || id == n->rt.my_id)
+            continue;
+        if (total < max) {
+            struct tnode_neighbor_info *o = &out[total];
+
+            memset(o, 0, sizeof(*o));
+            o->rloc16 = router_table_rloc16(id);
+            o->age_s = age_s(now_ms, e->last_heard_ms);
+            o->avg_rssi = router_table_avg_rss(e);
+            o->last_rssi = e->last_rss;
+            /* HandleLinkAccept: a neighbour router is rx-on, FTD, full data. */
+            o->mode = TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA;
+            o->lq_in = e->lq_in;
+            o->version = e->version;
+            memcpy(o->ext, e->ext, 8);
+        }
+        total++;
+    }
+    return total;
+}
+
+/* ---- settings ------------------------------------------------------------- */
+
+uint8_t tnode_router_selection_jitter(const struct tnode *n)
+{
+    return n->rcfg.jitter_s;
+}
+
+void tnode_set_router_selection_jitter(struct tnode *n, uint8_t jitter_s)
+{
+    n->rcfg.jitter_s = jitter_s;
+}
+
+uint8_t tnode_router_upgrade_threshold(const struct tnode *n)
+{
+    return n->rcfg.upgrade_threshold;
+}
+
+void tnode_set_router_upgrade_threshold(struct tnode *n, uint8_t threshold)
+{
+    n->rcfg.upgrade_threshold = threshold;
+    /* The leader refuses "too few routers" solicits at this many routers
+     * (ProcessAddressSolicit reads mRouterUpgradeThreshold too). */
+    n->rt.upgrade_threshold = threshold;
+}
+
+uint8_t tnode_router_downgrade_threshold(const struct tnode *n)
+{
+    return n->rcfg.downgrade_threshold;
+}
+
+void tnode_set_router_downgrade_threshold(struct tnode *n, uint8_t threshold)
+{
+    n->rcfg.downgrade_threshold = threshold;
+}
+
+bool tnode_router_eligible(const struct tnode *n)
+{
+    return n->rcfg.router_eligible;
+}
+
+enum ot_err tnode_set_router_eligible(struct tnode *n, bool eligible, uint64_t now_ms)
+{
+    if (!(n->mode & TNODE_MODE_FTD) && eligible)
+        return OT_ERR_NOT_CAPABLE;
+    if (eligible == n->rcfg.router_eligible)
+        return OT_ERR_NONE;
+    n->rcfg.router_eligible = eligible;
+    /* Mle::SetRouterEligible: a router or leader no longer eligible detaches
+     * and attaches again (as a child: it may not form a partition now). */
+    if (!eligible && is_router_role(n)) {
+        enum ot_err e = tnode_thread_stop(n, now_ms);
+
+        if (e == OT_ERR_NONE)
+            e = tnode_thread_start(n, now_ms);
+        return e;
+    }
+    return OT_ERR_NONE;
+}
+
+uint8_t tnode_leader_weight(const struct tnode *n)
+{
+    return n->rcfg.leader_weight;
+}
+
+void tnode_set_leader_weight(struct tnode *n, uint8_t weight)
+{
+    n->rcfg.leader_weight = weight;
+}
+
+uint32_t tnode_partition_id(const struct tnode *n)
+{
+    return n->leader.partition_id;
+}
+
+uint32_t tnode_preferred_partition_id(const struct tnode *n)
+{
+    return n->rcfg.has_preferred_partition ? n->rcfg.preferred_partition : 0;
+}
+
+void tnode_set_preferred_partition_id(struct tnode *n, uint32_t id)
+{
+    n->rcfg.has_preferred_partition = id != 0;
+    n->rcfg.preferred_partition = id;
+}
+
+uint16_t tnode_child_max(const struct tnode *n)
+{
+    return child_table_max(&n->children);
+}
+
+enum ot_err tnode_set_child_max(struct tnode *n, uint16_t max)
+{
+    return child_table_set_max(&n->children, max);
+}
+
+/* ---- EID cache -------------------------------------------------------------- */
+
+/* OpenThread's list of an entry of ours (mCachedList, mQueryList,
+ * mQueryRetryList; this node snoops nothing). */
+static int cache_list(const struct tn_cache *c)
+{
+    switch (c->state) {
+    case TN_CACHE_VALID:
+        return TNODE_EIDCACHE_CACHED;
+    case TN_CACHE_QUERY:
+        return TNODE_EIDCACHE_QUERY;
+    case TN_CACHE_RETRY:
+        return TNODE_EIDCACHE_RETRY;
+    default:
+        return -1;
+    }
+}
+
+/* Position of entry i in OpenThread's order: by list, then most recently
+ * used first, ties by slot. */
+static bool cache_before(const struct tnode *n, unsigned a, unsigned b)
+{
+    int la = cache_list(&n->cache[a]), lb = cache_list(&n->cache[b]);
+
+    if (la != lb)
+        return la < lb;
+    if (n->cache[a].last_use_ms != n->cache[b].last_use_ms)
+        return n->cache[a].last_use_ms > n->cache[b].last_use_ms;
+    return a < b;
+}
+
+static uint16_t secs_left(uint64_t now_ms, uint64_t deadline_ms)
+{
+    uint64_t s = deadline_ms > now_ms ? (deadline_ms - now_ms + 999u) / 1000u : 0;
+
+    return s > UINT16_MAX ? UINT16_MAX : (uint16_t)s;
+}
+
+enum ot_err tnode_eidcache_next(const struct tnode *n, uint64_t now_ms, unsigned *iter,
+                                struct tnode_eidcache_entry *out)
+{
+    /* The *iter-th entry in order: the one with exactly *iter entries before it. */
+    for (unsigned i = 0; i < TN_ADDR_CACHE; i++) {
+        const struct tn_cache *c = &n->cache[i];
+        unsigned before = 0;
+
+        if (cache_list(c) < 0)
+            continue;
+        for (unsigned j = 0; j < TN_ADDR_CACHE; j++)
+            if (j != i && cache_list(&n->cache[j]) >= 0 && cache_before(n, j, i))
+                before++;
+        if (before != *iter)
+            continue;
+        memset(out, 0, sizeof(*out));
+        memcpy(out->eid, c->eid, 16);
+        out->state = (uint8_t)cache_list(c);
+        switch (c->state) {
+        case TN_CACHE_VALID:
+            out->rloc16 = c->rloc16;
+            out->can_evict = true;
+            break;
+        case TN_CACHE_QUERY:
+            /* SendAddressQuery: no RLOC16 yet, not evictable while asking. */
+            out->rloc16 = TNODE_RLOC16_UNKNOWN;
+            out->timeout_s = secs_left(now_ms, c->deadline_ms);
+            break;
+        default: /* RETRY: evictable, held off until the deadline */
+            out->rloc16 = TNODE_RLOC16_UNKNOWN;
+            out->can_evict = true;
+            out->timeout_s = secs_left(now_ms, c->deadline_ms);
+            out->retry_s = c->retry_s > UINT16_MAX ? UINT16_MAX : (uint16_t)c->retry_s;
+            break;
+        }
+        (*iter)++;
+        return OT_ERR_NONE;
+    }
+    return OT_ERR_NOT_FOUND;
+}
