@@ -4,6 +4,7 @@
  *   tbr-mesh-bench [--routers N] [--devices M] [--seed S] [--range METRES]
  *                  [--spacing METRES] [--loss P] [--minutes T]
  *                  [--topology grid|random] [--start all|rings] [--ring-s S]
+ *                  [--jitter S] [--upgrade-threshold N]
  *                  [--until-done] [--check] [--quiet] [--dump]
  *
  * One process, virtual time, no sockets: a border router (src/br/agent.c
@@ -14,7 +15,10 @@
  * gets its active dataset and starts: all at once (--start all, the
  * default), or ring by ring of radio hops from the border router, ring h
  * at (h - 1) * --ring-s (150 s: more than OpenThread's 120 s router
- * selection jitter), as an installer adds devices outward. Every node, once attached
+ * selection jitter), as an installer adds devices outward. The router
+ * settings are Thread's defaults (OpenThread's) unless --jitter
+ * (`routerselectionjitter`) or --upgrade-threshold (`routerupgradethreshold`)
+ * set them on every router-capable node. Every node, once attached
  * and holding a NAT64 prefix from the Network Data, pings 192.0.2.1
  * through it (RFC 6052 synthesis of the agent's NAT64 /96; the agent's
  * host side answers IPv4 echo requests), retried until one reply comes
@@ -61,6 +65,7 @@ struct bm_opts {
     double minutes;
     enum mm_topology topology;
     bool until_done, check, quiet, dump;
+    int jitter_s, upgrade_threshold; /* -1: Thread's defaults (120 s, 16) */
     bool rings;       /* --start rings: ring h of radio hops starts at (h - 1) * ring_ms */
     uint64_t ring_ms; /* --ring-s */
 };
@@ -421,6 +426,10 @@ static int bm_new_nodes(struct bm *b)
             fprintf(stderr, "tnode_new failed at node %d\n", i);
             return -1;
         }
+        if (b->o.jitter_s >= 0)
+            tnode_set_router_selection_jitter(nd->tn, (uint8_t)b->o.jitter_s);
+        if (b->o.upgrade_threshold >= 0)
+            tnode_set_router_upgrade_threshold(nd->tn, (uint8_t)b->o.upgrade_threshold);
     }
     return 0;
 }
@@ -635,10 +644,10 @@ static double bm_wall_s(void)
 
 static int bm_usage(void)
 {
-    fprintf(stderr,
-            "usage: tbr-mesh-bench [--routers N] [--devices M] [--seed S] [--range M] "
-            "[--spacing M] [--loss P] [--minutes T] [--topology grid|random] "
-            "[--start all|rings] [--ring-s S] [--until-done] [--check] [--quiet] [--dump]\n");
+    fprintf(stderr, "usage: tbr-mesh-bench [--routers N] [--devices M] [--seed S] [--range M] "
+                    "[--spacing M] [--loss P] [--minutes T] [--topology grid|random] "
+                    "[--start all|rings] [--ring-s S] [--jitter S] "
+                    "[--upgrade-threshold N] [--until-done] [--check] [--quiet] [--dump]\n");
     return 2;
 }
 
@@ -651,6 +660,8 @@ static int bm_parse(int argc, char **argv, struct bm_opts *o)
                           .spacing = 10,
                           .minutes = 10,
                           .ring_ms = 150000,
+                          .jitter_s = -1,
+                          .upgrade_threshold = -1,
                           .topology = MM_GRID};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -682,6 +693,10 @@ static int bm_parse(int argc, char **argv, struct bm_opts *o)
             o->loss = strtod(v, &end);
         else if (strcmp(a, "--minutes") == 0)
             o->minutes = strtod(v, &end);
+        else if (strcmp(a, "--jitter") == 0)
+            o->jitter_s = (int)strtol(v, &end, 10);
+        else if (strcmp(a, "--upgrade-threshold") == 0)
+            o->upgrade_threshold = (int)strtol(v, &end, 10);
         else if (strcmp(a, "--ring-s") == 0)
             o->ring_ms = (uint64_t)(strtod(v, &end) * 1000);
         else if (strcmp(a, "--start") == 0) {
@@ -701,7 +716,8 @@ static int bm_parse(int argc, char **argv, struct bm_opts *o)
     }
     if (o->routers < 0 || o->devices < 0 || o->routers + o->devices < 1 ||
         o->routers + o->devices + 1 > MM_MAX_STATIONS || o->minutes <= 0 || o->range <= 0 ||
-        o->spacing <= 0 || o->loss < 0 || o->loss > 1)
+        o->spacing <= 0 || o->loss < 0 || o->loss > 1 || o->jitter_s > 255 ||
+        o->upgrade_threshold > 255)
         return -1;
     return 0;
 }
