@@ -11,7 +11,8 @@
 # (the simulated radio is UDP multicast there; ctest runs two at a time):
 # test_sim_radio 20..200 and test_nodes 40..189 (sim radio only, no
 # OpenThread process), test_pcap 200..249, tbr-rcp-bench 500..539,
-# test_spinel_link 600..699, test_rcp_ot 700..799, test_macfilter 800..899.
+# test_spinel_link 600..699, test_rcp_ot 700..799, test_macfilter 800..899,
+# test_routers 900..949.
 # The namespace tests (tests/netns) have a loopback each.
 #
 # shellcheck shell=bash

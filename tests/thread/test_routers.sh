@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The router role against unmodified OpenThread (issue 13): tbr-node and
+# ../shared/ot/ot-cli-ftd on the simulated radio.
+#
+#   tests/thread/test_routers.sh path/to/tbr-node
+#
+# Network A: tbr-node 1 leads; OpenThread FTDs 2 and 3 (`routerselectionjitter
+# 1`) attach, ask for router IDs (a/as) and become routers; OpenThread's
+# `router table` on each lists the three IDs with links to the other two,
+# and tbr-node's `router table` lists the same IDs with links to both.
+# Network B: OpenThread 5 leads; tbr-node 6 (`routerselectionjitter 1`)
+# attaches as a REED and becomes a router: OpenThread's `router table`
+# lists it with a link, tbr-node's lists the leader with a link.
+# Then hostile input at tbr-node 1 (Link Request with a bad challenge or a
+# foreign partition, an Advertisement carrying its own router ID, a/as to
+# a non-leader, a/ar with a wrong ext address) is counted in the
+# unit tests (tests/unit/test_routers.c); here the node must answer after.
+# Prints "N passed, N failed"; exit 77 (skip) without the OpenThread binary
+# outside CI (tests/common.sh).
+set -u
+
+BIN=${1:?usage: $0 path/to/tbr-node}
+[ -x "$BIN" ] || {
+    echo "not executable: $BIN" >&2
+    exit 2
+}
+export PORT_OFFSET=${PORT_OFFSET:-$((900 + $$ % 50))} # 900..949: its own range
+
+# shellcheck source=tests/thread/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/thread/ot_lib.sh
+. "$(dirname "$0")/ot_lib.sh"
+
+OT=$(tbr_shared_dir)/ot/ot-cli-ftd
+[ -x "$OT" ] || tbr_missing_shared ot/ot-cli-ftd
+
+# form N: a new network led by node N.
+form() {
+    expect "$1" "dataset init new" Done
+    expect "$1" "dataset commit active" Done
+    expect "$1" "ifconfig up" Done
+    expect "$1" "thread start" Done
+    if reach "$1" leader 20; then pass "node$1 leads"; else fail "node$1 state: $(role "$1")"; fi
+}
+
+# join_ftd N DATASET: an FTD asking for a router ID within a second.
+join_ftd() {
+    expect "$1" "routerselectionjitter 1" Done
+    expect "$1" "dataset set active $2" Done
+    expect "$1" "ifconfig up" Done
+    expect "$1" "thread start" Done
+}
+
+# ids N: the router IDs of node N's `router table`, sorted, on one line.
+ids() {
+    oget "$1" "router table" | awk -F'|' '$2 ~ /^ *[0-9]+ *$/ { gsub(/ /, "", $2); print $2 }' |
+        sort -n | tr '\n' ' '
+}
+
+# linked N: the router IDs node N has a link to (column Link = 1).
+linked() {
+    oget "$1" "router table" | awk -F'|' '$2 ~ /^ *[0-9]+ *$/ && $10 ~ /^ *1 *$/ {
+        gsub(/ /, "", $2); print $2 }' | sort -n | tr '\n' ' '
+}
+
+# rid N: node N's router ID (its RLOC16 >> 10).
+rid() { echo $(($(printf '%d' "0x$(oget "$1" rloc16)") >> 10)); }
+
+# agree_on N...: each node's `router table` lists the same IDs, and links to
+# every other node given (they all hear each other).
+agree_on() {
+    local n m want ok=1 got l
+    want=$(for n in "$@"; do rid "$n"; done | sort -n | tr '\n' ' ')
+    for n in "$@"; do
+        got=$(ids "$n")
+        [ "$got" = "$want" ] || ok=0
+        l=$(linked "$n")
+        for m in "$@"; do
+            [ "$m" = "$n" ] && continue
+            case " $l" in *" $(rid "$m") "*) ;; *) ok=0 ;; esac
+        done
+    done
+    [ $ok = 1 ]
+}
+
+echo "router interop: PORT_OFFSET=$PORT_OFFSET dir=$T"
+
+# ---- network A: tbr-node leads, OpenThread FTDs become routers --------------------------
+start_node 1
+start_ot 2
+start_ot 3
+form 1
+DSA=$(oget 1 "dataset active -x")
+join_ftd 2 "$DSA"
+join_ftd 3 "$DSA"
+for n in 2 3; do
+    if reach $n router 60; then pass "node$n (OpenThread) became a router under tbr-node 1"; else
+        fail "node$n state: $(role $n)"
+    fi
+done
+deadline=$(($(now_ms) + 60000 * SLOW))
+until agree_on 1 2 3 || [ "$(now_ms)" -ge "$deadline" ]; do sleep 1; done
+if agree_on 1 2 3; then
+    pass "router tables agree: IDs $(ids 1) with links all round"
+else
+    for n in 1 2 3; do echo "node$n router table:"; oget $n "router table"; done
+    fail "router tables: node1 $(ids 1)/$(linked 1) node2 $(ids 2)/$(linked 2) node3 $(ids 3)/$(linked 3)"
+fi
+ocmd 1 "child table"
+[ "$(echo "$OUT" | grep -c '^| *[0-9]')" -eq 0 ] && pass "node1 has no children left (both are routers)" ||
+    fail "node1 child table: $(oneline "$OUT")"
+# MAC security over the router link both ways (multi-hop routing to RLOCs
+# and EIDs is mesh.c's, tested with it).
+LL2=$(oget 2 "ipaddr linklocal")
+ocmd 1 "ping $LL2" 10
+echo "$OUT" | grep -q "1 packets received" && pass "leader node1 pings router node2's link-local" ||
+    fail "node1 ping node2 $LL2: $(oneline "$OUT")"
+
+# ---- network B: OpenThread leads, tbr-node becomes a router -----------------------------
+start_ot 5
+start_node 6
+form 5
+DSB=$(oget 5 "dataset active -x")
+join_ftd 6 "$DSB"
+if reach 6 router 60; then pass "node6 (tbr-node) became a router under OpenThread 5"; else
+    fail "node6 state: $(role 6)"
+fi
+deadline=$(($(now_ms) + 60000 * SLOW))
+until agree_on 5 6 || [ "$(now_ms)" -ge "$deadline" ]; do sleep 1; done
+if agree_on 5 6; then
+    pass "router tables agree: IDs $(ids 5) with links"
+else
+    for n in 5 6; do echo "node$n router table:"; oget $n "router table"; done
+    fail "router tables: node5 $(ids 5)/$(linked 5) node6 $(ids 6)/$(linked 6)"
+fi
+LL5=$(oget 5 "ipaddr linklocal")
+ocmd 6 "ping $LL5" 10
+echo "$OUT" | grep -q "1 packets received" && pass "router node6 pings leader node5's link-local" ||
+    fail "node6 ping node5 $LL5: $(oneline "$OUT")"
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
