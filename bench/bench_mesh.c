@@ -300,6 +300,7 @@ static void bm_census(struct bm *b, struct bm_census *c)
         c->leaders += r == TNODE_LEADER;
         c->routers += r == TNODE_ROUTER || r == TNODE_LEADER;
         c->children += r == TNODE_CHILD;
+        c->nat64 += i > 0 && b->nodes[i].nat64_at != BM_NEVER; /* ever got a reply */
         if (!bm_attached(r)) {
             c->detached++;
             continue;
@@ -312,8 +313,6 @@ static void bm_census(struct bm *b, struct bm_census *c)
             seen = pids != NULL && pids[k] == ld.partition_id;
         if (!seen && pids != NULL)
             pids[c->partitions++] = ld.partition_id;
-        if (i > 0 && b->nodes[i].nat64_at != BM_NEVER)
-            c->nat64++;
     }
     free(pids);
 }
@@ -603,8 +602,8 @@ static void bm_report(const struct bm *b, const struct bm_result *r)
     printf("  border router (agent) heap          %zu bytes; medium %zu bytes\n", r->heap_agent,
            r->medium_bytes);
     printf("  simulated / wall                    %.1f min / %.2f s = %.3f s wall per "
-           "simulated minute\n",
-           r->sim_min, r->wall_s, r->wall_s / r->sim_min);
+           "simulated minute (%llu scheduler rounds)\n",
+           r->sim_min, r->wall_s, r->wall_s / r->sim_min, (unsigned long long)b->rounds);
     printf("  frames on the air                   %llu sent, %llu copies delivered, %llu lost, "
            "%llu ring drops (max %u in flight)\n",
            (unsigned long long)b->air.ctr.tx_frames, (unsigned long long)b->air.ctr.deliveries,
