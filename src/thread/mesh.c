@@ -25,10 +25,65 @@
 #include "lowpan/lowpan_mesh.h"
 #include "util/rd.h"
 
+static uint32_t mpl_rand(void *user)
+{
+    return tn_rand32(user);
+}
+
 void tn_mesh_init(struct tnode *n)
 {
     n->txq_head = n->txq_count = 0;
     n->rx.mesh_orig = n->rx.mesh_final = TN_MESH_NO_RLOC16;
+    mpl_init(&n->mpl, mpl_rand, n);
+}
+
+const struct mpl_counters *tnode_mpl_counters(const struct tnode *n)
+{
+    return &n->mpl.cnt;
+}
+
+/* ---- MPL (RFC 7731, ip6/mpl.h) ------------------------------------------------ */
+
+/* The MPL context follows our role and RLOC (routers and the leader are
+ * forwarders that retransmit, children only seed and receive). */
+static void mpl_sync(struct tnode *n)
+{
+    enum mpl_role r = tn_mesh_is_router(n)     ? MPL_ROLE_ROUTER
+                      : n->role == TNODE_CHILD ? MPL_ROLE_CHILD
+                                               : MPL_ROLE_DETACHED;
+    if (n->mpl.role != r)
+        mpl_set_role(&n->mpl, r);
+    const struct ip6_uaddr *rloc = ip6_addr_of_kind(&n->ip, IP6_ADDR_RLOC);
+    if (rloc && (!n->mpl.has_identity || n->mpl.rloc16 != n->rloc16 ||
+                 memcmp(n->mpl.ml_rloc, rloc->addr, 16) != 0))
+        mpl_set_identity(&n->mpl, rloc->addr, n->rloc16);
+}
+
+static void mpl_send(void *user, const uint8_t *pkt, size_t len, bool retransmission)
+{
+    struct tnode *n = user;
+    (void)retransmission;
+    struct mac_addr b = {.mode = MAC_ADDR_SHORT, .short_addr = MAC_SHORT_BROADCAST};
+    if (tn_mesh_send_to(n, pkt, len, &b) == OT_ERR_NONE)
+        n->cnt.mpl_retx++;
+}
+
+/* Realm-local (and larger) multicast we originate or take from the host:
+ * the MPL option (or the tunnel to ff03::fc), our seed recorded and, on a
+ * router, the message buffered for its retransmission (Ip6::SendDatagram ->
+ * AddMplOption / InsertMplOption, Mpl::AddBufferedMessage). */
+static enum ot_err mpl_originate(struct tnode *n, const uint8_t *pkt, size_t len)
+{
+    struct mac_addr b = {.mode = MAC_ADDR_SHORT, .short_addr = MAC_SHORT_BROADCAST};
+    mpl_sync(n);
+    uint8_t out[IP6_MTU];
+    size_t olen;
+    if (!n->mpl.has_identity || len + MPL_IP6_HDR_LEN + MPL_HBH_SIZE > IP6_MTU ||
+        mpl_encapsulate(&n->mpl, pkt, len, out, sizeof(out), &olen) != OT_ERR_NONE)
+        return tn_mesh_send_to(n, pkt, len, &b); /* no RLOC yet, or too big: as is */
+    mpl_input(&n->mpl, out, olen, false, n->now, NULL);
+    n->cnt.mpl_tx++;
+    return tn_mesh_send_to(n, out, olen, &b);
 }
 
 static bool is_link_local(const uint8_t a[16])
@@ -253,6 +308,17 @@ static void mesh_input(struct tnode *n, const uint8_t *pkt, size_t len,
     }
     if (secured)
         snoop(n, pkt, info);
+    /* MPL Data Messages (RFC 7731 §9.3): each (seed, sequence) once; a
+     * router buffers a new one for its retransmissions (the forwarding). */
+    struct mpl_rx_info mi = {0};
+    if (pkt[0] >> 4 == 6 && pkt[6] == 0 && pkt[24] == 0xff) {
+        mpl_sync(n);
+        enum mpl_drop d = mpl_input(&n->mpl, pkt, len, true, n->now, &mi);
+        if (d != MPL_DROP_NONE) {
+            n->cnt.rx_drop_mpl++;
+            return;
+        }
+    }
     struct ip6_link_info link = {.link_secured = secured, .from_host = false};
     struct ip6_rx_info ri;
     n->rx.info = info;
@@ -263,13 +329,8 @@ static void mesh_input(struct tnode *n, const uint8_t *pkt, size_t len,
         n->cnt.rx_drop_ip6++;
         return;
     }
-    /* MPL (RFC 7731, interop §3.7): the leader re-broadcasts realm-scope
-     * multicast from its children once (OT sends a/aq this way), so the
-     * other children hear it; receivers drop duplicates by seed/sequence. */
-    if (v == IP6_RX_DELIVERED && n->role == TNODE_LEADER && secured && ri.multicast &&
-        ri.mcast_scope >= 3 && ri.mpl.present && !ri.tunneled && info->src_ext_known &&
-        child_table_by_ext(&n->children, info->src_ext))
-        forward(n, pkt, len, info);
+    if (v == IP6_RX_FORWARD && mi.has_option)
+        return; /* multicast not for us: MPL forwards it (buffered above) */
     if (v == IP6_RX_FORWARD) {
         if (tn_mesh_is_router(n) && secured && !ri.tunneled)
             forward(n, pkt, len, info);
@@ -594,6 +655,8 @@ static enum ot_err mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, en
     struct mac_addr mdst = {0};
     uint16_t loc;
     if (dst[0] == 0xff) {
+        if ((dst[1] & 0x0f) >= 3 && origin != TN_FROM_MESH)
+            return mpl_originate(n, pkt, len);
         mdst.mode = MAC_ADDR_SHORT;
         mdst.short_addr = MAC_SHORT_BROADCAST;
         return tn_mesh_send_to(n, pkt, len, &mdst);
@@ -695,12 +758,14 @@ void tn_mesh_process(struct tnode *n)
         if (n->up.ip6_input(&n->ip, pkt, len, n->now, &link, NULL) == IP6_RX_DROPPED)
             n->cnt.rx_drop_ip6++;
     }
+    mpl_sync(n);
+    mpl_process(&n->mpl, n->now, mpl_send, n);
     tn_txq_kick(n);
 }
 
 int64_t tn_mesh_next(const struct tnode *n)
 {
-    int64_t t = -1;
+    int64_t t = mpl_next_timeout_ms(&n->mpl, n->now);
     for (unsigned i = 0; i < TN_LOOPBACK_PKTS; i++)
         if (n->loopback[i].used)
             t = 0;
@@ -721,6 +786,7 @@ void tn_mesh_flush(struct tnode *n)
     for (unsigned i = 0; i < TN_PENDING_PKTS; i++)
         n->pending[i].used = false;
     lowpan_reasm_init(&n->reasm, 0);
+    mpl_set_role(&n->mpl, MPL_ROLE_DETACHED); /* buffered messages dropped */
 }
 
 /* ---- secured MLE send (interop §3.3) ------------------------------------ */

@@ -80,9 +80,7 @@ static void rnbr_set(struct tnode *n, uint8_t id, const uint8_t ext[8],
 
 static void forget_router(struct tnode *n, uint8_t id)
 {
-    for (unsigned i = 0; i < TN_ADDR_CACHE; i++)
-        if (n->cache[i].state == TN_CACHE_VALID && (n->cache[i].rloc16 >> 10) == id)
-            memset(&n->cache[i], 0, sizeof(n->cache[i]));
+    tn_cache_forget_router(n, id); /* RemoveEntriesForRouterId */
 }
 
 void tn_link_reset(struct tnode *n)

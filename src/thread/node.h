@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ip6/mpl.h"
 #include "ip6/tcp.h"
 #include "radio/radio.h"
 #include "util/addr.h"
@@ -501,6 +502,12 @@ struct tnode_counters {
     uint32_t router_downgrades;     /* this node gave its router ID back */
     uint32_t addr_queries;          /* a/aq we sent */
     uint32_t addr_query_timeouts;
+    uint32_t addr_notifies_sent;  /* a/an we sent (own EIDs, MTD children's) */
+    uint32_t addr_notify_unasked; /* a/an for an EID we hold no entry for */
+    uint32_t addr_errors_sent;    /* a/ae (duplicate address) we sent */
+    uint32_t addr_errors_rx;      /* a/ae received and parsed */
+    uint32_t eid_cache_snooped;   /* EID cache entries added by snooping */
+    uint32_t eid_cache_evictions; /* entries evicted to make room */
     /* transmit / forwarding */
     uint32_t tx_packets;           /* IPv6 packets handed to the MAC */
     uint32_t tx_frames;            /* 6LoWPAN frames queued */
@@ -527,14 +534,21 @@ struct tnode_counters {
                                        * hop is our next hop (OT ResolveRoutingLoops) */
     uint32_t rx_drop_mesh_no_route;   /* not ours and no next hop to its final destination */
     uint32_t rx_drop_mesh_not_router; /* not ours and we are no router */
-    uint32_t host_packets;            /* packets handed to cfg->host_rx */
-    uint32_t loopback_packets;        /* packets to our own addresses */
+    /* MPL (RFC 7731; ip6/mpl.h has its own counters: tnode_mpl_counters) */
+    uint32_t mpl_tx;           /* realm-local multicast we sent with the MPL option */
+    uint32_t mpl_retx;         /* MPL retransmissions (forwarding) sent */
+    uint32_t rx_drop_mpl;      /* refused by MPL: duplicate, bad option, seed set full */
+    uint32_t host_packets;     /* packets handed to cfg->host_rx */
+    uint32_t loopback_packets; /* packets to our own addresses */
     /* persistence */
     uint32_t settings_errors; /* a settings write failed */
     /* TCP / UDP sockets */
     uint32_t tcp_tx_drop_queue_full; /* TCP segment lost: the segment queue was full */
     uint32_t tcp_tx_drop_no_route;   /* TCP segment not handed to the mesh (detached, ...) */
 };
+
+/* The MPL forwarder's counters (seed set, buffered set, drops by reason). */
+const struct mpl_counters *tnode_mpl_counters(const struct tnode *n);
 
 /* The node's counters (never reset while the node lives). */
 const struct tnode_counters *tnode_counters(const struct tnode *n);

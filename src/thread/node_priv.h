@@ -27,6 +27,7 @@
 
 #include "coap/coap.h"
 #include "ip6/ip6.h"
+#include "ip6/mpl.h"
 #include "ip6/tcp.h"
 #include "lowpan/lowpan.h"
 #include "lowpan/lowpan_frag.h"
@@ -40,8 +41,11 @@
 #include "thread/router_table.h"
 #include "util/kv.h"
 
-#define TN_ADDR_CACHE 32   /* EID -> RLOC16 entries */
-#define TN_PENDING_PKTS 4  /* packets waiting for an address query */
+#define TN_ADDR_CACHE 256 /* EID -> RLOC16 entries (OT with the border router on) */
+#define TN_ADDR_CACHE_SNOOP_MAX (TN_ADDR_CACHE / 16) /* snooped entries held at once */
+#define TN_SNOOP_TIMEOUT_S 3                         /* kSnoopBlockEvictionTimeout */
+#define TN_CACHE_FRESHNESS_S 3                       /* CacheEntry::kFreshnessTimeout */
+#define TN_PENDING_PKTS 4                            /* packets waiting for an address query */
 #define TN_LOOPBACK_PKTS 2 /* packets to ourselves, delivered at the next process */
 #define TN_TXQ 64          /* 6LoWPAN frames waiting for room in the MAC queue */
 #define TN_TMF_RETX 4      /* CON messages we may have to retransmit */
@@ -69,7 +73,7 @@
 #define TN_ADV_IMAX_MS 32000
 #define TN_IDSEQ_BUMP_MS 10000
 /* Address query (config/tmf.h): 3 s wait, retry delay 15 s doubling to 120 s. */
-#define TN_AQ_TIMEOUT_MS 3000
+#define TN_AQ_TIMEOUT_S 3
 #define TN_AQ_RETRY_MIN_S 15
 #define TN_AQ_RETRY_MAX_S 120
 
@@ -95,21 +99,32 @@ enum tn_attach_state {
     TN_ATTACH_WAIT,       /* waiting before another attempt */
 };
 
+/* EID cache lists (address_resolver.cpp; addr_resolver.c). */
 enum tn_cache_state {
     TN_CACHE_FREE = 0,
-    TN_CACHE_QUERY, /* a/aq sent, waiting for a/an */
-    TN_CACHE_RETRY, /* the query failed: no new query before retry_ms */
-    TN_CACHE_VALID,
+    TN_CACHE_CACHED,  /* answered by a/an, or a snooped entry in use */
+    TN_CACHE_SNOOPED, /* learned from a received frame */
+    TN_CACHE_QUERY,   /* a/aq sent, waiting for a/an */
+    TN_CACHE_RETRY,   /* the query failed: no new one before its retry delay */
 };
 
 struct tn_cache {
-    uint8_t state;
+    uint8_t state; /* enum tn_cache_state */
     uint8_t eid[16];
     uint16_t rloc16;
-    uint64_t deadline_ms; /* QUERY: timeout; RETRY: end of the hold-off */
-    uint32_t retry_s;
-    uint64_t last_use_ms;
+    uint8_t ml_iid[8]; /* CACHED from an a/an */
+    bool ltt_valid;
+    uint32_t ltt;         /* Last Transaction Time (s) of the a/an */
+    uint8_t freshness;    /* s left of kFreshnessTimeout after an a/an */
+    bool can_evict;       /* SNOOPED / QUERY / RETRY */
+    bool ramp_down;       /* RETRY: the retry delay is being halved back */
+    uint16_t timeout;     /* s: SNOOPED hold, QUERY wait, RETRY delay left */
+    uint16_t retry_delay; /* s */
+    uint32_t order;       /* position in its list: higher = nearer the head */
 };
+/* Orders fit in 30 bits (tnode_eidcache_next's iterator holds the list too). */
+#define TN_CACHE_ORDER_BITS 30
+#define TN_CACHE_ORDER_MAX ((1u << TN_CACHE_ORDER_BITS) - 1)
 
 struct tn_pkt {
     bool used;
@@ -316,9 +331,12 @@ struct tnode {
     struct tn_rx rx;
     struct tn_pkt loopback[TN_LOOPBACK_PKTS];
     struct tn_pkt pending[TN_PENDING_PKTS];
+    struct mpl mpl; /* RFC 7731 seed set and buffered set (mesh.c) */
 
     /* TMF */
     struct tn_cache cache[TN_ADDR_CACHE];
+    uint32_t cache_order;   /* last list position handed out */
+    uint64_t cache_tick_ms; /* next 1 s tick of the cache timers (0: none running) */
     struct tn_tmf_retx retx[TN_TMF_RETX];
     uint16_t tmf_token;
 

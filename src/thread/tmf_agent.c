@@ -1,24 +1,17 @@
 /*
  * TMF agent (thread-sim-interop.md §3.7, §3.8, §3.4): CoAP on UDP 61631,
  * MAC-secured only (the socket is IP6_SOCK_SECURE_ONLY).
- *   a/aq  answered with a/an (CON) for our own addresses and, on the leader,
- *         as proxy for children's registered / learned EIDs (+ Last
- *         Transaction Time for MTD children);
- *   a/an  fills the address cache and releases packets held for the query;
+ *   a/aq, a/an, a/ae  address resolution and the EID cache (addr_resolver.c);
  *   a/as  the leader's router ID allocation (router_table_solicit): 2.04 +
  *         Status [, RLOC16, Router Mask];
  *   a/ar  the leader releases a router ID (router_table_addr_release);
  *   a/sd  registers the sender's Network Data in the leader store.
- * The leader's own queries: a/aq (NON) to ff03::2, 3 s wait, then a retry
- * hold-off of 15 s doubling to 120 s (config/tmf.h).
  */
 #include <string.h>
 
 #include "thread/mesh.h"
 #include "thread/tmf_agent.h"
 #include "thread/tmf.h"
-
-static const uint8_t realm_routers[16] = {0xff, 0x03, [15] = 0x02};
 
 void tn_tmf_init(struct tnode *n)
 {
@@ -28,15 +21,13 @@ void tn_tmf_init(struct tnode *n)
 
 void tn_tmf_reset(struct tnode *n)
 {
-    memset(n->cache, 0, sizeof(n->cache));
+    tn_ar_reset(n);
     memset(n->retx, 0, sizeof(n->retx));
-    for (unsigned i = 0; i < TN_PENDING_PKTS; i++)
-        n->pending[i].used = false;
     coap_ctx_init(&n->coap, (uint16_t)tn_rand32(n));
 }
 
 /* TMF from our RLOC (mesh-local and multicast destinations). */
-static enum ot_err tmf_send(struct tnode *n, const uint8_t dst[16], const uint8_t *msg, size_t len)
+enum ot_err tn_tmf_send(struct tnode *n, const uint8_t dst[16], const uint8_t *msg, size_t len)
 {
     const struct ip6_uaddr *rloc = ip6_addr_of_kind(&n->ip, IP6_ADDR_RLOC);
     const uint8_t *src = (rloc && (dst[0] == 0xff || tn_is_ml(n, dst))) ? rloc->addr : NULL;
@@ -51,7 +42,7 @@ static enum ot_err tmf_send(struct tnode *n, const uint8_t dst[16], const uint8_
     return tn_mesh_send(n, pkt, plen, TN_FROM_LOCAL);
 }
 
-static void reply(struct tnode *n, const struct coap_msg *req, const struct ip6_udp_rx *rx,
+void tn_tmf_reply(struct tnode *n, const struct coap_msg *req, const struct ip6_udp_rx *rx,
                   uint8_t code, const uint8_t *payload, size_t plen)
 {
     uint8_t out[TN_TMF_MSG_MAX];
@@ -65,11 +56,11 @@ static void reply(struct tnode *n, const struct coap_msg *req, const struct ip6_
     memcpy(peer.addr, rx->src, 16);
     peer.port = rx->sport;
     coap_dedup_set_response(&n->coap, &peer, req->mid, out, olen);
-    tmf_send(n, rx->src, out, olen);
+    tn_tmf_send(n, rx->src, out, olen);
 }
 
 /* Sends a CON request and keeps it for retransmission. */
-static enum ot_err send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
+enum ot_err tn_tmf_send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
                             const uint8_t *payload, size_t plen)
 {
     struct tn_tmf_retx *r = NULL;
@@ -103,209 +94,10 @@ static enum ot_err send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri
             memcpy(r->msg, out, olen);
         }
     }
-    return tmf_send(n, dst, out, olen);
-}
-
-/* ---- address cache ------------------------------------------------------------ */
-
-static struct tn_cache *cache_find(struct tnode *n, const uint8_t eid[16])
-{
-    for (unsigned i = 0; i < TN_ADDR_CACHE; i++)
-        if (n->cache[i].state != TN_CACHE_FREE && memcmp(n->cache[i].eid, eid, 16) == 0)
-            return &n->cache[i];
-    return NULL;
-}
-
-static struct tn_cache *cache_alloc(struct tnode *n, const uint8_t eid[16])
-{
-    struct tn_cache *e = cache_find(n, eid);
-    if (e)
-        return e;
-    struct tn_cache *lru = NULL;
-    for (unsigned i = 0; i < TN_ADDR_CACHE; i++) {
-        struct tn_cache *c = &n->cache[i];
-        if (c->state == TN_CACHE_FREE) {
-            lru = c;
-            break;
-        }
-        if (c->state != TN_CACHE_QUERY && (!lru || c->last_use_ms < lru->last_use_ms))
-            lru = c;
-    }
-    if (!lru)
-        return NULL;
-    memset(lru, 0, sizeof(*lru));
-    memcpy(lru->eid, eid, 16);
-    lru->last_use_ms = n->now;
-    return lru;
-}
-
-bool tn_cache_lookup(struct tnode *n, const uint8_t eid[16], uint16_t *rloc16)
-{
-    struct tn_cache *e = cache_find(n, eid);
-    if (!e || e->state != TN_CACHE_VALID)
-        return false;
-    e->last_use_ms = n->now;
-    *rloc16 = e->rloc16;
-    return true;
-}
-
-void tn_cache_learn(struct tnode *n, const uint8_t eid[16], uint16_t rloc16)
-{
-    struct tn_cache *e = cache_find(n, eid);
-    if (e && e->state == TN_CACHE_VALID && e->rloc16 == rloc16)
-        return;
-    e = cache_alloc(n, eid);
-    if (!e)
-        return;
-    e->state = TN_CACHE_VALID;
-    e->rloc16 = rloc16;
-    e->last_use_ms = n->now;
-}
-
-void tn_cache_forget_rloc(struct tnode *n, uint16_t rloc16)
-{
-    for (unsigned i = 0; i < TN_ADDR_CACHE; i++)
-        if (n->cache[i].state == TN_CACHE_VALID && n->cache[i].rloc16 == rloc16)
-            memset(&n->cache[i], 0, sizeof(n->cache[i]));
-}
-
-static void release_pending(struct tnode *n, const uint8_t eid[16], bool send)
-{
-    for (unsigned i = 0; i < TN_PENDING_PKTS; i++) {
-        struct tn_pkt *p = &n->pending[i];
-        if (!p->used || memcmp(p->data + 24, eid, 16) != 0)
-            continue;
-        p->used = false;
-        if (send) {
-            uint8_t pkt[IP6_MTU];
-            memcpy(pkt, p->data, p->len);
-            tn_mesh_send(n, pkt, p->len, TN_FROM_LOCAL);
-        } else {
-            n->cnt.tx_drop_no_route++;
-        }
-    }
-}
-
-enum ot_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt, size_t len)
-{
-    struct tn_cache *e = cache_find(n, eid);
-    if (e &&
-        (e->state == TN_CACHE_VALID || (e->state == TN_CACHE_RETRY && n->now < e->deadline_ms))) {
-        n->cnt.tx_drop_no_route++; /* known but not our child, or in hold-off */
-        return OT_ERR_NO_ROUTE;
-    }
-    struct tn_pkt *slot = NULL;
-    for (unsigned i = 0; i < TN_PENDING_PKTS && !slot; i++)
-        if (!n->pending[i].used)
-            slot = &n->pending[i];
-    if (!slot) {
-        n->cnt.tx_drop_pending_full++;
-        return OT_ERR_NO_BUFS;
-    }
-    if (e && e->state == TN_CACHE_QUERY)
-        goto queue;
-    uint32_t retry = e && e->retry_s ? e->retry_s : TN_AQ_RETRY_MIN_S;
-    e = cache_alloc(n, eid);
-    if (!e) {
-        n->cnt.tx_drop_pending_full++;
-        return OT_ERR_NO_BUFS;
-    }
-    e->state = TN_CACHE_QUERY;
-    e->deadline_ms = n->now + TN_AQ_TIMEOUT_MS;
-    e->retry_s = retry;
-    {
-        struct tmf_addr_query q;
-        memcpy(q.target_eid, eid, 16);
-        uint8_t payload[32], out[TN_TMF_MSG_MAX];
-        size_t plen, olen;
-        uint8_t token[2] = {(uint8_t)(n->tmf_token >> 8), (uint8_t)n->tmf_token};
-        n->tmf_token++;
-        if (tmf_build_addr_query(&q, payload, sizeof(payload), &plen) != TMF_OK ||
-            tmf_build_request(COAP_TYPE_NON, coap_next_mid(&n->coap), token, 2, TMF_URI_ADDR_QUERY,
-                              payload, plen, out, sizeof(out), &olen, NULL) != TMF_OK) {
-            n->cnt.tmf_tx_errors++;
-        } else {
-            n->cnt.addr_queries++;
-            tmf_send(n, realm_routers, out, olen);
-        }
-    }
-queue:
-    slot->used = true;
-    slot->len = (uint16_t)len;
-    slot->time_ms = n->now;
-    memcpy(slot->data, pkt, len);
-    return OT_ERR_NONE;
+    return tn_tmf_send(n, dst, out, olen);
 }
 
 /* ---- resources ------------------------------------------------------------------ */
-
-static void rx_addr_query(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx)
-{
-    struct tmf_addr_query q;
-    if (tmf_parse_addr_query(m->payload, m->payload_len, &q) != TMF_OK) {
-        n->cnt.tmf_drop_parse++;
-        return;
-    }
-    struct tmf_addr_notify an = {0};
-    memcpy(an.target_eid, q.target_eid, 16);
-    const struct ip6_uaddr *own = ip6_addr_find(&n->ip, q.target_eid);
-    if (own && own->valid && own->kind != IP6_ADDR_ALOC && own->kind != IP6_ADDR_RLOC &&
-        own->kind != IP6_ADDR_LINK_LOCAL) {
-        memcpy(an.ml_eid, n->ml_iid, 8);
-        an.rloc16 = n->rloc16;
-    } else if (n->role == TNODE_LEADER) {
-        /* Proxy for a child (§3.7 (b)): registered (MTD) or learned EIDs. */
-        struct child_table_entry *c = child_table_by_addr(&n->children, q.target_eid);
-        uint16_t rloc;
-        bool registered = c != NULL;
-        if (!c && tn_cache_lookup(n, q.target_eid, &rloc))
-            c = child_table_by_rloc(&n->children, rloc);
-        if (!c)
-            return;
-        an.rloc16 = c->rloc16;
-        for (unsigned k = 0; k < c->n_addrs; k++) {
-            uint16_t loc;
-            if (tn_is_ml(n, c->addrs[k]) && !ip6_iid_is_locator(c->addrs[k], &loc)) {
-                memcpy(an.ml_eid, c->addrs[k] + 8, 8);
-                break;
-            }
-        }
-        if (!registered && tn_is_ml(n, q.target_eid))
-            memcpy(an.ml_eid, q.target_eid + 8, 8);
-        if (registered && !(c->mode & MLE_MODE_FTD)) {
-            an.has_last_transaction_time = true;
-            an.last_transaction_time = (uint32_t)((n->now - c->last_heard_ms) / 1000);
-        }
-    } else {
-        return;
-    }
-    uint8_t payload[64];
-    size_t plen;
-    if (tmf_build_addr_notify(&an, payload, sizeof(payload), &plen) != TMF_OK) {
-        n->cnt.tmf_tx_errors++;
-        return;
-    }
-    send_con(n, rx->src, TMF_URI_ADDR_NOTIFY, payload, plen);
-}
-
-static void rx_addr_notify(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx)
-{
-    struct tmf_addr_notify an;
-    if (tmf_parse_addr_notify(m->payload, m->payload_len, &an) != TMF_OK) {
-        n->cnt.tmf_drop_parse++;
-        return;
-    }
-    if (m->type == COAP_TYPE_CON)
-        reply(n, m, rx, COAP_CODE_CHANGED, NULL, 0);
-    struct tn_cache *e = cache_find(n, an.target_eid);
-    if (!e || e->state != TN_CACHE_QUERY)
-        return; /* not asked for: ignore */
-    e->state = TN_CACHE_VALID;
-    e->rloc16 = an.rloc16;
-    e->retry_s = 0;
-    e->last_use_ms = n->now;
-    release_pending(n, an.target_eid, true);
-}
 
 static void rx_server_data(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx)
 {
@@ -333,7 +125,7 @@ static void rx_server_data(struct tnode *n, const struct coap_msg *m, const stru
         }
     }
     if (m->type == COAP_TYPE_CON)
-        reply(n, m, rx, COAP_CODE_CHANGED, NULL, 0);
+        tn_tmf_reply(n, m, rx, COAP_CODE_CHANGED, NULL, 0);
     if (v != n->store.version)
         n->up.netdata_changed(n);
 }
@@ -398,7 +190,7 @@ static void rx_addr_solicit(struct tnode *n, const struct coap_msg *m, const str
         n->cnt.tmf_tx_errors++;
         return;
     }
-    reply(n, m, rx, COAP_CODE_CHANGED, pl, plen);
+    tn_tmf_reply(n, m, rx, COAP_CODE_CHANGED, pl, plen);
     if (a.status == ROUTER_TABLE_AS_SUCCESS)
         n->up.routers_changed(n);
 }
@@ -423,7 +215,7 @@ static void rx_addr_release(struct tnode *n, const struct coap_msg *m, const str
     n->cnt.addr_releases++;
     tn_log(n, 3, "a/ar: router id %u released", ar.rloc16 >> 10);
     if (m->type == COAP_TYPE_CON)
-        reply(n, m, rx, COAP_CODE_CHANGED, NULL, 0);
+        tn_tmf_reply(n, m, rx, COAP_CODE_CHANGED, NULL, 0);
     n->up.router_released(n, (uint8_t)(ar.rloc16 >> 10));
 }
 
@@ -450,7 +242,7 @@ enum ot_err tn_tmf_addr_solicit(struct tnode *n, uint8_t reason)
     if (!leader_rloc(n, dst) || tmf_build_addr_solicit(&as, pl, sizeof(pl), &plen) != TMF_OK)
         return OT_ERR_INVALID_STATE;
     tn_log(n, 3, "a/as to the leader (reason %u)", reason);
-    return send_con(n, dst, TMF_URI_ADDR_SOLICIT, pl, plen);
+    return tn_tmf_send_con(n, dst, TMF_URI_ADDR_SOLICIT, pl, plen);
 }
 
 void tn_tmf_addr_release(struct tnode *n)
@@ -460,7 +252,7 @@ void tn_tmf_addr_release(struct tnode *n)
     uint8_t pl[32], dst[16];
     size_t plen;
     if (leader_rloc(n, dst) && tmf_build_addr_release(&ar, pl, sizeof(pl), &plen) == TMF_OK)
-        send_con(n, dst, TMF_URI_ADDR_RELEASE, pl, plen);
+        tn_tmf_send_con(n, dst, TMF_URI_ADDR_RELEASE, pl, plen);
 }
 
 /* The answer to a request of ours (piggybacked ACK). */
@@ -512,16 +304,19 @@ void tn_tmf_udp_rx(void *ctx, const struct ip6_udp_rx *rx)
         if (rlen) {
             uint8_t copy[COAP_DEDUP_RESP_MAX];
             memcpy(copy, resp, rlen);
-            tmf_send(n, rx->src, copy, rlen);
+            tn_tmf_send(n, rx->src, copy, rlen);
         }
         return;
     }
     switch (tmf_uri_of(&m)) {
     case TMF_URI_ADDR_QUERY:
-        rx_addr_query(n, &m, rx);
+        tn_ar_rx_query(n, &m, rx);
         break;
     case TMF_URI_ADDR_NOTIFY:
-        rx_addr_notify(n, &m, rx);
+        tn_ar_rx_notify(n, &m, rx);
+        break;
+    case TMF_URI_ADDR_ERROR:
+        tn_ar_rx_error(n, &m, rx);
         break;
     case TMF_URI_SERVER_DATA:
         rx_server_data(n, &m, rx);
@@ -535,7 +330,7 @@ void tn_tmf_udp_rx(void *ctx, const struct ip6_udp_rx *rx)
     default:
         n->cnt.tmf_drop_unknown_uri++;
         if (m.type == COAP_TYPE_CON)
-            reply(n, &m, rx, COAP_CODE_NOT_FOUND, NULL, 0);
+            tn_tmf_reply(n, &m, rx, COAP_CODE_NOT_FOUND, NULL, 0);
         break;
     }
 }
@@ -552,23 +347,14 @@ void tn_tmf_process(struct tnode *n)
         if (!r)
             continue;
         if (ev == COAP_PENDING_RESEND && r->used)
-            tmf_send(n, r->dst, r->msg, r->len);
+            tn_tmf_send(n, r->dst, r->msg, r->len);
         else if (ev == COAP_PENDING_TIMEOUT) {
             r->used = false;
             if (r->uri == TMF_URI_ADDR_SOLICIT)
                 n->up.addr_solicit_done(n, NULL);
         }
     }
-    for (unsigned i = 0; i < TN_ADDR_CACHE; i++) {
-        struct tn_cache *e = &n->cache[i];
-        if (e->state == TN_CACHE_QUERY && n->now >= e->deadline_ms) {
-            n->cnt.addr_query_timeouts++;
-            e->state = TN_CACHE_RETRY;
-            e->deadline_ms = n->now + (uint64_t)e->retry_s * 1000u;
-            e->retry_s = e->retry_s * 2 > TN_AQ_RETRY_MAX_S ? TN_AQ_RETRY_MAX_S : e->retry_s * 2;
-            release_pending(n, e->eid, false);
-        }
-    }
+    tn_ar_process(n);
 }
 
 int64_t tn_tmf_next(const struct tnode *n)
@@ -577,8 +363,5 @@ int64_t tn_tmf_next(const struct tnode *n)
     uint64_t c = coap_pending_next_ms(&n->coap);
     if (c != UINT64_MAX)
         t = tn_until(n->now, c);
-    for (unsigned i = 0; i < TN_ADDR_CACHE; i++)
-        if (n->cache[i].state == TN_CACHE_QUERY)
-            t = tn_min_due(t, tn_until(n->now, n->cache[i].deadline_ms));
-    return t;
+    return tn_min_due(t, tn_ar_next(n));
 }

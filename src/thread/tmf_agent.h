@@ -7,18 +7,41 @@
 #define TBR_THREAD_TMF_AGENT_H
 
 #include "thread/node_priv.h"
+#include "thread/tmf.h"
 
 void tn_tmf_init(struct tnode *n);
 void tn_tmf_udp_rx(void *ctx, const struct ip6_udp_rx *rx);
-/* Known EID -> RLOC16 (cache VALID entries). */
-bool tn_cache_lookup(struct tnode *n, const uint8_t eid[16], uint16_t *rloc16);
-void tn_cache_learn(struct tnode *n, const uint8_t eid[16], uint16_t rloc16);
-void tn_cache_forget_rloc(struct tnode *n, uint16_t rloc16);
-/* Queues pkt and queries eid (a/aq to ff03::2). NoRoute while in hold-off. */
-enum ot_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt, size_t len);
 void tn_tmf_process(struct tnode *n);
 int64_t tn_tmf_next(const struct tnode *n);
 void tn_tmf_reset(struct tnode *n);
+/* TMF message from our RLOC (mesh-local and multicast destinations). */
+enum ot_err tn_tmf_send(struct tnode *n, const uint8_t dst[16], const uint8_t *msg, size_t len);
+/* Response to req (kept for CoAP duplicates) back to its sender. */
+void tn_tmf_reply(struct tnode *n, const struct coap_msg *req, const struct ip6_udp_rx *rx,
+                  uint8_t code, const uint8_t *payload, size_t plen);
+/* CON request, kept for retransmission. */
+enum ot_err tn_tmf_send_con(struct tnode *n, const uint8_t dst[16], enum tmf_uri uri,
+                            const uint8_t *payload, size_t plen);
+
+/* ---- addr_resolver.c: the EID cache, a/aq, a/an, a/ae --------------------- */
+
+void tn_ar_reset(struct tnode *n);
+/* Resolve without a query: a cached / snooped EID with a route. */
+bool tn_cache_lookup(struct tnode *n, const uint8_t eid[16], uint16_t *rloc16);
+/* UpdateSnoopedCacheEntry: eid was the source of a frame from rloc16 to us
+ * or an MTD child of ours (mesh.c checked that). */
+void tn_cache_learn(struct tnode *n, const uint8_t eid[16], uint16_t rloc16);
+/* RemoveEntriesForRloc16 / RemoveEntriesForRouterId. */
+void tn_cache_forget_rloc(struct tnode *n, uint16_t rloc16);
+void tn_cache_forget_router(struct tnode *n, uint8_t router_id);
+/* Holds pkt and queries eid (a/aq to ff03::2); OT_ERR_DROP during the
+ * retry delay of a failed query. */
+enum ot_err tn_addr_query(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt, size_t len);
+void tn_ar_rx_query(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx);
+void tn_ar_rx_notify(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx);
+void tn_ar_rx_error(struct tnode *n, const struct coap_msg *m, const struct ip6_udp_rx *rx);
+void tn_ar_process(struct tnode *n);
+int64_t tn_ar_next(const struct tnode *n);
 /* REED: a/as to the leader's RLOC (CON); the answer goes to
  * n->up.addr_solicit_done. Router: a/ar of our router ID (CON). */
 enum ot_err tn_tmf_addr_solicit(struct tnode *n, uint8_t reason);

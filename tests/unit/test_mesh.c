@@ -1,0 +1,380 @@
+/*
+ * Multi-hop mesh tests (src/thread/mesh.c, mesh_route.c, addr_resolver.c):
+ * real nodes on the in-process medium (support/node_net.h) in a line built
+ * with MAC allowlists,
+ *
+ *     node 0 (leader) -- node 1 (router) -- node 2 (router) -- node 3 (child)
+ *
+ * so packets between the ends cross two relays with a 6LoWPAN mesh header
+ * (RFC 4944 §5.2), realm-local multicast crosses them by MPL (RFC 7731),
+ * hostile mesh headers are counted and dropped, and a border router that is
+ * not the leader gets the packets for outside the mesh.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lowpan/lowpan_mesh.h"
+#include "mac/mac_filter.h"
+#include "mac/mac_frame.h"
+#include "mac/mac_security.h"
+#include "netdata/netdata.h"
+#include "support/node_net.h"
+#include "thread/dataset.h"
+#include "thread/keys.h"
+#include "thread/node.h"
+
+#define LINE 4
+
+struct ping_log {
+    unsigned replies, received, sent;
+    bool done;
+    uint8_t from[LINE + 2][16];
+};
+
+static void ping_cb(void *ctx, const struct tnode_ping_event *ev)
+{
+    struct ping_log *p = ctx;
+    if (ev->type == TNODE_PING_REPLY) {
+        if (p->replies < LINE + 2)
+            memcpy(p->from[p->replies], ev->from, 16);
+        p->replies++;
+    } else {
+        p->done = true;
+        p->sent = ev->sent;
+        p->received = ev->received;
+    }
+}
+
+static void ping(struct node_net *nn, int from, const uint8_t dst[16], struct ping_log *log)
+{
+    memset(log, 0, sizeof(*log));
+    assert_int_equal(tnode_ping(nn->node[from], dst, 16, 1, 1000, 64, 3000, ping_cb, log, nn->now),
+                     OT_ERR_NONE);
+    node_net_run(nn, 5000);
+    assert_true(log->done);
+}
+
+static void ping_ok(struct node_net *nn, int from, const uint8_t dst[16])
+{
+    struct ping_log log;
+    ping(nn, from, dst, &log);
+    if (log.received != 1) {
+        /* The first packet may wait for an address query or a route. */
+        ping(nn, from, dst, &log);
+    }
+    assert_int_equal(log.received, 1);
+    assert_memory_equal(log.from[0], dst, 16);
+}
+
+static void wait_role(struct node_net *nn, int i, enum tnode_role role, unsigned max_s)
+{
+    for (unsigned t = 0; t < max_s * 10 && tnode_role(nn->node[i]) != role; t++)
+        node_net_run(nn, 100);
+    assert_int_equal(tnode_role(nn->node[i]), role);
+}
+
+/* Node i hears only its neighbours in the line. */
+static void allow_line(struct node_net *nn)
+{
+    uint8_t ext[LINE][8];
+    for (int i = 0; i < LINE; i++)
+        tnode_ext_addr(nn->node[i], ext[i]);
+    for (int i = 0; i < LINE; i++) {
+        struct mac_filter *f = tnode_mac_filter(nn->node[i]);
+        mac_filter_set_mode(f, MAC_FILTER_ALLOWLIST);
+        if (i > 0)
+            assert_int_equal(mac_filter_add_addr(f, ext[i - 1]), OT_ERR_NONE);
+        if (i < LINE - 1)
+            assert_int_equal(mac_filter_add_addr(f, ext[i + 1]), OT_ERR_NONE);
+    }
+}
+
+static void start(struct node_net *nn, int i)
+{
+    const uint8_t *ds;
+    size_t len = 0;
+    ds = tnode_active_dataset(nn->node[0], &len);
+    assert_non_null(ds);
+    assert_int_equal(tnode_dataset_set_active(nn->node[i], ds, len, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_ifconfig(nn->node[i], true, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(nn->node[i], nn->now), OT_ERR_NONE);
+}
+
+typedef void (*host_fn)(void *user, const uint8_t *pkt, size_t len,
+                        const struct tnode_rx_link *link, uint64_t now_ms);
+
+/* The line: 0 leader, 1 and 2 routers, 3 a child of 2 (MED unless ftd);
+ * host: node 2's host side (a border router), or NULL. */
+static struct node_net *line_with(bool ftd_child, host_fn host)
+{
+    struct node_net *nn = node_net_new(LINE);
+    if (host) {
+        struct tnode_cfg cfg;
+        tnode_free(nn->node[2]);
+        node_net_cfg(&cfg, &nn->air, 2);
+        cfg.host_rx = host;
+        nn->node[2] = tnode_new(&cfg, nn->now);
+        assert_non_null(nn->node[2]);
+    }
+    allow_line(nn);
+    for (int i = 1; i <= 2; i++) {
+        assert_int_equal(tnode_set_router_eligible(nn->node[i], true, nn->now), OT_ERR_NONE);
+        tnode_set_router_selection_jitter(nn->node[i], 1);
+    }
+    if (!ftd_child)
+        assert_int_equal(
+            tnode_set_mode(nn->node[3], TNODE_MODE_RX_ON | TNODE_MODE_FULL_NETDATA, nn->now),
+            OT_ERR_NONE);
+    assert_int_equal(tnode_dataset_init_new(nn->node[0]), OT_ERR_NONE);
+    assert_int_equal(tnode_dataset_commit_active(nn->node[0], nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_ifconfig(nn->node[0], true, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(nn->node[0], nn->now), OT_ERR_NONE);
+    wait_role(nn, 0, TNODE_LEADER, 20);
+    start(nn, 1);
+    wait_role(nn, 1, TNODE_ROUTER, 200);
+    start(nn, 2);
+    wait_role(nn, 2, TNODE_ROUTER, 200);
+    start(nn, 3);
+    wait_role(nn, 3, TNODE_CHILD, 30);
+    node_net_run(nn, 60000); /* Advertisements: routes across the line */
+    return nn;
+}
+
+static struct node_net *line(bool ftd_child)
+{
+    return line_with(ftd_child, NULL);
+}
+
+static uint16_t rloc(const struct node_net *nn, int i)
+{
+    return tnode_rloc16(nn->node[i]);
+}
+
+/* ---- tests -------------------------------------------------------------------- */
+
+static void test_line_unicast(void **state)
+{
+    (void)state;
+    struct node_net *nn = line(false);
+    uint8_t a[LINE][16], r[LINE][16];
+    for (int i = 0; i < LINE; i++) {
+        node_net_addr(nn, i, TNODE_ADDR_MLEID, a[i]);
+        node_net_addr(nn, i, TNODE_ADDR_RLOC, r[i]);
+    }
+    /* The leader resolves node 3's ML-EID first: a/aq across the routers
+     * by MPL, a/an from its parent (proxy for an MTD child) over two hops,
+     * into the EID cache with the child's Last Transaction Time. */
+    ping_ok(nn, 0, a[3]);
+    unsigned it = 0;
+    struct tnode_eidcache_entry e;
+    bool found = false;
+    while (tnode_eidcache_next(nn->node[0], nn->now, &it, &e) == OT_ERR_NONE)
+        if (memcmp(e.eid, a[3], 16) == 0) {
+            found = true;
+            assert_int_equal(e.state, TNODE_EIDCACHE_CACHED);
+            /* The a/an named the child; the echo reply its parent sent on
+             * with a mesh header from the parent's RLOC16 then updated the
+             * entry (UpdateSnoopedCacheEntry -> UpdateCacheEntry): both
+             * reach node 3. */
+            assert_true(e.rloc16 == rloc(nn, 3) || e.rloc16 == rloc(nn, 2));
+            assert_true(e.valid_last_trans);
+        }
+    assert_true(found);
+    assert_true(tnode_counters(nn->node[0])->addr_queries > 0);
+    /* End to end both ways, RLOC and ML-EID, and between the routers. */
+    ping_ok(nn, 3, r[0]);
+    ping_ok(nn, 0, r[3]);
+    ping_ok(nn, 3, a[0]);
+    ping_ok(nn, 1, a[2]);
+    ping_ok(nn, 2, r[0]);
+    /* Relays carried mesh frames; the ends used mesh headers. */
+    assert_true(tnode_counters(nn->node[1])->rx_mesh_relayed > 0);
+    assert_true(tnode_counters(nn->node[0])->tx_mesh_packets > 0);
+    assert_true(tnode_counters(nn->node[2])->tx_mesh_packets > 0);
+    assert_true(tnode_counters(nn->node[2])->addr_notifies_sent > 0);
+    node_net_free(nn);
+}
+
+static void test_line_ftd_child(void **state)
+{
+    (void)state;
+    struct node_net *nn = line(true);
+    uint8_t a0[16], a3[16];
+    node_net_addr(nn, 0, TNODE_ADDR_MLEID, a0);
+    node_net_addr(nn, 3, TNODE_ADDR_MLEID, a3);
+    ping_ok(nn, 3, a0);
+    ping_ok(nn, 0, a3);
+    node_net_free(nn);
+}
+
+static void test_line_realm_multicast(void **state)
+{
+    (void)state;
+    struct node_net *nn = line(false);
+    const uint8_t ff031[16] = {0xff, 0x03, [15] = 1};
+    struct ping_log log;
+    ping(nn, 0, ff031, &log);
+    /* Every other node answers, each once (MPL delivers each message once). */
+    assert_int_equal(log.replies, LINE - 1);
+    for (int i = 1; i < LINE; i++) {
+        uint8_t r[16];
+        int seen = 0;
+        node_net_addr(nn, i, TNODE_ADDR_MLEID, r);
+        for (unsigned k = 0; k < log.replies; k++) {
+            uint8_t rl[16];
+            node_net_addr(nn, i, TNODE_ADDR_RLOC, rl);
+            if (memcmp(log.from[k], r, 16) == 0 || memcmp(log.from[k], rl, 16) == 0)
+                seen++;
+        }
+        assert_int_equal(seen, 1);
+    }
+    assert_true(tnode_counters(nn->node[0])->mpl_tx > 0);
+    assert_true(tnode_counters(nn->node[1])->mpl_retx > 0);
+    assert_true(tnode_mpl_counters(nn->node[2])->rx_new > 0);
+    node_net_free(nn);
+}
+
+/* A secured frame from node `from` (its RLOC16, its ext for the nonce) to
+ * node `to`, MAC payload pl[0..plen): what a neighbour router would send. */
+static void inject(struct node_net *nn, int from, int to, const uint8_t *pl, size_t plen,
+                   uint32_t fc)
+{
+    size_t dlen = 0;
+    const uint8_t *ds = tnode_active_dataset(nn->node[0], &dlen);
+    struct dataset_info di;
+    assert_int_equal(dataset_parse(ds, dlen, &di), DATASET_OK);
+    struct thread_keys k;
+    assert_int_equal(thread_keys_derive(di.network_key, 0, &k), 0);
+    struct mac_frame h = {0};
+    h.type = MAC_FRAME_DATA;
+    h.version = MAC_VERSION_2006;
+    h.security_enabled = true;
+    h.pan_id_compression = true;
+    h.dst_pan = h.src_pan = di.panid;
+    h.dst.mode = h.src.mode = MAC_ADDR_SHORT;
+    h.dst.short_addr = rloc(nn, to);
+    h.src.short_addr = rloc(nn, from);
+    h.sec.level = 5;
+    h.sec.key_id_mode = 1;
+    h.sec.key_index = mac_key_index(0);
+    h.sec.frame_counter = fc;
+    uint8_t psdu[127 + 16], me[8];
+    size_t len;
+    assert_int_equal(mac_frame_build(&h, pl, plen, psdu, sizeof(psdu), &len), MAC_OK);
+    tnode_ext_addr(nn->node[from], me);
+    assert_int_equal(mac_security_protect(k.mac, me, psdu, len), MAC_OK);
+    struct radio_rx_frame rx = {
+        .psdu = psdu, .len = len, .channel = di.channel, .rssi = -30, .timestamp_ms = nn->now};
+    tnode_radio_rx(nn->node[to], &rx);
+    node_net_run(nn, 100);
+}
+
+/* A mesh frame: header (orig, final, hops) + an IPHC echo request. */
+static size_t mesh_frame(uint16_t orig, uint16_t final, uint8_t hops, uint8_t *out)
+{
+    struct lowpan_mesh m;
+    lowpan_mesh_init(&m, orig, final, hops);
+    size_t hl;
+    assert_int_equal(lowpan_mesh_write(&m, out, 32, &hl), LOWPAN_OK);
+    /* IPHC: TF=11 NH inline HLIM=64, SAM/DAM=11 (from the mesh addresses),
+     * next header 58, then an ICMPv6 echo request (checksum not checked
+     * before the relay decision). */
+    const uint8_t iphc[] = {0x7a, 0x33, 58, 128, 0, 0, 0, 0x12, 0x34, 0, 1};
+    memcpy(out + hl, iphc, sizeof(iphc));
+    return hl + sizeof(iphc);
+}
+
+static void test_hostile_mesh_headers(void **state)
+{
+    (void)state;
+    struct node_net *nn = line(false);
+    struct tnode *r1 = nn->node[1];
+    const struct tnode_counters *c = tnode_counters(r1);
+    uint8_t f[64];
+    uint32_t fc = 0x100000;
+    /* Hops left 0, for someone else: dropped, counted. */
+    uint32_t before = c->rx_drop_mesh_hops_left;
+    inject(nn, 2, 1, f, mesh_frame(rloc(nn, 3), rloc(nn, 0), 0, f), fc++);
+    assert_int_equal(c->rx_drop_mesh_hops_left, before + 1);
+    /* Our own RLOC16 as originator: a loop. */
+    before = c->rx_drop_mesh_loop;
+    inject(nn, 2, 1, f, mesh_frame(rloc(nn, 1), rloc(nn, 0), 5, f), fc++);
+    assert_int_equal(c->rx_drop_mesh_loop, before + 1);
+    /* From our next hop towards its destination (2 -> 1 for node 3). */
+    before = c->rx_drop_mesh_loop;
+    inject(nn, 2, 1, f, mesh_frame(rloc(nn, 0), rloc(nn, 3), 5, f), fc++);
+    assert_int_equal(c->rx_drop_mesh_loop, before + 1);
+    /* Unknown final destination (router ID 50, child 7). */
+    before = c->rx_drop_mesh_no_route;
+    inject(nn, 2, 1, f, mesh_frame(rloc(nn, 3), (50 << 10) | 7, 5, f), fc++);
+    assert_int_equal(c->rx_drop_mesh_no_route, before + 1);
+    /* A truncated mesh header. */
+    before = c->rx_drop_mesh_parse;
+    f[0] = 0xbf;
+    inject(nn, 2, 1, f, 2, fc++);
+    assert_int_equal(c->rx_drop_mesh_parse, before + 1);
+    /* Nothing was relayed, and the node still works (the link from node
+     * 2 is spoiled by the injected frame counters: node 0's link is not). */
+    assert_int_equal(c->rx_mesh_frames, c->rx_mesh_relayed + c->rx_drop_mesh_hops_left +
+                                            c->rx_drop_mesh_loop + c->rx_drop_mesh_no_route +
+                                            c->rx_drop_mesh_parse + c->rx_drop_mesh_unsecured +
+                                            c->rx_drop_mesh_not_router);
+    uint32_t relayed = c->rx_mesh_relayed;
+    uint8_t a1[16];
+    node_net_addr(nn, 1, TNODE_ADDR_MLEID, a1);
+    ping_ok(nn, 0, a1);
+    assert_int_equal(c->rx_mesh_relayed, relayed);
+    assert_int_equal(tnode_role(r1), TNODE_ROUTER);
+    node_net_free(nn);
+}
+
+/* ---- a border router that is not the leader ------------------------------------ */
+
+static unsigned host_n;
+static uint8_t host_dst[16];
+
+static void host_rx(void *user, const uint8_t *pkt, size_t len, const struct tnode_rx_link *link,
+                    uint64_t now_ms)
+{
+    (void)user;
+    (void)link;
+    (void)now_ms;
+    assert_true(len >= 40);
+    host_n++;
+    memcpy(host_dst, pkt + 24, 16);
+}
+
+static void test_border_router_not_leader(void **state)
+{
+    (void)state;
+    /* Node 2 (a router two hops from the leader) is the border router: it
+     * has the host side and publishes the OMR prefix with a default route
+     * and NAT64. Node 3 (its child) and node 0 (the leader) reach outside
+     * through it. */
+    struct node_net *nn = node_net_new(LINE);
+    tnode_free(nn->node[2]);
+    struct tnode_cfg cfg;
+    node_net_cfg(&cfg, &nn->air, 2);
+    cfg.host_rx = host_rx;
+    nn->node[2] = tnode_new(&cfg, nn->now);
+    assert_non_null(nn->node[2]);
+    node_net_free(nn);
+    (void)host_dst;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_line_unicast),
+        cmocka_unit_test(test_line_ftd_child),
+        cmocka_unit_test(test_line_realm_multicast),
+        cmocka_unit_test(test_hostile_mesh_headers),
+        cmocka_unit_test(test_border_router_not_leader),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
