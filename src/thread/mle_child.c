@@ -274,6 +274,10 @@ static void rx_child_id_response(struct tnode *n, const uint8_t *plain, size_t l
     schedule_keepalive(n);
     if (n->mode & TNODE_MODE_FTD)
         reed_start(n, &r);
+    if (n->release_rloc16 != MAC_SHORT_NONE) {
+        tn_tmf_addr_release(n, n->release_rloc16); /* a downgraded router */
+        n->release_rloc16 = MAC_SHORT_NONE;
+    }
     tn_log(n, 3, "child 0x%04x of parent 0x%04x", n->rloc16, n->parent.rloc16);
 }
 

@@ -564,29 +564,48 @@ void tn_link_addr_solicit_done(struct tnode *n, const struct tmf_addr_solicit_rs
     tn_link_trickle_reset(n);
 }
 
-/* ShouldDowngrade (mle_ftd.cpp): more routers than the threshold, no
- * children, and a neighbour with better or comparable connectivity. */
+/* NeighborHasComparableConnectivity: the neighbour's links (its Route64)
+ * to each of our neighbours with two-way LQ >= 2 are as good as ours. */
+static bool comparable(const struct tnode *n, uint8_t nbr, const struct mle_route64 *r)
+{
+    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++) {
+        const struct router_table_entry *e = router_table_cget(&n->rt, id);
+        if (id == n->rt.my_id || id == nbr || !e || e->link != ROUTER_TABLE_LINK_VALID)
+            continue;
+        uint8_t mine = e->lq_in < e->lq_out ? e->lq_in : e->lq_out;
+        if (mine < 2)
+            continue;
+        int b = mle_route64_route(r, id);
+        if (b < 0)
+            return false;
+        uint8_t in = (uint8_t)((b >> 4) & 3), out = (uint8_t)((b >> 6) & 3);
+        if ((in < out ? in : out) < mine)
+            return false;
+    }
+    return true;
+}
+
+/* ShouldDowngrade (mle_ftd.cpp): more routers than the threshold, at
+ * least 7 neighbours with two-way LQ >= 2, fewer children than 3 x the
+ * excess routers, a neighbour with comparable connectivity; then the
+ * downgrade after a random delay in [1, jitter] (mRouterRoleTransition). */
 void tn_link_check_downgrade(struct tnode *n, uint8_t nbr, const struct mle_route64 *r)
 {
-    if (n->role != TNODE_ROUTER || n->downgrade_ms || !n->rcfg.router_eligible)
+    if (n->role != TNODE_ROUTER || n->downgrade_ms || !router_table_cget(&n->rt, nbr))
         return;
     unsigned active = router_table_active(&n->rt);
     if (active <= n->rcfg.downgrade_threshold)
         return;
+    unsigned good = 0;
+    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++)
+        good += id != n->rt.my_id && router_table_link_cost(&n->rt, id) <= 2; /* two-way LQ >= 2 */
+    if (good < TN_MIN_DOWNGRADE_NEIGHBORS)
+        return;
+    unsigned kids = 0;
     for (unsigned i = 0; i < CHILD_TABLE_MAX; i++)
         if (n->children.child[i].state == CHILD_TABLE_VALID)
-            return; /* children need us */
-    if (nbr == n->leader.leader_router_id)
-        return;
-    /* NeighborHasComparableConnectivity: the neighbour hears (LQ in >= 2)
-     * at least as many routers as we do. */
-    unsigned theirs = 0, ours = router_table_neighbor_count(&n->rt, 2);
-    for (uint8_t i = 0; i <= ROUTER_TABLE_MAX_ID; i++) {
-        int b = i != nbr && i != n->rt.my_id ? mle_route64_route(r, i) : -1;
-        if (b > 0 && ((b >> 4) & 3) >= 2)
-            theirs++;
-    }
-    if (theirs < ours)
+            kids++;
+    if (kids >= 3 * (active - n->rcfg.downgrade_threshold) || !comparable(n, nbr, r))
         return;
     uint32_t jitter = n->rcfg.jitter_s ? n->rcfg.jitter_s : 1;
     n->downgrade_ms = n->now + 1000ull * tn_rand_range(n, 1, jitter);
@@ -626,8 +645,10 @@ void tn_link_process(struct tnode *n)
         return;
     if (n->role == TNODE_ROUTER && n->downgrade_ms && n->now >= n->downgrade_ms) {
         n->downgrade_ms = 0;
-        tn_router_downgrade(n);
-        return;
+        if (router_table_active(&n->rt) > n->rcfg.downgrade_threshold) {
+            tn_router_downgrade(n);
+            return;
+        }
     }
     for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++)
         if (n->rnbr[id].lr_due_ms && n->now >= n->rnbr[id].lr_due_ms)

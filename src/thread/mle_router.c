@@ -349,13 +349,14 @@ void tn_router_detach(struct tnode *n)
     n->up.reattach(n);
 }
 
-/* Downgrade (mle_ftd.cpp BecomeChild after ShouldDowngrade): give the ID
- * back (a/ar to the leader) and attach as a child. */
+/* Downgrade (Attach(kDowngradeToReed)): attach as a child, then give the
+ * ID back (a/ar to the leader, HandleChildStart). */
 void tn_router_downgrade(struct tnode *n)
 {
-    tn_tmf_addr_release(n);
+    uint16_t rloc16 = n->rloc16;
     n->cnt.router_downgrades++;
     tn_router_detach(n);
+    n->release_rloc16 = rloc16;
 }
 
 /* ---- leader formation -------------------------------------------------------- */

@@ -230,6 +230,7 @@ static void reset_state(struct tnode *n)
     n->mode = TNODE_MODE_RX_ON | TNODE_MODE_FTD | TNODE_MODE_FULL_NETDATA; /* "rdn" */
     n->timeout_s = TN_CHILD_TIMEOUT_S;
     n->mle_fc_stored = n->mac_fc_stored = n->cfg.kv ? 0 : UINT32_MAX;
+    n->release_rloc16 = MAC_SHORT_NONE;
     n->rcfg.router_eligible = n->cfg.router_eligible;
     n->rcfg.jitter_s = TN_ROUTER_SELECTION_JITTER_S;
     n->rcfg.upgrade_threshold = TN_ROUTER_UPGRADE_THRESHOLD;

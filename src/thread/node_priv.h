@@ -192,6 +192,7 @@ struct tn_rnbr {
 /* mle.hpp kMaxLinkRequestDelayOnRouter / kMaxLinkAcceptDelay (ms). */
 #define TN_LINK_REQUEST_DELAY_MS 1000
 #define TN_LINK_ACCEPT_DELAY_MS 1000
+#define TN_MIN_DOWNGRADE_NEIGHBORS 7 /* mle.hpp kMinDowngradeNeighbors */
 
 /* Router-role settings (OpenThread's CLI names; mle.hpp defaults). */
 #define TN_ROUTER_SELECTION_JITTER_S 120 /* kRouterSelectionJitter */
@@ -302,10 +303,12 @@ struct tnode {
     uint8_t local_nd[NETDATA_MAX_LEN];
     size_t local_nd_len;
     uint8_t router_id;
-    uint64_t rt_tick_ms;                     /* next router_table_tick (once a second) */
-    uint64_t upgrade_ms;                     /* REED: the Address Solicit is due (0: none) */
-    bool as_pending;                         /* an a/as of ours waits for its answer */
-    uint64_t downgrade_ms;                   /* router: the downgrade is due (0: none) */
+    uint64_t rt_tick_ms;     /* next router_table_tick (once a second) */
+    uint64_t upgrade_ms;     /* REED: the Address Solicit is due (0: none) */
+    bool as_pending;         /* an a/as of ours waits for its answer */
+    uint64_t downgrade_ms;   /* router: the downgrade is due (0: none) */
+    uint16_t release_rloc16; /* downgraded: a/ar of this router RLOC16 once a child again
+                              * (MAC_SHORT_NONE: none) */
     uint64_t adv_i_ms, adv_t_ms, adv_end_ms; /* trickle interval, send time, end */
     bool adv_sent_this_interval;
     struct child_table children;

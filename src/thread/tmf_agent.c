@@ -245,9 +245,9 @@ enum ot_err tn_tmf_addr_solicit(struct tnode *n, uint8_t reason)
     return tn_tmf_send_con(n, dst, TMF_URI_ADDR_SOLICIT, pl, plen);
 }
 
-void tn_tmf_addr_release(struct tnode *n)
+void tn_tmf_addr_release(struct tnode *n, uint16_t rloc16)
 {
-    struct tmf_addr_release ar = {.rloc16 = n->rloc16};
+    struct tmf_addr_release ar = {.rloc16 = rloc16};
     memcpy(ar.ext_mac, n->ext, 8);
     uint8_t pl[32], dst[16];
     size_t plen;

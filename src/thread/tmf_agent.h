@@ -43,9 +43,10 @@ void tn_ar_rx_error(struct tnode *n, const struct coap_msg *m, const struct ip6_
 void tn_ar_process(struct tnode *n);
 int64_t tn_ar_next(const struct tnode *n);
 /* REED: a/as to the leader's RLOC (CON); the answer goes to
- * n->up.addr_solicit_done. Router: a/ar of our router ID (CON). */
+ * n->up.addr_solicit_done. A downgraded router, attached as a child again:
+ * a/ar of its former router RLOC16 (CON). */
 enum ot_err tn_tmf_addr_solicit(struct tnode *n, uint8_t reason);
-void tn_tmf_addr_release(struct tnode *n);
+void tn_tmf_addr_release(struct tnode *n, uint16_t rloc16);
 /* Routers with a border router entry in our Network Data (OpenThread's
  * CountBorderRouters(kRouterRoleOnly)). */
 unsigned tn_tmf_br_routers(const struct tnode *n);

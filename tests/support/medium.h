@@ -38,7 +38,7 @@ void tm_first_line(const char *s, char *out, size_t cap);
 
 /* ---- the medium ----------------------------------------------------------------- */
 
-#define TM_MAX_STATIONS 6
+#define TM_MAX_STATIONS 10
 #define TM_QLEN 512
 
 struct tm_medium;

@@ -828,6 +828,7 @@ static void parse_all(const uint8_t *b, size_t n)
         struct mle_data_response h;
         struct mle_advertisement i;
         struct mle_link_request j;
+        struct mle_link_accept j2;
         struct mle_announce k;
         struct mle_discovery l;
     } u;
@@ -846,6 +847,7 @@ static void parse_all(const uint8_t *b, size_t n)
     assert_named(mle_parse_data_response(b, n, &u.h));
     assert_named(mle_parse_advertisement(b, n, &u.i));
     assert_named(mle_parse_link_request(b, n, &u.j));
+    assert_named(mle_parse_link_accept(b, n, &u.j2));
     assert_named(mle_parse_announce(b, n, &u.k));
     assert_named(mle_parse_discovery(b, n, &u.l));
 }
@@ -1170,6 +1172,105 @@ static void test_builders__child_side(void **state)
     assert_int_equal(mle_build_data_request(&dr, out, 4, &len), MLE_ERR_NO_SPACE);
 }
 
+/* Link Request and Link Accept And Request in OpenThread's TLV order
+ * (mle_ftd.cpp SendLinkRequest / SendLinkAccept), and back. */
+static void test_link_request_accept(void **state)
+{
+    (void)state;
+    static const uint8_t req[] = {MLE_TLV_LINK_MARGIN, MLE_TLV_ROUTE64};
+    struct mle_link_request lr = {.version = 4,
+                                  .has_tlv_request = true,
+                                  .tlv_request = req,
+                                  .n_tlv_request = 2,
+                                  .has_src = true,
+                                  .src_rloc16 = 0x4400,
+                                  .has_leader = true};
+    lr.leader.partition_id = 0x11223344;
+    lr.leader.leader_router_id = 17;
+    lr.challenge.len = 8;
+    memset(lr.challenge.b, 0xa5, 8);
+    uint8_t out[200];
+    size_t len;
+    assert_int_equal(mle_build_link_request(&lr, out, sizeof(out), &len), MLE_OK);
+    static const uint8_t want_lr[] = {MLE_CMD_LINK_REQUEST,
+                                      MLE_TLV_VERSION,
+                                      2,
+                                      0,
+                                      4,
+                                      MLE_TLV_TLV_REQUEST,
+                                      2,
+                                      MLE_TLV_LINK_MARGIN,
+                                      MLE_TLV_ROUTE64,
+                                      MLE_TLV_SOURCE_ADDRESS,
+                                      2,
+                                      0x44,
+                                      0x00,
+                                      MLE_TLV_LEADER_DATA,
+                                      8};
+    assert_memory_equal(out, want_lr, sizeof(want_lr));
+    assert_int_equal(out[sizeof(want_lr) + 8], MLE_TLV_CHALLENGE);
+    struct mle_link_request lr2;
+    assert_int_equal(mle_parse_link_request(out, len, &lr2), MLE_OK);
+    assert_int_equal(lr2.src_rloc16, 0x4400);
+    assert_int_equal(lr2.n_tlv_request, 2);
+    assert_memory_equal(lr2.challenge.b, lr.challenge.b, 8);
+
+    struct mle_link_accept a = {.cmd = MLE_CMD_LINK_ACCEPT_REQUEST,
+                                .version = 4,
+                                .src_rloc16 = 0x0c00,
+                                .link_fc = 7,
+                                .mle_fc = 9,
+                                .has_mle_fc = true,
+                                .has_link_margin = true,
+                                .link_margin = 40,
+                                .has_leader = true,
+                                .has_route = true,
+                                .has_challenge = true,
+                                .has_tlv_request = true,
+                                .tlv_request = req,
+                                .n_tlv_request = 1};
+    a.response = lr.challenge;
+    a.leader = lr.leader;
+    a.route.id_seq = 3;
+    mle_route64_add(&a.route, 3, 0x01);
+    mle_route64_add(&a.route, 17, 0xf1);
+    a.challenge.len = 8;
+    memset(a.challenge.b, 0x5a, 8);
+    assert_int_equal(mle_build_link_accept(&a, out, sizeof(out), &len), MLE_OK);
+    /* Version, Source Address, Response, Link FC, MLE FC, Link Margin first. */
+    static const uint8_t want_la[] = {MLE_CMD_LINK_ACCEPT_REQUEST,
+                                      MLE_TLV_VERSION,
+                                      2,
+                                      0,
+                                      4,
+                                      MLE_TLV_SOURCE_ADDRESS,
+                                      2,
+                                      0x0c,
+                                      0x00,
+                                      MLE_TLV_RESPONSE,
+                                      8};
+    assert_memory_equal(out, want_la, sizeof(want_la));
+    struct mle_link_accept b;
+    assert_int_equal(mle_parse_link_accept(out, len, &b), MLE_OK);
+    assert_int_equal(b.cmd, MLE_CMD_LINK_ACCEPT_REQUEST);
+    assert_int_equal(b.link_fc, 7);
+    assert_int_equal(b.mle_fc, 9);
+    assert_int_equal(b.link_margin, 40);
+    assert_true(b.has_route && mle_route64_has(&b.route, 17));
+    assert_true(b.has_challenge);
+    assert_memory_equal(b.challenge.b, a.challenge.b, 8);
+    /* Without a Challenge, a Link Accept And Request is refused. */
+    a.has_challenge = false;
+    assert_int_equal(mle_build_link_accept(&a, out, sizeof(out), &len), MLE_ERR_ARG);
+    /* MLE FC absent: the link FC (ReadFrameCounterTlvs). */
+    a.cmd = MLE_CMD_LINK_ACCEPT;
+    a.has_mle_fc = false;
+    assert_int_equal(mle_build_link_accept(&a, out, sizeof(out), &len), MLE_OK);
+    assert_int_equal(mle_parse_link_accept(out, len, &b), MLE_OK);
+    assert_int_equal(b.mle_fc, 7);
+    assert_int_equal(mle_parse_link_accept(want_lr, sizeof(want_lr), &b), MLE_ERR_WRONG_CMD);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1182,6 +1283,7 @@ int main(void)
         cmocka_unit_test(test_hostile__captures),
         cmocka_unit_test(test_hostile__random_bytes),
         cmocka_unit_test(test_hostile__named_errors),
+        cmocka_unit_test(test_link_request_accept),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
