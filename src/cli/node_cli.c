@@ -597,14 +597,19 @@ static enum ot_err cmd_state(void *ctx, int argc, char **argv, uint64_t now_ms, 
 {
     struct node_cli *c = node_cli_of(ctx);
 
-    (void)now_ms;
     if (argc == 0) {
         fprintf(out, "%s\n", tnode_role_name(tnode_role(c->node)));
         return OT_ERR_NONE;
     }
-    if (strcmp(argv[0], "detached") == 0 || strcmp(argv[0], "child") == 0 ||
-        strcmp(argv[0], "router") == 0 || strcmp(argv[0], "leader") == 0)
-        return OT_ERR_NOT_IMPLEMENTED; /* forcing a role */
+    /* Forcing a role, as OpenThread's `state <role>` (otThreadBecome*). */
+    if (strcmp(argv[0], "detached") == 0)
+        return tnode_become_detached(c->node, now_ms);
+    if (strcmp(argv[0], "child") == 0)
+        return tnode_become_child(c->node, now_ms);
+    if (strcmp(argv[0], "router") == 0)
+        return tnode_become_router(c->node, now_ms);
+    if (strcmp(argv[0], "leader") == 0)
+        return tnode_become_leader(c->node, now_ms);
     return OT_ERR_INVALID_ARGS;
 }
 

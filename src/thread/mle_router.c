@@ -540,6 +540,9 @@ static void rx_child_id_request(struct tnode *n, const uint8_t *plain, size_t le
         store_addrs(n, c, &req.addr_reg);
     c->state = CHILD_TABLE_VALID;
     tn_cache_forget_rloc(n, c->rloc16);
+    int rid = tn_rnbr_by_ext(n, ext);
+    if (rid >= 0) /* a neighbour router that is a child now: no router link */
+        router_table_link_down(&n->rt, (uint8_t)rid, n->now);
 
     uint8_t nd[NETDATA_MAX_LEN];
     struct mle_child_id_response r = {0};
@@ -635,7 +638,9 @@ static void rx_child_update_request(struct tnode *n, struct child_table_entry *c
 static void rx_data_request(struct tnode *n, struct child_table_entry *c, const uint8_t *plain,
                             size_t len, const uint8_t src[16])
 {
-    if (!c) {
+    uint8_t ext[8];
+    mle_ext_from_ip6(src, ext);
+    if (!c && tn_rnbr_by_ext(n, ext) < 0) { /* a child, or a neighbour router */
         n->cnt.mle_drop_unknown_neighbour++;
         return;
     }
@@ -644,7 +649,8 @@ static void rx_data_request(struct tnode *n, struct child_table_entry *c, const 
         n->cnt.mle_drop_parse++;
         return;
     }
-    c->last_heard_ms = n->now;
+    if (c)
+        c->last_heard_ms = n->now;
     send_data_response(n, src, c, &req);
 }
 

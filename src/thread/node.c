@@ -499,6 +499,82 @@ enum ot_err tnode_thread_start(struct tnode *n, uint64_t now_ms)
     return OT_ERR_NONE;
 }
 
+/* ---- forcing a role (`state ...`) ------------------------------------------ */
+
+static void set_now(struct tnode *n, uint64_t now_ms)
+{
+    if (now_ms > n->now)
+        n->now = now_ms;
+}
+
+/* Leave the role held and attach again (any partition). */
+static void reattach(struct tnode *n)
+{
+    if (n->role == TNODE_LEADER || n->role == TNODE_ROUTER)
+        tn_router_detach(n);
+    else
+        tn_child_start_attach(n);
+}
+
+enum ot_err tnode_become_detached(struct tnode *n, uint64_t now_ms)
+{
+    set_now(n, now_ms);
+    if (n->role == TNODE_DISABLED)
+        return OT_ERR_INVALID_STATE;
+    if (n->role != TNODE_DETACHED)
+        reattach(n);
+    return OT_ERR_NONE;
+}
+
+enum ot_err tnode_become_child(struct tnode *n, uint64_t now_ms)
+{
+    set_now(n, now_ms);
+    if (n->role == TNODE_DISABLED)
+        return OT_ERR_INVALID_STATE;
+    if (n->role == TNODE_DETACHED && n->attach_state != TN_ATTACH_IDLE)
+        return OT_ERR_BUSY;
+    reattach(n);
+    return OT_ERR_NONE;
+}
+
+enum ot_err tnode_become_router(struct tnode *n, uint64_t now_ms)
+{
+    set_now(n, now_ms);
+    if (n->role == TNODE_DISABLED || n->role == TNODE_DETACHED)
+        return OT_ERR_INVALID_STATE;
+    if (n->role != TNODE_CHILD)
+        return OT_ERR_NONE;
+    if (!n->rcfg.router_eligible || !(n->mode & TNODE_MODE_FTD))
+        return OT_ERR_NOT_CAPABLE;
+    if (n->as_pending)
+        return OT_ERR_NONE; /* SendAddressSolicit: one at a time */
+    n->upgrade_ms = 0;
+    enum ot_err e = tn_tmf_addr_solicit(n, ROUTER_TABLE_REASON_HAVE_CHILD_ID_REQUEST);
+    if (e == OT_ERR_NONE)
+        n->as_pending = true;
+    return e;
+}
+
+enum ot_err tnode_become_leader(struct tnode *n, uint64_t now_ms)
+{
+    set_now(n, now_ms);
+    if (n->role == TNODE_DISABLED || !n->has_active)
+        return OT_ERR_INVALID_STATE;
+    if (n->role == TNODE_LEADER)
+        return OT_ERR_NONE;
+    if (!n->rcfg.router_eligible || !(n->mode & TNODE_MODE_FTD))
+        return OT_ERR_NOT_CAPABLE;
+    /* kCheckLeaderWeight: only a heavier leader may split the partition. */
+    if ((n->role == TNODE_CHILD || n->role == TNODE_ROUTER) &&
+        n->rcfg.leader_weight <= n->leader.weighting)
+        return OT_ERR_NOT_CAPABLE;
+    if (n->role == TNODE_ROUTER)
+        tn_router_stop(n);
+    tn_child_stop(n);
+    tn_router_become_leader(n, false);
+    return OT_ERR_NONE;
+}
+
 enum ot_err tnode_thread_stop(struct tnode *n, uint64_t now_ms)
 {
     if (now_ms > n->now)

@@ -147,6 +147,21 @@ bool tnode_ifconfig_up(const struct tnode *n);
  * interface down. */
 enum ot_err tnode_thread_start(struct tnode *n, uint64_t now_ms);
 enum ot_err tnode_thread_stop(struct tnode *n, uint64_t now_ms);
+/* `state detached|child|router|leader` (otThreadBecome*, mle.cpp /
+ * mle_ftd.cpp). All: InvalidState while disabled.
+ *   detached: leave the partition and attach again to any partition;
+ *   child:    attach again as a child (Busy while already attaching);
+ *   router:   a child asks the leader for a router ID now (a/as, reason
+ *             "have Child ID Request"); InvalidState when detached,
+ *             NotCapable when not router-eligible; nothing when a router
+ *             or leader already;
+ *   leader:   form a new partition and lead it (nothing when leader
+ *             already); NotCapable when not router-eligible, or attached
+ *             and our `leaderweight` is not above the partition's. */
+enum ot_err tnode_become_detached(struct tnode *n, uint64_t now_ms);
+enum ot_err tnode_become_child(struct tnode *n, uint64_t now_ms);
+enum ot_err tnode_become_router(struct tnode *n, uint64_t now_ms);
+enum ot_err tnode_become_leader(struct tnode *n, uint64_t now_ms);
 /* `factoryreset`: forget everything (settings erased), back to disabled. */
 void tnode_factoryreset(struct tnode *n, uint64_t now_ms);
 

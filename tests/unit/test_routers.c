@@ -309,12 +309,58 @@ static void test_hostile(void **state)
     node_net_free(nn);
 }
 
+/* `state router|child|leader|detached` through the node API. */
+static void test_become(void **state)
+{
+    (void)state;
+    struct node_net *nn = node_net_new(3);
+    node_net_form(nn);
+    struct tnode *c = nn->node[1];
+    /* Not router-eligible (node_net's children): NotCapable. */
+    assert_int_equal(tnode_become_router(c, nn->now), OT_ERR_NOT_CAPABLE);
+    assert_int_equal(tnode_set_router_eligible(c, true, nn->now), OT_ERR_NONE);
+    /* The default jitter is 120 s; `state router` asks at once. */
+    assert_int_equal(tnode_become_router(c, nn->now), OT_ERR_NONE);
+    node_net_run(nn, 3000);
+    assert_int_equal(tnode_role(c), TNODE_ROUTER);
+    assert_int_equal(tnode_become_router(c, nn->now), OT_ERR_NONE); /* already */
+    /* Back to a child of the partition. */
+    assert_int_equal(tnode_become_child(c, nn->now), OT_ERR_NONE);
+    for (int t = 0; t < 20 && tnode_role(c) != TNODE_CHILD; t++)
+        node_net_run(nn, 500);
+    assert_int_equal(tnode_role(c), TNODE_CHILD);
+    /* Leader: not with the same weight as the partition's, then with more. */
+    struct tnode_leader_data ld;
+    assert_int_equal(tnode_leader_data(nn->node[0], &ld), OT_ERR_NONE);
+    assert_int_equal(tnode_become_leader(c, nn->now), OT_ERR_NOT_CAPABLE);
+    tnode_set_leader_weight(c, (uint8_t)(ld.weighting + 1));
+    assert_int_equal(tnode_become_leader(c, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_role(c), TNODE_LEADER);
+    struct tnode_leader_data cd;
+    assert_int_equal(tnode_leader_data(c, &cd), OT_ERR_NONE);
+    assert_int_not_equal(cd.partition_id, ld.partition_id);
+    assert_int_equal(cd.weighting, ld.weighting + 1);
+    assert_int_equal(tnode_become_leader(c, nn->now), OT_ERR_NONE); /* already */
+    /* Detached: it leaves and attaches again. */
+    assert_int_equal(tnode_become_detached(nn->node[2], nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_role(nn->node[2]), TNODE_DETACHED);
+    assert_int_equal(tnode_become_router(nn->node[2], nn->now), OT_ERR_INVALID_STATE);
+    for (int t = 0; t < 40 && tnode_role(nn->node[2]) != TNODE_CHILD; t++)
+        node_net_run(nn, 500);
+    assert_int_equal(tnode_role(nn->node[2]), TNODE_CHILD);
+    assert_int_equal(tnode_thread_stop(nn->node[2], nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_become_detached(nn->node[2], nn->now), OT_ERR_INVALID_STATE);
+    assert_int_equal(tnode_become_leader(nn->node[2], nn->now), OT_ERR_INVALID_STATE);
+    node_net_free(nn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tbr_routers_agree),
         cmocka_unit_test(test_downgrade),
         cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_become),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
