@@ -1,10 +1,14 @@
 /*
- * Leader formation and the parent role (thread-sim-interop.md §3.3 table,
- * §3.4 leader duties, §3.9 timers): Parent Response, Child ID Response,
- * Child Update Request/Response, Data Request/Response, multicast Data
- * Response on Network Data change, trickle Advertisements with the Route64
- * id sequence bumped every 10 s, child timeouts. Link Request is ignored
- * (§3.3 last row): the node then falls back to attaching as a child.
+ * Leader formation, the parent role and the router role
+ * (thread-sim-interop.md §3.3 table, §3.4 leader duties, §3.9 timers;
+ * OpenThread's mle_ftd.cpp): Parent Response with a real Connectivity TLV,
+ * Child ID Response (RLOC16 = our router ID | child ID, our Route64),
+ * Child Update Request/Response, Data Request/Response (children and
+ * neighbour routers), multicast Data Response on Network Data change, child
+ * timeouts. A router takes Network Data from its neighbour routers' Data
+ * Responses (newer versions) and passes it on to its children; becoming a
+ * router (a granted a/as), detaching, downgrading. Router links and
+ * Advertisements are mle_link.c's.
  */
 #include <string.h>
 
@@ -315,7 +319,7 @@ static void rx_data_response(struct tnode *n, const uint8_t *plain, size_t len,
  * caller then takes the ID set and the former parent's link. */
 void tn_router_become_router(struct tnode *n, uint8_t id)
 {
-    n->router_id = id;
+    n->router_id = n->prev_router_id = id;
     n->rloc16 = router_table_rloc16(id);
     n->parent.valid = n->cand.valid = false;
     n->keepalive_waiting = false;
@@ -354,6 +358,7 @@ void tn_router_detach(struct tnode *n)
 void tn_router_downgrade(struct tnode *n)
 {
     uint16_t rloc16 = n->rloc16;
+    n->prev_router_id = ROUTER_TABLE_INVALID_ID; /* SetRouterId(kInvalidRouterId) */
     n->cnt.router_downgrades++;
     tn_router_detach(n);
     n->release_rloc16 = rloc16;

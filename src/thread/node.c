@@ -231,6 +231,7 @@ static void reset_state(struct tnode *n)
     n->timeout_s = TN_CHILD_TIMEOUT_S;
     n->mle_fc_stored = n->mac_fc_stored = n->cfg.kv ? 0 : UINT32_MAX;
     n->release_rloc16 = MAC_SHORT_NONE;
+    n->prev_router_id = ROUTER_TABLE_INVALID_ID;
     n->rcfg.router_eligible = n->cfg.router_eligible;
     n->rcfg.jitter_s = TN_ROUTER_SELECTION_JITTER_S;
     n->rcfg.upgrade_threshold = TN_ROUTER_UPGRADE_THRESHOLD;
@@ -495,6 +496,10 @@ enum ot_err tnode_thread_start(struct tnode *n, uint64_t now_ms)
         tn_router_become_leader(n, true);
         return OT_ERR_NONE;
     }
+    /* A router before: it asks for the same router ID (mPreviousRouterId). */
+    if (n->saved_role == TNODE_ROUTER && (n->saved_rloc16 & 0x1ff) == 0 &&
+        (n->saved_rloc16 >> 10) <= MLE_MAX_ROUTER_ID)
+        n->prev_router_id = (uint8_t)(n->saved_rloc16 >> 10);
     tn_child_start_attach(n);
     return OT_ERR_NONE;
 }
@@ -776,6 +781,13 @@ enum ot_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, size_t
         return OT_ERR_INVALID_ARGS;
     if (n->role == TNODE_CHILD)
         return OT_ERR_INVALID_STATE; /* a/sd from a child: not built */
+    if (n->role == TNODE_ROUTER) {
+        if (len)
+            memcpy(n->local_nd, tlvs, len);
+        n->local_nd_len = len;
+        tn_tmf_server_data(n); /* to the leader */
+        return OT_ERR_NONE;
+    }
     if (n->role == TNODE_LEADER) {
         struct netdata_leader save = n->store;
         enum netdata_err e = netdata_leader_register(&n->store, n->rloc16, tlvs, len);

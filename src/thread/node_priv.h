@@ -49,7 +49,7 @@
 #define TN_LOOPBACK_PKTS 2 /* packets to ourselves, delivered at the next process */
 #define TN_TXQ 64          /* 6LoWPAN frames waiting for room in the MAC queue */
 #define TN_TMF_RETX 4      /* CON messages we may have to retransmit */
-#define TN_TMF_MSG_MAX 128 /* largest TMF message we send */
+#define TN_TMF_MSG_MAX 256 /* largest TMF message we send (a/sd with Network Data) */
 #define TN_MLE_VERSION 4   /* Thread 1.3 in our Version TLV (interop §3.3: 4 or 5) */
 #define TN_WEIGHTING 64    /* Leader Data weighting */
 #define TN_CHILD_TIMEOUT_S CHILD_TABLE_TIMEOUT_S
@@ -67,11 +67,9 @@
 /* Keep-alive (mle.cpp: kUnicastRetxDelay 1 s, 4 attempts). */
 #define TN_KEEPALIVE_RETX_MS 1000
 #define TN_KEEPALIVE_TRIES 4
-/* Trickle for Advertisements (interop §3.3: Imin 1 s, Imax 32 s) and the
- * Route64 id sequence bump every 10 s (router_table.cpp). */
+/* Trickle for Advertisements (interop §3.3: Imin 1 s, Imax 32 s). */
 #define TN_ADV_IMIN_MS 1000
 #define TN_ADV_IMAX_MS 32000
-#define TN_IDSEQ_BUMP_MS 10000
 /* Address query (config/tmf.h): 3 s wait, retry delay 15 s doubling to 120 s. */
 #define TN_AQ_TIMEOUT_S 3
 #define TN_AQ_RETRY_MIN_S 15
@@ -189,9 +187,11 @@ struct tn_rnbr {
 /* The receiver's noise floor for link margins (the simulated radios,
  * OpenThread's sim platform included, report -100 dBm). */
 #define TN_NOISE_FLOOR (-100)
-/* mle.hpp kMaxLinkRequestDelayOnRouter / kMaxLinkAcceptDelay (ms). */
+/* mle.hpp kMaxLinkRequestDelayOnRouter (ms): a Link Request after an
+ * Advertisement waits a random delay up to this. (A Link Accept goes out at
+ * once, also to a multicast Link Request, where OpenThread waits up to
+ * kMaxLinkAcceptDelay: OpenThread sends those only to restore a router.) */
 #define TN_LINK_REQUEST_DELAY_MS 1000
-#define TN_LINK_ACCEPT_DELAY_MS 1000
 #define TN_MIN_DOWNGRADE_NEIGHBORS 7 /* mle.hpp kMinDowngradeNeighbors */
 
 /* Router-role settings (OpenThread's CLI names; mle.hpp defaults). */
@@ -303,6 +303,7 @@ struct tnode {
     uint8_t local_nd[NETDATA_MAX_LEN];
     size_t local_nd_len;
     uint8_t router_id;
+    uint8_t prev_router_id;  /* asked for again in our a/as (ROUTER_TABLE_INVALID_ID: none) */
     uint64_t rt_tick_ms;     /* next router_table_tick (once a second) */
     uint64_t upgrade_ms;     /* REED: the Address Solicit is due (0: none) */
     bool as_pending;         /* an a/as of ours waits for its answer */

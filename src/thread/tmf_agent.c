@@ -237,6 +237,10 @@ enum ot_err tn_tmf_addr_solicit(struct tnode *n, uint8_t reason)
 {
     struct tmf_addr_solicit as = {.reason = reason};
     memcpy(as.ext_mac, n->ext, 8);
+    if (n->prev_router_id <= ROUTER_TABLE_MAX_ID) {
+        as.has_rloc16 = true; /* our former router ID, if still free */
+        as.rloc16 = router_table_rloc16(n->prev_router_id);
+    }
     uint8_t pl[32], dst[16];
     size_t plen;
     if (!leader_rloc(n, dst) || tmf_build_addr_solicit(&as, pl, sizeof(pl), &plen) != TMF_OK)
@@ -253,6 +257,22 @@ void tn_tmf_addr_release(struct tnode *n, uint16_t rloc16)
     size_t plen;
     if (leader_rloc(n, dst) && tmf_build_addr_release(&ar, pl, sizeof(pl), &plen) == TMF_OK)
         tn_tmf_send_con(n, dst, TMF_URI_ADDR_RELEASE, pl, plen);
+}
+
+void tn_tmf_server_data(struct tnode *n)
+{
+    struct tmf_server_data sd = {.has_network_data = true};
+    sd.network_data = n->local_nd;
+    sd.network_data_len = n->local_nd_len;
+    uint8_t pl[TN_TMF_MSG_MAX - 32], dst[16];
+    size_t plen;
+    if (!leader_rloc(n, dst) || tmf_build_server_data(&sd, pl, sizeof(pl), &plen) != TMF_OK) {
+        n->cnt.tmf_tx_errors++;
+        return;
+    }
+    dst[14] = (uint8_t)(TN_LEADER_ALOC >> 8); /* the leader ALOC, not its RLOC */
+    dst[15] = (uint8_t)TN_LEADER_ALOC;
+    send_con(n, dst, TMF_URI_SERVER_DATA, pl, plen);
 }
 
 /* The answer to a request of ours (piggybacked ACK). */

@@ -51,4 +51,13 @@ reach() {
     return 1
 }
 
+# form N: dataset init new .. thread start; leader within 20 s.
+form() {
+    expect "$1" "dataset init new" Done
+    expect "$1" "dataset commit active" Done
+    expect "$1" "ifconfig up" Done
+    expect "$1" "thread start" Done
+    if reach "$1" leader 20; then pass "node$1 leads"; else fail "node$1 state: $(role "$1")"; fi
+}
+
 oneline() { printf '%s' "$1" | tr '\n' '|'; }

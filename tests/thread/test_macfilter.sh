@@ -50,15 +50,6 @@ stays_unattached() {
 # "Name: value").
 mac_counter() { oget "$1" "counters mac" | sed -n "s/^ *$2: //p"; }
 
-# form N: dataset init new .. thread start; leader within 20 s.
-form() {
-    expect "$1" "dataset init new" Done
-    expect "$1" "dataset commit active" Done
-    expect "$1" "ifconfig up" Done
-    expect "$1" "thread start" Done
-    if reach "$1" leader 20; then pass "node$1 leads"; else fail "node$1 state: $(role "$1")"; fi
-}
-
 # join N DATASET: as an end device (mode rn) with that dataset.
 join() {
     expect "$1" "mode rn" Done

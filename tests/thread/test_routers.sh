@@ -34,15 +34,6 @@ export PORT_OFFSET=${PORT_OFFSET:-$((900 + $$ % 50))} # 900..949: its own range
 OT=$(tbr_shared_dir)/ot/ot-cli-ftd
 [ -x "$OT" ] || tbr_missing_shared ot/ot-cli-ftd
 
-# form N: a new network led by node N.
-form() {
-    expect "$1" "dataset init new" Done
-    expect "$1" "dataset commit active" Done
-    expect "$1" "ifconfig up" Done
-    expect "$1" "thread start" Done
-    if reach "$1" leader 20; then pass "node$1 leads"; else fail "node$1 state: $(role "$1")"; fi
-}
-
 # join_ftd N DATASET: an FTD asking for a router ID within a second.
 join_ftd() {
     expect "$1" "routerselectionjitter 1" Done

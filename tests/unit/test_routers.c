@@ -17,7 +17,10 @@
 #include "coap/coap.h"
 #include "ip6/ip6.h"
 #include "lowpan/lowpan.h"
+#include "mac/mac_filter.h"
 #include "mac/mac_frame.h"
+#include "netdata/netdata.h"
+#include "util/addr.h"
 #include "support/medium.h"
 #include "support/node_net.h"
 #include "thread/dataset.h"
@@ -309,6 +312,91 @@ static void test_hostile(void **state)
     node_net_free(nn);
 }
 
+/* A router is a parent: node 2 cannot hear the leader (MAC filter both
+ * ways) and attaches to router 1 (RLOC16 router 1's ID | child ID); the
+ * leader's new Network Data reaches it through the router. */
+static void test_router_parent(void **state)
+{
+    (void)state;
+    struct node_net *nn = node_net_new(3);
+    node_net_form(nn);
+    struct tnode *l = nn->node[0], *r = nn->node[1], *c = nn->node[2];
+    tnode_set_router_selection_jitter(r, 1);
+    assert_int_equal(tnode_set_router_eligible(r, true, nn->now), OT_ERR_NONE);
+    for (int t = 0; t < 60 && tnode_role(r) != TNODE_ROUTER; t++)
+        node_net_run(nn, 1000);
+    assert_int_equal(tnode_role(r), TNODE_ROUTER);
+    uint8_t le[8], ce[8];
+    tnode_ext_addr(l, le);
+    tnode_ext_addr(c, ce);
+    assert_int_equal(mac_filter_add_addr(tnode_mac_filter(c), le), OT_ERR_NONE);
+    mac_filter_set_mode(tnode_mac_filter(c), MAC_FILTER_DENYLIST);
+    assert_int_equal(mac_filter_add_addr(tnode_mac_filter(l), ce), OT_ERR_NONE);
+    mac_filter_set_mode(tnode_mac_filter(l), MAC_FILTER_DENYLIST);
+    assert_int_equal(tnode_become_child(c, nn->now), OT_ERR_NONE);
+    for (int t = 0; t < 40 && tnode_role(c) != TNODE_CHILD; t++)
+        node_net_run(nn, 500);
+    assert_int_equal(tnode_role(c), TNODE_CHILD);
+    assert_int_equal(tnode_rloc16(c) >> 10, tnode_rloc16(r) >> 10);
+    assert_true((tnode_rloc16(c) & 0x1ff) != 0);
+    struct tnode_child_info ci[4];
+    assert_int_equal(tnode_children(r, nn->now, ci, 4), 1);
+    assert_int_equal(ci[0].rloc16, tnode_rloc16(c));
+    struct tnode_parent_info pi;
+    assert_int_equal(tnode_parent(c, nn->now, &pi), OT_ERR_NONE);
+    assert_int_equal(pi.rloc16, tnode_rloc16(r));
+
+    /* New Network Data at the leader: router, then its child, follow. */
+    struct netdata_local loc;
+    netdata_local_init(&loc);
+    struct netdata_route_cfg rc = {0};
+    assert_true(addr_parse_prefix6("64:ff9b::/96", &rc.prefix));
+    rc.rloc16 = tnode_rloc16(l);
+    rc.nat64 = rc.stable = true;
+    assert_int_equal(netdata_local_add_route(&loc, &rc), NETDATA_OK);
+    assert_int_equal(tnode_set_local_netdata(l, loc.tlvs, loc.len, nn->now), OT_ERR_NONE);
+    node_net_run(nn, 10000);
+    size_t l1, l2, l3;
+    const uint8_t *n1 = tnode_netdata(l, &l1);
+    const uint8_t *n2 = tnode_netdata(r, &l2);
+    const uint8_t *n3 = tnode_netdata(c, &l3);
+    assert_true(l1 > 0);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(n1, n2, l1);
+    assert_int_equal(l1, l3);
+    assert_memory_equal(n1, n3, l1);
+    struct addr_prefix6 p64;
+    assert_true(tnode_nat64_prefix(c, &p64));
+    node_net_free(nn);
+}
+
+/* The leader goes away: 120 s without a new ID sequence (leader age), the
+ * routers look for a partition; finding none, one forms a new one. */
+static void test_leader_lost(void **state)
+{
+    (void)state;
+    struct node_net *nn = routers_net(3);
+    for (int t = 0; t < 60 && !tables_agree(nn); t++)
+        node_net_run(nn, 1000);
+    struct tnode_leader_data old;
+    assert_int_equal(tnode_leader_data(nn->node[1], &old), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_stop(nn->node[0], nn->now), OT_ERR_NONE);
+    node_net_run(nn, 100000);
+    assert_int_equal(tnode_role(nn->node[1]), TNODE_ROUTER); /* not yet */
+    node_net_run(nn, 60000);
+    unsigned leaders = 0;
+    for (int i = 1; i < 3; i++) {
+        enum tnode_role r = tnode_role(nn->node[i]);
+        leaders += r == TNODE_LEADER;
+        assert_true(r == TNODE_LEADER || r == TNODE_ROUTER || r == TNODE_CHILD);
+        struct tnode_leader_data ld;
+        assert_int_equal(tnode_leader_data(nn->node[i], &ld), OT_ERR_NONE);
+        assert_int_not_equal(ld.partition_id, old.partition_id);
+    }
+    assert_true(leaders >= 1);
+    node_net_free(nn);
+}
+
 /* `state router|child|leader|detached` through the node API. */
 static void test_become(void **state)
 {
@@ -357,10 +445,9 @@ static void test_become(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tbr_routers_agree),
-        cmocka_unit_test(test_downgrade),
-        cmocka_unit_test(test_hostile),
-        cmocka_unit_test(test_become),
+        cmocka_unit_test(test_tbr_routers_agree), cmocka_unit_test(test_downgrade),
+        cmocka_unit_test(test_hostile),           cmocka_unit_test(test_become),
+        cmocka_unit_test(test_router_parent),     cmocka_unit_test(test_leader_lost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
