@@ -9,6 +9,7 @@
  * CHANNEL_ACCESS_FAILURE its RCP reports (sub_mac.cpp RecordCcaStatus,
  * mac.cpp RecordFrameTransmitStatus); the sim radio has none. TxErrAbort is
  * the frames flushed here plus those the radio aborted (an RCP reset).
+ * `counters mesh` is tbr-node's own (multi-hop forwarding and MPL).
  */
 #include <inttypes.h>
 #include <string.h>
@@ -93,6 +94,36 @@ static void print_mle(FILE *out, struct tnode *n)
     print_fc(out, fc.mle, fc.mle_saved, fc.refusing);
 }
 
+/* `counters mesh` (tbr-node's own, not in the `counters` list OpenThread
+ * prints): multi-hop forwarding, its drops by reason, MPL (thread/node.h). */
+static void print_mesh(FILE *out, struct tnode *n)
+{
+    const struct tnode_counters *c = tnode_counters(n);
+    const struct mpl_counters *m = tnode_mpl_counters(n);
+    const struct cnt_line l[] = {
+        {"TxMeshPackets", c->tx_mesh_packets},
+        {"TxToBorderRouter", c->tx_to_border_router},
+        {"TxErrNoRoute", c->tx_drop_no_route},
+        {"RxMeshFrames", c->rx_mesh_frames},
+        {"RxMeshRelayed", c->rx_mesh_relayed},
+        {"RxErrMeshUnsecured", c->rx_drop_mesh_unsecured},
+        {"RxErrMeshParse", c->rx_drop_mesh_parse},
+        {"RxErrMeshHopsLeft", c->rx_drop_mesh_hops_left},
+        {"RxErrMeshLoop", c->rx_drop_mesh_loop},
+        {"RxErrMeshNoRoute", c->rx_drop_mesh_no_route},
+        {"RxErrMeshNotRouter", c->rx_drop_mesh_not_router},
+        {"AddressQueries", c->addr_queries},
+        {"AddressQueryTimeouts", c->addr_query_timeouts},
+        {"AddressNotifies", c->addr_notifies_sent},
+        {"MplTx", c->mpl_tx},
+        {"MplRetx", c->mpl_retx},
+        {"MplRxNew", m->rx_new},
+        {"MplRxErr", c->rx_drop_mpl},
+    };
+
+    print_lines(out, l, sizeof(l) / sizeof(l[0]));
+}
+
 enum ot_err node_cli_counters_cmd(void *ctx, int argc, char **argv, uint64_t now_ms, FILE *out)
 {
     struct node_cli *c = node_cli_of(ctx);
@@ -108,6 +139,8 @@ enum ot_err node_cli_counters_cmd(void *ctx, int argc, char **argv, uint64_t now
         print_mac(out, c->node);
     else if (strcmp(argv[0], "mle") == 0)
         print_mle(out, c->node);
+    else if (strcmp(argv[0], "mesh") == 0)
+        print_mesh(out, c->node);
     else
         return OT_ERR_INVALID_ARGS;
     return OT_ERR_NONE;

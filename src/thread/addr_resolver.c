@@ -241,16 +241,8 @@ static enum ot_err send_query(struct tnode *n, const uint8_t eid[16])
 
 static enum ot_err hold(struct tnode *n, const uint8_t *pkt, size_t len)
 {
-    for (unsigned i = 0; i < TN_PENDING_PKTS; i++) {
-        struct tn_pkt *p = &n->pending[i];
-        if (p->used)
-            continue;
-        p->used = true;
-        p->len = (uint16_t)len;
-        p->time_ms = n->now;
-        memcpy(p->data, pkt, len);
+    if (tn_pkt_store(n->pending, TN_PENDING_PKTS, pkt, len, n->now))
         return OT_ERR_NONE;
-    }
     n->cnt.tx_drop_pending_full++;
     return OT_ERR_NO_BUFS;
 }

@@ -1,23 +1,33 @@
 /*
- * The mesh path: IPv6 <-> 6LoWPAN <-> MAC.
+ * The mesh path: IPv6 <-> 6LoWPAN <-> MAC, as OpenThread's mesh_forwarder*.cpp.
  *
- * Send (tn_mesh_send): next hop (interop §3.1 addressing, §3.6 addresses):
- *   multicast -> 0xffff; link-local -> ext address from the IID (or the short
- *   address of a locator IID); our own address -> loopback; a child -> its
- *   parent's RLOC16; the leader -> the child owning the RLOC16 / registered or
- *   learned EID, else an address query (tmf_agent.c, through n->up); outside the mesh -> the
- *   host (cfg->host_rx) on the leader. MAC source: ext when the IPv6 source
- *   IID is our ext-derived one, else the short address. MAC security for
- *   everything but MLE; MLE too when it must be fragmented (§3.1).
- *   6LoWPAN compression with the context table, fragmentation (§3.5), then a
- *   frame queue feeding the MAC's bounded queue.
+ * Send (tn_mesh_send): multicast -> 0xffff (realm-local and larger with the
+ *   MPL option, RFC 7731, ip6/mpl.h); link-local -> ext address from the IID
+ *   (or the short address of a locator IID); our own address -> loopback;
+ *   outside the mesh -> our host side (cfg->host_rx) in any role; a child ->
+ *   its parent; a router / leader (UpdateIp6RouteFtd) -> the destination's
+ *   RLOC16 (locator IID, ALOC via the Network Data, a child's registered
+ *   address, the EID cache or an address query, addr_resolver.c through
+ *   n->up, or the border router of RouteLookup, mesh_route.c), then the next
+ *   hop: directly when it is the destination, else with a 6LoWPAN mesh
+ *   header (RFC 4944 §5.2, hops left 19, originator our RLOC16). MAC source:
+ *   ext when the IPv6 source IID is our ext-derived one, else the short
+ *   address (always short under a mesh header). MAC security for everything
+ *   but MLE; MLE too when it must be fragmented (§3.1). 6LoWPAN compression
+ *   with the context table, fragmentation (§3.5), then a frame queue feeding
+ *   the MAC's bounded queue.
  *
- * Receive (MAC rx callback): reassembly -> unsecured frames must be MLE ->
- * the node's IPv6 input (n->up.ip6_input: TCP, MLE / TMF sockets, echo) ->
- * forwarding for the leader.
+ * Receive (MAC rx callback): a mesh header (HandleMesh) -> ours or an MTD
+ * child's: reassembled against the mesh addresses; else relayed frame by
+ * frame (hops left, loops, no route: counted drops); reassembly ->
+ * unsecured frames must be MLE -> EID snooping -> MPL (each message once,
+ * buffered for retransmission on routers) -> the node's IPv6 input
+ * (n->up.ip6_input: TCP, MLE / TMF sockets, echo) -> forwarding on routers
+ * (or to our host side).
  *
  * Also the secured MLE send the role files use (tn_mle_send, interop §3.3).
- * The layer below tmf_agent.c and the MLE role files (node_priv.h).
+ * The layer below tmf_agent.c / addr_resolver.c and the MLE role files
+ * (node_priv.h).
  */
 #include <string.h>
 
@@ -496,20 +506,28 @@ void tn_txq_kick(struct tnode *n)
     n->in_kick = false;
 }
 
-static void loopback(struct tnode *n, const uint8_t *pkt, size_t len)
+bool tn_pkt_store(struct tn_pkt *slots, unsigned count, const uint8_t *pkt, size_t len,
+                  uint64_t now_ms)
 {
-    for (unsigned i = 0; i < TN_LOOPBACK_PKTS; i++) {
-        struct tn_pkt *p = &n->loopback[i];
+    for (unsigned i = 0; i < count; i++) {
+        struct tn_pkt *p = &slots[i];
         if (p->used)
             continue;
         p->used = true;
         p->len = (uint16_t)len;
-        p->time_ms = n->now;
+        p->time_ms = now_ms;
         memcpy(p->data, pkt, len);
-        n->cnt.loopback_packets++;
-        return;
+        return true;
     }
-    n->cnt.tx_drop_queue_full++;
+    return false;
+}
+
+static void loopback(struct tnode *n, const uint8_t *pkt, size_t len)
+{
+    if (tn_pkt_store(n->loopback, TN_LOOPBACK_PKTS, pkt, len, n->now))
+        n->cnt.loopback_packets++;
+    else
+        n->cnt.tx_drop_queue_full++;
 }
 
 /* Puts nf 6LoWPAN frames for one packet on the frame queue (all or none). */

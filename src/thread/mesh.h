@@ -30,6 +30,9 @@ enum ot_err tn_mesh_send_to(struct tnode *n, const uint8_t *pkt, size_t len,
 /* Sends to the node with this RLOC16 (ourselves: loopback): directly when it
  * is the next hop, else (router) with a mesh header via the next hop. */
 enum ot_err tn_mesh_send_rloc(struct tnode *n, const uint8_t *pkt, size_t len, uint16_t dest);
+/* Copies pkt into the first free of count slots; false when all are used. */
+bool tn_pkt_store(struct tn_pkt *slots, unsigned count, const uint8_t *pkt, size_t len,
+                  uint64_t now_ms);
 void tn_mesh_process(struct tnode *n);
 int64_t tn_mesh_next(const struct tnode *n);
 void tn_txq_kick(struct tnode *n);

@@ -60,9 +60,9 @@ const char *tnode_role_name(enum tnode_role r);
  * child table; a short source is taken as it is, the MAC having found the
  * child by it). Not known: the node's own packets (sent from the node's IPv6
  * stack) or a sender outside the child table; rloc16 is then
- * TNODE_RLOC16_UNKNOWN. Packets relayed over several hops (a mesh header
- * naming the originator) would report the originator here; the node
- * forwards only from its children, so the frame's sender is the device.
+ * TNODE_RLOC16_UNKNOWN. A packet that came over several hops (a mesh
+ * header, RFC 4944 §5.2) reports the mesh originator: the device's RLOC16,
+ * or its parent router's when the parent forwarded it for an MTD child.
  */
 #define TNODE_RLOC16_UNKNOWN 0xfffe /* IEEE 802.15.4: no short address */
 struct tnode_rx_link {

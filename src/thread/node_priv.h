@@ -11,9 +11,12 @@
  *   mle_child.c   attach, keep-alive, re-attach (the child role)
  *   mle_router.c  leader formation, the parent and router roles (interop §3.3)
  *   mle_link.c    router links, Advertisements, REED upgrade / downgrade
- *   tmf_agent.c   TMF (UDP 61631): a/aq, a/an, a/as, a/sd; address cache
- *   mesh.c        IPv6 <-> 6LoWPAN <-> MAC, next hop, MAC security policy,
- *                 forwarding for children, the MAC callbacks; secured MLE send
+ *   tmf_agent.c   TMF (UDP 61631): a/as, a/ar, a/sd; dispatch
+ *   addr_resolver.c  the EID cache, a/aq, a/an, a/ae
+ *   mesh.c        IPv6 <-> 6LoWPAN <-> MAC, mesh headers, relaying, MPL,
+ *                 MAC security policy, forwarding, the MAC callbacks;
+ *                 secured MLE send
+ *   mesh_route.c  route decisions (next hop, RouteLookup, ALOCs)
  *   node_base.c   logging, randomness, addresses, persistence of NETWORK_INFO
  *                 and the frame counters, applying Network Data, role
  *   child_table.c, node_store.c  pure modules (no struct tnode)  (bottom)

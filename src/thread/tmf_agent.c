@@ -272,7 +272,7 @@ void tn_tmf_server_data(struct tnode *n)
     }
     dst[14] = (uint8_t)(TN_LEADER_ALOC >> 8); /* the leader ALOC, not its RLOC */
     dst[15] = (uint8_t)TN_LEADER_ALOC;
-    send_con(n, dst, TMF_URI_SERVER_DATA, pl, plen);
+    tn_tmf_send_con(n, dst, TMF_URI_SERVER_DATA, pl, plen);
 }
 
 /* The answer to a request of ours (piggybacked ACK). */

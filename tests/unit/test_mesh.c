@@ -27,6 +27,9 @@
 #include "thread/dataset.h"
 #include "thread/keys.h"
 #include "thread/node.h"
+#include "thread/tmf.h"
+#include "ip6/ip6.h"
+#include "util/addr.h"
 
 #define LINE 4
 
@@ -336,7 +339,7 @@ static void test_hostile_mesh_headers(void **state)
 /* ---- a border router that is not the leader ------------------------------------ */
 
 static unsigned host_n;
-static uint8_t host_dst[16];
+static uint8_t host_pkt[1280];
 
 static void host_rx(void *user, const uint8_t *pkt, size_t len, const struct tnode_rx_link *link,
                     uint64_t now_ms)
@@ -344,27 +347,185 @@ static void host_rx(void *user, const uint8_t *pkt, size_t len, const struct tno
     (void)user;
     (void)link;
     (void)now_ms;
-    assert_true(len >= 40);
+    assert_true(len >= 40 && len <= sizeof(host_pkt));
     host_n++;
-    memcpy(host_dst, pkt + 24, 16);
+    memcpy(host_pkt, pkt, len);
+}
+
+/* Node br publishes the OMR prefix fd11:22::/64 (on-mesh, SLAAC, default
+ * route) and 64:ff9b::/96 (NAT64) as a Has Route entry, both naming its
+ * RLOC16: a router sends them to the leader (a/sd). */
+static void register_br(struct node_net *nn, int br)
+{
+    uint16_t r = rloc(nn, br);
+    struct netdata_local loc;
+    netdata_local_init(&loc);
+    struct netdata_prefix_cfg p = {0};
+    assert_true(addr_parse_prefix6("fd11:22::/64", &p.prefix));
+    p.rloc16 = r;
+    p.preferred = p.slaac = p.on_mesh = p.stable = p.default_route = true;
+    assert_int_equal(netdata_local_add_prefix(&loc, &p), NETDATA_OK);
+    struct netdata_route_cfg rt = {0};
+    assert_true(addr_parse_prefix6("64:ff9b::/96", &rt.prefix));
+    rt.rloc16 = r;
+    rt.nat64 = rt.stable = true;
+    assert_int_equal(netdata_local_add_route(&loc, &rt), NETDATA_OK);
+    assert_int_equal(tnode_set_local_netdata(nn->node[br], loc.tlvs, loc.len, nn->now),
+                     OT_ERR_NONE);
+    node_net_run(nn, 20000); /* the leader's new Network Data reaches everyone */
+}
+
+static bool slaac_in(struct tnode *n, uint8_t out[16])
+{
+    struct tnode_addr ad[32];
+    size_t k = tnode_addrs(n, ad, 32);
+    for (size_t j = 0; j < k && j < 32; j++)
+        if (ad[j].addr[0] == 0xfd && ad[j].addr[1] == 0x11) {
+            memcpy(out, ad[j].addr, 16);
+            return true;
+        }
+    return false;
 }
 
 static void test_border_router_not_leader(void **state)
 {
     (void)state;
-    /* Node 2 (a router two hops from the leader) is the border router: it
-     * has the host side and publishes the OMR prefix with a default route
-     * and NAT64. Node 3 (its child) and node 0 (the leader) reach outside
-     * through it. */
-    struct node_net *nn = node_net_new(LINE);
-    tnode_free(nn->node[2]);
-    struct tnode_cfg cfg;
-    node_net_cfg(&cfg, &nn->air, 2);
-    cfg.host_rx = host_rx;
-    nn->node[2] = tnode_new(&cfg, nn->now);
-    assert_non_null(nn->node[2]);
+    /* Node 2, a router two hops from the leader, is the border router (the
+     * host side); node 0 (the leader, no host side) and node 3 (the BR's
+     * MED child) reach NAT64 through it (RouteLookup on the Has Route
+     * entry), and the BR hands those packets to its host. */
+    host_n = 0;
+    struct node_net *nn = line_with(false, host_rx);
+    register_br(nn, 2);
+    const uint8_t nat64_dst[16] = {0, 0x64, 0xff, 0x9b, [12] = 192, 0, 2, 1};
+    for (int from = 0; from <= 3; from += 3) {
+        uint8_t src[16];
+        assert_true(slaac_in(nn->node[from], src));
+        unsigned before = host_n;
+        struct ping_log log;
+        ping(nn, from, nat64_dst, &log);
+        assert_int_equal(log.received, 0); /* nobody answers behind the host */
+        assert_int_equal(host_n, before + 1);
+        assert_memory_equal(host_pkt + 24, nat64_dst, 16);
+        assert_memory_equal(host_pkt + 8, src, 16); /* the OMR (SLAAC) source */
+        assert_int_equal(host_pkt[6], 58);          /* ICMPv6 echo request */
+    }
+    assert_true(tnode_counters(nn->node[0])->tx_to_border_router > 0);
+    assert_true(tnode_counters(nn->node[0])->tx_mesh_packets > 0);
+    assert_true(tnode_counters(nn->node[2])->host_packets >= 2);
+    /* The BR's host side answers: its reply (from the host, tnode_send_ip6)
+     * goes back across the mesh to the leader. */
+    uint8_t reply[64], a0[16];
+    size_t rlen;
+    static struct ip6 scratch;
+    assert_true(slaac_in(nn->node[0], a0));
+    assert_int_equal(ip6_build_echo(&scratch, nat64_dst, a0, 129, 0x1234, 1, "x", 1, 50, reply,
+                                    sizeof(reply), &rlen),
+                     IP6_OK);
+    uint32_t rx_before = tnode_counters(nn->node[1])->rx_mesh_relayed;
+    assert_int_equal(tnode_send_ip6(nn->node[2], reply, rlen, nn->now), OT_ERR_NONE);
+    node_net_run(nn, 2000);
+    assert_true(tnode_counters(nn->node[1])->rx_mesh_relayed > rx_before);
     node_net_free(nn);
-    (void)host_dst;
+}
+
+/* a/ae (Thread 1.3 §5.5.4): node 0 reports node 3's OMR address as held
+ * by another ML-EID (NON to ff03::2, across the routers by MPL); node 2,
+ * the parent of the MED node 3, drops it from the child's registration and
+ * sends node 3 an a/ae of its own (CON), and node 3 removes the address. */
+static void test_address_error(void **state)
+{
+    (void)state;
+    struct node_net *nn = line_with(false, host_rx);
+    register_br(nn, 2);
+    uint8_t omr3[16], src[16];
+    assert_true(slaac_in(nn->node[3], omr3));
+    node_net_addr(nn, 0, TNODE_ADDR_RLOC, src);
+    struct tmf_addr_error ae;
+    memcpy(ae.target_eid, omr3, 16);
+    memset(ae.ml_eid, 0x77, 8); /* someone else's ML-IID */
+    uint8_t pl[64], msg[128], pkt[256];
+    size_t plen, mlen, len;
+    assert_int_equal(tmf_build_addr_error(&ae, pl, sizeof(pl), &plen), TMF_OK);
+    const uint8_t tok[2] = {0xae, 0x01};
+    assert_int_equal(tmf_build_request(COAP_TYPE_NON, 0xae01, tok, 2, TMF_URI_ADDR_ERROR, pl, plen,
+                                       msg, sizeof(msg), &mlen, NULL),
+                     TMF_OK);
+    const uint8_t ff032[16] = {0xff, 0x03, [15] = 2};
+    static struct ip6 scratch; /* only for the checksum helper */
+    assert_int_equal(
+        ip6_build_udp(&scratch, src, ff032, 61631, 61631, msg, mlen, 0, pkt, sizeof(pkt), &len),
+        IP6_OK);
+    assert_int_equal(tnode_send_ip6(nn->node[0], pkt, len, nn->now), OT_ERR_NONE);
+    node_net_run(nn, 3000);
+    assert_true(tnode_counters(nn->node[2])->addr_errors_rx >= 1);
+    assert_true(tnode_counters(nn->node[2])->addr_errors_sent >= 1);
+    assert_true(tnode_counters(nn->node[3])->addr_errors_rx >= 1);
+    uint8_t now3[16];
+    assert_false(slaac_in(nn->node[3], now3) && memcmp(now3, omr3, 16) == 0);
+    node_net_free(nn);
+}
+
+/* OpenThread's address query timers through the `eidcache` view: a query
+ * nobody answers waits 3 s, then the entry is held 15 s (retry delay
+ * doubled to 30 s), then ramps down (120 s steps halving the delay). */
+static void test_eid_cache_query_timers(void **state)
+{
+    (void)state;
+    struct node_net *nn = node_net_new(2);
+    node_net_form(nn);
+    uint8_t ml[16], nobody[16];
+    node_net_addr(nn, 0, TNODE_ADDR_MLEID, ml);
+    memcpy(nobody, ml, 16);
+    nobody[15] ^= 0x5a; /* on-mesh, nobody's */
+    struct ping_log log;
+    memset(&log, 0, sizeof(log));
+    assert_int_equal(tnode_ping(nn->node[0], nobody, 8, 1, 1000, 64, 1000, ping_cb, &log, nn->now),
+                     OT_ERR_NONE);
+    node_net_run(nn, 500);
+    struct tnode_eidcache_entry e;
+    unsigned it = 0;
+    assert_int_equal(tnode_eidcache_next(nn->node[0], nn->now, &it, &e), OT_ERR_NONE);
+    assert_memory_equal(e.eid, nobody, 16);
+    assert_int_equal(e.state, TNODE_EIDCACHE_QUERY);
+    assert_false(e.can_evict);
+    assert_int_equal(e.retry_s, 15);
+    assert_true(e.timeout_s >= 2 && e.timeout_s <= 3);
+    assert_int_equal(tnode_eidcache_next(nn->node[0], nn->now, &it, &e), OT_ERR_NOT_FOUND);
+    assert_int_equal(tnode_counters(nn->node[0])->addr_queries, 1);
+    node_net_run(nn, 3000); /* the query timed out */
+    it = 0;
+    assert_int_equal(tnode_eidcache_next(nn->node[0], nn->now, &it, &e), OT_ERR_NONE);
+    assert_int_equal(e.state, TNODE_EIDCACHE_RETRY);
+    assert_true(e.can_evict);
+    assert_false(e.ramp_down);
+    assert_int_equal(e.retry_s, 30);
+    assert_true(e.timeout_s >= 13 && e.timeout_s <= 15);
+    assert_int_equal(tnode_counters(nn->node[0])->addr_query_timeouts, 1);
+    /* No new query during the delay: the packet is dropped. */
+    assert_int_equal(tnode_ping(nn->node[0], nobody, 8, 1, 1000, 64, 1000, ping_cb, &log, nn->now),
+                     OT_ERR_NONE);
+    node_net_run(nn, 1500);
+    assert_int_equal(tnode_counters(nn->node[0])->addr_queries, 1);
+    node_net_run(nn, 15000); /* the delay is over: ramp down */
+    it = 0;
+    assert_int_equal(tnode_eidcache_next(nn->node[0], nn->now, &it, &e), OT_ERR_NONE);
+    assert_int_equal(e.state, TNODE_EIDCACHE_RETRY);
+    assert_true(e.ramp_down);
+    assert_true(e.timeout_s > 100 && e.timeout_s <= 120);
+    node_net_run(nn, 120000); /* one ramp-down step: 30 -> 15 */
+    it = 0;
+    assert_int_equal(tnode_eidcache_next(nn->node[0], nn->now, &it, &e), OT_ERR_NONE);
+    assert_int_equal(e.retry_s, 15);
+    /* In ramp-down a packet may query again. */
+    assert_int_equal(tnode_ping(nn->node[0], nobody, 8, 1, 1000, 64, 1000, ping_cb, &log, nn->now),
+                     OT_ERR_NONE);
+    node_net_run(nn, 500);
+    assert_int_equal(tnode_counters(nn->node[0])->addr_queries, 2);
+    it = 0;
+    assert_int_equal(tnode_eidcache_next(nn->node[0], nn->now, &it, &e), OT_ERR_NONE);
+    assert_int_equal(e.state, TNODE_EIDCACHE_QUERY);
+    node_net_free(nn);
 }
 
 int main(void)
@@ -375,6 +536,8 @@ int main(void)
         cmocka_unit_test(test_line_realm_multicast),
         cmocka_unit_test(test_hostile_mesh_headers),
         cmocka_unit_test(test_border_router_not_leader),
+        cmocka_unit_test(test_eid_cache_query_timers),
+        cmocka_unit_test(test_address_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
