@@ -92,7 +92,15 @@ void tn_link_reset(struct tnode *n)
 
 /* ---- Advertisements and the trickle timer ------------------------------------ */
 
+static void send_advertisement_to(struct tnode *n, const uint8_t dst[16]);
+
 void tn_link_send_advertisement(struct tnode *n)
+{
+    send_advertisement_to(n, all_nodes);
+}
+
+/* SendAdvertisement: Source Address, Leader Data, and a router's Route64. */
+static void send_advertisement_to(struct tnode *n, const uint8_t dst[16])
 {
     if (n->as_pending)
         return; /* SendAdvertisement: not while an Address Solicit is pending */
@@ -109,7 +117,15 @@ void tn_link_send_advertisement(struct tnode *n)
         n->cnt.mle_tx_errors++;
         return;
     }
-    tn_mle_send(n, all_nodes, plain, len);
+    tn_mle_send(n, dst, plain, len);
+}
+
+/* DetermineAdvertiseIntervalMax: 4 s per neighbour router with LQ >= 2
+ * (plus one), within [12 s, 32 s]. */
+static uint64_t adv_imax(const struct tnode *n)
+{
+    uint64_t i = (router_table_neighbor_count(&n->rt, 2) + 1ull) * TN_ADV_IMAX_PER_NBR_MS;
+    return i < TN_ADV_IMAX_MIN_MS ? TN_ADV_IMAX_MIN_MS : i > TN_ADV_IMAX_MS ? TN_ADV_IMAX_MS : i;
 }
 
 static void trickle_interval(struct tnode *n)
@@ -385,6 +401,8 @@ static void act_on_adv(struct tnode *n, uint8_t id, const struct router_table_ad
             forget_router(n, i);
     if (out->link_request)
         schedule_link_request(n, id);
+    if (out->unicast_adv) /* ScheduleUnicastAdvertisementTo: within 1 s */
+        n->rnbr[id].adv_due_ms = n->now + tn_rand_range(n, 1, TN_LINK_REQUEST_DELAY_MS);
     if (out->reset_trickle)
         tn_link_trickle_reset(n);
 }
@@ -493,22 +511,51 @@ void tn_link_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t l
 
 /* ---- the REED's upgrade, the router's downgrade --------------------------------- */
 
+/* Notifier::IsEligibleForRouterRoleUpgradeAsBorderRouter: a border router
+ * whose entries the leader holds, with enough routers but fewer than 2
+ * border routers among them. */
+static bool br_upgrade_eligible(const struct tnode *n)
+{
+    unsigned active = router_table_active(&n->rt);
+    if (!n->local_nd_len || n->rcfg.upgrade_threshold == 0 || active < n->rcfg.upgrade_threshold ||
+        active >= ROUTER_TABLE_MAX_ROUTERS)
+        return false;
+    struct netdata_iter it = NETDATA_ITER_INIT;
+    struct netdata_prefix_cfg p;
+    struct netdata_route_cfg r;
+    bool listed = netdata_next_prefix(n->netdata, n->netdata_len, n->rloc16, &it, &p);
+    it = (struct netdata_iter)NETDATA_ITER_INIT;
+    listed = listed || netdata_next_route(n->netdata, n->netdata_len, n->rloc16, &it, &r);
+    return listed && tn_tmf_br_routers(n) < ROUTER_TABLE_BR_REQUEST_THRESHOLD;
+}
+
 void tn_link_child_check_upgrade(struct tnode *n)
 {
     if (n->role != TNODE_CHILD || !(n->mode & TNODE_MODE_FTD) || !n->rcfg.router_eligible ||
         n->upgrade_ms || n->as_pending)
         return;
-    if (router_table_active(&n->rt) >= n->rcfg.upgrade_threshold)
+    if (router_table_active(&n->rt) >= n->rcfg.upgrade_threshold && !br_upgrade_eligible(n))
         return;
     /* mRouterRoleTransition.StartTimeout: a random delay in [1, jitter]. */
     uint32_t jitter = n->rcfg.jitter_s ? n->rcfg.jitter_s : 1;
     n->upgrade_ms = n->now + 1000ull * tn_rand_range(n, 1, jitter);
 }
 
-/* Our local Network Data holds a border router or service entry. */
-static bool have_br_entry(const struct tnode *n)
+/* HasNeighborWithGoodLinkQuality: the parent (or a neighbour router) heard
+ * with a link margin of at least 10 dB. */
+static bool good_neighbor(const struct tnode *n)
 {
-    return n->local_nd_len > 0;
+    if (router_table_link_margin(TN_NOISE_FLOOR, n->parent.rssi) >=
+        ROUTER_TABLE_LINK_REQUEST_MIN_MARGIN)
+        return true;
+    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++) {
+        const struct router_table_entry *e = router_table_cget(&n->rt, id);
+        if (e && e->link == ROUTER_TABLE_LINK_VALID &&
+            router_table_link_margin(TN_NOISE_FLOOR, e->last_rss) >=
+                ROUTER_TABLE_LINK_REQUEST_MIN_MARGIN)
+            return true;
+    }
+    return false;
 }
 
 static void upgrade_due(struct tnode *n)
@@ -517,9 +564,8 @@ static void upgrade_due(struct tnode *n)
     if (n->role != TNODE_CHILD || !n->rcfg.router_eligible)
         return;
     uint8_t reason = ROUTER_TABLE_REASON_TOO_FEW_ROUTERS;
-    if (router_table_active(&n->rt) >= n->rcfg.upgrade_threshold) {
-        /* BR request: a border router with fewer than 2 BR routers. */
-        if (!have_br_entry(n) || tn_tmf_br_routers(n) >= ROUTER_TABLE_BR_REQUEST_THRESHOLD)
+    if (router_table_active(&n->rt) >= n->rcfg.upgrade_threshold || !good_neighbor(n)) {
+        if (!br_upgrade_eligible(n))
             return;
         reason = ROUTER_TABLE_REASON_BORDER_ROUTER_REQUEST;
     }
@@ -626,7 +672,7 @@ static void tick(struct tnode *n)
         if (o.link_request & bit)
             schedule_link_request(n, id);
         if (o.link_lost & bit) {
-            n->rnbr[id].lr_due_ms = 0;
+            n->rnbr[id].lr_due_ms = n->rnbr[id].adv_due_ms = 0;
             forget_router(n, id);
         }
         if (o.released & bit)
@@ -654,15 +700,24 @@ void tn_link_process(struct tnode *n)
             return;
         }
     }
-    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++)
-        if (n->rnbr[id].lr_due_ms && n->now >= n->rnbr[id].lr_due_ms)
+    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++) {
+        struct tn_rnbr *r = &n->rnbr[id];
+        if (r->lr_due_ms && n->now >= r->lr_due_ms)
             send_link_request(n, id);
+        if (r->adv_due_ms && n->now >= r->adv_due_ms) {
+            r->adv_due_ms = 0;
+            uint8_t dst[16];
+            tn_ll_from_ext(r->ext, dst);
+            send_advertisement_to(n, dst);
+        }
+    }
     if (!n->adv_sent_this_interval && n->now >= n->adv_t_ms) {
         n->adv_sent_this_interval = true;
         tn_link_send_advertisement(n);
     }
     if (n->now >= n->adv_end_ms) {
-        n->adv_i_ms = n->adv_i_ms * 2 > TN_ADV_IMAX_MS ? TN_ADV_IMAX_MS : n->adv_i_ms * 2;
+        uint64_t imax = adv_imax(n);
+        n->adv_i_ms = n->adv_i_ms * 2 > imax ? imax : n->adv_i_ms * 2;
         trickle_interval(n);
     }
 }
@@ -678,9 +733,12 @@ int64_t tn_link_next(const struct tnode *n)
         return t;
     if (n->role == TNODE_ROUTER && n->downgrade_ms)
         t = tn_min_due(t, tn_until(n->now, n->downgrade_ms));
-    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++)
+    for (uint8_t id = 0; id <= ROUTER_TABLE_MAX_ID; id++) {
         if (n->rnbr[id].lr_due_ms)
             t = tn_min_due(t, tn_until(n->now, n->rnbr[id].lr_due_ms));
+        if (n->rnbr[id].adv_due_ms)
+            t = tn_min_due(t, tn_until(n->now, n->rnbr[id].adv_due_ms));
+    }
     if (!n->adv_sent_this_interval)
         t = tn_min_due(t, tn_until(n->now, n->adv_t_ms));
     return tn_min_due(t, tn_until(n->now, n->adv_end_ms));

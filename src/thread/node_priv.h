@@ -73,6 +73,10 @@
 /* Trickle for Advertisements (interop §3.3: Imin 1 s, Imax 32 s). */
 #define TN_ADV_IMIN_MS 1000
 #define TN_ADV_IMAX_MS 32000
+/* Imax per neighbour router with LQ >= 2, and its lower bound
+ * (mle.hpp kAdvIntervalNeighborMultiplier, kAdvIntervalMaxLowerBound). */
+#define TN_ADV_IMAX_PER_NBR_MS 4000
+#define TN_ADV_IMAX_MIN_MS 12000
 /* Address query (config/tmf.h): 3 s wait, retry delay 15 s doubling to 120 s. */
 #define TN_AQ_TIMEOUT_S 3
 #define TN_AQ_RETRY_MIN_S 15
@@ -185,6 +189,7 @@ struct tn_rnbr {
     struct child_table_sec sec;
     struct mle_challenge challenge; /* ours in a Link Request / Link Accept And Request */
     uint64_t lr_due_ms;             /* a Link Request is due then (0: none) */
+    uint64_t adv_due_ms;            /* a unicast Advertisement is due then (0: none) */
 };
 
 /* The receiver's noise floor for link margins (the simulated radios,

@@ -157,6 +157,7 @@ static void rx_addr_solicit(struct tnode *n, const struct coap_msg *m, const str
 {
     if (n->role != TNODE_LEADER) {
         n->cnt.tmf_drop_not_leader++;
+        tn_log(n, 2, "a/as dropped (not leader)");
         return;
     }
     struct tmf_addr_solicit as;
@@ -210,6 +211,7 @@ static void rx_addr_release(struct tnode *n, const struct coap_msg *m, const str
     }
     if (router_table_addr_release(&n->rt, ar.rloc16, ar.ext_mac, n->now) != OT_ERR_NONE) {
         n->cnt.tmf_drop_addr_release++;
+        tn_log(n, 2, "a/ar for 0x%04x dropped (not that router)", ar.rloc16);
         return;
     }
     n->cnt.addr_releases++;

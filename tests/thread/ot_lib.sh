@@ -5,14 +5,17 @@
 # shellcheck shell=bash
 
 # start_ot N: ot-cli-ftd as node N in its own directory (its flash), on a
-# FIFO like start_node; the prompt and CRs are taken off its output.
+# FIFO like start_node; the prompt and CRs are taken off its output. Again
+# after the process ended: the same node restarted from its flash.
 start_ot() {
     local n=$1 fd
     mkdir -p "$T/ot$n"
-    mkfifo "$T/in$n"
-    exec {fd}<>"$T/in$n"
-    FD[$n]=$fd
-    : >"$T/out$n"
+    [ -p "$T/in$n" ] || mkfifo "$T/in$n"
+    if [ -z "${FD[$n]:-}" ]; then
+        exec {fd}<>"$T/in$n"
+        FD[$n]=$fd
+    fi
+    : >>"$T/out$n"
     (
         for fd in "${FD[@]}"; do
             eval "exec $fd>&-"

@@ -7,14 +7,16 @@
 # Network A: tbr-node 1 leads; OpenThread FTDs 2 and 3 (`routerselectionjitter
 # 1`) attach, ask for router IDs (a/as) and become routers; OpenThread's
 # `router table` on each lists the three IDs with links to the other two,
-# and tbr-node's `router table` lists the same IDs with links to both.
+# and tbr-node's `router table` lists the same IDs with links to both; an
+# OpenThread router restarted from its flash is a router again at once.
 # Network B: OpenThread 5 leads; tbr-node 6 (`routerselectionjitter 1`)
 # attaches as a REED and becomes a router: OpenThread's `router table`
 # lists it with a link, tbr-node's lists the leader with a link.
-# Then hostile input at tbr-node 1 (Link Request with a bad challenge or a
-# foreign partition, an Advertisement carrying its own router ID, a/as to
-# a non-leader, a/ar with a wrong ext address) is counted in the
-# unit tests (tests/unit/test_routers.c); here the node must answer after.
+# Hostile TMF sent raw from OpenThread (`udp send -x`): an a/ar with a
+# wrong ext address at the tbr leader, an a/as at a tbr router: dropped and
+# logged, nothing released, both carry on. Hostile MLE (Link Request with a
+# bad challenge or a foreign partition, an Advertisement carrying our own
+# router ID) needs MLE security keys: tests/unit/test_routers.c counts it.
 # Prints "N passed, N failed"; exit 77 (skip) without the OpenThread binary
 # outside CI (tests/common.sh).
 set -u
@@ -107,6 +109,38 @@ ocmd 1 "ping $LL2" 10
 echo "$OUT" | grep -q "1 packets received" && pass "leader node1 pings router node2's link-local" ||
     fail "node1 ping node2 $LL2: $(oneline "$OUT")"
 
+# Hostile TMF from OpenThread router 2 (raw CoAP with `udp send -x`): an
+# a/ar for its own router ID with a wrong ext address must not release it
+# (tbr-node counts it: tmf_drop_addr_release, unit-tested); tbr-node lives on.
+LL1=$(oget 1 "ipaddr linklocal")
+R2=$(oget 2 rloc16)
+expect 2 "udp open" Done
+expect 2 "udp bind :: 0" Done
+AR="4202beef1234b161026172ff0202${R2}01080123456789abcdef"
+expect 2 "udp send $LL1 61631 -x $AR" Done
+sleep 1
+grep -q "a/ar for 0x$R2 dropped" "$T/err1" && pass "node1 dropped the a/ar (logged)" ||
+    fail "node1 did not log the dropped a/ar: $(tail -3 "$T/err1" | tr '\n' '|')"
+case " $(ids 1)" in *" $(rid 2) "*) pass "a/ar with a wrong ext address: node2's ID $(rid 2) kept" ;;
+*) fail "node1 router IDs after a bad a/ar: $(ids 1)" ;; esac
+[ "$(role 1)" = leader ] && pass "node1 still leads" || fail "node1: $(role 1)"
+
+# An OpenThread router restarts (kill -9, its flash kept): it restores its
+# router role with a multicast Link Request, which tbr-node 1 answers with a
+# Link Accept carrying its Address16 and Route64 (mle_ftd.cpp).
+{
+    kill -9 "${PID[2]}"
+    wait "${PID[2]}"
+} 2>/dev/null
+start_ot 2
+expect 2 "ifconfig up" Done
+expect 2 "thread start" Done
+if reach 2 router 15 && [ "$(oget 2 rloc16)" = "$R2" ]; then
+    pass "restarted node2 is router $R2 again"
+else
+    fail "restarted node2: $(role 2) rloc16 $(oget 2 rloc16), was $R2"
+fi
+
 # ---- network B: OpenThread leads, tbr-node becomes a router -----------------------------
 start_ot 5
 start_node 6
@@ -124,6 +158,17 @@ else
     for n in 5 6; do echo "node$n router table:"; oget $n "router table"; done
     fail "router tables: node5 $(ids 5)/$(linked 5) node6 $(ids 6)/$(linked 6)"
 fi
+# An a/as sent to tbr-node 6, a router and not the leader: dropped
+# (tmf_drop_not_leader), no answer, node6 stays a router.
+LL6=$(oget 6 "ipaddr linklocal")
+expect 5 "udp open" Done
+expect 5 "udp bind :: 0" Done
+expect 5 "udp send $LL6 61631 -x 4202beef1235b161026173ff01080123456789abcdef040102" Done
+sleep 1
+grep -q "a/as dropped (not leader)" "$T/err6" && pass "node6 dropped the a/as (logged)" ||
+    fail "node6 did not log the dropped a/as"
+[ "$(role 6)" = router ] && pass "node6 ignores an a/as (not leader), still router" ||
+    fail "node6 after an a/as: $(role 6)"
 LL5=$(oget 5 "ipaddr linklocal")
 ocmd 6 "ping $LL5" 10
 echo "$OUT" | grep -q "1 packets received" && pass "router node6 pings leader node5's link-local" ||
