@@ -752,11 +752,13 @@ enum ip6_err ip6_send_echo(struct ip6 *ip, const uint8_t *src, const uint8_t dst
  * sources, for multicast destinations unless mcast_ok (§2.4(e.3) exceptions),
  * in answer to ICMPv6 errors, or faster than the rate limit (§2.4(f)).
  */
-static void send_icmp_error(struct ip6 *ip, uint8_t type, uint8_t code, uint32_t param,
-                            const uint8_t *pkt, size_t len, bool mcast_ok, bool icmp_error,
-                            uint64_t now_ms)
+static bool ends_in_icmp_error(const uint8_t *p, size_t end, uint8_t nh, size_t off);
+
+static void send_icmp_error_to(struct ip6 *ip, const uint8_t *to, uint8_t type, uint8_t code,
+                               uint32_t param, const uint8_t *pkt, size_t len, bool mcast_ok,
+                               bool icmp_error, uint64_t now_ms)
 {
-    const uint8_t *src = pkt + 8, *dst = pkt + 24, *from;
+    const uint8_t *src = to ? to : pkt + 8, *dst = pkt + 24, *from;
     size_t n;
     if (icmp_error || is_unspec(src) || is_mcast(src) || (is_mcast(dst) && !mcast_ok))
         return;
@@ -786,8 +788,28 @@ static void send_icmp_error(struct ip6 *ip, uint8_t type, uint8_t code, uint32_t
     ip->last_err_ms = now_ms;
     if (type == IP6_ICMP_PARAM_PROBLEM)
         ip->cnt.tx_param_problems++;
+    if (type == IP6_ICMP_DST_UNREACH)
+        ip->cnt.tx_dst_unreach++;
     tx_send(ip, IP6_HDR_LEN + n);
     ip->tx_busy = false;
+}
+
+/* The error back to the invoking packet's source. */
+static void send_icmp_error(struct ip6 *ip, uint8_t type, uint8_t code, uint32_t param,
+                            const uint8_t *pkt, size_t len, bool mcast_ok, bool icmp_error,
+                            uint64_t now_ms)
+{
+    send_icmp_error_to(ip, NULL, type, code, param, pkt, len, mcast_ok, icmp_error, now_ms);
+}
+
+void ip6_send_dst_unreach(struct ip6 *ip, const uint8_t to[16], const uint8_t *pkt, size_t len,
+                          uint64_t now_ms)
+{
+    if (len < IP6_HDR_LEN)
+        return;
+    size_t end = IP6_HDR_LEN + (size_t)be16_get(pkt + 4);
+    bool icmp_error = ends_in_icmp_error(pkt, end < len ? end : len, pkt[6], IP6_HDR_LEN);
+    send_icmp_error_to(ip, to, IP6_ICMP_DST_UNREACH, 0, 0, pkt, len, false, icmp_error, now_ms);
 }
 
 /* ---- Input ----------------------------------------------------------- */

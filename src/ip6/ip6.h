@@ -151,6 +151,7 @@ struct ip6_counters {
     uint32_t tx_packets;   /* packets handed to ops->send */
     uint32_t tx_echo_replies;
     uint32_t tx_param_problems;
+    uint32_t tx_dst_unreach; /* ip6_send_dst_unreach */
     uint32_t drops[IP6_DROP__COUNT];
 };
 
@@ -398,6 +399,17 @@ const struct ip6_uaddr *ip6_select_source(const struct ip6 *ip, const uint8_t ds
  */
 enum ip6_verdict ip6_input(struct ip6 *ip, const uint8_t *pkt, size_t len, uint64_t now_ms,
                            const struct ip6_link_info *link, struct ip6_rx_info *info);
+
+/*
+ * ICMPv6 Destination Unreachable, code 0 "no route to destination" (RFC 4443
+ * §3.1), about the packet (or the headers of one: pkt[0..len), len >= 40)
+ * that a router could not forward, to `to` (NULL: the packet's source); as
+ * OpenThread's SendDestinationUnreachable, which sends it to the mesh
+ * originator's RLOC. Not for ICMPv6 errors, multicast, unspecified sources,
+ * and rate limited as every error (§2.4).
+ */
+void ip6_send_dst_unreach(struct ip6 *ip, const uint8_t to[16], const uint8_t *pkt, size_t len,
+                          uint64_t now_ms);
 
 /* ---- Output ---------------------------------------------------------- */
 

@@ -262,7 +262,9 @@ static void forward(struct tnode *n, const uint8_t *pkt, size_t len, const struc
 /* UpdateEidRlocCacheAndStaleChild / UpdateSnoopedCacheEntry: an FTD learns
  * the RLOC16 behind an on-mesh, non-locator source of a unicast frame from
  * a short address (the mesh originator, else the MAC source) sent to itself
- * or to an MTD child of its own; never for its own RLOC16 or such a child. */
+ * or to an MTD child of its own; never for its own RLOC16 or such a child.
+ * A registered address of an MTD child of ours from another router's RLOC16
+ * means that child moved. */
 static void snoop(struct tnode *n, const uint8_t *pkt, const struct mac_rx_info *info)
 {
     const struct mac_frame *fr = info->frame;
@@ -273,8 +275,18 @@ static void snoop(struct tnode *n, const uint8_t *pkt, const struct mac_rx_info 
         src = fr->src.short_addr;
         dst = fr->dst.short_addr;
     }
-    if (!(n->mode & MLE_MODE_FTD) || dst == MAC_SHORT_BROADCAST ||
-        ip6_iid_is_locator(pkt + 8, &loc) || !tn_mesh_on_mesh(n, pkt + 8))
+    if (dst == MAC_SHORT_BROADCAST)
+        return;
+    /* A former MTD child of ours heard through another router has moved to
+     * a new parent (UpdateEidRlocCacheAndStaleChild). */
+    struct child_table_entry *c = child_table_by_addr(&n->children, pkt + 8);
+    if (c && c->state == CHILD_TABLE_VALID && !(c->mode & MLE_MODE_FTD) &&
+        (src & ~TN_CHILD_ID_MASK) != (n->rloc16 & ~TN_CHILD_ID_MASK)) {
+        n->cnt.children_moved++;
+        n->up.child_moved(n, c);
+    }
+    if (!(n->mode & MLE_MODE_FTD) || ip6_iid_is_locator(pkt + 8, &loc) ||
+        !tn_mesh_on_mesh(n, pkt + 8))
         return;
     if (src == n->rloc16 || tn_mesh_minimal_child(n, src))
         return;
@@ -351,6 +363,42 @@ static void mesh_input(struct tnode *n, const uint8_t *pkt, size_t len,
     }
 }
 
+/* CheckReachabilityToSendIcmpError / SendDestinationUnreachable: the IPv6
+ * headers of a frame we cannot relay (IPHC or FRAG1; a FRAGN has none) go
+ * back to the mesh originator's RLOC in an ICMPv6 Destination Unreachable. */
+static void mesh_unreachable(struct tnode *n, const struct lowpan_mesh_frame *mf, struct rd rest)
+{
+    const uint8_t *ml = tn_ml_prefix(n);
+    size_t dgram = 0;
+    if (!ml || mf->next == LOWPAN_DISPATCH_FRAGN)
+        return;
+    if (mf->next == LOWPAN_DISPATCH_FRAG1) {
+        if (rest.left < LOWPAN_FRAG1_HDR)
+            return;
+        rest.p += LOWPAN_FRAG1_HDR;
+        rest.left -= LOWPAN_FRAG1_HDR;
+        dgram = mf->frag.size;
+    }
+    struct lowpan_lladdr src = mf->mesh.originator, dst = mf->mesh.final_dst;
+    src.pan_id = dst.pan_id = n->ds.panid;
+    uint8_t hdrs[LOWPAN_REASM_BUF];
+    size_t len;
+    if (lowpan_decompress(&n->ctx, &src, &dst, rest.p, rest.left, dgram, hdrs, sizeof(hdrs), &len,
+                          NULL) != LOWPAN_OK ||
+        len < IP6_HDR_LEN)
+        return;
+    uint8_t to[16] = {0};
+    memcpy(to, ml, 8);
+    to[11] = 0xff;
+    to[12] = 0xfe;
+    to[14] = (uint8_t)(src.short_addr >> 8);
+    to[15] = (uint8_t)src.short_addr;
+    uint32_t before = n->ip.cnt.tx_dst_unreach;
+    ip6_send_dst_unreach(&n->ip, to, hdrs, len, n->now);
+    if (n->ip.cnt.tx_dst_unreach != before)
+        n->cnt.tx_mesh_dst_unreach++;
+}
+
 /*
  * A frame with a mesh header (OT's MeshForwarder::HandleMesh): MAC security
  * required; for us (final destination our RLOC16) or an MTD child of ours
@@ -378,6 +426,7 @@ static void mesh_frame_rx(struct tnode *n, const struct mac_rx_info *info)
     }
     uint16_t orig = mf.mesh.originator.short_addr, final = mf.mesh.final_dst.short_addr;
     if (final == n->rloc16 || tn_mesh_minimal_child(n, final)) {
+        n->cnt.rx_mesh_local++;
         mf.mesh.originator.pan_id = mf.mesh.final_dst.pan_id = n->ds.panid;
         n->rx.mesh_orig = orig;
         n->rx.mesh_final = final;
@@ -409,6 +458,7 @@ static void mesh_frame_rx(struct tnode *n, const struct mac_rx_info *info)
     uint16_t nh = tn_mesh_next_hop(n, final);
     if (nh == TN_MESH_NO_RLOC16) {
         n->cnt.rx_drop_mesh_no_route++;
+        mesh_unreachable(n, &mf, rest);
         return;
     }
     /* ResolveRoutingLoops: the frame came from our own next hop for it (a

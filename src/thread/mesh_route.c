@@ -34,8 +34,8 @@ bool tn_mesh_minimal_child(const struct tnode *n, uint16_t rloc16)
 }
 
 /* RouterTable::GetNextHopAndPathCost, with our own children answered from
- * the child table (their link is up while they are valid: LQ 3, as OT's
- * child link quality of a fresh link; we keep no per-child LQ). */
+ * the child table: valid (or restored) children are reached directly, at
+ * the cost of their LQ in (from the last RSS heard, as `neighbor table`). */
 static struct router_table_hop next_hop_cost(const struct tnode *n, uint16_t dest)
 {
     struct router_table_hop h = {ROUTER_TABLE_INVALID_RLOC16, ROUTER_TABLE_MAX_COST};
@@ -54,9 +54,14 @@ static struct router_table_hop next_hop_cost(const struct tnode *n, uint16_t des
         return h;
     }
     if ((dest & ~TN_CHILD_ID_MASK) == (n->rloc16 & ~TN_CHILD_ID_MASK)) {
-        if (our_child(n, dest)) {
+        const struct child_table_entry *c = our_child(n, dest);
+        if (c) {
+            uint8_t lq = router_table_lq_for_margin(
+                router_table_link_margin(TN_NOISE_FLOOR, c->rssi), ROUTER_TABLE_LQ_NONE);
             h.next_hop = dest;
-            h.cost = 1;
+            h.cost = router_table_cost_for_lq(lq);
+            if (h.cost >= ROUTER_TABLE_MAX_COST)
+                h.cost = ROUTER_TABLE_MAX_COST - 1; /* still our child: reachable */
         }
         return h;
     }

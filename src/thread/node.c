@@ -261,6 +261,7 @@ struct tnode *tnode_new(const struct tnode_cfg *cfg, uint64_t now_ms)
     n->up.cache_lookup = tn_cache_lookup;
     n->up.cache_learn = tn_cache_learn;
     n->up.addr_query = tn_addr_query;
+    n->up.child_moved = tn_router_child_remove;
     n->up.netdata_changed = tn_router_netdata_changed;
     n->up.routers_changed = tn_link_routers_changed;
     n->up.router_released = tn_link_router_released;

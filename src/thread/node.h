@@ -542,12 +542,15 @@ struct tnode_counters {
     uint32_t tx_to_border_router;     /* packets routed to another border router (RouteLookup) */
     uint32_t rx_mesh_frames;          /* frames received with a mesh header */
     uint32_t rx_mesh_relayed;         /* mesh frames relayed to the next hop */
+    uint32_t rx_mesh_local;           /* mesh frames for us or an MTD child of ours */
+    uint32_t children_moved;          /* MTD children heard through another router: removed */
     uint32_t rx_drop_mesh_unsecured;  /* mesh frame without MAC security */
     uint32_t rx_drop_mesh_parse;      /* mesh header / what follows it refused */
     uint32_t rx_drop_mesh_hops_left;  /* not ours and hops left 0 */
     uint32_t rx_drop_mesh_loop;       /* our own originator came back, or the previous
                                        * hop is our next hop (OT ResolveRoutingLoops) */
     uint32_t rx_drop_mesh_no_route;   /* not ours and no next hop to its final destination */
+    uint32_t tx_mesh_dst_unreach;     /* ICMPv6 Destination Unreachable sent for those */
     uint32_t rx_drop_mesh_not_router; /* not ours and we are no router */
     /* MPL (RFC 7731; ip6/mpl.h has its own counters: tnode_mpl_counters) */
     uint32_t mpl_tx;           /* realm-local multicast we sent with the MPL option */

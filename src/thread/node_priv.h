@@ -238,6 +238,9 @@ struct tn_up {
     void (*cache_learn)(struct tnode *n, const uint8_t eid[16], uint16_t rloc16);
     enum ot_err (*addr_query)(struct tnode *n, const uint8_t eid[16], const uint8_t *pkt,
                               size_t len);
+    /* mesh -> mle_router: an MTD child of ours was heard through another
+     * router (it moved to a new parent): forget it. */
+    void (*child_moved)(struct tnode *n, struct child_table_entry *c);
     /* tmf_agent -> mle_router: the leader's Network Data store changed. */
     void (*netdata_changed)(struct tnode *n);
     /* tmf_agent -> mle_link: the leader allocated a router ID (a/as). */

@@ -14,14 +14,15 @@ nonce is the claimed sender's extended address || frame counter || 5.
 PORT_OFFSET / PORT_BASE as the nodes use them. "truncate" sends the mesh
 header cut after its dispatch byte.
 """
-import hashlib
-import hmac
 import os
 import socket
 import struct
 import sys
 
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcap_counters import crc16_kermit, thread_keys  # noqa: E402
 
 
 def tlvs(data):
@@ -30,15 +31,6 @@ def tlvs(data):
         t, n = data[i], data[i + 1]
         yield t, data[i + 2:i + 2 + n]
         i += 2 + n
-
-
-def crc16_kermit(data):
-    crc = 0
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
-    return crc
 
 
 def main():
@@ -53,7 +45,7 @@ def main():
     # Network Key (5), Channel (0: page, channel), PAN ID (1).
     key, panid = info[5], struct.unpack(">H", info[1])[0]
     channel = struct.unpack(">H", info[0][1:3])[0]
-    mac_key = hmac.new(key, struct.pack(">I", 0) + b"Thread", hashlib.sha256).digest()[16:]
+    mac_key = thread_keys(key, 0)[1]
 
     # Mesh header, V=F=1; hops left >= 15 escapes to the deep form.
     if hops < 15:

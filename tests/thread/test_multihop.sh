@@ -223,6 +223,9 @@ hostile() {
 hostile "hops left 0" RxErrMeshHopsLeft "$R8" "$R5" 0
 hostile "its own RLOC16 as originator" RxErrMeshLoop "$R6" "$R5" 5
 hostile "an unknown final destination" RxErrMeshNoRoute "$R8" c807 5
+U=$(mesh_counter TxDstUnreach)
+[ "${U:-0}" -ge 1 ] && pass "node6 sent ICMPv6 Destination Unreachable to the originator ($U)" ||
+    fail "node6 TxDstUnreach '$U'"
 hostile "a truncated mesh header" RxErrMeshParse "$R8" "$R5" 5 truncate
 [ "$(role 6)" = router ] && pass "node6 is still a router" || fail "node6 state: $(role 6)"
 check_ping 5 "$ML6" "the relay tbr-node 6 after the hostile frames"

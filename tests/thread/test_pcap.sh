@@ -332,8 +332,10 @@ tshark_check() {
     # Every data frame is 6LoWPAN/IPv6 carrying ICMPv6, MLE or CoAP (a FRAG1
     # or FRAGN piece ends at 6lowpan, or shows the reassembled datagram; an
     # empty CoAP ACK on the TMF port lists no protocol after udp but has its
-    # CoAP fields).
-    n=$(awk -F';' '$3 == "0x0001" && $2 !~ /^wpan:6lowpan(:ipv6:(icmpv6(:data)?|udp:(mle(:thread_[a-z_]+)*|(thread_)?coap(:thread_[a-z_]+)*)))?$/ &&
+    # CoAP fields; realm-local multicast such as a/aq carries the MPL option,
+    # RFC 7731, in a Hop-by-Hop header compressed as NHC, which tshark lists
+    # as data + ipv6.hopopts).
+    n=$(awk -F';' '$3 == "0x0001" && $2 !~ /^wpan:6lowpan((:data)?:ipv6(:ipv6.hopopts)?:(icmpv6(:data)?|udp:(mle(:thread_[a-z_]+)*|(thread_)?coap(:thread_[a-z_]+)*)))?$/ &&
         !($2 == "wpan:6lowpan:ipv6:udp" && $10 == "2")' "$O" | tee "$O.odd" | wc -l)
     c=$(awk -F';' '$3 == "0x0001"' "$O" | wc -l)
     [ "$c" -gt 0 ] && [ "$n" -eq 0 ] &&

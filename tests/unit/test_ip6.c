@@ -1490,6 +1490,42 @@ static void test_ext_headers(void **state)
     free(n);
 }
 
+/* ip6_send_dst_unreach (a router that cannot relay, OT's
+ * SendDestinationUnreachable): code 0 to the given RLOC, the invoking
+ * headers inside; none for an ICMPv6 error or a multicast destination. */
+static void test_dst_unreach(void **state)
+{
+    (void)state;
+    struct tvec_file f;
+    struct node *n = leader_med(&f);
+    uint8_t p[256], to[16];
+    size_t len = mk_ext_pkt(p, CHILD_ML, "fd00:db8:aaaa:bbbb::77", 58, NULL, 0, 58);
+    assert_true(addr_parse6(CHILD_RLOC, to));
+    n->n_sent = 0;
+    ip6_send_dst_unreach(&n->ip, to, p, 48, 1000);
+    assert_int_equal(n->n_sent, 1);
+    const uint8_t *e = n->sent[0];
+    assert_int_equal(e[6], IP6_PROTO_ICMP6);
+    assert_memory_equal(e + 24, to, 16);
+    assert_int_equal(e[40], IP6_ICMP_DST_UNREACH);
+    assert_int_equal(e[41], 0);
+    assert_memory_equal(e + 48, p, 48);
+    assert_true(l4_valid(e, n->sent_len[0]));
+    assert_int_equal(n->ip.cnt.tx_dst_unreach, 1);
+    n->ip.err_sent = false;
+    /* The invoking packet is an ICMPv6 error: nothing. */
+    p[40] = IP6_ICMP_DST_UNREACH;
+    ip6_send_dst_unreach(&n->ip, to, p, len, 2000);
+    assert_int_equal(n->n_sent, 1);
+    /* Multicast destination, or headers shorter than IPv6's: nothing. */
+    len = mk_ext_pkt(p, CHILD_ML, "ff03::1", 58, NULL, 0, 58);
+    ip6_send_dst_unreach(&n->ip, to, p, len, 3000);
+    ip6_send_dst_unreach(&n->ip, to, p, 39, 4000);
+    assert_int_equal(n->n_sent, 1);
+    tvec_free(&f);
+    free(n);
+}
+
 /* ---- Header checks and forwarding ----------------------------------- */
 
 static void test_header_and_forward(void **state)
@@ -1774,6 +1810,7 @@ int main(void)
         cmocka_unit_test(test_ping_pair),
         cmocka_unit_test(test_udp),
         cmocka_unit_test(test_ext_headers),
+        cmocka_unit_test(test_dst_unreach),
         cmocka_unit_test(test_header_and_forward),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_fmt),

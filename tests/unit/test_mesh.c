@@ -316,17 +316,44 @@ static void test_hostile_mesh_headers(void **state)
     before = c->rx_drop_mesh_no_route;
     inject(nn, 2, 1, f, mesh_frame(rloc(nn, 3), (50 << 10) | 7, 5, f), fc++);
     assert_int_equal(c->rx_drop_mesh_no_route, before + 1);
+    /* ... and the originator hears of it (ICMPv6 Destination Unreachable
+     * to its RLOC, OT's SendDestinationUnreachable). */
+    assert_int_equal(c->tx_mesh_dst_unreach, 1);
     /* A truncated mesh header. */
     before = c->rx_drop_mesh_parse;
     f[0] = 0xbf;
     inject(nn, 2, 1, f, 2, fc++);
     assert_int_equal(c->rx_drop_mesh_parse, before + 1);
-    /* Nothing was relayed, and the node still works (the link from node
-     * 2 is spoiled by the injected frame counters: node 0's link is not). */
-    assert_int_equal(c->rx_mesh_frames, c->rx_mesh_relayed + c->rx_drop_mesh_hops_left +
-                                            c->rx_drop_mesh_loop + c->rx_drop_mesh_no_route +
-                                            c->rx_drop_mesh_parse + c->rx_drop_mesh_unsecured +
-                                            c->rx_drop_mesh_not_router);
+    /* Random bytes after valid mesh headers (for us, for the far child,
+     * for nobody; short and deep hops left), MAC-secured: whatever the
+     * 6LoWPAN parsers make of them, every frame is accounted for. */
+    uint64_t rng = 0x6d657368;
+    const uint16_t finals[] = {rloc(nn, 1), rloc(nn, 3), rloc(nn, 0), 0xc807, 0xffff};
+    for (int i = 0; i < 300; i++) {
+        uint8_t g[100];
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        struct lowpan_mesh mh;
+        lowpan_mesh_init(&mh, rloc(nn, 2), finals[rng % 5], (uint8_t)(rng >> 8) % 24);
+        size_t hl;
+        assert_int_equal(lowpan_mesh_write(&mh, g, sizeof(g), &hl), LOWPAN_OK);
+        size_t n = 1 + (size_t)(rng >> 16) % 60;
+        for (size_t k = 0; k < n; k++)
+            g[hl + k] = (uint8_t)(rng >> (8 * (k % 8))) ^ (uint8_t)(k * 151);
+        if (i % 3 == 0)
+            g[hl] = (uint8_t)(0x60 | (g[hl] & 0x1f)); /* IPHC */
+        else if (i % 3 == 1)
+            g[hl] = (uint8_t)(0xc0 | (g[hl] & 0x07)); /* FRAG1 */
+        inject(nn, 2, 1, g, hl + n, fc++);
+    }
+    /* Every mesh frame is accounted for; the node still works (the link
+     * from node 2 is spoiled by the injected frame counters: node 0's is
+     * not), and relays nothing it should not. */
+    assert_int_equal(c->rx_mesh_frames, c->rx_mesh_local + c->rx_mesh_relayed +
+                                            c->rx_drop_mesh_hops_left + c->rx_drop_mesh_loop +
+                                            c->rx_drop_mesh_no_route + c->rx_drop_mesh_parse +
+                                            c->rx_drop_mesh_unsecured + c->rx_drop_mesh_not_router);
     uint32_t relayed = c->rx_mesh_relayed;
     uint8_t a1[16];
     node_net_addr(nn, 1, TNODE_ADDR_MLEID, a1);
@@ -466,6 +493,30 @@ static void test_address_error(void **state)
     node_net_free(nn);
 }
 
+/* UpdateEidRlocCacheAndStaleChild: a packet from an MTD child's registered
+ * address that reaches its parent from another router's RLOC16 means the
+ * child moved: the parent forgets it (here node 0 forges one). */
+static void test_mtd_child_moved(void **state)
+{
+    (void)state;
+    struct node_net *nn = line(false);
+    uint8_t a3[16], r2[16], pkt[128];
+    size_t len;
+    node_net_addr(nn, 3, TNODE_ADDR_MLEID, a3);
+    node_net_addr(nn, 2, TNODE_ADDR_RLOC, r2);
+    struct tnode_child_info ci[4];
+    assert_int_equal(tnode_children(nn->node[2], nn->now, ci, 4), 1);
+    static struct ip6 scratch;
+    assert_int_equal(ip6_build_echo(&scratch, a3, r2, IP6_ICMP_ECHO_REQUEST, 7, 1, "m", 1, 64, pkt,
+                                    sizeof(pkt), &len),
+                     IP6_OK);
+    assert_int_equal(tnode_send_ip6(nn->node[0], pkt, len, nn->now), OT_ERR_NONE);
+    node_net_run(nn, 200);
+    assert_int_equal(tnode_counters(nn->node[2])->children_moved, 1);
+    assert_int_equal(tnode_children(nn->node[2], nn->now, ci, 4), 0);
+    node_net_free(nn);
+}
+
 /* OpenThread's address query timers through the `eidcache` view: a query
  * nobody answers waits 3 s, then the entry is held 15 s (retry delay
  * doubled to 30 s), then ramps down (120 s steps halving the delay). */
@@ -538,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_border_router_not_leader),
         cmocka_unit_test(test_eid_cache_query_timers),
         cmocka_unit_test(test_address_error),
+        cmocka_unit_test(test_mtd_child_moved),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
