@@ -12,7 +12,7 @@
 # test_sim_radio 20..200 and test_nodes 40..189 (sim radio only, no
 # OpenThread process), test_pcap 200..249, tbr-rcp-bench 500..539,
 # test_spinel_link 600..699, test_rcp_ot 700..799, test_macfilter 800..899,
-# test_routers 900..949, test_multihop 950..999.
+# test_routers 900..949, test_multihop 950..999, test_partitions 1000..1039.
 # The namespace tests (tests/netns) have a loopback each.
 #
 # shellcheck shell=bash

@@ -64,8 +64,9 @@ static void send_parent_request(struct tnode *n)
     struct mle_parent_request pr = {
         .mode = wire_mode(n),
         .challenge = n->attach_challenge,
-        .scan_mask = n->attach_round == 0 ? MLE_SCAN_MASK_ROUTER
-                                          : (MLE_SCAN_MASK_ROUTER | MLE_SCAN_MASK_END_DEVICE),
+        .scan_mask = n->attach_round == 0 && n->part.mode != TN_ATTACH_SAME
+                         ? MLE_SCAN_MASK_ROUTER
+                         : (MLE_SCAN_MASK_ROUTER | MLE_SCAN_MASK_END_DEVICE),
         .version = TN_MLE_VERSION,
     };
     uint8_t out[64];
@@ -180,6 +181,8 @@ void tn_child_start_attach(struct tnode *n)
 void tn_child_stop(struct tnode *n)
 {
     detach(n);
+    n->part.attach_due = false;
+    n->part.mode = TN_ATTACH_ANY;
     n->attach_state = TN_ATTACH_IDLE;
 }
 
@@ -204,12 +207,18 @@ static void rx_parent_response(struct tnode *n, const uint8_t *plain, size_t len
         n->cnt.mle_drop_bad_challenge++;
         return;
     }
+    if (!tn_partition_parent_ok(n, &r.leader, &r.conn)) {
+        n->cnt.mle_drop_partition++; /* not of the partition this attach looks for */
+        return;
+    }
     int8_t rssi = n->rx.info ? n->rx.info->rssi : -20;
     int prio = mle_connectivity_priority(&r.conn);
     if (n->cand.valid) {
-        /* Best parent: parent priority, then the link (OT compares more). */
+        /* A better partition first, then parent priority, then the link
+         * (OT compares more). */
+        int pc = tn_partition_cand_cmp(n, &r.leader, &r.conn, &n->cand.leader, &n->cand.conn);
         int cprio = mle_connectivity_priority(&n->cand.conn);
-        if (prio < cprio || (prio == cprio && rssi <= n->cand.rssi))
+        if (pc < 0 || (pc == 0 && (prio < cprio || (prio == cprio && rssi <= n->cand.rssi))))
             return;
     }
     struct tn_parent *c = &n->cand;
@@ -228,6 +237,18 @@ static void rx_parent_response(struct tnode *n, const uint8_t *plain, size_t len
     c->sec.mle_key_seq = n->key_seq;
     mac_replay_init(&c->sec.mle, r.mle_fc);
     c->last_heard_ms = n->now;
+}
+
+/* A router or leader that attached to another partition (better, or the
+ * same one after its leader was lost) stops routing (OT's HandleChildStart:
+ * StopLeader); as a REED it may become a router again (reed_start). Its
+ * children re-attach on their own (a better partition's Advertisement, or
+ * unanswered keep-alives). */
+static void resign_router(struct tnode *n)
+{
+    tn_router_stop(n);
+    ip6_remove_aloc(&n->ip, TN_LEADER_ALOC);
+    ip6_set_router(&n->ip, false);
 }
 
 static void reed_start(struct tnode *n, const struct mle_child_id_response *r);
@@ -253,6 +274,9 @@ static void rx_child_id_response(struct tnode *n, const uint8_t *plain, size_t l
         n->cnt.mle_drop_parse++;
         return;
     }
+    tn_partition_attached(n, &r.leader);
+    if (n->role == TNODE_LEADER || n->role == TNODE_ROUTER)
+        resign_router(n); /* merged into a better partition */
     n->parent = n->cand;
     n->parent.leader = r.leader;
     n->parent.last_heard_ms = n->now;
@@ -399,10 +423,6 @@ static void rx_data_response(struct tnode *n, const uint8_t *plain, size_t len,
         return;
     }
     n->parent.last_heard_ms = n->now;
-    if (r.leader.partition_id != n->leader.partition_id) {
-        n->cnt.mle_drop_partition++;
-        return;
-    }
     if (!r.has_netdata)
         return;
     /* A stable-only child does not use the full multicast copy: it asks for
@@ -467,6 +487,50 @@ void tn_child_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t 
 
 /* ---- timers ------------------------------------------------------------------- */
 
+/* An attach cycle found no parent: Reattach as mle_partition.c decides. */
+static void attach_failed(struct tnode *n)
+{
+    n->attach_state = TN_ATTACH_IDLE;
+    switch (tn_partition_attach_failed(n)) {
+    case TN_NEXT_STAY:
+        break;
+    case TN_NEXT_ANY:
+        if (n->role == TNODE_ROUTER) {
+            /* Attach(kAnyPartition) as a router: still routing for our
+             * children meanwhile. */
+            n->cand.valid = false;
+            n->attach_round = 0;
+            send_parent_request(n);
+        } else {
+            tn_child_start_attach(n);
+        }
+        break;
+    case TN_NEXT_LEADER:
+        if (n->role == TNODE_DETACHED || n->role == TNODE_ROUTER) {
+            tn_router_become_leader(n, false); /* nobody answered: form a partition */
+            break;
+        }
+        /* fall through */
+    case TN_NEXT_WAIT:
+        n->attach_state = TN_ATTACH_WAIT;
+        n->attach_deadline_ms = n->now + TN_ATTACH_RETRY_MS;
+        break;
+    }
+}
+
+/* An attach mle_partition.c asked for (Attacher::Attach): Parent Requests
+ * while we stay what we are, until a Child ID Response. */
+static void partition_attach(struct tnode *n)
+{
+    if (n->part.mode == TN_ATTACH_ANY) {
+        tn_child_start_attach(n);
+        return;
+    }
+    n->cand.valid = false;
+    n->attach_round = 0;
+    send_parent_request(n);
+}
+
 static void attach_timer(struct tnode *n)
 {
     switch (n->attach_state) {
@@ -476,17 +540,16 @@ static void attach_timer(struct tnode *n)
         } else if (n->attach_round == 0) {
             n->attach_round = 1;
             send_parent_request(n);
-        } else if (n->rcfg.router_eligible && n->role == TNODE_DETACHED &&
-                   (n->mode & TNODE_MODE_FTD)) {
-            n->attach_state = TN_ATTACH_IDLE;
-            tn_router_become_leader(n, false); /* nobody answered: form a partition */
         } else {
-            n->attach_state = TN_ATTACH_WAIT;
-            n->attach_deadline_ms = n->now + TN_ATTACH_RETRY_MS;
+            attach_failed(n);
         }
         break;
     case TN_ATTACH_CHILD_ID:
         n->cand.valid = false;
+        if (n->part.mode != TN_ATTACH_ANY) {
+            attach_failed(n); /* kStateChildIdRequest -> Reattach */
+            break;
+        }
         n->attach_state = TN_ATTACH_WAIT;
         n->attach_deadline_ms = n->now + tn_rand_range(n, 100, 1000);
         break;
@@ -500,6 +563,8 @@ static void attach_timer(struct tnode *n)
 
 void tn_child_process(struct tnode *n)
 {
+    if (tn_partition_attach_due(n))
+        partition_attach(n);
     if (n->attach_state != TN_ATTACH_IDLE && n->now >= n->attach_deadline_ms)
         attach_timer(n);
     if (n->role != TNODE_CHILD)
@@ -528,6 +593,8 @@ int64_t tn_child_next(const struct tnode *n)
     int64_t t = -1;
     if (n->attach_state != TN_ATTACH_IDLE)
         t = tn_until(n->now, n->attach_deadline_ms);
+    if (n->part.attach_due)
+        t = tn_min_due(t, tn_until(n->now, n->part.attach_due_ms));
     if (n->role == TNODE_CHILD) {
         t = tn_min_due(t, tn_until(n->now, n->keepalive_ms));
         if (n->data_req_ms)

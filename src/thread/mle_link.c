@@ -428,10 +428,8 @@ void tn_link_rx_advertisement(struct tnode *n, const struct mle_advertisement *a
 {
     uint8_t ext[8];
     mle_ext_from_ip6(src, ext);
-    if (adv->leader.partition_id != n->leader.partition_id) {
-        n->cnt.mle_drop_partition++; /* no partition merging */
-        return;
-    }
+    if (tn_partition_adv_rx(n, adv, rx_margin(n), n->role == TNODE_CHILD && neighbour_valid))
+        return; /* another partition: a better one is attached to (mle_partition.c) */
     if (adv->leader.leader_router_id != n->leader.leader_router_id) {
         n->cnt.mle_drop_partition++;
         if (neighbour_valid && n->role == TNODE_ROUTER)
@@ -610,8 +608,7 @@ void tn_link_addr_solicit_done(struct tnode *n, const struct tmf_addr_solicit_rs
     /* Tell the former parent and the other routers at once. */
     tn_link_send_advertisement(n);
     tn_link_trickle_reset(n);
-    if (n->local_nd_len)
-        tn_tmf_server_data(n); /* our border router entries, under the router RLOC16 */
+    tn_partition_sd_changed(n); /* our border router entries, under the router RLOC16 */
 }
 
 /* NeighborHasComparableConnectivity: the neighbour's links (its Route64)
@@ -678,8 +675,8 @@ static void tick(struct tnode *n)
         if (o.released & bit)
             tn_link_router_released(n, id);
     }
-    if (o.reattach && n->role != TNODE_LEADER)
-        tn_router_detach(n);
+    if (o.reattach && n->role != TNODE_LEADER) /* leader age: same partition, then any */
+        tn_partition_leader_age(n, router_table_leader_age_s(&n->rt, n->now));
 }
 
 void tn_link_process(struct tnode *n)

@@ -373,11 +373,11 @@ void tn_router_become_leader(struct tnode *n, bool restore)
         n->router_id = (uint8_t)(n->saved_rloc16 >> 10);
         n->leader.partition_id = n->saved_partition;
     } else {
-        n->router_id = (uint8_t)tn_rand_range(n, 0, MLE_MAX_ROUTER_ID);
-        /* `partitionid preferred` (OT's reference-device setting), else random. */
-        n->leader.partition_id =
-            n->rcfg.has_preferred_partition ? n->rcfg.preferred_partition : tn_rand32(n);
+        n->router_id = tn_partition_leader_id(n); /* BecomeLeader (mle_partition.c) */
+        n->leader.partition_id = tn_partition_new_id(n);
     }
+    bool keep_children = !restore && tn_partition_keeps_children(n, n->router_id);
+    tn_partition_formed(n, n->router_id);
     n->rloc16 = (uint16_t)(n->router_id << 10);
     uint8_t v[3];
     tn_random(n, v, sizeof(v));
@@ -397,7 +397,8 @@ void tn_router_become_leader(struct tnode *n, bool restore)
         tn_log(n, 1, "router id %u not allocatable", n->router_id);
     router_table_set_role(&n->rt, ROUTER_TABLE_LEADER, n->router_id, n->ext, n->router_id);
     tn_link_reset(n);
-    child_table_reset(&n->children);
+    if (!keep_children) /* a router forming a partition keeps them (same RLOC16s) */
+        child_table_reset(&n->children);
     n->parent.valid = n->cand.valid = false;
     mac_layer_set_short_addr(&n->mac, n->rloc16);
     ip6_set_rloc16(&n->ip, n->rloc16);

@@ -171,7 +171,7 @@ static void mle_udp_rx(void *ctx, const struct ip6_udp_rx *rx)
         }
     }
     n->cnt.mle_rx++;
-    if (n->role == TNODE_LEADER || n->role == TNODE_ROUTER)
+    if ((n->role == TNODE_LEADER || n->role == TNODE_ROUTER) && !tn_partition_for_attach(n, m.cmd))
         tn_router_mle_rx(n, m.cmd, plain, plen, rx->src, rx->dst, child);
     else
         tn_child_mle_rx(n, m.cmd, plain, plen, rx->src, rx->dst);
@@ -237,6 +237,7 @@ static void reset_state(struct tnode *n)
     n->rcfg.upgrade_threshold = TN_ROUTER_UPGRADE_THRESHOLD;
     n->rcfg.downgrade_threshold = TN_ROUTER_DOWNGRADE_THRESHOLD;
     n->rcfg.leader_weight = TN_WEIGHTING;
+    tn_partition_init(n);
 }
 
 struct tnode *tnode_new(const struct tnode_cfg *cfg, uint64_t now_ms)
@@ -349,10 +350,11 @@ void tnode_process(struct tnode *n, uint64_t now_ms)
     tn_mesh_process(n);
     if (n->role == TNODE_LEADER || n->role == TNODE_ROUTER)
         tn_router_process(n);
-    else if (n->role == TNODE_CHILD || n->role == TNODE_DETACHED)
-        tn_child_process(n);
+    if (n->role == TNODE_CHILD || n->role == TNODE_DETACHED || tn_partition_attaching(n))
+        tn_child_process(n); /* also a router's / leader's better-partition attach */
     if (n->role != TNODE_DISABLED)
         tn_link_process(n);
+    tn_partition_sd_process(n);
     tn_tmf_process(n);
     uint64_t when;
     if (ip6_ping_deadline(&n->ip, &when) && when <= n->now)
@@ -370,11 +372,12 @@ int64_t tnode_next_timeout_ms(const struct tnode *n, uint64_t now_ms)
     t = tn_min_due(t, tn_mesh_next(n));
     if (n->role == TNODE_LEADER || n->role == TNODE_ROUTER)
         t = tn_min_due(t, tn_router_next(n));
-    else if (n->role == TNODE_CHILD || n->role == TNODE_DETACHED)
+    if (n->role == TNODE_CHILD || n->role == TNODE_DETACHED || tn_partition_attaching(n))
         t = tn_min_due(t, tn_child_next(n));
     if (n->role != TNODE_DISABLED)
         t = tn_min_due(t, tn_link_next(n));
     t = tn_min_due(t, tn_tmf_next(n));
+    t = tn_min_due(t, tn_partition_sd_next(n));
     /* Those timers are relative to n->now; the caller's now may be later. */
     if (t > 0 && now_ms > n->now) {
         uint64_t late = now_ms - n->now;
@@ -780,15 +783,6 @@ enum ot_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, size_t
     if (len > NETDATA_MAX_LEN || (len && !tlvs) ||
         (len && netdata_validate(tlvs, len) != NETDATA_OK))
         return OT_ERR_INVALID_ARGS;
-    if (n->role == TNODE_CHILD)
-        return OT_ERR_INVALID_STATE; /* a/sd from a child: not built */
-    if (n->role == TNODE_ROUTER) {
-        if (len)
-            memcpy(n->local_nd, tlvs, len);
-        n->local_nd_len = len;
-        tn_tmf_server_data(n); /* to the leader */
-        return OT_ERR_NONE;
-    }
     if (n->role == TNODE_LEADER) {
         struct netdata_leader save = n->store;
         enum netdata_err e = netdata_leader_register(&n->store, n->rloc16, tlvs, len);
@@ -806,6 +800,7 @@ enum ot_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, size_t
     if (len)
         memcpy(n->local_nd, tlvs, len);
     n->local_nd_len = len;
+    tn_partition_sd_changed(n); /* not the leader: a/sd (mle_partition.c) */
     return OT_ERR_NONE;
 }
 

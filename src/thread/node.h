@@ -213,10 +213,12 @@ enum ot_err tnode_leader_data(const struct tnode *n, struct tnode_leader_data *o
  * FindPreferredNat64Prefix), for `ping 192.0.2.1` and friends. */
 bool tnode_nat64_prefix(const struct tnode *n, struct addr_prefix6 *out);
 
-/* Leader/border router only: this node's own Network Data entries (OMR
- * prefix, NAT64 route, services). The bytes are Network Data TLVs with this
- * node's RLOC16 in every entry; they replace the previous set and the leader
- * bumps the versions and tells the children. */
+/* Border router: this node's own Network Data entries (OMR prefix, NAT64
+ * route, services). The bytes are Network Data TLVs with this node's RLOC16
+ * in every entry; they replace the previous set. A leader registers them at
+ * once (bumps the versions, tells the children); a child or router sends
+ * them to the leader (a/sd) and again whenever the leader or partition
+ * changes (OpenThread's Network Data notifier). */
 enum ot_err tnode_set_local_netdata(struct tnode *n, const uint8_t *tlvs, size_t len,
                                     uint64_t now_ms);
 

@@ -11,6 +11,7 @@
  *   mle_child.c   attach, keep-alive, re-attach (the child role)
  *   mle_router.c  leader formation, the parent and router roles (interop §3.3)
  *   mle_link.c    router links, Advertisements, REED upgrade / downgrade
+ *   mle_partition.c  partition comparison, attach modes, merging, Server Data sync
  *   tmf_agent.c   TMF (UDP 61631): a/as, a/ar, a/sd; dispatch
  *   addr_resolver.c  the EID cache, a/aq, a/an, a/ae
  *   mesh.c        IPv6 <-> 6LoWPAN <-> MAC, mesh headers, relaying, MPL,
@@ -40,6 +41,7 @@
 #include "thread/dataset.h"
 #include "thread/keys.h"
 #include "thread/mle_msg.h"
+#include "thread/mle_partition.h"
 #include "thread/node.h"
 #include "thread/router_table.h"
 #include "util/kv.h"
@@ -308,6 +310,7 @@ struct tnode {
     struct router_table rt;
     struct tn_rnbr rnbr[ROUTER_TABLE_MAX_ID + 1];
     struct tn_router_cfg rcfg;
+    struct tn_partition part; /* attach modes, the partition we left (mle_partition.c) */
 
     /* leader / parent role */
     struct netdata_leader store;

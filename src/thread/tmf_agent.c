@@ -261,11 +261,15 @@ void tn_tmf_addr_release(struct tnode *n, uint16_t rloc16)
         tn_tmf_send_con(n, dst, TMF_URI_ADDR_RELEASE, pl, plen);
 }
 
-void tn_tmf_server_data(struct tnode *n)
+void tn_tmf_server_data(struct tnode *n, uint16_t old_rloc16)
 {
     struct tmf_server_data sd = {.has_network_data = true};
     sd.network_data = n->local_nd;
     sd.network_data_len = n->local_nd_len;
+    if (old_rloc16 != MAC_SHORT_NONE && old_rloc16 != n->rloc16) {
+        sd.has_rloc16 = true; /* the leader drops what we registered under it */
+        sd.rloc16 = old_rloc16;
+    }
     uint8_t pl[TN_TMF_MSG_MAX - 32], dst[16];
     size_t plen;
     if (!leader_rloc(n, dst) || tmf_build_server_data(&sd, pl, sizeof(pl), &plen) != TMF_OK) {

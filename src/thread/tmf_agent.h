@@ -47,10 +47,12 @@ int64_t tn_ar_next(const struct tnode *n);
  * a/ar of its former router RLOC16 (CON). */
 enum ot_err tn_tmf_addr_solicit(struct tnode *n, uint8_t reason);
 void tn_tmf_addr_release(struct tnode *n, uint16_t rloc16);
-/* A router registers its local Network Data (n->local_nd) with the leader:
- * a/sd (CON) to the leader ALOC (Thread 1.3 §5.15.6, OpenThread's
- * NetworkData::Notifier). */
-void tn_tmf_server_data(struct tnode *n);
+/* A router or child registers its local Network Data (n->local_nd) with the
+ * leader: a/sd (CON) to the leader ALOC (Thread 1.3 §5.15.6, OpenThread's
+ * NetworkData::Notifier SendServerDataNotification), with old_rloc16 in a
+ * Rloc16 TLV when it is not MAC_SHORT_NONE and not ours (the leader drops
+ * the entries registered under it). When to send: mle_partition.c. */
+void tn_tmf_server_data(struct tnode *n, uint16_t old_rloc16);
 /* Routers with a border router entry in our Network Data (OpenThread's
  * CountBorderRouters(kRouterRoleOnly)). */
 unsigned tn_tmf_br_routers(const struct tnode *n);
