@@ -546,27 +546,31 @@ static void bm_report_hops(const struct bm *b, int max_hops)
     }
 }
 
-/* --dump: one line per node (stderr), to find where a mesh went wrong. */
+/* --dump: one line per node (stderr), to find where a mesh went wrong:
+ * where it is, its role and partition, its times, and the counters of the
+ * router and partition decisions. */
 static void bm_dump(const struct bm *b)
 {
     for (int i = 0; i < b->n; i++) {
         struct tnode *tn = bm_tnode(b, i);
         const struct bm_node *nd = &b->nodes[i];
-        struct tnode_leader_data ld = {0};
+        const struct tnode_counters *k = tnode_counters(tn);
         const struct mm_station *st = &b->air.st[i];
 
-        tnode_leader_data(tn, &ld);
         fprintf(stderr,
                 "node %4d %s hops %2d at (%5.1f,%5.1f) %-8s rloc16 0x%04x partition %08x "
-                "attached %7.1f nat64 %7.1f pings %u\n",
+                "attached %7.1f nat64 %7.1f pings %u | up %u down %u drop_partition %u "
+                "table_full %u relayed %u\n",
                 i,
                 i == 0               ? "BR "
                 : nd->router_capable ? "FTD"
                                      : "MTD",
                 nd->hops, st->x, st->y, tnode_role_name(tnode_role(tn)), tnode_rloc16(tn),
-                (unsigned)ld.partition_id,
+                (unsigned)tnode_partition_id(tn),
                 nd->attached_at == BM_NEVER ? -1.0 : (double)(nd->attached_at - b->t0) / 1000,
-                nd->nat64_at == BM_NEVER ? -1.0 : (double)(nd->nat64_at - b->t0) / 1000, nd->pings);
+                nd->nat64_at == BM_NEVER ? -1.0 : (double)(nd->nat64_at - b->t0) / 1000, nd->pings,
+                k->router_upgrades, k->router_downgrades, k->mle_drop_partition,
+                k->mle_drop_table_full, k->rx_mesh_relayed);
     }
 }
 
