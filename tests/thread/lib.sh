@@ -34,18 +34,25 @@ trap 'exit 130' INT TERM
 
 now_ms() { date +%s%3N; }
 
-# start_node N [tbr-node options...]: runs tbr-node N with its stdin on a
-# FIFO we hold open (read-write, so neither side blocks and the node sees
-# EOF only when we close it) and its stdout appended to $T/outN.
-start_node() {
+# node_fifo N: node N's input FIFO $T/inN, held open read-write in FD[N]
+# (made once, kept across restarts), and its output file $T/outN.
+node_fifo() {
     local n=$1 fd
-    shift
     [ -p "$T/in$n" ] || mkfifo "$T/in$n"
     if [ -z "${FD[$n]:-}" ]; then
         exec {fd}<>"$T/in$n"
         FD[$n]=$fd
     fi
     : >>"$T/out$n"
+}
+
+# start_node N [tbr-node options...]: runs tbr-node N with its stdin on a
+# FIFO we hold open (read-write, so neither side blocks and the node sees
+# EOF only when we close it) and its stdout appended to $T/outN.
+start_node() {
+    local n=$1 fd
+    shift
+    node_fifo "$n"
     # The node must not inherit our ends of the other nodes' FIFOs, or those
     # would never see EOF.
     (

@@ -10,12 +10,7 @@
 start_ot() {
     local n=$1 fd
     mkdir -p "$T/ot$n"
-    [ -p "$T/in$n" ] || mkfifo "$T/in$n"
-    if [ -z "${FD[$n]:-}" ]; then
-        exec {fd}<>"$T/in$n"
-        FD[$n]=$fd
-    fi
-    : >>"$T/out$n"
+    node_fifo "$n"
     (
         for fd in "${FD[@]}"; do
             eval "exec $fd>&-"

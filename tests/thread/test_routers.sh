@@ -102,12 +102,20 @@ fi
 ocmd 1 "child table"
 [ "$(echo "$OUT" | grep -c '^| *[0-9]')" -eq 0 ] && pass "node1 has no children left (both are routers)" ||
     fail "node1 child table: $(oneline "$OUT")"
-# MAC security over the router link both ways (multi-hop routing to RLOCs
-# and EIDs is mesh.c's, tested with it).
+# MAC security over the router link both ways, then mesh-local EIDs
+# between routers (the address query and the RLOC routes of mesh.c).
 LL2=$(oget 2 "ipaddr linklocal")
 ocmd 1 "ping $LL2" 10
 echo "$OUT" | grep -q "1 packets received" && pass "leader node1 pings router node2's link-local" ||
     fail "node1 ping node2 $LL2: $(oneline "$OUT")"
+ML1=$(oget 1 "ipaddr mleid")
+ML3=$(oget 3 "ipaddr mleid")
+ocmd 2 "ping $ML1" 10
+echo "$OUT" | grep -q "1 packets received" && pass "router node2 pings the tbr leader's ML-EID" ||
+    fail "node2 ping node1 $ML1: $(oneline "$OUT")"
+ocmd 1 "ping $ML3" 10
+echo "$OUT" | grep -q "1 packets received" && pass "the tbr leader pings router node3's ML-EID" ||
+    fail "node1 ping node3 $ML3: $(oneline "$OUT")"
 
 # Hostile TMF from OpenThread router 2 (raw CoAP with `udp send -x`): an
 # a/ar for its own router ID with a wrong ext address must not release it
@@ -173,6 +181,10 @@ LL5=$(oget 5 "ipaddr linklocal")
 ocmd 6 "ping $LL5" 10
 echo "$OUT" | grep -q "1 packets received" && pass "router node6 pings leader node5's link-local" ||
     fail "node6 ping node5 $LL5: $(oneline "$OUT")"
+ML5=$(oget 5 "ipaddr mleid")
+ocmd 6 "ping $ML5" 10
+echo "$OUT" | grep -q "1 packets received" && pass "tbr router node6 pings the OpenThread leader's ML-EID" ||
+    fail "node6 ping node5 $ML5: $(oneline "$OUT")"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
