@@ -487,6 +487,15 @@ void tn_child_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t 
 
 /* ---- timers ------------------------------------------------------------------- */
 
+/* An attach cycle without leaving our role (router, leader, child): Parent
+ * Requests, routers first; the role changes only with a Child ID Response. */
+static void attach_in_role(struct tnode *n)
+{
+    n->cand.valid = false;
+    n->attach_round = 0;
+    send_parent_request(n);
+}
+
 /* An attach cycle found no parent: Reattach as mle_partition.c decides. */
 static void attach_failed(struct tnode *n)
 {
@@ -495,15 +504,10 @@ static void attach_failed(struct tnode *n)
     case TN_NEXT_STAY:
         break;
     case TN_NEXT_ANY:
-        if (n->role == TNODE_ROUTER) {
-            /* Attach(kAnyPartition) as a router: still routing for our
-             * children meanwhile. */
-            n->cand.valid = false;
-            n->attach_round = 0;
-            send_parent_request(n);
-        } else {
+        if (n->role == TNODE_ROUTER)
+            attach_in_role(n); /* Attach(kAnyPartition): still routing for our children */
+        else
             tn_child_start_attach(n);
-        }
         break;
     case TN_NEXT_LEADER:
         if (n->role == TNODE_DETACHED || n->role == TNODE_ROUTER) {
@@ -522,13 +526,10 @@ static void attach_failed(struct tnode *n)
  * while we stay what we are, until a Child ID Response. */
 static void partition_attach(struct tnode *n)
 {
-    if (n->part.mode == TN_ATTACH_ANY) {
+    if (n->part.mode == TN_ATTACH_ANY)
         tn_child_start_attach(n);
-        return;
-    }
-    n->cand.valid = false;
-    n->attach_round = 0;
-    send_parent_request(n);
+    else
+        attach_in_role(n);
 }
 
 static void attach_timer(struct tnode *n)
