@@ -5,7 +5,7 @@
  *                  [--spacing METRES] [--loss P] [--minutes T]
  *                  [--topology grid|random] [--start all|rings] [--ring-s S]
  *                  [--jitter S] [--upgrade-threshold N]
- *                  [--until-done] [--check] [--quiet] [--dump]
+ *                  [--log-node N] [--until-done] [--check] [--quiet] [--dump]
  *
  * One process, virtual time, no sockets: a border router (src/br/agent.c
  * with NAT64 enabled, station 0 in the middle of the field) and N
@@ -66,6 +66,7 @@ struct bm_opts {
     enum mm_topology topology;
     bool until_done, check, quiet, dump;
     int jitter_s, upgrade_threshold; /* -1: Thread's defaults (120 s, 16) */
+    int log_node;                    /* --log-node N: node N's log lines on stderr (0: none) */
     bool rings;       /* --start rings: ring h of radio hops starts at (h - 1) * ring_ms */
     uint64_t ring_ms; /* --ring-s */
 };
@@ -403,6 +404,15 @@ static int bm_start_agent(struct bm *b)
     return -1;
 }
 
+/* --log-node: the node's log lines (level 1..4) with the virtual time. */
+static void bm_log(void *user, int level, const char *msg)
+{
+    const struct mm_station *st = user;
+
+    (void)level;
+    fprintf(stderr, "node %d: %s\n", st->idx, msg);
+}
+
 static int bm_new_nodes(struct bm *b)
 {
     int capable = b->o.routers, rest = b->n - 1;
@@ -420,6 +430,8 @@ static int bm_new_nodes(struct bm *b)
         cfg.random = mm_random;
         cfg.user = &b->air.st[i];
         cfg.router_eligible = nd->router_capable;
+        if (b->o.log_node == i)
+            cfg.log = bm_log;
         nd->tn = tnode_new(&cfg, b->now);
         if (nd->tn == NULL) {
             fprintf(stderr, "tnode_new failed at node %d\n", i);
@@ -650,7 +662,8 @@ static int bm_usage(void)
     fprintf(stderr, "usage: tbr-mesh-bench [--routers N] [--devices M] [--seed S] [--range M] "
                     "[--spacing M] [--loss P] [--minutes T] [--topology grid|random] "
                     "[--start all|rings] [--ring-s S] [--jitter S] "
-                    "[--upgrade-threshold N] [--until-done] [--check] [--quiet] [--dump]\n");
+                    "[--upgrade-threshold N] [--log-node N] [--until-done] [--check] [--quiet] "
+                    "[--dump]\n");
     return 2;
 }
 
@@ -698,6 +711,8 @@ static int bm_parse(int argc, char **argv, struct bm_opts *o)
             o->minutes = strtod(v, &end);
         else if (strcmp(a, "--jitter") == 0)
             o->jitter_s = (int)strtol(v, &end, 10);
+        else if (strcmp(a, "--log-node") == 0)
+            o->log_node = (int)strtol(v, &end, 10);
         else if (strcmp(a, "--upgrade-threshold") == 0)
             o->upgrade_threshold = (int)strtol(v, &end, 10);
         else if (strcmp(a, "--ring-s") == 0)

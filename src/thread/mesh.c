@@ -161,7 +161,11 @@ static bool mac_neighbour(void *user, const struct mac_addr *src, struct mac_nbr
                 sec = &c->sec;
             }
         }
-    } else {
+    }
+    /* The parent, or the candidate of an attach -- also a router's or a
+     * leader's attaching to a better partition in its role, whose Child ID
+     * Response comes MAC-secured when it is fragmented (Network Data). */
+    if (!sec) {
         struct tn_parent *cands[2] = {&n->parent, &n->cand};
         for (unsigned i = 0; i < 2 && !sec; i++) {
             struct tn_parent *p = cands[i];

@@ -86,7 +86,7 @@ static void forget_router(struct tnode *n, uint8_t id)
 void tn_link_reset(struct tnode *n)
 {
     memset(n->rnbr, 0, sizeof(n->rnbr));
-    n->upgrade_ms = n->downgrade_ms = 0;
+    n->upgrade_ms = n->downgrade_ms = n->reed_adv_ms = 0;
     n->as_pending = false;
 }
 
@@ -102,8 +102,11 @@ void tn_link_send_advertisement(struct tnode *n)
 /* SendAdvertisement: Source Address, Leader Data, and a router's Route64. */
 static void send_advertisement_to(struct tnode *n, const uint8_t dst[16])
 {
-    if (n->as_pending)
-        return; /* SendAdvertisement: not while an Address Solicit is pending */
+    /* SendAdvertisement: not while an Address Solicit is pending, nor while
+     * attaching to another partition (a candidate parent would read our
+     * RLOC16 as a router's and refuse us). */
+    if (n->as_pending || tn_partition_attaching(n))
+        return;
     struct mle_advertisement a = {0};
     a.src_rloc16 = n->rloc16;
     a.leader = n->leader;
@@ -556,11 +559,23 @@ static bool good_neighbor(const struct tnode *n)
     return false;
 }
 
+/* A REED's multicast Advertisement (no Route64) on a plain timer of 570 ..
+ * 630 s, started when its first router-role transition ends (mle_ftd.cpp
+ * HandleTimeTick, kReedAdvIntervalMin/Max): routers of other partitions
+ * that hear only REEDs of ours learn of our partition and merge. */
+static void reed_advertise(struct tnode *n)
+{
+    tn_link_send_advertisement(n);
+    n->reed_adv_ms = n->now + tn_rand_range(n, TN_REED_ADV_MIN_MS, TN_REED_ADV_MAX_MS);
+}
+
 static void upgrade_due(struct tnode *n)
 {
     n->upgrade_ms = 0;
     if (n->role != TNODE_CHILD || !n->rcfg.router_eligible)
         return;
+    if (!n->reed_adv_ms)
+        reed_advertise(n);
     uint8_t reason = ROUTER_TABLE_REASON_TOO_FEW_ROUTERS;
     if (router_table_active(&n->rt) >= n->rcfg.upgrade_threshold || !good_neighbor(n)) {
         if (!br_upgrade_eligible(n))
@@ -683,6 +698,12 @@ void tn_link_process(struct tnode *n)
 {
     if (n->role == TNODE_CHILD && n->upgrade_ms && n->now >= n->upgrade_ms)
         upgrade_due(n);
+    if (n->reed_adv_ms && n->now >= n->reed_adv_ms) {
+        if (n->role == TNODE_CHILD && (n->mode & TNODE_MODE_FTD) && n->rcfg.router_eligible)
+            reed_advertise(n);
+        else
+            n->reed_adv_ms = 0; /* a router now, or no longer a REED */
+    }
     if (n->now >= n->rt_tick_ms) {
         n->rt_tick_ms = n->now + 1000;
         if (n->role != TNODE_DETACHED && n->role != TNODE_DISABLED)
@@ -724,6 +745,8 @@ int64_t tn_link_next(const struct tnode *n)
     int64_t t = -1;
     if (n->role == TNODE_CHILD && n->upgrade_ms)
         t = tn_until(n->now, n->upgrade_ms);
+    if (n->reed_adv_ms)
+        t = tn_min_due(t, tn_until(n->now, n->reed_adv_ms));
     if (n->role != TNODE_DETACHED && n->role != TNODE_DISABLED)
         t = tn_min_due(t, tn_until(n->now, n->rt_tick_ms));
     if (!is_router_role(n))

@@ -78,6 +78,8 @@
 /* Imax per neighbour router with LQ >= 2, and its lower bound
  * (mle.hpp kAdvIntervalNeighborMultiplier, kAdvIntervalMaxLowerBound). */
 #define TN_ADV_IMAX_PER_NBR_MS 4000
+#define TN_REED_ADV_MIN_MS 570000 /* kReedAdvIntervalMin: a REED's Advertisements */
+#define TN_REED_ADV_MAX_MS 630000 /* kReedAdvIntervalMax */
 #define TN_ADV_IMAX_MIN_MS 12000
 /* Address query (config/tmf.h): 3 s wait, retry delay 15 s doubling to 120 s. */
 #define TN_AQ_TIMEOUT_S 3
@@ -320,6 +322,7 @@ struct tnode {
     uint8_t prev_router_id;  /* asked for again in our a/as (ROUTER_TABLE_INVALID_ID: none) */
     uint64_t rt_tick_ms;     /* next router_table_tick (once a second) */
     uint64_t upgrade_ms;     /* REED: the Address Solicit is due (0: none) */
+    uint64_t reed_adv_ms;    /* REED: the next multicast Advertisement (0: none) */
     bool as_pending;         /* an a/as of ours waits for its answer */
     uint64_t downgrade_ms;   /* router: the downgrade is due (0: none) */
     uint16_t release_rloc16; /* downgraded: a/ar of this router RLOC16 once a child again
