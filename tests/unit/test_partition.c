@@ -6,7 +6,8 @@
  * (virtual time): two partitions kept apart by MAC denylists merge into the
  * better one once the filters are lifted (leaders and FTD children both
  * move), a higher leader weight beats a higher partition ID, and a killed
- * leader is replaced by a new partition that its former children share.
+ * leader is replaced by a new partition that its former children share, a
+ * merging router takes its MTD child along (a/as parent-partition-change).
  * The merge and failover times are printed.
  */
 #include <setjmp.h>
@@ -292,6 +293,21 @@ static void start_with(struct node_net *nn, int i, const uint8_t *ds, size_t len
     assert_int_equal(tnode_thread_start(n, nn->now), OT_ERR_NONE);
 }
 
+/* Node 0 forms a network (leader after 5 s): its Active Dataset. */
+static const uint8_t *form_first(struct node_net *nn, size_t *len)
+{
+    struct tnode *n = nn->node[0];
+
+    assert_int_equal(tnode_dataset_init_new(n), OT_ERR_NONE);
+    assert_int_equal(tnode_dataset_commit_active(n, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_ifconfig(n, true, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(n, nn->now), OT_ERR_NONE);
+    node_net_run(nn, 5000);
+    const uint8_t *ds = tnode_active_dataset(n, len);
+    assert_non_null(ds);
+    return ds;
+}
+
 /* Runs until every running node is in partition pid (0: the one leader's)
  * with exactly one leader, at most max_ms; returns the virtual time it took. */
 static uint64_t until_one_partition(struct node_net *nn, uint32_t pid, uint64_t max_ms)
@@ -449,14 +465,8 @@ static void test_merge_routers_beat_singleton(void **state)
             deny(n[a], n[b]);
             deny(n[b], n[a]);
         }
-    assert_int_equal(tnode_dataset_init_new(n[0]), OT_ERR_NONE);
-    assert_int_equal(tnode_dataset_commit_active(n[0], nn->now), OT_ERR_NONE);
-    assert_int_equal(tnode_ifconfig(n[0], true, nn->now), OT_ERR_NONE);
-    assert_int_equal(tnode_thread_start(n[0], nn->now), OT_ERR_NONE);
-    node_net_run(nn, 5000);
     size_t len = 0;
-    const uint8_t *ds = tnode_active_dataset(n[0], &len);
-    assert_non_null(ds);
+    const uint8_t *ds = form_first(nn, &len);
     start_with(nn, 1, ds, len);
     start_with(nn, 2, ds, len);
     node_net_run(nn, 5000);
@@ -811,14 +821,8 @@ static void test_merge_router_keeps_child(void **state)
     deny(n[3], n[2]);
     assert_int_equal(tnode_set_mode(n[3], TNODE_MODE_RX_ON, nn->now), OT_ERR_NONE);
 
-    assert_int_equal(tnode_dataset_init_new(n[0]), OT_ERR_NONE);
-    assert_int_equal(tnode_dataset_commit_active(n[0], nn->now), OT_ERR_NONE);
-    assert_int_equal(tnode_ifconfig(n[0], true, nn->now), OT_ERR_NONE);
-    assert_int_equal(tnode_thread_start(n[0], nn->now), OT_ERR_NONE);
-    node_net_run(nn, 5000);
     size_t len = 0;
-    const uint8_t *ds = tnode_active_dataset(n[0], &len);
-    assert_non_null(ds);
+    const uint8_t *ds = form_first(nn, &len);
     start_with(nn, 1, ds, len);
     node_net_run(nn, 5000);
     start_with(nn, 2, ds, len);
