@@ -241,14 +241,37 @@ static void rx_parent_response(struct tnode *n, const uint8_t *plain, size_t len
 
 /* A router or leader that attached to another partition (better, or the
  * same one after its leader was lost) stops routing (OT's HandleChildStart:
- * StopLeader); as a REED it may become a router again (reed_start). Its
- * children re-attach on their own (a better partition's Advertisement, or
- * unanswered keep-alives). */
+ * StopLeader) but keeps its child table: regain_router asks for its router
+ * ID back so the children stay. */
 static void resign_router(struct tnode *n)
 {
-    tn_router_stop(n);
+    tn_router_stop(n, true);
     ip6_remove_aloc(&n->ip, TN_LEADER_ALOC);
     ip6_set_router(&n->ip, false);
+}
+
+/* HandleChildStart (mle_ftd.cpp) for a former router or leader with
+ * children: a same-partition attach asks for a router ID at once (reason
+ * have-child-id-request), a partition change too (parent-partition-change);
+ * the a/as carries our previous router ID, and with it granted the children
+ * keep their RLOC16s (tn_link_addr_solicit_done). Children we cannot keep
+ * are told now (tn_router_children_release). */
+static void regain_router(struct tnode *n, uint8_t mode, uint32_t old_partition)
+{
+    if (!tn_router_has_children(n))
+        return;
+    uint8_t reason = 0;
+    if (mode == TN_ATTACH_SAME)
+        reason = ROUTER_TABLE_REASON_HAVE_CHILD_ID_REQUEST;
+    else if (old_partition != n->leader.partition_id)
+        reason = ROUTER_TABLE_REASON_PARENT_PARTITION_CHANGE;
+    if (reason && n->prev_router_id <= ROUTER_TABLE_MAX_ID && n->rcfg.router_eligible &&
+        !n->as_pending && tn_tmf_addr_solicit(n, reason) == OT_ERR_NONE) {
+        n->as_pending = true;
+        n->upgrade_ms = 0;
+        return;
+    }
+    tn_router_children_release(n);
 }
 
 static void reed_start(struct tnode *n, const struct mle_child_id_response *r);
@@ -274,8 +297,11 @@ static void rx_child_id_response(struct tnode *n, const uint8_t *plain, size_t l
         n->cnt.mle_drop_parse++;
         return;
     }
+    uint8_t mode = n->part.mode;
+    uint32_t old_partition = n->leader.partition_id;
+    bool was_router = n->role == TNODE_LEADER || n->role == TNODE_ROUTER;
     tn_partition_attached(n, &r.leader);
-    if (n->role == TNODE_LEADER || n->role == TNODE_ROUTER)
+    if (was_router)
         resign_router(n); /* merged into a better partition */
     n->parent = n->cand;
     n->parent.leader = r.leader;
@@ -298,6 +324,8 @@ static void rx_child_id_response(struct tnode *n, const uint8_t *plain, size_t l
     schedule_keepalive(n);
     if (n->mode & TNODE_MODE_FTD)
         reed_start(n, &r);
+    if (was_router)
+        regain_router(n, mode, old_partition);
     if (n->release_rloc16 != MAC_SHORT_NONE) {
         tn_tmf_addr_release(n, n->release_rloc16); /* a downgraded router */
         n->release_rloc16 = MAC_SHORT_NONE;

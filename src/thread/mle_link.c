@@ -595,9 +595,11 @@ void tn_link_addr_solicit_done(struct tnode *n, const struct tmf_addr_solicit_rs
         !rsp->has_router_mask || !is_router_rloc(rsp->rloc16) ||
         !tmf_router_mask_has(&rsp->router_mask, rsp->rloc16 >> 10)) {
         tn_log(n, 3, "a/as: no router ID (status %d)", rsp ? rsp->status : -1);
-        if (rsp)
+        if (rsp) {
             n->prev_router_id = ROUTER_TABLE_INVALID_ID; /* not that one again */
-        return;                                          /* refused: we stay a child */
+            tn_router_children_release(n);               /* RemoveChildren */
+        }
+        return; /* refused: we stay a child */
     }
     uint8_t id = (uint8_t)(rsp->rloc16 >> 10);
     uint8_t pid = (uint8_t)(n->parent.rloc16 >> 10);
@@ -623,7 +625,8 @@ void tn_link_addr_solicit_done(struct tnode *n, const struct tmf_addr_solicit_rs
     /* Tell the former parent and the other routers at once. */
     tn_link_send_advertisement(n);
     tn_link_trickle_reset(n);
-    tn_partition_sd_changed(n); /* our border router entries, under the router RLOC16 */
+    tn_partition_sd_changed(n);   /* our border router entries, under the router RLOC16 */
+    tn_router_children_follow(n); /* kept children: the new partition's data */
 }
 
 /* NeighborHasComparableConnectivity: the neighbour's links (its Route64)

@@ -333,7 +333,13 @@ void tn_router_become_router(struct tnode *n, uint8_t id)
         if (e && e->link != ROUTER_TABLE_LINK_NONE)
             router_table_link_down(&n->rt, i, n->now); /* ClearNeighbors */
     }
-    child_table_reset(&n->children);
+    /* Children whose RLOC16 is not under this ID go (a former router that
+     * got another ID back after a partition change). */
+    for (unsigned i = 0; i < CHILD_TABLE_MAX; i++) {
+        struct child_table_entry *c = &n->children.child[i];
+        if (c->state != CHILD_TABLE_FREE && (c->rloc16 >> 10) != id)
+            child_remove(n, c);
+    }
     tn_set_role(n, TNODE_ROUTER);
     n->saved_role = TNODE_ROUTER;
     n->saved_rloc16 = n->rloc16;
@@ -346,7 +352,7 @@ void tn_router_detach(struct tnode *n)
 {
     tn_log(n, 3, "detaching (%s)", tnode_role_name(n->role));
     if (n->role == TNODE_ROUTER || n->role == TNODE_LEADER)
-        tn_router_stop(n);
+        tn_router_stop(n, false);
     ip6_remove_aloc(&n->ip, TN_LEADER_ALOC);
     ip6_set_router(&n->ip, false);
     tn_set_role(n, TNODE_DETACHED);
@@ -424,13 +430,56 @@ void tn_router_become_leader(struct tnode *n, bool restore)
         restore_children(n);
 }
 
-void tn_router_stop(struct tnode *n)
+void tn_router_stop(struct tnode *n, bool keep_children)
 {
-    child_table_reset(&n->children);
+    if (!keep_children)
+        child_table_reset(&n->children);
     router_table_clear(&n->rt);
     router_table_set_role(&n->rt, ROUTER_TABLE_DETACHED, ROUTER_TABLE_INVALID_ID, n->ext,
                           ROUTER_TABLE_INVALID_ID);
     tn_link_reset(n);
+}
+
+bool tn_router_has_children(const struct tnode *n)
+{
+    for (unsigned i = 0; i < CHILD_TABLE_MAX; i++)
+        if (n->children.child[i].state == CHILD_TABLE_VALID ||
+            n->children.child[i].state == CHILD_TABLE_RESTORED)
+            return true;
+    return false;
+}
+
+void tn_router_children_follow(struct tnode *n)
+{
+    static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+    if (tn_router_has_children(n))
+        send_data_response(n, all_nodes, NULL, NULL);
+}
+
+void tn_router_children_release(struct tnode *n)
+{
+    for (unsigned i = 0; i < CHILD_TABLE_MAX; i++) {
+        struct child_table_entry *c = &n->children.child[i];
+        if (c->state == CHILD_TABLE_FREE)
+            continue;
+        if (c->state == CHILD_TABLE_VALID) {
+            /* The reply a parent gives a child it does not know (§3.3):
+             * Status, so the child re-attaches now, not at its keep-alive. */
+            struct mle_child_update_response r = {0};
+            r.src_rloc16 = n->rloc16;
+            r.has_status = true;
+            r.status = MLE_STATUS_ERROR;
+            uint8_t out[64], dst[16];
+            size_t len;
+            if (mle_build_child_update_response(&r, out, sizeof(out), &len) == MLE_OK) {
+                tn_ll_from_ext(c->ext, dst);
+                tn_mle_send(n, dst, out, len);
+            } else {
+                n->cnt.mle_tx_errors++;
+            }
+        }
+        child_remove(n, c);
+    }
 }
 
 void tn_router_netdata_changed(struct tnode *n)

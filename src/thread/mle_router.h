@@ -13,7 +13,16 @@
 
 /* ---- mle_router.c ---- */
 void tn_router_become_leader(struct tnode *n, bool restore);
-void tn_router_stop(struct tnode *n);
+/* keep_children: a router attaching to a better partition keeps its child
+ * table (valid MAC neighbours) to take it along when it is a router again. */
+void tn_router_stop(struct tnode *n, bool keep_children);
+bool tn_router_has_children(const struct tnode *n);
+/* Multicast Data Response (HandleNetworkDataUpdateRouter): our children take
+ * the Leader Data and Network Data of the partition we are a router of now. */
+void tn_router_children_follow(struct tnode *n);
+/* Our children cannot stay (no router ID): each is sent a Status Child
+ * Update Response, then removed (OT RemoveChildren). */
+void tn_router_children_release(struct tnode *n);
 /* c: the valid child that sent it (its MLE counters checked), or NULL. */
 void tn_router_mle_rx(struct tnode *n, uint8_t cmd, const uint8_t *plain, size_t len,
                       const uint8_t src[16], const uint8_t dst[16], struct child_table_entry *c);

@@ -579,7 +579,7 @@ enum ot_err tnode_become_leader(struct tnode *n, uint64_t now_ms)
         n->rcfg.leader_weight <= n->leader.weighting)
         return OT_ERR_NOT_CAPABLE;
     if (n->role == TNODE_ROUTER)
-        tn_router_stop(n);
+        tn_router_stop(n, false);
     tn_child_stop(n);
     tn_router_become_leader(n, false);
     return OT_ERR_NONE;
@@ -592,7 +592,7 @@ enum ot_err tnode_thread_stop(struct tnode *n, uint64_t now_ms)
     if (n->role == TNODE_DISABLED)
         return OT_ERR_NONE;
     if (n->role == TNODE_LEADER || n->role == TNODE_ROUTER)
-        tn_router_stop(n);
+        tn_router_stop(n, false);
     tn_child_stop(n);
     tn_tmf_reset(n);
     tn_mesh_flush(n);

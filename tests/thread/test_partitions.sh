@@ -23,6 +23,12 @@
 #     both routers see the leader age reach 120 s, fail to reattach to the
 #     old partition, and end in one new partition (one leads, the other
 #     joins it); the leader keeps the router ID it had.
+# (d) A merging router keeps its child: tbr-node 11 leads with an OpenThread
+#     MTD child 12 (which hears node 11 only); OpenThread 13 (weight 65)
+#     leads a second partition. Lifting the leaders' filters: node 11 joins
+#     13's partition, asks for its router ID back (a/as parent-partition-
+#     change) and node 12 follows within seconds as node 11's child; it
+#     pings node 13 through node 11.
 # Prints "N passed, N failed"; exit 77 (skip) without the OpenThread binary
 # outside CI (tests/common.sh).
 set -u
@@ -219,6 +225,68 @@ if one_new_partition 9 10 "$OLD" 300; then
 else
     fail "after $WAITED ms: node9 $R_A in $P_A, node10 $R_B in $P_B (old $OLD)"
 fi
+
+# ---- (d) a merging tbr-node leader keeps its OpenThread child ----------------------------------
+start_node 11
+start_ot 12
+start_ot 13
+form 11
+DS=$(oget 11 "dataset active -x")
+EXT11=$(oget 11 extaddr)
+EXT12=$(oget 12 extaddr)
+EXT13=$(oget 13 extaddr)
+deny 11 "$EXT13"
+deny 13 "$EXT11"
+deny 13 "$EXT12"
+deny 12 "$EXT13"
+expect 12 "mode rn" Done
+expect 12 "dataset set active $DS" Done
+expect 12 "ifconfig up" Done
+expect 12 "thread start" Done
+if reach 12 child 30; then pass "node12 (OpenThread MTD) is node11's child"; else fail "node12: $(role 12)"; fi
+expect 13 "leaderweight 65" Done
+expect 13 "dataset set active $DS" Done
+expect 13 "ifconfig up" Done
+expect 13 "thread start" Done
+if reach 13 leader 40; then pass "node13 (OpenThread, weight 65) leads its own partition"; else
+    fail "node13 state: $(role 13)"
+fi
+P13=$(ld 13 "Partition ID")
+R11=$(oget 11 rloc16)
+R12=$(oget 12 rloc16)
+lift 11
+lift 13
+deny 13 "$EXT12" # node12 hears node11 only: it follows its parent or nobody
+T0=$(now_ms)
+while [ $(($(now_ms) - T0)) -lt $((120000 * SLOW)) ]; do
+    joined 11 "$P13" && break
+    sleep 0.5
+done
+T1=$(now_ms)
+if joined 11 "$P13"; then pass "node11 joined node13's partition $P13 in $((T1 - T0)) ms"; else
+    fail "node11 $(role 11) in $(ld 11 "Partition ID")"
+fi
+while [ $(($(now_ms) - T1)) -lt $((15000 * SLOW)) ]; do
+    [ "$(ld 12 "Partition ID")" = "$P13" ] && [ "$(role 12)" = child ] && [ "$(role 11)" = router ] && break
+    sleep 0.3
+done
+MS=$(($(now_ms) - T1))
+if [ "$(ld 12 "Partition ID")" = "$P13" ] && [ "$(role 12)" = child ] && [ "$(role 11)" = router ]; then
+    pass "node11 a router again, its child node12 in $P13 $MS ms after the merge (not at its keep-alive)"
+    echo "MEASURED merging router's child in the new partition: $MS ms"
+else
+    fail "after $MS ms: node11 $(role 11), node12 $(role 12) in $(ld 12 "Partition ID")"
+fi
+[ "$(oget 11 rloc16)" != "$R11" ] || [ "$(oget 12 rloc16)" = "$R12" ] &&
+    pass "node12 kept RLOC16 $R12 (node11 got its router ID back)" ||
+    fail "node11 $R11 -> $(oget 11 rloc16), node12 $R12 -> $(oget 12 rloc16)"
+ML13=$(oget 13 "ipaddr mleid")
+ocmd 12 "ping $ML13" 10
+echo "$OUT" | grep -q "1 packets received" && pass "node12 pings node13 through node11" ||
+    fail "ping node12 -> node13: $(oneline "$OUT")"
+kill_node 11
+kill_node 12
+kill_node 13
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

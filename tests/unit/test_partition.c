@@ -6,7 +6,8 @@
  * (virtual time): two partitions kept apart by MAC denylists merge into the
  * better one once the filters are lifted (leaders and FTD children both
  * move), a higher leader weight beats a higher partition ID, and a killed
- * leader is replaced by a new partition that its former children share.
+ * leader is replaced by a new partition that its former children share, a
+ * merging router takes its MTD child along (a/as parent-partition-change).
  * The merge and failover times are printed.
  */
 #include <setjmp.h>
@@ -292,6 +293,21 @@ static void start_with(struct node_net *nn, int i, const uint8_t *ds, size_t len
     assert_int_equal(tnode_thread_start(n, nn->now), OT_ERR_NONE);
 }
 
+/* Node 0 forms a network (leader after 5 s): its Active Dataset. */
+static const uint8_t *form_first(struct node_net *nn, size_t *len)
+{
+    struct tnode *n = nn->node[0];
+
+    assert_int_equal(tnode_dataset_init_new(n), OT_ERR_NONE);
+    assert_int_equal(tnode_dataset_commit_active(n, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_ifconfig(n, true, nn->now), OT_ERR_NONE);
+    assert_int_equal(tnode_thread_start(n, nn->now), OT_ERR_NONE);
+    node_net_run(nn, 5000);
+    const uint8_t *ds = tnode_active_dataset(n, len);
+    assert_non_null(ds);
+    return ds;
+}
+
 /* Runs until every running node is in partition pid (0: the one leader's)
  * with exactly one leader, at most max_ms; returns the virtual time it took. */
 static uint64_t until_one_partition(struct node_net *nn, uint32_t pid, uint64_t max_ms)
@@ -449,14 +465,8 @@ static void test_merge_routers_beat_singleton(void **state)
             deny(n[a], n[b]);
             deny(n[b], n[a]);
         }
-    assert_int_equal(tnode_dataset_init_new(n[0]), OT_ERR_NONE);
-    assert_int_equal(tnode_dataset_commit_active(n[0], nn->now), OT_ERR_NONE);
-    assert_int_equal(tnode_ifconfig(n[0], true, nn->now), OT_ERR_NONE);
-    assert_int_equal(tnode_thread_start(n[0], nn->now), OT_ERR_NONE);
-    node_net_run(nn, 5000);
     size_t len = 0;
-    const uint8_t *ds = tnode_active_dataset(n[0], &len);
-    assert_non_null(ds);
+    const uint8_t *ds = form_first(nn, &len);
     start_with(nn, 1, ds, len);
     start_with(nn, 2, ds, len);
     node_net_run(nn, 5000);
@@ -747,6 +757,122 @@ static void test_br_child_keeps_nat64(void **state)
     }
 }
 
+/* ---- a merging router keeps its children --------------------------------------- */
+
+struct ping_log {
+    bool done;
+    unsigned received;
+};
+
+static void ping_cb(void *ctx, const struct tnode_ping_event *ev)
+{
+    struct ping_log *p = ctx;
+    if (ev->type != TNODE_PING_REPLY) {
+        p->done = true;
+        p->received = ev->received;
+    }
+}
+
+/* One echo from node i to dst, a second try when the first waited for an
+ * address query: true when answered. */
+static bool ping_ok(struct node_net *nn, int i, const uint8_t dst[16])
+{
+    for (int k = 0; k < 2; k++) {
+        struct ping_log log = {0};
+        assert_int_equal(
+            tnode_ping(nn->node[i], dst, 16, 1, 1000, 64, 3000, ping_cb, &log, nn->now),
+            OT_ERR_NONE);
+        node_net_run(nn, 5000);
+        assert_true(log.done);
+        if (log.received == 1)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Node 1 leads the better partition A (child node 3), node 2 the worse
+ * partition B with an MTD child node 4 that only ever hears node 2. After
+ * the filters between the leaders are lifted node 2 attaches to A and,
+ * having a child, asks for its router ID back at once (a/as reason
+ * parent-partition-change, mle_ftd.cpp HandleChildStart): node 4 stays its
+ * child (same RLOC16 when the ID came back) and is in A within seconds,
+ * not at its keep-alive; pings cross the merged mesh.
+ */
+static void test_merge_router_keeps_child(void **state)
+{
+    (void)state;
+    cur = node_net_new(4);
+    struct node_net *nn = cur;
+    struct tnode **n = nn->node;
+    eligible(n[1]);
+    n[0]->rcfg.has_preferred_partition = n[1]->rcfg.has_preferred_partition = true;
+    n[0]->rcfg.preferred_partition = 0x11110000;
+    n[0]->rcfg.leader_weight = 72;
+    n[1]->rcfg.preferred_partition = 0x22220000;
+    n[1]->rcfg.leader_weight = 64;
+    deny(n[0], n[1]);
+    deny(n[0], n[3]);
+    deny(n[1], n[0]);
+    deny(n[1], n[2]);
+    deny(n[2], n[1]);
+    deny(n[2], n[3]);
+    deny(n[3], n[0]);
+    deny(n[3], n[2]);
+    assert_int_equal(tnode_set_mode(n[3], TNODE_MODE_RX_ON, nn->now), OT_ERR_NONE);
+
+    size_t len = 0;
+    const uint8_t *ds = form_first(nn, &len);
+    start_with(nn, 1, ds, len);
+    node_net_run(nn, 5000);
+    start_with(nn, 2, ds, len);
+    start_with(nn, 3, ds, len);
+    node_net_run(nn, 10000);
+    assert_int_equal(tnode_role(n[1]), TNODE_LEADER);
+    assert_int_equal(partition_of(n[1]), 0x22220000);
+    assert_int_equal(tnode_role(n[3]), TNODE_CHILD);
+    assert_int_equal(tnode_mode(n[3]) & TNODE_MODE_FTD, 0);
+    assert_int_equal(partition_of(n[3]), 0x22220000);
+    uint16_t child_rloc = tnode_rloc16(n[3]);
+    uint16_t router_rloc = tnode_rloc16(n[1]);
+    assert_int_equal(child_rloc >> 10, router_rloc >> 10);
+
+    /* Only the leaders' filters go: node 4 keeps hearing node 2 alone. */
+    lift(n[0]);
+    lift(n[1]);
+    deny(n[0], n[3]);
+    deny(n[1], n[2]);
+    uint64_t t0 = nn->now;
+    while (partition_of(n[1]) != 0x11110000) {
+        if (nn->now - t0 > 60000)
+            fail_msg("node 2 still in 0x%08x", partition_of(n[1]));
+        node_net_run(nn, 100);
+    }
+    uint64_t joined = nn->now;
+    while (partition_of(n[3]) != 0x11110000 || tnode_role(n[1]) != TNODE_ROUTER) {
+        if (nn->now - joined > 10000)
+            fail_msg("child in 0x%08x, its parent %s, 10 s after the merge", partition_of(n[3]),
+                     tnode_role_name(tnode_role(n[1])));
+        node_net_run(nn, 100);
+    }
+    print_message("merging router: joined after %llu ms, router again and its child in the new "
+                  "partition %llu ms later\n",
+                  (unsigned long long)(joined - t0), (unsigned long long)(nn->now - joined));
+    assert_int_equal(tnode_role(n[3]), TNODE_CHILD);
+    assert_int_equal(n[3]->parent.rloc16, tnode_rloc16(n[1]));
+    if (tnode_rloc16(n[1]) == router_rloc)
+        assert_int_equal(tnode_rloc16(n[3]), child_rloc); /* kept, no re-attach */
+    assert_int_equal(n[3]->leader.partition_id, 0x11110000);
+    assert_int_equal(n[3]->leader.leader_router_id, n[0]->router_id);
+
+    uint8_t a[16], c[16];
+    node_net_addr(nn, 3, TNODE_ADDR_MLEID, a);
+    node_net_addr(nn, 2, TNODE_ADDR_MLEID, c);
+    assert_true(ping_ok(nn, 3, c)); /* child of B -> router 2 -> leader 1 -> child 3 */
+    assert_true(ping_ok(nn, 2, a));
+    assert_int_equal(until_one_partition(nn, 0x11110000, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -764,6 +890,7 @@ int main(void)
         cmocka_unit_test_teardown(test_leader_loss_routers, teardown),
         cmocka_unit_test_teardown(test_previous_router_id, teardown),
         cmocka_unit_test_teardown(test_br_child_keeps_nat64, teardown),
+        cmocka_unit_test_teardown(test_merge_router_keeps_child, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
