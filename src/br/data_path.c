@@ -223,7 +223,8 @@ void br_data_path_mesh_rx(struct br_data_path *dp, const uint8_t *pkt, size_t le
             dp->ctr.host_rx_bad_source++;
             return;
         }
-        r = nat64_translate_dev(dp->xlat, pkt, len, now_ms, tnode_rx_link_key(from), &dp->out);
+        r = nat64_translate_dev(dp->xlat, pkt, len, now_ms, tnode_rx_device_key(from, pkt + 8),
+                                &dp->out);
         switch (r.verdict) {
         case XLAT_FORWARD:
             for (unsigned i = 0; i < dp->out.n; i++) {

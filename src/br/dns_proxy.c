@@ -129,9 +129,10 @@ void br_dns_proxy_udp_rx(struct br_dns_proxy *p, int handle, const struct tnode_
         srp_handle(p, p->udp, rx, ok, now_ms);
         return;
     }
-    /* The client for the fair share: the child that sent it (node.h). */
+    /* The client for the fair share: the child that sent it, or the source
+     * address of a device behind a router (node.h, tnode_rx_device_key). */
     dns_server_query_dev(p->dns, now_ms, rx->payload, rx->len, rx->src, rx->sport, rx->dst, ok,
-                         tnode_rx_link_key(&rx->link), p->act);
+                         tnode_rx_device_key(&rx->link, rx->src), p->act);
     act_do(p, now_ms);
 }
 

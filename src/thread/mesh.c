@@ -213,13 +213,14 @@ static enum ot_err mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, en
  * mesh header (RFC 4944 §5.2) its originator. */
 struct tnode_rx_link tn_mesh_rx_link(struct tnode *n, const struct mac_rx_info *info)
 {
-    struct tnode_rx_link l = {false, TNODE_RLOC16_UNKNOWN};
+    struct tnode_rx_link l = {false, TNODE_RLOC16_UNKNOWN, false};
     struct child_table_entry *c = NULL;
     if (!info)
         return l;
     if (n->rx.mesh_orig != TN_MESH_NO_RLOC16) {
         l.known = true; /* multi-hop: the mesh header's originator */
         l.rloc16 = n->rx.mesh_orig;
+        l.relayed = true;
         return l;
     }
     if (info->src_ext_known)
@@ -229,6 +230,12 @@ struct tnode_rx_link tn_mesh_rx_link(struct tnode *n, const struct mac_rx_info *
     if (c && (c->state == CHILD_TABLE_VALID || c->state == CHILD_TABLE_RESTORED)) {
         l.known = true;
         l.rloc16 = c->rloc16;
+    } else if (info->src_ext_known && tn_rnbr_by_ext(n, info->src_ext) >= 0) {
+        l.relayed = true; /* a neighbour router, forwarding for its children */
+    } else if (!info->src_ext_known && info->frame->src.mode == MAC_ADDR_SHORT &&
+               (info->frame->src.short_addr & 0x1ff) == 0 &&
+               router_table_cget(&n->rt, (uint8_t)(info->frame->src.short_addr >> 10))) {
+        l.relayed = true;
     }
     return l;
 }
@@ -755,7 +762,7 @@ static enum ot_err mesh_send(struct tnode *n, const uint8_t *pkt, size_t len, en
     bool onmesh = ml || tn_mesh_on_mesh(n, dst);
     if (!onmesh && origin != TN_FROM_HOST && n->cfg.host_rx) {
         n->cnt.host_packets++;
-        static const struct tnode_rx_link unknown = {false, TNODE_RLOC16_UNKNOWN};
+        static const struct tnode_rx_link unknown = {false, TNODE_RLOC16_UNKNOWN, false};
         n->cfg.host_rx(n->cfg.user, pkt, len, from ? from : &unknown, n->now);
         return OT_ERR_NONE;
     }

@@ -642,6 +642,17 @@ uint64_t tnode_rx_link_key(const struct tnode_rx_link *l)
     return l && l->known ? (uint64_t)1 << 16 | l->rloc16 : 0;
 }
 
+uint64_t tnode_rx_device_key(const struct tnode_rx_link *l, const uint8_t src[16])
+{
+    if (!l || !l->relayed)
+        return tnode_rx_link_key(l);
+    /* FNV-1a over the address: a collision only shares one budget. */
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned i = 0; i < 16; i++)
+        h = (h ^ src[i]) * 0x100000001b3ull;
+    return (uint64_t)1 << 62 | (h & (((uint64_t)1 << 62) - 1));
+}
+
 uint16_t tnode_rloc16(const struct tnode *n)
 {
     return n->rloc16;

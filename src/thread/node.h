@@ -63,17 +63,26 @@ const char *tnode_role_name(enum tnode_role r);
  * TNODE_RLOC16_UNKNOWN. A packet that came over several hops (a mesh
  * header, RFC 4944 §5.2) reports the mesh originator: the device's RLOC16,
  * or its parent router's when the parent forwarded it for an MTD child.
+ * relayed: a router handed it on (a mesh header, or a neighbour router's
+ * frame): the device behind that router is not known from the link.
  */
 #define TNODE_RLOC16_UNKNOWN 0xfffe /* IEEE 802.15.4: no short address */
 struct tnode_rx_link {
     bool known;
     uint16_t rloc16;
+    bool relayed;
 };
 
 /* A 64-bit key naming the sender (never 0 when known: 1 << 16 | rloc16);
- * 0 for NULL or a sender not known. What the border router's per-device
- * caps (NAT64, DNS transactions) count on. */
+ * 0 for NULL or a sender not known. */
 uint64_t tnode_rx_link_key(const struct tnode_rx_link *l);
+/* The device key the border router's per-device caps (NAT64, DNS
+ * transactions) count on: our child's link key; for a relayed packet, a
+ * key of its IPv6 source address src (bit 62 set: never a link key) -- the
+ * router in between forwards for many devices, which the one key of a
+ * shared /64 or of that router would starve; else 0 (the caps fall back to
+ * the source /64). */
+uint64_t tnode_rx_device_key(const struct tnode_rx_link *l, const uint8_t src[16]);
 
 struct tnode_cfg {
     uint8_t node_id; /* for logs and the default extended address seed */

@@ -426,10 +426,20 @@ static void test_source_validation(void **state)
 
 /* Sends a UDP packet from src as child rloc16 (0: the node itself); true
  * when it was translated to the TUN. */
+static bool link_udp(const struct tnode_rx_link *from, const char *src)
+{
+    uint8_t p[256];
+    uint64_t before = DP.ctr.xlat_6to4;
+
+    br_data_path_mesh_rx(&DP, p, udp6(p, src, 64), from, 2000);
+    F.tun_n = F.mesh_n = 0; /* a refusal may answer with an ICMP error */
+    return DP.ctr.xlat_6to4 == before + 1;
+}
+
 static bool child_udp(uint16_t rloc16, const char *src)
 {
     uint8_t p[256];
-    struct tnode_rx_link from = {rloc16 != 0, rloc16 ? rloc16 : TNODE_RLOC16_UNKNOWN};
+    struct tnode_rx_link from = {rloc16 != 0, rloc16 ? rloc16 : TNODE_RLOC16_UNKNOWN, false};
     uint64_t before = DP.ctr.xlat_6to4;
 
     br_data_path_mesh_rx(&DP, p, udp6(p, src, 64), &from, 2000);
@@ -475,11 +485,42 @@ static void test_per_child_caps(void **state)
     br_data_path_free(&DP);
 }
 
+/* Devices behind a router (issue 13): a neighbour router forwards for all
+ * its children, and a mesh header names the parent router, so the link does
+ * not tell them apart. Each source address counts as its own device then
+ * (tnode_rx_device_key): 40 devices behind one router all get a pool
+ * address; before, they shared one allowance (the router's, or the /64's)
+ * and the 17th got none. One relayed address is still capped as a device. */
+static void test_relayed_devices(void **state)
+{
+    struct tnode_rx_link via_router = {false, TNODE_RLOC16_UNKNOWN, true};
+    struct tnode_rx_link mesh_orig = {true, 0x0800, true};
+    char src[64];
+
+    (void)state;
+    setup_dp(false);
+    for (unsigned i = 1; i <= 20; i++) {
+        snprintf(src, sizeof(src), "fd11:22::a:%x", i);
+        assert_true(link_udp(&via_router, src));
+        snprintf(src, sizeof(src), "fd11:22::b:%x", i);
+        assert_true(link_udp(&mesh_orig, src));
+    }
+    uint8_t a[16] = {0xfd, 0x11, 0, 0x22, [15] = 1}, b[16] = {0xfd, 0x11, 0, 0x22, [15] = 2};
+    assert_int_equal(tnode_rx_device_key(&via_router, a), tnode_rx_device_key(&mesh_orig, a));
+    assert_int_not_equal(tnode_rx_device_key(&via_router, a), tnode_rx_device_key(&via_router, b));
+    assert_true(tnode_rx_device_key(&via_router, a) >> 62 == 1);
+    struct tnode_rx_link child = {true, 0x0401, false};
+    assert_int_equal(tnode_rx_device_key(&child, a), tnode_rx_link_key(&child));
+    assert_int_equal(tnode_rx_device_key(NULL, a), 0);
+    br_data_path_free(&DP);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mesh_to_host),
         cmocka_unit_test(test_per_child_caps),
+        cmocka_unit_test(test_relayed_devices),
         cmocka_unit_test(test_icmp_error_back_to_mesh),
         cmocka_unit_test(test_icmp_error_rate_limit),
         cmocka_unit_test(test_host_to_mesh),
