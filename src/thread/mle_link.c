@@ -36,11 +36,6 @@ static bool is_router_rloc(uint16_t rloc16)
 }
 
 /* Link margin of the frame being received (Mac ComputeLinkMargin). */
-static uint8_t rx_margin(const struct tnode *n)
-{
-    return router_table_link_margin(TN_NOISE_FLOOR, n->rx.info ? n->rx.info->rssi : -20);
-}
-
 static int8_t rx_rssi(const struct tnode *n)
 {
     return n->rx.info ? n->rx.info->rssi : (int8_t)ROUTER_TABLE_INVALID_RSSI;
@@ -285,7 +280,7 @@ static void rx_link_request(struct tnode *n, const uint8_t *plain, size_t len,
         n->cnt.mle_drop_partition++;
         return;
     }
-    struct accept_info ai = {.response = lr.challenge, .margin = rx_margin(n)};
+    struct accept_info ai = {.response = lr.challenge, .margin = tn_rx_link_margin(n)};
     mle_ext_from_ip6(src, ai.ext);
     if (lr.has_src && is_router_rloc(lr.src_rloc16)) {
         uint8_t id = (uint8_t)(lr.src_rloc16 >> 10);
@@ -387,7 +382,7 @@ static void rx_link_accept(struct tnode *n, const uint8_t *plain, size_t len, co
             n->cnt.mle_drop_parse++;
             return;
         }
-        struct accept_info ai = {.response = a.challenge, .margin = rx_margin(n)};
+        struct accept_info ai = {.response = a.challenge, .margin = tn_rx_link_margin(n)};
         memcpy(ai.ext, ext, 8);
         ai.tlvs = a.has_tlv_request ? a.tlv_request : NULL;
         ai.n_tlvs = a.has_tlv_request ? a.n_tlv_request : 0;
@@ -431,7 +426,8 @@ void tn_link_rx_advertisement(struct tnode *n, const struct mle_advertisement *a
 {
     uint8_t ext[8];
     mle_ext_from_ip6(src, ext);
-    if (tn_partition_adv_rx(n, adv, rx_margin(n), n->role == TNODE_CHILD && neighbour_valid))
+    if (tn_partition_adv_rx(n, adv, tn_rx_link_margin(n),
+                            n->role == TNODE_CHILD && neighbour_valid))
         return; /* another partition: a better one is attached to (mle_partition.c) */
     if (adv->leader.leader_router_id != n->leader.leader_router_id) {
         n->cnt.mle_drop_partition++;
@@ -459,7 +455,7 @@ void tn_link_rx_advertisement(struct tnode *n, const struct mle_advertisement *a
     }
     if (n->role == TNODE_CHILD) {
         router_table_advertisement(&n->rt, adv->src_rloc16, &adv->route, neighbour_valid,
-                                   rx_margin(n), n->now, &out);
+                                   tn_rx_link_margin(n), n->now, &out);
         tn_link_child_check_upgrade(n);
         return;
     }
@@ -469,7 +465,7 @@ void tn_link_rx_advertisement(struct tnode *n, const struct mle_advertisement *a
     const struct router_table_entry *e = router_table_cget(&n->rt, id);
     bool valid = e && e->link == ROUTER_TABLE_LINK_VALID;
     enum ot_err err = router_table_advertisement(&n->rt, adv->src_rloc16, &adv->route, valid,
-                                                 rx_margin(n), n->now, &out);
+                                                 tn_rx_link_margin(n), n->now, &out);
     if (err == OT_ERR_NO_ROUTE && out.link_request)
         memcpy(n->rnbr[id].ext, ext, 8), memcpy(router_table_get(&n->rt, id)->ext, ext, 8);
     act_on_adv(n, id, &out);

@@ -140,9 +140,7 @@ bool tn_partition_adv_msg(struct tnode *n, const uint8_t *plain, size_t len, con
     uint8_t ext[8];
     mle_ext_from_ip6(src, ext);
     bool from_parent = n->parent.valid && memcmp(ext, n->parent.ext, 8) == 0;
-    /* Link margin over a -100 dBm noise floor, as the parent role computes it. */
-    int m = (n->rx.info ? n->rx.info->rssi : -20) + 100;
-    return tn_partition_adv_rx(n, &a, (uint8_t)(m < 0 ? 0 : m > 255 ? 255 : m), from_parent);
+    return tn_partition_adv_rx(n, &a, tn_rx_link_margin(n), from_parent);
 }
 
 bool tn_partition_parent_ok(const struct tnode *n, const struct mle_leader_data *ld,

@@ -116,13 +116,6 @@ static void child_remove(struct tnode *n, struct child_table_entry *c)
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static uint8_t link_margin(const struct tnode *n)
-{
-    int rssi = n->rx.info ? n->rx.info->rssi : -20;
-    int m = rssi + 100;
-    return (uint8_t)(m < 0 ? 0 : m > 255 ? 255 : m);
-}
-
 static void leader_refresh(struct tnode *n)
 {
     if (n->role != TNODE_LEADER)
@@ -532,7 +525,7 @@ static void rx_parent_request(struct tnode *n, const uint8_t *plain, size_t len,
     r.mle_fc = n->mle_fc;
     r.response = pr.challenge;
     r.challenge = c->challenge;
-    r.link_margin = link_margin(n);
+    r.link_margin = tn_rx_link_margin(n);
     fill_connectivity(n, &r.conn);
     r.version = TN_MLE_VERSION;
     uint8_t out[128];
@@ -666,7 +659,7 @@ static void rx_child_update_request(struct tnode *n, struct child_table_entry *c
         r.has_mode = true;
         r.mode = c->mode;
         r.has_link_margin = true;
-        r.link_margin = link_margin(n);
+        r.link_margin = tn_rx_link_margin(n);
         r.has_leader = true;
         r.leader = n->leader;
         if (req.has_challenge) {

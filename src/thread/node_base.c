@@ -392,3 +392,8 @@ void tn_rnbr_heard(struct tnode *n, const uint8_t ext[8], int8_t rssi)
     router_table_link_rx(&n->rt, (uint8_t)id, rssi, TN_NOISE_FLOOR);
     router_table_get(&n->rt, (uint8_t)id)->last_heard_ms = n->now;
 }
+
+uint8_t tn_rx_link_margin(const struct tnode *n)
+{
+    return router_table_link_margin(TN_NOISE_FLOOR, n->rx.info ? n->rx.info->rssi : -20);
+}

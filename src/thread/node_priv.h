@@ -405,6 +405,9 @@ void tn_leader_data(const struct tnode *n, struct mle_leader_data *ld);
 void tn_netdata_apply(struct tnode *n, const uint8_t *nd, size_t len);
 /* Adds/removes the service ALOCs of the services this node serves. */
 void tn_service_alocs_sync(struct tnode *n);
+/* The link margin of the frame being received (n->rx.info; -20 dBm for a
+ * looped-back packet of our own) over TN_NOISE_FLOOR. */
+uint8_t tn_rx_link_margin(const struct tnode *n);
 /* The mesh-local prefix (8 bytes) or NULL. */
 const uint8_t *tn_ml_prefix(const struct tnode *n);
 bool tn_is_ml(const struct tnode *n, const uint8_t addr[16]);
